@@ -1,0 +1,397 @@
+// Package app is the one path every write and every read takes, whatever
+// front end it comes from (JSON API, web UI, CLI, demo scenario):
+// authorize, decode, resolve references, let the domain validate, seal the
+// record, and commit record and projection in one store transaction. Reads
+// take the caller's viewer and go through the store's visibility filter, so
+// no handler can forget it.
+package app
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/store"
+	"github.com/parley-project/parley/talks"
+)
+
+// Service runs the process on one store.
+type Service struct {
+	store  store.Store
+	now    func() time.Time
+	logger *slog.Logger
+}
+
+// New returns a service on st. now is the clock (time.Now in production; a
+// fixed clock in tests and in the demo's scripted history).
+func New(st store.Store, now func() time.Time, logger *slog.Logger) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: st, now: now, logger: logger}
+}
+
+// Store returns the service's store, for the commands that manage it.
+func (s *Service) Store() store.Store { return s.store }
+
+// Receipt is what a writer gets back: enough to find and, with the
+// transparency log, prove the record later.
+type Receipt struct {
+	RecordID string `json:"record_id"`
+	Kind     string `json:"kind"`
+	Subject  string `json:"subject"`
+	Seq      int64  `json:"seq"`
+	// Commitment is the hex SHA-256 commitment to the record's canonical
+	// bytes and salt: what the log's leaf will carry.
+	Commitment string `json:"commitment"`
+}
+
+// Written is the outcome of a write.
+type Written struct {
+	Receipt Receipt
+	Entity  store.Entity
+}
+
+// Create commits a new entity of the given kind, written by p. body is the
+// entity's JSON fields with an optional "audience".
+func (s *Service) Create(ctx context.Context, p access.Principal, kindName string, body []byte) (Written, error) {
+	return s.write(ctx, p, kindName, "", body)
+}
+
+// Update commits a new version of entity id: the full new state, which
+// supersedes the current one. The record refers to the one it supersedes.
+func (s *Service) Update(ctx context.Context, p access.Principal, kindName, id string, body []byte) (Written, error) {
+	if id == "" {
+		return Written{}, newError(CodeBadRequest, "id", "no id to update")
+	}
+	return s.write(ctx, p, kindName, id, body)
+}
+
+func (s *Service) write(ctx context.Context, p access.Principal, kindName, id string, body []byte) (Written, error) {
+	kind, ok := talks.KindByName(kindName)
+	if !ok {
+		return Written{}, newError(CodeNotFound, "", "no kind %q", kindName)
+	}
+	if !p.HasAny(kind.WriteRoles...) {
+		return Written{}, newError(CodeForbidden, "", "your roles %v may not write %s records (needs one of %v)", p.Roles, kind.Title, kind.WriteRoles)
+	}
+	ent, aud, err := decodeWrite(kind, body)
+	if err != nil {
+		return Written{}, err
+	}
+	ent.Normalize()
+	if o, ok := ent.(talks.Owned); ok && !p.Has(access.RoleMediator) && !p.Has(access.RoleAdmin) && o.Owner() != p.Party {
+		return Written{}, newError(CodeForbidden, "", "a principal of party %q may write only its own party's %s records, not those of %q", p.Party, kind.Title, o.Owner())
+	}
+	viewer := access.ViewerOf(p)
+
+	var out Written
+	err = s.store.Write(ctx, func(tx store.Tx) error {
+		env := record.Envelope{
+			V:      record.Version,
+			ID:     record.NewID(),
+			Kind:   kind.Name,
+			At:     s.now(),
+			Author: record.Author{Principal: p.ID, Party: p.Party},
+		}
+		if id == "" {
+			env.Subject = env.ID
+			if self, ok := ent.(talks.SelfIdentified); ok {
+				env.Subject = self.EntityID()
+				if _, err := tx.Entity(ctx, access.System, kind.Name, env.Subject); err == nil {
+					return newError(CodeConflict, "id", "a %s with id %q exists already", kind.Title, env.Subject)
+				} else if !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+			}
+			env.Audience = kind.DefaultAudience
+		} else {
+			cur, err := tx.Entity(ctx, viewer, kind.Name, id)
+			if errors.Is(err, store.ErrNotFound) {
+				return newError(CodeNotFound, "", "no %s %q", kind.Title, id)
+			} else if err != nil {
+				return err
+			}
+			if !kind.Mutable {
+				return newError(CodeConflict, "", "a %s is never changed once committed; commit a new one that refers to it", kind.Title)
+			}
+			if self, ok := ent.(talks.SelfIdentified); ok && self.EntityID() != id {
+				return newError(CodeInvalid, "id", "is %q, but the %s being changed is %q; an id never changes", self.EntityID(), kind.Title, id)
+			}
+			env.Subject = id
+			env.Audience = cur.Audience
+			env.Refs = []string{cur.RecordID}
+		}
+		if aud != nil {
+			env.Audience = aud.Normalize()
+		}
+		if err := env.Audience.Validate(); err != nil {
+			return &Error{Code: CodeInvalid, Field: "audience", Message: err.Error()}
+		}
+		if err := access.CanWriteAudience(p, env.Audience); err != nil {
+			return &Error{Code: CodeForbidden, Field: "audience", Message: err.Error()}
+		}
+		resolved, err := resolve(ctx, tx, viewer, ent)
+		if err != nil {
+			return err
+		}
+		if err := ent.Validate(resolved); err != nil {
+			return domainError(err)
+		}
+		if d, ok := ent.(*talks.Delegation); ok {
+			if err := uniqueDelegation(ctx, tx, d, env.Subject); err != nil {
+				return err
+			}
+		}
+		env.Body, err = json.Marshal(ent)
+		if err != nil {
+			return fmt.Errorf("couldn't encode %s: %w", kind.Title, err)
+		}
+		rec, err := Append(ctx, tx, env)
+		if err != nil {
+			return err
+		}
+		out.Receipt = Receipt{RecordID: rec.ID, Kind: rec.Kind, Subject: rec.Subject, Seq: rec.Seq, Commitment: hex.EncodeToString(rec.Commitment)}
+		out.Entity, err = Project(ctx, tx, rec)
+		return err
+	})
+	if err != nil {
+		return Written{}, err
+	}
+	s.logger.LogAttrs(ctx, slog.LevelInfo, "committed record",
+		slog.String("kind", out.Receipt.Kind), slog.String("record", out.Receipt.RecordID),
+		slog.String("subject", out.Receipt.Subject), slog.String("principal", p.Login))
+	return out, nil
+}
+
+// Append seals env and appends it as a record in tx. It is the one place a
+// record is made; the transparency log hooks in here.
+func Append(ctx context.Context, tx store.Tx, env record.Envelope) (store.Record, error) {
+	sealed, err := record.Seal(env)
+	if err != nil {
+		return store.Record{}, err
+	}
+	e := sealed.Envelope
+	rec := store.Record{
+		ID: e.ID, Kind: e.Kind, Subject: e.Subject, At: e.At, Author: e.Author, Audience: e.Audience,
+		Canonical: sealed.Canonical, Salt: sealed.Salt, Commitment: sealed.Commitment[:], LeafIndex: -1,
+	}
+	if err := tx.AppendRecord(ctx, &rec); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return store.Record{}, newError(CodeConflict, "", "record %s exists already", e.ID)
+		}
+		return store.Record{}, fmt.Errorf("couldn't append record: %w", err)
+	}
+	return rec, nil
+}
+
+// Project applies one record to the projections. Writes and parley rebuild
+// both call it, so a rebuilt projection is the one the writes made.
+func Project(ctx context.Context, tx store.Tx, rec store.Record) (store.Entity, error) {
+	var env record.Envelope
+	if err := json.Unmarshal(rec.Canonical, &env); err != nil {
+		return store.Entity{}, fmt.Errorf("couldn't read record %s: %w", rec.ID, err)
+	}
+	kind, ok := talks.KindByName(env.Kind)
+	if !ok {
+		return store.Entity{}, fmt.Errorf("record %s has unknown kind %q", rec.ID, env.Kind)
+	}
+	ent := kind.New()
+	if err := json.Unmarshal(env.Body, ent); err != nil {
+		return store.Entity{}, fmt.Errorf("couldn't read the body of record %s: %w", rec.ID, err)
+	}
+	e := store.Entity{
+		Kind: env.Kind, ID: env.Subject, Parent: ent.Parent(), Audience: env.Audience,
+		RecordID: env.ID, Version: 1, CreatedSeq: rec.Seq, Created: env.At, Updated: env.At, Body: env.Body,
+	}
+	if prev, err := tx.Entity(ctx, access.System, env.Kind, env.Subject); err == nil {
+		e.Version = prev.Version + 1
+		e.CreatedSeq = prev.CreatedSeq
+		e.Created = prev.Created
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return store.Entity{}, err
+	}
+	if err := tx.PutEntity(ctx, e); err != nil {
+		return store.Entity{}, fmt.Errorf("couldn't project record %s: %w", rec.ID, err)
+	}
+	return e, nil
+}
+
+// resolve loads every entity ent refers to, as the writer sees them: a
+// reference to something the writer may not see is as missing as one to
+// nothing at all.
+func resolve(ctx context.Context, r store.Reader, v access.Viewer, ent talks.Entity) (talks.Resolved, error) {
+	resolved := talks.Resolved{}
+	for _, ref := range ent.References() {
+		if ref.ID == "" {
+			continue
+		}
+		key := talks.Key(ref.Kind, ref.ID)
+		if _, done := resolved[key]; done {
+			continue
+		}
+		e, err := r.Entity(ctx, v, ref.Kind, ref.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			kind, _ := talks.KindByName(ref.Kind)
+			return nil, newError(CodeInvalid, ref.Field, "refers to %s %q, which does not exist", kind.Title, ref.ID)
+		} else if err != nil {
+			return nil, err
+		}
+		target, err := Decode(e)
+		if err != nil {
+			return nil, err
+		}
+		resolved[key] = target
+	}
+	return resolved, nil
+}
+
+// Decode returns the domain value an entity's body holds.
+func Decode(e store.Entity) (talks.Entity, error) {
+	kind, ok := talks.KindByName(e.Kind)
+	if !ok {
+		return nil, fmt.Errorf("entity %s has unknown kind %q", e.ID, e.Kind)
+	}
+	ent := kind.New()
+	if err := json.Unmarshal(e.Body, ent); err != nil {
+		return nil, fmt.Errorf("couldn't read %s %s: %w", kind.Title, e.ID, err)
+	}
+	return ent, nil
+}
+
+func uniqueDelegation(ctx context.Context, tx store.Tx, d *talks.Delegation, subject string) error {
+	q := store.Query{Kind: talks.KindDelegation, Parent: d.RoundID, Limit: 500}
+	for {
+		es, more, err := tx.Entities(ctx, access.System, q)
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			if e.ID == subject {
+				continue
+			}
+			other, err := Decode(e)
+			if err != nil {
+				return err
+			}
+			if other.(*talks.Delegation).PartyID == d.PartyID {
+				return newError(CodeConflict, "party_id", "party %q has a delegation to this round already (%s); change that one instead", d.PartyID, e.ID)
+			}
+		}
+		if !more {
+			return nil
+		}
+		q.After = es[len(es)-1].CreatedSeq
+	}
+}
+
+func domainError(err error) error {
+	var fe *talks.FieldError
+	if errors.As(err, &fe) {
+		return &Error{Code: CodeInvalid, Field: fe.Field, Message: fe.Message, Err: err}
+	}
+	return &Error{Code: CodeInvalid, Message: err.Error(), Err: err}
+}
+
+// viewerOf is the only place a request's caller becomes a viewer: a nil
+// caller is anonymous, and no caller can read as access.System.
+func viewerOf(caller *access.Principal) access.Viewer {
+	if caller == nil {
+		return access.Anonymous
+	}
+	return access.ViewerOf(*caller)
+}
+
+// Get returns one entity as the caller sees it (nil: anonymous). An entity
+// the caller may not see is reported exactly as one that does not exist.
+func (s *Service) Get(ctx context.Context, caller *access.Principal, kindName, id string) (store.Entity, error) {
+	e, err := s.store.Entity(ctx, viewerOf(caller), kindName, id)
+	if errors.Is(err, store.ErrNotFound) {
+		kind, _ := talks.KindByName(kindName)
+		return store.Entity{}, &Error{Code: CodeNotFound, Message: fmt.Sprintf("no %s %q", kind.Title, id), Err: err}
+	}
+	return e, err
+}
+
+// MaxPage is the most entities one list call returns.
+const MaxPage = 500
+
+// List returns one page of entities as the caller sees them.
+func (s *Service) List(ctx context.Context, caller *access.Principal, q store.Query) ([]store.Entity, bool, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	if q.Limit > MaxPage {
+		q.Limit = MaxPage
+	}
+	return s.store.Entities(ctx, viewerOf(caller), q)
+}
+
+// All returns every entity of a kind that the caller sees, for pages that
+// show a whole collection (the agenda, the timeline).
+func (s *Service) All(ctx context.Context, caller *access.Principal, kindName, parent string) ([]store.Entity, error) {
+	v := viewerOf(caller)
+	var all []store.Entity
+	q := store.Query{Kind: kindName, Parent: parent, Limit: MaxPage}
+	for {
+		es, more, err := s.store.Entities(ctx, v, q)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, es...)
+		if !more || len(es) == 0 {
+			return all, nil
+		}
+		q.After = es[len(es)-1].CreatedSeq
+	}
+}
+
+// Rebuild replays every record into fresh projections.
+func (s *Service) Rebuild(ctx context.Context) error {
+	return s.store.Rebuild(ctx, func(tx store.Tx, r store.Record) error {
+		_, err := Project(ctx, tx, r)
+		return err
+	})
+}
+
+// Bootstrap commits the first party of a fresh installation, usually the
+// mediator, so that its administrator can be added and do the rest. It is
+// refused once any party exists.
+func (s *Service) Bootstrap(ctx context.Context, party talks.Party) error {
+	party.Normalize()
+	if err := party.Validate(nil); err != nil {
+		return domainError(err)
+	}
+	body, err := json.Marshal(&party)
+	if err != nil {
+		return err
+	}
+	return s.store.Write(ctx, func(tx store.Tx) error {
+		existing, _, err := tx.Entities(ctx, access.System, store.Query{Kind: talks.KindParty, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(existing) > 0 {
+			return newError(CodeConflict, "", "this installation has parties already; add more as its administrator")
+		}
+		rec, err := Append(ctx, tx, record.Envelope{
+			V: record.Version, ID: record.NewID(), Kind: talks.KindParty, Subject: party.ID, At: s.now(),
+			Author:   record.Author{Principal: "bootstrap", Party: party.ID},
+			Audience: record.Audience{Scope: record.Public}, Body: body,
+		})
+		if err != nil {
+			return err
+		}
+		_, err = Project(ctx, tx, rec)
+		return err
+	})
+}
