@@ -1,0 +1,464 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/store"
+)
+
+// querier is what a pool and a transaction have in common.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// reader implements store.Reader on the read pool or inside a transaction.
+type reader struct{ q querier }
+
+// tx is a write transaction holding the write lock.
+type tx struct {
+	reader
+	t pgx.Tx
+}
+
+var _ store.Tx = (*tx)(nil)
+
+// args collects bound parameters as a query is put together.
+type args []any
+
+// add binds v and returns its placeholder.
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
+// visible returns the condition under which v may see a row with the
+// audience columns aud_scope, aud_party and aud_parties. It is
+// access.CanSee, clause by clause; storetest checks that the two agree.
+func visible(v access.Viewer, a *args) string {
+	if v.System {
+		return "TRUE"
+	}
+	or := []string{"aud_scope = " + a.add(string(record.Public))}
+	if v.Participant {
+		or = append(or, "aud_scope = "+a.add(string(record.Parties)))
+	}
+	if v.Party != "" {
+		if v.Mediator {
+			or = append(or, "aud_scope = "+a.add(string(record.PartyMediator)))
+		} else {
+			or = append(or, "(aud_scope = "+a.add(string(record.PartyMediator))+" AND aud_party = "+a.add(v.Party)+")")
+		}
+		or = append(or, "(aud_scope = "+a.add(string(record.PartyOnly))+" AND aud_party = "+a.add(v.Party)+")")
+		// strpos rather than LIKE: LIKE treats % and _ as wildcards, and
+		// CanSee compares exactly. A party with a comma in it can be on no
+		// list, since lists hold none.
+		if !strings.Contains(v.Party, ",") {
+			or = append(or, "(aud_scope = "+a.add(string(record.List))+" AND strpos(aud_parties, "+a.add(","+v.Party+",")+") > 0)")
+		}
+	}
+	return "(" + strings.Join(or, " OR ") + ")"
+}
+
+// encodeParties renders a list audience's parties as ",a,b,": sorted, so
+// that equal audiences are equal strings, and wrapped in commas, so that
+// membership is a search for ",party,".
+func encodeParties(ps []string) (string, error) {
+	if len(ps) == 0 {
+		return "", nil
+	}
+	ps = slices.Clone(ps)
+	slices.Sort(ps)
+	ps = slices.Compact(ps)
+	for _, p := range ps {
+		if p == "" || strings.Contains(p, ",") {
+			return "", fmt.Errorf("couldn't store audience party %q: party ids can't be empty or hold commas", p)
+		}
+	}
+	return "," + strings.Join(ps, ",") + ",", nil
+}
+
+func decodeParties(s string) []string {
+	s = strings.Trim(s, ",")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// pgx reads timestamptz in the local zone; parley keeps UTC throughout.
+// Writing, pgx truncates to the microsecond, as record.Canonical does.
+func utc(t time.Time) time.Time { return t.UTC() }
+
+// nonNil turns a nil slice into an empty one for NOT NULL bytea columns,
+// which pgx would otherwise be handed a NULL for.
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+func pgCode(err error) string {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// isUnique reports a unique_violation: only a race the write lock does not
+// cover could cause one, since inserts say ON CONFLICT DO NOTHING.
+func isUnique(err error) bool { return pgCode(err) == "23505" }
+
+const entityCols = "kind, id, parent, aud_scope, aud_party, aud_parties, record_id, version, created_seq, created, updated, body"
+
+func scanEntity(row pgx.Row) (store.Entity, error) {
+	var (
+		e              store.Entity
+		scope, parties string
+		body           []byte
+	)
+	err := row.Scan(&e.Kind, &e.ID, &e.Parent, &scope, &e.Audience.Party, &parties,
+		&e.RecordID, &e.Version, &e.CreatedSeq, &e.Created, &e.Updated, &body)
+	if err != nil {
+		return store.Entity{}, err
+	}
+	e.Audience.Scope = record.Scope(scope)
+	e.Audience.Parties = decodeParties(parties)
+	e.Created, e.Updated = utc(e.Created), utc(e.Updated)
+	if body != nil {
+		e.Body = json.RawMessage(body)
+	}
+	return e, nil
+}
+
+// Entity returns one entity if it exists and v may see it; one it may not
+// see is reported exactly as a missing one.
+func (r reader) Entity(ctx context.Context, v access.Viewer, kind, id string) (store.Entity, error) {
+	var a args
+	q := "SELECT " + entityCols + " FROM entities WHERE kind = " + a.add(kind) + " AND id = " + a.add(id) + " AND " + visible(v, &a)
+	e, err := scanEntity(r.q.QueryRow(ctx, q, a...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Entity{}, fmt.Errorf("couldn't find %s %s: %w", kind, id, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Entity{}, fmt.Errorf("couldn't read %s %s: %w", kind, id, err)
+	}
+	return e, nil
+}
+
+// Entities returns up to q.Limit entities v may see, in creation order.
+func (r reader) Entities(ctx context.Context, v access.Viewer, q store.Query) ([]store.Entity, bool, error) {
+	limit := max(q.Limit, 1)
+	var a args
+	sq := "SELECT " + entityCols + " FROM entities WHERE kind = " + a.add(q.Kind)
+	if q.Parent != "" {
+		sq += " AND parent = " + a.add(q.Parent)
+	}
+	sq += " AND created_seq > " + a.add(q.After) + " AND " + visible(v, &a)
+	// One row more than asked says whether more follow. id breaks ties so
+	// that the order is total, in byte order as in SQLite.
+	sq += ` ORDER BY created_seq, id COLLATE "C" LIMIT ` + a.add(limit+1)
+	rows, err := r.q.Query(ctx, sq, a...)
+	if err != nil {
+		return nil, false, fmt.Errorf("couldn't list %s: %w", q.Kind, err)
+	}
+	defer rows.Close()
+	var es []store.Entity
+	for rows.Next() {
+		e, err := scanEntity(rows)
+		if err != nil {
+			return nil, false, fmt.Errorf("couldn't read %s: %w", q.Kind, err)
+		}
+		es = append(es, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("couldn't list %s: %w", q.Kind, err)
+	}
+	if len(es) > limit {
+		return es[:limit], true, nil
+	}
+	return es, false, nil
+}
+
+const recordCols = "seq, id, kind, subject, at, author_principal, author_party, aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index"
+
+func scanRecord(row pgx.Row) (store.Record, error) {
+	var (
+		r              store.Record
+		scope, parties string
+		leaf           *int64
+	)
+	err := row.Scan(&r.Seq, &r.ID, &r.Kind, &r.Subject, &r.At, &r.Author.Principal, &r.Author.Party,
+		&scope, &r.Audience.Party, &parties, &r.Canonical, &r.Salt, &r.Commitment, &leaf)
+	if err != nil {
+		return store.Record{}, err
+	}
+	r.At = utc(r.At)
+	r.Audience.Scope = record.Scope(scope)
+	r.Audience.Parties = decodeParties(parties)
+	r.LeafIndex = -1
+	if leaf != nil {
+		r.LeafIndex = *leaf
+	}
+	return r, nil
+}
+
+// records returns up to limit records with seq > after, in seq order.
+func records(ctx context.Context, q querier, after int64, limit int) ([]store.Record, error) {
+	rows, err := q.Query(ctx, "SELECT "+recordCols+" FROM records WHERE seq > $1 ORDER BY seq LIMIT $2", after, max(limit, 1))
+	if err != nil {
+		return nil, fmt.Errorf("couldn't list records: %w", err)
+	}
+	defer rows.Close()
+	var rs []store.Record
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, fmt.Errorf("couldn't read a record: %w", err)
+		}
+		rs = append(rs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("couldn't list records: %w", err)
+	}
+	return rs, nil
+}
+
+// Records returns up to limit records with Seq > after, in Seq order,
+// whatever their audience. A limit below 1 is taken as 1.
+func (s *Store) Records(ctx context.Context, after int64, limit int) ([]store.Record, error) {
+	return records(ctx, s.r, after, limit)
+}
+
+// RecordByID returns one record whatever its audience.
+func (s *Store) RecordByID(ctx context.Context, id string) (store.Record, error) {
+	r, err := scanRecord(s.r.QueryRow(ctx, "SELECT "+recordCols+" FROM records WHERE id = $1", id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Record{}, fmt.Errorf("couldn't find record %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Record{}, fmt.Errorf("couldn't read record %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// AppendRecord inserts r and sets r.Seq. A LeafIndex below 0 is stored as
+// not yet sequenced.
+func (t *tx) AppendRecord(ctx context.Context, r *store.Record) error {
+	parties, err := encodeParties(r.Audience.Parties)
+	if err != nil {
+		return fmt.Errorf("couldn't append record %s: %w", r.ID, err)
+	}
+	var leaf *int64
+	if r.LeafIndex >= 0 {
+		leaf = &r.LeafIndex
+	}
+	var seq int64
+	// DO NOTHING rather than a unique violation, which would abort the
+	// whole transaction: the caller may go on after ErrConflict, as in
+	// SQLite. The identity value drawn is lost, leaving a gap in Seq.
+	err = t.t.QueryRow(ctx, `INSERT INTO records (id, kind, subject, at, author_principal, author_party,
+		aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+		ON CONFLICT DO NOTHING RETURNING seq`,
+		r.ID, r.Kind, r.Subject, r.At, r.Author.Principal, r.Author.Party,
+		string(r.Audience.Scope), r.Audience.Party, parties,
+		nonNil(r.Canonical), nonNil(r.Salt), nonNil(r.Commitment), leaf).Scan(&seq)
+	if errors.Is(err, pgx.ErrNoRows) || isUnique(err) {
+		return fmt.Errorf("couldn't append record %s: %w", r.ID, store.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("couldn't append record %s: %w", r.ID, err)
+	}
+	r.Seq = seq
+	return nil
+}
+
+// PutEntity inserts or replaces the row (e.Kind, e.ID), every column.
+func (t *tx) PutEntity(ctx context.Context, e store.Entity) error {
+	parties, err := encodeParties(e.Audience.Parties)
+	if err != nil {
+		return fmt.Errorf("couldn't store %s %s: %w", e.Kind, e.ID, err)
+	}
+	var body any
+	if len(e.Body) > 0 {
+		// Checked here as well as by the column's type, so that the error
+		// is the same in every store and leaves the transaction usable.
+		if !json.Valid(e.Body) {
+			return fmt.Errorf("couldn't store %s %s: body is not valid JSON", e.Kind, e.ID)
+		}
+		body = string(e.Body)
+	}
+	_, err = t.t.Exec(ctx, `INSERT INTO entities (`+entityCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		ON CONFLICT (kind, id) DO UPDATE SET
+			parent = excluded.parent, aud_scope = excluded.aud_scope, aud_party = excluded.aud_party,
+			aud_parties = excluded.aud_parties, record_id = excluded.record_id, version = excluded.version,
+			created_seq = excluded.created_seq, created = excluded.created, updated = excluded.updated,
+			body = excluded.body`,
+		e.Kind, e.ID, e.Parent, string(e.Audience.Scope), e.Audience.Party, parties,
+		e.RecordID, e.Version, e.CreatedSeq, e.Created, e.Updated, body)
+	if err != nil {
+		return fmt.Errorf("couldn't store %s %s: %w", e.Kind, e.ID, err)
+	}
+	return nil
+}
+
+const principalCols = "id, login, name, party, party_role, roles, password_hash, created"
+
+func scanPrincipal(row pgx.Row) (store.Principal, error) {
+	var (
+		p     store.Principal
+		role  string
+		roles []string
+	)
+	err := row.Scan(&p.ID, &p.Login, &p.Name, &p.Party, &role, &roles, &p.PasswordHash, &p.Created)
+	if err != nil {
+		return store.Principal{}, err
+	}
+	p.PartyRole = access.ProcessRole(role)
+	for _, r := range roles {
+		p.Roles = append(p.Roles, access.Role(r))
+	}
+	p.Created = utc(p.Created)
+	return p, nil
+}
+
+// PutPrincipal inserts a principal; ErrConflict if its id or login is taken.
+func (t *tx) PutPrincipal(ctx context.Context, p store.Principal) error {
+	roles := make([]string, len(p.Roles))
+	for i, r := range p.Roles {
+		roles[i] = string(r)
+	}
+	tag, err := t.t.Exec(ctx, "INSERT INTO principals ("+principalCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+		p.ID, p.Login, p.Name, p.Party, string(p.PartyRole), roles, p.PasswordHash, p.Created)
+	if (err == nil && tag.RowsAffected() == 0) || isUnique(err) {
+		return fmt.Errorf("couldn't add principal %s (login %s): %w", p.ID, p.Login, store.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("couldn't add principal %s: %w", p.Login, err)
+	}
+	return nil
+}
+
+// PutToken stores a token hash; ErrConflict if the hash is taken,
+// ErrNotFound if the principal does not exist.
+func (t *tx) PutToken(ctx context.Context, tok store.Token) error {
+	// Inserting only when the principal exists, rather than letting the
+	// foreign key fail, keeps the transaction usable after the error.
+	tag, err := t.t.Exec(ctx, `INSERT INTO tokens (hash, principal_id, label, created)
+		SELECT $1::text, $2::text, $3::text, $4::timestamptz
+		WHERE EXISTS (SELECT 1 FROM principals WHERE id = $2::text)
+		ON CONFLICT DO NOTHING`,
+		tok.Hash, tok.PrincipalID, tok.Label, tok.Created)
+	if err == nil && tag.RowsAffected() == 0 {
+		// Nothing inserted: either the principal is missing or the hash
+		// is taken.
+		var exists bool
+		if err := t.t.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM principals WHERE id = $1)", tok.PrincipalID).Scan(&exists); err != nil {
+			return fmt.Errorf("couldn't add token %q: %w", tok.Label, err)
+		}
+		if !exists {
+			return fmt.Errorf("couldn't add token %q: principal %s: %w", tok.Label, tok.PrincipalID, store.ErrNotFound)
+		}
+		return fmt.Errorf("couldn't add token %q: %w", tok.Label, store.ErrConflict)
+	}
+	switch {
+	case isUnique(err):
+		return fmt.Errorf("couldn't add token %q: %w", tok.Label, store.ErrConflict)
+	case pgCode(err) == "23503": // foreign_key_violation
+		return fmt.Errorf("couldn't add token %q: principal %s: %w", tok.Label, tok.PrincipalID, store.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("couldn't add token %q: %w", tok.Label, err)
+	}
+	return nil
+}
+
+// SetMeta sets a setting, replacing any earlier value.
+func (t *tx) SetMeta(ctx context.Context, key string, value []byte) error {
+	_, err := t.t.Exec(ctx, "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+		key, nonNil(value))
+	if err != nil {
+		return fmt.Errorf("couldn't set %s: %w", key, err)
+	}
+	return nil
+}
+
+func (s *Store) principal(ctx context.Context, what, q string, arg any) (store.Principal, error) {
+	p, err := scanPrincipal(s.r.QueryRow(ctx, q, arg))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Principal{}, fmt.Errorf("couldn't find principal by %s: %w", what, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Principal{}, fmt.Errorf("couldn't read principal by %s: %w", what, err)
+	}
+	return p, nil
+}
+
+// PrincipalByLogin finds a principal by login.
+func (s *Store) PrincipalByLogin(ctx context.Context, login string) (store.Principal, error) {
+	return s.principal(ctx, "login "+login, "SELECT "+principalCols+" FROM principals WHERE login = $1", login)
+}
+
+// PrincipalByID finds a principal by id.
+func (s *Store) PrincipalByID(ctx context.Context, id string) (store.Principal, error) {
+	return s.principal(ctx, "id "+id, "SELECT "+principalCols+" FROM principals WHERE id = $1", id)
+}
+
+// PrincipalByToken finds the principal holding the token with this hash.
+// The hash stays out of the error: it is as good as the token to a reader
+// of the logs, if anyone ever stored a token by mistake where a hash goes.
+func (s *Store) PrincipalByToken(ctx context.Context, hash string) (store.Principal, error) {
+	return s.principal(ctx, "token", `SELECT p.id, p.login, p.name, p.party, p.party_role, p.roles, p.password_hash, p.created
+		FROM tokens t JOIN principals p ON p.id = t.principal_id WHERE t.hash = $1`, hash)
+}
+
+// Principals lists every principal in byte order of login, as SQLite sorts
+// them, whatever the database's collation.
+func (s *Store) Principals(ctx context.Context) ([]store.Principal, error) {
+	rows, err := s.r.Query(ctx, "SELECT "+principalCols+` FROM principals ORDER BY login COLLATE "C"`)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't list principals: %w", err)
+	}
+	defer rows.Close()
+	var ps []store.Principal
+	for rows.Next() {
+		p, err := scanPrincipal(rows)
+		if err != nil {
+			return nil, fmt.Errorf("couldn't read a principal: %w", err)
+		}
+		ps = append(ps, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("couldn't list principals: %w", err)
+	}
+	return ps, nil
+}
+
+// Meta returns a setting, or ErrNotFound.
+func (s *Store) Meta(ctx context.Context, key string) ([]byte, error) {
+	var v []byte
+	err := s.r.QueryRow(ctx, "SELECT value FROM meta WHERE key = $1", key).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("couldn't find setting %s: %w", key, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read setting %s: %w", key, err)
+	}
+	return nonNil(v), nil
+}

@@ -1,0 +1,492 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/store"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// querier is what the read pool and a write transaction have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// reader implements store.Reader on the read pool or inside a transaction.
+type reader struct{ q querier }
+
+// tx is a write transaction on the writer connection.
+type tx struct {
+	reader
+	t *sql.Tx
+}
+
+var _ store.Tx = (*tx)(nil)
+
+// args collects bound parameters as a query is put together.
+type args []any
+
+// add binds v and returns its placeholder.
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return "?"
+}
+
+// visible returns the condition under which v may see a row with the
+// audience columns aud_scope, aud_party and aud_parties. It is
+// access.CanSee, clause by clause; storetest checks that the two agree.
+func visible(v access.Viewer, a *args) string {
+	if v.System {
+		return "TRUE"
+	}
+	or := []string{"aud_scope = " + a.add(string(record.Public))}
+	if v.Participant {
+		or = append(or, "aud_scope = "+a.add(string(record.Parties)))
+	}
+	if v.Party != "" {
+		if v.Mediator {
+			or = append(or, "aud_scope = "+a.add(string(record.PartyMediator)))
+		} else {
+			or = append(or, "(aud_scope = "+a.add(string(record.PartyMediator))+" AND aud_party = "+a.add(v.Party)+")")
+		}
+		or = append(or, "(aud_scope = "+a.add(string(record.PartyOnly))+" AND aud_party = "+a.add(v.Party)+")")
+		// instr rather than LIKE: LIKE is case-insensitive in SQLite and
+		// treats % and _ as wildcards, and CanSee compares exactly. A party
+		// with a comma in it can be on no list, since lists hold none.
+		if !strings.Contains(v.Party, ",") {
+			or = append(or, "(aud_scope = "+a.add(string(record.List))+" AND instr(aud_parties, "+a.add(","+v.Party+",")+") > 0)")
+		}
+	}
+	return "(" + strings.Join(or, " OR ") + ")"
+}
+
+// encodeParties renders a list audience's parties as ",a,b,": sorted, so
+// that equal audiences are equal strings, and wrapped in commas, so that
+// membership is a search for ",party,".
+func encodeParties(ps []string) (string, error) {
+	if len(ps) == 0 {
+		return "", nil
+	}
+	ps = slices.Clone(ps)
+	slices.Sort(ps)
+	ps = slices.Compact(ps)
+	for _, p := range ps {
+		if p == "" || strings.Contains(p, ",") {
+			return "", fmt.Errorf("couldn't store audience party %q: party ids can't be empty or hold commas", p)
+		}
+	}
+	return "," + strings.Join(ps, ",") + ",", nil
+}
+
+func decodeParties(s string) []string {
+	s = strings.Trim(s, ",")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// Times are INTEGER microseconds since the epoch, UTC (see 0001_init.sql).
+func encodeTime(t time.Time) int64  { return t.UnixMicro() }
+func decodeTime(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// nonNil turns a nil slice into an empty one for NOT NULL BLOB columns,
+// which the driver would otherwise be handed a NULL for.
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// sqliteCode returns the extended result code of an SQLite error, or 0.
+func sqliteCode(err error) int {
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		return e.Code()
+	}
+	return 0
+}
+
+func isUnique(err error) bool {
+	c := sqliteCode(err)
+	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+func isForeignKey(err error) bool { return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY }
+
+const entityCols = "kind, id, parent, aud_scope, aud_party, aud_parties, record_id, version, created_seq, created, updated, body"
+
+func scanEntity(sc interface{ Scan(...any) error }) (store.Entity, error) {
+	var (
+		e                store.Entity
+		scope, parties   string
+		created, updated int64
+		body             []byte
+	)
+	err := sc.Scan(&e.Kind, &e.ID, &e.Parent, &scope, &e.Audience.Party, &parties,
+		&e.RecordID, &e.Version, &e.CreatedSeq, &created, &updated, &body)
+	if err != nil {
+		return store.Entity{}, err
+	}
+	e.Audience.Scope = record.Scope(scope)
+	e.Audience.Parties = decodeParties(parties)
+	e.Created, e.Updated = decodeTime(created), decodeTime(updated)
+	if body != nil {
+		e.Body = json.RawMessage(body)
+	}
+	return e, nil
+}
+
+// Entity returns one entity if it exists and v may see it; one it may not
+// see is reported exactly as a missing one.
+func (r reader) Entity(ctx context.Context, v access.Viewer, kind, id string) (store.Entity, error) {
+	var a args
+	q := "SELECT " + entityCols + " FROM entities WHERE kind = " + a.add(kind) + " AND id = " + a.add(id) + " AND " + visible(v, &a)
+	e, err := scanEntity(r.q.QueryRowContext(ctx, q, a...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Entity{}, fmt.Errorf("couldn't find %s %s: %w", kind, id, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Entity{}, fmt.Errorf("couldn't read %s %s: %w", kind, id, err)
+	}
+	return e, nil
+}
+
+// Entities returns up to q.Limit entities v may see, in creation order.
+func (r reader) Entities(ctx context.Context, v access.Viewer, q store.Query) ([]store.Entity, bool, error) {
+	limit := max(q.Limit, 1)
+	var a args
+	sq := "SELECT " + entityCols + " FROM entities WHERE kind = " + a.add(q.Kind)
+	if q.Parent != "" {
+		sq += " AND parent = " + a.add(q.Parent)
+	}
+	sq += " AND created_seq > " + a.add(q.After) + " AND " + visible(v, &a)
+	// One row more than asked says whether more follow. id breaks ties so
+	// that the order is total.
+	sq += " ORDER BY created_seq, id LIMIT " + a.add(limit+1)
+	rows, err := r.q.QueryContext(ctx, sq, a...)
+	if err != nil {
+		return nil, false, fmt.Errorf("couldn't list %s: %w", q.Kind, err)
+	}
+	defer rows.Close()
+	var es []store.Entity
+	for rows.Next() {
+		e, err := scanEntity(rows)
+		if err != nil {
+			return nil, false, fmt.Errorf("couldn't read %s: %w", q.Kind, err)
+		}
+		es = append(es, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("couldn't list %s: %w", q.Kind, err)
+	}
+	if len(es) > limit {
+		return es[:limit], true, nil
+	}
+	return es, false, nil
+}
+
+const recordCols = "seq, id, kind, subject, at, author_principal, author_party, aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index"
+
+func scanRecord(sc interface{ Scan(...any) error }) (store.Record, error) {
+	var (
+		r              store.Record
+		at             int64
+		scope, parties string
+		leaf           sql.NullInt64
+	)
+	err := sc.Scan(&r.Seq, &r.ID, &r.Kind, &r.Subject, &at, &r.Author.Principal, &r.Author.Party,
+		&scope, &r.Audience.Party, &parties, &r.Canonical, &r.Salt, &r.Commitment, &leaf)
+	if err != nil {
+		return store.Record{}, err
+	}
+	r.At = decodeTime(at)
+	r.Audience.Scope = record.Scope(scope)
+	r.Audience.Parties = decodeParties(parties)
+	r.LeafIndex = -1
+	if leaf.Valid {
+		r.LeafIndex = leaf.Int64
+	}
+	return r, nil
+}
+
+// records returns up to limit records with seq > after, in seq order.
+func records(ctx context.Context, q querier, after int64, limit int) ([]store.Record, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+recordCols+" FROM records WHERE seq > ? ORDER BY seq LIMIT ?", after, max(limit, 1))
+	if err != nil {
+		return nil, fmt.Errorf("couldn't list records: %w", err)
+	}
+	defer rows.Close()
+	var rs []store.Record
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, fmt.Errorf("couldn't read a record: %w", err)
+		}
+		rs = append(rs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("couldn't list records: %w", err)
+	}
+	return rs, nil
+}
+
+// Records returns up to limit records with Seq > after, in Seq order,
+// whatever their audience. A limit below 1 is taken as 1.
+func (s *Store) Records(ctx context.Context, after int64, limit int) ([]store.Record, error) {
+	return records(ctx, s.r, after, limit)
+}
+
+// RecordByID returns one record whatever its audience.
+func (s *Store) RecordByID(ctx context.Context, id string) (store.Record, error) {
+	r, err := scanRecord(s.r.QueryRowContext(ctx, "SELECT "+recordCols+" FROM records WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Record{}, fmt.Errorf("couldn't find record %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Record{}, fmt.Errorf("couldn't read record %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// AppendRecord inserts r and sets r.Seq. A LeafIndex below 0 is stored as
+// not yet sequenced.
+func (t *tx) AppendRecord(ctx context.Context, r *store.Record) error {
+	parties, err := encodeParties(r.Audience.Parties)
+	if err != nil {
+		return fmt.Errorf("couldn't append record %s: %w", r.ID, err)
+	}
+	var leaf sql.NullInt64
+	if r.LeafIndex >= 0 {
+		leaf = sql.NullInt64{Int64: r.LeafIndex, Valid: true}
+	}
+	var seq int64
+	err = t.t.QueryRowContext(ctx, `INSERT INTO records (id, kind, subject, at, author_principal, author_party,
+		aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING RETURNING seq`,
+		r.ID, r.Kind, r.Subject, encodeTime(r.At), r.Author.Principal, r.Author.Party,
+		string(r.Audience.Scope), r.Audience.Party, parties,
+		nonNil(r.Canonical), nonNil(r.Salt), nonNil(r.Commitment), leaf).Scan(&seq)
+	// No row back means the id is taken. DO NOTHING rather than a
+	// constraint error keeps the behaviour the same as in PostgreSQL, where
+	// an error would abort the whole transaction.
+	if errors.Is(err, sql.ErrNoRows) || isUnique(err) {
+		return fmt.Errorf("couldn't append record %s: %w", r.ID, store.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("couldn't append record %s: %w", r.ID, err)
+	}
+	r.Seq = seq
+	return nil
+}
+
+// PutEntity inserts or replaces the row (e.Kind, e.ID), every column.
+func (t *tx) PutEntity(ctx context.Context, e store.Entity) error {
+	parties, err := encodeParties(e.Audience.Parties)
+	if err != nil {
+		return fmt.Errorf("couldn't store %s %s: %w", e.Kind, e.ID, err)
+	}
+	var body any
+	if len(e.Body) > 0 {
+		// Checked here as well as by the table, so that the error is the
+		// same in every store and leaves the transaction usable.
+		if !json.Valid(e.Body) {
+			return fmt.Errorf("couldn't store %s %s: body is not valid JSON", e.Kind, e.ID)
+		}
+		body = string(e.Body)
+	}
+	_, err = t.t.ExecContext(ctx, `INSERT INTO entities (`+entityCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (kind, id) DO UPDATE SET
+			parent = excluded.parent, aud_scope = excluded.aud_scope, aud_party = excluded.aud_party,
+			aud_parties = excluded.aud_parties, record_id = excluded.record_id, version = excluded.version,
+			created_seq = excluded.created_seq, created = excluded.created, updated = excluded.updated,
+			body = excluded.body`,
+		e.Kind, e.ID, e.Parent, string(e.Audience.Scope), e.Audience.Party, parties,
+		e.RecordID, e.Version, e.CreatedSeq, encodeTime(e.Created), encodeTime(e.Updated), body)
+	if err != nil {
+		return fmt.Errorf("couldn't store %s %s: %w", e.Kind, e.ID, err)
+	}
+	return nil
+}
+
+// noRowMeansConflict turns an INSERT ... ON CONFLICT DO NOTHING that
+// inserted nothing into ErrConflict.
+func noRowMeansConflict(res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrConflict
+	}
+	return nil
+}
+
+const principalCols = "id, login, name, party, party_role, roles, password_hash, created"
+
+func scanPrincipal(sc interface{ Scan(...any) error }) (store.Principal, error) {
+	var (
+		p            store.Principal
+		role, roles  string
+		createdMicro int64
+	)
+	err := sc.Scan(&p.ID, &p.Login, &p.Name, &p.Party, &role, &roles, &p.PasswordHash, &createdMicro)
+	if err != nil {
+		return store.Principal{}, err
+	}
+	p.PartyRole = access.ProcessRole(role)
+	if roles != "" {
+		for r := range strings.SplitSeq(roles, ",") {
+			p.Roles = append(p.Roles, access.Role(r))
+		}
+	}
+	p.Created = decodeTime(createdMicro)
+	return p, nil
+}
+
+// PutPrincipal inserts a principal; ErrConflict if its id or login is taken.
+func (t *tx) PutPrincipal(ctx context.Context, p store.Principal) error {
+	roles := make([]string, len(p.Roles))
+	for i, r := range p.Roles {
+		if strings.Contains(string(r), ",") {
+			return fmt.Errorf("couldn't add principal %s: role %q holds a comma", p.Login, r)
+		}
+		roles[i] = string(r)
+	}
+	res, err := t.t.ExecContext(ctx, "INSERT INTO principals ("+principalCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		p.ID, p.Login, p.Name, p.Party, string(p.PartyRole), strings.Join(roles, ","), p.PasswordHash, encodeTime(p.Created))
+	if err == nil {
+		err = noRowMeansConflict(res)
+	}
+	if errors.Is(err, store.ErrConflict) || isUnique(err) {
+		return fmt.Errorf("couldn't add principal %s (login %s): %w", p.ID, p.Login, store.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("couldn't add principal %s: %w", p.Login, err)
+	}
+	return nil
+}
+
+// PutToken stores a token hash; ErrConflict if the hash is taken,
+// ErrNotFound if the principal does not exist.
+func (t *tx) PutToken(ctx context.Context, tok store.Token) error {
+	// Inserting only when the principal exists, rather than letting the
+	// foreign key fail, keeps the transaction usable after the error, as
+	// in PostgreSQL.
+	res, err := t.t.ExecContext(ctx, `INSERT INTO tokens (hash, principal_id, label, created)
+		SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM principals WHERE id = ?)
+		ON CONFLICT DO NOTHING`,
+		tok.Hash, tok.PrincipalID, tok.Label, encodeTime(tok.Created), tok.PrincipalID)
+	if err == nil {
+		err = noRowMeansConflict(res)
+	}
+	if errors.Is(err, store.ErrConflict) {
+		// Nothing inserted: either the principal is missing or the hash
+		// is taken.
+		var one int
+		switch err := t.t.QueryRowContext(ctx, "SELECT 1 FROM principals WHERE id = ?", tok.PrincipalID).Scan(&one); {
+		case errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("couldn't add token %q: principal %s: %w", tok.Label, tok.PrincipalID, store.ErrNotFound)
+		case err != nil:
+			return fmt.Errorf("couldn't add token %q: %w", tok.Label, err)
+		}
+	}
+	switch {
+	case errors.Is(err, store.ErrConflict) || isUnique(err):
+		return fmt.Errorf("couldn't add token %q: %w", tok.Label, store.ErrConflict)
+	case isForeignKey(err):
+		return fmt.Errorf("couldn't add token %q: principal %s: %w", tok.Label, tok.PrincipalID, store.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("couldn't add token %q: %w", tok.Label, err)
+	}
+	return nil
+}
+
+// SetMeta sets a setting, replacing any earlier value.
+func (t *tx) SetMeta(ctx context.Context, key string, value []byte) error {
+	_, err := t.t.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+		key, nonNil(value))
+	if err != nil {
+		return fmt.Errorf("couldn't set %s: %w", key, err)
+	}
+	return nil
+}
+
+func (s *Store) principal(ctx context.Context, what, q string, arg any) (store.Principal, error) {
+	p, err := scanPrincipal(s.r.QueryRowContext(ctx, q, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Principal{}, fmt.Errorf("couldn't find principal by %s: %w", what, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Principal{}, fmt.Errorf("couldn't read principal by %s: %w", what, err)
+	}
+	return p, nil
+}
+
+// PrincipalByLogin finds a principal by login.
+func (s *Store) PrincipalByLogin(ctx context.Context, login string) (store.Principal, error) {
+	return s.principal(ctx, "login "+login, "SELECT "+principalCols+" FROM principals WHERE login = ?", login)
+}
+
+// PrincipalByID finds a principal by id.
+func (s *Store) PrincipalByID(ctx context.Context, id string) (store.Principal, error) {
+	return s.principal(ctx, "id "+id, "SELECT "+principalCols+" FROM principals WHERE id = ?", id)
+}
+
+// PrincipalByToken finds the principal holding the token with this hash.
+// The hash stays out of the error: it is as good as the token to a reader
+// of the logs, if anyone ever stored a token by mistake where a hash goes.
+func (s *Store) PrincipalByToken(ctx context.Context, hash string) (store.Principal, error) {
+	return s.principal(ctx, "token", `SELECT p.id, p.login, p.name, p.party, p.party_role, p.roles, p.password_hash, p.created
+		FROM tokens t JOIN principals p ON p.id = t.principal_id WHERE t.hash = ?`, hash)
+}
+
+// Principals lists every principal in byte order of login.
+func (s *Store) Principals(ctx context.Context) ([]store.Principal, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT "+principalCols+" FROM principals ORDER BY login")
+	if err != nil {
+		return nil, fmt.Errorf("couldn't list principals: %w", err)
+	}
+	defer rows.Close()
+	var ps []store.Principal
+	for rows.Next() {
+		p, err := scanPrincipal(rows)
+		if err != nil {
+			return nil, fmt.Errorf("couldn't read a principal: %w", err)
+		}
+		ps = append(ps, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("couldn't list principals: %w", err)
+	}
+	return ps, nil
+}
+
+// Meta returns a setting, or ErrNotFound.
+func (s *Store) Meta(ctx context.Context, key string) ([]byte, error) {
+	var v []byte
+	err := s.r.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("couldn't find setting %s: %w", key, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read setting %s: %w", key, err)
+	}
+	return nonNil(v), nil
+}

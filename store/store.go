@@ -1,0 +1,153 @@
+// Package store is the contract between parley and its databases: an
+// append-only table of records, the projections that are rebuilt from them,
+// and the principals who may sign in. Each database has its own package
+// (store/sqlite, store/postgres) written natively against this contract, and
+// store/storetest is the one conformance suite both must pass.
+//
+// Every read takes an access.Viewer and returns only what that viewer may
+// see; a record outside the viewer's audience is reported exactly as a
+// record that does not exist (ErrNotFound), so its existence does not leak.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/record"
+)
+
+// Errors every implementation returns, wrapped with context.
+var (
+	// ErrNotFound: no such row, or one the viewer may not see.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique value (a login, a token, an entity id) is taken.
+	ErrConflict = errors.New("already exists")
+	// ErrSchema: the database schema is not the one this build knows.
+	ErrSchema = errors.New("schema version mismatch")
+)
+
+// SchemaVersion is the schema version this build of parley reads and writes.
+// Both stores carry their migrations up to exactly this version.
+const SchemaVersion = 1
+
+// Record is a committed record as the store keeps it. The canonical bytes
+// are the truth; the other fields are copies of what they say, kept as
+// columns so that they can be queried, and checked against the bytes by
+// parley audit.
+type Record struct {
+	// Seq is the store's order of commitment, assigned by AppendRecord.
+	Seq        int64
+	ID         string
+	Kind       string
+	Subject    string
+	At         time.Time
+	Author     record.Author
+	Audience   record.Audience
+	Canonical  []byte
+	Salt       []byte
+	Commitment []byte
+	// LeafIndex is the record's position in the transparency log, or -1
+	// while the leaf is not yet sequenced.
+	LeafIndex int64
+}
+
+// Entity is the current state of one thing (a round, a session...): the
+// projection of the records about one subject.
+type Entity struct {
+	Kind string
+	ID   string
+	// Parent is the id of the entity this one belongs to (the round of a
+	// session), or empty; lists can be filtered by it.
+	Parent   string
+	Audience record.Audience
+	// RecordID is the latest record about this entity; Version counts them.
+	RecordID string
+	Version  int
+	// CreatedSeq is the Seq of the first record: lists are in this order.
+	CreatedSeq int64
+	Created    time.Time
+	Updated    time.Time
+	Body       json.RawMessage
+}
+
+// Query selects entities of one kind.
+type Query struct {
+	Kind string
+	// Parent, when set, keeps only entities with that parent.
+	Parent string
+	// After continues a list after the entity with this CreatedSeq.
+	After int64
+	// Limit caps the number returned; implementations treat values below
+	// 1 as 1.
+	Limit int
+}
+
+// Reader is what may be read, inside or outside a transaction.
+type Reader interface {
+	// Entity returns one entity if it exists and v may see it.
+	Entity(ctx context.Context, v access.Viewer, kind, id string) (Entity, error)
+	// Entities returns up to q.Limit entities that v may see, in creation
+	// order, and whether more follow.
+	Entities(ctx context.Context, v access.Viewer, q Query) (es []Entity, more bool, err error)
+}
+
+// Tx is one transaction: everything written through it commits together or
+// not at all.
+type Tx interface {
+	Reader
+	// AppendRecord inserts r and sets r.Seq. A record id is never reused.
+	AppendRecord(ctx context.Context, r *Record) error
+	// PutEntity inserts or replaces the projection row (e.Kind, e.ID).
+	PutEntity(ctx context.Context, e Entity) error
+	// PutPrincipal inserts a principal; ErrConflict if the login is taken.
+	PutPrincipal(ctx context.Context, p Principal) error
+	// PutToken stores an API token's hash for a principal.
+	PutToken(ctx context.Context, t Token) error
+	// SetMeta sets a value of the installation's own settings.
+	SetMeta(ctx context.Context, key string, value []byte) error
+}
+
+// Principal is a stored principal, with its secret as a hash.
+type Principal struct {
+	access.Principal
+	// PasswordHash is empty for API clients, who sign in with tokens only.
+	PasswordHash string
+	Created      time.Time
+}
+
+// Token is a stored API token: only its hash is kept.
+type Token struct {
+	Hash        string
+	PrincipalID string
+	Label       string
+	Created     time.Time
+}
+
+// Store is a database that parley runs on.
+type Store interface {
+	Reader
+	// Write runs fn in one transaction and commits it if fn returns nil.
+	Write(ctx context.Context, fn func(Tx) error) error
+	// Records returns up to limit records with Seq > after, in Seq order,
+	// whatever their audience: for rebuild and audit, never for requests.
+	Records(ctx context.Context, after int64, limit int) ([]Record, error)
+	// RecordByID returns one record whatever its audience.
+	RecordByID(ctx context.Context, id string) (Record, error)
+	// PrincipalByLogin and PrincipalByID find principals.
+	PrincipalByLogin(ctx context.Context, login string) (Principal, error)
+	PrincipalByID(ctx context.Context, id string) (Principal, error)
+	// Principals lists every principal, by login.
+	Principals(ctx context.Context) ([]Principal, error)
+	// PrincipalByToken finds the principal holding the token with this hash.
+	PrincipalByToken(ctx context.Context, hash string) (Principal, error)
+	// Meta returns a value of the installation's own settings, or
+	// ErrNotFound.
+	Meta(ctx context.Context, key string) ([]byte, error)
+	// Rebuild deletes every projection row and replays fn over all records
+	// in one transaction; fn writes the projections anew through the Tx.
+	Rebuild(ctx context.Context, fn func(tx Tx, r Record) error) error
+	Close() error
+}
