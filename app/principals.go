@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
@@ -102,12 +103,26 @@ func (s *Service) Login(ctx context.Context, login, password string) (access.Pri
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return access.Principal{}, err
 	}
-	// The same answer, whether the login is unknown or the password wrong.
-	if err != nil || p.PasswordHash == "" || !access.CheckPassword(p.PasswordHash, password) {
+	// The same answer in the same time, whether the login is unknown or the
+	// password wrong: an unknown login is checked against a dummy hash so
+	// that timing does not reveal which logins exist.
+	hash := p.PasswordHash
+	if err != nil || hash == "" {
+		hash = dummyHash()
+	}
+	if !access.CheckPassword(hash, password) || err != nil || p.PasswordHash == "" {
 		return access.Principal{}, newError(CodeUnauthenticated, "", "wrong login or password")
 	}
 	return p.Principal, nil
 }
+
+var dummyHash = sync.OnceValue(func() string {
+	h, err := access.HashPassword("no principal has this password")
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
 
 // Principal returns the principal with the given id.
 func (s *Service) Principal(ctx context.Context, id string) (access.Principal, error) {

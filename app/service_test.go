@@ -1,0 +1,289 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/scenario"
+	"github.com/parley-project/parley/store"
+	"github.com/parley-project/parley/store/sqlite"
+	"github.com/parley-project/parley/talks"
+)
+
+// demo returns a service on a fresh SQLite store loaded with the scenario,
+// and the demo principals by login.
+func demo(t *testing.T) (*app.Service, map[string]access.Principal) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := app.New(st, nil, nil)
+	logins, err := scenario.Load(ctx, svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := map[string]access.Principal{}
+	for _, l := range logins {
+		p, err := svc.Login(ctx, l.Login, l.Password)
+		if err != nil {
+			t.Fatalf("demo login %s: %v", l.Login, err)
+		}
+		ps[l.Login] = p
+	}
+	return svc, ps
+}
+
+func records(t *testing.T, st store.Store) []store.Record {
+	t.Helper()
+	rs, err := st.Records(context.Background(), 0, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+func code(err error) app.Code { return app.ErrorCode(err) }
+
+func TestScenarioRecordsVerify(t *testing.T) {
+	svc, _ := demo(t)
+	rs := records(t, svc.Store())
+	if len(rs) < 50 {
+		t.Fatalf("the demo committed only %d records", len(rs))
+	}
+	for _, r := range rs {
+		var env record.Envelope
+		if err := json.Unmarshal(r.Canonical, &env); err != nil {
+			t.Fatalf("record %s: %v", r.ID, err)
+		}
+		again, err := record.Canonical(env)
+		if err != nil || string(again) != string(r.Canonical) {
+			t.Errorf("record %s: canonical bytes do not re-encode to themselves", r.ID)
+		}
+		if c := record.Commitment(r.Salt, r.Canonical); string(c[:]) != string(r.Commitment) {
+			t.Errorf("record %s: commitment does not match", r.ID)
+		}
+		if env.ID != r.ID || env.Kind != r.Kind || env.Subject != r.Subject || !reflect.DeepEqual(env.Audience, r.Audience) {
+			t.Errorf("record %s: columns disagree with the canonical bytes", r.ID)
+		}
+	}
+}
+
+func TestRebuildReproducesProjections(t *testing.T) {
+	svc, ps := demo(t)
+	ctx := context.Background()
+	med := ps["us-mediator"]
+	rounds, err := svc.All(ctx, &med, talks.KindRound, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{"name": "Abu Dhabi, second trilateral round", "place": "Abu Dhabi", "starts_on": "2026-02-01", "status": "planned"})
+	if _, err := svc.Update(ctx, med, talks.KindRound, rounds[len(rounds)-1].ID, body); err != nil {
+		t.Fatal(err)
+	}
+	snapshot := func() map[string]store.Entity {
+		out := map[string]store.Entity{}
+		for _, k := range talks.Kinds {
+			q := store.Query{Kind: k.Name, Limit: 10000}
+			es, _, err := svc.Store().Entities(ctx, access.System, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range es {
+				out[e.Kind+"/"+e.ID] = e
+			}
+		}
+		return out
+	}
+	before := snapshot()
+	if err := svc.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after := snapshot()
+	if len(before) != len(after) {
+		t.Fatalf("rebuild made %d entities from %d", len(after), len(before))
+	}
+	for k, b := range before {
+		a := after[k]
+		if a.RecordID != b.RecordID || a.Version != b.Version || a.CreatedSeq != b.CreatedSeq || string(a.Body) != string(b.Body) || !a.Created.Equal(b.Created) || !a.Updated.Equal(b.Updated) {
+			t.Errorf("%s differs after rebuild:\n before %+v\n after  %+v", k, b, a)
+		}
+	}
+}
+
+func TestUpdateSupersedes(t *testing.T) {
+	svc, ps := demo(t)
+	ctx := context.Background()
+	med := ps["us-mediator"]
+	aspects, _ := svc.All(ctx, &med, talks.KindAspect, "")
+	a := aspects[0]
+	body, _ := json.Marshal(map[string]any{"title": "Territory", "status": "deadlocked"})
+	w, err := svc.Update(ctx, med, talks.KindAspect, a.ID, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Entity.Version != 2 || w.Entity.ID != a.ID || w.Entity.CreatedSeq != a.CreatedSeq {
+		t.Errorf("update made %+v from %+v", w.Entity, a)
+	}
+	rec, err := svc.Store().RecordByID(ctx, w.Receipt.RecordID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env record.Envelope
+	_ = json.Unmarshal(rec.Canonical, &env)
+	if len(env.Refs) != 1 || env.Refs[0] != a.RecordID {
+		t.Errorf("the new record refers to %v, want the superseded record %s", env.Refs, a.RecordID)
+	}
+	if !reflect.DeepEqual(env.Audience, a.Audience) {
+		t.Errorf("an update without audience changed it from %v to %v", a.Audience, env.Audience)
+	}
+	// Statements are what was said: they are never changed.
+	sts, _ := svc.All(ctx, &med, talks.KindStatement, "")
+	sb, _ := json.Marshal(map[string]any{"speaker_name": "x", "text": "y", "said_at": "2026-01-24T00:00:00Z", "source": map[string]any{"name": "z"}})
+	if _, err := svc.Update(ctx, med, talks.KindStatement, sts[0].ID, sb); code(err) != app.CodeConflict {
+		t.Errorf("changing a statement: %v, want a conflict", err)
+	}
+}
+
+func TestWriteRules(t *testing.T) {
+	svc, ps := demo(t)
+	ctx := context.Background()
+	ua, ru, med, obs := ps["ua-negotiator"], ps["ru-negotiator"], ps["us-mediator"], ps["ae-observer"]
+	before := len(records(t, svc.Store()))
+
+	rounds, _ := svc.All(ctx, &ua, talks.KindRound, "")
+	round := rounds[0].ID
+	// An entity only ru may see: ua cannot refer to it any more than to nothing.
+	ruOnly := findByAudience(t, svc, record.Audience{Scope: record.PartyOnly, Party: "ru"})
+	cases := []struct {
+		name  string
+		as    access.Principal
+		kind  string
+		body  any
+		code  app.Code
+		field string
+	}{
+		{"observer writes", obs, talks.KindStatement, map[string]any{}, app.CodeForbidden, ""},
+		{"negotiator writes a round", ua, talks.KindRound, map[string]any{}, app.CodeForbidden, ""},
+		{"ua writes ru's action", ua, talks.KindAction, map[string]any{"title": "t", "owner_party": "ru", "status": "open"}, app.CodeForbidden, ""},
+		{"ua writes into ru's channel", ua, talks.KindAction, map[string]any{"title": "t", "owner_party": "ua", "status": "open",
+			"audience": map[string]any{"scope": "party+mediator", "party": "ru"}}, app.CodeForbidden, "audience"},
+		{"mediator writes into ua's own channel", med, talks.KindAction, map[string]any{"title": "t", "owner_party": "ua", "status": "open",
+			"audience": map[string]any{"scope": "party", "party": "ua"}}, app.CodeForbidden, "audience"},
+		{"ua refers to ru's confidential item", ua, talks.KindStatement, map[string]any{"speaker_name": "s", "text": "t", "said_at": "2026-01-24T00:00:00Z",
+			"source": map[string]any{"name": "n"}, "round_id": ruOnly}, app.CodeInvalid, "round_id"},
+		{"unknown field", med, talks.KindRound, map[string]any{"name": "n", "place": "p", "starts_on": "2026-02-01", "status": "planned", "venue": "x"}, app.CodeInvalid, "venue"},
+		{"wrong type", med, talks.KindRound, map[string]any{"name": 7}, app.CodeInvalid, "name"},
+		{"bad time", med, talks.KindSession, map[string]any{"round_id": round, "title": "t", "format": "plenary", "starts_at": "tomorrow"}, app.CodeInvalid, "starts_at"},
+		{"bad audience", med, talks.KindRound, map[string]any{"name": "n", "place": "p", "starts_on": "2026-02-01", "status": "planned", "audience": map[string]any{"scope": "secret"}}, app.CodeInvalid, "audience"},
+		{"duplicate party", med, talks.KindParty, map[string]any{"id": "ua", "name": "Ukraine", "role": "party"}, app.CodeConflict, "id"},
+		{"second delegation", ru, talks.KindDelegation, map[string]any{"round_id": abuDhabi(t, svc, ru), "party_id": "ru",
+			"members": []any{map[string]any{"person_id": person(t, svc, ru, "Adm. Igor Kostyukov"), "role": "head"}}}, app.CodeConflict, "party_id"},
+	}
+	for _, tc := range cases {
+		body, _ := json.Marshal(tc.body)
+		_, err := svc.Create(ctx, tc.as, tc.kind, body)
+		var e *app.Error
+		if !errors.As(err, &e) || e.Code != tc.code || e.Field != tc.field {
+			t.Errorf("%s: error %v (%+v), want code %s on field %q", tc.name, err, e, tc.code, tc.field)
+		}
+	}
+	if _, err := svc.Create(ctx, ua, talks.KindAction, []byte(`{"title":"t"} {"x":1}`)); code(err) != app.CodeBadRequest {
+		t.Errorf("two JSON values: %v", err)
+	}
+	if after := len(records(t, svc.Store())); after != before {
+		t.Errorf("rejected writes changed the record count from %d to %d", before, after)
+	}
+	// And an invisible entity cannot be updated: it does not exist for ua.
+	body, _ := json.Marshal(map[string]any{"title": "t", "owner_party": "ru", "status": "open"})
+	if _, err := svc.Update(ctx, med, talks.KindAction, ruOnly, body); code(err) != app.CodeNotFound {
+		t.Errorf("the mediator updating ru's own item: %v, want not found", err)
+	}
+}
+
+func TestBootstrapOnlyOnce(t *testing.T) {
+	svc, _ := demo(t)
+	err := svc.Bootstrap(context.Background(), talks.Party{ID: "xx", Name: "X", Role: access.ProcessMediator})
+	if code(err) != app.CodeConflict {
+		t.Errorf("a second bootstrap: %v, want a conflict", err)
+	}
+}
+
+func TestLogins(t *testing.T) {
+	svc, _ := demo(t)
+	ctx := context.Background()
+	if _, err := svc.Login(ctx, "ua-negotiator", "wrong password"); code(err) != app.CodeUnauthenticated {
+		t.Errorf("wrong password: %v", err)
+	}
+	tok, err := svc.NewToken(ctx, "ua-negotiator", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.Authenticate(ctx, tok)
+	if err != nil || p.Login != "ua-negotiator" || p.PartyRole != access.ProcessParty {
+		t.Errorf("token authenticates as %+v, %v", p, err)
+	}
+	if _, err := svc.Authenticate(ctx, tok+"x"); code(err) != app.CodeUnauthenticated {
+		t.Errorf("a wrong token: %v", err)
+	}
+	if _, err := svc.AddPrincipal(ctx, app.NewPrincipal{Login: "x1", Party: "nowhere", Roles: []access.Role{access.RoleObserver}}); code(err) != app.CodeInvalid {
+		t.Errorf("principal of a missing party: %v", err)
+	}
+	if _, err := svc.AddPrincipal(ctx, app.NewPrincipal{Login: "ua-negotiator", Party: "ua", Roles: []access.Role{access.RoleObserver}}); code(err) != app.CodeConflict {
+		t.Errorf("a taken login: %v", err)
+	}
+	a, _ := svc.Secret(ctx, "cookie")
+	b, _ := svc.Secret(ctx, "cookie")
+	if len(a) != 32 || string(a) != string(b) {
+		t.Error("the installation secret is not stable")
+	}
+}
+
+func findByAudience(t *testing.T, svc *app.Service, aud record.Audience) string {
+	t.Helper()
+	for _, k := range talks.Kinds {
+		es, _, _ := svc.Store().Entities(context.Background(), access.System, store.Query{Kind: k.Name, Limit: 10000})
+		for _, e := range es {
+			if reflect.DeepEqual(e.Audience, aud) {
+				return e.ID
+			}
+		}
+	}
+	t.Fatalf("no entity with audience %+v", aud)
+	return ""
+}
+
+func abuDhabi(t *testing.T, svc *app.Service, p access.Principal) string {
+	rounds, _ := svc.All(context.Background(), &p, talks.KindRound, "")
+	for _, r := range rounds {
+		var round talks.Round
+		_ = json.Unmarshal(r.Body, &round)
+		if round.StartsOn == "2026-01-23" {
+			return r.ID
+		}
+	}
+	t.Fatal("no Abu Dhabi round")
+	return ""
+}
+
+func person(t *testing.T, svc *app.Service, p access.Principal, name string) string {
+	people, _ := svc.All(context.Background(), &p, talks.KindPerson, "")
+	for _, e := range people {
+		var person talks.Person
+		_ = json.Unmarshal(e.Body, &person)
+		if person.Name == name {
+			return e.ID
+		}
+	}
+	t.Fatalf("no person %s", name)
+	return ""
+}
