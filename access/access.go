@@ -140,6 +140,18 @@ func CanWriteAudience(p Principal, a record.Audience) error {
 	return nil
 }
 
+// Covers reports whether every reader of audience inner may also read
+// audience outer, judged over the anonymous viewer and one viewer of each
+// party of the process (parties, the only thing visibility depends on).
+func Covers(outer, inner record.Audience, partyViewers []Viewer) bool {
+	for _, v := range append([]Viewer{Anonymous}, partyViewers...) {
+		if CanSee(v, inner) && !CanSee(v, outer) {
+			return false
+		}
+	}
+	return true
+}
+
 // Describe renders an audience for messages and the UI.
 func Describe(a record.Audience) string {
 	switch a.Scope {

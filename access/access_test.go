@@ -66,3 +66,22 @@ func TestPasswordsAndTokens(t *testing.T) {
 		t.Error("token hash does not match")
 	}
 }
+
+func TestCovers(t *testing.T) {
+	vs := []Viewer{{Party: "med", Participant: true, Mediator: true}, {Party: "a", Participant: true}, {Party: "b", Participant: true}, {Party: "obs"}}
+	pub, parties := record.Audience{Scope: record.Public}, record.Audience{Scope: record.Parties}
+	aOnly := record.Audience{Scope: record.PartyOnly, Party: "a"}
+	aMed := record.Audience{Scope: record.PartyMediator, Party: "a"}
+	for _, tc := range []struct {
+		outer, inner record.Audience
+		want         bool
+	}{
+		{pub, pub, true}, {pub, aOnly, true}, {parties, pub, false}, {parties, aMed, true}, {aMed, aOnly, true},
+		{aOnly, aMed, false}, {aMed, parties, false}, {parties, record.Audience{Scope: record.List, Parties: []string{"a", "obs"}}, false},
+		{aMed, record.Audience{Scope: record.List, Parties: []string{"a", "med"}}, true},
+	} {
+		if got := Covers(tc.outer, tc.inner, vs); got != tc.want {
+			t.Errorf("Covers(%v, %v) = %t, want %t", tc.outer, tc.inner, got, tc.want)
+		}
+	}
+}

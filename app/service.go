@@ -89,8 +89,10 @@ func (s *Service) write(ctx context.Context, p access.Principal, kindName, id st
 		return Written{}, err
 	}
 	ent.Normalize()
-	if o, ok := ent.(talks.Owned); ok && !p.Has(access.RoleMediator) && !p.Has(access.RoleAdmin) && o.Owner() != p.Party {
-		return Written{}, newError(CodeForbidden, "", "a principal of party %q may write only its own party's %s records, not those of %q", p.Party, kind.Title, o.Owner())
+	if o, ok := ent.(talks.Owned); ok {
+		if err := ownerCheck(p, kind, o.Owner()); err != nil {
+			return Written{}, err
+		}
 	}
 	viewer := access.ViewerOf(p)
 
@@ -124,6 +126,11 @@ func (s *Service) write(ctx context.Context, p access.Principal, kindName, id st
 			if !kind.Mutable {
 				return newError(CodeConflict, "", "a %s is never changed once committed; commit a new one that refers to it", kind.Title)
 			}
+			// The owner of what is replaced counts, not only the owner the
+			// new version names: otherwise a party could take over another's.
+			if err := s.checkOwner(p, kind, cur); err != nil {
+				return err
+			}
 			if self, ok := ent.(talks.SelfIdentified); ok && self.EntityID() != id {
 				return newError(CodeInvalid, "id", "is %q, but the %s being changed is %q; an id never changes", self.EntityID(), kind.Title, id)
 			}
@@ -140,7 +147,7 @@ func (s *Service) write(ctx context.Context, p access.Principal, kindName, id st
 		if err := access.CanWriteAudience(p, env.Audience); err != nil {
 			return &Error{Code: CodeForbidden, Field: "audience", Message: err.Error()}
 		}
-		resolved, err := resolve(ctx, tx, viewer, ent)
+		resolved, err := resolve(ctx, tx, viewer, env.Audience, ent)
 		if err != nil {
 			return err
 		}
@@ -148,7 +155,7 @@ func (s *Service) write(ctx context.Context, p access.Principal, kindName, id st
 			return domainError(err)
 		}
 		if d, ok := ent.(*talks.Delegation); ok {
-			if err := uniqueDelegation(ctx, tx, d, env.Subject); err != nil {
+			if err := uniqueDelegation(ctx, tx, viewer, d, env.Subject); err != nil {
 				return err
 			}
 		}
@@ -226,10 +233,33 @@ func Project(ctx context.Context, tx store.Tx, rec store.Record) (store.Entity, 
 	return e, nil
 }
 
+// ownerCheck refuses a write to another party's entity by anyone but the
+// mediator and the administrator.
+func ownerCheck(p access.Principal, kind talks.Kind, owner string) error {
+	if p.Has(access.RoleMediator) || p.Has(access.RoleAdmin) || owner == p.Party {
+		return nil
+	}
+	return newError(CodeForbidden, "", "a principal of party %q may write only its own party's %s records, not those of %q", p.Party, kind.Title, owner)
+}
+
+func (s *Service) checkOwner(p access.Principal, kind talks.Kind, cur store.Entity) error {
+	ent, err := Decode(cur)
+	if err != nil {
+		return err
+	}
+	if o, ok := ent.(talks.Owned); ok {
+		return ownerCheck(p, kind, o.Owner())
+	}
+	return nil
+}
+
 // resolve loads every entity ent refers to, as the writer sees them: a
 // reference to something the writer may not see is as missing as one to
-// nothing at all.
-func resolve(ctx context.Context, r store.Reader, v access.Viewer, ent talks.Entity) (talks.Resolved, error) {
+// nothing at all. Every reference must also be visible to every reader of
+// the new record (aud), or the record would show its readers the id of
+// something hidden from them.
+func resolve(ctx context.Context, r store.Reader, v access.Viewer, aud record.Audience, ent talks.Entity) (talks.Resolved, error) {
+	var partyViewers []access.Viewer // loaded on first need
 	resolved := talks.Resolved{}
 	for _, ref := range ent.References() {
 		if ref.ID == "" {
@@ -246,6 +276,18 @@ func resolve(ctx context.Context, r store.Reader, v access.Viewer, ent talks.Ent
 		} else if err != nil {
 			return nil, err
 		}
+		if e.Audience.Scope != record.Public {
+			if partyViewers == nil {
+				if partyViewers, err = viewersOfParties(ctx, r); err != nil {
+					return nil, err
+				}
+			}
+			if !access.Covers(e.Audience, aud, partyViewers) {
+				kind, _ := talks.KindByName(ref.Kind)
+				return nil, newError(CodeInvalid, ref.Field, "refers to %s %q, which is visible to %s only, but this record's audience is %s; narrow the record's audience or widen the %s's",
+					kind.Title, ref.ID, access.Describe(e.Audience), access.Describe(aud), kind.Title)
+			}
+		}
 		target, err := Decode(e)
 		if err != nil {
 			return nil, err
@@ -253,6 +295,31 @@ func resolve(ctx context.Context, r store.Reader, v access.Viewer, ent talks.Ent
 		resolved[key] = target
 	}
 	return resolved, nil
+}
+
+// viewersOfParties returns one viewer for each party of the process: the
+// whole range of readers whose visibility can differ.
+func viewersOfParties(ctx context.Context, r store.Reader) ([]access.Viewer, error) {
+	var vs []access.Viewer
+	q := store.Query{Kind: talks.KindParty, Limit: MaxPage}
+	for {
+		es, more, err := r.Entities(ctx, access.System, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			ent, err := Decode(e)
+			if err != nil {
+				return nil, err
+			}
+			p := ent.(*talks.Party)
+			vs = append(vs, access.ViewerOf(access.Principal{Party: p.ID, PartyRole: p.Role}))
+		}
+		if !more || len(es) == 0 {
+			return vs, nil
+		}
+		q.After = es[len(es)-1].CreatedSeq
+	}
 }
 
 // Decode returns the domain value an entity's body holds.
@@ -268,10 +335,13 @@ func Decode(e store.Entity) (talks.Entity, error) {
 	return ent, nil
 }
 
-func uniqueDelegation(ctx context.Context, tx store.Tx, d *talks.Delegation, subject string) error {
-	q := store.Query{Kind: talks.KindDelegation, Parent: d.RoundID, Limit: 500}
+// uniqueDelegation refuses a second delegation of a party to a round. It
+// reads as the writer, so that the refusal reveals nothing the writer could
+// not see anyway.
+func uniqueDelegation(ctx context.Context, tx store.Tx, v access.Viewer, d *talks.Delegation, subject string) error {
+	q := store.Query{Kind: talks.KindDelegation, Parent: d.RoundID, Limit: MaxPage}
 	for {
-		es, more, err := tx.Entities(ctx, access.System, q)
+		es, more, err := tx.Entities(ctx, v, q)
 		if err != nil {
 			return err
 		}

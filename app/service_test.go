@@ -197,6 +197,38 @@ func TestWriteRules(t *testing.T) {
 			t.Errorf("%s: error %v (%+v), want code %s on field %q", tc.name, err, e, tc.code, tc.field)
 		}
 	}
+	// A record may not show its readers the id of something hidden from them.
+	body, _ := json.Marshal(map[string]any{"name": "Closed round", "place": "p", "starts_on": "2026-03-01", "status": "planned",
+		"audience": map[string]any{"scope": "parties"}})
+	closed, err := svc.Create(ctx, med, talks.KindRound, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before++
+	body, _ = json.Marshal(map[string]any{"speaker_name": "s", "text": "t", "said_at": "2026-03-01T00:00:00Z",
+		"source": map[string]any{"name": "n"}, "round_id": closed.Entity.ID, "audience": map[string]any{"scope": "public"}})
+	var e *app.Error
+	if _, err := svc.Create(ctx, med, talks.KindStatement, body); !errors.As(err, &e) || e.Code != app.CodeInvalid || e.Field != "round_id" {
+		t.Errorf("a public statement about a parties-only round: %v, want invalid round_id", err)
+	}
+	// Nor may a party take over another's entity by naming itself the owner.
+	ruItem := findByAudience(t, svc, record.Audience{Scope: record.PartyMediator, Party: "ru"})
+	body, _ = json.Marshal(map[string]any{"title": "t", "owner_party": "ua", "status": "open"})
+	if _, err := svc.Update(ctx, ua, talks.KindAction, ruItem, body); code(err) != app.CodeNotFound {
+		t.Errorf("ua updating ru's item it cannot see: %v, want not found", err)
+	}
+	ruReport := ""
+	actions, _ := svc.All(ctx, &ua, talks.KindAction, "")
+	for _, a := range actions {
+		var item talks.ActionItem
+		_ = json.Unmarshal(a.Body, &item)
+		if item.OwnerParty == "ru" {
+			ruReport = a.ID
+		}
+	}
+	if _, err := svc.Update(ctx, ua, talks.KindAction, ruReport, body); code(err) != app.CodeForbidden {
+		t.Errorf("ua taking over ru's visible item: %v, want forbidden", err)
+	}
 	if _, err := svc.Create(ctx, ua, talks.KindAction, []byte(`{"title":"t"} {"x":1}`)); code(err) != app.CodeBadRequest {
 		t.Errorf("two JSON values: %v", err)
 	}
@@ -204,7 +236,7 @@ func TestWriteRules(t *testing.T) {
 		t.Errorf("rejected writes changed the record count from %d to %d", before, after)
 	}
 	// And an invisible entity cannot be updated: it does not exist for ua.
-	body, _ := json.Marshal(map[string]any{"title": "t", "owner_party": "ru", "status": "open"})
+	body, _ = json.Marshal(map[string]any{"title": "t", "owner_party": "ru", "status": "open"})
 	if _, err := svc.Update(ctx, med, talks.KindAction, ruOnly, body); code(err) != app.CodeNotFound {
 		t.Errorf("the mediator updating ru's own item: %v, want not found", err)
 	}

@@ -278,7 +278,7 @@ func (l *loader) rounds() {
 
 func (l *loader) agenda() {
 	aspect := func(key string, order int, title, summary string) {
-		l.create("us-mediator", key, talks.KindAspect, talks.Aspect{Title: title, Summary: summary, Status: talks.AspectDiscussed, Order: order}, parties)
+		l.create("us-mediator", key, talks.KindAspect, talks.Aspect{Title: title, Summary: summary, Status: talks.AspectDiscussed, Order: order}, public)
 	}
 	aspect("territory", 1, "Territory", "One party demands the other's withdrawal from the parts of Donetsk region it still holds (Donbas); the other rejects it. The central sticking point.")
 	aspect("znpp", 2, "Zaporizhzhia Nuclear Power Plant and its electricity", "Europe's largest plant, six units, about 6 GW. No agreement on oversight and operation; the electricity it produces would be shared on an equitable basis; ultimate control unresolved.")

@@ -1,0 +1,579 @@
+// Package httpapi is parley's JSON API under /api/v1: one collection per kind
+// of the talks domain (listed, read, created and replaced), the caller's own
+// principal, and an OpenAPI 3.0 document of all of it.
+//
+// The API is a thin adapter over package app. Every read and write goes
+// through app.Service, which applies the caller's visibility, so a handler
+// here never decides what a caller may see; it only turns HTTP into service
+// calls and service results (and errors) back into JSON. Routes, query
+// parameters and the OpenAPI document come from one table generated from
+// talks.Kinds, so a kind added to the domain is served and documented without
+// a line of code here, and the document cannot drift from what is served.
+package httpapi
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"reflect"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/store"
+	"github.com/parley-project/parley/talks"
+)
+
+// Prefix is the path under which the API is served.
+const Prefix = "/api/v1"
+
+// DefaultLimit is the page size of a list that names none; app.MaxPage is the
+// largest a caller may ask for (larger limits are lowered to it).
+const DefaultLimit = 50
+
+// Error codes of the HTTP layer itself, beside app's. They go through the
+// same mapping to statuses as app's codes.
+const (
+	codeUnsupportedMedia app.Code = "unsupported_media_type"
+	codeMethodNotAllowed app.Code = "method_not_allowed"
+	codeInternal         app.Code = "internal"
+)
+
+// statusOf is the one place an error code becomes an HTTP status.
+func statusOf(code app.Code) int {
+	switch code {
+	case app.CodeBadRequest:
+		return http.StatusBadRequest
+	case app.CodeInvalid:
+		return http.StatusUnprocessableEntity
+	case app.CodeNotFound:
+		return http.StatusNotFound
+	case app.CodeConflict:
+		return http.StatusConflict
+	case app.CodeForbidden:
+		return http.StatusForbidden
+	case app.CodeUnauthenticated:
+		return http.StatusUnauthorized
+	case app.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case codeUnsupportedMedia:
+		return http.StatusUnsupportedMediaType
+	case codeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	}
+	return http.StatusInternalServerError
+}
+
+// errorBody is the body of every error response.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    app.Code `json:"code"`
+	Message string   `json:"message"`
+	// Field names the offending field in JSON path form, when there is one.
+	Field string `json:"field,omitempty"`
+}
+
+// item is one entity as the API shows it.
+type item struct {
+	ID       string          `json:"id"`
+	Kind     string          `json:"kind"`
+	Parent   string          `json:"parent,omitempty"`
+	Audience record.Audience `json:"audience"`
+	Version  int             `json:"version"`
+	RecordID string          `json:"record_id"`
+	Created  time.Time       `json:"created"`
+	Updated  time.Time       `json:"updated"`
+	Data     json.RawMessage `json:"data"`
+}
+
+func itemOf(e store.Entity) item {
+	return item{ID: e.ID, Kind: e.Kind, Parent: e.Parent, Audience: e.Audience, Version: e.Version,
+		RecordID: e.RecordID, Created: e.Created, Updated: e.Updated, Data: e.Body}
+}
+
+// page is one page of a list.
+type page struct {
+	Items []item `json:"items"`
+	// Next continues the list; it is omitted on the last page.
+	Next string `json:"next,omitempty"`
+}
+
+// written answers a write.
+type written struct {
+	Receipt app.Receipt `json:"receipt"`
+	Item    item        `json:"item"`
+}
+
+// me is the caller's own principal.
+type me struct {
+	Login     string             `json:"login"`
+	Name      string             `json:"name"`
+	Party     string             `json:"party"`
+	PartyRole access.ProcessRole `json:"party_role"`
+	Roles     []access.Role      `json:"roles"`
+}
+
+// handlerFunc serves one route for an authenticated (or anonymous: nil)
+// caller. It writes the response itself on success and returns the error
+// otherwise, so that errors are written in one place.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error
+
+// param is a query parameter of a route.
+type param struct {
+	name, desc string
+	typ        string // OpenAPI type: "string" or "integer"
+}
+
+// route is one operation: the mux serves it and the OpenAPI document
+// describes it, both from this one value.
+type route struct {
+	method, path string // path in ServeMux and OpenAPI syntax alike: /api/v1/rounds/{id}
+	op, summary  string
+	desc         string
+	tag          string
+	query        []param
+	body         string // schema of the request body, or ""
+	status       int    // status on success
+	resp         string // schema of the success response
+	errs         []int  // error statuses it may answer
+	handle       handlerFunc
+}
+
+type api struct {
+	svc    *app.Service
+	log    *slog.Logger
+	routes []route
+	mux    *http.ServeMux
+	doc    []byte
+	// cursor seals list cursors; made on first use from the installation's
+	// secret, so every replica reads the others' cursors.
+	cursor   atomic.Pointer[cipher.AEAD]
+	cursorMu sync.Mutex
+}
+
+// New returns the API on svc. It serves full paths under /api/v1/ (mount it
+// at "/api/" or at the root) and answers anything else with a JSON 404.
+func New(svc *app.Service, logger *slog.Logger) http.Handler {
+	return newAPI(svc, logger)
+}
+
+func newAPI(svc *app.Service, logger *slog.Logger) *api {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	a := &api{svc: svc, log: logger, mux: http.NewServeMux()}
+	a.routes = a.table()
+	doc, err := json.MarshalIndent(a.openAPI(), "", "  ")
+	if err != nil {
+		panic("httpapi: couldn't encode the OpenAPI document: " + err.Error())
+	}
+	a.doc = doc
+
+	allowed := map[string][]string{}
+	var paths []string
+	for _, rt := range a.routes {
+		a.mux.Handle(rt.method+" "+rt.path, a.serve(rt))
+		if allowed[rt.path] == nil {
+			paths = append(paths, rt.path)
+		}
+		allowed[rt.path] = append(allowed[rt.path], rt.method)
+	}
+	// ServeMux's own 404 and 405 answers are plain text. A method-less
+	// pattern per path is less specific than the routes on that path, so it
+	// catches exactly the methods they do not serve; "/" catches the rest.
+	for _, p := range paths {
+		methods := allowed[p]
+		if slices.Contains(methods, http.MethodGet) {
+			methods = append(methods, http.MethodHead)
+		}
+		allow := strings.Join(methods, ", ")
+		a.mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			a.writeError(w, r, &app.Error{Code: codeMethodNotAllowed,
+				Message: fmt.Sprintf("%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow)})
+		})
+	}
+	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		a.writeError(w, r, &app.Error{Code: app.CodeNotFound,
+			Message: fmt.Sprintf("no such endpoint: %s %s; see %s/openapi.json", r.Method, r.URL.Path, Prefix)})
+	})
+	return a
+}
+
+func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+// table generates the routes: four per kind, and the two of the API itself.
+func (a *api) table() []route {
+	var rs []route
+	for _, k := range talks.Kinds {
+		coll := Prefix + "/" + k.Collection
+		one := coll + "/{id}"
+		name := typeName(k)
+		query := []param{
+			{"limit", fmt.Sprintf("Page size: default %d, at most %d.", DefaultLimit, app.MaxPage), "integer"},
+			{"after", "Cursor: the `next` of the previous page.", "string"},
+		}
+		if pf := parentOf(k); pf.field != "" {
+			query = append(query,
+				param{"parent", fmt.Sprintf("Only %s whose %s is this id.", k.Collection, pf.field), "string"},
+				param{pf.alias, "The same as parent.", "string"})
+		}
+		immutable := ""
+		if !k.Mutable {
+			immutable = fmt.Sprintf(" %s is never changed once committed: this answers 409; commit a new one that refers to it.", capital(article(k.Title)))
+		}
+		rs = append(rs,
+			route{method: "GET", path: coll, op: "list" + name, tag: k.Collection,
+				summary: "List " + k.Collection,
+				desc:    fmt.Sprintf("The %s the caller may see, in the order they were created.", k.Collection),
+				query:   query, status: 200, resp: name + "Page", errs: []int{400, 401},
+				handle: a.list(k)},
+			route{method: "GET", path: one, op: "get" + name, tag: k.Collection,
+				summary: "Get " + article(k.Title),
+				desc:    fmt.Sprintf("%s the caller may not see is answered exactly as one that does not exist.", capital(article(k.Title))),
+				status:  200, resp: name + "Item", errs: []int{401, 404},
+				handle: a.get(k)},
+			route{method: "POST", path: coll, op: "create" + name, tag: k.Collection,
+				summary: "Create " + article(k.Title),
+				desc:    fmt.Sprintf("Commits a new %s. Its audience defaults to %s.", k.Title, access.Describe(k.DefaultAudience)),
+				body:    name + "Input", status: 201, resp: name + "Written", errs: []int{400, 401, 403, 409, 413, 415, 422},
+				handle: a.write(k, false)},
+			route{method: "PUT", path: one, op: "replace" + name, tag: k.Collection,
+				summary: "Replace " + article(k.Title),
+				desc:    fmt.Sprintf("Commits the full new state of %s, superseding the current one; its audience stays unless the body names one.%s", article(k.Title), immutable),
+				body:    name + "Input", status: 200, resp: name + "Written", errs: []int{400, 401, 403, 404, 409, 413, 415, 422},
+				handle: a.write(k, true)},
+		)
+	}
+	return append(rs,
+		route{method: "GET", path: Prefix + "/me", op: "getMe", tag: "api", summary: "The caller's principal",
+			status: 200, resp: "Me", errs: []int{401}, handle: a.me},
+		route{method: "GET", path: Prefix + "/openapi.json", op: "getOpenAPI", tag: "api", summary: "This document",
+			status: 200, resp: "", errs: nil, handle: a.openAPIDoc},
+	)
+}
+
+func article(noun string) string {
+	if strings.ContainsAny(noun[:1], "aeiou") {
+		return "an " + noun
+	}
+	return "a " + noun
+}
+
+func capital(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
+
+// serve adapts a handlerFunc: it authenticates, checks the query parameters
+// against the route's, and writes any error.
+func (a *api) serve(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				a.writeError(w, r, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+			}
+		}()
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Vary", "Authorization")
+		caller, err := a.authenticate(r)
+		if err == nil {
+			err = checkQuery(r.URL.Query(), rt.query)
+		}
+		if err == nil {
+			err = rt.handle(w, r, caller)
+		}
+		if err != nil {
+			a.writeError(w, r, err)
+		}
+	})
+}
+
+// authenticate returns the caller: nil without an Authorization header
+// (anonymous, who sees public records only), an error for a bad one.
+func (a *api) authenticate(r *http.Request) (*access.Principal, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return nil, nil
+	}
+	scheme, token, _ := strings.Cut(h, " ")
+	token = strings.TrimSpace(token)
+	if !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return nil, &app.Error{Code: app.CodeUnauthenticated, Message: `the Authorization header must be "Bearer TOKEN"`}
+	}
+	p, err := a.svc.Authenticate(r.Context(), token)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// checkQuery refuses parameters a route does not take: a misspelt filter
+// silently ignored would return the whole collection instead of a part.
+func checkQuery(q url.Values, allowed []param) error {
+	for name := range q {
+		if !slices.ContainsFunc(allowed, func(p param) bool { return p.name == name }) {
+			return &app.Error{Code: app.CodeBadRequest, Field: name, Message: "is not a parameter of this endpoint"}
+		}
+	}
+	return nil
+}
+
+// writeError writes err as JSON. An error without a code is internal: it is
+// logged in full and the caller gets a generic message, because its text may
+// name things the caller may not know.
+func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *app.Error
+	if !errors.As(err, &e) || statusOf(e.Code) == http.StatusInternalServerError {
+		a.log.LogAttrs(r.Context(), slog.LevelError, "api request failed",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+		e = &app.Error{Code: codeInternal, Message: "internal error; it has been logged"}
+	}
+	if e.Code == app.CodeUnauthenticated {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="parley"`)
+	}
+	writeJSON(w, statusOf(e.Code), errorBody{errorDetail{Code: e.Code, Message: e.Message, Field: e.Field}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Only a bug makes one of the API's own types unencodable.
+		status = http.StatusInternalServerError
+		body = []byte(`{"error":{"code":"internal","message":"internal error; it has been logged"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}
+
+var errSignIn = &app.Error{Code: app.CodeUnauthenticated, Message: `sign in: send "Authorization: Bearer TOKEN"`}
+
+func (a *api) list(k talks.Kind) handlerFunc {
+	pf := parentOf(k)
+	return func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+		q := r.URL.Query()
+		query := store.Query{Kind: k.Name, Limit: DefaultLimit, Parent: q.Get("parent")}
+		if pf.alias != "" {
+			if v := q.Get(pf.alias); v != "" {
+				if query.Parent != "" && query.Parent != v {
+					return &app.Error{Code: app.CodeBadRequest, Field: pf.alias, Message: "differs from parent; give one of them"}
+				}
+				query.Parent = v
+			}
+		}
+		if s := q.Get("limit"); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				return &app.Error{Code: app.CodeBadRequest, Field: "limit", Message: fmt.Sprintf("%q is not a page size (1 to %d)", s, app.MaxPage)}
+			}
+			query.Limit = min(n, app.MaxPage)
+		}
+		if s := q.Get("after"); s != "" {
+			aead, err := a.cursorAEAD(r.Context())
+			if err != nil {
+				return err
+			}
+			if query.After, err = openCursor(aead, s, query); err != nil {
+				return err
+			}
+		}
+		es, more, err := a.svc.List(r.Context(), caller, query)
+		if err != nil {
+			return err
+		}
+		out := page{Items: make([]item, len(es))}
+		for i, e := range es {
+			out.Items[i] = itemOf(e)
+		}
+		if more && len(es) > 0 {
+			aead, err := a.cursorAEAD(r.Context())
+			if err != nil {
+				return err
+			}
+			out.Next = sealCursor(aead, es[len(es)-1].CreatedSeq, query)
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+}
+
+func (a *api) get(k talks.Kind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+		e, err := a.svc.Get(r.Context(), caller, k.Name, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, itemOf(e))
+		return nil
+	}
+}
+
+func (a *api) write(k talks.Kind, replace bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+		if caller == nil {
+			return errSignIn
+		}
+		body, err := readBody(w, r)
+		if err != nil {
+			return err
+		}
+		var out app.Written
+		if replace {
+			out, err = a.svc.Update(r.Context(), *caller, k.Name, r.PathValue("id"), body)
+		} else {
+			out, err = a.svc.Create(r.Context(), *caller, k.Name, body)
+		}
+		if err != nil {
+			return err
+		}
+		status := http.StatusOK
+		if !replace {
+			status = http.StatusCreated
+			w.Header().Set("Location", Prefix+"/"+k.Collection+"/"+url.PathEscape(out.Entity.ID))
+		}
+		writeJSON(w, status, written{Receipt: out.Receipt, Item: itemOf(out.Entity)})
+		return nil
+	}
+}
+
+// readBody reads a write's JSON body, at most app.MaxBody bytes of it.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	ct := r.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		return nil, &app.Error{Code: codeUnsupportedMedia, Message: fmt.Sprintf("the body must be application/json, not %q", ct)}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, app.MaxBody))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, &app.Error{Code: app.CodeTooLarge, Message: fmt.Sprintf("the request body is over the limit of %d bytes", app.MaxBody)}
+	} else if err != nil {
+		return nil, &app.Error{Code: app.CodeBadRequest, Message: "couldn't read the request body", Err: err}
+	}
+	return body, nil
+}
+
+func (a *api) me(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	if caller == nil {
+		return errSignIn
+	}
+	writeJSON(w, http.StatusOK, me{Login: caller.Login, Name: caller.Name, Party: caller.Party,
+		PartyRole: caller.PartyRole, Roles: caller.Roles})
+	return nil
+}
+
+func (a *api) openAPIDoc(w http.ResponseWriter, r *http.Request, _ *access.Principal) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(a.doc)
+	return nil
+}
+
+// parentField is the JSON field of a kind that holds its parent's id, and
+// the query alias of the parent filter, named after the parent's kind
+// ("round", "party").
+type parentField struct{ field, alias string }
+
+// parentOf finds a kind's parent field by probing: it sets each string field
+// of a fresh entity in turn and sees which one Parent returns. So the
+// `parent` filter is offered exactly where talks defines a parent.
+func parentOf(k talks.Kind) parentField {
+	const probe = "\x00probe"
+	t := reflect.TypeOf(k.New()).Elem()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() || f.Type.Kind() != reflect.String {
+			continue
+		}
+		ent := k.New()
+		reflect.ValueOf(ent).Elem().Field(i).SetString(probe)
+		if ent.Parent() != probe {
+			continue
+		}
+		name, _ := jsonName(f)
+		for _, ref := range ent.References() {
+			if ref.Field == name {
+				pk, _ := talks.KindByName(ref.Kind)
+				return parentField{field: name, alias: strings.ReplaceAll(pk.Title, " ", "-")}
+			}
+		}
+		return parentField{field: name, alias: "parent-id"}
+	}
+	return parentField{}
+}
+
+// Cursors are sealed (AES-GCM, with the list's kind and parent as associated
+// data) rather than plain sequence numbers: a record's position in the store
+// says how many records, of any audience, were committed before it, which a
+// caller who may not see them should not learn by subtracting two cursors.
+// Sealing also makes a cursor of one list useless for another.
+
+const cursorSecret = "api-cursor"
+
+func (a *api) cursorAEAD(ctx context.Context) (cipher.AEAD, error) {
+	if p := a.cursor.Load(); p != nil {
+		return *p, nil
+	}
+	a.cursorMu.Lock()
+	defer a.cursorMu.Unlock()
+	if p := a.cursor.Load(); p != nil {
+		return *p, nil
+	}
+	key, err := a.svc.Secret(ctx, cursorSecret)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't make the cursor cipher: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't make the cursor cipher: %w", err)
+	}
+	a.cursor.Store(&aead)
+	return aead, nil
+}
+
+func cursorAD(q store.Query) []byte { return []byte(q.Kind + "\x00" + q.Parent) }
+
+func sealCursor(aead cipher.AEAD, seq int64, q store.Query) string {
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+8+aead.Overhead())
+	rand.Read(nonce)
+	out := aead.Seal(nonce, nonce, binary.BigEndian.AppendUint64(nil, uint64(seq)), cursorAD(q))
+	return base64.RawURLEncoding.EncodeToString(out)
+}
+
+func openCursor(aead cipher.AEAD, s string, q store.Query) (int64, error) {
+	bad := &app.Error{Code: app.CodeBadRequest, Field: "after", Message: "is not a cursor of this list; pass the `next` of its previous page"}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(raw) < aead.NonceSize() {
+		return 0, bad
+	}
+	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], cursorAD(q))
+	if err != nil || len(plain) != 8 {
+		return 0, bad
+	}
+	return int64(binary.BigEndian.Uint64(plain)), nil
+}

@@ -1,0 +1,256 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/scenario"
+	"github.com/parley-project/parley/store"
+	"github.com/parley-project/parley/store/sqlite"
+	"github.com/parley-project/parley/talks"
+)
+
+// fixture is the demo process on a fresh SQLite store, with an API token for
+// every demo login.
+type fixture struct {
+	svc    *app.Service
+	api    *api
+	logins []scenario.Login
+	tokens map[string]string // by login
+	// errLog collects what the API logs at error level: a test fails if
+	// anything is logged that it did not expect.
+	errLog *bytes.Buffer
+}
+
+func newFixture(tb testing.TB) *fixture {
+	tb.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "parley.db"), true)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	svc := app.New(st, nil, nil)
+	logins, err := scenario.Load(ctx, svc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f := &fixture{svc: svc, logins: logins, tokens: map[string]string{}, errLog: new(bytes.Buffer)}
+	for _, l := range logins {
+		if f.tokens[l.Login], err = svc.NewToken(ctx, l.Login, "httpapi test"); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	f.api = newAPI(svc, slog.New(slog.NewTextHandler(f.errLog, &slog.HandlerOptions{Level: slog.LevelError})))
+	return f
+}
+
+// response is a recorded response.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends a request through the handler as the given login ("" for
+// anonymous). A body is sent as application/json unless ctype says
+// otherwise.
+func (f *fixture) do(tb testing.TB, login, method, path string, body []byte, ctype ...string) response {
+	tb.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if login != "" {
+		tok, ok := f.tokens[login]
+		if !ok {
+			tok = login // lets a test send a bad token
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	if len(ctype) > 0 {
+		if ctype[0] != "" {
+			req.Header.Set("Content-Type", ctype[0])
+		}
+	} else if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	rec := httptest.NewRecorder()
+	f.api.ServeHTTP(rec, req)
+	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+}
+
+// decode unmarshals a response body, failing the test if it is not JSON.
+func decode[T any](tb testing.TB, r response) T {
+	tb.Helper()
+	var v T
+	if err := json.Unmarshal(r.body, &v); err != nil {
+		tb.Fatalf("response %d is not JSON: %v\n%s", r.status, err, r.body)
+	}
+	return v
+}
+
+// wantError checks that r is a well-formed error with the given status,
+// code and field.
+func wantError(tb testing.TB, r response, status int, code app.Code, field string) errorDetail {
+	tb.Helper()
+	var e errorBody
+	if err := json.Unmarshal(r.body, &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
+		tb.Fatalf("status %d: not an error body (%v): %s", r.status, err, r.body)
+	}
+	if r.status != status || e.Error.Code != code || e.Error.Field != field {
+		tb.Fatalf("got %d %s field %q (%s), want %d %s field %q", r.status, e.Error.Code, e.Error.Field, e.Error.Message, status, code, field)
+	}
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		tb.Fatalf("error Content-Type is %q", ct)
+	}
+	return e.Error
+}
+
+// principal returns the principal behind a login.
+func (f *fixture) principal(tb testing.TB, login string) access.Principal {
+	tb.Helper()
+	p, err := f.svc.Authenticate(context.Background(), f.tokens[login])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// truth is every entity of every kind, read from the store directly as
+// access.System: what the API's answers are checked against.
+func (f *fixture) truth(tb testing.TB) map[string][]store.Entity {
+	tb.Helper()
+	out := map[string][]store.Entity{}
+	for _, k := range talks.Kinds {
+		q := store.Query{Kind: k.Name, Limit: 500}
+		for {
+			es, more, err := f.svc.Store().Entities(context.Background(), access.System, q)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			out[k.Name] = append(out[k.Name], es...)
+			if !more || len(es) == 0 {
+				break
+			}
+			q.After = es[len(es)-1].CreatedSeq
+		}
+	}
+	return out
+}
+
+// find returns the entity of a kind whose body has field == value.
+func (f *fixture) find(tb testing.TB, kind, field, value string) store.Entity {
+	tb.Helper()
+	for _, e := range f.truth(tb)[kind] {
+		var m map[string]any
+		json.Unmarshal(e.Body, &m)
+		if m[field] == value {
+			return e
+		}
+	}
+	tb.Fatalf("no %s with %s %q", kind, field, value)
+	return store.Entity{}
+}
+
+// records counts the records in the store.
+func (f *fixture) records(tb testing.TB) int {
+	tb.Helper()
+	n, after := 0, int64(0)
+	for {
+		rs, err := f.svc.Store().Records(context.Background(), after, 1000)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		n += len(rs)
+		if len(rs) < 1000 {
+			return n
+		}
+		after = rs[len(rs)-1].Seq
+	}
+}
+
+// lastSeq returns the Seq of the newest record.
+func (f *fixture) lastSeq(tb testing.TB) int64 {
+	tb.Helper()
+	after := int64(0)
+	for {
+		rs, err := f.svc.Store().Records(context.Background(), after, 1000)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if len(rs) == 0 {
+			return after
+		}
+		after = rs[len(rs)-1].Seq
+	}
+}
+
+// ids of the scenario that tests write against.
+type scenarioIDs struct {
+	round       string // Abu Dhabi, first round: 2026-01-23 to 2026-01-24
+	nextRound   string // Abu Dhabi, second round
+	usPerson    string // Steve Witkoff
+	uaPerson    string // Rustem Umerov
+	ruPerson    string // Adm. Igor Kostyukov
+	uaOnlyItem  string // an action item of audience "ua only"
+	ruOnlyItem  string // an action item of audience "ru only"
+	someAspect  string
+	someSession string
+}
+
+func (f *fixture) ids(tb testing.TB) scenarioIDs {
+	tb.Helper()
+	var ids scenarioIDs
+	ids.round = f.find(tb, talks.KindRound, "name", "Abu Dhabi, first trilateral round").ID
+	ids.nextRound = f.find(tb, talks.KindRound, "name", "Abu Dhabi, second trilateral round").ID
+	ids.usPerson = f.find(tb, talks.KindPerson, "name", "Steve Witkoff").ID
+	ids.uaPerson = f.find(tb, talks.KindPerson, "name", "Rustem Umerov").ID
+	ids.ruPerson = f.find(tb, talks.KindPerson, "name", "Adm. Igor Kostyukov").ID
+	ids.someAspect = f.find(tb, talks.KindAspect, "title", "Territory").ID
+	ids.someSession = f.find(tb, talks.KindSession, "title", "Plenary session").ID
+	for _, e := range f.truth(tb)[talks.KindAction] {
+		if e.Audience.Scope == "party" && e.Audience.Party == "ua" {
+			ids.uaOnlyItem = e.ID
+		}
+		if e.Audience.Scope == "party" && e.Audience.Party == "ru" {
+			ids.ruOnlyItem = e.ID
+		}
+	}
+	if ids.uaOnlyItem == "" || ids.ruOnlyItem == "" {
+		tb.Fatal("the scenario has no party-only action items of ua and ru")
+	}
+	return ids
+}
+
+// validBodies returns a valid create body for every collection, written by
+// the mediator, in the given round (the scenario's first round if ""); day
+// is a day of that round.
+func validBodies(ids scenarioIDs, round, day string) map[string]string {
+	if round == "" {
+		round, day = ids.round, "2026-01-23"
+	}
+	return map[string]string{
+		"parties":     `{"id":"tr","name":"Türkiye","role":"observer","note":"Offered to host a round"}`,
+		"people":      `{"name":"Marco Rubio","party_id":"us","titles":[{"title":"Secretary of State","source":"News report E"}]}`,
+		"rounds":      `{"name":"Istanbul round","place":"Istanbul, Türkiye","starts_on":"2026-03-01","ends_on":"2026-03-02","status":"planned","precision":"day"}`,
+		"sessions":    fmt.Sprintf(`{"round_id":%q,"title":"Plenary","format":"plenary","starts_at":"%[2]sT10:00:00+04:00","ends_at":"%[2]sT12:00:00+04:00","mediator_present":true,"parties":["us","ua","ru"],"attendees":[%[3]q,%[4]q]}`, round, day, ids.uaPerson, ids.ruPerson),
+		"delegations": fmt.Sprintf(`{"round_id":%q,"party_id":"us","members":[{"person_id":%q,"role":"head","title":"Special envoy"}]}`, round, ids.usPerson),
+		"aspects":     `{"title":"Prisoner exchange","summary":"All for all.","status":"open","order":8}`,
+		"action-items": fmt.Sprintf(`{"title":"Circulate the draft agenda","owner_party":"us","status":"open","due":"2026-01-30","round_id":%q,"aspect_id":%q}`,
+			round, ids.someAspect),
+		"statements": fmt.Sprintf(`{"speaker_name":"Mediator's spokesperson","party_id":"us","text":"Talks were constructive.","said_at":"2026-01-24T18:00:00+04:00","precision":"minute","source":{"name":"Press release","url":"https://example.org/pr","published":"2026-01-24"},"round_id":%q,"audience":{"scope":"parties"}}`, round),
+	}
+}

@@ -1,0 +1,240 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/talks"
+)
+
+// OpenAPIVersion is the OpenAPI version of the document the API serves.
+const OpenAPIVersion = "3.0.3"
+
+// obj is a JSON object of the document under construction.
+type obj = map[string]any
+
+// openAPI builds the document from the route table, with the schemas of the
+// bodies reflected from the very types the API encodes and decodes.
+func (a *api) openAPI() obj {
+	schemas := obj{
+		"Error":    schemaOf(reflect.TypeFor[errorBody](), true),
+		"Audience": schemaOf(reflect.TypeFor[record.Audience](), true),
+		"Receipt":  schemaOf(reflect.TypeFor[app.Receipt](), true),
+		"Me":       schemaOf(reflect.TypeFor[me](), true),
+	}
+	for _, k := range talks.Kinds {
+		name := typeName(k)
+		t := reflect.TypeOf(k.New()).Elem()
+		schemas[name] = schemaOf(t, true)
+
+		// A write takes the entity's fields and an optional audience. No
+		// field is marked required: what is required depends on other
+		// fields, and the server answers 422 naming the field.
+		in := schemaOf(t, false)
+		in["properties"].(obj)["audience"] = ref("Audience")
+		in["additionalProperties"] = false
+		in["description"] = fmt.Sprintf("A %s to commit, with an optional audience (default: %s).", k.Title, access.Describe(k.DefaultAudience))
+		schemas[name+"Input"] = in
+
+		it := schemaOf(reflect.TypeFor[item](), true)
+		it["properties"].(obj)["audience"] = ref("Audience")
+		it["properties"].(obj)["data"] = ref(name)
+		schemas[name+"Item"] = it
+		schemas[name+"Page"] = obj{"type": "object", "required": []string{"items"}, "properties": obj{
+			"items": obj{"type": "array", "items": ref(name + "Item")},
+			"next":  obj{"type": "string", "description": "Cursor of the next page; omitted on the last page."},
+		}}
+		schemas[name+"Written"] = obj{"type": "object", "required": []string{"receipt", "item"}, "properties": obj{
+			"receipt": ref("Receipt"), "item": ref(name + "Item"),
+		}}
+	}
+
+	// Tags in the domain's order, which a bare map of paths would lose.
+	var tags []obj
+	for _, k := range talks.Kinds {
+		tags = append(tags, obj{"name": k.Collection, "description": fmt.Sprintf("%s records (%s)", capital(k.Title), k.Name)})
+	}
+	tags = append(tags, obj{"name": "api", "description": "The API itself"})
+
+	paths := obj{}
+	for _, rt := range a.routes {
+		op := obj{"operationId": rt.op, "summary": rt.summary, "tags": []string{rt.tag}}
+		if rt.desc != "" {
+			op["description"] = rt.desc
+		}
+		var params []obj
+		if strings.Contains(rt.path, "{id}") {
+			params = append(params, obj{"name": "id", "in": "path", "required": true, "schema": obj{"type": "string"}})
+		}
+		for _, p := range rt.query {
+			s := obj{"type": p.typ}
+			if p.name == "limit" {
+				s["minimum"], s["maximum"], s["default"] = 1, app.MaxPage, DefaultLimit
+			}
+			params = append(params, obj{"name": p.name, "in": "query", "description": p.desc, "schema": s})
+		}
+		if params != nil {
+			op["parameters"] = params
+		}
+		if rt.body != "" {
+			op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(rt.body)}}}
+		}
+		ok := obj{"description": http.StatusText(rt.status)}
+		if rt.resp != "" {
+			ok["content"] = obj{"application/json": obj{"schema": ref(rt.resp)}}
+		} else {
+			ok["content"] = obj{"application/json": obj{"schema": obj{"type": "object"}}}
+		}
+		responses := obj{fmt.Sprint(rt.status): ok}
+		for _, s := range rt.errs {
+			responses[fmt.Sprint(s)] = obj{"description": http.StatusText(s),
+				"content": obj{"application/json": obj{"schema": ref("Error")}}}
+		}
+		op["responses"] = responses
+		if paths[rt.path] == nil {
+			paths[rt.path] = obj{}
+		}
+		paths[rt.path].(obj)[strings.ToLower(rt.method)] = op
+	}
+
+	return obj{
+		"openapi": OpenAPIVersion,
+		"info": obj{
+			"title":   "parley API",
+			"version": "1",
+			"description": "The JSON API of parley, software for a mediated peace process. " +
+				"Without an Authorization header the caller is anonymous and sees public records only. " +
+				"A record the caller may not see is answered exactly as one that does not exist.",
+		},
+		"tags":       tags,
+		"paths":      paths,
+		"components": obj{"schemas": schemas, "securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer"}}},
+		// Anonymous access is allowed, hence the empty requirement.
+		"security": []obj{{}, {"bearer": []string{}}},
+	}
+}
+
+func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+
+// typeName is the schema name of a kind: its Go type's name ("ActionItem").
+func typeName(k talks.Kind) string { return reflect.TypeOf(k.New()).Elem().Name() }
+
+// enums lists the values of the domain's enumerated types, from the lists
+// the domain itself validates against where it has one.
+var enums = map[reflect.Type][]string{
+	reflect.TypeFor[talks.Format]():         strs(talks.Formats),
+	reflect.TypeFor[talks.RoundStatus]():    strs(talks.RoundStatuses),
+	reflect.TypeFor[talks.AspectStatus]():   strs(talks.AspectStatuses),
+	reflect.TypeFor[talks.ActionStatus]():   strs(talks.ActionStatuses),
+	reflect.TypeFor[talks.DelegationRole](): strs(talks.DelegationRoles),
+	reflect.TypeFor[talks.Precision]():      strs([]talks.Precision{talks.PrecisionMonth, talks.PrecisionDay, talks.PrecisionMinute}),
+	reflect.TypeFor[access.ProcessRole]():   strs([]access.ProcessRole{access.ProcessMediator, access.ProcessParty, access.ProcessObserver}),
+	reflect.TypeFor[access.Role]():          strs(access.Roles),
+	reflect.TypeFor[record.Scope]():         strs([]record.Scope{record.Public, record.Parties, record.PartyMediator, record.PartyOnly, record.List}),
+}
+
+func strs[T ~string](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// schemaOf derives a JSON Schema (OpenAPI 3.0 dialect) from a Go type as
+// encoding/json encodes it. In output schemas, the fields encoding/json
+// always writes (no omitempty) are required; input schemas require nothing.
+func schemaOf(t reflect.Type, output bool) obj {
+	if vs, ok := enums[t]; ok {
+		return obj{"type": "string", "enum": vs}
+	}
+	switch t {
+	case reflect.TypeFor[time.Time]():
+		return obj{"type": "string", "format": "date-time"}
+	case reflect.TypeFor[talks.Date]():
+		return obj{"type": "string", "format": "date"}
+	case reflect.TypeFor[json.RawMessage]():
+		return obj{}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		s := schemaOf(t.Elem(), output)
+		s["nullable"] = true
+		return s
+	case reflect.String:
+		return obj{"type": "string"}
+	case reflect.Bool:
+		return obj{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32:
+		return obj{"type": "integer"}
+	case reflect.Int64, reflect.Uint64:
+		return obj{"type": "integer", "format": "int64"}
+	case reflect.Float32, reflect.Float64:
+		return obj{"type": "number"}
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return obj{"type": "string", "format": "byte"}
+		}
+		return obj{"type": "array", "items": schemaOf(t.Elem(), output)}
+	case reflect.Map:
+		return obj{"type": "object", "additionalProperties": schemaOf(t.Elem(), output)}
+	case reflect.Struct:
+		props, required := obj{}, []string{}
+		addFields(t, output, props, &required)
+		s := obj{"type": "object", "properties": props}
+		if len(required) > 0 {
+			s["required"] = required
+		}
+		return s
+	}
+	return obj{}
+}
+
+// addFields adds a struct's JSON fields, flattening embedded structs as
+// encoding/json does.
+func addFields(t reflect.Type, output bool, props obj, required *[]string) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, omitempty := jsonName(f)
+		if name == "-" {
+			continue
+		}
+		if f.Anonymous && f.Tag.Get("json") == "" && f.Type.Kind() == reflect.Struct {
+			addFields(f.Type, output, props, required)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		s := schemaOf(f.Type, output)
+		// A nil slice or map that is not omitted is written as null.
+		if k := f.Type.Kind(); !omitempty && (k == reflect.Slice || k == reflect.Map) && s["format"] == nil {
+			s["nullable"] = true
+		}
+		props[name] = s
+		if output && !omitempty {
+			*required = append(*required, name)
+		}
+	}
+}
+
+// jsonName returns a field's JSON name ("-" to skip) and whether it is
+// omitted when empty.
+func jsonName(f reflect.StructField) (string, bool) {
+	tag := f.Tag.Get("json")
+	if tag == "-" {
+		return "-", false
+	}
+	name, opts, _ := strings.Cut(tag, ",")
+	if name == "" {
+		name = f.Name
+	}
+	return name, strings.Contains(","+opts+",", ",omitempty,")
+}

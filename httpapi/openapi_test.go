@@ -1,0 +1,214 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/talks"
+)
+
+// routed reports whether the handler's router, rather than a route's own
+// handler, answered r: its 405, or its 404 for an unknown endpoint (an
+// unknown id is the app's 404, whose message names the kind).
+func routed(r response) bool {
+	var e errorBody
+	json.Unmarshal(r.body, &e)
+	return r.status == http.StatusMethodNotAllowed ||
+		(r.status == http.StatusNotFound && strings.HasPrefix(e.Error.Message, "no such endpoint"))
+}
+
+// TestOpenAPIMatchesRoutes checks that the document describes exactly what
+// the handler serves: every documented operation is served, and every
+// method on every path the API could plausibly have is served only if it is
+// documented.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	f := newFixture(t)
+	r := f.do(t, "", "GET", Prefix+"/openapi.json", nil)
+	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+		t.Fatalf("GET openapi.json: %d %s", r.status, r.header)
+	}
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(r.body, &doc); err != nil {
+		t.Fatalf("the document is not JSON: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.0.") {
+		t.Errorf("openapi is %q, want 3.0.x", doc.OpenAPI)
+	}
+	documented := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			documented[strings.ToUpper(method)+" "+path] = true
+		}
+	}
+
+	// The paths an API over talks.Kinds could have, derived from the
+	// domain rather than from the route table, and a few it should not.
+	paths := []string{Prefix + "/me", Prefix + "/openapi.json", Prefix, Prefix + "/", "/api/v2/rounds", Prefix + "/records"}
+	for _, k := range talks.Kinds {
+		paths = append(paths, Prefix+"/"+k.Collection, Prefix+"/"+k.Collection+"/{id}", Prefix+"/"+k.Collection+"/{id}/history")
+	}
+	served := 0
+	for _, path := range paths {
+		for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+			// Anonymous, so that nothing is written: a write is
+			// answered 401 by its handler, which is not the router.
+			resp := f.do(t, "", method, strings.ReplaceAll(path, "{id}", record.NewID()), []byte(`{}`))
+			isServed := !routed(resp)
+			if isServed != documented[method+" "+path] {
+				t.Errorf("%s %s: served %t (%d %s), documented %t", method, path, isServed, resp.status, resp.body, documented[method+" "+path])
+			}
+			if isServed {
+				served++
+				if resp.status >= 500 {
+					t.Errorf("%s %s: %d %s", method, path, resp.status, resp.body)
+				}
+			}
+		}
+	}
+	if served != len(documented) {
+		t.Errorf("%d operations served, %d documented", served, len(documented))
+	}
+}
+
+// TestOpenAPIDocument checks the document's own consistency: every $ref
+// resolves, the domain's enums and formats are there, and the scenario's
+// actual answers fit the schemas' properties and required fields.
+func TestOpenAPIDocument(t *testing.T) {
+	f := newFixture(t)
+	var doc map[string]any
+	if err := json.Unmarshal(f.do(t, "", "GET", Prefix+"/openapi.json", nil).body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"].(string); ok {
+				name := strings.TrimPrefix(ref, "#/components/schemas/")
+				if schemas[name] == nil {
+					t.Errorf("$ref %s does not resolve", ref)
+				}
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(doc)
+
+	prop := func(schema, name string) map[string]any {
+		s, _ := schemas[schema].(map[string]any)
+		props, _ := s["properties"].(map[string]any)
+		p, _ := props[name].(map[string]any)
+		if p == nil {
+			t.Fatalf("schema %s has no property %s", schema, name)
+		}
+		return p
+	}
+	enum := func(schema, name string, want any) {
+		t.Helper()
+		p := prop(schema, name)
+		if it, ok := p["items"].(map[string]any); ok {
+			p = it
+		}
+		if fmt.Sprint(p["enum"]) != fmt.Sprint(want) {
+			t.Errorf("%s.%s: enum %v, want %v", schema, name, p["enum"], want)
+		}
+	}
+	enum("Session", "format", talks.Formats)
+	enum("Round", "status", talks.RoundStatuses)
+	enum("Aspect", "status", talks.AspectStatuses)
+	enum("ActionItem", "status", talks.ActionStatuses)
+	enum("Party", "role", []string{"mediator", "party", "observer"})
+	enum("Me", "roles", []string{"mediator", "negotiator", "capital-approver", "monitor", "reviewer", "observer", "admin"})
+	members := prop("Delegation", "members")["items"].(map[string]any)["properties"].(map[string]any)
+	if fmt.Sprint(members["role"].(map[string]any)["enum"]) != fmt.Sprint(talks.DelegationRoles) {
+		t.Errorf("Delegation.members[].role: %v", members["role"])
+	}
+	for _, c := range []struct{ schema, name, format string }{
+		{"Round", "starts_on", "date"}, {"Session", "starts_at", "date-time"}, {"Session", "ends_at", "date-time"},
+		{"ActionItem", "due", "date"}, {"RoundItem", "created", "date-time"},
+	} {
+		if got := prop(c.schema, c.name)["format"]; got != c.format {
+			t.Errorf("%s.%s: format %v, want %s", c.schema, c.name, got, c.format)
+		}
+	}
+	if prop("Session", "ends_at")["nullable"] != true {
+		t.Error("Session.ends_at, a pointer, is not nullable")
+	}
+	if prop("Statement", "source")["type"] != "object" {
+		t.Error("Statement.source is not an object")
+	}
+	if prop("RoundInput", "audience")["$ref"] == nil || schemas["RoundInput"].(map[string]any)["additionalProperties"] != false {
+		t.Error("RoundInput does not take an audience, or takes unknown fields")
+	}
+
+	// Every answer of the scenario fits its schema's properties.
+	fits := func(what string, obj map[string]any, schema string) {
+		t.Helper()
+		s := schemas[schema].(map[string]any)
+		props := s["properties"].(map[string]any)
+		for k := range obj {
+			if props[k] == nil {
+				t.Errorf("%s: field %q is not in schema %s", what, k, schema)
+			}
+		}
+		req, _ := s["required"].([]any)
+		for _, k := range req {
+			if _, ok := obj[k.(string)]; !ok {
+				t.Errorf("%s: required field %q of schema %s is missing", what, k, schema)
+			}
+		}
+	}
+	for _, k := range talks.Kinds {
+		name := typeName(k)
+		var p struct {
+			Items []map[string]any `json:"items"`
+		}
+		json.Unmarshal(f.do(t, "us-mediator", "GET", Prefix+"/"+k.Collection+"?limit=500", nil).body, &p)
+		if len(p.Items) == 0 {
+			t.Errorf("no %s to check", k.Collection)
+		}
+		for _, it := range p.Items {
+			fits(k.Collection, it, name+"Item")
+			fits(k.Collection+" data", it["data"].(map[string]any), name)
+		}
+	}
+	fits("me", decode[map[string]any](t, f.do(t, "us-mediator", "GET", Prefix+"/me", nil)), "Me")
+	fits("error", decode[map[string]any](t, f.do(t, "", "GET", Prefix+"/nothing", nil)), "Error")
+
+	// Every kind's entity schema lists exactly its Go type's JSON fields.
+	for _, k := range talks.Kinds {
+		var want []string
+		for _, fl := range reflect.VisibleFields(reflect.TypeOf(k.New()).Elem()) {
+			if n, _ := jsonName(fl); n != "-" && fl.IsExported() {
+				want = append(want, n)
+			}
+		}
+		var got []string
+		for n := range schemas[typeName(k)].(map[string]any)["properties"].(map[string]any) {
+			got = append(got, n)
+		}
+		sort.Strings(want)
+		sort.Strings(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("schema %s: %v, want %v", typeName(k), got, want)
+		}
+	}
+}

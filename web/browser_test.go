@@ -1,0 +1,148 @@
+package web
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/parley-project/parley/access"
+)
+
+// chromium returns the path of a Chromium or Chrome binary, or "".
+func chromium() string {
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium" // Debian's package
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// TestBrowserRound drives a real browser through the UI as a Ukrainian
+// negotiator: sign in with the form, open the first Abu Dhabi round from the
+// list of rounds, and check what the page shows. It catches what the HTTP
+// tests cannot: a form a browser will not submit, a cookie a browser will
+// not keep or send, a same-origin POST that the cross-origin protection
+// refuses because of what a browser really sends.
+//
+// Set PARLEY_REQUIRE_BROWSER=1 to fail instead of skipping when no browser
+// is installed, and PARLEY_SCREENSHOT=file.png to keep the screenshot.
+func TestBrowserRound(t *testing.T) {
+	required := os.Getenv("PARLEY_REQUIRE_BROWSER") == "1"
+	exe := chromium()
+	switch {
+	case exe == "" && required:
+		t.Fatal("PARLEY_REQUIRE_BROWSER=1, but chromium was not found (looked for /usr/bin/chromium and chromium, chromium-browser, google-chrome on PATH); install it with: apt-get install chromium")
+	case exe == "":
+		t.Skip("chromium was not found (looked for /usr/bin/chromium and chromium, chromium-browser, google-chrome on PATH); install it with `apt-get install chromium` to run the browser test")
+	case testing.Short() && !required:
+		t.Skip("skipping the browser test in -short mode")
+	}
+
+	f := newFixture(t, Options{})
+	ua := f.login(t, "ua", access.RoleNegotiator)
+
+	// The timeout bounds the whole test, browser start included: a hung
+	// browser must fail the test, not the CI job's global timeout.
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox, // tests often run as root in containers
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1200, 900),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+
+	err := chromedp.Do(bctx,
+		chromedp.Navigate(f.ts.URL+"/login"),
+		chromedp.WaitVisible(chromedp.ID("login")),
+		chromedp.SendKeys(chromedp.ID("login"), ua.Login),
+		chromedp.SendKeys(chromedp.ID("password"), ua.Password),
+		chromedp.Click(chromedp.CSS(`form.login button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`header .who .name`)),
+	)
+	if err != nil {
+		t.Fatalf("signing in: %v", err)
+	}
+	who, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`header .who`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(who, ua.Name) || !strings.Contains(who, "Ukraine") {
+		t.Errorf("after signing in the header says %q; want %s of Ukraine", who, ua.Name)
+	}
+
+	err = chromedp.Do(bctx,
+		chromedp.Navigate(f.ts.URL+"/rounds"),
+		chromedp.Click(chromedp.Search(`//a[text()="Abu Dhabi, first trilateral round"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`article.session`)),
+	)
+	if err != nil {
+		t.Fatalf("opening the round: %v", err)
+	}
+	loc, err := chromedp.Run(bctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(loc, "/rounds/") {
+		t.Errorf("the link led to %s", loc)
+	}
+	text, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`main`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Abu Dhabi, first trilateral round",
+		"Plenary session", "Plenary",
+		"Direct Russian-Ukrainian meeting", "Direct, without mediator", "no mediator",
+		"Joint session with the US mediators", "mediator present",
+		"Kyrylo Budanov",
+		// Confidential to Ukraine: its negotiator sees it...
+		"Prepare the delegation's internal assessment of the territory discussion for Kyiv", "ua only",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the round page lacks %q", want)
+		}
+	}
+	// ...and never Russia's.
+	for _, never := range []string{"internal assessment of the round for Moscow", "ru only", "ru + mediator"} {
+		if strings.Contains(text, never) {
+			t.Errorf("the round page shows %q to a Ukrainian negotiator", never)
+		}
+	}
+
+	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(t.TempDir(), "round.png")
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if keep := os.Getenv("PARLEY_SCREENSHOT"); keep != "" {
+		if err := os.WriteFile(keep, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("screenshot of %s: %d bytes", loc, len(png))
+}

@@ -1,0 +1,206 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"html/template"
+	"net/url"
+	"strings"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/store"
+	"github.com/parley-project/parley/talks"
+)
+
+// item is one entity as a page shows it: the domain value with the
+// envelope facts a reader needs (its id for links, its audience for the
+// badge).
+type item[T any] struct {
+	ID         string
+	Audience   record.Audience
+	Version    int
+	CreatedSeq int64
+	V          *T
+}
+
+func decode[T any](body json.RawMessage) (*T, error) {
+	v := new(T)
+	if err := json.Unmarshal(body, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func itemOf[T any](e store.Entity) (item[T], error) {
+	v, err := decode[T](e.Body)
+	if err != nil {
+		return item[T]{}, fmt.Errorf("couldn't read %s %s: %w", e.Kind, e.ID, err)
+	}
+	return item[T]{ID: e.ID, Audience: e.Audience, Version: e.Version, CreatedSeq: e.CreatedSeq, V: v}, nil
+}
+
+// load returns every entity of a kind (under parent, if set) that the caller
+// may see, in creation order.
+func load[T any](ctx context.Context, svc *app.Service, caller *access.Principal, kind, parent string) ([]item[T], error) {
+	es, err := svc.All(ctx, caller, kind, parent)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't list %s: %w", kind, err)
+	}
+	out := make([]item[T], 0, len(es))
+	for _, e := range es {
+		it, err := itemOf[T](e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// get returns one entity the caller may see; one the caller may not see is
+// app.CodeNotFound, which becomes the 404 page.
+func get[T any](ctx context.Context, svc *app.Service, caller *access.Principal, kind, id string) (item[T], error) {
+	e, err := svc.Get(ctx, caller, kind, id)
+	if err != nil {
+		return item[T]{}, err
+	}
+	return itemOf[T](e)
+}
+
+// names resolves the ids that records refer to into what people read. Only
+// entities the caller may see are in it, so a reference to a confidential
+// person never shows that person's name.
+type names struct {
+	parties map[string]*talks.Party
+	people  map[string]*talks.Person
+	rounds  map[string]*talks.Round
+	aspects map[string]*talks.Aspect
+}
+
+// loadNames loads the named kinds of entities the caller may see.
+func (s *server) loadNames(ctx context.Context, rq *request, kinds ...string) (*names, error) {
+	n := &names{}
+	for _, k := range kinds {
+		var err error
+		switch k {
+		case talks.KindParty:
+			n.parties, err = byID[talks.Party](ctx, s.svc, rq.caller, k)
+		case talks.KindPerson:
+			n.people, err = byID[talks.Person](ctx, s.svc, rq.caller, k)
+		case talks.KindRound:
+			n.rounds, err = byID[talks.Round](ctx, s.svc, rq.caller, k)
+		case talks.KindAspect:
+			n.aspects, err = byID[talks.Aspect](ctx, s.svc, rq.caller, k)
+		default:
+			err = fmt.Errorf("no names for kind %q", k)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+func byID[T any](ctx context.Context, svc *app.Service, caller *access.Principal, kind string) (map[string]*T, error) {
+	items, err := load[T](ctx, svc, caller, kind, "")
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]*T, len(items))
+	for _, it := range items {
+		m[it.ID] = it.V
+	}
+	return m, nil
+}
+
+// Party returns the party's name, or its id if the caller may not see it
+// (the id is in the record the caller is reading anyway).
+func (n *names) Party(id string) string {
+	if p := n.parties[id]; p != nil {
+		return p.Name
+	}
+	return id
+}
+
+// PartyLink links to the party's page, or names it by id if the caller may
+// not see it.
+func (n *names) PartyLink(id string) template.HTML {
+	if p := n.parties[id]; p != nil {
+		return link("/parties/", id, p.Name)
+	}
+	return template.HTML(html.EscapeString(id))
+}
+
+// RoundLink links to the round's page, or is empty if the caller may not
+// see it.
+func (n *names) RoundLink(id string) template.HTML {
+	if r := n.rounds[id]; r != nil {
+		return link("/rounds/", id, r.Name)
+	}
+	return ""
+}
+
+// AspectLink links to the aspect on the agenda, or is empty if the caller
+// may not see it.
+func (n *names) AspectLink(id string) template.HTML {
+	if a := n.aspects[id]; a != nil {
+		return template.HTML(`<a href="/agenda#aspect-` + html.EscapeString(url.PathEscape(id)) + `">` + html.EscapeString(a.Title) + `</a>`)
+	}
+	return ""
+}
+
+// link builds an anchor by hand because a template partial cannot reach
+// the page's names; every piece is escaped for its context.
+func link(prefix, id, text string) template.HTML {
+	return template.HTML(`<a href="` + html.EscapeString(prefix+url.PathEscape(id)) + `">` + html.EscapeString(text) + `</a>`)
+}
+
+// Person returns the person's name, or "" if the caller may not see it.
+func (n *names) Person(id string) string {
+	if p := n.people[id]; p != nil {
+		return p.Name
+	}
+	return ""
+}
+
+// People lists the named people the caller may see, and how many others
+// the record names; the count is no secret, the ids are in the record.
+func (n *names) People(ids []string) string {
+	var shown []string
+	hidden := 0
+	for _, id := range ids {
+		if name := n.Person(id); name != "" {
+			shown = append(shown, name)
+		} else {
+			hidden++
+		}
+	}
+	out := strings.Join(shown, ", ")
+	switch {
+	case hidden > 0 && out != "":
+		out += fmt.Sprintf(" and %d not shown", hidden)
+	case hidden > 0:
+		out = fmt.Sprintf("%d not shown", hidden)
+	}
+	return out
+}
+
+// Round returns the round's name, or "" if the caller may not see it.
+func (n *names) Round(id string) string {
+	if r := n.rounds[id]; r != nil {
+		return r.Name
+	}
+	return ""
+}
+
+// Aspect returns the aspect's title, or "" if the caller may not see it.
+func (n *names) Aspect(id string) string {
+	if a := n.aspects[id]; a != nil {
+		return a.Title
+	}
+	return ""
+}

@@ -1,0 +1,178 @@
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
+)
+
+const (
+	cookieName = "parley_session"
+	// sessionTTL is how long a sign-in lasts: one working day at the
+	// table, after which a forgotten laptop no longer acts for its owner.
+	sessionTTL = 12 * time.Hour
+	// macContext separates these MACs from any other use of the key.
+	macContext = "parley-web-session/v1\n"
+	maxForm    = 16 << 10
+)
+
+// A session cookie is "<principal id>.<expiry, Unix seconds>.<MAC>", the MAC
+// an HMAC-SHA256 over the first two parts. It holds no secret, only a claim
+// the server can check without a session table, so any replica can check it.
+
+func (s *server) mac(payload string) []byte {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte(macContext))
+	m.Write([]byte(payload))
+	return m.Sum(nil)
+}
+
+func (s *server) signSession(principalID string, expires time.Time) string {
+	payload := principalID + "." + strconv.FormatInt(expires.Unix(), 10)
+	return payload + "." + base64.RawURLEncoding.EncodeToString(s.mac(payload))
+}
+
+// verifySession returns the principal id a cookie value vouches for, if its
+// MAC is right and it has not expired.
+func (s *server) verifySession(value string, now time.Time) (string, bool) {
+	i := strings.LastIndexByte(value, '.')
+	if i < 0 {
+		return "", false
+	}
+	payload, sig := value[:i], value[i+1:]
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil {
+		return "", false
+	}
+	// hmac.Equal compares in constant time, so response timing reveals
+	// nothing about how much of a forged MAC is right.
+	if !hmac.Equal(got, s.mac(payload)) {
+		return "", false
+	}
+	j := strings.LastIndexByte(payload, '.')
+	if j <= 0 {
+		return "", false
+	}
+	exp, err := strconv.ParseInt(payload[j+1:], 10, 64)
+	if err != nil || !now.Before(time.Unix(exp, 0)) {
+		return "", false
+	}
+	return payload[:j], true
+}
+
+// caller returns the signed-in principal, or nil for an anonymous reader. A
+// cookie that is forged, expired or names a principal that no longer exists
+// is cleared, and the reader continues anonymously.
+func (s *server) caller(w http.ResponseWriter, r *http.Request) (*access.Principal, error) {
+	c, err := r.Cookie(cookieName)
+	if err != nil || c.Value == "" {
+		return nil, nil
+	}
+	id, ok := s.verifySession(c.Value, s.now())
+	if !ok {
+		s.clearCookie(w, r)
+		return nil, nil
+	}
+	p, err := s.svc.Principal(r.Context(), id)
+	if app.ErrorCode(err) == app.CodeUnauthenticated {
+		s.clearCookie(w, r)
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func (s *server) setCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     cookieName,
+		Value:    value,
+		Path:     "/",
+		MaxAge:   maxAge,
+		HttpOnly: true,
+		Secure:   s.opts.SecureCookies || r.TLS != nil,
+		// Lax keeps the cookie off cross-site POSTs while links from
+		// elsewhere (a mail, a chat) still open the page signed in.
+		SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func (s *server) clearCookie(w http.ResponseWriter, r *http.Request) {
+	s.setCookie(w, r, "", -1)
+}
+
+type loginView struct {
+	Login string
+	Next  string
+	Error string
+}
+
+func (s *server) loginForm(w http.ResponseWriter, r *http.Request, rq *request) error {
+	s.render(w, r, rq, http.StatusOK, "login", pageData{
+		Title: "Sign in",
+		Data:  loginView{Next: localPath(r.URL.Query().Get("next"))},
+	})
+	return nil
+}
+
+func (s *server) login(w http.ResponseWriter, r *http.Request, rq *request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		s.render(w, r, rq, http.StatusBadRequest, "login", pageData{
+			Title: "Sign in", Data: loginView{Error: "The form could not be read. Please try again."},
+		})
+		return nil
+	}
+	v := loginView{Login: strings.TrimSpace(r.PostForm.Get("login")), Next: localPath(r.PostForm.Get("next"))}
+
+	select {
+	case s.logins <- struct{}{}:
+	case <-r.Context().Done():
+		return r.Context().Err()
+	}
+	p, err := s.svc.Login(r.Context(), v.Login, r.PostForm.Get("password"))
+	<-s.logins
+	if app.ErrorCode(err) == app.CodeUnauthenticated {
+		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "web sign-in failed", slog.String("login", v.Login))
+		v.Error = "Wrong login or password."
+		s.render(w, r, rq, http.StatusUnauthorized, "login", pageData{Title: "Sign in", Data: v})
+		return nil
+	} else if err != nil {
+		return err
+	}
+	s.setCookie(w, r, s.signSession(p.ID, s.now().Add(sessionTTL)), int(sessionTTL/time.Second))
+	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "web sign-in", slog.String("login", p.Login), slog.String("party", p.Party))
+	http.Redirect(w, r, v.Next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *server) logout(w http.ResponseWriter, r *http.Request, rq *request) error {
+	s.clearCookie(w, r)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+// localPath returns next if it is a path on this site, else "/": after
+// signing in, parley must never send the reader to another site.
+func localPath(next string) string {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	if u.Path == "/login" {
+		return "/"
+	}
+	return next
+}

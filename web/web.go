@@ -1,0 +1,273 @@
+// Package web is parley's server-rendered user interface: the timeline of
+// the process, its rounds and sessions, parties and delegations, the agenda,
+// action items and statements, each as the signed-in reader may see them.
+//
+// Every page is plain HTML from html/template with one small stylesheet, both
+// embedded in the binary, and no JavaScript: the UI must work offline, behind
+// strict proxies and on a negotiator's locked-down laptop, and it is printed.
+//
+// Every read goes through app.Service with the caller's principal, so the
+// store's visibility filter decides what a page shows; this package never
+// reads as access.System. Something the caller may not see gets the same 404
+// page as something that does not exist, so a page never reveals that a
+// confidential record exists. The wording is factual and neutral: the same
+// pages serve the mediator and every party.
+//
+// Pages: / (the timeline of rounds, sessions and statements), /rounds,
+// /rounds/{id}, /parties, /parties/{id}, /agenda, /actions, /statements,
+// and /login (GET and POST) and /logout (POST). Each record carries a badge
+// naming its audience ("public", "all parties", "ua + mediator", "ua only").
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/talks"
+)
+
+//go:embed templates/*.html static/style.css
+var assets embed.FS
+
+// Options configures the UI.
+type Options struct {
+	// SecureCookies sets the Secure flag on the session cookie. Set it when
+	// parley is served over HTTPS through a proxy that terminates TLS; on a
+	// request that arrives over TLS itself the flag is set anyway.
+	SecureCookies bool
+}
+
+// server holds what every handler needs. It is built once by New.
+type server struct {
+	svc    *app.Service
+	logger *slog.Logger
+	opts   Options
+	// key signs session cookies. It comes from the store, so that every
+	// replica of a deployment accepts the cookies of every other.
+	key   []byte
+	pages map[string]*template.Template
+	css   []byte
+	// cssVersion is part of the stylesheet's URL, so browsers may cache it
+	// for good and still fetch a new one after an upgrade.
+	cssVersion string
+	// logins bounds concurrent password checks: each argon2id hash takes
+	// 64 MiB, and unbounded parallel logins would exhaust memory.
+	logins chan struct{}
+	now    func() time.Time
+}
+
+// New returns the UI's handler. It serves "/" and everything below it; the
+// caller mounts /api/, /healthz and /metrics beside it.
+//
+// Unsafe requests (POST) from another origin are refused by Go's
+// cross-origin protection, which reads the Sec-Fetch-Site and Origin headers
+// every current browser sends; with SameSite=Lax cookies this replaces CSRF
+// tokens.
+func New(svc *app.Service, logger *slog.Logger, opts Options) (http.Handler, error) {
+	s, err := newServer(svc, logger, opts)
+	if err != nil {
+		return nil, err
+	}
+	return s.handler(), nil
+}
+
+func newServer(svc *app.Service, logger *slog.Logger, opts Options) (*server, error) {
+	if svc == nil {
+		return nil, errors.New("web: no service")
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	key, err := svc.Secret(ctx, "cookie")
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the cookie key: %w", err)
+	}
+	if len(key) < 32 {
+		return nil, fmt.Errorf("the cookie key is %d bytes; want at least 32", len(key))
+	}
+	pages, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	css, err := fs.ReadFile(assets, "static/style.css")
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(css)
+	return &server{
+		svc: svc, logger: logger, opts: opts, key: key, pages: pages,
+		css: css, cssVersion: hex.EncodeToString(sum[:6]),
+		logins: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		now:    time.Now,
+	}, nil
+}
+
+func (s *server) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", s.page(s.timeline))
+	mux.Handle("GET /rounds", s.page(s.rounds))
+	mux.Handle("GET /rounds/{id}", s.page(s.round))
+	mux.Handle("GET /parties", s.page(s.parties))
+	mux.Handle("GET /parties/{id}", s.page(s.party))
+	mux.Handle("GET /agenda", s.page(s.agenda))
+	mux.Handle("GET /actions", s.page(s.actions))
+	mux.Handle("GET /statements", s.page(s.statements))
+	mux.Handle("GET /login", s.page(s.loginForm))
+	mux.Handle("POST /login", s.page(s.login))
+	mux.Handle("POST /logout", s.page(s.logout))
+	mux.HandleFunc("GET /static/style.css", s.stylesheet)
+	mux.Handle("/", s.page(func(http.ResponseWriter, *http.Request, *request) error { return errNotFound }))
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, &request{}, http.StatusForbidden, "error", pageData{
+			Title: "Request refused",
+			Data:  errorView{Message: "This request came from another site and was refused. Open parley directly and try again."},
+		})
+	}))
+	return securityHeaders(cop.Handler(mux))
+}
+
+// securityHeaders sets headers that cost nothing on a page without scripts:
+// the policy forbids every script and every foreign resource, so an HTML
+// injection bug cannot become script execution or data exfiltration.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "same-origin")
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *server) stylesheet(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	if r.URL.Query().Get("v") == s.cssVersion {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	w.Write(s.css)
+}
+
+// request is what a page handler knows about the request beyond
+// net/http's: who is asking.
+type request struct {
+	// caller is nil for an anonymous reader.
+	caller *access.Principal
+}
+
+// errNotFound makes a handler answer with the 404 page.
+var errNotFound = errors.New("not found")
+
+type pageHandler func(w http.ResponseWriter, r *http.Request, rq *request) error
+
+// page adapts a page handler: it finds the caller and turns the handler's
+// error into the 404 or 500 page, in this one place.
+func (s *server) page(h pageHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rq := &request{}
+		caller, err := s.caller(w, r)
+		if err == nil {
+			rq.caller = caller
+			err = h(w, r, rq)
+		}
+		if err != nil {
+			s.fail(w, r, rq, err)
+		}
+	})
+}
+
+// fail answers with the error page that fits err. Internal errors are
+// logged, never shown: their text may name tables, ids or records.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, rq *request, err error) {
+	if errors.Is(err, errNotFound) || app.ErrorCode(err) == app.CodeNotFound {
+		s.render(w, r, rq, http.StatusNotFound, "error", pageData{
+			Title: "Not found",
+			Data:  errorView{Message: "There is nothing to show at this address."},
+		})
+		return
+	}
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		return // The client went away; nobody is left to answer.
+	}
+	s.logger.LogAttrs(r.Context(), slog.LevelError, "web request failed",
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+	s.render(w, r, rq, http.StatusInternalServerError, "error", pageData{
+		Title: "Something went wrong",
+		Data:  errorView{Message: "The page could not be shown because of an error on the server. It has been logged; please try again later."},
+	})
+}
+
+type errorView struct{ Message string }
+
+// pageData is what the layout renders around every page.
+type pageData struct {
+	Title string
+	// Nav names the section highlighted in the navigation.
+	Nav string
+	// Data is the page's own content.
+	Data any
+	// Names resolves the ids a page's records refer to.
+	Names *names
+
+	Caller *access.Principal
+	// CallerParty is the name of the caller's party.
+	CallerParty string
+	// Here is the current URL, where signing in returns to.
+	Here       string
+	CSSVersion string
+}
+
+// render executes a page into a buffer first, so that a template error
+// becomes a clean 500 page rather than half a page.
+func (s *server) render(w http.ResponseWriter, r *http.Request, rq *request, status int, name string, d pageData) {
+	d.Caller = rq.caller
+	if c := rq.caller; c != nil {
+		d.CallerParty = c.Party
+		if e, err := s.svc.Get(r.Context(), c, talks.KindParty, c.Party); err == nil {
+			if p, err := decode[talks.Party](e.Body); err == nil && p.Name != "" {
+				d.CallerParty = p.Name
+			}
+		}
+	}
+	d.Here = r.URL.RequestURI()
+	d.CSSVersion = s.cssVersion
+	if d.Names == nil {
+		d.Names = &names{}
+	}
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout", d); err != nil {
+		s.logger.LogAttrs(r.Context(), slog.LevelError, "couldn't render page",
+			slog.String("template", name), slog.String("path", r.URL.Path), slog.Any("err", err))
+		if name == "error" {
+			http.Error(w, "internal server error", http.StatusInternalServerError)
+			return
+		}
+		s.render(w, r, rq, http.StatusInternalServerError, "error", pageData{
+			Title: "Something went wrong",
+			Data:  errorView{Message: "The page could not be shown because of an error on the server. It has been logged; please try again later."},
+		})
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	// Pages hold what one reader may see; no shared cache may keep them.
+	h.Set("Cache-Control", "private, no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}

@@ -1,0 +1,633 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/scenario"
+	"github.com/parley-project/parley/store"
+	"github.com/parley-project/parley/store/sqlite"
+	"github.com/parley-project/parley/talks"
+)
+
+// fixture is the demo scenario on a real SQLite file, served by the UI.
+type fixture struct {
+	st     *sqlite.Store
+	svc    *app.Service
+	srv    *server
+	ts     *httptest.Server
+	logins []scenario.Login
+	logs   *bytes.Buffer
+}
+
+func newFixture(t *testing.T, opts Options) *fixture {
+	t.Helper()
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := app.New(st, nil, nil)
+	logins, err := scenario.Load(ctx, svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := new(bytes.Buffer)
+	srv, err := newServer(svc, slog.New(slog.NewTextHandler(logs, nil)), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.handler())
+	t.Cleanup(ts.Close)
+	return &fixture{st: st, svc: svc, srv: srv, ts: ts, logins: logins, logs: logs}
+}
+
+func (f *fixture) login(t *testing.T, party string, role access.Role) scenario.Login {
+	t.Helper()
+	for _, l := range f.logins {
+		if l.Party == party && slices.Contains(l.Roles, role) {
+			return l
+		}
+	}
+	t.Fatalf("the scenario has no %s of party %s", role, party)
+	return scenario.Login{}
+}
+
+// client returns an HTTP client that keeps cookies and does not follow
+// redirects, so that tests see each response as it is.
+func client(t *testing.T) *http.Client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func do(t *testing.T, c *http.Client, req *http.Request) response {
+	t.Helper()
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: string(b)}
+}
+
+func (f *fixture) get(t *testing.T, c *http.Client, path string) response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), "GET", f.ts.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return do(t, c, req)
+}
+
+func (f *fixture) post(t *testing.T, c *http.Client, path string, form url.Values, header map[string]string) response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), "POST", f.ts.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	return do(t, c, req)
+}
+
+// signIn signs in as l and returns the client holding the session.
+func (f *fixture) signIn(t *testing.T, l scenario.Login) *http.Client {
+	t.Helper()
+	c := client(t)
+	res := f.post(t, c, "/login", url.Values{"login": {l.Login}, "password": {l.Password}}, nil)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("signing in as %s: status %d, want 303\n%s", l.Login, res.status, res.body)
+	}
+	return c
+}
+
+func sessionCookie(t *testing.T, res response) *http.Cookie {
+	t.Helper()
+	for _, line := range res.header.Values("Set-Cookie") {
+		c, err := http.ParseSetCookie(line)
+		if err == nil && c.Name == cookieName {
+			return c
+		}
+	}
+	return nil
+}
+
+func TestLogin(t *testing.T) {
+	f := newFixture(t, Options{})
+	ua := f.login(t, "ua", access.RoleNegotiator)
+
+	c := client(t)
+	res := f.get(t, c, "/login")
+	if res.status != http.StatusOK || !strings.Contains(res.body, `name="password"`) {
+		t.Fatalf("GET /login: status %d, body\n%s", res.status, res.body)
+	}
+
+	res = f.post(t, c, "/login", url.Values{"login": {ua.Login}, "password": {"not-the-password"}}, nil)
+	if res.status != http.StatusUnauthorized || !strings.Contains(res.body, "Wrong login or password") {
+		t.Errorf("wrong password: status %d, want 401 with a message\n%s", res.status, res.body)
+	}
+	if sessionCookie(t, res) != nil {
+		t.Error("wrong password set a session cookie")
+	}
+	res = f.post(t, c, "/login", url.Values{"login": {"nobody-here"}, "password": {"whatever-it-is"}}, nil)
+	if res.status != http.StatusUnauthorized || !strings.Contains(res.body, "Wrong login or password") {
+		t.Errorf("unknown login: status %d, want 401 with the same message", res.status)
+	}
+
+	res = f.post(t, c, "/login", url.Values{"login": {ua.Login}, "password": {ua.Password}, "next": {"/rounds"}}, nil)
+	if res.status != http.StatusSeeOther || res.header.Get("Location") != "/rounds" {
+		t.Fatalf("sign-in: status %d, Location %q; want 303 to /rounds", res.status, res.header.Get("Location"))
+	}
+	ck := sessionCookie(t, res)
+	if ck == nil {
+		t.Fatal("sign-in set no session cookie")
+	}
+	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Secure || ck.MaxAge != int(sessionTTL/time.Second) {
+		t.Errorf("cookie %+v: want HttpOnly, SameSite=Lax, Path=/, not Secure over plain HTTP, Max-Age 12h", ck)
+	}
+
+	res = f.get(t, c, "/")
+	for _, want := range []string{ua.Name, "Ukraine", "negotiator", "Sign out"} {
+		if !strings.Contains(html.UnescapeString(res.body), want) {
+			t.Errorf("signed-in header lacks %q", want)
+		}
+	}
+	if strings.Contains(res.body, ">Sign in<") {
+		t.Error("signed-in page still offers to sign in")
+	}
+
+	res = f.post(t, c, "/logout", nil, nil)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("logout: status %d", res.status)
+	}
+	if ck := sessionCookie(t, res); ck == nil || ck.MaxAge >= 0 {
+		t.Errorf("logout did not clear the cookie: %+v", ck)
+	}
+	if res := f.get(t, c, "/"); !strings.Contains(res.body, ">Sign in<") || strings.Contains(res.body, ua.Name) {
+		t.Error("after logout the page is still signed in")
+	}
+}
+
+func TestLoginRedirectStaysLocal(t *testing.T) {
+	for next, want := range map[string]string{
+		"":                         "/",
+		"/rounds/x?y=1":            "/rounds/x?y=1",
+		"//evil.example/":          "/",
+		"/\\evil.example":          "/",
+		"https://evil.example/":    "/",
+		"javascript:alert(1)":      "/",
+		"rounds":                   "/",
+		"/login":                   "/",
+		"/%0d%0aSet-Cookie:%20x=1": "/%0d%0aSet-Cookie:%20x=1",
+	} {
+		if got := localPath(next); got != want {
+			t.Errorf("localPath(%q) = %q, want %q", next, got, want)
+		}
+	}
+}
+
+func TestSecureCookie(t *testing.T) {
+	f := newFixture(t, Options{SecureCookies: true})
+	ua := f.login(t, "ua", access.RoleNegotiator)
+	res := f.post(t, client(t), "/login", url.Values{"login": {ua.Login}, "password": {ua.Password}}, nil)
+	if ck := sessionCookie(t, res); ck == nil || !ck.Secure {
+		t.Errorf("with SecureCookies the cookie is %+v; want Secure", ck)
+	}
+
+	// Over TLS the flag is set whatever the options say.
+	tls := httptest.NewTLSServer(f.srv.handler())
+	defer tls.Close()
+	f.srv.opts.SecureCookies = false
+	form := url.Values{"login": {ua.Login}, "password": {ua.Password}}
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", tls.URL+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	c := tls.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if ck := sessionCookie(t, do(t, c, req)); ck == nil || !ck.Secure {
+		t.Errorf("over TLS the cookie is %+v; want Secure", ck)
+	}
+}
+
+func TestCookieTampering(t *testing.T) {
+	f := newFixture(t, Options{})
+	ua := f.login(t, "ua", access.RoleNegotiator)
+	uaP, err := f.svc.Login(t.Context(), ua.Login, ua.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	med := f.login(t, "us", access.RoleMediator)
+	medP, err := f.svc.Login(t.Context(), med.Login, med.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := f.srv.signSession(uaP.ID, time.Now().Add(time.Hour))
+	parts := strings.Split(good, ".")
+	if len(parts) != 3 {
+		t.Fatalf("cookie %q is not id.expiry.mac", good)
+	}
+	flipped := []byte(parts[2])
+	flipped[3] ^= 1
+	other := *f.srv
+	other.key = bytes.Repeat([]byte{7}, 32)
+
+	signedIn := func(value string) (bool, response) {
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", f.ts.URL+"/rounds", nil)
+		req.AddCookie(&http.Cookie{Name: cookieName, Value: value})
+		res := do(t, http.DefaultClient, req)
+		return strings.Contains(res.body, "Sign out"), res
+	}
+	if ok, _ := signedIn(good); !ok {
+		t.Fatal("a well-signed cookie is not accepted")
+	}
+	for name, value := range map[string]string{
+		"flipped MAC":       parts[0] + "." + parts[1] + "." + string(flipped),
+		"other principal":   medP.ID + "." + parts[1] + "." + parts[2],
+		"later expiry":      parts[0] + "." + "9999999999" + "." + parts[2],
+		"no MAC":            parts[0] + "." + parts[1],
+		"empty MAC":         parts[0] + "." + parts[1] + ".",
+		"id only":           uaP.ID,
+		"expired":           f.srv.signSession(uaP.ID, time.Now().Add(-time.Minute)),
+		"other key":         other.signSession(medP.ID, time.Now().Add(time.Hour)),
+		"unknown principal": f.srv.signSession("0190000-nobody", time.Now().Add(time.Hour)),
+		"garbage":           "%%%...",
+	} {
+		ok, res := signedIn(value)
+		if ok || res.status != http.StatusOK {
+			t.Errorf("%s: signed in %v, status %d; want an anonymous page", name, ok, res.status)
+		}
+		if ck := sessionCookie(t, res); ck == nil || ck.MaxAge >= 0 {
+			t.Errorf("%s: the bad cookie was not cleared", name)
+		}
+	}
+}
+
+func TestCrossOriginPostsRefused(t *testing.T) {
+	f := newFixture(t, Options{})
+	ua := f.login(t, "ua", access.RoleNegotiator)
+	form := url.Values{"login": {ua.Login}, "password": {ua.Password}}
+	for _, tc := range []struct {
+		path   string
+		header map[string]string
+	}{
+		{"/login", map[string]string{"Sec-Fetch-Site": "cross-site"}},
+		{"/login", map[string]string{"Sec-Fetch-Site": "same-site"}},
+		{"/login", map[string]string{"Origin": "https://evil.example"}},
+		{"/logout", map[string]string{"Sec-Fetch-Site": "cross-site"}},
+		{"/logout", map[string]string{"Origin": "https://evil.example"}},
+	} {
+		c := f.signIn(t, ua)
+		res := f.post(t, c, tc.path, form, tc.header)
+		if res.status != http.StatusForbidden {
+			t.Errorf("POST %s with %v: status %d, want 403", tc.path, tc.header, res.status)
+		}
+		if ck := sessionCookie(t, res); ck != nil {
+			t.Errorf("POST %s with %v changed the session cookie", tc.path, tc.header)
+		}
+		if !strings.Contains(res.body, "another site") {
+			t.Errorf("POST %s with %v: the refusal page does not explain itself", tc.path, tc.header)
+		}
+	}
+	// The same requests from the site itself go through.
+	c := client(t)
+	res := f.post(t, c, "/login", form, map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": f.ts.URL})
+	if res.status != http.StatusSeeOther {
+		t.Errorf("same-origin sign-in: status %d, want 303", res.status)
+	}
+	res = f.post(t, c, "/logout", nil, map[string]string{"Sec-Fetch-Site": "same-origin"})
+	if res.status != http.StatusSeeOther {
+		t.Errorf("same-origin logout: status %d, want 303", res.status)
+	}
+}
+
+func TestPages(t *testing.T) {
+	f := newFixture(t, Options{})
+	c := f.signIn(t, f.login(t, "ua", access.RoleNegotiator))
+	rounds, err := f.svc.All(t.Context(), nil, talks.KindRound, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var abuDhabi string
+	for _, e := range rounds {
+		r, _ := decode[talks.Round](e.Body)
+		if r.Name == "Abu Dhabi, first trilateral round" {
+			abuDhabi = e.ID
+		}
+	}
+	if abuDhabi == "" {
+		t.Fatal("the scenario has no first Abu Dhabi round")
+	}
+	for path, wants := range map[string][]string{
+		"/":                   {"November 2025", "Geneva consultations", "Kremlin meeting", "Thu 22 January 2026", "Direct, without mediator", "no mediator"},
+		"/rounds":             {"Abu Dhabi, first trilateral round", "23–24 January 2026", "tentative", "November 2025"},
+		"/rounds/" + abuDhabi: {"Plenary session", "Direct Russian-Ukrainian meeting", "no mediator", "mediator present", "Steve Witkoff", "Kyrylo Budanov", "head", "Report to Kyiv", "ua only", "all parties", "public", "hit not only our people"},
+		"/parties":            {"Ukraine", "Russia", "United States", "mediator", "observer"},
+		"/parties/ua":         {"Rustem Umerov", "National security adviser", "Chief negotiator", "News report B", "Abu Dhabi, first trilateral round", "negotiator"},
+		"/agenda":             {"Territory", "Zaporizhzhia", "under discussion"},
+		"/actions":            {"Open", "Report to Kyiv", "1 February 2026", "ua + mediator", "ua only"},
+		"/statements":         {"Yuri Ushakov", "News report A", "Kremlin meeting"},
+		"/static/style.css?v=" + f.srv.cssVersion: {"@media print"},
+	} {
+		res := f.get(t, c, path)
+		if res.status != http.StatusOK {
+			t.Errorf("GET %s: status %d", path, res.status)
+			continue
+		}
+		text := html.UnescapeString(res.body)
+		for _, w := range wants {
+			if !strings.Contains(text, w) {
+				t.Errorf("GET %s lacks %q", path, w)
+			}
+		}
+	}
+
+	// The timeline is in order of the calendar, whatever the offsets.
+	text := f.get(t, c, "/").body
+	order := []string{"Geneva consultations", "Ministry of Economy of Ukraine", "Davos meeting", "Kremlin meeting", "US envoys with the Russian president", "Abu Dhabi, first trilateral round", "Plenary session", "Direct Russian-Ukrainian meeting", "Abu Dhabi, second trilateral round"}
+	last := -1
+	for _, s := range order {
+		i := strings.Index(text, s)
+		if i < last {
+			t.Errorf("timeline: %q comes too early", s)
+		}
+		last = i
+	}
+
+	for _, path := range []string{"/rounds/no-such-round", "/parties/zz", "/nothing-here", "/rounds/" + abuDhabi + "/x"} {
+		res := f.get(t, c, path)
+		if res.status != http.StatusNotFound || !strings.Contains(res.body, "Not found") || !strings.Contains(res.body, "<html") {
+			t.Errorf("GET %s: status %d, want the 404 page", path, res.status)
+		}
+	}
+	res := f.get(t, c, "/rounds")
+	for k, v := range map[string]string{"Content-Type": "text/html; charset=utf-8", "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"} {
+		if got := res.header.Get(k); got != v {
+			t.Errorf("header %s = %q, want %q", k, got, v)
+		}
+	}
+	if csp := res.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("Content-Security-Policy %q", csp)
+	}
+}
+
+func TestServerErrorPage(t *testing.T) {
+	f := newFixture(t, Options{})
+	f.st.Close() // every read now fails
+	res := f.get(t, client(t), "/rounds")
+	if res.status != http.StatusInternalServerError || !strings.Contains(res.body, "Something went wrong") {
+		t.Fatalf("status %d, want the 500 page\n%s", res.status, res.body)
+	}
+	if strings.Contains(strings.ToLower(res.body), "sql") || strings.Contains(res.body, "closed") {
+		t.Errorf("the 500 page shows internals:\n%s", res.body)
+	}
+	if !strings.Contains(f.logs.String(), "web request failed") {
+		t.Errorf("the error was not logged; log:\n%s", f.logs.String())
+	}
+}
+
+// truth is every entity in the store, read as access.System: the ground
+// truth that the pages are checked against.
+func truth(t *testing.T, st store.Store) []store.Entity {
+	t.Helper()
+	var all []store.Entity
+	for _, k := range talks.Kinds {
+		q := store.Query{Kind: k.Name, Limit: 500}
+		for {
+			es, more, err := st.Entities(t.Context(), access.System, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, es...)
+			if !more || len(es) == 0 {
+				break
+			}
+			q.After = es[len(es)-1].CreatedSeq
+		}
+	}
+	return all
+}
+
+// texts returns the free-text fields of an entity's body: what a page would
+// print of it.
+func texts(e store.Entity) []string {
+	var m map[string]any
+	if err := json.Unmarshal(e.Body, &m); err != nil {
+		return nil
+	}
+	var out []string
+	for _, k := range []string{"name", "title", "text", "summary", "outcome", "note"} {
+		if s, ok := m[k].(string); ok && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// headline is the one text of an entity that a page listing it must show.
+func headline(e store.Entity) string {
+	var m map[string]any
+	json.Unmarshal(e.Body, &m)
+	for _, k := range []string{"name", "title", "text"} {
+		if s, ok := m[k].(string); ok && s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// TestVisibility signs in as each kind of demo reader, reads every page
+// that reader can reach, and checks the pages against the store's ground
+// truth: nothing of a record outside the reader's audience appears anywhere
+// (neither its id nor its text nor its audience badge), and every record
+// inside it appears somewhere.
+func TestVisibility(t *testing.T) {
+	f := newFixture(t, Options{})
+	all := truth(t, f.st)
+	readers := []struct {
+		name   string
+		login  *scenario.Login
+		viewer access.Viewer
+	}{{name: "anonymous", viewer: access.Anonymous}}
+	for _, want := range []struct {
+		party string
+		role  access.Role
+	}{{"ua", access.RoleNegotiator}, {"ru", access.RoleNegotiator}, {"us", access.RoleMediator}, {"ae", access.RoleObserver}} {
+		l := f.login(t, want.party, want.role)
+		p, err := f.svc.Login(t.Context(), l.Login, l.Password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readers = append(readers, struct {
+			name   string
+			login  *scenario.Login
+			viewer access.Viewer
+		}{l.Login, &l, access.ViewerOf(p)})
+	}
+
+	for _, rd := range readers {
+		t.Run(rd.name, func(t *testing.T) {
+			c := client(t)
+			if rd.login != nil {
+				c = f.signIn(t, *rd.login)
+			}
+			var visible, hidden []store.Entity
+			for _, e := range all {
+				if access.CanSee(rd.viewer, e.Audience) {
+					visible = append(visible, e)
+				} else {
+					hidden = append(hidden, e)
+				}
+			}
+			if rd.name == "ua-negotiator" {
+				confidential := 0
+				for _, e := range visible {
+					if e.Audience.Party == "ua" {
+						confidential++
+					}
+				}
+				if confidential == 0 {
+					t.Fatal("the scenario shows the UA negotiator nothing confidential to Ukraine; the test would prove little")
+				}
+			}
+			if rd.name != "us-mediator" && len(hidden) == 0 {
+				t.Fatalf("nothing is hidden from %s; the test would prove little", rd.name)
+			}
+
+			// Every page this reader can reach.
+			paths := []string{"/", "/rounds", "/parties", "/agenda", "/actions", "/statements", "/login"}
+			for _, e := range visible {
+				switch e.Kind {
+				case talks.KindRound:
+					paths = append(paths, "/rounds/"+e.ID)
+				case talks.KindParty:
+					paths = append(paths, "/parties/"+e.ID)
+				}
+			}
+			var pages strings.Builder
+			for _, p := range paths {
+				res := f.get(t, c, p)
+				if res.status != http.StatusOK {
+					t.Errorf("GET %s: status %d", p, res.status)
+				}
+				if rd.login == nil && !strings.Contains(res.body, ">Sign in<") {
+					t.Errorf("GET %s offers an anonymous reader no way to sign in", p)
+				}
+				pages.WriteString(html.UnescapeString(res.body))
+			}
+			text := pages.String()
+
+			// What the reader may see, and so what may appear for that
+			// reason although a hidden record carries it too.
+			var seen []string
+			labels := map[string]bool{}
+			for _, e := range visible {
+				seen = append(append(seen, e.ID), texts(e)...)
+				labels[audienceLabel(e.Audience)] = true
+			}
+			seenAnywhere := func(s string) bool {
+				for _, v := range seen {
+					if strings.Contains(v, s) {
+						return true
+					}
+				}
+				return false
+			}
+			for _, e := range hidden {
+				if strings.Contains(text, e.ID) {
+					t.Errorf("the pages show the id of %s %s (audience %s)", e.Kind, e.ID, access.Describe(e.Audience))
+				}
+				for _, s := range texts(e) {
+					if len(s) >= 6 && !seenAnywhere(s) && strings.Contains(text, s) {
+						t.Errorf("the pages show %q of %s %s (audience %s)", s, e.Kind, e.ID, access.Describe(e.Audience))
+					}
+				}
+				if l := audienceLabel(e.Audience); !labels[l] && strings.Contains(text, ">"+l+"<") {
+					t.Errorf("the pages show the audience badge %q of records hidden from this reader", l)
+					labels[l] = true // once is enough
+				}
+				switch e.Kind {
+				case talks.KindRound, talks.KindParty:
+					path := "/rounds/"
+					if e.Kind == talks.KindParty {
+						path = "/parties/"
+					}
+					if res := f.get(t, c, path+e.ID); res.status != http.StatusNotFound || strings.Contains(html.UnescapeString(res.body), headline(e)) {
+						t.Errorf("GET %s%s: status %d; want the same 404 as for nothing", path, e.ID, res.status)
+					}
+				}
+			}
+			for _, e := range visible {
+				if h := headline(e); h != "" && !strings.Contains(text, h) {
+					t.Errorf("the pages never show %s %s %q (audience %s), which this reader may see", e.Kind, e.ID, h, access.Describe(e.Audience))
+				}
+			}
+		})
+	}
+}
+
+func TestDates(t *testing.T) {
+	gulf := time.FixedZone("", 4*3600)
+	at := time.Date(2026, 1, 23, 9, 30, 0, 0, gulf)
+	end := at.Add(3 * time.Hour)
+	night := time.Date(2026, 1, 22, 23, 45, 0, 0, time.FixedZone("", 3*3600))
+	nightEnd := night.Add(4 * time.Hour)
+	for _, c := range [][2]string{
+		{when(at, talks.PrecisionMonth), "January 2026"},
+		{when(at, talks.PrecisionDay), "Fri 23 January 2026"},
+		{when(at, ""), "Fri 23 January 2026, 09:30 (UTC+04:00)"},
+		{when(at.UTC(), talks.PrecisionMinute), "Fri 23 January 2026, 05:30 (UTC)"},
+		{span(at, &end, talks.PrecisionMinute), "Fri 23 January 2026, 09:30–12:30 (UTC+04:00)"},
+		{span(night, &nightEnd, ""), "Thu 22 January 2026, 23:45 – Fri 23 January, 03:45 (UTC+03:00)"},
+		{span(at, &end, talks.PrecisionDay), "Fri 23 January 2026"},
+		{days("2025-11-01", "2025-11-30", "month"), "November 2025"},
+		{days("2025-11-01", "2025-12-31", "month"), "November 2025 – December 2025"},
+		{days("2026-01-23", "2026-01-24", ""), "23–24 January 2026"},
+		{days("2026-01-22", "2026-01-22", "day"), "22 January 2026"},
+		{days("2026-01-31", "2026-02-01", ""), "31 January – 1 February 2026"},
+		{days("2025-12-31", "2026-01-01", ""), "31 December 2025 – 1 January 2026"},
+		{day("2026-02-01", ""), "1 February 2026"},
+		{day("2025-11-01", talks.PrecisionMonth), "November 2025"},
+		{audienceLabel(audience("party", "ua")), "ua only"},
+		{audienceLabel(audience("party+mediator", "ru")), "ru + mediator"},
+		{audienceLabel(audience("parties", "")), "all parties"},
+		{audienceLabel(audience("public", "")), "public"},
+	} {
+		if got, want := c[0], c[1]; got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	}
+}
+
+func audience(scope, party string) record.Audience {
+	return record.Audience{Scope: record.Scope(scope), Party: party}
+}
