@@ -1,0 +1,344 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/server"
+	"github.com/parley-project/parley/store"
+	"github.com/parley-project/parley/talks"
+)
+
+// adminPasswordEnv is where `parley init` takes the administrator's
+// password from, if it is set.
+const adminPasswordEnv = "PARLEY_ADMIN_PASSWORD"
+
+var initCommand = &command{
+	name:    "init",
+	args:    "--config FILE --data DIR --party-id ID --party-name NAME [--party-role mediator] --admin LOGIN",
+	summary: "create an installation: config file, database, first party and its administrator",
+	doc: `
+Create a new installation: write the config file (never over an existing
+one), create the database and its schema, commit the first party (usually
+the mediator, whose administrator then adds the other parties), and add that
+party's administrator, who holds the roles admin and, for a mediating party,
+mediator.
+
+The administrator's password is read from the environment variable
+` + adminPasswordEnv + ` if it is set, else asked for twice on the terminal.
+
+With --store postgres, the database named by --postgres must exist (created
+by the PostgreSQL administrator); init creates parley's tables in it.`,
+	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
+		var o initOptions
+		fs.StringVar(&o.config, "config", "", "write the config to this `file` (must not exist)")
+		fs.StringVar(&o.data, "data", "", "the installation's data `dir` (the SQLite database; later the transparency log)")
+		fs.StringVar(&o.store, "store", server.StoreSQLite, "the `database`: sqlite or postgres")
+		fs.StringVar(&o.postgres, "postgres", "", "the PostgreSQL connection `string`, with --store postgres")
+		fs.StringVar(&o.addr, "addr", server.DefaultAddr, "the `host:port` that 'parley serve' will listen on")
+		fs.StringVar(&o.partyID, "party-id", "", "the first party's `id`: a short slug such as us (appears in audiences and URLs; never changes)")
+		fs.StringVar(&o.partyName, "party-name", "", "the first party's `name`, such as \"United States\"")
+		o.partyRole = access.ProcessMediator
+		fs.Var((*partyRoleFlag)(&o.partyRole), "party-role", "the first party's `part` in the process: mediator, party or observer")
+		fs.StringVar(&o.admin, "admin", "", "the administrator's `login`")
+		fs.StringVar(&o.adminName, "admin-name", "", "the administrator's display `name` (default: the login)")
+		return func(ctx context.Context) error { return c.initInstall(ctx, o) }
+	},
+}
+
+type initOptions struct {
+	config, data, store, postgres, addr string
+	partyID, partyName                  string
+	partyRole                           access.ProcessRole
+	admin, adminName                    string
+}
+
+func (c *cli) initInstall(ctx context.Context, o initOptions) error {
+	for _, f := range []struct{ name, value string }{
+		{"config", o.config}, {"party-id", o.partyID}, {"party-name", o.partyName}, {"admin", o.admin},
+	} {
+		if f.value == "" {
+			return usagef("--%s is required", f.name)
+		}
+	}
+	if o.store == server.StoreSQLite && o.data == "" {
+		return usagef("--data is required with --store sqlite")
+	}
+	if fi, err := os.Stat(filepath.Dir(o.config)); err != nil || !fi.IsDir() {
+		// Checked now: found only after the database was made, it would
+		// leave an installation without a config.
+		return fmt.Errorf("couldn't write the config into %s: not a directory", filepath.Dir(o.config))
+	}
+	if _, err := os.Lstat(o.config); err == nil {
+		return fmt.Errorf("%s exists; init never overwrites a config (remove it, or use the installation it describes)", o.config)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("couldn't check the config file: %w", err)
+	}
+
+	// What the file will say: only what was given, so that the defaults
+	// of a later parley apply to the rest.
+	written := server.Config{Addr: o.addr, Store: o.store, Postgres: o.postgres}
+	if o.data != "" {
+		abs, err := filepath.Abs(o.data)
+		if err != nil {
+			return err
+		}
+		written.DataDir = abs
+	}
+	cfg := written
+	cfg.SetDefaults()
+	if err := cfg.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+
+	// Ask for the password before anything is created, so that a refusal
+	// leaves nothing behind.
+	password, err := c.newPassword(o.admin, adminPasswordEnv, true)
+	if err != nil {
+		return err
+	}
+
+	// A SQLite file that init itself creates is removed again if init
+	// fails half-way, so that it can simply be run again. A database that
+	// existed is never touched.
+	var fresh []string
+	if cfg.Store == server.StoreSQLite {
+		if _, err := os.Stat(cfg.SQLitePath()); errors.Is(err, fs.ErrNotExist) {
+			p := cfg.SQLitePath()
+			fresh = []string{p, p + "-wal", p + "-shm"}
+		}
+	}
+	if err := c.initStore(ctx, cfg, o, password); err != nil {
+		for _, p := range fresh {
+			os.Remove(p)
+		}
+		return err
+	}
+
+	text, err := json.MarshalIndent(written, "", "  ")
+	if err != nil {
+		return err
+	}
+	// O_EXCL: never overwrite, even a file made since the check above.
+	// 0600: a PostgreSQL connection string may hold a password.
+	f, err := os.OpenFile(o.config, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		_, err = f.Write(append(text, '\n'))
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("created the database, but couldn't write the config: %w", err)
+	}
+	fmt.Fprintf(c.stdout, "wrote %s\nNext: parley serve --config %s\n", o.config, o.config)
+	return nil
+}
+
+func (c *cli) initStore(ctx context.Context, cfg server.Config, o initOptions, password string) error {
+	st, err := server.OpenStore(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := app.New(st, time.Now, newLogger(c.stderr, cfg.LogFormat, "warn"))
+	party := talks.Party{ID: o.partyID, Name: o.partyName, Role: o.partyRole}
+	if err := svc.Bootstrap(ctx, party); err != nil {
+		return fmt.Errorf("couldn't create party %q: %w", o.partyID, err)
+	}
+	roles := []access.Role{access.RoleAdmin}
+	if o.partyRole == access.ProcessMediator {
+		// The mediator's administrator is usually also the one who
+		// sets the process up: rounds, the agenda.
+		roles = append(roles, access.RoleMediator)
+	}
+	p, err := svc.AddPrincipal(ctx, app.NewPrincipal{Login: o.admin, Name: o.adminName, Party: o.partyID, Roles: roles, Password: password})
+	if err != nil {
+		return fmt.Errorf("couldn't add the administrator: %w", err)
+	}
+	fmt.Fprintf(c.stdout, "created %s at schema version %d\ncreated party %s (%s, %s)\n",
+		server.StoreLocation(cfg), store.SchemaVersion, party.ID, party.Name, party.Role)
+	printPrincipal(c.stdout, p, true)
+	return nil
+}
+
+var usersAddCommand = &command{
+	name:    "users add",
+	args:    "--config FILE --login LOGIN --name NAME --party ID --roles ROLE,... [--password-env VAR | --client]",
+	summary: "add a person or an API client to a party",
+	doc: `
+Add a principal: a person who signs in to the web UI with a password, or
+(--client) an API client that signs in with tokens only ('parley tokens
+new'). The party must exist already. The roles decide what the principal may
+write; the party's part in the process decides what it may see.
+
+A person's password comes from the environment variable that --password-env
+names, or is asked for twice on the terminal.
+
+Roles: ` + joinRoles(access.Roles),
+	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
+		config := configFlag(fs)
+		var np app.NewPrincipal
+		var passwordEnv string
+		var client bool
+		fs.StringVar(&np.Login, "login", "", "the sign-in `name`: 2 to 64 lower-case letters, digits, '.', '_' or '-'")
+		fs.StringVar(&np.Name, "name", "", "the display `name` (default: the login)")
+		fs.StringVar(&np.Party, "party", "", "the `id` of the party the principal acts for")
+		fs.Var((*rolesFlag)(&np.Roles), "roles", "the principal's `roles`, comma-separated")
+		fs.StringVar(&passwordEnv, "password-env", "", "read the password from the environment variable `VAR`")
+		fs.BoolVar(&client, "client", false, "an API client: no password, tokens only")
+		return func(ctx context.Context) error { return c.usersAdd(ctx, *config, np, passwordEnv, client) }
+	},
+}
+
+func (c *cli) usersAdd(ctx context.Context, configPath string, np app.NewPrincipal, passwordEnv string, client bool) error {
+	for _, f := range []struct{ name, value string }{
+		{"config", configPath}, {"login", np.Login}, {"party", np.Party},
+	} {
+		if f.value == "" {
+			return usagef("--%s is required", f.name)
+		}
+	}
+	if len(np.Roles) == 0 {
+		return usagef("--roles is required (one or more of %s)", joinRoles(access.Roles))
+	}
+	if client && passwordEnv != "" {
+		return usagef("--client and --password-env exclude each other: an API client has no password")
+	}
+	cfg, err := loadConfig(configPath)
+	if err != nil {
+		return err
+	}
+	if !client {
+		if np.Password, err = c.newPassword(np.Login, passwordEnv, false); err != nil {
+			return err
+		}
+	}
+	st, err := openStore(ctx, cfg, configPath, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := app.New(st, time.Now, newLogger(c.stderr, cfg.LogFormat, "warn"))
+	p, err := svc.AddPrincipal(ctx, np)
+	if err != nil {
+		return fmt.Errorf("couldn't add %s: %w", np.Login, err)
+	}
+	printPrincipal(c.stdout, p, !client)
+	return nil
+}
+
+// printPrincipal shows a principal just added.
+func printPrincipal(w io.Writer, p access.Principal, password bool) {
+	how := "password"
+	if !password {
+		how = "API tokens only (parley tokens new --login " + p.Login + ")"
+	}
+	fmt.Fprintf(w, "added %s (id %s)\n  name:     %s\n  party:    %s (%s)\n  roles:    %s\n  signs in: %s\n",
+		p.Login, p.ID, p.Name, p.Party, p.PartyRole, joinRoles(p.Roles), how)
+}
+
+var usersListCommand = &command{
+	name:    "users list",
+	args:    "--config FILE",
+	summary: "list the principals who may sign in",
+	doc: `
+List every principal, by login: party, roles, and whether it signs in with a
+password or with API tokens only.`,
+	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
+		config := configFlag(fs)
+		return func(ctx context.Context) error { return c.usersList(ctx, *config) }
+	},
+}
+
+func (c *cli) usersList(ctx context.Context, configPath string) error {
+	cfg, err := loadConfig(configPath)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, configPath, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ps, err := st.Principals(ctx)
+	if err != nil {
+		return fmt.Errorf("couldn't list principals: %w", err)
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "LOGIN\tNAME\tPARTY\tROLES\tSIGNS IN WITH\tCREATED")
+	for _, p := range ps {
+		how := "password"
+		if p.PasswordHash == "" {
+			how = "tokens"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Login, p.Name, p.Party, joinRoles(p.Roles), how, p.Created.UTC().Format(time.RFC3339))
+	}
+	return tw.Flush()
+}
+
+var tokensNewCommand = &command{
+	name:    "tokens new",
+	args:    "--config FILE --login LOGIN [--label TEXT]",
+	summary: "issue an API token for a principal",
+	doc: `
+Issue a new API token for the principal with the given login and print it,
+once: only its hash is kept, so a lost token cannot be shown again; issue a
+new one. Clients send it as "Authorization: Bearer TOKEN". The label says
+what the token is for (a script, a monitoring feed).`,
+	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
+		config := configFlag(fs)
+		login := fs.String("login", "", "the `login` of the principal the token is for")
+		label := fs.String("label", "", "what the token is for, as a reminder (`text`)")
+		return func(ctx context.Context) error { return c.tokensNew(ctx, *config, *login, *label) }
+	},
+}
+
+func (c *cli) tokensNew(ctx context.Context, configPath, login, label string) error {
+	if configPath == "" {
+		return usagef("--config is required")
+	}
+	if login == "" {
+		return usagef("--login is required")
+	}
+	cfg, err := loadConfig(configPath)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, configPath, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := app.New(st, time.Now, newLogger(c.stderr, cfg.LogFormat, "warn"))
+	token, err := svc.NewToken(ctx, login, label)
+	if err != nil {
+		return fmt.Errorf("couldn't issue a token: %w", err)
+	}
+	// The token alone on stdout, so that a script can capture it; the
+	// advice on stderr.
+	fmt.Fprintln(c.stdout, token)
+	fmt.Fprintf(c.stderr, "parley: this is the only time the token for %s is shown; store it now\n", login)
+	return nil
+}
+
+// joinRoles renders roles as the --roles flag takes them.
+func joinRoles(roles []access.Role) string {
+	s := make([]string, len(roles))
+	for i, r := range roles {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ",")
+}
