@@ -253,7 +253,7 @@ func (s *Store) Records(ctx context.Context, after int64, limit int) ([]store.Re
 
 // RecordByID returns one record whatever its audience.
 func (s *Store) RecordByID(ctx context.Context, id string) (store.Record, error) {
-	r, err := scanRecord(s.r.QueryRowContext(ctx, "SELECT "+recordCols+" FROM records WHERE id = ?", id))
+	r, err := scanRecord(s.rc.QueryRowContext(ctx, "SELECT "+recordCols+" FROM records WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Record{}, fmt.Errorf("couldn't find record %s: %w", id, store.ErrNotFound)
 	}
@@ -429,7 +429,7 @@ func (t *tx) SetMeta(ctx context.Context, key string, value []byte) error {
 }
 
 func (s *Store) principal(ctx context.Context, what, q string, arg any) (store.Principal, error) {
-	p, err := scanPrincipal(s.r.QueryRowContext(ctx, q, arg))
+	p, err := scanPrincipal(s.rc.QueryRowContext(ctx, q, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Principal{}, fmt.Errorf("couldn't find principal by %s: %w", what, store.ErrNotFound)
 	}
@@ -481,7 +481,7 @@ func (s *Store) Principals(ctx context.Context) ([]store.Principal, error) {
 // Meta returns a setting, or ErrNotFound.
 func (s *Store) Meta(ctx context.Context, key string) ([]byte, error) {
 	var v []byte
-	err := s.r.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", key).Scan(&v)
+	err := s.rc.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("couldn't find setting %s: %w", key, store.ErrNotFound)
 	}

@@ -37,6 +37,8 @@ type Store struct {
 	// r is the read pool, query_only, so that a read can never take the
 	// write lock by mistake.
 	r *sql.DB
+	// rc is r with its statements prepared once; every read goes through it.
+	rc *stmtCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -103,7 +105,8 @@ func Open(ctx context.Context, path string, migrate bool) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("couldn't open SQLite read pool on %s: %w", abs, err)
 	}
-	return &Store{reader: reader{q: r}, path: abs, w: w, r: r}, nil
+	rc := &stmtCache{db: r}
+	return &Store{reader: reader{q: rc}, path: abs, w: w, r: r, rc: rc}, nil
 }
 
 // writerDSN is the writer's connection string. The driver runs each pragma
@@ -271,6 +274,7 @@ func applyMigration(ctx context.Context, w *sql.DB, path string, m migration) er
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	s.rc.close()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
