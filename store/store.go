@@ -23,7 +23,8 @@ import (
 var (
 	// ErrNotFound: no such row, or one the viewer may not see.
 	ErrNotFound = errors.New("not found")
-	// ErrConflict: a unique value (a login, a token, an entity id) is taken.
+	// ErrConflict: a unique value (a login, a token, a record id, a leaf
+	// index) is taken.
 	ErrConflict = errors.New("already exists")
 	// ErrSchema: the database schema is not the one this build knows.
 	ErrSchema = errors.New("schema version mismatch")
@@ -31,7 +32,7 @@ var (
 
 // SchemaVersion is the schema version this build of parley reads and writes.
 // Both stores carry their migrations up to exactly this version.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Record is a committed record as the store keeps it. The canonical bytes
 // are the truth; the other fields are copies of what they say, kept as
@@ -50,7 +51,8 @@ type Record struct {
 	Salt       []byte
 	Commitment []byte
 	// LeafIndex is the record's position in the transparency log, or -1
-	// while the leaf is not yet sequenced.
+	// while the leaf is not yet sequenced. AppendRecord ignores it: a new
+	// record is always pending until SetLeafIndex.
 	LeafIndex int64
 }
 
@@ -108,6 +110,11 @@ type Tx interface {
 	PutToken(ctx context.Context, t Token) error
 	// SetMeta sets a value of the installation's own settings.
 	SetMeta(ctx context.Context, key string, value []byte) error
+	// SetLeafIndex records where record id's leaf is in the transparency
+	// log. It is set once: setting it again to the same index is a no-op,
+	// to another index ErrConflict, as is an index another record holds;
+	// an unknown id is ErrNotFound; a negative index is refused.
+	SetLeafIndex(ctx context.Context, id string, index int64) error
 }
 
 // Principal is a stored principal, with its secret as a hash.
@@ -136,6 +143,12 @@ type Store interface {
 	Records(ctx context.Context, after int64, limit int) ([]Record, error)
 	// RecordByID returns one record whatever its audience.
 	RecordByID(ctx context.Context, id string) (Record, error)
+	// PendingRecords returns up to limit records whose leaf index is not
+	// yet set, in Seq order: the records a crash may have left without
+	// their leaf, for recovery at start-up.
+	PendingRecords(ctx context.Context, limit int) ([]Record, error)
+	// LeafCount returns how many records have their leaf index set.
+	LeafCount(ctx context.Context) (int64, error)
 	// PrincipalByLogin and PrincipalByID find principals.
 	PrincipalByLogin(ctx context.Context, login string) (Principal, error)
 	PrincipalByID(ctx context.Context, id string) (Principal, error)

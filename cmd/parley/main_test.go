@@ -75,6 +75,7 @@ func (b *background) url(t *testing.T) string {
 		}
 		select {
 		case code := <-b.done:
+			b.done <- code // for the cleanup, which waits for it
 			t.Fatalf("command ended with %d before serving\nstdout:\n%s\nstderr:\n%s", code, b.out, b.err)
 		case <-time.After(20 * time.Millisecond):
 		}

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
@@ -217,37 +219,191 @@ func TestMigrations(t *testing.T) {
 	}
 }
 
+// TestRecordsAppendOnly goes behind the store's back, straight to the
+// writer pool, as any other client of the database could: the trigger and
+// the unique index must refuse every change to a record but setting an
+// unset leaf index, once, to an index no other record holds.
 func TestRecordsAppendOnly(t *testing.T) {
 	s := openFresh(t)
 	ctx := t.Context()
-	r := store.Record{ID: record.NewID(), Kind: "note", At: time.Now(), Audience: record.Audience{Scope: record.Public},
-		Canonical: []byte("{}"), Salt: []byte{1}, Commitment: []byte{2}, LeafIndex: -1}
-	if err := s.Write(ctx, func(tx store.Tx) error { return tx.AppendRecord(ctx, &r) }); err != nil {
+	newRec := func() store.Record {
+		return store.Record{ID: record.NewID(), Kind: "note", At: time.Now(), Audience: record.Audience{Scope: record.Public},
+			Canonical: []byte(`{"v":1}`), Salt: []byte{1}, Commitment: []byte{2}, LeafIndex: -1}
+	}
+	pending, set := newRec(), newRec()
+	err := s.Write(ctx, func(tx store.Tx) error {
+		if err := tx.AppendRecord(ctx, &pending); err != nil {
+			return err
+		}
+		if err := tx.AppendRecord(ctx, &set); err != nil {
+			return err
+		}
+		return tx.SetLeafIndex(ctx, set.ID, 9)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	exec := func(q string) error {
-		_, err := s.w.Exec(ctx, q)
+	before, err := s.Records(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := func(q string, args ...any) error {
+		_, err := s.w.Exec(ctx, q, args...)
 		return err
 	}
-	if err := exec("UPDATE records SET kind = 'other'"); err == nil {
-		t.Error("a record's kind was changed")
+	// refused: by the append-only trigger (restrict_violation) or the
+	// unique leaf index (unique_violation), not by a mistake in the
+	// statement.
+	refused := func(err error) bool { c := pgCode(err); return c == "23001" || c == "23505" }
+	for _, c := range []struct {
+		what, q string
+		args    []any
+	}{
+		{"changing every record's kind", "UPDATE records SET kind = 'other'", nil},
+		{"changing a pending record's canonical bytes", `UPDATE records SET canonical = '\x7b7d' WHERE id = $1`, []any{pending.ID}},
+		{"changing a sequenced record's canonical bytes", `UPDATE records SET canonical = '\x7b7d' WHERE id = $1`, []any{set.ID}},
+		{"changing a commitment", `UPDATE records SET commitment = '\x00' WHERE id = $1`, []any{pending.ID}},
+		{"changing a seq", "UPDATE records SET seq = DEFAULT WHERE id = $1", []any{pending.ID}},
+		{"deleting a pending record", "DELETE FROM records WHERE id = $1", []any{pending.ID}},
+		{"deleting a sequenced record", "DELETE FROM records WHERE id = $1", []any{set.ID}},
+		{"deleting every record", "DELETE FROM records", nil},
+		{"truncating the records", "TRUNCATE records", nil},
+		{"changing a set leaf index", "UPDATE records SET leaf_index = 5 WHERE id = $1", []any{set.ID}},
+		{"unsetting a set leaf index", "UPDATE records SET leaf_index = NULL WHERE id = $1", []any{set.ID}},
+		{"giving a second record a leaf index another holds", "UPDATE records SET leaf_index = 9 WHERE id = $1", []any{pending.ID}},
+		{"setting a leaf index and changing the bytes at once", `UPDATE records SET leaf_index = 4, canonical = '\x7b7d' WHERE id = $1`, []any{pending.ID}},
+	} {
+		if err := exec(c.q, c.args...); !refused(err) {
+			t.Errorf("%s: err = %v, want the trigger's or the unique index's refusal", c.what, err)
+		}
 	}
-	if err := exec("DELETE FROM records"); err == nil {
-		t.Error("a record was deleted")
+	after, err := s.Records(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := exec("TRUNCATE records"); err == nil {
-		t.Error("records were truncated")
+	if !reflect.DeepEqual(after, before) {
+		t.Fatalf("records changed behind parley's back:\n got %+v\nwant %+v", after, before)
 	}
-	if err := exec("UPDATE records SET leaf_index = 4"); err != nil {
+
+	// The one change allowed: an unset leaf index, set once.
+	if err := exec("UPDATE records SET leaf_index = 4 WHERE id = $1", pending.ID); err != nil {
 		t.Errorf("setting an unset leaf index: %v", err)
 	}
-	if err := exec("UPDATE records SET leaf_index = 5"); err == nil {
-		t.Error("a set leaf index was changed")
+	if err := exec("UPDATE records SET leaf_index = 5 WHERE id = $1", pending.ID); !refused(err) {
+		t.Errorf("changing a leaf index just set: err = %v, want the trigger's refusal", err)
 	}
-	got, err := s.RecordByID(ctx, r.ID)
-	if err != nil || got.Kind != "note" || got.LeafIndex != 4 {
+	got, err := s.RecordByID(ctx, pending.ID)
+	if err != nil || got.Kind != "note" || got.LeafIndex != 4 || string(got.Canonical) != `{"v":1}` {
 		t.Fatalf("record after attempts = %+v, %v", got, err)
 	}
+}
+
+// TestMigrateFromVersion1 upgrades a version 1 schema, in which records may
+// hold leaf indexes already, to the current version.
+func TestMigrateFromVersion1(t *testing.T) {
+	baseConn(t)
+	migs, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	// atVersion1 makes a schema at version 1 holding records with these
+	// leaf indexes (-1: none), and returns its name, its connection string
+	// and the record ids.
+	atVersion1 := func(t *testing.T, leaves ...int64) (string, string, []string) {
+		t.Helper()
+		schema, cs := freshSchema(t)
+		cfg, err := pgxpool.ParseConfig(cs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := pgxpool.NewWithConfig(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		if err := applyMigration(ctx, w, schema, migs[0]); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, l := range leaves {
+			var leaf *int64
+			if l >= 0 {
+				leaf = &l
+			}
+			id := record.NewID()
+			_, err := w.Exec(ctx, `INSERT INTO records (id, kind, subject, at, author_principal, author_party,
+				aud_scope, canonical, salt, commitment, leaf_index) VALUES ($1, 'note', 's', now(), 'p', 'a', 'public', '\x7b7d', '\x01', '\x02', $2)`, id, leaf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		return schema, cs, ids
+	}
+	indexes := func(t *testing.T, schema string) int {
+		t.Helper()
+		c, err := pgx.Connect(ctx, baseConn(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close(ctx)
+		var n int
+		err = c.QueryRow(ctx, "SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND indexname IN ('records_leaf_index', 'records_pending')", schema).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	t.Run("upgrade", func(t *testing.T) {
+		schema, cs, ids := atVersion1(t, 0, -1, 1, -1)
+		if _, err := Open(ctx, cs, false); !errors.Is(err, store.ErrSchema) {
+			t.Fatalf("opening a version 1 schema without migrate: err = %v, want ErrSchema", err)
+		}
+		s, err := Open(ctx, cs, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if v, err := schemaVersion(ctx, s.r); err != nil || v != store.SchemaVersion {
+			t.Fatalf("schema version = %d, %v; want %d", v, err, store.SchemaVersion)
+		}
+		if n, err := s.LeafCount(ctx); err != nil || n != 2 {
+			t.Errorf("LeafCount = %d, %v; want 2", n, err)
+		}
+		rs, err := s.PendingRecords(ctx, 10)
+		if err != nil || len(rs) != 2 || rs[0].ID != ids[1] || rs[1].ID != ids[3] {
+			t.Errorf("PendingRecords = %+v, %v; want records 1 and 3", rs, err)
+		}
+		err = s.Write(ctx, func(tx store.Tx) error { return tx.SetLeafIndex(ctx, ids[1], 1) })
+		if !errors.Is(err, store.ErrConflict) {
+			t.Errorf("taking a leaf index set before the upgrade: err = %v, want ErrConflict", err)
+		}
+		if n := indexes(t, schema); n != 2 {
+			t.Errorf("%d of the 2 indexes of migration 0002 exist", n)
+		}
+	})
+
+	t.Run("duplicate leaf indexes", func(t *testing.T) {
+		// Two records with one leaf: the migration fails, all of it, and
+		// the schema stays at version 1.
+		schema, cs, _ := atVersion1(t, 3, 3)
+		if _, err := Open(ctx, cs, true); err == nil || !strings.Contains(err.Error(), "0002") {
+			t.Fatalf("migrating a schema with a duplicate leaf index: err = %v, want migration 0002 to fail", err)
+		}
+		c, err := pgx.Connect(ctx, cs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close(ctx)
+		if v, err := schemaVersion(ctx, c); err != nil || v != 1 {
+			t.Errorf("schema version after a failed migration = %d, %v; want 1", v, err)
+		}
+		if n := indexes(t, schema); n != 0 {
+			t.Errorf("a failed migration left %d of its indexes", n)
+		}
+	})
 }
 
 // TestSchemasIndependent checks that two installations in two schemas of

@@ -226,7 +226,12 @@ func scanRecord(sc interface{ Scan(...any) error }) (store.Record, error) {
 
 // records returns up to limit records with seq > after, in seq order.
 func records(ctx context.Context, q querier, after int64, limit int) ([]store.Record, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+recordCols+" FROM records WHERE seq > ? ORDER BY seq LIMIT ?", after, max(limit, 1))
+	return queryRecords(ctx, q, "SELECT "+recordCols+" FROM records WHERE seq > ? ORDER BY seq LIMIT ?", after, max(limit, 1))
+}
+
+// queryRecords runs a query of recordCols and reads every row.
+func queryRecords(ctx context.Context, q querier, query string, args ...any) ([]store.Record, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't list records: %w", err)
 	}
@@ -263,25 +268,42 @@ func (s *Store) RecordByID(ctx context.Context, id string) (store.Record, error)
 	return r, nil
 }
 
-// AppendRecord inserts r and sets r.Seq. A LeafIndex below 0 is stored as
-// not yet sequenced.
+// PendingRecords returns up to limit records whose leaf index is not yet
+// set, in seq order, whatever their audience. A limit below 1 is taken as 1.
+// The partial index records_pending holds exactly these rows.
+func (s *Store) PendingRecords(ctx context.Context, limit int) ([]store.Record, error) {
+	rs, err := queryRecords(ctx, s.rc, "SELECT "+recordCols+" FROM records WHERE leaf_index IS NULL ORDER BY seq LIMIT ?", max(limit, 1))
+	if err != nil {
+		return nil, fmt.Errorf("couldn't list pending records: %w", err)
+	}
+	return rs, nil
+}
+
+// LeafCount returns how many records have their leaf index set.
+func (s *Store) LeafCount(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.rc.QueryRowContext(ctx, "SELECT count(*) FROM records WHERE leaf_index IS NOT NULL").Scan(&n); err != nil {
+		return 0, fmt.Errorf("couldn't count leaves: %w", err)
+	}
+	return n, nil
+}
+
+// AppendRecord inserts r and sets r.Seq. The record is stored pending, its
+// leaf index NULL whatever r.LeafIndex says, and r.LeafIndex is set to -1:
+// only SetLeafIndex sets a leaf index.
 func (t *tx) AppendRecord(ctx context.Context, r *store.Record) error {
 	parties, err := encodeParties(r.Audience.Parties)
 	if err != nil {
 		return fmt.Errorf("couldn't append record %s: %w", r.ID, err)
 	}
-	var leaf sql.NullInt64
-	if r.LeafIndex >= 0 {
-		leaf = sql.NullInt64{Int64: r.LeafIndex, Valid: true}
-	}
 	var seq int64
 	err = t.t.QueryRowContext(ctx, `INSERT INTO records (id, kind, subject, at, author_principal, author_party,
 		aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
 		ON CONFLICT DO NOTHING RETURNING seq`,
 		r.ID, r.Kind, r.Subject, encodeTime(r.At), r.Author.Principal, r.Author.Party,
 		string(r.Audience.Scope), r.Audience.Party, parties,
-		nonNil(r.Canonical), nonNil(r.Salt), nonNil(r.Commitment), leaf).Scan(&seq)
+		nonNil(r.Canonical), nonNil(r.Salt), nonNil(r.Commitment)).Scan(&seq)
 	// No row back means the id is taken. DO NOTHING rather than a
 	// constraint error keeps the behaviour the same as in PostgreSQL, where
 	// an error would abort the whole transaction.
@@ -292,7 +314,56 @@ func (t *tx) AppendRecord(ctx context.Context, r *store.Record) error {
 		return fmt.Errorf("couldn't append record %s: %w", r.ID, err)
 	}
 	r.Seq = seq
+	r.LeafIndex = -1
 	return nil
+}
+
+// SetLeafIndex sets record id's leaf index, once: the same index again is
+// a no-op, another index ErrConflict, as is an index another record holds;
+// an unknown id is ErrNotFound.
+func (t *tx) SetLeafIndex(ctx context.Context, id string, index int64) error {
+	if index < 0 {
+		return fmt.Errorf("couldn't set the leaf index of record %s to %d: a leaf index is not negative", id, index)
+	}
+	// Only a NULL leaf index is set (the trigger refuses anything else),
+	// and only to an index no record holds. Checking that here, under the
+	// write lock, rather than letting the unique index refuse the
+	// statement, keeps the behaviour the same as in PostgreSQL, where the
+	// error would abort the whole transaction.
+	res, err := t.t.ExecContext(ctx, `UPDATE records SET leaf_index = ?
+		WHERE id = ? AND leaf_index IS NULL
+		AND NOT EXISTS (SELECT 1 FROM records WHERE leaf_index = ?)`, index, id, index)
+	if isUnique(err) {
+		return fmt.Errorf("couldn't set the leaf index of record %s to %d: another record holds it: %w", id, index, store.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("couldn't set the leaf index of record %s to %d: %w", id, index, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("couldn't set the leaf index of record %s to %d: %w", id, index, err)
+	}
+	if n == 1 {
+		return nil
+	}
+	// Nothing changed: say why.
+	var cur sql.NullInt64
+	err = t.t.QueryRowContext(ctx, "SELECT leaf_index FROM records WHERE id = ?", id).Scan(&cur)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("couldn't set the leaf index of record %s to %d: no such record: %w", id, index, store.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("couldn't set the leaf index of record %s to %d: %w", id, index, err)
+	case cur.Valid && cur.Int64 == index:
+		return nil
+	case cur.Valid:
+		return fmt.Errorf("couldn't set the leaf index of record %s to %d: it is already %d: %w", id, index, cur.Int64, store.ErrConflict)
+	}
+	var other string
+	if err := t.t.QueryRowContext(ctx, "SELECT id FROM records WHERE leaf_index = ?", index).Scan(&other); err != nil {
+		return fmt.Errorf("couldn't set the leaf index of record %s to %d: %w", id, index, err)
+	}
+	return fmt.Errorf("couldn't set the leaf index of record %s to %d: record %s holds it: %w", id, index, other, store.ErrConflict)
 }
 
 // PutEntity inserts or replaces the row (e.Kind, e.ID), every column.

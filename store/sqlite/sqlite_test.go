@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +17,8 @@ import (
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/store/storetest"
+
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 func openTemp(t testing.TB) *Store {
@@ -96,9 +99,9 @@ func TestSchemaRefusal(t *testing.T) {
 	})
 
 	t.Run("older version without migrate", func(t *testing.T) {
-		// Pretend a version 0 -> the database predates this build. With
-		// SchemaVersion 1 there is no real older schema, so what matters is
-		// that the mismatch is caught and named.
+		// Pretend the database predates this build: what matters here is
+		// that the mismatch is caught and named (TestMigrateFromVersion1
+		// upgrades a real older schema).
 		old := store.SchemaVersion - 1
 		setUserVersion(t, path, old)
 		defer setUserVersion(t, path, store.SchemaVersion)
@@ -263,34 +266,173 @@ func TestWriteLocksAtBegin(t *testing.T) {
 	}
 }
 
+// TestRecordsAppendOnly goes behind the store's back, straight to the
+// writer connection, as any other program with the file could: the triggers
+// and the unique index must refuse every change to a record but setting an
+// unset leaf index, once, to an index no other record holds.
 func TestRecordsAppendOnly(t *testing.T) {
 	s := openTemp(t)
 	ctx := t.Context()
-	r := store.Record{ID: record.NewID(), Kind: "note", At: time.Now(), Audience: record.Audience{Scope: record.Public},
-		Canonical: []byte("{}"), Salt: []byte{1}, Commitment: []byte{2}, LeafIndex: -1}
-	if err := s.Write(ctx, func(tx store.Tx) error { return tx.AppendRecord(ctx, &r) }); err != nil {
+	newRec := func() store.Record {
+		return store.Record{ID: record.NewID(), Kind: "note", At: time.Now(), Audience: record.Audience{Scope: record.Public},
+			Canonical: []byte(`{"v":1}`), Salt: []byte{1}, Commitment: []byte{2}, LeafIndex: -1}
+	}
+	pending, set := newRec(), newRec()
+	err := s.Write(ctx, func(tx store.Tx) error {
+		if err := tx.AppendRecord(ctx, &pending); err != nil {
+			return err
+		}
+		if err := tx.AppendRecord(ctx, &set); err != nil {
+			return err
+		}
+		return tx.SetLeafIndex(ctx, set.ID, 9)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	exec := func(q string) error {
-		_, err := s.w.ExecContext(ctx, q)
+	before, err := s.Records(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := func(q string, args ...any) error {
+		_, err := s.w.ExecContext(ctx, q, args...)
 		return err
 	}
-	if err := exec("UPDATE records SET kind = 'other'"); err == nil {
-		t.Error("a record's kind was changed")
+	// refused: by the append-only triggers or the unique leaf index, not
+	// by a mistake in the statement.
+	refused := func(err error) bool {
+		c := sqliteCode(err)
+		return c == sqlite3.SQLITE_CONSTRAINT_TRIGGER || c == sqlite3.SQLITE_CONSTRAINT_UNIQUE
 	}
-	if err := exec("DELETE FROM records"); err == nil {
-		t.Error("a record was deleted")
+	for _, c := range []struct {
+		what, q string
+		args    []any
+	}{
+		{"changing every record's kind", "UPDATE records SET kind = 'other'", nil},
+		{"changing a pending record's canonical bytes", "UPDATE records SET canonical = x'7b7d' WHERE id = ?", []any{pending.ID}},
+		{"changing a sequenced record's canonical bytes", "UPDATE records SET canonical = x'7b7d' WHERE id = ?", []any{set.ID}},
+		{"changing a commitment", "UPDATE records SET commitment = x'00' WHERE id = ?", []any{pending.ID}},
+		{"changing a seq", "UPDATE records SET seq = seq + 100 WHERE id = ?", []any{pending.ID}},
+		{"deleting a pending record", "DELETE FROM records WHERE id = ?", []any{pending.ID}},
+		{"deleting a sequenced record", "DELETE FROM records WHERE id = ?", []any{set.ID}},
+		{"deleting every record", "DELETE FROM records", nil},
+		{"changing a set leaf index", "UPDATE records SET leaf_index = 5 WHERE id = ?", []any{set.ID}},
+		{"unsetting a set leaf index", "UPDATE records SET leaf_index = NULL WHERE id = ?", []any{set.ID}},
+		{"giving a second record a leaf index another holds", "UPDATE records SET leaf_index = 9 WHERE id = ?", []any{pending.ID}},
+		{"setting a leaf index and changing the bytes at once", "UPDATE records SET leaf_index = 4, canonical = x'7b7d' WHERE id = ?", []any{pending.ID}},
+	} {
+		if err := exec(c.q, c.args...); !refused(err) {
+			t.Errorf("%s: err = %v, want the trigger's or the unique index's refusal", c.what, err)
+		}
 	}
-	if err := exec("UPDATE records SET leaf_index = 4"); err != nil {
+	after, err := s.Records(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(after, before) {
+		t.Fatalf("records changed behind parley's back:\n got %+v\nwant %+v", after, before)
+	}
+
+	// The one change allowed: an unset leaf index, set once.
+	if err := exec("UPDATE records SET leaf_index = 4 WHERE id = ?", pending.ID); err != nil {
 		t.Errorf("setting an unset leaf index: %v", err)
 	}
-	if err := exec("UPDATE records SET leaf_index = 5"); err == nil {
-		t.Error("a set leaf index was changed")
+	if err := exec("UPDATE records SET leaf_index = 5 WHERE id = ?", pending.ID); !refused(err) {
+		t.Errorf("changing a leaf index just set: err = %v, want the trigger's refusal", err)
 	}
-	got, err := s.RecordByID(ctx, r.ID)
-	if err != nil || got.Kind != "note" || got.LeafIndex != 4 {
+	got, err := s.RecordByID(ctx, pending.ID)
+	if err != nil || got.Kind != "note" || got.LeafIndex != 4 || string(got.Canonical) != `{"v":1}` {
 		t.Fatalf("record after attempts = %+v, %v", got, err)
 	}
+}
+
+// TestMigrateFromVersion1 upgrades a version 1 database, in which records
+// may hold leaf indexes already, to the current version.
+func TestMigrateFromVersion1(t *testing.T) {
+	migs, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	// atVersion1 makes a database at version 1 holding records with these
+	// leaf indexes (-1: none), and returns its path and the record ids.
+	atVersion1 := func(t *testing.T, leaves ...int64) (string, []string) {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "parley.db")
+		w, err := sql.Open("sqlite", writerDSN(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		if err := applyMigration(ctx, w, path, migs[0]); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, l := range leaves {
+			leaf := sql.NullInt64{Int64: l, Valid: l >= 0}
+			id := record.NewID()
+			_, err := w.ExecContext(ctx, `INSERT INTO records (id, kind, subject, at, author_principal, author_party,
+				aud_scope, canonical, salt, commitment, leaf_index) VALUES (?, 'note', 's', 0, 'p', 'a', 'public', x'7b7d', x'01', x'02', ?)`, id, leaf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		return path, ids
+	}
+
+	t.Run("upgrade", func(t *testing.T) {
+		path, ids := atVersion1(t, 0, -1, 1, -1)
+		if _, err := Open(ctx, path, false); !errors.Is(err, store.ErrSchema) {
+			t.Fatalf("opening a version 1 database without migrate: err = %v, want ErrSchema", err)
+		}
+		s, err := Open(ctx, path, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if v, err := userVersion(ctx, s.w); err != nil || v != store.SchemaVersion {
+			t.Fatalf("user_version = %d, %v; want %d", v, err, store.SchemaVersion)
+		}
+		if n, err := s.LeafCount(ctx); err != nil || n != 2 {
+			t.Errorf("LeafCount = %d, %v; want 2", n, err)
+		}
+		rs, err := s.PendingRecords(ctx, 10)
+		if err != nil || len(rs) != 2 || rs[0].ID != ids[1] || rs[1].ID != ids[3] {
+			t.Errorf("PendingRecords = %+v, %v; want records 1 and 3", rs, err)
+		}
+		err = s.Write(ctx, func(tx store.Tx) error { return tx.SetLeafIndex(ctx, ids[1], 1) })
+		if !errors.Is(err, store.ErrConflict) {
+			t.Errorf("taking a leaf index set before the upgrade: err = %v, want ErrConflict", err)
+		}
+		for _, name := range []string{"records_leaf_index", "records_pending"} {
+			var n int
+			if err := s.w.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?", name).Scan(&n); err != nil || n != 1 {
+				t.Errorf("index %s: %d, %v", name, n, err)
+			}
+		}
+	})
+
+	t.Run("duplicate leaf indexes", func(t *testing.T) {
+		// Two records with one leaf: the migration fails, all of it, and
+		// the database stays at version 1.
+		path, _ := atVersion1(t, 3, 3)
+		if _, err := Open(ctx, path, true); err == nil || !strings.Contains(err.Error(), "0002") {
+			t.Fatalf("migrating a database with a duplicate leaf index: err = %v, want migration 0002 to fail", err)
+		}
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if v, err := userVersion(ctx, db); err != nil || v != 1 {
+			t.Errorf("user_version after a failed migration = %d, %v; want 1", v, err)
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('records_leaf_index', 'records_pending')").Scan(&n); err != nil || n != 0 {
+			t.Errorf("a failed migration left %d of its indexes (%v)", n, err)
+		}
+	})
 }
 
 func TestOpenRefusesMemory(t *testing.T) {

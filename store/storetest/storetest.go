@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -32,9 +33,16 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"AppendRecord", testAppendRecord},
 		{"AppendRecordTruncatesTime", testAppendRecordTruncatesTime},
+		{"AppendRecordIgnoresLeafIndex", testAppendRecordIgnoresLeafIndex},
 		{"DuplicateRecordID", testDuplicateRecordID},
 		{"RecordByID", testRecordByID},
 		{"RecordsPaging", testRecordsPaging},
+		{"SetLeafIndex", testSetLeafIndex},
+		{"SetLeafIndexConflicts", testSetLeafIndexConflicts},
+		{"SetLeafIndexSameTx", testSetLeafIndexSameTx},
+		{"SetLeafIndexRollback", testSetLeafIndexRollback},
+		{"PendingRecords", testPendingRecords},
+		{"LeafCount", testLeafCount},
 		{"PutEntity", testPutEntity},
 		{"EntityNotFound", testEntityNotFound},
 		{"EntityInvalidBody", testEntityInvalidBody},
@@ -157,6 +165,10 @@ func testAppendRecord(t *testing.T, s store.Store) {
 	appendRecords(t, s, &rs[0], &rs[1], &rs[2])
 	appendRecords(t, s, &rs[3], &rs[4])
 	for i := range rs {
+		// The leaf indexes given are ignored: a new record is pending.
+		if rs[i].LeafIndex != -1 {
+			t.Errorf("record %d: LeafIndex = %d after AppendRecord, want -1", i, rs[i].LeafIndex)
+		}
 		if rs[i].Seq <= 0 {
 			t.Fatalf("record %d: Seq = %d, want > 0", i, rs[i].Seq)
 		}
@@ -219,7 +231,7 @@ func testDuplicateRecordID(t *testing.T, s store.Store) {
 
 func testRecordByID(t *testing.T, s store.Store) {
 	// Audience does not matter to RecordByID: it is for audit, not requests.
-	r := newRecord("note", record.Audience{Scope: record.PartyOnly, Party: "b"}, 3)
+	r := newRecord("note", record.Audience{Scope: record.PartyOnly, Party: "b"}, -1)
 	other := newRecord("note", record.Audience{Scope: record.Public}, -1)
 	appendRecords(t, s, &other, &r)
 	got, err := s.RecordByID(t.Context(), r.ID)
@@ -229,6 +241,17 @@ func testRecordByID(t *testing.T, s store.Store) {
 	want := r
 	want.At = want.At.UTC()
 	checkRecord(t, got, want)
+	// Once set, the leaf index is part of the record read back.
+	setLeaves(t, s, map[string]int64{r.ID: 3})
+	got, err = s.RecordByID(t.Context(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.LeafIndex = 3
+	checkRecord(t, got, want)
+	if got, err := s.RecordByID(t.Context(), other.ID); err != nil || got.LeafIndex != -1 {
+		t.Fatalf("the other record = %+v, %v; want its leaf index still -1", got, err)
+	}
 	if _, err := s.RecordByID(t.Context(), record.NewID()); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("missing record: err = %v, want ErrNotFound", err)
 	}
@@ -279,6 +302,357 @@ func testRecordsPaging(t *testing.T, s store.Store) {
 	}
 	if page, err := s.Records(t.Context(), rs[6].Seq, 100); err != nil || len(page) != 0 {
 		t.Fatalf("Records after the last = %v, %v; want none", page, err)
+	}
+}
+
+// setLeaves sets leaf indexes, record id -> index, in one transaction.
+func setLeaves(t *testing.T, s store.Store, leaves map[string]int64) {
+	t.Helper()
+	write(t, s, func(tx store.Tx) error {
+		for id, i := range leaves {
+			if err := tx.SetLeafIndex(t.Context(), id, i); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// leafOf returns the leaf index RecordByID reports for id.
+func leafOf(t *testing.T, s store.Store, id string) int64 {
+	t.Helper()
+	r, err := s.RecordByID(t.Context(), id)
+	if err != nil {
+		t.Fatalf("RecordByID(%s): %v", id, err)
+	}
+	return r.LeafIndex
+}
+
+func leafCount(t *testing.T, s store.Store) int64 {
+	t.Helper()
+	n, err := s.LeafCount(t.Context())
+	if err != nil {
+		t.Fatalf("LeafCount: %v", err)
+	}
+	return n
+}
+
+// pendingIDs returns the ids PendingRecords(limit) reports.
+func pendingIDs(t *testing.T, s store.Store, limit int) []string {
+	t.Helper()
+	rs, err := s.PendingRecords(t.Context(), limit)
+	if err != nil {
+		t.Fatalf("PendingRecords(%d): %v", limit, err)
+	}
+	ids := []string{}
+	for _, r := range rs {
+		if r.LeafIndex != -1 {
+			t.Errorf("PendingRecords returned record %s with leaf index %d", r.ID, r.LeafIndex)
+		}
+		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+func testAppendRecordIgnoresLeafIndex(t *testing.T, s store.Store) {
+	// Whatever leaf index the caller puts in the record, it is stored
+	// pending: only SetLeafIndex sets one.
+	r := newRecord("note", record.Audience{Scope: record.Public}, 5)
+	zero := newRecord("note", record.Audience{Scope: record.Public}, 0)
+	appendRecords(t, s, &r, &zero)
+	for _, x := range []store.Record{r, zero} {
+		if x.LeafIndex != -1 {
+			t.Errorf("record %s: LeafIndex = %d after AppendRecord, want -1", x.ID, x.LeafIndex)
+		}
+		if got := leafOf(t, s, x.ID); got != -1 {
+			t.Errorf("record %s: stored leaf index %d, want -1", x.ID, got)
+		}
+	}
+	if n := leafCount(t, s); n != 0 {
+		t.Errorf("LeafCount = %d, want 0", n)
+	}
+	if got := pendingIDs(t, s, 10); !slices.Equal(got, []string{r.ID, zero.ID}) {
+		t.Errorf("PendingRecords = %v, want both records", got)
+	}
+	// Nor did the ignored indexes take 5 or 0 from anyone.
+	other := newRecord("note", record.Audience{Scope: record.Public}, -1)
+	appendRecords(t, s, &other)
+	setLeaves(t, s, map[string]int64{other.ID: 5, zero.ID: 0})
+	if got := leafOf(t, s, other.ID); got != 5 {
+		t.Errorf("leaf index = %d, want 5", got)
+	}
+}
+
+func testSetLeafIndex(t *testing.T, s store.Store) {
+	r := newRecord("note", record.Audience{Scope: record.PartyOnly, Party: "b"}, -1)
+	big := newRecord("note", record.Audience{Scope: record.Public}, -1)
+	appendRecords(t, s, &r, &big)
+	setLeaves(t, s, map[string]int64{r.ID: 0, big.ID: 1 << 40})
+	if got := leafOf(t, s, r.ID); got != 0 {
+		t.Fatalf("leaf index = %d, want 0", got)
+	}
+	if got := leafOf(t, s, big.ID); got != 1<<40 {
+		t.Fatalf("leaf index = %d, want %d", got, int64(1<<40))
+	}
+	// Setting the same index again is a no-op, in one transaction or
+	// another, as often as asked: recovery may replay it.
+	write(t, s, func(tx store.Tx) error {
+		for range 2 {
+			if err := tx.SetLeafIndex(t.Context(), r.ID, 0); err != nil {
+				return fmt.Errorf("setting the same leaf index again: %w", err)
+			}
+		}
+		return nil
+	})
+	if got := leafOf(t, s, r.ID); got != 0 {
+		t.Fatalf("leaf index after setting it again = %d, want 0", got)
+	}
+	// Nothing else about the record changed.
+	got, err := s.RecordByID(t.Context(), r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := r
+	want.At = want.At.UTC()
+	want.LeafIndex = 0
+	checkRecord(t, got, want)
+	// Records reports the index too.
+	rs, err := s.Records(t.Context(), 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 2 || rs[0].LeafIndex != 0 || rs[1].LeafIndex != 1<<40 {
+		t.Fatalf("Records = %+v, want leaf indexes 0 and 1<<40", rs)
+	}
+	if n := leafCount(t, s); n != 2 {
+		t.Fatalf("LeafCount = %d, want 2", n)
+	}
+}
+
+func testSetLeafIndexConflicts(t *testing.T, s store.Store) {
+	a := newRecord("note", record.Audience{Scope: record.Public}, -1)
+	b := newRecord("note", record.Audience{Scope: record.Public}, -1)
+	c := newRecord("note", record.Audience{Scope: record.Public}, -1)
+	appendRecords(t, s, &a, &b, &c)
+	setLeaves(t, s, map[string]int64{a.ID: 1041})
+	set := func(id string, i int64) error {
+		return s.Write(t.Context(), func(tx store.Tx) error { return tx.SetLeafIndex(t.Context(), id, i) })
+	}
+
+	// Another index for a record that has one.
+	err := set(a.ID, 2093)
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("changing a set leaf index: err = %v, want ErrConflict", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "1041") || !strings.Contains(msg, "2093") {
+		t.Errorf("error %q should name both leaf indexes, 1041 and 2093", msg)
+	}
+	// An index another record holds.
+	if err := set(b.ID, 1041); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("taking another record's leaf index: err = %v, want ErrConflict", err)
+	}
+	// An unknown record.
+	if err := set(record.NewID(), 7); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("leaf index of an unknown record: err = %v, want ErrNotFound", err)
+	}
+	// A negative index means "not set": it is no index to set.
+	if err := set(b.ID, -1); err == nil {
+		t.Fatal("SetLeafIndex accepted -1")
+	}
+	if got := leafOf(t, s, a.ID); got != 1041 {
+		t.Errorf("leaf index of a after the conflicts = %d, want 1041", got)
+	}
+	if got := leafOf(t, s, b.ID); got != -1 {
+		t.Errorf("leaf index of b after the conflicts = %d, want -1", got)
+	}
+
+	// None of the refusals spoils the transaction: the caller may go on.
+	write(t, s, func(tx store.Tx) error {
+		if err := tx.SetLeafIndex(t.Context(), a.ID, 2093); !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("changing a set leaf index: err = %v, want ErrConflict", err)
+		}
+		if err := tx.SetLeafIndex(t.Context(), b.ID, 1041); !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("taking another record's leaf index: err = %v, want ErrConflict", err)
+		}
+		if err := tx.SetLeafIndex(t.Context(), record.NewID(), 7); !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("leaf index of an unknown record: err = %v, want ErrNotFound", err)
+		}
+		if err := tx.SetLeafIndex(t.Context(), b.ID, 2093); err != nil {
+			return err
+		}
+		// An index set earlier in this same transaction is taken too.
+		if err := tx.SetLeafIndex(t.Context(), c.ID, 2093); !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("taking a leaf index set earlier in the transaction: err = %v, want ErrConflict", err)
+		}
+		return tx.SetLeafIndex(t.Context(), c.ID, 7)
+	})
+	for id, want := range map[string]int64{a.ID: 1041, b.ID: 2093, c.ID: 7} {
+		if got := leafOf(t, s, id); got != want {
+			t.Errorf("leaf index of %s = %d, want %d", id, got, want)
+		}
+	}
+	if n := leafCount(t, s); n != 3 {
+		t.Errorf("LeafCount = %d, want 3", n)
+	}
+}
+
+func testSetLeafIndexSameTx(t *testing.T, s store.Store) {
+	// A record may be appended and given its leaf in one transaction.
+	r := newRecord("note", record.Audience{Scope: record.Public}, -1)
+	write(t, s, func(tx store.Tx) error {
+		if err := tx.AppendRecord(t.Context(), &r); err != nil {
+			return err
+		}
+		return tx.SetLeafIndex(t.Context(), r.ID, 0)
+	})
+	if got := leafOf(t, s, r.ID); got != 0 {
+		t.Fatalf("leaf index = %d, want 0", got)
+	}
+	if got := pendingIDs(t, s, 10); len(got) != 0 {
+		t.Fatalf("PendingRecords = %v, want none", got)
+	}
+}
+
+func testSetLeafIndexRollback(t *testing.T, s store.Store) {
+	r := newRecord("note", record.Audience{Scope: record.Public}, -1)
+	appendRecords(t, s, &r)
+	boom := errors.New("boom")
+	fresh := newRecord("note", record.Audience{Scope: record.Public}, -1)
+	err := s.Write(t.Context(), func(tx store.Tx) error {
+		if err := tx.SetLeafIndex(t.Context(), r.ID, 0); err != nil {
+			return err
+		}
+		if err := tx.AppendRecord(t.Context(), &fresh); err != nil {
+			return err
+		}
+		if err := tx.SetLeafIndex(t.Context(), fresh.ID, 1); err != nil {
+			return err
+		}
+		return fmt.Errorf("abandon: %w", boom)
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Write returned %v, want fn's error", err)
+	}
+	if got := leafOf(t, s, r.ID); got != -1 {
+		t.Errorf("leaf index after rollback = %d, want -1", got)
+	}
+	if _, err := s.RecordByID(t.Context(), fresh.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("record of a rolled-back Write: err = %v, want ErrNotFound", err)
+	}
+	if n := leafCount(t, s); n != 0 {
+		t.Errorf("LeafCount after rollback = %d, want 0", n)
+	}
+	if got := pendingIDs(t, s, 10); !slices.Equal(got, []string{r.ID}) {
+		t.Errorf("PendingRecords after rollback = %v, want %s", got, r.ID)
+	}
+	// Both the record and the indexes are free again: 1 rather than 0
+	// this time, so that a rollback that kept either would show.
+	setLeaves(t, s, map[string]int64{r.ID: 1})
+	if got := leafOf(t, s, r.ID); got != 1 {
+		t.Errorf("leaf index = %d, want 1", got)
+	}
+	other := newRecord("note", record.Audience{Scope: record.Public}, -1)
+	appendRecords(t, s, &other)
+	setLeaves(t, s, map[string]int64{other.ID: 0})
+}
+
+func testPendingRecords(t *testing.T, s store.Store) {
+	if got := pendingIDs(t, s, 10); len(got) != 0 {
+		t.Fatalf("PendingRecords of an empty store = %v", got)
+	}
+	// Records of every audience: PendingRecords is for recovery, not
+	// requests, and ignores audiences.
+	var rs []store.Record
+	for _, a := range matrixAudiences() {
+		rs = append(rs, newRecord("note", a.a, -1))
+	}
+	for i := range rs {
+		appendRecords(t, s, &rs[i])
+	}
+	var all []string
+	for _, r := range rs {
+		all = append(all, r.ID)
+	}
+	if got := pendingIDs(t, s, 100); !slices.Equal(got, all) {
+		t.Fatalf("PendingRecords = %v, want every record %v", got, all)
+	}
+	// Set every third leaf, in reverse order of seq, so that neither the
+	// order of setting nor the leaf indexes can stand in for seq order.
+	leaves := map[string]int64{}
+	var want []string
+	for i, r := range rs {
+		if i%3 == 1 {
+			leaves[r.ID] = int64(len(rs) - i)
+		} else {
+			want = append(want, r.ID)
+		}
+	}
+	setLeaves(t, s, leaves)
+	if got := pendingIDs(t, s, 100); !slices.Equal(got, want) {
+		t.Fatalf("PendingRecords = %v, want %v", got, want)
+	}
+	// The limit, and a limit below 1 taken as 1.
+	for _, limit := range []int{-1, 0, 1, 2, len(want) - 1, len(want), len(want) + 1} {
+		n := min(max(limit, 1), len(want))
+		if got := pendingIDs(t, s, limit); !slices.Equal(got, want[:n]) {
+			t.Errorf("PendingRecords(%d) = %v, want %v", limit, got, want[:n])
+		}
+	}
+	// Whole records, as RecordByID returns them.
+	pending, err := s.PendingRecords(t.Context(), 1)
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("PendingRecords(1) = %v, %v", pending, err)
+	}
+	first := rs[0]
+	first.At = first.At.UTC()
+	checkRecord(t, pending[0], first)
+	// Records reports both kinds.
+	got, err := s.Records(t.Context(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range got {
+		leaf, set := leaves[r.ID]
+		if !set {
+			leaf = -1
+		}
+		if r.LeafIndex != leaf {
+			t.Errorf("Records: record %s has leaf index %d, want %d", r.ID, r.LeafIndex, leaf)
+		}
+	}
+	// Nothing pending once every leaf is set.
+	rest := map[string]int64{}
+	for i, id := range want {
+		rest[id] = int64(100 + i)
+	}
+	setLeaves(t, s, rest)
+	if got := pendingIDs(t, s, 100); len(got) != 0 {
+		t.Fatalf("PendingRecords with every leaf set = %v, want none", got)
+	}
+}
+
+func testLeafCount(t *testing.T, s store.Store) {
+	if n := leafCount(t, s); n != 0 {
+		t.Fatalf("LeafCount of an empty store = %d, want 0", n)
+	}
+	rs := make([]store.Record, 5)
+	for i := range rs {
+		rs[i] = newRecord("note", record.Audience{Scope: record.Public}, int64(i))
+		appendRecords(t, s, &rs[i])
+	}
+	if n := leafCount(t, s); n != 0 {
+		t.Fatalf("LeafCount with every record pending = %d, want 0", n)
+	}
+	for i, r := range rs[:3] {
+		setLeaves(t, s, map[string]int64{r.ID: int64(i)})
+		if n := leafCount(t, s); n != int64(i+1) {
+			t.Fatalf("LeafCount after %d leaves = %d", i+1, n)
+		}
+	}
+	// Setting a leaf again counts nothing.
+	setLeaves(t, s, map[string]int64{rs[0].ID: 0})
+	if n := leafCount(t, s); n != 3 {
+		t.Fatalf("LeafCount after setting a leaf again = %d, want 3", n)
 	}
 }
 
