@@ -8,11 +8,11 @@ package app
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/parley-project/parley/access"
@@ -24,8 +24,12 @@ import (
 // Service runs the process on one store.
 type Service struct {
 	store  store.Store
+	log    Log
 	now    func() time.Time
 	logger *slog.Logger
+	c      committer
+	// closeOnce makes Close safe to call twice.
+	closeOnce sync.Once
 }
 
 // New returns a service on st. now is the clock (time.Now in production; a
@@ -37,7 +41,11 @@ func New(st store.Store, now func() time.Time, logger *slog.Logger) *Service {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: st, now: now, logger: logger}
+	s := &Service{store: st, now: now, logger: logger,
+		c: committer{queue: make(chan *work, maxBatch), stop: make(chan struct{})}}
+	s.c.wg.Add(1)
+	go s.runCommitter()
+	return s
 }
 
 // Store returns the service's store, for the commands that manage it.
@@ -51,8 +59,11 @@ type Receipt struct {
 	Subject  string `json:"subject"`
 	Seq      int64  `json:"seq"`
 	// Commitment is the hex SHA-256 commitment to the record's canonical
-	// bytes and salt: what the log's leaf will carry.
+	// bytes and salt: what the log's leaf carries.
 	Commitment string `json:"commitment"`
+	// LeafIndex is the record's position in the transparency log; absent
+	// only on a service without a log (tests of the domain path).
+	LeafIndex *uint64 `json:"leaf_index,omitempty"`
 }
 
 // Written is the outcome of a write.
@@ -96,8 +107,8 @@ func (s *Service) write(ctx context.Context, p access.Principal, kindName, id st
 	}
 	viewer := access.ViewerOf(p)
 
-	var out Written
-	err = s.store.Write(ctx, func(tx store.Tx) error {
+	rec, ent2, err := s.commit(ctx, func(tx store.Tx) (store.Record, store.Entity, error) {
+		fail := func(err error) (store.Record, store.Entity, error) { return store.Record{}, store.Entity{}, err }
 		env := record.Envelope{
 			V:      record.Version,
 			ID:     record.NewID(),
@@ -110,29 +121,29 @@ func (s *Service) write(ctx context.Context, p access.Principal, kindName, id st
 			if self, ok := ent.(talks.SelfIdentified); ok {
 				env.Subject = self.EntityID()
 				if _, err := tx.Entity(ctx, access.System, kind.Name, env.Subject); err == nil {
-					return newError(CodeConflict, "id", "a %s with id %q exists already", kind.Title, env.Subject)
+					return fail(newError(CodeConflict, "id", "a %s with id %q exists already", kind.Title, env.Subject))
 				} else if !errors.Is(err, store.ErrNotFound) {
-					return err
+					return fail(err)
 				}
 			}
 			env.Audience = kind.DefaultAudience
 		} else {
 			cur, err := tx.Entity(ctx, viewer, kind.Name, id)
 			if errors.Is(err, store.ErrNotFound) {
-				return newError(CodeNotFound, "", "no %s %q", kind.Title, id)
+				return fail(newError(CodeNotFound, "", "no %s %q", kind.Title, id))
 			} else if err != nil {
-				return err
+				return fail(err)
 			}
 			if !kind.Mutable {
-				return newError(CodeConflict, "", "a %s is never changed once committed; commit a new one that refers to it", kind.Title)
+				return fail(newError(CodeConflict, "", "a %s is never changed once committed; commit a new one that refers to it", kind.Title))
 			}
 			// The owner of what is replaced counts, not only the owner the
 			// new version names: otherwise a party could take over another's.
 			if err := s.checkOwner(p, kind, cur); err != nil {
-				return err
+				return fail(err)
 			}
 			if self, ok := ent.(talks.SelfIdentified); ok && self.EntityID() != id {
-				return newError(CodeInvalid, "id", "is %q, but the %s being changed is %q; an id never changes", self.EntityID(), kind.Title, id)
+				return fail(newError(CodeInvalid, "id", "is %q, but the %s being changed is %q; an id never changes", self.EntityID(), kind.Title, id))
 			}
 			env.Subject = id
 			env.Audience = cur.Audience
@@ -142,38 +153,33 @@ func (s *Service) write(ctx context.Context, p access.Principal, kindName, id st
 			env.Audience = aud.Normalize()
 		}
 		if err := env.Audience.Validate(); err != nil {
-			return &Error{Code: CodeInvalid, Field: "audience", Message: err.Error()}
+			return fail(&Error{Code: CodeInvalid, Field: "audience", Message: err.Error()})
 		}
 		if err := access.CanWriteAudience(p, env.Audience); err != nil {
-			return &Error{Code: CodeForbidden, Field: "audience", Message: err.Error()}
+			return fail(&Error{Code: CodeForbidden, Field: "audience", Message: err.Error()})
 		}
 		resolved, err := resolve(ctx, tx, viewer, env.Audience, ent)
 		if err != nil {
-			return err
+			return fail(err)
 		}
 		if err := ent.Validate(resolved); err != nil {
-			return domainError(err)
+			return fail(domainError(err))
 		}
 		if d, ok := ent.(*talks.Delegation); ok {
 			if err := uniqueDelegation(ctx, tx, viewer, d, env.Subject); err != nil {
-				return err
+				return fail(err)
 			}
 		}
 		env.Body, err = json.Marshal(ent)
 		if err != nil {
-			return fmt.Errorf("couldn't encode %s: %w", kind.Title, err)
+			return fail(fmt.Errorf("couldn't encode %s: %w", kind.Title, err))
 		}
-		rec, err := Append(ctx, tx, env)
-		if err != nil {
-			return err
-		}
-		out.Receipt = Receipt{RecordID: rec.ID, Kind: rec.Kind, Subject: rec.Subject, Seq: rec.Seq, Commitment: hex.EncodeToString(rec.Commitment)}
-		out.Entity, err = Project(ctx, tx, rec)
-		return err
+		return appendAndProject(ctx, tx, env)
 	})
 	if err != nil {
 		return Written{}, err
 	}
+	out := Written{Receipt: receiptOf(rec), Entity: ent2}
 	s.logger.LogAttrs(ctx, slog.LevelInfo, "committed record",
 		slog.String("kind", out.Receipt.Kind), slog.String("record", out.Receipt.RecordID),
 		slog.String("subject", out.Receipt.Subject), slog.String("principal", p.Login))
@@ -445,23 +451,19 @@ func (s *Service) Bootstrap(ctx context.Context, party talks.Party) error {
 	if err != nil {
 		return err
 	}
-	return s.store.Write(ctx, func(tx store.Tx) error {
+	_, _, err = s.commit(ctx, func(tx store.Tx) (store.Record, store.Entity, error) {
 		existing, _, err := tx.Entities(ctx, access.System, store.Query{Kind: talks.KindParty, Limit: 1})
 		if err != nil {
-			return err
+			return store.Record{}, store.Entity{}, err
 		}
 		if len(existing) > 0 {
-			return newError(CodeConflict, "", "this installation has parties already; add more as its administrator")
+			return store.Record{}, store.Entity{}, newError(CodeConflict, "", "this installation has parties already; add more as its administrator")
 		}
-		rec, err := Append(ctx, tx, record.Envelope{
+		return appendAndProject(ctx, tx, record.Envelope{
 			V: record.Version, ID: record.NewID(), Kind: talks.KindParty, Subject: party.ID, At: s.now(),
 			Author:   record.Author{Principal: "bootstrap", Party: party.ID},
 			Audience: record.Audience{Scope: record.Public}, Body: body,
 		})
-		if err != nil {
-			return err
-		}
-		_, err = Project(ctx, tx, rec)
-		return err
 	})
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -318,4 +319,39 @@ func person(t *testing.T, svc *app.Service, p access.Principal, name string) str
 	}
 	t.Fatalf("no person %s", name)
 	return ""
+}
+
+func TestGroupCommitKeepsWritesApart(t *testing.T) {
+	svc, ps := demo(t)
+	ctx := context.Background()
+	med := ps["us-mediator"]
+	before := len(records(t, svc.Store()))
+	const n = 200
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			body := map[string]any{"title": fmt.Sprintf("Concurrent aspect %d", i), "status": "open"}
+			if i%10 == 0 {
+				body["status"] = "bogus" // refused, and must not take the others down
+			}
+			b, _ := json.Marshal(body)
+			_, err := svc.Create(ctx, med, talks.KindAspect, b)
+			errs <- err
+		}()
+	}
+	refused := 0
+	for range n {
+		if err := <-errs; err != nil {
+			if code(err) != app.CodeInvalid {
+				t.Errorf("unexpected error: %v", err)
+			}
+			refused++
+		}
+	}
+	if refused != n/10 {
+		t.Errorf("%d writes refused, want %d", refused, n/10)
+	}
+	if got := len(records(t, svc.Store())) - before; got != n-n/10 {
+		t.Errorf("%d records committed, want %d", got, n-n/10)
+	}
 }

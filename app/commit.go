@@ -1,0 +1,286 @@
+package app
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/store"
+)
+
+// Log is the transparency log every committed record gets a leaf in
+// (ledger.Log).
+type Log interface {
+	// AppendAll adds the leaves and returns their indexes once they are
+	// durable in the log.
+	AppendAll(ctx context.Context, leaves [][]byte) ([]uint64, error)
+	// ReadLeaves calls fn for each integrated leaf with index in [from, to).
+	ReadLeaves(ctx context.Context, from, to uint64, fn func(index uint64, leaf []byte) error) error
+	IntegratedSize(ctx context.Context) (uint64, error)
+}
+
+// maxBatch bounds one group commit: enough to amortise a store fsync and a
+// log batch over many writers, small enough to keep one batch's latency low.
+const maxBatch = 1024
+
+// work is one write waiting for the committer.
+type work struct {
+	ctx  context.Context
+	fn   func(tx store.Tx) (store.Record, store.Entity, error)
+	done chan result
+}
+
+type result struct {
+	rec store.Record
+	ent store.Entity
+	err error
+}
+
+// committer runs every write of a service, one batch at a time: the batch's
+// records and projections commit in one store transaction, their leaves go
+// to the log together, and their leaf indexes are stored in one more
+// transaction. A writer is answered only then, so an acknowledged record
+// is in the store and in the log. Stored-but-unlogged records (a crash, a
+// log error) are found and finished by recover.
+type committer struct {
+	queue chan *work
+	stop  chan struct{}
+	wg    sync.WaitGroup
+}
+
+// commit runs fn in the next batch and waits for the outcome. fn must make
+// all its checks before it writes anything, so that a refusal leaves the
+// shared transaction as it found it.
+func (s *Service) commit(ctx context.Context, fn func(tx store.Tx) (store.Record, store.Entity, error)) (store.Record, store.Entity, error) {
+	w := &work{ctx: ctx, fn: fn, done: make(chan result, 1)}
+	select {
+	case s.c.queue <- w:
+	case <-s.c.stop:
+		return store.Record{}, store.Entity{}, errors.New("parley is shutting down")
+	case <-ctx.Done():
+		return store.Record{}, store.Entity{}, ctx.Err()
+	}
+	// Once queued, the write is seen through: a record committed for a
+	// writer who gave up is still a committed record.
+	r := <-w.done
+	return r.rec, r.ent, r.err
+}
+
+func (s *Service) runCommitter() {
+	defer s.c.wg.Done()
+	for {
+		var first *work
+		select {
+		case first = <-s.c.queue:
+		case <-s.c.stop:
+			return
+		}
+		batch := []*work{first}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case w := <-s.c.queue:
+				batch = append(batch, w)
+			default:
+				break fill
+			}
+		}
+		s.commitBatch(batch)
+	}
+}
+
+// Close stops the committer after the batch under way.
+func (s *Service) Close() {
+	s.closeOnce.Do(func() {
+		close(s.c.stop)
+		s.c.wg.Wait()
+	})
+}
+
+func (s *Service) commitBatch(batch []*work) {
+	ctx := context.Background()
+	results := make([]result, len(batch))
+	err := s.store.Write(ctx, func(tx store.Tx) error {
+		for i, w := range batch {
+			if err := w.ctx.Err(); err != nil {
+				results[i].err = err
+				continue
+			}
+			rec, ent, err := w.fn(tx)
+			if err != nil && ErrorCode(err) == "" {
+				// Not a refusal but a failure: the transaction may be
+				// half-written, so none of it may commit.
+				return err
+			}
+			results[i] = result{rec: rec, ent: ent, err: err}
+		}
+		return nil
+	})
+	if err != nil {
+		if len(batch) > 1 {
+			// One write's failure must not fail the others: try each alone.
+			for _, w := range batch {
+				s.commitBatch([]*work{w})
+			}
+			return
+		}
+		results[0] = result{err: err}
+	} else if s.log != nil {
+		if err := s.logBatch(ctx, results); err != nil {
+			s.logger.Error("records committed to the store but not to the log; recovering", "err", err)
+			if rerr := s.recoverPending(ctx); rerr != nil {
+				s.logger.Error("recovery failed; it runs again at the next start", "err", rerr)
+			}
+			for i := range results {
+				if results[i].err == nil {
+					results[i] = result{err: fmt.Errorf("record %s is stored but its log entry failed (%w); parley appends it on recovery, check it before writing it again", results[i].rec.ID, err)}
+				}
+			}
+		}
+	}
+	for i, w := range batch {
+		w.done <- results[i]
+	}
+}
+
+// logBatch appends the leaves of the batch's records and stores their
+// indexes.
+func (s *Service) logBatch(ctx context.Context, results []result) error {
+	var leaves [][]byte
+	var recs []*store.Record
+	for i := range results {
+		if results[i].err == nil {
+			r := &results[i].rec
+			recs = append(recs, r)
+			leaves = append(leaves, record.Leaf(r.Kind, r.Commitment))
+		}
+	}
+	if len(leaves) == 0 {
+		return nil
+	}
+	idx, err := s.log.AppendAll(ctx, leaves)
+	if err != nil {
+		return err
+	}
+	err = s.store.Write(ctx, func(tx store.Tx) error {
+		for i, r := range recs {
+			if err := tx.SetLeafIndex(ctx, r.ID, int64(idx[i])); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("couldn't store leaf indexes: %w", err)
+	}
+	for i, r := range recs {
+		r.LeafIndex = int64(idx[i])
+	}
+	return nil
+}
+
+// AttachLog makes every commit go through l, after recovering what an
+// earlier run stored but did not log. Call it before serving.
+func (s *Service) AttachLog(ctx context.Context, l Log) error {
+	s.log = l
+	return s.recoverPending(ctx)
+}
+
+// recoverPending finishes records that are in the store without a leaf
+// index: those whose leaf is in the log get its index (found by content,
+// since a leaf is unique to its record), the others are appended now. The
+// leaf being deterministic makes this exact: no record gets two leaves.
+func (s *Service) recoverPending(ctx context.Context) error {
+	pending := map[string]*store.Record{} // leaf -> record
+	var order []*store.Record
+	for {
+		rs, err := s.store.PendingRecords(ctx, 10000)
+		if err != nil {
+			return err
+		}
+		fresh := 0
+		for i := range rs {
+			leaf := string(record.Leaf(rs[i].Kind, rs[i].Commitment))
+			if _, seen := pending[leaf]; !seen {
+				pending[leaf] = &rs[i]
+				order = append(order, &rs[i])
+				fresh++
+			}
+		}
+		if len(rs) < 10000 || fresh == 0 {
+			break
+		}
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	size, err := s.log.IntegratedSize(ctx)
+	if err != nil {
+		return err
+	}
+	found := map[string]uint64{}
+	err = s.log.ReadLeaves(ctx, 0, size, func(i uint64, leaf []byte) error {
+		if _, ok := pending[string(leaf)]; ok {
+			found[string(leaf)] = i
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("couldn't read the log to recover: %w", err)
+	}
+	var missing [][]byte
+	var missingRecs []*store.Record
+	for _, r := range order {
+		leaf := record.Leaf(r.Kind, r.Commitment)
+		if _, ok := found[string(leaf)]; !ok {
+			missing = append(missing, leaf)
+			missingRecs = append(missingRecs, r)
+		}
+	}
+	if len(missing) > 0 {
+		idx, err := s.log.AppendAll(ctx, missing)
+		if err != nil {
+			return fmt.Errorf("couldn't append %d pending records to the log: %w", len(missing), err)
+		}
+		for i, leaf := range missing {
+			found[string(leaf)] = idx[i]
+		}
+	}
+	err = s.store.Write(ctx, func(tx store.Tx) error {
+		for _, r := range order {
+			if err := tx.SetLeafIndex(ctx, r.ID, int64(found[string(record.Leaf(r.Kind, r.Commitment))])); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("couldn't store recovered leaf indexes: %w", err)
+	}
+	s.logger.Info("recovered records without a log position", slog.Int("already_logged", len(order)-len(missing)), slog.Int("appended", len(missing)))
+	return nil
+}
+
+// appendAndProject is the end of every write: the record, then its
+// projection, in the caller's transaction.
+func appendAndProject(ctx context.Context, tx store.Tx, env record.Envelope) (store.Record, store.Entity, error) {
+	rec, err := Append(ctx, tx, env)
+	if err != nil {
+		return store.Record{}, store.Entity{}, err
+	}
+	ent, err := Project(ctx, tx, rec)
+	return rec, ent, err
+}
+
+func receiptOf(r store.Record) Receipt {
+	rc := Receipt{RecordID: r.ID, Kind: r.Kind, Subject: r.Subject, Seq: r.Seq, Commitment: hex.EncodeToString(r.Commitment)}
+	if r.LeafIndex >= 0 {
+		li := uint64(r.LeafIndex)
+		rc.LeafIndex = &li
+	}
+	return rc
+}
