@@ -21,6 +21,11 @@ type Log interface {
 	// ReadLeaves calls fn for each integrated leaf with index in [from, to).
 	ReadLeaves(ctx context.Context, from, to uint64, fn func(index uint64, leaf []byte) error) error
 	IntegratedSize(ctx context.Context) (uint64, error)
+	// Checkpoint returns the latest published (and cosigned) checkpoint.
+	Checkpoint(ctx context.Context) ([]byte, error)
+	// InclusionProof proves leaf index in the tree of the given published
+	// size.
+	InclusionProof(ctx context.Context, index, size uint64) ([][]byte, error)
 }
 
 // maxBatch bounds one group commit: enough to amortise a store fsync and a

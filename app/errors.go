@@ -25,6 +25,9 @@ const (
 	CodeUnauthenticated Code = "unauthenticated"
 	// CodeTooLarge: the request body is over the limit.
 	CodeTooLarge Code = "too_large"
+	// CodeUnavailable: not possible yet, try again shortly (a record
+	// whose checkpoint is not yet published).
+	CodeUnavailable Code = "unavailable"
 )
 
 // Error is an error a caller can act on: what is wrong, and in which field.

@@ -210,31 +210,53 @@ func Append(ctx context.Context, tx store.Tx, env record.Envelope) (store.Record
 // Project applies one record to the projections. Writes and parley rebuild
 // both call it, so a rebuilt projection is the one the writes made.
 func Project(ctx context.Context, tx store.Tx, rec store.Record) (store.Entity, error) {
-	var env record.Envelope
-	if err := json.Unmarshal(rec.Canonical, &env); err != nil {
-		return store.Entity{}, fmt.Errorf("couldn't read record %s: %w", rec.ID, err)
+	var prev *store.Entity
+	env, err := envelopeOf(rec)
+	if err != nil {
+		return store.Entity{}, err
 	}
-	kind, ok := talks.KindByName(env.Kind)
-	if !ok {
-		return store.Entity{}, fmt.Errorf("record %s has unknown kind %q", rec.ID, env.Kind)
-	}
-	ent := kind.New()
-	if err := json.Unmarshal(env.Body, ent); err != nil {
-		return store.Entity{}, fmt.Errorf("couldn't read the body of record %s: %w", rec.ID, err)
-	}
-	e := store.Entity{
-		Kind: env.Kind, ID: env.Subject, Parent: ent.Parent(), Audience: env.Audience,
-		RecordID: env.ID, Version: 1, CreatedSeq: rec.Seq, Created: env.At, Updated: env.At, Body: env.Body,
-	}
-	if prev, err := tx.Entity(ctx, access.System, env.Kind, env.Subject); err == nil {
-		e.Version = prev.Version + 1
-		e.CreatedSeq = prev.CreatedSeq
-		e.Created = prev.Created
+	if p, err := tx.Entity(ctx, access.System, env.Kind, env.Subject); err == nil {
+		prev = &p
 	} else if !errors.Is(err, store.ErrNotFound) {
+		return store.Entity{}, err
+	}
+	e, err := nextEntity(prev, rec.Seq, env)
+	if err != nil {
 		return store.Entity{}, err
 	}
 	if err := tx.PutEntity(ctx, e); err != nil {
 		return store.Entity{}, fmt.Errorf("couldn't project record %s: %w", rec.ID, err)
+	}
+	return e, nil
+}
+
+func envelopeOf(rec store.Record) (record.Envelope, error) {
+	var env record.Envelope
+	if err := json.Unmarshal(rec.Canonical, &env); err != nil {
+		return env, fmt.Errorf("couldn't read record %s: %w", rec.ID, err)
+	}
+	return env, nil
+}
+
+// nextEntity is the projection rule: the entity a record makes of the
+// entity before it (nil for the first record of a subject).
+func nextEntity(prev *store.Entity, seq int64, env record.Envelope) (store.Entity, error) {
+	kind, ok := talks.KindByName(env.Kind)
+	if !ok {
+		return store.Entity{}, fmt.Errorf("record %s has unknown kind %q", env.ID, env.Kind)
+	}
+	ent := kind.New()
+	if err := json.Unmarshal(env.Body, ent); err != nil {
+		return store.Entity{}, fmt.Errorf("couldn't read the body of record %s: %w", env.ID, err)
+	}
+	e := store.Entity{
+		Kind: env.Kind, ID: env.Subject, Parent: ent.Parent(), Audience: env.Audience,
+		RecordID: env.ID, Version: 1, CreatedSeq: seq, Created: env.At, Updated: env.At, Body: env.Body,
+	}
+	if prev != nil {
+		e.Version = prev.Version + 1
+		e.CreatedSeq = prev.CreatedSeq
+		e.Created = prev.Created
 	}
 	return e, nil
 }

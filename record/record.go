@@ -11,13 +11,11 @@ package record
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -201,33 +199,4 @@ func Seal(e Envelope) (Sealed, error) {
 	}
 	salt := NewSalt()
 	return Sealed{Envelope: e, Canonical: c, Salt: salt, Commitment: Commitment(salt, c)}, nil
-}
-
-// leafPrefix begins every log leaf; the version lets a later leaf format
-// coexist with this one in the same log.
-const leafPrefix = "parley/v1 "
-
-// Leaf is the transparency log's entry for a record:
-// "parley/v1 <kind> <base64 commitment>". It names the kind and commits to
-// the record without revealing anything of it, and it is a function of the
-// stored record alone, so a leaf lost in a crash can be made again exactly.
-func Leaf(kind string, commitment []byte) []byte {
-	return []byte(leafPrefix + kind + " " + base64.StdEncoding.EncodeToString(commitment))
-}
-
-// ParseLeaf splits a leaf made by Leaf.
-func ParseLeaf(leaf []byte) (kind string, commitment []byte, err error) {
-	rest, ok := strings.CutPrefix(string(leaf), leafPrefix)
-	if !ok {
-		return "", nil, fmt.Errorf("leaf %.40q does not start with %q", leaf, leafPrefix)
-	}
-	kind, b64, ok := strings.Cut(rest, " ")
-	if !ok || kind == "" {
-		return "", nil, fmt.Errorf("leaf %.60q has no kind", leaf)
-	}
-	commitment, err = base64.StdEncoding.DecodeString(b64)
-	if err != nil || len(commitment) != sha256.Size {
-		return "", nil, fmt.Errorf("leaf %.60q has no valid SHA-256 commitment", leaf)
-	}
-	return kind, commitment, nil
 }

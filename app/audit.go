@@ -1,0 +1,156 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/store"
+	"github.com/parley-project/parley/talks"
+)
+
+// Finding is one thing parley audit found wrong.
+type Finding struct {
+	// What is "record", "leaf" or "projection".
+	What string `json:"what"`
+	// ID is the record id, the leaf index or the entity's kind/id.
+	ID      string `json:"id"`
+	Problem string `json:"problem"`
+}
+
+func (f Finding) String() string { return f.What + " " + f.ID + ": " + f.Problem }
+
+// AuditReport is the outcome of an audit.
+type AuditReport struct {
+	Records  int       `json:"records"`
+	Leaves   uint64    `json:"leaves"`
+	Entities int       `json:"entities"`
+	Findings []Finding `json:"findings"`
+}
+
+// Audit re-checks the store against itself and against the log: every
+// record's columns against its canonical bytes, its commitment against its
+// salt and bytes, its leaf in the log against its commitment; every leaf of
+// the log against a record; every projection against a replay of the
+// records. It finds a row changed, added or removed behind parley's back.
+// Without a log it checks the store alone.
+func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
+	var rep AuditReport
+	find := func(what, id, format string, args ...any) {
+		rep.Findings = append(rep.Findings, Finding{What: what, ID: id, Problem: fmt.Sprintf(format, args...)})
+	}
+	byLeaf := map[int64]store.Record{}
+	want := map[string]store.Entity{} // kind/id -> replayed projection
+	var after int64
+	for {
+		rs, err := s.store.Records(ctx, after, 5000)
+		if err != nil {
+			return rep, err
+		}
+		for _, r := range rs {
+			rep.Records++
+			after = r.Seq
+			env, err := envelopeOf(r)
+			if err != nil {
+				find("record", r.ID, "its canonical bytes are not a record: %v", err)
+				continue
+			}
+			if again, err := record.Canonical(env); err != nil || !bytes.Equal(again, r.Canonical) {
+				find("record", r.ID, "its bytes are not in canonical form")
+			}
+			if env.ID != r.ID || env.Kind != r.Kind || env.Subject != r.Subject || !env.At.Equal(r.At) ||
+				env.Author != r.Author || !reflect.DeepEqual(env.Audience, r.Audience) {
+				find("record", r.ID, "its columns (id, kind, subject, time, author or audience) disagree with its canonical bytes")
+			}
+			if c := record.Commitment(r.Salt, r.Canonical); !bytes.Equal(c[:], r.Commitment) {
+				find("record", r.ID, "its commitment does not match its salt and bytes")
+			}
+			if r.LeafIndex < 0 {
+				if s.log != nil {
+					find("record", r.ID, "has no position in the log")
+				}
+			} else {
+				byLeaf[r.LeafIndex] = r
+			}
+			key := env.Kind + "/" + env.Subject
+			var prev *store.Entity
+			if p, ok := want[key]; ok {
+				prev = &p
+			}
+			e, err := nextEntity(prev, r.Seq, env)
+			if err != nil {
+				find("record", r.ID, "cannot be projected: %v", err)
+				continue
+			}
+			want[key] = e
+		}
+		if len(rs) < 5000 {
+			break
+		}
+	}
+	if s.log != nil {
+		size, err := s.log.IntegratedSize(ctx)
+		if err != nil {
+			return rep, err
+		}
+		rep.Leaves = size
+		err = s.log.ReadLeaves(ctx, 0, size, func(i uint64, leaf []byte) error {
+			r, ok := byLeaf[int64(i)]
+			if !ok {
+				find("leaf", fmt.Sprint(i), "no record in the store has this position (%.60s): a record row was removed, or its position cleared", leaf)
+				return nil
+			}
+			delete(byLeaf, int64(i))
+			if !bytes.Equal(leaf, record.Leaf(r.Kind, r.Commitment)) {
+				find("record", r.ID, "its leaf at log position %d commits to other bytes: the row was changed after it was logged", i)
+			}
+			return nil
+		})
+		if err != nil {
+			return rep, fmt.Errorf("couldn't read the log: %w", err)
+		}
+		for i, r := range byLeaf {
+			find("record", r.ID, "claims log position %d, beyond the log's %d entries", i, size)
+		}
+	}
+	for _, k := range talks.Kinds {
+		q := store.Query{Kind: k.Name, Limit: MaxPage}
+		for {
+			es, more, err := s.store.Entities(ctx, access.System, q)
+			if err != nil {
+				return rep, err
+			}
+			for _, got := range es {
+				rep.Entities++
+				key := got.Kind + "/" + got.ID
+				w, ok := want[key]
+				delete(want, key)
+				if !ok {
+					find("projection", key, "no record made it")
+					continue
+				}
+				if got.RecordID != w.RecordID || got.Version != w.Version || got.Parent != w.Parent || got.CreatedSeq != w.CreatedSeq ||
+					!reflect.DeepEqual(got.Audience, w.Audience) || !got.Created.Equal(w.Created) || !got.Updated.Equal(w.Updated) || !jsonEqual(got.Body, w.Body) {
+					find("projection", key, "differs from its records (parley rebuild restores it)")
+				}
+			}
+			if !more || len(es) == 0 {
+				break
+			}
+			q.After = es[len(es)-1].CreatedSeq
+		}
+	}
+	for key := range want {
+		find("projection", key, "is missing though records made it (parley rebuild restores it)")
+	}
+	return rep, nil
+}
+
+func jsonEqual(a, b []byte) bool {
+	var x, y any
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
+}
