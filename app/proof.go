@@ -89,3 +89,16 @@ func CheckpointSize(cp []byte) (uint64, error) {
 	}
 	return n, nil
 }
+
+// Record returns one record as stored, to a caller who may read it; to
+// anyone else it does not exist.
+func (s *Service) Record(ctx context.Context, caller *access.Principal, id string) (store.Record, error) {
+	r, err := s.store.RecordByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !access.CanSee(viewerOf(caller), r.Audience)) {
+		return store.Record{}, &Error{Code: CodeNotFound, Message: fmt.Sprintf("no record %q", id)}
+	}
+	return r, err
+}
+
+// HasLog reports whether commits go through a transparency log.
+func (s *Service) HasLog() bool { return s.log != nil }
