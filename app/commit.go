@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 
 	"github.com/parley-project/parley/record"
@@ -53,8 +54,18 @@ type result struct {
 // log error) are found and finished by recover.
 type committer struct {
 	queue chan *work
-	stop  chan struct{}
-	wg    sync.WaitGroup
+	// logged carries a batch from the store stage to the log stage, so
+	// that the next batch's store transaction runs while this batch's
+	// leaves are being logged. One log stage keeps the log in batch order.
+	logged chan *batch
+	stop   chan struct{}
+	wg     sync.WaitGroup
+}
+
+// batch is one group commit between its two stages.
+type batch struct {
+	works   []*work
+	results []result
 }
 
 // commit runs fn in the next batch and waits for the outcome. fn must make
@@ -77,24 +88,35 @@ func (s *Service) commit(ctx context.Context, fn func(tx store.Tx) (store.Record
 
 func (s *Service) runCommitter() {
 	defer s.c.wg.Done()
+	s.c.wg.Add(1)
+	go s.runLogStage()
+	defer close(s.c.logged)
 	for {
 		var first *work
 		select {
 		case first = <-s.c.queue:
 		case <-s.c.stop:
-			return
+			// Writes queued before the stop get an answer too.
+			for {
+				select {
+				case w := <-s.c.queue:
+					w.done <- result{err: errors.New("parley is shutting down")}
+				default:
+					return
+				}
+			}
 		}
-		batch := []*work{first}
+		works := []*work{first}
 	fill:
-		for len(batch) < maxBatch {
+		for len(works) < maxBatch {
 			select {
 			case w := <-s.c.queue:
-				batch = append(batch, w)
+				works = append(works, w)
 			default:
 				break fill
 			}
 		}
-		s.commitBatch(batch)
+		s.commitBatch(works)
 	}
 }
 
@@ -106,11 +128,21 @@ func (s *Service) Close() {
 	})
 }
 
-func (s *Service) commitBatch(batch []*work) {
+// runLogStage logs batches in the order the store stage committed them.
+func (s *Service) runLogStage() {
+	defer s.c.wg.Done()
+	for b := range s.c.logged {
+		s.logStage(b)
+	}
+}
+
+// commitBatch is the store stage: the batch's records and projections in
+// one transaction.
+func (s *Service) commitBatch(works []*work) {
 	ctx := context.Background()
-	results := make([]result, len(batch))
+	results := make([]result, len(works))
 	err := s.store.Write(ctx, func(tx store.Tx) error {
-		for i, w := range batch {
+		for i, w := range works {
 			if err := w.ctx.Err(); err != nil {
 				results[i].err = err
 				continue
@@ -126,18 +158,33 @@ func (s *Service) commitBatch(batch []*work) {
 		return nil
 	})
 	if err != nil {
-		if len(batch) > 1 {
+		if len(works) > 1 {
 			// One write's failure must not fail the others: try each alone.
-			for _, w := range batch {
+			for _, w := range works {
 				s.commitBatch([]*work{w})
 			}
 			return
 		}
 		results[0] = result{err: err}
-	} else if s.log != nil {
+	}
+	s.c.logged <- &batch{works: works, results: results}
+}
+
+// logStage appends a committed batch's leaves, stores their positions and
+// answers the writers.
+func (s *Service) logStage(b *batch) {
+	ctx := context.Background()
+	results := b.results
+	if s.log != nil {
 		if err := s.logBatch(ctx, results); err != nil {
 			s.logger.Error("records committed to the store but not to the log; recovering", "err", err)
-			if rerr := s.recoverPending(ctx); rerr != nil {
+			// Later batches may be in the store already and are this
+			// stage's to log: recover only up to this batch.
+			var upTo int64
+			for _, r := range results {
+				upTo = max(upTo, r.rec.Seq)
+			}
+			if rerr := s.recoverPending(ctx, upTo); rerr != nil {
 				s.logger.Error("recovery failed; it runs again at the next start", "err", rerr)
 			}
 			for i := range results {
@@ -147,7 +194,7 @@ func (s *Service) commitBatch(batch []*work) {
 			}
 		}
 	}
-	for i, w := range batch {
+	for i, w := range b.works {
 		w.done <- results[i]
 	}
 }
@@ -192,40 +239,47 @@ func (s *Service) logBatch(ctx context.Context, results []result) error {
 // earlier run stored but did not log. Call it before serving.
 func (s *Service) AttachLog(ctx context.Context, l Log) error {
 	s.log = l
-	return s.recoverPending(ctx)
+	return s.recoverPending(ctx, math.MaxInt64)
 }
 
 // recoverPending finishes records that are in the store without a leaf
 // index: those whose leaf is in the log get its index (found by content,
 // since a leaf is unique to its record), the others are appended now. The
 // leaf being deterministic makes this exact: no record gets two leaves.
-func (s *Service) recoverPending(ctx context.Context) error {
-	pending := map[string]*store.Record{} // leaf -> record
-	var order []*store.Record
+func (s *Service) recoverPending(ctx context.Context, upToSeq int64) error {
 	for {
-		rs, err := s.store.PendingRecords(ctx, 10000)
-		if err != nil {
+		n, err := s.recoverSome(ctx, upToSeq)
+		if err != nil || n == 0 {
 			return err
 		}
-		fresh := 0
-		for i := range rs {
-			leaf := string(record.Leaf(rs[i].Kind, rs[i].Commitment))
-			if _, seen := pending[leaf]; !seen {
-				pending[leaf] = &rs[i]
-				order = append(order, &rs[i])
-				fresh++
-			}
+	}
+}
+
+// recoverPass bounds one recovery pass, so memory stays bounded however
+// many records a crash left pending; each pass reads the log once.
+const recoverPass = 10000
+
+// recoverSome finishes up to recoverPass pending records and says how many.
+func (s *Service) recoverSome(ctx context.Context, upToSeq int64) (int, error) {
+	rs, err := s.store.PendingRecords(ctx, recoverPass)
+	if err != nil {
+		return 0, err
+	}
+	pending := map[string]*store.Record{} // leaf -> record
+	var order []*store.Record
+	for i := range rs {
+		if rs[i].Seq > upToSeq {
+			break // seq order: the rest are later batches'
 		}
-		if len(rs) < 10000 || fresh == 0 {
-			break
-		}
+		pending[string(record.Leaf(rs[i].Kind, rs[i].Commitment))] = &rs[i]
+		order = append(order, &rs[i])
 	}
 	if len(order) == 0 {
-		return nil
+		return 0, nil
 	}
 	size, err := s.log.IntegratedSize(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	found := map[string]uint64{}
 	err = s.log.ReadLeaves(ctx, 0, size, func(i uint64, leaf []byte) error {
@@ -235,21 +289,19 @@ func (s *Service) recoverPending(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("couldn't read the log to recover: %w", err)
+		return 0, fmt.Errorf("couldn't read the log to recover: %w", err)
 	}
 	var missing [][]byte
-	var missingRecs []*store.Record
 	for _, r := range order {
 		leaf := record.Leaf(r.Kind, r.Commitment)
 		if _, ok := found[string(leaf)]; !ok {
 			missing = append(missing, leaf)
-			missingRecs = append(missingRecs, r)
 		}
 	}
 	if len(missing) > 0 {
 		idx, err := s.log.AppendAll(ctx, missing)
 		if err != nil {
-			return fmt.Errorf("couldn't append %d pending records to the log: %w", len(missing), err)
+			return 0, fmt.Errorf("couldn't append %d pending records to the log: %w", len(missing), err)
 		}
 		for i, leaf := range missing {
 			found[string(leaf)] = idx[i]
@@ -264,10 +316,10 @@ func (s *Service) recoverPending(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("couldn't store recovered leaf indexes: %w", err)
+		return 0, fmt.Errorf("couldn't store recovered leaf indexes: %w", err)
 	}
 	s.logger.Info("recovered records without a log position", slog.Int("already_logged", len(order)-len(missing)), slog.Int("appended", len(missing)))
-	return nil
+	return len(order), nil
 }
 
 // appendAndProject is the end of every write: the record, then its

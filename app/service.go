@@ -42,7 +42,7 @@ func New(st store.Store, now func() time.Time, logger *slog.Logger) *Service {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{store: st, now: now, logger: logger,
-		c: committer{queue: make(chan *work, maxBatch), stop: make(chan struct{})}}
+		c: committer{queue: make(chan *work, maxBatch), logged: make(chan *batch, 1), stop: make(chan struct{})}}
 	s.c.wg.Add(1)
 	go s.runCommitter()
 	return s
