@@ -66,6 +66,13 @@ func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
 				env.Author != r.Author || !reflect.DeepEqual(env.Audience, r.Audience) {
 				find("record", r.ID, "its columns (id, kind, subject, time, author or audience) disagree with its canonical bytes")
 			}
+			if env.Sig != nil {
+				if err := record.VerifySignature(*env.Sig, env.Kind, env.Body); err != nil {
+					find("record", r.ID, "its author's signature does not verify: %v", err)
+				}
+			} else if k, ok := talks.KindByName(env.Kind); ok && k.Signed {
+				find("record", r.ID, "a %s must be signed, and this one is not", k.Title)
+			}
 			if c := record.Commitment(r.Salt, r.Canonical); !bytes.Equal(c[:], r.Commitment) {
 				find("record", r.ID, "its commitment does not match its salt and bytes")
 			}

@@ -22,19 +22,19 @@ const MaxBody = 256 << 10
 // decodeWrite reads a write request: the entity's own fields, plus an
 // optional "audience". Unknown fields, wrong types and trailing data are
 // errors that name the field, because a silently dropped field is lost data.
-func decodeWrite(kind talks.Kind, body []byte) (talks.Entity, *record.Audience, error) {
+func decodeWrite(kind talks.Kind, body []byte) (talks.Entity, *record.Audience, string, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, nil, newError(CodeBadRequest, "", "the request body is empty; send a JSON object")
+		return nil, nil, "", newError(CodeBadRequest, "", "the request body is empty; send a JSON object")
 	}
 	if len(body) > MaxBody {
-		return nil, nil, newError(CodeTooLarge, "", "the request body is %d bytes; at most %d are accepted", len(body), MaxBody)
+		return nil, nil, "", newError(CodeTooLarge, "", "the request body is %d bytes; at most %d are accepted", len(body), MaxBody)
 	}
 	var fields map[string]json.RawMessage
 	if err := strictDecode(body, &fields); err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	if fields == nil {
-		return nil, nil, newError(CodeBadRequest, "", "the request body must be a JSON object, not null")
+		return nil, nil, "", newError(CodeBadRequest, "", "the request body must be a JSON object, not null")
 	}
 	var aud *record.Audience
 	if raw, ok := fields["audience"]; ok {
@@ -46,19 +46,28 @@ func decodeWrite(kind talks.Kind, body []byte) (talks.Entity, *record.Audience, 
 			} else if e != nil {
 				e.Field = "audience"
 			}
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 		delete(fields, "audience")
 	}
+	// The signature is the note signature line of the author over the
+	// body; it is not part of the body it signs.
+	var sig string
+	if raw, ok := fields["signature"]; ok {
+		if err := json.Unmarshal(raw, &sig); err != nil {
+			return nil, nil, "", &Error{Code: CodeInvalid, Field: "signature", Message: "must be a string: the note signature line \"— <key name> <base64>\"", Err: err}
+		}
+		delete(fields, "signature")
+	}
 	rest, err := json.Marshal(fields)
 	if err != nil {
-		return nil, nil, fmt.Errorf("couldn't re-encode request: %w", err)
+		return nil, nil, "", fmt.Errorf("couldn't re-encode request: %w", err)
 	}
 	ent := kind.New()
 	if err := strictDecode(rest, ent); err != nil {
-		return nil, nil, nameField(kind, fields, err)
+		return nil, nil, "", nameField(kind, fields, err)
 	}
-	return ent, aud, nil
+	return ent, aud, sig, nil
 }
 
 // nameField finds the field behind an error that encoding/json reports
@@ -129,4 +138,20 @@ func jsonType(t reflect.Type) string {
 		return "array"
 	}
 	return "object"
+}
+
+// SignableBody returns the body of a write as parley will commit it
+// (decoded strictly, normalized, re-encoded): what an author of a signed
+// kind must sign. Fields "audience" and "signature" are not part of it.
+func SignableBody(kindName string, body []byte) (json.RawMessage, error) {
+	kind, ok := talks.KindByName(kindName)
+	if !ok {
+		return nil, newError(CodeNotFound, "", "no kind %q", kindName)
+	}
+	ent, _, _, err := decodeWrite(kind, body)
+	if err != nil {
+		return nil, err
+	}
+	ent.Normalize()
+	return json.Marshal(ent)
 }

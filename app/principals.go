@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
@@ -83,6 +85,21 @@ func (s *Service) NewToken(ctx context.Context, login, label string) (string, er
 		return tx.PutToken(ctx, store.Token{Hash: hash, PrincipalID: p.ID, Label: label, Created: s.now()})
 	})
 	return token, err
+}
+
+// RegisterKey registers (or replaces) the note verifier key with which the
+// principal's signed records are checked.
+func (s *Service) RegisterKey(ctx context.Context, login, vkey string) error {
+	if _, err := note.NewVerifier(vkey); err != nil {
+		return newError(CodeInvalid, "key", "is not a note verifier key (parley keys generate prints one): %v", err)
+	}
+	p, err := s.store.PrincipalByLogin(ctx, login)
+	if errors.Is(err, store.ErrNotFound) {
+		return newError(CodeNotFound, "login", "no principal %q", login)
+	} else if err != nil {
+		return err
+	}
+	return s.store.Write(ctx, func(tx store.Tx) error { return tx.SetSigningKey(ctx, p.ID, vkey) })
 }
 
 // Authenticate returns the principal holding an API token.

@@ -95,9 +95,15 @@ func (s *Service) write(ctx context.Context, p access.Principal, kindName, id st
 	if !p.HasAny(kind.WriteRoles...) {
 		return Written{}, newError(CodeForbidden, "", "your roles %v may not write %s records (needs one of %v)", p.Roles, kind.Title, kind.WriteRoles)
 	}
-	ent, aud, err := decodeWrite(kind, body)
+	ent, aud, sigLine, err := decodeWrite(kind, body)
 	if err != nil {
 		return Written{}, err
+	}
+	if sigLine != "" && !kind.Signed {
+		return Written{}, newError(CodeInvalid, "signature", "%s records are not signed; leave the signature out", kind.Title)
+	}
+	if sigLine == "" && kind.Signed {
+		return Written{}, newError(CodeInvalid, "signature", "is required: a %s must be signed with its author's registered key (parley sign)", kind.Title)
 	}
 	ent.Normalize()
 	if o, ok := ent.(talks.Owned); ok {
@@ -174,6 +180,11 @@ func (s *Service) write(ctx context.Context, p access.Principal, kindName, id st
 		if err != nil {
 			return fail(fmt.Errorf("couldn't encode %s: %w", kind.Title, err))
 		}
+		if kind.Signed {
+			if env.Sig, err = s.checkSignature(ctx, p, kind, sigLine, env.Body); err != nil {
+				return fail(err)
+			}
+		}
 		return appendAndProject(ctx, tx, env)
 	})
 	if err != nil {
@@ -184,6 +195,27 @@ func (s *Service) write(ctx context.Context, p access.Principal, kindName, id st
 		slog.String("kind", out.Receipt.Kind), slog.String("record", out.Receipt.RecordID),
 		slog.String("subject", out.Receipt.Subject), slog.String("principal", p.Login))
 	return out, nil
+}
+
+// checkSignature verifies an author's signature over the body as it will be
+// committed, with the key the author registered.
+func (s *Service) checkSignature(ctx context.Context, p access.Principal, kind talks.Kind, line string, body json.RawMessage) (*record.Signature, error) {
+	sp, err := s.store.PrincipalByID(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	if sp.SigningKey == "" {
+		return nil, newError(CodeInvalid, "signature", "principal %q has no registered signing key (parley keys register)", p.Login)
+	}
+	sig, err := record.SignatureFromLine(sp.SigningKey, line)
+	if err != nil {
+		return nil, newError(CodeInvalid, "signature", "%v", err)
+	}
+	if err := record.VerifySignature(sig, kind.Name, body); err != nil {
+		text, _ := record.SignedText(kind.Name, body)
+		return nil, newError(CodeInvalid, "signature", "%v; the signed text must be exactly %q", err, text)
+	}
+	return &sig, nil
 }
 
 // Append seals env and appends it as a record in tx. It is the one place a

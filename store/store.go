@@ -32,7 +32,7 @@ var (
 
 // SchemaVersion is the schema version this build of parley reads and writes.
 // Both stores carry their migrations up to exactly this version.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Record is a committed record as the store keeps it. The canonical bytes
 // are the truth; the other fields are copies of what they say, kept as
@@ -106,6 +106,9 @@ type Tx interface {
 	PutEntity(ctx context.Context, e Entity) error
 	// PutPrincipal inserts a principal; ErrConflict if the login is taken.
 	PutPrincipal(ctx context.Context, p Principal) error
+	// SetSigningKey registers (or replaces) a principal's signing key;
+	// ErrNotFound if the principal does not exist.
+	SetSigningKey(ctx context.Context, principalID, key string) error
 	// PutToken stores an API token's hash for a principal.
 	PutToken(ctx context.Context, t Token) error
 	// SetMeta sets a value of the installation's own settings.
@@ -122,7 +125,11 @@ type Principal struct {
 	access.Principal
 	// PasswordHash is empty for API clients, who sign in with tokens only.
 	PasswordHash string
-	Created      time.Time
+	// SigningKey is the principal's Ed25519 note verifier key, with which
+	// its signed records (approvals) are checked; empty when none is
+	// registered.
+	SigningKey string
+	Created    time.Time
 }
 
 // Token is a stored API token: only its hash is kept.

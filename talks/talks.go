@@ -92,6 +92,9 @@ type Kind struct {
 	// Mutable is false for kinds whose records are never superseded
 	// (a statement is what was said, and stays so).
 	Mutable bool
+	// Signed kinds must carry their author's signature (see
+	// record.SignedText), checked against the author's registered key.
+	Signed bool
 }
 
 // The kind names.

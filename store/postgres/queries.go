@@ -386,7 +386,10 @@ func (t *tx) PutEntity(ctx context.Context, e store.Entity) error {
 	return nil
 }
 
-const principalCols = "id, login, name, party, party_role, roles, password_hash, created"
+const principalCols = "id, login, name, party, party_role, roles, password_hash, signing_key, created"
+
+// principalColsP is principalCols of the table aliased p, for joins.
+var principalColsP = "p." + strings.ReplaceAll(principalCols, ", ", ", p.")
 
 func scanPrincipal(row pgx.Row) (store.Principal, error) {
 	var (
@@ -394,7 +397,7 @@ func scanPrincipal(row pgx.Row) (store.Principal, error) {
 		role  string
 		roles []string
 	)
-	err := row.Scan(&p.ID, &p.Login, &p.Name, &p.Party, &role, &roles, &p.PasswordHash, &p.Created)
+	err := row.Scan(&p.ID, &p.Login, &p.Name, &p.Party, &role, &roles, &p.PasswordHash, &p.SigningKey, &p.Created)
 	if err != nil {
 		return store.Principal{}, err
 	}
@@ -412,13 +415,28 @@ func (t *tx) PutPrincipal(ctx context.Context, p store.Principal) error {
 	for i, r := range p.Roles {
 		roles[i] = string(r)
 	}
-	tag, err := t.t.Exec(ctx, "INSERT INTO principals ("+principalCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-		p.ID, p.Login, p.Name, p.Party, string(p.PartyRole), roles, p.PasswordHash, p.Created)
+	tag, err := t.t.Exec(ctx, "INSERT INTO principals ("+principalCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+		p.ID, p.Login, p.Name, p.Party, string(p.PartyRole), roles, p.PasswordHash, p.SigningKey, p.Created)
 	if (err == nil && tag.RowsAffected() == 0) || isUnique(err) {
 		return fmt.Errorf("couldn't add principal %s (login %s): %w", p.ID, p.Login, store.ErrConflict)
 	}
 	if err != nil {
 		return fmt.Errorf("couldn't add principal %s: %w", p.Login, err)
+	}
+	return nil
+}
+
+// SetSigningKey sets principal id's signing key, replacing any earlier one;
+// ErrNotFound if there is no such principal. The key is stored as given:
+// what makes a valid key is the caller's to check.
+func (t *tx) SetSigningKey(ctx context.Context, id, key string) error {
+	// The tag counts every row the WHERE matched, the key changed or not.
+	tag, err := t.t.Exec(ctx, "UPDATE principals SET signing_key = $2 WHERE id = $1", id, key)
+	if err != nil {
+		return fmt.Errorf("couldn't set the signing key of principal %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("couldn't set the signing key of principal %s: %w", id, store.ErrNotFound)
 	}
 	return nil
 }
@@ -491,8 +509,8 @@ func (s *Store) PrincipalByID(ctx context.Context, id string) (store.Principal, 
 // The hash stays out of the error: it is as good as the token to a reader
 // of the logs, if anyone ever stored a token by mistake where a hash goes.
 func (s *Store) PrincipalByToken(ctx context.Context, hash string) (store.Principal, error) {
-	return s.principal(ctx, "token", `SELECT p.id, p.login, p.name, p.party, p.party_role, p.roles, p.password_hash, p.created
-		FROM tokens t JOIN principals p ON p.id = t.principal_id WHERE t.hash = $1`, hash)
+	return s.principal(ctx, "token", "SELECT "+principalColsP+
+		" FROM tokens t JOIN principals p ON p.id = t.principal_id WHERE t.hash = $1", hash)
 }
 
 // Principals lists every principal in byte order of login, as SQLite sorts

@@ -409,7 +409,10 @@ func noRowMeansConflict(res sql.Result) error {
 	return nil
 }
 
-const principalCols = "id, login, name, party, party_role, roles, password_hash, created"
+const principalCols = "id, login, name, party, party_role, roles, password_hash, signing_key, created"
+
+// principalColsP is principalCols of the table aliased p, for joins.
+var principalColsP = "p." + strings.ReplaceAll(principalCols, ", ", ", p.")
 
 func scanPrincipal(sc interface{ Scan(...any) error }) (store.Principal, error) {
 	var (
@@ -417,7 +420,7 @@ func scanPrincipal(sc interface{ Scan(...any) error }) (store.Principal, error) 
 		role, roles  string
 		createdMicro int64
 	)
-	err := sc.Scan(&p.ID, &p.Login, &p.Name, &p.Party, &role, &roles, &p.PasswordHash, &createdMicro)
+	err := sc.Scan(&p.ID, &p.Login, &p.Name, &p.Party, &role, &roles, &p.PasswordHash, &p.SigningKey, &createdMicro)
 	if err != nil {
 		return store.Principal{}, err
 	}
@@ -440,8 +443,8 @@ func (t *tx) PutPrincipal(ctx context.Context, p store.Principal) error {
 		}
 		roles[i] = string(r)
 	}
-	res, err := t.t.ExecContext(ctx, "INSERT INTO principals ("+principalCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-		p.ID, p.Login, p.Name, p.Party, string(p.PartyRole), strings.Join(roles, ","), p.PasswordHash, encodeTime(p.Created))
+	res, err := t.t.ExecContext(ctx, "INSERT INTO principals ("+principalCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		p.ID, p.Login, p.Name, p.Party, string(p.PartyRole), strings.Join(roles, ","), p.PasswordHash, p.SigningKey, encodeTime(p.Created))
 	if err == nil {
 		err = noRowMeansConflict(res)
 	}
@@ -450,6 +453,25 @@ func (t *tx) PutPrincipal(ctx context.Context, p store.Principal) error {
 	}
 	if err != nil {
 		return fmt.Errorf("couldn't add principal %s: %w", p.Login, err)
+	}
+	return nil
+}
+
+// SetSigningKey sets principal id's signing key, replacing any earlier one;
+// ErrNotFound if there is no such principal. The key is stored as given:
+// what makes a valid key is the caller's to check.
+func (t *tx) SetSigningKey(ctx context.Context, id, key string) error {
+	res, err := t.t.ExecContext(ctx, "UPDATE principals SET signing_key = ? WHERE id = ?", key, id)
+	if err != nil {
+		return fmt.Errorf("couldn't set the signing key of principal %s: %w", id, err)
+	}
+	// SQLite counts every row the WHERE matched, the key changed or not.
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("couldn't set the signing key of principal %s: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("couldn't set the signing key of principal %s: %w", id, store.ErrNotFound)
 	}
 	return nil
 }
@@ -524,8 +546,8 @@ func (s *Store) PrincipalByID(ctx context.Context, id string) (store.Principal, 
 // The hash stays out of the error: it is as good as the token to a reader
 // of the logs, if anyone ever stored a token by mistake where a hash goes.
 func (s *Store) PrincipalByToken(ctx context.Context, hash string) (store.Principal, error) {
-	return s.principal(ctx, "token", `SELECT p.id, p.login, p.name, p.party, p.party_role, p.roles, p.password_hash, p.created
-		FROM tokens t JOIN principals p ON p.id = t.principal_id WHERE t.hash = ?`, hash)
+	return s.principal(ctx, "token", "SELECT "+principalColsP+
+		" FROM tokens t JOIN principals p ON p.id = t.principal_id WHERE t.hash = ?", hash)
 }
 
 // Principals lists every principal in byte order of login.

@@ -367,6 +367,14 @@ func TestMigrateFromVersion1(t *testing.T) {
 		if err := applyMigration(ctx, w, path, migs[0]); err != nil {
 			t.Fatal(err)
 		}
+		// A principal with a token, from before signing keys.
+		if _, err := w.ExecContext(ctx, `INSERT INTO principals (id, login, name, party, party_role, roles, password_hash, created)
+			VALUES ('p1', 'alice', 'Alice', 'a', 'party', 'approver', 'hash', 0)`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.ExecContext(ctx, `INSERT INTO tokens (hash, principal_id, label, created) VALUES ('h1', 'p1', 'cli', 0)`); err != nil {
+			t.Fatal(err)
+		}
 		var ids []string
 		for _, l := range leaves {
 			leaf := sql.NullInt64{Int64: l, Valid: l >= 0}
@@ -411,6 +419,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 				t.Errorf("index %s: %d, %v", name, n, err)
 			}
 		}
+		checkSigningKeyUpgrade(t, s)
 	})
 
 	t.Run("duplicate leaf indexes", func(t *testing.T) {
@@ -433,6 +442,25 @@ func TestMigrateFromVersion1(t *testing.T) {
 			t.Errorf("a failed migration left %d of its indexes (%v)", n, err)
 		}
 	})
+}
+
+// checkSigningKeyUpgrade checks, on a store just migrated from version 1,
+// that the principal p1 (login alice, token h1) made before migration 0003
+// has no signing key, and can be given one.
+func checkSigningKeyUpgrade(t *testing.T, s store.Store) {
+	t.Helper()
+	ctx := t.Context()
+	p, err := s.PrincipalByLogin(ctx, "alice")
+	if err != nil || p.ID != "p1" || p.SigningKey != "" || p.PasswordHash != "hash" {
+		t.Fatalf("principal from before the upgrade = %+v, %v; want p1 without a signing key", p, err)
+	}
+	const key = "alice+1f2e3d4c+AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="
+	if err := s.Write(ctx, func(tx store.Tx) error { return tx.SetSigningKey(ctx, "p1", key) }); err != nil {
+		t.Fatalf("SetSigningKey after the upgrade: %v", err)
+	}
+	if p, err := s.PrincipalByToken(ctx, "h1"); err != nil || p.ID != "p1" || p.SigningKey != key {
+		t.Errorf("principal by token after SetSigningKey = %+v, %v; want key %s", p, err, key)
+	}
 }
 
 func TestOpenRefusesMemory(t *testing.T) {

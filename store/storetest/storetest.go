@@ -9,6 +9,7 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,6 +56,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"Principals", testPrincipals},
 		{"PrincipalConflicts", testPrincipalConflicts},
+		{"SigningKeys", testSigningKeys},
+		{"SetSigningKeyRollback", testSetSigningKeyRollback},
 		{"Tokens", testTokens},
 		{"Meta", testMeta},
 		{"Rebuild", testRebuild},
@@ -1203,6 +1206,8 @@ func testPrincipals(t *testing.T, s store.Store) {
 		newPrincipal("p5", "ab", "a", access.ProcessParty, access.RoleApprover),
 	}
 	ps[3].PasswordHash = "" // an API client
+	ps[1].SigningKey = signingKey("alice", 1)
+	ps[3].SigningKey = signingKey("a-b", 2) // clients sign too
 	putPrincipals(t, s, ps...)
 	for _, p := range ps {
 		want := p
@@ -1274,10 +1279,169 @@ func testPrincipalConflicts(t *testing.T, s store.Store) {
 	}
 }
 
+// signingKey returns a verifier key in the form of golang.org/x/mod's
+// sumdb/note ("name+hash+base64 of the algorithm byte and the Ed25519 public
+// key"), distinct for each n. Stores keep it as an opaque string.
+func signingKey(name string, n byte) string {
+	k := append([]byte{1}, fill(32, n)...)
+	return fmt.Sprintf("%s+%08x+%s", name, 0x1f2e3d00|uint32(n), base64.StdEncoding.EncodeToString(k))
+}
+
+// checkPrincipalEverywhere checks that every reader of principals returns
+// want: by login, by id, in the list, and by token when tokenHash is set.
+func checkPrincipalEverywhere(t *testing.T, s store.Store, want store.Principal, tokenHash string) {
+	t.Helper()
+	want.Created = want.Created.UTC()
+	got, err := s.PrincipalByLogin(t.Context(), want.Login)
+	if err != nil {
+		t.Fatalf("PrincipalByLogin(%s): %v", want.Login, err)
+	}
+	checkPrincipal(t, got, want)
+	got, err = s.PrincipalByID(t.Context(), want.ID)
+	if err != nil {
+		t.Fatalf("PrincipalByID(%s): %v", want.ID, err)
+	}
+	checkPrincipal(t, got, want)
+	if tokenHash != "" {
+		got, err = s.PrincipalByToken(t.Context(), tokenHash)
+		if err != nil {
+			t.Fatalf("PrincipalByToken(%s): %v", tokenHash, err)
+		}
+		checkPrincipal(t, got, want)
+	}
+	all, err := s.Principals(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(all, func(p store.Principal) bool { return p.ID == want.ID })
+	if i < 0 {
+		t.Fatalf("Principals lacks %s", want.ID)
+	}
+	checkPrincipal(t, all[i], want)
+}
+
+func testSigningKeys(t *testing.T, s store.Store) {
+	// alice is put with a key, bob without, carol with one and a token.
+	alice := newPrincipal("p1", "alice", "a", access.ProcessParty, access.RoleApprover)
+	alice.SigningKey = signingKey("alice", 1)
+	bob := newPrincipal("p2", "bob", "b", access.ProcessParty, access.RoleApprover)
+	carol := newPrincipal("p3", "carol", "a", access.ProcessParty)
+	carol.PasswordHash = ""
+	carol.SigningKey = signingKey("carol", 2)
+	putPrincipals(t, s, alice, bob, carol)
+	write(t, s, func(tx store.Tx) error {
+		for _, tok := range []store.Token{
+			{Hash: "hash-a", PrincipalID: "p1", Label: "cli", Created: when},
+			{Hash: "hash-b", PrincipalID: "p2", Label: "cli", Created: when},
+			{Hash: "hash-c", PrincipalID: "p3", Label: "ci", Created: when},
+		} {
+			if err := tx.PutToken(t.Context(), tok); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	checkPrincipalEverywhere(t, s, alice, "hash-a")
+	checkPrincipalEverywhere(t, s, bob, "hash-b") // SigningKey ""
+	checkPrincipalEverywhere(t, s, carol, "hash-c")
+
+	// Setting a key where there was none, and replacing one; one write may
+	// set a key twice, the last one standing. Others are left alone.
+	bob.SigningKey = signingKey("bob", 3)
+	alice.SigningKey = signingKey("alice", 4)
+	write(t, s, func(tx store.Tx) error {
+		if err := tx.SetSigningKey(t.Context(), "p2", bob.SigningKey); err != nil {
+			return fmt.Errorf("setting bob's first key: %w", err)
+		}
+		if err := tx.SetSigningKey(t.Context(), "p1", signingKey("alice", 9)); err != nil {
+			return fmt.Errorf("replacing alice's key: %w", err)
+		}
+		if err := tx.SetSigningKey(t.Context(), "p1", alice.SigningKey); err != nil {
+			return fmt.Errorf("replacing alice's key again: %w", err)
+		}
+		return nil
+	})
+	checkPrincipalEverywhere(t, s, alice, "hash-a")
+	checkPrincipalEverywhere(t, s, bob, "hash-b")
+	checkPrincipalEverywhere(t, s, carol, "hash-c")
+
+	// The same key again is no error, and changes nothing.
+	write(t, s, func(tx store.Tx) error { return tx.SetSigningKey(t.Context(), "p2", bob.SigningKey) })
+	checkPrincipalEverywhere(t, s, bob, "hash-b")
+
+	// An unknown principal is ErrNotFound, leaves the transaction usable,
+	// and creates no one. Ids are exact.
+	write(t, s, func(tx store.Tx) error {
+		for _, id := range []string{"p9", "P1", ""} {
+			if err := tx.SetSigningKey(t.Context(), id, signingKey("nobody", 5)); !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("SetSigningKey(%q): err = %v, want ErrNotFound", id, err)
+			}
+		}
+		carol.SigningKey = signingKey("carol", 6)
+		return tx.SetSigningKey(t.Context(), "p3", carol.SigningKey)
+	})
+	checkPrincipalEverywhere(t, s, carol, "hash-c")
+	if _, err := s.PrincipalByID(t.Context(), "p9"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("p9 after SetSigningKey: err = %v, want ErrNotFound", err)
+	}
+	if all, err := s.Principals(t.Context()); err != nil || len(all) != 3 {
+		t.Errorf("Principals = %d, %v; want 3", len(all), err)
+	}
+	err := s.Write(t.Context(), func(tx store.Tx) error { return tx.SetSigningKey(t.Context(), "p9", signingKey("nobody", 5)) })
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Write of SetSigningKey(p9): err = %v, want ErrNotFound", err)
+	}
+
+	// A principal put in the same transaction may be given a key at once.
+	dave := newPrincipal("p4", "dave", "b", access.ProcessParty)
+	dave.SigningKey = signingKey("dave", 7)
+	write(t, s, func(tx store.Tx) error {
+		d := dave
+		d.SigningKey = ""
+		if err := tx.PutPrincipal(t.Context(), d); err != nil {
+			return err
+		}
+		return tx.SetSigningKey(t.Context(), "p4", dave.SigningKey)
+	})
+	checkPrincipalEverywhere(t, s, dave, "")
+
+	// Setting "" removes the key.
+	alice.SigningKey = ""
+	write(t, s, func(tx store.Tx) error { return tx.SetSigningKey(t.Context(), "p1", "") })
+	checkPrincipalEverywhere(t, s, alice, "hash-a")
+}
+
+func testSetSigningKeyRollback(t *testing.T, s store.Store) {
+	alice := newPrincipal("p1", "alice", "a", access.ProcessParty, access.RoleApprover)
+	alice.SigningKey = signingKey("alice", 1)
+	bob := newPrincipal("p2", "bob", "b", access.ProcessParty)
+	putPrincipals(t, s, alice, bob)
+	write(t, s, func(tx store.Tx) error {
+		return tx.PutToken(t.Context(), store.Token{Hash: "hash-a", PrincipalID: "p1", Label: "cli", Created: when})
+	})
+	boom := errors.New("boom")
+	err := s.Write(t.Context(), func(tx store.Tx) error {
+		if err := tx.SetSigningKey(t.Context(), "p1", signingKey("alice", 2)); err != nil {
+			return err
+		}
+		if err := tx.SetSigningKey(t.Context(), "p2", signingKey("bob", 3)); err != nil {
+			return err
+		}
+		return fmt.Errorf("abandon: %w", boom)
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Write returned %v, want fn's error", err)
+	}
+	// Neither the replaced key nor the new one survives.
+	checkPrincipalEverywhere(t, s, alice, "hash-a")
+	checkPrincipalEverywhere(t, s, bob, "")
+}
+
 func testTokens(t *testing.T, s store.Store) {
 	alice := newPrincipal("p1", "alice", "a", access.ProcessParty, access.RoleNegotiator)
 	bot := newPrincipal("p2", "bot", "a", access.ProcessParty)
 	bot.PasswordHash = ""
+	bot.SigningKey = signingKey("bot", 3)
 	putPrincipals(t, s, alice, bot)
 	write(t, s, func(tx store.Tx) error {
 		for _, tok := range []store.Token{
