@@ -1,6 +1,8 @@
 // Package httpapi is parley's JSON API under /api/v1: one collection per kind
-// of the talks domain (listed, read, created and replaced), the caller's own
-// principal, and an OpenAPI 3.0 document of all of it.
+// of the talks domain (listed, read, created and replaced), every record as
+// stored and its proof of inclusion in the transparency log (/records/{id}
+// and /records/{id}/proof), the caller's own principal, and an OpenAPI 3.0
+// document of all of it.
 //
 // The API is a thin adapter over package app. Every read and write goes
 // through app.Service, which applies the caller's visibility, so a handler
@@ -18,6 +20,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,29 +60,35 @@ const (
 	codeInternal         app.Code = "internal"
 )
 
-// statusOf is the one place an error code becomes an HTTP status.
-func statusOf(code app.Code) int {
+// statusOf is the one place an error code becomes an HTTP status, with the
+// header that status calls for, if any: a 401 says how to authenticate, a
+// 503 when to try again.
+func statusOf(code app.Code) (status int, header http.Header) {
 	switch code {
 	case app.CodeBadRequest:
-		return http.StatusBadRequest
+		return http.StatusBadRequest, nil
 	case app.CodeInvalid:
-		return http.StatusUnprocessableEntity
+		return http.StatusUnprocessableEntity, nil
 	case app.CodeNotFound:
-		return http.StatusNotFound
+		return http.StatusNotFound, nil
 	case app.CodeConflict:
-		return http.StatusConflict
+		return http.StatusConflict, nil
 	case app.CodeForbidden:
-		return http.StatusForbidden
+		return http.StatusForbidden, nil
 	case app.CodeUnauthenticated:
-		return http.StatusUnauthorized
+		return http.StatusUnauthorized, http.Header{"Www-Authenticate": {`Bearer realm="parley"`}}
 	case app.CodeTooLarge:
-		return http.StatusRequestEntityTooLarge
+		return http.StatusRequestEntityTooLarge, nil
+	case app.CodeUnavailable:
+		// What is not available yet (a record's checkpoint) is published
+		// within about a second.
+		return http.StatusServiceUnavailable, http.Header{"Retry-After": {"1"}}
 	case codeUnsupportedMedia:
-		return http.StatusUnsupportedMediaType
+		return http.StatusUnsupportedMediaType, nil
 	case codeMethodNotAllowed:
-		return http.StatusMethodNotAllowed
+		return http.StatusMethodNotAllowed, nil
 	}
-	return http.StatusInternalServerError
+	return http.StatusInternalServerError, nil
 }
 
 // errorBody is the body of every error response.
@@ -123,6 +132,37 @@ type page struct {
 type written struct {
 	Receipt app.Receipt `json:"receipt"`
 	Item    item        `json:"item"`
+}
+
+// storedRecord is one record as stored, as a reader of it gets it: the
+// envelope's facts, its commitment and log position, and its canonical
+// bytes, from which (with the salt in its proof) the commitment is
+// recomputed.
+type storedRecord struct {
+	ID       string          `json:"id"`
+	Kind     string          `json:"kind"`
+	Subject  string          `json:"subject"`
+	At       time.Time       `json:"at"`
+	Author   record.Author   `json:"author"`
+	Audience record.Audience `json:"audience"`
+	Seq      int64           `json:"seq"`
+	// LeafIndex is the record's position in the transparency log; omitted
+	// while the record is not yet in it (or there is no log).
+	LeafIndex *uint64 `json:"leaf_index,omitempty"`
+	// Commitment is the hex SHA-256 commitment the log's leaf carries.
+	Commitment string `json:"commitment"`
+	// Canonical is the record's canonical JSON (RFC 8785), as committed.
+	Canonical json.RawMessage `json:"canonical"`
+}
+
+func storedRecordOf(r store.Record) storedRecord {
+	out := storedRecord{ID: r.ID, Kind: r.Kind, Subject: r.Subject, At: r.At, Author: r.Author, Audience: r.Audience,
+		Seq: r.Seq, Commitment: hex.EncodeToString(r.Commitment), Canonical: r.Canonical}
+	if r.LeafIndex >= 0 {
+		li := uint64(r.LeafIndex)
+		out.LeafIndex = &li
+	}
+	return out
 }
 
 // me is the caller's own principal.
@@ -223,7 +263,8 @@ func newAPI(svc *app.Service, logger *slog.Logger) *api {
 
 func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
 
-// table generates the routes: four per kind, and the two of the API itself.
+// table generates the routes: four per kind, the two of records (as stored,
+// and their proofs), and the two of the API itself.
 func (a *api) table() []route {
 	var rs []route
 	for _, k := range talks.Kinds {
@@ -266,7 +307,20 @@ func (a *api) table() []route {
 				handle: a.write(k, true)},
 		)
 	}
+	const unseen = "A record the caller may not see is answered exactly as one that does not exist."
 	return append(rs,
+		route{method: "GET", path: Prefix + "/records/{id}", op: "getRecord", tag: "records",
+			summary: "Get a record",
+			desc: "A record as stored: its envelope, its commitment, its position in the transparency log " +
+				"(leaf_index, omitted while the record is not yet in the log) and its canonical bytes. " + unseen,
+			status: 200, resp: "Record", errs: []int{401, 404}, handle: a.record},
+		route{method: "GET", path: Prefix + "/records/{id}/proof", op: "getRecordProof", tag: "records",
+			summary: "Prove a record",
+			desc: "Everything needed to check a record without trusting this server: its canonical bytes and salt " +
+				"(to recompute the commitment), its leaf, an inclusion proof, and the signed, cosigned checkpoint " +
+				"the proof is against; `parley verify` checks one. Answers 503 with Retry-After while no published " +
+				"checkpoint covers the record yet (usually under a second), and on an installation without a log. " + unseen,
+			status: 200, resp: "Proof", errs: []int{401, 404, 503}, handle: a.proof},
 		route{method: "GET", path: Prefix + "/me", op: "getMe", tag: "api", summary: "The caller's principal",
 			status: 200, resp: "Me", errs: []int{401}, handle: a.me},
 		route{method: "GET", path: Prefix + "/openapi.json", op: "getOpenAPI", tag: "api", summary: "This document",
@@ -345,15 +399,19 @@ func checkQuery(q url.Values, allowed []param) error {
 // name things the caller may not know.
 func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *app.Error
-	if !errors.As(err, &e) || statusOf(e.Code) == http.StatusInternalServerError {
+	status, header := http.StatusInternalServerError, http.Header(nil)
+	if errors.As(err, &e) {
+		status, header = statusOf(e.Code)
+	}
+	if status == http.StatusInternalServerError {
 		a.log.LogAttrs(r.Context(), slog.LevelError, "api request failed",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 		e = &app.Error{Code: codeInternal, Message: "internal error; it has been logged"}
 	}
-	if e.Code == app.CodeUnauthenticated {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="parley"`)
+	for k, vs := range header {
+		w.Header()[k] = vs
 	}
-	writeJSON(w, statusOf(e.Code), errorBody{errorDetail{Code: e.Code, Message: e.Message, Field: e.Field}})
+	writeJSON(w, status, errorBody{errorDetail{Code: e.Code, Message: e.Message, Field: e.Field}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -473,6 +531,24 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		return nil, &app.Error{Code: app.CodeBadRequest, Message: "couldn't read the request body", Err: err}
 	}
 	return body, nil
+}
+
+func (a *api) record(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	rec, err := a.svc.Record(r.Context(), caller, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, storedRecordOf(rec))
+	return nil
+}
+
+func (a *api) proof(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	p, err := a.svc.Proof(r.Context(), caller, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
 }
 
 func (a *api) me(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {

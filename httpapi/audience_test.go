@@ -2,9 +2,13 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/parley-project/parley/access"
@@ -18,9 +22,14 @@ import (
 // anonymous caller, and checks each answer against the store's own truth
 // (read as access.System, not from the API): nothing the caller may not see
 // is shown, named or hinted at, and nothing it may see is held back.
+//
+// The same goes for every record as stored and its proof. The fixture has no
+// transparency log, so a visible record's proof is answered 503; with a log,
+// TestRecordProof reads one.
 func TestAudienceMatrix(t *testing.T) {
 	f := newFixture(t)
 	truth := f.truth(t)
+	records := f.allRecords(t)
 
 	type viewer struct {
 		login string
@@ -49,6 +58,13 @@ func TestAudienceMatrix(t *testing.T) {
 						secret[e.ID] = kind + " " + e.ID
 						secret[e.RecordID] = "record of " + kind + " " + e.ID
 					}
+				}
+			}
+			// ...and so are the records it may not see, older versions
+			// included.
+			for _, rec := range records {
+				if !access.CanSee(vw.v, rec.Audience) {
+					secret[rec.ID] = "record " + rec.ID + " (" + rec.Kind + ", " + access.Describe(rec.Audience) + ")"
 				}
 			}
 			// The commit path refuses a reference that some reader of the
@@ -117,13 +133,7 @@ func TestAudienceMatrix(t *testing.T) {
 				for _, e := range truth[k.Name] {
 					r := f.do(t, vw.login, "GET", coll+"/"+e.ID, nil)
 					if !visible[k.Name+"/"+e.ID] {
-						wantError(t, r, 404, app.CodeNotFound, "")
-						if got, want := bytes.ReplaceAll(r.body, []byte(e.ID), []byte("ID")), bytes.ReplaceAll(absent.body, []byte(missing), []byte("ID")); !bytes.Equal(got, want) {
-							t.Errorf("GET of invisible %s %s answers\n%s\nbut of a missing one\n%s", k.Title, e.ID, got, want)
-						}
-						if !headersAlike(r, absent) {
-							t.Errorf("GET of invisible %s %s has headers %v, a missing one %v", k.Title, e.ID, r.header, absent.header)
-						}
+						sameAsMissing(t, "GET of invisible "+k.Title, r, e.ID, absent, missing)
 						noSecrets("GET "+e.ID, r.body, e.ID)
 						continue
 					}
@@ -137,6 +147,51 @@ func TestAudienceMatrix(t *testing.T) {
 					}
 					noSecrets("GET "+e.ID, r.body, "")
 				}
+			}
+
+			// Every record as stored, and its proof.
+			missing := record.NewID()
+			absent := f.do(t, vw.login, "GET", Prefix+"/records/"+missing, nil)
+			wantError(t, absent, 404, app.CodeNotFound, "")
+			absentProof := f.do(t, vw.login, "GET", Prefix+"/records/"+missing+"/proof", nil)
+			wantError(t, absentProof, 404, app.CodeNotFound, "")
+			shown := 0
+			for _, rec := range records {
+				path := Prefix + "/records/" + rec.ID
+				r := f.do(t, vw.login, "GET", path, nil)
+				p := f.do(t, vw.login, "GET", path+"/proof", nil)
+				if !access.CanSee(vw.v, rec.Audience) {
+					sameAsMissing(t, "GET of invisible record", r, rec.ID, absent, missing)
+					sameAsMissing(t, "GET of the proof of invisible record", p, rec.ID, absentProof, missing)
+					noSecrets("GET "+path, r.body, rec.ID)
+					noSecrets("GET "+path+"/proof", p.body, rec.ID)
+					continue
+				}
+				shown++
+				if r.status != 200 {
+					t.Errorf("GET of visible record %s: %d %s", rec.ID, r.status, r.body)
+					continue
+				}
+				got := decode[storedRecord](t, r)
+				if got.ID != rec.ID || got.Kind != rec.Kind || got.Subject != rec.Subject || got.Seq != rec.Seq || !got.At.Equal(rec.At) ||
+					got.Author != rec.Author || access.Describe(got.Audience) != access.Describe(rec.Audience) ||
+					got.Commitment != hex.EncodeToString(rec.Commitment) || got.LeafIndex != nil {
+					t.Errorf("GET record %s: got %+v, the store has %+v", rec.ID, got, rec)
+				}
+				if !jsonEqual(got.Canonical, rec.Canonical) {
+					t.Errorf("GET record %s: canonical\n%s\nthe store has\n%s", rec.ID, got.Canonical, rec.Canonical)
+				}
+				noSecrets("GET "+path, r.body, "")
+				// No log: a visible record's proof is unavailable, not
+				// missing.
+				e := wantError(t, p, 503, app.CodeUnavailable, "")
+				if !strings.Contains(e.Message, "no transparency log") || p.header.Get("Retry-After") != "1" {
+					t.Errorf("GET %s/proof without a log: %q, Retry-After %q", path, e.Message, p.header.Get("Retry-After"))
+				}
+				noSecrets("GET "+path+"/proof", p.body, "")
+			}
+			if shown == 0 || (vw.login != "us-mediator" && shown == len(records)) {
+				t.Errorf("%s sees %d of %d records; the test would prove little", name, shown, len(records))
 			}
 
 			if vw.login != "" {
@@ -204,6 +259,28 @@ func (f *fixture) checkList(t *testing.T, login, coll, filter string, all []stor
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("GET %s?%s as %q lists\n%v\nwant (in creation order)\n%v", coll, filter, login, got, want)
 	}
+}
+
+// sameAsMissing checks that r, the answer about id, is the answer absent
+// about the missing id, but for the id.
+func sameAsMissing(t *testing.T, what string, r response, id string, absent response, missing string) {
+	t.Helper()
+	wantError(t, r, absent.status, app.CodeNotFound, "")
+	if got, want := bytes.ReplaceAll(r.body, []byte(id), []byte("ID")), bytes.ReplaceAll(absent.body, []byte(missing), []byte("ID")); !bytes.Equal(got, want) {
+		t.Errorf("%s %s answers\n%s\nbut of a missing one\n%s", what, id, got, want)
+	}
+	if !headersAlike(r, absent) {
+		t.Errorf("%s %s has headers %v, a missing one %v", what, id, r.header, absent.header)
+	}
+}
+
+// jsonEqual reports whether a and b are the same JSON value.
+func jsonEqual(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }
 
 func headersAlike(a, b response) bool {

@@ -9,17 +9,29 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/store/sqlite"
 	"github.com/parley-project/parley/talks"
 )
+
+func TestMain(m *testing.M) {
+	// tessera, under the log of newFixtureWithLog, logs through klog; keep
+	// its warnings only.
+	ledger.RouteKlog(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	os.Exit(m.Run())
+}
 
 // fixture is the demo process on a fresh SQLite store, with an API token for
 // every demo login.
@@ -35,6 +47,44 @@ type fixture struct {
 
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
+	return openFixture(tb, nil)
+}
+
+// newFixtureWithLog is newFixture with a real transparency log attached
+// before the scenario is loaded, so that every record has a leaf. The log has
+// no witnesses: a checkpoint is published as soon as it is signed. It
+// returns the log's verifier key.
+func newFixtureWithLog(tb testing.TB) (*fixture, string) {
+	tb.Helper()
+	skey, vkey, err := ledger.GenerateKey("parley.test/log")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	l, err := ledger.Open(context.Background(), ledger.Config{
+		Dir: filepath.Join(tb.TempDir(), "log"), Signer: signer, VKey: vkey, Create: true,
+		CheckpointInterval: 100 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := l.Close(ctx); err != nil {
+			tb.Errorf("closing the log: %v", err)
+		}
+	})
+	return openFixture(tb, l), vkey
+}
+
+// openFixture loads the scenario through a service with log attached, if
+// log is not nil.
+func openFixture(tb testing.TB, log app.Log) *fixture {
+	tb.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "parley.db"), true)
 	if err != nil {
@@ -42,6 +92,14 @@ func newFixture(tb testing.TB) *fixture {
 	}
 	tb.Cleanup(func() { st.Close() })
 	svc := app.New(st, nil, nil)
+	if log != nil {
+		// Cleanups run last first: the service stops before the store
+		// closes, and the log (opened before) closes last.
+		tb.Cleanup(svc.Close)
+		if err := svc.AttachLog(ctx, log); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	logins, err := scenario.Load(ctx, svc)
 	if err != nil {
 		tb.Fatal(err)
@@ -177,6 +235,24 @@ func (f *fixture) records(tb testing.TB) int {
 		n += len(rs)
 		if len(rs) < 1000 {
 			return n
+		}
+		after = rs[len(rs)-1].Seq
+	}
+}
+
+// allRecords returns every record in the store, in order.
+func (f *fixture) allRecords(tb testing.TB) []store.Record {
+	tb.Helper()
+	var all []store.Record
+	after := int64(0)
+	for {
+		rs, err := f.svc.Store().Records(context.Background(), after, 1000)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		all = append(all, rs...)
+		if len(rs) < 1000 {
+			return all
 		}
 		after = rs[len(rs)-1].Seq
 	}

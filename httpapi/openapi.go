@@ -28,7 +28,14 @@ func (a *api) openAPI() obj {
 		"Audience": schemaOf(reflect.TypeFor[record.Audience](), true),
 		"Receipt":  schemaOf(reflect.TypeFor[app.Receipt](), true),
 		"Me":       schemaOf(reflect.TypeFor[me](), true),
+		"Proof":    schemaOf(reflect.TypeFor[app.Proof](), true),
 	}
+	rec := schemaOf(reflect.TypeFor[storedRecord](), true)
+	rec["properties"].(obj)["audience"] = ref("Audience")
+	rec["properties"].(obj)["canonical"] = obj{"type": "object",
+		"description": "The record's canonical JSON (RFC 8785) as committed: the envelope (v, id, kind, subject, at, author, audience, refs) and the entity's body."}
+	rec["properties"].(obj)["leaf_index"].(obj)["description"] = "Position in the transparency log; omitted while the record is not yet in the log."
+	schemas["Record"] = rec
 	for _, k := range talks.Kinds {
 		name := typeName(k)
 		t := reflect.TypeOf(k.New()).Elem()
@@ -61,7 +68,9 @@ func (a *api) openAPI() obj {
 	for _, k := range talks.Kinds {
 		tags = append(tags, obj{"name": k.Collection, "description": fmt.Sprintf("%s records (%s)", capital(k.Title), k.Name)})
 	}
-	tags = append(tags, obj{"name": "api", "description": "The API itself"})
+	tags = append(tags,
+		obj{"name": "records", "description": "Committed records as stored, and their proofs of inclusion in the transparency log"},
+		obj{"name": "api", "description": "The API itself"})
 
 	paths := obj{}
 	for _, rt := range a.routes {

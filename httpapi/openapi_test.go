@@ -53,7 +53,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 
 	// The paths an API over talks.Kinds could have, derived from the
 	// domain rather than from the route table, and a few it should not.
-	paths := []string{Prefix + "/me", Prefix + "/openapi.json", Prefix, Prefix + "/", "/api/v2/rounds", Prefix + "/records"}
+	paths := []string{Prefix + "/me", Prefix + "/openapi.json", Prefix, Prefix + "/", "/api/v2/rounds",
+		Prefix + "/records", Prefix + "/records/{id}", Prefix + "/records/{id}/proof", Prefix + "/records/{id}/history"}
 	for _, k := range talks.Kinds {
 		paths = append(paths, Prefix+"/"+k.Collection, Prefix+"/"+k.Collection+"/{id}", Prefix+"/"+k.Collection+"/{id}/history")
 	}
@@ -162,19 +163,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	// Every answer of the scenario fits its schema's properties.
 	fits := func(what string, obj map[string]any, schema string) {
 		t.Helper()
-		s := schemas[schema].(map[string]any)
-		props := s["properties"].(map[string]any)
-		for k := range obj {
-			if props[k] == nil {
-				t.Errorf("%s: field %q is not in schema %s", what, k, schema)
-			}
-		}
-		req, _ := s["required"].([]any)
-		for _, k := range req {
-			if _, ok := obj[k.(string)]; !ok {
-				t.Errorf("%s: required field %q of schema %s is missing", what, k, schema)
-			}
-		}
+		schemaFits(t, schemas, what, obj, schema)
 	}
 	for _, k := range talks.Kinds {
 		name := typeName(k)
@@ -191,6 +180,23 @@ func TestOpenAPIDocument(t *testing.T) {
 		}
 	}
 	fits("me", decode[map[string]any](t, f.do(t, "us-mediator", "GET", Prefix+"/me", nil)), "Me")
+	for _, rec := range f.allRecords(t) {
+		if r := f.do(t, "us-mediator", "GET", Prefix+"/records/"+rec.ID, nil); r.status == 200 {
+			fits("record "+rec.ID, decode[map[string]any](t, r), "Record")
+		}
+	}
+	fits("no proof without a log", decode[map[string]any](t, f.do(t, "", "GET", Prefix+"/records/"+f.truth(t)[talks.KindParty][0].RecordID+"/proof", nil)), "Error")
+	for _, c := range []struct{ schema, name, typ, format string }{
+		{"Record", "canonical", "object", ""}, {"Record", "leaf_index", "integer", "int64"}, {"Record", "at", "string", "date-time"},
+		{"Proof", "salt", "string", "byte"}, {"Proof", "canonical", "string", "byte"}, {"Proof", "tree_size", "integer", "int64"},
+	} {
+		if p := prop(c.schema, c.name); p["type"] != c.typ || (c.format != "" && p["format"] != c.format) {
+			t.Errorf("%s.%s: %v, want type %s format %q", c.schema, c.name, p, c.typ, c.format)
+		}
+	}
+	if req := fmt.Sprint(schemas["Record"].(map[string]any)["required"]); strings.Contains(req, "leaf_index") {
+		t.Errorf("Record requires leaf_index, which a pending record omits: %s", req)
+	}
 	fits("error", decode[map[string]any](t, f.do(t, "", "GET", Prefix+"/nothing", nil)), "Error")
 
 	// Every kind's entity schema lists exactly its Go type's JSON fields.
@@ -209,6 +215,25 @@ func TestOpenAPIDocument(t *testing.T) {
 		sort.Strings(got)
 		if !slices.Equal(got, want) {
 			t.Errorf("schema %s: %v, want %v", typeName(k), got, want)
+		}
+	}
+}
+
+// schemaFits checks that obj has only properties of the schema and every
+// property the schema requires.
+func schemaFits(t *testing.T, schemas map[string]any, what string, obj map[string]any, schema string) {
+	t.Helper()
+	s := schemas[schema].(map[string]any)
+	props := s["properties"].(map[string]any)
+	for k := range obj {
+		if props[k] == nil {
+			t.Errorf("%s: field %q is not in schema %s", what, k, schema)
+		}
+	}
+	req, _ := s["required"].([]any)
+	for _, k := range req {
+		if _, ok := obj[k.(string)]; !ok {
+			t.Errorf("%s: required field %q of schema %s is missing", what, k, schema)
 		}
 	}
 }

@@ -29,13 +29,17 @@ func chromium() string {
 
 // TestBrowserRound drives a real browser through the UI as a Ukrainian
 // negotiator: sign in with the form, open the first Abu Dhabi round from the
-// list of rounds, and check what the page shows. It catches what the HTTP
+// list of rounds, and check what the page shows; then follow the round's
+// record link to its record page, and open the transparency page, with a
+// real log and witness behind them. It catches what the HTTP
 // tests cannot: a form a browser will not submit, a cookie a browser will
 // not keep or send, a same-origin POST that the cross-origin protection
 // refuses because of what a browser really sends.
 //
 // Set PARLEY_REQUIRE_BROWSER=1 to fail instead of skipping when no browser
-// is installed, and PARLEY_SCREENSHOT=file.png to keep the screenshot.
+// is installed, PARLEY_SCREENSHOT=file.png to keep the screenshot of the
+// round, and PARLEY_SCREENSHOT_DIR=dir to keep all three (round.png,
+// record.png, transparency.png).
 func TestBrowserRound(t *testing.T) {
 	required := os.Getenv("PARLEY_REQUIRE_BROWSER") == "1"
 	exe := chromium()
@@ -48,7 +52,7 @@ func TestBrowserRound(t *testing.T) {
 		t.Skip("skipping the browser test in -short mode")
 	}
 
-	f := newFixture(t, Options{})
+	f, _ := newFixtureWithLog(t, Options{}, "ua-witness")
 	ua := f.login(t, "ua", access.RoleNegotiator)
 
 	// The timeout bounds the whole test, browser start included: a hung
@@ -131,16 +135,70 @@ func TestBrowserRound(t *testing.T) {
 		}
 	}
 
+	screenshot(t, bctx, "round.png", os.Getenv("PARLEY_SCREENSHOT"))
+
+	// The round's own record, from the small link beside its title.
+	err = chromedp.Do(bctx,
+		chromedp.Click(chromedp.CSS(`main h1 a.reclink`)),
+		chromedp.WaitVisible(chromedp.CSS(`pre.canonical`)),
+	)
+	if err != nil {
+		t.Fatalf("opening the round's record: %v", err)
+	}
+	text, err = chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`main`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lower := strings.ToLower(text)
+	if !strings.Contains(lower, "log position") && !strings.Contains(lower, "awaiting") {
+		t.Errorf("the record page says nothing of the log:\n%s", text)
+	}
+	for _, want := range []string{"Record of a round", "Abu Dhabi, first trilateral round", "Download proof (JSON)", `"kind": "talks.round"`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the record page lacks %q", want)
+		}
+	}
+	screenshot(t, bctx, "record.png", "")
+
+	err = chromedp.Do(bctx,
+		chromedp.Click(chromedp.Search(`//nav//a[text()="Transparency"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`table.witnesses`)),
+	)
+	if err != nil {
+		t.Fatalf("opening the transparency page: %v", err)
+	}
+	if text, err = chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`main`))); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"parley.test/log", "ua-witness", "parley verify"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the transparency page lacks %q", want)
+		}
+	}
+	screenshot(t, bctx, "transparency.png", "")
+}
+
+// screenshot takes a screenshot of the whole page, and keeps it as keep, if
+// set, and in $PARLEY_SCREENSHOT_DIR, if set.
+func screenshot(t *testing.T, bctx context.Context, name, keep string) {
+	t.Helper()
 	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}
-	shot := filepath.Join(t.TempDir(), "round.png")
-	if err := os.WriteFile(shot, png, 0o644); err != nil {
+	loc, err := chromedp.Run(bctx, chromedp.Location())
+	if err != nil {
 		t.Fatal(err)
 	}
-	if keep := os.Getenv("PARLEY_SCREENSHOT"); keep != "" {
-		if err := os.WriteFile(keep, png, 0o644); err != nil {
+	var files []string
+	if keep != "" {
+		files = append(files, keep)
+	}
+	if dir := os.Getenv("PARLEY_SCREENSHOT_DIR"); dir != "" {
+		files = append(files, filepath.Join(dir, name))
+	}
+	for _, file := range files {
+		if err := os.WriteFile(file, png, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

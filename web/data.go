@@ -18,10 +18,11 @@ import (
 
 // item is one entity as a page shows it: the domain value with the
 // envelope facts a reader needs (its id for links, its audience for the
-// badge).
+// badge, its latest record for the link to that record and its proof).
 type item[T any] struct {
 	ID         string
 	Audience   record.Audience
+	RecordID   string
 	Version    int
 	CreatedSeq int64
 	V          *T
@@ -40,7 +41,7 @@ func itemOf[T any](e store.Entity) (item[T], error) {
 	if err != nil {
 		return item[T]{}, fmt.Errorf("couldn't read %s %s: %w", e.Kind, e.ID, err)
 	}
-	return item[T]{ID: e.ID, Audience: e.Audience, Version: e.Version, CreatedSeq: e.CreatedSeq, V: v}, nil
+	return item[T]{ID: e.ID, Audience: e.Audience, RecordID: e.RecordID, Version: e.Version, CreatedSeq: e.CreatedSeq, V: v}, nil
 }
 
 // load returns every entity of a kind (under parent, if set) that the caller

@@ -54,6 +54,19 @@ var funcs = template.FuncMap{
 	"confidential": func(a record.Audience) bool {
 		return a.Scope != record.Public && a.Scope != record.Parties
 	},
+	"article": article,
+	"join":    strings.Join,
+	"contact": contact,
+}
+
+// contact shows when a witness was last contacted, in UTC (the log's
+// operator and the parties are in different capitals), and how long ago.
+func contact(t, now time.Time) string {
+	ago := "just now"
+	if d := now.Sub(t).Round(time.Second); d >= time.Second {
+		ago = d.String() + " ago"
+	}
+	return t.UTC().Format("2 January 2006, 15:04:05") + " (UTC), " + ago
 }
 
 // dict passes several values to a shared partial template.

@@ -15,8 +15,11 @@
 //
 // Pages: / (the timeline of rounds, sessions and statements), /rounds,
 // /rounds/{id}, /parties, /parties/{id}, /agenda, /actions, /statements,
-// and /login (GET and POST) and /logout (POST). Each record carries a badge
-// naming its audience ("public", "all parties", "ua + mediator", "ua only").
+// /records/{id} (one record as stored, its place in the transparency log, and
+// its proof at /records/{id}/proof.json), /transparency (the log and its
+// witnesses), and /login (GET and POST) and /logout (POST). Each record
+// carries a badge naming its audience ("public", "all parties", "ua +
+// mediator", "ua only") and a small link to its latest record.
 package web
 
 import (
@@ -32,10 +35,12 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/talks"
 )
 
@@ -48,6 +53,16 @@ type Options struct {
 	// parley is served over HTTPS through a proxy that terminates TLS; on a
 	// request that arrives over TLS itself the flag is set anyway.
 	SecureCookies bool
+	// Log is the transparency log the service commits to (a *ledger.Log),
+	// for the /transparency page and for what a record's page says of its
+	// publication. Leave it nil when there is no log; never set it to a nil
+	// *ledger.Log.
+	Log LogStatus
+}
+
+// LogStatus is what the UI reads of the transparency log: *ledger.Log.
+type LogStatus interface {
+	Status(ctx context.Context) ledger.Status
 }
 
 // server holds what every handler needs. It is built once by New.
@@ -127,6 +142,9 @@ func (s *server) handler() http.Handler {
 	mux.Handle("GET /agenda", s.page(s.agenda))
 	mux.Handle("GET /actions", s.page(s.actions))
 	mux.Handle("GET /statements", s.page(s.statements))
+	mux.Handle("GET /records/{id}", s.page(s.record))
+	mux.Handle("GET /records/{id}/proof.json", s.page(s.proof))
+	mux.Handle("GET /transparency", s.page(s.transparency))
 	mux.Handle("GET /login", s.page(s.loginForm))
 	mux.Handle("POST /login", s.page(s.login))
 	mux.Handle("POST /logout", s.page(s.logout))
@@ -202,6 +220,19 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, rq *request, err e
 		})
 		return
 	}
+	if app.ErrorCode(err) == app.CodeUnavailable {
+		// Not yet: a record whose checkpoint is not yet published. The
+		// message is written for the caller, who may read the record.
+		var e *app.Error
+		errors.As(err, &e)
+		w.Header().Set("Retry-After", "1")
+		v := errorView{Message: capitalize(e.Message) + "."}
+		if rec, ok := strings.CutSuffix(r.URL.Path, "/proof.json"); ok {
+			v.Back = rec
+		}
+		s.render(w, r, rq, http.StatusServiceUnavailable, "error", pageData{Title: "Not available yet", Data: v})
+		return
+	}
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		return // The client went away; nobody is left to answer.
 	}
@@ -213,7 +244,12 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, rq *request, err e
 	})
 }
 
-type errorView struct{ Message string }
+type errorView struct {
+	Message string
+	// Back is the record page to return to, if the error is about a record's
+	// proof.
+	Back string
+}
 
 // pageData is what the layout renders around every page.
 type pageData struct {

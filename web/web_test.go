@@ -37,6 +37,13 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts Options) *fixture {
 	t.Helper()
+	return openFixture(t, opts, nil)
+}
+
+// openFixture loads the scenario through a service with log attached, if
+// log is not nil.
+func openFixture(t *testing.T, opts Options, log app.Log) *fixture {
+	t.Helper()
 	ctx := t.Context()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), true)
 	if err != nil {
@@ -44,6 +51,14 @@ func newFixture(t *testing.T, opts Options) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	svc := app.New(st, nil, nil)
+	if log != nil {
+		// Cleanups run last first: the service stops before the store
+		// closes, and the log (opened before) closes last.
+		t.Cleanup(svc.Close)
+		if err := svc.AttachLog(ctx, log); err != nil {
+			t.Fatal(err)
+		}
+	}
 	logins, err := scenario.Load(ctx, svc)
 	if err != nil {
 		t.Fatal(err)
@@ -469,10 +484,13 @@ func headline(e store.Entity) string {
 // that reader can reach, and checks the pages against the store's ground
 // truth: nothing of a record outside the reader's audience appears anywhere
 // (neither its id nor its text nor its audience badge), and every record
-// inside it appears somewhere.
+// inside it appears somewhere. The pages include the page of every record
+// the reader may read, older versions too; any other record's page is the
+// 404 of a record that does not exist.
 func TestVisibility(t *testing.T) {
 	f := newFixture(t, Options{})
 	all := truth(t, f.st)
+	allRecords := records(t, f.st)
 	readers := []struct {
 		name   string
 		login  *scenario.Login
@@ -523,8 +541,16 @@ func TestVisibility(t *testing.T) {
 				t.Fatalf("nothing is hidden from %s; the test would prove little", rd.name)
 			}
 
+			visibleRecs, hiddenRecs := visibleRecords(allRecords, rd.viewer)
+			if rd.name != "us-mediator" && len(hiddenRecs) == 0 {
+				t.Fatalf("no record is hidden from %s; the test would prove little", rd.name)
+			}
+
 			// Every page this reader can reach.
-			paths := []string{"/", "/rounds", "/parties", "/agenda", "/actions", "/statements", "/login"}
+			paths := []string{"/", "/rounds", "/parties", "/agenda", "/actions", "/statements", "/transparency", "/login"}
+			for _, r := range visibleRecs {
+				paths = append(paths, "/records/"+r.ID)
+			}
 			for _, e := range visible {
 				switch e.Kind {
 				case talks.KindRound:
@@ -553,6 +579,9 @@ func TestVisibility(t *testing.T) {
 			for _, e := range visible {
 				seen = append(append(seen, e.ID), texts(e)...)
 				labels[audienceLabel(e.Audience)] = true
+			}
+			for _, r := range visibleRecs {
+				labels[audienceLabel(r.Audience)] = true
 			}
 			seenAnywhere := func(s string) bool {
 				for _, v := range seen {
@@ -583,6 +612,25 @@ func TestVisibility(t *testing.T) {
 					}
 					if res := f.get(t, c, path+e.ID); res.status != http.StatusNotFound || strings.Contains(html.UnescapeString(res.body), headline(e)) {
 						t.Errorf("GET %s%s: status %d; want the same 404 as for nothing", path, e.ID, res.status)
+					}
+				}
+			}
+			missingID := record.NewID()
+			missing := f.get(t, c, "/records/"+missingID)
+			for _, r := range hiddenRecs {
+				if strings.Contains(text, r.ID) {
+					t.Errorf("the pages show the id of record %s (%s, audience %s)", r.ID, r.Kind, access.Describe(r.Audience))
+				}
+				res := f.get(t, c, "/records/"+r.ID)
+				norm := func(res response) string {
+					return strings.NewReplacer(r.ID, "ID", missingID, "ID").Replace(res.body)
+				}
+				if res.status != http.StatusNotFound || norm(res) != norm(missing) {
+					t.Errorf("GET /records/%s: status %d; want the same 404 as for nothing", r.ID, res.status)
+				}
+				for _, e := range hidden {
+					if e.RecordID == r.ID && strings.Contains(html.UnescapeString(res.body), headline(e)) {
+						t.Errorf("GET /records/%s shows %q", r.ID, headline(e))
 					}
 				}
 			}

@@ -1,0 +1,293 @@
+package web
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/ledger"
+	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/store"
+	"github.com/parley-project/parley/talks"
+)
+
+// recordView is one record as its page shows it.
+type recordView struct {
+	ID       string
+	Kind     string // the kind's title ("action item"), or its name if unknown
+	KindName string
+	Subject  string
+	// SubjectText names the subject ("Territory"); SubjectHref is the page
+	// that shows it. Both are empty if the reader may not see the subject
+	// now (its audience may have narrowed since), or there is no page.
+	SubjectText string
+	SubjectHref string
+	// Latest is the subject's latest record, if a later one superseded this
+	// one and the reader may see it.
+	Latest     string
+	At         time.Time
+	Author     record.Author
+	Audience   record.Audience
+	Commitment string
+	// Position is the record's leaf index in the log, -1 while pending.
+	Position int64
+	// HasLog says whether the installation commits to a log at all.
+	HasLog bool
+	// Log is what the log's status says of the record; nil without a
+	// status to read (no log, or none given in Options).
+	Log *recordLog
+	// Canonical is the record's canonical JSON, indented.
+	Canonical string
+}
+
+// recordLog is where the record stands in the log's publication.
+type recordLog struct {
+	PublishedSize uint64
+	// Covered: the latest published checkpoint covers the record.
+	Covered bool
+	// Witnesses is how many witnesses the log has; Cosigners those whose
+	// cosignature the latest published checkpoint carries.
+	Witnesses int
+	Cosigners []string
+	// Unreadable: the log's status could not be read (it is logged).
+	Unreadable bool
+}
+
+func (s *server) record(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ctx, id := r.Context(), r.PathValue("id")
+	rec, err := s.svc.Record(ctx, rq.caller, id)
+	if err != nil {
+		return err
+	}
+	v := recordView{
+		ID: rec.ID, Kind: rec.Kind, KindName: rec.Kind, Subject: rec.Subject, At: rec.At, Author: rec.Author,
+		Audience: rec.Audience, Commitment: fmt.Sprintf("%x", rec.Commitment), Position: rec.LeafIndex, HasLog: s.svc.HasLog(),
+	}
+	if k, ok := talks.KindByName(rec.Kind); ok {
+		v.Kind = k.Title
+	}
+	if err := s.subject(ctx, rq.caller, &v); err != nil {
+		return err
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, rec.Canonical, "", "  "); err != nil {
+		return fmt.Errorf("couldn't read the canonical bytes of record %s: %w", rec.ID, err)
+	}
+	v.Canonical = pretty.String()
+	if s.opts.Log != nil {
+		v.Log = s.recordLog(ctx, rec)
+	}
+	n, err := s.loadNames(ctx, rq, talks.KindParty)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, rq, http.StatusOK, "record", pageData{
+		Title: "Record of " + article(v.Kind), Names: n, Data: v,
+	})
+	return nil
+}
+
+// subject finds the page that shows a record's subject, as the reader may
+// see it now.
+func (s *server) subject(ctx context.Context, caller *access.Principal, v *recordView) error {
+	e, err := s.svc.Get(ctx, caller, v.KindName, v.Subject)
+	if app.ErrorCode(err) == app.CodeNotFound {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	v.SubjectText = cmp.Or(headlineOf(e), v.Kind)
+	if e.RecordID != v.ID {
+		v.Latest = e.RecordID
+	}
+	// parent returns the page of the subject's parent, if the reader may
+	// see the parent.
+	parent := func(kind, prefix string) (string, error) {
+		if e.Parent == "" {
+			return "", nil
+		}
+		_, err := s.svc.Get(ctx, caller, kind, e.Parent)
+		if app.ErrorCode(err) == app.CodeNotFound {
+			return "", nil
+		} else if err != nil {
+			return "", err
+		}
+		return prefix + url.PathEscape(e.Parent), nil
+	}
+	id := url.PathEscape(e.ID)
+	switch e.Kind {
+	case talks.KindParty:
+		v.SubjectHref = "/parties/" + id
+	case talks.KindRound:
+		v.SubjectHref = "/rounds/" + id
+	case talks.KindAspect:
+		v.SubjectHref = "/agenda#aspect-" + id
+	case talks.KindAction:
+		v.SubjectHref = "/actions#action-" + id
+	case talks.KindStatement:
+		v.SubjectHref = "/statements#statement-" + id
+	case talks.KindSession, talks.KindDelegation:
+		if v.SubjectHref, err = parent(talks.KindRound, "/rounds/"); err == nil && v.SubjectHref != "" {
+			v.SubjectHref += "#" + strings.TrimPrefix(e.Kind, "talks.") + "-" + id
+		}
+	case talks.KindPerson:
+		if v.SubjectHref, err = parent(talks.KindParty, "/parties/"); err == nil && v.SubjectHref != "" {
+			v.SubjectHref += "#person-" + id
+		}
+	case talks.KindApproval:
+		// Approvals are shown with the aspect they decide on.
+		v.SubjectHref, err = parent(talks.KindAspect, "/agenda#aspect-")
+	}
+	return err
+}
+
+// headlineOf is the text that names an entity: its name or title, who
+// spoke a statement, or which party decided what.
+func headlineOf(e store.Entity) string {
+	var m map[string]any
+	if json.Unmarshal(e.Body, &m) != nil {
+		return ""
+	}
+	for _, k := range []string{"name", "title", "speaker_name"} {
+		if s, ok := m[k].(string); ok && s != "" {
+			return s
+		}
+	}
+	if d, ok := m["decision"].(string); ok && d != "" {
+		p, _ := m["party_id"].(string)
+		return strings.TrimSpace(p + " " + d)
+	}
+	return ""
+}
+
+// recordLog reads the log's status for a record's page.
+func (s *server) recordLog(ctx context.Context, rec store.Record) *recordLog {
+	st := s.opts.Log.Status(ctx)
+	out := &recordLog{PublishedSize: st.PublishedSize, Witnesses: len(st.Witnesses)}
+	if st.Error != "" && st.Checkpoint == "" {
+		s.logger.LogAttrs(ctx, slog.LevelError, "couldn't read the log's status", slog.String("err", st.Error))
+		out.Unreadable = true
+		return out
+	}
+	out.Covered = rec.LeafIndex >= 0 && uint64(rec.LeafIndex) < st.PublishedSize
+	for _, w := range st.Witnesses {
+		if w.Cosigned {
+			out.Cosigners = append(out.Cosigners, w.Name)
+		}
+	}
+	return out
+}
+
+// proof serves the proof of a record to a reader of it, as a file to keep
+// and check with `parley verify`.
+func (s *server) proof(w http.ResponseWriter, r *http.Request, rq *request) error {
+	p, err := s.svc.Proof(r.Context(), rq.caller, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	body, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="parley-proof-%s.json"`, safeFileName(p.RecordID)))
+	h.Set("Cache-Control", "private, no-store")
+	w.Write(append(body, '\n'))
+	return nil
+}
+
+// safeFileName keeps the characters of a record id that are safe in a
+// quoted file name.
+func safeFileName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || r == '.' || ('0' <= r && r <= '9') || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// transparencyView is the log as its page shows it.
+type transparencyView struct {
+	// Configured is false on an installation without a log.
+	Configured bool
+	Status     ledger.Status
+	// Behind is how many integrated entries await publication.
+	Behind uint64
+	// Unreadable: part of the status could not be read (it is logged).
+	Unreadable bool
+	Witnesses  []witnessView
+	// Lagging names the witnesses that did not cosign the latest
+	// checkpoint, or whose last contact failed.
+	Lagging []string
+	Now     time.Time
+}
+
+type witnessView struct {
+	ledger.WitnessStatus
+	// Outcome says how the last contact went, in words.
+	Outcome string
+	Failed  bool
+	// Behind: the witness did not cosign the published checkpoint, or
+	// the log's last request to it failed.
+	Behind bool
+}
+
+func (s *server) transparency(w http.ResponseWriter, r *http.Request, rq *request) error {
+	v := transparencyView{Configured: s.opts.Log != nil, Now: s.now()}
+	if v.Configured {
+		v.Status = s.opts.Log.Status(r.Context())
+		if v.Status.Error != "" {
+			s.logger.LogAttrs(r.Context(), slog.LevelError, "couldn't read the log's status", slog.String("err", v.Status.Error))
+			v.Unreadable = true
+		}
+		if v.Status.IntegratedSize > v.Status.PublishedSize {
+			v.Behind = v.Status.IntegratedSize - v.Status.PublishedSize
+		}
+		for _, ws := range v.Status.Witnesses {
+			wv := witnessView{WitnessStatus: ws}
+			switch {
+			case ws.LastContact.IsZero():
+				wv.Outcome = "no contact since parley started"
+			case ws.LastError != "":
+				wv.Outcome, wv.Failed = ws.LastError, true
+			case ws.LastStatus == http.StatusOK:
+				wv.Outcome = "cosigned (200 OK)"
+			default:
+				wv.Outcome = fmt.Sprintf("HTTP %d", ws.LastStatus)
+			}
+			if wv.Behind = !ws.Cosigned || wv.Failed; wv.Behind {
+				v.Lagging = append(v.Lagging, ws.Name)
+			}
+			v.Witnesses = append(v.Witnesses, wv)
+		}
+	}
+	s.render(w, r, rq, http.StatusOK, "transparency", pageData{Title: "Transparency log", Nav: "transparency", Data: v})
+	return nil
+}
+
+// article puts "a" or "an" before a noun.
+func article(noun string) string {
+	if noun != "" && strings.ContainsAny(noun[:1], "aeiou") {
+		return "an " + noun
+	}
+	return "a " + noun
+}
+
+// capitalize upper-cases the first letter of an ASCII sentence.
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
