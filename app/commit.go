@@ -60,6 +60,10 @@ type committer struct {
 	logged chan *batch
 	stop   chan struct{}
 	wg     sync.WaitGroup
+	// mu orders enqueueing against Close: once closed is set, nothing more
+	// is queued, so the committer's final drain answers every queued write.
+	mu     sync.RWMutex
+	closed bool
 }
 
 // batch is one group commit between its two stages.
@@ -73,11 +77,16 @@ type batch struct {
 // shared transaction as it found it.
 func (s *Service) commit(ctx context.Context, fn func(tx store.Tx) (store.Record, store.Entity, error)) (store.Record, store.Entity, error) {
 	w := &work{ctx: ctx, fn: fn, done: make(chan result, 1)}
+	s.c.mu.RLock()
+	if s.c.closed {
+		s.c.mu.RUnlock()
+		return store.Record{}, store.Entity{}, errShuttingDown
+	}
 	select {
 	case s.c.queue <- w:
-	case <-s.c.stop:
-		return store.Record{}, store.Entity{}, errors.New("parley is shutting down")
+		s.c.mu.RUnlock()
 	case <-ctx.Done():
+		s.c.mu.RUnlock()
 		return store.Record{}, store.Entity{}, ctx.Err()
 	}
 	// Once queued, the write is seen through: a record committed for a
@@ -100,7 +109,7 @@ func (s *Service) runCommitter() {
 			for {
 				select {
 				case w := <-s.c.queue:
-					w.done <- result{err: errors.New("parley is shutting down")}
+					w.done <- result{err: errShuttingDown}
 				default:
 					return
 				}
@@ -120,9 +129,15 @@ func (s *Service) runCommitter() {
 	}
 }
 
-// Close stops the committer after the batch under way.
+var errShuttingDown = errors.New("parley is shutting down")
+
+// Close stops the committer after the batch under way; writes still queued
+// are answered with an error, later ones refused.
 func (s *Service) Close() {
 	s.closeOnce.Do(func() {
+		s.c.mu.Lock()
+		s.c.closed = true
+		s.c.mu.Unlock()
 		close(s.c.stop)
 		s.c.wg.Wait()
 	})

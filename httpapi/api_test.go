@@ -206,7 +206,12 @@ func TestHappyPaths(t *testing.T) {
 			continue
 		}
 		t.Run(k.Collection, func(t *testing.T) {
-			r := f.do(t, mediator, "POST", Prefix+"/"+k.Collection, []byte(bodies[k.Collection]))
+			login, body := mediator, []byte(bodies[k.Collection])
+			if k.Signed {
+				login = "ua-capital"
+				body = f.signed(t, login, k.Name, bodies[k.Collection])
+			}
+			r := f.do(t, login, "POST", Prefix+"/"+k.Collection, body)
 			if r.status != 201 {
 				t.Fatalf("POST %s: %d %s", k.Collection, r.status, r.body)
 			}

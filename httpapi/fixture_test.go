@@ -20,6 +20,7 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ledger"
+	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/store/sqlite"
@@ -111,7 +112,50 @@ func openFixture(tb testing.TB, log app.Log) *fixture {
 		}
 	}
 	f.api = newAPI(svc, slog.New(slog.NewTextHandler(f.errLog, &slog.HandlerOptions{Level: slog.LevelError})))
+	// The demo commits no approvals (none were given); one signed
+	// approval makes the kind's reads part of every test.
+	ids := f.ids(tb)
+	approval := fmt.Sprintf(`{"aspect_id":%q,"party_id":"ua","decision":"reserved","note":"Subject to the ceasefire sequencing."}`, ids.someAspect)
+	p := f.principal(tb, "ua-capital")
+	if _, err := svc.Create(ctx, p, talks.KindApproval, f.signed(tb, "ua-capital", talks.KindApproval, approval)); err != nil {
+		tb.Fatal(err)
+	}
 	return f
+}
+
+// signed returns body with the login's signature over it, as `parley sign`
+// makes it.
+func (f *fixture) signed(tb testing.TB, login, kind, body string) []byte {
+	tb.Helper()
+	var skey string
+	for _, l := range f.logins {
+		if l.Login == login {
+			skey = l.SigningKey
+		}
+	}
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		tb.Fatalf("%s has no signing key: %v", login, err)
+	}
+	signable, err := app.SignableBody(kind, []byte(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	text, err := record.SignedText(kind, signable)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	msg, err := note.Sign(&note.Note{Text: text}, signer)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		tb.Fatal(err)
+	}
+	m["signature"] = strings.TrimSpace(string(msg[len(text)+1:]))
+	out, _ := json.Marshal(m)
+	return out
 }
 
 // response is a recorded response.
@@ -327,6 +371,7 @@ func validBodies(ids scenarioIDs, round, day string) map[string]string {
 		"aspects":     `{"title":"Prisoner exchange","summary":"All for all.","status":"open","order":8}`,
 		"action-items": fmt.Sprintf(`{"title":"Circulate the draft agenda","owner_party":"us","status":"open","due":"2026-01-30","round_id":%q,"aspect_id":%q}`,
 			round, ids.someAspect),
+		"approvals":  fmt.Sprintf(`{"aspect_id":%q,"party_id":"ua","decision":"approved","round_id":%q}`, ids.someAspect, round),
 		"statements": fmt.Sprintf(`{"speaker_name":"Mediator's spokesperson","party_id":"us","text":"Talks were constructive.","said_at":"2026-01-24T18:00:00+04:00","precision":"minute","source":{"name":"Press release","url":"https://example.org/pr","published":"2026-01-24"},"round_id":%q,"audience":{"scope":"parties"}}`, round),
 	}
 }

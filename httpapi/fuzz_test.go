@@ -25,6 +25,22 @@ func FuzzCreateAspect(f *testing.F)     { fuzzCreate(f, "aspects") }
 func FuzzCreateActionItem(f *testing.F) { fuzzCreate(f, "action-items") }
 func FuzzCreateStatement(f *testing.F)  { fuzzCreate(f, "statements") }
 
+// FuzzCreateApproval fuzzes the signed kind as the capital approver who may
+// write it, from a correctly signed seed, so that decoding, the signature
+// check and validation all see fuzzed input.
+func FuzzCreateApproval(f *testing.F) {
+	fx := newFixture(f)
+	ids := fx.ids(f)
+	valid := fx.signed(f, "ua-capital", talks.KindApproval, validBodies(ids, ids.nextRound, "2026-02-01")["approvals"])
+	for _, seed := range seeds(string(valid)) {
+		f.Add([]byte(seed))
+	}
+	w := &fuzzWatch{fx: fx, seq: fx.lastSeq(f)}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		w.check(t, fx.do(t, "ua-capital", "POST", Prefix+"/approvals", body))
+	})
+}
+
 // writers are the logins a fuzzed write is sent as.
 var writers = []string{"us-mediator", "ua-negotiator"}
 

@@ -11,9 +11,13 @@ package scenario
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
+
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
@@ -29,16 +33,20 @@ type Login struct {
 	Party    string
 	Roles    []access.Role
 	About    string
+	// SigningKey is the private note key of a capital approver, made
+	// fresh by Load and registered as the approver's key, with which its
+	// approvals are signed (parley sign). Empty for other roles.
+	SigningKey string
 }
 
 // Logins are the demo's principals, one per demo role.
 var Logins = []Login{
-	{"us-mediator", "demo-us-mediator", "Mediator staff (demo)", "us", []access.Role{access.RoleMediator, access.RoleAdmin}, "mediator: sees all parties' records and each party's mediator channel"},
-	{"ua-negotiator", "demo-ua-negotiator", "Ukrainian delegation staff (demo)", "ua", []access.Role{access.RoleNegotiator}, "party negotiator: sees Ukraine's confidential items, never Russia's"},
-	{"ru-negotiator", "demo-ru-negotiator", "Russian delegation staff (demo)", "ru", []access.Role{access.RoleNegotiator}, "party negotiator: sees Russia's confidential items, never Ukraine's"},
-	{"ua-capital", "demo-ua-capital", "Kyiv approver (demo)", "ua", []access.Role{access.RoleApprover}, "capital approver for Ukraine"},
-	{"ru-capital", "demo-ru-capital", "Moscow approver (demo)", "ru", []access.Role{access.RoleApprover}, "capital approver for Russia"},
-	{"ae-observer", "demo-ae-observer", "Host observer (demo)", "ae", []access.Role{access.RoleObserver}, "observer (host state): sees public records only"},
+	{Login: "us-mediator", Password: "demo-us-mediator", Name: "Mediator staff (demo)", Party: "us", Roles: []access.Role{access.RoleMediator, access.RoleAdmin}, About: "mediator: sees all parties' records and each party's mediator channel"},
+	{Login: "ua-negotiator", Password: "demo-ua-negotiator", Name: "Ukrainian delegation staff (demo)", Party: "ua", Roles: []access.Role{access.RoleNegotiator}, About: "party negotiator: sees Ukraine's confidential items, never Russia's"},
+	{Login: "ru-negotiator", Password: "demo-ru-negotiator", Name: "Russian delegation staff (demo)", Party: "ru", Roles: []access.Role{access.RoleNegotiator}, About: "party negotiator: sees Russia's confidential items, never Ukraine's"},
+	{Login: "ua-capital", Password: "demo-ua-capital", Name: "Kyiv approver (demo)", Party: "ua", Roles: []access.Role{access.RoleApprover}, About: "capital approver for Ukraine"},
+	{Login: "ru-capital", Password: "demo-ru-capital", Name: "Moscow approver (demo)", Party: "ru", Roles: []access.Role{access.RoleApprover}, About: "capital approver for Russia"},
+	{Login: "ae-observer", Password: "demo-ae-observer", Name: "Host observer (demo)", Party: "ae", Roles: []access.Role{access.RoleObserver}, About: "observer (host state): sees public records only"},
 }
 
 // loader commits the scenario and remembers the ids it was given.
@@ -126,7 +134,9 @@ var (
 )
 
 // Load commits the demo process into an empty installation and adds the
-// demo principals. It fails on an installation that has parties already.
+// demo principals, with a fresh signing key for each capital approver. It
+// fails on an installation that has parties already. The process as
+// reported had no approvals yet, and the demo commits none.
 func Load(ctx context.Context, svc *app.Service) ([]Login, error) {
 	if err := svc.Bootstrap(ctx, talks.Party{ID: "us", Name: "United States", Role: access.ProcessMediator,
 		Note: "Mediator of the process"}); err != nil {
@@ -153,6 +163,20 @@ func Load(ctx context.Context, svc *app.Service) ([]Login, error) {
 		}
 		l.as[lg.Login] = p
 	}
+	logins := append([]Login(nil), Logins...)
+	for i, lg := range logins {
+		if !slices.Contains(lg.Roles, access.RoleApprover) {
+			continue
+		}
+		skey, vkey, err := note.GenerateKey(rand.Reader, lg.Login)
+		if err == nil {
+			err = svc.RegisterKey(ctx, lg.Login, vkey)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("scenario: couldn't give %s a signing key: %w", lg.Login, err)
+		}
+		logins[i].SigningKey = skey
+	}
 	l.people()
 	l.rounds()
 	l.agenda()
@@ -161,7 +185,7 @@ func Load(ctx context.Context, svc *app.Service) ([]Login, error) {
 	if l.errs != nil {
 		return nil, l.errs
 	}
-	return Logins, nil
+	return logins, nil
 }
 
 func (l *loader) people() {

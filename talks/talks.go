@@ -130,6 +130,7 @@ var Kinds = []Kind{
 		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleMediator, access.RoleNegotiator}, Mutable: true},
 	{Name: KindStatement, Collection: "statements", Title: "statement", New: func() Entity { return new(Statement) },
 		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleMediator, access.RoleNegotiator, access.RoleMonitor}, Mutable: false},
+	approvalKind,
 }
 
 // KindByName returns the kind with the given record kind name.
