@@ -8,12 +8,17 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"time"
+
+	f_note "github.com/transparency-dev/formats/note"
+
+	"github.com/parley-project/parley/ledger"
 )
 
 // Config is the configuration of one parley server, read from a JSON file
@@ -26,7 +31,11 @@ import (
 //	{
 //	  "addr": "127.0.0.1:8080",
 //	  "store": "sqlite",
-//	  "data_dir": "/var/lib/parley"
+//	  "data_dir": "/var/lib/parley",
+//	  "witnesses": [
+//	    {"name": "ua", "key": "ua-witness+1c3a0b4f+BJ4...", "url": "https://witness.ua.example"},
+//	    {"name": "ru", "key": "ru-witness+8d02e6a1+BK1...", "url": "https://witness.ru.example"}
+//	  ]
 //	}
 type Config struct {
 	// Addr is the TCP address the HTTP server listens on, host:port.
@@ -41,11 +50,13 @@ type Config struct {
 	Store string `json:"store,omitempty"`
 
 	// DataDir is the directory of this installation's own files: the
-	// SQLite database (DataDir/parley.db) and, once it lands, the
-	// transparency log. Required with "sqlite"; optional with "postgres"
-	// for now. A relative path is taken relative to the directory of the
-	// config file, not to the working directory, so that the server finds
-	// the same data whoever starts it from wherever.
+	// SQLite database (DataDir/parley.db), the transparency log
+	// (DataDir/log/, served at /log/) and, by default, the log's key
+	// (DataDir/log.key). Required: even with "postgres" the log lives
+	// here, so only one server process may use it at a time. A relative
+	// path is taken relative to the directory of the config file, not to
+	// the working directory, so that the server finds the same data
+	// whoever starts it from wherever.
 	DataDir string `json:"data_dir,omitempty"`
 
 	// Postgres is the PostgreSQL connection string, as a URL
@@ -88,30 +99,108 @@ type Config struct {
 
 	// ShutdownTimeout bounds how long the server, once asked to stop
 	// (SIGTERM, SIGINT), waits for requests in flight to finish before it
-	// closes their connections. Default "30s"; keep it below the process
-	// manager's own kill timeout (systemd's TimeoutStopSec, Kubernetes'
-	// terminationGracePeriodSeconds).
+	// closes their connections, and then for the witnesses to cosign a
+	// checkpoint covering the last records written, so that each is
+	// provable as soon as the server is back. Default "30s"; keep it
+	// below the process manager's own kill timeout (systemd's
+	// TimeoutStopSec, Kubernetes' terminationGracePeriodSeconds). Records
+	// not yet covered when it runs out are safe, and published after the
+	// next start.
 	ShutdownTimeout Duration `json:"shutdown_timeout,omitempty"`
 
 	// MaxHeaderBytes caps the size of a request's headers. Default 65536;
 	// parley's own cookies and tokens need far less.
 	MaxHeaderBytes int `json:"max_header_bytes,omitempty"`
+
+	// LogKeyFile is the file holding the transparency log's private key,
+	// a signed-note key ("PRIVATE+KEY+<origin>+..."), with which every
+	// checkpoint is signed; its public verifier key is in the file of the
+	// same name plus ".pub". Default DataDir/log.key, which 'parley init'
+	// writes (mode 0600). The key's name is the log's origin, the first
+	// line of every checkpoint. Losing the key means starting a new log;
+	// leaking it lets its holder sign checkpoints of a forked log (which
+	// the parties' witnesses refuse to cosign). A relative path is taken
+	// relative to the directory of the config file.
+	LogKeyFile string `json:"log_key_file,omitempty"`
+
+	// Witnesses are the parties' witnesses (each runs 'parley witness').
+	// A checkpoint of the log, and so a proof of any record, is published
+	// only once WitnessQuorum of them have cosigned it: each witness
+	// cosigns only checkpoints consistent with all it cosigned before, so
+	// that the log cannot show different histories to different readers.
+	// Each entry is {"name": "ua", "key": "<cosignature verifier key>",
+	// "url": "https://witness.ua.example"}; see Witness. Default none: the
+	// log's checkpoints are published on the log's signature alone.
+	Witnesses []Witness `json:"witnesses,omitempty"`
+
+	// WitnessQuorum is how many Witnesses must cosign a checkpoint before
+	// it is published. Default 0, meaning all of them: in a peace process
+	// every party must be able to detect a fork. A lower quorum keeps
+	// proofs flowing while a party's witness is down, at the price of
+	// that party not vouching for the checkpoints it missed.
+	WitnessQuorum int `json:"witness_quorum,omitempty"`
+
+	// WitnessTimeout bounds one round of cosigning: the time the log waits
+	// for the quorum before it drops that checkpoint and tries again at
+	// the next CheckpointInterval. Default "5s". Writes go on meanwhile;
+	// only their proofs wait.
+	WitnessTimeout Duration `json:"witness_timeout,omitempty"`
+
+	// WitnessFailOpen publishes a checkpoint that did not reach the quorum
+	// within WitnessTimeout, with the cosignatures it got. Default false;
+	// leave it so. With it, proofs keep flowing while witnesses are down,
+	// but readers may be shown checkpoints that some party's witness never
+	// checked, which gives up the very guarantee the witnesses exist for:
+	// that no party can be shown a history the others were not.
+	WitnessFailOpen bool `json:"witness_fail_open,omitempty"`
+
+	// CheckpointInterval is how often, while records are being written, a
+	// new checkpoint is signed, sent to the witnesses and published. A
+	// record is provable once a published checkpoint covers it, so this
+	// bounds the time from a write to its proof. Default "500ms"; minimum
+	// "100ms". Each interval costs one request to every witness.
+	CheckpointInterval Duration `json:"checkpoint_interval,omitempty"`
+}
+
+// Witness is one party's witness in Config.Witnesses.
+type Witness struct {
+	// Name names the witness in logs and status, usually after its party
+	// ("ua").
+	Name string `json:"name"`
+	// Key is the witness's cosignature verifier key, which the party's
+	// 'parley keys generate' printed ("cosignature key"); the plain
+	// verifier key of the same key pair is accepted too.
+	Key string `json:"key"`
+	// URL is where the witness listens, as 'parley witness' printed it;
+	// the log POSTs to URL + "/add-checkpoint" (C2SP tlog-witness).
+	URL string `json:"url"`
 }
 
 // The defaults, named once so that the docs above, SetDefaults and the
 // tests agree.
 const (
-	DefaultAddr              = "127.0.0.1:8080"
-	DefaultStore             = StoreSQLite
-	DefaultLogLevel          = "info"
-	DefaultLogFormat         = "text"
-	DefaultReadHeaderTimeout = 10 * time.Second
-	DefaultReadTimeout       = 30 * time.Second
-	DefaultWriteTimeout      = 60 * time.Second
-	DefaultIdleTimeout       = 120 * time.Second
-	DefaultShutdownTimeout   = 30 * time.Second
-	DefaultMaxHeaderBytes    = 64 << 10
+	DefaultAddr               = "127.0.0.1:8080"
+	DefaultStore              = StoreSQLite
+	DefaultLogLevel           = "info"
+	DefaultLogFormat          = "text"
+	DefaultReadHeaderTimeout  = 10 * time.Second
+	DefaultReadTimeout        = 30 * time.Second
+	DefaultWriteTimeout       = 60 * time.Second
+	DefaultIdleTimeout        = 120 * time.Second
+	DefaultShutdownTimeout    = 30 * time.Second
+	DefaultMaxHeaderBytes     = 64 << 10
+	DefaultWitnessTimeout     = ledger.DefaultWitnessTimeout
+	DefaultCheckpointInterval = ledger.DefaultCheckpointInterval
+	// DefaultLogKeyFile is LogKeyFile's default, inside DataDir.
+	DefaultLogKeyFile = "log.key"
 )
+
+// MinCheckpointInterval is the shortest CheckpointInterval, tessera's
+// POSIX driver's minimum.
+const MinCheckpointInterval = 100 * time.Millisecond
+
+// LogDir is the name of the transparency log's directory inside DataDir.
+const LogDir = "log"
 
 // The store kinds.
 const (
@@ -134,6 +223,11 @@ func (c *Config) SetDefaults() {
 	setDefault(&c.IdleTimeout, Duration(DefaultIdleTimeout))
 	setDefault(&c.ShutdownTimeout, Duration(DefaultShutdownTimeout))
 	setDefault(&c.MaxHeaderBytes, DefaultMaxHeaderBytes)
+	setDefault(&c.WitnessTimeout, Duration(DefaultWitnessTimeout))
+	setDefault(&c.CheckpointInterval, Duration(DefaultCheckpointInterval))
+	// LogKeyFile is left empty: its default depends on DataDir, which
+	// LoadConfig makes absolute only after the defaults are set. See
+	// LogKeyPath.
 }
 
 func setDefault[T comparable](v *T, def T) {
@@ -161,6 +255,9 @@ func (c *Config) Validate() error {
 		if c.Postgres == "" {
 			return errors.New(`postgres: required with store "postgres": give the connection string`)
 		}
+		if c.DataDir == "" {
+			return errors.New(`data_dir: required: the transparency log lives in it, whichever the store`)
+		}
 	default:
 		return fmt.Errorf(`store: %q is not a store; want "sqlite" or "postgres"`, c.Store)
 	}
@@ -187,11 +284,72 @@ func (c *Config) Validate() error {
 	if c.MaxHeaderBytes < 0 {
 		return fmt.Errorf("max_header_bytes: %d is negative", c.MaxHeaderBytes)
 	}
+	return c.validateLog()
+}
+
+// validateLog checks the fields of the transparency log and its witnesses.
+func (c *Config) validateLog() error {
+	if c.WitnessTimeout < 0 {
+		return fmt.Errorf("witness_timeout: %v is negative", time.Duration(c.WitnessTimeout))
+	}
+	if c.CheckpointInterval < Duration(MinCheckpointInterval) {
+		return fmt.Errorf("checkpoint_interval: %v is below the minimum %v", time.Duration(c.CheckpointInterval), MinCheckpointInterval)
+	}
+	n := len(c.Witnesses)
+	switch {
+	case c.WitnessQuorum < 0:
+		return fmt.Errorf("witness_quorum: %d is negative; 0 means all the witnesses", c.WitnessQuorum)
+	case c.WitnessQuorum > n:
+		return fmt.Errorf("witness_quorum: %d, but there are only %d witnesses", c.WitnessQuorum, n)
+	case c.WitnessFailOpen && n == 0:
+		return errors.New("witness_fail_open: set, but there are no witnesses")
+	}
+	names, urls := map[string]bool{}, map[string]bool{}
+	for i, w := range c.Witnesses {
+		where := fmt.Sprintf("witnesses[%d]", i)
+		if w.Name == "" {
+			return fmt.Errorf("%s: name is empty", where)
+		}
+		where += fmt.Sprintf(" (%s)", w.Name)
+		if names[w.Name] {
+			return fmt.Errorf("%s: the name appears twice", where)
+		}
+		names[w.Name] = true
+		if w.Key == "" {
+			return fmt.Errorf("%s: key is empty; give the witness's cosignature key", where)
+		}
+		if _, err := f_note.NewVerifierForCosignatureV1(w.Key); err != nil {
+			return fmt.Errorf("%s: key %q is not a witness's verifier key: %v", where, w.Key, err)
+		}
+		u, err := url.Parse(w.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%s: url %q is not an absolute http(s) URL such as \"https://witness.example\"", where, w.URL)
+		}
+		if u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(w.URL, " \t#") {
+			return fmt.Errorf("%s: url %q has a query, a fragment or a space", where, w.URL)
+		}
+		if urls[w.URL] {
+			return fmt.Errorf("%s: url %q appears twice", where, w.URL)
+		}
+		urls[w.URL] = true
+	}
 	return nil
 }
 
 // SQLitePath is where the SQLite database of c lives.
 func (c *Config) SQLitePath() string { return filepath.Join(c.DataDir, SQLiteFile) }
+
+// LogPath is the transparency log's directory, DataDir/log.
+func (c *Config) LogPath() string { return filepath.Join(c.DataDir, LogDir) }
+
+// LogKeyPath is the log's private key file: LogKeyFile, or its default
+// DataDir/log.key. The public key is in LogKeyPath() + ".pub".
+func (c *Config) LogKeyPath() string {
+	if c.LogKeyFile != "" {
+		return c.LogKeyFile
+	}
+	return filepath.Join(c.DataDir, DefaultLogKeyFile)
+}
 
 // LoadConfig reads the config file at path, strictly: a field it does not
 // know is an error rather than silently ignored, because a misspelt
@@ -207,12 +365,17 @@ func LoadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
-	if cfg.DataDir != "" && !filepath.IsAbs(cfg.DataDir) {
-		abs, err := filepath.Abs(filepath.Join(filepath.Dir(path), cfg.DataDir))
-		if err != nil {
-			return Config{}, fmt.Errorf("config %s: data_dir: %w", path, err)
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"data_dir", &cfg.DataDir}, {"log_key_file", &cfg.LogKeyFile}} {
+		if *f.v != "" && !filepath.IsAbs(*f.v) {
+			abs, err := filepath.Abs(filepath.Join(filepath.Dir(path), *f.v))
+			if err != nil {
+				return Config{}, fmt.Errorf("config %s: %s: %w", path, f.name, err)
+			}
+			*f.v = abs
 		}
-		cfg.DataDir = abs
 	}
 	return cfg, nil
 }
@@ -252,6 +415,11 @@ func ParseConfig(data []byte) (Config, error) {
 	dec = json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
+		// Only a witness entry can hold an unknown field here: the
+		// top-level keys were checked above.
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return Config{}, fmt.Errorf("witnesses: unknown field %s in a witness (the fields are name, key, url)", f)
+		}
 		return Config{}, jsonError(data, err)
 	}
 	cfg.SetDefaults()
@@ -344,6 +512,8 @@ func jsonKind(t reflect.Type) string {
 		return "whole number"
 	case reflect.Map, reflect.Struct:
 		return "object"
+	case reflect.Slice:
+		return "array"
 	}
 	return t.String()
 }
@@ -384,21 +554,34 @@ func (d Duration) String() string { return time.Duration(d).String() }
 //go:embed config.go
 var configSource string
 
-// ConfigDoc returns the documentation of Config: its declaration with the
-// field comments, taken from this file's source so that it cannot drift
-// from the code. `parley help config` prints it.
+// ConfigDoc returns the documentation of Config and of Witness: their
+// declarations with the field comments, taken from this file's source so
+// that they cannot drift from the code. `parley help config` prints it.
 func ConfigDoc() string {
-	start := strings.Index(configSource, "// Config is the configuration")
-	end := strings.Index(configSource, "\n}\n")
-	if start < 0 || end < start {
+	decl := func(comment string) string {
+		start := strings.Index(configSource, comment)
+		if start < 0 {
+			return ""
+		}
+		end := strings.Index(configSource[start:], "\n}\n")
+		if end < 0 {
+			return ""
+		}
+		return configSource[start : start+end+3]
+	}
+	config, witness := decl("// Config is the configuration"), decl("// Witness is one party's witness")
+	if config == "" || witness == "" {
 		return "see go doc github.com/parley-project/parley/server.Config\n"
 	}
-	return configSource[start:end+3] + fmt.Sprintf(`
+	return config + "\n" + witness + fmt.Sprintf(`
 Durations are Go duration strings ("500ms", "30s", "1m30s"). The defaults:
-addr %q, store %q, log_level %q, log_format %q, read_header_timeout %q,
-read_timeout %q, write_timeout %q, idle_timeout %q, shutdown_timeout %q,
-max_header_bytes %d.
+addr %q, store %q, log_level %q, log_format %q,
+read_header_timeout %q, read_timeout %q, write_timeout %q,
+idle_timeout %q, shutdown_timeout %q, max_header_bytes %d,
+log_key_file DATA_DIR/%s, witnesses none, witness_quorum 0 (all),
+witness_timeout %q, witness_fail_open false, checkpoint_interval %q.
 `, DefaultAddr, DefaultStore, DefaultLogLevel, DefaultLogFormat,
 		DefaultReadHeaderTimeout, DefaultReadTimeout, DefaultWriteTimeout, DefaultIdleTimeout,
-		DefaultShutdownTimeout, DefaultMaxHeaderBytes)
+		DefaultShutdownTimeout, DefaultMaxHeaderBytes, DefaultLogKeyFile,
+		DefaultWitnessTimeout, DefaultCheckpointInterval)
 }

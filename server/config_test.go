@@ -3,6 +3,7 @@ package server
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -24,19 +25,21 @@ func TestLoadConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{
-		Addr:              DefaultAddr,
-		Store:             StoreSQLite,
-		DataDir:           filepath.Join(filepath.Dir(path), "data"),
-		LogLevel:          "info",
-		LogFormat:         "text",
-		ReadHeaderTimeout: Duration(10 * time.Second),
-		ReadTimeout:       Duration(30 * time.Second),
-		WriteTimeout:      Duration(60 * time.Second),
-		IdleTimeout:       Duration(120 * time.Second),
-		ShutdownTimeout:   Duration(5 * time.Second),
-		MaxHeaderBytes:    64 << 10,
+		Addr:               DefaultAddr,
+		Store:              StoreSQLite,
+		DataDir:            filepath.Join(filepath.Dir(path), "data"),
+		LogLevel:           "info",
+		LogFormat:          "text",
+		ReadHeaderTimeout:  Duration(10 * time.Second),
+		ReadTimeout:        Duration(30 * time.Second),
+		WriteTimeout:       Duration(60 * time.Second),
+		IdleTimeout:        Duration(120 * time.Second),
+		ShutdownTimeout:    Duration(5 * time.Second),
+		MaxHeaderBytes:     64 << 10,
+		WitnessTimeout:     Duration(5 * time.Second),
+		CheckpointInterval: Duration(500 * time.Millisecond),
 	}
-	if cfg != want {
+	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("LoadConfig =\n%+v\nwant\n%+v", cfg, want)
 	}
 }

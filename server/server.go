@@ -1,9 +1,11 @@
 // Package server is parley's HTTP server: the configuration an operator
-// writes (Config), the store it names (OpenStore), and the server that puts
-// the JSON API (httpapi) and the web UI (web) behind one listener with the
-// operational endpoints a deployment needs: /healthz for the load balancer
-// and the process manager, /metrics for Prometheus, an access log, panic
-// recovery, timeouts on every phase of a request, and a graceful shutdown.
+// writes (Config), the store and the transparency log it names (OpenStore,
+// OpenLog, with the log's key files and its lock), and the server that puts
+// the JSON API (httpapi), the web UI (web) and the log's tiles (/log/)
+// behind one listener with the operational endpoints a deployment needs:
+// /healthz for the load balancer and the process manager, /metrics for
+// Prometheus, an access log, panic recovery, timeouts on every phase of a
+// request, and a graceful shutdown.
 //
 // The package does no flag parsing and installs no signal handlers:
 // cmd/parley does, and hands Serve a context that ends on SIGTERM.
@@ -23,6 +25,7 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/httpapi"
+	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/talks"
 	"github.com/parley-project/parley/web"
@@ -32,6 +35,7 @@ import (
 type Server struct {
 	cfg     Config
 	svc     *app.Service
+	log     *ledger.Log
 	logger  *slog.Logger
 	metrics *metrics
 	http    *http.Server
@@ -42,9 +46,11 @@ type Server struct {
 }
 
 // New returns a server for svc as cfg configures it. Unset fields of cfg
-// take their defaults. It builds the API and the UI handlers; nothing
-// listens until Serve.
-func New(cfg Config, svc *app.Service, logger *slog.Logger) (*Server, error) {
+// take their defaults. It builds the API and the UI handlers, and serves
+// log (the transparency log svc commits through, or nil for none) read-only
+// under /log/; nothing listens until Serve. The server owns svc and log
+// from here on: Serve closes them when it stops.
+func New(cfg Config, svc *app.Service, log *ledger.Log, logger *slog.Logger) (*Server, error) {
 	if svc == nil {
 		return nil, errors.New("server: no service")
 	}
@@ -55,24 +61,35 @@ func New(cfg Config, svc *app.Service, logger *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("server: bad config: %w", err)
 	}
-	ui, err := web.New(svc, logger, web.Options{SecureCookies: cfg.SecureCookies})
+	opts := web.Options{SecureCookies: cfg.SecureCookies}
+	if log != nil {
+		// Only a non-nil *ledger.Log: web tells "no log" by a nil
+		// interface.
+		opts.Log = log
+	}
+	ui, err := web.New(svc, logger, opts)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't build the web UI: %w", err)
 	}
-	return newServer(cfg, svc, logger, httpapi.New(svc, logger), ui), nil
+	return newServer(cfg, svc, log, logger, httpapi.New(svc, logger), ui), nil
 }
 
 // newServer assembles a server around the given API and UI handlers, so
 // that tests can put their own behind the same middleware.
-func newServer(cfg Config, svc *app.Service, logger *slog.Logger, api, ui http.Handler) *Server {
+func newServer(cfg Config, svc *app.Service, log *ledger.Log, logger *slog.Logger, api, ui http.Handler) *Server {
 	cfg.SetDefaults()
-	s := &Server{cfg: cfg, svc: svc, logger: logger, metrics: newMetrics()}
+	s := &Server{cfg: cfg, svc: svc, log: log, logger: logger, metrics: newMetrics()}
 
 	mux := http.NewServeMux()
 	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, routed(pattern, h)) }
 	handle("GET /healthz", http.HandlerFunc(s.healthz))
 	handle("GET /metrics", s.metrics.handler())
 	handle("/api/", api)
+	if log != nil {
+		// C2SP tlog-tiles: /log/checkpoint and /log/tile/..., for
+		// anyone to check proofs against, signed in or not.
+		handle("/log/", log.Handler())
+	}
 	handle("/", ui)
 
 	s.http = &http.Server{
@@ -96,8 +113,11 @@ func (s *Server) Handler() http.Handler { return s.http.Handler }
 
 // Serve accepts connections on ln until ctx ends, then shuts down
 // gracefully: it stops accepting, lets the requests in flight finish within
-// Config.ShutdownTimeout, and closes whatever is left after that. It
-// returns nil after a clean shutdown. A Server serves once.
+// Config.ShutdownTimeout, and closes whatever is left after that. Then it
+// closes the service (no more commits) and the log, which waits, within
+// what is left of the timeout, for a published checkpoint to cover the
+// last records. It returns nil after a clean shutdown. A Server serves
+// once.
 //
 // Requests do not inherit ctx: the end of ctx means "stop taking work",
 // not "abandon the work in hand".
@@ -106,27 +126,48 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.serving.Store(true)
 	go func() { errc <- s.http.Serve(ln) }()
 
+	var served error
 	select {
 	case err := <-errc:
-		s.serving.Store(false)
-		return fmt.Errorf("couldn't serve on %s: %w", ln.Addr(), err)
+		served = fmt.Errorf("couldn't serve on %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	}
 	s.serving.Store(false)
 	timeout := time.Duration(s.cfg.ShutdownTimeout)
-	s.logger.Info("shutting down", slog.Duration("timeout", timeout))
 	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	if served != nil {
+		s.close(sctx)
+		return served
+	}
+	s.logger.Info("shutting down", slog.Duration("timeout", timeout))
 	err := s.http.Shutdown(sctx)
 	<-errc // http.ErrServerClosed, at once after Shutdown began.
 	if err != nil {
 		// Cut the connections of the requests that outlived the
 		// timeout: a process manager would kill us soon anyway.
 		s.http.Close()
-		return fmt.Errorf("couldn't finish the requests in flight within shutdown_timeout %v: %w", timeout, err)
+		err = fmt.Errorf("couldn't finish the requests in flight within shutdown_timeout %v: %w", timeout, err)
+	}
+	// Only once no request can commit any more: the service, then the
+	// log its commits go through.
+	if cerr := s.close(sctx); err == nil && cerr != nil {
+		err = fmt.Errorf("couldn't publish the last records within shutdown_timeout %v (they are safe, and published after the next start): %w", timeout, cerr)
+	}
+	if err != nil {
+		return err
 	}
 	s.logger.Info("stopped")
 	return nil
+}
+
+// close stops the service's committer, then the log.
+func (s *Server) close(ctx context.Context) error {
+	s.svc.Close()
+	if s.log == nil {
+		return nil
+	}
+	return s.log.Close(ctx)
 }
 
 // healthz answers 200 "ok" while the server accepts requests and its store

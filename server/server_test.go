@@ -82,7 +82,7 @@ func start(t *testing.T, cfg Config, api, ui http.Handler) *testServer {
 	if ui == nil {
 		ui = http.NotFoundHandler()
 	}
-	s := newServer(cfg, svc, logger, api, ui)
+	s := newServer(cfg, svc, nil, logger, api, ui)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

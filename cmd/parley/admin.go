@@ -27,24 +27,36 @@ const adminPasswordEnv = "PARLEY_ADMIN_PASSWORD"
 
 var initCommand = &command{
 	name:    "init",
-	args:    "--config FILE --data DIR --party-id ID --party-name NAME [--party-role mediator] --admin LOGIN",
-	summary: "create an installation: config file, database, first party and its administrator",
+	args:    "--config FILE --data DIR --party-id ID --party-name NAME [--party-role mediator] --admin LOGIN [--log-origin ORIGIN | --log-key-file FILE]",
+	summary: "create an installation: config, database, transparency log, first party and its administrator",
 	doc: `
 Create a new installation: write the config file (never over an existing
-one), create the database and its schema, commit the first party (usually
-the mediator, whose administrator then adds the other parties), and add that
-party's administrator, who holds the roles admin and, for a mediating party,
+one), create the database and its schema, create the transparency log in
+DIR/log and its key, commit the first party (usually the mediator, whose
+administrator then adds the other parties), and add that party's
+administrator, who holds the roles admin and, for a mediating party,
 mediator.
+
+The log's key is generated into DIR/log.key (the private key, mode 0600)
+and DIR/log.key.pub (the verifier key), named --log-origin, unless
+--log-key-file names a key made beforehand with 'parley keys generate'.
+init prints the verifier key: the parties' witnesses and every reader
+check the log with it. Keep the private key secret and back it up with the
+log directory: a log without its key cannot go on.
+
+The new log has no witnesses. Once the parties run theirs ('parley
+witness'), list them under "witnesses" in the config and restart serve.
 
 The administrator's password is read from the environment variable
 ` + adminPasswordEnv + ` if it is set, else asked for twice on the terminal.
 
 With --store postgres, the database named by --postgres must exist (created
-by the PostgreSQL administrator); init creates parley's tables in it.`,
+by the PostgreSQL administrator); init creates parley's tables in it. --data
+is still required: the log lives there.`,
 	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
 		var o initOptions
 		fs.StringVar(&o.config, "config", "", "write the config to this `file` (must not exist)")
-		fs.StringVar(&o.data, "data", "", "the installation's data `dir` (the SQLite database; later the transparency log)")
+		fs.StringVar(&o.data, "data", "", "the installation's data `dir` (the SQLite database, the transparency log and its key)")
 		fs.StringVar(&o.store, "store", server.StoreSQLite, "the `database`: sqlite or postgres")
 		fs.StringVar(&o.postgres, "postgres", "", "the PostgreSQL connection `string`, with --store postgres")
 		fs.StringVar(&o.addr, "addr", server.DefaultAddr, "the `host:port` that 'parley serve' will listen on")
@@ -54,6 +66,8 @@ by the PostgreSQL administrator); init creates parley's tables in it.`,
 		fs.Var((*partyRoleFlag)(&o.partyRole), "party-role", "the first party's `part` in the process: mediator, party or observer")
 		fs.StringVar(&o.admin, "admin", "", "the administrator's `login`")
 		fs.StringVar(&o.adminName, "admin-name", "", "the administrator's display `name` (default: the login)")
+		fs.StringVar(&o.logOrigin, "log-origin", "", "the log's `origin`, the name of its key and the first line of its checkpoints, such as parley.example/log (default: this host's name + /parley)")
+		fs.StringVar(&o.logKeyFile, "log-key-file", "", "sign the log with the private key in `file` (and file.pub) rather than a new one in the data dir")
 		return func(ctx context.Context) error { return c.initInstall(ctx, o) }
 	},
 }
@@ -63,6 +77,7 @@ type initOptions struct {
 	partyID, partyName                  string
 	partyRole                           access.ProcessRole
 	admin, adminName                    string
+	logOrigin, logKeyFile               string
 }
 
 func (c *cli) initInstall(ctx context.Context, o initOptions) error {
@@ -73,8 +88,11 @@ func (c *cli) initInstall(ctx context.Context, o initOptions) error {
 			return usagef("--%s is required", f.name)
 		}
 	}
-	if o.store == server.StoreSQLite && o.data == "" {
-		return usagef("--data is required with --store sqlite")
+	if o.data == "" {
+		return usagef("--data is required: the database (with sqlite) and the transparency log live there")
+	}
+	if o.logOrigin != "" && o.logKeyFile != "" {
+		return usagef("--log-origin and --log-key-file exclude each other: a key's name is the log's origin")
 	}
 	if fi, err := os.Stat(filepath.Dir(o.config)); err != nil || !fi.IsDir() {
 		// Checked now: found only after the database was made, it would
@@ -90,17 +108,37 @@ func (c *cli) initInstall(ctx context.Context, o initOptions) error {
 	// What the file will say: only what was given, so that the defaults
 	// of a later parley apply to the rest.
 	written := server.Config{Addr: o.addr, Store: o.store, Postgres: o.postgres}
-	if o.data != "" {
-		abs, err := filepath.Abs(o.data)
+	abs, err := filepath.Abs(o.data)
+	if err != nil {
+		return err
+	}
+	written.DataDir = abs
+	if o.logKeyFile != "" {
+		abs, err := filepath.Abs(o.logKeyFile)
 		if err != nil {
 			return err
 		}
-		written.DataDir = abs
+		if _, _, err := server.ReadKeyPair(abs); err != nil {
+			return fmt.Errorf("--log-key-file: %w", err)
+		}
+		written.LogKeyFile = abs
 	}
 	cfg := written
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
+	}
+	// The log's key is made now, so that a bad --log-origin is refused
+	// before anything is created; it is written below.
+	var skey, vkey string
+	if o.logKeyFile == "" {
+		origin := o.logOrigin
+		if origin == "" {
+			origin = defaultLogOrigin()
+		}
+		if skey, vkey, err = generateKey("log-origin", origin); err != nil {
+			return err
+		}
 	}
 
 	// Ask for the password before anything is created, so that a refusal
@@ -110,9 +148,15 @@ func (c *cli) initInstall(ctx context.Context, o initOptions) error {
 		return err
 	}
 
-	// A SQLite file that init itself creates is removed again if init
-	// fails half-way, so that it can simply be run again. A database that
-	// existed is never touched.
+	unlock, err := server.LockLog(cfg)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	// What init itself creates (a SQLite file, the log and its key) is
+	// removed again if init fails half-way, so that it can simply be run
+	// again. What existed is never touched.
 	var fresh []string
 	if cfg.Store == server.StoreSQLite {
 		if _, err := os.Stat(cfg.SQLitePath()); errors.Is(err, fs.ErrNotExist) {
@@ -120,10 +164,23 @@ func (c *cli) initInstall(ctx context.Context, o initOptions) error {
 			fresh = []string{p, p + "-wal", p + "-shm"}
 		}
 	}
-	if err := c.initStore(ctx, cfg, o, password); err != nil {
+	if _, err := os.Stat(cfg.LogPath()); errors.Is(err, fs.ErrNotExist) {
+		fresh = append(fresh, cfg.LogPath())
+	}
+	cleanUp := func() {
 		for _, p := range fresh {
-			os.Remove(p)
+			os.RemoveAll(p)
 		}
+	}
+	if o.logKeyFile == "" {
+		if err := server.WriteKeyPair(cfg.LogKeyPath(), skey, vkey); err != nil {
+			cleanUp()
+			return fmt.Errorf("%w (pass --log-key-file to sign with that key)", err)
+		}
+		fresh = append(fresh, cfg.LogKeyPath(), cfg.LogKeyPath()+".pub")
+	}
+	if err := c.initStore(ctx, cfg, o, password); err != nil {
+		cleanUp()
 		return err
 	}
 
@@ -147,13 +204,36 @@ func (c *cli) initInstall(ctx context.Context, o initOptions) error {
 	return nil
 }
 
-func (c *cli) initStore(ctx context.Context, cfg server.Config, o initOptions, password string) error {
+// initStore creates the log and the database, and commits the first party
+// through the log.
+func (c *cli) initStore(ctx context.Context, cfg server.Config, o initOptions, password string) (err error) {
+	logger := newLogger(c.stderr, cfg.LogFormat, "warn")
+	defer routeKlog(logger)()
+	// The log first: a key that does not fit a log found in the data dir
+	// stops init before it creates anything else.
+	log, err := server.OpenLog(ctx, cfg, true, logger)
+	if err != nil {
+		return err
+	}
+	// Deferred calls run last first: the service stops, then the store
+	// closes, then the log, once its checkpoint covers the first party.
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(cfg.ShutdownTimeout))
+		defer cancel()
+		if cerr := log.Close(cctx); cerr != nil && err == nil {
+			err = fmt.Errorf("couldn't publish the log's first checkpoint: %w", cerr)
+		}
+	}()
 	st, err := server.OpenStore(ctx, cfg, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	svc := app.New(st, time.Now, newLogger(c.stderr, cfg.LogFormat, "warn"))
+	svc := app.New(st, time.Now, logger)
+	defer svc.Close()
+	if err := svc.AttachLog(ctx, log); err != nil {
+		return err
+	}
 	party := talks.Party{ID: o.partyID, Name: o.partyName, Role: o.partyRole}
 	if err := svc.Bootstrap(ctx, party); err != nil {
 		return fmt.Errorf("couldn't create party %q: %w", o.partyID, err)
@@ -171,7 +251,23 @@ func (c *cli) initStore(ctx context.Context, cfg server.Config, o initOptions, p
 	fmt.Fprintf(c.stdout, "created %s at schema version %d\ncreated party %s (%s, %s)\n",
 		server.StoreLocation(cfg), store.SchemaVersion, party.ID, party.Name, party.Role)
 	printPrincipal(c.stdout, p, true)
+	fmt.Fprintf(c.stdout, `created the transparency log in %s
+  origin:       %s
+  private key:  %s (keep it secret; back it up with the log)
+  verifier key: %s
+Give the verifier key to the parties, for their witnesses ('parley witness
+--log-key') and to anyone who checks a record ('parley verify --log-key').
+`, cfg.LogPath(), log.Origin(), cfg.LogKeyPath(), log.VerifierKey())
 	return nil
+}
+
+// defaultLogOrigin names a new log after the host it is created on.
+func defaultLogOrigin() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" || strings.ContainsAny(host, "+ \t\r\n") {
+		host = "localhost"
+	}
+	return host + "/parley"
 }
 
 var usersAddCommand = &command{

@@ -6,13 +6,18 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"log/slog"
+	"net/http"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/server"
+	"github.com/parley-project/parley/witness"
 )
 
 var demoCommand = &command{
@@ -25,6 +30,12 @@ States as mediator, Ukraine and Russia, as the news reports of the time tell
 it) into a new SQLite database, and serve it until Ctrl-C. It prints the URL
 and the demo logins: sign in as each to see what each party may see.
 
+Every record goes through a transparency log, as in a real installation,
+and the two parties each run a witness (in the demo's own process) that
+cosigns every checkpoint. The demo prints the log's key, the witnesses'
+keys, and a 'parley verify' command line that checks a record's proof
+against them.
+
 The data lives in a new temporary directory that is deleted on exit, unless
 --data names a directory to keep it in; that directory must be empty or not
 exist yet, so that the demo never writes into a real installation.`,
@@ -34,6 +45,16 @@ exist yet, so that the demo never writes into a real installation.`,
 		return func(ctx context.Context) error { return c.demo(ctx, *addr, *data) }
 	},
 }
+
+// demoParties are the parties of the demo scenario (package scenario) whose
+// process role is "party": each runs a witness. The witnesses must be up
+// before the log opens and the log before the scenario is committed through
+// it, so they cannot be read from the scenario once loaded.
+var demoParties = []string{"ua", "ru"}
+
+// demoLogOrigin is the demo log's origin: .invalid, a name reserved never to
+// resolve, so that no one takes it for a real log.
+const demoLogOrigin = "demo.parley.invalid/log"
 
 func (c *cli) demo(ctx context.Context, addr, data string) error {
 	cfg := server.Config{Addr: addr, Store: server.StoreSQLite, DataDir: data}
@@ -60,24 +81,69 @@ func (c *cli) demo(ctx context.Context, addr, data string) error {
 	}
 	cfg.DataDir = dir
 
-	logger := newLogger(c.stderr, "text", "info")
+	// The scenario commits a hundred-odd records: at info, the log lines
+	// of their commits would bury the URL and the logins printed below.
+	level := new(slog.LevelVar)
+	level.Set(slog.LevelWarn)
+	logger := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
+	defer routeKlog(logger)()
+
+	skey, vkey, err := ledger.GenerateKey(demoLogOrigin)
+	if err != nil {
+		return err
+	}
+	if err := server.WriteKeyPair(cfg.LogKeyPath(), skey, vkey); err != nil {
+		return err
+	}
+	for _, party := range demoParties {
+		w, err := startDemoWitness(ctx, dir, party+"-witness", vkey, logger)
+		if err != nil {
+			return err
+		}
+		// Deferred, so after the log has closed: closing, it waits for
+		// their cosignatures.
+		defer w.close()
+		cfg.Witnesses = append(cfg.Witnesses, w.entry)
+	}
+
+	unlock, err := server.LockLog(cfg)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	log, err := server.OpenLog(ctx, cfg, true, logger)
+	if err != nil {
+		return err
+	}
 	st, err := server.OpenStore(ctx, cfg, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	svc := app.New(st, time.Now, logger)
+	defer func() {
+		// After Serve, these find both closed already.
+		svc.Close()
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(cfg.ShutdownTimeout))
+		defer cancel()
+		_ = log.Close(cctx)
+	}()
+	if err := svc.AttachLog(ctx, log); err != nil {
+		return err
+	}
 
 	fmt.Fprintln(c.stdout, "parley demo: loading the January 2026 scenario")
-	// The scenario commits a hundred-odd records: one log line each would
-	// bury the URL and the logins printed below.
-	quiet := app.New(st, time.Now, newLogger(c.stderr, "text", "warn"))
-	logins, err := scenario.Load(ctx, quiet)
+	logins, err := scenario.Load(ctx, svc)
 	if err != nil {
 		return fmt.Errorf("couldn't load the demo scenario: %w", err)
 	}
+	first, err := st.Records(ctx, 0, 1)
+	if err != nil || len(first) == 0 {
+		return fmt.Errorf("couldn't read the demo's first record: %v", err)
+	}
+	level.Set(slog.LevelInfo)
 
-	svc := app.New(st, time.Now, logger)
-	srv, err := server.New(cfg, svc, logger)
+	srv, err := server.New(cfg, svc, log, logger)
 	if err != nil {
 		return err
 	}
@@ -85,15 +151,94 @@ func (c *cli) demo(ctx context.Context, addr, data string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "parley demo: serving on http://%s/\n\nSign in as:\n", ln.Addr())
+	base := "http://" + ln.Addr().String() + "/"
+	fmt.Fprintf(c.stdout, "parley demo: serving on %s\n\nSign in as:\n", base)
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  LOGIN\tPASSWORD\tPARTY\tROLES\tSEES")
 	for _, l := range logins {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", l.Login, l.Password, l.Party, joinRoles(l.Roles), l.About)
 	}
 	tw.Flush()
-	fmt.Fprintln(c.stdout, "\nPress Ctrl-C to stop.")
+
+	fmt.Fprintf(c.stdout, "\nThe transparency log, at %slog/:\n  log key: %s\n\nIts witnesses, one per party:\n", base, vkey)
+	tw = tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  WITNESS\tURL\tCOSIGNATURE KEY")
+	verify := fmt.Sprintf("parley verify proof.json --log-key '%s'", vkey)
+	for _, w := range cfg.Witnesses {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", w.Name, w.URL, w.Key)
+		verify += fmt.Sprintf(" --witness-key '%s'", w.Key)
+	}
+	tw.Flush()
+	fmt.Fprintf(c.stdout, `
+Check a record's proof with public keys alone, trusting no server (any
+record you may read; this one is public):
+  curl -s %sapi/v1/records/%s/proof > proof.json
+  %s --log %s
+
+Press Ctrl-C to stop.
+`, base, first[0].ID, verify, base)
 	return srv.Serve(ctx, ln)
+}
+
+// demoWitness is one party's witness, run inside the demo's process.
+type demoWitness struct {
+	entry server.Witness
+	w     *witness.Witness
+	srv   *http.Server
+}
+
+// startDemoWitness generates a witness's key (kept in the demo's data dir
+// for a look at it) and serves the witness on a free loopback port.
+func startDemoWitness(ctx context.Context, dir, name, logVKey string, logger *slog.Logger) (*demoWitness, error) {
+	wdir := filepath.Join(dir, "witnesses", name)
+	if err := os.MkdirAll(wdir, 0o700); err != nil {
+		return nil, fmt.Errorf("couldn't create the demo witness's directory: %w", err)
+	}
+	skey, vkey, err := ledger.GenerateKey(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := server.WriteKeyPair(filepath.Join(wdir, "witness.key"), skey, vkey); err != nil {
+		return nil, err
+	}
+	cosig, err := ledger.CosignatureVKey(vkey)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := witness.NewSigner(skey)
+	if err != nil {
+		return nil, err
+	}
+	w, err := witness.New(ctx, witness.Config{DataDir: wdir, Signer: signer, LogVKey: logVKey})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := listen(ctx, "127.0.0.1:0")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	srv := &http.Server{
+		Handler:           w.Handler(),
+		ReadHeaderTimeout: server.DefaultReadHeaderTimeout,
+		ReadTimeout:       server.DefaultReadTimeout,
+		WriteTimeout:      30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	go srv.Serve(ln)
+	return &demoWitness{
+		entry: server.Witness{Name: name, Key: cosig, URL: "http://" + ln.Addr().String()},
+		w:     w, srv: srv,
+	}, nil
+}
+
+func (d *demoWitness) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := d.srv.Shutdown(ctx); err != nil {
+		d.srv.Close()
+	}
+	d.w.Close()
 }
 
 // demoDir returns the directory for the demo's data: data itself if it is

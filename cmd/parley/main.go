@@ -6,20 +6,25 @@
 // One binary holds every command:
 //
 //	parley demo                      the built-in demo on a throwaway database
-//	parley init --config F --data D  a new installation
-//	parley serve --config F          the web UI and the JSON API
+//	parley init --config F --data D  a new installation, its log and log key
+//	parley serve --config F          the web UI, the JSON API and the log
 //	parley migrate --config F        create or upgrade the database schema
 //	parley rebuild --config F        rebuild the projections from the records
+//	parley audit --config F          check the store against itself and the log
 //	parley users add|list            manage who may sign in
 //	parley tokens new                issue an API token
+//	parley keys generate             a key pair for a log or a witness
+//	parley witness                   run one party's witness of the log
+//	parley verify FILE               check a record's proof, trusting no server
 //
 // Run `parley help` for the details, `parley help config` for the config
 // file's fields.
 //
 // This package is the wiring: it parses flags (one FlagSet per command),
-// reads the config, opens the store, and hands the rest to app, server and
-// scenario. run takes its arguments and output streams as parameters, so
-// the tests drive every command in-process.
+// reads the config, opens the store and the transparency log, and hands
+// the rest to app, server, ledger, witness and scenario. run takes its
+// arguments and output streams as parameters, so the tests drive every
+// command in-process.
 package main
 
 import (
@@ -31,9 +36,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
+	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/server"
 )
 
@@ -92,8 +101,12 @@ type command struct {
 	// flags.
 	doc string
 	// setup defines the command's flags on fs and returns the function
-	// that runs the command once they are parsed.
+	// that runs the command once they are parsed. The function finds the
+	// command's operands, if it takes any, in fs.Args().
 	setup func(c *cli, fs *flag.FlagSet) func(ctx context.Context) error
+	// operands is how many arguments that are not flags the command
+	// takes (parley verify FILE); 0 for most: every input is a flag.
+	operands int
 }
 
 // commands is every command, in the order `parley help` lists them. It is
@@ -102,8 +115,9 @@ var commands []*command
 
 func init() {
 	commands = []*command{
-		demoCommand, initCommand, serveCommand, migrateCommand, rebuildCommand,
+		demoCommand, initCommand, serveCommand, migrateCommand, rebuildCommand, auditCommand,
 		usersAddCommand, usersListCommand, tokensNewCommand,
+		keysGenerateCommand, witnessCommand, verifyCommand,
 	}
 }
 
@@ -138,15 +152,24 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	// short pointer to stderr on a mistake.
 	fs.SetOutput(io.Discard)
 	do := cmd.setup(c, fs)
-	if err := fs.Parse(rest); err != nil {
+	operands, err := parseInterleaved(fs, rest)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			commandHelp(c.stdout, cmd)
 			return exitOK
 		}
 		return c.usageFailure(cmd, err)
 	}
-	if fs.NArg() > 0 {
-		return c.usageFailure(cmd, fmt.Errorf("unexpected argument %q (every input is a flag)", fs.Arg(0)))
+	if len(operands) > cmd.operands {
+		if cmd.operands == 0 {
+			return c.usageFailure(cmd, fmt.Errorf("unexpected argument %q (every input is a flag)", operands[0]))
+		}
+		return c.usageFailure(cmd, fmt.Errorf("unexpected argument %q", operands[cmd.operands]))
+	}
+	// Parsing again after "--" leaves the flags as set and the operands
+	// in fs.Args(), where the command finds them.
+	if err := fs.Parse(append([]string{"--"}, operands...)); err != nil {
+		return c.usageFailure(cmd, err)
 	}
 	err = do(ctx)
 	var ue *usageError
@@ -158,6 +181,28 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	default:
 		fmt.Fprintf(c.stderr, "parley: %v\n", err)
 		return exitError
+	}
+}
+
+// parseInterleaved parses args into fs, allowing operands between the
+// flags (parley verify proof.json --log-key K), which the flag package
+// alone stops at, and returns the operands. After "--" everything is an
+// operand.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var operands []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return operands, nil
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			return append(operands, rest...), nil
+		}
+		operands = append(operands, rest[0])
+		args = rest[1:]
 	}
 }
 
@@ -222,14 +267,15 @@ Usage:
 Commands:
 `)
 	for _, cmd := range commands {
-		fmt.Fprintf(w, "  %-12s %s\n", cmd.name, cmd.summary)
+		fmt.Fprintf(w, "  %-14s %s\n", cmd.name, cmd.summary)
 	}
-	fmt.Fprint(w, `  help         show the help of a command, or of the config file (help config)
+	fmt.Fprint(w, `  help           show the help of a command, or of the config file (help config)
 
 To try parley:        parley demo
 To install it:        parley init --config /etc/parley.json --data /var/lib/parley \
                         --party-id us --party-name "United States" --admin admin
                       parley serve --config /etc/parley.json
+To check a record:    parley verify proof.json --log-key KEY --log https://parley.example/
 
 Run 'parley help COMMAND' or 'parley COMMAND -h' for a command's flags, and
 'parley help config' for the fields of the config file.
@@ -248,6 +294,119 @@ func commandHelp(w io.Writer, cmd *command) {
 		fs.SetOutput(w)
 		fs.PrintDefaults()
 	}
+}
+
+// klogTarget is the logger of the command running now, where routeKlog
+// sends the messages that tessera and the witness library write through
+// klog. klogMu is held to read it for a message, and to change it.
+var (
+	klogMu     sync.RWMutex
+	klogTarget *slog.Logger
+	klogOnce   sync.Once
+)
+
+// routeKlog sends klog's messages to logger until the returned function
+// is called. klog's destination is process-wide and not safe to change
+// while it logs, so it is set once, to a handler that forwards to
+// klogTarget; commands run in-process one after another (the tests) then
+// each get their own messages. Once the returned function has returned,
+// logger gets no more of them, not even from the goroutines a closed log
+// leaves to wind down.
+func routeKlog(logger *slog.Logger) (restore func()) {
+	klogMu.Lock()
+	klogTarget = logger
+	klogMu.Unlock()
+	klogOnce.Do(func() { ledger.RouteKlog(slog.New(forwardHandler{})) })
+	return func() {
+		klogMu.Lock()
+		if klogTarget == logger {
+			klogTarget = nil
+		}
+		klogMu.Unlock()
+	}
+}
+
+// forwardHandler hands each record to the current klogTarget, with the
+// attributes and groups that were added to it on the way.
+type forwardHandler struct {
+	with []func(slog.Handler) slog.Handler
+}
+
+// target returns the current target's handler; call it with klogMu held.
+func (f forwardHandler) target() slog.Handler {
+	if klogTarget == nil {
+		return slog.DiscardHandler
+	}
+	h := klogTarget.Handler()
+	for _, w := range f.with {
+		h = w(h)
+	}
+	return h
+}
+
+func (f forwardHandler) Enabled(ctx context.Context, level slog.Level) bool {
+	klogMu.RLock()
+	defer klogMu.RUnlock()
+	return f.target().Enabled(ctx, level)
+}
+
+func (f forwardHandler) Handle(ctx context.Context, r slog.Record) error {
+	klogMu.RLock()
+	defer klogMu.RUnlock()
+	h := f.target()
+	repeated, drop := klogRepeats.see(r)
+	if drop {
+		return nil
+	}
+	if repeated > 0 {
+		n := slog.NewRecord(r.Time, r.Level, "the last message of the log library was repeated", r.PC)
+		n.AddAttrs(slog.Int("times", repeated))
+		if err := h.Handle(ctx, n); err != nil {
+			return err
+		}
+	}
+	return h.Handle(ctx, r)
+}
+
+// klogRepeats holds back a klog message identical to the last one for
+// klogRepeatWindow: while a witness is down, tessera reports the failed
+// round at every checkpoint interval, twice a second, and the operator
+// needs to read it once a minute, not in every line of the log.
+var klogRepeats repeats
+
+const klogRepeatWindow = time.Minute
+
+type repeats struct {
+	mu      sync.Mutex
+	msg     string
+	shown   time.Time
+	dropped int
+}
+
+// see says whether to drop r, and if not, how many copies of the message
+// before it were dropped.
+func (p *repeats) see(r slog.Record) (repeated int, drop bool) {
+	at := r.Time
+	if at.IsZero() {
+		at = time.Now()
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if r.Message == p.msg && at.Sub(p.shown) < klogRepeatWindow {
+		p.dropped++
+		return 0, true
+	}
+	repeated = p.dropped
+	p.msg, p.shown, p.dropped = r.Message, at, 0
+	return repeated, false
+}
+
+func (f forwardHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return forwardHandler{with: append(slices.Clip(f.with), func(h slog.Handler) slog.Handler { return h.WithAttrs(attrs) })}
+}
+
+func (f forwardHandler) WithGroup(name string) slog.Handler {
+	return forwardHandler{with: append(slices.Clip(f.with), func(h slog.Handler) slog.Handler { return h.WithGroup(name) })}
 }
 
 // newLogger returns the logger of a command: to stderr, at level, in the

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/server"
 )
 
@@ -143,6 +144,7 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
 	}
+	checkDemoLog(t, out)
 
 	if code := demo.stop(t); code != exitOK {
 		t.Fatalf("demo exited %d after the cancel\nstderr:\n%s", code, demo.err)
@@ -208,6 +210,7 @@ func installAndServe(t *testing.T, dir string, storeFlags ...string) string {
 	if !strings.Contains(stdout, "roles:    admin,mediator") || !strings.Contains(stdout, "created party us (United States, mediator)") {
 		t.Errorf("init output:\n%s", stdout)
 	}
+	logKey := printed(t, stdout, "verifier key")
 	cfg, err := server.LoadConfig(config)
 	if err != nil {
 		t.Fatalf("init wrote a config that does not load: %v", err)
@@ -291,6 +294,22 @@ func installAndServe(t *testing.T, dir string, storeFlags ...string) string {
 	if code, _ := fetch(t, base+"api/v1/me", "parley_wrong"); code != http.StatusUnauthorized {
 		t.Errorf("GET /api/v1/me with a wrong token = %d, want 401", code)
 	}
+
+	// The log is served, its checkpoint signed by the key init printed.
+	code, body = fetch(t, base+"log/checkpoint", "")
+	if code != http.StatusOK {
+		t.Fatalf("GET /log/checkpoint = %d %s", code, body)
+	}
+	if cp, _, err := ledger.VerifyCheckpoint([]byte(body), logKey, nil); err != nil || cp.Size == 0 {
+		t.Errorf("the served checkpoint does not verify with the key init printed (%v):\n%s", err, body)
+	}
+	// One process at a time uses the log.
+	for _, cmd := range []string{"serve", "audit"} {
+		code, _, stderr := parley(t, cmd, "--config", config)
+		if code != exitError || !strings.Contains(stderr, "in use by another parley process") {
+			t.Errorf("%s while serve runs = %d %q, want a refusal", cmd, code, stderr)
+		}
+	}
 	if code := srv.stop(t); code != exitOK {
 		t.Errorf("serve exited %d after the cancel\n%s", code, srv.err)
 	}
@@ -336,10 +355,14 @@ func TestServeRefusesUnmigrated(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(dir, "data", server.SQLiteFile)); err != nil || fi.Size() == 0 {
 		t.Errorf("migrate did not create the schema in the config's data_dir: %v", err)
 	}
-	srv := start(t, "serve", "--config", config)
-	srv.url(t)
-	if code := srv.stop(t); code != exitOK {
-		t.Errorf("serve after migrate exited %d\n%s", code, srv.err)
+	// A database, but no log: serve does not create one either, and says
+	// which key it looked for.
+	code, _, stderr = parley(t, "serve", "--config", config)
+	if code != exitError || !strings.Contains(stderr, filepath.Join(dir, "data", "log.key")) || !strings.Contains(stderr, "parley init") {
+		t.Errorf("serve without a log = %d %q, want 1 naming the missing key", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", server.LogDir)); !os.IsNotExist(err) {
+		t.Errorf("serve created a log: %v", err)
 	}
 }
 
@@ -369,8 +392,10 @@ func TestInitWithoutPassword(t *testing.T) {
 	if code != exitError || !strings.Contains(stderr, "is not a login") {
 		t.Errorf("init with a bad login = %d %q", code, stderr)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "data", server.SQLiteFile)); !os.IsNotExist(err) {
-		t.Errorf("init that failed left its database behind (%v)", err)
+	for _, p := range []string{server.SQLiteFile, server.LogDir, "log.key", "log.key.pub"} {
+		if _, err := os.Stat(filepath.Join(dir, "data", p)); !os.IsNotExist(err) {
+			t.Errorf("init that failed left %s behind (%v)", p, err)
+		}
 	}
 	code, _, stderr = parley(t, "init", "--config", config, "--data", filepath.Join(dir, "data"),
 		"--party-id", "us", "--party-name", "United States", "--admin", "admin")
@@ -395,6 +420,10 @@ func TestUsage(t *testing.T) {
 		{[]string{"tokens", "new", "--help"}, exitOK, "-label", ""},
 		{[]string{"launch"}, exitUsage, "", `unknown command "launch"`},
 		{[]string{"users"}, exitUsage, "", "users needs a subcommand: add, list"},
+		{[]string{"keys"}, exitUsage, "", "keys needs a subcommand: generate"},
+		{[]string{"help", "verify"}, exitOK, "usage: parley verify FILE --log-key KEY", ""},
+		{[]string{"help", "config"}, exitOK, "witness_quorum", ""},
+		{[]string{"audit", "x.json"}, exitUsage, "", `unexpected argument "x.json" (every input is a flag)`},
 		{[]string{"users", "remove"}, exitUsage, "", `unknown command "users remove"`},
 		{[]string{"serve"}, exitUsage, "", "--config is required"},
 		{[]string{"serve", "--config"}, exitUsage, "", "flag needs an argument: -config"},

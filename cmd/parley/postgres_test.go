@@ -63,7 +63,7 @@ func TestInitServePostgres(t *testing.T) {
 
 	// serve refuses the empty schema before init has migrated it.
 	unmigrated := filepath.Join(dir, "unmigrated.json")
-	if err := os.WriteFile(unmigrated, []byte(`{"store": "postgres", "postgres": "`+strings.ReplaceAll(conn, `"`, `\"`)+`"}`), 0o600); err != nil {
+	if err := os.WriteFile(unmigrated, []byte(`{"store": "postgres", "data_dir": "data", "postgres": "`+strings.ReplaceAll(conn, `"`, `\"`)+`"}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	code, _, stderr := parley(t, "serve", "--config", unmigrated)
@@ -71,5 +71,6 @@ func TestInitServePostgres(t *testing.T) {
 		t.Errorf("serve on an unmigrated PostgreSQL schema = %d %q", code, stderr)
 	}
 
-	installAndServe(t, dir, "--store", "postgres", "--postgres", conn)
+	// The data dir holds the transparency log, whichever the store.
+	installAndServe(t, dir, "--store", "postgres", "--postgres", conn, "--data", filepath.Join(dir, "data"))
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/server"
 	"github.com/parley-project/parley/store"
 )
@@ -18,16 +19,25 @@ import (
 var serveCommand = &command{
 	name:    "serve",
 	args:    "--config FILE",
-	summary: "serve the web UI and the JSON API of an installation",
+	summary: "serve the web UI, the JSON API and the transparency log of an installation",
 	doc: `
 Serve the installation that the config file describes: the web UI at /, the
-JSON API under /api/v1/, /healthz (200 while the database answers) and
-/metrics (Prometheus), until SIGTERM or SIGINT; then stop taking requests and
-let those in flight finish within shutdown_timeout.
+JSON API under /api/v1/, the transparency log under /log/ (C2SP tlog-tiles:
+/log/checkpoint and /log/tile/...), /healthz (200 while the database
+answers) and /metrics (Prometheus), until SIGTERM or SIGINT; then stop taking
+requests, let those in flight finish, and wait for the witnesses to cosign
+the last records, all within shutdown_timeout.
 
-serve never creates or migrates the database: it refuses to start on a
-database whose schema is not the one this build of parley knows. After an
-upgrade of parley, back up the database and run 'parley migrate'.`,
+Every record committed goes into the log; its proof is published once the
+witnesses in the config have cosigned a checkpoint covering it, within about
+a second. Before serving, serve finishes what a crash may have left half
+done: records stored but not yet in the log are logged (recovery).
+
+serve never creates the database or the log: it refuses a database whose
+schema is not the one this build of parley knows (after an upgrade of
+parley, back up the database and run 'parley migrate'), and a log that is
+missing or not the one of the configured key ('parley init' creates both).
+One process at a time may serve an installation.`,
 	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
 		config := configFlag(fs)
 		return func(ctx context.Context) error { return c.serve(ctx, *config) }
@@ -40,13 +50,18 @@ func (c *cli) serve(ctx context.Context, configPath string) error {
 		return err
 	}
 	logger := newLogger(c.stderr, cfg.LogFormat, cfg.LogLevel)
+	defer routeKlog(logger)()
 	st, err := openStore(ctx, cfg, configPath, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	svc := app.New(st, time.Now, logger)
-	srv, err := server.New(cfg, svc, logger)
+	svc, log, closeLog, err := openLogged(ctx, cfg, st, logger)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	srv, err := server.New(cfg, svc, log, logger)
 	if err != nil {
 		return err
 	}
@@ -55,8 +70,50 @@ func (c *cli) serve(ctx context.Context, configPath string) error {
 		return err
 	}
 	logger.Info("serving", slog.String("url", "http://"+ln.Addr().String()+"/"),
-		slog.String("store", server.StoreLocation(cfg)), slog.Int("schema_version", store.SchemaVersion))
+		slog.String("store", server.StoreLocation(cfg)), slog.Int("schema_version", store.SchemaVersion),
+		slog.String("log", log.Origin()), slog.Int("witnesses", len(cfg.Witnesses)))
 	return srv.Serve(ctx, ln)
+}
+
+// openLogged locks and opens cfg's transparency log, and returns a service
+// on st whose every commit goes through it, once recovery has run. The
+// returned function closes the service and the log and releases the lock;
+// it is safe to call after server.Serve has closed them.
+func openLogged(ctx context.Context, cfg server.Config, st store.Store, logger *slog.Logger) (*app.Service, *ledger.Log, func(), error) {
+	unlock, err := server.LockLog(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	log, err := server.OpenLog(ctx, cfg, false, logger)
+	if err != nil {
+		unlock()
+		return nil, nil, nil, err
+	}
+	svc := app.New(st, time.Now, logger)
+	closeAll := func() {
+		svc.Close()
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(cfg.ShutdownTimeout))
+		defer cancel()
+		// An error here is one Serve returned already, or entries of
+		// the recovery left unpublished, which the next start publishes.
+		_ = log.Close(cctx)
+		unlock()
+	}
+	start := time.Now()
+	if err := svc.AttachLog(ctx, log); err != nil {
+		closeAll()
+		return nil, nil, nil, fmt.Errorf("couldn't recover the records not yet in the log: %w", err)
+	}
+	st0 := log.Status(ctx)
+	logger.Info("transparency log ready", slog.String("origin", st0.Origin),
+		slog.Uint64("entries", st0.IntegratedSize), slog.Uint64("published", st0.PublishedSize),
+		slog.Int("witnesses", len(st0.Witnesses)), slog.Int("quorum", st0.Quorum),
+		slog.Duration("recovery", time.Since(start).Round(time.Millisecond)))
+	if st0.IntegratedSize > st0.PublishedSize {
+		logger.Info("entries beyond the published checkpoint are published once the witnesses cosign",
+			slog.Uint64("unpublished", st0.IntegratedSize-st0.PublishedSize))
+	}
+	return svc, log, closeAll, nil
 }
 
 var migrateCommand = &command{

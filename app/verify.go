@@ -1,0 +1,193 @@
+package app
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/transparency-dev/formats/log"
+	f_note "github.com/transparency-dev/formats/note"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/parley-project/parley/ledger"
+	"github.com/parley-project/parley/record"
+)
+
+// Check is the outcome of one step of verifying a proof.
+type Check struct {
+	// Name says what was checked: "commitment", "leaf", "checkpoint",
+	// "cosigned by <witness>", "inclusion".
+	Name string `json:"name"`
+	OK   bool   `json:"ok"`
+	// Detail says what was found, and on failure what is wrong.
+	Detail string `json:"detail,omitempty"`
+}
+
+func (c Check) String() string {
+	s := "ok   " + c.Name
+	if !c.OK {
+		s = "FAIL " + c.Name
+	}
+	if c.Detail != "" {
+		s += ": " + c.Detail
+	}
+	return s
+}
+
+// Names of the checks of VerifyProof, in order. Each witness key gets a
+// check of its own, named CheckCosigned + the key's name.
+const (
+	CheckCommitment = "commitment"
+	CheckLeaf       = "leaf"
+	CheckCheckpoint = "checkpoint"
+	CheckCosigned   = "cosigned by "
+	CheckInclusion  = "inclusion"
+)
+
+// VerifyProof checks a proof with nothing but public keys: logVKey, the
+// log's verifier key, and witnessVKeys, the cosignature verifier keys of
+// the witnesses the reader relies on. It returns one check per link of the
+// chain from the record's bytes to the signed checkpoint, in this order:
+//
+//   - commitment: the salt and the canonical bytes hash to p.Commitment;
+//   - leaf: p.Leaf is the leaf of that commitment and of the kind the bytes
+//     name, and the bytes are of record p.RecordID of kind p.Kind;
+//   - checkpoint: p.Checkpoint carries a valid signature by logVKey, and its
+//     tree size is p.TreeSize;
+//   - cosigned by <witness>: one per witness key, the checkpoint carries that
+//     witness's valid cosignature;
+//   - inclusion: p.Inclusion proves p.Leaf at p.LeafIndex in the tree the
+//     checkpoint commits to.
+//
+// The proof holds only if every check is OK. Each check tests its own link
+// on the values the proof claims, and runs whether or not the others pass,
+// so that a failure points at the link that is broken: bytes altered after
+// the fact fail "commitment" alone, a commitment recomputed over such bytes
+// fails "leaf" alone, a wrong position fails "inclusion" alone.
+func VerifyProof(p Proof, logVKey string, witnessVKeys []string) []Check {
+	checks := []Check{checkCommitment(p), checkLeaf(p)}
+	cp, c := checkCheckpoint(p, logVKey)
+	checks = append(checks, c)
+	for _, k := range witnessVKeys {
+		checks = append(checks, checkCosigned(p.Checkpoint, k))
+	}
+	return append(checks, checkInclusion(p, cp))
+}
+
+// Failed returns the names of the checks that failed.
+func Failed(checks []Check) []string {
+	var names []string
+	for _, c := range checks {
+		if !c.OK {
+			names = append(names, c.Name)
+		}
+	}
+	return names
+}
+
+func checkCommitment(p Proof) Check {
+	c := Check{Name: CheckCommitment}
+	sum := record.Commitment(p.Salt, p.Canonical)
+	switch {
+	case len(p.Salt) != record.SaltSize:
+		c.Detail = fmt.Sprintf("the salt is %d bytes, want %d", len(p.Salt), record.SaltSize)
+	case p.Commitment != hex.EncodeToString(sum[:]):
+		c.Detail = fmt.Sprintf("the salt and canonical bytes hash to %x, the proof claims %s: the bytes or the salt are not the ones committed to", sum, p.Commitment)
+	default:
+		c.OK = true
+	}
+	return c
+}
+
+func checkLeaf(p Proof) Check {
+	c := Check{Name: CheckLeaf}
+	var env record.Envelope
+	if err := json.Unmarshal(p.Canonical, &env); err != nil {
+		c.Detail = fmt.Sprintf("the canonical bytes are not a record: %v", err)
+		return c
+	}
+	commitment, err := hex.DecodeString(p.Commitment)
+	if err != nil {
+		c.Detail = fmt.Sprintf("the commitment %q is not hex", p.Commitment)
+		return c
+	}
+	want := record.Leaf(env.Kind, commitment)
+	switch {
+	case env.Kind != p.Kind:
+		c.Detail = fmt.Sprintf("the bytes are of a %s record, the proof claims %s", env.Kind, p.Kind)
+	case env.ID != p.RecordID:
+		c.Detail = fmt.Sprintf("the bytes are of record %s, the proof claims %s", env.ID, p.RecordID)
+	case p.Leaf != string(want):
+		c.Detail = fmt.Sprintf("the leaf of this %s record and commitment is %q, the proof's leaf is %q", env.Kind, want, p.Leaf)
+	default:
+		c.OK = true
+		c.Detail = p.Leaf
+	}
+	return c
+}
+
+func checkCheckpoint(p Proof, logVKey string) (*log.Checkpoint, Check) {
+	c := Check{Name: CheckCheckpoint}
+	cp, _, err := ledger.VerifyCheckpoint([]byte(p.Checkpoint), logVKey, nil)
+	if err != nil {
+		c.Detail = err.Error()
+		// Inclusion is a matter of hashes alone: it is checked against
+		// the tree the checkpoint claims even when no signature vouches
+		// for it, so that a bad signature fails this check only.
+		var unsigned log.Checkpoint
+		if _, uerr := unsigned.Unmarshal([]byte(p.Checkpoint)); uerr == nil {
+			return &unsigned, c
+		}
+		return nil, c
+	}
+	if cp.Size != p.TreeSize {
+		c.Detail = fmt.Sprintf("the checkpoint is of a tree of %d entries, the proof claims %d", cp.Size, p.TreeSize)
+		return cp, c
+	}
+	c.OK = true
+	c.Detail = fmt.Sprintf("%s, %d entries, signed by the log's key", cp.Origin, cp.Size)
+	return cp, c
+}
+
+// checkCosigned checks one witness's cosignature, independently of the log's
+// signature.
+func checkCosigned(checkpoint, key string) Check {
+	v, err := f_note.NewVerifierForCosignatureV1(key)
+	if err != nil {
+		return Check{Name: CheckCosigned + key, Detail: fmt.Sprintf("not a witness key: %v", err)}
+	}
+	c := Check{Name: CheckCosigned + v.Name()}
+	n, err := note.Open([]byte(checkpoint), note.VerifierList(v))
+	var unverified *note.UnverifiedNoteError
+	switch {
+	case errors.As(err, &unverified):
+		c.Detail = fmt.Sprintf("the checkpoint carries no cosignature by %s+%08x", v.Name(), v.KeyHash())
+	case err != nil:
+		c.Detail = fmt.Sprintf("the checkpoint's cosignature by %s does not verify: %v", v.Name(), err)
+	case !slices.ContainsFunc(n.Sigs, func(s note.Signature) bool { return s.Name == v.Name() && s.Hash == v.KeyHash() }):
+		c.Detail = fmt.Sprintf("the checkpoint carries no cosignature by %s+%08x", v.Name(), v.KeyHash())
+	default:
+		c.OK = true
+		if t, err := f_note.CoSigV1Timestamp(n.Sigs[0]); err == nil {
+			c.Detail = "at " + t.UTC().Format("2006-01-02T15:04:05Z")
+		}
+	}
+	return c
+}
+
+func checkInclusion(p Proof, cp *log.Checkpoint) Check {
+	c := Check{Name: CheckInclusion}
+	if cp == nil {
+		c.Detail = "the checkpoint cannot be read, so there is no tree to check against"
+		return c
+	}
+	if err := ledger.VerifyInclusion([]byte(p.Leaf), p.LeafIndex, p.Inclusion, cp); err != nil {
+		c.Detail = err.Error()
+		return c
+	}
+	c.OK = true
+	c.Detail = fmt.Sprintf("entry %d of %d", p.LeafIndex, cp.Size)
+	return c
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/server"
+)
+
+var auditCommand = &command{
+	name:    "audit",
+	args:    "--config FILE [--json]",
+	summary: "audit the database against the records' own bytes and the transparency log",
+	doc: `
+Check the installation against itself and against its transparency log:
+every record's columns and commitment against its canonical bytes, every
+record's entry in the log against its commitment, every entry of the log
+against a record, and every projection (the current state of rounds,
+sessions...) against a replay of the records. It finds a row of the
+database changed, added or removed behind parley's back, which the log makes
+detectable: its entries are cosigned by the parties' witnesses and cannot be
+rewritten unseen.
+
+Like serve, it first logs the records a crash left out of the log, so run it
+with serve stopped: it refuses to run while another parley process holds
+the log. The log's witnesses need not answer unless records were left out.
+
+It prints how much it checked and each problem found, or with --json the
+report as JSON, and exits 0 if it found none, else 1. A projection that
+differs from its records is restored by 'parley rebuild'; a record that
+differs from the log is evidence to keep: restore the database from a
+backup and compare.`,
+	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
+		config := configFlag(fs)
+		asJSON := fs.Bool("json", false, "print the report as JSON")
+		return func(ctx context.Context) error { return c.audit(ctx, *config, *asJSON) }
+	},
+}
+
+func (c *cli) audit(ctx context.Context, configPath string, asJSON bool) error {
+	cfg, err := loadConfig(configPath)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(c.stderr, cfg.LogFormat, cfg.LogLevel)
+	defer routeKlog(logger)()
+	st, err := openStore(ctx, cfg, configPath, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc, log, closeLog, err := openLogged(ctx, cfg, st, logger)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+
+	start := time.Now()
+	rep, err := svc.Audit(ctx)
+	if err != nil {
+		return fmt.Errorf("couldn't audit: %w", err)
+	}
+	if asJSON {
+		if rep.Findings == nil {
+			rep.Findings = []app.Finding{}
+		}
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(c.stdout, "audited %s and the log %s in %v:\n  %d records, %d log entries, %d entities\n",
+			server.StoreLocation(cfg), log.Origin(), time.Since(start).Round(time.Millisecond), rep.Records, rep.Leaves, rep.Entities)
+		if len(rep.Findings) == 0 {
+			fmt.Fprintln(c.stdout, "no problems found")
+		} else {
+			fmt.Fprintf(c.stdout, "%d problems found:\n", len(rep.Findings))
+			for _, f := range rep.Findings {
+				fmt.Fprintf(c.stdout, "  %s\n", f)
+			}
+		}
+	}
+	if n := len(rep.Findings); n > 0 {
+		return fmt.Errorf("the audit found %d problems", n)
+	}
+	return nil
+}

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/transparency-dev/formats/log"
+	"github.com/transparency-dev/tessera/client"
+
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/ledger"
+)
+
+var verifyCommand = &command{
+	name:     "verify",
+	args:     "FILE --log-key KEY [--witness-key KEY]... [--log URL]",
+	summary:  "check a record's proof with public keys alone, trusting no parley server",
+	operands: 1,
+	doc: `
+Check the proof of a record in FILE, as a parley server serves it at
+/api/v1/records/ID/proof (curl -s URL > FILE), with nothing but public keys:
+
+  commitment      the salt and the record's canonical bytes hash to the
+                  commitment
+  leaf            the log's entry is that commitment, for a record of that
+                  kind and id
+  checkpoint      the checkpoint is signed by the log's key (--log-key)
+  cosigned by W   the checkpoint is cosigned by witness W, one line per
+                  --witness-key (a party's witness's cosignature key)
+  inclusion       the entry is in the tree the checkpoint commits to
+
+With --log, the server's base URL, it also fetches the log's latest
+checkpoint from URL/log/ and checks that it is signed (and cosigned), that
+the log has only grown since the proof's checkpoint (consistency: no history
+was rewritten), and that the entry is still in the latest tree. Those proofs
+are built from the log's tiles by tessera's client, not by the server.
+
+It prints one line per check, "ok" or "FAIL" and why, and exits 0 only if
+every check holds, else 1. The keys may be given as the key itself or as a
+file holding it.`,
+	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
+		logKey := fs.String("log-key", "", "the log's verifier `key`, or a file holding it")
+		var witnessKeys stringsFlag
+		fs.Var(&witnessKeys, "witness-key", "a witness's cosignature `key` (or a file holding it) whose cosignature is required; repeat for each")
+		logURL := fs.String("log", "", "the parley server's base `URL`: also check the proof against the log's latest checkpoint")
+		return func(ctx context.Context) error {
+			if fs.NArg() == 0 {
+				return usagef("the proof FILE is required")
+			}
+			return c.verify(ctx, fs.Arg(0), *logKey, witnessKeys, *logURL)
+		}
+	},
+}
+
+func (c *cli) verify(ctx context.Context, file, logKeyFlag string, witnessFlags []string, logURL string) error {
+	logKey, err := logKeyArg("log-key", logKeyFlag)
+	if err != nil {
+		return err
+	}
+	var witnessKeys []string
+	for _, w := range witnessFlags {
+		k, err := witnessKeyArg("witness-key", w)
+		if err != nil {
+			return err
+		}
+		witnessKeys = append(witnessKeys, k)
+	}
+	var base *url.URL
+	if logURL != "" {
+		base, err = url.Parse(logURL)
+		if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+			return usagef("--log: %q is not an http(s) URL such as https://parley.example/", logURL)
+		}
+	}
+	p, err := readProof(file)
+	if err != nil {
+		return err
+	}
+
+	checks := app.VerifyProof(p, logKey, witnessKeys)
+	if base != nil {
+		checks = append(checks, checkAgainstLatest(ctx, p, base, logKey, witnessKeys)...)
+	}
+	for _, ch := range checks {
+		fmt.Fprintln(c.stdout, ch)
+	}
+	if failed := app.Failed(checks); len(failed) > 0 {
+		return fmt.Errorf("the proof of record %s does not hold: %s failed", p.RecordID, strings.Join(failed, ", "))
+	}
+	fmt.Fprintf(c.stdout, "record %s (%s) is entry %d of the log %s\n", p.RecordID, p.Kind, p.LeafIndex, originOf(p.Checkpoint))
+	return nil
+}
+
+// readProof reads a proof as the API serves it.
+func readProof(file string) (app.Proof, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return app.Proof{}, fmt.Errorf("couldn't read the proof: %w", err)
+	}
+	var p app.Proof
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&p); err != nil {
+		return app.Proof{}, fmt.Errorf("%s is not a proof (JSON as served at /api/v1/records/ID/proof): %v", file, err)
+	}
+	if p.RecordID == "" || p.Checkpoint == "" {
+		return app.Proof{}, fmt.Errorf("%s is not a proof: it has no record_id or no checkpoint", file)
+	}
+	return p, nil
+}
+
+func originOf(checkpoint string) string {
+	origin, _, _ := strings.Cut(checkpoint, "\n")
+	return origin
+}
+
+// Names of the checks against the log's latest checkpoint.
+const (
+	checkLatest          = "latest checkpoint"
+	checkConsistency     = "consistency"
+	checkLatestInclusion = "inclusion in latest"
+)
+
+// verifyTimeout bounds the requests to the log's server.
+const verifyTimeout = 30 * time.Second
+
+// checkAgainstLatest checks the proof against the log as served now: the
+// latest checkpoint's signatures, its consistency with the proof's
+// checkpoint, and the entry's inclusion in it. The proofs are built from
+// the served tiles by tessera's client; a server that lied would have to
+// serve tiles that hash to the signed roots.
+func checkAgainstLatest(ctx context.Context, p app.Proof, base *url.URL, logKey string, witnessKeys []string) []app.Check {
+	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
+	defer cancel()
+	latest := app.Check{Name: checkLatest}
+	consistent := app.Check{Name: checkConsistency}
+	included := app.Check{Name: checkLatestInclusion}
+	fail := func(c *app.Check, format string, args ...any) []app.Check {
+		c.Detail = fmt.Sprintf(format, args...)
+		for _, other := range []*app.Check{&consistent, &included} {
+			if other != c && !other.OK && other.Detail == "" {
+				other.Detail = "not checked: " + c.Name + " failed"
+			}
+		}
+		return []app.Check{latest, consistent, included}
+	}
+
+	root := base.JoinPath("log") // the fetcher adds the trailing slash
+	f, err := client.NewHTTPFetcher(root, &http.Client{Transport: userAgent{http.DefaultTransport}})
+	if err != nil {
+		return fail(&latest, "%v", err)
+	}
+	raw, err := f.ReadCheckpoint(ctx)
+	if err != nil {
+		return fail(&latest, "couldn't fetch %s/checkpoint: %v", root, err)
+	}
+	cp, cosigned, err := ledger.VerifyCheckpoint(raw, logKey, witnessKeys)
+	if err != nil {
+		return fail(&latest, "%v", err)
+	}
+	if missing := len(witnessKeys) - len(cosigned); missing > 0 {
+		return fail(&latest, "%d entries, but %d of the %d witnesses did not cosign it", cp.Size, missing, len(witnessKeys))
+	}
+	latest.OK = true
+	latest.Detail = fmt.Sprintf("%d entries, signed by the log's key", cp.Size)
+	if len(witnessKeys) > 0 {
+		latest.Detail += fmt.Sprintf(" and cosigned by the %d witnesses", len(witnessKeys))
+	}
+
+	// The proof's own checkpoint, read without trusting it: a bad
+	// signature on it is the checkpoint check's failure, not this one's.
+	var old log.Checkpoint
+	if _, err := old.Unmarshal([]byte(p.Checkpoint)); err != nil {
+		return fail(&consistent, "the proof's checkpoint cannot be read: %v", err)
+	}
+	if cp.Size < old.Size {
+		return fail(&consistent, "the log's latest checkpoint has %d entries, fewer than the %d of the proof's: the log was rolled back, or this is another log", cp.Size, old.Size)
+	}
+	pb, err := client.NewProofBuilder(ctx, cp.Size, f.ReadTile)
+	if err != nil {
+		return fail(&consistent, "couldn't read the latest tree's tiles: %v", err)
+	}
+	cons, err := pb.ConsistencyProof(ctx, old.Size, cp.Size)
+	if err != nil {
+		return fail(&consistent, "couldn't build the consistency proof from the tiles: %v", err)
+	}
+	if err := ledger.VerifyConsistency(&old, cp, cons); err != nil {
+		return fail(&consistent, "%v: the log's history was rewritten since the proof's checkpoint", err)
+	}
+	consistent.OK = true
+	consistent.Detail = fmt.Sprintf("the tree of %d entries extends the proof's of %d", cp.Size, old.Size)
+
+	if p.LeafIndex >= cp.Size {
+		return fail(&included, "entry %d is beyond the latest tree of %d", p.LeafIndex, cp.Size)
+	}
+	incl, err := pb.InclusionProof(ctx, p.LeafIndex)
+	if err != nil {
+		return fail(&included, "couldn't build the inclusion proof from the tiles: %v", err)
+	}
+	if err := ledger.VerifyInclusion([]byte(p.Leaf), p.LeafIndex, incl, cp); err != nil {
+		return fail(&included, "%v", err)
+	}
+	included.OK = true
+	included.Detail = fmt.Sprintf("entry %d of %d", p.LeafIndex, cp.Size)
+	return []app.Check{latest, consistent, included}
+}
+
+// userAgent names parley verify in its requests, for the server's logs.
+type userAgent struct{ next http.RoundTripper }
+
+func (u userAgent) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("User-Agent", "parley-verify")
+	return u.next.RoundTrip(r)
+}
