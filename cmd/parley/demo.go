@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -141,6 +142,22 @@ func (c *cli) demo(ctx context.Context, addr, data string) error {
 	if err != nil || len(first) == 0 {
 		return fmt.Errorf("couldn't read the demo's first record: %v", err)
 	}
+	// The capital approvers sign their approvals with keys of their own;
+	// in the demo they are kept in the data directory, to try signing.
+	var approverKeys []string
+	for _, l := range logins {
+		if l.SigningKey == "" {
+			continue
+		}
+		path := filepath.Join(dir, "keys", l.Login+".key")
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return fmt.Errorf("couldn't create the demo's key directory: %w", err)
+		}
+		if err := os.WriteFile(path, []byte(l.SigningKey+"\n"), 0o600); err != nil {
+			return fmt.Errorf("couldn't write %s's signing key: %w", l.Login, err)
+		}
+		approverKeys = append(approverKeys, fmt.Sprintf("  %s: %s", l.Login, path))
+	}
 	level.Set(slog.LevelInfo)
 
 	srv, err := server.New(cfg, svc, log, logger)
@@ -175,8 +192,15 @@ record you may read; this one is public):
   curl -s %sapi/v1/records/%s/proof > proof.json
   %s --log %s
 
+A capital approves an aspect with a body signed by its own key, then POSTs
+it to %sapi/v1/approvals with its API token:
+  echo '{"aspect_id":"ASPECT_ID","party_id":"ua","decision":"approved"}' > approval.json
+  parley sign approval.json --key KEY_FILE
+The approvers' signing keys:
+%s
+
 Press Ctrl-C to stop.
-`, base, first[0].ID, verify, base)
+`, base, first[0].ID, verify, base, base, strings.Join(approverKeys, "\n"))
 	return srv.Serve(ctx, ln)
 }
 

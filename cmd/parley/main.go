@@ -117,7 +117,7 @@ func init() {
 	commands = []*command{
 		demoCommand, initCommand, serveCommand, migrateCommand, rebuildCommand, auditCommand,
 		usersAddCommand, usersListCommand, tokensNewCommand,
-		keysGenerateCommand, witnessCommand, verifyCommand,
+		keysGenerateCommand, keysRegisterCommand, signCommand, witnessCommand, verifyCommand,
 	}
 }
 
@@ -257,9 +257,10 @@ func (c *cli) help(topic []string) int {
 }
 
 func (c *cli) overview(w io.Writer) {
-	fmt.Fprint(w, `parley runs a mediated peace process: rounds, sessions, the agenda, each
-party's positions and the negotiating text, for a mediator and the parties,
-with every committed record kept append-only.
+	fmt.Fprint(w, `parley runs a mediated peace process for a mediator and the parties: rounds,
+sessions, delegations, the agenda, action items, statements and the capitals'
+signed approvals, with every committed record kept append-only and provable
+through a transparency log that each party's witness cosigns.
 
 Usage:
   parley COMMAND [flags]
