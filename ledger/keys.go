@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 
 	f_note "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
@@ -21,8 +22,16 @@ func GenerateKey(name string) (skey, vkey string, err error) {
 	if strings.TrimSpace(name) == "" {
 		return "", "", errors.New("couldn't generate key: the name is empty")
 	}
+	// note.GenerateKey accepts any name, but a key whose name holds a '+'
+	// or white space cannot be parsed back: refuse it here.
+	if strings.ContainsAny(name, "+") || strings.IndexFunc(name, unicode.IsSpace) >= 0 {
+		return "", "", fmt.Errorf("couldn't generate key: the name %q holds a '+' or white space", name)
+	}
 	skey, vkey, err = note.GenerateKey(rand.Reader, name)
 	if err != nil {
+		return "", "", fmt.Errorf("couldn't generate key %q: %w", name, err)
+	}
+	if _, err := note.NewVerifier(vkey); err != nil {
 		return "", "", fmt.Errorf("couldn't generate key %q: %w", name, err)
 	}
 	return skey, vkey, nil

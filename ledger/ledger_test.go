@@ -753,3 +753,11 @@ func TestVerifyCheckpointErrors(t *testing.T) {
 		t.Fatal("junk witness key accepted")
 	}
 }
+
+func TestGenerateKeyRefusesUnparsableNames(t *testing.T) {
+	for _, name := range []string{"", " ", "a+b", "two words", "tab\there"} {
+		if _, _, err := ledger.GenerateKey(name); err == nil {
+			t.Errorf("GenerateKey(%q) made a key", name)
+		}
+	}
+}
