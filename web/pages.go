@@ -217,7 +217,29 @@ func (s *server) agenda(w http.ResponseWriter, r *http.Request, rq *request) err
 		return err
 	}
 	slices.SortStableFunc(aspects, func(a, b item[talks.Aspect]) int { return cmp.Compare(a.V.Order, b.V.Order) })
-	s.render(w, r, rq, http.StatusOK, "agenda", pageData{Title: "Agenda", Nav: "agenda", Data: aspects})
+	approvals, err := load[talks.Approval](r.Context(), s.svc, rq.caller, talks.KindApproval, "")
+	if err != nil {
+		return err
+	}
+	// Each aspect with the capitals' signed decisions on it, latest last.
+	type aspectView struct {
+		item[talks.Aspect]
+		Approvals []item[talks.Approval]
+	}
+	views := make([]aspectView, len(aspects))
+	for i, a := range aspects {
+		views[i].item = a
+		for _, ap := range approvals {
+			if ap.V.AspectID == a.ID {
+				views[i].Approvals = append(views[i].Approvals, ap)
+			}
+		}
+	}
+	n, err := s.loadNames(r.Context(), rq, talks.KindParty)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, rq, http.StatusOK, "agenda", pageData{Title: "Agenda", Nav: "agenda", Names: n, Data: views})
 	return nil
 }
 

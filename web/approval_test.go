@@ -1,0 +1,63 @@
+package web
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/talks"
+)
+
+// TestAgendaShowsApprovals: a capital's signed decision appears under its
+// aspect, to those who may read it, and not to the public.
+func TestAgendaShowsApprovals(t *testing.T) {
+	f := newFixture(t, Options{})
+	ctx := t.Context()
+	capital := f.login(t, "ua", access.RoleApprover)
+	p, err := f.svc.Login(ctx, capital.Login, capital.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aspects, _ := f.svc.All(ctx, &p, talks.KindAspect, "")
+	var territory string
+	for _, a := range aspects {
+		if strings.Contains(string(a.Body), `"Territory"`) {
+			territory = a.ID
+		}
+	}
+	body := []byte(`{"aspect_id":"` + territory + `","party_id":"ua","decision":"rejected","note":"Withdrawal from Donbas refused."}`)
+	signable, err := app.SignableBody(talks.KindApproval, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := note.NewSigner(capital.SigningKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := record.SignedText(talks.KindApproval, signable)
+	msg, _ := note.Sign(&note.Note{Text: text}, signer)
+	var m map[string]any
+	json.Unmarshal(body, &m)
+	m["signature"] = strings.TrimSpace(string(msg[len(text)+1:]))
+	signed, _ := json.Marshal(m)
+	if _, err := f.svc.Create(ctx, p, talks.KindApproval, signed); err != nil {
+		t.Fatal(err)
+	}
+
+	page := f.get(t, f.signIn(t, f.login(t, "ru", access.RoleNegotiator)), "/agenda")
+	if !strings.Contains(page.body, "capital: <span class=\"status status-rejected\">") || !strings.Contains(page.body, "Withdrawal from Donbas refused.") {
+		t.Errorf("the agenda does not show Ukraine's signed decision to a party:\n%s", page.body)
+	}
+	if !strings.Contains(page.body, "No capital has approved this aspect yet.") {
+		t.Error("aspects without approvals do not say so")
+	}
+	// Approvals go to the parties by default: the public sees none.
+	if anon := f.get(t, client(t), "/agenda"); strings.Contains(anon.body, "Withdrawal from Donbas refused.") {
+		t.Error("the public sees an approval addressed to the parties")
+	}
+}
