@@ -144,9 +144,25 @@ func (s *Service) Close() {
 }
 
 // runLogStage logs batches in the order the store stage committed them.
+// It takes every batch that is waiting at once: one log append and one
+// store transaction for all of them, since each costs about the same
+// whatever its size.
 func (s *Service) runLogStage() {
 	defer s.c.wg.Done()
 	for b := range s.c.logged {
+	more:
+		for len(b.works) < maxBatch {
+			select {
+			case next, ok := <-s.c.logged:
+				if !ok {
+					break more
+				}
+				b.works = append(b.works, next.works...)
+				b.results = append(b.results, next.results...)
+			default:
+				break more
+			}
+		}
 		s.logStage(b)
 	}
 }

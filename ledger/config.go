@@ -81,8 +81,11 @@ type Config struct {
 	BatchSize uint
 
 	// BatchAge is the longest an entry waits for its batch to fill before
-	// the batch is sequenced anyway. Default 20ms. Keep it at or below
-	// 100ms: it adds directly to Append latency.
+	// the batch is sequenced anyway. Default 2ms: parley's committer
+	// already gathers concurrent writes into one AppendAll, so waiting for
+	// more here would only add its whole length to every batch (at 20ms,
+	// store-and-log throughput measured a fifth of what it is at 2ms).
+	// Keep it at or below 100ms: it adds directly to Append latency.
 	BatchAge time.Duration
 
 	// Create allows Open to create a new, empty log when Dir holds none.
@@ -101,7 +104,7 @@ const (
 	DefaultWitnessTimeout     = 5 * time.Second
 	DefaultCheckpointInterval = 500 * time.Millisecond
 	DefaultBatchSize          = 1024
-	DefaultBatchAge           = 20 * time.Millisecond
+	DefaultBatchAge           = 2 * time.Millisecond
 )
 
 // minCheckpointInterval is tessera's POSIX driver's minimum.

@@ -32,6 +32,8 @@ type reader struct{ q querier }
 type tx struct {
 	reader
 	t *sql.Tx
+	// x runs the transaction's statements, prepared once.
+	x querier
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -297,7 +299,7 @@ func (t *tx) AppendRecord(ctx context.Context, r *store.Record) error {
 		return fmt.Errorf("couldn't append record %s: %w", r.ID, err)
 	}
 	var seq int64
-	err = t.t.QueryRowContext(ctx, `INSERT INTO records (id, kind, subject, at, author_principal, author_party,
+	err = t.x.QueryRowContext(ctx, `INSERT INTO records (id, kind, subject, at, author_principal, author_party,
 		aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
 		ON CONFLICT DO NOTHING RETURNING seq`,
@@ -330,7 +332,7 @@ func (t *tx) SetLeafIndex(ctx context.Context, id string, index int64) error {
 	// write lock, rather than letting the unique index refuse the
 	// statement, keeps the behaviour the same as in PostgreSQL, where the
 	// error would abort the whole transaction.
-	res, err := t.t.ExecContext(ctx, `UPDATE records SET leaf_index = ?
+	res, err := t.x.ExecContext(ctx, `UPDATE records SET leaf_index = ?
 		WHERE id = ? AND leaf_index IS NULL
 		AND NOT EXISTS (SELECT 1 FROM records WHERE leaf_index = ?)`, index, id, index)
 	if isUnique(err) {
@@ -348,7 +350,7 @@ func (t *tx) SetLeafIndex(ctx context.Context, id string, index int64) error {
 	}
 	// Nothing changed: say why.
 	var cur sql.NullInt64
-	err = t.t.QueryRowContext(ctx, "SELECT leaf_index FROM records WHERE id = ?", id).Scan(&cur)
+	err = t.x.QueryRowContext(ctx, "SELECT leaf_index FROM records WHERE id = ?", id).Scan(&cur)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("couldn't set the leaf index of record %s to %d: no such record: %w", id, index, store.ErrNotFound)
@@ -360,7 +362,7 @@ func (t *tx) SetLeafIndex(ctx context.Context, id string, index int64) error {
 		return fmt.Errorf("couldn't set the leaf index of record %s to %d: it is already %d: %w", id, index, cur.Int64, store.ErrConflict)
 	}
 	var other string
-	if err := t.t.QueryRowContext(ctx, "SELECT id FROM records WHERE leaf_index = ?", index).Scan(&other); err != nil {
+	if err := t.x.QueryRowContext(ctx, "SELECT id FROM records WHERE leaf_index = ?", index).Scan(&other); err != nil {
 		return fmt.Errorf("couldn't set the leaf index of record %s to %d: %w", id, index, err)
 	}
 	return fmt.Errorf("couldn't set the leaf index of record %s to %d: record %s holds it: %w", id, index, other, store.ErrConflict)
@@ -381,7 +383,7 @@ func (t *tx) PutEntity(ctx context.Context, e store.Entity) error {
 		}
 		body = string(e.Body)
 	}
-	_, err = t.t.ExecContext(ctx, `INSERT INTO entities (`+entityCols+`)
+	_, err = t.x.ExecContext(ctx, `INSERT INTO entities (`+entityCols+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (kind, id) DO UPDATE SET
 			parent = excluded.parent, aud_scope = excluded.aud_scope, aud_party = excluded.aud_party,
@@ -443,7 +445,7 @@ func (t *tx) PutPrincipal(ctx context.Context, p store.Principal) error {
 		}
 		roles[i] = string(r)
 	}
-	res, err := t.t.ExecContext(ctx, "INSERT INTO principals ("+principalCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+	res, err := t.x.ExecContext(ctx, "INSERT INTO principals ("+principalCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
 		p.ID, p.Login, p.Name, p.Party, string(p.PartyRole), strings.Join(roles, ","), p.PasswordHash, p.SigningKey, encodeTime(p.Created))
 	if err == nil {
 		err = noRowMeansConflict(res)
@@ -461,7 +463,7 @@ func (t *tx) PutPrincipal(ctx context.Context, p store.Principal) error {
 // ErrNotFound if there is no such principal. The key is stored as given:
 // what makes a valid key is the caller's to check.
 func (t *tx) SetSigningKey(ctx context.Context, id, key string) error {
-	res, err := t.t.ExecContext(ctx, "UPDATE principals SET signing_key = ? WHERE id = ?", key, id)
+	res, err := t.x.ExecContext(ctx, "UPDATE principals SET signing_key = ? WHERE id = ?", key, id)
 	if err != nil {
 		return fmt.Errorf("couldn't set the signing key of principal %s: %w", id, err)
 	}
@@ -482,7 +484,7 @@ func (t *tx) PutToken(ctx context.Context, tok store.Token) error {
 	// Inserting only when the principal exists, rather than letting the
 	// foreign key fail, keeps the transaction usable after the error, as
 	// in PostgreSQL.
-	res, err := t.t.ExecContext(ctx, `INSERT INTO tokens (hash, principal_id, label, created)
+	res, err := t.x.ExecContext(ctx, `INSERT INTO tokens (hash, principal_id, label, created)
 		SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM principals WHERE id = ?)
 		ON CONFLICT DO NOTHING`,
 		tok.Hash, tok.PrincipalID, tok.Label, encodeTime(tok.Created), tok.PrincipalID)
@@ -493,7 +495,7 @@ func (t *tx) PutToken(ctx context.Context, tok store.Token) error {
 		// Nothing inserted: either the principal is missing or the hash
 		// is taken.
 		var one int
-		switch err := t.t.QueryRowContext(ctx, "SELECT 1 FROM principals WHERE id = ?", tok.PrincipalID).Scan(&one); {
+		switch err := t.x.QueryRowContext(ctx, "SELECT 1 FROM principals WHERE id = ?", tok.PrincipalID).Scan(&one); {
 		case errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("couldn't add token %q: principal %s: %w", tok.Label, tok.PrincipalID, store.ErrNotFound)
 		case err != nil:
@@ -513,7 +515,7 @@ func (t *tx) PutToken(ctx context.Context, tok store.Token) error {
 
 // SetMeta sets a setting, replacing any earlier value.
 func (t *tx) SetMeta(ctx context.Context, key string, value []byte) error {
-	_, err := t.t.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	_, err := t.x.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 		key, nonNil(value))
 	if err != nil {
 		return fmt.Errorf("couldn't set %s: %w", key, err)

@@ -39,6 +39,8 @@ type Store struct {
 	r *sql.DB
 	// rc is r with its statements prepared once; every read goes through it.
 	rc *stmtCache
+	// wc is w's statement cache, used by every write transaction.
+	wc *stmtCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -106,7 +108,7 @@ func Open(ctx context.Context, path string, migrate bool) (*Store, error) {
 		return nil, fmt.Errorf("couldn't open SQLite read pool on %s: %w", abs, err)
 	}
 	rc := &stmtCache{db: r}
-	return &Store{reader: reader{q: rc}, path: abs, w: w, r: r, rc: rc}, nil
+	return &Store{reader: reader{q: rc}, path: abs, w: w, r: r, rc: rc, wc: &stmtCache{db: w}}, nil
 }
 
 // writerDSN is the writer's connection string. The driver runs each pragma
@@ -275,6 +277,7 @@ func applyMigration(ctx context.Context, w *sql.DB, path string, m migration) er
 // Close closes both pools.
 func (s *Store) Close() error {
 	s.rc.close()
+	s.wc.close()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -288,12 +291,17 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	// Also runs when fn panics, so the one writer connection is given back.
 	defer t.Rollback()
-	if err := fn(&tx{reader: reader{q: t}, t: t}); err != nil {
+	q := txStmts{t: t, c: s.wc, missed: map[string]bool{}}
+	if err := fn(&tx{reader: reader{q: q}, t: t, x: q}); err != nil {
+		t.Rollback()
+		q.prepareMissed(ctx)
 		return err
 	}
 	if err := t.Commit(); err != nil {
 		return fmt.Errorf("couldn't commit: %w", err)
 	}
+	// Only now: the transaction has given the connection back.
+	q.prepareMissed(ctx)
 	return nil
 }
 
