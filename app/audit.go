@@ -78,7 +78,7 @@ func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
 			}
 			if r.LeafIndex < 0 {
 				if s.log != nil {
-					find("record", r.ID, "has no position in the log")
+					find("record", r.ID, "has no position in the log: left by a crash (serve logs it at its next start) or added behind parley's back")
 				}
 			} else {
 				byLeaf[r.LeafIndex] = r

@@ -266,6 +266,10 @@ func (s *Service) logBatch(ctx context.Context, results []result) error {
 	return nil
 }
 
+// UseLog attaches l without recovering first: for audit, which must see
+// what is pending rather than adopt it.
+func (s *Service) UseLog(l Log) { s.log = l }
+
 // AttachLog makes every commit go through l, after recovering what an
 // earlier run stored but did not log. Call it before serving.
 func (s *Service) AttachLog(ctx context.Context, l Log) error {
@@ -349,7 +353,14 @@ func (s *Service) recoverSome(ctx context.Context, upToSeq int64) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("couldn't store recovered leaf indexes: %w", err)
 	}
-	s.logger.Info("recovered records without a log position", slog.Int("already_logged", len(order)-len(missing)), slog.Int("appended", len(missing)))
+	// Warn, with the ids: a record that was never acknowledged looks here
+	// exactly like a row added to the database behind parley's back.
+	ids := make([]string, 0, min(len(order), 50))
+	for _, r := range order[:min(len(order), 50)] {
+		ids = append(ids, r.ID)
+	}
+	s.logger.Warn("recovered records that had no log position", slog.Int("already_logged", len(order)-len(missing)),
+		slog.Int("appended", len(missing)), slog.Any("first_ids", ids))
 	return len(order), nil
 }
 

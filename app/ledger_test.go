@@ -1323,3 +1323,41 @@ func TestLedgerLogDownThenBack(t *testing.T) {
 	}
 	in.auditClean()
 }
+
+// TestLedgerAuditFindsAddedRow: a self-consistent record added straight to
+// the database looks like a crash's leftover. Audit, which does not
+// recover first, reports it instead of adopting it into the log.
+func TestLedgerAuditFindsAddedRow(t *testing.T) {
+	in := newInstall(t)
+	in.start(true)
+	in.loadScenario()
+	in.auditClean()
+	in.stop()
+
+	in.openStore()
+	var added store.Record
+	err := in.st.Write(context.Background(), func(tx store.Tx) error {
+		var err error
+		added, _, err = appendForTest(tx)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.svc = app.New(in.st, nil, nil)
+	in.openLog()
+	in.svc.UseLog(in.log)
+	checkFindings(t, in.audit(), []want{{what: "record", id: added.ID, problem: "no position in the log"}})
+}
+
+func appendForTest(tx store.Tx) (store.Record, store.Entity, error) {
+	body, _ := json.Marshal(map[string]any{"title": "Added behind parley's back", "status": "open"})
+	id := record.NewID()
+	rec, err := app.Append(context.Background(), tx, record.Envelope{V: record.Version, ID: id, Subject: id, Kind: talks.KindAspect,
+		At: time.Now(), Author: record.Author{Principal: "intruder", Party: "us"}, Audience: record.Audience{Scope: record.Public}, Body: body})
+	if err != nil {
+		return rec, store.Entity{}, err
+	}
+	ent, err := app.Project(context.Background(), tx, rec)
+	return rec, ent, err
+}

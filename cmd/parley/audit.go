@@ -25,9 +25,11 @@ database changed, added or removed behind parley's back, which the log makes
 detectable: its entries are cosigned by the parties' witnesses and cannot be
 rewritten unseen.
 
-Like serve, it first logs the records a crash left out of the log, so run it
-with serve stopped: it refuses to run while another parley process holds
-the log. The log's witnesses need not answer unless records were left out.
+Run it with serve stopped: it refuses to run while another parley process
+holds the log. It does not recover first: a record without a position in
+the log is reported, since it is either left by a crash (serve logs it at
+its next start) or a row added behind parley's back, which only the
+operator can tell apart.
 
 It prints how much it checked and each problem found, or with --json the
 report as JSON, and exits 0 if it found none, else 1. A projection that
@@ -53,7 +55,10 @@ func (c *cli) audit(ctx context.Context, configPath string, asJSON bool) error {
 		return err
 	}
 	defer st.Close()
-	svc, log, closeLog, err := openLogged(ctx, cfg, st, logger)
+	// No recovery first: a pending record is either a crash's leftover,
+	// which serve will log, or a row added behind parley's back, which
+	// recovery would adopt into the log. The audit reports it either way.
+	svc, log, closeLog, err := openLogged(ctx, cfg, st, logger, false)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func (c *cli) serve(ctx context.Context, configPath string) error {
 		return err
 	}
 	defer st.Close()
-	svc, log, closeLog, err := openLogged(ctx, cfg, st, logger)
+	svc, log, closeLog, err := openLogged(ctx, cfg, st, logger, true)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func (c *cli) serve(ctx context.Context, configPath string) error {
 // on st whose every commit goes through it, once recovery has run. The
 // returned function closes the service and the log and releases the lock;
 // it is safe to call after server.Serve has closed them.
-func openLogged(ctx context.Context, cfg server.Config, st store.Store, logger *slog.Logger) (*app.Service, *ledger.Log, func(), error) {
+func openLogged(ctx context.Context, cfg server.Config, st store.Store, logger *slog.Logger, recover bool) (*app.Service, *ledger.Log, func(), error) {
 	unlock, err := server.LockLog(cfg)
 	if err != nil {
 		return nil, nil, nil, err
@@ -100,7 +100,9 @@ func openLogged(ctx context.Context, cfg server.Config, st store.Store, logger *
 		unlock()
 	}
 	start := time.Now()
-	if err := svc.AttachLog(ctx, log); err != nil {
+	if !recover {
+		svc.UseLog(log)
+	} else if err := svc.AttachLog(ctx, log); err != nil {
 		closeAll()
 		return nil, nil, nil, fmt.Errorf("couldn't recover the records not yet in the log: %w", err)
 	}
