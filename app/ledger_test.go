@@ -1056,9 +1056,14 @@ func TestLedgerWitnessDown(t *testing.T) {
 	in.start(true)
 	med := in.loadScenario()
 	before := createAspects(t, in.svc, med, 5, "Witnessed aspect")
-	p := awaitProof(t, in.svc, med, before[4].RecordID, 10*time.Second)
-	if err := checkProof(p, in.vkey, []string{tw.vkey}); err != nil {
-		t.Fatalf("proof with the witness up: %v", err)
+	// The writes are concurrent, so any of them may hold the highest
+	// position: wait until every one is published.
+	var p app.Proof
+	for _, rc := range before {
+		p = awaitProof(t, in.svc, med, rc.RecordID, 10*time.Second)
+		if err := checkProof(p, in.vkey, []string{tw.vkey}); err != nil {
+			t.Fatalf("proof with the witness up: %v", err)
+		}
 	}
 
 	tw.stop()
