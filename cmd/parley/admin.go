@@ -360,15 +360,11 @@ password or with API tokens only.`,
 }
 
 func (c *cli) usersList(ctx context.Context, configPath string) error {
-	cfg, err := loadConfig(configPath)
+	_, st, _, closeAll, err := c.openService(ctx, configPath)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, configPath, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer closeAll()
 	ps, err := st.Principals(ctx)
 	if err != nil {
 		return fmt.Errorf("couldn't list principals: %w", err)
@@ -409,16 +405,11 @@ func (c *cli) tokensNew(ctx context.Context, configPath, login, label string) er
 	if login == "" {
 		return usagef("--login is required")
 	}
-	cfg, err := loadConfig(configPath)
+	svc, _, _, closeAll, err := c.openService(ctx, configPath)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, configPath, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	svc := app.New(st, time.Now, newLogger(c.stderr, cfg.LogFormat, "warn"))
+	defer closeAll()
 	token, err := svc.NewToken(ctx, login, label)
 	if err != nil {
 		return fmt.Errorf("couldn't issue a token: %w", err)
@@ -437,4 +428,20 @@ func joinRoles(roles []access.Role) string {
 		s[i] = string(r)
 	}
 	return strings.Join(s, ",")
+}
+
+// openService opens the installation's store, without its log, and a
+// service on it, for the commands that manage principals and projections
+// rather than commit records. close closes both.
+func (c *cli) openService(ctx context.Context, configPath string) (svc *app.Service, st store.Store, cfg server.Config, close func(), err error) {
+	cfg, err = loadConfig(configPath)
+	if err != nil {
+		return nil, nil, cfg, nil, err
+	}
+	st, err = openStore(ctx, cfg, configPath, false)
+	if err != nil {
+		return nil, nil, cfg, nil, err
+	}
+	svc = app.New(st, time.Now, newLogger(c.stderr, cfg.LogFormat, "warn"))
+	return svc, st, cfg, func() { svc.Close(); st.Close() }, nil
 }

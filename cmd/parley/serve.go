@@ -179,16 +179,11 @@ ones commit.`,
 }
 
 func (c *cli) rebuild(ctx context.Context, configPath string) error {
-	cfg, err := loadConfig(configPath)
+	svc, _, cfg, closeAll, err := c.openService(ctx, configPath)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, configPath, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	svc := app.New(st, time.Now, newLogger(c.stderr, cfg.LogFormat, "warn"))
+	defer closeAll()
 	start := time.Now()
 	if err := svc.Rebuild(ctx); err != nil {
 		return fmt.Errorf("couldn't rebuild the projections: %w", err)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -44,17 +43,11 @@ func (c *cli) keysRegister(ctx context.Context, configPath, login, key string) e
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(configPath)
+	svc, _, _, closeAll, err := c.openService(ctx, configPath)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg, configPath, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	svc := app.New(st, time.Now, newLogger(c.stderr, cfg.LogFormat, "warn"))
-	defer svc.Close()
+	defer closeAll()
 	if err := svc.RegisterKey(ctx, login, vkey); err != nil {
 		return fmt.Errorf("couldn't register the key: %w", err)
 	}
