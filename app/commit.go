@@ -271,10 +271,37 @@ func (s *Service) logBatch(ctx context.Context, results []result) error {
 func (s *Service) UseLog(l Log) { s.log = l }
 
 // AttachLog makes every commit go through l, after recovering what an
-// earlier run stored but did not log. Call it before serving.
+// earlier run stored but did not log. Call it before serving. It refuses a
+// log shorter than the store says it is: an old copy of the log, or
+// another log, put in the place of this one.
 func (s *Service) AttachLog(ctx context.Context, l Log) error {
+	if err := checkLogLength(ctx, s.store, l); err != nil {
+		return err
+	}
 	s.log = l
 	return s.recoverPending(ctx, math.MaxInt64)
+}
+
+// ErrLogBehind: the log has fewer entries than the store has records with a
+// log position.
+var ErrLogBehind = errors.New("the transparency log is shorter than the store says")
+
+func checkLogLength(ctx context.Context, st store.Store, l Log) error {
+	placed, err := st.LeafCount(ctx)
+	if err != nil {
+		return err
+	}
+	size, err := l.IntegratedSize(ctx)
+	if err != nil {
+		return err
+	}
+	// Leaf indexes are unique, so more placed records than entries means
+	// some record claims a position the log does not have.
+	if uint64(placed) > size {
+		return fmt.Errorf("%w: %d records have a position in it, but it holds %d entries; restore the log that belongs to this database",
+			ErrLogBehind, placed, size)
+	}
+	return nil
 }
 
 // recoverPending finishes records that are in the store without a leaf

@@ -1366,3 +1366,21 @@ func appendForTest(tx store.Tx) (store.Record, store.Entity, error) {
 	ent, err := app.Project(context.Background(), tx, rec)
 	return rec, ent, err
 }
+
+// TestLedgerRefusesShorterLog: a log with fewer entries than the store has
+// placed records (an old copy, or another log) is refused at start.
+func TestLedgerRefusesShorterLog(t *testing.T) {
+	in := newInstall(t)
+	in.start(true)
+	in.loadScenario()
+	in.stop()
+	// A fresh, empty log in place of the real one.
+	in.logDir = filepath.Join(t.TempDir(), "other-log")
+	in.openStore()
+	in.svc = app.New(in.st, nil, nil)
+	in.openLog()
+	err := in.svc.AttachLog(context.Background(), in.log)
+	if !errors.Is(err, app.ErrLogBehind) {
+		t.Fatalf("AttachLog on a shorter log: %v, want ErrLogBehind", err)
+	}
+}
