@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -453,6 +454,27 @@ func TestEndToEnd(t *testing.T) {
 	code, stdout, stderr = parley(t, "verify", proofFile, "--log-key", logKey, "--witness-key", cosig, "--witness-key", other)
 	if code != exitError || !strings.Contains(stdout, "FAIL cosigned by ru-witness") || !strings.Contains(stderr, "cosigned by ru-witness failed") {
 		t.Errorf("parley verify with a witness that did not cosign = %d\n%s%s", code, stdout, stderr)
+	}
+
+	// A write's receipt, checked against the served log alone.
+	receipt := func(commitment []byte) string {
+		f := filepath.Join(t.TempDir(), "receipt.json")
+		b, _ := json.Marshal(map[string]any{"receipt": map[string]any{"record_id": id, "kind": p.Kind,
+			"commitment": hex.EncodeToString(commitment), "leaf_index": p.LeafIndex}})
+		os.WriteFile(f, b, 0o600)
+		return f
+	}
+	code, stdout, stderr = parley(t, "verify", receipt(sum[:]), "--log-key", logKey, "--witness-key", cosig, "--log", base)
+	if code != exitOK || !strings.Contains(stdout, "ok   inclusion in latest") {
+		t.Errorf("parley verify of a receipt = %d\n%s%s", code, stdout, stderr)
+	}
+	forged := sha256.Sum256([]byte("another record"))
+	code, stdout, _ = parley(t, "verify", receipt(forged[:]), "--log-key", logKey, "--log", base)
+	if code != exitError || !strings.Contains(stdout, "FAIL inclusion in latest") {
+		t.Errorf("parley verify of a forged receipt = %d\n%s", code, stdout)
+	}
+	if code, _, stderr := parley(t, "verify", receipt(sum[:]), "--log-key", logKey); code != exitUsage || !strings.Contains(stderr, "--log URL") {
+		t.Errorf("parley verify of a receipt without --log = %d %s", code, stderr)
 	}
 
 	if code := srv.stop(t); code != exitOK {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ledger"
+	"github.com/parley-project/parley/record"
 )
 
 var verifyCommand = &command{
@@ -26,7 +28,11 @@ var verifyCommand = &command{
 	operands: 1,
 	doc: `
 Check the proof of a record in FILE, as a parley server serves it at
-/api/v1/records/ID/proof (curl -s URL > FILE), with nothing but public keys:
+/api/v1/records/ID/proof (curl -s URL > FILE), with nothing but public keys.
+FILE may also be a write's receipt (the API's answer to a write); a receipt
+holds no record bytes, so it is checked against the log (--log, required):
+the entry at its position is its commitment, included in the latest signed
+and cosigned tree. For a proof, the checks are:
 
   commitment      the salt and the record's canonical bytes hash to the
                   commitment
@@ -80,9 +86,12 @@ func (c *cli) verify(ctx context.Context, file, logKeyFlag string, witnessFlags 
 			return usagef("--log: %q is not an http(s) URL such as https://parley.example/", logURL)
 		}
 	}
-	p, err := readProof(file)
+	p, receipt, err := readProof(file)
 	if err != nil {
 		return err
+	}
+	if receipt != nil {
+		return c.verifyReceipt(ctx, *receipt, base, logKey, witnessKeys)
 	}
 
 	checks := app.VerifyProof(p, logKey, witnessKeys)
@@ -99,21 +108,75 @@ func (c *cli) verify(ctx context.Context, file, logKeyFlag string, witnessFlags 
 	return nil
 }
 
-// readProof reads a proof as the API serves it.
-func readProof(file string) (app.Proof, error) {
+// readProof reads a proof as the API serves it, or else a receipt: a
+// write's answer ({"receipt": ...}) or the receipt alone.
+func readProof(file string) (app.Proof, *app.Receipt, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return app.Proof{}, fmt.Errorf("couldn't read the proof: %w", err)
+		return app.Proof{}, nil, fmt.Errorf("couldn't read the proof: %w", err)
+	}
+	var probe struct {
+		Canonical []byte       `json:"canonical"`
+		Receipt   *app.Receipt `json:"receipt"`
+	}
+	if err := json.Unmarshal(b, &probe); err != nil {
+		return app.Proof{}, nil, fmt.Errorf("%s is neither a proof nor a receipt (JSON as the API serves them): %v", file, err)
+	}
+	if probe.Canonical == nil {
+		r := probe.Receipt
+		if r == nil {
+			r = new(app.Receipt)
+			json.Unmarshal(b, r)
+		}
+		if r.RecordID == "" || r.Commitment == "" || r.Kind == "" || r.LeafIndex == nil {
+			return app.Proof{}, nil, fmt.Errorf("%s is neither a proof nor a receipt with a record_id, kind, commitment and leaf_index", file)
+		}
+		return app.Proof{}, r, nil
 	}
 	var p app.Proof
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&p); err != nil {
-		return app.Proof{}, fmt.Errorf("%s is not a proof (JSON as served at /api/v1/records/ID/proof): %v", file, err)
+		return app.Proof{}, nil, fmt.Errorf("%s is not a proof (JSON as served at /api/v1/records/ID/proof): %v", file, err)
 	}
 	if p.RecordID == "" || p.Checkpoint == "" {
-		return app.Proof{}, fmt.Errorf("%s is not a proof: it has no record_id or no checkpoint", file)
+		return app.Proof{}, nil, fmt.Errorf("%s is not a proof: it has no record_id or no checkpoint", file)
 	}
-	return p, nil
+	return p, nil, nil
+}
+
+// verifyReceipt checks a write's receipt against the log as served: a
+// receipt holds no record bytes, so what it can show is that the log's
+// entry at its position is its record's commitment, in a tree the log
+// signed and the witnesses cosigned.
+func (c *cli) verifyReceipt(ctx context.Context, r app.Receipt, base *url.URL, logKey string, witnessKeys []string) error {
+	if base == nil {
+		return usagef("a receipt holds no record bytes and no proof: check it against the log with --log URL, or fetch the record's proof")
+	}
+	commitment, err := hex.DecodeString(r.Commitment)
+	if err != nil {
+		return fmt.Errorf("the receipt's commitment %q is not hex: %v", r.Commitment, err)
+	}
+	leaf := record.Leaf(r.Kind, commitment)
+	// The checks against the latest checkpoint, with the receipt's entry
+	// in place of a proof's; a receipt has no checkpoint of its own to be
+	// consistent with.
+	p := app.Proof{RecordID: r.RecordID, Kind: r.Kind, Leaf: string(leaf), LeafIndex: *r.LeafIndex}
+	checks := checkAgainstLatest(ctx, p, base, logKey, witnessKeys)
+	// Consistency with an empty tree says nothing: leave it out.
+	out := checks[:0]
+	for _, ch := range checks {
+		if ch.Name != checkConsistency {
+			out = append(out, ch)
+		}
+	}
+	for _, ch := range out {
+		fmt.Fprintln(c.stdout, ch)
+	}
+	if failed := app.Failed(out); len(failed) > 0 {
+		return fmt.Errorf("the receipt of record %s does not hold: %s failed", r.RecordID, strings.Join(failed, ", "))
+	}
+	fmt.Fprintf(c.stdout, "record %s (%s) is entry %d of the log, with the receipt's commitment\n", r.RecordID, r.Kind, *r.LeafIndex)
+	return nil
 }
 
 func originOf(checkpoint string) string {
@@ -174,28 +237,33 @@ func checkAgainstLatest(ctx context.Context, p app.Proof, base *url.URL, logKey 
 		latest.Detail += fmt.Sprintf(" and cosigned by the %d witnesses", len(witnessKeys))
 	}
 
-	// The proof's own checkpoint, read without trusting it: a bad
-	// signature on it is the checkpoint check's failure, not this one's.
-	var old log.Checkpoint
-	if _, err := old.Unmarshal([]byte(p.Checkpoint)); err != nil {
-		return fail(&consistent, "the proof's checkpoint cannot be read: %v", err)
-	}
-	if cp.Size < old.Size {
-		return fail(&consistent, "the log's latest checkpoint has %d entries, fewer than the %d of the proof's: the log was rolled back, or this is another log", cp.Size, old.Size)
-	}
 	pb, err := client.NewProofBuilder(ctx, cp.Size, f.ReadTile)
 	if err != nil {
 		return fail(&consistent, "couldn't read the latest tree's tiles: %v", err)
 	}
-	cons, err := pb.ConsistencyProof(ctx, old.Size, cp.Size)
-	if err != nil {
-		return fail(&consistent, "couldn't build the consistency proof from the tiles: %v", err)
+	if p.Checkpoint == "" {
+		consistent.OK = true
+		consistent.Detail = "no checkpoint of its own to compare"
+	} else {
+		// The proof's own checkpoint, read without trusting it: a bad
+		// signature on it is the checkpoint check's failure, not this one's.
+		var old log.Checkpoint
+		if _, err := old.Unmarshal([]byte(p.Checkpoint)); err != nil {
+			return fail(&consistent, "the proof's checkpoint cannot be read: %v", err)
+		}
+		if cp.Size < old.Size {
+			return fail(&consistent, "the log's latest checkpoint has %d entries, fewer than the %d of the proof's: the log was rolled back, or this is another log", cp.Size, old.Size)
+		}
+		cons, err := pb.ConsistencyProof(ctx, old.Size, cp.Size)
+		if err != nil {
+			return fail(&consistent, "couldn't build the consistency proof from the tiles: %v", err)
+		}
+		if err := ledger.VerifyConsistency(&old, cp, cons); err != nil {
+			return fail(&consistent, "%v: the log's history was rewritten since the proof's checkpoint", err)
+		}
+		consistent.OK = true
+		consistent.Detail = fmt.Sprintf("the tree of %d entries extends the proof's of %d", cp.Size, old.Size)
 	}
-	if err := ledger.VerifyConsistency(&old, cp, cons); err != nil {
-		return fail(&consistent, "%v: the log's history was rewritten since the proof's checkpoint", err)
-	}
-	consistent.OK = true
-	consistent.Detail = fmt.Sprintf("the tree of %d entries extends the proof's of %d", cp.Size, old.Size)
 
 	if p.LeafIndex >= cp.Size {
 		return fail(&included, "entry %d is beyond the latest tree of %d", p.LeafIndex, cp.Size)
