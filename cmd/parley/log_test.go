@@ -719,7 +719,7 @@ func TestVerifyUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr := parley(t, "verify", filepath.Join(dir, "x.json"), "--log-key", vkey)
-	if code != exitError || !strings.Contains(stderr, "is not a proof") {
+	if code != exitError || !strings.Contains(stderr, "is neither a proof nor a receipt") {
 		t.Errorf("verify of a non-proof = %d %q", code, stderr)
 	}
 }
