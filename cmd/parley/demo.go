@@ -156,7 +156,11 @@ func (c *cli) demo(ctx context.Context, addr, data string) error {
 		if err := os.WriteFile(path, []byte(l.SigningKey+"\n"), 0o600); err != nil {
 			return fmt.Errorf("couldn't write %s's signing key: %w", l.Login, err)
 		}
-		approverKeys = append(approverKeys, fmt.Sprintf("  %s: %s", l.Login, path))
+		token, err := svc.NewToken(ctx, l.Login, "demo")
+		if err != nil {
+			return fmt.Errorf("couldn't issue %s a demo token: %w", l.Login, err)
+		}
+		approverKeys = append(approverKeys, fmt.Sprintf("  %s: key %s, API token %s", l.Login, path, token))
 	}
 	level.Set(slog.LevelInfo)
 
@@ -192,11 +196,13 @@ record you may read; this one is public):
   curl -s %sapi/v1/records/%s/proof > proof.json
   %s --log %s
 
-A capital approves an aspect with a body signed by its own key, then POSTs
-it to %sapi/v1/approvals with its API token:
+A capital approves an aspect (ids at %[5]sapi/v1/aspects) with a body signed
+by its own key:
   echo '{"aspect_id":"ASPECT_ID","party_id":"ua","decision":"approved"}' > approval.json
-  parley sign approval.json --key KEY_FILE
-The approvers' signing keys:
+  parley sign approval.json --key KEY_FILE > signed.json
+  curl -s -H "Authorization: Bearer TOKEN" -H 'Content-Type: application/json' \
+    --data @signed.json %[5]sapi/v1/approvals
+The approvers' signing keys and API tokens:
 %s
 
 Press Ctrl-C to stop.
