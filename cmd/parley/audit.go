@@ -44,25 +44,15 @@ backup and compare.`,
 }
 
 func (c *cli) audit(ctx context.Context, configPath string, asJSON bool) error {
-	cfg, err := loadConfig(configPath)
-	if err != nil {
-		return err
-	}
-	logger := newLogger(c.stderr, cfg.LogFormat, cfg.LogLevel)
-	defer routeKlog(logger)()
-	st, err := openStore(ctx, cfg, configPath, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	// No recovery first: a pending record is either a crash's leftover,
 	// which serve will log, or a row added behind parley's back, which
 	// recovery would adopt into the log. The audit reports it either way.
-	svc, log, closeLog, err := openLogged(ctx, cfg, st, logger, false)
+	in, err := c.openInstallation(ctx, configPath, false)
 	if err != nil {
 		return err
 	}
-	defer closeLog()
+	defer in.close()
+	cfg, svc, log := in.cfg, in.svc, in.log
 
 	start := time.Now()
 	rep, err := svc.Audit(ctx)

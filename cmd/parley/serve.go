@@ -45,22 +45,12 @@ One process at a time may serve an installation.`,
 }
 
 func (c *cli) serve(ctx context.Context, configPath string) error {
-	cfg, err := loadConfig(configPath)
+	in, err := c.openInstallation(ctx, configPath, true)
 	if err != nil {
 		return err
 	}
-	logger := newLogger(c.stderr, cfg.LogFormat, cfg.LogLevel)
-	defer routeKlog(logger)()
-	st, err := openStore(ctx, cfg, configPath, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	svc, log, closeLog, err := openLogged(ctx, cfg, st, logger, true)
-	if err != nil {
-		return err
-	}
-	defer closeLog()
+	defer in.close()
+	cfg, svc, log, logger := in.cfg, in.svc, in.log, in.logger
 	srv, err := server.New(cfg, svc, log, logger)
 	if err != nil {
 		return err
@@ -73,6 +63,43 @@ func (c *cli) serve(ctx context.Context, configPath string) error {
 		slog.String("store", server.StoreLocation(cfg)), slog.Int("schema_version", store.SchemaVersion),
 		slog.String("log", log.Origin()), slog.Int("witnesses", len(cfg.Witnesses)))
 	return srv.Serve(ctx, ln)
+}
+
+// installation is an installation opened for serve or audit: its config,
+// logger, store, log and a service committing through the log.
+type installation struct {
+	cfg    server.Config
+	logger *slog.Logger
+	svc    *app.Service
+	log    *ledger.Log
+	close  func()
+}
+
+// openInstallation opens the installation configPath names, store and log,
+// with recovery or (for audit) without.
+func (c *cli) openInstallation(ctx context.Context, configPath string, recover bool) (*installation, error) {
+	cfg, err := loadConfig(configPath)
+	if err != nil {
+		return nil, err
+	}
+	logger := newLogger(c.stderr, cfg.LogFormat, cfg.LogLevel)
+	restoreKlog := routeKlog(logger)
+	st, err := openStore(ctx, cfg, configPath, false)
+	if err != nil {
+		restoreKlog()
+		return nil, err
+	}
+	svc, log, closeLog, err := openLogged(ctx, cfg, st, logger, recover)
+	if err != nil {
+		st.Close()
+		restoreKlog()
+		return nil, err
+	}
+	return &installation{cfg: cfg, logger: logger, svc: svc, log: log, close: func() {
+		closeLog()
+		st.Close()
+		restoreKlog()
+	}}, nil
 }
 
 // openLogged locks and opens cfg's transparency log, and returns a service
