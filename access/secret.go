@@ -13,19 +13,33 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// argon2id parameters: RFC 9106's second recommended option (64 MiB, three
-// passes), sized for an interactive login on a small server.
 const (
-	argonTime    = 3
-	argonMemory  = 64 * 1024
-	argonThreads = 2
 	argonKeyLen  = 32
 	argonSaltLen = 16
 )
 
-// HashPassword returns an argon2id hash in the PHC string format, so the
-// parameters travel with the hash and can be raised later.
+// PasswordCost is the argon2id cost of a password hash.
+type PasswordCost struct {
+	Time      uint32
+	MemoryKiB uint32
+	Threads   uint8
+}
+
+// DefaultPasswordCost is RFC 9106's second recommended option (64 MiB, three
+// passes), sized for an interactive login on a small server. Every
+// installation uses it; only tests, which add hundreds of principals, hash
+// at a lower cost.
+var DefaultPasswordCost = PasswordCost{Time: 3, MemoryKiB: 64 * 1024, Threads: 2}
+
+// HashPassword returns an argon2id hash at DefaultPasswordCost.
 func HashPassword(password string) (string, error) {
+	return HashPasswordCost(password, DefaultPasswordCost)
+}
+
+// HashPasswordCost returns an argon2id hash in the PHC string format, so the
+// parameters travel with the hash and can be raised later: CheckPassword
+// reads them from the hash.
+func HashPasswordCost(password string, c PasswordCost) (string, error) {
 	if len(password) < 8 {
 		return "", errors.New("password must be at least 8 characters")
 	}
@@ -33,10 +47,10 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(password), salt, c.Time, c.MemoryKiB, c.Threads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, argonMemory, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+		argon2.Version, c.MemoryKiB, c.Time, c.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
 // CheckPassword reports whether password matches the PHC-format hash.

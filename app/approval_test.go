@@ -11,6 +11,7 @@ import (
 
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/talks"
 )
 
@@ -25,7 +26,7 @@ func TestSignedApprovals(t *testing.T) {
 	skey, vkey, _ := note.GenerateKey(rand.Reader, "kyiv-approver")
 	signer, _ := note.NewSigner(skey)
 	sign := func(b []byte) string {
-		signable, err := app.SignableBody(talks.KindApproval, b)
+		signable, err := app.SignableBody(scenario.Registry(), talks.KindApproval, b)
 		if err != nil {
 			t.Fatal(err)
 		}

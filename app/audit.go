@@ -10,7 +10,6 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
-	"github.com/parley-project/parley/talks"
 )
 
 // Finding is one thing parley audit found wrong.
@@ -70,7 +69,7 @@ func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
 				if err := record.VerifySignature(*env.Sig, env.Kind, env.Body); err != nil {
 					find("record", r.ID, "its author's signature does not verify: %v", err)
 				}
-			} else if k, ok := talks.KindByName(env.Kind); ok && k.Signed {
+			} else if k, ok := s.reg.Kind(env.Kind); ok && k.Signed {
 				find("record", r.ID, "a %s must be signed, and this one is not", k.Title)
 			}
 			if c := record.Commitment(r.Salt, r.Canonical); !bytes.Equal(c[:], r.Commitment) {
@@ -88,7 +87,7 @@ func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
 			if p, ok := want[key]; ok {
 				prev = &p
 			}
-			e, err := nextEntity(prev, r.Seq, env)
+			e, err := s.nextEntity(prev, r.Seq, env)
 			if err != nil {
 				find("record", r.ID, "cannot be projected: %v", err)
 				continue
@@ -124,7 +123,7 @@ func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
 			find("record", r.ID, "claims log position %d, beyond the log's %d entries", i, size)
 		}
 	}
-	for _, k := range talks.Kinds {
+	for _, k := range s.reg.Kinds() {
 		q := store.Query{Kind: k.Name, Limit: MaxPage}
 		for {
 			es, more, err := s.store.Entities(ctx, access.System, q)

@@ -114,7 +114,7 @@ func benchInstall(b *testing.B, withLog bool, ws ...ledger.Witness) (*install, a
 	in.batchAge, in.checkpointInterval, in.witnessTimeout = 0, 0, 0
 	in.start(withLog)
 	ctx := context.Background()
-	if err := in.svc.Bootstrap(ctx, talks.Party{ID: "us", Name: "United States", Role: access.ProcessMediator}); err != nil {
+	if err := in.svc.Bootstrap(ctx, &talks.Party{ID: "us", Name: "United States", Role: access.ProcessMediator}); err != nil {
 		b.Fatal(err)
 	}
 	p, err := in.svc.AddPrincipal(ctx, app.NewPrincipal{Login: "bench", Party: "us", Roles: []access.Role{access.RoleMediator}})
@@ -212,7 +212,7 @@ func benchWriteToProof(b *testing.B, jitter bool) {
 	in.batchAge, in.checkpointInterval, in.witnessTimeout = 0, 0, 0
 	in.start(true)
 	ctx := context.Background()
-	if err := in.svc.Bootstrap(ctx, talks.Party{ID: "us", Name: "United States", Role: access.ProcessMediator}); err != nil {
+	if err := in.svc.Bootstrap(ctx, &talks.Party{ID: "us", Name: "United States", Role: access.ProcessMediator}); err != nil {
 		b.Fatal(err)
 	}
 	p, err := in.svc.AddPrincipal(ctx, app.NewPrincipal{Login: "bench", Party: "us", Roles: []access.Role{access.RoleMediator}})

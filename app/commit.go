@@ -393,12 +393,12 @@ func (s *Service) recoverSome(ctx context.Context, upToSeq int64) (int, error) {
 
 // appendAndProject is the end of every write: the record, then its
 // projection, in the caller's transaction.
-func appendAndProject(ctx context.Context, tx store.Tx, env record.Envelope) (store.Record, store.Entity, error) {
+func (s *Service) appendAndProject(ctx context.Context, tx store.Tx, env record.Envelope) (store.Record, store.Entity, error) {
 	rec, err := Append(ctx, tx, env)
 	if err != nil {
 		return store.Record{}, store.Entity{}, err
 	}
-	ent, err := Project(ctx, tx, rec)
+	ent, err := s.Project(ctx, tx, rec)
 	return rec, ent, err
 }
 

@@ -11,8 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/record"
-	"github.com/parley-project/parley/talks"
 )
 
 // MaxBody is the largest write request accepted, in bytes. Records are
@@ -22,7 +22,7 @@ const MaxBody = 256 << 10
 // decodeWrite reads a write request: the entity's own fields, plus an
 // optional "audience". Unknown fields, wrong types and trailing data are
 // errors that name the field, because a silently dropped field is lost data.
-func decodeWrite(kind talks.Kind, body []byte) (talks.Entity, *record.Audience, string, error) {
+func decodeWrite(kind parley.Kind, body []byte) (parley.Entity, *record.Audience, string, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil, "", newError(CodeBadRequest, "", "the request body is empty; send a JSON object")
 	}
@@ -73,7 +73,7 @@ func decodeWrite(kind talks.Kind, body []byte) (talks.Entity, *record.Audience, 
 // nameField finds the field behind an error that encoding/json reports
 // without one (a malformed time or date), by decoding the fields one at a
 // time. It runs only on the error path.
-func nameField(kind talks.Kind, fields map[string]json.RawMessage, err error) error {
+func nameField(kind parley.Kind, fields map[string]json.RawMessage, err error) error {
 	var e *Error
 	if !errors.As(err, &e) || e.Field != "" || e.Code != CodeInvalid {
 		return err
@@ -143,8 +143,8 @@ func jsonType(t reflect.Type) string {
 // SignableBody returns the body of a write as parley will commit it
 // (decoded strictly, normalized, re-encoded): what an author of a signed
 // kind must sign. Fields "audience" and "signature" are not part of it.
-func SignableBody(kindName string, body []byte) (json.RawMessage, error) {
-	kind, ok := talks.KindByName(kindName)
+func SignableBody(reg *parley.Registry, kindName string, body []byte) (json.RawMessage, error) {
+	kind, ok := reg.Kind(kindName)
 	if !ok {
 		return nil, newError(CodeNotFound, "", "no kind %q", kindName)
 	}

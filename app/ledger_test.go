@@ -26,6 +26,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-project/parley/internal/testkit"
+
 	"golang.org/x/mod/sumdb/note"
 	_ "modernc.org/sqlite" // the "sqlite" driver, to tamper behind parley's back
 
@@ -122,7 +124,7 @@ func (in *install) openLog() {
 func (in *install) start(withLog bool) {
 	in.t.Helper()
 	in.openStore()
-	in.svc = app.New(in.st, nil, nil)
+	in.svc = testkit.NewService(in.st, nil, nil)
 	if withLog {
 		in.openLog()
 		if err := in.svc.AttachLog(context.Background(), in.log); err != nil {
@@ -639,7 +641,7 @@ func TestLedgerRecoverLoggedNotStored(t *testing.T) {
 
 	// Records committed to the store by a service that died before its
 	// log stage.
-	in.svc = app.New(in.st, nil, nil)
+	in.svc = testkit.NewService(in.st, nil, nil)
 	rcs := createAspects(t, in.svc, med, 60, "Half-logged aspect")
 	in.svc.Close()
 	in.svc = nil
@@ -664,7 +666,7 @@ func TestLedgerRecoverLoggedNotStored(t *testing.T) {
 	}
 	size := in.integratedSize()
 
-	in.svc = app.New(in.st, nil, nil)
+	in.svc = testkit.NewService(in.st, nil, nil)
 	if err := in.svc.AttachLog(ctx, in.log); err != nil {
 		t.Fatal(err)
 	}
@@ -768,7 +770,7 @@ func TestLedgerLogFailureUnderLoad(t *testing.T) {
 	med := in.loadScenario()
 	in.svc.Close()
 	fl := &flakyLog{Log: in.log, delay: 100 * time.Millisecond}
-	in.svc = app.New(in.st, nil, nil)
+	in.svc = testkit.NewService(in.st, nil, nil)
 	if err := in.svc.AttachLog(ctx, fl); err != nil {
 		t.Fatal(err)
 	}
@@ -1239,7 +1241,7 @@ func TestLedgerLeafIndexFailureUnderLoad(t *testing.T) {
 	med := in.loadScenario()
 	in.svc.Close()
 	fs := &flakyStore{Store: in.st}
-	in.svc = app.New(fs, nil, nil)
+	in.svc = testkit.NewService(fs, nil, nil)
 	if err := in.svc.AttachLog(ctx, in.log); err != nil {
 		t.Fatal(err)
 	}
@@ -1300,7 +1302,7 @@ func TestLedgerLogDownThenBack(t *testing.T) {
 	med := in.loadScenario()
 	in.svc.Close()
 	dl := &downLog{Log: in.log}
-	in.svc = app.New(in.st, nil, nil)
+	in.svc = testkit.NewService(in.st, nil, nil)
 	if err := in.svc.AttachLog(ctx, dl); err != nil {
 		t.Fatal(err)
 	}
@@ -1341,21 +1343,23 @@ func TestLedgerAuditFindsAddedRow(t *testing.T) {
 
 	in.openStore()
 	var added store.Record
+	projector := testkit.NewService(in.st, nil, nil)
+	defer projector.Close()
 	err := in.st.Write(context.Background(), func(tx store.Tx) error {
 		var err error
-		added, _, err = appendForTest(tx)
+		added, _, err = appendForTest(projector, tx)
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.svc = app.New(in.st, nil, nil)
+	in.svc = testkit.NewService(in.st, nil, nil)
 	in.openLog()
 	in.svc.UseLog(in.log)
 	checkFindings(t, in.audit(), []want{{what: "record", id: added.ID, problem: "no position in the log"}})
 }
 
-func appendForTest(tx store.Tx) (store.Record, store.Entity, error) {
+func appendForTest(svc *app.Service, tx store.Tx) (store.Record, store.Entity, error) {
 	body, _ := json.Marshal(map[string]any{"title": "Added behind parley's back", "status": "open"})
 	id := record.NewID()
 	rec, err := app.Append(context.Background(), tx, record.Envelope{V: record.Version, ID: id, Subject: id, Kind: talks.KindAspect,
@@ -1363,7 +1367,7 @@ func appendForTest(tx store.Tx) (store.Record, store.Entity, error) {
 	if err != nil {
 		return rec, store.Entity{}, err
 	}
-	ent, err := app.Project(context.Background(), tx, rec)
+	ent, err := svc.Project(context.Background(), tx, rec)
 	return rec, ent, err
 }
 
@@ -1377,7 +1381,7 @@ func TestLedgerRefusesShorterLog(t *testing.T) {
 	// A fresh, empty log in place of the real one.
 	in.logDir = filepath.Join(t.TempDir(), "other-log")
 	in.openStore()
-	in.svc = app.New(in.st, nil, nil)
+	in.svc = testkit.NewService(in.st, nil, nil)
 	in.openLog()
 	err := in.svc.AttachLog(context.Background(), in.log)
 	if !errors.Is(err, app.ErrLogBehind) {

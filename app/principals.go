@@ -11,10 +11,10 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
-	"github.com/parley-project/parley/talks"
 )
 
 var loginPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
@@ -39,20 +39,20 @@ func (s *Service) AddPrincipal(ctx context.Context, np NewPrincipal) (access.Pri
 	if len(np.Roles) == 0 {
 		return access.Principal{}, newError(CodeInvalid, "roles", "a principal needs at least one role (one of %v)", access.Roles)
 	}
-	pe, err := s.store.Entity(ctx, access.System, talks.KindParty, np.Party)
+	pe, err := s.store.Entity(ctx, access.System, s.reg.PartyKind().Name, np.Party)
 	if errors.Is(err, store.ErrNotFound) {
 		return access.Principal{}, newError(CodeInvalid, "party", "no party %q; add the party first", np.Party)
 	} else if err != nil {
 		return access.Principal{}, err
 	}
-	party, err := Decode(pe)
+	party, err := s.Decode(pe)
 	if err != nil {
 		return access.Principal{}, err
 	}
 	p := store.Principal{
 		Principal: access.Principal{
 			ID: record.NewID(), Login: np.Login, Name: strings.TrimSpace(np.Name),
-			Party: np.Party, PartyRole: party.(*talks.Party).Role, Roles: np.Roles,
+			Party: np.Party, PartyRole: party.(parley.PartyEntity).ProcessRole(), Roles: np.Roles,
 		},
 		Created: s.now(),
 	}
@@ -60,7 +60,7 @@ func (s *Service) AddPrincipal(ctx context.Context, np NewPrincipal) (access.Pri
 		p.Name = p.Login
 	}
 	if np.Password != "" {
-		if p.PasswordHash, err = access.HashPassword(np.Password); err != nil {
+		if p.PasswordHash, err = access.HashPasswordCost(np.Password, s.cost); err != nil {
 			return access.Principal{}, newError(CodeInvalid, "password", "%v", err)
 		}
 	}

@@ -15,41 +15,52 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
-	"github.com/parley-project/parley/talks"
 )
 
-// Service runs the process on one store.
+// Service runs the process on one store, for the domains of one registry.
 type Service struct {
 	store  store.Store
+	reg    *parley.Registry
 	log    Log
 	now    func() time.Time
 	logger *slog.Logger
+	cost   access.PasswordCost
 	c      committer
 	// closeOnce makes Close safe to call twice.
 	closeOnce sync.Once
 }
 
-// New returns a service on st. now is the clock (time.Now in production; a
-// fixed clock in tests and in the demo's scripted history).
-func New(st store.Store, now func() time.Time, logger *slog.Logger) *Service {
+// New returns a service on st for the domains of reg. now is the clock
+// (time.Now in production; a fixed clock in tests and in the demo's
+// scripted history).
+func New(st store.Store, reg *parley.Registry, now func() time.Time, logger *slog.Logger) *Service {
 	if now == nil {
 		now = time.Now
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{store: st, now: now, logger: logger,
+	s := &Service{store: st, reg: reg, now: now, logger: logger, cost: access.DefaultPasswordCost,
 		c: committer{queue: make(chan *work, maxBatch), logged: make(chan *batch, 1), stop: make(chan struct{})}}
 	s.c.wg.Add(1)
 	go s.runCommitter()
 	return s
 }
 
+// SetPasswordCost sets the argon2id cost of the passwords this service
+// hashes from now on. Production keeps access.DefaultPasswordCost; tests,
+// which add many principals, set a cheap one. Call it before serving.
+func (s *Service) SetPasswordCost(c access.PasswordCost) { s.cost = c }
+
 // Store returns the service's store, for the commands that manage it.
 func (s *Service) Store() store.Store { return s.store }
+
+// Registry returns the domains the service runs.
+func (s *Service) Registry() *parley.Registry { return s.reg }
 
 // Receipt is what a writer gets back: enough to find and, with the
 // transparency log, prove the record later.
@@ -87,8 +98,11 @@ func (s *Service) Update(ctx context.Context, p access.Principal, kindName, id s
 	return s.write(ctx, p, kindName, id, body)
 }
 
+// write is the kernel's commit path, the same for every kind of every
+// domain: decode, authorize, resolve, validate, keep the domain's
+// invariants, seal, and group-commit.
 func (s *Service) write(ctx context.Context, p access.Principal, kindName, id string, body []byte) (Written, error) {
-	kind, ok := talks.KindByName(kindName)
+	kind, ok := s.reg.Kind(kindName)
 	if !ok {
 		return Written{}, newError(CodeNotFound, "", "no kind %q", kindName)
 	}
@@ -106,8 +120,16 @@ func (s *Service) write(ctx context.Context, p access.Principal, kindName, id st
 		return Written{}, newError(CodeInvalid, "signature", "is required: a %s must be signed with its author's registered key (parley sign)", kind.Title)
 	}
 	ent.Normalize()
-	if o, ok := ent.(talks.Owned); ok {
-		if err := ownerCheck(p, kind, o.Owner()); err != nil {
+	newBody, err := json.Marshal(ent)
+	if err != nil {
+		return Written{}, fmt.Errorf("couldn't encode %s: %w", kind.Title, err)
+	}
+	ix, err := kind.IndexOf(newBody)
+	if err != nil {
+		return Written{}, err
+	}
+	if kind.OwnerField != "" {
+		if err := ownerCheck(p, kind, ix.Party); err != nil {
 			return Written{}, err
 		}
 	}
@@ -124,10 +146,10 @@ func (s *Service) write(ctx context.Context, p access.Principal, kindName, id st
 		}
 		if id == "" {
 			env.Subject = env.ID
-			if self, ok := ent.(talks.SelfIdentified); ok {
-				env.Subject = self.EntityID()
+			if kind.IDField != "" {
+				env.Subject = ix.ID
 				if _, err := tx.Entity(ctx, access.System, kind.Name, env.Subject); err == nil {
-					return fail(newError(CodeConflict, "id", "a %s with id %q exists already", kind.Title, env.Subject))
+					return fail(newError(CodeConflict, kind.IDField, "a %s with id %q exists already", kind.Title, env.Subject))
 				} else if !errors.Is(err, store.ErrNotFound) {
 					return fail(err)
 				}
@@ -145,11 +167,17 @@ func (s *Service) write(ctx context.Context, p access.Principal, kindName, id st
 			}
 			// The owner of what is replaced counts, not only the owner the
 			// new version names: otherwise a party could take over another's.
-			if err := s.checkOwner(p, kind, cur); err != nil {
-				return fail(err)
+			if kind.OwnerField != "" {
+				curIx, err := kind.IndexOf(cur.Body)
+				if err != nil {
+					return fail(err)
+				}
+				if err := ownerCheck(p, kind, curIx.Party); err != nil {
+					return fail(err)
+				}
 			}
-			if self, ok := ent.(talks.SelfIdentified); ok && self.EntityID() != id {
-				return fail(newError(CodeInvalid, "id", "is %q, but the %s being changed is %q; an id never changes", self.EntityID(), kind.Title, id))
+			if kind.IDField != "" && ix.ID != id {
+				return fail(newError(CodeInvalid, kind.IDField, "is %q, but the %s being changed is %q; an id never changes", ix.ID, kind.Title, id))
 			}
 			env.Subject = id
 			env.Audience = cur.Audience
@@ -164,28 +192,23 @@ func (s *Service) write(ctx context.Context, p access.Principal, kindName, id st
 		if err := access.CanWriteAudience(p, env.Audience); err != nil {
 			return fail(&Error{Code: CodeForbidden, Field: "audience", Message: err.Error()})
 		}
-		resolved, err := resolve(ctx, tx, viewer, env.Audience, ent)
+		resolved, err := s.resolve(ctx, tx, viewer, env.Audience, ent)
 		if err != nil {
 			return fail(err)
 		}
 		if err := ent.Validate(resolved); err != nil {
 			return fail(domainError(err))
 		}
-		if d, ok := ent.(*talks.Delegation); ok {
-			if err := uniqueDelegation(ctx, tx, viewer, d, env.Subject); err != nil {
-				return fail(err)
-			}
+		if err := s.keepInvariants(ctx, tx, viewer, kind, ent, env.Subject); err != nil {
+			return fail(err)
 		}
-		env.Body, err = json.Marshal(ent)
-		if err != nil {
-			return fail(fmt.Errorf("couldn't encode %s: %w", kind.Title, err))
-		}
+		env.Body = newBody
 		if kind.Signed {
 			if env.Sig, err = s.checkSignature(ctx, p, kind, sigLine, env.Body); err != nil {
 				return fail(err)
 			}
 		}
-		return appendAndProject(ctx, tx, env)
+		return s.appendAndProject(ctx, tx, env)
 	})
 	if err != nil {
 		return Written{}, err
@@ -199,7 +222,7 @@ func (s *Service) write(ctx context.Context, p access.Principal, kindName, id st
 
 // checkSignature verifies an author's signature over the body as it will be
 // committed, with the key the author registered.
-func (s *Service) checkSignature(ctx context.Context, p access.Principal, kind talks.Kind, line string, body json.RawMessage) (*record.Signature, error) {
+func (s *Service) checkSignature(ctx context.Context, p access.Principal, kind parley.Kind, line string, body json.RawMessage) (*record.Signature, error) {
 	sp, err := s.store.PrincipalByID(ctx, p.ID)
 	if err != nil {
 		return nil, err
@@ -241,7 +264,7 @@ func Append(ctx context.Context, tx store.Tx, env record.Envelope) (store.Record
 
 // Project applies one record to the projections. Writes and parley rebuild
 // both call it, so a rebuilt projection is the one the writes made.
-func Project(ctx context.Context, tx store.Tx, rec store.Record) (store.Entity, error) {
+func (s *Service) Project(ctx context.Context, tx store.Tx, rec store.Record) (store.Entity, error) {
 	var prev *store.Entity
 	env, err := envelopeOf(rec)
 	if err != nil {
@@ -252,7 +275,7 @@ func Project(ctx context.Context, tx store.Tx, rec store.Record) (store.Entity, 
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return store.Entity{}, err
 	}
-	e, err := nextEntity(prev, rec.Seq, env)
+	e, err := s.nextEntity(prev, rec.Seq, env)
 	if err != nil {
 		return store.Entity{}, err
 	}
@@ -271,18 +294,19 @@ func envelopeOf(rec store.Record) (record.Envelope, error) {
 }
 
 // nextEntity is the projection rule: the entity a record makes of the
-// entity before it (nil for the first record of a subject).
-func nextEntity(prev *store.Entity, seq int64, env record.Envelope) (store.Entity, error) {
-	kind, ok := talks.KindByName(env.Kind)
+// entity before it (nil for the first record of a subject). What the index
+// keeps of it comes from the kind's declarations.
+func (s *Service) nextEntity(prev *store.Entity, seq int64, env record.Envelope) (store.Entity, error) {
+	kind, ok := s.reg.Kind(env.Kind)
 	if !ok {
 		return store.Entity{}, fmt.Errorf("record %s has unknown kind %q", env.ID, env.Kind)
 	}
-	ent := kind.New()
-	if err := json.Unmarshal(env.Body, ent); err != nil {
-		return store.Entity{}, fmt.Errorf("couldn't read the body of record %s: %w", env.ID, err)
+	ix, err := kind.IndexOf(env.Body)
+	if err != nil {
+		return store.Entity{}, fmt.Errorf("couldn't index record %s: %w", env.ID, err)
 	}
 	e := store.Entity{
-		Kind: env.Kind, ID: env.Subject, Parent: ent.Parent(), Audience: env.Audience,
+		Kind: env.Kind, ID: env.Subject, Parent: ix.Parent, Audience: env.Audience,
 		RecordID: env.ID, Version: 1, CreatedSeq: seq, Created: env.At, Updated: env.At, Body: env.Body,
 	}
 	if prev != nil {
@@ -293,24 +317,14 @@ func nextEntity(prev *store.Entity, seq int64, env record.Envelope) (store.Entit
 	return e, nil
 }
 
-// ownerCheck refuses a write to another party's entity by anyone but the
-// mediator and the administrator.
-func ownerCheck(p access.Principal, kind talks.Kind, owner string) error {
+// ownerCheck is the authority rule for owned kinds: a principal writes only
+// its own party's entities, unless it is the mediator's or an
+// administrator.
+func ownerCheck(p access.Principal, kind parley.Kind, owner string) error {
 	if p.Has(access.RoleMediator) || p.Has(access.RoleAdmin) || owner == p.Party {
 		return nil
 	}
 	return newError(CodeForbidden, "", "a principal of party %q may write only its own party's %s records, not those of %q", p.Party, kind.Title, owner)
-}
-
-func (s *Service) checkOwner(p access.Principal, kind talks.Kind, cur store.Entity) error {
-	ent, err := Decode(cur)
-	if err != nil {
-		return err
-	}
-	if o, ok := ent.(talks.Owned); ok {
-		return ownerCheck(p, kind, o.Owner())
-	}
-	return nil
 }
 
 // resolve loads every entity ent refers to, as the writer sees them: a
@@ -318,37 +332,36 @@ func (s *Service) checkOwner(p access.Principal, kind talks.Kind, cur store.Enti
 // nothing at all. Every reference must also be visible to every reader of
 // the new record (aud), or the record would show its readers the id of
 // something hidden from them.
-func resolve(ctx context.Context, r store.Reader, v access.Viewer, aud record.Audience, ent talks.Entity) (talks.Resolved, error) {
+func (s *Service) resolve(ctx context.Context, r store.Reader, v access.Viewer, aud record.Audience, ent parley.Entity) (parley.Resolved, error) {
 	var partyViewers []access.Viewer // loaded on first need
-	resolved := talks.Resolved{}
+	resolved := parley.Resolved{}
 	for _, ref := range ent.References() {
 		if ref.ID == "" {
 			continue
 		}
-		key := talks.Key(ref.Kind, ref.ID)
+		key := parley.Key(ref.Kind, ref.ID)
 		if _, done := resolved[key]; done {
 			continue
 		}
+		kind, _ := s.reg.Kind(ref.Kind)
 		e, err := r.Entity(ctx, v, ref.Kind, ref.ID)
 		if errors.Is(err, store.ErrNotFound) {
-			kind, _ := talks.KindByName(ref.Kind)
 			return nil, newError(CodeInvalid, ref.Field, "refers to %s %q, which does not exist", kind.Title, ref.ID)
 		} else if err != nil {
 			return nil, err
 		}
 		if e.Audience.Scope != record.Public {
 			if partyViewers == nil {
-				if partyViewers, err = viewersOfParties(ctx, r); err != nil {
+				if partyViewers, err = s.viewersOfParties(ctx, r); err != nil {
 					return nil, err
 				}
 			}
 			if !access.Covers(e.Audience, aud, partyViewers) {
-				kind, _ := talks.KindByName(ref.Kind)
 				return nil, newError(CodeInvalid, ref.Field, "refers to %s %q, which is visible to %s only, but this record's audience is %s; narrow the record's audience or widen the %s's",
 					kind.Title, ref.ID, access.Describe(e.Audience), access.Describe(aud), kind.Title)
 			}
 		}
-		target, err := Decode(e)
+		target, err := s.Decode(e)
 		if err != nil {
 			return nil, err
 		}
@@ -359,75 +372,119 @@ func resolve(ctx context.Context, r store.Reader, v access.Viewer, aud record.Au
 
 // viewersOfParties returns one viewer for each party of the process: the
 // whole range of readers whose visibility can differ.
-func viewersOfParties(ctx context.Context, r store.Reader) ([]access.Viewer, error) {
+func (s *Service) viewersOfParties(ctx context.Context, r store.Reader) ([]access.Viewer, error) {
 	var vs []access.Viewer
-	q := store.Query{Kind: talks.KindParty, Limit: MaxPage}
-	for {
-		es, more, err := r.Entities(ctx, access.System, q)
+	err := s.each(ctx, r, access.System, store.Query{Kind: s.reg.PartyKind().Name}, func(e store.Entity) error {
+		ent, err := s.Decode(e)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for _, e := range es {
-			ent, err := Decode(e)
-			if err != nil {
-				return nil, err
-			}
-			p := ent.(*talks.Party)
-			vs = append(vs, access.ViewerOf(access.Principal{Party: p.ID, PartyRole: p.Role}))
-		}
-		if !more || len(es) == 0 {
-			return vs, nil
-		}
-		q.After = es[len(es)-1].CreatedSeq
-	}
+		p := ent.(parley.PartyEntity)
+		vs = append(vs, access.ViewerOf(access.Principal{Party: p.PartyID(), PartyRole: p.ProcessRole()}))
+		return nil
+	})
+	return vs, err
 }
 
-// Decode returns the domain value an entity's body holds.
-func Decode(e store.Entity) (talks.Entity, error) {
-	kind, ok := talks.KindByName(e.Kind)
-	if !ok {
-		return nil, fmt.Errorf("entity %s has unknown kind %q", e.ID, e.Kind)
-	}
-	ent := kind.New()
-	if err := json.Unmarshal(e.Body, ent); err != nil {
-		return nil, fmt.Errorf("couldn't read %s %s: %w", kind.Title, e.ID, err)
-	}
-	return ent, nil
-}
-
-// uniqueDelegation refuses a second delegation of a party to a round. It
-// reads as the writer, so that the refusal reveals nothing the writer could
-// not see anyway.
-func uniqueDelegation(ctx context.Context, tx store.Tx, v access.Viewer, d *talks.Delegation, subject string) error {
-	q := store.Query{Kind: talks.KindDelegation, Parent: d.RoundID, Limit: MaxPage}
+// each calls fn for every entity of q that v may see, a page at a time.
+func (s *Service) each(ctx context.Context, r store.Reader, v access.Viewer, q store.Query, fn func(store.Entity) error) error {
+	q.Limit = MaxPage
 	for {
-		es, more, err := tx.Entities(ctx, v, q)
+		es, more, err := r.Entities(ctx, v, q)
 		if err != nil {
 			return err
 		}
 		for _, e := range es {
-			if e.ID == subject {
-				continue
-			}
-			other, err := Decode(e)
-			if err != nil {
+			if err := fn(e); err != nil {
 				return err
 			}
-			if other.(*talks.Delegation).PartyID == d.PartyID {
-				return newError(CodeConflict, "party_id", "party %q has a delegation to this round already (%s); change that one instead", d.PartyID, e.ID)
-			}
 		}
-		if !more {
+		if !more || len(es) == 0 {
 			return nil
 		}
 		q.After = es[len(es)-1].CreatedSeq
 	}
 }
 
+// Decode returns the domain value an entity's body holds.
+func (s *Service) Decode(e store.Entity) (parley.Entity, error) {
+	ent, err := s.reg.Decode(e.Kind, e.Body)
+	if err != nil {
+		return nil, fmt.Errorf("entity %s: %w", e.ID, err)
+	}
+	return ent, nil
+}
+
+// keepInvariants runs the domain's rules for a write of kind, each with the
+// facts it asked for, read as the writer sees them so that a refusal
+// reveals nothing the writer could not see anyway.
+func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.Viewer, kind parley.Kind, ent parley.Entity, subject string) error {
+	for _, inv := range s.reg.Invariants(kind.Name) {
+		needs := inv.Needs(ent)
+		facts := make([][]parley.Fact, len(needs))
+		for i, need := range needs {
+			nk, ok := s.reg.Kind(need.Kind)
+			if !ok {
+				return fmt.Errorf("invariant %q needs kind %q, which is not registered", inv.Name, need.Kind)
+			}
+			q := store.Query{Kind: need.Kind, Parent: need.Parent}
+			if nk.ParentField != "" && q.Parent == "" {
+				// A parent named among the fields narrows the scan to it.
+				q.Parent = need.Fields[nk.ParentField]
+			}
+			err := s.each(ctx, tx, v, q, func(e store.Entity) error {
+				if len(need.Fields) > 0 {
+					match, err := fieldsMatch(nk, e.Body, need.Fields)
+					if err != nil || !match {
+						return err
+					}
+				}
+				ent, err := s.Decode(e)
+				if err != nil {
+					return err
+				}
+				facts[i] = append(facts[i], parley.Fact{ID: e.ID, Entity: ent})
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if err := inv.Check(ent, subject, facts); err != nil {
+			return domainError(err)
+		}
+	}
+	return nil
+}
+
+// fieldsMatch reports whether body has every value of want.
+func fieldsMatch(k parley.Kind, body json.RawMessage, want map[string]string) (bool, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return false, fmt.Errorf("couldn't read a %s: %w", k.Title, err)
+	}
+	for name, v := range want {
+		var got string
+		if raw, ok := m[name]; ok {
+			if err := json.Unmarshal(raw, &got); err != nil {
+				return false, nil
+			}
+		}
+		if got != v {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 func domainError(err error) error {
-	var fe *talks.FieldError
+	var fe *parley.FieldError
 	if errors.As(err, &fe) {
 		return &Error{Code: CodeInvalid, Field: fe.Field, Message: fe.Message, Err: err}
+	}
+	var ce *parley.ConflictError
+	if errors.As(err, &ce) {
+		return &Error{Code: CodeConflict, Field: ce.Field, Message: ce.Message, Err: err}
 	}
 	return &Error{Code: CodeInvalid, Message: err.Error(), Err: err}
 }
@@ -446,7 +503,7 @@ func viewerOf(caller *access.Principal) access.Viewer {
 func (s *Service) Get(ctx context.Context, caller *access.Principal, kindName, id string) (store.Entity, error) {
 	e, err := s.store.Entity(ctx, viewerOf(caller), kindName, id)
 	if errors.Is(err, store.ErrNotFound) {
-		kind, _ := talks.KindByName(kindName)
+		kind, _ := s.reg.Kind(kindName)
 		return store.Entity{}, &Error{Code: CodeNotFound, Message: fmt.Sprintf("no %s %q", kind.Title, id), Err: err}
 	}
 	return e, err
@@ -488,7 +545,7 @@ func (s *Service) All(ctx context.Context, caller *access.Principal, kindName, p
 // Rebuild replays every record into fresh projections.
 func (s *Service) Rebuild(ctx context.Context) error {
 	return s.store.Rebuild(ctx, func(tx store.Tx, r store.Record) error {
-		_, err := Project(ctx, tx, r)
+		_, err := s.Project(ctx, tx, r)
 		return err
 	})
 }
@@ -496,26 +553,27 @@ func (s *Service) Rebuild(ctx context.Context) error {
 // Bootstrap commits the first party of a fresh installation, usually the
 // mediator, so that its administrator can be added and do the rest. It is
 // refused once any party exists.
-func (s *Service) Bootstrap(ctx context.Context, party talks.Party) error {
+func (s *Service) Bootstrap(ctx context.Context, party parley.PartyEntity) error {
+	kind := s.reg.PartyKind()
 	party.Normalize()
 	if err := party.Validate(nil); err != nil {
 		return domainError(err)
 	}
-	body, err := json.Marshal(&party)
+	body, err := json.Marshal(party)
 	if err != nil {
 		return err
 	}
 	_, _, err = s.commit(ctx, func(tx store.Tx) (store.Record, store.Entity, error) {
-		existing, _, err := tx.Entities(ctx, access.System, store.Query{Kind: talks.KindParty, Limit: 1})
+		existing, _, err := tx.Entities(ctx, access.System, store.Query{Kind: kind.Name, Limit: 1})
 		if err != nil {
 			return store.Record{}, store.Entity{}, err
 		}
 		if len(existing) > 0 {
 			return store.Record{}, store.Entity{}, newError(CodeConflict, "", "this installation has parties already; add more as its administrator")
 		}
-		return appendAndProject(ctx, tx, record.Envelope{
-			V: record.Version, ID: record.NewID(), Kind: talks.KindParty, Subject: party.ID, At: s.now(),
-			Author:   record.Author{Principal: "bootstrap", Party: party.ID},
+		return s.appendAndProject(ctx, tx, record.Envelope{
+			V: record.Version, ID: record.NewID(), Kind: kind.Name, Subject: party.PartyID(), At: s.now(),
+			Author:   record.Author{Principal: "bootstrap", Party: party.PartyID()},
 			Audience: record.Audience{Scope: record.Public}, Body: body,
 		})
 	})

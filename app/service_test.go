@@ -9,6 +9,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/parley-project/parley/internal/testkit"
+
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/record"
@@ -28,7 +30,7 @@ func demo(t *testing.T) (*app.Service, map[string]access.Principal) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	svc := app.New(st, nil, nil)
+	svc := testkit.NewService(st, nil, nil)
 	logins, err := scenario.Load(ctx, svc)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +95,7 @@ func TestRebuildReproducesProjections(t *testing.T) {
 	}
 	snapshot := func() map[string]store.Entity {
 		out := map[string]store.Entity{}
-		for _, k := range talks.Kinds {
+		for _, k := range scenario.Registry().Kinds() {
 			q := store.Query{Kind: k.Name, Limit: 10000}
 			es, _, err := svc.Store().Entities(ctx, access.System, q)
 			if err != nil {
@@ -245,7 +247,7 @@ func TestWriteRules(t *testing.T) {
 
 func TestBootstrapOnlyOnce(t *testing.T) {
 	svc, _ := demo(t)
-	err := svc.Bootstrap(context.Background(), talks.Party{ID: "xx", Name: "X", Role: access.ProcessMediator})
+	err := svc.Bootstrap(context.Background(), &talks.Party{ID: "xx", Name: "X", Role: access.ProcessMediator})
 	if code(err) != app.CodeConflict {
 		t.Errorf("a second bootstrap: %v, want a conflict", err)
 	}
@@ -283,7 +285,7 @@ func TestLogins(t *testing.T) {
 
 func findByAudience(t *testing.T, svc *app.Service, aud record.Audience) string {
 	t.Helper()
-	for _, k := range talks.Kinds {
+	for _, k := range scenario.Registry().Kinds() {
 		es, _, _ := svc.Store().Entities(context.Background(), access.System, store.Query{Kind: k.Name, Limit: 10000})
 		for _, e := range es {
 			if reflect.DeepEqual(e.Audience, aud) {

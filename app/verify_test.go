@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-project/parley/internal/testkit"
+
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/parley-project/parley/access"
@@ -84,7 +86,7 @@ func newProvenRecord(t *testing.T) provenRecord {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := app.New(st, nil, quiet)
+	svc := testkit.NewService(st, nil, quiet)
 	// Cleanups run last-in first-out: the service, then the log, then
 	// the store and the witness.
 	t.Cleanup(func() { st.Close() })
@@ -100,7 +102,7 @@ func newProvenRecord(t *testing.T) provenRecord {
 
 	// A few records, so that the one proven has neighbours and its
 	// inclusion proof has hashes to alter.
-	if err := svc.Bootstrap(ctx, talks.Party{ID: "us", Name: "United States", Role: access.ProcessMediator}); err != nil {
+	if err := svc.Bootstrap(ctx, &talks.Party{ID: "us", Name: "United States", Role: access.ProcessMediator}); err != nil {
 		t.Fatal(err)
 	}
 	med, err := svc.AddPrincipal(ctx, app.NewPrincipal{Login: "med", Party: "us", Roles: []access.Role{access.RoleMediator}, Password: "a long enough password"})

@@ -1,5 +1,5 @@
 // Package httpapi is parley's JSON API under /api/v1: one collection per kind
-// of the talks domain (listed, read, created and replaced), every record as
+// of every registered domain (listed, read, created and replaced), every record as
 // stored and its proof of inclusion in the transparency log (/records/{id}
 // and /records/{id}/proof), the caller's own principal, and an OpenAPI 3.0
 // document of all of it.
@@ -9,8 +9,8 @@
 // here never decides what a caller may see; it only turns HTTP into service
 // calls and service results (and errors) back into JSON. Routes, query
 // parameters and the OpenAPI document come from one table generated from
-// talks.Kinds, so a kind added to the domain is served and documented without
-// a line of code here, and the document cannot drift from what is served.
+// the registry's kinds and their field schemas, so a kind added to a domain is
+// served and documented without a line of code here, and the document cannot drift from what is served.
 package httpapi
 
 import (
@@ -29,7 +29,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"reflect"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -38,11 +37,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
-	"github.com/parley-project/parley/talks"
 )
 
 // Prefix is the path under which the API is served.
@@ -201,6 +200,7 @@ type route struct {
 }
 
 type api struct {
+	reg    *parley.Registry
 	svc    *app.Service
 	log    *slog.Logger
 	routes []route
@@ -222,7 +222,7 @@ func newAPI(svc *app.Service, logger *slog.Logger) *api {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	a := &api{svc: svc, log: logger, mux: http.NewServeMux()}
+	a := &api{svc: svc, reg: svc.Registry(), log: logger, mux: http.NewServeMux()}
 	a.routes = a.table()
 	doc, err := json.MarshalIndent(a.openAPI(), "", "  ")
 	if err != nil {
@@ -267,7 +267,7 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTT
 // and their proofs), and the two of the API itself.
 func (a *api) table() []route {
 	var rs []route
-	for _, k := range talks.Kinds {
+	for _, k := range a.reg.Kinds() {
 		coll := Prefix + "/" + k.Collection
 		one := coll + "/{id}"
 		name := typeName(k)
@@ -275,7 +275,7 @@ func (a *api) table() []route {
 			{"limit", fmt.Sprintf("Page size: default %d, at most %d.", DefaultLimit, app.MaxPage), "integer"},
 			{"after", "Cursor: the `next` of the previous page.", "string"},
 		}
-		if pf := parentOf(k); pf.field != "" {
+		if pf := a.parentOf(k); pf.field != "" {
 			query = append(query,
 				param{"parent", fmt.Sprintf("Only %s whose %s is this id.", k.Collection, pf.field), "string"},
 				param{pf.alias, "The same as parent.", "string"})
@@ -429,8 +429,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 var errSignIn = &app.Error{Code: app.CodeUnauthenticated, Message: `sign in: send "Authorization: Bearer TOKEN"`}
 
-func (a *api) list(k talks.Kind) handlerFunc {
-	pf := parentOf(k)
+func (a *api) list(k parley.Kind) handlerFunc {
+	pf := a.parentOf(k)
 	return func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
 		q := r.URL.Query()
 		query := store.Query{Kind: k.Name, Limit: DefaultLimit, Parent: q.Get("parent")}
@@ -478,7 +478,7 @@ func (a *api) list(k talks.Kind) handlerFunc {
 	}
 }
 
-func (a *api) get(k talks.Kind) handlerFunc {
+func (a *api) get(k parley.Kind) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
 		e, err := a.svc.Get(r.Context(), caller, k.Name, r.PathValue("id"))
 		if err != nil {
@@ -489,7 +489,7 @@ func (a *api) get(k talks.Kind) handlerFunc {
 	}
 }
 
-func (a *api) write(k talks.Kind, replace bool) handlerFunc {
+func (a *api) write(k parley.Kind, replace bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
 		if caller == nil {
 			return errSignIn
@@ -571,32 +571,17 @@ func (a *api) openAPIDoc(w http.ResponseWriter, r *http.Request, _ *access.Princ
 // ("round", "party").
 type parentField struct{ field, alias string }
 
-// parentOf finds a kind's parent field by probing: it sets each string field
-// of a fresh entity in turn and sees which one Parent returns. So the
-// `parent` filter is offered exactly where talks defines a parent.
-func parentOf(k talks.Kind) parentField {
-	const probe = "\x00probe"
-	t := reflect.TypeOf(k.New()).Elem()
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() || f.Type.Kind() != reflect.String {
-			continue
-		}
-		ent := k.New()
-		reflect.ValueOf(ent).Elem().Field(i).SetString(probe)
-		if ent.Parent() != probe {
-			continue
-		}
-		name, _ := jsonName(f)
-		for _, ref := range ent.References() {
-			if ref.Field == name {
-				pk, _ := talks.KindByName(ref.Kind)
-				return parentField{field: name, alias: strings.ReplaceAll(pk.Title, " ", "-")}
-			}
-		}
-		return parentField{field: name, alias: "parent-id"}
+// parentOf is a kind's declared parent field, and the query alias of the
+// parent filter, named after the parent's kind ("round", "party").
+func (a *api) parentOf(k parley.Kind) parentField {
+	if k.ParentField == "" {
+		return parentField{}
 	}
-	return parentField{}
+	f, _ := k.Field(k.ParentField)
+	if pk, ok := a.reg.Kind(f.Ref); ok && f.Type == parley.Ref {
+		return parentField{field: k.ParentField, alias: strings.ReplaceAll(pk.Title, " ", "-")}
+	}
+	return parentField{field: k.ParentField, alias: "parent-id"}
 }
 
 // Cursors are sealed (AES-GCM, with the list's kind and parent as associated

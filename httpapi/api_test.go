@@ -13,6 +13,7 @@ import (
 
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/talks"
 )
 
@@ -201,7 +202,7 @@ func TestHappyPaths(t *testing.T) {
 	checkWritten(t, round, talks.KindRound, 1)
 	bodies := validBodies(ids, round.Item.ID, "2026-03-01")
 
-	for _, k := range talks.Kinds {
+	for _, k := range scenario.Registry().Kinds() {
 		if k.Name == talks.KindRound {
 			continue
 		}
@@ -236,7 +237,7 @@ func TestHappyPaths(t *testing.T) {
 			}
 		})
 	}
-	if got, want := f.records(t), before+len(talks.Kinds); got != want {
+	if got, want := f.records(t), before+len(scenario.Registry().Kinds()); got != want {
 		t.Errorf("%d records, want %d", got, want)
 	}
 
@@ -266,7 +267,7 @@ func TestHappyPaths(t *testing.T) {
 
 	// Pages of two, as a negotiator, against the service's own list.
 	caller := f.principal(t, "ua-negotiator")
-	for _, k := range talks.Kinds {
+	for _, k := range scenario.Registry().Kinds() {
 		all, err := f.svc.All(ctx, &caller, k.Name, "")
 		if err != nil {
 			t.Fatal(err)

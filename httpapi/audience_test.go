@@ -14,8 +14,8 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/store"
-	"github.com/parley-project/parley/talks"
 )
 
 // TestAudienceMatrix reads every GET endpoint as every demo login and as an
@@ -74,7 +74,7 @@ func TestAudienceMatrix(t *testing.T) {
 					if !visible[kind+"/"+e.ID] {
 						continue
 					}
-					ent, err := app.Decode(e)
+					ent, err := f.svc.Decode(e)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -94,7 +94,7 @@ func TestAudienceMatrix(t *testing.T) {
 				}
 			}
 
-			for _, k := range talks.Kinds {
+			for _, k := range scenario.Registry().Kinds() {
 				coll := Prefix + "/" + k.Collection
 				want := func(parent string) []string {
 					var ids []string
@@ -109,7 +109,7 @@ func TestAudienceMatrix(t *testing.T) {
 				// and every parent filter, including a parent the viewer
 				// may not see and one that does not exist.
 				f.checkList(t, vw.login, coll, "", truth[k.Name], vw.v, want(""), noSecrets)
-				if pf := parentOf(k); pf.field != "" {
+				if pf := newAPI(f.svc, nil).parentOf(k); pf.field != "" {
 					parents := []string{record.NewID()}
 					for _, e := range truth[k.Name] {
 						if e.Parent != "" && !slices.Contains(parents, e.Parent) {

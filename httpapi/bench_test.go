@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/parley-project/parley/access"
-	"github.com/parley-project/parley/talks"
+	"github.com/parley-project/parley/scenario"
 )
 
 // BenchmarkAPIRead serves the demo process over real loopback HTTP and
@@ -28,7 +28,7 @@ func BenchmarkAPIRead(b *testing.B) {
 
 	var urls []string
 	for k, es := range f.truth(b) {
-		kind, _ := talks.KindByName(k)
+		kind, _ := scenario.Registry().Kind(k)
 		urls = append(urls, srv.URL+Prefix+"/"+kind.Collection, srv.URL+Prefix+"/"+kind.Collection+"?limit=5")
 		for _, e := range es {
 			if access.CanSee(v, e.Audience) {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/scenario"
@@ -92,7 +93,7 @@ func openFixture(tb testing.TB, log app.Log) *fixture {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	svc := app.New(st, nil, nil)
+	svc := testkit.NewService(st, nil, nil)
 	if log != nil {
 		// Cleanups run last first: the service stops before the store
 		// closes, and the log (opened before) closes last.
@@ -137,7 +138,7 @@ func (f *fixture) signed(tb testing.TB, login, kind, body string) []byte {
 	if err != nil {
 		tb.Fatalf("%s has no signing key: %v", login, err)
 	}
-	signable, err := app.SignableBody(kind, []byte(body))
+	signable, err := app.SignableBody(scenario.Registry(), kind, []byte(body))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -236,7 +237,7 @@ func (f *fixture) principal(tb testing.TB, login string) access.Principal {
 func (f *fixture) truth(tb testing.TB) map[string][]store.Entity {
 	tb.Helper()
 	out := map[string][]store.Entity{}
-	for _, k := range talks.Kinds {
+	for _, k := range scenario.Registry().Kinds() {
 		q := store.Query{Kind: k.Name, Limit: 500}
 		for {
 			es, more, err := f.svc.Store().Entities(context.Background(), access.System, q)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/talks"
 )
 
@@ -72,7 +73,7 @@ func FuzzReplace(f *testing.F) {
 	// One entity of each kind that both writers may see.
 	ua := access.ViewerOf(fx.principal(f, writers[1]))
 	var targets []string
-	for i, k := range talks.Kinds {
+	for i, k := range scenario.Registry().Kinds() {
 		for _, e := range truth[k.Name] {
 			if access.CanSee(ua, e.Audience) {
 				targets = append(targets, Prefix+"/"+k.Collection+"/"+e.ID)
@@ -84,8 +85,8 @@ func FuzzReplace(f *testing.F) {
 			}
 		}
 	}
-	if len(targets) != len(talks.Kinds) {
-		f.Fatalf("found %d targets for %d kinds", len(targets), len(talks.Kinds))
+	if len(targets) != len(scenario.Registry().Kinds()) {
+		f.Fatalf("found %d targets for %d kinds", len(targets), len(scenario.Registry().Kinds()))
 	}
 	w := &fuzzWatch{fx: fx, seq: fx.lastSeq(f)}
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte, asNegotiator bool) {

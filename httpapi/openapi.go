@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -8,10 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/record"
-	"github.com/parley-project/parley/talks"
 )
 
 // OpenAPIVersion is the OpenAPI version of the document the API serves.
@@ -36,15 +37,14 @@ func (a *api) openAPI() obj {
 		"description": "The record's canonical JSON (RFC 8785) as committed: the envelope (v, id, kind, subject, at, author, audience, refs) and the entity's body."}
 	rec["properties"].(obj)["leaf_index"].(obj)["description"] = "Position in the transparency log; omitted while the record is not yet in the log."
 	schemas["Record"] = rec
-	for _, k := range talks.Kinds {
+	for _, k := range a.reg.Kinds() {
 		name := typeName(k)
-		t := reflect.TypeOf(k.New()).Elem()
-		schemas[name] = schemaOf(t, true)
+		schemas[name] = kindSchema(a.reg, k.Fields, true)
 
 		// A write takes the entity's fields and an optional audience. No
 		// field is marked required: what is required depends on other
 		// fields, and the server answers 422 naming the field.
-		in := schemaOf(t, false)
+		in := kindSchema(a.reg, k.Fields, false)
 		in["properties"].(obj)["audience"] = ref("Audience")
 		in["additionalProperties"] = false
 		in["description"] = fmt.Sprintf("A %s to commit, with an optional audience (default: %s).", k.Title, access.Describe(k.DefaultAudience))
@@ -65,7 +65,7 @@ func (a *api) openAPI() obj {
 
 	// Tags in the domain's order, which a bare map of paths would lose.
 	var tags []obj
-	for _, k := range talks.Kinds {
+	for _, k := range a.reg.Kinds() {
 		tags = append(tags, obj{"name": k.Collection, "description": fmt.Sprintf("%s records (%s)", capital(k.Title), k.Name)})
 	}
 	tags = append(tags,
@@ -132,21 +132,77 @@ func (a *api) openAPI() obj {
 
 func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
 
-// typeName is the schema name of a kind: its Go type's name ("ActionItem").
-func typeName(k talks.Kind) string { return reflect.TypeOf(k.New()).Elem().Name() }
+// typeName is the schema name of a kind: its title in camel case
+// ("ActionItem").
+func typeName(k parley.Kind) string {
+	var b strings.Builder
+	for _, w := range strings.FieldsFunc(k.Title, func(r rune) bool { return r == ' ' || r == '-' || r == '_' }) {
+		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+	}
+	return b.String()
+}
 
-// enums lists the values of the domain's enumerated types, from the lists
-// the domain itself validates against where it has one.
+// kindSchema derives a JSON Schema (OpenAPI 3.0 dialect) from a kind's
+// declared fields. In output schemas the required fields are required;
+// input schemas require nothing.
+func kindSchema(reg *parley.Registry, fields []parley.Field, output bool) obj {
+	props, required := obj{}, []string{}
+	for _, f := range fields {
+		props[f.Name] = fieldSchema(reg, f, output)
+		if output && f.Required {
+			required = append(required, f.Name)
+		}
+	}
+	s := obj{"type": "object", "properties": props}
+	if len(required) > 0 {
+		s["required"] = required
+	}
+	return s
+}
+
+func fieldSchema(reg *parley.Registry, f parley.Field, output bool) obj {
+	var s obj
+	switch f.Type {
+	case parley.String, parley.Text:
+		s = obj{"type": "string", "maxLength": cmp.Or(f.Max, parley.MaxText)}
+	case parley.Int:
+		s = obj{"type": "integer"}
+	case parley.Bool:
+		s = obj{"type": "boolean"}
+	case parley.Date:
+		s = obj{"type": "string", "format": "date"}
+	case parley.Time:
+		s = obj{"type": "string", "format": "date-time"}
+	case parley.Enum:
+		vs := make([]string, len(f.Enum))
+		for i, o := range f.Enum {
+			vs[i] = o.Value
+		}
+		s = obj{"type": "string", "enum": vs}
+	case parley.Ref:
+		target, _ := reg.Kind(f.Ref)
+		s = obj{"type": "string", "description": fmt.Sprintf("The id of %s.", article(target.Title))}
+	case parley.List:
+		s = obj{"type": "array", "items": fieldSchema(reg, *f.Elem, output)}
+		if !f.Required {
+			s["nullable"] = true
+		}
+	case parley.Object:
+		s = kindSchema(reg, f.Fields, output)
+	default:
+		s = obj{}
+	}
+	if f.Help != "" && s["description"] == nil {
+		s["description"] = f.Help
+	}
+	return s
+}
+
+// enums lists the values of the kernel's enumerated types.
 var enums = map[reflect.Type][]string{
-	reflect.TypeFor[talks.Format]():         strs(talks.Formats),
-	reflect.TypeFor[talks.RoundStatus]():    strs(talks.RoundStatuses),
-	reflect.TypeFor[talks.AspectStatus]():   strs(talks.AspectStatuses),
-	reflect.TypeFor[talks.ActionStatus]():   strs(talks.ActionStatuses),
-	reflect.TypeFor[talks.DelegationRole](): strs(talks.DelegationRoles),
-	reflect.TypeFor[talks.Precision]():      strs([]talks.Precision{talks.PrecisionMonth, talks.PrecisionDay, talks.PrecisionMinute}),
-	reflect.TypeFor[access.ProcessRole]():   strs([]access.ProcessRole{access.ProcessMediator, access.ProcessParty, access.ProcessObserver}),
-	reflect.TypeFor[access.Role]():          strs(access.Roles),
-	reflect.TypeFor[record.Scope]():         strs([]record.Scope{record.Public, record.Parties, record.PartyMediator, record.PartyOnly, record.List}),
+	reflect.TypeFor[access.ProcessRole](): strs([]access.ProcessRole{access.ProcessMediator, access.ProcessParty, access.ProcessObserver}),
+	reflect.TypeFor[access.Role]():        strs(access.Roles),
+	reflect.TypeFor[record.Scope]():       strs([]record.Scope{record.Public, record.Parties, record.PartyMediator, record.PartyOnly, record.List}),
 }
 
 func strs[T ~string](vs []T) []string {
@@ -167,8 +223,6 @@ func schemaOf(t reflect.Type, output bool) obj {
 	switch t {
 	case reflect.TypeFor[time.Time]():
 		return obj{"type": "string", "format": "date-time"}
-	case reflect.TypeFor[talks.Date]():
-		return obj{"type": "string", "format": "date"}
 	case reflect.TypeFor[json.RawMessage]():
 		return obj{}
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
-	"github.com/parley-project/parley/record"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/parley-project/parley/record"
 
 	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/witness"

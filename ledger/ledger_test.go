@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"github.com/parley-project/parley/record"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parley-project/parley/record"
 
 	"github.com/parley-project/parley/ledger"
 	"github.com/transparency-dev/tessera"

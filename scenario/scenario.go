@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/record"
@@ -125,6 +126,10 @@ func at(s string) time.Time {
 	return t
 }
 
+// Registry returns the domains the demo runs: the one place besides the
+// binary's wiring that names them.
+func Registry() *parley.Registry { return parley.MustRegistry(talks.Domain{}) }
+
 // The four news reports the brief draws on, as sources.
 var (
 	reportA = talks.Source{Name: "News report A", Published: "2026-01-24"}
@@ -138,7 +143,7 @@ var (
 // fails on an installation that has parties already. The process as
 // reported had no approvals yet, and the demo commits none.
 func Load(ctx context.Context, svc *app.Service) ([]Login, error) {
-	if err := svc.Bootstrap(ctx, talks.Party{ID: "us", Name: "United States", Role: access.ProcessMediator,
+	if err := svc.Bootstrap(ctx, &talks.Party{ID: "us", Name: "United States", Role: access.ProcessMediator,
 		Note: "Mediator of the process"}); err != nil {
 		return nil, fmt.Errorf("scenario: couldn't create the mediator: %w", err)
 	}

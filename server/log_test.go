@@ -13,8 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-project/parley/internal/testkit"
+
 	"github.com/parley-project/parley/access"
-	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/talks"
 )
@@ -224,11 +225,11 @@ func TestServeLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	svc := app.New(st, time.Now, quiet)
+	svc := testkit.NewService(st, time.Now, quiet)
 	if err := svc.AttachLog(ctx, l); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.Bootstrap(ctx, talks.Party{ID: "us", Name: "United States", Role: access.ProcessMediator}); err != nil {
+	if err := svc.Bootstrap(ctx, &talks.Party{ID: "us", Name: "United States", Role: access.ProcessMediator}); err != nil {
 		t.Fatal(err)
 	}
 	s := newServer(cfg, svc, l, quiet, http.NotFoundHandler(), http.NotFoundHandler())
@@ -269,7 +270,7 @@ func TestServeLog(t *testing.T) {
 	}
 	// The service takes no more writes, and the log is closed: this
 	// process may open it again.
-	if err := svc.Bootstrap(ctx, talks.Party{ID: "ua", Name: "Ukraine", Role: access.ProcessParty}); err == nil || !strings.Contains(err.Error(), "shutting down") {
+	if err := svc.Bootstrap(ctx, &talks.Party{ID: "ua", Name: "Ukraine", Role: access.ProcessParty}); err == nil || !strings.Contains(err.Error(), "shutting down") {
 		t.Errorf("a write after Serve returned = %v, want a refusal", err)
 	}
 	l2, err := OpenLog(ctx, cfg, false, quiet)

@@ -14,7 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/internal/testkit"
+
 	"github.com/parley-project/parley/store"
 )
 
@@ -75,7 +76,7 @@ func start(t *testing.T, cfg Config, api, ui http.Handler) *testServer {
 	t.Cleanup(func() { st.Close() })
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc := app.New(st, time.Now, logger)
+	svc := testkit.NewService(st, time.Now, logger)
 	if api == nil {
 		api = http.NotFoundHandler()
 	}

@@ -1,6 +1,9 @@
 package talks
 
-import "github.com/parley-project/parley/access"
+import (
+	"github.com/parley-project/parley"
+	"github.com/parley-project/parley/access"
+)
 
 // Decision is a capital's answer on an aspect.
 type Decision string
@@ -30,38 +33,25 @@ type Approval struct {
 	Note    string `json:"note,omitempty"`
 }
 
-// KindApproval is the approval kind's name.
-const KindApproval = "talks.approval"
-
-// approvalKind is registered in Kinds; approvals are signed.
-var approvalKind = Kind{Name: KindApproval, Collection: "approvals", Title: "approval", New: func() Entity { return new(Approval) },
-	DefaultAudience: parties, WriteRoles: []access.Role{access.RoleApprover}, Mutable: false, Signed: true}
-
-// Owner implements Owned: a capital decides for its own party only.
-func (a *Approval) Owner() string { return a.PartyID }
-
 // Normalize implements Entity.
-func (a *Approval) Normalize() { trim(&a.AspectID, &a.PartyID, &a.RoundID, &a.Note) }
+func (a *Approval) Normalize() { parley.Trim(&a.AspectID, &a.PartyID, &a.RoundID, &a.Note) }
 
 // References implements Entity.
-func (a *Approval) References() []Reference {
-	return []Reference{{"aspect_id", KindAspect, a.AspectID}, {"party_id", KindParty, a.PartyID}, {"round_id", KindRound, a.RoundID}}
+func (a *Approval) References() []parley.Reference {
+	return []parley.Reference{{Field: "aspect_id", Kind: KindAspect, ID: a.AspectID}, {Field: "party_id", Kind: KindParty, ID: a.PartyID}, {Field: "round_id", Kind: KindRound, ID: a.RoundID}}
 }
 
-// Parent implements Entity: approvals are listed by aspect.
-func (a *Approval) Parent() string { return a.AspectID }
-
 // Validate implements Entity.
-func (a *Approval) Validate(r Resolved) error {
-	if err := first(required("aspect_id", a.AspectID), required("party_id", a.PartyID),
-		oneOf("decision", a.Decision, Decisions), textLimit("note", a.Note)); err != nil {
+func (a *Approval) Validate(r parley.Resolved) error {
+	if err := parley.First(parley.Required("aspect_id", a.AspectID), parley.Required("party_id", a.PartyID),
+		parley.OneOf("decision", a.Decision, Decisions), parley.TextLimit("note", a.Note)); err != nil {
 		return err
 	}
 	if a.Decision == DecisionReserved && a.Note == "" {
-		return fieldErr("note", "must state the reservation when the decision is %q", DecisionReserved)
+		return parley.Errorf("note", "must state the reservation when the decision is %q", DecisionReserved)
 	}
-	if p, ok := lookup[*Party](r, KindParty, a.PartyID); ok && p.Role != access.ProcessParty {
-		return fieldErr("party_id", "%q is the %s; only the parties' capitals approve", a.PartyID, p.Role)
+	if p, ok := parley.Lookup[*Party](r, KindParty, a.PartyID); ok && p.Role != access.ProcessParty {
+		return parley.Errorf("party_id", "%q is the %s; only the parties' capitals approve", a.PartyID, p.Role)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
 )
@@ -18,26 +19,26 @@ type Party struct {
 	Note string             `json:"note,omitempty"`
 }
 
-// EntityID implements SelfIdentified.
-func (p *Party) EntityID() string { return p.ID }
+// PartyID implements parley.PartyEntity.
+func (p *Party) PartyID() string { return p.ID }
+
+// ProcessRole implements parley.PartyEntity.
+func (p *Party) ProcessRole() access.ProcessRole { return p.Role }
 
 // Normalize implements Entity.
-func (p *Party) Normalize() { trim(&p.ID, &p.Name, &p.Note) }
+func (p *Party) Normalize() { parley.Trim(&p.ID, &p.Name, &p.Note) }
 
 // References implements Entity.
-func (p *Party) References() []Reference { return nil }
-
-// Parent implements Entity.
-func (p *Party) Parent() string { return "" }
+func (p *Party) References() []parley.Reference { return nil }
 
 // Validate implements Entity.
-func (p *Party) Validate(Resolved) error {
+func (p *Party) Validate(parley.Resolved) error {
 	if !record.ValidPartyID(p.ID) {
-		return fieldErr("id", "%q is not a party id: 2 to 32 characters, lower-case letters, digits and '-', starting with a letter", p.ID)
+		return parley.Errorf("id", "%q is not a party id: 2 to 32 characters, lower-case letters, digits and '-', starting with a letter", p.ID)
 	}
-	return first(required("name", p.Name),
-		oneOf("role", p.Role, []access.ProcessRole{access.ProcessMediator, access.ProcessParty, access.ProcessObserver}),
-		textLimit("note", p.Note))
+	return parley.First(parley.Required("name", p.Name),
+		parley.OneOf("role", p.Role, []access.ProcessRole{access.ProcessMediator, access.ProcessParty, access.ProcessObserver}),
+		parley.TextLimit("note", p.Note))
 }
 
 // SourcedTitle is a title as one source gives it. Sources disagree (one
@@ -56,33 +57,27 @@ type Person struct {
 	Note    string         `json:"note,omitempty"`
 }
 
-// Owner implements Owned.
-func (p *Person) Owner() string { return p.PartyID }
-
 // Normalize implements Entity.
 func (p *Person) Normalize() {
-	trim(&p.Name, &p.PartyID, &p.Note)
+	parley.Trim(&p.Name, &p.PartyID, &p.Note)
 	for i := range p.Titles {
-		trim(&p.Titles[i].Title, &p.Titles[i].Source)
+		parley.Trim(&p.Titles[i].Title, &p.Titles[i].Source)
 	}
 }
 
 // References implements Entity.
-func (p *Person) References() []Reference {
-	return []Reference{{"party_id", KindParty, p.PartyID}}
+func (p *Person) References() []parley.Reference {
+	return []parley.Reference{{Field: "party_id", Kind: KindParty, ID: p.PartyID}}
 }
 
-// Parent implements Entity.
-func (p *Person) Parent() string { return p.PartyID }
-
 // Validate implements Entity.
-func (p *Person) Validate(Resolved) error {
-	if err := first(required("name", p.Name), required("party_id", p.PartyID), textLimit("note", p.Note)); err != nil {
+func (p *Person) Validate(parley.Resolved) error {
+	if err := parley.First(parley.Required("name", p.Name), parley.Required("party_id", p.PartyID), parley.TextLimit("note", p.Note)); err != nil {
 		return err
 	}
 	for i, t := range p.Titles {
 		if t.Title == "" {
-			return fieldErr(fmt.Sprintf("titles[%d].title", i), "is required")
+			return parley.Errorf(fmt.Sprintf("titles[%d].title", i), "is required")
 		}
 	}
 	return nil
@@ -117,28 +112,25 @@ type Round struct {
 
 // Normalize implements Entity.
 func (r *Round) Normalize() {
-	trim(&r.Name, &r.Place, &r.Summary, &r.Outcome)
+	parley.Trim(&r.Name, &r.Place, &r.Summary, &r.Outcome)
 	if r.EndsOn == "" {
 		r.EndsOn = r.StartsOn
 	}
 }
 
 // References implements Entity.
-func (r *Round) References() []Reference { return nil }
-
-// Parent implements Entity.
-func (r *Round) Parent() string { return "" }
+func (r *Round) References() []parley.Reference { return nil }
 
 // Validate implements Entity.
-func (r *Round) Validate(Resolved) error {
-	if err := first(required("name", r.Name), required("place", r.Place),
+func (r *Round) Validate(parley.Resolved) error {
+	if err := parley.First(parley.Required("name", r.Name), parley.Required("place", r.Place),
 		r.StartsOn.check("starts_on", true), r.EndsOn.check("ends_on", true),
-		r.Precision.check("precision"), oneOf("status", r.Status, RoundStatuses),
-		textLimit("summary", r.Summary), textLimit("outcome", r.Outcome)); err != nil {
+		r.Precision.check("precision"), parley.OneOf("status", r.Status, RoundStatuses),
+		parley.TextLimit("summary", r.Summary), parley.TextLimit("outcome", r.Outcome)); err != nil {
 		return err
 	}
 	if r.EndsOn < r.StartsOn {
-		return fieldErr("ends_on", "%s is before starts_on %s", r.EndsOn, r.StartsOn)
+		return parley.Errorf("ends_on", "%s is before starts_on %s", r.EndsOn, r.StartsOn)
 	}
 	return nil
 }
@@ -198,22 +190,19 @@ type Session struct {
 }
 
 // Normalize implements Entity.
-func (s *Session) Normalize() { trim(&s.RoundID, &s.Title, &s.Place, &s.Summary) }
+func (s *Session) Normalize() { parley.Trim(&s.RoundID, &s.Title, &s.Place, &s.Summary) }
 
 // References implements Entity.
-func (s *Session) References() []Reference {
-	refs := []Reference{{"round_id", KindRound, s.RoundID}}
+func (s *Session) References() []parley.Reference {
+	refs := []parley.Reference{{Field: "round_id", Kind: KindRound, ID: s.RoundID}}
 	for i, p := range s.Parties {
-		refs = append(refs, Reference{fmt.Sprintf("parties[%d]", i), KindParty, p})
+		refs = append(refs, parley.Reference{Field: fmt.Sprintf("parties[%d]", i), Kind: KindParty, ID: p})
 	}
 	for i, p := range s.Attendees {
-		refs = append(refs, Reference{fmt.Sprintf("attendees[%d]", i), KindPerson, p})
+		refs = append(refs, parley.Reference{Field: fmt.Sprintf("attendees[%d]", i), Kind: KindPerson, ID: p})
 	}
 	return refs
 }
-
-// Parent implements Entity.
-func (s *Session) Parent() string { return s.RoundID }
 
 // mediatorPresence says which formats fix whether the mediator is present.
 var mediatorPresence = map[Format]bool{
@@ -224,45 +213,45 @@ var mediatorPresence = map[Format]bool{
 }
 
 // Validate implements Entity.
-func (s *Session) Validate(r Resolved) error {
-	if err := first(required("round_id", s.RoundID), required("title", s.Title),
-		oneOf("format", s.Format, Formats), s.Precision.check("precision"),
-		textLimit("summary", s.Summary)); err != nil {
+func (s *Session) Validate(r parley.Resolved) error {
+	if err := parley.First(parley.Required("round_id", s.RoundID), parley.Required("title", s.Title),
+		parley.OneOf("format", s.Format, Formats), s.Precision.check("precision"),
+		parley.TextLimit("summary", s.Summary)); err != nil {
 		return err
 	}
 	if s.StartsAt.IsZero() {
-		return fieldErr("starts_at", "is required (RFC 3339 time, e.g. 2026-01-23T10:00:00+04:00)")
+		return parley.Errorf("starts_at", "is required (RFC 3339 time, e.g. 2026-01-23T10:00:00+04:00)")
 	}
 	if s.EndsAt != nil && s.EndsAt.Before(s.StartsAt) {
-		return fieldErr("ends_at", "is before starts_at")
+		return parley.Errorf("ends_at", "is before starts_at")
 	}
 	if want, fixed := mediatorPresence[s.Format]; fixed && s.MediatorPresent != want {
-		return fieldErr("mediator_present", "must be %t for a %s session", want, FormatLabels[s.Format])
+		return parley.Errorf("mediator_present", "must be %t for a %s session", want, FormatLabels[s.Format])
 	}
 	if len(s.Parties) == 0 {
-		return fieldErr("parties", "names no party; a session needs at least one")
+		return parley.Errorf("parties", "names no party; a session needs at least one")
 	}
-	round, ok := lookup[*Round](r, KindRound, s.RoundID)
+	round, ok := parley.Lookup[*Round](r, KindRound, s.RoundID)
 	if !ok {
-		return fieldErr("round_id", "no round %q", s.RoundID)
+		return parley.Errorf("round_id", "no round %q", s.RoundID)
 	}
 	if !round.Contains(s.StartsAt) {
-		return fieldErr("starts_at", "%s is outside the round's dates %s to %s", s.StartsAt.Format(time.RFC3339), round.StartsOn, round.EndsOn)
+		return parley.Errorf("starts_at", "%s is outside the round's dates %s to %s", s.StartsAt.Format(time.RFC3339), round.StartsOn, round.EndsOn)
 	}
 	if s.EndsAt != nil {
 		// A night meeting may run into the small hours of the day after.
 		last, _ := round.EndsOn.Time()
 		if Date(s.EndsAt.Format(dateLayout)) > Date(last.AddDate(0, 0, 1).Format(dateLayout)) {
-			return fieldErr("ends_at", "%s is more than a day after the round ends on %s", s.EndsAt.Format(time.RFC3339), round.EndsOn)
+			return parley.Errorf("ends_at", "%s is more than a day after the round ends on %s", s.EndsAt.Format(time.RFC3339), round.EndsOn)
 		}
 	}
 	for i, id := range s.Attendees {
-		p, ok := lookup[*Person](r, KindPerson, id)
+		p, ok := parley.Lookup[*Person](r, KindPerson, id)
 		if !ok {
 			continue
 		}
 		if !contains(s.Parties, p.PartyID) {
-			return fieldErr(fmt.Sprintf("attendees[%d]", i), "%s is of party %q, which is not among the session's parties", p.Name, p.PartyID)
+			return parley.Errorf(fmt.Sprintf("attendees[%d]", i), "%s is of party %q, which is not among the session's parties", p.Name, p.PartyID)
 		}
 	}
 	return nil
@@ -307,57 +296,51 @@ type Delegation struct {
 	Note    string   `json:"note,omitempty"`
 }
 
-// Owner implements Owned.
-func (d *Delegation) Owner() string { return d.PartyID }
-
 // Normalize implements Entity.
 func (d *Delegation) Normalize() {
-	trim(&d.RoundID, &d.PartyID, &d.Note)
+	parley.Trim(&d.RoundID, &d.PartyID, &d.Note)
 	for i := range d.Members {
-		trim(&d.Members[i].PersonID, &d.Members[i].Title)
+		parley.Trim(&d.Members[i].PersonID, &d.Members[i].Title)
 	}
 }
 
 // References implements Entity.
-func (d *Delegation) References() []Reference {
-	refs := []Reference{{"round_id", KindRound, d.RoundID}, {"party_id", KindParty, d.PartyID}}
+func (d *Delegation) References() []parley.Reference {
+	refs := []parley.Reference{{Field: "round_id", Kind: KindRound, ID: d.RoundID}, {Field: "party_id", Kind: KindParty, ID: d.PartyID}}
 	for i, m := range d.Members {
-		refs = append(refs, Reference{fmt.Sprintf("members[%d].person_id", i), KindPerson, m.PersonID})
+		refs = append(refs, parley.Reference{Field: fmt.Sprintf("members[%d].person_id", i), Kind: KindPerson, ID: m.PersonID})
 	}
 	return refs
 }
 
-// Parent implements Entity.
-func (d *Delegation) Parent() string { return d.RoundID }
-
 // Validate implements Entity.
-func (d *Delegation) Validate(r Resolved) error {
-	if err := first(required("round_id", d.RoundID), required("party_id", d.PartyID), textLimit("note", d.Note)); err != nil {
+func (d *Delegation) Validate(r parley.Resolved) error {
+	if err := parley.First(parley.Required("round_id", d.RoundID), parley.Required("party_id", d.PartyID), parley.TextLimit("note", d.Note)); err != nil {
 		return err
 	}
 	if len(d.Members) == 0 {
-		return fieldErr("members", "is empty; a delegation has at least one member")
+		return parley.Errorf("members", "is empty; a delegation has at least one member")
 	}
 	heads := 0
 	seen := map[string]bool{}
 	for i, m := range d.Members {
 		f := fmt.Sprintf("members[%d]", i)
-		if err := first(required(f+".person_id", m.PersonID), oneOf(f+".role", m.Role, DelegationRoles)); err != nil {
+		if err := parley.First(parley.Required(f+".person_id", m.PersonID), parley.OneOf(f+".role", m.Role, DelegationRoles)); err != nil {
 			return err
 		}
 		if seen[m.PersonID] {
-			return fieldErr(f+".person_id", "lists %q twice", m.PersonID)
+			return parley.Errorf(f+".person_id", "lists %q twice", m.PersonID)
 		}
 		seen[m.PersonID] = true
 		if m.Role == DelegationHead {
 			heads++
 		}
-		if p, ok := lookup[*Person](r, KindPerson, m.PersonID); ok && p.PartyID != d.PartyID {
-			return fieldErr(f+".person_id", "%s is of party %q, not of the delegation's party %q", p.Name, p.PartyID, d.PartyID)
+		if p, ok := parley.Lookup[*Person](r, KindPerson, m.PersonID); ok && p.PartyID != d.PartyID {
+			return parley.Errorf(f+".person_id", "%s is of party %q, not of the delegation's party %q", p.Name, p.PartyID, d.PartyID)
 		}
 	}
 	if heads > 1 {
-		return fieldErr("members", "has %d heads; a delegation has at most one", heads)
+		return parley.Errorf("members", "has %d heads; a delegation has at most one", heads)
 	}
 	return nil
 }
@@ -389,17 +372,14 @@ type Aspect struct {
 }
 
 // Normalize implements Entity.
-func (a *Aspect) Normalize() { trim(&a.Title, &a.Summary) }
+func (a *Aspect) Normalize() { parley.Trim(&a.Title, &a.Summary) }
 
 // References implements Entity.
-func (a *Aspect) References() []Reference { return nil }
-
-// Parent implements Entity.
-func (a *Aspect) Parent() string { return "" }
+func (a *Aspect) References() []parley.Reference { return nil }
 
 // Validate implements Entity.
-func (a *Aspect) Validate(Resolved) error {
-	return first(required("title", a.Title), oneOf("status", a.Status, AspectStatuses), textLimit("summary", a.Summary))
+func (a *Aspect) Validate(parley.Resolved) error {
+	return parley.First(parley.Required("title", a.Title), parley.OneOf("status", a.Status, AspectStatuses), parley.TextLimit("summary", a.Summary))
 }
 
 // ActionStatus is where an action item stands.
@@ -427,31 +407,25 @@ type ActionItem struct {
 	Note       string       `json:"note,omitempty"`
 }
 
-// Owner implements Owned.
-func (a *ActionItem) Owner() string { return a.OwnerParty }
-
 // Normalize implements Entity.
 func (a *ActionItem) Normalize() {
-	trim(&a.Title, &a.OwnerParty, &a.OwnerID, &a.RoundID, &a.AspectID, &a.Note)
+	parley.Trim(&a.Title, &a.OwnerParty, &a.OwnerID, &a.RoundID, &a.AspectID, &a.Note)
 }
 
 // References implements Entity.
-func (a *ActionItem) References() []Reference {
-	return []Reference{{"owner_party", KindParty, a.OwnerParty}, {"owner_person", KindPerson, a.OwnerID},
-		{"round_id", KindRound, a.RoundID}, {"aspect_id", KindAspect, a.AspectID}}
+func (a *ActionItem) References() []parley.Reference {
+	return []parley.Reference{{Field: "owner_party", Kind: KindParty, ID: a.OwnerParty}, {Field: "owner_person", Kind: KindPerson, ID: a.OwnerID},
+		{Field: "round_id", Kind: KindRound, ID: a.RoundID}, {Field: "aspect_id", Kind: KindAspect, ID: a.AspectID}}
 }
 
-// Parent implements Entity.
-func (a *ActionItem) Parent() string { return a.RoundID }
-
 // Validate implements Entity.
-func (a *ActionItem) Validate(r Resolved) error {
-	if err := first(required("title", a.Title), required("owner_party", a.OwnerParty),
-		a.Due.check("due", false), oneOf("status", a.Status, ActionStatuses), textLimit("note", a.Note)); err != nil {
+func (a *ActionItem) Validate(r parley.Resolved) error {
+	if err := parley.First(parley.Required("title", a.Title), parley.Required("owner_party", a.OwnerParty),
+		a.Due.check("due", false), parley.OneOf("status", a.Status, ActionStatuses), parley.TextLimit("note", a.Note)); err != nil {
 		return err
 	}
-	if p, ok := lookup[*Person](r, KindPerson, a.OwnerID); ok && p.PartyID != a.OwnerParty {
-		return fieldErr("owner_person", "%s is of party %q, not of owner_party %q", p.Name, p.PartyID, a.OwnerParty)
+	if p, ok := parley.Lookup[*Person](r, KindPerson, a.OwnerID); ok && p.PartyID != a.OwnerParty {
+		return parley.Errorf("owner_person", "%s is of party %q, not of owner_party %q", p.Name, p.PartyID, a.OwnerParty)
 	}
 	return nil
 }
@@ -480,29 +454,26 @@ type Statement struct {
 
 // Normalize implements Entity.
 func (s *Statement) Normalize() {
-	trim(&s.SpeakerName, &s.SpeakerID, &s.PartyID, &s.Text, &s.Place, &s.Source.Name, &s.Source.URL, &s.RoundID, &s.AspectID)
+	parley.Trim(&s.SpeakerName, &s.SpeakerID, &s.PartyID, &s.Text, &s.Place, &s.Source.Name, &s.Source.URL, &s.RoundID, &s.AspectID)
 }
 
 // References implements Entity.
-func (s *Statement) References() []Reference {
-	return []Reference{{"speaker_id", KindPerson, s.SpeakerID}, {"party_id", KindParty, s.PartyID},
-		{"round_id", KindRound, s.RoundID}, {"aspect_id", KindAspect, s.AspectID}}
+func (s *Statement) References() []parley.Reference {
+	return []parley.Reference{{Field: "speaker_id", Kind: KindPerson, ID: s.SpeakerID}, {Field: "party_id", Kind: KindParty, ID: s.PartyID},
+		{Field: "round_id", Kind: KindRound, ID: s.RoundID}, {Field: "aspect_id", Kind: KindAspect, ID: s.AspectID}}
 }
 
-// Parent implements Entity.
-func (s *Statement) Parent() string { return s.RoundID }
-
 // Validate implements Entity.
-func (s *Statement) Validate(r Resolved) error {
-	if err := first(required("speaker_name", s.SpeakerName), required("text", s.Text), textLimit("text", s.Text),
-		s.Precision.check("precision"), required("source.name", s.Source.Name), s.Source.Published.check("source.published", false)); err != nil {
+func (s *Statement) Validate(r parley.Resolved) error {
+	if err := parley.First(parley.Required("speaker_name", s.SpeakerName), parley.Required("text", s.Text), parley.TextLimit("text", s.Text),
+		s.Precision.check("precision"), parley.Required("source.name", s.Source.Name), s.Source.Published.check("source.published", false)); err != nil {
 		return err
 	}
 	if s.SaidAt.IsZero() {
-		return fieldErr("said_at", "is required (RFC 3339 time)")
+		return parley.Errorf("said_at", "is required (RFC 3339 time)")
 	}
-	if p, ok := lookup[*Person](r, KindPerson, s.SpeakerID); ok && s.PartyID != "" && p.PartyID != s.PartyID {
-		return fieldErr("speaker_id", "%s is of party %q, not of party_id %q", p.Name, p.PartyID, s.PartyID)
+	if p, ok := parley.Lookup[*Person](r, KindPerson, s.SpeakerID); ok && s.PartyID != "" && p.PartyID != s.PartyID {
+		return parley.Errorf("speaker_id", "%s is of party %q, not of party_id %q", p.Name, p.PartyID, s.PartyID)
 	}
 	return nil
 }

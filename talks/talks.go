@@ -1,100 +1,36 @@
 // Package talks is the domain of mediated negotiation: the parties and their
 // people, rounds and their sessions, delegations, the agenda of aspects,
-// action items and statements. It is pure Go: it validates and decides, and
-// does no I/O. The commit path (package app) decodes a request into one of
-// these types, resolves what it refers to, asks it to validate itself and
-// commits it as a record.
+// action items, statements and the capitals' signed approvals. It is pure
+// Go: it declares its kinds to the kernel (Domain) and validates and decides,
+// and does no I/O.
 //
 // Nothing here knows who the parties are: the mediator and the parties of
 // any process are data.
 package talks
 
 import (
-	"fmt"
-	"strings"
 	"time"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
 )
 
-// Entity is anything the talks domain keeps.
-type Entity interface {
-	// Normalize trims and tidies the fields before validation, so that
-	// equal input makes equal records.
-	Normalize()
-	// References lists the entities this one names, to be resolved
-	// before Validate.
-	References() []Reference
-	// Validate checks the entity, with every non-empty reference resolved.
-	Validate(r Resolved) error
-	// Parent is the id of the entity this one belongs to, or "".
-	Parent() string
-}
+// Domain declares the talks to the kernel.
+type Domain struct{}
 
-// SelfIdentified entities carry their own id (a party's slug) instead of
-// being given a fresh one.
-type SelfIdentified interface {
-	EntityID() string
-}
+// Name implements parley.Domain.
+func (Domain) Name() string { return "talks" }
 
-// Owned entities belong to one party: a non-mediator may write only those of
-// its own party.
-type Owned interface {
-	Owner() string
-}
+// Roles implements parley.Domain: the talks use the kernel's roles.
+func (Domain) Roles() []access.Role { return nil }
 
-// Reference is one entity named by another.
-type Reference struct {
-	Field string
-	Kind  string
-	ID    string
-}
+// Kinds implements parley.Domain.
+func (Domain) Kinds() []parley.Kind { return kinds }
 
-// Resolved holds the entities a new entity refers to, by kind and id.
-type Resolved map[string]Entity
-
-// Key is the Resolved key of an entity.
-func Key(kind, id string) string { return kind + "/" + id }
-
-// lookup returns the referenced entity of type T.
-func lookup[T Entity](r Resolved, kind, id string) (T, bool) {
-	e, ok := r[Key(kind, id)].(T)
-	return e, ok
-}
-
-// FieldError is a validation failure of one field.
-type FieldError struct {
-	Field   string
-	Message string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
-
-func fieldErr(field, format string, args ...any) error {
-	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
-}
-
-// Kind describes one kind of entity: its record kind, its API collection and
-// who may write it.
-type Kind struct {
-	// Name is the record kind, "talks.round".
-	Name string
-	// Collection is the plural used in URLs, "rounds".
-	Collection string
-	// Title is the singular for people, "round".
-	Title string
-	New   func() Entity
-	// DefaultAudience applies when a write names none.
-	DefaultAudience record.Audience
-	// WriteRoles may create and change entities of this kind.
-	WriteRoles []access.Role
-	// Mutable is false for kinds whose records are never superseded
-	// (a statement is what was said, and stays so).
-	Mutable bool
-	// Signed kinds must carry their author's signature (see
-	// record.SignedText), checked against the author's registered key.
-	Signed bool
+// Invariants implements parley.WithInvariants.
+func (Domain) Invariants() []parley.Invariant {
+	return []parley.Invariant{parley.Unique(kinds[4], "round_id", "party_id")}
 }
 
 // The kind names.
@@ -107,50 +43,140 @@ const (
 	KindAspect     = "talks.aspect"
 	KindAction     = "talks.action"
 	KindStatement  = "talks.statement"
+	KindApproval   = "talks.approval"
 )
 
 var parties = record.Audience{Scope: record.Parties}
 
-// Kinds lists every kind of the talks domain, in the order the API
-// documents them.
-var Kinds = []Kind{
-	{Name: KindParty, Collection: "parties", Title: "party", New: func() Entity { return new(Party) },
+// Field schemas shared by several kinds.
+var (
+	precisionField = parley.Field{Name: "precision", Type: parley.Enum,
+		Enum: parley.Options([]Precision{PrecisionMonth, PrecisionDay, PrecisionMinute}, nil),
+		Help: "How much of the date is known; empty means to the minute."}
+	sourceField = parley.Field{Name: "source", Type: parley.Object, Required: true, Fields: []parley.Field{
+		{Name: "name", Type: parley.String, Required: true, Help: "The outlet or document that reports it."},
+		{Name: "url", Label: "URL", Type: parley.String},
+		{Name: "published", Type: parley.Date},
+	}}
+)
+
+// kinds lists every kind of the talks domain, in the order the API
+// documents them. Delegation is at index 4 (Invariants names it).
+var kinds = []parley.Kind{
+	{Name: KindParty, Collection: "parties", Title: "party", New: func() parley.Entity { return new(Party) },
+		Fields: []parley.Field{
+			{Name: "id", Label: "Id", Type: parley.String, Required: true, Max: 32,
+				Help: "A short lower-case slug (\"ua\"), chosen once: audiences and logins name it."},
+			{Name: "name", Type: parley.String, Required: true},
+			{Name: "role", Type: parley.Enum, Required: true, Enum: parley.Options(
+				[]access.ProcessRole{access.ProcessMediator, access.ProcessParty, access.ProcessObserver}, nil)},
+			{Name: "note", Type: parley.Text},
+		},
+		IDField: "id", HeadlineField: "name", StatusField: "role",
 		DefaultAudience: record.Audience{Scope: record.Public}, WriteRoles: []access.Role{access.RoleAdmin, access.RoleMediator}, Mutable: true},
-	{Name: KindPerson, Collection: "people", Title: "person", New: func() Entity { return new(Person) },
+	{Name: KindPerson, Collection: "people", Title: "person", New: func() parley.Entity { return new(Person) },
+		Fields: []parley.Field{
+			{Name: "name", Type: parley.String, Required: true},
+			{Name: "party_id", Label: "Party", Type: parley.Ref, Ref: KindParty, Required: true},
+			{Name: "titles", Type: parley.List, Help: "Each title as one source gives it; sources disagree, and every version is kept.",
+				Elem: &parley.Field{Type: parley.Object, Fields: []parley.Field{
+					{Name: "title", Type: parley.String, Required: true},
+					{Name: "source", Type: parley.String},
+				}}},
+			{Name: "note", Type: parley.Text},
+		},
+		ParentField: "party_id", OwnerField: "party_id", HeadlineField: "name",
 		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleAdmin, access.RoleMediator, access.RoleNegotiator}, Mutable: true},
-	{Name: KindRound, Collection: "rounds", Title: "round", New: func() Entity { return new(Round) },
+	{Name: KindRound, Collection: "rounds", Title: "round", New: func() parley.Entity { return new(Round) },
+		Fields: []parley.Field{
+			{Name: "name", Type: parley.String, Required: true},
+			{Name: "place", Type: parley.String, Required: true},
+			{Name: "starts_on", Type: parley.Date, Required: true},
+			{Name: "ends_on", Type: parley.Date, Help: "The same day as starts_on when empty."},
+			precisionField,
+			{Name: "status", Type: parley.Enum, Required: true, Enum: parley.Options(RoundStatuses, nil)},
+			{Name: "summary", Type: parley.Text},
+			{Name: "outcome", Type: parley.Text},
+		},
+		HeadlineField: "name", StatusField: "status", TimeField: "starts_on",
 		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleMediator}, Mutable: true},
-	{Name: KindSession, Collection: "sessions", Title: "session", New: func() Entity { return new(Session) },
+	{Name: KindSession, Collection: "sessions", Title: "session", New: func() parley.Entity { return new(Session) },
+		Fields: []parley.Field{
+			{Name: "round_id", Label: "Round", Type: parley.Ref, Ref: KindRound, Required: true},
+			{Name: "title", Type: parley.String, Required: true},
+			{Name: "format", Type: parley.Enum, Required: true, Enum: parley.Options(Formats, FormatLabels)},
+			{Name: "starts_at", Type: parley.Time, Required: true, Help: "With its offset where it was held: 2026-01-23T10:00:00+04:00."},
+			{Name: "ends_at", Type: parley.Time},
+			precisionField,
+			{Name: "place", Type: parley.String},
+			{Name: "mediator_present", Type: parley.Bool},
+			{Name: "parties", Type: parley.List, Required: true, Elem: &parley.Field{Type: parley.Ref, Ref: KindParty}},
+			{Name: "attendees", Type: parley.List, Elem: &parley.Field{Type: parley.Ref, Ref: KindPerson}},
+			{Name: "summary", Type: parley.Text},
+		},
+		ParentField: "round_id", HeadlineField: "title", StatusField: "format", TimeField: "starts_at",
 		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleMediator}, Mutable: true},
-	{Name: KindDelegation, Collection: "delegations", Title: "delegation", New: func() Entity { return new(Delegation) },
+	{Name: KindDelegation, Collection: "delegations", Title: "delegation", New: func() parley.Entity { return new(Delegation) },
+		Fields: []parley.Field{
+			{Name: "round_id", Label: "Round", Type: parley.Ref, Ref: KindRound, Required: true},
+			{Name: "party_id", Label: "Party", Type: parley.Ref, Ref: KindParty, Required: true},
+			{Name: "members", Type: parley.List, Required: true, Elem: &parley.Field{Type: parley.Object, Fields: []parley.Field{
+				{Name: "person_id", Label: "Person", Type: parley.Ref, Ref: KindPerson, Required: true},
+				{Name: "role", Type: parley.Enum, Required: true, Enum: parley.Options(DelegationRoles, nil)},
+				{Name: "title", Type: parley.String},
+			}}},
+			{Name: "note", Type: parley.Text},
+		},
+		ParentField: "round_id", OwnerField: "party_id", HeadlineField: "party_id",
 		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleMediator, access.RoleNegotiator}, Mutable: true},
-	{Name: KindAspect, Collection: "aspects", Title: "aspect", New: func() Entity { return new(Aspect) },
+	{Name: KindAspect, Collection: "aspects", Title: "aspect", New: func() parley.Entity { return new(Aspect) },
+		Fields: []parley.Field{
+			{Name: "title", Type: parley.String, Required: true},
+			{Name: "summary", Type: parley.Text},
+			{Name: "status", Type: parley.Enum, Required: true, Enum: parley.Options(AspectStatuses, nil)},
+			{Name: "order", Type: parley.Int, Help: "Places the aspect on the agenda; lower first."},
+		},
+		HeadlineField: "title", StatusField: "status",
 		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleMediator}, Mutable: true},
-	{Name: KindAction, Collection: "action-items", Title: "action item", New: func() Entity { return new(ActionItem) },
+	{Name: KindAction, Collection: "action-items", Title: "action item", New: func() parley.Entity { return new(ActionItem) },
+		Fields: []parley.Field{
+			{Name: "title", Type: parley.String, Required: true},
+			{Name: "owner_party", Label: "Owner party", Type: parley.Ref, Ref: KindParty, Required: true},
+			{Name: "owner_person", Label: "Owner person", Type: parley.Ref, Ref: KindPerson},
+			{Name: "due", Type: parley.Date},
+			{Name: "status", Type: parley.Enum, Required: true, Enum: parley.Options(ActionStatuses, nil)},
+			{Name: "round_id", Label: "Round", Type: parley.Ref, Ref: KindRound},
+			{Name: "aspect_id", Label: "Aspect", Type: parley.Ref, Ref: KindAspect},
+			{Name: "note", Type: parley.Text},
+		},
+		ParentField: "round_id", OwnerField: "owner_party", HeadlineField: "title", StatusField: "status", TimeField: "due",
+		IndexFields:     []string{"aspect_id"},
 		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleMediator, access.RoleNegotiator}, Mutable: true},
-	{Name: KindStatement, Collection: "statements", Title: "statement", New: func() Entity { return new(Statement) },
+	{Name: KindStatement, Collection: "statements", Title: "statement", New: func() parley.Entity { return new(Statement) },
+		Fields: []parley.Field{
+			{Name: "speaker_name", Label: "Speaker", Type: parley.String, Required: true},
+			{Name: "speaker_id", Label: "Speaker (person)", Type: parley.Ref, Ref: KindPerson},
+			{Name: "party_id", Label: "Party", Type: parley.Ref, Ref: KindParty},
+			{Name: "text", Type: parley.Text, Required: true},
+			{Name: "said_at", Type: parley.Time, Required: true},
+			precisionField,
+			{Name: "place", Type: parley.String},
+			sourceField,
+			{Name: "round_id", Label: "Round", Type: parley.Ref, Ref: KindRound},
+			{Name: "aspect_id", Label: "Aspect", Type: parley.Ref, Ref: KindAspect},
+		},
+		ParentField: "round_id", HeadlineField: "speaker_name", TimeField: "said_at", IndexFields: []string{"party_id", "aspect_id"},
 		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleMediator, access.RoleNegotiator, access.RoleMonitor}, Mutable: false},
-	approvalKind,
-}
-
-// KindByName returns the kind with the given record kind name.
-func KindByName(name string) (Kind, bool) {
-	for _, k := range Kinds {
-		if k.Name == name {
-			return k, true
-		}
-	}
-	return Kind{}, false
-}
-
-// KindByCollection returns the kind served under the given URL collection.
-func KindByCollection(c string) (Kind, bool) {
-	for _, k := range Kinds {
-		if k.Collection == c {
-			return k, true
-		}
-	}
-	return Kind{}, false
+	{Name: KindApproval, Collection: "approvals", Title: "approval", New: func() parley.Entity { return new(Approval) },
+		Fields: []parley.Field{
+			{Name: "aspect_id", Label: "Aspect", Type: parley.Ref, Ref: KindAspect, Required: true},
+			{Name: "party_id", Label: "Party", Type: parley.Ref, Ref: KindParty, Required: true},
+			{Name: "decision", Type: parley.Enum, Required: true, Enum: parley.Options(Decisions, nil)},
+			{Name: "round_id", Label: "Round", Type: parley.Ref, Ref: KindRound},
+			{Name: "note", Type: parley.Text, Help: "Required for a reservation: states it."},
+		},
+		ParentField: "aspect_id", OwnerField: "party_id", HeadlineField: "decision", StatusField: "decision",
+		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleApprover}, Mutable: false, Signed: true},
 }
 
 // Date is a calendar day, written YYYY-MM-DD.
@@ -164,12 +190,12 @@ func (d Date) Time() (time.Time, error) { return time.Parse(dateLayout, string(d
 func (d Date) check(field string, required bool) error {
 	if d == "" {
 		if required {
-			return fieldErr(field, "is required (YYYY-MM-DD)")
+			return parley.Errorf(field, "is required (YYYY-MM-DD)")
 		}
 		return nil
 	}
 	if _, err := d.Time(); err != nil {
-		return fieldErr(field, "%q is not a date of the form YYYY-MM-DD", string(d))
+		return parley.Errorf(field, "%q is not a date of the form YYYY-MM-DD", string(d))
 	}
 	return nil
 }
@@ -190,48 +216,5 @@ func (p Precision) check(field string) error {
 	case "", PrecisionMonth, PrecisionDay, PrecisionMinute:
 		return nil
 	}
-	return fieldErr(field, "%q is not a precision (want month, day or minute)", string(p))
-}
-
-func trim(ss ...*string) {
-	for _, s := range ss {
-		*s = strings.TrimSpace(*s)
-	}
-}
-
-func required(field, v string) error {
-	if v == "" {
-		return fieldErr(field, "is required")
-	}
-	return nil
-}
-
-func oneOf[T ~string](field string, v T, allowed []T) error {
-	for _, a := range allowed {
-		if v == a {
-			return nil
-		}
-	}
-	return fieldErr(field, "%q is not one of %v", string(v), allowed)
-}
-
-// maxText bounds free text so a record stays well under the log's entry size
-// and a page stays readable.
-const maxText = 20000
-
-func textLimit(field, v string) error {
-	if len(v) > maxText {
-		return fieldErr(field, "is %d bytes long; at most %d are allowed", len(v), maxText)
-	}
-	return nil
-}
-
-// first returns the first non-nil error.
-func first(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return parley.Errorf(field, "%q is not a precision (want month, day or minute)", string(p))
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/parley-project/parley"
 )
 
 func mustTime(s string) time.Time {
@@ -17,7 +19,7 @@ func mustTime(s string) time.Time {
 func TestSessionValidation(t *testing.T) {
 	round := &Round{Name: "r", Place: "p", StartsOn: "2026-01-23", EndsOn: "2026-01-24", Status: RoundConcluded}
 	ua := &Person{Name: "U", PartyID: "ua"}
-	resolved := Resolved{Key(KindRound, "r1"): round, Key(KindPerson, "p1"): ua}
+	resolved := parley.Resolved{parley.Key(KindRound, "r1"): round, parley.Key(KindPerson, "p1"): ua}
 	valid := func() *Session {
 		return &Session{RoundID: "r1", Title: "Plenary", Format: FormatPlenary, StartsAt: mustTime("2026-01-23T10:00:00+04:00"),
 			MediatorPresent: true, Parties: []string{"us", "ua", "ru"}, Attendees: []string{"p1"}}
@@ -44,7 +46,7 @@ func TestSessionValidation(t *testing.T) {
 	} {
 		s := valid()
 		tc.mutate(s)
-		var fe *FieldError
+		var fe *parley.FieldError
 		if err := s.Validate(resolved); !errors.As(err, &fe) || fe.Field != tc.field {
 			t.Errorf("%s: error %v, want one on field %s", name, err, tc.field)
 		}
@@ -64,7 +66,7 @@ func TestNightMeetingUsesItsOwnOffset(t *testing.T) {
 }
 
 func TestDelegationValidation(t *testing.T) {
-	r := Resolved{Key(KindPerson, "a"): &Person{Name: "A", PartyID: "ua"}, Key(KindPerson, "b"): &Person{Name: "B", PartyID: "ru"}}
+	r := parley.Resolved{parley.Key(KindPerson, "a"): &Person{Name: "A", PartyID: "ua"}, parley.Key(KindPerson, "b"): &Person{Name: "B", PartyID: "ru"}}
 	d := &Delegation{RoundID: "r", PartyID: "ua", Members: []Member{{PersonID: "a", Role: DelegationHead}}}
 	if err := d.Validate(r); err != nil {
 		t.Fatalf("valid delegation rejected: %v", err)
@@ -80,7 +82,7 @@ func TestDelegationValidation(t *testing.T) {
 		"unknown role":     {&Delegation{RoundID: "r", PartyID: "ua", Members: []Member{{PersonID: "a", Role: "spy"}}}, "members[0].role"},
 		"missing party_id": {&Delegation{RoundID: "r", Members: []Member{{PersonID: "a", Role: DelegationAdviser}}}, "party_id"},
 	} {
-		var fe *FieldError
+		var fe *parley.FieldError
 		if err := tc.d.Validate(r); !errors.As(err, &fe) || fe.Field != tc.field {
 			t.Errorf("%s: error %v, want one on field %s", name, err, tc.field)
 		}
@@ -89,7 +91,7 @@ func TestDelegationValidation(t *testing.T) {
 
 func TestRoundAndOtherValidation(t *testing.T) {
 	for name, tc := range map[string]struct {
-		e     Entity
+		e     parley.Entity
 		field string
 	}{
 		"round ends before it starts": {&Round{Name: "n", Place: "p", StartsOn: "2026-02-02", EndsOn: "2026-02-01", Status: RoundPlanned}, "ends_on"},
@@ -103,8 +105,8 @@ func TestRoundAndOtherValidation(t *testing.T) {
 		"person untitled title":       {&Person{Name: "n", PartyID: "ua", Titles: []SourcedTitle{{Source: "A"}}}, "titles[0].title"},
 	} {
 		tc.e.Normalize()
-		var fe *FieldError
-		if err := tc.e.Validate(Resolved{}); !errors.As(err, &fe) || fe.Field != tc.field {
+		var fe *parley.FieldError
+		if err := tc.e.Validate(parley.Resolved{}); !errors.As(err, &fe) || fe.Field != tc.field {
 			t.Errorf("%s: error %v, want one on field %s", name, err, tc.field)
 		}
 	}

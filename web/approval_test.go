@@ -10,6 +10,7 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/talks"
 )
 
@@ -31,7 +32,7 @@ func TestAgendaShowsApprovals(t *testing.T) {
 		}
 	}
 	body := []byte(`{"aspect_id":"` + territory + `","party_id":"ua","decision":"rejected","note":"Withdrawal from Donbas refused."}`)
-	signable, err := app.SignableBody(talks.KindApproval, body)
+	signable, err := app.SignableBody(scenario.Registry(), talks.KindApproval, body)
 	if err != nil {
 		t.Fatal(err)
 	}

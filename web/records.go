@@ -72,7 +72,7 @@ func (s *server) record(w http.ResponseWriter, r *http.Request, rq *request) err
 		ID: rec.ID, Kind: rec.Kind, KindName: rec.Kind, Subject: rec.Subject, At: rec.At, Author: rec.Author,
 		Audience: rec.Audience, Commitment: fmt.Sprintf("%x", rec.Commitment), Position: rec.LeafIndex, HasLog: s.svc.HasLog(),
 	}
-	if k, ok := talks.KindByName(rec.Kind); ok {
+	if k, ok := s.svc.Registry().Kind(rec.Kind); ok {
 		v.Kind = k.Title
 	}
 	if err := s.subject(ctx, rq.caller, &v); err != nil {

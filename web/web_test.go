@@ -18,6 +18,7 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/store"
@@ -50,7 +51,7 @@ func openFixture(t *testing.T, opts Options, log app.Log) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	svc := app.New(st, nil, nil)
+	svc := testkit.NewService(st, nil, nil)
 	if log != nil {
 		// Cleanups run last first: the service stops before the store
 		// closes, and the log (opened before) closes last.
@@ -435,7 +436,7 @@ func TestServerErrorPage(t *testing.T) {
 func truth(t *testing.T, st store.Store) []store.Entity {
 	t.Helper()
 	var all []store.Entity
-	for _, k := range talks.Kinds {
+	for _, k := range scenario.Registry().Kinds() {
 		q := store.Query{Kind: k.Name, Limit: 500}
 		for {
 			es, more, err := st.Entities(t.Context(), access.System, q)

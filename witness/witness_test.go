@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"github.com/parley-project/parley/record"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parley-project/parley/record"
 
 	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/witness"

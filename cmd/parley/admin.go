@@ -229,13 +229,13 @@ func (c *cli) initStore(ctx context.Context, cfg server.Config, o initOptions, p
 		return err
 	}
 	defer st.Close()
-	svc := app.New(st, time.Now, logger)
+	svc := app.New(st, registry(), time.Now, logger)
 	defer svc.Close()
 	if err := svc.AttachLog(ctx, log); err != nil {
 		return err
 	}
 	party := talks.Party{ID: o.partyID, Name: o.partyName, Role: o.partyRole}
-	if err := svc.Bootstrap(ctx, party); err != nil {
+	if err := svc.Bootstrap(ctx, &party); err != nil {
 		return fmt.Errorf("couldn't create party %q: %w", o.partyID, err)
 	}
 	roles := []access.Role{access.RoleAdmin}
@@ -327,7 +327,7 @@ func (c *cli) usersAdd(ctx context.Context, configPath string, np app.NewPrincip
 		return err
 	}
 	defer st.Close()
-	svc := app.New(st, time.Now, newLogger(c.stderr, cfg.LogFormat, "warn"))
+	svc := app.New(st, registry(), time.Now, newLogger(c.stderr, cfg.LogFormat, "warn"))
 	p, err := svc.AddPrincipal(ctx, np)
 	if err != nil {
 		return fmt.Errorf("couldn't add %s: %w", np.Login, err)
@@ -442,6 +442,6 @@ func (c *cli) openService(ctx context.Context, configPath string) (svc *app.Serv
 	if err != nil {
 		return nil, nil, cfg, nil, err
 	}
-	svc = app.New(st, time.Now, newLogger(c.stderr, cfg.LogFormat, "warn"))
+	svc = app.New(st, registry(), time.Now, newLogger(c.stderr, cfg.LogFormat, "warn"))
 	return svc, st, cfg, func() { svc.Close(); st.Close() }, nil
 }

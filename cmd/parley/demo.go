@@ -121,7 +121,7 @@ func (c *cli) demo(ctx context.Context, addr, data string) error {
 		return err
 	}
 	defer st.Close()
-	svc := app.New(st, time.Now, logger)
+	svc := app.New(st, registry(), time.Now, logger)
 	defer func() {
 		// After Serve, these find both closed already.
 		svc.Close()

@@ -116,7 +116,7 @@ func openLogged(ctx context.Context, cfg server.Config, st store.Store, logger *
 		unlock()
 		return nil, nil, nil, err
 	}
-	svc := app.New(st, time.Now, logger)
+	svc := app.New(st, registry(), time.Now, logger)
 	closeAll := func() {
 		svc.Close()
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(cfg.ShutdownTimeout))

@@ -100,7 +100,7 @@ func (c *cli) sign(bodyPath, keyPath, kind string) error {
 	if err != nil {
 		return fmt.Errorf("%s holds no private note key: %w", keyPath, err)
 	}
-	signable, err := app.SignableBody(kind, raw)
+	signable, err := app.SignableBody(registry(), kind, raw)
 	if err != nil {
 		return fmt.Errorf("%s: %w", bodyPath, err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parley-project/parley/internal/testkit"
+
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/server"
@@ -24,7 +26,7 @@ func TestSign(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	svc := app.New(st, nil, nil)
+	svc := testkit.NewService(st, nil, nil)
 	defer svc.Close()
 	logins, err := scenario.Load(ctx, svc)
 	if err != nil {

@@ -1,0 +1,316 @@
+package parley
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/parley-project/parley/access"
+)
+
+// Domain is one part of the process, declared to the kernel.
+type Domain interface {
+	// Name is the domain's name, the prefix of its kinds' names ("talks").
+	Name() string
+	// Kinds lists the domain's kinds, in the order the API documents them.
+	Kinds() []Kind
+	// Roles lists the roles the domain's kinds are written by, beyond
+	// those the kernel knows (access.Roles); nil for none.
+	Roles() []access.Role
+}
+
+// WithInvariants is a Domain that declares rules between records.
+type WithInvariants interface {
+	Invariants() []Invariant
+}
+
+// Invariant is a rule that holds between an entity of Kind and others: a
+// uniqueness (one delegation of a party to a round) or a cross-record rule.
+// The kernel calls it on every write of Kind, inside the write's
+// transaction, with the facts it asked for loaded as the writer may see
+// them, so that a refusal reveals nothing the writer could not see anyway.
+type Invariant struct {
+	// Kind is the kind whose writes the rule checks.
+	Kind string
+	// Name says what the rule is, in a few words, for the docs.
+	Name string
+	// Needs says which entities the rule must see to decide about e.
+	Needs func(e Entity) []Need
+	// Check decides. facts[i] holds the entities that answer Needs(e)[i];
+	// subject is the id of the entity being written ("" for a new one
+	// whose id is not chosen yet), so that an update does not conflict
+	// with the entity it replaces. A refusal is a *FieldError or a
+	// *ConflictError.
+	Check func(e Entity, subject string, facts [][]Fact) error
+}
+
+// Need is a list of entities an invariant must see: every entity of Kind
+// (under Parent, if set) whose fields named in Fields have those values.
+type Need struct {
+	Kind   string
+	Parent string
+	Fields map[string]string
+}
+
+// Fact is one entity loaded for an invariant.
+type Fact struct {
+	ID     string
+	Entity Entity
+}
+
+// ConflictError is a refusal because something exists already: the API
+// answers it with 409, where a FieldError is 422.
+type ConflictError struct {
+	Field   string
+	Message string
+}
+
+func (e *ConflictError) Error() string { return e.Field + ": " + e.Message }
+
+// Conflictf returns a ConflictError for field.
+func Conflictf(field, format string, args ...any) error {
+	return &ConflictError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Unique declares that no two entities of kind share their values of
+// fields. An empty value takes part like any other.
+func Unique(kind Kind, fields ...string) Invariant {
+	values := func(e Entity) map[string]string {
+		body, err := json.Marshal(e)
+		if err != nil {
+			return nil
+		}
+		var m map[string]json.RawMessage
+		json.Unmarshal(body, &m)
+		out := make(map[string]string, len(fields))
+		for _, f := range fields {
+			var s string
+			json.Unmarshal(m[f], &s)
+			out[f] = s
+		}
+		return out
+	}
+	return Invariant{
+		Kind: kind.Name,
+		Name: fmt.Sprintf("one %s per %s", kind.Title, strings.Join(fields, " and ")),
+		Needs: func(e Entity) []Need {
+			return []Need{{Kind: kind.Name, Fields: values(e)}}
+		},
+		Check: func(e Entity, subject string, facts [][]Fact) error {
+			for _, f := range facts[0] {
+				if f.ID != subject {
+					var parts []string
+					for _, name := range fields {
+						parts = append(parts, fmt.Sprintf("%s %q", name, values(e)[name]))
+					}
+					return Conflictf(fields[len(fields)-1], "a %s with %s exists already (%s); change that one instead",
+						kind.Title, strings.Join(parts, " and "), f.ID)
+				}
+			}
+			return nil
+		},
+	}
+}
+
+// PartyEntity is implemented by the entities of the one kind that are the
+// parties of the process. The kernel needs the parties themselves, not the
+// domain that keeps them: audiences name them, and what a principal sees
+// depends on its party's part in the process.
+type PartyEntity interface {
+	Entity
+	PartyID() string
+	ProcessRole() access.ProcessRole
+}
+
+// Registry is the set of domains an installation runs. It is built once, in
+// the binary's wiring, and handed to every part of the kernel.
+type Registry struct {
+	domains      []Domain
+	kinds        []Kind
+	byName       map[string]int
+	byCollection map[string]int
+	invariants   map[string][]Invariant
+	party        int
+	roles        []access.Role
+}
+
+// NewRegistry checks the domains' declarations against each other and
+// returns their registry. Exactly one kind must be the parties' (its
+// entities implement PartyEntity).
+func NewRegistry(domains ...Domain) (*Registry, error) {
+	r := &Registry{byName: map[string]int{}, byCollection: map[string]int{}, invariants: map[string][]Invariant{}, party: -1}
+	r.roles = slices.Clone(access.Roles)
+	seen := map[string]bool{}
+	var errs []error
+	for _, d := range domains {
+		if seen[d.Name()] {
+			errs = append(errs, fmt.Errorf("domain %q is registered twice", d.Name()))
+			continue
+		}
+		seen[d.Name()] = true
+		r.domains = append(r.domains, d)
+		for _, role := range d.Roles() {
+			if !slices.Contains(r.roles, role) {
+				r.roles = append(r.roles, role)
+			}
+		}
+		for _, k := range d.Kinds() {
+			if err := checkKind(d, k); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if _, dup := r.byName[k.Name]; dup {
+				errs = append(errs, fmt.Errorf("kind %q is declared twice", k.Name))
+				continue
+			}
+			if _, dup := r.byCollection[k.Collection]; dup {
+				errs = append(errs, fmt.Errorf("kind %q: collection %q is taken", k.Name, k.Collection))
+				continue
+			}
+			r.byName[k.Name] = len(r.kinds)
+			r.byCollection[k.Collection] = len(r.kinds)
+			if _, ok := k.New().(PartyEntity); ok {
+				if r.party >= 0 {
+					errs = append(errs, fmt.Errorf("kinds %q and %q both declare the parties", r.kinds[r.party].Name, k.Name))
+				}
+				r.party = len(r.kinds)
+			}
+			r.kinds = append(r.kinds, k)
+		}
+		if wi, ok := d.(WithInvariants); ok {
+			for _, inv := range wi.Invariants() {
+				r.invariants[inv.Kind] = append(r.invariants[inv.Kind], inv)
+			}
+		}
+	}
+	for _, k := range r.kinds {
+		for _, f := range allFields(k.Fields) {
+			if f.Type == Ref {
+				if _, ok := r.byName[f.Ref]; !ok {
+					errs = append(errs, fmt.Errorf("kind %q: field %q refers to kind %q, which no domain declares", k.Name, f.Name, f.Ref))
+				}
+			}
+		}
+	}
+	for kind, invs := range r.invariants {
+		if _, ok := r.byName[kind]; !ok {
+			errs = append(errs, fmt.Errorf("invariant %q is of kind %q, which no domain declares", invs[0].Name, kind))
+		}
+	}
+	if r.party < 0 && len(r.kinds) > 0 {
+		errs = append(errs, errors.New("no kind declares the parties of the process (its entities implement parley.PartyEntity)"))
+	}
+	if r.party >= 0 && r.kinds[r.party].IDField == "" {
+		errs = append(errs, fmt.Errorf("the party kind %q needs an IDField: audiences name parties by their chosen id", r.kinds[r.party].Name))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("parley: bad domain declarations: %w", err)
+	}
+	return r, nil
+}
+
+// MustRegistry is NewRegistry for the binary's wiring and tests, where a bad
+// declaration is a programming error.
+func MustRegistry(domains ...Domain) *Registry {
+	r, err := NewRegistry(domains...)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+func checkKind(d Domain, k Kind) error {
+	if !strings.HasPrefix(k.Name, d.Name()+".") {
+		return fmt.Errorf("kind %q of domain %q: a kind's name starts with its domain's", k.Name, d.Name())
+	}
+	if k.Collection == "" || k.Title == "" || k.New == nil {
+		return fmt.Errorf("kind %q: Collection, Title and New are required", k.Name)
+	}
+	for _, name := range append([]string{k.ParentField, k.HeadlineField, k.OwnerField, k.IDField, k.StatusField, k.TimeField}, k.IndexFields...) {
+		if name == "" {
+			continue
+		}
+		if _, ok := k.Field(name); !ok {
+			return fmt.Errorf("kind %q names field %q, which its schema does not have", k.Name, name)
+		}
+	}
+	if len(k.WriteRoles) == 0 {
+		return fmt.Errorf("kind %q: no role may write it", k.Name)
+	}
+	return nil
+}
+
+func allFields(fs []Field) []Field {
+	var out []Field
+	for _, f := range fs {
+		out = append(out, f)
+		if f.Elem != nil {
+			out = append(out, allFields([]Field{*f.Elem})...)
+		}
+		out = append(out, allFields(f.Fields)...)
+	}
+	return out
+}
+
+// Domains returns the registered domains, in registration order.
+func (r *Registry) Domains() []Domain { return r.domains }
+
+// Kinds returns every kind of every domain, in registration order.
+func (r *Registry) Kinds() []Kind { return r.kinds }
+
+// Kind returns the kind with the given record kind name.
+func (r *Registry) Kind(name string) (Kind, bool) {
+	i, ok := r.byName[name]
+	if !ok {
+		return Kind{}, false
+	}
+	return r.kinds[i], true
+}
+
+// KindByCollection returns the kind served under the given URL collection.
+func (r *Registry) KindByCollection(c string) (Kind, bool) {
+	i, ok := r.byCollection[c]
+	if !ok {
+		return Kind{}, false
+	}
+	return r.kinds[i], true
+}
+
+// Invariants returns the rules the writes of a kind must keep.
+func (r *Registry) Invariants(kind string) []Invariant { return r.invariants[kind] }
+
+// PartyKind returns the kind whose entities are the parties of the process.
+func (r *Registry) PartyKind() Kind {
+	if r.party < 0 {
+		return Kind{}
+	}
+	return r.kinds[r.party]
+}
+
+// Roles returns every role the kernel and the domains know.
+func (r *Registry) Roles() []access.Role { return r.roles }
+
+// ParseRole returns the role named s, if the kernel or a domain knows it.
+func (r *Registry) ParseRole(s string) (access.Role, error) {
+	for _, role := range r.roles {
+		if string(role) == s {
+			return role, nil
+		}
+	}
+	return "", fmt.Errorf("unknown role %q (want one of %v)", s, r.roles)
+}
+
+// Decode returns the domain value a body holds.
+func (r *Registry) Decode(kind string, body []byte) (Entity, error) {
+	k, ok := r.Kind(kind)
+	if !ok {
+		return nil, fmt.Errorf("unknown kind %q", kind)
+	}
+	e := k.New()
+	if err := json.Unmarshal(body, e); err != nil {
+		return nil, fmt.Errorf("couldn't read a %s: %w", k.Title, err)
+	}
+	return e, nil
+}

@@ -1,0 +1,228 @@
+package parley
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/record"
+)
+
+// Kind describes one kind of entity: its record kind, where it is served,
+// who may write it, and its field schema, from which the kernel builds the
+// API's documentation, the browser's forms and the index that lists are
+// filtered by.
+type Kind struct {
+	// Name is the record kind, "<domain>.<noun>": "talks.round". It is
+	// committed in every record and never changes.
+	Name string
+	// Collection is the plural used in URLs, "rounds".
+	Collection string
+	// Title is the singular for people, "round".
+	Title string
+	// New returns a fresh entity to decode a body into.
+	New func() Entity
+	// Fields is the schema of the entity's JSON body, in the order a form
+	// shows them. It must list every field the body has.
+	Fields []Field
+
+	// ParentField is the field holding the id of the entity this one
+	// belongs to (a session's round); lists can be filtered by it.
+	ParentField string
+	// HeadlineField is the field that names an entity to people (a name,
+	// a title); pages show it instead of the id.
+	HeadlineField string
+	// OwnerField is the field naming the party an entity belongs to. A
+	// principal of another party may not write it (the authority rule in
+	// package app), and lists can be filtered by it.
+	OwnerField string
+	// IDField is the field that is the entity's own id, for kinds whose
+	// ids are chosen by people (a party's slug); others get a fresh id.
+	IDField string
+	// StatusField is the field lists can be filtered by status on.
+	StatusField string
+	// TimeField is the date or time field that places an entity in time;
+	// lists can be filtered by a range of it and sorted by it.
+	TimeField string
+	// IndexFields are further fields lists can be filtered on (equality).
+	IndexFields []string
+
+	// DefaultAudience applies when a write names none.
+	DefaultAudience record.Audience
+	// WriteRoles may create and change entities of this kind.
+	WriteRoles []access.Role
+	// Mutable is false for kinds whose records are never superseded
+	// (a statement is what was said, and stays so).
+	Mutable bool
+	// Signed kinds must carry their author's signature (record.SignedText),
+	// checked against the author's registered key.
+	Signed bool
+}
+
+// FieldType is the type of a field in a kind's schema.
+type FieldType string
+
+// The field types.
+const (
+	// String is one line of text; Text is free text of many lines.
+	String FieldType = "string"
+	Text   FieldType = "text"
+	Int    FieldType = "integer"
+	Bool   FieldType = "boolean"
+	// Date is a calendar day, YYYY-MM-DD.
+	Date FieldType = "date"
+	// Time is an RFC 3339 time with its offset.
+	Time FieldType = "time"
+	// Enum is one of Field.Enum.
+	Enum FieldType = "enum"
+	// Ref is the id of an entity of kind Field.Ref.
+	Ref FieldType = "ref"
+	// List is a JSON array of Field.Elem.
+	List FieldType = "list"
+	// Object is a JSON object of Field.Fields.
+	Object FieldType = "object"
+)
+
+// Field is one field of a kind's JSON body.
+type Field struct {
+	// Name is the field's JSON name.
+	Name string
+	// Label is what a form calls it; the name is used when empty.
+	Label string
+	Type  FieldType
+	// Required fields must be set (the domain's Validate decides; the
+	// schema says so to forms and to the API's documentation).
+	Required bool
+	// Enum lists the values of an Enum field, in order.
+	Enum []Option
+	// Ref is the kind an id of a Ref field names.
+	Ref string
+	// Max bounds a String or Text field's length in bytes; 0 is MaxText.
+	Max int
+	// Elem is the element of a List.
+	Elem *Field
+	// Fields are the fields of an Object.
+	Fields []Field
+	// Help is a sentence shown under the field in forms and in the API's
+	// documentation.
+	Help string
+}
+
+// Option is one value of an Enum field and what people read for it.
+type Option struct {
+	Value string
+	Label string
+}
+
+// Options makes the options of an Enum from a domain's string constants,
+// with labels where given and the value otherwise.
+func Options[T ~string](values []T, labels map[T]string) []Option {
+	out := make([]Option, len(values))
+	for i, v := range values {
+		out[i] = Option{Value: string(v), Label: labels[v]}
+		if out[i].Label == "" {
+			out[i].Label = string(v)
+		}
+	}
+	return out
+}
+
+// LabelText returns the field's label, or its name.
+func (f Field) LabelText() string {
+	if f.Label != "" {
+		return f.Label
+	}
+	return strings.ReplaceAll(f.Name, "_", " ")
+}
+
+// OptionLabel returns what people read for an Enum value.
+func (f Field) OptionLabel(v string) string {
+	for _, o := range f.Enum {
+		if o.Value == v {
+			return o.Label
+		}
+	}
+	return v
+}
+
+// Field returns the kind's top-level field with the given name.
+func (k Kind) Field(name string) (Field, bool) {
+	i := slices.IndexFunc(k.Fields, func(f Field) bool { return f.Name == name })
+	if i < 0 {
+		return Field{}, false
+	}
+	return k.Fields[i], true
+}
+
+// Index is what the kernel's generic index keeps of an entity, read from its
+// body through the kind's declarations.
+type Index struct {
+	Parent   string
+	Party    string
+	Status   string
+	ID       string
+	Headline string
+	At       time.Time
+	Fields   map[string]string
+}
+
+// IndexOf reads an entity's body for the index. A declared field that is
+// missing or empty gives an empty value, and so does a TimeField that is not
+// a date or time; one that is not a string is an error, since the body was
+// made by the domain's own type.
+func (k Kind) IndexOf(body json.RawMessage) (Index, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return Index{}, fmt.Errorf("couldn't read a %s: %w", k.Title, err)
+	}
+	var ix Index
+	var err error
+	str := func(name string) string {
+		if name == "" || err != nil {
+			return ""
+		}
+		raw, ok := m[name]
+		if !ok || string(raw) == "null" {
+			return ""
+		}
+		var s string
+		if e := json.Unmarshal(raw, &s); e != nil {
+			err = fmt.Errorf("%s field %q is not a string: %w", k.Title, name, e)
+		}
+		return s
+	}
+	ix.Parent = str(k.ParentField)
+	ix.Party = str(k.OwnerField)
+	ix.Status = str(k.StatusField)
+	ix.ID = str(k.IDField)
+	ix.Headline = str(k.HeadlineField)
+	if t := str(k.TimeField); t != "" {
+		// A malformed time is the domain's Validate to refuse, with the
+		// field's name; the index leaves it out.
+		ix.At, _ = ParseTime(t)
+	}
+	if len(k.IndexFields) > 0 {
+		ix.Fields = make(map[string]string, len(k.IndexFields))
+		for _, f := range k.IndexFields {
+			if v := str(f); v != "" {
+				ix.Fields[f] = v
+			}
+		}
+	}
+	return ix, err
+}
+
+// ParseTime reads a Time (RFC 3339) or a Date (midnight UTC of that day).
+func ParseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither an RFC 3339 time nor a date YYYY-MM-DD", s)
+	}
+	return t, nil
+}
