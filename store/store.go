@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/parley-project/parley/access"
@@ -32,7 +33,7 @@ var (
 
 // SchemaVersion is the schema version this build of parley reads and writes.
 // Both stores carry their migrations up to exactly this version.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // Record is a committed record as the store keeps it. The canonical bytes
 // are the truth; the other fields are copies of what they say, kept as
@@ -73,26 +74,108 @@ type Entity struct {
 	Created    time.Time
 	Updated    time.Time
 	Body       json.RawMessage
+
+	// Party, Status, At and Fields are what lists filter and sort by
+	// (Query), copied out of the body by the caller of PutEntity and kept as
+	// indexed columns. Reading an entity returns them as written, At in UTC.
+
+	// Party is the party the entity belongs to (its owner), or "".
+	Party string
+	// Status is the entity's status, or "" if its kind has none.
+	Status string
+	// At is the entity's own time (a session's start, a report's time), or
+	// the zero time if it has none. Stored to the microsecond, like every
+	// time; a non-zero At must fall in the years 1 to 9999 (UTC).
+	At time.Time
+	// Fields are the extra fields the entity's kind declares filterable,
+	// name -> value, stored exactly (an empty value is a value). PutEntity
+	// replaces them whole; an entity read back without any has nil Fields.
+	Fields map[string]string
 }
 
-// Query selects entities of one kind.
+// Order is the order of a list.
+type Order int
+
+const (
+	// OrderCreated lists by CreatedSeq: the order of creation. It is the
+	// zero value.
+	OrderCreated Order = iota
+	// OrderAt lists by At, then CreatedSeq. Entities with a zero At come
+	// first (last when Desc), as the zero time is the earliest.
+	OrderAt
+)
+
+// Query selects entities of one kind. Every filter is optional: its zero
+// value filters nothing. Every combination is served by an index of the
+// kind's rows, never a scan of all of them.
 type Query struct {
 	Kind string
 	// Parent, when set, keeps only entities with that parent.
 	Parent string
-	// After continues a list after the entity with this CreatedSeq.
-	After int64
+	// Party and Status, when set, keep only entities with that Party or
+	// Status.
+	Party  string
+	Status string
+	// From and To, when set, keep only entities whose At is in [From, To);
+	// a zero bound leaves that side open. With either set, entities with a
+	// zero At are left out. A bound must fall in the years 1 to 9999.
+	From, To time.Time
+	// Fields keeps only entities having every one of these fields with
+	// exactly this value; an entity without a field matches no filter on
+	// it, not even an empty value.
+	Fields map[string]string
+	// Order is the order of the list, ascending unless Desc.
+	Order Order
+	Desc  bool
+	// After and AfterAt continue a list after the last entity of the
+	// previous page: After is its CreatedSeq and, with OrderAt, AfterAt
+	// its At (keyset pagination on (At, CreatedSeq)). "After" follows the
+	// direction: with Desc the page holds what comes before the cursor.
+	// After 0 means no cursor, from the beginning of the list (the end,
+	// with Desc), and AfterAt is then ignored.
+	After   int64
+	AfterAt time.Time
 	// Limit caps the number returned; implementations treat values below
 	// 1 as 1.
 	Limit int
+}
+
+// CheckAt refuses a time that may not be an entity's At or a bound of a
+// Query: one outside the years 1 to 9999 (UTC), the years both stores and
+// RFC 3339 can hold. The zero time, which means none, passes.
+func CheckAt(t time.Time) error {
+	if t.IsZero() {
+		return nil
+	}
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return fmt.Errorf("time %s is outside the years 1 to 9999", t.UTC().Format(time.RFC3339Nano))
+	}
+	return nil
+}
+
+// Check refuses a query that no store can run: an unknown Order, or a time
+// that CheckAt refuses.
+func (q Query) Check() error {
+	if q.Order != OrderCreated && q.Order != OrderAt {
+		return fmt.Errorf("unknown order %d", q.Order)
+	}
+	for _, c := range []struct {
+		name string
+		t    time.Time
+	}{{"From", q.From}, {"To", q.To}, {"AfterAt", q.AfterAt}} {
+		if err := CheckAt(c.t); err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+	}
+	return nil
 }
 
 // Reader is what may be read, inside or outside a transaction.
 type Reader interface {
 	// Entity returns one entity if it exists and v may see it.
 	Entity(ctx context.Context, v access.Viewer, kind, id string) (Entity, error)
-	// Entities returns up to q.Limit entities that v may see, in creation
-	// order, and whether more follow.
+	// Entities returns up to q.Limit entities that v may see and q selects,
+	// in q's order, and whether more follow.
 	Entities(ctx context.Context, v access.Viewer, q Query) (es []Entity, more bool, err error)
 }
 
@@ -102,7 +185,8 @@ type Tx interface {
 	Reader
 	// AppendRecord inserts r and sets r.Seq. A record id is never reused.
 	AppendRecord(ctx context.Context, r *Record) error
-	// PutEntity inserts or replaces the projection row (e.Kind, e.ID).
+	// PutEntity inserts or replaces the projection row (e.Kind, e.ID),
+	// its Fields included.
 	PutEntity(ctx context.Context, e Entity) error
 	// PutPrincipal inserts a principal; ErrConflict if the login is taken.
 	PutPrincipal(ctx context.Context, p Principal) error
@@ -166,8 +250,9 @@ type Store interface {
 	// Meta returns a value of the installation's own settings, or
 	// ErrNotFound.
 	Meta(ctx context.Context, key string) ([]byte, error)
-	// Rebuild deletes every projection row and replays fn over all records
-	// in one transaction; fn writes the projections anew through the Tx.
+	// Rebuild deletes every projection row (entities and their fields) and
+	// replays fn over all records in one transaction; fn writes the
+	// projections anew through the Tx.
 	Rebuild(ctx context.Context, fn func(tx Tx, r Record) error) error
 	Close() error
 }

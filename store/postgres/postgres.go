@@ -275,13 +275,16 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 // rebuildBatch is how many records Rebuild holds in memory at a time.
 const rebuildBatch = 500
 
-// Rebuild deletes every entity and replays fn over all records, in seq
+// Rebuild deletes every entity and its fields and replays fn over all records, in seq
 // order, in one write transaction.
 func (s *Store) Rebuild(ctx context.Context, fn func(tx store.Tx, r store.Record) error) error {
 	return s.Write(ctx, func(t store.Tx) error {
 		x := t.(*tx)
 		if _, err := x.t.Exec(ctx, "DELETE FROM entities"); err != nil {
 			return fmt.Errorf("couldn't clear entities: %w", err)
+		}
+		if _, err := x.t.Exec(ctx, "DELETE FROM entity_fields"); err != nil {
+			return fmt.Errorf("couldn't clear entity fields: %w", err)
 		}
 		// Batches rather than one cursor: a connection runs one query at a
 		// time, and fn writes through the same one.

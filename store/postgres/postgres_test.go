@@ -333,6 +333,11 @@ func TestMigrateFromVersion1(t *testing.T) {
 		if _, err := w.Exec(ctx, `INSERT INTO tokens (hash, principal_id, label, created) VALUES ('h1', 'p1', 'cli', now())`); err != nil {
 			t.Fatal(err)
 		}
+		// An entity, from before the list columns.
+		if _, err := w.Exec(ctx, `INSERT INTO entities (kind, id, parent, aud_scope, record_id, version, created_seq, created, updated, body)
+			VALUES ('round', 'r1', 'p', 'public', 'rec', 1, 7, now(), now(), '{}')`); err != nil {
+			t.Fatal(err)
+		}
 		var ids []string
 		for _, l := range leaves {
 			var leaf *int64
@@ -392,6 +397,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 			t.Errorf("%d of the 2 indexes of migration 0002 exist", n)
 		}
 		checkSigningKeyUpgrade(t, s)
+		storetest.CheckListUpgrade(t, s)
 	})
 
 	t.Run("duplicate leaf indexes", func(t *testing.T) {
@@ -465,5 +471,33 @@ func TestSchemasIndependent(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRebuildClearsFieldRows checks what no reader can see: that Rebuild
+// leaves no row of entity_fields behind for entities it does not put anew.
+func TestRebuildClearsFieldRows(t *testing.T) {
+	s := openFresh(t)
+	ctx := t.Context()
+	e := store.Entity{Kind: "stale", ID: "s1", Audience: record.Audience{Scope: record.Public}, RecordID: "x", Version: 1,
+		CreatedSeq: 1, Fields: map[string]string{"a": "1", "b": "2"}}
+	if err := s.Write(ctx, func(tx store.Tx) error { return tx.PutEntity(ctx, e) }); err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		var n int
+		if err := s.r.QueryRow(ctx, "SELECT count(*) FROM entity_fields").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("%d field rows, want 2", n)
+	}
+	if err := s.Rebuild(ctx, func(store.Tx, store.Record) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d field rows after Rebuild, want 0", n)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
@@ -124,24 +126,57 @@ func pgCode(err error) string {
 // cover could cause one, since inserts say ON CONFLICT DO NOTHING.
 func isUnique(err error) bool { return pgCode(err) == "23505" }
 
-const entityCols = "kind, id, parent, aud_scope, aud_party, aud_parties, record_id, version, created_seq, created, updated, body"
+const entityCols = "kind, id, parent, aud_scope, aud_party, aud_parties, record_id, version, created_seq, created, updated, body, party, status, at"
+
+// entitySelect is what a read of entities (aliased e) selects: entityCols,
+// then the entity's fields as one JSON object (NULL for none), read through
+// entity_fields' key.
+var entitySelect = "e." + strings.ReplaceAll(entityCols, ", ", ", e.") +
+	", (SELECT json_object_agg(f.name, f.value) FROM entity_fields f WHERE f.kind = e.kind AND f.id = e.id)"
+
+// atKey is what lists sort and range on: at, with an entity without a time
+// (NULL) first, as the zero time is the earliest. The indexes of migration
+// 0004 hold exactly this expression; a query must write it the same way
+// for the planner to match them.
+func atKey(alias string) string { return "COALESCE(" + alias + ".at, '-infinity'::timestamptz)" }
+
+// noAt is atKey's value for an entity without a time.
+var noAt = pgtype.Timestamptz{InfinityModifier: pgtype.NegativeInfinity, Valid: true}
+
+// atArg is the argument of an At compared with atKey.
+func atArg(t time.Time) pgtype.Timestamptz {
+	if t.IsZero() {
+		return noAt
+	}
+	return pgtype.Timestamptz{Time: t, Valid: true}
+}
 
 func scanEntity(row pgx.Row) (store.Entity, error) {
 	var (
 		e              store.Entity
 		scope, parties string
-		body           []byte
+		body, fields   []byte
+		at             *time.Time
 	)
 	err := row.Scan(&e.Kind, &e.ID, &e.Parent, &scope, &e.Audience.Party, &parties,
-		&e.RecordID, &e.Version, &e.CreatedSeq, &e.Created, &e.Updated, &body)
+		&e.RecordID, &e.Version, &e.CreatedSeq, &e.Created, &e.Updated, &body,
+		&e.Party, &e.Status, &at, &fields)
 	if err != nil {
 		return store.Entity{}, err
 	}
 	e.Audience.Scope = record.Scope(scope)
 	e.Audience.Parties = decodeParties(parties)
 	e.Created, e.Updated = utc(e.Created), utc(e.Updated)
+	if at != nil {
+		e.At = utc(*at)
+	}
 	if body != nil {
 		e.Body = json.RawMessage(body)
+	}
+	if fields != nil {
+		if err := json.Unmarshal(fields, &e.Fields); err != nil {
+			return store.Entity{}, fmt.Errorf("couldn't read the fields of %s %s: %w", e.Kind, e.ID, err)
+		}
 	}
 	return e, nil
 }
@@ -150,7 +185,7 @@ func scanEntity(row pgx.Row) (store.Entity, error) {
 // see is reported exactly as a missing one.
 func (r reader) Entity(ctx context.Context, v access.Viewer, kind, id string) (store.Entity, error) {
 	var a args
-	q := "SELECT " + entityCols + " FROM entities WHERE kind = " + a.add(kind) + " AND id = " + a.add(id) + " AND " + visible(v, &a)
+	q := "SELECT " + entitySelect + " FROM entities e WHERE e.kind = " + a.add(kind) + " AND e.id = " + a.add(id) + " AND " + visible(v, &a)
 	e, err := scanEntity(r.q.QueryRow(ctx, q, a...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Entity{}, fmt.Errorf("couldn't find %s %s: %w", kind, id, store.ErrNotFound)
@@ -161,24 +196,125 @@ func (r reader) Entity(ctx context.Context, v access.Viewer, kind, id string) (s
 	return e, nil
 }
 
-// Entities returns up to q.Limit entities v may see, in creation order.
+// micro is the microsecond a time is stored at, the zero time lowest: the
+// order in which at compares.
+func micro(t time.Time) int64 {
+	if t.IsZero() {
+		return math.MinInt64
+	}
+	return t.UnixMicro()
+}
+
+// listQuery puts together the SQL of Entities, so that a page is one range
+// of one index, read in order and stopped after limit+1 rows that v may
+// see:
+//
+//   - with a field filter and no parent, entity_fields (aliased d) leads,
+//     on the first field by name: entity_fields_created or entity_fields_at
+//     gives the entities with that value in order, each found by its key;
+//   - otherwise entities (aliased e) leads, on the index that starts with
+//     kind, the equality filters and then created_seq, or atKey and
+//     created_seq, as the order asks (migration 0004 lists them).
+//
+// The other filters, the further fields (by entity_fields' key) and the
+// visibility condition are checked on the rows the index yields. The
+// planner makes the final choice, with the table's statistics.
+func listQuery(v access.Viewer, q store.Query, limit int, a *args) string {
+	names := make([]string, 0, len(q.Fields))
+	for n := range q.Fields {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+
+	var where []string
+	from, k := "entities e", "e" // k: the table whose at and created_seq order the list
+	if len(names) > 0 && q.Parent == "" {
+		from, k = "entity_fields d JOIN entities e ON e.kind = d.kind AND e.id = d.id", "d"
+		where = append(where, "d.kind = "+a.add(q.Kind), "d.name = "+a.add(names[0]), "d.value = "+a.add(q.Fields[names[0]]))
+		names = names[1:]
+	} else {
+		where = append(where, "e.kind = "+a.add(q.Kind))
+	}
+	if q.Parent != "" {
+		where = append(where, "e.parent = "+a.add(q.Parent))
+	}
+	if q.Party != "" {
+		where = append(where, "e.party = "+a.add(q.Party))
+	}
+	if q.Status != "" {
+		where = append(where, "e.status = "+a.add(q.Status))
+	}
+	for _, n := range names {
+		where = append(where, "EXISTS (SELECT 1 FROM entity_fields f WHERE f.kind = e.kind AND f.id = e.id AND f.name = "+
+			a.add(n)+" AND f.value = "+a.add(q.Fields[n])+")")
+	}
+	// The time range, and with OrderAt the cursor, bound at. A time range
+	// leaves out the entities without a time. Of two bounds on one side
+	// (the range's and the cursor's, in At order) only the tighter is
+	// written, since it implies the other: given both, the index range
+	// would start at one and the other would be checked row by row.
+	ranged := !q.From.IsZero() || !q.To.IsZero()
+	lower, upper, cursor := ranged, !q.To.IsZero(), q.After != 0
+	cmp, dir := ">", ""
+	if q.Desc {
+		cmp, dir = "<", " DESC"
+	}
+	if cursor && ranged && q.Order == store.OrderAt {
+		x := micro(q.AfterAt)
+		switch {
+		case !q.Desc && (x > micro(q.From) || (x == micro(q.From) && !q.From.IsZero())):
+			lower = false // at >= x > From, or at > x >= the zero time
+		case !q.Desc:
+			cursor = false // x < From, or x is the zero time: every at in range is past x
+		case upper && x < micro(q.To):
+			upper = false // at <= x < To
+		case upper:
+			cursor = false // at < To <= x
+		}
+	}
+	switch {
+	case lower && !q.From.IsZero():
+		where = append(where, atKey(k)+" >= "+a.add(atArg(q.From)))
+	case lower:
+		where = append(where, atKey(k)+" > "+a.add(noAt))
+	}
+	if upper {
+		where = append(where, atKey(k)+" < "+a.add(atArg(q.To)))
+	}
+	if cursor {
+		if q.Order == store.OrderAt {
+			// A row comparison: the index reads it as one range.
+			where = append(where, "("+atKey(k)+", "+k+".created_seq) "+cmp+" ("+a.add(atArg(q.AfterAt))+", "+a.add(q.After)+")")
+		} else {
+			where = append(where, k+".created_seq "+cmp+" "+a.add(q.After))
+		}
+	}
+	where = append(where, visible(v, a))
+	order := k + ".created_seq" + dir
+	if q.Order == store.OrderAt {
+		order = atKey(k) + dir + ", " + order
+	}
+	// id breaks ties so that the order is total, in byte order as in
+	// SQLite. One row more than asked says whether more follow.
+	return "SELECT " + entitySelect + " FROM " + from + " WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY " + order + `, e.id COLLATE "C"` + dir + " LIMIT " + a.add(limit+1)
+}
+
+// Entities returns up to q.Limit entities v may see, as q selects and orders
+// them.
 func (r reader) Entities(ctx context.Context, v access.Viewer, q store.Query) ([]store.Entity, bool, error) {
+	if err := q.Check(); err != nil {
+		return nil, false, fmt.Errorf("couldn't list %s: %w", q.Kind, err)
+	}
 	limit := max(q.Limit, 1)
 	var a args
-	sq := "SELECT " + entityCols + " FROM entities WHERE kind = " + a.add(q.Kind)
-	if q.Parent != "" {
-		sq += " AND parent = " + a.add(q.Parent)
-	}
-	sq += " AND created_seq > " + a.add(q.After) + " AND " + visible(v, &a)
-	// One row more than asked says whether more follow. id breaks ties so
-	// that the order is total, in byte order as in SQLite.
-	sq += ` ORDER BY created_seq, id COLLATE "C" LIMIT ` + a.add(limit+1)
+	sq := listQuery(v, q, limit, &a)
 	rows, err := r.q.Query(ctx, sq, a...)
 	if err != nil {
 		return nil, false, fmt.Errorf("couldn't list %s: %w", q.Kind, err)
 	}
 	defer rows.Close()
-	var es []store.Entity
+	es := make([]store.Entity, 0, min(limit+1, 256))
 	for rows.Next() {
 		e, err := scanEntity(rows)
 		if err != nil {
@@ -356,31 +492,55 @@ func (t *tx) SetLeafIndex(ctx context.Context, id string, index int64) error {
 	return fmt.Errorf("couldn't set the leaf index of record %s to %d: record %s holds it: %w", id, index, other, store.ErrConflict)
 }
 
-// PutEntity inserts or replaces the row (e.Kind, e.ID), every column.
+// PutEntity inserts or replaces the row (e.Kind, e.ID), every column, and
+// replaces the entity's fields with e.Fields: one batch, one round trip.
 func (t *tx) PutEntity(ctx context.Context, e store.Entity) error {
 	parties, err := encodeParties(e.Audience.Parties)
 	if err != nil {
 		return fmt.Errorf("couldn't store %s %s: %w", e.Kind, e.ID, err)
 	}
+	// Checked here, not left to the database, so that the error is the
+	// same in every store and leaves the transaction usable.
+	if err := store.CheckAt(e.At); err != nil {
+		return fmt.Errorf("couldn't store %s %s: At: %w", e.Kind, e.ID, err)
+	}
 	var body any
 	if len(e.Body) > 0 {
-		// Checked here as well as by the column's type, so that the error
-		// is the same in every store and leaves the transaction usable.
 		if !json.Valid(e.Body) {
 			return fmt.Errorf("couldn't store %s %s: body is not valid JSON", e.Kind, e.ID)
 		}
 		body = string(e.Body)
 	}
-	_, err = t.t.Exec(ctx, `INSERT INTO entities (`+entityCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+	var at *time.Time // NULL: no time
+	if !e.At.IsZero() {
+		at = &e.At
+	}
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO entities (`+entityCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (kind, id) DO UPDATE SET
 			parent = excluded.parent, aud_scope = excluded.aud_scope, aud_party = excluded.aud_party,
 			aud_parties = excluded.aud_parties, record_id = excluded.record_id, version = excluded.version,
 			created_seq = excluded.created_seq, created = excluded.created, updated = excluded.updated,
-			body = excluded.body`,
+			body = excluded.body, party = excluded.party, status = excluded.status, at = excluded.at`,
 		e.Kind, e.ID, e.Parent, string(e.Audience.Scope), e.Audience.Party, parties,
-		e.RecordID, e.Version, e.CreatedSeq, e.Created, e.Updated, body)
-	if err != nil {
+		e.RecordID, e.Version, e.CreatedSeq, e.Created, e.Updated, body,
+		e.Party, e.Status, at)
+	// Replaced whole: what the previous version had and this one has not
+	// must not match a filter any more. The copies of created_seq and at
+	// follow the entity's.
+	b.Queue("DELETE FROM entity_fields WHERE kind = $1 AND id = $2", e.Kind, e.ID)
+	if len(e.Fields) > 0 {
+		names := make([]string, 0, len(e.Fields))
+		values := make([]string, 0, len(e.Fields))
+		for n, v := range e.Fields {
+			names, values = append(names, n), append(values, v)
+		}
+		b.Queue(`INSERT INTO entity_fields (kind, id, name, value, created_seq, at)
+			SELECT $1, $2, u.name, u.value, $5, $6 FROM unnest($3::text[], $4::text[]) AS u (name, value)`,
+			e.Kind, e.ID, names, values, e.CreatedSeq, at)
+	}
+	if err := t.t.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("couldn't store %s %s: %w", e.Kind, e.ID, err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -130,25 +131,56 @@ func isUnique(err error) bool {
 
 func isForeignKey(err error) bool { return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY }
 
-const entityCols = "kind, id, parent, aud_scope, aud_party, aud_parties, record_id, version, created_seq, created, updated, body"
+const entityCols = "kind, id, parent, aud_scope, aud_party, aud_parties, record_id, version, created_seq, created, updated, body, party, status, at"
+
+// entitySelect is what a read of entities (aliased e) selects: entityCols,
+// then the entity's fields as one JSON object ('{}' for none), read through
+// entity_fields' key.
+var entitySelect = "e." + strings.ReplaceAll(entityCols, ", ", ", e.") +
+	", (SELECT json_group_object(f.name, f.value) FROM entity_fields f WHERE f.kind = e.kind AND f.id = e.id)"
+
+// zeroAt is the at of an entity without a time: encodeTime of the zero
+// time, which sorts before every At CheckAt admits (see 0004_list_index.sql).
+var zeroAt = encodeTime(time.Time{})
+
+func encodeAt(t time.Time) int64 {
+	if t.IsZero() {
+		return zeroAt
+	}
+	return encodeTime(t)
+}
+
+func decodeAt(us int64) time.Time {
+	if us == zeroAt {
+		return time.Time{}
+	}
+	return decodeTime(us)
+}
 
 func scanEntity(sc interface{ Scan(...any) error }) (store.Entity, error) {
 	var (
-		e                store.Entity
-		scope, parties   string
-		created, updated int64
-		body             []byte
+		e                    store.Entity
+		scope, parties       string
+		created, updated, at int64
+		body, fields         []byte
 	)
 	err := sc.Scan(&e.Kind, &e.ID, &e.Parent, &scope, &e.Audience.Party, &parties,
-		&e.RecordID, &e.Version, &e.CreatedSeq, &created, &updated, &body)
+		&e.RecordID, &e.Version, &e.CreatedSeq, &created, &updated, &body,
+		&e.Party, &e.Status, &at, &fields)
 	if err != nil {
 		return store.Entity{}, err
 	}
 	e.Audience.Scope = record.Scope(scope)
 	e.Audience.Parties = decodeParties(parties)
 	e.Created, e.Updated = decodeTime(created), decodeTime(updated)
+	e.At = decodeAt(at)
 	if body != nil {
 		e.Body = json.RawMessage(body)
+	}
+	if len(fields) > 0 && string(fields) != "{}" {
+		if err := json.Unmarshal(fields, &e.Fields); err != nil {
+			return store.Entity{}, fmt.Errorf("couldn't read the fields of %s %s: %w", e.Kind, e.ID, err)
+		}
 	}
 	return e, nil
 }
@@ -157,7 +189,7 @@ func scanEntity(sc interface{ Scan(...any) error }) (store.Entity, error) {
 // see is reported exactly as a missing one.
 func (r reader) Entity(ctx context.Context, v access.Viewer, kind, id string) (store.Entity, error) {
 	var a args
-	q := "SELECT " + entityCols + " FROM entities WHERE kind = " + a.add(kind) + " AND id = " + a.add(id) + " AND " + visible(v, &a)
+	q := "SELECT " + entitySelect + " FROM entities e WHERE e.kind = " + a.add(kind) + " AND e.id = " + a.add(id) + " AND " + visible(v, &a)
 	e, err := scanEntity(r.q.QueryRowContext(ctx, q, a...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Entity{}, fmt.Errorf("couldn't find %s %s: %w", kind, id, store.ErrNotFound)
@@ -168,24 +200,156 @@ func (r reader) Entity(ctx context.Context, v access.Viewer, kind, id string) (s
 	return e, nil
 }
 
-// Entities returns up to q.Limit entities v may see, in creation order.
+// micro is the microsecond a time is stored at, the zero time lowest: the
+// order in which at compares.
+func micro(t time.Time) int64 {
+	if t.IsZero() {
+		return math.MinInt64
+	}
+	return t.UnixMicro()
+}
+
+// listIndex names the index a list reads (migration 0004 explains each):
+// entity_fields' when a field filter leads (byField), else the one of
+// entities whose prefix is kind and the first of parent, party and status
+// that q filters by; then created_seq, or at and created_seq, as q orders.
+func listIndex(q store.Query, byField bool) string {
+	order := "_created"
+	if q.Order == store.OrderAt {
+		order = "_at"
+	}
+	switch {
+	case byField:
+		return "entity_fields" + order
+	case q.Parent != "":
+		return "entities_kind_parent" + order
+	case q.Party != "":
+		return "entities_kind_party" + order
+	case q.Status != "":
+		return "entities_kind_status" + order
+	}
+	return "entities_kind" + order
+}
+
+// listQuery puts together the SQL of Entities. The page is one range of one
+// index, read in order and stopped after limit+1 rows that v may see, so
+// its cost does not grow with the kind:
+//
+//   - with a field filter and no parent, entity_fields (aliased d) leads,
+//     on the first field by name: entity_fields_created or entity_fields_at
+//     gives the entities with that value in order, and each is found by its
+//     key. CROSS JOIN fixes that nesting (SQLite never reorders it).
+//   - otherwise entities (aliased e) leads, on listIndex's index.
+//
+// The other filters, the further fields (by entity_fields' key) and the
+// visibility condition are checked on the rows the index yields; so is a
+// time range in creation order, which the creation-order index does not
+// hold (lists by time use OrderAt, whose index reads the range only).
+//
+// INDEXED BY names the index rather than leaving it to the planner: without
+// statistics (parley runs no ANALYZE) SQLite guesses that "kind = ?" keeps
+// ten rows, and then prefers, say, entities_kind_at for a list of one party
+// in a month, reading every party's rows of that month. Named, the plan is
+// fixed, and a schema change that loses the index makes the query an error
+// rather than a slow scan; TestListPlans checks every combination.
+func listQuery(v access.Viewer, q store.Query, limit int, a *args) string {
+	names := make([]string, 0, len(q.Fields))
+	for n := range q.Fields {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	byField := len(names) > 0 && q.Parent == ""
+	index := listIndex(q, byField)
+
+	var where []string
+	from, k := "entities e INDEXED BY "+index, "e" // k: the table whose at and created_seq order the list
+	if byField {
+		from, k = "entity_fields d INDEXED BY "+index+" CROSS JOIN entities e ON e.kind = d.kind AND e.id = d.id", "d"
+		where = append(where, "d.kind = "+a.add(q.Kind), "d.name = "+a.add(names[0]), "d.value = "+a.add(q.Fields[names[0]]))
+		names = names[1:]
+	} else {
+		where = append(where, "e.kind = "+a.add(q.Kind))
+	}
+	if q.Parent != "" {
+		where = append(where, "e.parent = "+a.add(q.Parent))
+	}
+	if q.Party != "" {
+		where = append(where, "e.party = "+a.add(q.Party))
+	}
+	if q.Status != "" {
+		where = append(where, "e.status = "+a.add(q.Status))
+	}
+	for _, n := range names {
+		where = append(where, "EXISTS (SELECT 1 FROM entity_fields f WHERE f.kind = e.kind AND f.id = e.id AND f.name = "+
+			a.add(n)+" AND f.value = "+a.add(q.Fields[n])+")")
+	}
+	// The time range, and with OrderAt the cursor, bound at. A time range
+	// leaves out the entities without a time. Of two bounds on one side
+	// (the range's and the cursor's, in At order) only the tighter is
+	// written, since it implies the other: given both, the index range
+	// would start at one and the other would be checked row by row.
+	ranged := !q.From.IsZero() || !q.To.IsZero()
+	lower, upper, cursor := ranged, !q.To.IsZero(), q.After != 0
+	cmp, dir := ">", ""
+	if q.Desc {
+		cmp, dir = "<", " DESC"
+	}
+	if cursor && ranged && q.Order == store.OrderAt {
+		x := micro(q.AfterAt)
+		switch {
+		case !q.Desc && (x > micro(q.From) || (x == micro(q.From) && !q.From.IsZero())):
+			lower = false // at >= x > From, or at > x >= the zero time
+		case !q.Desc:
+			cursor = false // x < From, or x is the zero time: every at in range is past x
+		case upper && x < micro(q.To):
+			upper = false // at <= x < To
+		case upper:
+			cursor = false // at < To <= x
+		}
+	}
+	switch {
+	case lower && !q.From.IsZero():
+		where = append(where, k+".at >= "+a.add(encodeTime(q.From)))
+	case lower:
+		where = append(where, k+".at > "+a.add(zeroAt))
+	}
+	if upper {
+		where = append(where, k+".at < "+a.add(encodeTime(q.To)))
+	}
+	if cursor {
+		if q.Order == store.OrderAt {
+			// A row value: SQLite reads it as one range of the index.
+			where = append(where, "("+k+".at, "+k+".created_seq) "+cmp+" ("+a.add(encodeAt(q.AfterAt))+", "+a.add(q.After)+")")
+		} else {
+			where = append(where, k+".created_seq "+cmp+" "+a.add(q.After))
+		}
+	}
+	where = append(where, visible(v, a))
+	order := k + ".created_seq" + dir
+	if q.Order == store.OrderAt {
+		order = k + ".at" + dir + ", " + order
+	}
+	// id breaks ties so that the order is total. One row more than asked
+	// says whether more follow.
+	return "SELECT " + entitySelect + " FROM " + from + " WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY " + order + ", e.id" + dir + " LIMIT " + a.add(limit+1)
+}
+
+// Entities returns up to q.Limit entities v may see, as q selects and orders
+// them.
 func (r reader) Entities(ctx context.Context, v access.Viewer, q store.Query) ([]store.Entity, bool, error) {
+	if err := q.Check(); err != nil {
+		return nil, false, fmt.Errorf("couldn't list %s: %w", q.Kind, err)
+	}
 	limit := max(q.Limit, 1)
 	var a args
-	sq := "SELECT " + entityCols + " FROM entities WHERE kind = " + a.add(q.Kind)
-	if q.Parent != "" {
-		sq += " AND parent = " + a.add(q.Parent)
-	}
-	sq += " AND created_seq > " + a.add(q.After) + " AND " + visible(v, &a)
-	// One row more than asked says whether more follow. id breaks ties so
-	// that the order is total.
-	sq += " ORDER BY created_seq, id LIMIT " + a.add(limit+1)
+	sq := listQuery(v, q, limit, &a)
 	rows, err := r.q.QueryContext(ctx, sq, a...)
 	if err != nil {
 		return nil, false, fmt.Errorf("couldn't list %s: %w", q.Kind, err)
 	}
 	defer rows.Close()
-	var es []store.Entity
+	es := make([]store.Entity, 0, min(limit+1, 256))
 	for rows.Next() {
 		e, err := scanEntity(rows)
 		if err != nil {
@@ -368,11 +532,15 @@ func (t *tx) SetLeafIndex(ctx context.Context, id string, index int64) error {
 	return fmt.Errorf("couldn't set the leaf index of record %s to %d: record %s holds it: %w", id, index, other, store.ErrConflict)
 }
 
-// PutEntity inserts or replaces the row (e.Kind, e.ID), every column.
+// PutEntity inserts or replaces the row (e.Kind, e.ID), every column, and
+// replaces the entity's fields with e.Fields.
 func (t *tx) PutEntity(ctx context.Context, e store.Entity) error {
 	parties, err := encodeParties(e.Audience.Parties)
 	if err != nil {
 		return fmt.Errorf("couldn't store %s %s: %w", e.Kind, e.ID, err)
+	}
+	if err := store.CheckAt(e.At); err != nil {
+		return fmt.Errorf("couldn't store %s %s: At: %w", e.Kind, e.ID, err)
 	}
 	var body any
 	if len(e.Body) > 0 {
@@ -383,17 +551,32 @@ func (t *tx) PutEntity(ctx context.Context, e store.Entity) error {
 		}
 		body = string(e.Body)
 	}
+	at := encodeAt(e.At)
 	_, err = t.x.ExecContext(ctx, `INSERT INTO entities (`+entityCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (kind, id) DO UPDATE SET
 			parent = excluded.parent, aud_scope = excluded.aud_scope, aud_party = excluded.aud_party,
 			aud_parties = excluded.aud_parties, record_id = excluded.record_id, version = excluded.version,
 			created_seq = excluded.created_seq, created = excluded.created, updated = excluded.updated,
-			body = excluded.body`,
+			body = excluded.body, party = excluded.party, status = excluded.status, at = excluded.at`,
 		e.Kind, e.ID, e.Parent, string(e.Audience.Scope), e.Audience.Party, parties,
-		e.RecordID, e.Version, e.CreatedSeq, encodeTime(e.Created), encodeTime(e.Updated), body)
+		e.RecordID, e.Version, e.CreatedSeq, encodeTime(e.Created), encodeTime(e.Updated), body,
+		e.Party, e.Status, at)
 	if err != nil {
 		return fmt.Errorf("couldn't store %s %s: %w", e.Kind, e.ID, err)
+	}
+	// Replaced whole: what the previous version had and this one has not
+	// must not match a filter any more. The copies of created_seq and at
+	// follow the entity's.
+	if _, err := t.x.ExecContext(ctx, "DELETE FROM entity_fields WHERE kind = ? AND id = ?", e.Kind, e.ID); err != nil {
+		return fmt.Errorf("couldn't store the fields of %s %s: %w", e.Kind, e.ID, err)
+	}
+	for name, value := range e.Fields {
+		_, err := t.x.ExecContext(ctx, "INSERT INTO entity_fields (kind, id, name, value, created_seq, at) VALUES (?, ?, ?, ?, ?, ?)",
+			e.Kind, e.ID, name, value, e.CreatedSeq, at)
+		if err != nil {
+			return fmt.Errorf("couldn't store field %q of %s %s: %w", name, e.Kind, e.ID, err)
+		}
 	}
 	return nil
 }

@@ -51,6 +51,16 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"VisibilityMatrix", func(t *testing.T, s store.Store) { testVisibilityMatrix(t, s, open) }},
 		{"EntitiesPagination", testEntitiesPagination},
 		{"EntitiesParent", testEntitiesParent},
+		{"EntityListColumns", testEntityListColumns},
+		{"EntityFieldsReplaced", testEntityFieldsReplaced},
+		{"EntityAtRange", testEntityAtRange},
+		{"QueryRefused", testQueryRefused},
+		{"ListFilters", testListFilters},
+		{"ListVisibility", testListVisibility},
+		{"ListAtTies", testListAtTies},
+		{"ListCursorAndRange", testListCursorAndRange},
+		{"ListInTx", testListInTx},
+		{"RebuildClearsFields", testRebuildClearsFields},
 		{"WriteRollback", testWriteRollback},
 		{"WritePanic", testWritePanic},
 		{"ConcurrentWrites", testConcurrentWrites},
@@ -137,11 +147,23 @@ func checkEntity(t *testing.T, got, want store.Entity) {
 	t.Helper()
 	checkTime(t, want.Kind+" "+want.ID+" Created", got.Created, want.Created)
 	checkTime(t, want.Kind+" "+want.ID+" Updated", got.Updated, want.Updated)
+	if want.At.IsZero() {
+		if !got.At.IsZero() {
+			t.Errorf("%s %s At = %v, want the zero time", want.Kind, want.ID, got.At)
+		}
+	} else {
+		checkTime(t, want.Kind+" "+want.ID+" At", got.At, want.At)
+	}
 	if !bytes.Equal(got.Body, want.Body) || (got.Body == nil) != (want.Body == nil) {
 		t.Errorf("%s %s Body = %q, want %q", want.Kind, want.ID, got.Body, want.Body)
 	}
-	got.Created, got.Updated, got.Body = time.Time{}, time.Time{}, nil
-	want.Created, want.Updated, want.Body = time.Time{}, time.Time{}, nil
+	// An entity without fields reads back with nil Fields, however they
+	// were put.
+	if len(want.Fields) == 0 {
+		want.Fields = nil
+	}
+	got.Created, got.Updated, got.At, got.Body = time.Time{}, time.Time{}, time.Time{}, nil
+	want.Created, want.Updated, want.At, want.Body = time.Time{}, time.Time{}, time.Time{}, nil
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("entity round trip:\n got %+v\nwant %+v", got, want)
 	}
