@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ledger"
@@ -105,7 +106,7 @@ func (s *server) subject(ctx context.Context, caller *access.Principal, v *recor
 	} else if err != nil {
 		return err
 	}
-	v.SubjectText = cmp.Or(headlineOf(e), v.Kind)
+	v.SubjectText = cmp.Or(s.headlineOf(e), v.Kind)
 	if e.RecordID != v.ID {
 		v.Latest = e.RecordID
 	}
@@ -150,23 +151,21 @@ func (s *server) subject(ctx context.Context, caller *access.Principal, v *recor
 	return err
 }
 
-// headlineOf is the text that names an entity: its name or title, who
-// spoke a statement, or which party decided what.
-func headlineOf(e store.Entity) string {
-	var m map[string]any
-	if json.Unmarshal(e.Body, &m) != nil {
+// headlineOf is the text that names an entity: the field its kind declares
+// as its headline.
+func (s *server) headlineOf(e store.Entity) string {
+	k, ok := s.svc.Registry().Kind(e.Kind)
+	if !ok {
 		return ""
 	}
-	for _, k := range []string{"name", "title", "speaker_name"} {
-		if s, ok := m[k].(string); ok && s != "" {
-			return s
-		}
+	ix, err := k.IndexOf(e.Body)
+	if err != nil {
+		return ""
 	}
-	if d, ok := m["decision"].(string); ok && d != "" {
-		p, _ := m["party_id"].(string)
-		return strings.TrimSpace(p + " " + d)
+	if f, ok := k.Field(k.HeadlineField); ok && f.Type == parley.Enum {
+		return f.OptionLabel(ix.Headline)
 	}
-	return ""
+	return ix.Headline
 }
 
 // recordLog reads the log's status for a record's page.

@@ -24,6 +24,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"embed"
@@ -41,7 +42,6 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ledger"
-	"github.com/parley-project/parley/talks"
 )
 
 //go:embed templates/*.html static/style.css
@@ -275,10 +275,8 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	d.Caller = rq.caller
 	if c := rq.caller; c != nil {
 		d.CallerParty = c.Party
-		if e, err := s.svc.Get(r.Context(), c, talks.KindParty, c.Party); err == nil {
-			if p, err := decode[talks.Party](e.Body); err == nil && p.Name != "" {
-				d.CallerParty = p.Name
-			}
+		if e, err := s.svc.Get(r.Context(), c, s.svc.Registry().PartyKind().Name, c.Party); err == nil {
+			d.CallerParty = cmp.Or(s.headlineOf(e), c.Party)
 		}
 	}
 	d.Here = r.URL.RequestURI()
