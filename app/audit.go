@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 
 	"github.com/parley-project/parley/access"
@@ -140,6 +141,7 @@ func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
 					continue
 				}
 				if got.RecordID != w.RecordID || got.Version != w.Version || got.Parent != w.Parent || got.CreatedSeq != w.CreatedSeq ||
+					got.Party != w.Party || got.Status != w.Status || !got.At.Equal(w.At) || !maps.Equal(got.Fields, w.Fields) ||
 					!reflect.DeepEqual(got.Audience, w.Audience) || !got.Created.Equal(w.Created) || !got.Updated.Equal(w.Updated) || !jsonEqual(got.Body, w.Body) {
 					find("projection", key, "differs from its records (parley rebuild restores it)")
 				}

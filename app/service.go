@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -305,9 +306,15 @@ func (s *Service) nextEntity(prev *store.Entity, seq int64, env record.Envelope)
 	if err != nil {
 		return store.Entity{}, fmt.Errorf("couldn't index record %s: %w", env.ID, err)
 	}
+	if store.CheckAt(ix.At) != nil {
+		// A time no store can index (year 0) stays out of the index; the
+		// body keeps it as written.
+		ix.At = time.Time{}
+	}
 	e := store.Entity{
 		Kind: env.Kind, ID: env.Subject, Parent: ix.Parent, Audience: env.Audience,
 		RecordID: env.ID, Version: 1, CreatedSeq: seq, Created: env.At, Updated: env.At, Body: env.Body,
+		Party: ix.Party, Status: ix.Status, At: ix.At, Fields: ix.Fields,
 	}
 	if prev != nil {
 		e.Version = prev.Version + 1
@@ -427,11 +434,7 @@ func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.View
 			if !ok {
 				return fmt.Errorf("invariant %q needs kind %q, which is not registered", inv.Name, need.Kind)
 			}
-			q := store.Query{Kind: need.Kind, Parent: need.Parent}
-			if nk.ParentField != "" && q.Parent == "" {
-				// A parent named among the fields narrows the scan to it.
-				q.Parent = need.Fields[nk.ParentField]
-			}
+			q := indexQuery(nk, need)
 			err := s.each(ctx, tx, v, q, func(e store.Entity) error {
 				if len(need.Fields) > 0 {
 					match, err := fieldsMatch(nk, e.Body, need.Fields)
@@ -455,6 +458,32 @@ func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.View
 		}
 	}
 	return nil
+}
+
+// indexQuery turns a need into the narrowest query the index serves: the
+// fields the kind declares as its parent, owner, status or index fields
+// become the query's filters. keepInvariants checks every field in memory
+// as well, so a field the index does not serve is still honoured.
+func indexQuery(k parley.Kind, need parley.Need) store.Query {
+	q := store.Query{Kind: need.Kind, Parent: need.Parent}
+	for name, v := range need.Fields {
+		switch {
+		case v == "":
+			// The index leaves empty values out: only the body can say.
+		case name == k.ParentField && q.Parent == "":
+			q.Parent = v
+		case name == k.OwnerField:
+			q.Party = v
+		case name == k.StatusField:
+			q.Status = v
+		case slices.Contains(k.IndexFields, name):
+			if q.Fields == nil {
+				q.Fields = map[string]string{}
+			}
+			q.Fields[name] = v
+		}
+	}
+	return q
 }
 
 // fieldsMatch reports whether body has every value of want.

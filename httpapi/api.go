@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -280,6 +281,7 @@ func (a *api) table() []route {
 				param{"parent", fmt.Sprintf("Only %s whose %s is this id.", k.Collection, pf.field), "string"},
 				param{pf.alias, "The same as parent.", "string"})
 		}
+		query = append(query, filterParams(k)...)
 		immutable := ""
 		if !k.Mutable {
 			immutable = fmt.Sprintf(" %s is never changed once committed: this answers 409; commit a new one that refers to it.", capital(article(k.Title)))
@@ -287,7 +289,7 @@ func (a *api) table() []route {
 		rs = append(rs,
 			route{method: "GET", path: coll, op: "list" + name, tag: k.Collection,
 				summary: "List " + k.Collection,
-				desc:    fmt.Sprintf("The %s the caller may see, in the order they were created.", k.Collection),
+				desc:    fmt.Sprintf("The %s the caller may see, filtered as the parameters say, in the order they were created unless order says otherwise.", k.Collection),
 				query:   query, status: 200, resp: name + "Page", errs: []int{400, 401},
 				handle: a.list(k)},
 			route{method: "GET", path: one, op: "get" + name, tag: k.Collection,
@@ -442,6 +444,9 @@ func (a *api) list(k parley.Kind) handlerFunc {
 				query.Parent = v
 			}
 		}
+		if err := listFilters(k, q, &query); err != nil {
+			return err
+		}
 		if s := q.Get("limit"); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 {
@@ -454,7 +459,7 @@ func (a *api) list(k parley.Kind) handlerFunc {
 			if err != nil {
 				return err
 			}
-			if query.After, err = openCursor(aead, s, query); err != nil {
+			if err := openCursor(aead, s, &query); err != nil {
 				return err
 			}
 		}
@@ -471,7 +476,7 @@ func (a *api) list(k parley.Kind) handlerFunc {
 			if err != nil {
 				return err
 			}
-			out.Next = sealCursor(aead, es[len(es)-1].CreatedSeq, query)
+			out.Next = sealCursor(aead, es[len(es)-1], query)
 		}
 		writeJSON(w, http.StatusOK, out)
 		return nil
@@ -571,6 +576,81 @@ func (a *api) openAPIDoc(w http.ResponseWriter, r *http.Request, _ *access.Princ
 // ("round", "party").
 type parentField struct{ field, alias string }
 
+// filterParams are the list filters a kind's declarations offer: by owner
+// party, status, a range of its time and its index fields, and time order.
+func filterParams(k parley.Kind) []param {
+	var ps []param
+	if k.OwnerField != "" {
+		ps = append(ps, param{"party", fmt.Sprintf("Only %s whose %s is this party id.", k.Collection, k.OwnerField), "string"})
+	}
+	if k.StatusField != "" {
+		ps = append(ps, param{"status", fmt.Sprintf("Only %s whose %s is this.", k.Collection, k.StatusField), "string"})
+	}
+	if k.TimeField != "" {
+		ps = append(ps,
+			param{"from", fmt.Sprintf("Only %s whose %s is at or after this RFC 3339 time or date.", k.Collection, k.TimeField), "string"},
+			param{"to", fmt.Sprintf("Only %s whose %s is before this RFC 3339 time or date.", k.Collection, k.TimeField), "string"},
+			param{"order", fmt.Sprintf("created (default: the order they were created) or time (by %s).", k.TimeField), "string"})
+	}
+	ps = append(ps, param{"desc", "true lists in descending order.", "boolean"})
+	for _, f := range k.IndexFields {
+		ps = append(ps, param{f, fmt.Sprintf("Only %s whose %s is this.", k.Collection, f), "string"})
+	}
+	return ps
+}
+
+// listFilters reads the filters filterParams offers into q.
+func listFilters(k parley.Kind, v url.Values, q *store.Query) error {
+	if k.OwnerField != "" {
+		q.Party = v.Get("party")
+	}
+	if k.StatusField != "" {
+		q.Status = v.Get("status")
+	}
+	if k.TimeField != "" {
+		for _, b := range []struct {
+			name string
+			t    *time.Time
+		}{{"from", &q.From}, {"to", &q.To}} {
+			s := v.Get(b.name)
+			if s == "" {
+				continue
+			}
+			t, err := parley.ParseTime(s)
+			if err == nil {
+				err = store.CheckAt(t)
+			}
+			if err != nil {
+				return &app.Error{Code: app.CodeBadRequest, Field: b.name, Message: err.Error()}
+			}
+			*b.t = t
+		}
+		switch v.Get("order") {
+		case "", "created":
+		case "time":
+			q.Order = store.OrderAt
+		default:
+			return &app.Error{Code: app.CodeBadRequest, Field: "order", Message: fmt.Sprintf("%q is not an order (created or time)", v.Get("order"))}
+		}
+	}
+	switch v.Get("desc") {
+	case "", "false":
+	case "true":
+		q.Desc = true
+	default:
+		return &app.Error{Code: app.CodeBadRequest, Field: "desc", Message: fmt.Sprintf("%q is neither true nor false", v.Get("desc"))}
+	}
+	for _, f := range k.IndexFields {
+		if s := v.Get(f); s != "" {
+			if q.Fields == nil {
+				q.Fields = map[string]string{}
+			}
+			q.Fields[f] = s
+		}
+	}
+	return nil
+}
+
 // parentOf is a kind's declared parent field, and the query alias of the
 // parent filter, named after the parent's kind ("round", "party").
 func (a *api) parentOf(k parley.Kind) parentField {
@@ -617,24 +697,55 @@ func (a *api) cursorAEAD(ctx context.Context) (cipher.AEAD, error) {
 	return aead, nil
 }
 
-func cursorAD(q store.Query) []byte { return []byte(q.Kind + "\x00" + q.Parent) }
+// cursorAD binds a cursor to its list: the kind and every filter and the
+// order, so that a cursor of one list is refused by any other.
+func cursorAD(q store.Query) []byte {
+	var b strings.Builder
+	for _, v := range []string{q.Kind, q.Parent, q.Party, q.Status, q.From.Format(time.RFC3339Nano), q.To.Format(time.RFC3339Nano),
+		strconv.Itoa(int(q.Order)), strconv.FormatBool(q.Desc)} {
+		b.WriteString(v)
+		b.WriteByte(0)
+	}
+	for _, k := range slices.Sorted(maps.Keys(q.Fields)) {
+		b.WriteString(k + "=" + q.Fields[k])
+		b.WriteByte(0)
+	}
+	return []byte(b.String())
+}
 
-func sealCursor(aead cipher.AEAD, seq int64, q store.Query) string {
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+8+aead.Overhead())
+// sealCursor seals the position after the last entity of a page: its
+// CreatedSeq and, for lists in time order, its At.
+func sealCursor(aead cipher.AEAD, last store.Entity, q store.Query) string {
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+16+aead.Overhead())
 	rand.Read(nonce)
-	out := aead.Seal(nonce, nonce, binary.BigEndian.AppendUint64(nil, uint64(seq)), cursorAD(q))
+	plain := binary.BigEndian.AppendUint64(nil, uint64(last.CreatedSeq))
+	if q.Order == store.OrderAt {
+		plain = binary.BigEndian.AppendUint64(plain, uint64(last.At.UnixMicro()))
+	}
+	out := aead.Seal(nonce, nonce, plain, cursorAD(q))
 	return base64.RawURLEncoding.EncodeToString(out)
 }
 
-func openCursor(aead cipher.AEAD, s string, q store.Query) (int64, error) {
+// openCursor sets q's After (and AfterAt) from a sealed cursor.
+func openCursor(aead cipher.AEAD, s string, q *store.Query) error {
 	bad := &app.Error{Code: app.CodeBadRequest, Field: "after", Message: "is not a cursor of this list; pass the `next` of its previous page"}
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(raw) < aead.NonceSize() {
-		return 0, bad
+		return bad
 	}
-	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], cursorAD(q))
-	if err != nil || len(plain) != 8 {
-		return 0, bad
+	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], cursorAD(*q))
+	want := 8
+	if q.Order == store.OrderAt {
+		want = 16
 	}
-	return int64(binary.BigEndian.Uint64(plain)), nil
+	if err != nil || len(plain) != want {
+		return bad
+	}
+	q.After = int64(binary.BigEndian.Uint64(plain))
+	if q.Order == store.OrderAt {
+		if us := int64(binary.BigEndian.Uint64(plain[8:])); us != 0 {
+			q.AfterAt = time.UnixMicro(us).UTC()
+		}
+	}
+	return nil
 }

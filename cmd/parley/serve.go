@@ -183,8 +183,16 @@ func (c *cli) migrate(ctx context.Context, configPath string) error {
 	if err != nil {
 		return fmt.Errorf("couldn't migrate: %w", err)
 	}
-	st.Close()
+	defer st.Close()
 	fmt.Fprintf(c.stdout, "migrated %s to schema version %d\n", where, store.SchemaVersion)
+	// A new schema may index what older projections did not fill in (the
+	// list index of schema 4): replay the records into fresh projections.
+	svc := app.New(st, registry(), time.Now, nil)
+	defer svc.Close()
+	if err := svc.Rebuild(ctx); err != nil {
+		return fmt.Errorf("couldn't rebuild the projections after migrating: %w", err)
+	}
+	fmt.Fprintf(c.stdout, "rebuilt the projections from the records\n")
 	return nil
 }
 
