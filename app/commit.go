@@ -72,9 +72,9 @@ type batch struct {
 	results []result
 }
 
-// commit runs fn in the next batch and waits for the outcome. fn must make
-// all its checks before it writes anything, so that a refusal leaves the
-// shared transaction as it found it.
+// commit runs fn in the next batch and waits for the outcome. fn runs
+// under a savepoint of the batch's transaction: whatever it wrote before
+// failing is undone.
 func (s *Service) commit(ctx context.Context, fn func(tx store.Tx) (store.Record, store.Entity, error)) (store.Record, store.Entity, error) {
 	w := &work{ctx: ctx, fn: fn, done: make(chan result, 1)}
 	s.c.mu.RLock()
@@ -168,7 +168,9 @@ func (s *Service) runLogStage() {
 }
 
 // commitBatch is the store stage: the batch's records and projections in
-// one transaction.
+// one transaction, each write under a savepoint of its own, so that a write
+// that fails (a refusal, or the database refusing a statement) is undone
+// alone and the rest of its batch commits.
 func (s *Service) commitBatch(works []*work) {
 	ctx := context.Background()
 	results := make([]result, len(works))
@@ -178,11 +180,20 @@ func (s *Service) commitBatch(works []*work) {
 				results[i].err = err
 				continue
 			}
-			rec, ent, err := w.fn(tx)
-			if err != nil && ErrorCode(err) == "" {
-				// Not a refusal but a failure: the transaction may be
-				// half-written, so none of it may commit.
+			var rec store.Record
+			var ent store.Entity
+			err := tx.Try(ctx, func() error {
+				var err error
+				rec, ent, err = w.fn(tx)
 				return err
+			})
+			if errors.Is(err, store.ErrAborted) {
+				// The savepoint could not undo the write: nothing of
+				// this transaction may commit.
+				return err
+			}
+			if err != nil && ErrorCode(err) == "" {
+				s.logger.Error("a write failed; the rest of its batch commits", "err", err)
 			}
 			results[i] = result{rec: rec, ent: ent, err: err}
 		}
@@ -190,7 +201,9 @@ func (s *Service) commitBatch(works []*work) {
 	})
 	if err != nil {
 		if len(works) > 1 {
-			// One write's failure must not fail the others: try each alone.
+			// The transaction itself failed (commit, or an aborted
+			// savepoint): try each write alone, so that one write's
+			// failure does not fail the others.
 			for _, w := range works {
 				s.commitBatch([]*work{w})
 			}

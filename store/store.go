@@ -27,6 +27,9 @@ var (
 	// ErrConflict: a unique value (a login, a token, a record id, a leaf
 	// index) is taken.
 	ErrConflict = errors.New("already exists")
+	// ErrAborted: a transaction can no longer be used (Tx.Try could not
+	// undo a failed item).
+	ErrAborted = errors.New("transaction aborted")
 	// ErrSchema: the database schema is not the one this build knows.
 	ErrSchema = errors.New("schema version mismatch")
 )
@@ -197,6 +200,13 @@ type Tx interface {
 	PutToken(ctx context.Context, t Token) error
 	// SetMeta sets a value of the installation's own settings.
 	SetMeta(ctx context.Context, key string, value []byte) error
+	// Try runs fn under a savepoint: if fn returns an error, everything
+	// fn wrote is undone, the transaction stays usable, and Try returns
+	// fn's error. So one item of a group commit can fail alone. If the
+	// savepoint itself cannot be taken or rolled back to, Try returns an
+	// error wrapping ErrAborted and the transaction must not commit.
+	// Calls of Try do not nest.
+	Try(ctx context.Context, fn func() error) error
 	// SetLeafIndex records where record id's leaf is in the transparency
 	// log. It is set once: setting it again to the same index is a no-op,
 	// to another index ErrConflict, as is an index another record holds;

@@ -421,6 +421,26 @@ func (s *Store) LeafCount(ctx context.Context) (int64, error) {
 // AppendRecord inserts r and sets r.Seq. The record is stored pending, its
 // leaf index NULL whatever r.LeafIndex says, and r.LeafIndex is set to -1:
 // only SetLeafIndex sets a leaf index.
+// Try implements store.Tx with a SQL savepoint.
+func (t *tx) Try(ctx context.Context, fn func() error) error {
+	if _, err := t.t.Exec(ctx, "SAVEPOINT item"); err != nil {
+		return fmt.Errorf("%w: couldn't take a savepoint: %v", store.ErrAborted, err)
+	}
+	if err := fn(); err != nil {
+		if _, rerr := t.t.Exec(ctx, "ROLLBACK TO SAVEPOINT item"); rerr != nil {
+			return fmt.Errorf("%w: couldn't roll back to the savepoint (%v) after: %v", store.ErrAborted, rerr, err)
+		}
+		if _, rerr := t.t.Exec(ctx, "RELEASE SAVEPOINT item"); rerr != nil {
+			return fmt.Errorf("%w: couldn't release the savepoint (%v) after: %v", store.ErrAborted, rerr, err)
+		}
+		return err
+	}
+	if _, err := t.t.Exec(ctx, "RELEASE SAVEPOINT item"); err != nil {
+		return fmt.Errorf("%w: couldn't release a savepoint: %v", store.ErrAborted, err)
+	}
+	return nil
+}
+
 func (t *tx) AppendRecord(ctx context.Context, r *store.Record) error {
 	parties, err := encodeParties(r.Audience.Parties)
 	if err != nil {

@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListInTx", testListInTx},
 		{"RebuildClearsFields", testRebuildClearsFields},
 		{"WriteRollback", testWriteRollback},
+		{"TrySavepoint", testTrySavepoint},
 		{"WritePanic", testWritePanic},
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"Principals", testPrincipals},

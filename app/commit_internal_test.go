@@ -1,0 +1,70 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/store"
+	"github.com/parley-project/parley/store/sqlite"
+)
+
+// TestBatchItemFailsAlone: in one group commit, a write that fails after it
+// has written (a refusal, or a failure of its own) leaves nothing behind, and
+// the other writes of its batch commit once each, without being retried.
+func TestBatchItemFailsAlone(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := New(st, nil, nil, nil)
+	defer s.Close()
+
+	calls := map[string]int{}
+	write := func(name string, fail error) *work {
+		return &work{ctx: ctx, done: make(chan result, 1), fn: func(tx store.Tx) (store.Record, store.Entity, error) {
+			calls[name]++
+			id := record.NewID()
+			rec, err := Append(ctx, tx, record.Envelope{V: record.Version, ID: id, Subject: id, Kind: "test.item", At: time.Now(),
+				Author: record.Author{Principal: name, Party: "us"}, Audience: record.Audience{Scope: record.Public}, Body: []byte(`{}`)})
+			if err != nil {
+				return store.Record{}, store.Entity{}, err
+			}
+			if fail != nil {
+				return store.Record{}, store.Entity{}, fail
+			}
+			return rec, store.Entity{}, nil
+		}}
+	}
+	refusal := newError(CodeInvalid, "title", "is required")
+	failure := errors.New("a failure of the write's own")
+	works := []*work{write("first", nil), write("refused", refusal), write("failed", failure), write("last", nil)}
+	s.commitBatch(works)
+	for i, want := range []error{nil, refusal, failure, nil} {
+		r := <-works[i].done
+		if !errors.Is(r.err, want) {
+			t.Errorf("write %d: err %v, want %v", i, r.err, want)
+		}
+	}
+	for name, n := range calls {
+		if n != 1 {
+			t.Errorf("write %q ran %d times; a batch with a failed write must not be retried", name, n)
+		}
+	}
+	rs, err := st.Records(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var authors []string
+	for _, r := range rs {
+		authors = append(authors, r.Author.Principal)
+	}
+	if len(rs) != 2 || authors[0] != "first" || authors[1] != "last" {
+		t.Errorf("committed records by %v, want exactly first and last", authors)
+	}
+}
