@@ -27,7 +27,6 @@ import (
 	"github.com/parley-project/parley/httpapi"
 	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/store"
-	"github.com/parley-project/parley/talks"
 	"github.com/parley-project/parley/web"
 )
 
@@ -46,11 +45,12 @@ type Server struct {
 }
 
 // New returns a server for svc as cfg configures it. Unset fields of cfg
-// take their defaults. It builds the API and the UI handlers, and serves
+// take their defaults. It builds the API and the UI handlers, the UI with
+// the domains' own sections (the binary's wiring names them), and serves
 // log (the transparency log svc commits through, or nil for none) read-only
 // under /log/; nothing listens until Serve. The server owns svc and log
 // from here on: Serve closes them when it stops.
-func New(cfg Config, svc *app.Service, log *ledger.Log, logger *slog.Logger) (*Server, error) {
+func New(cfg Config, svc *app.Service, log *ledger.Log, sections []web.Section, logger *slog.Logger) (*Server, error) {
 	if svc == nil {
 		return nil, errors.New("server: no service")
 	}
@@ -61,7 +61,7 @@ func New(cfg Config, svc *app.Service, log *ledger.Log, logger *slog.Logger) (*S
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("server: bad config: %w", err)
 	}
-	opts := web.Options{SecureCookies: cfg.SecureCookies}
+	opts := web.Options{SecureCookies: cfg.SecureCookies, Sections: sections}
 	if log != nil {
 		// Only a non-nil *ledger.Log: web tells "no log" by a nil
 		// interface.
@@ -184,7 +184,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	// Anonymous, so that the check reads exactly as a request would,
 	// through the visibility filter, and reveals nothing.
-	if _, _, err := s.svc.Store().Entities(ctx, access.Anonymous, store.Query{Kind: talks.KindParty, Limit: 1}); err != nil {
+	if _, _, err := s.svc.Store().Entities(ctx, access.Anonymous, store.Query{Kind: s.svc.Registry().PartyKind().Name, Limit: 1}); err != nil {
 		s.logger.LogAttrs(r.Context(), slog.LevelError, "health check: store read failed", slog.Any("error", err))
 		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
 		return

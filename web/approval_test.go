@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"encoding/json"
@@ -12,12 +12,13 @@ import (
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/talks"
+	"github.com/parley-project/parley/web"
 )
 
 // TestAgendaShowsApprovals: a capital's signed decision appears under its
 // aspect, to those who may read it, and not to the public.
 func TestAgendaShowsApprovals(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, web.Options{})
 	ctx := t.Context()
 	capital := f.login(t, "ua", access.RoleApprover)
 	p, err := f.svc.Login(ctx, capital.Login, capital.Password)

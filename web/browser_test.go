@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/web"
 )
 
 // chromium returns the path of a Chromium or Chrome binary, or "".
@@ -52,7 +53,7 @@ func TestBrowserRound(t *testing.T) {
 		t.Skip("skipping the browser test in -short mode")
 	}
 
-	f, _ := newFixtureWithLog(t, Options{}, "ua-witness")
+	f, _ := newFixtureWithLog(t, web.Options{}, "ua-witness")
 	ua := f.login(t, "ua", access.RoleNegotiator)
 
 	// The timeout bounds the whole test, browser start included: a hung

@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/parley-project/parley/ledger"
+	"github.com/parley-project/parley/web"
 	"github.com/parley-project/parley/witness"
 )
 
@@ -40,7 +41,7 @@ type testWitness struct {
 // newFixtureWithLog is newFixture with a real log attached before the
 // scenario is loaded, so that every record has a leaf, and given to the UI
 // in Options.Log. The log needs every named witness's cosignature.
-func newFixtureWithLog(t *testing.T, opts Options, witnesses ...string) (*fixture, *testLog) {
+func newFixtureWithLog(t *testing.T, opts web.Options, witnesses ...string) (*fixture, *testLog) {
 	t.Helper()
 	tl := newTestLog(t, witnesses...)
 	opts.Log = tl.log

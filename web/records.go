@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -18,7 +20,6 @@ import (
 	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
-	"github.com/parley-project/parley/talks"
 )
 
 // recordView is one record as its page shows it.
@@ -87,7 +88,7 @@ func (s *server) record(w http.ResponseWriter, r *http.Request, rq *request) err
 	if s.opts.Log != nil {
 		v.Log = s.recordLog(ctx, rec)
 	}
-	n, err := s.loadNames(ctx, rq, talks.KindParty)
+	n, err := s.partyNames(ctx, rq.caller)
 	if err != nil {
 		return err
 	}
@@ -110,45 +111,59 @@ func (s *server) subject(ctx context.Context, caller *access.Principal, v *recor
 	if e.RecordID != v.ID {
 		v.Latest = e.RecordID
 	}
-	// parent returns the page of the subject's parent, if the reader may
-	// see the parent.
-	parent := func(kind, prefix string) (string, error) {
-		if e.Parent == "" {
-			return "", nil
-		}
-		_, err := s.svc.Get(ctx, caller, kind, e.Parent)
-		if app.ErrorCode(err) == app.CodeNotFound {
-			return "", nil
-		} else if err != nil {
-			return "", err
-		}
-		return prefix + url.PathEscape(e.Parent), nil
-	}
-	id := url.PathEscape(e.ID)
-	switch e.Kind {
-	case talks.KindParty:
-		v.SubjectHref = "/parties/" + id
-	case talks.KindRound:
-		v.SubjectHref = "/rounds/" + id
-	case talks.KindAspect:
-		v.SubjectHref = "/agenda#aspect-" + id
-	case talks.KindAction:
-		v.SubjectHref = "/actions#action-" + id
-	case talks.KindStatement:
-		v.SubjectHref = "/statements#statement-" + id
-	case talks.KindSession, talks.KindDelegation:
-		if v.SubjectHref, err = parent(talks.KindRound, "/rounds/"); err == nil && v.SubjectHref != "" {
-			v.SubjectHref += "#" + strings.TrimPrefix(e.Kind, "talks.") + "-" + id
-		}
-	case talks.KindPerson:
-		if v.SubjectHref, err = parent(talks.KindParty, "/parties/"); err == nil && v.SubjectHref != "" {
-			v.SubjectHref += "#person-" + id
-		}
-	case talks.KindApproval:
-		// Approvals are shown with the aspect they decide on.
-		v.SubjectHref, err = parent(talks.KindAspect, "/agenda#aspect-")
-	}
+	v.SubjectHref, err = s.href(ctx, caller, e)
 	return err
+}
+
+// href is the page that shows e to the caller: a section's own page, if
+// one shows it, else the kernel's generic page of its kind.
+func (s *server) href(ctx context.Context, caller *access.Principal, e store.Entity) (string, error) {
+	for _, sec := range s.opts.Sections {
+		if l, ok := sec.(Linker); ok {
+			h, err := l.Href(ctx, caller, e)
+			if err != nil || h != "" {
+				return h, err
+			}
+		}
+	}
+	if k, ok := s.svc.Registry().Kind(e.Kind); ok {
+		return "/k/" + k.Collection + "/" + url.PathEscape(e.ID), nil
+	}
+	return "", nil
+}
+
+// partyNames names the parties of the process on the kernel's pages, and
+// links each to the page that shows it.
+type partyNames map[string]template.HTML
+
+// partyNames loads the parties the caller may see (a process has a few).
+func (s *server) partyNames(ctx context.Context, caller *access.Principal) (partyNames, error) {
+	es, err := s.svc.All(ctx, caller, s.svc.Registry().PartyKind().Name, "")
+	if err != nil {
+		return nil, err
+	}
+	n := partyNames{}
+	for _, e := range es {
+		h, err := s.href(ctx, caller, e)
+		if err != nil {
+			return nil, err
+		}
+		name := cmp.Or(s.headlineOf(e), e.ID)
+		n[e.ID] = template.HTML(html.EscapeString(name))
+		if h != "" {
+			n[e.ID] = template.HTML(`<a href="` + html.EscapeString(h) + `">` + html.EscapeString(name) + `</a>`)
+		}
+	}
+	return n, nil
+}
+
+// PartyLink links to the party's page, or names it by id if the caller may
+// not see it (the id is in the record the caller is reading anyway).
+func (n partyNames) PartyLink(id string) template.HTML {
+	if l, ok := n[id]; ok {
+		return l
+	}
+	return template.HTML(html.EscapeString(id))
 }
 
 // headlineOf is the text that names an entity: the field its kind declares

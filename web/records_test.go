@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"encoding/hex"
@@ -16,6 +16,7 @@ import (
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/talks"
+	"github.com/parley-project/parley/web"
 )
 
 // records returns every record in the store, in order.
@@ -79,7 +80,7 @@ func contains(res response, s ...string) bool {
 // as a reader of it, with a real log and witness, and checks the proof; to
 // another party the record is a 404 like nothing at all.
 func TestRecordPage(t *testing.T) {
-	f, tl := newFixtureWithLog(t, Options{}, "ua-witness")
+	f, tl := newFixtureWithLog(t, web.Options{}, "ua-witness")
 	ua := f.signIn(t, f.login(t, "ua", access.RoleNegotiator))
 	item := partyOnly(t, f.st, talks.KindAction, "ua")
 	rec, err := f.st.RecordByID(t.Context(), item.RecordID)
@@ -168,7 +169,7 @@ func TestRecordPage(t *testing.T) {
 // TestRecordPageWithoutLog: with no log, a record's page says so and offers
 // no proof, and the proof's address answers 503.
 func TestRecordPageWithoutLog(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, web.Options{})
 	c := client(t)
 	var public store.Entity
 	for _, e := range truth(t, f.st) {
@@ -201,7 +202,7 @@ func TestRecordPageWithoutLog(t *testing.T) {
 // TestTransparencyPage shows the log and its witness, then stops the
 // witness, writes, and sees the page say that publication waits for it.
 func TestTransparencyPage(t *testing.T) {
-	f, tl := newFixtureWithLog(t, Options{}, "ua-witness")
+	f, tl := newFixtureWithLog(t, web.Options{}, "ua-witness")
 	c := client(t) // the log is public: no need to sign in
 	w := tl.witnesses[0]
 

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cmp"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -11,33 +10,64 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
-	"github.com/parley-project/parley/talks"
 )
 
 // parseTemplates parses the layout once per page: each page defines
-// "content", which the shared layout renders.
-func parseTemplates() (map[string]*template.Template, error) {
+// "content", which the shared layout renders. A section's pages get the
+// section's functions and partials on top of the kernel's.
+func parseTemplates(sections []Section) (map[string]*template.Template, error) {
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html")
 	if err != nil {
 		return nil, fmt.Errorf("couldn't parse the layout: %w", err)
 	}
-	files, err := fs.Glob(assets, "templates/*.html")
-	if err != nil {
+	pages := map[string]*template.Template{}
+	if err := addPages(pages, base, assets, "templates", nil); err != nil {
 		return nil, err
 	}
-	pages := map[string]*template.Template{}
+	for _, sec := range sections {
+		fsys, fm := sec.Templates()
+		if err := addPages(pages, base, fsys, ".", fm); err != nil {
+			return nil, err
+		}
+	}
+	return pages, nil
+}
+
+// addPages parses the pages in dir of fsys onto clones of base, with fm's
+// functions and the partials of the files named "_*.html".
+func addPages(pages map[string]*template.Template, base *template.Template, fsys fs.FS, dir string, fm template.FuncMap) error {
+	b := template.Must(base.Clone())
+	if fm != nil {
+		b = b.Funcs(fm)
+	}
+	partials, err := fs.Glob(fsys, path.Join(dir, "_*.html"))
+	if err != nil {
+		return err
+	}
+	if len(partials) > 0 {
+		if b, err = b.ParseFS(fsys, partials...); err != nil {
+			return fmt.Errorf("couldn't parse partials: %w", err)
+		}
+	}
+	files, err := fs.Glob(fsys, path.Join(dir, "*.html"))
+	if err != nil {
+		return err
+	}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		t, err := template.Must(base.Clone()).ParseFS(assets, f)
+		if _, dup := pages[name]; dup {
+			return fmt.Errorf("two templates are named %q", name)
+		}
+		t, err := template.Must(b.Clone()).ParseFS(fsys, f)
 		if err != nil {
-			return nil, fmt.Errorf("couldn't parse template %s: %w", f, err)
+			return fmt.Errorf("couldn't parse template %s: %w", f, err)
 		}
 		pages[name] = t
 	}
-	return pages, nil
+	return nil
 }
 
 var funcs = template.FuncMap{
@@ -46,7 +76,6 @@ var funcs = template.FuncMap{
 	"span":          span,
 	"day":           day,
 	"days":          days,
-	"format":        func(f talks.Format) string { return cmp.Or(talks.FormatLabels[f], string(f)) },
 	"label":         label,
 	"roles":         roles,
 	"audience":      audienceLabel,
@@ -139,21 +168,29 @@ func zone(t time.Time) string {
 	return "UTC" + t.Format("-07:00")
 }
 
+// The precisions a time or date may be known to (a domain's precision
+// type is a string of one of these; empty means to the minute).
+const (
+	precisionMonth = "month"
+	precisionDay   = "day"
+)
+
 // when shows a moment no more precisely than it is known: a month-precision
-// date reads "November 2025", never "1 November 2025, 00:00".
-func when(t time.Time, p talks.Precision) string {
-	switch p {
-	case talks.PrecisionMonth:
+// date reads "November 2025", never "1 November 2025, 00:00". p is a
+// precision, of the domain's own string type.
+func when(t time.Time, p any) string {
+	switch fmt.Sprint(p) {
+	case precisionMonth:
 		return t.Format("January 2006")
-	case talks.PrecisionDay:
+	case precisionDay:
 		return t.Format("Mon 2 January 2006")
 	}
 	return t.Format("Mon 2 January 2006, 15:04") + " (" + zone(t) + ")"
 }
 
-// span shows a session's start and, if known, its end.
-func span(start time.Time, end *time.Time, p talks.Precision) string {
-	if end == nil || p == talks.PrecisionMonth || p == talks.PrecisionDay {
+// span shows a meeting's start and, if known, its end.
+func span(start time.Time, end *time.Time, p any) string {
+	if ps := fmt.Sprint(p); end == nil || ps == precisionMonth || ps == precisionDay {
 		return when(start, p)
 	}
 	e := end.In(start.Location())
@@ -163,25 +200,27 @@ func span(start time.Time, end *time.Time, p talks.Precision) string {
 	return start.Format("Mon 2 January 2006, 15:04") + " – " + e.Format("Mon 2 January, 15:04") + " (" + zone(start) + ")"
 }
 
-func day(d talks.Date, p talks.Precision) string {
-	t, err := d.Time()
+// day shows a date (YYYY-MM-DD, of any string type) as people write it.
+func day(d any, p any) string {
+	t, err := time.Parse(time.DateOnly, fmt.Sprint(d))
 	if err != nil {
-		return string(d)
+		return fmt.Sprint(d)
 	}
-	if p == talks.PrecisionMonth {
+	if fmt.Sprint(p) == precisionMonth {
 		return t.Format("January 2006")
 	}
 	return t.Format("2 January 2006")
 }
 
-// days shows a round's dates as compactly as is unambiguous.
-func days(from, to talks.Date, p talks.Precision) string {
-	a, err1 := from.Time()
-	b, err2 := to.Time()
+// days shows a span of dates as compactly as is unambiguous.
+func days(fromV, toV any, p any) string {
+	from, to := fmt.Sprint(fromV), fmt.Sprint(toV)
+	a, err1 := time.Parse(time.DateOnly, from)
+	b, err2 := time.Parse(time.DateOnly, to)
 	switch {
 	case err1 != nil || err2 != nil:
-		return string(from) + " – " + string(to)
-	case p == talks.PrecisionMonth:
+		return from + " – " + to
+	case fmt.Sprint(p) == precisionMonth:
 		if a.Format("2006-01") == b.Format("2006-01") {
 			return a.Format("January 2006")
 		}

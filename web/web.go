@@ -53,6 +53,9 @@ type Options struct {
 	// parley is served over HTTPS through a proxy that terminates TLS; on a
 	// request that arrives over TLS itself the flag is set anyway.
 	SecureCookies bool
+	// Sections are the domains' own pages, beside the pages the kernel
+	// serves for every kind; the binary's wiring names them.
+	Sections []Section
 	// Log is the transparency log the service commits to (a *ledger.Log),
 	// for the /transparency page and for what a record's page says of its
 	// publication. Leave it nil when there is no log; never set it to a nil
@@ -82,6 +85,10 @@ type server struct {
 	// 64 MiB, and unbounded parallel logins would exhaust memory.
 	logins chan struct{}
 	now    func() time.Time
+	// mux is built by handler; sections add their pages to it.
+	mux *http.ServeMux
+	// nav is the sections' navigation, in order.
+	nav []NavItem
 }
 
 // New returns the UI's handler. It serves "/" and everything below it; the
@@ -115,7 +122,7 @@ func newServer(svc *app.Service, logger *slog.Logger, opts Options) (*server, er
 	if len(key) < 32 {
 		return nil, fmt.Errorf("the cookie key is %d bytes; want at least 32", len(key))
 	}
-	pages, err := parseTemplates()
+	pages, err := parseTemplates(opts.Sections)
 	if err != nil {
 		return nil, err
 	}
@@ -124,8 +131,12 @@ func newServer(svc *app.Service, logger *slog.Logger, opts Options) (*server, er
 		return nil, err
 	}
 	sum := sha256.Sum256(css)
+	var nav []NavItem
+	for _, sec := range opts.Sections {
+		nav = append(nav, sec.Nav()...)
+	}
 	return &server{
-		svc: svc, logger: logger, opts: opts, key: key, pages: pages,
+		svc: svc, logger: logger, opts: opts, key: key, pages: pages, nav: nav,
 		css: css, cssVersion: hex.EncodeToString(sum[:6]),
 		logins: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		now:    time.Now,
@@ -134,14 +145,7 @@ func newServer(svc *app.Service, logger *slog.Logger, opts Options) (*server, er
 
 func (s *server) handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", s.page(s.timeline))
-	mux.Handle("GET /rounds", s.page(s.rounds))
-	mux.Handle("GET /rounds/{id}", s.page(s.round))
-	mux.Handle("GET /parties", s.page(s.parties))
-	mux.Handle("GET /parties/{id}", s.page(s.party))
-	mux.Handle("GET /agenda", s.page(s.agenda))
-	mux.Handle("GET /actions", s.page(s.actions))
-	mux.Handle("GET /statements", s.page(s.statements))
+	s.mux = mux
 	mux.Handle("GET /records/{id}", s.page(s.record))
 	mux.Handle("GET /records/{id}/proof.json", s.page(s.proof))
 	mux.Handle("GET /transparency", s.page(s.transparency))
@@ -149,6 +153,22 @@ func (s *server) handler() http.Handler {
 	mux.Handle("POST /login", s.page(s.login))
 	mux.Handle("POST /logout", s.page(s.logout))
 	mux.HandleFunc("GET /static/style.css", s.stylesheet)
+	home := false
+	for _, sec := range s.opts.Sections {
+		sec.Routes(&Site{s: s})
+	}
+	for _, n := range s.nav {
+		home = home || n.Path == "/"
+	}
+	if !home {
+		// Without a section's home page, the first section's first page
+		// is home; without sections, the transparency log.
+		to := "/transparency"
+		if len(s.nav) > 0 {
+			to = s.nav[0].Path
+		}
+		mux.Handle("GET /{$}", http.RedirectHandler(to, http.StatusSeeOther))
+	}
 	mux.Handle("/", s.page(func(http.ResponseWriter, *http.Request, *request) error { return errNotFound }))
 
 	cop := http.NewCrossOriginProtection()
@@ -258,8 +278,11 @@ type pageData struct {
 	Nav string
 	// Data is the page's own content.
 	Data any
-	// Names resolves the ids a page's records refer to.
-	Names *names
+	// Names resolves the ids a page's records refer to; its type is the
+	// page's own (a section's names, or the kernel's partyNames).
+	Names any
+	// NavItems is the navigation of the sections.
+	NavItems []NavItem
 
 	Caller *access.Principal
 	// CallerParty is the name of the caller's party.
@@ -282,8 +305,9 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	d.Here = r.URL.RequestURI()
 	d.CSSVersion = s.cssVersion
 	if d.Names == nil {
-		d.Names = &names{}
+		d.Names = partyNames{}
 	}
+	d.NavItems = s.nav
 	var buf bytes.Buffer
 	if err := s.pages[name].ExecuteTemplate(&buf, "layout", d); err != nil {
 		s.logger.LogAttrs(r.Context(), slog.LevelError, "couldn't render page",

@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"bytes"
@@ -24,26 +24,28 @@ import (
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/store/sqlite"
 	"github.com/parley-project/parley/talks"
+	talksweb "github.com/parley-project/parley/talks/web"
+	"github.com/parley-project/parley/web"
 )
 
 // fixture is the demo scenario on a real SQLite file, served by the UI.
 type fixture struct {
 	st     *sqlite.Store
 	svc    *app.Service
-	srv    *server
+	srv    *web.Server
 	ts     *httptest.Server
 	logins []scenario.Login
 	logs   *bytes.Buffer
 }
 
-func newFixture(t *testing.T, opts Options) *fixture {
+func newFixture(t *testing.T, opts web.Options) *fixture {
 	t.Helper()
 	return openFixture(t, opts, nil)
 }
 
 // openFixture loads the scenario through a service with log attached, if
 // log is not nil.
-func openFixture(t *testing.T, opts Options, log app.Log) *fixture {
+func openFixture(t *testing.T, opts web.Options, log app.Log) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), true)
@@ -65,11 +67,12 @@ func openFixture(t *testing.T, opts Options, log app.Log) *fixture {
 		t.Fatal(err)
 	}
 	logs := new(bytes.Buffer)
-	srv, err := newServer(svc, slog.New(slog.NewTextHandler(logs, nil)), opts)
+	opts.Sections = append(opts.Sections, &talksweb.Section{})
+	srv, err := web.NewServer(svc, slog.New(slog.NewTextHandler(logs, nil)), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.handler())
+	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &fixture{st: st, svc: svc, srv: srv, ts: ts, logins: logins, logs: logs}
 }
@@ -152,7 +155,7 @@ func sessionCookie(t *testing.T, res response) *http.Cookie {
 	t.Helper()
 	for _, line := range res.header.Values("Set-Cookie") {
 		c, err := http.ParseSetCookie(line)
-		if err == nil && c.Name == cookieName {
+		if err == nil && c.Name == web.CookieName {
 			return c
 		}
 	}
@@ -160,7 +163,7 @@ func sessionCookie(t *testing.T, res response) *http.Cookie {
 }
 
 func TestLogin(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, web.Options{})
 	ua := f.login(t, "ua", access.RoleNegotiator)
 
 	c := client(t)
@@ -189,7 +192,7 @@ func TestLogin(t *testing.T) {
 	if ck == nil {
 		t.Fatal("sign-in set no session cookie")
 	}
-	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Secure || ck.MaxAge != int(sessionTTL/time.Second) {
+	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Secure || ck.MaxAge != int(web.SessionTTL/time.Second) {
 		t.Errorf("cookie %+v: want HttpOnly, SameSite=Lax, Path=/, not Secure over plain HTTP, Max-Age 12h", ck)
 	}
 
@@ -227,14 +230,14 @@ func TestLoginRedirectStaysLocal(t *testing.T) {
 		"/login":                   "/",
 		"/%0d%0aSet-Cookie:%20x=1": "/%0d%0aSet-Cookie:%20x=1",
 	} {
-		if got := localPath(next); got != want {
+		if got := web.LocalPath(next); got != want {
 			t.Errorf("localPath(%q) = %q, want %q", next, got, want)
 		}
 	}
 }
 
 func TestSecureCookie(t *testing.T) {
-	f := newFixture(t, Options{SecureCookies: true})
+	f := newFixture(t, web.Options{SecureCookies: true})
 	ua := f.login(t, "ua", access.RoleNegotiator)
 	res := f.post(t, client(t), "/login", url.Values{"login": {ua.Login}, "password": {ua.Password}}, nil)
 	if ck := sessionCookie(t, res); ck == nil || !ck.Secure {
@@ -242,9 +245,9 @@ func TestSecureCookie(t *testing.T) {
 	}
 
 	// Over TLS the flag is set whatever the options say.
-	tls := httptest.NewTLSServer(f.srv.handler())
+	tls := httptest.NewTLSServer(f.srv.Handler())
 	defer tls.Close()
-	f.srv.opts.SecureCookies = false
+	f.srv.SetSecureCookies(false)
 	form := url.Values{"login": {ua.Login}, "password": {ua.Password}}
 	req, _ := http.NewRequestWithContext(t.Context(), "POST", tls.URL+"/login", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -256,7 +259,7 @@ func TestSecureCookie(t *testing.T) {
 }
 
 func TestCookieTampering(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, web.Options{})
 	ua := f.login(t, "ua", access.RoleNegotiator)
 	uaP, err := f.svc.Login(t.Context(), ua.Login, ua.Password)
 	if err != nil {
@@ -267,19 +270,18 @@ func TestCookieTampering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := f.srv.signSession(uaP.ID, time.Now().Add(time.Hour))
+	good := f.srv.SignSession(uaP.ID, time.Now().Add(time.Hour))
 	parts := strings.Split(good, ".")
 	if len(parts) != 3 {
 		t.Fatalf("cookie %q is not id.expiry.mac", good)
 	}
 	flipped := []byte(parts[2])
 	flipped[3] ^= 1
-	other := *f.srv
-	other.key = bytes.Repeat([]byte{7}, 32)
+	other := f.srv.WithKey(bytes.Repeat([]byte{7}, 32))
 
 	signedIn := func(value string) (bool, response) {
 		req, _ := http.NewRequestWithContext(t.Context(), "GET", f.ts.URL+"/rounds", nil)
-		req.AddCookie(&http.Cookie{Name: cookieName, Value: value})
+		req.AddCookie(&http.Cookie{Name: web.CookieName, Value: value})
 		res := do(t, http.DefaultClient, req)
 		return strings.Contains(res.body, "Sign out"), res
 	}
@@ -293,9 +295,9 @@ func TestCookieTampering(t *testing.T) {
 		"no MAC":            parts[0] + "." + parts[1],
 		"empty MAC":         parts[0] + "." + parts[1] + ".",
 		"id only":           uaP.ID,
-		"expired":           f.srv.signSession(uaP.ID, time.Now().Add(-time.Minute)),
-		"other key":         other.signSession(medP.ID, time.Now().Add(time.Hour)),
-		"unknown principal": f.srv.signSession("0190000-nobody", time.Now().Add(time.Hour)),
+		"expired":           f.srv.SignSession(uaP.ID, time.Now().Add(-time.Minute)),
+		"other key":         other.SignSession(medP.ID, time.Now().Add(time.Hour)),
+		"unknown principal": f.srv.SignSession("0190000-nobody", time.Now().Add(time.Hour)),
 		"garbage":           "%%%...",
 	} {
 		ok, res := signedIn(value)
@@ -309,7 +311,7 @@ func TestCookieTampering(t *testing.T) {
 }
 
 func TestCrossOriginPostsRefused(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, web.Options{})
 	ua := f.login(t, "ua", access.RoleNegotiator)
 	form := url.Values{"login": {ua.Login}, "password": {ua.Password}}
 	for _, tc := range []struct {
@@ -347,7 +349,7 @@ func TestCrossOriginPostsRefused(t *testing.T) {
 }
 
 func TestPages(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, web.Options{})
 	c := f.signIn(t, f.login(t, "ua", access.RoleNegotiator))
 	rounds, err := f.svc.All(t.Context(), nil, talks.KindRound, "")
 	if err != nil {
@@ -372,7 +374,7 @@ func TestPages(t *testing.T) {
 		"/agenda":             {"Territory", "Zaporizhzhia", "under discussion"},
 		"/actions":            {"Open", "Report to Kyiv", "1 February 2026", "ua + mediator", "ua only"},
 		"/statements":         {"Yuri Ushakov", "News report A", "Kremlin meeting"},
-		"/static/style.css?v=" + f.srv.cssVersion: {"@media print"},
+		"/static/style.css?v=" + f.srv.CSSVersion(): {"@media print"},
 	} {
 		res := f.get(t, c, path)
 		if res.status != http.StatusOK {
@@ -417,7 +419,7 @@ func TestPages(t *testing.T) {
 }
 
 func TestServerErrorPage(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, web.Options{})
 	f.st.Close() // every read now fails
 	res := f.get(t, client(t), "/rounds")
 	if res.status != http.StatusInternalServerError || !strings.Contains(res.body, "Something went wrong") {
@@ -489,7 +491,7 @@ func headline(e store.Entity) string {
 // the reader may read, older versions too; any other record's page is the
 // 404 of a record that does not exist.
 func TestVisibility(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, web.Options{})
 	all := truth(t, f.st)
 	allRecords := records(t, f.st)
 	readers := []struct {
@@ -579,10 +581,10 @@ func TestVisibility(t *testing.T) {
 			labels := map[string]bool{}
 			for _, e := range visible {
 				seen = append(append(seen, e.ID), texts(e)...)
-				labels[audienceLabel(e.Audience)] = true
+				labels[web.AudienceLabel(e.Audience)] = true
 			}
 			for _, r := range visibleRecs {
-				labels[audienceLabel(r.Audience)] = true
+				labels[web.AudienceLabel(r.Audience)] = true
 			}
 			seenAnywhere := func(s string) bool {
 				for _, v := range seen {
@@ -601,7 +603,7 @@ func TestVisibility(t *testing.T) {
 						t.Errorf("the pages show %q of %s %s (audience %s)", s, e.Kind, e.ID, access.Describe(e.Audience))
 					}
 				}
-				if l := audienceLabel(e.Audience); !labels[l] && strings.Contains(text, ">"+l+"<") {
+				if l := web.AudienceLabel(e.Audience); !labels[l] && strings.Contains(text, ">"+l+"<") {
 					t.Errorf("the pages show the audience badge %q of records hidden from this reader", l)
 					labels[l] = true // once is enough
 				}
@@ -651,25 +653,25 @@ func TestDates(t *testing.T) {
 	night := time.Date(2026, 1, 22, 23, 45, 0, 0, time.FixedZone("", 3*3600))
 	nightEnd := night.Add(4 * time.Hour)
 	for _, c := range [][2]string{
-		{when(at, talks.PrecisionMonth), "January 2026"},
-		{when(at, talks.PrecisionDay), "Fri 23 January 2026"},
-		{when(at, ""), "Fri 23 January 2026, 09:30 (UTC+04:00)"},
-		{when(at.UTC(), talks.PrecisionMinute), "Fri 23 January 2026, 05:30 (UTC)"},
-		{span(at, &end, talks.PrecisionMinute), "Fri 23 January 2026, 09:30–12:30 (UTC+04:00)"},
-		{span(night, &nightEnd, ""), "Thu 22 January 2026, 23:45 – Fri 23 January, 03:45 (UTC+03:00)"},
-		{span(at, &end, talks.PrecisionDay), "Fri 23 January 2026"},
-		{days("2025-11-01", "2025-11-30", "month"), "November 2025"},
-		{days("2025-11-01", "2025-12-31", "month"), "November 2025 – December 2025"},
-		{days("2026-01-23", "2026-01-24", ""), "23–24 January 2026"},
-		{days("2026-01-22", "2026-01-22", "day"), "22 January 2026"},
-		{days("2026-01-31", "2026-02-01", ""), "31 January – 1 February 2026"},
-		{days("2025-12-31", "2026-01-01", ""), "31 December 2025 – 1 January 2026"},
-		{day("2026-02-01", ""), "1 February 2026"},
-		{day("2025-11-01", talks.PrecisionMonth), "November 2025"},
-		{audienceLabel(audience("party", "ua")), "ua only"},
-		{audienceLabel(audience("party+mediator", "ru")), "ru + mediator"},
-		{audienceLabel(audience("parties", "")), "all parties"},
-		{audienceLabel(audience("public", "")), "public"},
+		{web.When(at, talks.PrecisionMonth), "January 2026"},
+		{web.When(at, talks.PrecisionDay), "Fri 23 January 2026"},
+		{web.When(at, ""), "Fri 23 January 2026, 09:30 (UTC+04:00)"},
+		{web.When(at.UTC(), talks.PrecisionMinute), "Fri 23 January 2026, 05:30 (UTC)"},
+		{web.Span(at, &end, talks.PrecisionMinute), "Fri 23 January 2026, 09:30–12:30 (UTC+04:00)"},
+		{web.Span(night, &nightEnd, ""), "Thu 22 January 2026, 23:45 – Fri 23 January, 03:45 (UTC+03:00)"},
+		{web.Span(at, &end, talks.PrecisionDay), "Fri 23 January 2026"},
+		{web.Days("2025-11-01", "2025-11-30", "month"), "November 2025"},
+		{web.Days("2025-11-01", "2025-12-31", "month"), "November 2025 – December 2025"},
+		{web.Days("2026-01-23", "2026-01-24", ""), "23–24 January 2026"},
+		{web.Days("2026-01-22", "2026-01-22", "day"), "22 January 2026"},
+		{web.Days("2026-01-31", "2026-02-01", ""), "31 January – 1 February 2026"},
+		{web.Days("2025-12-31", "2026-01-01", ""), "31 December 2025 – 1 January 2026"},
+		{web.Day("2026-02-01", ""), "1 February 2026"},
+		{web.Day("2025-11-01", talks.PrecisionMonth), "November 2025"},
+		{web.AudienceLabel(audience("party", "ua")), "ua only"},
+		{web.AudienceLabel(audience("party+mediator", "ru")), "ru + mediator"},
+		{web.AudienceLabel(audience("parties", "")), "all parties"},
+		{web.AudienceLabel(audience("public", "")), "public"},
 	} {
 		if got, want := c[0], c[1]; got != want {
 			t.Errorf("got %q, want %q", got, want)
@@ -679,4 +681,10 @@ func TestDates(t *testing.T) {
 
 func audience(scope, party string) record.Audience {
 	return record.Audience{Scope: record.Scope(scope), Party: party}
+}
+
+func decode[T any](body json.RawMessage) (*T, error) {
+	v := new(T)
+	err := json.Unmarshal(body, v)
+	return v, err
 }

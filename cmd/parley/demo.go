@@ -164,7 +164,7 @@ func (c *cli) demo(ctx context.Context, addr, data string) error {
 	}
 	level.Set(slog.LevelInfo)
 
-	srv, err := server.New(cfg, svc, log, logger)
+	srv, err := server.New(cfg, svc, log, sections(), logger)
 	if err != nil {
 		return err
 	}

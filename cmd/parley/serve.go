@@ -51,7 +51,7 @@ func (c *cli) serve(ctx context.Context, configPath string) error {
 	}
 	defer in.close()
 	cfg, svc, log, logger := in.cfg, in.svc, in.log, in.logger
-	srv, err := server.New(cfg, svc, log, logger)
+	srv, err := server.New(cfg, svc, log, sections(), logger)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package web
+package talksweb
 
 import (
 	"cmp"
@@ -6,7 +6,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/talks"
+	"github.com/parley-project/parley/web"
 )
 
 // timelineEntry is one dated thing on the timeline; exactly one of Round,
@@ -26,21 +28,21 @@ type timelineMonth struct {
 	Entries []timelineEntry
 }
 
-func (s *server) timeline(w http.ResponseWriter, r *http.Request, rq *request) error {
+func (x *Section) timeline(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
 	ctx := r.Context()
-	rounds, err := load[talks.Round](ctx, s.svc, rq.caller, talks.KindRound, "")
+	rounds, err := load[talks.Round](ctx, x.svc(), caller, talks.KindRound, "")
 	if err != nil {
 		return err
 	}
-	sessions, err := load[talks.Session](ctx, s.svc, rq.caller, talks.KindSession, "")
+	sessions, err := load[talks.Session](ctx, x.svc(), caller, talks.KindSession, "")
 	if err != nil {
 		return err
 	}
-	statements, err := load[talks.Statement](ctx, s.svc, rq.caller, talks.KindStatement, "")
+	statements, err := load[talks.Statement](ctx, x.svc(), caller, talks.KindStatement, "")
 	if err != nil {
 		return err
 	}
-	n, err := s.loadNames(ctx, rq, talks.KindParty)
+	n, err := x.loadNames(ctx, caller, talks.KindParty)
 	if err != nil {
 		return err
 	}
@@ -75,7 +77,7 @@ func (s *server) timeline(w http.ResponseWriter, r *http.Request, rq *request) e
 		m := &months[len(months)-1]
 		m.Entries = append(m.Entries, e)
 	}
-	s.render(w, r, rq, http.StatusOK, "timeline", pageData{Title: "Timeline", Nav: "timeline", Names: n, Data: months})
+	x.site.Render(w, r, caller, http.StatusOK, "timeline", web.Page{Title: "Timeline", Nav: "timeline", Names: n, Data: months})
 	return nil
 }
 
@@ -103,13 +105,13 @@ func sortRounds(rounds []item[talks.Round]) {
 	})
 }
 
-func (s *server) rounds(w http.ResponseWriter, r *http.Request, rq *request) error {
-	rounds, err := load[talks.Round](r.Context(), s.svc, rq.caller, talks.KindRound, "")
+func (x *Section) rounds(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	rounds, err := load[talks.Round](r.Context(), x.svc(), caller, talks.KindRound, "")
 	if err != nil {
 		return err
 	}
 	sortRounds(rounds)
-	s.render(w, r, rq, http.StatusOK, "rounds", pageData{Title: "Rounds", Nav: "rounds", Data: rounds})
+	x.site.Render(w, r, caller, http.StatusOK, "rounds", web.Page{Title: "Rounds", Nav: "rounds", Data: rounds})
 	return nil
 }
 
@@ -121,44 +123,44 @@ type roundView struct {
 	Statements  []item[talks.Statement]
 }
 
-func (s *server) round(w http.ResponseWriter, r *http.Request, rq *request) error {
+func (x *Section) round(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
 	ctx, id := r.Context(), r.PathValue("id")
-	round, err := get[talks.Round](ctx, s.svc, rq.caller, talks.KindRound, id)
+	round, err := get[talks.Round](ctx, x.svc(), caller, talks.KindRound, id)
 	if err != nil {
 		return err
 	}
 	v := roundView{Round: round}
-	if v.Sessions, err = load[talks.Session](ctx, s.svc, rq.caller, talks.KindSession, id); err != nil {
+	if v.Sessions, err = load[talks.Session](ctx, x.svc(), caller, talks.KindSession, id); err != nil {
 		return err
 	}
 	slices.SortStableFunc(v.Sessions, func(a, b item[talks.Session]) int {
 		return cmp.Or(cmp.Compare(localDay(a.V.StartsAt), localDay(b.V.StartsAt)), chrono(a.V.StartsAt, a.V.Precision, b.V.StartsAt, b.V.Precision))
 	})
-	if v.Delegations, err = load[talks.Delegation](ctx, s.svc, rq.caller, talks.KindDelegation, id); err != nil {
+	if v.Delegations, err = load[talks.Delegation](ctx, x.svc(), caller, talks.KindDelegation, id); err != nil {
 		return err
 	}
-	if v.Actions, err = load[talks.ActionItem](ctx, s.svc, rq.caller, talks.KindAction, id); err != nil {
+	if v.Actions, err = load[talks.ActionItem](ctx, x.svc(), caller, talks.KindAction, id); err != nil {
 		return err
 	}
 	sortActions(v.Actions)
-	if v.Statements, err = load[talks.Statement](ctx, s.svc, rq.caller, talks.KindStatement, id); err != nil {
+	if v.Statements, err = load[talks.Statement](ctx, x.svc(), caller, talks.KindStatement, id); err != nil {
 		return err
 	}
 	sortStatements(v.Statements)
-	n, err := s.loadNames(ctx, rq, talks.KindParty, talks.KindPerson, talks.KindAspect)
+	n, err := x.loadNames(ctx, caller, talks.KindParty, talks.KindPerson, talks.KindAspect)
 	if err != nil {
 		return err
 	}
-	s.render(w, r, rq, http.StatusOK, "round", pageData{Title: round.V.Name, Nav: "rounds", Names: n, Data: v})
+	x.site.Render(w, r, caller, http.StatusOK, "round", web.Page{Title: round.V.Name, Nav: "rounds", Names: n, Data: v})
 	return nil
 }
 
-func (s *server) parties(w http.ResponseWriter, r *http.Request, rq *request) error {
-	parties, err := load[talks.Party](r.Context(), s.svc, rq.caller, talks.KindParty, "")
+func (x *Section) parties(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	parties, err := load[talks.Party](r.Context(), x.svc(), caller, talks.KindParty, "")
 	if err != nil {
 		return err
 	}
-	s.render(w, r, rq, http.StatusOK, "parties", pageData{Title: "Parties", Nav: "parties", Data: parties})
+	x.site.Render(w, r, caller, http.StatusOK, "parties", web.Page{Title: "Parties", Nav: "parties", Data: parties})
 	return nil
 }
 
@@ -175,24 +177,24 @@ type partyView struct {
 	Delegations []partyDelegation
 }
 
-func (s *server) party(w http.ResponseWriter, r *http.Request, rq *request) error {
+func (x *Section) party(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
 	ctx, id := r.Context(), r.PathValue("id")
-	party, err := get[talks.Party](ctx, s.svc, rq.caller, talks.KindParty, id)
+	party, err := get[talks.Party](ctx, x.svc(), caller, talks.KindParty, id)
 	if err != nil {
 		return err
 	}
 	v := partyView{Party: party}
-	if v.People, err = load[talks.Person](ctx, s.svc, rq.caller, talks.KindPerson, id); err != nil {
+	if v.People, err = load[talks.Person](ctx, x.svc(), caller, talks.KindPerson, id); err != nil {
 		return err
 	}
-	rounds, err := load[talks.Round](ctx, s.svc, rq.caller, talks.KindRound, "")
+	rounds, err := load[talks.Round](ctx, x.svc(), caller, talks.KindRound, "")
 	if err != nil {
 		return err
 	}
 	sortRounds(rounds)
 	// One query for every delegation, not one per round: a process has
 	// few rounds and few delegations, and this page shows them all.
-	delegations, err := load[talks.Delegation](ctx, s.svc, rq.caller, talks.KindDelegation, "")
+	delegations, err := load[talks.Delegation](ctx, x.svc(), caller, talks.KindDelegation, "")
 	if err != nil {
 		return err
 	}
@@ -203,21 +205,21 @@ func (s *server) party(w http.ResponseWriter, r *http.Request, rq *request) erro
 			}
 		}
 	}
-	n, err := s.loadNames(ctx, rq, talks.KindPerson)
+	n, err := x.loadNames(ctx, caller, talks.KindPerson)
 	if err != nil {
 		return err
 	}
-	s.render(w, r, rq, http.StatusOK, "party", pageData{Title: party.V.Name, Nav: "parties", Names: n, Data: v})
+	x.site.Render(w, r, caller, http.StatusOK, "party", web.Page{Title: party.V.Name, Nav: "parties", Names: n, Data: v})
 	return nil
 }
 
-func (s *server) agenda(w http.ResponseWriter, r *http.Request, rq *request) error {
-	aspects, err := load[talks.Aspect](r.Context(), s.svc, rq.caller, talks.KindAspect, "")
+func (x *Section) agenda(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	aspects, err := load[talks.Aspect](r.Context(), x.svc(), caller, talks.KindAspect, "")
 	if err != nil {
 		return err
 	}
 	slices.SortStableFunc(aspects, func(a, b item[talks.Aspect]) int { return cmp.Compare(a.V.Order, b.V.Order) })
-	approvals, err := load[talks.Approval](r.Context(), s.svc, rq.caller, talks.KindApproval, "")
+	approvals, err := load[talks.Approval](r.Context(), x.svc(), caller, talks.KindApproval, "")
 	if err != nil {
 		return err
 	}
@@ -235,11 +237,11 @@ func (s *server) agenda(w http.ResponseWriter, r *http.Request, rq *request) err
 			}
 		}
 	}
-	n, err := s.loadNames(r.Context(), rq, talks.KindParty)
+	n, err := x.loadNames(r.Context(), caller, talks.KindParty)
 	if err != nil {
 		return err
 	}
-	s.render(w, r, rq, http.StatusOK, "agenda", pageData{Title: "Agenda", Nav: "agenda", Names: n, Data: views})
+	x.site.Render(w, r, caller, http.StatusOK, "agenda", web.Page{Title: "Agenda", Nav: "agenda", Names: n, Data: views})
 	return nil
 }
 
@@ -266,9 +268,9 @@ type actionsView struct {
 	Open, Done, Cancelled []item[talks.ActionItem]
 }
 
-func (s *server) actions(w http.ResponseWriter, r *http.Request, rq *request) error {
+func (x *Section) actions(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
 	ctx := r.Context()
-	all, err := load[talks.ActionItem](ctx, s.svc, rq.caller, talks.KindAction, "")
+	all, err := load[talks.ActionItem](ctx, x.svc(), caller, talks.KindAction, "")
 	if err != nil {
 		return err
 	}
@@ -284,25 +286,25 @@ func (s *server) actions(w http.ResponseWriter, r *http.Request, rq *request) er
 			v.Open = append(v.Open, a)
 		}
 	}
-	n, err := s.loadNames(ctx, rq, talks.KindParty, talks.KindPerson, talks.KindRound, talks.KindAspect)
+	n, err := x.loadNames(ctx, caller, talks.KindParty, talks.KindPerson, talks.KindRound, talks.KindAspect)
 	if err != nil {
 		return err
 	}
-	s.render(w, r, rq, http.StatusOK, "actions", pageData{Title: "Action items", Nav: "actions", Names: n, Data: v})
+	x.site.Render(w, r, caller, http.StatusOK, "actions", web.Page{Title: "Action items", Nav: "actions", Names: n, Data: v})
 	return nil
 }
 
-func (s *server) statements(w http.ResponseWriter, r *http.Request, rq *request) error {
+func (x *Section) statements(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
 	ctx := r.Context()
-	all, err := load[talks.Statement](ctx, s.svc, rq.caller, talks.KindStatement, "")
+	all, err := load[talks.Statement](ctx, x.svc(), caller, talks.KindStatement, "")
 	if err != nil {
 		return err
 	}
 	sortStatements(all)
-	n, err := s.loadNames(ctx, rq, talks.KindParty, talks.KindRound, talks.KindAspect)
+	n, err := x.loadNames(ctx, caller, talks.KindParty, talks.KindRound, talks.KindAspect)
 	if err != nil {
 		return err
 	}
-	s.render(w, r, rq, http.StatusOK, "statements", pageData{Title: "Statements", Nav: "statements", Names: n, Data: all})
+	x.site.Render(w, r, caller, http.StatusOK, "statements", web.Page{Title: "Statements", Nav: "statements", Names: n, Data: all})
 	return nil
 }

@@ -1,4 +1,4 @@
-package web
+package talksweb
 
 import (
 	"context"
@@ -83,19 +83,19 @@ type names struct {
 }
 
 // loadNames loads the named kinds of entities the caller may see.
-func (s *server) loadNames(ctx context.Context, rq *request, kinds ...string) (*names, error) {
+func (x *Section) loadNames(ctx context.Context, caller *access.Principal, kinds ...string) (*names, error) {
 	n := &names{}
 	for _, k := range kinds {
 		var err error
 		switch k {
 		case talks.KindParty:
-			n.parties, err = byID[talks.Party](ctx, s.svc, rq.caller, k)
+			n.parties, err = byID[talks.Party](ctx, x.svc(), caller, k)
 		case talks.KindPerson:
-			n.people, err = byID[talks.Person](ctx, s.svc, rq.caller, k)
+			n.people, err = byID[talks.Person](ctx, x.svc(), caller, k)
 		case talks.KindRound:
-			n.rounds, err = byID[talks.Round](ctx, s.svc, rq.caller, k)
+			n.rounds, err = byID[talks.Round](ctx, x.svc(), caller, k)
 		case talks.KindAspect:
-			n.aspects, err = byID[talks.Aspect](ctx, s.svc, rq.caller, k)
+			n.aspects, err = byID[talks.Aspect](ctx, x.svc(), caller, k)
 		default:
 			err = fmt.Errorf("no names for kind %q", k)
 		}

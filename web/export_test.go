@@ -1,0 +1,39 @@
+package web
+
+import (
+	"net/http"
+	"time"
+)
+
+// What the external tests (package web_test, which may import the domains'
+// sections) need of the server's internals.
+
+type Server = server
+
+var NewServer = newServer
+
+const CookieName = cookieName
+
+var (
+	AudienceLabel = audienceLabel
+	When          = when
+	Span          = span
+	Day           = day
+	Days          = days
+)
+
+func (s *server) Handler() http.Handler                       { return s.handler() }
+func (s *server) SignSession(id string, exp time.Time) string { return s.signSession(id, exp) }
+func (s *server) CSSVersion() string                          { return s.cssVersion }
+func (s *server) SetSecureCookies(on bool)                    { s.opts.SecureCookies = on }
+
+// WithKey returns a copy of the server that signs sessions with key.
+func (s *server) WithKey(key []byte) *server {
+	other := *s
+	other.key = key
+	return &other
+}
+
+const SessionTTL = sessionTTL
+
+var LocalPath = localPath

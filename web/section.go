@@ -1,0 +1,90 @@
+package web
+
+import (
+	"context"
+	"html/template"
+	"io/fs"
+	"net/http"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/store"
+)
+
+// Section is a domain's part of the UI: its own pages, beside the pages the
+// kernel generates for every kind (lists, items, forms) and its own (records,
+// the transparency log, signing in). A domain's section lives with the
+// domain (talks/web) and is handed to New in the binary's wiring; this
+// package names none.
+type Section interface {
+	// Nav lists the section's entries in the site's navigation, in order.
+	Nav() []NavItem
+	// Templates returns the section's page templates and the functions
+	// they use beyond the kernel's. Every *.html file at the root of the
+	// FS is a page that defines "content", rendered inside the kernel's
+	// layout; files whose names start with "_" hold partials that every
+	// page of the section may use. The kernel's partials ("audience",
+	// "reclink") and functions (label, when, day, article...) are there
+	// too. Page names are unique across sections.
+	Templates() (fs.FS, template.FuncMap)
+	// Routes registers the section's pages on site.
+	Routes(site *Site)
+}
+
+// Linker is a Section that shows entities on pages of its own: the record
+// page links a record's subject there.
+type Linker interface {
+	// Href returns the page that shows e to the caller, or "" if the
+	// section has none. It may read as the caller (a session is shown on
+	// its round's page, if the caller may see the round).
+	Href(ctx context.Context, caller *access.Principal, e store.Entity) (string, error)
+}
+
+// NavItem is one entry of the navigation.
+type NavItem struct {
+	// Key is what Page.Nav names to highlight the entry.
+	Key   string
+	Label string
+	Path  string
+}
+
+// Handler serves one page for a caller (nil: anonymous). It writes the page
+// itself on success and returns the error otherwise; ErrNotFound, or an
+// app error of code not found, becomes the 404 page, which is the same
+// whether the thing does not exist or the caller may not see it.
+type Handler func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error
+
+// ErrNotFound makes a handler answer with the 404 page.
+var ErrNotFound = errNotFound
+
+// Page is what a section's page renders inside the layout.
+type Page struct {
+	Title string
+	// Nav is the Key of the navigation entry to highlight.
+	Nav string
+	// Names resolves the ids the page's records refer to (the section's
+	// own type; templates call its methods).
+	Names any
+	// Data is the page's own content.
+	Data any
+}
+
+// Site is what a section's pages get of the kernel's UI.
+type Site struct{ s *server }
+
+// Service returns the service every read goes through, as the caller.
+func (x *Site) Service() *app.Service { return x.s.svc }
+
+// Handle serves pattern (a net/http ServeMux pattern, "GET /rounds/{id}")
+// with h, behind the kernel's sign-in, error pages and CSRF protection.
+func (x *Site) Handle(pattern string, h Handler) {
+	x.s.mux.Handle(pattern, x.s.page(func(w http.ResponseWriter, r *http.Request, rq *request) error {
+		return h(w, r, rq.caller)
+	}))
+}
+
+// Render writes page (the name of one of the section's templates) inside
+// the layout.
+func (x *Site) Render(w http.ResponseWriter, r *http.Request, caller *access.Principal, status int, page string, p Page) {
+	x.s.render(w, r, &request{caller: caller}, status, page, pageData{Title: p.Title, Nav: p.Nav, Names: p.Names, Data: p.Data})
+}
