@@ -634,9 +634,7 @@ func testListCursorAndRange(t *testing.T, s store.Store) {
 			cursors = append(cursors, store.Entity{At: at, CreatedSeq: seq})
 		}
 	}
-	for _, e := range es[:6] {
-		cursors = append(cursors, e)
-	}
+	cursors = append(cursors, es[:6]...)
 	ranges := [][2]time.Time{{h(1), h(4)}, {h(3), time.Time{}}, {time.Time{}, h(3)}, {h(3).Add(time.Microsecond), h(4)}, {}}
 	for _, r := range ranges {
 		for _, c := range cursors {
