@@ -134,13 +134,17 @@ type Registry struct {
 	invariants   map[string][]Invariant
 	party        int
 	roles        []access.Role
+	projections  []Projection
+	// projectionsOf holds each domain's projections, by domain name.
+	projectionsOf map[string][]Projection
 }
 
 // NewRegistry checks the domains' declarations against each other and
 // returns their registry. Exactly one kind must be the parties' (its
 // entities implement PartyEntity).
 func NewRegistry(domains ...Domain) (*Registry, error) {
-	r := &Registry{byName: map[string]int{}, byCollection: map[string]int{}, invariants: map[string][]Invariant{}, party: -1}
+	r := &Registry{byName: map[string]int{}, byCollection: map[string]int{}, invariants: map[string][]Invariant{}, party: -1,
+		projectionsOf: map[string][]Projection{}}
 	r.roles = slices.Clone(access.Roles)
 	seen := map[string]bool{}
 	var errs []error
@@ -184,7 +188,18 @@ func NewRegistry(domains ...Domain) (*Registry, error) {
 				r.invariants[inv.Kind] = append(r.invariants[inv.Kind], inv)
 			}
 		}
+		if wp, ok := d.(WithProjections); ok {
+			for _, p := range wp.Projections() {
+				if err := checkProjection(d, p); err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				r.projections = append(r.projections, p)
+				r.projectionsOf[d.Name()] = append(r.projectionsOf[d.Name()], p)
+			}
+		}
 	}
+	errs = append(errs, checkProjectionsTogether(r)...)
 	for _, k := range r.kinds {
 		for _, f := range allFields(k.Fields) {
 			if f.Type == Ref {
@@ -288,6 +303,12 @@ func (r *Registry) PartyKind() Kind {
 	}
 	return r.kinds[r.party]
 }
+
+// Projections returns every domain's projections, in registration order.
+func (r *Registry) Projections() []Projection { return r.projections }
+
+// ProjectionsOf returns the projections of the domain named domain.
+func (r *Registry) ProjectionsOf(domain string) []Projection { return r.projectionsOf[domain] }
 
 // Roles returns every role the kernel and the domains know.
 func (r *Registry) Roles() []access.Role { return r.roles }

@@ -2,6 +2,10 @@ package parley
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/parley-project/parley/record"
@@ -67,4 +71,100 @@ type Record struct {
 	Audience record.Audience
 	Refs     []string
 	Entity   Entity
+}
+
+// maxIdentifier is the longest table name PostgreSQL keeps whole (63 bytes);
+// SQLite has no limit, and a name must mean the same table in both.
+const maxIdentifier = 63
+
+// identifier reports whether s is a name a projection may give itself or a
+// table: lower-case ASCII letters, digits and underscores, starting with a
+// letter. Such a name needs no quoting in either dialect and means the same
+// table in both.
+func identifier(s string) bool {
+	if s == "" || len(s) > maxIdentifier || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// checkProjection checks one projection's declaration on its own. Its name
+// is its domain's, or starts with it and an underscore, so that two
+// domains' tables cannot meet; its tables' names start with its own.
+func checkProjection(d Domain, p Projection) error {
+	if !identifier(p.Name) || (p.Name != d.Name() && !strings.HasPrefix(p.Name, d.Name()+"_")) {
+		return fmt.Errorf("projection %q of domain %q: a projection's name is its domain's name, or starts with it and an underscore, in lower-case letters, digits and underscores", p.Name, d.Name())
+	}
+	if p.Apply == nil {
+		return fmt.Errorf("projection %q: Apply is required", p.Name)
+	}
+	if len(p.Kinds) == 0 {
+		return fmt.Errorf("projection %q: it applies no kinds", p.Name)
+	}
+	if len(p.Tables) == 0 {
+		return fmt.Errorf("projection %q: it declares no tables", p.Name)
+	}
+	for i, t := range p.Tables {
+		if !identifier(t) || !strings.HasPrefix(t, p.Name+"_") {
+			return fmt.Errorf("projection %q: table %q: a projection's tables are named by the projection's name, an underscore and more lower-case letters, digits and underscores, %d bytes at most", p.Name, t, maxIdentifier)
+		}
+		if slices.Contains(p.Tables[:i], t) {
+			return fmt.Errorf("projection %q: table %q is listed twice", p.Name, t)
+		}
+	}
+	if len(p.Migrations) == 0 {
+		return fmt.Errorf("projection %q: no migrations create its tables", p.Name)
+	}
+	n := -1
+	for _, dialect := range slices.Sorted(maps.Keys(p.Migrations)) {
+		scripts := p.Migrations[dialect]
+		if n >= 0 && len(scripts) != n {
+			return fmt.Errorf("projection %q: its dialects have different numbers of migrations (%s has %d, another %d): each script is one version in every dialect", p.Name, dialect, len(scripts), n)
+		}
+		n = len(scripts)
+	}
+	if n == 0 {
+		return fmt.Errorf("projection %q: no migrations create its tables", p.Name)
+	}
+	return nil
+}
+
+// checkProjectionsTogether checks the projections of every domain against
+// each other and against the kinds: names and tables are each one
+// projection's, and every kind applied is registered.
+func checkProjectionsTogether(r *Registry) []error {
+	var errs []error
+	names, tables := map[string]bool{}, map[string]string{}
+	for _, p := range r.projections {
+		if names[p.Name] {
+			errs = append(errs, fmt.Errorf("projection %q is declared twice", p.Name))
+		}
+		names[p.Name] = true
+		for _, t := range p.Tables {
+			if other, ok := tables[t]; ok {
+				errs = append(errs, fmt.Errorf("table %q is declared by projections %q and %q", t, other, p.Name))
+			}
+			tables[t] = p.Name
+		}
+		for _, k := range p.Kinds {
+			if _, ok := r.byName[k]; !ok {
+				errs = append(errs, fmt.Errorf("projection %q applies kind %q, which no domain declares", p.Name, k))
+			}
+		}
+	}
+	return errs
+}
+
+// Version is the projection's schema version: the number of its migration
+// scripts, the same in every dialect.
+func (p Projection) Version() int {
+	for _, scripts := range p.Migrations {
+		return len(scripts)
+	}
+	return 0
 }
