@@ -10,12 +10,14 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/store/storetest"
@@ -500,4 +502,92 @@ func TestRebuildClearsFieldRows(t *testing.T) {
 	if n := count(); n != 0 {
 		t.Fatalf("%d field rows after Rebuild, want 0", n)
 	}
+}
+
+// list1M is BenchmarkList1M's store: loaded once per run of the test binary
+// into a schema of its own, dropped by TestMain.
+var list1M struct {
+	once   sync.Once
+	schema string
+	s      *Store
+	err    error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if list1M.s != nil {
+		list1M.s.Close()
+	}
+	if list1M.schema != "" {
+		ctx := context.Background()
+		if c, err := pgx.Connect(ctx, os.Getenv("PARLEY_TEST_POSTGRES")); err == nil {
+			c.Exec(ctx, "DROP SCHEMA "+list1M.schema+" CASCADE")
+			c.Close(ctx)
+		}
+	}
+	os.Exit(code)
+}
+
+// BenchmarkList1M runs storetest.BenchmarkList1M on a million entities of
+// one kind. Loading them takes a few minutes, once per run; then VACUUM
+// ANALYZE gives the planner the statistics autovacuum would, and CHECKPOINT
+// writes what the load left dirty.
+func BenchmarkList1M(b *testing.B) {
+	base := baseConn(b)
+	list1M.once.Do(func() {
+		ctx := context.Background()
+		rnd := make([]byte, 6)
+		rand.Read(rnd)
+		schema := "parley_bench_" + hex.EncodeToString(rnd)
+		c, err := pgx.Connect(ctx, base)
+		if err != nil {
+			list1M.err = err
+			return
+		}
+		defer c.Close(ctx)
+		if _, list1M.err = c.Exec(ctx, "CREATE SCHEMA "+schema); list1M.err != nil {
+			return
+		}
+		list1M.schema = schema
+		list1M.s, list1M.err = Open(ctx, withSearchPath(b, base, schema), true)
+		if list1M.err != nil {
+			return
+		}
+		if list1M.err = storetest.LoadList1M(ctx, list1M.s, b.Logf); list1M.err != nil {
+			return
+		}
+		for _, table := range []string{"entities", "entity_fields"} {
+			if _, list1M.err = c.Exec(ctx, "VACUUM ANALYZE "+schema+"."+table); list1M.err != nil {
+				return
+			}
+		}
+		// The load left a gigabyte of dirty buffers for the checkpointer
+		// to write over the next minutes; write them now, so that the
+		// pages are timed in a steady state. Only a superuser (or
+		// pg_checkpoint) may: otherwise, say so and go on.
+		if _, err := c.Exec(ctx, "CHECKPOINT"); err != nil {
+			b.Logf("CHECKPOINT: %v (timing with the load's writes pending)", err)
+		}
+	})
+	if list1M.err != nil {
+		b.Fatal(list1M.err)
+	}
+	s := list1M.s
+	storetest.BenchmarkList1M(b, s, func(ctx context.Context, v access.Viewer, q store.Query) (string, error) {
+		var a args
+		rows, err := s.r.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+listQuery(v, q, max(q.Limit, 1), &a), a...)
+		if err != nil {
+			return "", err
+		}
+		defer rows.Close()
+		var lines []string
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				return "", err
+			}
+			lines = append(lines, line)
+		}
+		return strings.Join(lines, "\n"), rows.Err()
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -572,4 +573,63 @@ func TestRebuildClearsFieldRows(t *testing.T) {
 	if n := count(); n != 0 {
 		t.Fatalf("%d field rows after Rebuild, want 0", n)
 	}
+}
+
+// list1M is BenchmarkList1M's database: loaded once per run of the test
+// binary into a temporary directory, removed by TestMain.
+var list1M struct {
+	once sync.Once
+	dir  string
+	s    *Store
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if list1M.s != nil {
+		list1M.s.Close()
+	}
+	if list1M.dir != "" {
+		os.RemoveAll(list1M.dir)
+	}
+	os.Exit(code)
+}
+
+// BenchmarkList1M runs storetest.BenchmarkList1M on a million entities of
+// one kind. Loading them takes a minute or two, once per run.
+func BenchmarkList1M(b *testing.B) {
+	list1M.once.Do(func() {
+		ctx := context.Background()
+		list1M.dir, list1M.err = os.MkdirTemp("", "parley-list1m-")
+		if list1M.err != nil {
+			return
+		}
+		list1M.s, list1M.err = Open(ctx, filepath.Join(list1M.dir, "parley.db"), true)
+		if list1M.err != nil {
+			return
+		}
+		list1M.err = storetest.LoadList1M(ctx, list1M.s, b.Logf)
+	})
+	if list1M.err != nil {
+		b.Fatal(list1M.err)
+	}
+	s := list1M.s
+	storetest.BenchmarkList1M(b, s, func(ctx context.Context, v access.Viewer, q store.Query) (string, error) {
+		var a args
+		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+listQuery(v, q, max(q.Limit, 1), &a), a...)
+		if err != nil {
+			return "", err
+		}
+		defer rows.Close()
+		var lines []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				return "", err
+			}
+			lines = append(lines, detail)
+		}
+		return strings.Join(lines, "\n"), rows.Err()
+	})
 }

@@ -74,6 +74,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Rebuild", testRebuild},
 		{"RebuildManyRecords", testRebuildManyRecords},
 		{"RebuildError", testRebuildError},
+		{"ProjectionMigrations", testProjectionMigrations},
+		{"ProjectionTx", testProjectionTx},
+		{"FollowerPositions", testFollowerPositions},
+		{"ResetProjection", testResetProjection},
+		{"RowDigests", testRowDigests},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
