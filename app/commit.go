@@ -64,12 +64,31 @@ type committer struct {
 	// is queued, so the committer's final drain answers every queued write.
 	mu     sync.RWMutex
 	closed bool
+
+	// placed holds the batches whose leaves the log stage has appended,
+	// with their positions, which the store does not yet record. The next
+	// store transaction records them and only then are their writers
+	// answered: one store commit a batch instead of two, and still an
+	// acknowledged record has its position stored. flush asks an idle
+	// committer to record them in a transaction of their own.
+	placedMu sync.Mutex
+	placed   []*batch
+	flush    chan struct{}
 }
 
-// batch is one group commit between its two stages.
+// batch is one group commit between its stages.
 type batch struct {
 	works   []*work
 	results []result
+}
+
+// upTo is the highest Seq of the batch's records.
+func (b *batch) upTo() int64 {
+	var seq int64
+	for _, r := range b.results {
+		seq = max(seq, r.rec.Seq)
+	}
+	return seq
 }
 
 // commit runs fn in the next batch and waits for the outcome. fn runs
@@ -104,6 +123,9 @@ func (s *Service) runCommitter() {
 		var first *work
 		select {
 		case first = <-s.c.queue:
+		case <-s.c.flush:
+			s.recordPlaced()
+			continue
 		case <-s.c.stop:
 			// Writes queued before the stop get an answer too.
 			for {
@@ -132,15 +154,87 @@ func (s *Service) runCommitter() {
 var errShuttingDown = errors.New("parley is shutting down")
 
 // Close stops the committer after the batch under way; writes still queued
-// are answered with an error, later ones refused.
+// are answered with an error, later ones refused. It stops the followers'
+// worker too (StartFollowers).
 func (s *Service) Close() {
 	s.closeOnce.Do(func() {
+		s.stopFollowers()
 		s.c.mu.Lock()
 		s.c.closed = true
 		s.c.mu.Unlock()
 		close(s.c.stop)
 		s.c.wg.Wait()
+		// The log stage may have placed batches after the committer's
+		// last transaction.
+		s.recordPlaced()
 	})
+}
+
+// takePlaced returns the placed batches and forgets them; whoever takes
+// them records their positions and answers their writers.
+func (s *Service) takePlaced() []*batch {
+	s.c.placedMu.Lock()
+	defer s.c.placedMu.Unlock()
+	bs := s.c.placed
+	s.c.placed = nil
+	return bs
+}
+
+// setPlaced stores the positions of the placed batches' records in tx.
+func setPlaced(ctx context.Context, tx store.Tx, bs []*batch) error {
+	for _, b := range bs {
+		for _, r := range b.results {
+			if r.err != nil {
+				continue
+			}
+			if err := tx.SetLeafIndex(ctx, r.rec.ID, r.rec.LeafIndex); err != nil {
+				return fmt.Errorf("couldn't store leaf indexes: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// answer sends each writer of b its result.
+func answer(b *batch) {
+	for i, w := range b.works {
+		w.done <- b.results[i]
+	}
+}
+
+// recordPlaced stores the placed batches' positions in a transaction of
+// their own and answers their writers.
+func (s *Service) recordPlaced() {
+	bs := s.takePlaced()
+	if len(bs) == 0 {
+		return
+	}
+	ctx := context.Background()
+	err := s.store.Write(ctx, func(tx store.Tx) error { return setPlaced(ctx, tx, bs) })
+	for _, b := range bs {
+		if err != nil {
+			s.failLogged(ctx, b, err)
+		}
+		answer(b)
+	}
+}
+
+// failLogged turns a batch whose records are stored but whose log entries
+// (or their positions) failed into errors for its writers, after
+// recovering what can be recovered now: recovery finds leaves already in
+// the log by content, and appends the others.
+func (s *Service) failLogged(ctx context.Context, b *batch, err error) {
+	s.logger.Error("records committed to the store but not to the log; recovering", "err", err)
+	// Later batches may be in the store already and are the log stage's
+	// to log: recover only up to this batch.
+	if rerr := s.recoverPending(ctx, b.upTo()); rerr != nil {
+		s.logger.Error("recovery failed; it runs again at the next start", "err", rerr)
+	}
+	for i := range b.results {
+		if b.results[i].err == nil {
+			b.results[i] = result{err: fmt.Errorf("record %s is stored but its log entry failed (%w); parley appends it on recovery, check it before writing it again", b.results[i].rec.ID, err)}
+		}
+	}
 }
 
 // runLogStage logs batches in the order the store stage committed them.
@@ -174,7 +268,18 @@ func (s *Service) runLogStage() {
 func (s *Service) commitBatch(works []*work) {
 	ctx := context.Background()
 	results := make([]result, len(works))
+	// The positions of the batches the log stage placed are stored in this
+	// transaction, and their writers answered once it commits.
+	placed := s.takePlaced()
+	var placedErr error
 	err := s.store.Write(ctx, func(tx store.Tx) error {
+		placedErr = nil
+		if len(placed) > 0 {
+			placedErr = tx.Try(ctx, func() error { return setPlaced(ctx, tx, placed) })
+			if errors.Is(placedErr, store.ErrAborted) {
+				return placedErr
+			}
+		}
 		for i, w := range works {
 			if err := w.ctx.Err(); err != nil {
 				results[i].err = err
@@ -199,6 +304,15 @@ func (s *Service) commitBatch(works []*work) {
 		}
 		return nil
 	})
+	for _, b := range placed {
+		switch {
+		case err != nil:
+			s.failLogged(ctx, b, err)
+		case placedErr != nil:
+			s.failLogged(ctx, b, placedErr)
+		}
+		answer(b)
+	}
 	if err != nil {
 		if len(works) > 1 {
 			// The transaction itself failed (commit, or an aborted
@@ -211,40 +325,36 @@ func (s *Service) commitBatch(works []*work) {
 		}
 		results[0] = result{err: err}
 	}
+	// The batch is committed: the followers have records to read.
+	s.nudgeFollowers()
 	s.c.logged <- &batch{works: works, results: results}
 }
 
-// logStage appends a committed batch's leaves, stores their positions and
-// answers the writers.
+// logStage appends a committed batch's leaves and places the batch for the
+// next store transaction, which stores the positions and answers the
+// writers. Without a log, or when the log fails, it answers at once.
 func (s *Service) logStage(b *batch) {
 	ctx := context.Background()
-	results := b.results
-	if s.log != nil {
-		if err := s.logBatch(ctx, results); err != nil {
-			s.logger.Error("records committed to the store but not to the log; recovering", "err", err)
-			// Later batches may be in the store already and are this
-			// stage's to log: recover only up to this batch.
-			var upTo int64
-			for _, r := range results {
-				upTo = max(upTo, r.rec.Seq)
-			}
-			if rerr := s.recoverPending(ctx, upTo); rerr != nil {
-				s.logger.Error("recovery failed; it runs again at the next start", "err", rerr)
-			}
-			for i := range results {
-				if results[i].err == nil {
-					results[i] = result{err: fmt.Errorf("record %s is stored but its log entry failed (%w); parley appends it on recovery, check it before writing it again", results[i].rec.ID, err)}
-				}
-			}
-		}
+	if s.log == nil {
+		answer(b)
+		return
 	}
-	for i, w := range b.works {
-		w.done <- results[i]
+	if err := s.logBatch(ctx, b.results); err != nil {
+		s.failLogged(ctx, b, err)
+		answer(b)
+		return
+	}
+	s.c.placedMu.Lock()
+	s.c.placed = append(s.c.placed, b)
+	s.c.placedMu.Unlock()
+	select {
+	case s.c.flush <- struct{}{}:
+	default: // a flush is asked for already
 	}
 }
 
-// logBatch appends the leaves of the batch's records and stores their
-// indexes.
+// logBatch appends the leaves of the batch's records and notes their
+// positions in the results.
 func (s *Service) logBatch(ctx context.Context, results []result) error {
 	var leaves [][]byte
 	var recs []*store.Record
@@ -261,17 +371,6 @@ func (s *Service) logBatch(ctx context.Context, results []result) error {
 	idx, err := s.log.AppendAll(ctx, leaves)
 	if err != nil {
 		return err
-	}
-	err = s.store.Write(ctx, func(tx store.Tx) error {
-		for i, r := range recs {
-			if err := tx.SetLeafIndex(ctx, r.ID, int64(idx[i])); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("couldn't store leaf indexes: %w", err)
 	}
 	for i, r := range recs {
 		r.LeafIndex = int64(idx[i])
@@ -405,14 +504,21 @@ func (s *Service) recoverSome(ctx context.Context, upToSeq int64) (int, error) {
 }
 
 // appendAndProject is the end of every write: the record, then its
-// projection, in the caller's transaction.
+// projection in the generic index, then in the domains' own projections of
+// its kind that do not follow, in the caller's transaction.
 func (s *Service) appendAndProject(ctx context.Context, tx store.Tx, env record.Envelope) (store.Record, store.Entity, error) {
 	rec, err := Append(ctx, tx, env)
 	if err != nil {
 		return store.Record{}, store.Entity{}, err
 	}
 	ent, err := s.Project(ctx, tx, rec)
-	return rec, ent, err
+	if err != nil {
+		return store.Record{}, store.Entity{}, err
+	}
+	if err := s.applyProjections(ctx, tx, rec); err != nil {
+		return store.Record{}, store.Entity{}, err
+	}
+	return rec, ent, nil
 }
 
 func receiptOf(r store.Record) Receipt {

@@ -31,6 +31,8 @@ type Service struct {
 	logger *slog.Logger
 	cost   access.PasswordCost
 	c      committer
+	// proj runs the domains' own projections and their followers.
+	proj projections
 	// closeOnce makes Close safe to call twice.
 	closeOnce sync.Once
 }
@@ -46,7 +48,8 @@ func New(st store.Store, reg *parley.Registry, now func() time.Time, logger *slo
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{store: st, reg: reg, now: now, logger: logger, cost: access.DefaultPasswordCost,
-		c: committer{queue: make(chan *work, maxBatch), logged: make(chan *batch, 1), stop: make(chan struct{})}}
+		c: committer{queue: make(chan *work, maxBatch), logged: make(chan *batch, 1), stop: make(chan struct{}), flush: make(chan struct{}, 1)}}
+	s.proj.init(reg)
 	s.c.wg.Add(1)
 	go s.runCommitter()
 	return s
@@ -103,40 +106,61 @@ func (s *Service) Update(ctx context.Context, p access.Principal, kindName, id s
 // domain: decode, authorize, resolve, validate, keep the domain's
 // invariants, seal, and group-commit.
 func (s *Service) write(ctx context.Context, p access.Principal, kindName, id string, body []byte) (Written, error) {
-	kind, ok := s.reg.Kind(kindName)
-	if !ok {
-		return Written{}, newError(CodeNotFound, "", "no kind %q", kindName)
-	}
-	if !p.HasAny(kind.WriteRoles...) {
-		return Written{}, newError(CodeForbidden, "", "your roles %v may not write %s records (needs one of %v)", p.Roles, kind.Title, kind.WriteRoles)
-	}
-	ent, aud, sigLine, err := decodeWrite(kind, body)
+	fn, err := s.writeFunc(ctx, p, kindName, id, body)
 	if err != nil {
 		return Written{}, err
 	}
+	rec, ent, err := s.commit(ctx, fn)
+	if err != nil {
+		return Written{}, err
+	}
+	out := Written{Receipt: receiptOf(rec), Entity: ent}
+	s.logger.LogAttrs(ctx, slog.LevelInfo, "committed record",
+		slog.String("kind", out.Receipt.Kind), slog.String("record", out.Receipt.RecordID),
+		slog.String("subject", out.Receipt.Subject), slog.String("principal", p.Login))
+	return out, nil
+}
+
+// writeFunc checks what a write can be checked for on its own (kind, roles,
+// decoding, signature presence, owner) and returns the rest of it, to run
+// in a batch's transaction: what depends on the store (the current
+// version, references, invariants, the signing key), then the record and
+// its projections.
+func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, id string, body []byte) (func(tx store.Tx) (store.Record, store.Entity, error), error) {
+	kind, ok := s.reg.Kind(kindName)
+	if !ok {
+		return nil, newError(CodeNotFound, "", "no kind %q", kindName)
+	}
+	if !p.HasAny(kind.WriteRoles...) {
+		return nil, newError(CodeForbidden, "", "your roles %v may not write %s records (needs one of %v)", p.Roles, kind.Title, kind.WriteRoles)
+	}
+	ent, aud, sigLine, err := decodeWrite(kind, body)
+	if err != nil {
+		return nil, err
+	}
 	if sigLine != "" && !kind.Signed {
-		return Written{}, newError(CodeInvalid, "signature", "%s records are not signed; leave the signature out", kind.Title)
+		return nil, newError(CodeInvalid, "signature", "%s records are not signed; leave the signature out", kind.Title)
 	}
 	if sigLine == "" && kind.Signed {
-		return Written{}, newError(CodeInvalid, "signature", "is required: a %s must be signed with its author's registered key (parley sign)", kind.Title)
+		return nil, newError(CodeInvalid, "signature", "is required: a %s must be signed with its author's registered key (parley sign)", kind.Title)
 	}
 	ent.Normalize()
 	newBody, err := json.Marshal(ent)
 	if err != nil {
-		return Written{}, fmt.Errorf("couldn't encode %s: %w", kind.Title, err)
+		return nil, fmt.Errorf("couldn't encode %s: %w", kind.Title, err)
 	}
 	ix, err := kind.IndexOf(newBody)
 	if err != nil {
-		return Written{}, err
+		return nil, err
 	}
 	if kind.OwnerField != "" {
 		if err := ownerCheck(p, kind, ix.Party); err != nil {
-			return Written{}, err
+			return nil, err
 		}
 	}
 	viewer := access.ViewerOf(p)
 
-	rec, ent2, err := s.commit(ctx, func(tx store.Tx) (store.Record, store.Entity, error) {
+	return func(tx store.Tx) (store.Record, store.Entity, error) {
 		fail := func(err error) (store.Record, store.Entity, error) { return store.Record{}, store.Entity{}, err }
 		env := record.Envelope{
 			V:      record.Version,
@@ -210,15 +234,7 @@ func (s *Service) write(ctx context.Context, p access.Principal, kindName, id st
 			}
 		}
 		return s.appendAndProject(ctx, tx, env)
-	})
-	if err != nil {
-		return Written{}, err
-	}
-	out := Written{Receipt: receiptOf(rec), Entity: ent2}
-	s.logger.LogAttrs(ctx, slog.LevelInfo, "committed record",
-		slog.String("kind", out.Receipt.Kind), slog.String("record", out.Receipt.RecordID),
-		slog.String("subject", out.Receipt.Subject), slog.String("principal", p.Login))
-	return out, nil
+	}, nil
 }
 
 // checkSignature verifies an author's signature over the body as it will be
@@ -571,12 +587,27 @@ func (s *Service) All(ctx context.Context, caller *access.Principal, kindName, p
 	}
 }
 
-// Rebuild replays every record into fresh projections.
+// Rebuild replays every record into fresh projections: the kernel's
+// generic entity index in one transaction, then each domain's own
+// projections in one transaction per domain (emptied, replayed, and its
+// followers' positions set to the last record), so that one domain's
+// tables are never seen half rebuilt.
 func (s *Service) Rebuild(ctx context.Context) error {
-	return s.store.Rebuild(ctx, func(tx store.Tx, r store.Record) error {
+	err := s.store.Rebuild(ctx, func(tx store.Tx, r store.Record) error {
 		_, err := s.Project(ctx, tx, r)
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	for _, d := range s.reg.Domains() {
+		if ps := s.reg.ProjectionsOf(d.Name()); len(ps) > 0 {
+			if err := s.rebuildProjections(ctx, ps); err != nil {
+				return fmt.Errorf("couldn't rebuild the projections of domain %q: %w", d.Name(), err)
+			}
+		}
+	}
+	return nil
 }
 
 // Bootstrap commits the first party of a fresh installation, usually the
