@@ -1,18 +1,58 @@
-// Package testkit is what the tests of every package share: a service on a
-// real store, running the demo's domains, with password hashing cheap enough
-// that a test can load the demo's principals in milliseconds. Production
-// code never imports it; access's own tests check the production cost.
+// Package testkit is what the tests of every package share, so that no
+// package's tests carry a copy of another's fixtures:
+//
+//   - Main, for a TestMain: klog (tessera, the witness library) routed to
+//     stderr, warnings and worse.
+//   - NewService: a service for the demo's domains, with password hashing
+//     cheap enough that a test loads the demo's principals in milliseconds.
+//   - NewDemo: the demo process loaded into a service on a temporary
+//     SQLite file, with its logins, optionally through a log.
+//   - NewLog and OpenLog: a real transparency log (package ledger) in a
+//     temporary directory, with in-process witnesses; NewWitness: one
+//     witness behind an HTTP server on a port the system chose, which a
+//     test can stop and start again at the same URL.
+//   - LogKey, Leaves and Tiles: a log key pair, parley leaves, and a reader
+//     of a served log's hash tiles for golang.org/x/mod/sumdb/tlog.
+//   - Records and Entities: everything a store holds, read as the system.
+//   - Postgres and PostgresSchema: the test database, or a skip that says
+//     why.
+//   - Buffer: a log sink that a server's goroutines and the test share.
+//
+// Nothing listens on a fixed port and nothing sleeps in place of
+// synchronisation: servers listen on port 0 and the address is read back,
+// and waits poll their condition against a deadline.
+//
+// Production code never imports testkit; access's own tests check the
+// production password cost. The internal tests (package x, not x_test) of
+// a package testkit imports (app, ledger, witness, store/sqlite, scenario,
+// talks, access, record, store) cannot use it: that would be an import
+// cycle.
 package testkit
 
 import (
+	"bytes"
 	"log/slog"
+	"os"
+	"sync"
+	"testing"
 	"time"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/store"
 )
+
+// Main runs a package's tests, with the messages that tessera and the
+// witness library log through klog sent to stderr, warnings and worse
+// only. A package whose tests open logs or witnesses calls it:
+//
+//	func TestMain(m *testing.M) { testkit.Main(m) }
+func Main(m *testing.M) {
+	ledger.RouteKlog(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	os.Exit(m.Run())
+}
 
 // CheapPasswords is the argon2id cost tests hash at: one pass over 8 KiB,
 // where production takes three over 64 MiB (access.DefaultPasswordCost).
@@ -24,4 +64,24 @@ func NewService(st store.Store, now func() time.Time, logger *slog.Logger) *app.
 	svc := app.New(st, scenario.Registry(), now, logger)
 	svc.SetPasswordCost(CheapPasswords)
 	return svc
+}
+
+// Buffer is an output stream that a server's or a command's goroutines and
+// the test may use at once.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+// String returns everything written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
