@@ -12,6 +12,7 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
@@ -19,28 +20,10 @@ import (
 	"github.com/parley-project/parley/web"
 )
 
-// records returns every record in the store, in order.
-func records(t *testing.T, st store.Store) []store.Record {
-	t.Helper()
-	var all []store.Record
-	after := int64(0)
-	for {
-		rs, err := st.Records(t.Context(), after, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, rs...)
-		if len(rs) < 1000 {
-			return all
-		}
-		after = rs[len(rs)-1].Seq
-	}
-}
-
 // partyOnly returns an entity of the scenario that only party may read.
 func partyOnly(t *testing.T, st store.Store, kind, party string) store.Entity {
 	t.Helper()
-	for _, e := range truth(t, st) {
+	for _, e := range testkit.Entities(t, st) {
 		if e.Kind == kind && e.Audience.Scope == record.PartyOnly && e.Audience.Party == party {
 			return e
 		}
@@ -127,7 +110,7 @@ func TestRecordPage(t *testing.T) {
 		t.Fatalf("proof.json is not a proof: %v\n%s", err, res.body)
 	}
 	c := record.Commitment(p.Salt, p.Canonical)
-	cp, cosigned, err := ledger.VerifyCheckpoint([]byte(p.Checkpoint), tl.vkey, []string{tl.witnesses[0].vkey})
+	cp, cosigned, err := ledger.VerifyCheckpoint([]byte(p.Checkpoint), tl.VKey, []string{tl.Witnesses[0].VKey})
 	switch {
 	case p.RecordID != rec.ID || p.LeafIndex != uint64(rec.LeafIndex):
 		t.Errorf("the proof is of %s at %d, want %s at %d", p.RecordID, p.LeafIndex, rec.ID, rec.LeafIndex)
@@ -172,7 +155,7 @@ func TestRecordPageWithoutLog(t *testing.T) {
 	f := newFixture(t, web.Options{})
 	c := client(t)
 	var public store.Entity
-	for _, e := range truth(t, f.st) {
+	for _, e := range testkit.Entities(t, f.st) {
 		if e.Kind == talks.KindRound && e.Audience.Scope == record.Public {
 			public = e
 			break
@@ -204,13 +187,13 @@ func TestRecordPageWithoutLog(t *testing.T) {
 func TestTransparencyPage(t *testing.T) {
 	f, tl := newFixtureWithLog(t, web.Options{}, "ua-witness")
 	c := client(t) // the log is public: no need to sign in
-	w := tl.witnesses[0]
+	w := tl.Witnesses[0]
 
 	cosigned := `<tr id="witness-ua-witness">`
 	res := f.poll(t, c, "/transparency", 15*time.Second, func(r response) bool { return contains(r, "all published", "cosigned (200 OK)") })
-	st := tl.log.Status(t.Context())
+	st := tl.Status(t.Context())
 	for _, want := range []string{
-		"Transparency log", `aria-current="page">Transparency<`, "parley.test/log", st.VerifierKey, cosigned, "ua-witness", w.srv.URL,
+		"Transparency log", `aria-current="page">Transparency<`, "parley.test/log", st.VerifierKey, cosigned, "ua-witness", w.URL,
 		"cosigned (200 OK)", "(UTC)", "all published", "a checkpoint is published once 1 of them has cosigned it",
 		"parley verify", "holds publication up",
 	} {
@@ -229,7 +212,7 @@ func TestTransparencyPage(t *testing.T) {
 
 	// The witness stops; a new record is stored and in the log, but not
 	// published.
-	w.srv.Close()
+	w.Stop()
 	med, err := f.svc.Login(t.Context(), f.login(t, "us", access.RoleMediator).Login, f.login(t, "us", access.RoleMediator).Password)
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -28,6 +27,8 @@ import (
 	"github.com/parley-project/parley/web"
 )
 
+func TestMain(m *testing.M) { testkit.Main(m) }
+
 // fixture is the demo scenario on a real SQLite file, served by the UI.
 type fixture struct {
 	st     *sqlite.Store
@@ -43,38 +44,30 @@ func newFixture(t *testing.T, opts web.Options) *fixture {
 	return openFixture(t, opts, nil)
 }
 
+// newFixtureWithLog is newFixture with a real log attached before the
+// scenario is loaded, so that every record has a leaf, and given to the UI
+// in Options.Log. The log needs every named witness's cosignature.
+func newFixtureWithLog(t *testing.T, opts web.Options, witnesses ...string) (*fixture, *testkit.Log) {
+	t.Helper()
+	tl := testkit.NewLog(t, witnesses...)
+	opts.Log = tl.Log
+	return openFixture(t, opts, tl.Log), tl
+}
+
 // openFixture loads the scenario through a service with log attached, if
-// log is not nil.
+// log is not nil, and serves the UI.
 func openFixture(t *testing.T, opts web.Options, log app.Log) *fixture {
 	t.Helper()
-	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	svc := testkit.NewService(st, nil, nil)
-	if log != nil {
-		// Cleanups run last first: the service stops before the store
-		// closes, and the log (opened before) closes last.
-		t.Cleanup(svc.Close)
-		if err := svc.AttachLog(ctx, log); err != nil {
-			t.Fatal(err)
-		}
-	}
-	logins, err := scenario.Load(ctx, svc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := testkit.NewDemo(t, testkit.DemoOptions{Log: log})
 	logs := new(bytes.Buffer)
 	opts.Sections = append(opts.Sections, &talksweb.Section{})
-	srv, err := web.NewServer(svc, slog.New(slog.NewTextHandler(logs, nil)), opts)
+	srv, err := web.NewServer(d.Service, slog.New(slog.NewTextHandler(logs, nil)), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &fixture{st: st, svc: svc, srv: srv, ts: ts, logins: logins, logs: logs}
+	return &fixture{st: d.Store, svc: d.Service, srv: srv, ts: ts, logins: d.Logins, logs: logs}
 }
 
 func (f *fixture) login(t *testing.T, party string, role access.Role) scenario.Login {
@@ -433,28 +426,6 @@ func TestServerErrorPage(t *testing.T) {
 	}
 }
 
-// truth is every entity in the store, read as access.System: the ground
-// truth that the pages are checked against.
-func truth(t *testing.T, st store.Store) []store.Entity {
-	t.Helper()
-	var all []store.Entity
-	for _, k := range scenario.Registry().Kinds() {
-		q := store.Query{Kind: k.Name, Limit: 500}
-		for {
-			es, more, err := st.Entities(t.Context(), access.System, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			all = append(all, es...)
-			if !more || len(es) == 0 {
-				break
-			}
-			q.After = es[len(es)-1].CreatedSeq
-		}
-	}
-	return all
-}
-
 // texts returns the free-text fields of an entity's body: what a page would
 // print of it.
 func texts(e store.Entity) []string {
@@ -492,8 +463,8 @@ func headline(e store.Entity) string {
 // 404 of a record that does not exist.
 func TestVisibility(t *testing.T) {
 	f := newFixture(t, web.Options{})
-	all := truth(t, f.st)
-	allRecords := records(t, f.st)
+	all := testkit.Entities(t, f.st)
+	allRecords := testkit.Records(t, f.st)
 	readers := []struct {
 		name   string
 		login  *scenario.Login
