@@ -9,31 +9,21 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/internal/testkit"
-	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/store"
-	"github.com/parley-project/parley/store/sqlite"
 	"github.com/parley-project/parley/talks"
 )
 
-func TestMain(m *testing.M) {
-	// tessera, under the log of newFixtureWithLog, logs through klog; keep
-	// its warnings only.
-	ledger.RouteKlog(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // fixture is the demo process on a fresh SQLite store, with an API token for
 // every demo login.
@@ -58,29 +48,8 @@ func newFixture(tb testing.TB) *fixture {
 // returns the log's verifier key.
 func newFixtureWithLog(tb testing.TB) (*fixture, string) {
 	tb.Helper()
-	skey, vkey, err := ledger.GenerateKey("parley.test/log")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	signer, err := note.NewSigner(skey)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	l, err := ledger.Open(context.Background(), ledger.Config{
-		Dir: filepath.Join(tb.TempDir(), "log"), Signer: signer, VKey: vkey, Create: true,
-		CheckpointInterval: 100 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := l.Close(ctx); err != nil {
-			tb.Errorf("closing the log: %v", err)
-		}
-	})
-	return openFixture(tb, l), vkey
+	l := testkit.NewLog(tb)
+	return openFixture(tb, l.Log), l.VKey
 }
 
 // openFixture loads the scenario through a service with log attached, if
@@ -88,26 +57,11 @@ func newFixtureWithLog(tb testing.TB) (*fixture, string) {
 func openFixture(tb testing.TB, log app.Log) *fixture {
 	tb.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "parley.db"), true)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	svc := testkit.NewService(st, nil, nil)
-	if log != nil {
-		// Cleanups run last first: the service stops before the store
-		// closes, and the log (opened before) closes last.
-		tb.Cleanup(svc.Close)
-		if err := svc.AttachLog(ctx, log); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	logins, err := scenario.Load(ctx, svc)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	f := &fixture{svc: svc, logins: logins, tokens: map[string]string{}, errLog: new(bytes.Buffer)}
-	for _, l := range logins {
+	d := testkit.NewDemo(tb, testkit.DemoOptions{Log: log})
+	svc := d.Service
+	f := &fixture{svc: svc, logins: d.Logins, tokens: map[string]string{}, errLog: new(bytes.Buffer)}
+	var err error
+	for _, l := range d.Logins {
 		if f.tokens[l.Login], err = svc.NewToken(ctx, l.Login, "httpapi test"); err != nil {
 			tb.Fatal(err)
 		}
@@ -237,19 +191,8 @@ func (f *fixture) principal(tb testing.TB, login string) access.Principal {
 func (f *fixture) truth(tb testing.TB) map[string][]store.Entity {
 	tb.Helper()
 	out := map[string][]store.Entity{}
-	for _, k := range scenario.Registry().Kinds() {
-		q := store.Query{Kind: k.Name, Limit: 500}
-		for {
-			es, more, err := f.svc.Store().Entities(context.Background(), access.System, q)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			out[k.Name] = append(out[k.Name], es...)
-			if !more || len(es) == 0 {
-				break
-			}
-			q.After = es[len(es)-1].CreatedSeq
-		}
+	for _, e := range testkit.Entities(tb, f.svc.Store()) {
+		out[e.Kind] = append(out[e.Kind], e)
 	}
 	return out
 }
@@ -271,52 +214,23 @@ func (f *fixture) find(tb testing.TB, kind, field, value string) store.Entity {
 // records counts the records in the store.
 func (f *fixture) records(tb testing.TB) int {
 	tb.Helper()
-	n, after := 0, int64(0)
-	for {
-		rs, err := f.svc.Store().Records(context.Background(), after, 1000)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		n += len(rs)
-		if len(rs) < 1000 {
-			return n
-		}
-		after = rs[len(rs)-1].Seq
-	}
+	return len(testkit.Records(tb, f.svc.Store()))
 }
 
 // allRecords returns every record in the store, in order.
 func (f *fixture) allRecords(tb testing.TB) []store.Record {
 	tb.Helper()
-	var all []store.Record
-	after := int64(0)
-	for {
-		rs, err := f.svc.Store().Records(context.Background(), after, 1000)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		all = append(all, rs...)
-		if len(rs) < 1000 {
-			return all
-		}
-		after = rs[len(rs)-1].Seq
-	}
+	return testkit.Records(tb, f.svc.Store())
 }
 
 // lastSeq returns the Seq of the newest record.
 func (f *fixture) lastSeq(tb testing.TB) int64 {
 	tb.Helper()
-	after := int64(0)
-	for {
-		rs, err := f.svc.Store().Records(context.Background(), after, 1000)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if len(rs) == 0 {
-			return after
-		}
-		after = rs[len(rs)-1].Seq
+	rs := testkit.Records(tb, f.svc.Store())
+	if len(rs) == 0 {
+		return 0
 	}
+	return rs[len(rs)-1].Seq
 }
 
 // ids of the scenario that tests write against.
