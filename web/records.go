@@ -38,6 +38,9 @@ type recordView struct {
 	Latest     string
 	At         time.Time
 	Author     record.Author
+	// AuthorName is the name of the principal who wrote the record, or
+	// "" if no principal has its id (the installation's first party).
+	AuthorName string
 	Audience   record.Audience
 	Commitment string
 	// Position is the record's leaf index in the log, -1 while pending.
@@ -76,6 +79,11 @@ func (s *server) record(w http.ResponseWriter, r *http.Request, rq *request) err
 	}
 	if k, ok := s.svc.Registry().Kind(rec.Kind); ok {
 		v.Kind = k.Title
+	}
+	if p, err := s.svc.Principal(ctx, rec.Author.Principal); err == nil {
+		v.AuthorName = p.Name
+	} else if app.ErrorCode(err) != app.CodeUnauthenticated {
+		return err
 	}
 	if err := s.subject(ctx, rq.caller, &v); err != nil {
 		return err

@@ -78,7 +78,12 @@ func TestRecordPage(t *testing.T) {
 	// The page, once the checkpoint that covers the record is cosigned.
 	res := f.poll(t, ua, path, 15*time.Second, func(r response) bool { return contains(r, "covered by the checkpoint") })
 	title := headline(item)
+	author, err := f.svc.Principal(t.Context(), rec.Author.Principal)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, want := range []string{
+		"<dd>" + author.Name + ", ", // the author by name, not by id
 		"Record of an action item", "talks.action", title, `href="/actions#action-` + item.ID + `"`, "ua only",
 		hex.EncodeToString(rec.Commitment), rec.ID, item.ID, rec.Author.Principal, "Ukraine",
 		"Log position", "Committed to the log at position " + strconv.FormatInt(rec.LeafIndex, 10) + "; covered by the checkpoint of size", "cosigned by: ua-witness.",
