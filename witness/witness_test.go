@@ -3,68 +3,38 @@ package witness_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/parley-project/parley/record"
-
+	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/witness"
 	"golang.org/x/mod/sumdb/note"
 )
 
-func TestMain(m *testing.M) {
-	ledger.RouteKlog(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // testLog is a ledger log without witnesses, to produce checkpoints.
 type testLog struct {
 	t *testing.T
-	l *ledger.Log
+	l *testkit.Log
 }
 
 func newLog(t *testing.T, signer note.Signer, vkey string) *testLog {
 	t.Helper()
-	l, err := ledger.Open(context.Background(), ledger.Config{
-		Dir: t.TempDir(), Signer: signer, VKey: vkey, Create: true,
-		CheckpointInterval: 100 * time.Millisecond, BatchAge: 5 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = l.Close(ctx)
-	})
-	return &testLog{t, l}
+	return &testLog{t, testkit.OpenLog(t, testkit.LogOptions{Signer: signer, VKey: vkey})}
 }
 
 // grow appends n leaves and returns the checkpoint that covers them.
 func (tl *testLog) grow(n int) []byte {
 	tl.t.Helper()
 	ctx := context.Background()
-	leaves := make([][]byte, n)
-	for i := range leaves {
-		salt := make([]byte, 32)
-		_, _ = rand.Read(salt)
-		c := sha256.Sum256(salt)
-		leaves[i] = record.Leaf("test.entry", c[:])
-	}
-	idx, err := tl.l.AppendAll(ctx, leaves)
+	idx, err := tl.l.AppendAll(ctx, testkit.Leaves(n, "test.entry"))
 	if err != nil {
 		tl.t.Fatal(err)
 	}
@@ -113,59 +83,18 @@ func addCheckpoint(t *testing.T, url string, old uint64, proof [][]byte, cp []by
 	return resp.StatusCode, resp.Header.Get("Content-Type"), b
 }
 
+// fixture is a log's key and a witness (behind an HTTP server, stoppable
+// and restartable on its state) that follows it.
 type fixture struct {
-	signer    note.Signer
-	vkey      string
-	wSigner   note.Signer
-	cosigVKey string
-	dir       string
-	w         *witness.Witness
-	srv       *httptest.Server
-}
-
-func (f *fixture) start(t *testing.T) {
-	t.Helper()
-	w, err := witness.New(context.Background(), witness.Config{DataDir: f.dir, Signer: f.wSigner, LogVKey: f.vkey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.w, f.srv = w, httptest.NewServer(w.Handler())
-}
-
-func (f *fixture) stop(t *testing.T) {
-	t.Helper()
-	f.srv.Close()
-	if err := f.w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	signer note.Signer
+	vkey   string
+	w      *testkit.Witness
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	skey, vkey, err := ledger.GenerateKey("parley.test/log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := note.NewSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wskey, wvkey, err := ledger.GenerateKey("alice.test/witness")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wSigner, err := witness.NewSigner(wskey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cosigVKey, err := ledger.CosignatureVKey(wvkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{signer: signer, vkey: vkey, wSigner: wSigner, cosigVKey: cosigVKey, dir: t.TempDir()}
-	f.start(t)
-	t.Cleanup(func() { f.srv.Close(); _ = f.w.Close() })
-	return f
+	signer, vkey := testkit.LogKey(t, "parley.test/log")
+	return &fixture{signer: signer, vkey: vkey, w: testkit.NewWitness(t, "alice.test/witness", vkey)}
 }
 
 // wantCosigned checks that the response to add-checkpoint is a valid
@@ -175,7 +104,7 @@ func (f *fixture) wantCosigned(t *testing.T, cp []byte, status int, body []byte)
 	if status != http.StatusOK {
 		t.Fatalf("add-checkpoint: status %d %q, want 200", status, body)
 	}
-	_, cosigned, err := ledger.VerifyCheckpoint(append(bytes.Clone(cp), body...), f.vkey, []string{f.cosigVKey})
+	_, cosigned, err := ledger.VerifyCheckpoint(append(bytes.Clone(cp), body...), f.vkey, []string{f.w.VKey})
 	if err != nil || len(cosigned) != 1 {
 		t.Fatalf("cosignature %q: %v, %v", body, cosigned, err)
 	}
@@ -186,29 +115,29 @@ func TestWitness(t *testing.T) {
 	ctx := context.Background()
 	a := newLog(t, f.signer, f.vkey)
 
-	if cp, err := f.w.Latest(ctx); err != nil || cp != nil {
+	if cp, err := f.w.Witness().Latest(ctx); err != nil || cp != nil {
 		t.Fatalf("Latest of a new witness = %q, %v", cp, err)
 	}
 
 	// Trust on first use, then consistent growth.
 	cp10 := a.grow(10)
-	st, _, body := addCheckpoint(t, f.srv.URL, 0, nil, cp10)
+	st, _, body := addCheckpoint(t, f.w.URL, 0, nil, cp10)
 	f.wantCosigned(t, cp10, st, body)
 	cp30 := a.grow(20)
-	st, _, body = addCheckpoint(t, f.srv.URL, 10, a.proof(10, 30), cp30)
+	st, _, body = addCheckpoint(t, f.w.URL, 10, a.proof(10, 30), cp30)
 	f.wantCosigned(t, cp30, st, body)
 
 	// Old size not the one last cosigned: 409 with the witness's size.
-	st, ct, body := addCheckpoint(t, f.srv.URL, 10, a.proof(10, 30), cp30)
+	st, ct, body := addCheckpoint(t, f.w.URL, 10, a.proof(10, 30), cp30)
 	if st != http.StatusConflict || ct != "text/x.tlog.size" || string(body) != "30\n" {
 		t.Fatalf("stale old size: %d %q %q", st, ct, body)
 	}
 	// Old size larger than the checkpoint: 400.
-	if st, _, _ := addCheckpoint(t, f.srv.URL, 30, nil, cp10); st != http.StatusBadRequest {
+	if st, _, _ := addCheckpoint(t, f.w.URL, 30, nil, cp10); st != http.StatusBadRequest {
 		t.Fatalf("old size > size: %d", st)
 	}
 	// Malformed body: 400.
-	resp, err := http.Post(f.srv.URL+"/add-checkpoint", "", strings.NewReader("nonsense"))
+	resp, err := http.Post(f.w.URL+"/add-checkpoint", "", strings.NewReader("nonsense"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,19 +154,19 @@ func TestWitness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st, _, body := addCheckpoint(t, f.srv.URL, 30, nil, forged); st != http.StatusForbidden {
+	if st, _, body := addCheckpoint(t, f.w.URL, 30, nil, forged); st != http.StatusForbidden {
 		t.Fatalf("wrong key: %d %q", st, body)
 	}
 	// Our key's checkpoint with a tampered size: the signature fails, 403.
 	tampered := bytes.Replace(cp30, []byte("\n30\n"), []byte("\n31\n"), 1)
-	if st, _, _ := addCheckpoint(t, f.srv.URL, 30, nil, tampered); st != http.StatusForbidden {
+	if st, _, _ := addCheckpoint(t, f.w.URL, 30, nil, tampered); st != http.StatusForbidden {
 		t.Fatalf("tampered: %d", st)
 	}
 	// Another log: 404.
 	oskey, ovkey, _ := ledger.GenerateKey("other.test/log")
 	osigner, _ := note.NewSigner(oskey)
 	o := newLog(t, osigner, ovkey)
-	if st, _, _ := addCheckpoint(t, f.srv.URL, 0, nil, o.grow(1)); st != http.StatusNotFound {
+	if st, _, _ := addCheckpoint(t, f.w.URL, 0, nil, o.grow(1)); st != http.StatusNotFound {
 		t.Fatalf("unknown log: %d", st)
 	}
 
@@ -247,13 +176,13 @@ func TestWitness(t *testing.T) {
 	bad := slices.Clone(p)
 	bad[0] = bytes.Clone(bad[0])
 	bad[0][0] ^= 1
-	if st, _, _ := addCheckpoint(t, f.srv.URL, 30, bad, cp40); st != http.StatusUnprocessableEntity {
+	if st, _, _ := addCheckpoint(t, f.w.URL, 30, bad, cp40); st != http.StatusUnprocessableEntity {
 		t.Fatalf("bad proof: %d", st)
 	}
-	if st, _, _ := addCheckpoint(t, f.srv.URL, 30, p[:len(p)-1], cp40); st != http.StatusUnprocessableEntity {
+	if st, _, _ := addCheckpoint(t, f.w.URL, 30, p[:len(p)-1], cp40); st != http.StatusUnprocessableEntity {
 		t.Fatalf("short proof: %d", st)
 	}
-	st, _, body = addCheckpoint(t, f.srv.URL, 30, p, cp40)
+	st, _, body = addCheckpoint(t, f.w.URL, 30, p, cp40)
 	f.wantCosigned(t, cp40, st, body)
 
 	// A fork: the same key signing another tree.
@@ -271,28 +200,28 @@ func TestWitness(t *testing.T) {
 			t.Fatalf("fork, larger: %d, want 422", st)
 		}
 	}
-	checkForkRefused(t, f.srv.URL)
+	checkForkRefused(t, f.w.URL)
 
 	// The state is durable: a restarted witness remembers size 40 and
 	// still refuses the fork.
-	f.stop(t)
-	f.start(t)
-	latest, err := f.w.Latest(ctx)
+	f.w.Stop()
+	f.w.Start()
+	latest, err := f.w.Witness().Latest(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if size(t, latest) != 40 {
 		t.Fatalf("after restart the witness is at %q", latest)
 	}
-	if _, cosigned, err := ledger.VerifyCheckpoint(latest, f.vkey, []string{f.cosigVKey}); err != nil || len(cosigned) != 1 {
+	if _, cosigned, err := ledger.VerifyCheckpoint(latest, f.vkey, []string{f.w.VKey}); err != nil || len(cosigned) != 1 {
 		t.Fatalf("after restart: %v %v", cosigned, err)
 	}
-	if st, ct, body := addCheckpoint(t, f.srv.URL, 0, nil, cp10); st != http.StatusConflict || ct != "text/x.tlog.size" || string(body) != "40\n" {
+	if st, ct, body := addCheckpoint(t, f.w.URL, 0, nil, cp10); st != http.StatusConflict || ct != "text/x.tlog.size" || string(body) != "40\n" {
 		t.Fatalf("after restart, old size 0: %d %q %q", st, ct, body)
 	}
-	checkForkRefused(t, f.srv.URL)
+	checkForkRefused(t, f.w.URL)
 	cp45 := a.grow(5)
-	st, _, body = addCheckpoint(t, f.srv.URL, 40, a.proof(40, 45), cp45)
+	st, _, body = addCheckpoint(t, f.w.URL, 40, a.proof(40, 45), cp45)
 	f.wantCosigned(t, cp45, st, body)
 }
 
