@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/ledger"
 	"github.com/transparency-dev/tessera"
 	"github.com/transparency-dev/tessera/storage/posix"
@@ -28,7 +29,7 @@ const benchAdders = 1024
 // no parley code, futures resolved by many concurrent adders, leaves of the
 // size of parley's.
 func BenchmarkBareTessera(b *testing.B) {
-	signer, _ := logKey(b, "parley.bench/log")
+	signer, _ := testkit.LogKey(b, "parley.bench/log")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	drv, err := posix.New(ctx, posix.Config{Path: b.TempDir()})
@@ -42,7 +43,7 @@ func BenchmarkBareTessera(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	leaves := makeLeaves(b.N, "talks.position")
+	leaves := testkit.Leaves(b.N, "talks.position")
 	b.ResetTimer()
 	start := time.Now()
 	var next atomic.Int64
@@ -78,11 +79,11 @@ func BenchmarkBareTessera(b *testing.B) {
 func BenchmarkLedgerAppend(b *testing.B) {
 	for _, callers := range []int{1, 4} {
 		b.Run("callers="+strconv.Itoa(callers), func(b *testing.B) {
-			signer, vkey := logKey(b, "parley.bench/log")
+			signer, vkey := testkit.LogKey(b, "parley.bench/log")
 			cfg := testConfig(b.TempDir(), signer, vkey)
 			cfg.CheckpointInterval, cfg.BatchAge = 0, 0 // the defaults
 			l := openLog(b, cfg)
-			leaves := makeLeaves(b.N, "talks.position")
+			leaves := testkit.Leaves(b.N, "talks.position")
 			ctx := context.Background()
 			b.ResetTimer()
 			start := time.Now()
@@ -116,12 +117,12 @@ func BenchmarkLedgerAppend(b *testing.B) {
 // benchWriters concurrent writers.
 func BenchmarkWriteToProof(b *testing.B) {
 	const benchWriters = 512
-	signer, vkey := logKey(b, "parley.bench/log")
-	w := newWitness(b, "alice", vkey)
-	cfg := testConfig(b.TempDir(), signer, vkey, w.config())
+	signer, vkey := testkit.LogKey(b, "parley.bench/log")
+	w := testkit.NewWitness(b, "alice", vkey)
+	cfg := testConfig(b.TempDir(), signer, vkey, w.Config())
 	cfg.CheckpointInterval, cfg.BatchAge, cfg.WitnessTimeout = 0, 0, 0 // the defaults
 	l := openLog(b, cfg)
-	leaves := makeLeaves(b.N, "talks.position")
+	leaves := testkit.Leaves(b.N, "talks.position")
 	ctx := context.Background()
 	latencies := make([]time.Duration, b.N)
 	b.ResetTimer()
@@ -146,7 +147,7 @@ func BenchmarkWriteToProof(b *testing.B) {
 					b.Error(err)
 					return
 				}
-				cp, cosigned, err := ledger.VerifyCheckpoint(raw, vkey, []string{w.vkey})
+				cp, cosigned, err := ledger.VerifyCheckpoint(raw, vkey, []string{w.VKey})
 				if err != nil || len(cosigned) != 1 {
 					b.Errorf("checkpoint: %v cosigned by %v", err, cosigned)
 					return
@@ -181,12 +182,12 @@ func BenchmarkWriteToProof(b *testing.B) {
 // of a 70,000-entry log (three tile levels), in parallel.
 func BenchmarkInclusionProof(b *testing.B) {
 	const entries = 70_000
-	signer, vkey := logKey(b, "parley.bench/log")
+	signer, vkey := testkit.LogKey(b, "parley.bench/log")
 	cfg := testConfig(b.TempDir(), signer, vkey)
 	l := openLog(b, cfg)
 	ctx := context.Background()
 	var last uint64
-	for chunk := range slices.Chunk(makeLeaves(entries, "talks.position"), 10_000) {
+	for chunk := range slices.Chunk(testkit.Leaves(entries, "talks.position"), 10_000) {
 		idx, err := l.AppendAll(ctx, chunk)
 		if err != nil {
 			b.Fatal(err)

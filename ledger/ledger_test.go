@@ -19,6 +19,7 @@ import (
 
 	"github.com/parley-project/parley/record"
 
+	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/ledger"
 	"github.com/transparency-dev/tessera"
 	"github.com/transparency-dev/tessera/storage/posix"
@@ -76,9 +77,9 @@ func TestKeys(t *testing.T) {
 // await, then check everything with verifiers parley did not write.
 func TestAppendAwaitProve(t *testing.T) {
 	ctx := withTimeout(t, 60*time.Second)
-	signer, vkey := logKey(t, "parley.test/log")
-	wa, wb := newWitness(t, "alice", vkey), newWitness(t, "bob", vkey)
-	l := openLog(t, testConfig(t.TempDir(), signer, vkey, wa.config(), wb.config()))
+	signer, vkey := testkit.LogKey(t, "parley.test/log")
+	wa, wb := testkit.NewWitness(t, "alice", vkey), testkit.NewWitness(t, "bob", vkey)
+	l := openLog(t, testConfig(t.TempDir(), signer, vkey, wa.Config(), wb.Config()))
 	srv := httptest.NewServer(l.Handler())
 	defer srv.Close()
 
@@ -86,7 +87,7 @@ func TestAppendAwaitProve(t *testing.T) {
 		t.Fatalf("Origin %q VerifierKey %q", l.Origin(), l.VerifierKey())
 	}
 
-	leaves := makeLeaves(600, "talks.position")
+	leaves := testkit.Leaves(600, "talks.position")
 	idx, err := l.AppendAll(ctx, leaves[:590])
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +111,7 @@ func TestAppendAwaitProve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp, cosigned, err := ledger.VerifyCheckpoint(raw, vkey, []string{wa.vkey, wb.vkey})
+	cp, cosigned, err := ledger.VerifyCheckpoint(raw, vkey, []string{wa.VKey, wb.VKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func TestAppendAwaitProve(t *testing.T) {
 	}
 
 	th := tlogHash(t, cp.Hash)
-	hr := tlog.TileHashReader(tlog.Tree{N: int64(cp.Size), Hash: th}, httpTiles{srv.URL})
+	hr := tlog.TileHashReader(tlog.Tree{N: int64(cp.Size), Hash: th}, testkit.Tiles{URL: srv.URL + "/log/"})
 	for _, i := range []uint64{0, 1, 255, 256, 257, 511, 512, 599} {
 		p, err := l.InclusionProof(ctx, i, cp.Size)
 		if err != nil {
@@ -185,11 +186,11 @@ func TestAppendAwaitProve(t *testing.T) {
 	}
 
 	// The witnesses hold what they cosigned.
-	latest, err := wa.w.Latest(ctx)
+	latest, err := wa.Witness().Latest(ctx)
 	if err != nil || latest == nil {
 		t.Fatalf("witness Latest = %q, %v", latest, err)
 	}
-	if _, cosignedBy, err := ledger.VerifyCheckpoint(latest, vkey, []string{wa.vkey}); err != nil || len(cosignedBy) != 1 {
+	if _, cosignedBy, err := ledger.VerifyCheckpoint(latest, vkey, []string{wa.VKey}); err != nil || len(cosignedBy) != 1 {
 		t.Fatalf("witness's latest: %v %v", cosignedBy, err)
 	}
 }
@@ -198,16 +199,16 @@ func TestAppendAwaitProve(t *testing.T) {
 // witnesses keep cosigning, and the two checkpoints are consistent.
 func TestReopenConsistency(t *testing.T) {
 	ctx := withTimeout(t, 60*time.Second)
-	signer, vkey := logKey(t, "parley.test/log")
-	wa := newWitness(t, "alice", vkey)
+	signer, vkey := testkit.LogKey(t, "parley.test/log")
+	wa := testkit.NewWitness(t, "alice", vkey)
 	dir := t.TempDir()
-	cfg := testConfig(dir, signer, vkey, wa.config())
+	cfg := testConfig(dir, signer, vkey, wa.Config())
 
 	l, err := ledger.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.AppendAll(ctx, makeLeaves(300, "a.b")); err != nil {
+	if _, err := l.AppendAll(ctx, testkit.Leaves(300, "a.b")); err != nil {
 		t.Fatal(err)
 	}
 	raw1, err := l.Await(ctx, 299)
@@ -217,13 +218,13 @@ func TestReopenConsistency(t *testing.T) {
 	if err := l.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Append(ctx, makeLeaves(1, "a.b")[0]); err == nil {
+	if _, err := l.Append(ctx, testkit.Leaves(1, "a.b")[0]); err == nil {
 		t.Fatal("Append after Close succeeded")
 	}
 
 	cfg.Create = false
 	l = openLog(t, cfg)
-	idx, err := l.AppendAll(ctx, makeLeaves(500, "a.b"))
+	idx, err := l.AppendAll(ctx, testkit.Leaves(500, "a.b"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +239,7 @@ func TestReopenConsistency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp2, cosigned, err := ledger.VerifyCheckpoint(raw2, vkey, []string{wa.vkey})
+	cp2, cosigned, err := ledger.VerifyCheckpoint(raw2, vkey, []string{wa.VKey})
 	if err != nil || len(cosigned) != 1 {
 		t.Fatalf("after reopen: cosigned by %v, %v", cosigned, err)
 	}
@@ -261,7 +262,7 @@ func TestReopenConsistency(t *testing.T) {
 
 func TestOpenRefuses(t *testing.T) {
 	ctx := withTimeout(t, 30*time.Second)
-	signer, vkey := logKey(t, "parley.test/log")
+	signer, vkey := testkit.LogKey(t, "parley.test/log")
 
 	t.Run("missing log without Create", func(t *testing.T) {
 		cfg := testConfig(t.TempDir(), signer, vkey)
@@ -289,21 +290,21 @@ func TestOpenRefuses(t *testing.T) {
 	}
 
 	t.Run("other key, same origin", func(t *testing.T) {
-		s2, v2 := logKey(t, "parley.test/log")
+		s2, v2 := testkit.LogKey(t, "parley.test/log")
 		_, err := ledger.Open(ctx, testConfig(dir, s2, v2))
 		if !errors.Is(err, ledger.ErrMismatch) || !strings.Contains(err.Error(), "does not verify") {
 			t.Fatalf("Open = %v", err)
 		}
 	})
 	t.Run("other origin", func(t *testing.T) {
-		s3, v3 := logKey(t, "parley.test/other")
+		s3, v3 := testkit.LogKey(t, "parley.test/other")
 		_, err := ledger.Open(ctx, testConfig(dir, s3, v3))
 		if !errors.Is(err, ledger.ErrMismatch) || !strings.Contains(err.Error(), "origin") {
 			t.Fatalf("Open = %v", err)
 		}
 	})
 	t.Run("VKey not Signer's", func(t *testing.T) {
-		_, v4 := logKey(t, "parley.test/log")
+		_, v4 := testkit.LogKey(t, "parley.test/log")
 		_, err := ledger.Open(ctx, testConfig(dir, signer, v4))
 		if !errors.Is(err, ledger.ErrMismatch) {
 			t.Fatalf("Open = %v", err)
@@ -343,7 +344,7 @@ func TestOpenRefuses(t *testing.T) {
 // non-empty log whose checkpoint vanished is refused.
 func TestOpenHalfInitialised(t *testing.T) {
 	ctx := withTimeout(t, 30*time.Second)
-	signer, vkey := logKey(t, "parley.test/log")
+	signer, vkey := testkit.LogKey(t, "parley.test/log")
 	dir := t.TempDir()
 
 	dead := deadWitness(t, "dead")
@@ -378,13 +379,7 @@ func TestOpenHalfInitialised(t *testing.T) {
 	if n, err := l.PublishedSize(ctx); err != nil || n != 0 {
 		t.Fatalf("PublishedSize = %d, %v", n, err)
 	}
-	i, err := l.Append(ctx, makeLeaves(1, "a.b")[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := l.Await(ctx, i); err != nil {
-		t.Fatal(err)
-	}
+	appendOne(t, ctx, l)
 	if err := l.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -401,12 +396,12 @@ func TestOpenHalfInitialised(t *testing.T) {
 // (durable, integrated), but nothing is published; Status says why.
 func TestWitnessDown(t *testing.T) {
 	ctx := withTimeout(t, 30*time.Second)
-	signer, vkey := logKey(t, "parley.test/log")
+	signer, vkey := testkit.LogKey(t, "parley.test/log")
 	cfg := testConfig(t.TempDir(), signer, vkey, deadWitness(t, "dead"))
 	cfg.WitnessTimeout = 300 * time.Millisecond
 	l := openLog(t, cfg)
 
-	leaves := makeLeaves(10, "a.b")
+	leaves := testkit.Leaves(10, "a.b")
 	idx, err := l.AppendAll(ctx, leaves)
 	if err != nil {
 		t.Fatal(err)
@@ -460,21 +455,14 @@ func TestWitnessDown(t *testing.T) {
 // TestQuorumOneOfTwo: with quorum 1, one live witness is enough.
 func TestQuorumOneOfTwo(t *testing.T) {
 	ctx := withTimeout(t, 30*time.Second)
-	signer, vkey := logKey(t, "parley.test/log")
-	wa := newWitness(t, "alice", vkey)
+	signer, vkey := testkit.LogKey(t, "parley.test/log")
+	wa := testkit.NewWitness(t, "alice", vkey)
 	dead := deadWitness(t, "dead")
-	cfg := testConfig(t.TempDir(), signer, vkey, dead, wa.config())
+	cfg := testConfig(t.TempDir(), signer, vkey, dead, wa.Config())
 	cfg.Quorum = 1
 	l := openLog(t, cfg)
-	i, err := l.Append(ctx, makeLeaves(1, "a.b")[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := l.Await(ctx, i)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, cosigned, err := ledger.VerifyCheckpoint(raw, vkey, []string{dead.Key, wa.vkey}); err != nil || !slices.Equal(cosigned, []string{wa.vkey}) {
+	raw := appendOne(t, ctx, l)
+	if _, cosigned, err := ledger.VerifyCheckpoint(raw, vkey, []string{dead.Key, wa.VKey}); err != nil || !slices.Equal(cosigned, []string{wa.VKey}) {
 		t.Fatalf("cosigned by %v, %v", cosigned, err)
 	}
 	st := l.Status(ctx)
@@ -486,20 +474,13 @@ func TestQuorumOneOfTwo(t *testing.T) {
 // TestFailOpen publishes without the quorum.
 func TestFailOpen(t *testing.T) {
 	ctx := withTimeout(t, 30*time.Second)
-	signer, vkey := logKey(t, "parley.test/log")
+	signer, vkey := testkit.LogKey(t, "parley.test/log")
 	dead := deadWitness(t, "dead")
 	cfg := testConfig(t.TempDir(), signer, vkey, dead)
 	cfg.FailOpen = true
 	cfg.WitnessTimeout = 300 * time.Millisecond
 	l := openLog(t, cfg)
-	i, err := l.Append(ctx, makeLeaves(1, "a.b")[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := l.Await(ctx, i)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := appendOne(t, ctx, l)
 	cp, cosigned, err := ledger.VerifyCheckpoint(raw, vkey, []string{dead.Key})
 	if err != nil || len(cosigned) != 0 || cp.Size != 1 {
 		t.Fatalf("fail-open checkpoint: size %v cosigned by %v, %v", cp, cosigned, err)
@@ -513,11 +494,11 @@ func TestFailOpen(t *testing.T) {
 // verification, reading leaves or reopening fail, never succeed silently.
 func TestCorruptTiles(t *testing.T) {
 	ctx := withTimeout(t, 30*time.Second)
-	signer, vkey := logKey(t, "parley.test/log")
+	signer, vkey := testkit.LogKey(t, "parley.test/log")
 	dir := t.TempDir()
 	cfg := testConfig(dir, signer, vkey)
 	l := openLog(t, cfg)
-	leaves := makeLeaves(300, "a.b")
+	leaves := testkit.Leaves(300, "a.b")
 	idx, err := l.AppendAll(ctx, leaves)
 	if err != nil {
 		t.Fatal(err)
@@ -618,10 +599,10 @@ func TestCorruptTiles(t *testing.T) {
 
 func TestHandler(t *testing.T) {
 	ctx := withTimeout(t, 30*time.Second)
-	signer, vkey := logKey(t, "parley.test/log")
+	signer, vkey := testkit.LogKey(t, "parley.test/log")
 	dir := t.TempDir()
 	l := openLog(t, testConfig(dir, signer, vkey))
-	idx, err := l.AppendAll(ctx, makeLeaves(300, "a.b"))
+	idx, err := l.AppendAll(ctx, testkit.Leaves(300, "a.b"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -715,22 +696,15 @@ func TestHandler(t *testing.T) {
 
 func TestVerifyCheckpointErrors(t *testing.T) {
 	ctx := withTimeout(t, 30*time.Second)
-	signer, vkey := logKey(t, "parley.test/log")
-	wa := newWitness(t, "alice", vkey)
-	l := openLog(t, testConfig(t.TempDir(), signer, vkey, wa.config()))
-	i, err := l.Append(ctx, makeLeaves(1, "a.b")[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := l.Await(ctx, i)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, other := logKey(t, "parley.test/log")
+	signer, vkey := testkit.LogKey(t, "parley.test/log")
+	wa := testkit.NewWitness(t, "alice", vkey)
+	l := openLog(t, testConfig(t.TempDir(), signer, vkey, wa.Config()))
+	raw := appendOne(t, ctx, l)
+	_, other := testkit.LogKey(t, "parley.test/log")
 	if _, _, err := ledger.VerifyCheckpoint(raw, other, nil); err == nil || !strings.Contains(err.Error(), "no valid signature by log key parley.test/log") {
 		t.Fatalf("wrong log key: %v", err)
 	}
-	if _, _, err := ledger.VerifyCheckpoint(raw, wa.vkey, nil); err == nil {
+	if _, _, err := ledger.VerifyCheckpoint(raw, wa.VKey, nil); err == nil {
 		t.Fatal("a witness key verified as the log key")
 	}
 	tampered := bytes.Replace(raw, []byte("\n1\n"), []byte("\n2\n"), 1)
@@ -747,7 +721,7 @@ func TestVerifyCheckpointErrors(t *testing.T) {
 			cosigOnly = body + "\n\n" + line
 		}
 	}
-	if _, _, err := ledger.VerifyCheckpoint([]byte(cosigOnly), vkey, []string{wa.vkey}); err == nil || !strings.Contains(err.Error(), "no signature by log key") {
+	if _, _, err := ledger.VerifyCheckpoint([]byte(cosigOnly), vkey, []string{wa.VKey}); err == nil || !strings.Contains(err.Error(), "no signature by log key") {
 		t.Fatalf("cosignature-only checkpoint: %v", err)
 	}
 	if _, _, err := ledger.VerifyCheckpoint(raw, vkey, []string{"junk"}); err == nil {
