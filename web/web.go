@@ -169,6 +169,7 @@ func (s *server) handler() http.Handler {
 		}
 		mux.Handle("GET /{$}", http.RedirectHandler(to, http.StatusSeeOther))
 	}
+	s.kindRoutes(mux)
 	mux.Handle("/", s.page(func(http.ResponseWriter, *http.Request, *request) error { return errNotFound }))
 
 	cop := http.NewCrossOriginProtection()
