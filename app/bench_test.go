@@ -28,6 +28,7 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/talks"
@@ -58,7 +59,6 @@ func benchLeaves(n int) [][]byte {
 // no parley code, no witness; many concurrent adders, each awaiting its
 // future.
 func BenchmarkBareTessera(b *testing.B) {
-	quietKlog()
 	skey, _, err := ledger.GenerateKey("parley.bench/log")
 	if err != nil {
 		b.Fatal(err)
@@ -204,11 +204,10 @@ func BenchmarkWriteToProof(b *testing.B) {
 
 func benchWriteToProof(b *testing.B, jitter bool) {
 	const writers = 64
-	quietKlog()
 	// The witness needs the log's key before the log is opened with it.
 	in := newInstall(b)
-	w := newTestWitness(b, "ua", in.vkey)
-	in.witnesses = []ledger.Witness{w.config("ua")}
+	w := testkit.NewWitness(b, "ua", in.vkey)
+	in.witnesses = []ledger.Witness{w.Config()}
 	in.batchAge, in.checkpointInterval, in.witnessTimeout = 0, 0, 0
 	in.start(true)
 	ctx := context.Background()

@@ -15,8 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,16 +37,7 @@ import (
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/store/sqlite"
 	"github.com/parley-project/parley/talks"
-	"github.com/parley-project/parley/witness"
 )
-
-var routeKlogOnce sync.Once
-
-// quietKlog drops the messages tessera and the witness library log
-// through klog, once per process: the tests report what matters.
-func quietKlog() {
-	routeKlogOnce.Do(func() { ledger.RouteKlog(slog.New(slog.DiscardHandler)) })
-}
 
 // install is one parley installation in a temporary directory: a SQLite
 // file and a log directory, opened and closed as a server would be.
@@ -74,16 +63,8 @@ type install struct {
 
 func newInstall(t testing.TB, ws ...ledger.Witness) *install {
 	t.Helper()
-	quietKlog()
 	dir := t.TempDir()
-	skey, vkey, err := ledger.GenerateKey("parley.test/log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := note.NewSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer, vkey := testkit.LogKey(t, "parley.test/log")
 	in := &install{t: t, dbPath: filepath.Join(dir, "parley.db"), logDir: filepath.Join(dir, "log"),
 		signer: signer, vkey: vkey, witnesses: ws, witnessTimeout: 2 * time.Second,
 		batchAge: 5 * time.Millisecond, checkpointInterval: 100 * time.Millisecond}
@@ -124,12 +105,25 @@ func (in *install) openLog() {
 func (in *install) start(withLog bool) {
 	in.t.Helper()
 	in.openStore()
-	in.svc = testkit.NewService(in.st, nil, nil)
-	if withLog {
-		in.openLog()
-		if err := in.svc.AttachLog(context.Background(), in.log); err != nil {
-			in.t.Fatalf("AttachLog: %v", err)
-		}
+	if !withLog {
+		in.svc = testkit.NewService(in.st, nil, nil)
+		return
+	}
+	in.openLog()
+	in.reattach(in.st, in.log)
+}
+
+// reattach closes the service, if one runs, and starts another on st,
+// attached (and so recovered) to log: for the tests that wrap the store or
+// the log to inject faults.
+func (in *install) reattach(st store.Store, log app.Log) {
+	in.t.Helper()
+	if in.svc != nil {
+		in.svc.Close()
+	}
+	in.svc = testkit.NewService(st, nil, nil)
+	if err := in.svc.AttachLog(context.Background(), log); err != nil {
+		in.t.Fatalf("AttachLog: %v", err)
 	}
 }
 
@@ -215,11 +209,7 @@ func (in *install) principal(login string) access.Principal {
 
 func (in *install) records() []store.Record {
 	in.t.Helper()
-	rs, err := in.st.Records(context.Background(), 0, 1<<20)
-	if err != nil {
-		in.t.Fatal(err)
-	}
-	return rs
+	return testkit.Records(in.t, in.st)
 }
 
 func (in *install) record(id string) store.Record {
@@ -666,10 +656,7 @@ func TestLedgerRecoverLoggedNotStored(t *testing.T) {
 	}
 	size := in.integratedSize()
 
-	in.svc = testkit.NewService(in.st, nil, nil)
-	if err := in.svc.AttachLog(ctx, in.log); err != nil {
-		t.Fatal(err)
-	}
+	in.reattach(in.st, in.log)
 	if got := in.integratedSize(); got != size+20 {
 		t.Fatalf("recovery grew the log from %d to %d entries; want exactly the 20 missing leaves", size, got)
 	}
@@ -739,10 +726,10 @@ func TestLedgerRecoverManyPending(t *testing.T) {
 type flakyLog struct {
 	*ledger.Log
 	armed atomic.Bool
-	// delay holds the failing call back, so that more batches queue up
-	// behind it.
-	delay time.Duration
-	fired atomic.Int64
+	// queued, if set, reports whether the writes have queued up behind
+	// the failing call, which waits for it (10s at most) before failing.
+	queued func() bool
+	fired  atomic.Int64
 }
 
 func (f *flakyLog) AppendAll(ctx context.Context, leaves [][]byte) ([]uint64, error) {
@@ -753,7 +740,10 @@ func (f *flakyLog) AppendAll(ctx context.Context, leaves [][]byte) ([]uint64, er
 				return nil, err
 			}
 		}
-		time.Sleep(f.delay)
+		deadline := time.Now().Add(10 * time.Second)
+		for f.queued != nil && !f.queued() && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
 		return nil, errors.New("injected: the log failed part way through a batch")
 	}
 	return f.Log.AppendAll(ctx, leaves)
@@ -768,24 +758,27 @@ func TestLedgerLogFailureUnderLoad(t *testing.T) {
 	in := newInstall(t)
 	in.start(true)
 	med := in.loadScenario()
-	in.svc.Close()
-	fl := &flakyLog{Log: in.log, delay: 100 * time.Millisecond}
-	in.svc = testkit.NewService(in.st, nil, nil)
-	if err := in.svc.AttachLog(ctx, fl); err != nil {
-		t.Fatal(err)
-	}
 	const writers, perWriter = 64, 20
+	// The failing call holds on until every writer still writing waits
+	// in Create, so that more batches queue up behind it.
+	var writing, inCreate atomic.Int64
+	writing.Store(writers)
+	fl := &flakyLog{Log: in.log, queued: func() bool { return inCreate.Load() >= writing.Load() }}
+	in.reattach(in.st, fl)
 	var wg sync.WaitGroup
 	var acked, refused atomic.Int64
 	var mu sync.Mutex
 	var badReceipts []string
 	for w := range writers {
 		wg.Go(func() {
+			defer writing.Add(-1)
 			for i := range perWriter {
 				if w == 0 && i == 5 {
 					fl.armed.Store(true)
 				}
+				inCreate.Add(1)
 				wr, err := in.svc.Create(ctx, med, talks.KindAspect, aspectBody(fmt.Sprintf("Load aspect %d/%d", w, i)))
+				inCreate.Add(-1)
 				if err != nil {
 					refused.Add(1)
 					continue
@@ -971,89 +964,16 @@ func TestLedgerForgedProofs(t *testing.T) {
 	}
 }
 
-// testWitness is a parley witness on a fixed local address, which can be
-// stopped and started again on the same data directory and address.
-type testWitness struct {
-	t       testing.TB
-	dir     string
-	skey    string
-	vkey    string // cosignature/v1
-	logVKey string
-	addr    string
-	w       *witness.Witness
-	srv     *httptest.Server
-}
-
-func newTestWitness(t testing.TB, name, logVKey string) *testWitness {
-	t.Helper()
-	skey, vkey, err := ledger.GenerateKey(name + ".test/witness")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cv, err := ledger.CosignatureVKey(vkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tw := &testWitness{t: t, dir: t.TempDir(), skey: skey, vkey: cv, logVKey: logVKey, addr: "127.0.0.1:0"}
-	tw.start()
-	t.Cleanup(tw.stop)
-	return tw
-}
-
-func (tw *testWitness) start() {
-	tw.t.Helper()
-	signer, err := witness.NewSigner(tw.skey)
-	if err != nil {
-		tw.t.Fatal(err)
-	}
-	w, err := witness.New(context.Background(), witness.Config{DataDir: tw.dir, Signer: signer, LogVKey: tw.logVKey})
-	if err != nil {
-		tw.t.Fatal(err)
-	}
-	var ln net.Listener
-	for range 50 { // the old port may take a moment to free
-		if ln, err = net.Listen("tcp", tw.addr); err == nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		w.Close()
-		tw.t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(w.Handler())
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	tw.w, tw.srv, tw.addr = w, srv, ln.Addr().String()
-}
-
-func (tw *testWitness) stop() {
-	if tw.srv != nil {
-		tw.srv.Close()
-		tw.srv = nil
-	}
-	if tw.w != nil {
-		_ = tw.w.Close()
-		tw.w = nil
-	}
-}
-
-func (tw *testWitness) config(name string) ledger.Witness {
-	return ledger.Witness{Name: name, Key: tw.vkey, URL: "http://" + tw.addr}
-}
-
 // TestLedgerWitnessDown: with the one witness the policy requires stopped,
 // writes go on and get their leaf indexes, proofs wait, the log's status
 // names the witness's failure; once the witness is back (same data, same
 // address) publication resumes and the proofs come.
 func TestLedgerWitnessDown(t *testing.T) {
 	ctx := context.Background()
-	quietKlog()
 	// The witness needs the log's key, the log the witness's address.
 	in := newInstall(t)
-	tw := newTestWitness(t, "ua", in.vkey)
-	in.witnesses = []ledger.Witness{tw.config("ua")}
+	tw := testkit.NewWitness(t, "ua", in.vkey)
+	in.witnesses = []ledger.Witness{tw.Config()}
 	in.witnessTimeout = 500 * time.Millisecond
 	in.start(true)
 	med := in.loadScenario()
@@ -1063,12 +983,12 @@ func TestLedgerWitnessDown(t *testing.T) {
 	var p app.Proof
 	for _, rc := range before {
 		p = awaitProof(t, in.svc, med, rc.RecordID, 10*time.Second)
-		if err := checkProof(p, in.vkey, []string{tw.vkey}); err != nil {
+		if err := checkProof(p, in.vkey, []string{tw.VKey}); err != nil {
 			t.Fatalf("proof with the witness up: %v", err)
 		}
 	}
 
-	tw.stop()
+	tw.Stop()
 	stopped := time.Now()
 	during := createAspects(t, in.svc, med, 20, "Unwitnessed aspect")
 	for _, rc := range during {
@@ -1104,19 +1024,19 @@ func TestLedgerWitnessDown(t *testing.T) {
 		t.Errorf("Proof of a record published before the outage: %v", err)
 	}
 
-	tw.start()
+	tw.Start()
 	for _, rc := range during {
 		p := awaitProof(t, in.svc, med, rc.RecordID, 20*time.Second)
-		if err := checkProof(p, in.vkey, []string{tw.vkey}); err != nil {
+		if err := checkProof(p, in.vkey, []string{tw.VKey}); err != nil {
 			t.Fatalf("proof after the witness came back: %v", err)
 		}
-		if failed := app.Failed(app.VerifyProof(p, in.vkey, []string{tw.vkey})); len(failed) > 0 {
+		if failed := app.Failed(app.VerifyProof(p, in.vkey, []string{tw.VKey})); len(failed) > 0 {
 			t.Fatalf("app.VerifyProof after the witness came back: %v", failed)
 		}
 	}
 	// A witness that never cosigned is named as such.
-	other := newTestWitness(t, "ru", in.vkey)
-	if failed := app.Failed(app.VerifyProof(p, in.vkey, []string{tw.vkey, other.vkey})); len(failed) != 1 || !strings.HasPrefix(failed[0], app.CheckCosigned) {
+	other := testkit.NewWitness(t, "ru", in.vkey)
+	if failed := app.Failed(app.VerifyProof(p, in.vkey, []string{tw.VKey, other.VKey})); len(failed) != 1 || !strings.HasPrefix(failed[0], app.CheckCosigned) {
 		t.Errorf("app.VerifyProof with a witness that did not cosign: failed %v", failed)
 	}
 	st = in.log.Status(ctx)
@@ -1167,7 +1087,11 @@ func TestLedgerCloseUnderLoad(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(300 * time.Millisecond)
+	// Close once the writes are under way: a batch's worth acknowledged.
+	deadline := time.Now().Add(30 * time.Second)
+	for acked.Load() < writers && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 	closed := make(chan struct{})
 	go func() { svc.Close(); close(closed) }()
 	select {
@@ -1239,12 +1163,8 @@ func TestLedgerLeafIndexFailureUnderLoad(t *testing.T) {
 	in := newInstall(t)
 	in.start(true)
 	med := in.loadScenario()
-	in.svc.Close()
 	fs := &flakyStore{Store: in.st}
-	in.svc = testkit.NewService(fs, nil, nil)
-	if err := in.svc.AttachLog(ctx, in.log); err != nil {
-		t.Fatal(err)
-	}
+	in.reattach(fs, in.log)
 	var wg sync.WaitGroup
 	var acked, refused atomic.Int64
 	for w := range 64 {
@@ -1300,12 +1220,8 @@ func TestLedgerLogDownThenBack(t *testing.T) {
 	in := newInstall(t)
 	in.start(true)
 	med := in.loadScenario()
-	in.svc.Close()
 	dl := &downLog{Log: in.log}
-	in.svc = testkit.NewService(in.st, nil, nil)
-	if err := in.svc.AttachLog(ctx, dl); err != nil {
-		t.Fatal(err)
-	}
+	in.reattach(in.st, dl)
 	dl.down.Store(true)
 	for i := range 10 {
 		_, err := in.svc.Create(ctx, med, talks.KindAspect, aspectBody(fmt.Sprint("While the log is down ", i)))

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -14,45 +13,23 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/record"
-	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/store"
-	"github.com/parley-project/parley/store/sqlite"
 	"github.com/parley-project/parley/talks"
 )
+
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // demo returns a service on a fresh SQLite store loaded with the scenario,
 // and the demo principals by login.
 func demo(t *testing.T) (*app.Service, map[string]access.Principal) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	svc := testkit.NewService(st, nil, nil)
-	logins, err := scenario.Load(ctx, svc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps := map[string]access.Principal{}
-	for _, l := range logins {
-		p, err := svc.Login(ctx, l.Login, l.Password)
-		if err != nil {
-			t.Fatalf("demo login %s: %v", l.Login, err)
-		}
-		ps[l.Login] = p
-	}
-	return svc, ps
+	d := testkit.NewDemo(t, testkit.DemoOptions{})
+	return d.Service, d.Principals(t)
 }
 
 func records(t *testing.T, st store.Store) []store.Record {
 	t.Helper()
-	rs, err := st.Records(context.Background(), 0, 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rs
+	return testkit.Records(t, st)
 }
 
 func code(err error) app.Code { return app.ErrorCode(err) }
@@ -95,15 +72,8 @@ func TestRebuildReproducesProjections(t *testing.T) {
 	}
 	snapshot := func() map[string]store.Entity {
 		out := map[string]store.Entity{}
-		for _, k := range scenario.Registry().Kinds() {
-			q := store.Query{Kind: k.Name, Limit: 10000}
-			es, _, err := svc.Store().Entities(ctx, access.System, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, e := range es {
-				out[e.Kind+"/"+e.ID] = e
-			}
+		for _, e := range testkit.Entities(t, svc.Store()) {
+			out[e.Kind+"/"+e.ID] = e
 		}
 		return out
 	}
@@ -285,12 +255,9 @@ func TestLogins(t *testing.T) {
 
 func findByAudience(t *testing.T, svc *app.Service, aud record.Audience) string {
 	t.Helper()
-	for _, k := range scenario.Registry().Kinds() {
-		es, _, _ := svc.Store().Entities(context.Background(), access.System, store.Query{Kind: k.Name, Limit: 10000})
-		for _, e := range es {
-			if reflect.DeepEqual(e.Audience, aud) {
-				return e.ID
-			}
+	for _, e := range testkit.Entities(t, svc.Store()) {
+		if reflect.DeepEqual(e.Audience, aud) {
+			return e.ID
 		}
 	}
 	t.Fatalf("no entity with audience %+v", aud)

@@ -6,9 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -25,7 +22,6 @@ import (
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store/sqlite"
 	"github.com/parley-project/parley/talks"
-	"github.com/parley-project/parley/witness"
 )
 
 // provenRecord is a record committed through a real log with one witness,
@@ -40,63 +36,18 @@ type provenRecord struct {
 func newProvenRecord(t *testing.T) provenRecord {
 	t.Helper()
 	ctx := context.Background()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-
 	const origin = "verify.parley.test/log"
-	skey, vkey, err := ledger.GenerateKey(origin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := note.NewSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wskey, wvkey, err := ledger.GenerateKey("ua-witness")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wcosig, err := ledger.CosignatureVKey(wvkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wsigner, err := witness.NewSigner(wskey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := witness.New(ctx, witness.Config{DataDir: t.TempDir(), Signer: wsigner, LogVKey: vkey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wsrv := httptest.NewServer(w.Handler())
-	t.Cleanup(func() {
-		wsrv.Close()
-		w.Close()
-	})
-
-	l, err := ledger.Open(ctx, ledger.Config{
-		Dir: t.TempDir(), Signer: signer, VKey: vkey, Create: true,
-		Witnesses:          []ledger.Witness{{Name: "ua", Key: wcosig, URL: wsrv.URL}},
-		CheckpointInterval: 100 * time.Millisecond, BatchAge: 5 * time.Millisecond,
-		Logger: quiet,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := testkit.OpenLog(t, testkit.LogOptions{Origin: origin, Witnesses: []string{"ua-witness"}})
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := testkit.NewService(st, nil, quiet)
-	// Cleanups run last-in first-out: the service, then the log, then
-	// the store and the witness.
+	// Cleanups run last-in first-out: the service, then the store, then
+	// the log and its witness.
 	t.Cleanup(func() { st.Close() })
-	t.Cleanup(func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		l.Close(cctx)
-	})
+	svc := testkit.NewService(st, nil, nil)
 	t.Cleanup(svc.Close)
-	if err := svc.AttachLog(ctx, l); err != nil {
+	if err := svc.AttachLog(ctx, l.Log); err != nil {
 		t.Fatal(err)
 	}
 
@@ -123,7 +74,7 @@ func newProvenRecord(t *testing.T) provenRecord {
 	for {
 		p, err := svc.Proof(ctx, &med, ids[1])
 		if err == nil {
-			return provenRecord{proof: p, logVKey: vkey, witnessVKey: wcosig, origin: origin}
+			return provenRecord{proof: p, logVKey: l.VKey, witnessVKey: l.Witnesses[0].VKey, origin: origin}
 		}
 		if app.ErrorCode(err) != app.CodeUnavailable || time.Now().After(deadline) {
 			t.Fatalf("Proof: %v", err)
