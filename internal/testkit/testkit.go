@@ -37,6 +37,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ledger"
@@ -61,7 +62,13 @@ var CheapPasswords = access.PasswordCost{Time: 1, MemoryKiB: 8, Threads: 1}
 // NewService returns a service on st for the demo's domains, hashing
 // passwords at CheapPasswords. now and logger may be nil.
 func NewService(st store.Store, now func() time.Time, logger *slog.Logger) *app.Service {
-	svc := app.New(st, scenario.Registry(), now, logger)
+	return NewServiceWith(st, scenario.Registry(), now, logger)
+}
+
+// NewServiceWith is NewService for the domains of reg: a test's own domain
+// beside the demo's (talks keeps the parties).
+func NewServiceWith(st store.Store, reg *parley.Registry, now func() time.Time, logger *slog.Logger) *app.Service {
+	svc := app.New(st, reg, now, logger)
 	svc.SetPasswordCost(CheapPasswords)
 	return svc
 }
