@@ -358,7 +358,7 @@ func (s *server) kindIndex(w http.ResponseWriter, r *http.Request, rq *request) 
 	for _, k := range s.svc.Registry().Kinds() {
 		v.Kinds = append(v.Kinds, kindRef{Href: kindListHref(k), Text: kindPlural(k)})
 	}
-	s.render(w, r, rq, http.StatusOK, "kind_list", pageData{Title: "Records by kind", Data: kindListView{Index: &v}})
+	s.render(w, r, rq, http.StatusOK, "kind_list", pageData{Title: "Records by kind", Nav: "kinds", Data: kindListView{Index: &v}})
 	return nil
 }
 
@@ -517,7 +517,7 @@ func (s *server) kindList(w http.ResponseWriter, r *http.Request, rq *request) e
 	if v.Parent != nil {
 		title += " of " + v.Parent.Text
 	}
-	s.render(w, r, rq, http.StatusOK, "kind_list", pageData{Title: title, Data: v})
+	s.render(w, r, rq, http.StatusOK, "kind_list", pageData{Title: title, Nav: "kinds", Data: v})
 	return nil
 }
 

@@ -35,9 +35,9 @@ type recordView struct {
 	SubjectHref string
 	// Latest is the subject's latest record, if a later one superseded this
 	// one and the reader may see it.
-	Latest     string
-	At         time.Time
-	Author     record.Author
+	Latest string
+	At     time.Time
+	Author record.Author
 	// AuthorName is the name of the principal who wrote the record, or
 	// "" if no principal has its id (the installation's first party).
 	AuthorName string
