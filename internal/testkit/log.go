@@ -78,14 +78,7 @@ type Witness struct {
 // the end of the test.
 func NewWitness(tb testing.TB, name, logVKey string) *Witness {
 	tb.Helper()
-	skey, vkey, err := ledger.GenerateKey(name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cosig, err := ledger.CosignatureVKey(vkey)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	skey, cosig := WitnessKey(tb, name)
 	w := &Witness{Name: name, VKey: cosig, Dir: tb.TempDir(), tb: tb, skey: skey, logVKey: logVKey}
 	w.Start()
 	tb.Cleanup(w.Stop)
@@ -273,4 +266,20 @@ func (l *Log) WitnessKeys() []string {
 		keys = append(keys, w.VKey)
 	}
 	return keys
+}
+
+// WitnessKey makes a witness's key pair named name: the private key a
+// witness signs with, and the cosignature/v1 verifier key a log's policy
+// and verifiers know it by.
+func WitnessKey(tb testing.TB, name string) (skey, vkey string) {
+	tb.Helper()
+	skey, plain, err := ledger.GenerateKey(name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	vkey, err = ledger.CosignatureVKey(plain)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return skey, vkey
 }
