@@ -20,17 +20,11 @@ import (
 	"github.com/parley-project/parley/talks"
 )
 
+// witnessKey returns a new witness's cosignature verifier key.
 func witnessKey(t *testing.T, name string) string {
 	t.Helper()
-	_, vkey, err := ledger.GenerateKey(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cosig, err := ledger.CosignatureVKey(vkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cosig
+	_, vkey := testkit.WitnessKey(t, name)
+	return vkey
 }
 
 func TestLoadConfigLog(t *testing.T) {

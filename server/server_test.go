@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,30 +17,11 @@ import (
 	"github.com/parley-project/parley/store"
 )
 
-// lockedBuffer is a log sink that the server's goroutines and the test may
-// use at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 type testServer struct {
 	*Server
 	url   string
 	st    store.Store
-	logs  *lockedBuffer
+	logs  *testkit.Buffer
 	stop  context.CancelFunc
 	errc  chan error
 	ended bool
@@ -74,7 +53,7 @@ func start(t *testing.T, cfg Config, api, ui http.Handler) *testServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	logs := &lockedBuffer{}
+	logs := &testkit.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	svc := testkit.NewService(st, time.Now, logger)
 	if api == nil {
@@ -101,18 +80,10 @@ func start(t *testing.T, cfg Config, api, ui http.Handler) *testServer {
 	return ts
 }
 
+// get fetches url and returns the status and body.
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
+	return testkit.Fetch(t, http.MethodGet, url, "", nil)
 }
 
 func TestHealthz(t *testing.T) {
@@ -202,10 +173,10 @@ func TestPanicRecovery(t *testing.T) {
 }
 
 func TestGracefulShutdown(t *testing.T) {
-	started := make(chan struct{})
+	started, release := make(chan struct{}), make(chan struct{})
 	ui := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(started)
-		time.Sleep(300 * time.Millisecond)
+		<-release
 		io.WriteString(w, "done")
 	})
 	ts := start(t, Config{ShutdownTimeout: Duration(5 * time.Second)}, nil, ui)
@@ -227,12 +198,31 @@ func TestGracefulShutdown(t *testing.T) {
 		resc <- result{resp.StatusCode, string(b), err}
 	}()
 	<-started
-	begun := time.Now()
+	ts.stop()
+	// The server stops listening as the shutdown begins; Serve must then
+	// wait for the request in flight, held until release.
+	addr := strings.TrimPrefix(ts.url, "http://")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the server still listens 10s after the cancel")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case err := <-ts.errc:
+		ts.ended = true
+		t.Fatalf("Serve returned (%v) before the request in flight was answered", err)
+	default:
+	}
+	close(release)
 	if err := ts.shutdown(t); err != nil {
 		t.Fatalf("Serve after cancel = %v, want nil", err)
-	}
-	if waited := time.Since(begun); waited < 200*time.Millisecond {
-		t.Errorf("Serve returned %v after the cancel, before the slow request could finish", waited)
 	}
 	res := <-resc
 	if res.err != nil || res.code != http.StatusOK || res.body != "done" {
