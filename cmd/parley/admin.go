@@ -231,6 +231,9 @@ func (c *cli) initStore(ctx context.Context, cfg server.Config, o initOptions, p
 	defer st.Close()
 	svc := app.New(st, registry(), time.Now, logger)
 	defer svc.Close()
+	if err := svc.MigrateProjections(ctx); err != nil {
+		return fmt.Errorf("couldn't create the domains' projections: %w", err)
+	}
 	if err := svc.AttachLog(ctx, log); err != nil {
 		return err
 	}
@@ -443,5 +446,12 @@ func (c *cli) openService(ctx context.Context, configPath string) (svc *app.Serv
 		return nil, nil, cfg, nil, err
 	}
 	svc = app.New(st, registry(), time.Now, newLogger(c.stderr, cfg.LogFormat, "warn"))
+	// The domains' own tables must be at this build's versions, as the
+	// kernel's schema must (openStore).
+	if err := svc.CheckProjections(ctx); err != nil {
+		svc.Close()
+		st.Close()
+		return nil, nil, cfg, nil, err
+	}
 	return svc, st, cfg, func() { svc.Close(); st.Close() }, nil
 }

@@ -20,7 +20,8 @@ Check the installation against itself and against its transparency log:
 every record's columns and commitment against its canonical bytes, every
 record's entry in the log against its commitment, every entry of the log
 against a record, and every projection (the current state of rounds,
-sessions...) against a replay of the records. It finds a row of the
+sessions..., and each domain's own tables, row by row, its followers caught
+up first) against a replay of the records, which is rolled back. It finds a row of the
 database changed, added or removed behind parley's back, which the log makes
 detectable: its entries are cosigned by the parties' witnesses and cannot be
 rewritten unseen.
@@ -69,8 +70,8 @@ func (c *cli) audit(ctx context.Context, configPath string, asJSON bool) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(c.stdout, "audited %s and the log %s in %v:\n  %d records, %d log entries, %d entities\n",
-			server.StoreLocation(cfg), log.Origin(), time.Since(start).Round(time.Millisecond), rep.Records, rep.Leaves, rep.Entities)
+		fmt.Fprintf(c.stdout, "audited %s and the log %s in %v:\n  %d records, %d log entries, %d entities, %d domain tables\n",
+			server.StoreLocation(cfg), log.Origin(), time.Since(start).Round(time.Millisecond), rep.Records, rep.Leaves, rep.Entities, rep.Tables)
 		if len(rep.Findings) == 0 {
 			fmt.Fprintln(c.stdout, "no problems found")
 		} else {

@@ -129,9 +129,13 @@ func (c *cli) demo(ctx context.Context, addr, data string) error {
 		defer cancel()
 		_ = log.Close(cctx)
 	}()
+	if err := svc.MigrateProjections(ctx); err != nil {
+		return fmt.Errorf("couldn't create the domains' projections: %w", err)
+	}
 	if err := svc.AttachLog(ctx, log); err != nil {
 		return err
 	}
+	svc.StartFollowers()
 
 	fmt.Fprintln(c.stdout, "parley demo: loading the January 2026 scenario")
 	logins, err := scenario.Load(ctx, svc)

@@ -62,6 +62,8 @@ func (c *cli) serve(ctx context.Context, configPath string) error {
 	logger.Info("serving", slog.String("url", "http://"+ln.Addr().String()+"/"),
 		slog.String("store", server.StoreLocation(cfg)), slog.Int("schema_version", store.SchemaVersion),
 		slog.String("log", log.Origin()), slog.Int("witnesses", len(cfg.Witnesses)))
+	// The domains' followers catch up, then keep up with every commit.
+	svc.StartFollowers()
 	return srv.Serve(ctx, ln)
 }
 
@@ -126,6 +128,12 @@ func openLogged(ctx context.Context, cfg server.Config, st store.Store, logger *
 		_ = log.Close(cctx)
 		unlock()
 	}
+	// The domains' own tables must be at this build's versions, as the
+	// kernel's schema must (openStore).
+	if err := svc.CheckProjections(ctx); err != nil {
+		closeAll()
+		return nil, nil, nil, err
+	}
 	start := time.Now()
 	if !recover {
 		svc.UseLog(log)
@@ -151,9 +159,11 @@ var migrateCommand = &command{
 	summary: "create the database, or bring its schema up to this version of parley",
 	doc: `
 Create the database that the config file names if it does not exist, or
-bring its schema up to the version this build of parley needs. A database at
-that version already is left as it is. Back the database up first: a
-migration is not undone by an older parley.
+bring its schema up to the version this build of parley needs: the kernel's
+tables, then each domain's own projection tables, each to its own version.
+Then rebuild every projection from the records. A database at those
+versions already is left as it is. Back the database up first: a migration
+is not undone by an older parley.
 
 Run it before 'parley serve' after every upgrade of parley.`,
 	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
@@ -171,24 +181,36 @@ func (c *cli) migrate(ctx context.Context, configPath string) error {
 	// Open without migrating first, only to tell the operator whether
 	// anything changed.
 	st, err := server.OpenStore(ctx, cfg, false)
-	if err == nil {
-		st.Close()
-		fmt.Fprintf(c.stdout, "%s is at schema version %d already; nothing to do\n", where, store.SchemaVersion)
-		return nil
-	}
-	if !errors.Is(err, store.ErrSchema) {
-		return err
-	}
-	st, err = server.OpenStore(ctx, cfg, true)
-	if err != nil {
-		return fmt.Errorf("couldn't migrate: %w", err)
+	kernelCurrent := err == nil
+	if !kernelCurrent {
+		if !errors.Is(err, store.ErrSchema) {
+			return err
+		}
+		if st, err = server.OpenStore(ctx, cfg, true); err != nil {
+			return fmt.Errorf("couldn't migrate: %w", err)
+		}
 	}
 	defer st.Close()
-	fmt.Fprintf(c.stdout, "migrated %s to schema version %d\n", where, store.SchemaVersion)
-	// A new schema may index what older projections did not fill in (the
-	// list index of schema 4): replay the records into fresh projections.
-	svc := app.New(st, registry(), time.Now, nil)
+	// The service logs each projection it migrates.
+	svc := app.New(st, registry(), time.Now, newLogger(c.stderr, cfg.LogFormat, "info"))
 	defer svc.Close()
+	projectionsCurrent := svc.CheckProjections(ctx) == nil
+	if kernelCurrent && projectionsCurrent {
+		fmt.Fprintf(c.stdout, "%s is at schema version %d already, and every domain's projections at theirs; nothing to do\n", where, store.SchemaVersion)
+		return nil
+	}
+	if !kernelCurrent {
+		fmt.Fprintf(c.stdout, "migrated %s to schema version %d\n", where, store.SchemaVersion)
+	}
+	if err := svc.MigrateProjections(ctx); err != nil {
+		return fmt.Errorf("couldn't migrate the domains' projections: %w", err)
+	}
+	if !projectionsCurrent {
+		fmt.Fprintf(c.stdout, "migrated the domains' projections to this build's versions\n")
+	}
+	// A new schema may index what older projections did not fill in (the
+	// list index of schema 4), and a domain's new tables are empty:
+	// replay the records into fresh projections.
 	if err := svc.Rebuild(ctx); err != nil {
 		return fmt.Errorf("couldn't rebuild the projections after migrating: %w", err)
 	}
@@ -202,11 +224,12 @@ var rebuildCommand = &command{
 	summary: "rebuild the projections (current state) from the record table",
 	doc: `
 Delete every projection (the current state of rounds, sessions, positions...)
-and replay every committed record into fresh ones, in one transaction. The
-records themselves, the truth, are only read. Use it after a fix to how
-records are projected, or to check that the projections are what the records
-say. Servers may keep running: they see the old projections until the new
-ones commit.`,
+and replay every committed record into fresh ones: the kernel's index in one
+transaction, then each domain's own tables in one transaction per domain,
+its followers ending at the last record. The records themselves, the truth,
+are only read. Use it after a fix to how records are projected, or to check
+that the projections are what the records say. Servers may keep running:
+they see the old projections until the new ones commit.`,
 	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
 		config := configFlag(fs)
 		return func(ctx context.Context) error { return c.rebuild(ctx, *config) }
