@@ -7,8 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -23,6 +21,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 	_ "modernc.org/sqlite"
 
+	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/server"
 )
@@ -37,44 +36,10 @@ func printed(t *testing.T, out, label string) string {
 	return m[1]
 }
 
-// waitFor waits for the command to print something re matches, and
-// returns the submatches.
-func (b *background) waitFor(t *testing.T, re *regexp.Regexp) []string {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if m := re.FindStringSubmatch(b.out.String()); m != nil {
-			return m
-		}
-		select {
-		case code := <-b.done:
-			b.done <- code
-			t.Fatalf("command ended with %d\nstdout:\n%s\nstderr:\n%s", code, b.out, b.err)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	t.Fatalf("%v not printed within 60s\nstdout:\n%s\nstderr:\n%s", re, b.out, b.err)
-	return nil
-}
-
+// post POSTs a JSON body to url with token.
 func post(t *testing.T, url, token, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
+	return testkit.Fetch(t, http.MethodPost, url, token, strings.NewReader(body))
 }
 
 // waitProof fetches a record's proof, retrying while the API answers 503:
@@ -508,7 +473,9 @@ func editConfig(t *testing.T, path string, edit func(map[string]any)) {
 // checkWithSumdb checks that leaf is entry index of the log served at base,
 // with golang.org/x/mod/sumdb alone: note verifies the checkpoint with the
 // log's key, and tlog proves the entry from the hash tiles fetched over
-// HTTP, authenticating each against the checkpoint's root.
+// HTTP (testkit.Tiles, whose paths are written from the tlog-tiles spec,
+// not taken from tessera), authenticating each against the checkpoint's
+// root.
 func checkWithSumdb(t *testing.T, base, logKey string, leaf []byte, index int64) {
 	t.Helper()
 	code, body := fetch(t, base+"log/checkpoint", "")
@@ -539,7 +506,7 @@ func checkWithSumdb(t *testing.T, base, logKey string, leaf []byte, index int64)
 	var root tlog.Hash
 	copy(root[:], rootBytes)
 
-	reader := tlog.TileHashReader(tlog.Tree{N: size, Hash: root}, tileServer{t: t, base: base + "log/"})
+	reader := tlog.TileHashReader(tlog.Tree{N: size, Hash: root}, testkit.Tiles{URL: base + "log/"})
 	p, err := tlog.ProveRecord(size, index, reader)
 	if err != nil {
 		t.Fatalf("tlog.ProveRecord(%d, %d): %v", size, index, err)
@@ -549,72 +516,6 @@ func checkWithSumdb(t *testing.T, base, logKey string, leaf []byte, index int64)
 	}
 	if err := tlog.CheckRecord(p, size, root, index, tlog.RecordHash(append(leaf, '!'))); err == nil {
 		t.Fatal("tlog.CheckRecord accepted another leaf")
-	}
-}
-
-// tileServer reads C2SP tlog-tiles over HTTP for tlog.TileHashReader. The
-// paths are written out here from the spec, not taken from tessera.
-type tileServer struct {
-	t    *testing.T
-	base string
-}
-
-func (s tileServer) Height() int { return 8 }
-
-func (s tileServer) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
-	out := make([][]byte, len(tiles))
-	for i, tile := range tiles {
-		path := fmt.Sprintf("tile/%d/%s", tile.L, tileIndex(tile.N))
-		full := tile.W == 1<<tile.H
-		var b []byte
-		var err error
-		if !full {
-			b, err = s.get(path + fmt.Sprintf(".p/%d", tile.W))
-		}
-		if full || err != nil {
-			// A partial tile is deleted once the full one exists.
-			b, err = s.get(path)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(b) < tile.W*tlog.HashSize {
-			return nil, fmt.Errorf("%s has %d bytes, want %d", path, len(b), tile.W*tlog.HashSize)
-		}
-		out[i] = b[:tile.W*tlog.HashSize]
-	}
-	return out, nil
-}
-
-func (s tileServer) SaveTiles([]tlog.Tile, [][]byte) {}
-
-func (s tileServer) get(path string) ([]byte, error) {
-	resp, err := http.Get(s.base + path)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", path, resp.Status)
-	}
-	return io.ReadAll(resp.Body)
-}
-
-// tileIndex writes a tile index as tlog-tiles paths do: groups of three
-// digits, each but the last prefixed with x.
-func tileIndex(n int64) string {
-	s := fmt.Sprintf("%03d", n%1000)
-	for n /= 1000; n > 0; n /= 1000 {
-		s = fmt.Sprintf("x%03d/", n%1000) + s
-	}
-	return s
-}
-
-func TestTileIndex(t *testing.T) {
-	for n, want := range map[int64]string{0: "000", 7: "007", 999: "999", 1000: "x001/000", 1234067: "x001/x234/067"} {
-		if got := tileIndex(n); got != want {
-			t.Errorf("tileIndex(%d) = %q, want %q", n, got, want)
-		}
 	}
 }
 

@@ -4,38 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/server"
 )
-
-// syncBuffer is an output stream that a running command and the test may
-// use at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // parley runs one command to its end.
 func parley(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -47,7 +27,7 @@ func parley(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 // background is a command running until the test cancels it.
 type background struct {
-	out, err *syncBuffer
+	out, err *testkit.Buffer
 	cancel   context.CancelFunc
 	done     chan int
 }
@@ -55,7 +35,7 @@ type background struct {
 func start(t *testing.T, args ...string) *background {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &background{out: &syncBuffer{}, err: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	b := &background{out: &testkit.Buffer{}, err: &testkit.Buffer{}, cancel: cancel, done: make(chan int, 1)}
 	go func() { b.done <- run(ctx, args, b.out, b.err) }()
 	t.Cleanup(func() {
 		cancel()
@@ -66,23 +46,38 @@ func start(t *testing.T, args ...string) *background {
 
 var urlPattern = regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+/`)
 
-// url waits for the command to print the URL it serves on.
+// url waits for the command to print the URL it serves on, on stdout or
+// in its log on stderr.
 func (b *background) url(t *testing.T) string {
+	t.Helper()
+	return b.await(t, urlPattern, func() string { return b.out.String() + b.err.String() })[0]
+}
+
+// waitFor waits for the command to print something re matches on stdout,
+// and returns the submatches.
+func (b *background) waitFor(t *testing.T, re *regexp.Regexp) []string {
+	t.Helper()
+	return b.await(t, re, b.out.String)
+}
+
+// await polls text until re matches it, failing if the command ends first
+// or nothing matches within 60s.
+func (b *background) await(t *testing.T, re *regexp.Regexp, text func() string) []string {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		if u := urlPattern.FindString(b.out.String() + b.err.String()); u != "" {
-			return u
+		if m := re.FindStringSubmatch(text()); m != nil {
+			return m
 		}
 		select {
 		case code := <-b.done:
 			b.done <- code // for the cleanup, which waits for it
-			t.Fatalf("command ended with %d before serving\nstdout:\n%s\nstderr:\n%s", code, b.out, b.err)
+			t.Fatalf("command ended with %d before printing %v\nstdout:\n%s\nstderr:\n%s", code, re, b.out, b.err)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	t.Fatalf("no URL printed within 60s\nstdout:\n%s\nstderr:\n%s", b.out, b.err)
-	return ""
+	t.Fatalf("%v not printed within 60s\nstdout:\n%s\nstderr:\n%s", re, b.out, b.err)
+	return nil
 }
 
 // stop cancels the command, as SIGTERM would, and returns its exit code.
@@ -99,25 +94,10 @@ func (b *background) stop(t *testing.T) int {
 	}
 }
 
+// fetch GETs url, with token if not "".
 func fetch(t *testing.T, url, token string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(body)
+	return testkit.Fetch(t, http.MethodGet, url, token, nil)
 }
 
 func TestDemo(t *testing.T) {

@@ -11,9 +11,7 @@ import (
 	"github.com/parley-project/parley/internal/testkit"
 
 	"github.com/parley-project/parley/app"
-	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/server"
-	"github.com/parley-project/parley/store/sqlite"
 	"github.com/parley-project/parley/talks"
 )
 
@@ -21,30 +19,13 @@ import (
 // and that a body changed after signing is refused.
 func TestSign(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), true)
-	if err != nil {
+	d := testkit.NewDemo(t, testkit.DemoOptions{})
+	svc := d.Service
+	key := filepath.Join(t.TempDir(), "ua-capital.key")
+	if err := os.WriteFile(key, []byte(d.Login(t, "ua-capital").SigningKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	svc := testkit.NewService(st, nil, nil)
-	defer svc.Close()
-	logins, err := scenario.Load(ctx, svc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var key string
-	for _, l := range logins {
-		if l.Login == "ua-capital" {
-			key = filepath.Join(t.TempDir(), "ua-capital.key")
-			if err := os.WriteFile(key, []byte(l.SigningKey+"\n"), 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	capital, err := svc.Login(ctx, "ua-capital", "demo-ua-capital")
-	if err != nil {
-		t.Fatal(err)
-	}
+	capital := d.Principal(t, "ua-capital")
 	aspects, _ := svc.All(ctx, &capital, talks.KindAspect, "")
 	body := filepath.Join(t.TempDir(), "approval.json")
 	// Untidy on purpose: the signature covers the body as committed.
