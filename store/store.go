@@ -109,8 +109,13 @@ const (
 )
 
 // Query selects entities of one kind. Every filter is optional: its zero
-// value filters nothing. Every combination is served by an index of the
-// kind's rows, never a scan of all of them.
+// value filters nothing. A list reads one index in its order, from the
+// cursor on, bounded by the kind, by one equality filter (parent, else a
+// field, else party, else status) and, in At order, by the time range;
+// the other filters and visibility are checked on the rows it yields, and
+// it stops when the page is full. So a page costs what it takes to fill it,
+// not what the kind holds, as long as the other filters keep a fair share
+// of the rows; a narrow time range is cheapest in At order.
 type Query struct {
 	Kind string
 	// Parent, when set, keeps only entities with that parent.
