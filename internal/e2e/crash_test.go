@@ -59,7 +59,7 @@ func TestCrash(t *testing.T) {
 
 func crashRound(t *testing.T, round int, killAt int64) {
 	start := time.Now()
-	in := newInstallation(t, nil)
+	in := newInstallation(t)
 	vkey := in.logVKey(t)
 	srv := in.serve(t, "serve1")
 
@@ -118,11 +118,10 @@ func crashRound(t *testing.T, round int, killAt int64) {
 			}
 		}
 	})
+	reached := make(chan struct{}) // closed when attempt killAt is handed out
 	var killed sync.WaitGroup
 	killed.Go(func() {
-		for next.Load() < killAt {
-			time.Sleep(time.Millisecond)
-		}
+		<-reached
 		// The checkpoint fetched last is kept only if it was fetched
 		// before the kill: dead is set first.
 		dead.Store(true)
@@ -133,6 +132,9 @@ func crashRound(t *testing.T, round int, killAt int64) {
 		clients.Go(func() {
 			for !dead.Load() {
 				i := next.Add(1)
+				if i == killAt {
+					close(reached)
+				}
 				if i > crashWrites {
 					return
 				}

@@ -9,11 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +28,7 @@ import (
 	"github.com/transparency-dev/tessera/api/layout"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/ledger"
 )
 
@@ -122,60 +123,50 @@ func mustParley(t *testing.T, env []string, args ...string) string {
 	return res.stdout
 }
 
-// freeAddr returns a local address with a port nobody listens on now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // installation is one parley installation made by parley init.
 type installation struct {
 	dir    string // everything lives under it
 	config string
 	data   string
-	addr   string
-	base   string // http://addr
+	base   string // http://host:port of the serve running now
 	token  string // the administrator's API token
 }
 
 // newInstallation runs parley init and issues the administrator a token.
-// edit, if not nil, changes the config file init wrote.
-func newInstallation(t *testing.T, edit func(cfg map[string]any)) *installation {
+// The config has serve listen on a port the system chooses (127.0.0.1:0):
+// serve sets base from the address the server logs.
+func newInstallation(t *testing.T) *installation {
 	t.Helper()
 	dir := t.TempDir()
-	in := &installation{dir: dir, config: filepath.Join(dir, "parley.json"), data: filepath.Join(dir, "data"), addr: freeAddr(t)}
-	in.base = "http://" + in.addr
+	in := &installation{dir: dir, config: filepath.Join(dir, "parley.json"), data: filepath.Join(dir, "data")}
 	env := []string{"PARLEY_ADMIN_PASSWORD=" + adminPassword}
-	mustParley(t, env, "init", "--config", in.config, "--data", in.data, "--addr", in.addr,
+	mustParley(t, env, "init", "--config", in.config, "--data", in.data, "--addr", "127.0.0.1:0",
 		"--party-id", "us", "--party-name", "United States", "--admin", "admin")
-	if edit != nil {
-		b, err := os.ReadFile(in.config)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg := map[string]any{}
-		if err := json.Unmarshal(b, &cfg); err != nil {
-			t.Fatal(err)
-		}
-		edit(cfg)
-		if b, err = json.MarshalIndent(cfg, "", "  "); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(in.config, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
 	in.token = strings.TrimSpace(mustParley(t, nil, "tokens", "new", "--config", in.config, "--login", "admin", "--label", "e2e"))
 	if in.token == "" {
 		t.Fatal("parley tokens new printed no token")
 	}
 	return in
+}
+
+// edit changes the config file as edit says.
+func (in *installation) edit(t *testing.T, edit func(cfg map[string]any)) {
+	t.Helper()
+	b, err := os.ReadFile(in.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := map[string]any{}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	edit(cfg)
+	if b, err = json.MarshalIndent(cfg, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(in.config, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // logVKey returns the log's public key: the .pub file next to the key that
@@ -260,6 +251,33 @@ func start(t *testing.T, dir, name string, args ...string) *server {
 	return s
 }
 
+// awaitOutput polls the process's output until re matches it, and
+// returns the submatches; it fails the test when s exits or the timeout
+// passes.
+func (s *server) awaitOutput(t *testing.T, re *regexp.Regexp, timeout time.Duration) []string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		b, _ := os.ReadFile(s.output.Name())
+		if m := re.FindSubmatch(b); m != nil {
+			out := make([]string, len(m))
+			for i := range m {
+				out[i] = string(m[i])
+			}
+			return out
+		}
+		select {
+		case <-s.exited:
+			t.Fatalf("%s exited at start (%v):\n%s", s.cmd, s.err, s.tail())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not print %v within %v:\n%s", s.cmd, re, timeout, s.tail())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // awaitHTTP polls url until it answers 200, or fails the test when s exits
 // or the timeout passes.
 func (s *server) awaitHTTP(t *testing.T, url string, timeout time.Duration) {
@@ -285,10 +303,16 @@ func (s *server) awaitHTTP(t *testing.T, url string, timeout time.Duration) {
 	}
 }
 
-// serve starts parley serve and waits until /healthz answers 200.
+// servingLog is serve's log line that names the URL it serves on, in the
+// text or the JSON log format.
+var servingLog = regexp.MustCompile(`(?:msg=serving url=|"msg":"serving","url":")(http://[^/\s"]+)/`)
+
+// serve starts parley serve, reads the address it listens on from its
+// log into in.base, and waits until /healthz answers 200.
 func (in *installation) serve(t *testing.T, name string) *server {
 	t.Helper()
 	s := start(t, in.dir, name, "serve", "--config", in.config)
+	in.base = s.awaitOutput(t, servingLog, 60*time.Second)[1]
 	s.awaitHTTP(t, in.base+"/healthz", 60*time.Second)
 	return s
 }
@@ -457,36 +481,6 @@ func (in *installation) get(path string) ([]byte, error) {
 	return io.ReadAll(resp.Body)
 }
 
-// tiles lets x/mod/sumdb/tlog read the served hash tiles. Tiles it reads
-// are authenticated against the tree hash by tlog itself.
-type tiles struct{ in *installation }
-
-func (h tiles) Height() int { return 8 }
-
-func (h tiles) ReadTiles(ts []tlog.Tile) ([][]byte, error) {
-	out := make([][]byte, len(ts))
-	for i, t := range ts {
-		p := uint8(0)
-		if t.W < 1<<8 {
-			p = uint8(t.W)
-		}
-		b, err := h.in.get(layout.TilePath(uint64(t.L), uint64(t.N), p))
-		if err != nil && p > 0 {
-			b, err = h.in.get(layout.TilePath(uint64(t.L), uint64(t.N), 0))
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(b) < t.W*tlog.HashSize {
-			return nil, fmt.Errorf("tile %v is %d bytes, want %d", t, len(b), t.W*tlog.HashSize)
-		}
-		out[i] = b[:t.W*tlog.HashSize]
-	}
-	return out, nil
-}
-
-func (h tiles) SaveTiles([]tlog.Tile, [][]byte) {}
-
 func tlogHash(b []byte) tlog.Hash {
 	var h tlog.Hash
 	copy(h[:], b)
@@ -500,7 +494,7 @@ func (in *installation) checkConsistent(older, newer *log.Checkpoint) error {
 	if older.Size == 0 {
 		return nil // the empty tree is a prefix of every tree
 	}
-	hr := tlog.TileHashReader(tlog.Tree{N: int64(newer.Size), Hash: tlogHash(newer.Hash)}, tiles{in})
+	hr := tlog.TileHashReader(tlog.Tree{N: int64(newer.Size), Hash: tlogHash(newer.Hash)}, testkit.Tiles{URL: in.base + "/log/", Client: client})
 	p, err := tlog.ProveTree(int64(newer.Size), int64(older.Size), hr)
 	if err != nil {
 		return fmt.Errorf("couldn't prove size %d a prefix of size %d from the served tiles: %w", older.Size, newer.Size, err)

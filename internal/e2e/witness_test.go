@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,33 +15,27 @@ import (
 
 // witnessProc is a party's witness run with parley witness.
 type witnessProc struct {
-	dir, key, logKey, addr string
-	runs                   int
-	proc                   *server
+	dir, key, logKey string
+	addr             string // where it listens: chosen by the system at the first start, kept after
+	runs             int
+	proc             *server
 }
 
+// witnessServing is what parley witness prints once it listens.
+var witnessServing = regexp.MustCompile(`serving on http://(\S+)\n`)
+
+// start runs parley witness: on a port the system chooses the first time,
+// on the same address again after.
 func (w *witnessProc) start(t *testing.T) {
 	t.Helper()
 	w.runs++
-	w.proc = start(t, w.dir, fmt.Sprintf("witness%d", w.runs), "witness", "--key", w.key, "--log-key", w.logKey,
-		"--addr", w.addr, "--data", filepath.Join(w.dir, "witness-data"))
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := net.Dial("tcp", w.addr)
-		if err == nil {
-			c.Close()
-			return
-		}
-		select {
-		case <-w.proc.exited:
-			t.Fatalf("parley witness exited at start (%v):\n%s", w.proc.err, w.proc.tail())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("parley witness does not listen on %s:\n%s", w.addr, w.proc.tail())
-		}
-		time.Sleep(50 * time.Millisecond)
+	addr := w.addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
 	}
+	w.proc = start(t, w.dir, fmt.Sprintf("witness%d", w.runs), "witness", "--key", w.key, "--log-key", w.logKey,
+		"--addr", addr, "--data", filepath.Join(w.dir, "witness-data"))
+	w.addr = w.proc.awaitOutput(t, witnessServing, 30*time.Second)[1]
 }
 
 // page fetches a web page anonymously.
@@ -93,21 +86,22 @@ func (in *installation) awaitProof(t *testing.T, id string, timeout time.Duratio
 func TestWitnessDown(t *testing.T) {
 	parleyBinary(t)
 	dir := t.TempDir()
-	w := &witnessProc{dir: dir, key: filepath.Join(dir, "ua.key"), addr: freeAddr(t)}
+	w := &witnessProc{dir: dir, key: filepath.Join(dir, "ua.key")}
 	out := mustParley(t, nil, "keys", "generate", "--name", "ua-witness", "--out", w.key)
 	m := regexp.MustCompile(`(?m)^cosignature key:\s*(\S+)`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("parley keys generate printed no cosignature key:\n%s", out)
 	}
 	cosigKey := m[1]
-	in := newInstallation(t, func(cfg map[string]any) {
+	in := newInstallation(t)
+	vkey := in.logVKey(t)
+	w.logKey = filepath.Join(in.data, "log.key.pub")
+	w.start(t)
+	in.edit(t, func(cfg map[string]any) {
 		cfg["witnesses"] = []map[string]string{{"name": "ua-witness", "key": cosigKey, "url": "http://" + w.addr}}
 		cfg["witness_timeout"] = "1s"
 		cfg["checkpoint_interval"] = "200ms"
 	})
-	vkey := in.logVKey(t)
-	w.logKey = filepath.Join(in.data, "log.key.pub")
-	w.start(t)
 	srv := in.serve(t, "serve")
 
 	verify := func(file string) {
