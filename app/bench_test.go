@@ -13,24 +13,15 @@ package app_test
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	mrand "math/rand/v2"
-	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/transparency-dev/tessera"
-	"github.com/transparency-dev/tessera/storage/posix"
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/internal/testkit"
-	"github.com/parley-project/parley/ledger"
-	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/talks"
 )
 
@@ -43,74 +34,22 @@ const (
 	benchWriters = 256
 )
 
-// benchLeaves returns n leaves as parley makes them: kind and a fresh
-// SHA-256 commitment, about 70 bytes.
-func benchLeaves(n int) [][]byte {
-	out := make([][]byte, n)
-	for i := range out {
-		c := make([]byte, 32)
-		_, _ = rand.Read(c)
-		out[i] = record.Leaf(talks.KindStatement, c)
-	}
-	return out
-}
-
 // BenchmarkBareTessera measures tessera's POSIX appender alone: no store,
 // no parley code, no witness; many concurrent adders, each awaiting its
 // future.
 func BenchmarkBareTessera(b *testing.B) {
-	skey, _, err := ledger.GenerateKey("parley.bench/log")
-	if err != nil {
-		b.Fatal(err)
-	}
-	signer, err := note.NewSigner(skey)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	drv, err := posix.New(ctx, posix.Config{Path: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	appender, shutdown, _, err := tessera.NewAppender(ctx, drv, tessera.NewAppendOptions().
-		WithCheckpointSigner(signer).
-		WithBatching(ledger.DefaultBatchSize, ledger.DefaultBatchAge).
-		WithCheckpointInterval(ledger.DefaultCheckpointInterval))
-	if err != nil {
-		b.Fatal(err)
-	}
-	leaves := benchLeaves(b.N)
-	b.ResetTimer()
-	start := time.Now()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range benchAdders {
-		wg.Go(func() {
-			for i := next.Add(1) - 1; i < int64(len(leaves)); i = next.Add(1) - 1 {
-				if _, err := appender.Add(ctx, tessera.NewEntry(leaves[i]))(); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "records/s")
-	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer scancel()
-	if err := shutdown(sctx); err != nil {
-		b.Fatal(err)
-	}
+	testkit.BareTessera(b, benchAdders, talks.KindStatement)
 }
 
 // benchInstall returns a started installation with one party and a
-// mediator to write as. With withLog, the log has the production defaults.
-func benchInstall(b *testing.B, withLog bool, ws ...ledger.Witness) (*install, access.Principal) {
+// mediator to write as. With withLog, the log has the production defaults
+// and a witness of each name, all of which must cosign.
+func benchInstall(b *testing.B, withLog bool, witnesses ...string) (*install, access.Principal) {
 	b.Helper()
-	in := newInstall(b, ws...)
+	in := newInstall(b)
+	for _, name := range witnesses {
+		in.witnesses = append(in.witnesses, testkit.NewWitness(b, name, in.vkey).Config())
+	}
 	in.batchAge, in.checkpointInterval, in.witnessTimeout = 0, 0, 0
 	in.start(withLog)
 	ctx := context.Background()
@@ -134,26 +73,18 @@ func writeAll(b *testing.B, svc *app.Service, p access.Principal, n int, each fu
 	}
 	ctx := context.Background()
 	b.ResetTimer()
-	start := time.Now()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range benchWriters {
-		wg.Go(func() {
-			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
-				t0 := time.Now()
-				w, err := svc.Create(ctx, p, talks.KindAspect, bodies[i])
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				if each != nil {
-					each(int(i), t0, w.Receipt)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed := testkit.Concurrently(benchWriters, n, func(i int) bool {
+		t0 := time.Now()
+		w, err := svc.Create(ctx, p, talks.KindAspect, bodies[i])
+		if err != nil {
+			b.Error(err)
+			return false
+		}
+		if each != nil {
+			each(i, t0, w.Receipt)
+		}
+		return true
+	})
 	b.StopTimer()
 	return elapsed
 }
@@ -205,65 +136,40 @@ func BenchmarkWriteToProof(b *testing.B) {
 func benchWriteToProof(b *testing.B, jitter bool) {
 	const writers = 64
 	// The witness needs the log's key before the log is opened with it.
-	in := newInstall(b)
-	w := testkit.NewWitness(b, "ua", in.vkey)
-	in.witnesses = []ledger.Witness{w.Config()}
-	in.batchAge, in.checkpointInterval, in.witnessTimeout = 0, 0, 0
-	in.start(true)
+	in, p := benchInstall(b, true, "ua")
 	ctx := context.Background()
-	if err := in.svc.Bootstrap(ctx, &talks.Party{ID: "us", Name: "United States", Role: access.ProcessMediator}); err != nil {
-		b.Fatal(err)
-	}
-	p, err := in.svc.AddPrincipal(ctx, app.NewPrincipal{Login: "bench", Party: "us", Roles: []access.Role{access.RoleMediator}})
-	if err != nil {
-		b.Fatal(err)
-	}
 	latencies := make([]time.Duration, b.N)
 	bodies := make([][]byte, b.N)
 	for i := range bodies {
 		bodies[i] = aspectBody(fmt.Sprintf("Proven aspect %d", i))
 	}
 	b.ResetTimer()
-	start := time.Now()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range writers {
-		wg.Go(func() {
-			for i := next.Add(1) - 1; i < int64(b.N); i = next.Add(1) - 1 {
-				if jitter {
-					time.Sleep(mrand.N(500 * time.Millisecond))
-				}
-				t0 := time.Now()
-				wr, err := in.svc.Create(ctx, p, talks.KindAspect, bodies[i])
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				for {
-					_, err := in.svc.Proof(ctx, &p, wr.Receipt.RecordID)
-					if err == nil {
-						break
-					}
-					if app.ErrorCode(err) != app.CodeUnavailable || time.Since(t0) > time.Minute {
-						b.Errorf("Proof(%s): %v", wr.Receipt.RecordID, err)
-						return
-					}
-					time.Sleep(20 * time.Millisecond)
-				}
-				latencies[i] = time.Since(t0)
+	elapsed := testkit.Concurrently(writers, b.N, func(i int) bool {
+		if jitter {
+			time.Sleep(mrand.N(500 * time.Millisecond))
+		}
+		t0 := time.Now()
+		wr, err := in.svc.Create(ctx, p, talks.KindAspect, bodies[i])
+		if err != nil {
+			b.Error(err)
+			return false
+		}
+		for {
+			_, err := in.svc.Proof(ctx, &p, wr.Receipt.RecordID)
+			if err == nil {
+				break
 			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
+			if app.ErrorCode(err) != app.CodeUnavailable || time.Since(t0) > time.Minute {
+				b.Errorf("Proof(%s): %v", wr.Receipt.RecordID, err)
+				return false
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		latencies[i] = time.Since(t0)
+		return true
+	})
 	b.StopTimer()
-	slices.Sort(latencies)
-	q := func(f float64) float64 {
-		return float64(latencies[int(f*float64(len(latencies)-1))].Microseconds()) / 1000
-	}
-	b.ReportMetric(q(0.50), "p50-ms")
-	b.ReportMetric(q(0.99), "p99-ms")
-	b.ReportMetric(q(1), "max-ms")
+	testkit.ReportLatencies(b, latencies)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "records/s")
 }
 

@@ -61,12 +61,12 @@ type install struct {
 	svc *app.Service
 }
 
-func newInstall(t testing.TB, ws ...ledger.Witness) *install {
+func newInstall(t testing.TB) *install {
 	t.Helper()
 	dir := t.TempDir()
 	signer, vkey := testkit.LogKey(t, "parley.test/log")
 	in := &install{t: t, dbPath: filepath.Join(dir, "parley.db"), logDir: filepath.Join(dir, "log"),
-		signer: signer, vkey: vkey, witnesses: ws, witnessTimeout: 2 * time.Second,
+		signer: signer, vkey: vkey, witnessTimeout: 2 * time.Second,
 		batchAge: 5 * time.Millisecond, checkpointInterval: 100 * time.Millisecond}
 	t.Cleanup(in.stop)
 	return in

@@ -18,7 +18,6 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
-	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store/sqlite"
 	"github.com/parley-project/parley/talks"
@@ -122,17 +121,6 @@ func TestVerifyProof(t *testing.T) {
 		}
 		return out
 	}
-	otherKey := func(name string) (note.Signer, string) {
-		skey, vkey, err := ledger.GenerateKey(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := note.NewSigner(skey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s, vkey
-	}
 
 	for _, tc := range []struct {
 		name      string
@@ -169,7 +157,7 @@ func TestVerifyProof(t *testing.T) {
 				if !ok {
 					t.Fatalf("checkpoint without signatures: %q", p.Checkpoint)
 				}
-				impostor, _ := otherKey(pr.origin)
+				impostor, _ := testkit.LogKey(t, pr.origin)
 				signed, err := note.Sign(&note.Note{Text: body + "\n"}, impostor)
 				if err != nil {
 					t.Fatal(err)
@@ -187,11 +175,7 @@ func TestVerifyProof(t *testing.T) {
 			}},
 		{name: "a witness key that did not cosign", fails: "cosigned by ru-witness",
 			witnesses: func() []string {
-				_, vkey := otherKey("ru-witness")
-				cosig, err := ledger.CosignatureVKey(vkey)
-				if err != nil {
-					t.Fatal(err)
-				}
+				_, cosig := testkit.WitnessKey(t, "ru-witness")
 				return []string{pr.witnessVKey, cosig}
 			}()},
 	} {
@@ -220,7 +204,7 @@ func TestVerifyProof(t *testing.T) {
 	}
 
 	// With the real keys swapped for others, nothing verifies.
-	_, otherLog := otherKey(pr.origin)
+	_, otherLog := testkit.LogKey(t, pr.origin)
 	if got := app.Failed(app.VerifyProof(good, otherLog, witnesses)); !slices.Equal(got, []string{"checkpoint"}) {
 		t.Errorf("with another log key, failed %q", got)
 	}

@@ -5,15 +5,11 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/ledger"
-	"github.com/transparency-dev/tessera"
-	"github.com/transparency-dev/tessera/storage/posix"
 )
 
 // Run the throughput pair in one invocation, so that they share the machine
@@ -29,48 +25,7 @@ const benchAdders = 1024
 // no parley code, futures resolved by many concurrent adders, leaves of the
 // size of parley's.
 func BenchmarkBareTessera(b *testing.B) {
-	signer, _ := testkit.LogKey(b, "parley.bench/log")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	drv, err := posix.New(ctx, posix.Config{Path: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	app, shutdown, _, err := tessera.NewAppender(ctx, drv, tessera.NewAppendOptions().
-		WithCheckpointSigner(signer).
-		WithBatching(ledger.DefaultBatchSize, ledger.DefaultBatchAge).
-		WithCheckpointInterval(ledger.DefaultCheckpointInterval))
-	if err != nil {
-		b.Fatal(err)
-	}
-	leaves := testkit.Leaves(b.N, "talks.position")
-	b.ResetTimer()
-	start := time.Now()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range benchAdders {
-		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(len(leaves)) {
-					return
-				}
-				if _, err := app.Add(ctx, tessera.NewEntry(leaves[i]))(); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "records/s")
-	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer scancel()
-	if err := shutdown(sctx); err != nil {
-		b.Fatal(err)
-	}
+	testkit.BareTessera(b, benchAdders, "talks.position")
 }
 
 // BenchmarkLedgerAppend measures the same work through Log.AppendAll, in
@@ -85,26 +40,15 @@ func BenchmarkLedgerAppend(b *testing.B) {
 			l := openLog(b, cfg)
 			leaves := testkit.Leaves(b.N, "talks.position")
 			ctx := context.Background()
+			chunks := slices.Collect(slices.Chunk(leaves, 1000))
 			b.ResetTimer()
-			start := time.Now()
-			var next atomic.Int64
-			var wg sync.WaitGroup
-			for range callers {
-				wg.Go(func() {
-					for {
-						from := next.Add(1000) - 1000
-						if from >= int64(len(leaves)) {
-							return
-						}
-						if _, err := l.AppendAll(ctx, leaves[from:min(from+1000, int64(len(leaves)))]); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
-			elapsed := time.Since(start)
+			elapsed := testkit.Concurrently(callers, len(chunks), func(i int) bool {
+				if _, err := l.AppendAll(ctx, chunks[i]); err != nil {
+					b.Error(err)
+					return false
+				}
+				return true
+			})
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "records/s")
 		})
@@ -126,55 +70,37 @@ func BenchmarkWriteToProof(b *testing.B) {
 	ctx := context.Background()
 	latencies := make([]time.Duration, b.N)
 	b.ResetTimer()
-	start := time.Now()
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range benchWriters {
-		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(len(leaves)) {
-					return
-				}
-				t0 := time.Now()
-				idx, err := l.Append(ctx, leaves[i])
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				raw, err := l.Await(ctx, idx)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				cp, cosigned, err := ledger.VerifyCheckpoint(raw, vkey, []string{w.VKey})
-				if err != nil || len(cosigned) != 1 {
-					b.Errorf("checkpoint: %v cosigned by %v", err, cosigned)
-					return
-				}
-				p, err := l.InclusionProof(ctx, idx, cp.Size)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				latencies[i] = time.Since(t0)
-				if err := ledger.VerifyInclusion(leaves[i], idx, p, cp); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed := testkit.Concurrently(benchWriters, len(leaves), func(i int) bool {
+		t0 := time.Now()
+		idx, err := l.Append(ctx, leaves[i])
+		if err != nil {
+			b.Error(err)
+			return false
+		}
+		raw, err := l.Await(ctx, idx)
+		if err != nil {
+			b.Error(err)
+			return false
+		}
+		cp, cosigned, err := ledger.VerifyCheckpoint(raw, vkey, []string{w.VKey})
+		if err != nil || len(cosigned) != 1 {
+			b.Errorf("checkpoint: %v cosigned by %v", err, cosigned)
+			return false
+		}
+		p, err := l.InclusionProof(ctx, idx, cp.Size)
+		if err != nil {
+			b.Error(err)
+			return false
+		}
+		latencies[i] = time.Since(t0)
+		if err := ledger.VerifyInclusion(leaves[i], idx, p, cp); err != nil {
+			b.Error(err)
+			return false
+		}
+		return true
+	})
 	b.StopTimer()
-	slices.Sort(latencies)
-	q := func(f float64) float64 {
-		return float64(latencies[int(f*float64(len(latencies)-1))].Microseconds()) / 1000
-	}
-	b.ReportMetric(q(0.50), "p50-ms")
-	b.ReportMetric(q(0.99), "p99-ms")
-	b.ReportMetric(q(1), "max-ms")
+	testkit.ReportLatencies(b, latencies)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "records/s")
 }
 
