@@ -251,56 +251,48 @@ func start(t *testing.T, dir, name string, args ...string) *server {
 	return s
 }
 
-// awaitOutput polls the process's output until re matches it, and
-// returns the submatches; it fails the test when s exits or the timeout
-// passes.
-func (s *server) awaitOutput(t *testing.T, re *regexp.Regexp, timeout time.Duration) []string {
+// await polls ok until it reports true, and fails the test when s exits
+// or the timeout passes; what says what it waits for.
+func (s *server) await(t *testing.T, what string, timeout time.Duration, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
-	for {
-		b, _ := os.ReadFile(s.output.Name())
-		if m := re.FindSubmatch(b); m != nil {
-			out := make([]string, len(m))
-			for i := range m {
-				out[i] = string(m[i])
-			}
-			return out
-		}
+	for !ok() {
 		select {
 		case <-s.exited:
 			t.Fatalf("%s exited at start (%v):\n%s", s.cmd, s.err, s.tail())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s did not print %v within %v:\n%s", s.cmd, re, timeout, s.tail())
+			t.Fatalf("%s did not %s within %v:\n%s", s.cmd, what, timeout, s.tail())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-// awaitHTTP polls url until it answers 200, or fails the test when s exits
-// or the timeout passes.
+// awaitOutput waits until the process prints something re matches, and
+// returns the submatches.
+func (s *server) awaitOutput(t *testing.T, re *regexp.Regexp, timeout time.Duration) []string {
+	t.Helper()
+	var m []string
+	s.await(t, fmt.Sprintf("print %v", re), timeout, func() bool {
+		b, _ := os.ReadFile(s.output.Name())
+		m = re.FindStringSubmatch(string(b))
+		return m != nil
+	})
+	return m
+}
+
+// awaitHTTP waits until url answers 200.
 func (s *server) awaitHTTP(t *testing.T, url string, timeout time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
+	s.await(t, "answer "+url, timeout, func() bool {
 		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+		if err != nil {
+			return false
 		}
-		select {
-		case <-s.exited:
-			t.Fatalf("%s exited at start (%v):\n%s", s.cmd, s.err, s.tail())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not answer %s within %v:\n%s", s.cmd, url, timeout, s.tail())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 }
 
 // servingLog is serve's log line that names the URL it serves on, in the
