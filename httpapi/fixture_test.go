@@ -12,12 +12,9 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/internal/testkit"
-	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/talks"
@@ -88,29 +85,10 @@ func (f *fixture) signed(tb testing.TB, login, kind, body string) []byte {
 			skey = l.SigningKey
 		}
 	}
-	signer, err := note.NewSigner(skey)
-	if err != nil {
-		tb.Fatalf("%s has no signing key: %v", login, err)
+	if skey == "" {
+		tb.Fatalf("%s has no signing key", login)
 	}
-	signable, err := app.SignableBody(scenario.Registry(), kind, []byte(body))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	text, err := record.SignedText(kind, signable)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	msg, err := note.Sign(&note.Note{Text: text}, signer)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal([]byte(body), &m); err != nil {
-		tb.Fatal(err)
-	}
-	m["signature"] = strings.TrimSpace(string(msg[len(text)+1:]))
-	out, _ := json.Marshal(m)
-	return out
+	return testkit.Signed(tb, skey, kind, []byte(body))
 }
 
 // response is a recorded response.

@@ -1,16 +1,11 @@
 package web_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/parley-project/parley/access"
-	"github.com/parley-project/parley/app"
-	"github.com/parley-project/parley/record"
-	"github.com/parley-project/parley/scenario"
+	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/talks"
 	"github.com/parley-project/parley/web"
 )
@@ -33,20 +28,7 @@ func TestAgendaShowsApprovals(t *testing.T) {
 		}
 	}
 	body := []byte(`{"aspect_id":"` + territory + `","party_id":"ua","decision":"rejected","note":"Withdrawal from Donbas refused."}`)
-	signable, err := app.SignableBody(scenario.Registry(), talks.KindApproval, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := note.NewSigner(capital.SigningKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, _ := record.SignedText(talks.KindApproval, signable)
-	msg, _ := note.Sign(&note.Note{Text: text}, signer)
-	var m map[string]any
-	json.Unmarshal(body, &m)
-	m["signature"] = strings.TrimSpace(string(msg[len(text)+1:]))
-	signed, _ := json.Marshal(m)
+	signed := testkit.Signed(t, capital.SigningKey, talks.KindApproval, body)
 	if _, err := f.svc.Create(ctx, p, talks.KindApproval, signed); err != nil {
 		t.Fatal(err)
 	}
