@@ -3,20 +3,24 @@
 //
 //   - Main, for a TestMain: klog (tessera, the witness library) routed to
 //     stderr, warnings and worse.
-//   - NewService: a service for the demo's domains, with password hashing
-//     cheap enough that a test loads the demo's principals in milliseconds.
+//   - NewService (NewServiceWith for other domains): a service for the
+//     demo's domains, with password hashing cheap enough that a test loads
+//     the demo's principals in milliseconds.
 //   - NewDemo: the demo process loaded into a service on a temporary
 //     SQLite file, with its logins, optionally through a log.
 //   - NewLog and OpenLog: a real transparency log (package ledger) in a
 //     temporary directory, with in-process witnesses; NewWitness: one
 //     witness behind an HTTP server on a port the system chose, which a
 //     test can stop and start again at the same URL.
-//   - LogKey, Leaves and Tiles: a log key pair, parley leaves, and a reader
-//     of a served log's hash tiles for golang.org/x/mod/sumdb/tlog.
+//   - LogKey, WitnessKey, Leaves and Tiles: key pairs, parley leaves, and
+//     a reader of a served log's hash tiles for golang.org/x/mod/sumdb/tlog.
 //   - Records and Entities: everything a store holds, read as the system.
+//   - Signed: a signed kind's body as `parley sign` makes it.
 //   - Postgres and PostgresSchema: the test database, or a skip that says
 //     why.
-//   - Buffer: a log sink that a server's goroutines and the test share.
+//   - Fetch, one HTTP request; Buffer, a log sink that a server's
+//     goroutines and the test share.
+//   - Concurrently, BareTessera and ReportLatencies, for benchmarks.
 //
 // Nothing listens on a fixed port and nothing sleeps in place of
 // synchronisation: servers listen on port 0 and the address is read back,
@@ -24,9 +28,9 @@
 //
 // Production code never imports testkit; access's own tests check the
 // production password cost. The internal tests (package x, not x_test) of
-// a package testkit imports (app, ledger, witness, store/sqlite, scenario,
-// talks, access, record, store) cannot use it: that would be an import
-// cycle.
+// a package testkit imports (parley, app, ledger, witness, store,
+// store/sqlite, scenario, talks, access, record) cannot use it: that would
+// be an import cycle.
 package testkit
 
 import (
