@@ -30,8 +30,9 @@ const (
 	// their age.
 	benchAdders = 1024
 	// benchWriters is the number of concurrent writers through the
-	// service.
-	benchWriters = 256
+	// service: as many as bare tessera's adders, so that both are
+	// measured on the same load (each client waits for its answer).
+	benchWriters = 1024
 )
 
 // BenchmarkBareTessera measures tessera's POSIX appender alone: no store,

@@ -459,19 +459,19 @@ func (s *Store) LeafCount(ctx context.Context) (int64, error) {
 // only SetLeafIndex sets a leaf index.
 // Try implements store.Tx with a SQL savepoint.
 func (t *tx) Try(ctx context.Context, fn func() error) error {
-	if _, err := t.t.ExecContext(ctx, "SAVEPOINT item"); err != nil {
+	if _, err := t.x.ExecContext(ctx, "SAVEPOINT item"); err != nil {
 		return fmt.Errorf("%w: couldn't take a savepoint: %v", store.ErrAborted, err)
 	}
 	if err := fn(); err != nil {
-		if _, rerr := t.t.ExecContext(ctx, "ROLLBACK TO SAVEPOINT item"); rerr != nil {
+		if _, rerr := t.x.ExecContext(ctx, "ROLLBACK TO SAVEPOINT item"); rerr != nil {
 			return fmt.Errorf("%w: couldn't roll back to the savepoint (%v) after: %v", store.ErrAborted, rerr, err)
 		}
-		if _, rerr := t.t.ExecContext(ctx, "RELEASE SAVEPOINT item"); rerr != nil {
+		if _, rerr := t.x.ExecContext(ctx, "RELEASE SAVEPOINT item"); rerr != nil {
 			return fmt.Errorf("%w: couldn't release the savepoint (%v) after: %v", store.ErrAborted, rerr, err)
 		}
 		return err
 	}
-	if _, err := t.t.ExecContext(ctx, "RELEASE SAVEPOINT item"); err != nil {
+	if _, err := t.x.ExecContext(ctx, "RELEASE SAVEPOINT item"); err != nil {
 		return fmt.Errorf("%w: couldn't release a savepoint: %v", store.ErrAborted, err)
 	}
 	return nil

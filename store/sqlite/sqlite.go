@@ -127,6 +127,11 @@ func writerDSN(path string) string {
 	// the transparency log commits to, so an acknowledged write must
 	// survive a power cut (NORMAL in WAL mode may lose the last commits).
 	q.Add("_pragma", "synchronous(FULL)")
+	// Each write of a group commit runs under a savepoint (Tx.Try), whose
+	// undo journal SQLite keeps in a temporary file by default: one file
+	// write per page a write touches. In memory it costs a copy; it is
+	// only needed until the savepoint is released.
+	q.Add("_pragma", "temp_store(MEMORY)")
 	// BEGIN IMMEDIATE takes the write lock when the transaction starts, so
 	// a transaction that reads before it writes never fails with
 	// SQLITE_BUSY when it would upgrade its lock, and busy_timeout applies.
