@@ -398,7 +398,9 @@ func (s *Service) AttachLog(ctx context.Context, l Log) error {
 // log position.
 var ErrLogBehind = errors.New("the transparency log is shorter than the store says")
 
-func checkLogLength(ctx context.Context, st store.Store, l Log) error {
+func checkLogLength(ctx context.Context, st interface {
+	LeafCount(context.Context) (int64, error)
+}, l Log) error {
 	placed, err := st.LeafCount(ctx)
 	if err != nil {
 		return err

@@ -239,29 +239,15 @@ type Token struct {
 	Created     time.Time
 }
 
-// Store is a database that parley runs on.
+// Store is a database that parley runs on: every part of the contract,
+// which each implementation provides whole and the conformance suite
+// checks. A user of a store names only the parts it uses (a small
+// interface of its own, or one of these).
 type Store interface {
 	Reader
-	// Write runs fn in one transaction and commits it if fn returns nil.
-	Write(ctx context.Context, fn func(Tx) error) error
-	// Records returns up to limit records with Seq > after, in Seq order,
-	// whatever their audience: for rebuild and audit, never for requests.
-	Records(ctx context.Context, after int64, limit int) ([]Record, error)
-	// RecordByID returns one record whatever its audience.
-	RecordByID(ctx context.Context, id string) (Record, error)
-	// PendingRecords returns up to limit records whose leaf index is not
-	// yet set, in Seq order: the records a crash may have left without
-	// their leaf, for recovery at start-up.
-	PendingRecords(ctx context.Context, limit int) ([]Record, error)
-	// LeafCount returns how many records have their leaf index set.
-	LeafCount(ctx context.Context) (int64, error)
-	// PrincipalByLogin and PrincipalByID find principals.
-	PrincipalByLogin(ctx context.Context, login string) (Principal, error)
-	PrincipalByID(ctx context.Context, id string) (Principal, error)
-	// Principals lists every principal, by login.
-	Principals(ctx context.Context) ([]Principal, error)
-	// PrincipalByToken finds the principal holding the token with this hash.
-	PrincipalByToken(ctx context.Context, hash string) (Principal, error)
+	Writer
+	RecordLog
+	Principals
 	// Meta returns a value of the installation's own settings, or
 	// ErrNotFound.
 	Meta(ctx context.Context, key string) ([]byte, error)
@@ -270,4 +256,37 @@ type Store interface {
 	// projections anew through the Tx.
 	Rebuild(ctx context.Context, fn func(tx Tx, r Record) error) error
 	Close() error
+}
+
+// Writer runs write transactions.
+type Writer interface {
+	// Write runs fn in one transaction and commits it if fn returns nil.
+	Write(ctx context.Context, fn func(Tx) error) error
+}
+
+// RecordLog reads the records themselves, whatever their audience: for the
+// commit path's recovery, rebuild, audit and proofs, never for a request's
+// own reads.
+type RecordLog interface {
+	// Records returns up to limit records with Seq > after, in Seq order.
+	Records(ctx context.Context, after int64, limit int) ([]Record, error)
+	// RecordByID returns one record.
+	RecordByID(ctx context.Context, id string) (Record, error)
+	// PendingRecords returns up to limit records whose leaf index is not
+	// yet set, in Seq order: the records a crash may have left without
+	// their leaf, for recovery at start-up.
+	PendingRecords(ctx context.Context, limit int) ([]Record, error)
+	// LeafCount returns how many records have their leaf index set.
+	LeafCount(ctx context.Context) (int64, error)
+}
+
+// Principals finds the principals who may sign in.
+type Principals interface {
+	// PrincipalByLogin and PrincipalByID find principals.
+	PrincipalByLogin(ctx context.Context, login string) (Principal, error)
+	PrincipalByID(ctx context.Context, id string) (Principal, error)
+	// Principals lists every principal, by login.
+	Principals(ctx context.Context) ([]Principal, error)
+	// PrincipalByToken finds the principal holding the token with this hash.
+	PrincipalByToken(ctx context.Context, hash string) (Principal, error)
 }
