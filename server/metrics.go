@@ -1,10 +1,12 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/parley-project/parley/app"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -69,4 +71,44 @@ func methodLabel(m string) string {
 		return m
 	}
 	return "OTHER"
+}
+
+// followerLister is what the follower metrics read: app.Service.
+type followerLister interface {
+	Followers(ctx context.Context) ([]app.FollowerStatus, error)
+}
+
+// followerCollector reports, at each scrape, how far each domain's
+// follower (work that follows the record stream: clustering, reports) is
+// behind the records, and whether its last attempt failed.
+type followerCollector struct{ svc followerLister }
+
+var (
+	followerBehind = prometheus.NewDesc("parley_follower_records_behind",
+		"Records committed that a domain's follower has still to apply; 0 is caught up.", []string{"follower"}, nil)
+	followerFailing = prometheus.NewDesc("parley_follower_failing",
+		"1 if the follower's last attempt failed (it tries again), else 0.", []string{"follower"}, nil)
+)
+
+func (c followerCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- followerBehind
+	ch <- followerFailing
+}
+
+func (c followerCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	fs, err := c.svc.Followers(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(followerBehind, err)
+		return
+	}
+	for _, f := range fs {
+		ch <- prometheus.MustNewConstMetric(followerBehind, prometheus.GaugeValue, float64(f.Behind), f.Name)
+		failing := 0.0
+		if f.Error != "" {
+			failing = 1
+		}
+		ch <- prometheus.MustNewConstMetric(followerFailing, prometheus.GaugeValue, failing, f.Name)
+	}
 }

@@ -79,6 +79,7 @@ func New(cfg Config, svc *app.Service, log *ledger.Log, sections []web.Section, 
 func newServer(cfg Config, svc *app.Service, log *ledger.Log, logger *slog.Logger, api, ui http.Handler) *Server {
 	cfg.SetDefaults()
 	s := &Server{cfg: cfg, svc: svc, log: log, logger: logger, metrics: newMetrics()}
+	s.metrics.reg.MustRegister(followerCollector{svc})
 
 	mux := http.NewServeMux()
 	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, routed(pattern, h)) }
