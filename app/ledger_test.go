@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/parley-project/parley/internal/testkit"
+	"github.com/parley-project/parley/proof"
 
 	"golang.org/x/mod/sumdb/note"
 	_ "modernc.org/sqlite" // the "sqlite" driver, to tamper behind parley's back
@@ -821,7 +822,7 @@ func TestLedgerLogFailureUnderLoad(t *testing.T) {
 }
 
 // checkProof checks a proof as a reader holding only public keys would.
-func checkProof(p app.Proof, logVKey string, witnessVKeys []string) error {
+func checkProof(p proof.Proof, logVKey string, witnessVKeys []string) error {
 	cp, cosigned, err := ledger.VerifyCheckpoint([]byte(p.Checkpoint), logVKey, witnessVKeys)
 	if err != nil {
 		return err
@@ -851,7 +852,7 @@ func checkProof(p app.Proof, logVKey string, witnessVKeys []string) error {
 }
 
 // awaitProof polls svc.Proof until it is available.
-func awaitProof(t testing.TB, svc *app.Service, caller access.Principal, id string, timeout time.Duration) app.Proof {
+func awaitProof(t testing.TB, svc *app.Service, caller access.Principal, id string, timeout time.Duration) proof.Proof {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -901,45 +902,45 @@ func TestLedgerForgedProofs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	forgeries := map[string]func(q *app.Proof){
-		"leaf index +1":      func(q *app.Proof) { q.LeafIndex++ },
-		"another leaf index": func(q *app.Proof) { q.LeafIndex = other.LeafIndex },
-		"commitment changed": func(q *app.Proof) { q.Commitment = other.Commitment },
-		"another record": func(q *app.Proof) {
+	forgeries := map[string]func(q *proof.Proof){
+		"leaf index +1":      func(q *proof.Proof) { q.LeafIndex++ },
+		"another leaf index": func(q *proof.Proof) { q.LeafIndex = other.LeafIndex },
+		"commitment changed": func(q *proof.Proof) { q.Commitment = other.Commitment },
+		"another record": func(q *proof.Proof) {
 			q.RecordID, q.Commitment, q.Leaf, q.Salt, q.Canonical = other.RecordID, other.Commitment, other.Leaf, other.Salt, other.Canonical
 		},
-		"salt changed":      func(q *app.Proof) { q.Salt = bytes.Clone(q.Salt); q.Salt[0] ^= 1 },
-		"canonical changed": func(q *app.Proof) { q.Canonical = bytes.Replace(q.Canonical, []byte("Proven"), []byte("Forged"), 1) },
-		"kind changed":      func(q *app.Proof) { q.Kind = talks.KindStatement },
-		"inclusion hash": func(q *app.Proof) {
+		"salt changed":      func(q *proof.Proof) { q.Salt = bytes.Clone(q.Salt); q.Salt[0] ^= 1 },
+		"canonical changed": func(q *proof.Proof) { q.Canonical = bytes.Replace(q.Canonical, []byte("Proven"), []byte("Forged"), 1) },
+		"kind changed":      func(q *proof.Proof) { q.Kind = talks.KindStatement },
+		"inclusion hash": func(q *proof.Proof) {
 			q.Inclusion = slices.Clone(q.Inclusion)
 			q.Inclusion[0] = bytes.Repeat([]byte{7}, 32)
 		},
-		"inclusion shortened":  func(q *app.Proof) { q.Inclusion = q.Inclusion[1:] },
-		"tree size":            func(q *app.Proof) { q.TreeSize++ },
-		"checkpoint unsigned":  func(q *app.Proof) { q.Checkpoint = strings.Replace(q.Checkpoint, "\n\n", "\nextra\n\n", 1) },
-		"another log's key":    func(q *app.Proof) { q.Checkpoint = strings.Split(q.Checkpoint, "\n\n")[0] + "\n\n" },
-		"record id changed":    func(q *app.Proof) { q.RecordID = other.RecordID },
-		"proof of another one": func(q *app.Proof) { q.Inclusion = other.Inclusion },
+		"inclusion shortened":  func(q *proof.Proof) { q.Inclusion = q.Inclusion[1:] },
+		"tree size":            func(q *proof.Proof) { q.TreeSize++ },
+		"checkpoint unsigned":  func(q *proof.Proof) { q.Checkpoint = strings.Replace(q.Checkpoint, "\n\n", "\nextra\n\n", 1) },
+		"another log's key":    func(q *proof.Proof) { q.Checkpoint = strings.Split(q.Checkpoint, "\n\n")[0] + "\n\n" },
+		"record id changed":    func(q *proof.Proof) { q.RecordID = other.RecordID },
+		"proof of another one": func(q *proof.Proof) { q.Inclusion = other.Inclusion },
 	}
-	forgeries["canonical changed, commitment recomputed"] = func(q *app.Proof) {
+	forgeries["canonical changed, commitment recomputed"] = func(q *proof.Proof) {
 		q.Canonical = bytes.Replace(q.Canonical, []byte("Proven"), []byte("Forged"), 1)
 		c := record.Commitment(q.Salt, q.Canonical)
 		q.Commitment = hex.EncodeToString(c[:])
 	}
 	// app.VerifyProof names the broken link: these forgeries break one.
 	only := map[string]string{
-		"leaf index +1":      app.CheckInclusion,
-		"another leaf index": app.CheckInclusion,
-		"another record":     app.CheckInclusion,
-		"salt changed":       app.CheckCommitment,
-		"canonical changed":  app.CheckCommitment,
-		"canonical changed, commitment recomputed": app.CheckLeaf,
-		"inclusion hash":       app.CheckInclusion,
-		"inclusion shortened":  app.CheckInclusion,
-		"proof of another one": app.CheckInclusion,
+		"leaf index +1":      proof.CheckInclusion,
+		"another leaf index": proof.CheckInclusion,
+		"another record":     proof.CheckInclusion,
+		"salt changed":       proof.CheckCommitment,
+		"canonical changed":  proof.CheckCommitment,
+		"canonical changed, commitment recomputed": proof.CheckLeaf,
+		"inclusion hash":       proof.CheckInclusion,
+		"inclusion shortened":  proof.CheckInclusion,
+		"proof of another one": proof.CheckInclusion,
 	}
-	if failed := app.Failed(app.VerifyProof(p, in.vkey, nil)); len(failed) > 0 {
+	if failed := proof.Failed(proof.Verify(p, in.vkey, nil)); len(failed) > 0 {
 		t.Fatalf("app.VerifyProof fails a genuine proof: %v", failed)
 	}
 	for name, forge := range forgeries {
@@ -948,7 +949,7 @@ func TestLedgerForgedProofs(t *testing.T) {
 		if err := checkProof(q, in.vkey, nil); err == nil {
 			t.Errorf("forged proof (%s) verifies", name)
 		}
-		failed := app.Failed(app.VerifyProof(q, in.vkey, nil))
+		failed := proof.Failed(proof.Verify(q, in.vkey, nil))
 		if len(failed) == 0 {
 			t.Errorf("app.VerifyProof accepts a forged proof (%s)", name)
 		}
@@ -959,7 +960,7 @@ func TestLedgerForgedProofs(t *testing.T) {
 	if err := checkProof(p, otherKey, nil); err == nil {
 		t.Error("a proof verifies with another log's key")
 	}
-	if failed := app.Failed(app.VerifyProof(p, otherKey, nil)); len(failed) == 0 {
+	if failed := proof.Failed(proof.Verify(p, otherKey, nil)); len(failed) == 0 {
 		t.Error("app.VerifyProof accepts a proof with another log's key")
 	}
 }
@@ -980,7 +981,7 @@ func TestLedgerWitnessDown(t *testing.T) {
 	before := createAspects(t, in.svc, med, 5, "Witnessed aspect")
 	// The writes are concurrent, so any of them may hold the highest
 	// position: wait until every one is published.
-	var p app.Proof
+	var p proof.Proof
 	for _, rc := range before {
 		p = awaitProof(t, in.svc, med, rc.RecordID, 10*time.Second)
 		if err := checkProof(p, in.vkey, []string{tw.VKey}); err != nil {
@@ -1030,13 +1031,13 @@ func TestLedgerWitnessDown(t *testing.T) {
 		if err := checkProof(p, in.vkey, []string{tw.VKey}); err != nil {
 			t.Fatalf("proof after the witness came back: %v", err)
 		}
-		if failed := app.Failed(app.VerifyProof(p, in.vkey, []string{tw.VKey})); len(failed) > 0 {
+		if failed := proof.Failed(proof.Verify(p, in.vkey, []string{tw.VKey})); len(failed) > 0 {
 			t.Fatalf("app.VerifyProof after the witness came back: %v", failed)
 		}
 	}
 	// A witness that never cosigned is named as such.
 	other := testkit.NewWitness(t, "ru", in.vkey)
-	if failed := app.Failed(app.VerifyProof(p, in.vkey, []string{tw.VKey, other.VKey})); len(failed) != 1 || !strings.HasPrefix(failed[0], app.CheckCosigned) {
+	if failed := proof.Failed(proof.Verify(p, in.vkey, []string{tw.VKey, other.VKey})); len(failed) != 1 || !strings.HasPrefix(failed[0], proof.CheckCosigned) {
 		t.Errorf("app.VerifyProof with a witness that did not cosign: failed %v", failed)
 	}
 	st = in.log.Status(ctx)

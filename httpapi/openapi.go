@@ -12,6 +12,7 @@ import (
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/proof"
 	"github.com/parley-project/parley/record"
 )
 
@@ -29,7 +30,7 @@ func (a *api) openAPI() obj {
 		"Audience": schemaOf(reflect.TypeFor[record.Audience](), true),
 		"Receipt":  schemaOf(reflect.TypeFor[app.Receipt](), true),
 		"Me":       schemaOf(reflect.TypeFor[me](), true),
-		"Proof":    schemaOf(reflect.TypeFor[app.Proof](), true),
+		"Proof":    schemaOf(reflect.TypeFor[proof.Proof](), true),
 	}
 	rec := schemaOf(reflect.TypeFor[storedRecord](), true)
 	rec["properties"].(obj)["audience"] = ref("Audience")

@@ -10,6 +10,7 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ledger"
+	"github.com/parley-project/parley/proof"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/talks"
 )
@@ -48,12 +49,12 @@ func TestRecordProof(t *testing.T) {
 	}
 
 	// Its proof, once a checkpoint covers it: until then 503, Retry-After 1.
-	var p app.Proof
+	var p proof.Proof
 	deadline := time.Now().Add(15 * time.Second)
 	for waited := 0; ; waited++ {
 		r = f.do(t, mediator, "GET", path+"/proof", nil)
 		if r.status == 200 {
-			p = decode[app.Proof](t, r)
+			p = decode[proof.Proof](t, r)
 			t.Logf("proof after %d retries", waited)
 			break
 		}
@@ -126,7 +127,7 @@ func TestRecordProof(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if p := decode[app.Proof](t, r); r.status != 200 || p.RecordID != uaOnly.RecordID {
+	if p := decode[proof.Proof](t, r); r.status != 200 || p.RecordID != uaOnly.RecordID {
 		t.Errorf("GET %s/proof as ua-negotiator: %d %s", path, r.status, r.body)
 	}
 	missing := record.NewID()

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/parley-project/parley/access"
-	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/ledger"
+	"github.com/parley-project/parley/proof"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/talks"
@@ -110,7 +110,7 @@ func TestRecordPage(t *testing.T) {
 	if cc := res.header.Get("Cache-Control"); cc != "private, no-store" {
 		t.Errorf("proof.json: Cache-Control %q", cc)
 	}
-	var p app.Proof
+	var p proof.Proof
 	if err := json.Unmarshal([]byte(res.body), &p); err != nil {
 		t.Fatalf("proof.json is not a proof: %v\n%s", err, res.body)
 	}

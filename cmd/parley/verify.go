@@ -18,6 +18,7 @@ import (
 
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ledger"
+	"github.com/parley-project/parley/proof"
 	"github.com/parley-project/parley/record"
 )
 
@@ -94,14 +95,14 @@ func (c *cli) verify(ctx context.Context, file, logKeyFlag string, witnessFlags 
 		return c.verifyReceipt(ctx, *receipt, base, logKey, witnessKeys)
 	}
 
-	checks := app.VerifyProof(p, logKey, witnessKeys)
+	checks := proof.Verify(p, logKey, witnessKeys)
 	if base != nil {
 		checks = append(checks, checkAgainstLatest(ctx, p, base, logKey, witnessKeys)...)
 	}
 	for _, ch := range checks {
 		fmt.Fprintln(c.stdout, ch)
 	}
-	if failed := app.Failed(checks); len(failed) > 0 {
+	if failed := proof.Failed(checks); len(failed) > 0 {
 		return fmt.Errorf("the proof of record %s does not hold: %s failed", p.RecordID, strings.Join(failed, ", "))
 	}
 	fmt.Fprintf(c.stdout, "record %s (%s) is entry %d of the log %s\n", p.RecordID, p.Kind, p.LeafIndex, originOf(p.Checkpoint))
@@ -110,17 +111,17 @@ func (c *cli) verify(ctx context.Context, file, logKeyFlag string, witnessFlags 
 
 // readProof reads a proof as the API serves it, or else a receipt: a
 // write's answer ({"receipt": ...}) or the receipt alone.
-func readProof(file string) (app.Proof, *app.Receipt, error) {
+func readProof(file string) (proof.Proof, *app.Receipt, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return app.Proof{}, nil, fmt.Errorf("couldn't read the proof: %w", err)
+		return proof.Proof{}, nil, fmt.Errorf("couldn't read the proof: %w", err)
 	}
 	var probe struct {
 		Canonical []byte       `json:"canonical"`
 		Receipt   *app.Receipt `json:"receipt"`
 	}
 	if err := json.Unmarshal(b, &probe); err != nil {
-		return app.Proof{}, nil, fmt.Errorf("%s is neither a proof nor a receipt (JSON as the API serves them): %v", file, err)
+		return proof.Proof{}, nil, fmt.Errorf("%s is neither a proof nor a receipt (JSON as the API serves them): %v", file, err)
 	}
 	if probe.Canonical == nil {
 		r := probe.Receipt
@@ -129,17 +130,17 @@ func readProof(file string) (app.Proof, *app.Receipt, error) {
 			json.Unmarshal(b, r)
 		}
 		if r.RecordID == "" || r.Commitment == "" || r.Kind == "" || r.LeafIndex == nil {
-			return app.Proof{}, nil, fmt.Errorf("%s is neither a proof nor a receipt with a record_id, kind, commitment and leaf_index", file)
+			return proof.Proof{}, nil, fmt.Errorf("%s is neither a proof nor a receipt with a record_id, kind, commitment and leaf_index", file)
 		}
-		return app.Proof{}, r, nil
+		return proof.Proof{}, r, nil
 	}
-	var p app.Proof
+	var p proof.Proof
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&p); err != nil {
-		return app.Proof{}, nil, fmt.Errorf("%s is not a proof (JSON as served at /api/v1/records/ID/proof): %v", file, err)
+		return proof.Proof{}, nil, fmt.Errorf("%s is not a proof (JSON as served at /api/v1/records/ID/proof): %v", file, err)
 	}
 	if p.RecordID == "" || p.Checkpoint == "" {
-		return app.Proof{}, nil, fmt.Errorf("%s is not a proof: it has no record_id or no checkpoint", file)
+		return proof.Proof{}, nil, fmt.Errorf("%s is not a proof: it has no record_id or no checkpoint", file)
 	}
 	return p, nil, nil
 }
@@ -160,7 +161,7 @@ func (c *cli) verifyReceipt(ctx context.Context, r app.Receipt, base *url.URL, l
 	// The checks against the latest checkpoint, with the receipt's entry
 	// in place of a proof's; a receipt has no checkpoint of its own to be
 	// consistent with.
-	p := app.Proof{RecordID: r.RecordID, Kind: r.Kind, Leaf: string(leaf), LeafIndex: *r.LeafIndex}
+	p := proof.Proof{RecordID: r.RecordID, Kind: r.Kind, Leaf: string(leaf), LeafIndex: *r.LeafIndex}
 	checks := checkAgainstLatest(ctx, p, base, logKey, witnessKeys)
 	// Consistency with an empty tree says nothing: leave it out.
 	out := checks[:0]
@@ -172,7 +173,7 @@ func (c *cli) verifyReceipt(ctx context.Context, r app.Receipt, base *url.URL, l
 	for _, ch := range out {
 		fmt.Fprintln(c.stdout, ch)
 	}
-	if failed := app.Failed(out); len(failed) > 0 {
+	if failed := proof.Failed(out); len(failed) > 0 {
 		return fmt.Errorf("the receipt of record %s does not hold: %s failed", r.RecordID, strings.Join(failed, ", "))
 	}
 	fmt.Fprintf(c.stdout, "record %s (%s) is entry %d of the log, with the receipt's commitment\n", r.RecordID, r.Kind, *r.LeafIndex)
@@ -199,20 +200,20 @@ const verifyTimeout = 30 * time.Second
 // checkpoint, and the entry's inclusion in it. The proofs are built from
 // the served tiles by tessera's client; a server that lied would have to
 // serve tiles that hash to the signed roots.
-func checkAgainstLatest(ctx context.Context, p app.Proof, base *url.URL, logKey string, witnessKeys []string) []app.Check {
+func checkAgainstLatest(ctx context.Context, p proof.Proof, base *url.URL, logKey string, witnessKeys []string) []proof.Check {
 	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
 	defer cancel()
-	latest := app.Check{Name: checkLatest}
-	consistent := app.Check{Name: checkConsistency}
-	included := app.Check{Name: checkLatestInclusion}
-	fail := func(c *app.Check, format string, args ...any) []app.Check {
+	latest := proof.Check{Name: checkLatest}
+	consistent := proof.Check{Name: checkConsistency}
+	included := proof.Check{Name: checkLatestInclusion}
+	fail := func(c *proof.Check, format string, args ...any) []proof.Check {
 		c.Detail = fmt.Sprintf(format, args...)
-		for _, other := range []*app.Check{&consistent, &included} {
+		for _, other := range []*proof.Check{&consistent, &included} {
 			if other != c && !other.OK && other.Detail == "" {
 				other.Detail = "not checked: " + c.Name + " failed"
 			}
 		}
-		return []app.Check{latest, consistent, included}
+		return []proof.Check{latest, consistent, included}
 	}
 
 	root := base.JoinPath("log") // the fetcher adds the trailing slash
@@ -277,7 +278,7 @@ func checkAgainstLatest(ctx context.Context, p app.Proof, base *url.URL, logKey 
 	}
 	included.OK = true
 	included.Detail = fmt.Sprintf("entry %d of %d", p.LeafIndex, cp.Size)
-	return []app.Check{latest, consistent, included}
+	return []proof.Check{latest, consistent, included}
 }
 
 // userAgent names parley verify in its requests, for the server's logs.

@@ -1,4 +1,4 @@
-package app_test
+package proof_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parley-project/parley/internal/testkit"
+	"github.com/parley-project/parley/proof"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -26,7 +27,7 @@ import (
 // provenRecord is a record committed through a real log with one witness,
 // and its proof once published.
 type provenRecord struct {
-	proof       app.Proof
+	proof       proof.Proof
 	logVKey     string
 	witnessVKey string // cosignature/v1
 	origin      string
@@ -90,7 +91,7 @@ func TestVerifyProof(t *testing.T) {
 	}
 	witnesses := []string{pr.witnessVKey}
 
-	checks := app.VerifyProof(good, pr.logVKey, witnesses)
+	checks := proof.Verify(good, pr.logVKey, witnesses)
 	var names []string
 	for _, c := range checks {
 		names = append(names, c.Name)
@@ -103,12 +104,12 @@ func TestVerifyProof(t *testing.T) {
 	}
 
 	// clone deep-copies a proof, so that each case alters its own.
-	clone := func() app.Proof {
+	clone := func() proof.Proof {
 		b, err := json.Marshal(good)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var p app.Proof
+		var p proof.Proof
 		if err := json.Unmarshal(b, &p); err != nil {
 			t.Fatal(err)
 		}
@@ -124,35 +125,35 @@ func TestVerifyProof(t *testing.T) {
 
 	for _, tc := range []struct {
 		name      string
-		alter     func(p *app.Proof)
+		alter     func(p *proof.Proof)
 		witnesses []string
 		fails     string
 	}{
 		{name: "tampered canonical bytes", fails: "commitment",
-			alter: func(p *app.Proof) { p.Canonical = tamper(p.Canonical) }},
+			alter: func(p *proof.Proof) { p.Canonical = tamper(p.Canonical) }},
 		{name: "swapped salt", fails: "commitment",
-			alter: func(p *app.Proof) { p.Salt = record.NewSalt() }},
+			alter: func(p *proof.Proof) { p.Salt = record.NewSalt() }},
 		{name: "forged commitment", fails: "leaf",
 			// Other bytes with their commitment recomputed: the chain
 			// holds up to the leaf, which commits to the real ones.
-			alter: func(p *app.Proof) {
+			alter: func(p *proof.Proof) {
 				p.Canonical = tamper(p.Canonical)
 				c := record.Commitment(p.Salt, p.Canonical)
 				p.Commitment = hex.EncodeToString(c[:])
 			}},
 		{name: "another record's id", fails: "leaf",
-			alter: func(p *app.Proof) { p.RecordID = record.NewID() }},
+			alter: func(p *proof.Proof) { p.RecordID = record.NewID() }},
 		{name: "forged leaf index", fails: "inclusion",
-			alter: func(p *app.Proof) { p.LeafIndex = (p.LeafIndex + 1) % p.TreeSize }},
+			alter: func(p *proof.Proof) { p.LeafIndex = (p.LeafIndex + 1) % p.TreeSize }},
 		{name: "inclusion proof altered", fails: "inclusion",
-			alter: func(p *app.Proof) { p.Inclusion[0][0] ^= 1 }},
+			alter: func(p *proof.Proof) { p.Inclusion[0][0] ^= 1 }},
 		{name: "wrong tree size", fails: "checkpoint",
-			alter: func(p *app.Proof) { p.TreeSize++ }},
+			alter: func(p *proof.Proof) { p.TreeSize++ }},
 		{name: "checkpoint signed by another key", fails: "checkpoint",
 			// The same body and origin, signed by an impostor's key of
 			// the log's name; the witness's cosignature is kept, since it
 			// is over the body alone.
-			alter: func(p *app.Proof) {
+			alter: func(p *proof.Proof) {
 				body, sigs, ok := strings.Cut(p.Checkpoint, "\n\n")
 				if !ok {
 					t.Fatalf("checkpoint without signatures: %q", p.Checkpoint)
@@ -188,8 +189,8 @@ func TestVerifyProof(t *testing.T) {
 			if tc.witnesses != nil {
 				ws = tc.witnesses
 			}
-			checks := app.VerifyProof(p, pr.logVKey, ws)
-			if got := app.Failed(checks); !slices.Equal(got, []string{tc.fails}) {
+			checks := proof.Verify(p, pr.logVKey, ws)
+			if got := proof.Failed(checks); !slices.Equal(got, []string{tc.fails}) {
 				t.Errorf("failed %q, want exactly %q", got, tc.fails)
 				for _, c := range checks {
 					t.Log(c)
@@ -205,7 +206,7 @@ func TestVerifyProof(t *testing.T) {
 
 	// With the real keys swapped for others, nothing verifies.
 	_, otherLog := testkit.LogKey(t, pr.origin)
-	if got := app.Failed(app.VerifyProof(good, otherLog, witnesses)); !slices.Equal(got, []string{"checkpoint"}) {
+	if got := proof.Failed(proof.Verify(good, otherLog, witnesses)); !slices.Equal(got, []string{"checkpoint"}) {
 		t.Errorf("with another log key, failed %q", got)
 	}
 }

@@ -1,4 +1,4 @@
-package app
+package proof
 
 import (
 	"encoding/hex"
@@ -66,7 +66,7 @@ const (
 // so that a failure points at the link that is broken: bytes altered after
 // the fact fail "commitment" alone, a commitment recomputed over such bytes
 // fails "leaf" alone, a wrong position fails "inclusion" alone.
-func VerifyProof(p Proof, logVKey string, witnessVKeys []string) []Check {
+func Verify(p Proof, logVKey string, witnessVKeys []string) []Check {
 	checks := []Check{checkCommitment(p), checkLeaf(p)}
 	cp, c := checkCheckpoint(p, logVKey)
 	checks = append(checks, c)
