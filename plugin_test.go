@@ -21,6 +21,7 @@ import (
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/audit"
 	"github.com/parley-project/parley/httpapi"
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/record"
@@ -367,7 +368,7 @@ func TestPluginDomain(t *testing.T) {
 	if n := counts(); n != 2 {
 		t.Errorf("after rebuild memo_counts says %d notes, want 2", n)
 	}
-	rep, err := svc.Audit(ctx)
+	rep, err := audit.Run(ctx, svc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +385,7 @@ func TestPluginDomain(t *testing.T) {
 	if _, err := rw.Exec(`UPDATE memo_counts SET notes = 7 WHERE board_id = ?`, boardID); err != nil {
 		t.Fatal(err)
 	}
-	rep, err = svc.Audit(ctx)
+	rep, err = audit.Run(ctx, svc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/audit"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/talks"
@@ -84,7 +85,7 @@ func TestSignedApprovals(t *testing.T) {
 	if _, err := svc.Update(ctx, uaCapital, talks.KindApproval, w.Entity.ID, with(map[string]any{"signature": sign(raw)})); app.ErrorCode(err) != app.CodeConflict {
 		t.Errorf("changing an approval: %v, want a conflict", err)
 	}
-	rep, err := svc.Audit(ctx)
+	rep, err := audit.Run(ctx, svc)
 	if err != nil || len(rep.Findings) > 0 {
 		t.Errorf("audit after a signed approval: %v %v", err, rep.Findings)
 	}

@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-project/parley/audit"
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/proof"
 
@@ -231,9 +232,9 @@ func (in *install) integratedSize() uint64 {
 	return n
 }
 
-func (in *install) audit() app.AuditReport {
+func (in *install) audit() audit.Report {
 	in.t.Helper()
-	rep, err := in.svc.Audit(context.Background())
+	rep, err := audit.Run(context.Background(), in.svc)
 	if err != nil {
 		in.t.Fatalf("Audit: %v", err)
 	}
@@ -242,7 +243,7 @@ func (in *install) audit() app.AuditReport {
 
 // auditClean audits and fails on any finding; it also checks that every
 // record has exactly one leaf and every leaf one record.
-func (in *install) auditClean() app.AuditReport {
+func (in *install) auditClean() audit.Report {
 	in.t.Helper()
 	rep := in.audit()
 	for _, f := range rep.Findings {
@@ -285,7 +286,7 @@ type want struct{ what, id, problem string }
 
 // checkFindings fails unless every wanted finding is there, and every
 // finding is about one of the things allowed (what/id).
-func checkFindings(t *testing.T, rep app.AuditReport, wants []want, allowed ...string) {
+func checkFindings(t *testing.T, rep audit.Report, wants []want, allowed ...string) {
 	t.Helper()
 	for _, w := range wants {
 		found := false

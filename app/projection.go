@@ -582,7 +582,7 @@ func (s *Service) WaitFollowers(ctx context.Context) error {
 // may commit.
 var errAuditRollback = errors.New("the audit's replay is rolled back")
 
-// auditProjections checks every domain's projections against a replay of
+// AuditProjections checks every domain's projections against a replay of
 // the records, a domain at a time, in a transaction that is rolled back: it
 // reads a digest of every row of each table, empties the tables, replays
 // the records into them, and reads the digests again. A table whose rows
@@ -590,7 +590,7 @@ var errAuditRollback = errors.New("the audit's replay is rolled back")
 // transaction, as its worker would, so that what is compared is what it
 // holds once caught up, not how far behind it is. It returns how many
 // tables it compared.
-func (s *Service) auditProjections(ctx context.Context, find func(what, id, format string, args ...any)) (int, error) {
+func (s *Service) AuditProjections(ctx context.Context, find func(what, id, format string, args ...any)) (int, error) {
 	tables := 0
 	for _, d := range s.reg.Domains() {
 		ps := s.reg.ProjectionsOf(d.Name())

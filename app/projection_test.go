@@ -13,6 +13,7 @@ import (
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/audit"
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/scenario"
@@ -391,7 +392,7 @@ func TestDomainProjections(t *testing.T) {
 		}
 		// The audit catches a follower up in its rolled-back replay: a
 		// follower behind is not a finding, and stays behind.
-		rep, err := svc.Audit(ctx)
+		rep, err := audit.Run(ctx, svc)
 		if err != nil || len(rep.Findings) != 0 || rep.Tables != 3 {
 			t.Fatalf("audit with the follower behind: %d tables, findings %v, %v; want 3 tables and none", rep.Tables, rep.Findings, err)
 		}
@@ -446,7 +447,7 @@ func TestDomainProjections(t *testing.T) {
 		// The audit is clean; a row changed behind parley's back is a
 		// finding naming its table, which the audit leaves as it is and
 		// rebuild restores.
-		if rep, err := svc.Audit(ctx); err != nil || len(rep.Findings) != 0 {
+		if rep, err := audit.Run(ctx, svc); err != nil || len(rep.Findings) != 0 {
 			t.Fatalf("audit: %v, %v", rep.Findings, err)
 		}
 		for _, c := range []struct{ table, query string }{
@@ -456,7 +457,7 @@ func TestDomainProjections(t *testing.T) {
 		} {
 			behindParley(t, st, c.query)
 			tampered := contents(t, st)
-			rep, err := svc.Audit(ctx)
+			rep, err := audit.Run(ctx, svc)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -469,7 +470,7 @@ func TestDomainProjections(t *testing.T) {
 			if err := svc.Rebuild(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if rep, err := svc.Audit(ctx); err != nil || len(rep.Findings) != 0 {
+			if rep, err := audit.Run(ctx, svc); err != nil || len(rep.Findings) != 0 {
 				t.Errorf("audit after rebuilding %s: %v, %v", c.table, rep.Findings, err)
 			}
 		}
@@ -540,7 +541,7 @@ func TestFollowerFails(t *testing.T) {
 		if after := contents(t, st); !slices.Equal(before["tally_counts"], after["tally_counts"]) || !slices.Equal(before["tally_log_entries"], after["tally_log_entries"]) {
 			t.Error("a failed rebuild changed the tables")
 		}
-		rep, err := svc.Audit(ctx)
+		rep, err := audit.Run(ctx, svc)
 		if err != nil || len(rep.Findings) != 1 || rep.Findings[0].ID != "tally" || !strings.Contains(rep.Findings[0].Problem, "cannot be replayed") {
 			t.Errorf("audit: %+v, %v; want one finding that the tally domain cannot be replayed", rep.Findings, err)
 		}

@@ -63,6 +63,15 @@ func (s *Service) SetPasswordCost(c access.PasswordCost) { s.cost = c }
 // Store returns the service's store, for the commands that manage it.
 func (s *Service) Store() store.Store { return s.store }
 
+// Log returns the transparency log the service commits to, or nil.
+func (s *Service) Log() Log { return s.log }
+
+// Replay is the projection rule, for audit: the entity a record makes of
+// the entity before it (nil for the first record of a subject).
+func (s *Service) Replay(prev *store.Entity, seq int64, env record.Envelope) (store.Entity, error) {
+	return s.nextEntity(prev, seq, env)
+}
+
 // Registry returns the domains the service runs.
 func (s *Service) Registry() *parley.Registry { return s.reg }
 

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/audit"
 	"github.com/parley-project/parley/server"
 )
 
@@ -56,13 +56,13 @@ func (c *cli) audit(ctx context.Context, configPath string, asJSON bool) error {
 	cfg, svc, log := in.cfg, in.svc, in.log
 
 	start := time.Now()
-	rep, err := svc.Audit(ctx)
+	rep, err := audit.Run(ctx, svc)
 	if err != nil {
 		return fmt.Errorf("couldn't audit: %w", err)
 	}
 	if asJSON {
 		if rep.Findings == nil {
-			rep.Findings = []app.Finding{}
+			rep.Findings = []audit.Finding{}
 		}
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")

@@ -1,4 +1,10 @@
-package app
+// Package audit re-checks an installation against itself and against its
+// transparency log, trusting neither: every record's columns against its
+// canonical bytes, its commitment, signature and leaf; every leaf of the
+// log against a record; every projection, the domains' own tables too,
+// against a replay of the records. It finds a row changed, added or
+// removed behind parley's back; parley audit runs it with serve stopped.
+package audit
 
 import (
 	"bytes"
@@ -8,7 +14,9 @@ import (
 	"maps"
 	"reflect"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
 )
@@ -24,8 +32,8 @@ type Finding struct {
 
 func (f Finding) String() string { return f.What + " " + f.ID + ": " + f.Problem }
 
-// AuditReport is the outcome of an audit.
-type AuditReport struct {
+// Report is the outcome of an audit.
+type Report struct {
 	Records  int    `json:"records"`
 	Leaves   uint64 `json:"leaves"`
 	Entities int    `json:"entities"`
@@ -34,15 +42,29 @@ type AuditReport struct {
 	Findings []Finding `json:"findings"`
 }
 
-// Audit re-checks the store against itself and against the log: every
+// Subject is what an audit reads: app.Service.
+type Subject interface {
+	Store() store.Store
+	Registry() *parley.Registry
+	// Log is the transparency log the service commits to, or nil.
+	Log() app.Log
+	// Replay is the projection rule the writes use: the entity a record
+	// makes of the entity before it.
+	Replay(prev *store.Entity, seq int64, env record.Envelope) (store.Entity, error)
+	// AuditProjections compares the domains' own tables with a replay of
+	// the records, reporting each difference to find.
+	AuditProjections(ctx context.Context, find func(what, id, format string, args ...any)) (int, error)
+}
+
+// Run re-checks the store against itself and against the log: every
 // record's columns against its canonical bytes, its commitment against its
 // salt and bytes, its leaf in the log against its commitment; every leaf of
 // the log against a record; every projection against a replay of the
-// records, the domains' own tables included (auditProjections). It finds a
-// row changed, added or removed behind parley's back. Without a log it
-// checks the store alone.
-func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
-	var rep AuditReport
+// records, the domains' own tables included. Without a log it checks the
+// store alone.
+func Run(ctx context.Context, s Subject) (Report, error) {
+	var rep Report
+	st, reg, log := s.Store(), s.Registry(), s.Log()
 	find := func(what, id, format string, args ...any) {
 		rep.Findings = append(rep.Findings, Finding{What: what, ID: id, Problem: fmt.Sprintf(format, args...)})
 	}
@@ -50,15 +72,15 @@ func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
 	want := map[string]store.Entity{} // kind/id -> replayed projection
 	var after int64
 	for {
-		rs, err := s.store.Records(ctx, after, 5000)
+		rs, err := st.Records(ctx, after, 5000)
 		if err != nil {
 			return rep, err
 		}
 		for _, r := range rs {
 			rep.Records++
 			after = r.Seq
-			env, err := envelopeOf(r)
-			if err != nil {
+			var env record.Envelope
+			if err := json.Unmarshal(r.Canonical, &env); err != nil {
 				find("record", r.ID, "its canonical bytes are not a record: %v", err)
 				continue
 			}
@@ -73,14 +95,14 @@ func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
 				if err := record.VerifySignature(*env.Sig, env.Kind, env.Body); err != nil {
 					find("record", r.ID, "its author's signature does not verify: %v", err)
 				}
-			} else if k, ok := s.reg.Kind(env.Kind); ok && k.Signed {
+			} else if k, ok := reg.Kind(env.Kind); ok && k.Signed {
 				find("record", r.ID, "a %s must be signed, and this one is not", k.Title)
 			}
 			if c := record.Commitment(r.Salt, r.Canonical); !bytes.Equal(c[:], r.Commitment) {
 				find("record", r.ID, "its commitment does not match its salt and bytes")
 			}
 			if r.LeafIndex < 0 {
-				if s.log != nil {
+				if log != nil {
 					find("record", r.ID, "has no position in the log: left by a crash (serve logs it at its next start) or added behind parley's back")
 				}
 			} else {
@@ -91,7 +113,7 @@ func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
 			if p, ok := want[key]; ok {
 				prev = &p
 			}
-			e, err := s.nextEntity(prev, r.Seq, env)
+			e, err := s.Replay(prev, r.Seq, env)
 			if err != nil {
 				find("record", r.ID, "cannot be projected: %v", err)
 				continue
@@ -102,13 +124,13 @@ func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
 			break
 		}
 	}
-	if s.log != nil {
-		size, err := s.log.IntegratedSize(ctx)
+	if log != nil {
+		size, err := log.IntegratedSize(ctx)
 		if err != nil {
 			return rep, err
 		}
 		rep.Leaves = size
-		err = s.log.ReadLeaves(ctx, 0, size, func(i uint64, leaf []byte) error {
+		err = log.ReadLeaves(ctx, 0, size, func(i uint64, leaf []byte) error {
 			r, ok := byLeaf[int64(i)]
 			if !ok {
 				find("leaf", fmt.Sprint(i), "no record in the store has this position (%.60s): a record row was removed, or its position cleared", leaf)
@@ -127,10 +149,10 @@ func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
 			find("record", r.ID, "claims log position %d, beyond the log's %d entries", i, size)
 		}
 	}
-	for _, k := range s.reg.Kinds() {
-		q := store.Query{Kind: k.Name, Limit: MaxPage}
+	for _, k := range reg.Kinds() {
+		q := store.Query{Kind: k.Name, Limit: app.MaxPage}
 		for {
-			es, more, err := s.store.Entities(ctx, access.System, q)
+			es, more, err := st.Entities(ctx, access.System, q)
 			if err != nil {
 				return rep, err
 			}
@@ -158,7 +180,7 @@ func (s *Service) Audit(ctx context.Context) (AuditReport, error) {
 	for key := range want {
 		find("projection", key, "is missing though records made it (parley rebuild restores it)")
 	}
-	n, err := s.auditProjections(ctx, find)
+	n, err := s.AuditProjections(ctx, find)
 	rep.Tables = n
 	return rep, err
 }
