@@ -18,6 +18,7 @@ import (
 
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/auth"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
 )
@@ -29,7 +30,7 @@ type Service struct {
 	log    Log
 	now    func() time.Time
 	logger *slog.Logger
-	cost   access.PasswordCost
+	auth   *auth.Auth
 	c      committer
 	// proj runs the domains' own projections and their followers.
 	proj projections
@@ -47,7 +48,7 @@ func New(st store.Store, reg *parley.Registry, now func() time.Time, logger *slo
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{store: st, reg: reg, now: now, logger: logger, cost: access.DefaultPasswordCost,
+	s := &Service{store: st, reg: reg, now: now, logger: logger, auth: auth.New(st, now),
 		c: committer{queue: make(chan *work, maxBatch), logged: make(chan *batch, 1), stop: make(chan struct{}), flush: make(chan struct{}, 1)}}
 	s.proj.init(reg)
 	s.c.wg.Add(1)
@@ -58,7 +59,7 @@ func New(st store.Store, reg *parley.Registry, now func() time.Time, logger *slo
 // SetPasswordCost sets the argon2id cost of the passwords this service
 // hashes from now on. Production keeps access.DefaultPasswordCost; tests,
 // which add many principals, set a cheap one. Call it before serving.
-func (s *Service) SetPasswordCost(c access.PasswordCost) { s.cost = c }
+func (s *Service) SetPasswordCost(c access.PasswordCost) { s.auth.SetPasswordCost(c) }
 
 // Store returns the service's store, for the commands that manage it.
 func (s *Service) Store() store.Store { return s.store }
@@ -249,14 +250,14 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 // checkSignature verifies an author's signature over the body as it will be
 // committed, with the key the author registered.
 func (s *Service) checkSignature(ctx context.Context, p access.Principal, kind parley.Kind, line string, body json.RawMessage) (*record.Signature, error) {
-	sp, err := s.store.PrincipalByID(ctx, p.ID)
+	key, err := s.auth.SigningKey(ctx, p.ID)
 	if err != nil {
 		return nil, err
 	}
-	if sp.SigningKey == "" {
+	if key == "" {
 		return nil, newError(CodeInvalid, "signature", "principal %q has no registered signing key (parley keys register)", p.Login)
 	}
-	sig, err := record.SignatureFromLine(sp.SigningKey, line)
+	sig, err := record.SignatureFromLine(key, line)
 	if err != nil {
 		return nil, newError(CodeInvalid, "signature", "%v", err)
 	}
