@@ -63,7 +63,7 @@ func TestSignedApprovals(t *testing.T) {
 	}
 	check("negotiator approves", "ua-negotiator", with(map[string]any{"signature": sign(raw)}), app.CodeForbidden, "")
 	check("signature over another decision", "ua-capital", with(map[string]any{"decision": "rejected", "signature": sign(raw)}), app.CodeInvalid, "signature")
-	check("ru's capital for ua", "ru-capital", with(map[string]any{"signature": sign(raw)}), app.CodeForbidden, "")
+	check("ru's capital for ua", "ru-capital", with(map[string]any{"signature": sign(raw)}), app.CodeForbidden, "party_id")
 
 	w, err := svc.Create(ctx, uaCapital, talks.KindApproval, with(map[string]any{"signature": sign(raw)}))
 	if err != nil {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
@@ -33,7 +34,11 @@ func (s *Service) AddPrincipal(ctx context.Context, np NewPrincipal) (access.Pri
 	if err != nil {
 		return access.Principal{}, err
 	}
-	return s.auth.AddPrincipal(ctx, np, party.(parley.PartyEntity).ProcessRole())
+	role := party.(parley.PartyEntity).ProcessRole()
+	if role != access.ProcessMediator && slices.Contains(np.Roles, access.RoleMediator) {
+		return access.Principal{}, newError(CodeInvalid, "roles", "party %q is not the mediator; its principals cannot hold the mediator role", np.Party)
+	}
+	return s.auth.AddPrincipal(ctx, np, role)
 }
 
 // NewToken issues an API token (auth.Auth.NewToken).

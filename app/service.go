@@ -163,10 +163,8 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 	if err != nil {
 		return nil, err
 	}
-	if kind.OwnerField != "" {
-		if err := ownerCheck(p, kind, ix.Party); err != nil {
-			return nil, err
-		}
+	if err := s.MayWrite(p, kind, ix.Party); err != nil {
+		return nil, err
 	}
 	viewer := access.ViewerOf(p)
 
@@ -207,7 +205,7 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 				if err != nil {
 					return fail(err)
 				}
-				if err := ownerCheck(p, kind, curIx.Party); err != nil {
+				if err := s.MayWrite(p, kind, curIx.Party); err != nil {
 					return fail(err)
 				}
 			}
@@ -223,6 +221,11 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 		}
 		if err := env.Audience.Validate(); err != nil {
 			return fail(&Error{Code: CodeInvalid, Field: "audience", Message: err.Error()})
+		}
+		if kind.Name == s.reg.PartyKind().Name && env.Audience.Scope != record.Public {
+			// Audiences and sessions name the parties: a party hidden from
+			// anyone would lock that reader out of what names it.
+			return fail(newError(CodeInvalid, "audience", "the parties of the process are public; a %s's audience is always public", kind.Title))
 		}
 		if err := access.CanWriteAudience(p, env.Audience); err != nil {
 			return fail(&Error{Code: CodeForbidden, Field: "audience", Message: err.Error()})
@@ -350,11 +353,30 @@ func (s *Service) nextEntity(prev *store.Entity, seq int64, env record.Envelope)
 	return e, nil
 }
 
-// ownerCheck is the authority rule for owned kinds: a principal writes only
-// its own party's entities, unless it is the mediator's or an
-// administrator.
-func ownerCheck(p access.Principal, kind parley.Kind, owner string) error {
-	if p.Has(access.RoleMediator) || p.Has(access.RoleAdmin) || owner == p.Party {
+// MayWrite is the authority rule, in one place, for every kind of every
+// domain: who may write an entity of kind whose owner party (the kind's
+// OwnerField) is owner. Roles say what a principal may write at all
+// (Kind.WriteRoles, checked before); this says for which party:
+//
+//   - a signed kind (a capital's decision) only for the signer's own party,
+//     whatever the signer's roles;
+//   - the parties themselves only by a principal of the mediating party;
+//   - any other owned kind for the writer's own party, or for any party by
+//     a mediator or an administrator of the mediating party. An
+//     administrator of another party is an administrator of its own.
+func (s *Service) MayWrite(p access.Principal, kind parley.Kind, owner string) error {
+	mediating := p.PartyRole == access.ProcessMediator
+	switch {
+	case kind.Name == s.reg.PartyKind().Name:
+		if !mediating {
+			return newError(CodeForbidden, "", "only the mediating party's principals write the parties of the process; you act for %q", p.Party)
+		}
+		return nil
+	case kind.OwnerField == "" || owner == p.Party:
+		return nil
+	case kind.Signed:
+		return newError(CodeForbidden, kind.OwnerField, "%s records are signed for the signer's own party %q, not for %q", kind.Title, p.Party, owner)
+	case mediating && p.HasAny(access.RoleMediator, access.RoleAdmin):
 		return nil
 	}
 	return newError(CodeForbidden, "", "a principal of party %q may write only its own party's %s records, not those of %q", p.Party, kind.Title, owner)

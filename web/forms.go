@@ -123,15 +123,12 @@ func kindMayWrite(caller *access.Principal, k parley.Kind) bool {
 // entities are written by that party, the mediator and administrators) only
 // so as not to offer a form the service would refuse whatever is in it; the
 // service decides.
-func kindMayEdit(caller *access.Principal, k parley.Kind, e store.Entity) bool {
+func kindMayEdit(svc *app.Service, caller *access.Principal, k parley.Kind, e store.Entity) bool {
 	if !kindMayWrite(caller, k) || !k.Mutable {
 		return false
 	}
-	if k.OwnerField == "" || caller.Has(access.RoleMediator) || caller.Has(access.RoleAdmin) {
-		return true
-	}
 	ix, err := k.IndexOf(e.Body)
-	return err == nil && ix.Party == caller.Party
+	return err == nil && svc.MayWrite(*caller, k, ix.Party) == nil
 }
 
 // kindBody reads an entity's body as generic JSON values, numbers kept as
@@ -661,7 +658,7 @@ func (s *server) kindItem(w http.ResponseWriter, r *http.Request, rq *request) e
 			})
 		}
 	}
-	if kindMayEdit(rq.caller, k, e) {
+	if kindMayEdit(s.svc, rq.caller, k, e) {
 		v.EditHref = kindItemHref(k, e.ID) + "/edit"
 	}
 	if h, err := s.href(ctx, rq.caller, e); err != nil {
@@ -1498,7 +1495,7 @@ func (s *server) kindEditable(r *http.Request, rq *request) (parley.Kind, store.
 	if err != nil {
 		return k, e, err
 	}
-	if !kindMayEdit(rq.caller, k, e) {
+	if !kindMayEdit(s.svc, rq.caller, k, e) {
 		return k, e, errNotFound
 	}
 	return k, e, nil
