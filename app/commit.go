@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"runtime/debug"
 	"sync"
 
 	"github.com/parley-project/parley/record"
@@ -287,8 +288,14 @@ func (s *Service) commitBatch(works []*work) {
 			}
 			var rec store.Record
 			var ent store.Entity
-			err := tx.Try(ctx, func() error {
-				var err error
+			err := tx.Try(ctx, func() (err error) {
+				// A panic in a domain's code fails its write alone.
+				defer func() {
+					if p := recover(); p != nil {
+						s.logger.Error("a write panicked; it is undone", "panic", p, "stack", string(debug.Stack()))
+						err = fmt.Errorf("a write failed: panic: %v", p)
+					}
+				}()
 				rec, ent, err = w.fn(tx)
 				return err
 			})
@@ -304,11 +311,21 @@ func (s *Service) commitBatch(works []*work) {
 		}
 		return nil
 	})
+	if err != nil && len(placed) > 0 {
+		// The placed batches are stored and logged whatever became of this
+		// transaction: store their positions on their own before telling
+		// their writers anything.
+		err2 := s.store.Write(ctx, func(tx store.Tx) error { return setPlaced(ctx, tx, placed) })
+		for _, b := range placed {
+			if err2 != nil {
+				s.failLogged(ctx, b, err2)
+			}
+			answer(b)
+		}
+		placed = nil
+	}
 	for _, b := range placed {
-		switch {
-		case err != nil:
-			s.failLogged(ctx, b, err)
-		case placedErr != nil:
+		if placedErr != nil {
 			s.failLogged(ctx, b, placedErr)
 		}
 		answer(b)

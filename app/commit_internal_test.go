@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,10 +44,24 @@ func TestBatchItemFailsAlone(t *testing.T) {
 	}
 	refusal := newError(CodeInvalid, "title", "is required")
 	failure := errors.New("a failure of the write's own")
-	works := []*work{write("first", nil), write("refused", refusal), write("failed", failure), write("last", nil)}
+	panicking := write("panicked", nil)
+	inner := panicking.fn
+	panicking.fn = func(tx store.Tx) (store.Record, store.Entity, error) {
+		inner(tx)
+		var domain []int
+		_ = domain[1] // a domain's bug, after it wrote
+		return store.Record{}, store.Entity{}, nil
+	}
+	works := []*work{write("first", nil), write("refused", refusal), write("failed", failure), panicking, write("last", nil)}
 	s.commitBatch(works)
-	for i, want := range []error{nil, refusal, failure, nil} {
+	for i, want := range []error{nil, refusal, failure, nil, nil} {
 		r := <-works[i].done
+		if i == 3 {
+			if r.err == nil || !strings.Contains(r.err.Error(), "panic") {
+				t.Errorf("the panicking write: err %v, want one that says it panicked", r.err)
+			}
+			continue
+		}
 		if !errors.Is(r.err, want) {
 			t.Errorf("write %d: err %v, want %v", i, r.err, want)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -427,7 +428,7 @@ func (s *Service) runFollowers(ctx context.Context, done chan struct{}) {
 	for {
 		failed := false
 		for _, f := range s.proj.followers {
-			err := s.catchUp(ctx, f)
+			err := s.catchUpSafely(ctx, f)
 			if ctx.Err() != nil {
 				return
 			}
@@ -463,6 +464,18 @@ func (s *Service) runFollowers(ctx context.Context, done chan struct{}) {
 			timer.Stop()
 		}
 	}
+}
+
+// catchUpSafely is catchUp with a panic in the domain's code turned into
+// the follower's error: it stops that follower, not the server.
+func (s *Service) catchUpSafely(ctx context.Context, f parley.Projection) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("follower %s panicked: %v", f.Name, p)
+			s.logger.Error("a follower panicked", slog.String("follower", f.Name), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	return s.catchUp(ctx, f)
 }
 
 // catchUp applies to follower f every record after its position, a batch

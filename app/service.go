@@ -168,6 +168,11 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 	}
 	viewer := access.ViewerOf(p)
 
+	// The write's statements run in a transaction it shares with the rest
+	// of its batch: a writer who gives up (its request's context ends)
+	// must not interrupt them, or the whole batch would roll back. Once
+	// queued, a write is seen through.
+	ctx = context.WithoutCancel(ctx)
 	return func(tx store.Tx) (store.Record, store.Entity, error) {
 		fail := func(err error) (store.Record, store.Entity, error) { return store.Record{}, store.Entity{}, err }
 		env := record.Envelope{
