@@ -716,10 +716,17 @@ func cursorAD(q store.Query) []byte {
 // sealCursor seals the position after the last entity of a page: its
 // CreatedSeq and, for lists in time order, its At.
 func sealCursor(aead cipher.AEAD, last store.Entity, q store.Query) string {
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+16+aead.Overhead())
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+17+aead.Overhead())
 	rand.Read(nonce)
 	plain := binary.BigEndian.AppendUint64(nil, uint64(last.CreatedSeq))
 	if q.Order == store.OrderAt {
+		// A flag says whether the entity has a time: the zero time is not
+		// the Unix epoch, which is a time like any other.
+		if last.At.IsZero() {
+			plain = append(plain, 0)
+		} else {
+			plain = append(plain, 1)
+		}
 		plain = binary.BigEndian.AppendUint64(plain, uint64(last.At.UnixMicro()))
 	}
 	out := aead.Seal(nonce, nonce, plain, cursorAD(q))
@@ -736,16 +743,14 @@ func openCursor(aead cipher.AEAD, s string, q *store.Query) error {
 	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], cursorAD(*q))
 	want := 8
 	if q.Order == store.OrderAt {
-		want = 16
+		want = 17
 	}
 	if err != nil || len(plain) != want {
 		return bad
 	}
 	q.After = int64(binary.BigEndian.Uint64(plain))
-	if q.Order == store.OrderAt {
-		if us := int64(binary.BigEndian.Uint64(plain[8:])); us != 0 {
-			q.AfterAt = time.UnixMicro(us).UTC()
-		}
+	if q.Order == store.OrderAt && plain[8] == 1 {
+		q.AfterAt = time.UnixMicro(int64(binary.BigEndian.Uint64(plain[9:]))).UTC()
 	}
 	return nil
 }

@@ -29,7 +29,10 @@ func TestListFilters(t *testing.T) {
 		t.Helper()
 		var ids []string
 		query.Set("limit", "2")
-		for {
+		for pages := 0; ; pages++ {
+			if pages > 1000 {
+				t.Fatalf("%s?%s: more than 1000 pages; the cursor does not move on", path, query.Encode())
+			}
 			r := f.do(t, "us-mediator", "GET", path+"?"+query.Encode(), nil)
 			if r.status != http.StatusOK {
 				t.Fatalf("%s?%s: %d %s", path, query.Encode(), r.status, r.body)
@@ -99,6 +102,24 @@ func TestListFilters(t *testing.T) {
 		if p := field(talks.KindStatement, id, "party_id"); p != "ua" {
 			t.Errorf("party_id=ua listed a statement of %q", p)
 		}
+	}
+
+	// Paging in time order passes the Unix epoch, which is a time like any
+	// other (it once restarted the list there).
+	var epoch []string
+	for _, due := range []string{"1969-12-31", "1970-01-01", "1970-01-01", "1970-01-02"} {
+		r := f.do(t, "us-mediator", "POST", Prefix+"/action-items", []byte(`{"title":"Epoch `+due+`","owner_party":"ua","due":"`+due+`","status":"open"}`))
+		if r.status != http.StatusCreated {
+			t.Fatalf("create action item due %s: %d %s", due, r.status, r.body)
+		}
+		epoch = append(epoch, decode[struct {
+			Item struct {
+				ID string `json:"id"`
+			} `json:"item"`
+		}](t, r).Item.ID)
+	}
+	if got := all(Prefix+"/action-items", url.Values{"order": {"time"}, "from": {"1960-01-01"}, "to": {"1971-01-01"}}); !slices.Equal(got, epoch) {
+		t.Errorf("action items due around the epoch, in time order: %v, want %v", got, epoch)
 	}
 
 	// A cursor is bound to its filters.
