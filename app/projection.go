@@ -368,6 +368,12 @@ func (s *Service) Followers(ctx context.Context) ([]FollowerStatus, error) {
 		if err := s.proj.errs[f.Name]; err != nil {
 			out[i].Error = err.Error()
 		}
+		if pos[f.Name] > last {
+			// No follower gets ahead of the records it follows: its
+			// position was moved behind parley's back, and it would
+			// apply nothing until the records caught up.
+			out[i].Error = fmt.Sprintf("its position %d is beyond the last record %d: moved behind parley's back; parley rebuild replays it", pos[f.Name], last)
+		}
 	}
 	return out, nil
 }

@@ -475,6 +475,19 @@ func TestDomainProjections(t *testing.T) {
 			}
 		}
 
+		// A follower moved ahead of the records is not caught up: it says
+		// its position was moved.
+		behindParley(t, st, "UPDATE parley_followers SET seq = seq + 100000")
+		if f := followers(t, svc); !strings.Contains(f.Error, "beyond the last record") {
+			t.Errorf("a follower moved ahead of the records: %+v; want an error saying so", f)
+		}
+		if err := svc.Rebuild(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if f := followers(t, svc); f.Error != "" || f.Behind != 0 {
+			t.Errorf("the follower after rebuilding: %+v", f)
+		}
+
 		// Close stops the follower: it no longer runs, nor can be waited
 		// for.
 		svc.Close()
