@@ -580,7 +580,9 @@ type parentField struct{ field, alias string }
 // party, status, a range of its time and its index fields, and time order.
 func filterParams(k parley.Kind) []param {
 	var ps []param
-	if k.OwnerField != "" {
+	// A kind whose owner is its parent (a person's party) is filtered by
+	// its parent already, under the same name.
+	if k.OwnerField != "" && k.OwnerField != k.ParentField {
 		ps = append(ps, param{"party", fmt.Sprintf("Only %s whose %s is this party id.", k.Collection, k.OwnerField), "string"})
 	}
 	if k.StatusField != "" {
@@ -601,7 +603,7 @@ func filterParams(k parley.Kind) []param {
 
 // listFilters reads the filters filterParams offers into q.
 func listFilters(k parley.Kind, v url.Values, q *store.Query) error {
-	if k.OwnerField != "" {
+	if k.OwnerField != "" && k.OwnerField != k.ParentField {
 		q.Party = v.Get("party")
 	}
 	if k.StatusField != "" {

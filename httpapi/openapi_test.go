@@ -47,8 +47,20 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	documented := map[string]bool{}
 	for path, ops := range doc.Paths {
-		for method := range ops {
+		for method, raw := range ops {
 			documented[strings.ToUpper(method)+" "+path] = true
+			// OpenAPI allows a parameter name once per location.
+			var op struct {
+				Parameters []struct{ Name, In string } `json:"parameters"`
+			}
+			json.Unmarshal(raw, &op)
+			seen := map[string]bool{}
+			for _, p := range op.Parameters {
+				if seen[p.In+" "+p.Name] {
+					t.Errorf("%s %s lists %s parameter %q twice", method, path, p.In, p.Name)
+				}
+				seen[p.In+" "+p.Name] = true
+			}
 		}
 	}
 

@@ -80,10 +80,14 @@ func (s *server) record(w http.ResponseWriter, r *http.Request, rq *request) err
 	if k, ok := s.svc.Registry().Kind(rec.Kind); ok {
 		v.Kind = k.Title
 	}
-	if p, err := s.svc.Principal(ctx, rec.Author.Principal); err == nil {
-		v.AuthorName = p.Name
-	} else if app.ErrorCode(err) != app.CodeUnauthenticated {
-		return err
+	// The author's name is for the process's participants; anyone else
+	// reads the author's party only.
+	if c := rq.caller; c != nil && access.ViewerOf(*c).Participant {
+		if p, err := s.svc.Principal(ctx, rec.Author.Principal); err == nil {
+			v.AuthorName = p.Name
+		} else if app.ErrorCode(err) != app.CodeUnauthenticated {
+			return err
+		}
 	}
 	if err := s.subject(ctx, rq.caller, &v); err != nil {
 		return err

@@ -269,3 +269,31 @@ func visibleRecords(all []store.Record, v access.Viewer) (visible, hidden []stor
 	}
 	return visible, hidden
 }
+
+// TestRecordAuthorName: a record's page names its author to the process's
+// participants; anyone else reads the author's party only.
+func TestRecordAuthorName(t *testing.T) {
+	f := newFixture(t, web.Options{})
+	var rec store.Record
+	for _, r := range testkit.Records(t, f.st) {
+		if r.Audience.Scope == record.Public && r.Author.Principal != "bootstrap" {
+			rec = r
+			break
+		}
+	}
+	if rec.ID == "" {
+		t.Fatal("the scenario has no public record written by a principal")
+	}
+	author, err := f.svc.Principal(t.Context(), rec.Author.Principal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/records/" + rec.ID
+	if res := f.get(t, client(t), path); res.status != http.StatusOK || strings.Contains(html.UnescapeString(res.body), author.Name) {
+		t.Errorf("GET %s anonymously: status %d, names the author %q: %t", path, res.status, author.Name, strings.Contains(html.UnescapeString(res.body), author.Name))
+	}
+	ua := f.signIn(t, f.login(t, "ua", access.RoleNegotiator))
+	if res := f.get(t, ua, path); !strings.Contains(html.UnescapeString(res.body), author.Name) {
+		t.Errorf("GET %s as a participant does not name the author %q", path, author.Name)
+	}
+}
