@@ -15,6 +15,23 @@ import (
 	"github.com/parley-project/parley/web"
 )
 
+// browser returns the browser a test drives, or skips the test saying why
+// (PARLEY_REQUIRE_BROWSER=1 makes a missing browser a failure).
+func browser(t *testing.T) string {
+	t.Helper()
+	required := os.Getenv("PARLEY_REQUIRE_BROWSER") == "1"
+	exe := chromium()
+	switch {
+	case exe == "" && required:
+		t.Fatal("PARLEY_REQUIRE_BROWSER=1, but chromium was not found (looked for /usr/bin/chromium and chromium, chromium-browser, google-chrome on PATH); install it with: apt-get install chromium")
+	case exe == "":
+		t.Skip("chromium was not found (looked for /usr/bin/chromium and chromium, chromium-browser, google-chrome on PATH); install it with `apt-get install chromium` to run the browser test")
+	case testing.Short() && !required:
+		t.Skip("skipping the browser test in -short mode")
+	}
+	return exe
+}
+
 // chromium returns the path of a Chromium or Chrome binary, or "".
 func chromium() string {
 	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
@@ -42,16 +59,7 @@ func chromium() string {
 // round, and PARLEY_SCREENSHOT_DIR=dir to keep all three (round.png,
 // record.png, transparency.png).
 func TestBrowserRound(t *testing.T) {
-	required := os.Getenv("PARLEY_REQUIRE_BROWSER") == "1"
-	exe := chromium()
-	switch {
-	case exe == "" && required:
-		t.Fatal("PARLEY_REQUIRE_BROWSER=1, but chromium was not found (looked for /usr/bin/chromium and chromium, chromium-browser, google-chrome on PATH); install it with: apt-get install chromium")
-	case exe == "":
-		t.Skip("chromium was not found (looked for /usr/bin/chromium and chromium, chromium-browser, google-chrome on PATH); install it with `apt-get install chromium` to run the browser test")
-	case testing.Short() && !required:
-		t.Skip("skipping the browser test in -short mode")
-	}
+	exe := browser(t)
 
 	f, _ := newFixtureWithLog(t, web.Options{}, "ua-witness")
 	ua := f.login(t, "ua", access.RoleNegotiator)

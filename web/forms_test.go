@@ -8,7 +8,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -852,16 +851,7 @@ func TestKindPagesVisibility(t *testing.T) {
 // the new item's page. It skips, saying why, when no browser is installed
 // (PARLEY_REQUIRE_BROWSER=1 makes that a failure), like TestBrowserRound.
 func TestBrowserKindForm(t *testing.T) {
-	required := os.Getenv("PARLEY_REQUIRE_BROWSER") == "1"
-	exe := chromium()
-	switch {
-	case exe == "" && required:
-		t.Fatal("PARLEY_REQUIRE_BROWSER=1, but chromium was not found (looked for /usr/bin/chromium and chromium, chromium-browser, google-chrome on PATH); install it with: apt-get install chromium")
-	case exe == "":
-		t.Skip("chromium was not found (looked for /usr/bin/chromium and chromium, chromium-browser, google-chrome on PATH); install it with `apt-get install chromium` to run the browser test")
-	case testing.Short() && !required:
-		t.Skip("skipping the browser test in -short mode")
-	}
+	exe := browser(t)
 	f := newFixture(t, web.Options{})
 	ua := f.login(t, "ua", access.RoleNegotiator)
 
