@@ -17,16 +17,12 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -281,7 +277,9 @@ func (a *api) table() []route {
 				param{"parent", fmt.Sprintf("Only %s whose %s is this id.", k.Collection, pf.field), "string"},
 				param{pf.alias, "The same as parent.", "string"})
 		}
-		query = append(query, filterParams(k)...)
+		for _, f := range app.ListFilters(k) {
+			query = append(query, param{f.Name, f.Desc, f.Type})
+		}
 		immutable := ""
 		if !k.Mutable {
 			immutable = fmt.Sprintf(" %s is never changed once committed: this answers 409; commit a new one that refers to it.", capital(article(k.Title)))
@@ -444,7 +442,7 @@ func (a *api) list(k parley.Kind) handlerFunc {
 				query.Parent = v
 			}
 		}
-		if err := listFilters(k, q, &query); err != nil {
+		if err := app.ParseListFilters(k, q, &query); err != nil {
 			return err
 		}
 		if s := q.Get("limit"); s != "" {
@@ -459,7 +457,7 @@ func (a *api) list(k parley.Kind) handlerFunc {
 			if err != nil {
 				return err
 			}
-			if err := openCursor(aead, s, &query); err != nil {
+			if err := app.OpenCursor(aead, s, &query); err != nil {
 				return err
 			}
 		}
@@ -476,7 +474,7 @@ func (a *api) list(k parley.Kind) handlerFunc {
 			if err != nil {
 				return err
 			}
-			out.Next = sealCursor(aead, es[len(es)-1], query)
+			out.Next = app.SealCursor(aead, es[len(es)-1], query)
 		}
 		writeJSON(w, http.StatusOK, out)
 		return nil
@@ -576,83 +574,6 @@ func (a *api) openAPIDoc(w http.ResponseWriter, r *http.Request, _ *access.Princ
 // ("round", "party").
 type parentField struct{ field, alias string }
 
-// filterParams are the list filters a kind's declarations offer: by owner
-// party, status, a range of its time and its index fields, and time order.
-func filterParams(k parley.Kind) []param {
-	var ps []param
-	// A kind whose owner is its parent (a person's party) is filtered by
-	// its parent already, under the same name.
-	if k.OwnerField != "" && k.OwnerField != k.ParentField {
-		ps = append(ps, param{"party", fmt.Sprintf("Only %s whose %s is this party id.", k.Collection, k.OwnerField), "string"})
-	}
-	if k.StatusField != "" {
-		ps = append(ps, param{"status", fmt.Sprintf("Only %s whose %s is this.", k.Collection, k.StatusField), "string"})
-	}
-	if k.TimeField != "" {
-		ps = append(ps,
-			param{"from", fmt.Sprintf("Only %s whose %s is at or after this RFC 3339 time or date.", k.Collection, k.TimeField), "string"},
-			param{"to", fmt.Sprintf("Only %s whose %s is before this RFC 3339 time or date.", k.Collection, k.TimeField), "string"},
-			param{"order", fmt.Sprintf("created (default: the order they were created) or time (by %s).", k.TimeField), "string"})
-	}
-	ps = append(ps, param{"desc", "true lists in descending order.", "boolean"})
-	for _, f := range k.IndexFields {
-		ps = append(ps, param{f, fmt.Sprintf("Only %s whose %s is this.", k.Collection, f), "string"})
-	}
-	return ps
-}
-
-// listFilters reads the filters filterParams offers into q.
-func listFilters(k parley.Kind, v url.Values, q *store.Query) error {
-	if k.OwnerField != "" && k.OwnerField != k.ParentField {
-		q.Party = v.Get("party")
-	}
-	if k.StatusField != "" {
-		q.Status = v.Get("status")
-	}
-	if k.TimeField != "" {
-		for _, b := range []struct {
-			name string
-			t    *time.Time
-		}{{"from", &q.From}, {"to", &q.To}} {
-			s := v.Get(b.name)
-			if s == "" {
-				continue
-			}
-			t, err := parley.ParseTime(s)
-			if err == nil {
-				err = store.CheckAt(t)
-			}
-			if err != nil {
-				return &app.Error{Code: app.CodeBadRequest, Field: b.name, Message: err.Error()}
-			}
-			*b.t = t
-		}
-		switch v.Get("order") {
-		case "", "created":
-		case "time":
-			q.Order = store.OrderAt
-		default:
-			return &app.Error{Code: app.CodeBadRequest, Field: "order", Message: fmt.Sprintf("%q is not an order (created or time)", v.Get("order"))}
-		}
-	}
-	switch v.Get("desc") {
-	case "", "false":
-	case "true":
-		q.Desc = true
-	default:
-		return &app.Error{Code: app.CodeBadRequest, Field: "desc", Message: fmt.Sprintf("%q is neither true nor false", v.Get("desc"))}
-	}
-	for _, f := range k.IndexFields {
-		if s := v.Get(f); s != "" {
-			if q.Fields == nil {
-				q.Fields = map[string]string{}
-			}
-			q.Fields[f] = s
-		}
-	}
-	return nil
-}
-
 // parentOf is a kind's declared parent field, and the query alias of the
 // parent filter, named after the parent's kind ("round", "party").
 func (a *api) parentOf(k parley.Kind) parentField {
@@ -697,62 +618,4 @@ func (a *api) cursorAEAD(ctx context.Context) (cipher.AEAD, error) {
 	}
 	a.cursor.Store(&aead)
 	return aead, nil
-}
-
-// cursorAD binds a cursor to its list: the kind and every filter and the
-// order, so that a cursor of one list is refused by any other.
-func cursorAD(q store.Query) []byte {
-	var b strings.Builder
-	for _, v := range []string{q.Kind, q.Parent, q.Party, q.Status, q.From.Format(time.RFC3339Nano), q.To.Format(time.RFC3339Nano),
-		strconv.Itoa(int(q.Order)), strconv.FormatBool(q.Desc)} {
-		b.WriteString(v)
-		b.WriteByte(0)
-	}
-	for _, k := range slices.Sorted(maps.Keys(q.Fields)) {
-		b.WriteString(k + "=" + q.Fields[k])
-		b.WriteByte(0)
-	}
-	return []byte(b.String())
-}
-
-// sealCursor seals the position after the last entity of a page: its
-// CreatedSeq and, for lists in time order, its At.
-func sealCursor(aead cipher.AEAD, last store.Entity, q store.Query) string {
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+17+aead.Overhead())
-	rand.Read(nonce)
-	plain := binary.BigEndian.AppendUint64(nil, uint64(last.CreatedSeq))
-	if q.Order == store.OrderAt {
-		// A flag says whether the entity has a time: the zero time is not
-		// the Unix epoch, which is a time like any other.
-		if last.At.IsZero() {
-			plain = append(plain, 0)
-		} else {
-			plain = append(plain, 1)
-		}
-		plain = binary.BigEndian.AppendUint64(plain, uint64(last.At.UnixMicro()))
-	}
-	out := aead.Seal(nonce, nonce, plain, cursorAD(q))
-	return base64.RawURLEncoding.EncodeToString(out)
-}
-
-// openCursor sets q's After (and AfterAt) from a sealed cursor.
-func openCursor(aead cipher.AEAD, s string, q *store.Query) error {
-	bad := &app.Error{Code: app.CodeBadRequest, Field: "after", Message: "is not a cursor of this list; pass the `next` of its previous page"}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(raw) < aead.NonceSize() {
-		return bad
-	}
-	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], cursorAD(*q))
-	want := 8
-	if q.Order == store.OrderAt {
-		want = 17
-	}
-	if err != nil || len(plain) != want {
-		return bad
-	}
-	q.After = int64(binary.BigEndian.Uint64(plain))
-	if q.Order == store.OrderAt && plain[8] == 1 {
-		q.AfterAt = time.UnixMicro(int64(binary.BigEndian.Uint64(plain[9:]))).UTC()
-	}
-	return nil
 }

@@ -33,18 +33,17 @@ package web
 // "reclink" partials: everything they show is computed here.
 
 import (
+	"cmp"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -384,6 +383,61 @@ type kindListView struct {
 	TimeLabel     string
 	NextHref      string
 	FirstHref     string
+	// Filters are the list's filters and order, as its kind declares them;
+	// ParentID keeps the parent filter in their form.
+	Filters  []kindFilter
+	ParentID string
+}
+
+// kindFilter is one filter of a list, as its form shows it.
+type kindFilter struct {
+	Name, Label, Value string
+	// Options makes a select; without, a text input (or a checkbox for
+	// "desc").
+	Options []kindOption
+	Check   bool
+}
+
+// kindFilters are the filter form's fields: the filters the kind declares,
+// with the values the list is filtered by.
+func (s *server) kindFilters(ctx context.Context, caller *access.Principal, k parley.Kind, vals url.Values) ([]kindFilter, error) {
+	var out []kindFilter
+	for _, f := range app.ListFilters(k) {
+		kf := kindFilter{Name: f.Name, Value: vals.Get(f.Name), Label: kindUpper(strings.ReplaceAll(f.Name, "_", " "))}
+		switch f.Name {
+		case "party":
+			kf.Label = "Party"
+			parties, err := s.svc.All(ctx, caller, s.svc.Registry().PartyKind().Name, "")
+			if err != nil {
+				return nil, err
+			}
+			kf.Options = []kindOption{{Label: "any"}}
+			for _, p := range parties {
+				kf.Options = append(kf.Options, kindOption{Value: p.ID, Label: cmp.Or(s.headlineOf(p), p.ID), Selected: p.ID == kf.Value})
+			}
+		case "status":
+			sf, _ := k.Field(k.StatusField)
+			kf.Label = kindUpper(sf.LabelText())
+			kf.Options = []kindOption{{Label: "any"}}
+			for _, o := range sf.Enum {
+				kf.Options = append(kf.Options, kindOption{Value: o.Value, Label: o.Label, Selected: o.Value == kf.Value})
+			}
+		case "from", "to":
+			tf, _ := k.Field(k.TimeField)
+			kf.Label = kindUpper(tf.LabelText()) + " " + f.Name
+		case "order":
+			kf.Label = "Order"
+			kf.Options = []kindOption{{Value: "", Label: "as created", Selected: kf.Value == ""}, {Value: "time", Label: "by time", Selected: kf.Value == "time"}}
+		case "desc":
+			kf.Label, kf.Check = "Newest first", true
+		default:
+			if ff, ok := k.Field(f.Name); ok {
+				kf.Label = kindUpper(ff.LabelText())
+			}
+		}
+		out = append(out, kf)
+	}
+	return out, nil
 }
 
 type kindRow struct {
@@ -425,12 +479,19 @@ func (s *server) kindList(w http.ResponseWriter, r *http.Request, rq *request) e
 			}
 		}
 	}
-	if c := r.URL.Query().Get("after"); c != "" {
-		seq, ok := s.kindOpenCursor(c, q)
-		if !ok {
+	vals := r.URL.Query()
+	if err := app.ParseListFilters(k, vals, &q); err != nil {
+		return s.kindBadRequest(w, r, rq, capitalize(err.Error())+".")
+	}
+	if c := vals.Get("after"); c != "" {
+		if app.OpenCursor(s.kindCursorAEAD(), c, &q) != nil || q.After <= 0 {
 			return s.kindBadRequest(w, r, rq, "This address names no page of this list. Open the list from its first page and follow its “Next page” link.")
 		}
-		q.After = seq
+	}
+	v.ParentID = q.Parent
+	v.Filters, err = s.kindFilters(r.Context(), rq.caller, k, vals)
+	if err != nil {
+		return err
 	}
 	es, more, err := s.svc.List(ctx, rq.caller, q)
 	if err != nil {
@@ -497,14 +558,17 @@ func (s *server) kindList(w http.ResponseWriter, r *http.Request, rq *request) e
 	if q.Parent != "" {
 		page.Set("parent", q.Parent)
 	}
+	for _, f := range app.ListFilters(k) {
+		if x := vals.Get(f.Name); x != "" {
+			page.Set(f.Name, x)
+		}
+	}
 	if q.After != 0 {
 		v.FirstHref = kindWithQuery(kindListHref(k), page)
 	}
 	if more && len(es) > 0 {
-		next := url.Values{"after": {s.kindSealCursor(es[len(es)-1].CreatedSeq, q)}}
-		if q.Parent != "" {
-			next.Set("parent", q.Parent)
-		}
+		next := maps.Clone(page)
+		next.Set("after", app.SealCursor(s.kindCursorAEAD(), es[len(es)-1], q))
 		v.NextHref = kindWithQuery(kindListHref(k), next)
 	}
 	if kindMayWrite(rq.caller, k) {
@@ -550,29 +614,6 @@ func (s *server) kindCursorAEAD() cipher.AEAD {
 		panic(err)
 	}
 	return aead
-}
-
-func kindCursorAD(q store.Query) []byte { return []byte(q.Kind + "\x00" + q.Parent) }
-
-func (s *server) kindSealCursor(seq int64, q store.Query) string {
-	aead := s.kindCursorAEAD()
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+8+aead.Overhead())
-	rand.Read(nonce)
-	return base64.RawURLEncoding.EncodeToString(aead.Seal(nonce, nonce, binary.BigEndian.AppendUint64(nil, uint64(seq)), kindCursorAD(q)))
-}
-
-func (s *server) kindOpenCursor(c string, q store.Query) (int64, bool) {
-	aead := s.kindCursorAEAD()
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(raw) < aead.NonceSize() {
-		return 0, false
-	}
-	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], kindCursorAD(q))
-	if err != nil || len(plain) != 8 {
-		return 0, false
-	}
-	seq := int64(binary.BigEndian.Uint64(plain))
-	return seq, seq > 0
 }
 
 // ---- One entity ----

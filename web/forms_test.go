@@ -946,3 +946,55 @@ func TestBrowserKindForm(t *testing.T) {
 	}
 	screenshot(t, bctx, "kind-item.png", "")
 }
+
+// TestKindListFilters: the generic list filters and orders by what its kind
+// declares, shows the filters in a form, and names a bad value. (The cursor
+// that keeps them across pages is the API's, tested there.)
+func TestKindListFilters(t *testing.T) {
+	f := newFixture(t, web.Options{})
+	ua := f.signIn(t, f.login(t, "ua", access.RoleNegotiator))
+	svc := f.svc // reads below are the truth as ua may see it
+	p, err := svc.Login(t.Context(), f.login(t, "ua", access.RoleNegotiator).Login, f.login(t, "ua", access.RoleNegotiator).Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Delegations of one party: ua's only, and the form says so.
+	res := f.get(t, ua, "/k/delegations?party=ru")
+	if res.status != http.StatusOK || !strings.Contains(res.body, `<option value="ru" selected>`) {
+		t.Fatalf("GET /k/delegations?party=ru: %d\n%s", res.status, res.body)
+	}
+	dels, _ := svc.All(t.Context(), &p, "talks.delegation", "")
+	for _, d := range dels {
+		shown := strings.Contains(res.body, "/k/delegations/"+d.ID)
+		if shown != (d.Party == "ru") {
+			t.Errorf("delegation %s of %s shown %t under party=ru", d.ID, d.Party, shown)
+		}
+	}
+	// Sessions newest first.
+	sessions, _ := svc.All(t.Context(), &p, "talks.session", "")
+	if len(sessions) < 2 {
+		t.Fatal("the scenario needs two sessions")
+	}
+	res = f.get(t, ua, "/k/sessions?order=time&desc=true")
+	if res.status != http.StatusOK || !strings.Contains(res.body, `name="desc" value="true" checked`) {
+		t.Fatalf("GET /k/sessions?order=time&desc=true: %d", res.status)
+	}
+	latest := sessions[0]
+	for _, s := range sessions {
+		// Newest first: by time, then the later created (ties at an hour
+		// known only to the day).
+		if s.At.After(latest.At) || (s.At.Equal(latest.At) && s.CreatedSeq > latest.CreatedSeq) {
+			latest = s
+		}
+	}
+	first := strings.Index(res.body, "/k/sessions/01") // the first session's link (ids are UUIDv7)
+	if first < 0 || !strings.HasPrefix(res.body[first:], "/k/sessions/"+latest.ID) {
+		t.Errorf("the newest session %s (%s) is not listed first", latest.ID, latest.At)
+	}
+	// Bad values name themselves.
+	for _, bad := range []string{"/k/sessions?from=yesterday", "/k/sessions?order=random"} {
+		if res := f.get(t, ua, bad); res.status != http.StatusBadRequest || !strings.Contains(strings.ToLower(html.UnescapeString(res.body)), strings.Split(strings.Split(bad, "?")[1], "=")[0]) {
+			t.Errorf("GET %s: %d, want 400 naming the parameter", bad, res.status)
+		}
+	}
+}

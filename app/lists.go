@@ -1,0 +1,171 @@
+package app
+
+import (
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"maps"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parley-project/parley"
+	"github.com/parley-project/parley/store"
+)
+
+// Lists as every front end offers them: the filters a kind's declarations
+// allow, read from a query string, and the cursor that continues a list.
+
+// Filter is one list filter, as a query parameter.
+type Filter struct {
+	Name, Desc string
+	// Type is the parameter's OpenAPI type: "string" or "boolean".
+	Type string
+}
+
+// ListFilters are the list filters a kind's declarations offer: by owner
+// party, status, a range of its time and its index fields, and time order.
+func ListFilters(k parley.Kind) []Filter {
+	var ps []Filter
+	// A kind whose owner is its parent (a person's party) is filtered by
+	// its parent already, under the same name.
+	if k.OwnerField != "" && k.OwnerField != k.ParentField {
+		ps = append(ps, Filter{"party", fmt.Sprintf("Only %s whose %s is this party id.", k.Collection, k.OwnerField), "string"})
+	}
+	if k.StatusField != "" {
+		ps = append(ps, Filter{"status", fmt.Sprintf("Only %s whose %s is this.", k.Collection, k.StatusField), "string"})
+	}
+	if k.TimeField != "" {
+		ps = append(ps,
+			Filter{"from", fmt.Sprintf("Only %s whose %s is at or after this RFC 3339 time or date.", k.Collection, k.TimeField), "string"},
+			Filter{"to", fmt.Sprintf("Only %s whose %s is before this RFC 3339 time or date.", k.Collection, k.TimeField), "string"},
+			Filter{"order", fmt.Sprintf("created (default: the order they were created) or time (by %s).", k.TimeField), "string"})
+	}
+	ps = append(ps, Filter{"desc", "true lists in descending order.", "boolean"})
+	for _, f := range k.IndexFields {
+		ps = append(ps, Filter{f, fmt.Sprintf("Only %s whose %s is this.", k.Collection, f), "string"})
+	}
+	return ps
+}
+
+// ParseListFilters reads the filters ListFilters offers from a query
+// string into q; a bad value is a bad request naming its parameter.
+func ParseListFilters(k parley.Kind, v url.Values, q *store.Query) error {
+	if k.OwnerField != "" && k.OwnerField != k.ParentField {
+		q.Party = v.Get("party")
+	}
+	if k.StatusField != "" {
+		q.Status = v.Get("status")
+	}
+	if k.TimeField != "" {
+		for _, b := range []struct {
+			name string
+			t    *time.Time
+		}{{"from", &q.From}, {"to", &q.To}} {
+			s := v.Get(b.name)
+			if s == "" {
+				continue
+			}
+			t, err := parley.ParseTime(s)
+			if err == nil {
+				err = store.CheckAt(t)
+			}
+			if err != nil {
+				return &Error{Code: CodeBadRequest, Field: b.name, Message: err.Error()}
+			}
+			*b.t = t
+		}
+		switch v.Get("order") {
+		case "", "created":
+		case "time":
+			q.Order = store.OrderAt
+		default:
+			return &Error{Code: CodeBadRequest, Field: "order", Message: fmt.Sprintf("%q is not an order (created or time)", v.Get("order"))}
+		}
+	}
+	switch v.Get("desc") {
+	case "", "false":
+	case "true":
+		q.Desc = true
+	default:
+		return &Error{Code: CodeBadRequest, Field: "desc", Message: fmt.Sprintf("%q is neither true nor false", v.Get("desc"))}
+	}
+	for _, f := range k.IndexFields {
+		if s := v.Get(f); s != "" {
+			if q.Fields == nil {
+				q.Fields = map[string]string{}
+			}
+			q.Fields[f] = s
+		}
+	}
+	return nil
+}
+
+// Cursors are sealed (AES-GCM, with the list's kind, filters and order as
+// associated data) rather than plain sequence numbers: a record's position
+// in the store says how many records, of any audience, were committed
+// before it, which a caller who may not see them should not learn by
+// subtracting two cursors. Sealing also makes a cursor of one list useless
+// for another. Each front end seals with a key of its own.
+
+// cursorAD binds a cursor to its list: the kind and every filter and the
+// order, so that a cursor of one list is refused by any other.
+func cursorAD(q store.Query) []byte {
+	var b strings.Builder
+	for _, v := range []string{q.Kind, q.Parent, q.Party, q.Status, q.From.Format(time.RFC3339Nano), q.To.Format(time.RFC3339Nano),
+		strconv.Itoa(int(q.Order)), strconv.FormatBool(q.Desc)} {
+		b.WriteString(v)
+		b.WriteByte(0)
+	}
+	for _, k := range slices.Sorted(maps.Keys(q.Fields)) {
+		b.WriteString(k + "=" + q.Fields[k])
+		b.WriteByte(0)
+	}
+	return []byte(b.String())
+}
+
+// SealCursor seals the position after the last entity of a page: its
+// CreatedSeq and, for lists in time order, its At.
+func SealCursor(aead cipher.AEAD, last store.Entity, q store.Query) string {
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+17+aead.Overhead())
+	rand.Read(nonce)
+	plain := binary.BigEndian.AppendUint64(nil, uint64(last.CreatedSeq))
+	if q.Order == store.OrderAt {
+		// A flag says whether the entity has a time: the zero time is not
+		// the Unix epoch, which is a time like any other.
+		if last.At.IsZero() {
+			plain = append(plain, 0)
+		} else {
+			plain = append(plain, 1)
+		}
+		plain = binary.BigEndian.AppendUint64(plain, uint64(last.At.UnixMicro()))
+	}
+	out := aead.Seal(nonce, nonce, plain, cursorAD(q))
+	return base64.RawURLEncoding.EncodeToString(out)
+}
+
+// OpenCursor sets q's After (and AfterAt) from a sealed cursor.
+func OpenCursor(aead cipher.AEAD, s string, q *store.Query) error {
+	bad := &Error{Code: CodeBadRequest, Field: "after", Message: "is not a cursor of this list; pass the `next` of its previous page"}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(raw) < aead.NonceSize() {
+		return bad
+	}
+	plain, err := aead.Open(nil, raw[:aead.NonceSize()], raw[aead.NonceSize():], cursorAD(*q))
+	want := 8
+	if q.Order == store.OrderAt {
+		want = 17
+	}
+	if err != nil || len(plain) != want {
+		return bad
+	}
+	q.After = int64(binary.BigEndian.Uint64(plain))
+	if q.Order == store.OrderAt && plain[8] == 1 {
+		q.AfterAt = time.UnixMicro(int64(binary.BigEndian.Uint64(plain[9:]))).UTC()
+	}
+	return nil
+}
