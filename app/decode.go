@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/record"
@@ -28,6 +29,12 @@ func decodeWrite(kind parley.Kind, body []byte) (parley.Entity, *record.Audience
 	}
 	if len(body) > MaxBody {
 		return nil, nil, "", newError(CodeTooLarge, "", "the request body is %d bytes; at most %d are accepted", len(body), MaxBody)
+	}
+	if !utf8.Valid(body) {
+		return nil, nil, "", newError(CodeBadRequest, "", "the request body is not valid UTF-8 (at byte %d); send JSON in UTF-8", invalidUTF8At(body))
+	}
+	if err := noDuplicateKeys(body); err != nil {
+		return nil, nil, "", err
 	}
 	var fields map[string]json.RawMessage
 	if err := strictDecode(body, &fields); err != nil {
@@ -67,7 +74,128 @@ func decodeWrite(kind parley.Kind, body []byte) (parley.Entity, *record.Audience
 	if err := strictDecode(rest, ent); err != nil {
 		return nil, nil, "", nameField(kind, fields, err)
 	}
+	if err := checkLengths(kind.Fields, fields, ""); err != nil {
+		return nil, nil, "", err
+	}
 	return ent, aud, sig, nil
+}
+
+// invalidUTF8At is the offset of the first byte of b that is not UTF-8.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
+}
+
+// noDuplicateKeys refuses a JSON object that names a key twice: encoding/json
+// would keep the last silently, and the writer may have meant the first.
+func noDuplicateKeys(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	type object struct {
+		keys   map[string]bool
+		expect bool // the next string token is a key
+	}
+	var stack []*object
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // malformed JSON is strictDecode's to report
+		}
+		top := (*object)(nil)
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				if top != nil {
+					top.expect = true // the object is a value; the next string is a key
+				}
+				stack = append(stack, &object{keys: map[string]bool{}, expect: true})
+				continue
+			case '[':
+				stack = append(stack, nil)
+				if top != nil {
+					top.expect = true
+				}
+				continue
+			case '}', ']':
+				stack = stack[:len(stack)-1]
+				if len(stack) == 0 {
+					return nil
+				}
+				continue
+			}
+		case string:
+			if top != nil && top.expect {
+				if top.keys[t] {
+					return newError(CodeBadRequest, t, "is given twice; name each field once")
+				}
+				top.keys[t] = true
+				top.expect = false
+				continue
+			}
+		}
+		if top != nil {
+			top.expect = true
+		}
+	}
+}
+
+// checkLengths refuses a string longer than its field's maximum (Field.Max,
+// else parley.MaxText bytes), whatever the domain's Validate says: every
+// string of a record is bounded, and the writer is told which.
+func checkLengths(fs []parley.Field, values map[string]json.RawMessage, prefix string) error {
+	for _, f := range fs {
+		raw, ok := values[f.Name]
+		if !ok {
+			continue
+		}
+		if err := checkLength(f, raw, prefix+f.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkLength(f parley.Field, raw json.RawMessage, path string) error {
+	switch f.Type {
+	case parley.String, parley.Text, parley.Ref, parley.Enum, parley.Date, parley.Time:
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return nil
+		}
+		max := f.Max
+		if max == 0 {
+			max = parley.MaxText
+		}
+		if len(s) > max {
+			return newError(CodeInvalid, path, "is %d bytes long; at most %d are allowed", len(s), max)
+		}
+	case parley.List:
+		var items []json.RawMessage
+		if f.Elem == nil || json.Unmarshal(raw, &items) != nil {
+			return nil
+		}
+		for i, it := range items {
+			if err := checkLength(*f.Elem, it, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	case parley.Object:
+		var m map[string]json.RawMessage
+		if json.Unmarshal(raw, &m) != nil {
+			return nil
+		}
+		return checkLengths(f.Fields, m, path+".")
+	}
+	return nil
 }
 
 // nameField finds the field behind an error that encoding/json reports

@@ -269,7 +269,7 @@ func (a *api) table() []route {
 		one := coll + "/{id}"
 		name := typeName(k)
 		query := []param{
-			{"limit", fmt.Sprintf("Page size: default %d, at most %d.", DefaultLimit, app.MaxPage), "integer"},
+			{"limit", fmt.Sprintf("Page size: default %d, at most %d (a larger one is refused).", DefaultLimit, app.MaxPage), "integer"},
 			{"after", "Cursor: the `next` of the previous page.", "string"},
 		}
 		if pf := a.parentOf(k); pf.field != "" {
@@ -447,10 +447,12 @@ func (a *api) list(k parley.Kind) handlerFunc {
 		}
 		if s := q.Get("limit"); s != "" {
 			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 {
+			if err != nil || n < 1 || n > app.MaxPage {
+				// A larger page is refused, not silently cut: a client that
+				// asked for everything must not take one page for all.
 				return &app.Error{Code: app.CodeBadRequest, Field: "limit", Message: fmt.Sprintf("%q is not a page size (1 to %d)", s, app.MaxPage)}
 			}
-			query.Limit = min(n, app.MaxPage)
+			query.Limit = n
 		}
 		if s := q.Get("after"); s != "" {
 			aead, err := a.cursorAEAD(r.Context())

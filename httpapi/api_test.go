@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/scenario"
@@ -68,6 +69,11 @@ func TestBadInput(t *testing.T) {
 		sameAs func() response
 	}{
 		{name: "malformed JSON", login: mediator, method: "POST", path: "/rounds", body: []byte(`{"name":"x",`), status: 400, code: app.CodeBadRequest},
+		{name: "a key twice", login: mediator, method: "POST", path: "/aspects", body: []byte(`{"title":"A","title":"B","status":"open"}`), status: 400, code: app.CodeBadRequest, field: "title"},
+		{name: "a key twice in a member", login: ua, method: "POST", path: "/people", body: []byte(`{"name":"A","party_id":"ua","titles":[{"title":"x","title":"y"}]}`), status: 400, code: app.CodeBadRequest, field: "title"},
+		{name: "invalid UTF-8", login: mediator, method: "POST", path: "/aspects", body: []byte("{\"title\":\"A\xff\",\"status\":\"open\"}"), status: 400, code: app.CodeBadRequest},
+		{name: "a title over its maximum", login: mediator, method: "POST", path: "/aspects", body: []byte(`{"title":"` + strings.Repeat("t", parley.MaxText+1) + `","status":"open"}`), status: 422, code: app.CodeInvalid, field: "title"},
+		{name: "a nested string over its maximum", login: ua, method: "POST", path: "/people", body: []byte(`{"name":"A","party_id":"ua","titles":[{"title":"` + strings.Repeat("t", parley.MaxText+1) + `"}]}`), status: 422, code: app.CodeInvalid, field: "titles[0].title"},
 		{name: "syntax error", login: mediator, method: "POST", path: "/rounds", body: []byte(`{"name" "x"}`), status: 400, code: app.CodeBadRequest},
 		{name: "empty body", login: mediator, method: "POST", path: "/rounds", body: []byte(``), status: 400, code: app.CodeBadRequest},
 		{name: "null body", login: mediator, method: "POST", path: "/rounds", body: []byte(`null`), status: 400, code: app.CodeBadRequest},
@@ -302,9 +308,14 @@ func TestHappyPaths(t *testing.T) {
 	// A cursor is bound to its list.
 	p := decode[page](t, f.do(t, "ua-negotiator", "GET", Prefix+"/people?limit=1", nil))
 	wantError(t, f.do(t, "ua-negotiator", "GET", Prefix+"/aspects?after="+url.QueryEscape(p.Next), nil), 400, app.CodeBadRequest, "after")
-	// A limit over the maximum is lowered to it.
-	if r := f.do(t, "ua-negotiator", "GET", Prefix+"/people?limit=100000", nil); r.status != 200 {
-		t.Errorf("limit=100000: %d %s", r.status, r.body)
+	// A limit over the maximum is refused, naming the maximum: a client
+	// must not take one page for the whole list.
+	e := wantError(t, f.do(t, "ua-negotiator", "GET", Prefix+"/people?limit=100000", nil), 400, app.CodeBadRequest, "limit")
+	if !strings.Contains(e.Message, strconv.Itoa(app.MaxPage)) {
+		t.Errorf("limit=100000: %q does not name the maximum %d", e.Message, app.MaxPage)
+	}
+	if r := f.do(t, "ua-negotiator", "GET", Prefix+fmt.Sprintf("/people?limit=%d", app.MaxPage), nil); r.status != 200 {
+		t.Errorf("limit=%d: %d %s", app.MaxPage, r.status, r.body)
 	}
 
 	if f.errLog.Len() > 0 {
