@@ -188,7 +188,9 @@ func (c *cli) demo(ctx context.Context, addr, data string) error {
 	fmt.Fprintf(c.stdout, "\nThe transparency log, at %slog/:\n  log key: %s\n\nIts witnesses, one per party:\n", base, vkey)
 	tw = tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  WITNESS\tURL\tCOSIGNATURE KEY")
-	verify := fmt.Sprintf("parley verify proof.json --log-key '%s'", vkey)
+	// The commands are printed as they run from a checkout, which is how
+	// the README starts the demo; with a built binary, "parley" does.
+	verify := fmt.Sprintf("go run ./cmd/parley verify proof.json --log-key '%s'", vkey)
 	for _, w := range cfg.Witnesses {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", w.Name, w.URL, w.Key)
 		verify += fmt.Sprintf(" --witness-key '%s'", w.Key)
@@ -203,11 +205,14 @@ record you may read; this one is public):
 A capital approves an aspect (ids at %[5]sapi/v1/aspects) with a body signed
 by its own key:
   echo '{"aspect_id":"ASPECT_ID","party_id":"ua","decision":"approved"}' > approval.json
-  parley sign approval.json --key KEY_FILE > signed.json
+  go run ./cmd/parley sign approval.json --key KEY_FILE > signed.json
   curl -s -H "Authorization: Bearer TOKEN" -H 'Content-Type: application/json' \
     --data @signed.json %[5]sapi/v1/approvals
 The approvers' signing keys and API tokens:
 %s
+
+(The commands run from the source checkout; with a built binary, use
+"parley ..." for "go run ./cmd/parley ...".)
 
 Press Ctrl-C to stop.
 `, base, first[0].ID, verify, base, base, strings.Join(approverKeys, "\n"))

@@ -22,7 +22,7 @@ import (
 var keysGenerateCommand = &command{
 	name:    "keys generate",
 	args:    "--name NAME --out FILE",
-	summary: "generate a key pair: the log's, or a party's witness's",
+	summary: "generate a key pair: the log's, a party's witness's, or an approver's",
 	doc: `
 Generate an Ed25519 signed-note key pair named NAME. The private key goes to
 FILE, readable by you alone; the public (verifier) key to FILE.pub. Neither
@@ -37,9 +37,14 @@ printed, for the witness's "key" in the config's witnesses.
 For a log, NAME is its origin, the first line of each of its checkpoints,
 such as parley.example/log. 'parley init' generates the log's key itself
 unless given one with --log-key-file. Readers and witnesses check the log
-with the verifier key printed.`,
+with the verifier key printed.
+
+For a capital approver, who signs its decisions with its own key, NAME names
+the approver, such as kyiv-approver; the approver keeps FILE, signs with
+'parley sign --key FILE', and the operator registers FILE.pub with
+'parley keys register --config FILE --login LOGIN --key FILE.pub'.`,
 	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
-		name := fs.String("name", "", "the key's `name`: a witness's name, or a log's origin")
+		name := fs.String("name", "", "the key's `name`: a witness's or an approver's name, or a log's origin")
 		out := fs.String("out", "", "write the private key to `file`, and the public key to file.pub")
 		return func(ctx context.Context) error { return c.keysGenerate(*name, *out) }
 	},

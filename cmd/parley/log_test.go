@@ -272,7 +272,7 @@ func checkDemoLog(t *testing.T, out string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
-	m := regexp.MustCompile(`curl -s (\S+) > proof.json\n\s+parley (verify .*)\n`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`curl -s (\S+) > proof.json\n\s+go run ./cmd/parley (verify .*)\n`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("no verify example in the demo's output:\n%s", out)
 	}
