@@ -42,7 +42,7 @@ with the verifier key printed.
 For a capital approver, who signs its decisions with its own key, NAME names
 the approver, such as kyiv-approver; the approver keeps FILE, signs with
 'parley sign --key FILE', and the operator registers FILE.pub with
-'parley keys register --config FILE --login LOGIN --key FILE.pub'.`,
+'parley keys register --config CONFIG --login LOGIN --key FILE.pub'.`,
 	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
 		name := fs.String("name", "", "the key's `name`: a witness's or an approver's name, or a log's origin")
 		out := fs.String("out", "", "write the private key to `file`, and the public key to file.pub")
