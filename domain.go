@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/record"
 )
 
 // Domain is one part of the process, declared to the kernel.
@@ -253,6 +254,9 @@ func checkKind(d Domain, k Kind) error {
 	}
 	if len(k.WriteRoles) == 0 {
 		return fmt.Errorf("kind %q: no role may write it", k.Name)
+	}
+	if k.IDField != "" && k.DefaultAudience.Scope != record.Public {
+		return fmt.Errorf("kind %q: a kind whose ids are chosen (IDField) is public, since its ids are names everyone shares; its DefaultAudience is %q", k.Name, k.DefaultAudience.Scope)
 	}
 	return nil
 }

@@ -40,7 +40,9 @@ type Kind struct {
 	// package app), and lists can be filtered by it.
 	OwnerField string
 	// IDField is the field that is the entity's own id, for kinds whose
-	// ids are chosen by people (a party's slug); others get a fresh id.
+	// ids are chosen by people (a party's slug); others get a fresh id. A
+	// kind with chosen ids is public: its ids are names everyone shares,
+	// and "that id is taken" must reveal nothing hidden.
 	IDField string
 	// StatusField is the field lists can be filtered by status on.
 	StatusField string

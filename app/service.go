@@ -227,10 +227,13 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 		if err := env.Audience.Validate(); err != nil {
 			return fail(&Error{Code: CodeInvalid, Field: "audience", Message: err.Error()})
 		}
-		if kind.Name == s.reg.PartyKind().Name && env.Audience.Scope != record.Public {
-			// Audiences and sessions name the parties: a party hidden from
-			// anyone would lock that reader out of what names it.
-			return fail(newError(CodeInvalid, "audience", "the parties of the process are public; a %s's audience is always public", kind.Title))
+		if kind.IDField != "" && env.Audience.Scope != record.Public {
+			// A chosen id is a name in a namespace everyone shares (a
+			// party's slug, which audiences name): one hidden from some
+			// would answer "taken" to them about something they may not
+			// see, and a hidden party would lock its readers out of what
+			// names it.
+			return fail(newError(CodeInvalid, "audience", "a %s names itself with an id everyone shares, so it is public; its audience is always public", kind.Title))
 		}
 		if err := access.CanWriteAudience(p, env.Audience); err != nil {
 			return fail(&Error{Code: CodeForbidden, Field: "audience", Message: err.Error()})
