@@ -238,6 +238,9 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 		if err := access.CanWriteAudience(p, env.Audience); err != nil {
 			return fail(&Error{Code: CodeForbidden, Field: "audience", Message: err.Error()})
 		}
+		if err := s.audiencePartiesExist(ctx, tx, env.Audience); err != nil {
+			return fail(err)
+		}
 		resolved, err := s.resolve(ctx, tx, viewer, env.Audience, ent)
 		if err != nil {
 			return fail(err)
@@ -431,6 +434,29 @@ func (s *Service) resolve(ctx context.Context, r store.Reader, v access.Viewer, 
 		resolved[key] = target
 	}
 	return resolved, nil
+}
+
+// audiencePartiesExist refuses an audience that names a party the process
+// does not have: no one would read such a record, or not the one meant.
+// Parties are public, so this reveals nothing.
+func (s *Service) audiencePartiesExist(ctx context.Context, r store.Reader, a record.Audience) error {
+	type named struct{ field, id string }
+	var ns []named
+	if a.Party != "" {
+		ns = append(ns, named{"audience.party", a.Party})
+	}
+	for i, id := range a.Parties {
+		ns = append(ns, named{fmt.Sprintf("audience.parties[%d]", i), id})
+	}
+	for _, n := range ns {
+		field, id := n.field, n.id
+		if _, err := r.Entity(ctx, access.System, s.reg.PartyKind().Name, id); errors.Is(err, store.ErrNotFound) {
+			return newError(CodeInvalid, field, "names party %q, which the process does not have", id)
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // viewersOfParties returns one viewer for each party of the process: the

@@ -69,6 +69,8 @@ func TestBadInput(t *testing.T) {
 		sameAs func() response
 	}{
 		{name: "malformed JSON", login: mediator, method: "POST", path: "/rounds", body: []byte(`{"name":"x",`), status: 400, code: app.CodeBadRequest},
+		{name: "a list audience naming no party", login: mediator, method: "POST", path: "/aspects", body: []byte(`{"title":"A","status":"open","audience":{"scope":"list","parties":["us","zz"]}}`), status: 422, code: app.CodeInvalid, field: "audience.parties[1]"},
+		{name: "a party channel of no party", login: mediator, method: "POST", path: "/aspects", body: []byte(`{"title":"A","status":"open","audience":{"scope":"party+mediator","party":"zz"}}`), status: 422, code: app.CodeInvalid, field: "audience.party"},
 		{name: "a key twice", login: mediator, method: "POST", path: "/aspects", body: []byte(`{"title":"A","title":"B","status":"open"}`), status: 400, code: app.CodeBadRequest, field: "title"},
 		{name: "a key twice in a member", login: ua, method: "POST", path: "/people", body: []byte(`{"name":"A","party_id":"ua","titles":[{"title":"x","title":"y"}]}`), status: 400, code: app.CodeBadRequest, field: "title"},
 		{name: "invalid UTF-8", login: mediator, method: "POST", path: "/aspects", body: []byte("{\"title\":\"A\xff\",\"status\":\"open\"}"), status: 400, code: app.CodeBadRequest},
