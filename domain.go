@@ -37,8 +37,9 @@ type Invariant struct {
 	Kind string
 	// Name says what the rule is, in a few words, for the docs.
 	Name string
-	// Needs says which entities the rule must see to decide about e.
-	Needs func(e Entity) []Need
+	// Needs says which entities the rule must see to decide about e, whose
+	// id is subject (the entity's children are those whose parent it is).
+	Needs func(e Entity, subject string) []Need
 	// Check decides. facts[i] holds the entities that answer Needs(e)[i];
 	// subject is the id of the entity being written ("" for a new one
 	// whose id is not chosen yet), so that an update does not conflict
@@ -96,7 +97,7 @@ func Unique(kind Kind, fields ...string) Invariant {
 	return Invariant{
 		Kind: kind.Name,
 		Name: fmt.Sprintf("one %s per %s", kind.Title, strings.Join(fields, " and ")),
-		Needs: func(e Entity) []Need {
+		Needs: func(e Entity, _ string) []Need {
 			return []Need{{Kind: kind.Name, Fields: values(e)}}
 		},
 		Check: func(e Entity, subject string, facts [][]Fact) error {

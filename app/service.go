@@ -509,7 +509,7 @@ func (s *Service) Decode(e store.Entity) (parley.Entity, error) {
 // reveals nothing the writer could not see anyway.
 func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.Viewer, kind parley.Kind, ent parley.Entity, subject string) error {
 	for _, inv := range s.reg.Invariants(kind.Name) {
-		needs := inv.Needs(ent)
+		needs := inv.Needs(ent, subject)
 		facts := make([][]parley.Fact, len(needs))
 		for i, need := range needs {
 			nk, ok := s.reg.Kind(need.Kind)

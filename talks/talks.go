@@ -28,9 +28,35 @@ func (Domain) Roles() []access.Role { return nil }
 // Kinds implements parley.Domain.
 func (Domain) Kinds() []parley.Kind { return kinds }
 
-// Invariants implements parley.WithInvariants.
+// Invariants implements parley.WithInvariants: one delegation of a party to
+// a round, and a round's dates that keep its sessions within them.
 func (Domain) Invariants() []parley.Invariant {
-	return []parley.Invariant{parley.Unique(kinds[4], "round_id", "party_id")}
+	return []parley.Invariant{parley.Unique(kinds[4], "round_id", "party_id"), roundKeepsSessions}
+}
+
+// roundKeepsSessions refuses new dates for a round that would leave one of
+// its sessions outside them: a session's own write is checked against its
+// round, and a round's change must not undo that.
+var roundKeepsSessions = parley.Invariant{
+	Kind: KindRound,
+	Name: "a round's dates contain its sessions",
+	Needs: func(_ parley.Entity, subject string) []parley.Need {
+		return []parley.Need{{Kind: KindSession, Parent: subject}}
+	},
+	Check: func(e parley.Entity, _ string, facts [][]parley.Fact) error {
+		r := e.(*Round)
+		for _, f := range facts[0] {
+			s := f.Entity.(*Session)
+			if !r.Contains(s.StartsAt) {
+				field := "starts_on"
+				if Date(s.StartsAt.Format(dateLayout)) > r.EndsOn {
+					field = "ends_on"
+				}
+				return parley.Errorf(field, "would leave the session %q of %s outside the round; move the session first", s.Title, s.StartsAt.Format(time.RFC3339))
+			}
+		}
+		return nil
+	},
 }
 
 // The kind names.
