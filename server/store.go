@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 
+	"github.com/parley-project/parley/files"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/store/postgres"
 	"github.com/parley-project/parley/store/sqlite"
@@ -25,13 +25,14 @@ func OpenStore(ctx context.Context, cfg Config, migrate bool) (store.Store, erro
 		if cfg.DataDir == "" {
 			return nil, fmt.Errorf("couldn't open the SQLite store: no data_dir")
 		}
-		if migrate {
-			// 0700: the database holds every party's confidential
-			// records; nobody but parley's own user has any business
-			// in it.
-			if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-				return nil, fmt.Errorf("couldn't create data directory: %w", err)
-			}
+		// The database holds every party's confidential records, the
+		// password hashes and the cookie key: nobody but parley's own user
+		// has any business in it or its directory, whatever the umask.
+		if err := files.PrivateDir(cfg.DataDir, migrate); err != nil {
+			return nil, err
+		}
+		if err := files.PrivateFile(cfg.SQLitePath(), migrate); err != nil {
+			return nil, err
 		}
 		st, err := sqlite.Open(ctx, cfg.SQLitePath(), migrate)
 		if err != nil {

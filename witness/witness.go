@@ -18,10 +18,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/parley-project/parley/files"
 	f_note "github.com/transparency-dev/formats/note"
 	wsql "github.com/transparency-dev/witness/persistence/sqlite"
 	twitness "github.com/transparency-dev/witness/witness"
@@ -88,8 +88,12 @@ func New(ctx context.Context, cfg Config) (*Witness, error) {
 	if origin != logV.Name() {
 		return nil, fmt.Errorf("couldn't start witness: the log origin %q differs from its key's name %q, which a parley log uses as origin", origin, logV.Name())
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("couldn't create witness data directory: %w", err)
+	// The witness's state is what it cosigned: private to its party.
+	if err := files.PrivateDir(cfg.DataDir, true); err != nil {
+		return nil, err
+	}
+	if err := files.PrivateFile(filepath.Join(cfg.DataDir, DBFile), true); err != nil {
+		return nil, err
 	}
 	// One connection: requests are rare (one per checkpoint interval) and
 	// serialising them keeps SQLite from answering "busy".
