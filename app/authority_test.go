@@ -2,11 +2,13 @@ package app_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/internal/testkit"
+	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/talks"
 )
 
@@ -91,5 +93,79 @@ func TestAuthorityFollowsTheParty(t *testing.T) {
 	_, err := svc.Create(ctx, uaAdmin, talks.KindApproval, []byte(fmt.Sprintf(`{"aspect_id":%q,"party_id":"ru","decision":"approved","signature":"— x AAAA"}`, aspect)))
 	if app.ErrorCode(err) != app.CodeForbidden {
 		t.Errorf("ua's admin and approver approves for ru: %v, want forbidden", err)
+	}
+}
+
+// TestAuthorityMatrix sets out who may write which kind for which party,
+// for every kind of the demo's domains, every role and a principal of the
+// mediating party, of a party and of an observer, writing for its own
+// party and for another: the matrix docs/trust.md states, here as data.
+func TestAuthorityMatrix(t *testing.T) {
+	d := testkit.NewDemo(t, testkit.DemoOptions{})
+	svc := d.Service
+	// matrix lists, per kind, who may write it: own, the roles that write
+	// for their own party; anyByMediating, the roles with which the
+	// mediating party's principals write for any party (a role alone gives
+	// no right over another party). The mediator role counts only within
+	// the mediating party.
+	type rule struct{ own, anyByMediating []access.Role }
+	roles := func(rs ...access.Role) []access.Role { return rs }
+	med, adm, neg, apr, mon := access.RoleMediator, access.RoleAdmin, access.RoleNegotiator, access.RoleApprover, access.RoleMonitor
+	matrix := map[string]rule{
+		// The parties: the mediating party's administrators and mediators.
+		talks.KindParty: {own: nil, anyByMediating: roles(adm, med)},
+		// A party's people: its own administrators, mediators and
+		// negotiators; any party's by the mediating party's administrators
+		// and mediators.
+		talks.KindPerson:     {own: roles(adm, med, neg), anyByMediating: roles(adm, med)},
+		talks.KindRound:      {anyByMediating: roles(med)},
+		talks.KindSession:    {anyByMediating: roles(med)},
+		talks.KindDelegation: {own: roles(med, neg), anyByMediating: roles(med)},
+		talks.KindAspect:     {anyByMediating: roles(med)},
+		talks.KindAction:     {own: roles(med, neg), anyByMediating: roles(med)},
+		talks.KindStatement:  {anyByMediating: roles(med, neg, mon)},
+		// A capital's signed decision: its own party's approvers only.
+		talks.KindApproval: {own: roles(apr)},
+	}
+	unowned := map[string]bool{talks.KindRound: true, talks.KindSession: true, talks.KindAspect: true, talks.KindStatement: true}
+	for _, k := range scenario.Registry().Kinds() {
+		r, ok := matrix[k.Name]
+		if !ok {
+			t.Errorf("the matrix has no row for kind %s", k.Name)
+			continue
+		}
+		for _, role := range access.Roles {
+			for _, party := range []struct {
+				id   string
+				role access.ProcessRole
+			}{{"us", access.ProcessMediator}, {"ua", access.ProcessParty}, {"ae", access.ProcessObserver}} {
+				p := access.Principal{ID: "p", Login: "p", Party: party.id, PartyRole: party.role, Roles: []access.Role{role}}
+				for _, forOwn := range []bool{true, false} {
+					owner := "ru"
+					if forOwn {
+						owner = party.id
+					}
+					var want bool
+					switch {
+					case k.Name == talks.KindParty:
+						want = party.role == access.ProcessMediator && slices.Contains(r.anyByMediating, role)
+					case unowned[k.Name]:
+						// No owner: the roles decide, and only the
+						// mediating party holds the mediator role.
+						want = slices.Contains(r.anyByMediating, role) && (role != med || party.role == access.ProcessMediator)
+						owner = ""
+					case forOwn:
+						want = slices.Contains(r.own, role) && (role != med || party.role == access.ProcessMediator) ||
+							party.role == access.ProcessMediator && slices.Contains(r.anyByMediating, role)
+					default:
+						want = party.role == access.ProcessMediator && slices.Contains(r.anyByMediating, role)
+					}
+					err := svc.Authorized(p, k.Name, owner)
+					if got := err == nil; got != want {
+						t.Errorf("%s of %s (%s) writing %s for %q: allowed %t, want %t (%v)", role, party.id, party.role, k.Name, owner, got, want, err)
+					}
+				}
+			}
+		}
 	}
 }

@@ -141,8 +141,8 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 	if !ok {
 		return nil, newError(CodeNotFound, "", "no kind %q", kindName)
 	}
-	if !p.HasAny(kind.WriteRoles...) {
-		return nil, newError(CodeForbidden, "", "your roles %v may not write %s records (needs one of %v)", p.Roles, kind.Title, kind.WriteRoles)
+	if err := mayWriteKind(p, kind); err != nil {
+		return nil, err
 	}
 	ent, aud, sigLine, err := decodeWrite(kind, body)
 	if err != nil {
@@ -362,6 +362,33 @@ func (s *Service) nextEntity(prev *store.Entity, seq int64, env record.Envelope)
 		e.Created = prev.Created
 	}
 	return e, nil
+}
+
+// Authorized says whether p may write an entity of kind for the party owner
+// ("" for a kind without an owner): the roles the kind allows, then the
+// party rule (MayWrite). It is the whole of the authority matrix that
+// docs/trust.md sets out.
+func (s *Service) Authorized(p access.Principal, kindName, owner string) error {
+	kind, ok := s.reg.Kind(kindName)
+	if !ok {
+		return newError(CodeNotFound, "", "no kind %q", kindName)
+	}
+	if err := mayWriteKind(p, kind); err != nil {
+		return err
+	}
+	return s.MayWrite(p, kind, owner)
+}
+
+func mayWriteKind(p access.Principal, kind parley.Kind) error {
+	// The mediator role counts only for a principal of the mediating
+	// party, whatever a principal was given (or its party has become).
+	if p.PartyRole != access.ProcessMediator {
+		p.Roles = slices.DeleteFunc(slices.Clone(p.Roles), func(r access.Role) bool { return r == access.RoleMediator })
+	}
+	if !p.HasAny(kind.WriteRoles...) {
+		return newError(CodeForbidden, "", "your roles %v may not write %s records (needs one of %v)", p.Roles, kind.Title, kind.WriteRoles)
+	}
+	return nil
 }
 
 // MayWrite is the authority rule, in one place, for every kind of every
