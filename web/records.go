@@ -257,6 +257,9 @@ type transparencyView struct {
 	// checkpoint, or whose last contact failed.
 	Lagging []string
 	Now     time.Time
+	// Details: the reader is an administrator, who sees the witnesses'
+	// addresses and the errors of the log's requests.
+	Details bool
 }
 
 type witnessView struct {
@@ -271,6 +274,10 @@ type witnessView struct {
 
 func (s *server) transparency(w http.ResponseWriter, r *http.Request, rq *request) error {
 	v := transparencyView{Configured: s.opts.Log != nil, Now: s.now()}
+	// The witnesses' addresses and the raw errors of the log's requests
+	// are for the installation's administrators; everyone else reads
+	// whether each witness cosigned, and when it was last reached.
+	v.Details = rq.caller != nil && rq.caller.Has(access.RoleAdmin)
 	if v.Configured {
 		v.Status = s.opts.Log.Status(r.Context())
 		if v.Status.Error != "" {
@@ -282,11 +289,16 @@ func (s *server) transparency(w http.ResponseWriter, r *http.Request, rq *reques
 		}
 		for _, ws := range v.Status.Witnesses {
 			wv := witnessView{WitnessStatus: ws}
+			if !v.Details {
+				wv.URL, wv.LastError = "", ""
+			}
 			switch {
 			case ws.LastContact.IsZero():
 				wv.Outcome = "no contact since parley started"
-			case ws.LastError != "":
+			case ws.LastError != "" && v.Details:
 				wv.Outcome, wv.Failed = ws.LastError, true
+			case ws.LastError != "":
+				wv.Outcome, wv.Failed = "the last request failed", true
 			case ws.LastStatus == http.StatusOK:
 				wv.Outcome = "cosigned (200 OK)"
 			default:

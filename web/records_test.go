@@ -198,13 +198,19 @@ func TestTransparencyPage(t *testing.T) {
 	res := f.poll(t, c, "/transparency", 15*time.Second, func(r response) bool { return contains(r, "all published", "cosigned (200 OK)") })
 	st := tl.Status(t.Context())
 	for _, want := range []string{
-		"Transparency log", `aria-current="page">Transparency<`, "parley.test/log", st.VerifierKey, cosigned, "ua-witness", w.URL,
+		"Transparency log", `aria-current="page">Transparency<`, "parley.test/log", st.VerifierKey, cosigned, "ua-witness",
 		"cosigned (200 OK)", "(UTC)", "all published", "a checkpoint is published once 1 of them has cosigned it",
 		"parley verify", "holds publication up",
 	} {
 		if !contains(res, want) && !strings.Contains(res.body, want) {
 			t.Errorf("GET /transparency lacks %q", want)
 		}
+	}
+	// A witness's address is for the administrators.
+	admin := f.signIn(t, f.login(t, "us", access.RoleAdmin))
+	if strings.Contains(res.body, w.URL) || !strings.Contains(f.get(t, admin, "/transparency").body, w.URL) {
+		t.Errorf("the witness's address %s: shown to an anonymous reader %t, to an administrator %t", w.URL,
+			strings.Contains(res.body, w.URL), strings.Contains(f.get(t, admin, "/transparency").body, w.URL))
 	}
 	row := res.body[strings.Index(res.body, cosigned):]
 	row = row[:strings.Index(row, "</tr>")]
@@ -237,8 +243,13 @@ func TestTransparencyPage(t *testing.T) {
 	}
 	row = res.body[strings.Index(res.body, cosigned):]
 	row = row[:strings.Index(row, "</tr>")]
-	if !strings.Contains(row, `<span class="pub pub-waiting">behind</span>`) || !strings.Contains(row, `<td class="failed">`) || !strings.Contains(row, "connect") {
-		t.Errorf("the stopped witness is not shown behind, with its last error:\n%s", row)
+	if !strings.Contains(row, `<span class="pub pub-waiting">behind</span>`) || !strings.Contains(row, `<td class="failed">the last request failed`) || strings.Contains(row, "connect") {
+		t.Errorf("the stopped witness is not shown behind, with a failure but not its error, to an anonymous reader:\n%s", row)
+	}
+	adminPage := f.get(t, admin, "/transparency").body
+	adminRow := adminPage[strings.Index(adminPage, cosigned):]
+	if adminRow = adminRow[:strings.Index(adminRow, "</tr>")]; !strings.Contains(adminRow, "connect") {
+		t.Errorf("the stopped witness's error is not shown to an administrator:\n%s", adminRow)
 	}
 
 	// The new record's page says it awaits publication; its proof is not
