@@ -13,8 +13,8 @@ import (
 )
 
 // TestAuthorityFollowsTheParty: the right to write for another party comes
-// from being the mediating party's mediator or administrator, never from a
-// role alone. An administrator of a party administers its own party; the
+// from being the mediating party's mediator, never from a role alone, and
+// never from being an administrator. An administrator of a party administers its own party; the
 // parties themselves are the mediating party's to write, and always public;
 // a signed decision is for the signer's own party, whatever its roles.
 func TestAuthorityFollowsTheParty(t *testing.T) {
@@ -62,7 +62,7 @@ func TestAuthorityFollowsTheParty(t *testing.T) {
 		{"ua's admin writes a person of ua", uaAdmin, talks.KindPerson, "", `{"name":"Y","party_id":"ua"}`, "", ""},
 		{"the mediator's admin hides a party", usAdmin, talks.KindParty, "ru", `{"id":"ru","name":"Russia","role":"party","audience":{"scope":"party","party":"us"}}`, app.CodeInvalid, "audience"},
 		{"the mediator's admin adds a party", usAdmin, talks.KindParty, "", `{"id":"zz","name":"Z","role":"observer"}`, "", ""},
-		{"the mediator's admin writes a person of ru", usAdmin, talks.KindPerson, "", `{"name":"X","party_id":"ru"}`, "", ""},
+		{"the mediator's admin writes a person of ru", usAdmin, talks.KindPerson, "", `{"name":"X","party_id":"ru"}`, app.CodeForbidden, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var err error
@@ -115,9 +115,9 @@ func TestAuthorityMatrix(t *testing.T) {
 		// The parties: the mediating party's administrators and mediators.
 		talks.KindParty: {own: nil, anyByMediating: roles(adm, med)},
 		// A party's people: its own administrators, mediators and
-		// negotiators; any party's by the mediating party's administrators
-		// and mediators.
-		talks.KindPerson:     {own: roles(adm, med, neg), anyByMediating: roles(adm, med)},
+		// negotiators; any party's by the mediating party's mediators (an
+		// administrator never writes another party's people).
+		talks.KindPerson:     {own: roles(adm, med, neg), anyByMediating: roles(med)},
 		talks.KindRound:      {anyByMediating: roles(med)},
 		talks.KindSession:    {anyByMediating: roles(med)},
 		talks.KindDelegation: {own: roles(med, neg), anyByMediating: roles(med)},

@@ -400,8 +400,9 @@ func mayWriteKind(p access.Principal, kind parley.Kind) error {
 //     whatever the signer's roles;
 //   - the parties themselves only by a principal of the mediating party;
 //   - any other owned kind for the writer's own party, or for any party by
-//     a mediator or an administrator of the mediating party. An
-//     administrator of another party is an administrator of its own.
+//     a mediator of the mediating party. An administrator manages
+//     principals and the parties, never another party's people or
+//     decisions.
 func (s *Service) MayWrite(p access.Principal, kind parley.Kind, owner string) error {
 	mediating := p.PartyRole == access.ProcessMediator
 	switch {
@@ -414,7 +415,7 @@ func (s *Service) MayWrite(p access.Principal, kind parley.Kind, owner string) e
 		return nil
 	case kind.Signed:
 		return newError(CodeForbidden, kind.OwnerField, "%s records are signed for the signer's own party %q, not for %q", kind.Title, p.Party, owner)
-	case mediating && p.HasAny(access.RoleMediator, access.RoleAdmin):
+	case mediating && p.Has(access.RoleMediator):
 		return nil
 	}
 	return newError(CodeForbidden, "", "a principal of party %q may write only its own party's %s records, not those of %q", p.Party, kind.Title, owner)
