@@ -491,6 +491,30 @@ func TestLedgerAuditFindsTampering(t *testing.T) {
 		})
 	})
 
+	t.Run("two records at one log position", func(t *testing.T) {
+		// The unique index dropped, a second record claims a position
+		// another holds: one leaf can prove only one record.
+		in, rs := setup(t)
+		a := first(t, rs, ofKind(talks.KindPerson))
+		b := first(t, rs, ofKind(talks.KindStatement))
+		in.tamper(func(db *sql.DB) error {
+			for _, q := range []string{"DROP TRIGGER records_no_update", "DROP INDEX records_leaf_index"} {
+				if _, err := db.Exec(q); err != nil {
+					return err
+				}
+			}
+			return exec(db, "UPDATE records SET leaf_index = ? WHERE id = ?", a.LeafIndex, b.ID)
+		})
+		rep := in.audit()
+		found := false
+		for _, f := range rep.Findings {
+			found = found || strings.Contains(f.Problem, fmt.Sprintf("log position %d", a.LeafIndex)) && strings.Contains(f.Problem, "claim")
+		}
+		if !found {
+			t.Errorf("audit with two records at position %d: %v, want a finding that both claim it", a.LeafIndex, rep.Findings)
+		}
+	})
+
 	t.Run("record row deleted", func(t *testing.T) {
 		in, rs := setup(t)
 		// A statement: the only record of its subject, so its projection

@@ -105,6 +105,10 @@ func Run(ctx context.Context, s Subject) (Report, error) {
 				if log != nil {
 					find("record", r.ID, "has no position in the log: left by a crash (serve logs it at its next start) or added behind parley's back")
 				}
+			} else if other, dup := byLeaf[r.LeafIndex]; dup {
+				// One leaf proves one record: the store's unique index on
+				// positions is gone, or was gone when this row was made.
+				find("record", r.ID, "claims log position %d, which record %s claims too", r.LeafIndex, other.ID)
 			} else {
 				byLeaf[r.LeafIndex] = r
 			}
