@@ -37,3 +37,12 @@ func (s *server) WithKey(key []byte) *server {
 const SessionTTL = sessionTTL
 
 var LocalPath = localPath
+
+// Throttle exposes the sign-in throttle to the tests.
+type Throttle = throttle
+
+var NewThrottle = newThrottle
+
+func (t *throttle) Wait(key string, now time.Time) time.Duration { return t.wait(key, now) }
+func (t *throttle) Fail(key string, now time.Time)               { t.fail(key, now) }
+func (t *throttle) Forget(key string)                            { t.forget(key) }

@@ -4,7 +4,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -134,6 +136,23 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	}
 	v := loginView{Login: strings.TrimSpace(r.PostForm.Get("login")), Next: localPath(r.PostForm.Get("next"))}
 
+	// Guesses are bounded per login and per client address, before any
+	// password is hashed.
+	now := s.now()
+	loginKey, addr := strings.ToLower(v.Login), clientAddr(r)
+	wait := max(s.byLogin.wait(loginKey, now), s.byAddr.wait(addr, now))
+	if wait > 0 {
+		secs := int(wait.Round(time.Second) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+		s.logger.LogAttrs(r.Context(), slog.LevelWarn, "web sign-in throttled", slog.String("login", v.Login), slog.String("addr", clientAddr(r)))
+		v.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %s.", wait.Round(time.Minute).String())
+		if wait < time.Minute {
+			v.Error = "Too many failed sign-ins. Try again in a minute."
+		}
+		s.render(w, r, rq, http.StatusTooManyRequests, "login", pageData{Title: "Sign in", Data: v})
+		return nil
+	}
+
 	select {
 	case s.logins <- struct{}{}:
 	case <-r.Context().Done():
@@ -142,6 +161,8 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	p, err := s.svc.Login(r.Context(), v.Login, r.PostForm.Get("password"))
 	<-s.logins
 	if app.ErrorCode(err) == app.CodeUnauthenticated {
+		s.byLogin.fail(loginKey, now)
+		s.byAddr.fail(addr, now)
 		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "web sign-in failed", slog.String("login", v.Login))
 		v.Error = "Wrong login or password."
 		s.render(w, r, rq, http.StatusUnauthorized, "login", pageData{Title: "Sign in", Data: v})
@@ -149,6 +170,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	} else if err != nil {
 		return err
 	}
+	s.byLogin.forget(loginKey)
 	s.setCookie(w, r, s.signSession(p.ID, s.now().Add(sessionTTL)), int(sessionTTL/time.Second))
 	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "web sign-in", slog.String("login", p.Login), slog.String("party", p.Party))
 	http.Redirect(w, r, v.Next, http.StatusSeeOther)
@@ -159,6 +181,17 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request, rq *request) err
 	s.clearCookie(w, r)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
+}
+
+// clientAddr is the address a request came from, without its port. parley
+// takes no forwarded-for header on trust: behind a proxy, every client is
+// the proxy, and the per-login bound is what holds.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // localPath returns next if it is a path on this site, else "/": after

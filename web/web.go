@@ -84,7 +84,10 @@ type server struct {
 	// logins bounds concurrent password checks: each argon2id hash takes
 	// 64 MiB, and unbounded parallel logins would exhaust memory.
 	logins chan struct{}
-	now    func() time.Time
+	// byLogin and byAddr bound failed sign-ins per login and per client
+	// address.
+	byLogin, byAddr *throttle
+	now             func() time.Time
 	// mux is built by handler; sections add their pages to it.
 	mux *http.ServeMux
 	// nav is the sections' navigation, in order.
@@ -139,7 +142,11 @@ func newServer(svc *app.Service, logger *slog.Logger, opts Options) (*server, er
 		svc: svc, logger: logger, opts: opts, key: key, pages: pages, nav: nav,
 		css: css, cssVersion: hex.EncodeToString(sum[:6]),
 		logins: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
-		now:    time.Now,
+		// Five wrong passwords for a login, or thirty from one address,
+		// in a quarter of an hour.
+		byLogin: newThrottle(5, 15*time.Minute),
+		byAddr:  newThrottle(30, 15*time.Minute),
+		now:     time.Now,
 	}, nil
 }
 

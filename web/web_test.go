@@ -659,3 +659,51 @@ func decode[T any](body json.RawMessage) (*T, error) {
 	err := json.Unmarshal(body, v)
 	return v, err
 }
+
+// TestSignInThrottled: five wrong passwords for a login lock it for a while,
+// without hashing, however good the next password; another login goes on.
+func TestSignInThrottled(t *testing.T) {
+	f := newFixture(t, web.Options{})
+	ua, ru := f.login(t, "ua", access.RoleNegotiator), f.login(t, "ru", access.RoleNegotiator)
+	c := client(t)
+	for i := range 5 {
+		res := f.post(t, c, "/login", url.Values{"login": {ua.Login}, "password": {"not the password"}}, nil)
+		if res.status != http.StatusUnauthorized {
+			t.Fatalf("wrong password %d: status %d, want 401", i+1, res.status)
+		}
+	}
+	res := f.post(t, c, "/login", url.Values{"login": {ua.Login}, "password": {ua.Password}}, nil)
+	if res.status != http.StatusTooManyRequests || res.header.Get("Retry-After") == "" || !strings.Contains(res.body, "Too many failed sign-ins") {
+		t.Errorf("the right password after five wrong ones: status %d, Retry-After %q; want 429 saying why", res.status, res.header.Get("Retry-After"))
+	}
+	if res := f.post(t, client(t), "/login", url.Values{"login": {ru.Login}, "password": {ru.Password}}, nil); res.status != http.StatusSeeOther {
+		t.Errorf("another login from the same address: status %d, want 303", res.status)
+	}
+}
+
+// TestThrottle: a key is refused after max failures within the window,
+// until the oldest leaves it; forgetting a key clears it.
+func TestThrottle(t *testing.T) {
+	th := web.NewThrottle(3, time.Minute)
+	t0 := time.Date(2026, 1, 23, 10, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		if w := th.Wait("a", t0); w != 0 {
+			t.Fatalf("after %d failures: wait %v", i, w)
+		}
+		th.Fail("a", t0.Add(time.Duration(i)*time.Second))
+	}
+	if w := th.Wait("a", t0.Add(10*time.Second)); w != 50*time.Second {
+		t.Errorf("after 3 failures: wait %v, want 50s (until the first leaves the window)", w)
+	}
+	if w := th.Wait("b", t0); w != 0 {
+		t.Errorf("another key: wait %v", w)
+	}
+	if w := th.Wait("a", t0.Add(time.Minute)); w != 0 {
+		t.Errorf("a minute after the first failure: wait %v, want 0", w)
+	}
+	th.Fail("a", t0.Add(time.Minute))
+	th.Forget("a")
+	if w := th.Wait("a", t0.Add(time.Minute)); w != 0 {
+		t.Errorf("after forgetting: wait %v", w)
+	}
+}
