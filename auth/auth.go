@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -181,6 +182,29 @@ func (a *Auth) SigningKey(ctx context.Context, id string) (string, error) {
 		return "", err
 	}
 	return p.SigningKey, nil
+}
+
+// SignOut ends every session of the principal id begun before at: sessions
+// are signed claims any replica can check, and this is what each replica
+// checks them against.
+func (a *Auth) SignOut(ctx context.Context, id string, at time.Time) error {
+	v := []byte(strconv.FormatInt(at.UnixMicro(), 10))
+	return a.st.Write(ctx, func(tx store.Tx) error { return tx.SetMeta(ctx, "signout."+id, v) })
+}
+
+// SignedOut returns when the principal id last signed out, or the zero time.
+func (a *Auth) SignedOut(ctx context.Context, id string) (time.Time, error) {
+	v, err := a.st.Meta(ctx, "signout."+id)
+	if errors.Is(err, store.ErrNotFound) {
+		return time.Time{}, nil
+	} else if err != nil {
+		return time.Time{}, err
+	}
+	us, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("couldn't read when principal %s signed out: %w", id, err)
+	}
+	return time.UnixMicro(us), nil
 }
 
 // Secret returns the installation's secret of the given name, making it on

@@ -27,9 +27,11 @@ const (
 	maxForm    = 16 << 10
 )
 
-// A session cookie is "<principal id>.<expiry, Unix seconds>.<MAC>", the MAC
-// an HMAC-SHA256 over the first two parts. It holds no secret, only a claim
-// the server can check without a session table, so any replica can check it.
+// A session cookie is "<principal id>.<expiry, Unix microseconds>.<MAC>",
+// the MAC an HMAC-SHA256 over the first two parts. It holds no secret, only
+// a claim the server can check, so any replica can check it; signing out
+// records the time in the store, and a cookie begun before it is refused
+// (the session began its TTL before its expiry).
 
 func (s *server) mac(payload string) []byte {
 	m := hmac.New(sha256.New, s.key)
@@ -39,36 +41,36 @@ func (s *server) mac(payload string) []byte {
 }
 
 func (s *server) signSession(principalID string, expires time.Time) string {
-	payload := principalID + "." + strconv.FormatInt(expires.Unix(), 10)
+	payload := principalID + "." + strconv.FormatInt(expires.UnixMicro(), 10)
 	return payload + "." + base64.RawURLEncoding.EncodeToString(s.mac(payload))
 }
 
-// verifySession returns the principal id a cookie value vouches for, if its
-// MAC is right and it has not expired.
-func (s *server) verifySession(value string, now time.Time) (string, bool) {
+// verifySession returns the principal id a cookie value vouches for, and
+// when its session began, if its MAC is right and it has not expired.
+func (s *server) verifySession(value string, now time.Time) (string, time.Time, bool) {
 	i := strings.LastIndexByte(value, '.')
 	if i < 0 {
-		return "", false
+		return "", time.Time{}, false
 	}
 	payload, sig := value[:i], value[i+1:]
 	got, err := base64.RawURLEncoding.DecodeString(sig)
 	if err != nil {
-		return "", false
+		return "", time.Time{}, false
 	}
 	// hmac.Equal compares in constant time, so response timing reveals
 	// nothing about how much of a forged MAC is right.
 	if !hmac.Equal(got, s.mac(payload)) {
-		return "", false
+		return "", time.Time{}, false
 	}
 	j := strings.LastIndexByte(payload, '.')
 	if j <= 0 {
-		return "", false
+		return "", time.Time{}, false
 	}
 	exp, err := strconv.ParseInt(payload[j+1:], 10, 64)
-	if err != nil || !now.Before(time.Unix(exp, 0)) {
-		return "", false
+	if err != nil || !now.Before(time.UnixMicro(exp)) {
+		return "", time.Time{}, false
 	}
-	return payload[:j], true
+	return payload[:j], time.UnixMicro(exp).Add(-sessionTTL), true
 }
 
 // caller returns the signed-in principal, or nil for an anonymous reader. A
@@ -79,8 +81,15 @@ func (s *server) caller(w http.ResponseWriter, r *http.Request) (*access.Princip
 	if err != nil || c.Value == "" {
 		return nil, nil
 	}
-	id, ok := s.verifySession(c.Value, s.now())
+	id, began, ok := s.verifySession(c.Value, s.now())
 	if !ok {
+		s.clearCookie(w, r)
+		return nil, nil
+	}
+	if out, err := s.svc.Auth().SignedOut(r.Context(), id); err != nil {
+		return nil, err
+	} else if !began.After(out) {
+		// Signed out since: this session is over, on every replica.
 		s.clearCookie(w, r)
 		return nil, nil
 	}
@@ -177,7 +186,14 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	return nil
 }
 
+// logout ends the caller's sessions, in every browser and on every
+// replica, not only this browser's cookie.
 func (s *server) logout(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if rq.caller != nil {
+		if err := s.svc.Auth().SignOut(r.Context(), rq.caller.ID, s.now()); err != nil {
+			return err
+		}
+	}
 	s.clearCookie(w, r)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil

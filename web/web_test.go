@@ -707,3 +707,41 @@ func TestThrottle(t *testing.T) {
 		t.Errorf("after forgetting: wait %v", w)
 	}
 }
+
+// TestLogoutEndsSessions: signing out ends the session itself, not only the
+// browser's cookie: the same cookie sent again afterwards (kept by another
+// browser, or stolen) is anonymous, and signing in again starts afresh.
+func TestLogoutEndsSessions(t *testing.T) {
+	f := newFixture(t, web.Options{})
+	ua := f.login(t, "ua", access.RoleNegotiator)
+	signin := func() string {
+		res := f.post(t, client(t), "/login", url.Values{"login": {ua.Login}, "password": {ua.Password}}, nil)
+		c := sessionCookie(t, res)
+		if res.status != http.StatusSeeOther || c == nil {
+			t.Fatalf("sign in: %d", res.status)
+		}
+		return c.Value
+	}
+	with := func(cookie, method, path string) response {
+		req, _ := http.NewRequestWithContext(t.Context(), method, f.ts.URL+path, nil)
+		req.AddCookie(&http.Cookie{Name: web.CookieName, Value: cookie})
+		return do(t, client(t), req)
+	}
+	signedIn := func(res response) bool { return strings.Contains(res.body, `action="/logout"`) }
+	old := signin()
+	other := signin() // the same principal, in another browser
+	if !signedIn(with(old, "GET", "/rounds")) {
+		t.Fatal("the session cookie does not sign in")
+	}
+	if res := with(old, "POST", "/logout"); res.status != http.StatusSeeOther {
+		t.Fatalf("sign out: %d", res.status)
+	}
+	for name, c := range map[string]string{"the signed-out cookie": old, "the other browser's cookie": other} {
+		if signedIn(with(c, "GET", "/rounds")) {
+			t.Errorf("%s still signs in after signing out", name)
+		}
+	}
+	if fresh := signin(); !signedIn(with(fresh, "GET", "/rounds")) {
+		t.Error("signing in again after signing out does not sign in")
+	}
+}
