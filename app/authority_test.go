@@ -169,3 +169,34 @@ func TestAuthorityMatrix(t *testing.T) {
 		}
 	}
 }
+
+// TestPartyRoleFollowsTheParty: a party's part in the process, changed
+// later, reaches its existing principals at their next request: a party
+// made an observer sees as an observer.
+func TestPartyRoleFollowsTheParty(t *testing.T) {
+	d := testkit.NewDemo(t, testkit.DemoOptions{})
+	ctx, svc := t.Context(), d.Service
+	neg := d.Login(t, "ua-negotiator")
+	token, err := svc.NewToken(ctx, neg.Login, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := svc.Authenticate(ctx, token)
+	if err != nil || before.PartyRole != access.ProcessParty {
+		t.Fatalf("ua's negotiator before: %+v, %v", before, err)
+	}
+	med := d.Principal(t, "us-mediator")
+	if _, err := svc.Update(ctx, med, talks.KindParty, "ua", []byte(`{"id":"ua","name":"Ukraine","role":"observer"}`)); err != nil {
+		t.Fatal(err)
+	}
+	for what, get := range map[string]func() (access.Principal, error){
+		"by token":    func() (access.Principal, error) { return svc.Authenticate(ctx, token) },
+		"by password": func() (access.Principal, error) { return svc.Login(ctx, neg.Login, neg.Password) },
+		"by id":       func() (access.Principal, error) { return svc.Principal(ctx, before.ID) },
+	} {
+		p, err := get()
+		if err != nil || p.PartyRole != access.ProcessObserver {
+			t.Errorf("ua's negotiator %s after ua became an observer: role %q, %v; want observer", what, p.PartyRole, err)
+		}
+	}
+}

@@ -52,19 +52,45 @@ func (s *Service) RegisterKey(ctx context.Context, login, vkey string) error {
 }
 
 // Authenticate returns the principal holding an API token
-// (auth.Auth.Authenticate).
+// (auth.Auth.Authenticate), as its party stands now.
 func (s *Service) Authenticate(ctx context.Context, token string) (access.Principal, error) {
-	return s.auth.Authenticate(ctx, token)
+	return s.current(ctx)(s.auth.Authenticate(ctx, token))
 }
 
-// Login checks a password (auth.Auth.Login).
+// Login checks a password (auth.Auth.Login), and returns the principal as
+// its party stands now.
 func (s *Service) Login(ctx context.Context, login, password string) (access.Principal, error) {
-	return s.auth.Login(ctx, login, password)
+	return s.current(ctx)(s.auth.Login(ctx, login, password))
 }
 
-// Principal returns the principal with the given id (auth.Auth.Principal).
+// Principal returns the principal with the given id (auth.Auth.Principal),
+// as its party stands now.
 func (s *Service) Principal(ctx context.Context, id string) (access.Principal, error) {
-	return s.auth.Principal(ctx, id)
+	return s.current(ctx)(s.auth.Principal(ctx, id))
+}
+
+// current sets a principal's part in the process from its party's current
+// record: what it sees and may write follows the party as it is now (a
+// party made an observer sees as an observer from its next request), not
+// as it was when the principal was added or signed in.
+func (s *Service) current(ctx context.Context) func(access.Principal, error) (access.Principal, error) {
+	return func(p access.Principal, err error) (access.Principal, error) {
+		if err != nil {
+			return p, err
+		}
+		pe, err := s.store.Entity(ctx, access.System, s.reg.PartyKind().Name, p.Party)
+		if errors.Is(err, store.ErrNotFound) {
+			return access.Principal{}, newError(CodeUnauthenticated, "", "the principal's party %q is gone", p.Party)
+		} else if err != nil {
+			return access.Principal{}, err
+		}
+		party, err := s.Decode(pe)
+		if err != nil {
+			return access.Principal{}, err
+		}
+		p.PartyRole = party.(parley.PartyEntity).ProcessRole()
+		return p, nil
+	}
 }
 
 // Secret returns the installation's secret of the given name
