@@ -223,9 +223,7 @@ func TestServeLog(t *testing.T) {
 	if err := svc.AttachLog(ctx, l); err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.Bootstrap(ctx, &talks.Party{ID: "us", Name: "United States", Role: access.ProcessMediator}); err != nil {
-		t.Fatal(err)
-	}
+	token := operatorToken(t, svc)
 	s := newServer(cfg, svc, l, quiet, http.NotFoundHandler(), http.NotFoundHandler())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -254,7 +252,7 @@ func TestServeLog(t *testing.T) {
 	if code, _ := get(t, base+"/log/.state/treeState"); code != http.StatusNotFound {
 		t.Errorf("GET /log/.state/treeState = %d, want 404", code)
 	}
-	if code, body := get(t, base+"/metrics"); code != http.StatusOK || !strings.Contains(body, `route="GET /log/checkpoint"`) {
+	if code, body := testkit.Fetch(t, http.MethodGet, base+"/metrics", token, nil); code != http.StatusOK || !strings.Contains(body, `route="GET /log/checkpoint"`) {
 		t.Errorf("the log's requests are not in the metrics under their route")
 	}
 

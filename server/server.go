@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -84,7 +85,7 @@ func newServer(cfg Config, svc *app.Service, log *ledger.Log, logger *slog.Logge
 	mux := http.NewServeMux()
 	handle := func(pattern string, h http.Handler) { mux.Handle(pattern, routed(pattern, h)) }
 	handle("GET /healthz", http.HandlerFunc(s.healthz))
-	handle("GET /metrics", s.metrics.handler())
+	handle("GET /metrics", s.adminOnly(s.metrics.handler()))
 	handle("/api/", api)
 	if log != nil {
 		// C2SP tlog-tiles: /log/checkpoint and /log/tile/..., for
@@ -221,6 +222,25 @@ func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 			s.observe(r, sw, start)
 		}()
 		mux.ServeHTTP(sw, r)
+	})
+}
+
+// adminOnly serves h only to an API token of an administrator of the
+// mediating party, the installation's operator: the metrics say which
+// routes are used how often, and by the route patterns, what is there.
+// Point Prometheus at /metrics with that token (bearer authorization).
+func (s *Server) adminOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if ok {
+			if p, err := s.svc.Authenticate(r.Context(), strings.TrimSpace(token)); err == nil &&
+				p.Has(access.RoleAdmin) && p.PartyRole == access.ProcessMediator {
+				h.ServeHTTP(w, r)
+				return
+			}
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="parley metrics"`)
+		http.Error(w, "the metrics are for the operator: send an administrator's API token (Authorization: Bearer TOKEN)", http.StatusUnauthorized)
 	})
 }
 

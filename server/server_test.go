@@ -12,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/internal/testkit"
+	"github.com/parley-project/parley/talks"
 
 	"github.com/parley-project/parley/store"
 )
@@ -25,6 +28,8 @@ type testServer struct {
 	stop  context.CancelFunc
 	errc  chan error
 	ended bool
+	// token is an API token of the operator, whom /metrics serves.
+	token string
 }
 
 // shutdown cancels Serve's context and returns what Serve returned.
@@ -56,6 +61,7 @@ func start(t *testing.T, cfg Config, api, ui http.Handler) *testServer {
 	logs := &testkit.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	svc := testkit.NewService(st, time.Now, logger)
+	token := operatorToken(t, svc)
 	if api == nil {
 		api = http.NotFoundHandler()
 	}
@@ -68,7 +74,7 @@ func start(t *testing.T, cfg Config, api, ui http.Handler) *testServer {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	ts := &testServer{Server: s, url: "http://" + ln.Addr().String(), st: st, logs: logs, stop: cancel, errc: make(chan error, 1)}
+	ts := &testServer{Server: s, url: "http://" + ln.Addr().String(), st: st, logs: logs, stop: cancel, errc: make(chan error, 1), token: token}
 	go func() { ts.errc <- s.Serve(ctx, ln) }()
 	t.Cleanup(func() {
 		if !ts.ended {
@@ -78,6 +84,24 @@ func start(t *testing.T, cfg Config, api, ui http.Handler) *testServer {
 		}
 	})
 	return ts
+}
+
+// operatorToken bootstraps the mediating party and returns an API token of
+// its administrator, the operator whom /metrics serves.
+func operatorToken(t *testing.T, svc *app.Service) string {
+	t.Helper()
+	ctx := t.Context()
+	if err := svc.Bootstrap(ctx, &talks.Party{ID: "us", Name: "United States", Role: access.ProcessMediator}); err != nil && app.ErrorCode(err) != app.CodeConflict {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddPrincipal(ctx, app.NewPrincipal{Login: "operator", Party: "us", Roles: []access.Role{access.RoleAdmin}}); err != nil {
+		t.Fatal(err)
+	}
+	token, err := svc.NewToken(ctx, "operator", "metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
 }
 
 // get fetches url and returns the status and body.
@@ -123,7 +147,21 @@ func TestMetrics(t *testing.T) {
 	get(t, ts.url+"/api/v1/rounds/r2")
 	get(t, ts.url+"/api/v1/nothing")
 	get(t, ts.url+"/healthz")
-	code, body := get(t, ts.url+"/metrics")
+	if code, _ := get(t, ts.url+"/metrics"); code != http.StatusUnauthorized {
+		t.Errorf("GET /metrics without a token = %d, want 401", code)
+	}
+	// Not for a principal who is not an administrator.
+	if _, err := ts.svc.AddPrincipal(t.Context(), app.NewPrincipal{Login: "staff", Party: "us", Roles: []access.Role{access.RoleMediator}}); err != nil {
+		t.Fatal(err)
+	}
+	staff, err := ts.svc.NewToken(t.Context(), "staff", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := testkit.Fetch(t, http.MethodGet, ts.url+"/metrics", staff, nil); code != http.StatusUnauthorized {
+		t.Errorf("GET /metrics with a mediator's token = %d, want 401", code)
+	}
+	code, body := testkit.Fetch(t, http.MethodGet, ts.url+"/metrics", ts.token, nil)
 	if code != http.StatusOK {
 		t.Fatalf("GET /metrics = %d", code)
 	}

@@ -148,6 +148,12 @@ func (c *cli) demo(ctx context.Context, addr, data string) error {
 	}
 	// The capital approvers sign their approvals with keys of their own;
 	// in the demo they are kept in the data directory, to try signing.
+	// The operator's token, for /metrics: the mediator's staff administer
+	// the demo installation.
+	operatorToken, err := svc.NewToken(ctx, "us-mediator", "metrics")
+	if err != nil {
+		return err
+	}
 	var approverKeys []string
 	for _, l := range logins {
 		if l.SigningKey == "" {
@@ -211,11 +217,14 @@ by its own key:
 The approvers' signing keys and API tokens:
 %s
 
+Prometheus metrics, for the operator's token only:
+  curl -s -H "Authorization: Bearer %s" %[5]smetrics
+
 (The commands run from the source checkout; with a built binary, use
 "parley ..." for "go run ./cmd/parley ...".)
 
 Press Ctrl-C to stop.
-`, base, first[0].ID, verify, base, base, strings.Join(approverKeys, "\n"))
+`, base, first[0].ID, verify, base, base, strings.Join(approverKeys, "\n"), operatorToken)
 	return srv.Serve(ctx, ln)
 }
 

@@ -115,10 +115,19 @@ func TestDemo(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, "Abu Dhabi") {
 		t.Errorf("GET /api/v1/rounds = %d %.300s", code, body)
 	}
-	if code, body := fetch(t, base+"metrics", ""); code != http.StatusOK || !strings.Contains(body, `route="GET /api/v1/rounds"`) {
+	out := demo.out.String()
+	// The metrics are the operator's: refused without the token the demo
+	// prints for them, served with it.
+	if code, _ := fetch(t, base+"metrics", ""); code != http.StatusUnauthorized {
+		t.Errorf("GET /metrics without a token = %d, want 401", code)
+	}
+	m := regexp.MustCompile(`Authorization: Bearer (\S+)" \S+metrics`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("the demo prints no metrics token:\n%s", out)
+	}
+	if code, body := fetch(t, base+"metrics", m[1]); code != http.StatusOK || !strings.Contains(body, `route="GET /api/v1/rounds"`) {
 		t.Errorf("GET /metrics = %d, without the rounds request:\n%s", code, body)
 	}
-	out := demo.out.String()
 	for _, want := range []string{"data in " + data, "us-mediator", "demo-us-mediator", "mediator,admin", "ae-observer"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
