@@ -109,6 +109,30 @@ func TextLimit(field, v string) error {
 	return nil
 }
 
+// Article puts "a" or "an" before a noun, for messages about a kind
+// ("an action item", "a round").
+func Article(noun string) string {
+	if noun != "" && strings.ContainsAny(noun[:1], "aeiouAEIOU") {
+		return "an " + noun
+	}
+	return "a " + noun
+}
+
+// Plural is n and noun, with noun in the plural unless n is 1: "1 witness",
+// "2 witnesses", "3 entries".
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	switch {
+	case strings.HasSuffix(noun, "s"):
+		return fmt.Sprintf("%d %ses", n, noun)
+	case strings.HasSuffix(noun, "y") && !strings.ContainsAny(noun[len(noun)-2:len(noun)-1], "aeiou"):
+		return fmt.Sprintf("%d %sies", n, noun[:len(noun)-1])
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // First returns the first non-nil error: a domain's Validate reports one
 // problem at a time, the first in the order of its fields.
 func First(errs ...error) error {

@@ -33,3 +33,15 @@ func TestChosenIDsArePublic(t *testing.T) {
 		t.Errorf("a kind with chosen ids seen by the parties only: %v, want a refusal naming the kind", err)
 	}
 }
+
+func TestArticleAndPlural(t *testing.T) {
+	for got, want := range map[string]string{
+		parley.Article("approval"): "an approval", parley.Article("round"): "a round", parley.Article("action item"): "an action item",
+		parley.Plural(1, "witness"): "1 witness", parley.Plural(2, "witness"): "2 witnesses", parley.Plural(0, "entry"): "0 entries",
+		parley.Plural(3, "round"): "3 rounds", parley.Plural(2, "key"): "2 keys",
+	} {
+		if got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	}
+}

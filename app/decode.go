@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/parley-project/parley"
@@ -237,16 +238,21 @@ func decodeError(err error) error {
 		return &Error{Code: CodeBadRequest, Message: fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, syn), Err: err}
 	case errors.As(err, &typ):
 		if typ.Field == "" {
-			return &Error{Code: CodeBadRequest, Message: fmt.Sprintf("the request body must be a JSON object, not a %s", typ.Value), Err: err}
+			return &Error{Code: CodeBadRequest, Message: fmt.Sprintf("the request body must be a JSON object, not %s", parley.Article(typ.Value)), Err: err}
 		}
-		return &Error{Code: CodeInvalid, Field: typ.Field, Message: fmt.Sprintf("must be of type %s, not a JSON %s", jsonType(typ.Type), typ.Value), Err: err}
+		return &Error{Code: CodeInvalid, Field: typ.Field, Message: fmt.Sprintf("must be %s, not %s", parley.Article(jsonType(typ.Type)), parley.Article(typ.Value)), Err: err}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return &Error{Code: CodeBadRequest, Message: "the JSON ends too soon", Err: err}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &Error{Code: CodeInvalid, Field: name, Message: "is not a known field", Err: err}
 	}
-	// Parse errors of our own types (dates, times) land here.
+	var perr *time.ParseError
+	if errors.As(err, &perr) {
+		// Go's message names its layout string; people read the form.
+		return &Error{Code: CodeInvalid, Message: fmt.Sprintf("%q is not a time of the form 2026-01-23T10:00:00+04:00 (RFC 3339, with its offset)", perr.Value), Err: err}
+	}
+	// Parse errors of our own types (dates) land here.
 	msg := strings.TrimPrefix(err.Error(), "json: ")
 	return &Error{Code: CodeInvalid, Message: msg, Err: err}
 }

@@ -152,7 +152,7 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 		return nil, newError(CodeInvalid, "signature", "%s records are not signed; leave the signature out", kind.Title)
 	}
 	if sigLine == "" && kind.Signed {
-		return nil, newError(CodeInvalid, "signature", "is required: a %s must be signed with its author's registered key (parley sign)", kind.Title)
+		return nil, newError(CodeInvalid, "signature", "is required: %s must be signed with its author's registered key (parley sign)", parley.Article(kind.Title))
 	}
 	ent.Normalize()
 	newBody, err := json.Marshal(ent)
@@ -187,7 +187,7 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 			if kind.IDField != "" {
 				env.Subject = ix.ID
 				if _, err := tx.Entity(ctx, access.System, kind.Name, env.Subject); err == nil {
-					return fail(newError(CodeConflict, kind.IDField, "a %s with id %q exists already", kind.Title, env.Subject))
+					return fail(newError(CodeConflict, kind.IDField, "%s with id %q exists already", parley.Article(kind.Title), env.Subject))
 				} else if !errors.Is(err, store.ErrNotFound) {
 					return fail(err)
 				}
@@ -201,7 +201,7 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 				return fail(err)
 			}
 			if !kind.Mutable {
-				return fail(newError(CodeConflict, "", "a %s is never changed once committed; commit a new one that refers to it", kind.Title))
+				return fail(newError(CodeConflict, "", "%s is never changed once committed; commit a new one that refers to it", parley.Article(kind.Title)))
 			}
 			// The owner of what is replaced counts, not only the owner the
 			// new version names: otherwise a party could take over another's.
@@ -233,7 +233,7 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 			// would answer "taken" to them about something they may not
 			// see, and a hidden party would lock its readers out of what
 			// names it.
-			return fail(newError(CodeInvalid, "audience", "a %s names itself with an id everyone shares, so it is public; its audience is always public", kind.Title))
+			return fail(newError(CodeInvalid, "audience", "%s names itself with an id everyone shares, so it is public; its audience is always public", parley.Article(kind.Title)))
 		}
 		if err := access.CanWriteAudience(p, env.Audience); err != nil {
 			return fail(&Error{Code: CodeForbidden, Field: "audience", Message: err.Error()})
@@ -600,7 +600,7 @@ func indexQuery(k parley.Kind, need parley.Need) store.Query {
 func fieldsMatch(k parley.Kind, body json.RawMessage, want map[string]string) (bool, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(body, &m); err != nil {
-		return false, fmt.Errorf("couldn't read a %s: %w", k.Title, err)
+		return false, fmt.Errorf("couldn't read %s: %w", parley.Article(k.Title), err)
 	}
 	for name, v := range want {
 		var got string

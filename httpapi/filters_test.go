@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,4 +157,19 @@ func decodeBody(b []byte) map[string]any {
 	var m map[string]any
 	json.Unmarshal(b, &m)
 	return m
+}
+
+// TestMessagesReadAsEnglish: errors name forms people write, not Go's
+// layouts, and use a and an as English does.
+func TestMessagesReadAsEnglish(t *testing.T) {
+	f := newFixture(t)
+	ids := f.ids(t)
+	e := wantError(t, f.do(t, "us-mediator", "POST", Prefix+"/sessions", []byte(`{"round_id":"`+ids.round+`","title":"x","format":"plenary","starts_at":"tomorrow","mediator_present":true,"parties":["us"]}`)), 422, "invalid", "starts_at")
+	if strings.Contains(e.Message, "2006") || !strings.Contains(e.Message, "RFC 3339") {
+		t.Errorf("a bad time: %q, want the form people write, not Go's layout", e.Message)
+	}
+	e = wantError(t, f.do(t, "us-mediator", "POST", Prefix+"/aspects", []byte(`{"title":["x"],"status":"open"}`)), 422, "invalid", "title")
+	if !strings.Contains(e.Message, "an array") {
+		t.Errorf("an array for a string: %q, want \"an array\"", e.Message)
+	}
 }

@@ -18,6 +18,7 @@ import (
 
 	f_note "github.com/transparency-dev/formats/note"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/ledger"
 )
 
@@ -300,7 +301,7 @@ func (c *Config) validateLog() error {
 	case c.WitnessQuorum < 0:
 		return fmt.Errorf("witness_quorum: %d is negative; 0 means all the witnesses", c.WitnessQuorum)
 	case c.WitnessQuorum > n:
-		return fmt.Errorf("witness_quorum: %d, but there are only %d witnesses", c.WitnessQuorum, n)
+		return fmt.Errorf("witness_quorum: %d, but there are only %s", c.WitnessQuorum, parley.Plural(n, "witness"))
 	case c.WitnessFailOpen && n == 0:
 		return errors.New("witness_fail_open: set, but there are no witnesses")
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	kernel "github.com/parley-project/parley"
 	"net/http"
 	"net/url"
 	"os"
@@ -230,12 +231,12 @@ func checkAgainstLatest(ctx context.Context, p proof.Proof, base *url.URL, logKe
 		return fail(&latest, "%v", err)
 	}
 	if missing := len(witnessKeys) - len(cosigned); missing > 0 {
-		return fail(&latest, "%d entries, but %d of the %d witnesses did not cosign it", cp.Size, missing, len(witnessKeys))
+		return fail(&latest, "%s, but %d of the %s did not cosign it", kernel.Plural(int(cp.Size), "entry"), missing, kernel.Plural(len(witnessKeys), "witness"))
 	}
 	latest.OK = true
 	latest.Detail = fmt.Sprintf("%d entries, signed by the log's key", cp.Size)
 	if len(witnessKeys) > 0 {
-		latest.Detail += fmt.Sprintf(" and cosigned by the %d witnesses", len(witnessKeys))
+		latest.Detail += " and cosigned by the " + kernel.Plural(len(witnessKeys), "witness")
 	}
 
 	pb, err := client.NewProofBuilder(ctx, cp.Size, f.ReadTile)
