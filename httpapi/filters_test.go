@@ -1,8 +1,12 @@
 package httpapi
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -171,5 +175,30 @@ func TestMessagesReadAsEnglish(t *testing.T) {
 	e = wantError(t, f.do(t, "us-mediator", "POST", Prefix+"/aspects", []byte(`{"title":["x"],"status":"open"}`)), 422, "invalid", "title")
 	if !strings.Contains(e.Message, "an array") {
 		t.Errorf("an array for a string: %q, want \"an array\"", e.Message)
+	}
+}
+
+// TestHugeBodyWithExpect: a body over the limit, announced with Expect:
+// 100-continue, is answered 413 before the client sends it, not with a
+// connection reset halfway through.
+func TestHugeBodyWithExpect(t *testing.T) {
+	f := newFixture(t)
+	ts := httptest.NewServer(f.api)
+	defer ts.Close()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST %s/aspects HTTP/1.1\r\nHost: parley\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n",
+		Prefix, f.tokens["us-mediator"], 20<<20)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("reading the answer: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 20 MB body with Expect: 100-continue: status %d, want 413", res.StatusCode)
 	}
 }
