@@ -24,17 +24,12 @@ func (s *Service) Auth() *auth.Auth { return s.auth }
 // AddPrincipal adds a person or API client to a party. The party must
 // exist: its part in the process decides what the principal sees.
 func (s *Service) AddPrincipal(ctx context.Context, np NewPrincipal) (access.Principal, error) {
-	pe, err := s.store.Entity(ctx, access.System, s.reg.PartyKind().Name, np.Party)
+	role, err := s.partyRole(ctx, np.Party)
 	if errors.Is(err, store.ErrNotFound) {
 		return access.Principal{}, newError(CodeInvalid, "party", "no party %q; add the party first", np.Party)
 	} else if err != nil {
 		return access.Principal{}, err
 	}
-	party, err := s.Decode(pe)
-	if err != nil {
-		return access.Principal{}, err
-	}
-	role := party.(parley.PartyEntity).ProcessRole()
 	if role != access.ProcessMediator && slices.Contains(np.Roles, access.RoleMediator) {
 		return access.Principal{}, newError(CodeInvalid, "roles", "party %q is not the mediator; its principals cannot hold the mediator role", np.Party)
 	}
@@ -78,19 +73,29 @@ func (s *Service) current(ctx context.Context) func(access.Principal, error) (ac
 		if err != nil {
 			return p, err
 		}
-		pe, err := s.store.Entity(ctx, access.System, s.reg.PartyKind().Name, p.Party)
+		role, err := s.partyRole(ctx, p.Party)
 		if errors.Is(err, store.ErrNotFound) {
 			return access.Principal{}, newError(CodeUnauthenticated, "", "the principal's party %q is gone", p.Party)
 		} else if err != nil {
 			return access.Principal{}, err
 		}
-		party, err := s.Decode(pe)
-		if err != nil {
-			return access.Principal{}, err
-		}
-		p.PartyRole = party.(parley.PartyEntity).ProcessRole()
+		p.PartyRole = role
 		return p, nil
 	}
+}
+
+// partyRole is a party's part in the process, from its current record;
+// store.ErrNotFound if there is no such party.
+func (s *Service) partyRole(ctx context.Context, party string) (access.ProcessRole, error) {
+	pe, err := s.store.Entity(ctx, access.System, s.reg.PartyKind().Name, party)
+	if err != nil {
+		return "", err
+	}
+	ent, err := s.Decode(pe)
+	if err != nil {
+		return "", err
+	}
+	return ent.(parley.PartyEntity).ProcessRole(), nil
 }
 
 // Secret returns the installation's secret of the given name
