@@ -282,7 +282,7 @@ func (a *api) table() []route {
 		}
 		immutable := ""
 		if !k.Mutable {
-			immutable = fmt.Sprintf(" %s is never changed once committed: this answers 409; commit a new one that refers to it.", capital(article(k.Title)))
+			immutable = fmt.Sprintf(" %s is never changed once committed: this answers 409; commit a new one that refers to it.", capital(parley.Article(k.Title)))
 		}
 		rs = append(rs,
 			route{method: "GET", path: coll, op: "list" + name, tag: k.Collection,
@@ -291,18 +291,18 @@ func (a *api) table() []route {
 				query:   query, status: 200, resp: name + "Page", errs: []int{400, 401},
 				handle: a.list(k)},
 			route{method: "GET", path: one, op: "get" + name, tag: k.Collection,
-				summary: "Get " + article(k.Title),
-				desc:    fmt.Sprintf("%s the caller may not see is answered exactly as one that does not exist.", capital(article(k.Title))),
+				summary: "Get " + parley.Article(k.Title),
+				desc:    fmt.Sprintf("%s the caller may not see is answered exactly as one that does not exist.", capital(parley.Article(k.Title))),
 				status:  200, resp: name + "Item", errs: []int{401, 404},
 				handle: a.get(k)},
 			route{method: "POST", path: coll, op: "create" + name, tag: k.Collection,
-				summary: "Create " + article(k.Title),
+				summary: "Create " + parley.Article(k.Title),
 				desc:    fmt.Sprintf("Commits a new %s. Its audience defaults to %s.", k.Title, access.Describe(k.DefaultAudience)),
 				body:    name + "Input", status: 201, resp: name + "Written", errs: []int{400, 401, 403, 409, 413, 415, 422},
 				handle: a.write(k, false)},
 			route{method: "PUT", path: one, op: "replace" + name, tag: k.Collection,
-				summary: "Replace " + article(k.Title),
-				desc:    fmt.Sprintf("Commits the full new state of %s, superseding the current one; its audience stays unless the body names one.%s", article(k.Title), immutable),
+				summary: "Replace " + parley.Article(k.Title),
+				desc:    fmt.Sprintf("Commits the full new state of %s, superseding the current one; its audience stays unless the body names one.%s", parley.Article(k.Title), immutable),
 				body:    name + "Input", status: 200, resp: name + "Written", errs: []int{400, 401, 403, 404, 409, 413, 415, 422},
 				handle: a.write(k, true)},
 		)
@@ -326,13 +326,6 @@ func (a *api) table() []route {
 		route{method: "GET", path: Prefix + "/openapi.json", op: "getOpenAPI", tag: "api", summary: "This document",
 			status: 200, resp: "", errs: nil, handle: a.openAPIDoc},
 	)
-}
-
-func article(noun string) string {
-	if strings.ContainsAny(noun[:1], "aeiou") {
-		return "an " + noun
-	}
-	return "a " + noun
 }
 
 func capital(s string) string { return strings.ToUpper(s[:1]) + s[1:] }

@@ -182,7 +182,7 @@ func fieldSchema(reg *parley.Registry, f parley.Field, output bool) obj {
 		s = obj{"type": "string", "enum": vs}
 	case parley.Ref:
 		target, _ := reg.Kind(f.Ref)
-		s = obj{"type": "string", "description": fmt.Sprintf("The id of %s.", article(target.Title))}
+		s = obj{"type": "string", "description": fmt.Sprintf("The id of %s.", parley.Article(target.Title))}
 	case parley.List:
 		s = obj{"type": "array", "items": fieldSchema(reg, *f.Elem, output)}
 		if !f.Required {

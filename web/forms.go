@@ -484,7 +484,7 @@ func (s *server) kindList(w http.ResponseWriter, r *http.Request, rq *request) e
 		return s.kindBadRequest(w, r, rq, capitalize(err.Error())+".")
 	}
 	if c := vals.Get("after"); c != "" {
-		if app.OpenCursor(s.kindCursorAEAD(), c, &q) != nil || q.After <= 0 {
+		if app.OpenCursor(s.listCursor, c, &q) != nil || q.After <= 0 {
 			return s.kindBadRequest(w, r, rq, "This address names no page of this list. Open the list from its first page and follow its “Next page” link.")
 		}
 	}
@@ -568,7 +568,7 @@ func (s *server) kindList(w http.ResponseWriter, r *http.Request, rq *request) e
 	}
 	if more && len(es) > 0 {
 		next := maps.Clone(page)
-		next.Set("after", app.SealCursor(s.kindCursorAEAD(), es[len(es)-1], q))
+		next.Set("after", app.SealCursor(s.listCursor, es[len(es)-1], q))
 		v.NextHref = kindWithQuery(kindListHref(k), next)
 	}
 	if kindMayWrite(rq.caller, k) {
@@ -598,12 +598,13 @@ func (s *server) kindBadRequest(w http.ResponseWriter, r *http.Request, rq *requ
 // sequence number says how many records of any audience were committed
 // before an entity, which a reader who may not see them should not learn
 // by comparing two cursors; and a sealed cursor is good only for the list
-// (kind and parent) it was made for. The key is derived from the session
-// cookie key, which every replica shares, with a label of its own, so that
-// no cursor can pass for a cookie or the API's cursors.
+// (kind, filters and order) it was made for. The key is derived from the
+// session cookie key, which every replica shares, with a label of its own,
+// so that no cursor can pass for a cookie or the API's cursors. It is made
+// once, with the server (listCursor).
 
-func (s *server) kindCursorAEAD() cipher.AEAD {
-	m := hmac.New(sha256.New, s.key)
+func listCursorAEAD(key []byte) cipher.AEAD {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte("parley-web-list-cursor/v1"))
 	block, err := aes.NewCipher(m.Sum(nil))
 	if err != nil {

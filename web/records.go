@@ -105,7 +105,7 @@ func (s *server) record(w http.ResponseWriter, r *http.Request, rq *request) err
 		return err
 	}
 	s.render(w, r, rq, http.StatusOK, "record", pageData{
-		Title: "Record of " + article(v.Kind), Names: n, Data: v,
+		Title: "Record of " + parley.Article(v.Kind), Names: n, Data: v,
 	})
 	return nil
 }
@@ -312,14 +312,6 @@ func (s *server) transparency(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	s.render(w, r, rq, http.StatusOK, "transparency", pageData{Title: "Transparency log", Nav: "transparency", Data: v})
 	return nil
-}
-
-// article puts "a" or "an" before a noun.
-func article(noun string) string {
-	if noun != "" && strings.ContainsAny(noun[:1], "aeiou") {
-		return "an " + noun
-	}
-	return "a " + noun
 }
 
 // capitalize upper-cases the first letter of an ASCII sentence.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
 )
@@ -83,7 +84,7 @@ var funcs = template.FuncMap{
 	"confidential": func(a record.Audience) bool {
 		return a.Scope != record.Public && a.Scope != record.Parties
 	},
-	"article": article,
+	"article": parley.Article,
 	"join":    strings.Join,
 	"contact": contact,
 }

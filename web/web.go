@@ -26,6 +26,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/cipher"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -92,6 +93,8 @@ type server struct {
 	mux *http.ServeMux
 	// nav is the sections' navigation, in order.
 	nav []NavItem
+	// listCursor seals the cursors of the generic list pages.
+	listCursor cipher.AEAD
 }
 
 // New returns the UI's handler. It serves "/" and everything below it; the
@@ -139,7 +142,7 @@ func newServer(svc *app.Service, logger *slog.Logger, opts Options) (*server, er
 		nav = append(nav, sec.Nav()...)
 	}
 	return &server{
-		svc: svc, logger: logger, opts: opts, key: key, pages: pages, nav: nav,
+		svc: svc, logger: logger, opts: opts, key: key, pages: pages, nav: nav, listCursor: listCursorAEAD(key),
 		css: css, cssVersion: hex.EncodeToString(sum[:6]),
 		logins: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		// Five wrong passwords for a login, or thirty from one address,
