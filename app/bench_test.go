@@ -39,7 +39,7 @@ const (
 // no parley code, no witness; many concurrent adders, each awaiting its
 // future.
 func BenchmarkBareTessera(b *testing.B) {
-	testkit.BareTessera(b, benchAdders, talks.KindStatement)
+	testkit.BareTessera(b, benchAdders)
 }
 
 // benchInstall returns a started installation with one party and a

@@ -379,7 +379,7 @@ func (s *Service) logBatch(ctx context.Context, results []result) error {
 		if results[i].err == nil {
 			r := &results[i].rec
 			recs = append(recs, r)
-			leaves = append(leaves, record.Leaf(r.Kind, r.Commitment))
+			leaves = append(leaves, record.Leaf(r.Commitment))
 		}
 	}
 	if len(leaves) == 0 {
@@ -464,7 +464,7 @@ func (s *Service) recoverSome(ctx context.Context, upToSeq int64) (int, error) {
 		if rs[i].Seq > upToSeq {
 			break // seq order: the rest are later batches'
 		}
-		pending[string(record.Leaf(rs[i].Kind, rs[i].Commitment))] = &rs[i]
+		pending[string(record.Leaf(rs[i].Commitment))] = &rs[i]
 		order = append(order, &rs[i])
 	}
 	if len(order) == 0 {
@@ -486,7 +486,7 @@ func (s *Service) recoverSome(ctx context.Context, upToSeq int64) (int, error) {
 	}
 	var missing [][]byte
 	for _, r := range order {
-		leaf := record.Leaf(r.Kind, r.Commitment)
+		leaf := record.Leaf(r.Commitment)
 		if _, ok := found[string(leaf)]; !ok {
 			missing = append(missing, leaf)
 		}
@@ -502,7 +502,7 @@ func (s *Service) recoverSome(ctx context.Context, upToSeq int64) (int, error) {
 	}
 	err = s.store.Write(ctx, func(tx store.Tx) error {
 		for _, r := range order {
-			if err := tx.SetLeafIndex(ctx, r.ID, int64(found[string(record.Leaf(r.Kind, r.Commitment))])); err != nil {
+			if err := tx.SetLeafIndex(ctx, r.ID, int64(found[string(record.Leaf(r.Commitment))])); err != nil {
 				return err
 			}
 		}

@@ -673,7 +673,7 @@ func TestLedgerRecoverLoggedNotStored(t *testing.T) {
 		if r.LeafIndex != -1 {
 			t.Fatalf("record %s is not pending", r.ID)
 		}
-		leaves = append(leaves, record.Leaf(r.Kind, r.Commitment))
+		leaves = append(leaves, record.Leaf(r.Commitment))
 		ids = append(ids, r.ID)
 	}
 	idx, err := in.log.AppendAll(ctx, leaves)
@@ -869,7 +869,7 @@ func checkProof(p proof.Proof, logVKey string, witnessVKeys []string) error {
 	if hex.EncodeToString(c[:]) != p.Commitment {
 		return errors.New("the commitment does not match the salt and the canonical bytes")
 	}
-	leaf := record.Leaf(p.Kind, c[:])
+	leaf := record.Leaf(c[:])
 	if string(leaf) != p.Leaf {
 		return errors.New("the leaf is not the record's")
 	}

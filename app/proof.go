@@ -49,7 +49,7 @@ func (s *Service) Proof(ctx context.Context, caller *access.Principal, id string
 	}
 	return proof.Proof{
 		RecordID: r.ID, Kind: r.Kind, Canonical: r.Canonical, Salt: r.Salt,
-		Commitment: hex.EncodeToString(r.Commitment), Leaf: string(record.Leaf(r.Kind, r.Commitment)),
+		Commitment: hex.EncodeToString(r.Commitment), Leaf: string(record.Leaf(r.Commitment)),
 		LeafIndex: idx, TreeSize: size, Inclusion: incl, Checkpoint: string(cp),
 	}, nil
 }

@@ -141,7 +141,7 @@ func Run(ctx context.Context, s Subject) (Report, error) {
 				return nil
 			}
 			delete(byLeaf, int64(i))
-			if !bytes.Equal(leaf, record.Leaf(r.Kind, r.Commitment)) {
+			if !bytes.Equal(leaf, record.Leaf(r.Commitment)) {
 				find("record", r.ID, "its leaf at log position %d commits to other bytes: the row was changed after it was logged", i)
 			}
 			return nil

@@ -77,7 +77,7 @@ func TestRecordProof(t *testing.T) {
 	if hex.EncodeToString(c[:]) != rc.Commitment {
 		t.Errorf("the canonical bytes and salt commit to %x, the receipt says %s", c, rc.Commitment)
 	}
-	if leaf := string(record.Leaf(p.Kind, c[:])); leaf != p.Leaf {
+	if leaf := string(record.Leaf(c[:])); leaf != p.Leaf {
 		t.Errorf("the proof's leaf is %q, the commitment makes %q", p.Leaf, leaf)
 	}
 	cp, cosigners, err := ledger.VerifyCheckpoint([]byte(p.Checkpoint), vkey, nil)
@@ -91,7 +91,7 @@ func TestRecordProof(t *testing.T) {
 		t.Errorf("the inclusion proof does not verify: %v", err)
 	}
 	// ...and is not vacuous: another leaf, or the leaf elsewhere, fails.
-	other := record.Leaf(p.Kind, make([]byte, 32))
+	other := record.Leaf(make([]byte, 32))
 	if ledger.VerifyInclusion(other, p.LeafIndex, p.Inclusion, cp) == nil {
 		t.Error("the inclusion proof verifies another leaf too")
 	}

@@ -25,7 +25,7 @@ const benchAdders = 1024
 // no parley code, futures resolved by many concurrent adders, leaves of the
 // size of parley's.
 func BenchmarkBareTessera(b *testing.B) {
-	testkit.BareTessera(b, benchAdders, "talks.position")
+	testkit.BareTessera(b, benchAdders)
 }
 
 // BenchmarkLedgerAppend measures the same work through Log.AppendAll, in
@@ -38,7 +38,7 @@ func BenchmarkLedgerAppend(b *testing.B) {
 			cfg := testConfig(b.TempDir(), signer, vkey)
 			cfg.CheckpointInterval, cfg.BatchAge = 0, 0 // the defaults
 			l := openLog(b, cfg)
-			leaves := testkit.Leaves(b.N, "talks.position")
+			leaves := testkit.Leaves(b.N)
 			ctx := context.Background()
 			chunks := slices.Collect(slices.Chunk(leaves, 1000))
 			b.ResetTimer()
@@ -66,7 +66,7 @@ func BenchmarkWriteToProof(b *testing.B) {
 	cfg := testConfig(b.TempDir(), signer, vkey, w.Config())
 	cfg.CheckpointInterval, cfg.BatchAge, cfg.WitnessTimeout = 0, 0, 0 // the defaults
 	l := openLog(b, cfg)
-	leaves := testkit.Leaves(b.N, "talks.position")
+	leaves := testkit.Leaves(b.N)
 	ctx := context.Background()
 	latencies := make([]time.Duration, b.N)
 	b.ResetTimer()
@@ -113,7 +113,7 @@ func BenchmarkInclusionProof(b *testing.B) {
 	l := openLog(b, cfg)
 	ctx := context.Background()
 	var last uint64
-	for chunk := range slices.Chunk(testkit.Leaves(entries, "talks.position"), 10_000) {
+	for chunk := range slices.Chunk(testkit.Leaves(entries), 10_000) {
 		idx, err := l.AppendAll(ctx, chunk)
 		if err != nil {
 			b.Fatal(err)

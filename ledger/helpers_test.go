@@ -65,7 +65,7 @@ func openLog(t testing.TB, cfg ledger.Config) *ledger.Log {
 // appendOne appends one leaf and returns the checkpoint that publishes it.
 func appendOne(t testing.TB, ctx context.Context, l *ledger.Log) []byte {
 	t.Helper()
-	i, err := l.Append(ctx, testkit.Leaves(1, "a.b")[0])
+	i, err := l.Append(ctx, testkit.Leaves(1)[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,8 @@
 // served as C2SP tlog-tiles, whose checkpoints are signed by the mediator's
 // log key and cosigned by the parties' witnesses before they are published.
 //
-// A leaf (see Leaf) names the kind of a record and carries its salted
-// commitment, never its plaintext. Append returns once the leaf is durable
+// A leaf (see record.Leaf) carries a record's salted commitment and
+// nothing else: not its plaintext, not its kind, not its audience. Append returns once the leaf is durable
 // and integrated into the tree; Await returns once a published checkpoint
 // covers it, which is when InclusionProof can prove it. Anyone holding the log's
 // vkey and the witnesses' keys can then check a checkpoint, an inclusion proof
@@ -93,7 +93,10 @@ func RouteKlog(logger *slog.Logger) {
 //     or one that does not verify with cfg.VKey (ErrMismatch);
 //   - tiles that do not hash to the published checkpoint's root, or a
 //     checkpoint larger than the integrated tree (ErrMismatch);
-//   - a non-empty tree with no published checkpoint (ErrMismatch).
+//   - a non-empty tree with no published checkpoint (ErrMismatch);
+//   - a tree whose first leaf is not one record.Leaf makes: a log of an
+//     older leaf format, which this version cannot prove or audit
+//     (ErrMismatch).
 //
 // An empty tree with no checkpoint is what an interrupted creation leaves
 // behind; Open finishes creating it.
@@ -193,9 +196,31 @@ func open(ctx context.Context, cfg Config, dir string, verifier note.Verifier) (
 		cpRaw:     raw,
 		cp:        cp,
 	}
+	if err := l.checkLeafFormat(ctx); err != nil {
+		_ = shutdown(ctx)
+		cancel()
+		root.Close()
+		return nil, err
+	}
 	l.logger.InfoContext(ctx, "log open", slog.String("dir", dir), slog.Uint64("published_size", cp.Size),
 		slog.Int("witnesses", len(witnesses)), slog.Int("quorum", group.N), slog.Duration("checkpoint_interval", cfg.CheckpointInterval))
 	return l, nil
+}
+
+// checkLeafFormat refuses a log whose first leaf is not a leaf of this
+// version's format: every later leaf went through Append, which refuses
+// any other, so the first one tells the format of the whole log.
+func (l *Log) checkLeafFormat(ctx context.Context) error {
+	size, err := l.IntegratedSize(ctx)
+	if err != nil || size == 0 {
+		return err
+	}
+	return l.ReadLeaves(ctx, 0, 1, func(_ uint64, leaf []byte) error {
+		if _, err := record.ParseLeaf(leaf); err != nil {
+			return fmt.Errorf("couldn't open log in %s: %w: its first entry is not a %s leaf (%.40q), so it is of an older leaf format, which this version cannot prove or audit; start a new log", l.dir, ErrMismatch, record.LeafPrefix, leaf)
+		}
+		return nil
+	})
 }
 
 // Origin returns the log's origin, the first line of its checkpoints.
@@ -214,7 +239,7 @@ func (l *Log) VerifierKey() string { return l.vkey }
 // leaves. Once submitted, a leaf may be appended even if ctx ends or an error
 // is returned; parley's store, not the log, makes appends idempotent.
 func (l *Log) Append(ctx context.Context, leaf []byte) (uint64, error) {
-	if _, _, err := record.ParseLeaf(leaf); err != nil {
+	if _, err := record.ParseLeaf(leaf); err != nil {
 		return 0, fmt.Errorf("couldn't append: %w", err)
 	}
 	idx, err := l.appender.Add(ctx, tessera.NewEntry(leaf))()
@@ -234,7 +259,7 @@ func (l *Log) Append(ctx context.Context, leaf []byte) (uint64, error) {
 // last index it recorded, with ReadLeaves.
 func (l *Log) AppendAll(ctx context.Context, leaves [][]byte) ([]uint64, error) {
 	for i, leaf := range leaves {
-		if _, _, err := record.ParseLeaf(leaf); err != nil {
+		if _, err := record.ParseLeaf(leaf); err != nil {
 			return nil, fmt.Errorf("couldn't append leaf %d of %d: %w", i, len(leaves), err)
 		}
 	}

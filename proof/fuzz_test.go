@@ -11,7 +11,7 @@ import (
 // anything; whatever its bytes, reading and verifying it never panics, and
 // a proof that fails to decode or to verify names a failed check.
 func FuzzVerify(f *testing.F) {
-	f.Add([]byte(`{"record_id":"r","kind":"talks.round","canonical":"e30=","salt":"AAAA","commitment":"00","leaf":"parley/v1 talks.round AAAA","leaf_index":0,"tree_size":1,"inclusion_proof":[],"checkpoint":"x\n1\nAAAA\n"}`))
+	f.Add([]byte(`{"record_id":"r","kind":"talks.round","canonical":"e30=","salt":"AAAA","commitment":"00","leaf":"parley/v2 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","leaf_index":0,"tree_size":1,"inclusion_proof":[],"checkpoint":"x\n1\nAAAA\n"}`))
 	f.Add([]byte(`{"leaf_index":18446744073709551615,"tree_size":0,"inclusion_proof":["AAAA","AAAA"]}`))
 	f.Add([]byte(`{}`))
 	const logKey = "parley.test/log+00000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"

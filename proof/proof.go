@@ -22,7 +22,7 @@ type Proof struct {
 	Salt      []byte `json:"salt"`
 	// Commitment is hex SHA-256("parley-record/v1\n" || salt || canonical).
 	Commitment string `json:"commitment"`
-	// Leaf is the log entry: "parley/v1 <kind> <base64 commitment>".
+	// Leaf is the log entry: "parley/v2 <base64 commitment>".
 	Leaf      string   `json:"leaf"`
 	LeafIndex uint64   `json:"leaf_index"`
 	TreeSize  uint64   `json:"tree_size"`

@@ -52,8 +52,8 @@ const (
 // chain from the record's bytes to the signed checkpoint, in this order:
 //
 //   - commitment: the salt and the canonical bytes hash to p.Commitment;
-//   - leaf: p.Leaf is the leaf of that commitment and of the kind the bytes
-//     name, and the bytes are of record p.RecordID of kind p.Kind;
+//   - leaf: p.Leaf is the leaf of that commitment, and the bytes are of
+//     record p.RecordID of kind p.Kind;
 //   - checkpoint: p.Checkpoint carries a valid signature by logVKey, and its
 //     tree size is p.TreeSize;
 //   - cosigned by <witness>: one per witness key, the checkpoint carries that
@@ -113,14 +113,14 @@ func checkLeaf(p Proof) Check {
 		c.Detail = fmt.Sprintf("the commitment %q is not hex", p.Commitment)
 		return c
 	}
-	want := record.Leaf(env.Kind, commitment)
+	want := record.Leaf(commitment)
 	switch {
 	case env.Kind != p.Kind:
 		c.Detail = fmt.Sprintf("the bytes are of a %s record, the proof claims %s", env.Kind, p.Kind)
 	case env.ID != p.RecordID:
 		c.Detail = fmt.Sprintf("the bytes are of record %s, the proof claims %s", env.ID, p.RecordID)
 	case p.Leaf != string(want):
-		c.Detail = fmt.Sprintf("the leaf of this %s record and commitment is %q, the proof's leaf is %q", env.Kind, want, p.Leaf)
+		c.Detail = fmt.Sprintf("the leaf of this commitment is %q, the proof's leaf is %q", want, p.Leaf)
 	default:
 		c.OK = true
 		c.Detail = p.Leaf

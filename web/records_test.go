@@ -119,7 +119,7 @@ func TestRecordPage(t *testing.T) {
 	switch {
 	case p.RecordID != rec.ID || p.LeafIndex != uint64(rec.LeafIndex):
 		t.Errorf("the proof is of %s at %d, want %s at %d", p.RecordID, p.LeafIndex, rec.ID, rec.LeafIndex)
-	case hex.EncodeToString(c[:]) != hex.EncodeToString(rec.Commitment) || string(record.Leaf(p.Kind, c[:])) != p.Leaf:
+	case hex.EncodeToString(c[:]) != hex.EncodeToString(rec.Commitment) || string(record.Leaf(c[:])) != p.Leaf:
 		t.Errorf("the proof's bytes commit to %x (leaf %q), the record to %x", c, p.Leaf, rec.Commitment)
 	case err != nil:
 		t.Errorf("the proof's checkpoint does not verify: %v", err)

@@ -34,7 +34,7 @@ func newLog(t *testing.T, signer note.Signer, vkey string) *testLog {
 func (tl *testLog) grow(n int) []byte {
 	tl.t.Helper()
 	ctx := context.Background()
-	idx, err := tl.l.AppendAll(ctx, testkit.Leaves(n, "test.entry"))
+	idx, err := tl.l.AppendAll(ctx, testkit.Leaves(n))
 	if err != nil {
 		tl.t.Fatal(err)
 	}

@@ -351,7 +351,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	// The leaf, from the record's bytes, as the README specifies it.
 	sum := sha256.Sum256(append(append([]byte("parley-record/v1\n"), p.Salt...), p.Canonical...))
-	leaf := "parley/v1 " + p.Kind + " " + base64.StdEncoding.EncodeToString(sum[:])
+	leaf := "parley/v2 " + base64.StdEncoding.EncodeToString(sum[:])
 	if p.Leaf != leaf || !bytes.Contains(p.Canonical, []byte(`"Geneva round"`)) {
 		t.Fatalf("the proof's leaf %q, want %q from its bytes %s", p.Leaf, leaf, p.Canonical)
 	}

@@ -158,7 +158,7 @@ func (c *cli) verifyReceipt(ctx context.Context, r app.Receipt, base *url.URL, l
 	if err != nil {
 		return fmt.Errorf("the receipt's commitment %q is not hex: %v", r.Commitment, err)
 	}
-	leaf := record.Leaf(r.Kind, commitment)
+	leaf := record.Leaf(commitment)
 	// The checks against the latest checkpoint, with the receipt's entry
 	// in place of a proof's; a receipt has no checkpoint of its own to be
 	// consistent with.

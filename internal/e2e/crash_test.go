@@ -241,7 +241,7 @@ func crashRound(t *testing.T, round int, killAt int64) {
 	}
 	wrong := 0
 	for _, a := range acks {
-		if leaf := record.Leaf("talks.aspect", a.commitment); a.leafIndex >= uint64(len(leaves)) || !bytes.Equal(leaves[a.leafIndex], leaf) {
+		if leaf := record.Leaf(a.commitment); a.leafIndex >= uint64(len(leaves)) || !bytes.Equal(leaves[a.leafIndex], leaf) {
 			if wrong++; wrong <= 10 {
 				t.Errorf("record %s was acknowledged at leaf index %d, but that is not its leaf", a.id, a.leafIndex)
 			}

@@ -36,10 +36,10 @@ func Concurrently(workers, n int, do func(i int) bool) time.Duration {
 
 // BareTessera is the benchmark of tessera's POSIX appender alone, the
 // ceiling for parley's commit path: no store, no parley code, no witness;
-// b.N leaves of the kind (about the size of parley's) added by adders
-// concurrent adders, each awaiting its future, with the ledger's default
-// batching and checkpoint interval. It reports records/s.
-func BareTessera(b *testing.B, adders int, kind string) {
+// b.N leaves as parley makes them added by adders concurrent adders, each
+// awaiting its future, with the ledger's default batching and checkpoint
+// interval. It reports records/s.
+func BareTessera(b *testing.B, adders int) {
 	b.Helper()
 	signer, _ := LogKey(b, "parley.bench/log")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -55,7 +55,7 @@ func BareTessera(b *testing.B, adders int, kind string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	leaves := Leaves(b.N, kind)
+	leaves := Leaves(b.N)
 	b.ResetTimer()
 	elapsed := Concurrently(adders, len(leaves), func(i int) bool {
 		if _, err := appender.Add(ctx, tessera.NewEntry(leaves[i]))(); err != nil {

@@ -37,15 +37,15 @@ func LogKey(tb testing.TB, origin string) (note.Signer, string) {
 	return signer, vkey
 }
 
-// Leaves returns n leaves of the kind as parley makes them (record.Leaf),
-// each with a fresh random commitment.
-func Leaves(n int, kind string) [][]byte {
+// Leaves returns n leaves as parley makes them (record.Leaf), each with a
+// fresh random commitment.
+func Leaves(n int) [][]byte {
 	out := make([][]byte, n)
 	for i := range out {
 		salt := make([]byte, 32)
 		_, _ = rand.Read(salt)
 		c := sha256.Sum256(salt)
-		out[i] = record.Leaf(kind, c[:])
+		out[i] = record.Leaf(c[:])
 	}
 	return out
 }

@@ -63,7 +63,7 @@ func TestWitnessStopStart(t *testing.T) {
 			t.Fatalf("checkpoint cosigned by %v (%v)", cosigned, err)
 		}
 	}
-	await(testkit.Leaves(3, "test.entry"))
+	await(testkit.Leaves(3))
 
 	w.Stop()
 	if w.Running() || w.Witness() != nil {
@@ -72,7 +72,7 @@ func TestWitnessStopStart(t *testing.T) {
 	if _, err := http.Get(url + "/add-checkpoint"); err == nil || !strings.Contains(err.Error(), "connect") {
 		t.Errorf("GET from a stopped witness: %v, want a refused connection", err)
 	}
-	idx, err := l.AppendAll(ctx, testkit.Leaves(2, "test.entry"))
+	idx, err := l.AppendAll(ctx, testkit.Leaves(2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestWitnessStopStart(t *testing.T) {
 	if w.URL != url {
 		t.Errorf("restarted at %s, was %s", w.URL, url)
 	}
-	await(testkit.Leaves(1, "test.entry"))
+	await(testkit.Leaves(1))
 	latest, err := w.Witness().Latest(ctx)
 	if err != nil || latest == nil {
 		t.Fatalf("the restarted witness's latest checkpoint: %q, %v", latest, err)
