@@ -16,6 +16,7 @@
 //	parley keys generate             a key pair for a log or a witness
 //	parley witness                   run one party's witness of the log
 //	parley verify FILE               check a record's proof, trusting no server
+//	parley load --url U --acked F    load a server on this machine, report, check
 //
 // Run `parley help` for the details, `parley help config` for the config
 // file's fields.
@@ -117,7 +118,7 @@ func init() {
 	commands = []*command{
 		demoCommand, initCommand, serveCommand, migrateCommand, rebuildCommand, auditCommand,
 		usersAddCommand, usersListCommand, tokensNewCommand,
-		keysGenerateCommand, keysRegisterCommand, signCommand, witnessCommand, verifyCommand,
+		keysGenerateCommand, keysRegisterCommand, signCommand, witnessCommand, verifyCommand, loadCommand,
 	}
 }
 
