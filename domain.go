@@ -259,6 +259,26 @@ func checkKind(d Domain, k Kind) error {
 	if k.IDField != "" && k.DefaultAudience.Scope != record.Public {
 		return fmt.Errorf("kind %q: a kind whose ids are chosen (IDField) is public, since its ids are names everyone shares; its DefaultAudience is %q", k.Name, k.DefaultAudience.Scope)
 	}
+	// A write carries these beside the body's own fields, and the index
+	// keeps SupersedesField beside a signed kind's.
+	for _, reserved := range []string{"audience", "statement", "signature", SupersedesField} {
+		if _, ok := k.Field(reserved); ok {
+			return fmt.Errorf("kind %q: field name %q is reserved: a write carries it beside the body", k.Name, reserved)
+		}
+	}
+	if k.Signed {
+		// A signed decision is one party's, is never rewritten (a later
+		// decision supersedes it), and binds the version of what it
+		// decides on, which the parent field names.
+		if k.Mutable || k.OwnerField == "" {
+			return fmt.Errorf("kind %q: a signed kind is immutable and names its party (OwnerField)", k.Name)
+		}
+		if k.ParentField != "" {
+			if f, _ := k.Field(k.ParentField); f.Type != Ref || f.Ref == "" {
+				return fmt.Errorf("kind %q: a signed kind's ParentField %q must be a Ref to the kind it decides on", k.Name, k.ParentField)
+			}
+		}
+	}
 	return nil
 }
 

@@ -59,10 +59,18 @@ type Kind struct {
 	// Mutable is false for kinds whose records are never superseded
 	// (a statement is what was said, and stays so).
 	Mutable bool
-	// Signed kinds must carry their author's signature (record.SignedText),
+	// Signed kinds must carry their author's signature over a statement of
+	// what they decide (record.Statement), bound to the version of the entity
+	// ParentField names and to the decision they supersede;
 	// checked against the author's registered key.
 	Signed bool
 }
+
+// SupersedesField is the index field (store.Entity.Fields) in which the
+// kernel keeps the record id of the decision a signed record supersedes, so
+// that a chain of decisions can be ordered from its entities: the latest is
+// the one no other supersedes. No kind may name a field so.
+const SupersedesField = "supersedes"
 
 // FieldType is the type of a field in a kind's schema.
 type FieldType string

@@ -21,28 +21,37 @@ import (
 // small; anything larger is a mistake or an attack.
 const MaxBody = 256 << 10
 
+// signed is what a write of a signed kind carries beside the body: the
+// statement its author signed (record.Statement's text) and the note
+// signature line over it.
+type signed struct {
+	Statement string
+	Signature string
+}
+
 // decodeWrite reads a write request: the entity's own fields, plus an
-// optional "audience". Unknown fields, wrong types and trailing data are
-// errors that name the field, because a silently dropped field is lost data.
-func decodeWrite(kind parley.Kind, body []byte) (parley.Entity, *record.Audience, string, error) {
+// optional "audience" and, for a signed kind, "statement" and "signature".
+// Unknown fields, wrong types and trailing data are errors that name the
+// field, because a silently dropped field is lost data.
+func decodeWrite(kind parley.Kind, body []byte) (parley.Entity, *record.Audience, signed, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, nil, "", newError(CodeBadRequest, "", "the request body is empty; send a JSON object")
+		return nil, nil, signed{}, newError(CodeBadRequest, "", "the request body is empty; send a JSON object")
 	}
 	if len(body) > MaxBody {
-		return nil, nil, "", newError(CodeTooLarge, "", "the request body is %d bytes; at most %d are accepted", len(body), MaxBody)
+		return nil, nil, signed{}, newError(CodeTooLarge, "", "the request body is %d bytes; at most %d are accepted", len(body), MaxBody)
 	}
 	if !utf8.Valid(body) {
-		return nil, nil, "", newError(CodeBadRequest, "", "the request body is not valid UTF-8 (at byte %d); send JSON in UTF-8", invalidUTF8At(body))
+		return nil, nil, signed{}, newError(CodeBadRequest, "", "the request body is not valid UTF-8 (at byte %d); send JSON in UTF-8", invalidUTF8At(body))
 	}
 	if err := noDuplicateKeys(body); err != nil {
-		return nil, nil, "", err
+		return nil, nil, signed{}, err
 	}
 	var fields map[string]json.RawMessage
 	if err := strictDecode(body, &fields); err != nil {
-		return nil, nil, "", err
+		return nil, nil, signed{}, err
 	}
 	if fields == nil {
-		return nil, nil, "", newError(CodeBadRequest, "", "the request body must be a JSON object, not null")
+		return nil, nil, signed{}, newError(CodeBadRequest, "", "the request body must be a JSON object, not null")
 	}
 	var aud *record.Audience
 	if raw, ok := fields["audience"]; ok {
@@ -54,29 +63,37 @@ func decodeWrite(kind parley.Kind, body []byte) (parley.Entity, *record.Audience
 			} else if e != nil {
 				e.Field = "audience"
 			}
-			return nil, nil, "", err
+			return nil, nil, signed{}, err
 		}
 		delete(fields, "audience")
 	}
-	// The signature is the note signature line of the author over the
-	// body; it is not part of the body it signs.
-	var sig string
-	if raw, ok := fields["signature"]; ok {
-		if err := json.Unmarshal(raw, &sig); err != nil {
-			return nil, nil, "", &Error{Code: CodeInvalid, Field: "signature", Message: "must be a string: the note signature line \"— <key name> <base64>\"", Err: err}
+	// The statement and its signature are the author's, over the body;
+	// they are not part of the body they sign.
+	var sig signed
+	for _, f := range []struct {
+		name, want string
+		to         *string
+	}{
+		{"statement", "the statement text that parley sign signed", &sig.Statement},
+		{"signature", "the note signature line \"— <key name> <base64>\"", &sig.Signature},
+	} {
+		if raw, ok := fields[f.name]; ok {
+			if err := json.Unmarshal(raw, f.to); err != nil {
+				return nil, nil, signed{}, &Error{Code: CodeInvalid, Field: f.name, Message: "must be a string: " + f.want, Err: err}
+			}
+			delete(fields, f.name)
 		}
-		delete(fields, "signature")
 	}
 	rest, err := json.Marshal(fields)
 	if err != nil {
-		return nil, nil, "", fmt.Errorf("couldn't re-encode request: %w", err)
+		return nil, nil, signed{}, fmt.Errorf("couldn't re-encode request: %w", err)
 	}
 	ent := kind.New()
 	if err := strictDecode(rest, ent); err != nil {
-		return nil, nil, "", nameField(kind, fields, err)
+		return nil, nil, signed{}, nameField(kind, fields, err)
 	}
 	if err := checkLengths(kind.Fields, fields, ""); err != nil {
-		return nil, nil, "", err
+		return nil, nil, signed{}, err
 	}
 	return ent, aud, sig, nil
 }

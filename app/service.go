@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -131,40 +132,64 @@ func (s *Service) write(ctx context.Context, p access.Principal, kindName, id st
 	return out, nil
 }
 
+// prepared is a write decoded and authorized for its kind and owner.
+type prepared struct {
+	kind parley.Kind
+	ent  parley.Entity
+	aud  *record.Audience
+	sg   signed
+	// body is the entity as it will be committed; ix its index.
+	body json.RawMessage
+	ix   parley.Index
+}
+
+// prepare decodes a write of kindName by p, normalizes it and checks that p
+// may write it for the party it names.
+func (s *Service) prepare(p access.Principal, kindName string, body []byte) (prepared, error) {
+	kind, ok := s.reg.Kind(kindName)
+	if !ok {
+		return prepared{}, newError(CodeNotFound, "", "no kind %q", kindName)
+	}
+	if err := mayWriteKind(p, kind); err != nil {
+		return prepared{}, err
+	}
+	ent, aud, sg, err := decodeWrite(kind, body)
+	if err != nil {
+		return prepared{}, err
+	}
+	ent.Normalize()
+	newBody, err := json.Marshal(ent)
+	if err != nil {
+		return prepared{}, fmt.Errorf("couldn't encode %s: %w", kind.Title, err)
+	}
+	ix, err := kind.IndexOf(newBody)
+	if err != nil {
+		return prepared{}, err
+	}
+	if err := s.MayWrite(p, kind, ix.Party); err != nil {
+		return prepared{}, err
+	}
+	return prepared{kind: kind, ent: ent, aud: aud, sg: sg, body: newBody, ix: ix}, nil
+}
+
 // writeFunc checks what a write can be checked for on its own (kind, roles,
 // decoding, signature presence, owner) and returns the rest of it, to run
 // in a batch's transaction: what depends on the store (the current
 // version, references, invariants, the signing key), then the record and
 // its projections.
 func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, id string, body []byte) (func(tx store.Tx) (store.Record, store.Entity, error), error) {
-	kind, ok := s.reg.Kind(kindName)
-	if !ok {
-		return nil, newError(CodeNotFound, "", "no kind %q", kindName)
-	}
-	if err := mayWriteKind(p, kind); err != nil {
-		return nil, err
-	}
-	ent, aud, sigLine, err := decodeWrite(kind, body)
+	w, err := s.prepare(p, kindName, body)
 	if err != nil {
 		return nil, err
 	}
-	if sigLine != "" && !kind.Signed {
-		return nil, newError(CodeInvalid, "signature", "%s records are not signed; leave the signature out", kind.Title)
-	}
-	if sigLine == "" && kind.Signed {
-		return nil, newError(CodeInvalid, "signature", "is required: %s must be signed with its author's registered key (parley sign)", parley.Article(kind.Title))
-	}
-	ent.Normalize()
-	newBody, err := json.Marshal(ent)
-	if err != nil {
-		return nil, fmt.Errorf("couldn't encode %s: %w", kind.Title, err)
-	}
-	ix, err := kind.IndexOf(newBody)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.MayWrite(p, kind, ix.Party); err != nil {
-		return nil, err
+	kind, ent, aud, sg, newBody, ix := w.kind, w.ent, w.aud, w.sg, w.body, w.ix
+	for _, f := range []struct{ name, value string }{{"statement", sg.Statement}, {"signature", sg.Signature}} {
+		if f.value != "" && !kind.Signed {
+			return nil, newError(CodeInvalid, f.name, "%s records are not signed; leave the %s out", kind.Title, f.name)
+		}
+		if f.value == "" && kind.Signed {
+			return nil, newError(CodeInvalid, f.name, "is required: %s is committed with the statement its author signed and the signature over it (parley sign)", parley.Article(kind.Title))
+		}
 	}
 	viewer := access.ViewerOf(p)
 
@@ -253,33 +278,12 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 		}
 		env.Body = newBody
 		if kind.Signed {
-			if env.Sig, err = s.checkSignature(ctx, p, kind, sigLine, env.Body); err != nil {
+			if env.Sig, env.Refs, err = s.checkStatement(ctx, tx, p, kind, ix, sg, env.Body); err != nil {
 				return fail(err)
 			}
 		}
 		return s.appendAndProject(ctx, tx, env)
 	}, nil
-}
-
-// checkSignature verifies an author's signature over the body as it will be
-// committed, with the key the author registered.
-func (s *Service) checkSignature(ctx context.Context, p access.Principal, kind parley.Kind, line string, body json.RawMessage) (*record.Signature, error) {
-	key, err := s.auth.SigningKey(ctx, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	if key == "" {
-		return nil, newError(CodeInvalid, "signature", "principal %q has no registered signing key (parley keys register)", p.Login)
-	}
-	sig, err := record.SignatureFromLine(key, line)
-	if err != nil {
-		return nil, newError(CodeInvalid, "signature", "%v", err)
-	}
-	if err := record.VerifySignature(sig, kind.Name, body); err != nil {
-		text, _ := record.SignedText(kind.Name, body)
-		return nil, newError(CodeInvalid, "signature", "%v; the signed text must be exactly %q", err, text)
-	}
-	return &sig, nil
 }
 
 // Append seals env and appends it as a record in tx. It is the one place a
@@ -294,7 +298,17 @@ func Append(ctx context.Context, tx store.Tx, env record.Envelope) (store.Record
 		ID: e.ID, Kind: e.Kind, Subject: e.Subject, At: e.At, Author: e.Author, Audience: e.Audience,
 		Canonical: sealed.Canonical, Salt: sealed.Salt, Commitment: sealed.Commitment[:], LeafIndex: -1,
 	}
+	if e.Sig != nil {
+		st, err := record.StatementOf(e)
+		if err != nil {
+			return store.Record{}, err
+		}
+		rec.Chain, rec.Supersedes = st.Chain(), e.Sig.Supersedes
+	}
 	if err := tx.AppendRecord(ctx, &rec); err != nil {
+		if errors.Is(err, store.ErrConflict) && rec.Chain != "" {
+			return store.Record{}, newError(CodeConflict, "statement", "the decision it supersedes (%s) was superseded already: the statement was used already, or another decision came first", describeRecord(rec.Supersedes))
+		}
 		if errors.Is(err, store.ErrConflict) {
 			return store.Record{}, newError(CodeConflict, "", "record %s exists already", e.ID)
 		}
@@ -355,6 +369,15 @@ func (s *Service) nextEntity(prev *store.Entity, seq int64, env record.Envelope)
 		Kind: env.Kind, ID: env.Subject, Parent: ix.Parent, Audience: env.Audience,
 		RecordID: env.ID, Version: 1, CreatedSeq: seq, Created: env.At, Updated: env.At, Body: env.Body,
 		Party: ix.Party, Status: ix.Status, At: ix.At, Fields: ix.Fields,
+	}
+	if env.Sig != nil && env.Sig.Supersedes != "" {
+		// Which decision a signed one supersedes orders its chain: pages
+		// show the latest by the chain, not by arrival.
+		e.Fields = maps.Clone(e.Fields)
+		if e.Fields == nil {
+			e.Fields = map[string]string{}
+		}
+		e.Fields[parley.SupersedesField] = env.Sig.Supersedes
 	}
 	if prev != nil {
 		e.Version = prev.Version + 1

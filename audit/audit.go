@@ -92,9 +92,14 @@ func Run(ctx context.Context, s Subject) (Report, error) {
 				find("record", r.ID, "its columns (id, kind, subject, time, author or audience) disagree with its canonical bytes")
 			}
 			if env.Sig != nil {
-				if err := record.VerifySignature(*env.Sig, env.Kind, env.Body); err != nil {
+				if err := record.VerifyEnvelope(env); err != nil {
 					find("record", r.ID, "its author's signature does not verify: %v", err)
 				}
+				if st, _ := record.StatementOf(env); r.Chain != st.Chain() || r.Supersedes != env.Sig.Supersedes {
+					find("record", r.ID, "its chain of decisions (chain, supersedes) disagrees with its signed statement")
+				}
+			} else if r.Chain != "" || r.Supersedes != "" {
+				find("record", r.ID, "it is placed in a chain of signed decisions, but it is not signed")
 			} else if k, ok := reg.Kind(env.Kind); ok && k.Signed {
 				find("record", r.ID, "a %s must be signed, and this one is not", k.Title)
 			}

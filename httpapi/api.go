@@ -306,6 +306,16 @@ func (a *api) table() []route {
 				body:    name + "Input", status: 200, resp: name + "Written", errs: []int{400, 401, 403, 404, 409, 413, 415, 422},
 				handle: a.write(k, true)},
 		)
+		if k.Signed {
+			rs = append(rs, route{method: "POST", path: Prefix + "/to-sign/" + k.Collection, op: "statement" + name, tag: k.Collection,
+				summary: "Get the statement to sign for " + parley.Article(k.Title),
+				desc: fmt.Sprintf("%s is committed with its author's signature over a statement that binds the body to the current version of what it decides, "+
+					"to the latest decision it supersedes and to the time it is signed. Send the body you mean to commit; the answer is the statement text to sign "+
+					"(parley sign does it), then POST the body with \"statement\" and \"signature\" to %s within %s. Nothing is committed here.",
+					capital(parley.Article(k.Title)), coll, app.StatementLifetime),
+				body: name + "Input", status: 200, resp: "Statement", errs: []int{400, 401, 403, 413, 415, 422},
+				handle: a.statement(k)})
+		}
 	}
 	const unseen = "A record the caller may not see is answered exactly as one that does not exist."
 	return append(rs,
@@ -511,6 +521,34 @@ func (a *api) write(k parley.Kind, replace bool) handlerFunc {
 			w.Header().Set("Location", Prefix+"/"+k.Collection+"/"+url.PathEscape(out.Entity.ID))
 		}
 		writeJSON(w, status, written{Receipt: out.Receipt, Item: itemOf(out.Entity)})
+		return nil
+	}
+}
+
+// statementBody is the statement an author of a signed kind signs.
+type statementBody struct {
+	// Statement is the text to sign (a C2SP signed note's text).
+	Statement string `json:"statement"`
+}
+
+func (a *api) statement(k parley.Kind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+		if caller == nil {
+			return errSignIn
+		}
+		body, err := readBody(w, r)
+		if err != nil {
+			return err
+		}
+		st, err := a.svc.Statement(r.Context(), *caller, k.Name, body)
+		if err != nil {
+			return err
+		}
+		text, err := st.Text()
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, statementBody{Statement: text})
 		return nil
 	}
 }

@@ -88,7 +88,7 @@ func (f *fixture) signed(tb testing.TB, login, kind, body string) []byte {
 	if skey == "" {
 		tb.Fatalf("%s has no signing key", login)
 	}
-	return testkit.Signed(tb, skey, kind, []byte(body))
+	return testkit.Signed(tb, f.svc, f.principal(tb, login), skey, kind, []byte(body))
 }
 
 // response is a recorded response.

@@ -26,11 +26,12 @@ type obj = map[string]any
 // bodies reflected from the very types the API encodes and decodes.
 func (a *api) openAPI() obj {
 	schemas := obj{
-		"Error":    schemaOf(reflect.TypeFor[errorBody](), true),
-		"Audience": schemaOf(reflect.TypeFor[record.Audience](), true),
-		"Receipt":  schemaOf(reflect.TypeFor[app.Receipt](), true),
-		"Me":       schemaOf(reflect.TypeFor[me](), true),
-		"Proof":    schemaOf(reflect.TypeFor[proof.Proof](), true),
+		"Error":     schemaOf(reflect.TypeFor[errorBody](), true),
+		"Audience":  schemaOf(reflect.TypeFor[record.Audience](), true),
+		"Receipt":   schemaOf(reflect.TypeFor[app.Receipt](), true),
+		"Me":        schemaOf(reflect.TypeFor[me](), true),
+		"Proof":     schemaOf(reflect.TypeFor[proof.Proof](), true),
+		"Statement": schemaOf(reflect.TypeFor[statementBody](), true),
 	}
 	rec := schemaOf(reflect.TypeFor[storedRecord](), true)
 	rec["properties"].(obj)["audience"] = ref("Audience")
@@ -49,6 +50,13 @@ func (a *api) openAPI() obj {
 		in["properties"].(obj)["audience"] = ref("Audience")
 		in["additionalProperties"] = false
 		in["description"] = fmt.Sprintf("A %s to commit, with an optional audience (default: %s).", k.Title, access.Describe(k.DefaultAudience))
+		if k.Signed {
+			in["properties"].(obj)["statement"] = obj{"type": "string",
+				"description": "The statement its author signed, as POST " + Prefix + "/to-sign/" + k.Collection + " gave it. Required."}
+			in["properties"].(obj)["signature"] = obj{"type": "string",
+				"description": "The author's note signature line over the statement: \"— <key name> <base64>\". Required."}
+			in["description"] = fmt.Sprintf("A %s to commit, signed by its author: its fields, the statement and the signature (parley sign writes all three), with an optional audience (default: %s).", k.Title, access.Describe(k.DefaultAudience))
+		}
 		schemas[name+"Input"] = in
 
 		it := schemaOf(reflect.TypeFor[item](), true)

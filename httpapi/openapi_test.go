@@ -69,7 +69,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	paths := []string{Prefix + "/me", Prefix + "/openapi.json", Prefix, Prefix + "/", "/api/v2/rounds",
 		Prefix + "/records", Prefix + "/records/{id}", Prefix + "/records/{id}/proof", Prefix + "/records/{id}/history"}
 	for _, k := range scenario.Registry().Kinds() {
-		paths = append(paths, Prefix+"/"+k.Collection, Prefix+"/"+k.Collection+"/{id}", Prefix+"/"+k.Collection+"/{id}/history")
+		paths = append(paths, Prefix+"/"+k.Collection, Prefix+"/"+k.Collection+"/{id}", Prefix+"/"+k.Collection+"/{id}/history",
+			Prefix+"/to-sign/"+k.Collection)
 	}
 	served := 0
 	for _, path := range paths {

@@ -44,6 +44,8 @@ const (
 	CheckCheckpoint = "checkpoint"
 	CheckCosigned   = "cosigned by "
 	CheckInclusion  = "inclusion"
+	// CheckSignature is there only for a signed record (an approval).
+	CheckSignature = "signature"
 )
 
 // VerifyProof checks a proof with nothing but public keys: logVKey, the
@@ -59,7 +61,10 @@ const (
 //   - cosigned by <witness>: one per witness key, the checkpoint carries that
 //     witness's valid cosignature;
 //   - inclusion: p.Inclusion proves p.Leaf at p.LeafIndex in the tree the
-//     checkpoint commits to.
+//     checkpoint commits to;
+//   - signature, for a signed record only (after leaf): the author's
+//     signature verifies over the statement remade from the record, and
+//     the check's detail says what the statement binds.
 //
 // The proof holds only if every check is OK. Each check tests its own link
 // on the values the proof claims, and runs whether or not the others pass,
@@ -68,6 +73,9 @@ const (
 // fails "leaf" alone, a wrong position fails "inclusion" alone.
 func Verify(p Proof, logVKey string, witnessVKeys []string) []Check {
 	checks := []Check{checkCommitment(p), checkLeaf(p)}
+	if c, ok := checkSignature(p); ok {
+		checks = append(checks, c)
+	}
 	cp, c := checkCheckpoint(p, logVKey)
 	checks = append(checks, c)
 	for _, k := range witnessVKeys {
@@ -99,6 +107,34 @@ func checkCommitment(p Proof) Check {
 		c.OK = true
 	}
 	return c
+}
+
+// checkSignature checks a signed record's signature over the statement its
+// author signed, and says what that statement binds: who signed with which
+// key, for which party, when, on which version of what, superseding which
+// decision. ok is false for a record that is not signed.
+func checkSignature(p Proof) (c Check, ok bool) {
+	var env record.Envelope
+	if json.Unmarshal(p.Canonical, &env) != nil || env.Sig == nil {
+		return Check{}, false
+	}
+	c = Check{Name: CheckSignature}
+	if err := record.VerifyEnvelope(env); err != nil {
+		c.Detail = err.Error()
+		return c, true
+	}
+	c.OK = true
+	on := "on nothing else"
+	if o := env.Sig.On; o != nil {
+		on = fmt.Sprintf("on %s %s as of record %s (commitment %x)", o.Kind, o.ID, o.Record, o.Commitment)
+	}
+	sup := "the first decision of its chain"
+	if env.Sig.Supersedes != "" {
+		sup = "superseding decision " + env.Sig.Supersedes
+	}
+	c.Detail = fmt.Sprintf("signed with key %s by principal %s for party %s at %s, %s, %s",
+		env.Sig.Key, env.Author.Principal, env.Author.Party, env.Sig.At.UTC().Format(record.TimeLayout), on, sup)
+	return c, true
 }
 
 func checkLeaf(p Proof) Check {

@@ -109,11 +109,19 @@ type Author struct {
 	Party     string `json:"party"`
 }
 
-// Signature is an Ed25519 signature over the canonical bytes of the envelope
-// without its Sig field, by a note key (used for attributable approvals).
+// Signature is an author's Ed25519 note signature over the statement of
+// what a record decides (Statement), with what that statement binds beyond
+// the record's kind, author and body, so that anyone can remake it from the
+// record and check it with Key.
 type Signature struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
+	// At is when the author signed.
+	At time.Time `json:"at"`
+	// On is the exact version of what the record decides, if anything.
+	On *EntityVersion `json:"on,omitempty"`
+	// Supersedes is the decision this one replaces; "" for the first.
+	Supersedes string `json:"supersedes,omitempty"`
 }
 
 // Envelope is one record. Subject is the id of the thing the record creates

@@ -36,7 +36,7 @@ var (
 
 // SchemaVersion is the schema version this build of parley reads and writes.
 // Both stores carry their migrations up to exactly this version.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // Record is a committed record as the store keeps it. The canonical bytes
 // are the truth; the other fields are copies of what they say, kept as
@@ -54,6 +54,13 @@ type Record struct {
 	Canonical  []byte
 	Salt       []byte
 	Commitment []byte
+	// Chain and Supersedes place a signed record in its chain of
+	// decisions (record.Statement.Chain): Supersedes is the record id of
+	// the decision it replaces, "" for the first. Both are "" for a record
+	// that is not signed. A chain holds each Supersedes once, which
+	// AppendRecord enforces (ErrConflict).
+	Chain      string
+	Supersedes string
 	// LeafIndex is the record's position in the transparency log, or -1
 	// while the leaf is not yet sequenced. AppendRecord ignores it: a new
 	// record is always pending until SetLeafIndex.
@@ -212,6 +219,9 @@ type Tx interface {
 	// error wrapping ErrAborted and the transaction must not commit.
 	// Calls of Try do not nest.
 	Try(ctx context.Context, fn func() error) error
+	// RecordByID and ChainHead are RecordLog's, in the transaction.
+	RecordByID(ctx context.Context, id string) (Record, error)
+	ChainHead(ctx context.Context, chain string) (string, error)
 	// SetLeafIndex records where record id's leaf is in the transparency
 	// log. It is set once: setting it again to the same index is a no-op,
 	// to another index ErrConflict, as is an index another record holds;
@@ -278,6 +288,10 @@ type RecordLog interface {
 	PendingRecords(ctx context.Context, limit int) ([]Record, error)
 	// LeafCount returns how many records have their leaf index set.
 	LeafCount(ctx context.Context) (int64, error)
+	// ChainHead returns the id of the latest decision of a chain of signed
+	// records (Record.Chain): the one no other record of the chain
+	// supersedes. ErrNotFound if the chain has no records.
+	ChainHead(ctx context.Context, chain string) (string, error)
 }
 
 // Principals finds the principals who may sign in.

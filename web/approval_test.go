@@ -28,7 +28,7 @@ func TestAgendaShowsApprovals(t *testing.T) {
 		}
 	}
 	body := []byte(`{"aspect_id":"` + territory + `","party_id":"ua","decision":"rejected","note":"Withdrawal from Donbas refused."}`)
-	signed := testkit.Signed(t, capital.SigningKey, talks.KindApproval, body)
+	signed := testkit.Signed(t, f.svc, p, capital.SigningKey, talks.KindApproval, body)
 	if _, err := f.svc.Create(ctx, p, talks.KindApproval, signed); err != nil {
 		t.Fatal(err)
 	}
@@ -43,5 +43,22 @@ func TestAgendaShowsApprovals(t *testing.T) {
 	// Approvals go to the parties by default: the public sees none.
 	if anon := f.get(t, client(t), "/agenda"); strings.Contains(anon.body, "Withdrawal from Donbas refused.") {
 		t.Error("the public sees an approval addressed to the parties")
+	}
+
+	// A later decision supersedes the first: the agenda shows it as the
+	// capital's decision, and the first as superseded, by the chain.
+	later := []byte(`{"aspect_id":"` + territory + `","party_id":"ua","decision":"reserved","note":"Open to a referendum."}`)
+	if _, err := f.svc.Create(ctx, p, talks.KindApproval, testkit.Signed(t, f.svc, p, capital.SigningKey, talks.KindApproval, later)); err != nil {
+		t.Fatal(err)
+	}
+	page = f.get(t, f.signIn(t, f.login(t, "ru", access.RoleNegotiator)), "/agenda")
+	latest := strings.Index(page.body, "Open to a referendum.")
+	first := strings.Index(page.body, "Withdrawal from Donbas refused.")
+	if latest < 0 || first < latest {
+		t.Errorf("the latest decision is not shown first (at %d, the first at %d)", latest, first)
+	}
+	if n := strings.Count(page.body, "(superseded by a later decision)"); n != 1 ||
+		!strings.Contains(page.body[first:], "(superseded by a later decision)") {
+		t.Errorf("%d decisions marked superseded; want the first one alone:\n%s", n, page.body)
 	}
 }

@@ -16,10 +16,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"golang.org/x/mod/sumdb/note"
 
 	"github.com/parley-project/parley/access"
-	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/scenario"
@@ -731,21 +729,7 @@ func TestKindSignedUpload(t *testing.T) {
 	c, p := f.kfUser(t, "ua", access.RoleApprover)
 	territory := f.kfFind(t, &p, talks.KindAspect, "Territory").ID
 	body := []byte(`{"aspect_id":"` + territory + `","party_id":"ua","decision":"reserved","note":"Subject to a referendum."}`)
-	signable, err := app.SignableBody(scenario.Registry(), talks.KindApproval, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := note.NewSigner(capital.SigningKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text, _ := record.SignedText(talks.KindApproval, signable)
-	msg, err := note.Sign(&note.Note{Text: text}, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := kfJSON(t, body)
-	m["signature"] = strings.TrimSpace(string(msg[len(text)+1:]))
+	m := kfJSON(t, testkit.Signed(t, f.svc, p, capital.SigningKey, talks.KindApproval, body))
 	upload := func(file []byte) response {
 		var buf bytes.Buffer
 		mw := multipart.NewWriter(&buf)
@@ -761,7 +745,7 @@ func TestKindSignedUpload(t *testing.T) {
 	tampered, _ := json.MarshalIndent(m, "", "  ")
 	before := len(testkit.Records(t, f.st))
 	res := upload(tampered)
-	if msg := kfFieldError(t, res.body, "f-file"); res.status != http.StatusUnprocessableEntity || !strings.Contains(msg, "Signature: ") {
+	if msg := kfFieldError(t, res.body, "f-file"); res.status != http.StatusUnprocessableEntity || !strings.Contains(msg, "Statement: ") {
 		t.Errorf("a tampered file: status %d, error %q", res.status, msg)
 	}
 	if len(testkit.Records(t, f.st)) != before {

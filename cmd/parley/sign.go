@@ -1,17 +1,24 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"strings"
+	"time"
 
+	"github.com/gowebpki/jcs"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/httpapi"
 	"github.com/parley-project/parley/record"
 )
 
@@ -57,69 +64,178 @@ func (c *cli) keysRegister(ctx context.Context, configPath, login, key string) e
 
 var signCommand = &command{
 	name:     "sign",
-	args:     "BODY.json --key FILE --kind KIND",
+	args:     "BODY.json --key FILE (--server URL --token-file FILE | --statement FILE) [--kind KIND]",
 	operands: 1,
 	summary:  "sign a record's body, such as an approval, before submitting it",
 	doc: `
-Sign the body of a record of a signed kind (talks.approval) with your private
-key, and print the body with its "signature" field, ready to POST to the API
-(/api/v1/approvals). The signature covers the kind and the body exactly as
-parley commits it (decoded, trimmed and re-encoded in RFC 8785 form), so a
-body that parley would change is signed in its committed form. Anyone with
-your public key can check the signature later, on the committed record.
-BODY.json may be - for standard input.`,
+Sign a record of a signed kind (talks.approval) with your private key. What
+you sign is a statement that binds the body, exactly as parley commits it, to
+you and your party, to the current version of what it decides (the aspect),
+to the latest decision it supersedes, and to the time, so that it cannot be
+replayed or used for anything else. The server writes the statement: with
+--server and --token-file, parley sign asks it for one
+(POST /api/v1/to-sign/<collection>); with --statement, it signs one you
+fetched yourself (for a key kept on another machine). It checks that the
+statement's kind and body are the ones in BODY.json, prints what it binds on
+standard error, and prints the body with its "statement" and "signature"
+fields on standard output, ready to POST to the API (/api/v1/approvals) or
+to upload in the browser. Submit it within ` + app.StatementLifetime.String() + `: the server
+refuses an older statement, or one overtaken by a change of the aspect or by
+another decision; ask for a new one then. BODY.json may be - for standard
+input.`,
 	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
 		key := fs.String("key", "", "your private key `file` (from parley keys generate)")
 		kind := fs.String("kind", "talks.approval", "the record `kind`")
-		return func(ctx context.Context) error { return c.sign(fs.Arg(0), *key, *kind) }
+		server := fs.String("server", "", "the parley server's base `URL`, to ask for the statement")
+		token := fs.String("token-file", "", "a `file` holding your API token (parley tokens new), with --server")
+		statement := fs.String("statement", "", "a `file` holding the statement to sign, instead of asking --server")
+		return func(ctx context.Context) error {
+			return c.sign(ctx, signArgs{body: fs.Arg(0), key: *key, kind: *kind, server: *server, tokenFile: *token, statement: *statement})
+		}
 	},
 }
 
-func (c *cli) sign(bodyPath, keyPath, kind string) error {
-	if bodyPath == "" {
+type signArgs struct {
+	body, key, kind, server, tokenFile, statement string
+}
+
+func (c *cli) sign(ctx context.Context, a signArgs) error {
+	if a.body == "" {
 		return usagef("name the body's file (or - for standard input)")
 	}
-	if keyPath == "" {
+	if a.key == "" {
 		return usagef("--key is required")
+	}
+	if (a.server == "") == (a.statement == "") {
+		return usagef("give either --server (with --token-file) to ask the server for the statement, or --statement FILE")
+	}
+	if a.server != "" && a.tokenFile == "" {
+		return usagef("--server needs --token-file: the statement is made for the principal the token signs in")
+	}
+	k, ok := registry().Kind(a.kind)
+	if !ok || !k.Signed {
+		return usagef("--kind %q is not a signed kind", a.kind)
 	}
 	var raw []byte
 	var err error
-	if bodyPath == "-" {
+	if a.body == "-" {
 		raw, err = io.ReadAll(c.stdin)
 	} else {
-		raw, err = os.ReadFile(bodyPath)
+		raw, err = os.ReadFile(a.body)
 	}
 	if err != nil {
 		return fmt.Errorf("couldn't read the body: %w", err)
 	}
-	skey, err := os.ReadFile(keyPath)
+	skey, err := os.ReadFile(a.key)
 	if err != nil {
 		return fmt.Errorf("couldn't read the key: %w", err)
 	}
 	signer, err := note.NewSigner(strings.TrimSpace(string(skey)))
 	if err != nil {
-		return fmt.Errorf("%s holds no private note key: %w", keyPath, err)
+		return fmt.Errorf("%s holds no private note key: %w", a.key, err)
 	}
-	signable, err := app.SignableBody(registry(), kind, raw)
+	signable, err := app.SignableBody(registry(), a.kind, raw)
 	if err != nil {
-		return fmt.Errorf("%s: %w", bodyPath, err)
+		return fmt.Errorf("%s: %w", a.body, err)
 	}
-	text, err := record.SignedText(kind, signable)
+	var text string
+	if a.statement != "" {
+		b, err := os.ReadFile(a.statement)
+		if err != nil {
+			return fmt.Errorf("couldn't read the statement: %w", err)
+		}
+		text = string(b)
+	} else if text, err = fetchStatement(ctx, a.server, a.tokenFile, k.Collection, raw); err != nil {
+		return err
+	}
+	st, err := record.ParseStatement(text)
+	if err != nil {
+		return fmt.Errorf("the statement is not one parley signs: %w", err)
+	}
+	// The signer signs only what it meant: the server must not slip in
+	// another body or kind.
+	if st.Kind != a.kind {
+		return fmt.Errorf("the statement is for kind %s, not %s; refusing to sign it", st.Kind, a.kind)
+	}
+	got, _ := jcs.Transform(st.Body)
+	want, err := jcs.Transform(signable)
 	if err != nil {
 		return err
+	}
+	if !bytes.Equal(got, want) {
+		return fmt.Errorf("the statement's body %s is not the body of %s as parley commits it, %s; refusing to sign it", got, a.body, want)
+	}
+	fmt.Fprintf(c.stderr, "signing for party %s as principal %s, at %s:\n", st.Party, st.Signer, st.At.Format(record.TimeLayout))
+	if st.On != nil {
+		fmt.Fprintf(c.stderr, "  on %s %s, version %s (commitment %s)\n", st.On.Kind, st.On.ID, st.On.Record, hex.EncodeToString(st.On.Commitment))
+	}
+	if st.Supersedes != "" {
+		fmt.Fprintf(c.stderr, "  superseding decision %s\n", st.Supersedes)
+	} else {
+		fmt.Fprintln(c.stderr, "  the first decision of your party here")
 	}
 	signed, err := note.Sign(&note.Note{Text: text}, signer)
 	if err != nil {
 		return fmt.Errorf("couldn't sign: %w", err)
 	}
 	// The body as submitted keeps its audience, if it had one; the
-	// signature goes beside it.
+	// statement and signature go beside it.
 	var out map[string]any
 	if err := json.Unmarshal(raw, &out); err != nil {
-		return fmt.Errorf("%s: %w", bodyPath, err)
+		return fmt.Errorf("%s: %w", a.body, err)
 	}
+	out["statement"] = text
 	out["signature"] = strings.TrimSpace(string(signed[len(text)+1:]))
 	enc := json.NewEncoder(c.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// fetchStatement asks the server for the statement to sign for body.
+func fetchStatement(ctx context.Context, server, tokenFile, collection string, body []byte) (string, error) {
+	tok, err := os.ReadFile(tokenFile)
+	if err != nil {
+		return "", fmt.Errorf("couldn't read the token: %w", err)
+	}
+	u, err := url.JoinPath(server, httpapi.Prefix, "to-sign", collection)
+	if err != nil {
+		return "", usagef("--server %q is not a URL: %v", server, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return "", usagef("--server %q: %v", server, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return "", fmt.Errorf("couldn't ask %s for the statement: %w", server, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", fmt.Errorf("couldn't read the statement from %s: %w", server, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error struct {
+				Message string `json:"message"`
+				Field   string `json:"field"`
+			} `json:"error"`
+		}
+		if json.Unmarshal(b, &e) == nil && e.Error.Message != "" {
+			if e.Error.Field != "" {
+				return "", fmt.Errorf("the server refused the body (%s): %s: %s", resp.Status, e.Error.Field, e.Error.Message)
+			}
+			return "", fmt.Errorf("the server refused the body (%s): %s", resp.Status, e.Error.Message)
+		}
+		return "", fmt.Errorf("the server answered %s", resp.Status)
+	}
+	var st struct {
+		Statement string `json:"statement"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil || st.Statement == "" {
+		return "", fmt.Errorf("the server's answer holds no statement: %s", b)
+	}
+	return st.Statement, nil
 }

@@ -7,26 +7,25 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
-	"github.com/parley-project/parley/record"
-	"github.com/parley-project/parley/scenario"
 )
 
-// Signed returns the JSON body of a signed kind (an approval) with its
-// "signature": the signed-note signature by skey (a demo capital
-// approver's Login.SigningKey) over the kind's signable body, as `parley
-// sign` makes it.
-func Signed(tb testing.TB, skey, kind string, body []byte) []byte {
+// Signed returns the JSON body of a signed kind (an approval) as `parley
+// sign` makes it: with the "statement" svc gives p to sign for it now, and
+// the "signature" by skey (a demo capital approver's Login.SigningKey) over
+// that statement.
+func Signed(tb testing.TB, svc *app.Service, p access.Principal, skey, kind string, body []byte) []byte {
 	tb.Helper()
 	signer, err := note.NewSigner(skey)
 	if err != nil {
 		tb.Fatalf("not a signing key: %v", err)
 	}
-	signable, err := app.SignableBody(scenario.Registry(), kind, body)
+	st, err := svc.Statement(tb.Context(), p, kind, body)
 	if err != nil {
-		tb.Fatal(err)
+		tb.Fatalf("no statement to sign: %v", err)
 	}
-	text, err := record.SignedText(kind, signable)
+	text, err := st.Text()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -38,6 +37,7 @@ func Signed(tb testing.TB, skey, kind string, body []byte) []byte {
 	if err := json.Unmarshal(body, &m); err != nil {
 		tb.Fatal(err)
 	}
+	m["statement"] = text
 	m["signature"] = strings.TrimSpace(string(msg[len(text)+1:]))
 	out, err := json.Marshal(m)
 	if err != nil {

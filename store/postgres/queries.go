@@ -331,16 +331,17 @@ func (r reader) Entities(ctx context.Context, v access.Viewer, q store.Query) ([
 	return es, false, nil
 }
 
-const recordCols = "seq, id, kind, subject, at, author_principal, author_party, aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index"
+const recordCols = "seq, id, kind, subject, at, author_principal, author_party, aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index, chain, supersedes"
 
 func scanRecord(row pgx.Row) (store.Record, error) {
 	var (
 		r              store.Record
 		scope, parties string
 		leaf           *int64
+		chain, sup     *string
 	)
 	err := row.Scan(&r.Seq, &r.ID, &r.Kind, &r.Subject, &r.At, &r.Author.Principal, &r.Author.Party,
-		&scope, &r.Audience.Party, &parties, &r.Canonical, &r.Salt, &r.Commitment, &leaf)
+		&scope, &r.Audience.Party, &parties, &r.Canonical, &r.Salt, &r.Commitment, &leaf, &chain, &sup)
 	if err != nil {
 		return store.Record{}, err
 	}
@@ -350,6 +351,9 @@ func scanRecord(row pgx.Row) (store.Record, error) {
 	r.LeafIndex = -1
 	if leaf != nil {
 		r.LeafIndex = *leaf
+	}
+	if chain != nil && sup != nil {
+		r.Chain, r.Supersedes = *chain, *sup
 	}
 	return r, nil
 }
@@ -388,7 +392,16 @@ func (s *Store) Records(ctx context.Context, after int64, limit int) ([]store.Re
 
 // RecordByID returns one record whatever its audience.
 func (s *Store) RecordByID(ctx context.Context, id string) (store.Record, error) {
-	r, err := scanRecord(s.r.QueryRow(ctx, "SELECT "+recordCols+" FROM records WHERE id = $1", id))
+	return recordByID(ctx, s.r, id)
+}
+
+// RecordByID returns one record whatever its audience.
+func (t *tx) RecordByID(ctx context.Context, id string) (store.Record, error) {
+	return recordByID(ctx, t.t, id)
+}
+
+func recordByID(ctx context.Context, q querier, id string) (store.Record, error) {
+	r, err := scanRecord(q.QueryRow(ctx, "SELECT "+recordCols+" FROM records WHERE id = $1", id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Record{}, fmt.Errorf("couldn't find record %s: %w", id, store.ErrNotFound)
 	}
@@ -396,6 +409,47 @@ func (s *Store) RecordByID(ctx context.Context, id string) (store.Record, error)
 		return store.Record{}, fmt.Errorf("couldn't read record %s: %w", id, err)
 	}
 	return r, nil
+}
+
+// ChainHead returns the record of the chain that no other supersedes.
+func (s *Store) ChainHead(ctx context.Context, chain string) (string, error) {
+	return chainHead(ctx, s.r, chain)
+}
+
+// ChainHead returns the record of the chain that no other supersedes.
+func (t *tx) ChainHead(ctx context.Context, chain string) (string, error) {
+	return chainHead(ctx, t.t, chain)
+}
+
+func chainHead(ctx context.Context, q querier, chain string) (string, error) {
+	// Through the chain's unique index, both for the chain's records and
+	// for whether one supersedes another.
+	rows, err := q.Query(ctx, `SELECT r.id FROM records r WHERE r.chain = $1
+		AND NOT EXISTS (SELECT 1 FROM records n WHERE n.chain = $2 AND n.supersedes = r.id) LIMIT 2`, chain, chain)
+	if err != nil {
+		return "", fmt.Errorf("couldn't find the head of chain %q: %w", chain, err)
+	}
+	defer rows.Close()
+	var heads []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", fmt.Errorf("couldn't find the head of chain %q: %w", chain, err)
+		}
+		heads = append(heads, id)
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("couldn't find the head of chain %q: %w", chain, err)
+	}
+	switch len(heads) {
+	case 0:
+		return "", fmt.Errorf("chain %q has no records: %w", chain, store.ErrNotFound)
+	case 1:
+		return heads[0], nil
+	}
+	// The unique index makes a fork impossible, and a cycle leaves no
+	// head at all: the rows were changed behind parley's back.
+	return "", fmt.Errorf("chain %q has more than one latest decision (%s and %s); parley audit will say how the records were changed", chain, heads[0], heads[1])
 }
 
 // PendingRecords returns up to limit records whose leaf index is not yet
@@ -446,17 +500,25 @@ func (t *tx) AppendRecord(ctx context.Context, r *store.Record) error {
 	if err != nil {
 		return fmt.Errorf("couldn't append record %s: %w", r.ID, err)
 	}
+	// An unsigned record is in no chain: NULL, which the chain's unique
+	// index leaves out.
+	var chain, supersedes any
+	if r.Chain != "" {
+		chain, supersedes = r.Chain, r.Supersedes
+	} else if r.Supersedes != "" {
+		return fmt.Errorf("couldn't append record %s: it supersedes %s but is in no chain", r.ID, r.Supersedes)
+	}
 	var seq int64
 	// DO NOTHING rather than a unique violation, which would abort the
 	// whole transaction: the caller may go on after ErrConflict, as in
 	// SQLite. The identity value drawn is lost, leaving a gap in Seq.
 	err = t.t.QueryRow(ctx, `INSERT INTO records (id, kind, subject, at, author_principal, author_party,
-		aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL)
+		aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index, chain, supersedes)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13, $14)
 		ON CONFLICT DO NOTHING RETURNING seq`,
 		r.ID, r.Kind, r.Subject, r.At, r.Author.Principal, r.Author.Party,
 		string(r.Audience.Scope), r.Audience.Party, parties,
-		nonNil(r.Canonical), nonNil(r.Salt), nonNil(r.Commitment)).Scan(&seq)
+		nonNil(r.Canonical), nonNil(r.Salt), nonNil(r.Commitment), chain, supersedes).Scan(&seq)
 	if errors.Is(err, pgx.ErrNoRows) || isUnique(err) {
 		return fmt.Errorf("couldn't append record %s: %w", r.ID, store.ErrConflict)
 	}

@@ -366,7 +366,7 @@ func (r reader) Entities(ctx context.Context, v access.Viewer, q store.Query) ([
 	return es, false, nil
 }
 
-const recordCols = "seq, id, kind, subject, at, author_principal, author_party, aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index"
+const recordCols = "seq, id, kind, subject, at, author_principal, author_party, aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index, chain, supersedes"
 
 func scanRecord(sc interface{ Scan(...any) error }) (store.Record, error) {
 	var (
@@ -374,9 +374,10 @@ func scanRecord(sc interface{ Scan(...any) error }) (store.Record, error) {
 		at             int64
 		scope, parties string
 		leaf           sql.NullInt64
+		chain, sup     sql.NullString
 	)
 	err := sc.Scan(&r.Seq, &r.ID, &r.Kind, &r.Subject, &at, &r.Author.Principal, &r.Author.Party,
-		&scope, &r.Audience.Party, &parties, &r.Canonical, &r.Salt, &r.Commitment, &leaf)
+		&scope, &r.Audience.Party, &parties, &r.Canonical, &r.Salt, &r.Commitment, &leaf, &chain, &sup)
 	if err != nil {
 		return store.Record{}, err
 	}
@@ -387,6 +388,7 @@ func scanRecord(sc interface{ Scan(...any) error }) (store.Record, error) {
 	if leaf.Valid {
 		r.LeafIndex = leaf.Int64
 	}
+	r.Chain, r.Supersedes = chain.String, sup.String
 	return r, nil
 }
 
@@ -424,7 +426,16 @@ func (s *Store) Records(ctx context.Context, after int64, limit int) ([]store.Re
 
 // RecordByID returns one record whatever its audience.
 func (s *Store) RecordByID(ctx context.Context, id string) (store.Record, error) {
-	r, err := scanRecord(s.rc.QueryRowContext(ctx, "SELECT "+recordCols+" FROM records WHERE id = ?", id))
+	return recordByID(ctx, s.rc, id)
+}
+
+// RecordByID returns one record whatever its audience.
+func (t *tx) RecordByID(ctx context.Context, id string) (store.Record, error) {
+	return recordByID(ctx, t.x, id)
+}
+
+func recordByID(ctx context.Context, q querier, id string) (store.Record, error) {
+	r, err := scanRecord(q.QueryRowContext(ctx, "SELECT "+recordCols+" FROM records WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Record{}, fmt.Errorf("couldn't find record %s: %w", id, store.ErrNotFound)
 	}
@@ -432,6 +443,47 @@ func (s *Store) RecordByID(ctx context.Context, id string) (store.Record, error)
 		return store.Record{}, fmt.Errorf("couldn't read record %s: %w", id, err)
 	}
 	return r, nil
+}
+
+// ChainHead returns the record of the chain that no other supersedes.
+func (s *Store) ChainHead(ctx context.Context, chain string) (string, error) {
+	return chainHead(ctx, s.rc, chain)
+}
+
+// ChainHead returns the record of the chain that no other supersedes.
+func (t *tx) ChainHead(ctx context.Context, chain string) (string, error) {
+	return chainHead(ctx, t.x, chain)
+}
+
+func chainHead(ctx context.Context, q querier, chain string) (string, error) {
+	// Through the chain's unique index, both for the chain's records and
+	// for whether one supersedes another.
+	rows, err := q.QueryContext(ctx, `SELECT r.id FROM records r WHERE r.chain = ?
+		AND NOT EXISTS (SELECT 1 FROM records n WHERE n.chain = ? AND n.supersedes = r.id) LIMIT 2`, chain, chain)
+	if err != nil {
+		return "", fmt.Errorf("couldn't find the head of chain %q: %w", chain, err)
+	}
+	defer rows.Close()
+	var heads []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", fmt.Errorf("couldn't find the head of chain %q: %w", chain, err)
+		}
+		heads = append(heads, id)
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("couldn't find the head of chain %q: %w", chain, err)
+	}
+	switch len(heads) {
+	case 0:
+		return "", fmt.Errorf("chain %q has no records: %w", chain, store.ErrNotFound)
+	case 1:
+		return heads[0], nil
+	}
+	// The unique index makes a fork impossible, and a cycle leaves no
+	// head at all: the rows were changed behind parley's back.
+	return "", fmt.Errorf("chain %q has more than one latest decision (%s and %s); parley audit will say how the records were changed", chain, heads[0], heads[1])
 }
 
 // PendingRecords returns up to limit records whose leaf index is not yet
@@ -482,14 +534,22 @@ func (t *tx) AppendRecord(ctx context.Context, r *store.Record) error {
 	if err != nil {
 		return fmt.Errorf("couldn't append record %s: %w", r.ID, err)
 	}
+	// An unsigned record is in no chain: NULL, which the chain's unique
+	// index leaves out.
+	var chain, supersedes any
+	if r.Chain != "" {
+		chain, supersedes = r.Chain, r.Supersedes
+	} else if r.Supersedes != "" {
+		return fmt.Errorf("couldn't append record %s: it supersedes %s but is in no chain", r.ID, r.Supersedes)
+	}
 	var seq int64
 	err = t.x.QueryRowContext(ctx, `INSERT INTO records (id, kind, subject, at, author_principal, author_party,
-		aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+		aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index, chain, supersedes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
 		ON CONFLICT DO NOTHING RETURNING seq`,
 		r.ID, r.Kind, r.Subject, encodeTime(r.At), r.Author.Principal, r.Author.Party,
 		string(r.Audience.Scope), r.Audience.Party, parties,
-		nonNil(r.Canonical), nonNil(r.Salt), nonNil(r.Commitment)).Scan(&seq)
+		nonNil(r.Canonical), nonNil(r.Salt), nonNil(r.Commitment), chain, supersedes).Scan(&seq)
 	// No row back means the id is taken. DO NOTHING rather than a
 	// constraint error keeps the behaviour the same as in PostgreSQL, where
 	// an error would abort the whole transaction.

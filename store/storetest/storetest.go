@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AppendRecordTruncatesTime", testAppendRecordTruncatesTime},
 		{"AppendRecordIgnoresLeafIndex", testAppendRecordIgnoresLeafIndex},
 		{"DuplicateRecordID", testDuplicateRecordID},
+		{"Chains", testChains},
 		{"RecordByID", testRecordByID},
 		{"RecordsPaging", testRecordsPaging},
 		{"SetLeafIndex", testSetLeafIndex},

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/record"
@@ -25,6 +26,8 @@ type item[T any] struct {
 	RecordID   string
 	Version    int
 	CreatedSeq int64
+	// Supersedes is the record id of the decision a signed one supersedes.
+	Supersedes string
 	V          *T
 }
 
@@ -41,7 +44,8 @@ func itemOf[T any](e store.Entity) (item[T], error) {
 	if err != nil {
 		return item[T]{}, fmt.Errorf("couldn't read %s %s: %w", e.Kind, e.ID, err)
 	}
-	return item[T]{ID: e.ID, Audience: e.Audience, RecordID: e.RecordID, Version: e.Version, CreatedSeq: e.CreatedSeq, V: v}, nil
+	return item[T]{ID: e.ID, Audience: e.Audience, RecordID: e.RecordID, Version: e.Version, CreatedSeq: e.CreatedSeq,
+		Supersedes: e.Fields[parley.SupersedesField], V: v}, nil
 }
 
 // load returns every entity of a kind (under parent, if set) that the caller
@@ -204,4 +208,50 @@ func (n *names) Aspect(id string) string {
 		return a.Title
 	}
 	return ""
+}
+
+// decision is a signed decision and whether a later one superseded it.
+type decision[T any] struct {
+	item[T]
+	Superseded bool
+}
+
+// chains orders signed decisions by their chains of supersedes: each
+// chain's latest first, then what it superseded, back to the first; the
+// chains in the order their first decisions were made. Arrival order does
+// not decide which decision is the latest: the chain does.
+func chains[T any](ds []item[T]) []decision[T] {
+	byRecord := make(map[string]item[T], len(ds))
+	superseded := map[string]bool{}
+	for _, d := range ds {
+		byRecord[d.RecordID] = d
+		if d.Supersedes != "" {
+			superseded[d.Supersedes] = true
+		}
+	}
+	var heads []item[T]
+	for _, d := range ds {
+		if !superseded[d.RecordID] {
+			heads = append(heads, d)
+		}
+	}
+	var out []decision[T]
+	seen := map[string]bool{}
+	for _, h := range heads {
+		var chain []decision[T]
+		for d, ok := h, true; ok && !seen[d.RecordID]; d, ok = byRecord[d.Supersedes] {
+			seen[d.RecordID] = true
+			chain = append(chain, decision[T]{item: d, Superseded: len(chain) > 0})
+		}
+		out = append(out, chain...)
+	}
+	// A decision the caller sees whose successor it does not (none today:
+	// a chain shares one audience unless its authors chose otherwise) is
+	// shown, as superseded, after the chains.
+	for _, d := range ds {
+		if !seen[d.RecordID] {
+			out = append(out, decision[T]{item: d, Superseded: true})
+		}
+	}
+	return out
 }

@@ -223,19 +223,22 @@ func (x *Section) agenda(w http.ResponseWriter, r *http.Request, caller *access.
 	if err != nil {
 		return err
 	}
-	// Each aspect with the capitals' signed decisions on it, latest last.
+	// Each aspect with the capitals' signed decisions on it: each party's
+	// latest first, by its chain of decisions, then those it superseded.
 	type aspectView struct {
 		item[talks.Aspect]
-		Approvals []item[talks.Approval]
+		Approvals []decision[talks.Approval]
 	}
 	views := make([]aspectView, len(aspects))
 	for i, a := range aspects {
 		views[i].item = a
+		var on []item[talks.Approval]
 		for _, ap := range approvals {
 			if ap.V.AspectID == a.ID {
-				views[i].Approvals = append(views[i].Approvals, ap)
+				on = append(on, ap)
 			}
 		}
+		views[i].Approvals = chains(on)
 	}
 	n, err := x.loadNames(r.Context(), caller, talks.KindParty)
 	if err != nil {
