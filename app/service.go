@@ -37,6 +37,8 @@ type Service struct {
 	proj projections
 	// closeOnce makes Close safe to call twice.
 	closeOnce sync.Once
+	// integrity is what the integrity checks found (Integrity).
+	integrity integrity
 }
 
 // New returns a service on st for the domains of reg. now is the clock
@@ -117,6 +119,9 @@ func (s *Service) Update(ctx context.Context, p access.Principal, kindName, id s
 // domain: decode, authorize, resolve, validate, keep the domain's
 // invariants, seal, and group-commit.
 func (s *Service) write(ctx context.Context, p access.Principal, kindName, id string, body []byte) (Written, error) {
+	if err := s.refuseIfFailed(); err != nil {
+		return Written{}, err
+	}
 	fn, err := s.writeFunc(ctx, p, kindName, id, body)
 	if err != nil {
 		return Written{}, err

@@ -31,6 +31,10 @@ import (
 	"github.com/parley-project/parley/web"
 )
 
+// IntegrityHeader is set to "failed" on every answer of an installation
+// that failed its integrity check (app.Service.Integrity).
+const IntegrityHeader = "Parley-Integrity"
+
 // Server serves one parley installation over HTTP.
 type Server struct {
 	cfg     Config
@@ -199,6 +203,11 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		if s.svc.Integrity().Failed {
+			// Every answer, the API's and the log's too, carries the
+			// warning, so that no client takes it at face value.
+			w.Header().Set(IntegrityHeader, "failed")
+		}
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {

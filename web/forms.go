@@ -853,9 +853,15 @@ func (s *server) kindForm(w http.ResponseWriter, r *http.Request, rq *request, k
 	b := &kindFormBuilder{n: n, vals: vals, edit: cur != nil, k: k, options: map[string][]parley.Option{}}
 	if k.Signed {
 		v.Inputs = []kindInput{{Name: "file", ID: kindInputID("file"), Label: "Signed file", Path: "Signed file", Control: "file", Required: true, Must: true,
-			Help: "The JSON file that parley sign wrote: the body with its \"signature\" field, and its audience if it names one."}}
+			Help: "The JSON file that parley sign wrote: the body with its \"statement\" and \"signature\" fields, and its audience if it names one. Upload it within ten minutes of signing."}}
 		v.Schema = kindSchema(k.Fields, "")
-		v.SignExample = fmt.Sprintf("parley sign body.json --key YOUR.key --kind %s > signed.json", k.Name)
+		// The server as this page was reached, which behind a proxy may not
+		// be the address the signer uses; it is an example.
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		v.SignExample = fmt.Sprintf("parley sign body.json --key YOUR.key --kind %s --server %s://%s --token-file YOUR.token > signed.json", k.Name, scheme, r.Host)
 	} else {
 		ins, err := b.inputs(k.Fields, "", "", true)
 		if err != nil {

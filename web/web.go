@@ -301,6 +301,11 @@ type pageData struct {
 	// Here is the current URL, where signing in returns to.
 	Here       string
 	CSSVersion string
+	// Integrity is set when the installation failed its integrity check:
+	// every page says so. Findings, which may name records hidden from the
+	// reader, are for the operator (an administrator of the mediating
+	// party) only.
+	Integrity *app.Integrity
 }
 
 // render executes a page into a buffer first, so that a template error
@@ -315,6 +320,12 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	}
 	d.Here = r.URL.RequestURI()
 	d.CSSVersion = s.cssVersion
+	if in := s.svc.Integrity(); in.Failed {
+		if c := rq.caller; c == nil || !c.Has(access.RoleAdmin) || c.PartyRole != access.ProcessMediator {
+			in.Findings = nil
+		}
+		d.Integrity = &in
+	}
 	if d.Names == nil {
 		d.Names = partyNames{}
 	}
