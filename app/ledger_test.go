@@ -427,6 +427,9 @@ func TestLedgerAuditFindsTampering(t *testing.T) {
 		return nil
 	}
 	projection := func(r store.Record) string { return r.Kind + "/" + r.Subject }
+	// Most tampering starts by dropping the trigger that refuses it, which
+	// the audit reports in its own right.
+	noUpdate := want{"guard", "records_no_update", "the trigger is missing"}
 
 	t.Run("canonical bytes changed", func(t *testing.T) {
 		in, rs := setup(t)
@@ -438,7 +441,7 @@ func TestLedgerAuditFindsTampering(t *testing.T) {
 			}
 			return exec(db, "UPDATE records SET canonical = ? WHERE id = ?", forged, r.ID)
 		})
-		checkFindings(t, in.audit(), []want{{"record", r.ID, "commitment does not match"}}, "projection "+projection(r))
+		checkFindings(t, in.audit(), []want{{"record", r.ID, "commitment does not match"}, noUpdate}, "projection "+projection(r))
 	})
 
 	t.Run("canonical bytes and commitment changed", func(t *testing.T) {
@@ -453,7 +456,7 @@ func TestLedgerAuditFindsTampering(t *testing.T) {
 			return exec(db, "UPDATE records SET canonical = ?, commitment = ? WHERE id = ?", forged, c[:], r.ID)
 		})
 		// The store agrees with itself; only the log shows the change.
-		checkFindings(t, in.audit(), []want{{"record", r.ID, fmt.Sprintf("its leaf at log position %d commits to other bytes", r.LeafIndex)}}, "projection "+projection(r))
+		checkFindings(t, in.audit(), []want{{"record", r.ID, fmt.Sprintf("its leaf at log position %d commits to other bytes", r.LeafIndex)}, noUpdate}, "projection "+projection(r))
 	})
 
 	t.Run("salts swapped", func(t *testing.T) {
@@ -470,6 +473,7 @@ func TestLedgerAuditFindsTampering(t *testing.T) {
 		checkFindings(t, in.audit(), []want{
 			{"record", a.ID, "commitment does not match its salt"},
 			{"record", b.ID, "commitment does not match its salt"},
+			noUpdate,
 		})
 	})
 
@@ -488,6 +492,7 @@ func TestLedgerAuditFindsTampering(t *testing.T) {
 		checkFindings(t, in.audit(), []want{
 			{"record", a.ID, fmt.Sprintf("log position %d commits to other bytes", b.LeafIndex)},
 			{"record", b.ID, fmt.Sprintf("log position %d commits to other bytes", a.LeafIndex)},
+			noUpdate,
 		})
 	})
 
@@ -513,6 +518,31 @@ func TestLedgerAuditFindsTampering(t *testing.T) {
 		if !found {
 			t.Errorf("audit with two records at position %d: %v, want a finding that both claim it", a.LeafIndex, rep.Findings)
 		}
+		// And b's own position is now held by no record: a gap.
+		checkFindings(t, rep, []want{
+			{"leaf", fmt.Sprint(b.LeafIndex), "no record in the store has this position"},
+			{"guard", "records_leaf_index", "the unique index is missing"},
+			noUpdate,
+		}, "record "+a.ID, "record "+b.ID)
+	})
+
+	t.Run("leaf index beyond the log", func(t *testing.T) {
+		// A record moved past the log's end: its own position is left
+		// without a record, and it claims one no leaf has.
+		in, rs := setup(t)
+		r := first(t, rs, ofKind(talks.KindAction))
+		beyond := int64(in.integratedSize()) + 7
+		in.tamper(func(db *sql.DB) error {
+			if _, err := db.Exec("DROP TRIGGER records_no_update"); err != nil {
+				return err
+			}
+			return exec(db, "UPDATE records SET leaf_index = ? WHERE id = ?", beyond, r.ID)
+		})
+		checkFindings(t, in.audit(), []want{
+			{"record", r.ID, fmt.Sprintf("claims log position %d, beyond the log's", beyond)},
+			{"leaf", fmt.Sprint(r.LeafIndex), "no record in the store has this position"},
+			noUpdate,
+		})
 	})
 
 	t.Run("record row deleted", func(t *testing.T) {
@@ -529,6 +559,7 @@ func TestLedgerAuditFindsTampering(t *testing.T) {
 		checkFindings(t, in.audit(), []want{
 			{"leaf", fmt.Sprint(r.LeafIndex), "no record in the store has this position"},
 			{"projection", projection(r), "no record made it"},
+			{"guard", "records_no_delete", "the trigger is missing"},
 		})
 	})
 
@@ -551,7 +582,7 @@ func TestLedgerAuditFindsTampering(t *testing.T) {
 		if got := in.integratedSize(); got != size {
 			t.Errorf("the log grew from %d to %d entries", size, got)
 		}
-		in.auditClean()
+		checkFindings(t, in.audit(), []want{noUpdate})
 	})
 
 	t.Run("projection body changed", func(t *testing.T) {
@@ -592,8 +623,39 @@ func TestLedgerAuditFindsTampering(t *testing.T) {
 			}
 			return exec(db, "UPDATE records SET aud_scope = 'public', aud_party = '' WHERE id = ?", r.ID)
 		})
-		checkFindings(t, in.audit(), []want{{"record", r.ID, "disagree with its canonical bytes"}})
+		checkFindings(t, in.audit(), []want{{"record", r.ID, "disagree with its canonical bytes"}, noUpdate})
 	})
+}
+
+// TestLedgerAuditPagesPastTies: a projection row added with the creation
+// sequence of another, just where a page of the audit's list ends, is
+// still compared: the audit must not page by creation sequence alone,
+// which would skip every row after the first that shares it.
+func TestLedgerAuditPagesPastTies(t *testing.T) {
+	in := newInstall(t)
+	in.start(true)
+	med := in.loadScenario()
+	createAspects(t, in.svc, med, app.MaxPage+10, "Paged aspect")
+	var aspects []store.Entity
+	for _, e := range testkit.Entities(t, in.st) {
+		if e.Kind == talks.KindAspect {
+			aspects = append(aspects, e)
+		}
+	}
+	if len(aspects) <= app.MaxPage {
+		t.Fatalf("%d aspects, want more than a page of %d", len(aspects), app.MaxPage)
+	}
+	// The last row of the audit's first page, in the stores' order
+	// (creation sequence, then id); the forged row's id sorts after it.
+	last := aspects[app.MaxPage-1]
+	const forged = "zzzzzzzz-forged-aspect"
+	in.tamper(func(db *sql.DB) error {
+		_, err := db.Exec(`INSERT INTO entities (kind, id, parent, aud_scope, aud_party, aud_parties, record_id, version, created_seq, created, updated, body, party, status, at)
+			SELECT kind, ?, parent, aud_scope, aud_party, aud_parties, record_id, version, created_seq, created, updated, body, party, status, at
+			FROM entities WHERE kind = ? AND id = ?`, forged, last.Kind, last.ID)
+		return err
+	})
+	checkFindings(t, in.audit(), []want{{"projection", talks.KindAspect + "/" + forged, "no record made it"}})
 }
 
 // TestLedgerRecoverUnlogged: a crash between the store commit and the log

@@ -1,9 +1,11 @@
 // Package audit re-checks an installation against itself and against its
-// transparency log, trusting neither: every record's columns against its
-// canonical bytes, its commitment, signature and leaf; every leaf of the
-// log against a record; every projection, the domains' own tables too,
-// against a replay of the records. It finds a row changed, added or
-// removed behind parley's back; parley audit runs it with serve stopped.
+// transparency log, trusting neither: the database's own guards of the
+// records (append-only triggers, unique leaf indexes); every record's
+// columns against its canonical bytes, its commitment, signature and leaf;
+// every position of the log against exactly one record; every projection,
+// the domains' own tables too, against a replay of the records. It finds a
+// row changed, added or removed behind parley's back; parley audit runs it
+// with serve stopped.
 package audit
 
 import (
@@ -23,9 +25,11 @@ import (
 
 // Finding is one thing parley audit found wrong.
 type Finding struct {
-	// What is "record", "leaf" or "projection".
+	// What is "record", "leaf", "projection" or "guard" (a trigger or
+	// index of the database that keeps the records append-only).
 	What string `json:"what"`
-	// ID is the record id, the leaf index or the entity's kind/id.
+	// ID is the record id, the leaf index, the entity's kind/id or the
+	// guard's name.
 	ID      string `json:"id"`
 	Problem string `json:"problem"`
 }
@@ -56,17 +60,28 @@ type Subject interface {
 	AuditProjections(ctx context.Context, find func(what, id, format string, args ...any)) (int, error)
 }
 
-// Run re-checks the store against itself and against the log: every
+// Run re-checks the store against itself and against the log: that the
+// database's guards of the records still hold (store.Guards); every
 // record's columns against its canonical bytes, its commitment against its
-// salt and bytes, its leaf in the log against its commitment; every leaf of
-// the log against a record; every projection against a replay of the
-// records, the domains' own tables included. Without a log it checks the
-// store alone.
+// salt and bytes, its leaf in the log against its commitment; that the
+// records' leaf indexes are unique and cover the log exactly, each of 0 to
+// its size-1 held by one record and none past it; every projection
+// against a replay of the records, the domains' own tables included.
+// Without a log it checks the store alone.
 func Run(ctx context.Context, s Subject) (Report, error) {
 	var rep Report
 	st, reg, log := s.Store(), s.Registry(), s.Log()
 	find := func(what, id, format string, args ...any) {
 		rep.Findings = append(rep.Findings, Finding{What: what, ID: id, Problem: fmt.Sprintf(format, args...)})
+	}
+	// The database's own guards first: without them, what follows checks
+	// records that anyone with the file could have changed unseen since.
+	faults, err := st.CheckGuards(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("couldn't check the database's guards of the records: %w", err)
+	}
+	for _, f := range faults {
+		find("guard", f.Guard, "%s", f.Problem)
 	}
 	byLeaf := map[int64]store.Record{}
 	want := map[string]store.Entity{} // kind/id -> replayed projection
@@ -160,14 +175,21 @@ func Run(ctx context.Context, s Subject) (Report, error) {
 	}
 	for _, k := range reg.Kinds() {
 		q := store.Query{Kind: k.Name, Limit: app.MaxPage}
+		seen := map[string]bool{}
 		for {
 			es, more, err := st.Entities(ctx, access.System, q)
 			if err != nil {
 				return rep, err
 			}
+			fresh := 0
 			for _, got := range es {
-				rep.Entities++
 				key := got.Kind + "/" + got.ID
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+				fresh++
+				rep.Entities++
 				w, ok := want[key]
 				delete(want, key)
 				if !ok {
@@ -183,7 +205,17 @@ func Run(ctx context.Context, s Subject) (Report, error) {
 			if !more || len(es) == 0 {
 				break
 			}
-			q.After = es[len(es)-1].CreatedSeq
+			// The next page starts at the last one's creation sequence,
+			// not after it: rows that share it (which only rows added
+			// behind parley's back do) would otherwise be skipped, and
+			// a forged row with them. The stores order ties by id, so
+			// the rows seen come first and are passed over.
+			last := es[len(es)-1].CreatedSeq
+			q.After = last - 1
+			if fresh == 0 {
+				find("projection", k.Name, "more than %d of its rows share creation sequence %d, which no two records can make: the rows past them were not compared", len(es), last)
+				q.After = last
+			}
 		}
 	}
 	for key := range want {

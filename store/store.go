@@ -258,6 +258,7 @@ type Store interface {
 	Writer
 	RecordLog
 	Principals
+	Guards
 	// Meta returns a value of the installation's own settings, or
 	// ErrNotFound.
 	Meta(ctx context.Context, key string) ([]byte, error)
@@ -292,6 +293,28 @@ type RecordLog interface {
 	// records (Record.Chain): the one no other record of the chain
 	// supersedes. ErrNotFound if the chain has no records.
 	ChainHead(ctx context.Context, chain string) (string, error)
+}
+
+// Guards checks the database's own defences of the records: the triggers
+// that refuse to change or remove a record, and the unique index that lets
+// one record at most hold a leaf index. Someone with the database in hand
+// can drop them, and then change records without parley's code knowing;
+// parley audit reports it.
+type Guards interface {
+	// CheckGuards returns one fault per guard that is missing or no longer
+	// works (dropped, disabled, replaced by one that lets a record change,
+	// no longer unique), and none when every guard holds. It probes the
+	// triggers by changing and removing a logged record in a transaction
+	// that it always rolls back.
+	CheckGuards(ctx context.Context) ([]GuardFault, error)
+}
+
+// GuardFault is a guard of the records that does not hold.
+type GuardFault struct {
+	// Guard names the trigger or index as the store's migrations made it.
+	Guard string
+	// Problem says what is wrong with it.
+	Problem string
 }
 
 // Principals finds the principals who may sign in.

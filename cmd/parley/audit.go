@@ -17,9 +17,11 @@ var auditCommand = &command{
 	summary: "audit the database against the records' own bytes and the transparency log",
 	doc: `
 Check the installation against itself and against its transparency log:
-every record's columns and commitment against its canonical bytes, every
-record's entry in the log against its commitment, every entry of the log
-against a record, and every projection (the current state of rounds,
+the database's guards of the records (the triggers that refuse to change
+or remove one, the unique index of log positions), every record's columns
+and commitment against its canonical bytes, every record's entry in the
+log against its commitment, every entry of the log against exactly one
+record and no record past the log's end, and every projection (the current state of rounds,
 sessions..., and each domain's own tables, row by row, its followers caught
 up first) against a replay of the records, which is rolled back. It finds a row of the
 database changed, added or removed behind parley's back, which the log makes

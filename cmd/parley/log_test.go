@@ -584,6 +584,9 @@ func TestAudit(t *testing.T) {
 		// The removed record's entry in the log has no record any more.
 		regexp.MustCompile(`leaf 2: no record in the store has this position`),
 		regexp.MustCompile(`projection talks.round/\S+: no record made it`),
+		// And the triggers dropped to do it.
+		regexp.MustCompile(`guard records_no_update: the trigger is missing`),
+		regexp.MustCompile(`guard records_no_delete: the trigger is missing`),
 	} {
 		if !want.MatchString(stdout) {
 			t.Errorf("audit output lacks %v:\n%s", want, stdout)

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SetLeafIndexRollback", testSetLeafIndexRollback},
 		{"PendingRecords", testPendingRecords},
 		{"LeafCount", testLeafCount},
+		{"GuardsHold", testGuardsHold},
 		{"PutEntity", testPutEntity},
 		{"EntityNotFound", testEntityNotFound},
 		{"EntityInvalidBody", testEntityInvalidBody},

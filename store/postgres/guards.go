@@ -1,0 +1,122 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parley-project/parley/store"
+)
+
+// The guards of the records table, as the migrations create them.
+const (
+	guardAppendOnly = "records_append_only"
+	guardNoTruncate = "records_no_truncate"
+	guardLeafIndex  = "records_leaf_index"
+)
+
+// CheckGuards reports each guard of the records that is missing or no
+// longer works: the triggers records_append_only and records_no_truncate,
+// by name, and enabled (ALTER TABLE ... DISABLE TRIGGER leaves a trigger in
+// place that does nothing); records_append_only also by trying it on a
+// logged record in transactions that are always rolled back (its function
+// can be replaced by one that lets the change through); and the unique
+// index records_leaf_index.
+func (s *Store) CheckGuards(ctx context.Context) ([]store.GuardFault, error) {
+	var faults []store.GuardFault
+	fault := func(guard, format string, args ...any) {
+		faults = append(faults, store.GuardFault{Guard: guard, Problem: fmt.Sprintf(format, args...)})
+	}
+	// The table is the one of this store's schema, whatever the
+	// search_path says.
+	table := pgx.Identifier{s.schema, "records"}.Sanitize()
+	enabled := map[string]string{}
+	rows, err := s.r.Query(ctx, "SELECT tgname, tgenabled::text FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal", table)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the records table's triggers: %w", err)
+	}
+	for rows.Next() {
+		var name, state string
+		if err := rows.Scan(&name, &state); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("couldn't read the records table's triggers: %w", err)
+		}
+		enabled[name] = state
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("couldn't read the records table's triggers: %w", err)
+	}
+	for _, g := range []string{guardAppendOnly, guardNoTruncate} {
+		switch state, ok := enabled[g]; {
+		case !ok:
+			fault(g, "the trigger is missing: records can be changed or removed without a trace in the database")
+		case state != "O" && state != "A":
+			// 'D' is disabled; 'R' fires only for replication, never
+			// for an ordinary session.
+			fault(g, "the trigger is disabled (pg_trigger.tgenabled %q): records can be changed or removed without a trace in the database", state)
+		}
+	}
+
+	var unique, valid bool
+	var column string
+	err = s.r.QueryRow(ctx, `SELECT i.indisunique, i.indisvalid, coalesce(string_agg(a.attname, ','), '')
+		FROM pg_index i
+		JOIN pg_class c ON c.oid = i.indexrelid
+		LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+		WHERE i.indrelid = $1::regclass AND c.relname = $2
+		GROUP BY i.indisunique, i.indisvalid`, table, guardLeafIndex).Scan(&unique, &valid, &column)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		fault(guardLeafIndex, "the unique index is missing: two records can claim one log position")
+	case err != nil:
+		return nil, fmt.Errorf("couldn't read the records table's indexes: %w", err)
+	case !unique || !valid:
+		fault(guardLeafIndex, "the index is no longer unique (or not valid): two records can claim one log position")
+	case column != "leaf_index":
+		fault(guardLeafIndex, "the index is on %q, not on leaf_index: two records can claim one log position", column)
+	}
+
+	// Try the row trigger, whatever its name and state say.
+	var seq int64
+	err = s.r.QueryRow(ctx, "SELECT seq FROM records WHERE leaf_index IS NOT NULL ORDER BY seq LIMIT 1").Scan(&seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return faults, nil // nothing logged yet, nothing to try it on
+	} else if err != nil {
+		return nil, fmt.Errorf("couldn't find a record to try the triggers on: %w", err)
+	}
+	for _, p := range []struct{ what, sql string }{
+		{"changed", "UPDATE records SET kind = kind WHERE seq = $1"},
+		{"removed", "DELETE FROM records WHERE seq = $1"},
+	} {
+		refused, err := s.refused(ctx, p.sql, seq)
+		if err != nil {
+			return nil, err
+		}
+		if state := enabled[guardAppendOnly]; !refused && (state == "O" || state == "A") {
+			fault(guardAppendOnly, "the trigger is there but no longer refuses anything: a logged record (seq %d) could be %s", seq, p.what)
+		}
+	}
+	return faults, nil
+}
+
+// refused runs a change of one record in a transaction that it rolls
+// back, and reports whether the database refused it (the trigger raises
+// restrict_violation).
+func (s *Store) refused(ctx context.Context, query string, seq int64) (bool, error) {
+	tx, err := s.w.Begin(ctx)
+	if err != nil {
+		return false, fmt.Errorf("couldn't begin a transaction to try the triggers: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	_, err = tx.Exec(ctx, query, seq)
+	if err == nil {
+		return false, nil
+	}
+	if pgCode(err) == "23001" {
+		return true, nil
+	}
+	return false, fmt.Errorf("couldn't try the triggers: %w", err)
+}

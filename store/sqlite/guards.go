@@ -1,0 +1,125 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/parley-project/parley/store"
+)
+
+// The guards of the records table, as the migrations create them.
+const (
+	guardNoDelete  = "records_no_delete"
+	guardNoUpdate  = "records_no_update"
+	guardLeafIndex = "records_leaf_index"
+)
+
+// CheckGuards reports each guard of the records that is missing or no
+// longer works: the triggers records_no_delete and records_no_update, by
+// name and by trying them on a logged record in a transaction that is
+// always rolled back (a trigger of the right name that lets the change
+// through is no guard), and the unique index records_leaf_index.
+func (s *Store) CheckGuards(ctx context.Context) ([]store.GuardFault, error) {
+	var faults []store.GuardFault
+	fault := func(guard, format string, args ...any) {
+		faults = append(faults, store.GuardFault{Guard: guard, Problem: fmt.Sprintf(format, args...)})
+	}
+	triggers := map[string]bool{}
+	rows, err := s.r.QueryContext(ctx, "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'records'")
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the records table's triggers: %w", err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("couldn't read the records table's triggers: %w", err)
+		}
+		triggers[name] = true
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("couldn't read the records table's triggers: %w", err)
+	}
+	for _, g := range []string{guardNoDelete, guardNoUpdate} {
+		if !triggers[g] {
+			fault(g, "the trigger is missing: records can be changed or removed without a trace in the database")
+		}
+	}
+
+	unique, err := s.uniqueLeafIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if unique != "" {
+		fault(guardLeafIndex, "%s: two records can claim one log position", unique)
+	}
+
+	// Try the triggers, whatever their names say.
+	var seq int64
+	err = s.r.QueryRowContext(ctx, "SELECT seq FROM records WHERE leaf_index IS NOT NULL ORDER BY seq LIMIT 1").Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return faults, nil // nothing logged yet, nothing to try them on
+	} else if err != nil {
+		return nil, fmt.Errorf("couldn't find a record to try the triggers on: %w", err)
+	}
+	for _, p := range []struct{ guard, what, sql string }{
+		{guardNoUpdate, "changed", "UPDATE records SET kind = kind WHERE seq = ?"},
+		{guardNoDelete, "removed", "DELETE FROM records WHERE seq = ?"},
+	} {
+		refused, err := s.refused(ctx, p.sql, seq)
+		if err != nil {
+			return nil, err
+		}
+		if !refused && triggers[p.guard] {
+			fault(p.guard, "the trigger is there but no longer refuses anything: a logged record (seq %d) could be %s", seq, p.what)
+		}
+	}
+	return faults, nil
+}
+
+// uniqueLeafIndex says what is wrong with the unique index of leaf
+// indexes, or "" if it is there, unique and on leaf_index.
+func (s *Store) uniqueLeafIndex(ctx context.Context) (string, error) {
+	var unique int
+	err := s.r.QueryRowContext(ctx, `SELECT "unique" FROM pragma_index_list('records') WHERE name = ?`, guardLeafIndex).Scan(&unique)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "the unique index is missing", nil
+	} else if err != nil {
+		return "", fmt.Errorf("couldn't read the records table's indexes: %w", err)
+	}
+	if unique != 1 {
+		return "the index is no longer unique", nil
+	}
+	var column string
+	err = s.r.QueryRowContext(ctx, "SELECT group_concat(name) FROM pragma_index_info(?)", guardLeafIndex).Scan(&column)
+	if err != nil {
+		return "", fmt.Errorf("couldn't read index %s: %w", guardLeafIndex, err)
+	}
+	if column != "leaf_index" {
+		return fmt.Sprintf("the index is on %q, not on leaf_index", column), nil
+	}
+	return "", nil
+}
+
+// refused runs a change of one record in a transaction that it rolls
+// back, and reports whether the database refused it.
+func (s *Store) refused(ctx context.Context, query string, seq int64) (bool, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("couldn't begin a transaction to try the triggers: %w", err)
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, query, seq)
+	if err == nil {
+		return false, nil
+	}
+	// RAISE(ABORT) in a trigger fails the statement with this code.
+	if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_TRIGGER {
+		return true, nil
+	}
+	return false, fmt.Errorf("couldn't try the triggers: %w", err)
+}
