@@ -70,6 +70,14 @@ func (c *cli) demo(ctx context.Context, addr, data string) error {
 		return usagef("--addr: %q is not a host:port address such as %q", addr, server.DefaultAddr)
 	}
 
+	// Listen first: a busy port is said at once, not after the scenario
+	// has loaded. Connections wait in the backlog until Serve.
+	ln, err := listen(ctx, cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+
 	dir, temporary, err := demoDir(data)
 	if err != nil {
 		return err
@@ -170,15 +178,15 @@ func (c *cli) demo(ctx context.Context, addr, data string) error {
 		if err != nil {
 			return fmt.Errorf("couldn't issue %s a demo token: %w", l.Login, err)
 		}
-		approverKeys = append(approverKeys, fmt.Sprintf("  %s: key %s, API token %s", l.Login, path, token))
+		tokenPath := filepath.Join(dir, "keys", l.Login+".token")
+		if err := os.WriteFile(tokenPath, []byte(token+"\n"), 0o600); err != nil {
+			return fmt.Errorf("couldn't write %s's token: %w", l.Login, err)
+		}
+		approverKeys = append(approverKeys, fmt.Sprintf("  %s: key %s, token file %s", l.Login, path, tokenPath))
 	}
 	level.Set(slog.LevelInfo)
 
 	srv, err := server.New(cfg, svc, log, sections(), logger)
-	if err != nil {
-		return err
-	}
-	ln, err := listen(ctx, cfg.Addr)
 	if err != nil {
 		return err
 	}
@@ -208,11 +216,12 @@ record you may read; this one is public):
   curl -s %sapi/v1/records/%s/proof > proof.json
   %s --log %s
 
-A capital approves an aspect (ids at %[5]sapi/v1/aspects) with a body signed
-by its own key:
+A capital approves an aspect (ids at %[5]sapi/v1/aspects) by signing, with its
+own key, a statement the server writes for it (parley sign fetches it, shows
+what it binds, and signs it); submit it within ten minutes:
   echo '{"aspect_id":"ASPECT_ID","party_id":"ua","decision":"approved"}' > approval.json
-  go run ./cmd/parley sign approval.json --key KEY_FILE > signed.json
-  curl -s -H "Authorization: Bearer TOKEN" -H 'Content-Type: application/json' \
+  go run ./cmd/parley sign approval.json --key KEY_FILE --server %[5]s --token-file TOKEN_FILE > signed.json
+  curl -s -H "Authorization: Bearer $(cat TOKEN_FILE)" -H 'Content-Type: application/json' \
     --data @signed.json %[5]sapi/v1/approvals
 The approvers' signing keys and API tokens:
 %s

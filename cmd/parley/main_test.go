@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -443,5 +444,22 @@ func TestEveryCommandDocumented(t *testing.T) {
 		if code != exitOK || !strings.Contains(stdout, "usage: parley "+cmd.name) || cmd.summary == "" || cmd.doc == "" {
 			t.Errorf("parley %s -h = %d %q", cmd.name, code, stdout)
 		}
+	}
+}
+
+// TestDemoBusyPort: a demo asked to listen where something else does says
+// so at once, before it loads anything.
+func TestDemoBusyPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	code, stdout, stderr := parley(t, "demo", "--addr", ln.Addr().String(), "--data", t.TempDir())
+	if code != exitError || !strings.Contains(stderr, "couldn't listen") {
+		t.Errorf("demo on a busy port = %d %q", code, stderr)
+	}
+	if strings.Contains(stdout, "loading") {
+		t.Errorf("the demo loaded its scenario before finding the port busy:\n%s", stdout)
 	}
 }
