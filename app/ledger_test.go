@@ -1052,6 +1052,62 @@ func TestLedgerForgedProofs(t *testing.T) {
 	}
 }
 
+// awaitPublished waits until a published checkpoint covers every entry of
+// the log.
+func (in *install) awaitPublished() {
+	in.t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		n, err := in.log.PublishedSize(ctx)
+		if err != nil {
+			in.t.Fatal(err)
+		}
+		if n == in.integratedSize() {
+			return
+		}
+		if time.Now().After(deadline) {
+			in.t.Fatalf("after 20s, %d of %d entries are published", n, in.integratedSize())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestLedgerAuditWitnessRollback: the whole installation, database and
+// log, is restored from a backup older than what the witness cosigned
+// since. The store and the log agree with each other, so only the witness
+// can tell: parley audit asks it, and names the rollback. An audit of the
+// installation as it was, with the witness up, is clean; with the witness
+// down, it says the log went unchecked.
+func TestLedgerAuditWitnessRollback(t *testing.T) {
+	in := newInstall(t)
+	ua := testkit.NewWitness(t, "ua", in.vkey)
+	in.witnesses = []ledger.Witness{ua.Config()}
+	in.start(true)
+	med := in.loadScenario()
+	in.awaitPublished()
+	in.stop()
+	backup := in.clone(t)
+
+	in.start(true)
+	createAspects(t, in.svc, med, 20, "Aspect after the backup")
+	in.awaitPublished()
+	cosigned := in.integratedSize()
+	if rep := in.auditClean(); rep.Witnesses != 1 {
+		t.Errorf("the audit checked the log against %d witnesses, want 1", rep.Witnesses)
+	}
+	in.stop()
+
+	backup.start(true)
+	held := backup.integratedSize()
+	checkFindings(t, backup.audit(), []want{
+		{"witness", "ua", fmt.Sprintf("the log was rolled back or rewritten: witness ua cosigned size %d, the log has %d", cosigned, held)},
+	})
+
+	ua.Stop()
+	checkFindings(t, backup.audit(), []want{{"witness", "ua", "could not be asked for its latest cosigned checkpoint, so the log was not checked against it"}})
+}
+
 // TestLedgerWitnessDown: with the one witness the policy requires stopped,
 // writes go on and get their leaf indexes, proofs wait, the log's status
 // names the witness's failure; once the witness is back (same data, same

@@ -2,10 +2,11 @@
 // transparency log, trusting neither: the database's own guards of the
 // records (append-only triggers, unique leaf indexes); every record's
 // columns against its canonical bytes, its commitment, signature and leaf;
-// every position of the log against exactly one record; every projection,
-// the domains' own tables too, against a replay of the records. It finds a
-// row changed, added or removed behind parley's back; parley audit runs it
-// with serve stopped.
+// every position of the log against exactly one record; the log against
+// what its witnesses cosigned; every projection, the domains' own tables
+// too, against a replay of the records. It finds a row changed, added or
+// removed behind parley's back, and a log rolled back or rewritten; parley
+// audit runs it with serve stopped.
 package audit
 
 import (
@@ -19,17 +20,19 @@ import (
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
 )
 
 // Finding is one thing parley audit found wrong.
 type Finding struct {
-	// What is "record", "leaf", "projection" or "guard" (a trigger or
-	// index of the database that keeps the records append-only).
+	// What is "record", "leaf", "projection", "guard" (a trigger or index
+	// of the database that keeps the records append-only), "witness" or
+	// "checkpoint" (the log against what its witnesses cosigned).
 	What string `json:"what"`
-	// ID is the record id, the leaf index, the entity's kind/id or the
-	// guard's name.
+	// ID is the record id, the leaf index, the entity's kind/id, the
+	// guard's or the witness's name, or the checkpoint's size.
 	ID      string `json:"id"`
 	Problem string `json:"problem"`
 }
@@ -42,8 +45,56 @@ type Report struct {
 	Leaves   uint64 `json:"leaves"`
 	Entities int    `json:"entities"`
 	// Tables counts the domains' own projection tables compared.
-	Tables   int       `json:"tables"`
-	Findings []Finding `json:"findings"`
+	Tables int `json:"tables"`
+	// Witnesses counts the witnesses whose latest cosigned checkpoint the
+	// log was checked against.
+	Witnesses int       `json:"witnesses"`
+	Findings  []Finding `json:"findings"`
+}
+
+// WitnessChecker is a log whose witnesses can be asked what they cosigned:
+// *ledger.Log.
+type WitnessChecker interface {
+	CheckWitnesses(ctx context.Context) (ledger.WitnessReport, error)
+}
+
+// Witnesses checks the log against its witnesses (ledger.Log.CheckWitnesses)
+// and returns what it found as findings, and how many witnesses' latest
+// checkpoints it checked the log against:
+//
+//   - "witness <name>": the witness cosigned a checkpoint the log does not
+//     extend (the log was rolled back or rewritten), or the log could not
+//     be checked against it (unreachable, or an answer that is not its
+//     cosigned checkpoint of this log);
+//   - "checkpoint <size>": the log's latest published checkpoint lacks
+//     the cosignatures of the quorum.
+//
+// The error is for what could not be read of the log itself. A witness's
+// conflict is what the report's Err wraps (ledger.ErrRolledBack); the
+// caller that must tell it from an unreachable witness reads the report
+// itself.
+func Witnesses(ctx context.Context, l WitnessChecker) ([]Finding, int, error) {
+	r, err := l.CheckWitnesses(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("couldn't check the log against its witnesses: %w", err)
+	}
+	var fs []Finding
+	checked := 0
+	for _, w := range r.Witnesses {
+		switch {
+		case w.Conflict != "":
+			fs = append(fs, Finding{What: "witness", ID: w.Name, Problem: w.Conflict})
+		case w.Unchecked != "":
+			fs = append(fs, Finding{What: "witness", ID: w.Name, Problem: w.Unchecked})
+		}
+		if w.Unchecked == "" {
+			checked++
+		}
+	}
+	if r.Unwitnessed != "" {
+		fs = append(fs, Finding{What: "checkpoint", ID: fmt.Sprint(r.PublishedSize), Problem: r.Unwitnessed})
+	}
+	return fs, checked, nil
 }
 
 // Subject is what an audit reads: app.Service.
@@ -66,8 +117,11 @@ type Subject interface {
 // salt and bytes, its leaf in the log against its commitment; that the
 // records' leaf indexes are unique and cover the log exactly, each of 0 to
 // its size-1 held by one record and none past it; every projection
-// against a replay of the records, the domains' own tables included.
-// Without a log it checks the store alone.
+// against a replay of the records, the domains' own tables included; and,
+// when the log can ask its witnesses (WitnessChecker), the log against the
+// latest checkpoint each witness cosigned, and the latest published
+// checkpoint's cosignatures (Witnesses). Without a log it checks the store
+// alone.
 func Run(ctx context.Context, s Subject) (Report, error) {
 	var rep Report
 	st, reg, log := s.Store(), s.Registry(), s.Log()
@@ -171,6 +225,16 @@ func Run(ctx context.Context, s Subject) (Report, error) {
 		}
 		for i, r := range byLeaf {
 			find("record", r.ID, "claims log position %d, beyond the log's %d entries", i, size)
+		}
+		// The log against what the witnesses cosigned: a log restored from
+		// an old backup agrees with its own store, and only they can tell.
+		if wc, ok := log.(WitnessChecker); ok {
+			fs, n, err := Witnesses(ctx, wc)
+			if err != nil {
+				return rep, err
+			}
+			rep.Witnesses = n
+			rep.Findings = append(rep.Findings, fs...)
 		}
 	}
 	for _, k := range reg.Kinds() {

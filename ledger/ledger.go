@@ -145,7 +145,7 @@ func open(ctx context.Context, cfg Config, dir string, verifier note.Verifier) (
 	if err != nil {
 		return nil, fmt.Errorf("couldn't open log: %w", err)
 	}
-	transport := newRecordingTransport(witnesses)
+	transport := newRecordingTransport(witnesses, cfg.Logger.With(slog.String("log", cfg.Signer.Name())))
 
 	opts := tessera.NewAppendOptions().
 		WithCheckpointSigner(cfg.Signer).

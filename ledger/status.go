@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -45,6 +47,13 @@ type WitnessStatus struct {
 	// LastError describes that request's failure: a transport error, or a
 	// non-200 status with the start of the body. Empty after a 200.
 	LastError string `json:"last_error,omitempty"`
+	// Refusal is set when that request was refused because the witness
+	// holds a history the log's checkpoint does not extend, or does not
+	// accept the log at all: in plain words, what it means. It is an alarm,
+	// not an outage: the log was rolled back or rewritten, or the witness
+	// follows another log. (A 409 that only corrects the log's guess of
+	// the witness's size, which the log then retries, is no refusal.)
+	Refusal string `json:"refusal,omitempty"`
 }
 
 // Status reports the log's sizes, latest checkpoint and witnesses.
@@ -76,7 +85,7 @@ func (l *Log) Status(ctx context.Context) Status {
 			cosigned++
 		}
 		if c, ok := l.transport.last(w.url); ok {
-			ws.LastContact, ws.LastStatus, ws.LastError = c.at, c.status, c.err
+			ws.LastContact, ws.LastStatus, ws.LastError, ws.Refusal = c.at, c.status, c.err, c.refusal
 		}
 		s.Witnesses = append(s.Witnesses, ws)
 	}
@@ -89,33 +98,38 @@ func (l *Log) Status(ctx context.Context) Status {
 
 // contact is the outcome of one request to a witness.
 type contact struct {
-	at     time.Time
-	status int
-	err    string
+	at      time.Time
+	status  int
+	err     string
+	refusal string
 }
 
 // recordingTransport is the HTTP transport tessera calls witnesses with. It
-// records the outcome of the last request to each witness, for Status.
+// records the outcome of the last request to each witness, for Status, and
+// logs a witness's refusal of the log's history at ERROR.
 type recordingTransport struct {
-	base  *http.Transport
-	known map[string]bool
+	base   *http.Transport
+	logger *slog.Logger
+	// names are the witnesses' names by add-checkpoint URL.
+	names map[string]string
 
 	mu       sync.Mutex
 	contacts map[string]contact
 }
 
-func newRecordingTransport(ws []witnessEntry) *recordingTransport {
+func newRecordingTransport(ws []witnessEntry, logger *slog.Logger) *recordingTransport {
 	base, ok := http.DefaultTransport.(*http.Transport)
 	if !ok {
 		base = &http.Transport{Proxy: http.ProxyFromEnvironment}
 	}
 	t := &recordingTransport{
 		base:     base.Clone(),
-		known:    map[string]bool{},
+		logger:   logger,
+		names:    map[string]string{},
 		contacts: map[string]contact{},
 	}
 	for _, w := range ws {
-		t.known[w.url] = true
+		t.names[w.url] = w.cfg.Name
 	}
 	return t
 }
@@ -124,11 +138,20 @@ func newRecordingTransport(ws []witnessEntry) *recordingTransport {
 const maxErrorBody = 256
 
 func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.base.RoundTrip(req)
 	key := req.URL.String()
-	if !t.known[key] {
-		return resp, err
+	name, known := t.names[key]
+	if !known {
+		return t.base.RoundTrip(req)
 	}
+	// The checkpoint offered, to tell a refusal from a correction.
+	var offered []byte
+	if req.GetBody != nil {
+		if b, err := req.GetBody(); err == nil {
+			offered, _ = io.ReadAll(io.LimitReader(b, maxWitnessCheckpoint))
+			b.Close()
+		}
+	}
+	resp, err := t.base.RoundTrip(req)
 	c := contact{at: time.Now()}
 	switch {
 	case err != nil && errors.Is(err, context.Canceled):
@@ -141,6 +164,7 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		n, _ := io.ReadFull(resp.Body, head)
 		head = head[:n]
 		c.err = fmt.Sprintf("%s: %q", resp.Status, bytes.TrimSpace(head))
+		c.refusal = refusal(name, resp, head, offered)
 		resp.Body = struct {
 			io.Reader
 			io.Closer
@@ -149,9 +173,55 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		c.status = resp.StatusCode
 	}
 	t.mu.Lock()
+	prev := t.contacts[key]
 	t.contacts[key] = c
 	t.mu.Unlock()
+	// Once per refusal, not at every round while it lasts: Status shows
+	// it meanwhile.
+	if c.refusal != "" && c.refusal != prev.refusal {
+		t.logger.LogAttrs(req.Context(), slog.LevelError, "a witness refused the log's checkpoint: "+c.refusal,
+			slog.String("witness", name), slog.Int("status", c.status), slog.String("answer", c.err))
+	}
 	return resp, err
+}
+
+// refusal says in plain words what a witness's answer to add-checkpoint
+// means when it refuses the log's history (C2SP tlog-witness), or "" when
+// it does not: a 409 whose size is no larger than the offered checkpoint's
+// only corrects the log's guess of what the witness holds, and tessera
+// retries at once.
+func refusal(name string, resp *http.Response, body, offered []byte) string {
+	size := uint64(0)
+	if _, cp, ok := bytes.Cut(offered, []byte("\n\n")); ok {
+		size, _ = checkpointSize(cp)
+	}
+	switch resp.StatusCode {
+	case http.StatusConflict:
+		if resp.Header.Get("Content-Type") != "text/x.tlog.size" {
+			return fmt.Sprintf("witness %s cosigned another checkpoint of the same size as the log's (size %d): the log was rewritten", name, size)
+		}
+		held, err := strconv.ParseUint(string(bytes.TrimSpace(body)), 10, 64)
+		if err != nil || held <= size {
+			return ""
+		}
+		return fmt.Sprintf("the log was rolled back or rewritten: witness %s cosigned size %d, the log offers %d", name, held, size)
+	case http.StatusUnprocessableEntity:
+		return fmt.Sprintf("witness %s found the log's checkpoint (size %d) inconsistent with the last one it cosigned: the log was rewritten", name, size)
+	case http.StatusForbidden:
+		return fmt.Sprintf("witness %s does not accept the log's key: it follows another log, or the log's key was replaced", name)
+	case http.StatusNotFound:
+		return fmt.Sprintf("witness %s does not follow this log (it knows no log of this origin): check its URL and the log key it was started with", name)
+	}
+	return ""
+}
+
+// checkpointSize reads the size line of a checkpoint.
+func checkpointSize(cp []byte) (uint64, error) {
+	lines := bytes.SplitN(cp, []byte("\n"), 3)
+	if len(lines) < 3 {
+		return 0, errors.New("malformed checkpoint")
+	}
+	return strconv.ParseUint(string(lines[1]), 10, 64)
 }
 
 func (t *recordingTransport) last(url string) (contact, bool) {

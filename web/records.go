@@ -256,6 +256,10 @@ type transparencyView struct {
 	// Lagging names the witnesses that did not cosign the latest
 	// checkpoint, or whose last contact failed.
 	Lagging []string
+	// Refused names the witnesses whose last answer refused the log's
+	// history (ledger.WitnessStatus.Refusal): an alarm, shown to every
+	// reader, with the witnesses' own words for administrators.
+	Refused []string
 	Now     time.Time
 	// Details: the reader is an administrator, who sees the witnesses'
 	// addresses and the errors of the log's requests.
@@ -292,9 +296,17 @@ func (s *server) transparency(w http.ResponseWriter, r *http.Request, rq *reques
 			if !v.Details {
 				wv.URL, wv.LastError = "", ""
 			}
+			if ws.Refusal != "" {
+				v.Refused = append(v.Refused, ws.Name)
+			}
+			if !v.Details {
+				wv.Refusal = ""
+			}
 			switch {
 			case ws.LastContact.IsZero():
 				wv.Outcome = "no contact since parley started"
+			case ws.Refusal != "" && !v.Details:
+				wv.Outcome, wv.Failed = "refused the log's checkpoint", true
 			case ws.LastError != "" && v.Details:
 				wv.Outcome, wv.Failed = ws.LastError, true
 			case ws.LastError != "":

@@ -1,10 +1,15 @@
 package web_test
 
 import (
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"html"
+	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -266,6 +271,85 @@ func TestTransparencyPage(t *testing.T) {
 	}
 	if strings.Contains(f.logs.String(), "level=ERROR") {
 		t.Errorf("errors were logged:\n%s", f.logs)
+	}
+}
+
+// TestTransparencyRefusal: the log is restored from a backup older than
+// what its witness cosigned since, and grows. The witness refuses it, and
+// /transparency raises the alarm in plain words to everyone, with the
+// witness's sizes for administrators only, and no longer says that
+// nothing is lost.
+func TestTransparencyRefusal(t *testing.T) {
+	ctx := t.Context()
+	signer, vkey := testkit.LogKey(t, "parley.test/log")
+	w := testkit.NewWitness(t, "ua-witness", vkey)
+	dir := filepath.Join(t.TempDir(), "log")
+	cfg := ledger.Config{Dir: dir, Signer: signer, VKey: vkey, Witnesses: []ledger.Witness{w.Config()}, Create: true,
+		CheckpointInterval: 100 * time.Millisecond, BatchAge: 5 * time.Millisecond, WitnessTimeout: 2 * time.Second,
+		Logger: slog.New(slog.DiscardHandler)}
+	// grow opens the log, adds n entries, waits until they are cosigned and
+	// published, and closes it.
+	grow := func(n int) {
+		t.Helper()
+		l, err := ledger.Open(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx, err := l.AppendAll(ctx, testkit.Leaves(n))
+		if err == nil {
+			_, err = l.Await(ctx, slices.Max(idx))
+		}
+		if cerr := l.Close(ctx); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	grow(3)
+	backup := filepath.Join(t.TempDir(), "backup")
+	if err := os.CopyFS(backup, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	grow(10)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(backup, dir); err != nil {
+		t.Fatal(err)
+	}
+	l, err := ledger.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		_ = l.Close(cctx) // it cannot publish: the witness refuses it
+	})
+	f := openFixture(t, web.Options{Log: l}, nil)
+	c := client(t)
+	if _, err := l.Append(ctx, testkit.Leaves(1)[0]); err != nil {
+		t.Fatal(err)
+	}
+
+	const alarm = "Alarm: witness ua-witness refuses this log."
+	res := f.poll(t, c, "/transparency", 15*time.Second, func(r response) bool { return contains(r, alarm) })
+	for _, want := range []string{`class="alarm" role="alert"`, "Records may have been removed or changed, or the log restored from an old backup",
+		"refused the log's checkpoint", "1 awaiting publication"} {
+		if !contains(res, want) {
+			t.Errorf("the alarm on /transparency lacks %q:\n%s", want, res.body)
+		}
+	}
+	const sizes = "the log was rolled back or rewritten: witness ua-witness cosigned size 13, the log offers 4"
+	for _, not := range []string{"Nothing is lost", sizes, "409"} {
+		if contains(res, not) {
+			t.Errorf("/transparency shows an anonymous reader %q", not)
+		}
+	}
+	admin := f.get(t, f.signIn(t, f.login(t, "us", access.RoleAdmin)), "/transparency")
+	if !contains(admin, alarm, sizes, "409 Conflict") || contains(admin, "Nothing is lost") {
+		t.Errorf("/transparency does not show an administrator the refusal's sizes and the witness's answer:\n%s", admin.body)
 	}
 }
 

@@ -17,8 +17,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/parley-project/parley/files"
@@ -47,6 +49,9 @@ type Config struct {
 	// LogVKey is the log's public key; only checkpoints it signed are
 	// cosigned.
 	LogVKey string
+	// Logger receives the witness's refusals of checkpoints that conflict
+	// with what it cosigned, at ERROR. Default slog.Default().
+	Logger *slog.Logger
 }
 
 // Witness is a running witness for one log.
@@ -56,6 +61,7 @@ type Witness struct {
 	origin  string
 	logV    note.Verifier
 	handler *twitness.HTTPHandler
+	logger  *slog.Logger
 }
 
 // NewSigner returns the cosignature/v1 signer for a witness's skey (an
@@ -115,7 +121,11 @@ func New(ctx context.Context, cfg Config) (*Witness, error) {
 		_ = closeDB()
 		return nil, fmt.Errorf("couldn't start witness: %w", err)
 	}
-	return &Witness{w: w, closeDB: closeDB, origin: origin, logV: logV, handler: twitness.NewHTTPHandler(w)}, nil
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Witness{w: w, closeDB: closeDB, origin: origin, logV: logV, handler: twitness.NewHTTPHandler(w), logger: logger}, nil
 }
 
 // Handler serves C2SP tlog-witness: POST /add-checkpoint. Its answers:
@@ -129,10 +139,46 @@ func New(ctx context.Context, cfg Config) (*Witness, error) {
 //	422  the consistency proof does not verify, or the checkpoint has the
 //	     size last cosigned but another root (a fork; the spec says 409,
 //	     the witness library answers 422)
+//
+// A 409 whose size is larger than the offered checkpoint's (the log shows
+// less than the witness cosigned: rolled back or rewritten) and a 422 are
+// refusals of the log's history, logged at ERROR; a 409 whose size is
+// smaller is the log's stale guess of what the witness holds, which it
+// corrects at once.
+//
+// It also serves GET /checkpoint, which is parley's, not the
+// specification's: the latest checkpoint the witness cosigned, with its
+// cosignature (text/plain), or 404 before the first. `parley audit` (see
+// ledger.Log.CheckWitnesses) reads it to check that the log still holds
+// everything the witness cosigned. It reveals nothing the log did not
+// publish or show the witness.
 func (w *Witness) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /add-checkpoint", w.addCheckpoint)
+	mux.HandleFunc("GET /checkpoint", w.latest)
 	return mux
+}
+
+// CheckpointPath is where Handler serves the latest cosigned checkpoint,
+// under the witness's URL.
+const CheckpointPath = "/checkpoint"
+
+func (w *Witness) latest(rw http.ResponseWriter, r *http.Request) {
+	cp, err := w.Latest(r.Context())
+	if err != nil {
+		w.logger.ErrorContext(r.Context(), "couldn't read the latest cosigned checkpoint", "err", err)
+		http.Error(rw, "the latest cosigned checkpoint could not be read", http.StatusInternalServerError)
+		return
+	}
+	if cp == nil {
+		http.Error(rw, "this witness has cosigned no checkpoint yet", http.StatusNotFound)
+		return
+	}
+	h := rw.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Content-Type-Options", "nosniff")
+	_, _ = rw.Write(cp)
 }
 
 // addCheckpoint answers 403 for a checkpoint of our log without a valid log
@@ -155,7 +201,57 @@ func (w *Witness) addCheckpoint(rw http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
-	w.handler.AddCheckpoint(rw, r)
+	rec := &answer{ResponseWriter: rw}
+	w.handler.AddCheckpoint(rec, r)
+	w.logRefusal(r, body, rec)
+}
+
+// answer keeps the status and the start of the body of a response.
+type answer struct {
+	http.ResponseWriter
+	status int
+	body   []byte
+}
+
+func (a *answer) WriteHeader(code int) {
+	if a.status == 0 {
+		a.status = code
+	}
+	a.ResponseWriter.WriteHeader(code)
+}
+
+func (a *answer) Write(b []byte) (int, error) {
+	if a.status == 0 {
+		a.status = http.StatusOK
+	}
+	if len(a.body) < 64 {
+		a.body = append(a.body, b[:min(len(b), 64-len(a.body))]...)
+	}
+	return a.ResponseWriter.Write(b)
+}
+
+// logRefusal logs at ERROR an answer that refuses the log's history: the
+// witness holds a checkpoint that the offered one does not extend.
+func (w *Witness) logRefusal(r *http.Request, body []byte, a *answer) {
+	var offered uint64
+	if _, cp, ok := bytes.Cut(body, []byte("\n\n")); ok {
+		lines := strings.SplitN(string(cp), "\n", 3)
+		if len(lines) == 3 {
+			offered, _ = strconv.ParseUint(lines[1], 10, 64)
+		}
+	}
+	switch a.status {
+	case http.StatusConflict:
+		held, err := strconv.ParseUint(strings.TrimSpace(string(a.body)), 10, 64)
+		if err != nil || held <= offered {
+			return // the log's stale guess of our size, which it corrects
+		}
+		w.logger.ErrorContext(r.Context(), "refused the log's checkpoint: this witness cosigned a larger log than the one offered, so the log was rolled back or rewritten",
+			slog.Uint64("cosigned_size", held), slog.Uint64("offered_size", offered), slog.String("remote", r.RemoteAddr))
+	case http.StatusUnprocessableEntity:
+		w.logger.ErrorContext(r.Context(), "refused the log's checkpoint: it does not extend the one this witness cosigned last (a fork: the log was rewritten)",
+			slog.Uint64("offered_size", offered), slog.String("body", strings.TrimSpace(string(a.body))), slog.String("remote", r.RemoteAddr))
+	}
 }
 
 // Latest returns the latest checkpoint this witness cosigned, with its

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	kernel "github.com/parley-project/parley"
 	"github.com/parley-project/parley/audit"
 	"github.com/parley-project/parley/server"
 )
@@ -21,12 +22,17 @@ the database's guards of the records (the triggers that refuse to change
 or remove one, the unique index of log positions), every record's columns
 and commitment against its canonical bytes, every record's entry in the
 log against its commitment, every entry of the log against exactly one
-record and no record past the log's end, and every projection (the current state of rounds,
-sessions..., and each domain's own tables, row by row, its followers caught
-up first) against a replay of the records, which is rolled back. It finds a row of the
-database changed, added or removed behind parley's back, which the log makes
-detectable: its entries are cosigned by the parties' witnesses and cannot be
-rewritten unseen.
+record and no record past the log's end, the log against the latest
+checkpoint each configured witness cosigned (which it asks for: a
+checkpoint the log does not extend means the log was rolled back or
+rewritten) and the log's latest checkpoint against the witness quorum,
+and every projection (the current state of rounds, sessions..., and each
+domain's own tables, row by row, its followers caught up first) against a
+replay of the records, which is rolled back. It finds a row of the
+database changed, added or removed behind parley's back, which the log
+makes detectable: its entries are cosigned by the parties' witnesses and
+cannot be rewritten unseen. A witness that cannot be reached is reported
+too: the log was not checked against it.
 
 Run it with serve stopped: it refuses to run while another parley process
 holds the log. It does not recover first: a record without a position in
@@ -72,8 +78,9 @@ func (c *cli) audit(ctx context.Context, configPath string, asJSON bool) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(c.stdout, "audited %s and the log %s in %v:\n  %d records, %d log entries, %d entities, %d domain tables\n",
-			server.StoreLocation(cfg), log.Origin(), time.Since(start).Round(time.Millisecond), rep.Records, rep.Leaves, rep.Entities, rep.Tables)
+		fmt.Fprintf(c.stdout, "audited %s and the log %s in %v:\n  %d records, %d log entries, %d entities, %d domain tables, %s checked against\n",
+			server.StoreLocation(cfg), log.Origin(), time.Since(start).Round(time.Millisecond), rep.Records, rep.Leaves, rep.Entities, rep.Tables,
+			kernel.Plural(rep.Witnesses, "witness"))
 		if len(rep.Findings) == 0 {
 			fmt.Fprintln(c.stdout, "no problems found")
 		} else {

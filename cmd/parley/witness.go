@@ -35,7 +35,10 @@ fork, and the witness refuses it.
 the log's verifier key (as 'parley init' printed it, or its .pub file). The
 witness keeps what it cosigned in --data (witness.db): back it up, since a
 witness that forgets can be shown a fork unawares. The first checkpoint it
-sees is trusted.
+sees is trusted. A checkpoint it refuses because the log no longer holds
+what it cosigned (rolled back or rewritten) is logged at ERROR. It also
+serves GET /checkpoint, the latest checkpoint it cosigned, with which
+'parley audit' checks that the log still holds everything it cosigned.
 
 It prints the entry for the log operator's config ("witnesses"): the
 witness's name, its cosignature key and its URL. Behind a proxy or on
@@ -81,7 +84,7 @@ func (c *cli) witness(ctx context.Context, o witnessOptions) error {
 	logger := newLogger(c.stderr, "text", "info")
 	defer routeKlog(logger)()
 
-	w, err := witness.New(ctx, witness.Config{DataDir: o.data, Signer: signer, LogOrigin: o.logOrigin, LogVKey: logKey})
+	w, err := witness.New(ctx, witness.Config{DataDir: o.data, Signer: signer, LogOrigin: o.logOrigin, LogVKey: logKey, Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -134,9 +137,10 @@ For the log operator's config, in "witnesses":
 }
 
 // witnessLog logs each request the witness answers: at debug when it
-// cosigned, at info otherwise, since a refusal (a 409 when the log and
-// the witness disagree on the last size, which the log then corrects; a
-// 422 for a fork) is what an operator looks for.
+// cosigned, at info otherwise (a 409 when the log and the witness disagree
+// on the last size, which the log then corrects). A refusal of the log's
+// history (a 409 naming a larger size than the log offers: a rollback; a
+// 422: a fork) the witness itself logs at error, with what it holds.
 func witnessLog(logger *slog.Logger, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()

@@ -65,6 +65,8 @@ type Witness struct {
 	URL string
 	// Dir holds its state, kept across Stop and Start.
 	Dir string
+	// Log holds what the witness logged (its refusals), as text.
+	Log *Buffer
 
 	tb      testing.TB
 	skey    string
@@ -79,7 +81,7 @@ type Witness struct {
 func NewWitness(tb testing.TB, name, logVKey string) *Witness {
 	tb.Helper()
 	skey, cosig := WitnessKey(tb, name)
-	w := &Witness{Name: name, VKey: cosig, Dir: tb.TempDir(), tb: tb, skey: skey, logVKey: logVKey}
+	w := &Witness{Name: name, VKey: cosig, Dir: tb.TempDir(), Log: new(Buffer), tb: tb, skey: skey, logVKey: logVKey}
 	w.Start()
 	tb.Cleanup(w.Stop)
 	return w
@@ -107,7 +109,8 @@ func (w *Witness) Start() {
 	if err != nil {
 		w.tb.Fatal(err)
 	}
-	ww, err := witness.New(context.Background(), witness.Config{DataDir: w.Dir, Signer: signer, LogVKey: w.logVKey})
+	ww, err := witness.New(context.Background(), witness.Config{DataDir: w.Dir, Signer: signer, LogVKey: w.logVKey,
+		Logger: slog.New(slog.NewTextHandler(w.Log, nil))})
 	if err != nil {
 		w.tb.Fatal(err)
 	}
