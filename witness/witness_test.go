@@ -248,3 +248,38 @@ func TestNewRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestLatestCheckpointServed: the witness serves the checkpoint it
+// cosigned last, with its cosignature, at CheckpointPath, and says when it
+// has cosigned none.
+func TestLatestCheckpointServed(t *testing.T) {
+	f := newFixture(t)
+	get := func() (int, string, []byte) {
+		t.Helper()
+		resp, err := http.Get(f.w.URL + witness.CheckpointPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), b
+	}
+	if code, _, body := get(); code != http.StatusNotFound || !strings.Contains(string(body), "cosigned no checkpoint") {
+		t.Fatalf("GET %s of a new witness = %d %q", witness.CheckpointPath, code, body)
+	}
+	a := newLog(t, f.signer, f.vkey)
+	cp := a.grow(4)
+	code, _, body := addCheckpoint(t, f.w.URL, 0, nil, cp)
+	f.wantCosigned(t, cp, code, body)
+	code, ctype, served := get()
+	if code != http.StatusOK || ctype != "text/plain; charset=utf-8" {
+		t.Fatalf("GET %s = %d %s %q", witness.CheckpointPath, code, ctype, served)
+	}
+	got, cosigned, err := ledger.VerifyCheckpoint(served, f.vkey, []string{f.w.VKey})
+	if err != nil || got.Size != 4 || len(cosigned) != 1 {
+		t.Fatalf("the served checkpoint %q: size %v, cosigned by %v, %v", served, got, cosigned, err)
+	}
+	if latest, _ := f.w.Witness().Latest(t.Context()); !bytes.Equal(latest, served) {
+		t.Errorf("served %q, the witness holds %q", served, latest)
+	}
+}
