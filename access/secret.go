@@ -40,8 +40,8 @@ func HashPassword(password string) (string, error) {
 // parameters travel with the hash and can be raised later: CheckPassword
 // reads them from the hash.
 func HashPasswordCost(password string, c PasswordCost) (string, error) {
-	if len(password) < 8 {
-		return "", errors.New("password must be at least 8 characters")
+	if err := ValidatePassword(password); err != nil {
+		return "", err
 	}
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
@@ -51,6 +51,15 @@ func HashPasswordCost(password string, c PasswordCost) (string, error) {
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, c.MemoryKiB, c.Time, c.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// ValidatePassword applies the rules every new password must meet, the
+// same for a principal added and a password changed.
+func ValidatePassword(password string) error {
+	if len(password) < 8 {
+		return errors.New("password must be at least 8 characters")
+	}
+	return nil
 }
 
 // CheckPassword reports whether password matches the PHC-format hash.

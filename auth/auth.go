@@ -34,14 +34,18 @@ type Store interface {
 
 // Auth manages the principals of one installation.
 type Auth struct {
-	st   Store
-	now  func() time.Time
-	cost access.PasswordCost
+	st     Store
+	now    func() time.Time
+	cost   access.PasswordCost
+	hasher *hasher
+	// check is access.CheckPassword; the tests count and hold the checks
+	// through it.
+	check func(hash, password string) bool
 }
 
 // New returns the principals of st. now is the clock.
 func New(st Store, now func() time.Time) *Auth {
-	return &Auth{st: st, now: now, cost: access.DefaultPasswordCost}
+	return &Auth{st: st, now: now, cost: access.DefaultPasswordCost, hasher: newHasher(DefaultHashLimits()), check: access.CheckPassword}
 }
 
 // SetPasswordCost sets the argon2id cost of the passwords hashed from now
@@ -84,8 +88,8 @@ func (a *Auth) AddPrincipal(ctx context.Context, np NewPrincipal, partyRole acce
 	}
 	if np.Password != "" {
 		var err error
-		if p.PasswordHash, err = access.HashPasswordCost(np.Password, a.cost); err != nil {
-			return access.Principal{}, fault.New(fault.Invalid, "password", "%v", err)
+		if p.PasswordHash, err = a.hashPassword(ctx, "password", np.Password); err != nil {
+			return access.Principal{}, err
 		}
 	}
 	err := a.st.Write(ctx, func(tx store.Tx) error { return tx.PutPrincipal(ctx, p) })
@@ -138,7 +142,9 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (access.Principal
 	return p.Principal, err
 }
 
-// Login checks a password and returns the principal.
+// Login checks a password and returns the principal. It returns ErrBusy,
+// having checked nothing, when it can get no hashing slot (see
+// HashLimits and NoQueue).
 func (a *Auth) Login(ctx context.Context, login, password string) (access.Principal, error) {
 	p, err := a.st.PrincipalByLogin(ctx, strings.TrimSpace(login))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -151,7 +157,11 @@ func (a *Auth) Login(ctx context.Context, login, password string) (access.Princi
 	if err != nil || hash == "" {
 		hash = dummyHash()
 	}
-	if !access.CheckPassword(hash, password) || err != nil || p.PasswordHash == "" {
+	ok, herr := a.checkPassword(ctx, hash, password)
+	if herr != nil {
+		return access.Principal{}, herr
+	}
+	if !ok || err != nil || p.PasswordHash == "" {
 		return access.Principal{}, fault.New(fault.Unauthenticated, "", "wrong login or password")
 	}
 	return p.Principal, nil

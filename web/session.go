@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/auth"
 )
 
 const (
@@ -162,13 +164,23 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 		return nil
 	}
 
-	select {
-	case s.logins <- struct{}{}:
-	case <-r.Context().Done():
-		return r.Context().Err()
+	// Password hashing is bounded (auth.HashLimits). An address that has
+	// failed within the window does not queue for it: under a flood of
+	// guesses, the slots that come free go to clients that have not been
+	// guessing.
+	ctx := r.Context()
+	if s.byAddr.failed(addr, now) {
+		ctx = auth.NoQueue(ctx)
 	}
-	p, err := s.svc.Login(r.Context(), v.Login, r.PostForm.Get("password"))
-	<-s.logins
+	p, err := s.signIn(ctx, v.Login, r.PostForm.Get("password"))
+	if errors.Is(err, auth.ErrBusy) {
+		// Nothing was checked: not a failure, and no guess was made.
+		w.Header().Set("Retry-After", "1")
+		s.logger.LogAttrs(r.Context(), slog.LevelWarn, "web sign-in refused: password hashing busy", slog.String("login", v.Login), slog.String("addr", addr))
+		v.Error = "The server is busy with other sign-ins. Please try again in a moment."
+		s.render(w, r, rq, http.StatusServiceUnavailable, "login", pageData{Title: "Sign in", Data: v})
+		return nil
+	}
 	if app.ErrorCode(err) == app.CodeUnauthenticated {
 		s.byLogin.fail(loginKey, now)
 		s.byAddr.fail(addr, now)

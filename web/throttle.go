@@ -37,6 +37,13 @@ func (t *throttle) wait(key string, now time.Time) time.Duration {
 	return fs[0].Add(t.window).Sub(now)
 }
 
+// failed reports whether key has failed within the window.
+func (t *throttle) failed(key string, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.recent(key, now)) > 0
+}
+
 // fail records a failure of key.
 func (t *throttle) fail(key string, now time.Time) {
 	t.mu.Lock()

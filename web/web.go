@@ -36,7 +36,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"runtime"
 	"strings"
 	"time"
 
@@ -82,9 +81,9 @@ type server struct {
 	// cssVersion is part of the stylesheet's URL, so browsers may cache it
 	// for good and still fetch a new one after an upgrade.
 	cssVersion string
-	// logins bounds concurrent password checks: each argon2id hash takes
-	// 64 MiB, and unbounded parallel logins would exhaust memory.
-	logins chan struct{}
+	// signIn checks a password: svc.Login, which bounds the password
+	// hashing done at once (auth.HashLimits). The tests replace it.
+	signIn func(ctx context.Context, login, password string) (access.Principal, error)
 	// byLogin and byAddr bound failed sign-ins per login and per client
 	// address.
 	byLogin, byAddr *throttle
@@ -144,7 +143,7 @@ func newServer(svc *app.Service, logger *slog.Logger, opts Options) (*server, er
 	return &server{
 		svc: svc, logger: logger, opts: opts, key: key, pages: pages, nav: nav, listCursor: listCursorAEAD(key),
 		css: css, cssVersion: hex.EncodeToString(sum[:6]),
-		logins: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		signIn: svc.Login,
 		// Five wrong passwords for a login, or thirty from one address,
 		// in a quarter of an hour.
 		byLogin: newThrottle(5, 15*time.Minute),

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"html"
 	"io"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/auth"
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/scenario"
@@ -743,5 +745,43 @@ func TestLogoutEndsSessions(t *testing.T) {
 	}
 	if fresh := signin(); !signedIn(with(fresh, "GET", "/rounds")) {
 		t.Error("signing in again after signing out does not sign in")
+	}
+}
+
+// TestSignInBusy: a sign-in that finds password hashing busy is answered
+// 503 with Retry-After and counts as no failure; a client address that
+// has failed recently does not queue for the hasher, one that has not
+// does.
+func TestSignInBusy(t *testing.T) {
+	f := newFixture(t, web.Options{})
+	ua := f.login(t, "ua", access.RoleNegotiator)
+	var queued []bool
+	busy := false
+	f.srv.SetSignIn(func(ctx context.Context, login, password string) (access.Principal, error) {
+		queued = append(queued, auth.MayQueue(ctx))
+		if busy {
+			return access.Principal{}, auth.ErrBusy
+		}
+		return f.svc.Login(ctx, login, password)
+	})
+	ts := httptest.NewServer(f.srv.Handler())
+	t.Cleanup(ts.Close)
+	f.ts = ts
+
+	busy = true
+	for i := range 10 {
+		res := f.post(t, client(t), "/login", url.Values{"login": {ua.Login}, "password": {ua.Password}}, nil)
+		if res.status != http.StatusServiceUnavailable || res.header.Get("Retry-After") != "1" || !strings.Contains(res.body, "busy") {
+			t.Fatalf("sign-in %d with the hasher busy: status %d, Retry-After %q; want 503 saying why, Retry-After 1", i+1, res.status, res.header.Get("Retry-After"))
+		}
+	}
+	busy = false
+	f.signIn(t, ua) // ten busy answers were no failures: the login is not locked
+	if res := f.post(t, client(t), "/login", url.Values{"login": {ua.Login}, "password": {"not the password"}}, nil); res.status != http.StatusUnauthorized {
+		t.Fatalf("a wrong password: status %d, want 401", res.status)
+	}
+	f.signIn(t, ua)
+	if want := []bool{true, true, true, true, true, true, true, true, true, true, true, true, false}; !slices.Equal(queued, want) {
+		t.Errorf("the sign-ins may queue for the hasher: %v, want %v (not after the address failed)", queued, want)
 	}
 }
