@@ -123,8 +123,61 @@ type Subject interface {
 // checkpoint's cosignatures (Witnesses). Without a log it checks the store
 // alone.
 func Run(ctx context.Context, s Subject) (Report, error) {
+	return RunWith(ctx, s, Options{})
+}
+
+// Options narrow an audit to what can be checked while the installation
+// serves.
+type Options struct {
+	// Live audits an installation whose writes go on: it checks the
+	// records in the log when it began, passes over records and
+	// projections that moved on since, and leaves the domains' own
+	// tables, which their followers bring up to date a moment later, to
+	// parley audit (serve stopped). A record not yet in the log is not a
+	// finding: it is a write under way.
+	Live bool
+	// Newest, when positive, checks only the newest Newest records and
+	// their leaves, and that the store holds one record per entry of the
+	// log; no projections. It is serve's quick check at start.
+	Newest int64
+	// NoWitnesses leaves out the check of the log against its witnesses,
+	// for a caller that asks them itself (ledger.Log.CheckWitnesses).
+	NoWitnesses bool
+}
+
+// RunWith is Run narrowed by o.
+func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 	var rep Report
 	st, reg, log := s.Store(), s.Registry(), s.Log()
+	// horizon is the log's size when the audit began: in a live audit,
+	// what lies past it (and what is not yet in the log) is a write under
+	// way, not a finding.
+	var horizon uint64
+	if log != nil {
+		size, err := log.IntegratedSize(ctx)
+		if err != nil {
+			return rep, err
+		}
+		horizon = size
+	}
+	moved := map[string]bool{} // kind/id of entities past the horizon
+	// A record's position in the log reaches its row with the next batch:
+	// a live audit reads again, after the others, the records it found
+	// without one, and checks those the log held when it began.
+	var unplaced []string
+	lastSeq := int64(-1)
+	if o.Live {
+		// Records made after the audit began are past its horizon: it
+		// stops reading at the newest one it began with.
+		n, err := st.LastSeq(ctx)
+		if err != nil {
+			return rep, err
+		}
+		lastSeq = n
+	}
+	past := func(r store.Record) bool {
+		return o.Live && log != nil && (r.LeafIndex < 0 || uint64(r.LeafIndex) >= horizon)
+	}
 	find := func(what, id, format string, args ...any) {
 		rep.Findings = append(rep.Findings, Finding{What: what, ID: id, Problem: fmt.Sprintf(format, args...)})
 	}
@@ -140,14 +193,28 @@ func Run(ctx context.Context, s Subject) (Report, error) {
 	byLeaf := map[int64]store.Record{}
 	want := map[string]store.Entity{} // kind/id -> replayed projection
 	var after int64
+	if o.Newest > 0 {
+		last, err := st.LastSeq(ctx)
+		if err != nil {
+			return rep, err
+		}
+		after = max(last-o.Newest, 0)
+	}
 	for {
 		rs, err := st.Records(ctx, after, 5000)
 		if err != nil {
 			return rep, err
 		}
 		for _, r := range rs {
-			rep.Records++
 			after = r.Seq
+			if past(r) {
+				moved[r.Kind+"/"+r.Subject] = true
+				if r.LeafIndex < 0 {
+					unplaced = append(unplaced, r.ID)
+				}
+				continue
+			}
+			rep.Records++
 			var env record.Envelope
 			if err := json.Unmarshal(r.Canonical, &env); err != nil {
 				find("record", r.ID, "its canonical bytes are not a record: %v", err)
@@ -198,18 +265,47 @@ func Run(ctx context.Context, s Subject) (Report, error) {
 			}
 			want[key] = e
 		}
-		if len(rs) < 5000 {
+		if len(rs) < 5000 || (lastSeq >= 0 && after >= lastSeq) {
 			break
 		}
 	}
-	if log != nil {
-		size, err := log.IntegratedSize(ctx)
+	for _, id := range unplaced {
+		r, err := st.RecordByID(ctx, id)
 		if err != nil {
 			return rep, err
 		}
+		if r.LeafIndex >= 0 && uint64(r.LeafIndex) < horizon {
+			// Its bytes were not checked above; its leaf is, below.
+			if _, dup := byLeaf[r.LeafIndex]; !dup {
+				byLeaf[r.LeafIndex] = r
+			}
+		}
+	}
+	if log != nil {
+		size := horizon
 		rep.Leaves = size
-		err = log.ReadLeaves(ctx, 0, size, func(i uint64, leaf []byte) error {
+		from := uint64(0)
+		if o.Newest > 0 {
+			// The newest records' leaves only, and one record per entry:
+			// a row removed or a store restored from an older backup
+			// shows as a count that falls short of the log's.
+			n, err := st.LeafCount(ctx)
+			if err != nil {
+				return rep, err
+			}
+			if uint64(n) != size {
+				find("log", fmt.Sprint(size), "the log has %d entries and the store %d records in it: records were removed, or the store or the log was restored from another time", size, n)
+			}
+			from = size
+			for i := range byLeaf {
+				from = min(from, uint64(i))
+			}
+		}
+		err := log.ReadLeaves(ctx, from, size, func(i uint64, leaf []byte) error {
 			r, ok := byLeaf[int64(i)]
+			if !ok && o.Newest > 0 {
+				return nil // an older record's: not this check's
+			}
 			if !ok {
 				find("leaf", fmt.Sprint(i), "no record in the store has this position (%.60s): a record row was removed, or its position cleared", leaf)
 				return nil
@@ -228,7 +324,7 @@ func Run(ctx context.Context, s Subject) (Report, error) {
 		}
 		// The log against what the witnesses cosigned: a log restored from
 		// an old backup agrees with its own store, and only they can tell.
-		if wc, ok := log.(WitnessChecker); ok {
+		if wc, ok := log.(WitnessChecker); ok && !o.NoWitnesses {
 			fs, n, err := Witnesses(ctx, wc)
 			if err != nil {
 				return rep, err
@@ -236,6 +332,21 @@ func Run(ctx context.Context, s Subject) (Report, error) {
 			rep.Witnesses = n
 			rep.Findings = append(rep.Findings, fs...)
 		}
+	}
+	if o.Newest > 0 {
+		return rep, nil
+	}
+	// current says whether an entity that disagrees with the replay has
+	// moved on since the audit began (a live audit passes over it).
+	current := func(got store.Entity) bool {
+		if !o.Live {
+			return false
+		}
+		if moved[got.Kind+"/"+got.ID] {
+			return true
+		}
+		r, err := st.RecordByID(ctx, got.RecordID)
+		return err == nil && past(r)
 	}
 	for _, k := range reg.Kinds() {
 		q := store.Query{Kind: k.Name, Limit: app.MaxPage}
@@ -256,6 +367,9 @@ func Run(ctx context.Context, s Subject) (Report, error) {
 				rep.Entities++
 				w, ok := want[key]
 				delete(want, key)
+				if current(got) {
+					continue
+				}
 				if !ok {
 					find("projection", key, "no record made it")
 					continue
@@ -284,6 +398,9 @@ func Run(ctx context.Context, s Subject) (Report, error) {
 	}
 	for key := range want {
 		find("projection", key, "is missing though records made it (parley rebuild restores it)")
+	}
+	if o.Live {
+		return rep, nil
 	}
 	n, err := s.AuditProjections(ctx, find)
 	rep.Tables = n

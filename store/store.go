@@ -289,6 +289,8 @@ type RecordLog interface {
 	PendingRecords(ctx context.Context, limit int) ([]Record, error)
 	// LeafCount returns how many records have their leaf index set.
 	LeafCount(ctx context.Context) (int64, error)
+	// LastSeq returns the Seq of the newest record, 0 when there is none.
+	LastSeq(ctx context.Context) (int64, error)
 	// ChainHead returns the id of the latest decision of a chain of signed
 	// records (Record.Chain): the one no other record of the chain
 	// supersedes. ErrNotFound if the chain has no records.

@@ -59,6 +59,15 @@ func (c *cli) serve(ctx context.Context, configPath string) error {
 	if err != nil {
 		return err
 	}
+	// Checked before it serves (the newest records, the log against the
+	// witnesses), then audited whole in the background while it serves:
+	// a tampered installation refuses writes and says so on every answer.
+	audited, err := server.CheckIntegrity(ctx, svc, log, logger)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("couldn't check the installation before serving: %w", err)
+	}
+	defer func() { <-audited }()
 	logger.Info("serving", slog.String("url", "http://"+ln.Addr().String()+"/"),
 		slog.String("store", server.StoreLocation(cfg)), slog.Int("schema_version", store.SchemaVersion),
 		slog.String("log", log.Origin()), slog.Int("witnesses", len(cfg.Witnesses)))

@@ -19,6 +19,9 @@ func testChains(t *testing.T, s store.Store) {
 		r.Chain, r.Supersedes = chain, supersedes
 		return r
 	}
+	if n, err := s.LastSeq(ctx); err != nil || n != 0 {
+		t.Errorf("LastSeq of an empty store = %d (%v), want 0", n, err)
+	}
 	if _, err := s.ChainHead(ctx, "c1"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the head of an empty chain: %v, want ErrNotFound", err)
 	}
@@ -29,6 +32,9 @@ func testChains(t *testing.T, s store.Store) {
 	appendRecords(t, s, &first, &other, &plain, &plain2)
 	second := decision("c1", first.ID)
 	appendRecords(t, s, &second)
+	if n, err := s.LastSeq(ctx); err != nil || n != second.Seq {
+		t.Errorf("LastSeq = %d (%v), want %d", n, err, second.Seq)
+	}
 
 	for name, r := range map[string]store.Record{
 		"a second first decision":             decision("c1", ""),
