@@ -176,8 +176,8 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	prev := t.contacts[key]
 	t.contacts[key] = c
 	t.mu.Unlock()
-	// Once per refusal, not at every round while it lasts: Status shows
-	// it meanwhile.
+	// Once, not at every round while it lasts (Status shows it
+	// meanwhile), and again when what it says changes: the log grew.
 	if c.refusal != "" && c.refusal != prev.refusal {
 		t.logger.LogAttrs(req.Context(), slog.LevelError, "a witness refused the log's checkpoint: "+c.refusal,
 			slog.String("witness", name), slog.Int("status", c.status), slog.String("answer", c.err))
