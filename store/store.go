@@ -36,7 +36,7 @@ var (
 
 // SchemaVersion is the schema version this build of parley reads and writes.
 // Both stores carry their migrations up to exactly this version.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // Record is a committed record as the store keeps it. The canonical bytes
 // are the truth; the other fields are copies of what they say, kept as
@@ -208,6 +208,12 @@ type Tx interface {
 	// SetSigningKey registers (or replaces) a principal's signing key;
 	// ErrNotFound if the principal does not exist.
 	SetSigningKey(ctx context.Context, principalID, key string) error
+	// SetPasswordHash replaces a principal's password hash ("" leaves it
+	// none, an API client's); ErrNotFound if the principal does not exist.
+	SetPasswordHash(ctx context.Context, principalID, hash string) error
+	// SetDisabled disables a principal as of at, or enables it again when
+	// at is the zero time; ErrNotFound if the principal does not exist.
+	SetDisabled(ctx context.Context, principalID string, at time.Time) error
 	// PutToken stores an API token's hash for a principal.
 	PutToken(ctx context.Context, t Token) error
 	// SetMeta sets a value of the installation's own settings.
@@ -239,6 +245,11 @@ type Principal struct {
 	// registered.
 	SigningKey string
 	Created    time.Time
+	// Disabled is when the principal was disabled, or the zero time while
+	// it may sign in. A disabled principal keeps its records, tokens and
+	// keys; parley refuses its passwords, sessions and tokens until it is
+	// enabled again.
+	Disabled time.Time
 }
 
 // Token is a stored API token: only its hash is kept.
@@ -298,8 +309,9 @@ type RecordLog interface {
 }
 
 // Guards checks the database's own defences of the records: the triggers
-// that refuse to change or remove a record, and the unique index that lets
-// one record at most hold a leaf index. Someone with the database in hand
+// that refuse to change or remove a record, and the unique indexes that
+// let one record at most hold a leaf index and supersede a signed decision
+// (UniqueGuards). Someone with the database in hand
 // can drop them, and then change records without parley's code knowing;
 // parley audit reports it.
 type Guards interface {
@@ -309,6 +321,21 @@ type Guards interface {
 	// triggers by changing and removing a logged record in a transaction
 	// that it always rolls back.
 	CheckGuards(ctx context.Context) ([]GuardFault, error)
+}
+
+// UniqueGuard is a unique index of the records table that parley relies on.
+type UniqueGuard struct {
+	// Name is the index's name, as both stores' migrations make it;
+	// Columns its columns, sorted by name and joined by commas.
+	Name, Columns string
+	// Harm says what its loss allows.
+	Harm string
+}
+
+// UniqueGuards are the unique indexes CheckGuards checks.
+var UniqueGuards = []UniqueGuard{
+	{Name: "records_leaf_index", Columns: "leaf_index", Harm: "two records can claim one log position"},
+	{Name: "records_chain", Columns: "chain,supersedes", Harm: "two signed decisions can supersede the same one, and a signed statement can be used twice"},
 }
 
 // GuardFault is a guard of the records that does not hold.

@@ -14,7 +14,6 @@ import (
 const (
 	guardAppendOnly = "records_append_only"
 	guardNoTruncate = "records_no_truncate"
-	guardLeafIndex  = "records_leaf_index"
 )
 
 // CheckGuards reports each guard of the records that is missing or no
@@ -60,23 +59,25 @@ func (s *Store) CheckGuards(ctx context.Context) ([]store.GuardFault, error) {
 		}
 	}
 
-	var unique, valid bool
-	var column string
-	err = s.r.QueryRow(ctx, `SELECT i.indisunique, i.indisvalid, coalesce(string_agg(a.attname, ','), '')
-		FROM pg_index i
-		JOIN pg_class c ON c.oid = i.indexrelid
-		LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-		WHERE i.indrelid = $1::regclass AND c.relname = $2
-		GROUP BY i.indisunique, i.indisvalid`, table, guardLeafIndex).Scan(&unique, &valid, &column)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		fault(guardLeafIndex, "the unique index is missing: two records can claim one log position")
-	case err != nil:
-		return nil, fmt.Errorf("couldn't read the records table's indexes: %w", err)
-	case !unique || !valid:
-		fault(guardLeafIndex, "the index is no longer unique (or not valid): two records can claim one log position")
-	case column != "leaf_index":
-		fault(guardLeafIndex, "the index is on %q, not on leaf_index: two records can claim one log position", column)
+	for _, g := range store.UniqueGuards {
+		var unique, valid bool
+		var columns string
+		err = s.r.QueryRow(ctx, `SELECT i.indisunique, i.indisvalid, coalesce(string_agg(a.attname, ',' ORDER BY a.attname), '')
+			FROM pg_index i
+			JOIN pg_class c ON c.oid = i.indexrelid
+			LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+			WHERE i.indrelid = $1::regclass AND c.relname = $2
+			GROUP BY i.indisunique, i.indisvalid`, table, g.Name).Scan(&unique, &valid, &columns)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			fault(g.Name, "the unique index is missing: %s", g.Harm)
+		case err != nil:
+			return nil, fmt.Errorf("couldn't read the records table's indexes: %w", err)
+		case !unique || !valid:
+			fault(g.Name, "the index is no longer unique (or not valid): %s", g.Harm)
+		case columns != g.Columns:
+			fault(g.Name, "the index is on %q, not on %s: %s", columns, g.Columns, g.Harm)
+		}
 	}
 
 	// Try the row trigger, whatever its name and state say.

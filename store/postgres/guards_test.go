@@ -31,10 +31,15 @@ func TestCheckGuards(t *testing.T) {
 			END;
 			$$`,
 		}},
-		{"unique leaf index dropped", guardLeafIndex, "missing", []string{"DROP INDEX records_leaf_index"}},
-		{"unique leaf index made plain", guardLeafIndex, "no longer unique", []string{
+		{"unique leaf index dropped", "records_leaf_index", "missing", []string{"DROP INDEX records_leaf_index"}},
+		{"unique leaf index made plain", "records_leaf_index", "no longer unique", []string{
 			"DROP INDEX records_leaf_index",
 			"CREATE INDEX records_leaf_index ON records (leaf_index)",
+		}},
+		{"decision chain index dropped", "records_chain", "missing", []string{"DROP INDEX records_chain"}},
+		{"decision chain index on chain alone", "records_chain", "not on chain,supersedes", []string{
+			"DROP INDEX records_chain",
+			"CREATE UNIQUE INDEX records_chain ON records (chain)",
 		}},
 	} {
 		t.Run(c.what, func(t *testing.T) {

@@ -13,9 +13,8 @@ import (
 
 // The guards of the records table, as the migrations create them.
 const (
-	guardNoDelete  = "records_no_delete"
-	guardNoUpdate  = "records_no_update"
-	guardLeafIndex = "records_leaf_index"
+	guardNoDelete = "records_no_delete"
+	guardNoUpdate = "records_no_update"
 )
 
 // CheckGuards reports each guard of the records that is missing or no
@@ -50,12 +49,14 @@ func (s *Store) CheckGuards(ctx context.Context) ([]store.GuardFault, error) {
 		}
 	}
 
-	unique, err := s.uniqueLeafIndex(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if unique != "" {
-		fault(guardLeafIndex, "%s: two records can claim one log position", unique)
+	for _, g := range store.UniqueGuards {
+		problem, err := s.uniqueIndex(ctx, g.Name, g.Columns)
+		if err != nil {
+			return nil, err
+		}
+		if problem != "" {
+			fault(g.Name, "%s: %s", problem, g.Harm)
+		}
 	}
 
 	// Try the triggers, whatever their names say.
@@ -81,11 +82,11 @@ func (s *Store) CheckGuards(ctx context.Context) ([]store.GuardFault, error) {
 	return faults, nil
 }
 
-// uniqueLeafIndex says what is wrong with the unique index of leaf
-// indexes, or "" if it is there, unique and on leaf_index.
-func (s *Store) uniqueLeafIndex(ctx context.Context) (string, error) {
+// uniqueIndex says what is wrong with the unique index name, or "" if it
+// is there, unique and on columns (their names in order, by commas).
+func (s *Store) uniqueIndex(ctx context.Context, name, columns string) (string, error) {
 	var unique int
-	err := s.r.QueryRowContext(ctx, `SELECT "unique" FROM pragma_index_list('records') WHERE name = ?`, guardLeafIndex).Scan(&unique)
+	err := s.r.QueryRowContext(ctx, `SELECT "unique" FROM pragma_index_list('records') WHERE name = ?`, name).Scan(&unique)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "the unique index is missing", nil
 	} else if err != nil {
@@ -94,13 +95,13 @@ func (s *Store) uniqueLeafIndex(ctx context.Context) (string, error) {
 	if unique != 1 {
 		return "the index is no longer unique", nil
 	}
-	var column string
-	err = s.r.QueryRowContext(ctx, "SELECT group_concat(name) FROM pragma_index_info(?)", guardLeafIndex).Scan(&column)
+	var got string
+	err = s.r.QueryRowContext(ctx, "SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(?) ORDER BY name)", name).Scan(&got)
 	if err != nil {
-		return "", fmt.Errorf("couldn't read index %s: %w", guardLeafIndex, err)
+		return "", fmt.Errorf("couldn't read index %s: %w", name, err)
 	}
-	if column != "leaf_index" {
-		return fmt.Sprintf("the index is on %q, not on leaf_index", column), nil
+	if got != columns {
+		return fmt.Sprintf("the index is on %q, not on %s", got, columns), nil
 	}
 	return "", nil
 }
