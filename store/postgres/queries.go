@@ -628,18 +628,19 @@ func (t *tx) PutEntity(ctx context.Context, e store.Entity) error {
 	return nil
 }
 
-const principalCols = "id, login, name, party, party_role, roles, password_hash, signing_key, created"
+const principalCols = "id, login, name, party, party_role, roles, password_hash, signing_key, created, disabled"
 
 // principalColsP is principalCols of the table aliased p, for joins.
 var principalColsP = "p." + strings.ReplaceAll(principalCols, ", ", ", p.")
 
 func scanPrincipal(row pgx.Row) (store.Principal, error) {
 	var (
-		p     store.Principal
-		role  string
-		roles []string
+		p        store.Principal
+		role     string
+		roles    []string
+		disabled *time.Time
 	)
-	err := row.Scan(&p.ID, &p.Login, &p.Name, &p.Party, &role, &roles, &p.PasswordHash, &p.SigningKey, &p.Created)
+	err := row.Scan(&p.ID, &p.Login, &p.Name, &p.Party, &role, &roles, &p.PasswordHash, &p.SigningKey, &p.Created, &disabled)
 	if err != nil {
 		return store.Principal{}, err
 	}
@@ -648,7 +649,19 @@ func scanPrincipal(row pgx.Row) (store.Principal, error) {
 		p.Roles = append(p.Roles, access.Role(r))
 	}
 	p.Created = utc(p.Created)
+	if disabled != nil {
+		p.Disabled = utc(*disabled)
+	}
 	return p, nil
+}
+
+// encodeDisabled is the disabled column of a principal disabled at at:
+// NULL for the zero time, enabled.
+func encodeDisabled(at time.Time) *time.Time {
+	if at.IsZero() {
+		return nil
+	}
+	return &at
 }
 
 // PutPrincipal inserts a principal; ErrConflict if its id or login is taken.
@@ -657,8 +670,8 @@ func (t *tx) PutPrincipal(ctx context.Context, p store.Principal) error {
 	for i, r := range p.Roles {
 		roles[i] = string(r)
 	}
-	tag, err := t.t.Exec(ctx, "INSERT INTO principals ("+principalCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
-		p.ID, p.Login, p.Name, p.Party, string(p.PartyRole), roles, p.PasswordHash, p.SigningKey, p.Created)
+	tag, err := t.t.Exec(ctx, "INSERT INTO principals ("+principalCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+		p.ID, p.Login, p.Name, p.Party, string(p.PartyRole), roles, p.PasswordHash, p.SigningKey, p.Created, encodeDisabled(p.Disabled))
 	if (err == nil && tag.RowsAffected() == 0) || isUnique(err) {
 		return fmt.Errorf("couldn't add principal %s (login %s): %w", p.ID, p.Login, store.ErrConflict)
 	}
@@ -672,13 +685,31 @@ func (t *tx) PutPrincipal(ctx context.Context, p store.Principal) error {
 // ErrNotFound if there is no such principal. The key is stored as given:
 // what makes a valid key is the caller's to check.
 func (t *tx) SetSigningKey(ctx context.Context, id, key string) error {
-	// The tag counts every row the WHERE matched, the key changed or not.
-	tag, err := t.t.Exec(ctx, "UPDATE principals SET signing_key = $2 WHERE id = $1", id, key)
+	return t.updatePrincipal(ctx, id, "the signing key", "signing_key", key)
+}
+
+// SetPasswordHash sets principal id's password hash; ErrNotFound if there
+// is no such principal. The hash is stored as given.
+func (t *tx) SetPasswordHash(ctx context.Context, id, hash string) error {
+	return t.updatePrincipal(ctx, id, "the password", "password_hash", hash)
+}
+
+// SetDisabled disables principal id as of at, or enables it for the zero
+// time; ErrNotFound if there is no such principal.
+func (t *tx) SetDisabled(ctx context.Context, id string, at time.Time) error {
+	return t.updatePrincipal(ctx, id, "whether it is disabled", "disabled", encodeDisabled(at))
+}
+
+// updatePrincipal sets one column of principal id: what names it for
+// errors, column (one of this file's constants, never input) the column.
+func (t *tx) updatePrincipal(ctx context.Context, id, what, column string, value any) error {
+	// The tag counts every row the WHERE matched, the value changed or not.
+	tag, err := t.t.Exec(ctx, "UPDATE principals SET "+column+" = $2 WHERE id = $1", id, value)
 	if err != nil {
-		return fmt.Errorf("couldn't set the signing key of principal %s: %w", id, err)
+		return fmt.Errorf("couldn't set %s of principal %s: %w", what, id, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("couldn't set the signing key of principal %s: %w", id, store.ErrNotFound)
+		return fmt.Errorf("couldn't set %s of principal %s: %w", what, id, store.ErrNotFound)
 	}
 	return nil
 }

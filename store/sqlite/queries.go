@@ -674,7 +674,7 @@ func noRowMeansConflict(res sql.Result) error {
 	return nil
 }
 
-const principalCols = "id, login, name, party, party_role, roles, password_hash, signing_key, created"
+const principalCols = "id, login, name, party, party_role, roles, password_hash, signing_key, created, disabled"
 
 // principalColsP is principalCols of the table aliased p, for joins.
 var principalColsP = "p." + strings.ReplaceAll(principalCols, ", ", ", p.")
@@ -684,8 +684,9 @@ func scanPrincipal(sc interface{ Scan(...any) error }) (store.Principal, error) 
 		p            store.Principal
 		role, roles  string
 		createdMicro int64
+		disabled     sql.NullInt64
 	)
-	err := sc.Scan(&p.ID, &p.Login, &p.Name, &p.Party, &role, &roles, &p.PasswordHash, &p.SigningKey, &createdMicro)
+	err := sc.Scan(&p.ID, &p.Login, &p.Name, &p.Party, &role, &roles, &p.PasswordHash, &p.SigningKey, &createdMicro, &disabled)
 	if err != nil {
 		return store.Principal{}, err
 	}
@@ -696,7 +697,19 @@ func scanPrincipal(sc interface{ Scan(...any) error }) (store.Principal, error) 
 		}
 	}
 	p.Created = decodeTime(createdMicro)
+	if disabled.Valid {
+		p.Disabled = decodeTime(disabled.Int64)
+	}
 	return p, nil
+}
+
+// encodeDisabled is the disabled column of a principal disabled at at:
+// NULL for the zero time, enabled.
+func encodeDisabled(at time.Time) any {
+	if at.IsZero() {
+		return nil
+	}
+	return encodeTime(at)
 }
 
 // PutPrincipal inserts a principal; ErrConflict if its id or login is taken.
@@ -708,8 +721,8 @@ func (t *tx) PutPrincipal(ctx context.Context, p store.Principal) error {
 		}
 		roles[i] = string(r)
 	}
-	res, err := t.x.ExecContext(ctx, "INSERT INTO principals ("+principalCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-		p.ID, p.Login, p.Name, p.Party, string(p.PartyRole), strings.Join(roles, ","), p.PasswordHash, p.SigningKey, encodeTime(p.Created))
+	res, err := t.x.ExecContext(ctx, "INSERT INTO principals ("+principalCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		p.ID, p.Login, p.Name, p.Party, string(p.PartyRole), strings.Join(roles, ","), p.PasswordHash, p.SigningKey, encodeTime(p.Created), encodeDisabled(p.Disabled))
 	if err == nil {
 		err = noRowMeansConflict(res)
 	}
@@ -726,17 +739,35 @@ func (t *tx) PutPrincipal(ctx context.Context, p store.Principal) error {
 // ErrNotFound if there is no such principal. The key is stored as given:
 // what makes a valid key is the caller's to check.
 func (t *tx) SetSigningKey(ctx context.Context, id, key string) error {
-	res, err := t.x.ExecContext(ctx, "UPDATE principals SET signing_key = ? WHERE id = ?", key, id)
+	return t.updatePrincipal(ctx, id, "the signing key", "signing_key", key)
+}
+
+// SetPasswordHash sets principal id's password hash; ErrNotFound if there
+// is no such principal. The hash is stored as given.
+func (t *tx) SetPasswordHash(ctx context.Context, id, hash string) error {
+	return t.updatePrincipal(ctx, id, "the password", "password_hash", hash)
+}
+
+// SetDisabled disables principal id as of at, or enables it for the zero
+// time; ErrNotFound if there is no such principal.
+func (t *tx) SetDisabled(ctx context.Context, id string, at time.Time) error {
+	return t.updatePrincipal(ctx, id, "whether it is disabled", "disabled", encodeDisabled(at))
+}
+
+// updatePrincipal sets one column of principal id: what names it for
+// errors, column (one of this file's constants, never input) the column.
+func (t *tx) updatePrincipal(ctx context.Context, id, what, column string, value any) error {
+	res, err := t.x.ExecContext(ctx, "UPDATE principals SET "+column+" = ? WHERE id = ?", value, id)
 	if err != nil {
-		return fmt.Errorf("couldn't set the signing key of principal %s: %w", id, err)
+		return fmt.Errorf("couldn't set %s of principal %s: %w", what, id, err)
 	}
-	// SQLite counts every row the WHERE matched, the key changed or not.
+	// SQLite counts every row the WHERE matched, the value changed or not.
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("couldn't set the signing key of principal %s: %w", id, err)
+		return fmt.Errorf("couldn't set %s of principal %s: %w", what, id, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("couldn't set the signing key of principal %s: %w", id, store.ErrNotFound)
+		return fmt.Errorf("couldn't set %s of principal %s: %w", what, id, store.ErrNotFound)
 	}
 	return nil
 }

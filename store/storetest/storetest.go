@@ -71,6 +71,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PrincipalConflicts", testPrincipalConflicts},
 		{"SigningKeys", testSigningKeys},
 		{"SetSigningKeyRollback", testSetSigningKeyRollback},
+		{"PasswordAndDisabled", testPasswordAndDisabled},
 		{"Tokens", testTokens},
 		{"Meta", testMeta},
 		{"Rebuild", testRebuild},
@@ -180,7 +181,9 @@ func checkEntity(t *testing.T, got, want store.Entity) {
 func checkPrincipal(t *testing.T, got, want store.Principal) {
 	t.Helper()
 	checkTime(t, "principal "+want.Login+" Created", got.Created, want.Created)
+	checkTime(t, "principal "+want.Login+" Disabled", got.Disabled, want.Disabled)
 	got.Created, want.Created = time.Time{}, time.Time{}
+	got.Disabled, want.Disabled = time.Time{}, time.Time{}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("principal round trip:\n got %+v\nwant %+v", got, want)
 	}
@@ -1465,6 +1468,98 @@ func testSetSigningKeyRollback(t *testing.T, s store.Store) {
 	// Neither the replaced key nor the new one survives.
 	checkPrincipalEverywhere(t, s, alice, "hash-a")
 	checkPrincipalEverywhere(t, s, bob, "")
+}
+
+// testPasswordAndDisabled: a principal's password hash is replaced, and it
+// is disabled and enabled again, by every reader's account (its token's
+// too: the store reports a disabled principal; refusing it is auth's
+// part); an unknown principal is ErrNotFound, and a rolled-back write
+// changes nothing.
+func testPasswordAndDisabled(t *testing.T, s store.Store) {
+	alice := newPrincipal("p1", "alice", "a", access.ProcessParty, access.RoleNegotiator)
+	bot := newPrincipal("p2", "bot", "a", access.ProcessParty)
+	bot.PasswordHash = ""
+	bot.Disabled = when.Add(time.Minute) // put disabled
+	putPrincipals(t, s, alice, bot)
+	write(t, s, func(tx store.Tx) error {
+		for _, tok := range []store.Token{
+			{Hash: "hash-a", PrincipalID: "p1", Label: "cli", Created: when},
+			{Hash: "hash-b", PrincipalID: "p2", Label: "feed", Created: when},
+		} {
+			if err := tx.PutToken(t.Context(), tok); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	checkPrincipalEverywhere(t, s, alice, "hash-a")
+	checkPrincipalEverywhere(t, s, bot, "hash-b")
+
+	// A new password and a disabling in one write, each set twice, the
+	// last standing; bot is left alone.
+	alice.PasswordHash = "$argon2id$v=19$m=65536,t=3,p=2$c2FsdDI$aGFzaDI"
+	alice.Disabled = when.Add(time.Hour)
+	write(t, s, func(tx store.Tx) error {
+		for _, h := range []string{"$argon2id$v=19$m=65536,t=3,p=2$eA$eQ", alice.PasswordHash} {
+			if err := tx.SetPasswordHash(t.Context(), "p1", h); err != nil {
+				return fmt.Errorf("SetPasswordHash: %w", err)
+			}
+		}
+		for _, at := range []time.Time{when, alice.Disabled} {
+			if err := tx.SetDisabled(t.Context(), "p1", at); err != nil {
+				return fmt.Errorf("SetDisabled: %w", err)
+			}
+		}
+		return nil
+	})
+	checkPrincipalEverywhere(t, s, alice, "hash-a")
+	checkPrincipalEverywhere(t, s, bot, "hash-b")
+
+	// Enabled again by the zero time; the same value again is no error.
+	alice.Disabled, bot.Disabled = time.Time{}, time.Time{}
+	write(t, s, func(tx store.Tx) error {
+		for _, id := range []string{"p1", "p2", "p2"} {
+			if err := tx.SetDisabled(t.Context(), id, time.Time{}); err != nil {
+				return fmt.Errorf("enabling %s: %w", id, err)
+			}
+		}
+		return tx.SetPasswordHash(t.Context(), "p1", alice.PasswordHash)
+	})
+	checkPrincipalEverywhere(t, s, alice, "hash-a")
+	checkPrincipalEverywhere(t, s, bot, "hash-b")
+
+	// An unknown principal is ErrNotFound and leaves the transaction
+	// usable; ids are exact.
+	write(t, s, func(tx store.Tx) error {
+		for _, id := range []string{"p9", "P1", ""} {
+			if err := tx.SetPasswordHash(t.Context(), id, "x"); !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("SetPasswordHash(%q): err = %v, want ErrNotFound", id, err)
+			}
+			if err := tx.SetDisabled(t.Context(), id, when); !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("SetDisabled(%q): err = %v, want ErrNotFound", id, err)
+			}
+		}
+		return nil
+	})
+	if all, err := s.Principals(t.Context()); err != nil || len(all) != 2 {
+		t.Errorf("Principals = %d, %v; want 2", len(all), err)
+	}
+
+	// A write that fails keeps neither change.
+	boom := errors.New("boom")
+	err := s.Write(t.Context(), func(tx store.Tx) error {
+		if err := tx.SetPasswordHash(t.Context(), "p1", "$argon2id$v=19$m=65536,t=3,p=2$eg$eg"); err != nil {
+			return err
+		}
+		if err := tx.SetDisabled(t.Context(), "p1", when); err != nil {
+			return err
+		}
+		return fmt.Errorf("abandon: %w", boom)
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Write returned %v, want fn's error", err)
+	}
+	checkPrincipalEverywhere(t, s, alice, "hash-a")
 }
 
 func testTokens(t *testing.T, s store.Store) {

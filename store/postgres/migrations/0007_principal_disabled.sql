@@ -1,0 +1,12 @@
+-- Schema version 7: disabled principals.
+--
+-- disabled is when an administrator disabled the principal ('parley users
+-- disable'), or NULL while it may sign in, which is what every principal of
+-- an older schema starts with. A disabled principal keeps its records,
+-- tokens and keys; parley refuses its passwords, sessions and tokens until
+-- 'parley users enable'. A column, not a setting in meta: it is a fact about
+-- the principal, read with it in the same row on every sign-in and every
+-- request, listed by 'users list', and checked by the conformance suite like
+-- the principal's other columns. A nullable column without a default is a
+-- change to the catalog only: no row is rewritten.
+ALTER TABLE principals ADD COLUMN disabled timestamptz;
