@@ -20,6 +20,7 @@ import (
 
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/ledger"
+	"github.com/parley-project/parley/web"
 )
 
 // Config is the configuration of one parley server, read from a JSON file
@@ -71,6 +72,19 @@ type Config struct {
 	// through a proxy; leave it off only for plain-HTTP use on localhost
 	// (the demo). Default false.
 	SecureCookies bool `json:"secure_cookies,omitempty"`
+
+	// SessionIdle ends a browser session after this long without a
+	// request: each request slides it on (the session cookie is signed
+	// anew with the time of the request, so that any replica can check it
+	// without a write to the store). Default "30m"; at least "1m", and no
+	// longer than SessionMax.
+	SessionIdle Duration `json:"session_idle,omitempty"`
+
+	// SessionMax ends a browser session this long after it began, however
+	// busy it is; the user signs in again. Default "12h", one working day
+	// at the table; at least "1m". Signing out, a password change and
+	// disabling a user end sessions at once, whatever these say.
+	SessionMax Duration `json:"session_max,omitempty"`
 
 	// LogLevel is the least severe level logged: "debug", "info", "warn"
 	// or "error". Default "info". At "debug" the access log includes the
@@ -190,11 +204,17 @@ const (
 	DefaultIdleTimeout        = 120 * time.Second
 	DefaultShutdownTimeout    = 30 * time.Second
 	DefaultMaxHeaderBytes     = 64 << 10
+	DefaultSessionIdle        = web.DefaultSessionIdle
+	DefaultSessionMax         = web.DefaultSessionMax
 	DefaultWitnessTimeout     = ledger.DefaultWitnessTimeout
 	DefaultCheckpointInterval = ledger.DefaultCheckpointInterval
 	// DefaultLogKeyFile is LogKeyFile's default, inside DataDir.
 	DefaultLogKeyFile = "log.key"
 )
+
+// MinSession is the shortest SessionIdle and SessionMax: a session must
+// outlast the reading of a page.
+const MinSession = time.Minute
 
 // MinCheckpointInterval is the shortest CheckpointInterval, tessera's
 // POSIX driver's minimum.
@@ -224,6 +244,8 @@ func (c *Config) SetDefaults() {
 	setDefault(&c.IdleTimeout, Duration(DefaultIdleTimeout))
 	setDefault(&c.ShutdownTimeout, Duration(DefaultShutdownTimeout))
 	setDefault(&c.MaxHeaderBytes, DefaultMaxHeaderBytes)
+	setDefault(&c.SessionIdle, Duration(DefaultSessionIdle))
+	setDefault(&c.SessionMax, Duration(DefaultSessionMax))
 	setDefault(&c.WitnessTimeout, Duration(DefaultWitnessTimeout))
 	setDefault(&c.CheckpointInterval, Duration(DefaultCheckpointInterval))
 	// LogKeyFile is left empty: its default depends on DataDir, which
@@ -284,6 +306,17 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxHeaderBytes < 0 {
 		return fmt.Errorf("max_header_bytes: %d is negative", c.MaxHeaderBytes)
+	}
+	for _, d := range []struct {
+		name string
+		v    Duration
+	}{{"session_idle", c.SessionIdle}, {"session_max", c.SessionMax}} {
+		if d.v < Duration(MinSession) {
+			return fmt.Errorf("%s: %v is below the minimum %v", d.name, d.v, MinSession)
+		}
+	}
+	if c.SessionIdle > c.SessionMax {
+		return fmt.Errorf("session_idle: %v is longer than session_max %v; a session ends at session_max however it is used", c.SessionIdle, c.SessionMax)
 	}
 	return c.validateLog()
 }
@@ -579,10 +612,11 @@ Durations are Go duration strings ("500ms", "30s", "1m30s"). The defaults:
 addr %q, store %q, log_level %q, log_format %q,
 read_header_timeout %q, read_timeout %q, write_timeout %q,
 idle_timeout %q, shutdown_timeout %q, max_header_bytes %d,
+session_idle %q, session_max %q,
 log_key_file DATA_DIR/%s, witnesses none, witness_quorum 0 (all),
 witness_timeout %q, witness_fail_open false, checkpoint_interval %q.
 `, DefaultAddr, DefaultStore, DefaultLogLevel, DefaultLogFormat,
 		DefaultReadHeaderTimeout, DefaultReadTimeout, DefaultWriteTimeout, DefaultIdleTimeout,
-		DefaultShutdownTimeout, DefaultMaxHeaderBytes, DefaultLogKeyFile,
+		DefaultShutdownTimeout, DefaultMaxHeaderBytes, DefaultSessionIdle, DefaultSessionMax, DefaultLogKeyFile,
 		DefaultWitnessTimeout, DefaultCheckpointInterval)
 }

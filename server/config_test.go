@@ -36,6 +36,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		IdleTimeout:        Duration(120 * time.Second),
 		ShutdownTimeout:    Duration(5 * time.Second),
 		MaxHeaderBytes:     64 << 10,
+		SessionIdle:        Duration(30 * time.Minute),
+		SessionMax:         Duration(12 * time.Hour),
 		WitnessTimeout:     Duration(5 * time.Second),
 		CheckpointInterval: Duration(500 * time.Millisecond),
 	}
@@ -71,6 +73,12 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"bad addr", `{"data_dir": "d", "addr": "8080"}`, []string{`addr: "8080" is not a host:port`}},
 		{"bad level", `{"data_dir": "d", "log_level": "loud"}`, []string{`log_level: "loud"`}},
 		{"negative", `{"data_dir": "d", "shutdown_timeout": "-1s"}`, []string{"shutdown_timeout: -1s is negative"}},
+		{"session_idle negative", `{"data_dir": "d", "session_idle": "-30m"}`, []string{"session_idle: -30m0s is below the minimum 1m0s"}},
+		{"session_idle too short", `{"data_dir": "d", "session_idle": "10s"}`, []string{"session_idle: 10s is below the minimum 1m0s"}},
+		{"session_max too short", `{"data_dir": "d", "session_idle": "1m", "session_max": "30s"}`, []string{"session_max: 30s is below the minimum 1m0s"}},
+		{"session_idle past session_max", `{"data_dir": "d", "session_idle": "2h", "session_max": "1h"}`,
+			[]string{"session_idle: 2h0m0s is longer than session_max 1h0m0s"}},
+		{"session_idle not a duration", `{"data_dir": "d", "session_idle": 30}`, []string{"session_idle: want a duration"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeConfig(t, tc.text)

@@ -66,7 +66,10 @@ func New(cfg Config, svc *app.Service, log *ledger.Log, sections []web.Section, 
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("server: bad config: %w", err)
 	}
-	opts := web.Options{SecureCookies: cfg.SecureCookies, Sections: sections}
+	opts := web.Options{
+		SecureCookies: cfg.SecureCookies, Sections: sections,
+		SessionIdle: time.Duration(cfg.SessionIdle), SessionMax: time.Duration(cfg.SessionMax),
+	}
 	if log != nil {
 		// Only a non-nil *ledger.Log: web tells "no log" by a nil
 		// interface.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -305,4 +306,33 @@ func TestOpenStoreRefusesUnmigrated(t *testing.T) {
 		t.Fatalf("OpenStore without migrate after migrating: %v", err)
 	}
 	st.Close()
+}
+
+// TestSessionConfig: session_idle and session_max reach the UI's cookies.
+func TestSessionConfig(t *testing.T) {
+	cfg := Config{Store: StoreSQLite, DataDir: t.TempDir(), SessionIdle: Duration(5 * time.Minute), SessionMax: Duration(time.Hour)}
+	cfg.SetDefaults()
+	st, err := OpenStore(t.Context(), cfg, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := testkit.NewService(st, time.Now, nil)
+	t.Cleanup(svc.Close)
+	operatorToken(t, svc)
+	if _, err := svc.AddPrincipal(t.Context(), app.NewPrincipal{Login: "ana", Party: "us", Roles: []access.Role{access.RoleMediator}, Password: "ana's password"}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(cfg, svc, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequestWithContext(t.Context(), "POST", "/login", strings.NewReader("login=ana&password=ana%27s+password"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	res := rec.Result()
+	if res.StatusCode != http.StatusSeeOther || len(res.Cookies()) != 1 || res.Cookies()[0].MaxAge != 5*60 {
+		t.Errorf("sign-in with session_idle 5m: status %d, cookies %v; want 303 and a cookie kept for 5 minutes", res.StatusCode, res.Cookies())
+	}
 }

@@ -25,10 +25,12 @@ var (
 	Days          = days
 )
 
-func (s *server) Handler() http.Handler                       { return s.handler() }
-func (s *server) SignSession(id string, exp time.Time) string { return s.signSession(id, exp) }
-func (s *server) CSSVersion() string                          { return s.cssVersion }
-func (s *server) SetSecureCookies(on bool)                    { s.opts.SecureCookies = on }
+func (s *server) Handler() http.Handler { return s.handler() }
+func (s *server) SignSession(id string, began, seen time.Time) string {
+	return s.signSession(id, began, seen)
+}
+func (s *server) CSSVersion() string       { return s.cssVersion }
+func (s *server) SetSecureCookies(on bool) { s.opts.SecureCookies = on }
 
 // WithKey returns a copy of the server that signs sessions with key.
 func (s *server) WithKey(key []byte) *server {
@@ -36,8 +38,6 @@ func (s *server) WithKey(key []byte) *server {
 	other.key = key
 	return &other
 }
-
-const SessionTTL = sessionTTL
 
 var LocalPath = localPath
 
@@ -49,6 +49,9 @@ var NewThrottle = newThrottle
 func (t *throttle) Wait(key string, now time.Time) time.Duration { return t.wait(key, now) }
 func (t *throttle) Fail(key string, now time.Time)               { t.fail(key, now) }
 func (t *throttle) Forget(key string)                            { t.forget(key) }
+
+// SetNow sets the server's clock.
+func (s *server) SetNow(now func() time.Time) { s.now = now }
 
 // SetSignIn replaces the password check behind the sign-in form.
 func (s *server) SetSignIn(f func(ctx context.Context, login, password string) (access.Principal, error)) {

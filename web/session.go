@@ -21,19 +21,31 @@ import (
 
 const (
 	cookieName = "parley_session"
-	// sessionTTL is how long a sign-in lasts: one working day at the
-	// table, after which a forgotten laptop no longer acts for its owner.
-	sessionTTL = 12 * time.Hour
-	// macContext separates these MACs from any other use of the key.
-	macContext = "parley-web-session/v1\n"
+	// DefaultSessionIdle is how long a session lasts without a request
+	// (Options.SessionIdle): a laptop left open in a hotel lobby stops
+	// acting for its owner within half an hour.
+	DefaultSessionIdle = 30 * time.Minute
+	// DefaultSessionMax is how long a session lasts at most, however busy
+	// (Options.SessionMax): one working day at the table.
+	DefaultSessionMax = 12 * time.Hour
+	// macContext separates these MACs from any other use of the key; v2
+	// cookies carry when the session began and when it was last used, and
+	// a v1 cookie (an expiry only) is refused: its holder signs in again.
+	macContext = "parley-web-session/v2\n"
 	maxForm    = 16 << 10
 )
 
-// A session cookie is "<principal id>.<expiry, Unix microseconds>.<MAC>",
-// the MAC an HMAC-SHA256 over the first two parts. It holds no secret, only
-// a claim the server can check, so any replica can check it; signing out
-// records the time in the store, and a cookie begun before it is refused
-// (the session began its TTL before its expiry).
+// A session cookie is "<principal id>.<began>.<seen>.<MAC>": when the
+// session began and when it was last used, in Unix microseconds, the MAC
+// an HMAC-SHA256 over the first three parts. It holds no secret, only a
+// claim the server can check, so any replica can check it without a
+// store write per request. Each request with a good cookie is answered
+// with the cookie re-signed with seen = now (a sliding cookie): a session
+// ends SessionIdle after its last request and SessionMax after it began,
+// whichever comes first, and the browser is told to drop the cookie then
+// too. Signing out, a password change and disabling a principal record a
+// time in the store (auth.SignOut); a session begun at or before it is
+// refused on every replica.
 
 func (s *server) mac(payload string) []byte {
 	m := hmac.New(sha256.New, s.key)
@@ -42,13 +54,14 @@ func (s *server) mac(payload string) []byte {
 	return m.Sum(nil)
 }
 
-func (s *server) signSession(principalID string, expires time.Time) string {
-	payload := principalID + "." + strconv.FormatInt(expires.UnixMicro(), 10)
+func (s *server) signSession(principalID string, began, seen time.Time) string {
+	payload := principalID + "." + strconv.FormatInt(began.UnixMicro(), 10) + "." + strconv.FormatInt(seen.UnixMicro(), 10)
 	return payload + "." + base64.RawURLEncoding.EncodeToString(s.mac(payload))
 }
 
 // verifySession returns the principal id a cookie value vouches for, and
-// when its session began, if its MAC is right and it has not expired.
+// when its session began, if its MAC is right and neither its idle nor
+// its absolute timeout has passed.
 func (s *server) verifySession(value string, now time.Time) (string, time.Time, bool) {
 	i := strings.LastIndexByte(value, '.')
 	if i < 0 {
@@ -64,15 +77,26 @@ func (s *server) verifySession(value string, now time.Time) (string, time.Time, 
 	if !hmac.Equal(got, s.mac(payload)) {
 		return "", time.Time{}, false
 	}
-	j := strings.LastIndexByte(payload, '.')
-	if j <= 0 {
+	parts := strings.Split(payload, ".")
+	if len(parts) != 3 || parts[0] == "" {
 		return "", time.Time{}, false
 	}
-	exp, err := strconv.ParseInt(payload[j+1:], 10, 64)
-	if err != nil || !now.Before(time.UnixMicro(exp)) {
+	began, err1 := strconv.ParseInt(parts[1], 10, 64)
+	seen, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil {
 		return "", time.Time{}, false
 	}
-	return payload[:j], time.UnixMicro(exp).Add(-sessionTTL), true
+	if now.Sub(time.UnixMicro(seen)) >= s.opts.SessionIdle || now.Sub(time.UnixMicro(began)) >= s.opts.SessionMax {
+		return "", time.Time{}, false
+	}
+	return parts[0], time.UnixMicro(began), true
+}
+
+// issueSession sets the session cookie of principalID, begun at began and
+// used now. The browser keeps it until the earlier of the two timeouts.
+func (s *server) issueSession(w http.ResponseWriter, r *http.Request, principalID string, began, now time.Time) {
+	left := min(s.opts.SessionIdle, began.Add(s.opts.SessionMax).Sub(now))
+	s.setCookie(w, r, s.signSession(principalID, began, now), max(1, int(left/time.Second)))
 }
 
 // caller returns the signed-in principal, or nil for an anonymous reader. A
@@ -83,7 +107,8 @@ func (s *server) caller(w http.ResponseWriter, r *http.Request) (*access.Princip
 	if err != nil || c.Value == "" {
 		return nil, nil
 	}
-	id, began, ok := s.verifySession(c.Value, s.now())
+	now := s.now()
+	id, began, ok := s.verifySession(c.Value, now)
 	if !ok {
 		s.clearCookie(w, r)
 		return nil, nil
@@ -102,10 +127,23 @@ func (s *server) caller(w http.ResponseWriter, r *http.Request) (*access.Princip
 	} else if err != nil {
 		return nil, err
 	}
+	// Used now: the idle timeout starts again.
+	s.issueSession(w, r, id, began, now)
 	return &p, nil
 }
 
+// setCookie sets the session cookie, replacing one set earlier in the same
+// response (the refreshed cookie of a request that then signs in or out).
 func (s *server) setCookie(w http.ResponseWriter, r *http.Request, value string, maxAge int) {
+	h := w.Header()
+	if old := h.Values("Set-Cookie"); len(old) > 0 {
+		h.Del("Set-Cookie")
+		for _, v := range old {
+			if !strings.HasPrefix(v, cookieName+"=") {
+				h.Add("Set-Cookie", v)
+			}
+		}
+	}
 	http.SetCookie(w, &http.Cookie{
 		Name:     cookieName,
 		Value:    value,
@@ -192,7 +230,8 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 		return err
 	}
 	s.byLogin.forget(loginKey)
-	s.setCookie(w, r, s.signSession(p.ID, s.now().Add(sessionTTL)), int(sessionTTL/time.Second))
+	at := s.now()
+	s.issueSession(w, r, p.ID, at, at)
 	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "web sign-in", slog.String("login", p.Login), slog.String("party", p.Party))
 	http.Redirect(w, r, v.Next, http.StatusSeeOther)
 	return nil

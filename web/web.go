@@ -56,6 +56,10 @@ type Options struct {
 	// Sections are the domains' own pages, beside the pages the kernel
 	// serves for every kind; the binary's wiring names them.
 	Sections []Section
+	// SessionIdle ends a browser session after this long without a
+	// request, and SessionMax after this long in all, however busy;
+	// zero takes DefaultSessionIdle and DefaultSessionMax.
+	SessionIdle, SessionMax time.Duration
 	// Log is the transparency log the service commits to (a *ledger.Log),
 	// for the /transparency page and for what a record's page says of its
 	// publication. Leave it nil when there is no log; never set it to a nil
@@ -135,6 +139,8 @@ func newServer(svc *app.Service, logger *slog.Logger, opts Options) (*server, er
 	if err != nil {
 		return nil, err
 	}
+	opts.SessionIdle = cmp.Or(opts.SessionIdle, DefaultSessionIdle)
+	opts.SessionMax = cmp.Or(opts.SessionMax, DefaultSessionMax)
 	sum := sha256.Sum256(css)
 	var nav []NavItem
 	for _, sec := range opts.Sections {

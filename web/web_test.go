@@ -12,7 +12,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -187,8 +189,8 @@ func TestLogin(t *testing.T) {
 	if ck == nil {
 		t.Fatal("sign-in set no session cookie")
 	}
-	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Secure || ck.MaxAge != int(web.SessionTTL/time.Second) {
-		t.Errorf("cookie %+v: want HttpOnly, SameSite=Lax, Path=/, not Secure over plain HTTP, Max-Age 12h", ck)
+	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Secure || ck.MaxAge != int(web.DefaultSessionIdle/time.Second) {
+		t.Errorf("cookie %+v: want HttpOnly, SameSite=Lax, Path=/, not Secure over plain HTTP, Max-Age 30m (the idle timeout)", ck)
 	}
 
 	res = f.get(t, c, "/")
@@ -265,12 +267,13 @@ func TestCookieTampering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := f.srv.SignSession(uaP.ID, time.Now().Add(time.Hour))
+	now := time.Now()
+	good := f.srv.SignSession(uaP.ID, now, now)
 	parts := strings.Split(good, ".")
-	if len(parts) != 3 {
-		t.Fatalf("cookie %q is not id.expiry.mac", good)
+	if len(parts) != 4 {
+		t.Fatalf("cookie %q is not id.began.seen.mac", good)
 	}
-	flipped := []byte(parts[2])
+	flipped := []byte(parts[3])
 	flipped[3] ^= 1
 	other := f.srv.WithKey(bytes.Repeat([]byte{7}, 32))
 
@@ -284,16 +287,18 @@ func TestCookieTampering(t *testing.T) {
 		t.Fatal("a well-signed cookie is not accepted")
 	}
 	for name, value := range map[string]string{
-		"flipped MAC":       parts[0] + "." + parts[1] + "." + string(flipped),
-		"other principal":   medP.ID + "." + parts[1] + "." + parts[2],
-		"later expiry":      parts[0] + "." + "9999999999" + "." + parts[2],
-		"no MAC":            parts[0] + "." + parts[1],
-		"empty MAC":         parts[0] + "." + parts[1] + ".",
-		"id only":           uaP.ID,
-		"expired":           f.srv.SignSession(uaP.ID, time.Now().Add(-time.Minute)),
-		"other key":         other.SignSession(medP.ID, time.Now().Add(time.Hour)),
-		"unknown principal": f.srv.SignSession("0190000-nobody", time.Now().Add(time.Hour)),
-		"garbage":           "%%%...",
+		"flipped MAC":        strings.Join([]string{parts[0], parts[1], parts[2], string(flipped)}, "."),
+		"other principal":    strings.Join([]string{medP.ID, parts[1], parts[2], parts[3]}, "."),
+		"later use":          strings.Join([]string{parts[0], parts[1], "9999999999999999", parts[3]}, "."),
+		"no MAC":             strings.Join(parts[:3], "."),
+		"empty MAC":          strings.Join(parts[:3], ".") + ".",
+		"id only":            uaP.ID,
+		"idle too long":      f.srv.SignSession(uaP.ID, now.Add(-time.Hour), now.Add(-web.DefaultSessionIdle)),
+		"begun too long ago": f.srv.SignSession(uaP.ID, now.Add(-web.DefaultSessionMax), now),
+		"v1 (an expiry)":     uaP.ID + "." + strconv.FormatInt(now.Add(time.Hour).UnixMicro(), 10) + "." + parts[3],
+		"other key":          other.SignSession(medP.ID, now, now),
+		"unknown principal":  f.srv.SignSession("0190000-nobody", now, now),
+		"garbage":            "%%%...",
 	} {
 		ok, res := signedIn(value)
 		if ok || res.status != http.StatusOK {
@@ -783,5 +788,67 @@ func TestSignInBusy(t *testing.T) {
 	f.signIn(t, ua)
 	if want := []bool{true, true, true, true, true, true, true, true, true, true, true, true, false}; !slices.Equal(queued, want) {
 		t.Errorf("the sign-ins may queue for the hasher: %v, want %v (not after the address failed)", queued, want)
+	}
+}
+
+// TestSessionTimeouts: a session ends SessionIdle after its last request
+// and SessionMax after it began, however busy it is. Each request slides
+// the idle timeout on with a cookie signed anew, which the browser is told
+// to keep until the earlier of the two.
+func TestSessionTimeouts(t *testing.T) {
+	f := newFixture(t, web.Options{SessionIdle: 30 * time.Minute, SessionMax: 2 * time.Hour})
+	ua := f.login(t, "ua", access.RoleNegotiator)
+	start := time.Date(2026, 1, 23, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := start
+	f.srv.SetNow(func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return clock
+	})
+	at := func(d time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		clock = start.Add(d)
+	}
+	// visit reads a page with cookie and returns whether it was signed in
+	// and the cookie the answer set, if any.
+	visit := func(cookie string) (bool, *http.Cookie) {
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", f.ts.URL+"/rounds", nil)
+		req.AddCookie(&http.Cookie{Name: web.CookieName, Value: cookie})
+		res := do(t, client(t), req)
+		return strings.Contains(res.body, `action="/logout"`), sessionCookie(t, res)
+	}
+
+	res := f.post(t, client(t), "/login", url.Values{"login": {ua.Login}, "password": {ua.Password}}, nil)
+	first := sessionCookie(t, res)
+	if first == nil || first.MaxAge != 30*60 {
+		t.Fatalf("sign-in: cookie %+v, want one kept for 30 minutes", first)
+	}
+	at(29 * time.Minute)
+	in, cur := visit(first.Value)
+	if !in || cur == nil || cur.Value == first.Value || cur.MaxAge != 30*60 {
+		t.Fatalf("29 minutes on: signed in %v, cookie %+v; want signed in, with a new cookie kept for 30 minutes", in, cur)
+	}
+	at(31 * time.Minute)
+	if in, ck := visit(first.Value); in || ck == nil || ck.MaxAge >= 0 {
+		t.Errorf("the first cookie, 31 minutes after its last use: signed in %v, cookie %+v; want anonymous and the cookie cleared", in, ck)
+	}
+	// Busy all along: a request every 25 minutes keeps the session, but
+	// only until two hours after it began.
+	for d := 31 * time.Minute; d < 2*time.Hour; d += 25 * time.Minute {
+		at(d)
+		in, next := visit(cur.Value)
+		if !in || next == nil {
+			t.Fatalf("%v after signing in, 25 minutes after the last request: not signed in", d)
+		}
+		if want := int(min(30*time.Minute, 2*time.Hour-d) / time.Second); next.MaxAge != want {
+			t.Errorf("%v after signing in: the cookie is kept for %ds, want %ds", d, next.MaxAge, want)
+		}
+		cur = next
+	}
+	at(2 * time.Hour)
+	if in, ck := visit(cur.Value); in || ck == nil || ck.MaxAge >= 0 {
+		t.Errorf("two hours after signing in, used 14 minutes before: signed in %v, cookie %+v; want anonymous and the cookie cleared", in, ck)
 	}
 }
