@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
@@ -62,6 +63,18 @@ func (s *Service) Login(ctx context.Context, login, password string) (access.Pri
 // as its party stands now.
 func (s *Service) Principal(ctx context.Context, id string) (access.Principal, error) {
 	return s.current(ctx)(s.auth.Principal(ctx, id))
+}
+
+// Session returns the principal of a browser session begun at began, if
+// the session still stands (auth.Auth.Session), as its party stands now.
+func (s *Service) Session(ctx context.Context, id string, began time.Time) (access.Principal, error) {
+	return s.current(ctx)(s.auth.Session(ctx, id, began))
+}
+
+// ChangePassword changes a signed-in principal's own password and ends its
+// sessions (auth.Auth.ChangePassword).
+func (s *Service) ChangePassword(ctx context.Context, id, current, password string) (time.Time, error) {
+	return s.auth.ChangePassword(ctx, id, current, password)
 }
 
 // current sets a principal's part in the process from its party's current

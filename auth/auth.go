@@ -130,7 +130,8 @@ func (a *Auth) RegisterKey(ctx context.Context, login, vkey string) error {
 	return a.st.Write(ctx, func(tx store.Tx) error { return tx.SetSigningKey(ctx, p.ID, vkey) })
 }
 
-// Authenticate returns the principal holding an API token.
+// Authenticate returns the principal holding an API token, unless it is
+// disabled.
 func (a *Auth) Authenticate(ctx context.Context, token string) (access.Principal, error) {
 	if !strings.HasPrefix(token, access.TokenPrefix) {
 		return access.Principal{}, fault.New(fault.Unauthenticated, "", "not a parley token")
@@ -138,13 +139,19 @@ func (a *Auth) Authenticate(ctx context.Context, token string) (access.Principal
 	p, err := a.st.PrincipalByToken(ctx, access.HashToken(token))
 	if errors.Is(err, store.ErrNotFound) {
 		return access.Principal{}, fault.New(fault.Unauthenticated, "", "unknown or revoked token")
+	} else if err != nil {
+		return access.Principal{}, err
 	}
-	return p.Principal, err
+	if !p.Disabled.IsZero() {
+		// The token is genuine: its holder may know why it stopped.
+		return access.Principal{}, fault.New(fault.Unauthenticated, "", "the token's principal %q is disabled", p.Login)
+	}
+	return p.Principal, nil
 }
 
-// Login checks a password and returns the principal. It returns ErrBusy,
-// having checked nothing, when it can get no hashing slot (see
-// HashLimits and NoQueue).
+// Login checks a password and returns the principal, unless it is
+// disabled. It returns ErrBusy, having checked nothing, when it can get no
+// hashing slot (see HashLimits and NoQueue).
 func (a *Auth) Login(ctx context.Context, login, password string) (access.Principal, error) {
 	p, err := a.st.PrincipalByLogin(ctx, strings.TrimSpace(login))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -161,7 +168,10 @@ func (a *Auth) Login(ctx context.Context, login, password string) (access.Princi
 	if herr != nil {
 		return access.Principal{}, herr
 	}
-	if !ok || err != nil || p.PasswordHash == "" {
+	// A disabled principal gets the answer of a wrong password, so that
+	// whoever guesses a password learns nothing from it, not even that it
+	// was right.
+	if !ok || err != nil || p.PasswordHash == "" || !p.Disabled.IsZero() {
 		return access.Principal{}, fault.New(fault.Unauthenticated, "", "wrong login or password")
 	}
 	return p.Principal, nil
@@ -175,7 +185,9 @@ var dummyHash = sync.OnceValue(func() string {
 	return h
 })
 
-// Principal returns the principal with the given id.
+// Principal returns the principal with the given id, disabled or not (a
+// record's author is named whatever became of it); Session says whether
+// a session of it still stands.
 func (a *Auth) Principal(ctx context.Context, id string) (access.Principal, error) {
 	p, err := a.st.PrincipalByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -194,17 +206,23 @@ func (a *Auth) SigningKey(ctx context.Context, id string) (string, error) {
 	return p.SigningKey, nil
 }
 
-// SignOut ends every session of the principal id begun before at: sessions
-// are signed claims any replica can check, and this is what each replica
-// checks them against.
+// SignOut ends every session of the principal id begun at or before at:
+// sessions are signed claims any replica can check, and this is what each
+// replica checks them against (Session).
 func (a *Auth) SignOut(ctx context.Context, id string, at time.Time) error {
-	v := []byte(strconv.FormatInt(at.UnixMicro(), 10))
-	return a.st.Write(ctx, func(tx store.Tx) error { return tx.SetMeta(ctx, "signout."+id, v) })
+	return a.st.Write(ctx, func(tx store.Tx) error { return tx.SetMeta(ctx, signOutKey(id), signOutValue(at)) })
 }
 
-// SignedOut returns when the principal id last signed out, or the zero time.
+// signOutKey is the meta key of when principal id's sessions last ended;
+// signOutValue its value for at, in Unix microseconds.
+func signOutKey(id string) string { return "signout." + id }
+
+func signOutValue(at time.Time) []byte { return []byte(strconv.FormatInt(at.UnixMicro(), 10)) }
+
+// SignedOut returns when the sessions of the principal id last ended (it
+// signed out, changed its password or was disabled), or the zero time.
 func (a *Auth) SignedOut(ctx context.Context, id string) (time.Time, error) {
-	v, err := a.st.Meta(ctx, "signout."+id)
+	v, err := a.st.Meta(ctx, signOutKey(id))
 	if errors.Is(err, store.ErrNotFound) {
 		return time.Time{}, nil
 	} else if err != nil {

@@ -3,7 +3,8 @@ package auth
 import (
 	"context"
 	"runtime"
-	"sync/atomic"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/parley-project/parley/access"
@@ -30,16 +31,17 @@ var ErrBusy = &fault.Error{Code: fault.Unavailable, Message: "the server is busy
 type HashLimits struct {
 	// Slots is how many passwords are hashed at once; at least 1.
 	Slots int
-	// Queue is how many callers may wait for a slot; past it, ErrBusy at
-	// once.
+	// Queue is how many callers may wait for a slot in each line (Normal
+	// and Trusted); past it, ErrBusy at once.
 	Queue int
 	// Wait is how long a caller waits for a slot before ErrBusy.
 	Wait time.Duration
 }
 
 // DefaultHashLimits are the limits of a new Auth: a slot per processor
-// (at least two), as many as eight callers waiting per slot, for at most
-// two seconds, about what a person waits for a sign-in without noticing.
+// (at least two), as many as eight callers per slot waiting in each line,
+// for at most two seconds, about what a person waits for a sign-in without
+// noticing.
 func DefaultHashLimits() HashLimits {
 	slots := max(2, runtime.GOMAXPROCS(0))
 	return HashLimits{Slots: slots, Queue: 8 * slots, Wait: 2 * time.Second}
@@ -51,73 +53,135 @@ func (a *Auth) SetHashLimits(l HashLimits) {
 	a.hasher = newHasher(l)
 }
 
-type noQueueKey struct{}
+// Priority is a password check's claim on a hashing slot, which the
+// caller sets on the context (WithPriority). A check of any priority
+// takes a free slot at once.
+type Priority int
 
-// NoQueue returns a context under which a password check or hash takes a
-// free hashing slot or none: when every slot is taken, it returns ErrBusy
-// at once rather than wait. The UI signs in a client address that has
-// failed recently this way.
-func NoQueue(ctx context.Context) context.Context {
-	return context.WithValue(ctx, noQueueKey{}, true)
+const (
+	// Suspect: a free slot or none, never a wait. The UI signs in a
+	// client address that has failed recently this way.
+	Suspect Priority = iota - 1
+	// Normal: waits for a slot in line, within the limits; the zero
+	// value, and what a context without a priority has.
+	Normal
+	// Trusted: waits in a line of its own, within the same limits, and
+	// gets each slot that comes free before any Normal waiter. The UI
+	// signs in a browser that has signed in to the same login before (its
+	// device cookie) this way, so that a flood of guesses from addresses
+	// never seen before cannot keep a returning user out.
+	Trusted
+)
+
+type priorityKey struct{}
+
+// WithPriority returns a context under which password checks and hashes
+// claim a slot with priority p.
+func WithPriority(ctx context.Context, p Priority) context.Context {
+	return context.WithValue(ctx, priorityKey{}, p)
 }
 
-// MayQueue reports whether a password check under ctx may wait for a
-// hashing slot: false under NoQueue.
-func MayQueue(ctx context.Context) bool {
-	no, _ := ctx.Value(noQueueKey{}).(bool)
-	return !no
+// PriorityOf returns the priority set on ctx, Normal if none.
+func PriorityOf(ctx context.Context) Priority {
+	p, _ := ctx.Value(priorityKey{}).(Priority)
+	return p
 }
 
-// hasher holds the hashing slots: a buffered channel, a slot taken by a
-// send and given back by a receive. A slot given back goes to the caller
-// that has waited longest (a channel's blocked senders are served in
-// order), never to one that merely tries.
+// hasher holds the hashing slots: free counts those not taken, and each
+// line holds the callers waiting, in order of arrival. A slot given back
+// goes to the first Trusted waiter, else to the first Normal one, else
+// back to free: never to a caller that arrives meanwhile.
 type hasher struct {
-	slots   chan struct{}
-	queue   int64
-	wait    time.Duration
-	waiting atomic.Int64
+	mu    sync.Mutex
+	free  int
+	lines [2][]*waiter // by Priority: Normal, Trusted
+	queue int
+	wait  time.Duration
 	// onWait, when set, is called as a caller starts waiting: the tests'
 	// way to know, without timing, that it does.
 	onWait func()
 }
 
-func newHasher(l HashLimits) *hasher {
-	return &hasher{slots: make(chan struct{}, max(1, l.Slots)), queue: int64(max(0, l.Queue)), wait: l.Wait}
+// waiter is one caller waiting for a slot: ready is closed when it is
+// granted one.
+type waiter struct {
+	ready   chan struct{}
+	granted bool
 }
 
-// acquire takes a hashing slot, waiting for one as the limits allow; the
-// caller gives it back with release.
+func newHasher(l HashLimits) *hasher {
+	return &hasher{free: max(1, l.Slots), queue: max(0, l.Queue), wait: l.Wait}
+}
+
+// acquire takes a hashing slot, waiting for one as the limits and the
+// priority on ctx allow; the caller gives it back with release.
 func (h *hasher) acquire(ctx context.Context) error {
-	select {
-	case h.slots <- struct{}{}:
+	prio := PriorityOf(ctx)
+	h.mu.Lock()
+	if h.free > 0 {
+		h.free--
+		h.mu.Unlock()
 		return nil
-	default:
 	}
-	if !MayQueue(ctx) || h.wait <= 0 {
+	if prio <= Suspect || h.wait <= 0 {
+		h.mu.Unlock()
 		return ErrBusy
 	}
-	if h.waiting.Add(1) > h.queue {
-		h.waiting.Add(-1)
+	line := &h.lines[min(prio, Trusted)]
+	if len(*line) >= h.queue {
+		h.mu.Unlock()
 		return ErrBusy
 	}
-	defer h.waiting.Add(-1)
+	w := &waiter{ready: make(chan struct{})}
+	*line = append(*line, w)
+	h.mu.Unlock()
 	if h.onWait != nil {
 		h.onWait()
 	}
+
 	t := time.NewTimer(h.wait)
 	defer t.Stop()
+	var err error
 	select {
-	case h.slots <- struct{}{}:
+	case <-w.ready:
 		return nil
 	case <-t.C:
-		return ErrBusy
+		err = ErrBusy
 	case <-ctx.Done():
-		return ctx.Err()
+		err = ctx.Err()
 	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if w.granted {
+		// Granted as it gave up: it holds a slot it will not use.
+		h.handOn()
+		return err
+	}
+	*line = slices.DeleteFunc(*line, func(o *waiter) bool { return o == w })
+	return err
 }
 
-func (h *hasher) release() { <-h.slots }
+// release gives a slot back.
+func (h *hasher) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.handOn()
+}
+
+// handOn gives a slot to the first waiter, Trusted first, or back to free.
+// The caller holds mu.
+func (h *hasher) handOn() {
+	for p := Trusted; p >= Normal; p-- {
+		if line := h.lines[p]; len(line) > 0 {
+			w := line[0]
+			h.lines[p] = line[1:]
+			w.granted = true
+			close(w.ready)
+			return
+		}
+	}
+	h.free++
+}
 
 // checkPassword checks password against hash in a hashing slot.
 func (a *Auth) checkPassword(ctx context.Context, hash, password string) (bool, error) {

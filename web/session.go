@@ -100,8 +100,9 @@ func (s *server) issueSession(w http.ResponseWriter, r *http.Request, principalI
 }
 
 // caller returns the signed-in principal, or nil for an anonymous reader. A
-// cookie that is forged, expired or names a principal that no longer exists
-// is cleared, and the reader continues anonymously.
+// cookie that is forged or expired, or whose session has ended (signed
+// out, password changed, principal disabled or gone), is cleared, and the
+// reader continues anonymously.
 func (s *server) caller(w http.ResponseWriter, r *http.Request) (*access.Principal, error) {
 	c, err := r.Cookie(cookieName)
 	if err != nil || c.Value == "" {
@@ -113,14 +114,9 @@ func (s *server) caller(w http.ResponseWriter, r *http.Request) (*access.Princip
 		s.clearCookie(w, r)
 		return nil, nil
 	}
-	if out, err := s.svc.Auth().SignedOut(r.Context(), id); err != nil {
-		return nil, err
-	} else if !began.After(out) {
-		// Signed out since: this session is over, on every replica.
-		s.clearCookie(w, r)
-		return nil, nil
-	}
-	p, err := s.svc.Principal(r.Context(), id)
+	// Signed out since, password changed, disabled or gone: the session
+	// is over, on every replica.
+	p, err := s.svc.Session(r.Context(), id, began)
 	if app.ErrorCode(err) == app.CodeUnauthenticated {
 		s.clearCookie(w, r)
 		return nil, nil
@@ -202,21 +198,23 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 		return nil
 	}
 
-	// Password hashing is bounded (auth.HashLimits). An address that has
-	// failed within the window does not queue for it: under a flood of
-	// guesses, the slots that come free go to clients that have not been
-	// guessing.
-	ctx := r.Context()
-	if s.byAddr.failed(addr, now) {
-		ctx = auth.NoQueue(ctx)
+	// Password hashing is bounded (auth.HashLimits), and under a flood of
+	// guesses the slots that come free go to clients that have not been
+	// guessing: a browser that signed in to this login before goes first,
+	// and an address that failed within the window does not wait at all.
+	prio := auth.Normal
+	switch {
+	case s.knownDevice(r, loginKey, now):
+		prio = auth.Trusted
+	case s.byAddr.failed(addr, now):
+		prio = auth.Suspect
 	}
-	p, err := s.signIn(ctx, v.Login, r.PostForm.Get("password"))
+	p, err := s.signIn(auth.WithPriority(r.Context(), prio), v.Login, r.PostForm.Get("password"))
 	if errors.Is(err, auth.ErrBusy) {
 		// Nothing was checked: not a failure, and no guess was made.
-		w.Header().Set("Retry-After", "1")
 		s.logger.LogAttrs(r.Context(), slog.LevelWarn, "web sign-in refused: password hashing busy", slog.String("login", v.Login), slog.String("addr", addr))
-		v.Error = "The server is busy with other sign-ins. Please try again in a moment."
-		s.render(w, r, rq, http.StatusServiceUnavailable, "login", pageData{Title: "Sign in", Data: v})
+		v.Error = busyMessage
+		s.busy(w, r, rq, "login", "Sign in", v)
 		return nil
 	}
 	if app.ErrorCode(err) == app.CodeUnauthenticated {
@@ -232,6 +230,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	s.byLogin.forget(loginKey)
 	at := s.now()
 	s.issueSession(w, r, p.ID, at, at)
+	s.setDevice(w, r, loginKey, at)
 	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "web sign-in", slog.String("login", p.Login), slog.String("party", p.Party))
 	http.Redirect(w, r, v.Next, http.StatusSeeOther)
 	return nil

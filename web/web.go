@@ -17,7 +17,8 @@
 // /rounds/{id}, /parties, /parties/{id}, /agenda, /actions, /statements,
 // /records/{id} (one record as stored, its place in the transparency log, and
 // its proof at /records/{id}/proof.json), /transparency (the log and its
-// witnesses), and /login (GET and POST) and /logout (POST). Each record
+// witnesses), /login (GET and POST), /logout (POST) and /account/password
+// (GET and POST: a signed-in person changes their password). Each record
 // carries a badge naming its audience ("public", "all parties", "ua +
 // mediator", "ua only") and a small link to its latest record.
 package web
@@ -167,6 +168,8 @@ func (s *server) handler() http.Handler {
 	mux.Handle("GET /login", s.page(s.loginForm))
 	mux.Handle("POST /login", s.page(s.login))
 	mux.Handle("POST /logout", s.page(s.logout))
+	mux.Handle("GET /account/password", s.page(s.passwordForm))
+	mux.Handle("POST /account/password", s.page(s.changePassword))
 	mux.HandleFunc("GET /static/style.css", s.stylesheet)
 	home := false
 	for _, sec := range s.opts.Sections {

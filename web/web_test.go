@@ -323,6 +323,8 @@ func TestCrossOriginPostsRefused(t *testing.T) {
 		{"/login", map[string]string{"Origin": "https://evil.example"}},
 		{"/logout", map[string]string{"Sec-Fetch-Site": "cross-site"}},
 		{"/logout", map[string]string{"Origin": "https://evil.example"}},
+		{"/account/password", map[string]string{"Sec-Fetch-Site": "cross-site"}},
+		{"/account/password", map[string]string{"Origin": "https://evil.example"}},
 	} {
 		c := f.signIn(t, ua)
 		res := f.post(t, c, tc.path, form, tc.header)
@@ -755,15 +757,15 @@ func TestLogoutEndsSessions(t *testing.T) {
 
 // TestSignInBusy: a sign-in that finds password hashing busy is answered
 // 503 with Retry-After and counts as no failure; a client address that
-// has failed recently does not queue for the hasher, one that has not
-// does.
+// has failed recently is a Suspect for the hasher (it does not wait), one
+// that has not is Normal.
 func TestSignInBusy(t *testing.T) {
 	f := newFixture(t, web.Options{})
 	ua := f.login(t, "ua", access.RoleNegotiator)
-	var queued []bool
+	var prios []auth.Priority
 	busy := false
 	f.srv.SetSignIn(func(ctx context.Context, login, password string) (access.Principal, error) {
-		queued = append(queued, auth.MayQueue(ctx))
+		prios = append(prios, auth.PriorityOf(ctx))
 		if busy {
 			return access.Principal{}, auth.ErrBusy
 		}
@@ -786,8 +788,9 @@ func TestSignInBusy(t *testing.T) {
 		t.Fatalf("a wrong password: status %d, want 401", res.status)
 	}
 	f.signIn(t, ua)
-	if want := []bool{true, true, true, true, true, true, true, true, true, true, true, true, false}; !slices.Equal(queued, want) {
-		t.Errorf("the sign-ins may queue for the hasher: %v, want %v (not after the address failed)", queued, want)
+	want := slices.Repeat([]auth.Priority{auth.Normal}, 12)
+	if want = append(want, auth.Suspect); !slices.Equal(prios, want) {
+		t.Errorf("the sign-ins' priorities for the hasher: %v, want %v (Suspect once the address failed)", prios, want)
 	}
 }
 
@@ -851,4 +854,126 @@ func TestSessionTimeouts(t *testing.T) {
 	if in, ck := visit(cur.Value); in || ck == nil || ck.MaxAge >= 0 {
 		t.Errorf("two hours after signing in, used 14 minutes before: signed in %v, cookie %+v; want anonymous and the cookie cleared", in, ck)
 	}
+}
+
+// TestKnownDeviceFirst: a browser that signed in to a login before is
+// Trusted for the hasher when it signs in to that login again, even from
+// an address that has failed since; not for another login, and not with
+// a forged device cookie.
+func TestKnownDeviceFirst(t *testing.T) {
+	f := newFixture(t, web.Options{})
+	ua, ru := f.login(t, "ua", access.RoleNegotiator), f.login(t, "ru", access.RoleNegotiator)
+	var prios []auth.Priority
+	f.srv.SetSignIn(func(ctx context.Context, login, password string) (access.Principal, error) {
+		prios = append(prios, auth.PriorityOf(ctx))
+		return f.svc.Login(ctx, login, password)
+	})
+	known := f.signIn(t, ua) // Normal: a browser never seen
+	if res := f.post(t, client(t), "/login", url.Values{"login": {ua.Login}, "password": {"not the password"}}, nil); res.status != http.StatusUnauthorized {
+		t.Fatalf("a wrong password: status %d", res.status)
+	}
+	for _, l := range []scenario.Login{ua, ru} {
+		if res := f.post(t, known, "/login", url.Values{"login": {l.Login}, "password": {l.Password}}, nil); res.status != http.StatusSeeOther {
+			t.Fatalf("signing in again as %s: status %d", l.Login, res.status)
+		}
+	}
+	forged := client(t)
+	u, _ := url.Parse(f.ts.URL + "/login")
+	forged.Jar.SetCookies(u, []*http.Cookie{{Name: "parley_device", Value: "dWEtbmVnb3RpYXRvcg." + strconv.FormatInt(time.Now().UnixMicro(), 10) + ".AAAA", Path: "/login"}})
+	f.post(t, forged, "/login", url.Values{"login": {ua.Login}, "password": {ua.Password}}, nil)
+	want := []auth.Priority{auth.Normal, auth.Normal, auth.Trusted, auth.Suspect, auth.Suspect}
+	if !slices.Equal(prios, want) {
+		t.Errorf("priorities %v, want %v: the known browser Trusted for its login only, the forged cookie nothing", prios, want)
+	}
+}
+
+// TestChangePassword: a signed-in person changes their password with the
+// current one and the new one twice, under the rules of a new password;
+// a wrong current password counts as a failed sign-in. The change ends
+// every other session of the person, keeps this browser's, and the old
+// password no longer signs in.
+func TestChangePassword(t *testing.T) {
+	f := newFixture(t, web.Options{})
+	ua := f.login(t, "ua", access.RoleNegotiator)
+	if res := f.get(t, client(t), "/account/password"); res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/login") {
+		t.Errorf("the form, anonymous: status %d, Location %q; want 303 to /login", res.status, res.header.Get("Location"))
+	}
+	this, other := f.signIn(t, ua), f.signIn(t, ua)
+	signedIn := func(c *http.Client) bool { return strings.Contains(f.get(t, c, "/rounds").body, `action="/logout"`) }
+	if res := f.get(t, this, "/account/password"); res.status != http.StatusOK || !strings.Contains(res.body, `name="current_password"`) {
+		t.Fatalf("the form: status %d", res.status)
+	}
+	change := func(current, password, confirm string) response {
+		return f.post(t, this, "/account/password", url.Values{"current_password": {current}, "password": {password}, "confirm": {confirm}}, nil)
+	}
+	const fresh = "a new password for ua"
+	for _, tc := range []struct {
+		name                       string
+		current, password, confirm string
+		status                     int
+		says                       string
+	}{
+		{"the new passwords differ", ua.Password, fresh, fresh + "!", http.StatusUnprocessableEntity, "The new passwords differ"},
+		{"too short", ua.Password, "short", "short", http.StatusUnprocessableEntity, "at least 8 characters"},
+		{"the same", ua.Password, ua.Password, ua.Password, http.StatusUnprocessableEntity, "the current one"},
+		{"wrong current password", "not the password", fresh, fresh, http.StatusForbidden, "The current password is wrong"},
+	} {
+		if res := change(tc.current, tc.password, tc.confirm); res.status != tc.status || !strings.Contains(res.body, tc.says) {
+			t.Errorf("%s: status %d; want %d saying %q", tc.name, res.status, tc.status, tc.says)
+		}
+	}
+	if !signedIn(this) || !signedIn(other) {
+		t.Fatal("a refused change ended a session")
+	}
+	res := change(ua.Password, fresh, fresh)
+	if res.status != http.StatusOK || !strings.Contains(res.body, "Your password has been changed") {
+		t.Fatalf("the change: status %d\n%s", res.status, res.body)
+	}
+	if !signedIn(this) {
+		t.Error("the browser that changed the password is signed out")
+	}
+	if signedIn(other) {
+		t.Error("another browser's session outlived the password change")
+	}
+	if res := f.post(t, client(t), "/login", url.Values{"login": {ua.Login}, "password": {ua.Password}}, nil); res.status != http.StatusUnauthorized {
+		t.Errorf("the old password: status %d, want 401", res.status)
+	}
+	f.signIn(t, scenario.Login{Login: ua.Login, Password: fresh})
+
+	// Wrong current passwords are guesses: five lock the login as five
+	// wrong sign-ins do (the sign-in just above cleared the first).
+	for range 5 {
+		change("not the password", "another new password", "another new password")
+	}
+	if res := change(fresh, "another new password", "another new password"); res.status != http.StatusTooManyRequests || res.header.Get("Retry-After") == "" {
+		t.Errorf("after five wrong current passwords: status %d, want 429 with Retry-After", res.status)
+	}
+}
+
+// TestDisabledSessionEnds: disabling a principal ends its sessions at
+// their next request, and it can no longer sign in, with the answer of a
+// wrong password; enabled again, it signs in, and its old sessions stay
+// ended.
+func TestDisabledSessionEnds(t *testing.T) {
+	f := newFixture(t, web.Options{})
+	ua := f.login(t, "ua", access.RoleNegotiator)
+	c := f.signIn(t, ua)
+	signedIn := func(c *http.Client) bool { return strings.Contains(f.get(t, c, "/rounds").body, `action="/logout"`) }
+	if _, err := f.svc.Auth().Disable(t.Context(), ua.Login); err != nil {
+		t.Fatal(err)
+	}
+	if signedIn(c) {
+		t.Error("a disabled principal's session still signs in")
+	}
+	res := f.post(t, client(t), "/login", url.Values{"login": {ua.Login}, "password": {ua.Password}}, nil)
+	if res.status != http.StatusUnauthorized || !strings.Contains(res.body, "Wrong login or password") {
+		t.Errorf("signing in while disabled: status %d, want 401 as for a wrong password", res.status)
+	}
+	if _, err := f.svc.Auth().Enable(t.Context(), ua.Login); err != nil {
+		t.Fatal(err)
+	}
+	if signedIn(c) {
+		t.Error("enabling a principal revived a session of before it was disabled")
+	}
+	f.signIn(t, ua)
 }
