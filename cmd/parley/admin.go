@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
@@ -354,8 +357,8 @@ var usersListCommand = &command{
 	args:    "--config FILE",
 	summary: "list the principals who may sign in",
 	doc: `
-List every principal, by login: party, roles, and whether it signs in with a
-password or with API tokens only.`,
+List every principal, by login: party, roles, whether it signs in with a
+password or with API tokens only, and since when it is disabled, if it is.`,
 	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
 		config := configFlag(fs)
 		return func(ctx context.Context) error { return c.usersList(ctx, *config) }
@@ -373,15 +376,153 @@ func (c *cli) usersList(ctx context.Context, configPath string) error {
 		return fmt.Errorf("couldn't list principals: %w", err)
 	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "LOGIN\tNAME\tPARTY\tROLES\tSIGNS IN WITH\tCREATED")
+	fmt.Fprintln(tw, "LOGIN\tNAME\tPARTY\tROLES\tSIGNS IN WITH\tCREATED\tDISABLED")
 	for _, p := range ps {
 		how := "password"
 		if p.PasswordHash == "" {
 			how = "tokens"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Login, p.Name, p.Party, joinRoles(p.Roles), how, p.Created.UTC().Format(time.RFC3339))
+		disabled := "-"
+		if !p.Disabled.IsZero() {
+			disabled = p.Disabled.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Login, p.Name, p.Party, joinRoles(p.Roles), how, p.Created.UTC().Format(time.RFC3339), disabled)
 	}
 	return tw.Flush()
+}
+
+var usersPasswordCommand = &command{
+	name:    "users password",
+	args:    "--config FILE --login LOGIN [--password-stdin]",
+	summary: "set a person's password, ending every session of theirs",
+	doc: `
+Set the password of the person with the given login, as an administrator:
+when it is forgotten or may be known to someone else. The rules of a new
+password apply (at least 8 characters). Every session of the person, in
+every browser, ends at its next request; API tokens are not touched. A
+person who knows their password changes it themselves in the web UI
+(Password, beside Sign out).
+
+The new password is asked for twice on the terminal, or read from the first
+line of standard input with --password-stdin (for a script: never put a
+password on the command line, where ps and shell histories show it).`,
+	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
+		config := configFlag(fs)
+		login := fs.String("login", "", "the `login` whose password to set")
+		fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+		return func(ctx context.Context) error { return c.usersPassword(ctx, *config, *login, *fromStdin) }
+	},
+}
+
+func (c *cli) usersPassword(ctx context.Context, configPath, login string, fromStdin bool) error {
+	if configPath == "" {
+		return usagef("--config is required")
+	}
+	if login == "" {
+		return usagef("--login is required")
+	}
+	var password string
+	var err error
+	if f, ok := c.stdin.(*os.File); fromStdin {
+		password, err = readPasswordLine(c.stdin)
+	} else if !ok || !term.IsTerminal(int(f.Fd())) {
+		return fmt.Errorf("no password for %s: pass --password-stdin with the password on standard input, or run on a terminal to be asked for one", login)
+	} else {
+		password, err = c.newPassword(login, "", false)
+	}
+	if err != nil {
+		return err
+	}
+	svc, _, _, closeAll, err := c.openService(ctx, configPath)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	p, err := svc.Auth().SetPassword(ctx, login, password)
+	if err != nil {
+		return fmt.Errorf("couldn't set the password of %s: %w", login, err)
+	}
+	fmt.Fprintf(c.stdout, "set the password of %s (%s); every session of theirs has ended\n", p.Login, p.Name)
+	return nil
+}
+
+// readPasswordLine reads a password from the first line of r, without its
+// line ending.
+func readPasswordLine(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(r, 16<<10)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("couldn't read the password from standard input: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("no password on standard input")
+	}
+	return line, nil
+}
+
+var usersDisableCommand = &command{
+	name:    "users disable",
+	args:    "--config FILE --login LOGIN",
+	summary: "stop a person or API client from signing in, ending its sessions",
+	doc: `
+Disable the principal with the given login: it can no longer sign in, with
+its password or its API tokens, and its sessions end at their next request,
+on every replica. Its records, tokens and keys are kept. 'parley users
+enable' lets it sign in again; its tokens then work again, but the sessions
+it had stay ended.`,
+	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
+		config := configFlag(fs)
+		login := fs.String("login", "", "the `login` to disable")
+		return func(ctx context.Context) error { return c.usersDisable(ctx, *config, *login, true) }
+	},
+}
+
+var usersEnableCommand = &command{
+	name:    "users enable",
+	args:    "--config FILE --login LOGIN",
+	summary: "let a disabled person or API client sign in again",
+	doc: `
+Enable the principal with the given login again, after 'parley users
+disable': it signs in with its password and its API tokens as before.
+Sessions it had when it was disabled stay ended.`,
+	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
+		config := configFlag(fs)
+		login := fs.String("login", "", "the `login` to enable")
+		return func(ctx context.Context) error { return c.usersDisable(ctx, *config, *login, false) }
+	},
+}
+
+// usersDisable disables (disable true) or enables the principal login.
+func (c *cli) usersDisable(ctx context.Context, configPath, login string, disable bool) error {
+	if configPath == "" {
+		return usagef("--config is required")
+	}
+	if login == "" {
+		return usagef("--login is required")
+	}
+	svc, _, _, closeAll, err := c.openService(ctx, configPath)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	if disable {
+		before, err := svc.Auth().Disable(ctx, login)
+		if err != nil {
+			return fmt.Errorf("couldn't disable %s: %w", login, err)
+		}
+		fmt.Fprintf(c.stdout, "%s is disabled since %s; its sessions have ended and its tokens are refused\n", login, before.Disabled.UTC().Format(time.RFC3339))
+		return nil
+	}
+	before, err := svc.Auth().Enable(ctx, login)
+	if err != nil {
+		return fmt.Errorf("couldn't enable %s: %w", login, err)
+	}
+	if before.Disabled.IsZero() {
+		fmt.Fprintf(c.stdout, "%s was not disabled; nothing changed\n", login)
+		return nil
+	}
+	fmt.Fprintf(c.stdout, "enabled %s, disabled since %s\n", login, before.Disabled.UTC().Format(time.RFC3339))
+	return nil
 }
 
 var tokensNewCommand = &command{

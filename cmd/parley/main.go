@@ -11,7 +11,8 @@
 //	parley migrate --config F        create or upgrade the database schema
 //	parley rebuild --config F        rebuild the projections from the records
 //	parley audit --config F          check the store against itself and the log
-//	parley users add|list            manage who may sign in
+//	parley users add|list|password   manage who may sign in
+//	parley users disable|enable      stop or let a principal sign in
 //	parley tokens new                issue an API token
 //	parley keys generate             a key pair for a log or a witness
 //	parley witness                   run one party's witness of the log
@@ -117,7 +118,7 @@ var commands []*command
 func init() {
 	commands = []*command{
 		demoCommand, initCommand, serveCommand, migrateCommand, rebuildCommand, auditCommand,
-		usersAddCommand, usersListCommand, tokensNewCommand,
+		usersAddCommand, usersListCommand, usersPasswordCommand, usersDisableCommand, usersEnableCommand, tokensNewCommand,
 		keysGenerateCommand, keysRegisterCommand, signCommand, witnessCommand, verifyCommand, loadCommand,
 	}
 }
