@@ -10,7 +10,8 @@ import (
 
 // TestFailedIntegrityRefusesWrites: once a check finds the installation
 // tampered with, nothing more is committed on top of it, and the refusal
-// says why; reads go on.
+// says so without the findings, which may name records hidden from the
+// writer; reads go on.
 func TestFailedIntegrityRefusesWrites(t *testing.T) {
 	svc, ps := demo(t)
 	ctx := t.Context()
@@ -33,7 +34,7 @@ func TestFailedIntegrityRefusesWrites(t *testing.T) {
 	before := len(records(t, svc.Store()))
 	svc.CheckDone(ctx, "audit", []string{"record r-1: its bytes are not in canonical form"})
 	_, err := svc.Create(ctx, med, talks.KindRound, body)
-	if code(err) != app.CodeUnavailable || !strings.Contains(err.Error(), "failed its integrity check (record r-1") {
+	if code(err) != app.CodeUnavailable || !strings.Contains(err.Error(), "failed its integrity check") || strings.Contains(err.Error(), "r-1") {
 		t.Errorf("a write on a failed installation: %v", err)
 	}
 	if n := len(records(t, svc.Store())); n != before {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gowebpki/jcs"
@@ -22,14 +23,11 @@ import (
 // key is, and submits body, statement and signature together; the write
 // checks that each binding still holds.
 
-// StatementLifetime is how long after signing a statement is accepted. It
-// is short because a statement held back and submitted later would speak
-// for a capital about a moment that has passed; signing again is cheap.
-const StatementLifetime = 10 * time.Minute
+// StatementLifetime is how long after signing a statement is accepted
+// (record.StatementLifetime).
+const StatementLifetime = record.StatementLifetime
 
-// statementSkew is how far in the future a statement's time may be: the
-// signer's clock may run a little ahead of the server's.
-const statementSkew = time.Minute
+const statementSkew = record.StatementSkew
 
 // chainReader is what binding a statement reads: a store outside a
 // transaction, or a write transaction.
@@ -176,4 +174,33 @@ func describeRecord(id string) string {
 		return "nothing (it claims to be the first decision)"
 	}
 	return "record " + id
+}
+
+// CheckBindings checks that a committed signed record's statement binds
+// what the record itself says: the thing its parent field names, the party
+// its owner field names, and a signing time shortly before the record was
+// committed. The write path makes it so; audit checks it again, since a
+// hostile operator could commit a statement it had signed for something
+// else, or at another time.
+func CheckBindings(kind parley.Kind, env record.Envelope) error {
+	if env.Sig == nil {
+		return fmt.Errorf("record %s is not signed", env.ID)
+	}
+	ix, err := kind.IndexOf(env.Body)
+	if err != nil {
+		return err
+	}
+	if kind.OwnerField != "" && ix.Party != env.Author.Party {
+		return fmt.Errorf("it is signed for party %q, but its %s is %q", env.Author.Party, kind.OwnerField, ix.Party)
+	}
+	if kind.ParentField != "" {
+		f, _ := kind.Field(kind.ParentField)
+		if on := env.Sig.On; on == nil || on.Kind != f.Ref || on.ID != ix.Parent {
+			return fmt.Errorf("it decides on %s, but its %s names %s %s", describeOn(env.Sig.On), kind.ParentField, f.Ref, ix.Parent)
+		}
+	}
+	if d := env.At.Sub(env.Sig.At); d < -statementSkew || d > StatementLifetime {
+		return fmt.Errorf("it was signed at %s and committed at %s, not within %s", env.Sig.At.UTC().Format(record.TimeLayout), env.At.UTC().Format(record.TimeLayout), StatementLifetime)
+	}
+	return nil
 }

@@ -11,11 +11,17 @@ package audit
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"reflect"
+	"time"
+
+	"github.com/gowebpki/jcs"
 
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
@@ -143,15 +149,23 @@ type Options struct {
 	// NoWitnesses leaves out the check of the log against its witnesses,
 	// for a caller that asks them itself (ledger.Log.CheckWitnesses).
 	NoWitnesses bool
+	// PlaceWait is how long a live audit waits, at its end, for the
+	// records pending when it began to get their positions in the log;
+	// one still without is a finding. Default DefaultPlaceWait.
+	PlaceWait time.Duration
 }
+
+// DefaultPlaceWait is Options.PlaceWait's default: a write's position is
+// stored within a batch or two, a second at most under load.
+const DefaultPlaceWait = 30 * time.Second
 
 // RunWith is Run narrowed by o.
 func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 	var rep Report
 	st, reg, log := s.Store(), s.Registry(), s.Log()
 	// horizon is the log's size when the audit began: in a live audit,
-	// what lies past it (and what is not yet in the log) is a write under
-	// way, not a finding.
+	// a record placed past it is a write under way, and so is one not
+	// yet placed that was made after the audit began or was pending then.
 	var horizon uint64
 	if log != nil {
 		size, err := log.IntegratedSize(ctx)
@@ -160,12 +174,8 @@ func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 		}
 		horizon = size
 	}
-	moved := map[string]bool{} // kind/id of entities past the horizon
-	// A record's position in the log reaches its row with the next batch:
-	// a live audit takes a leaf that holds the commitment of a record it
-	// found without a position for that record's, as recovery would.
-	unplaced := map[string]bool{} // leaf -> a record without a position has it
-	lastSeq := int64(-1)
+	lastSeq := int64(math.MaxInt64)
+	pendingAtStart := map[string]bool{}
 	if o.Live {
 		// Records made after the audit began are past its horizon: it
 		// stops reading at the newest one it began with.
@@ -174,10 +184,35 @@ func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 			return rep, err
 		}
 		lastSeq = n
+		// Read after LastSeq: a record pending then is either listed
+		// here or placed by the time the audit reads it.
+		ps, err := st.PendingRecords(ctx, maxPendingAtStart)
+		if err != nil {
+			return rep, err
+		}
+		for _, r := range ps {
+			pendingAtStart[r.ID] = true
+		}
 	}
-	past := func(r store.Record) bool {
-		return o.Live && log != nil && (r.LeafIndex < 0 || uint64(r.LeafIndex) >= horizon)
+	underWay := func(r store.Record) bool {
+		if !o.Live || log == nil {
+			return false
+		}
+		if r.LeafIndex >= 0 {
+			return uint64(r.LeafIndex) >= horizon
+		}
+		return r.Seq > lastSeq || pendingAtStart[r.ID]
 	}
+	moved := map[string]bool{} // kind/id of entities a write under way changed
+	// A record's position in the log reaches its row with the next batch:
+	// a live audit takes a leaf that holds the commitment of a record under
+	// way without a position for that record's, as recovery would.
+	unplaced := map[string]bool{} // leaf -> a record under way has it
+	// waiting are the records pending when the audit began: each must get
+	// its position soon, or it is no write under way but a row left by a
+	// crash or added behind parley's back, or one whose position was
+	// cleared.
+	var waiting []string
 	find := func(what, id, format string, args ...any) {
 		rep.Findings = append(rep.Findings, Finding{What: what, ID: id, Problem: fmt.Sprintf(format, args...)})
 	}
@@ -190,9 +225,19 @@ func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 	for _, f := range faults {
 		find("guard", f.Guard, "%s", f.Problem)
 	}
-	byLeaf := map[int64]store.Record{}
-	want := map[string]store.Entity{} // kind/id -> replayed projection
-	var after int64
+	// Only what the leaf check needs of a record: its id and commitment,
+	// not its bytes, so that an audit's memory is not the database's.
+	type placed struct {
+		id         string
+		commitment []byte
+	}
+	byLeaf := map[int64]placed{}
+	want := map[string]store.Entity{} // kind/id -> replayed projection, body left out
+	bodies := map[string][sha256.Size]byte{}
+	chains := newChainCheck(find)
+	// Every record, from below any position a row can hold: a row added
+	// behind parley's back at seq 0 or less is a record too.
+	after := int64(math.MinInt64)
 	if o.Newest > 0 {
 		last, err := st.LastSeq(ctx)
 		if err != nil {
@@ -207,40 +252,18 @@ func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 		}
 		for _, r := range rs {
 			after = r.Seq
-			if past(r) {
+			rep.Records++
+			env, ok := checkRecord(r, reg, find)
+			chains.add(r)
+			if underWay(r) {
 				moved[r.Kind+"/"+r.Subject] = true
 				if r.LeafIndex < 0 {
 					unplaced[string(record.Leaf(r.Commitment))] = true
+					if pendingAtStart[r.ID] {
+						waiting = append(waiting, r.ID)
+					}
 				}
 				continue
-			}
-			rep.Records++
-			var env record.Envelope
-			if err := json.Unmarshal(r.Canonical, &env); err != nil {
-				find("record", r.ID, "its canonical bytes are not a record: %v", err)
-				continue
-			}
-			if again, err := record.Canonical(env); err != nil || !bytes.Equal(again, r.Canonical) {
-				find("record", r.ID, "its bytes are not in canonical form")
-			}
-			if env.ID != r.ID || env.Kind != r.Kind || env.Subject != r.Subject || !env.At.Equal(r.At) ||
-				env.Author != r.Author || !reflect.DeepEqual(env.Audience, r.Audience) {
-				find("record", r.ID, "its columns (id, kind, subject, time, author or audience) disagree with its canonical bytes")
-			}
-			if env.Sig != nil {
-				if err := record.VerifyEnvelope(env); err != nil {
-					find("record", r.ID, "its author's signature does not verify: %v", err)
-				}
-				if st, _ := record.StatementOf(env); r.Chain != st.Chain() || r.Supersedes != env.Sig.Supersedes {
-					find("record", r.ID, "its chain of decisions (chain, supersedes) disagrees with its signed statement")
-				}
-			} else if r.Chain != "" || r.Supersedes != "" {
-				find("record", r.ID, "it is placed in a chain of signed decisions, but it is not signed")
-			} else if k, ok := reg.Kind(env.Kind); ok && k.Signed {
-				find("record", r.ID, "a %s must be signed, and this one is not", k.Title)
-			}
-			if c := record.Commitment(r.Salt, r.Canonical); !bytes.Equal(c[:], r.Commitment) {
-				find("record", r.ID, "its commitment does not match its salt and bytes")
 			}
 			if r.LeafIndex < 0 {
 				if log != nil {
@@ -249,9 +272,12 @@ func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 			} else if other, dup := byLeaf[r.LeafIndex]; dup {
 				// One leaf proves one record: the store's unique index on
 				// positions is gone, or was gone when this row was made.
-				find("record", r.ID, "claims log position %d, which record %s claims too", r.LeafIndex, other.ID)
+				find("record", r.ID, "claims log position %d, which record %s claims too", r.LeafIndex, other.id)
 			} else {
-				byLeaf[r.LeafIndex] = r
+				byLeaf[r.LeafIndex] = placed{id: r.ID, commitment: r.Commitment}
+			}
+			if !ok || o.Newest > 0 {
+				continue
 			}
 			key := env.Kind + "/" + env.Subject
 			var prev *store.Entity
@@ -263,9 +289,11 @@ func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 				find("record", r.ID, "cannot be projected: %v", err)
 				continue
 			}
+			bodies[key] = bodyDigest(e.Body)
+			e.Body = nil
 			want[key] = e
 		}
-		if len(rs) < 5000 || (lastSeq >= 0 && after >= lastSeq) {
+		if len(rs) < 5000 || after >= lastSeq {
 			break
 		}
 	}
@@ -302,8 +330,8 @@ func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 				return nil
 			}
 			delete(byLeaf, int64(i))
-			if !bytes.Equal(leaf, record.Leaf(r.Commitment)) {
-				find("record", r.ID, "its leaf at log position %d commits to other bytes: the row was changed after it was logged", i)
+			if !bytes.Equal(leaf, record.Leaf(r.commitment)) {
+				find("record", r.id, "its leaf at log position %d commits to other bytes: the row was changed after it was logged", i)
 			}
 			return nil
 		})
@@ -311,7 +339,7 @@ func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 			return rep, fmt.Errorf("couldn't read the log: %w", err)
 		}
 		for i, r := range byLeaf {
-			find("record", r.ID, "claims log position %d, beyond the log's %d entries", i, size)
+			find("record", r.id, "claims log position %d, beyond the log's %d entries", i, size)
 		}
 		// The log against what the witnesses cosigned: a log restored from
 		// an old backup agrees with its own store, and only they can tell.
@@ -337,7 +365,7 @@ func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 			return true
 		}
 		r, err := st.RecordByID(ctx, got.RecordID)
-		return err == nil && past(r)
+		return err == nil && underWay(r)
 	}
 	for _, k := range reg.Kinds() {
 		q := store.Query{Kind: k.Name, Limit: app.MaxPage}
@@ -358,16 +386,18 @@ func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 				rep.Entities++
 				w, ok := want[key]
 				delete(want, key)
-				if current(got) {
-					continue
-				}
 				if !ok {
-					find("projection", key, "no record made it")
+					if !current(got) {
+						find("projection", key, "no record made it")
+					}
 					continue
 				}
 				if got.RecordID != w.RecordID || got.Version != w.Version || got.Parent != w.Parent || got.CreatedSeq != w.CreatedSeq ||
 					got.Party != w.Party || got.Status != w.Status || !got.At.Equal(w.At) || !maps.Equal(got.Fields, w.Fields) ||
-					!reflect.DeepEqual(got.Audience, w.Audience) || !got.Created.Equal(w.Created) || !got.Updated.Equal(w.Updated) || !jsonEqual(got.Body, w.Body) {
+					!reflect.DeepEqual(got.Audience, w.Audience) || !got.Created.Equal(w.Created) || !got.Updated.Equal(w.Updated) || bodyDigest(got.Body) != bodies[key] {
+					if current(got) {
+						continue
+					}
 					find("projection", key, "differs from its records (parley rebuild restores it)")
 				}
 			}
@@ -391,14 +421,132 @@ func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 		find("projection", key, "is missing though records made it (parley rebuild restores it)")
 	}
 	if o.Live {
-		return rep, nil
+		return rep, waitPlaced(ctx, st, waiting, cmp.Or(o.PlaceWait, DefaultPlaceWait), find)
 	}
 	n, err := s.AuditProjections(ctx, find)
 	rep.Tables = n
 	return rep, err
 }
 
-func jsonEqual(a, b []byte) bool {
-	var x, y any
-	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
+// bodyDigest is the SHA-256 of a body's canonical form (RFC 8785), so that
+// bodies compare as JSON (PostgreSQL keeps them as written) without the
+// audit holding every one of them.
+func bodyDigest(b []byte) [sha256.Size]byte {
+	if c, err := jcs.Transform(b); err == nil {
+		b = c
+	}
+	return sha256.Sum256(b)
+}
+
+// waitPlaced waits up to wait for the records ids to get their positions
+// in the log, and reports each that does not.
+func waitPlaced(ctx context.Context, st store.RecordLog, ids []string, wait time.Duration, find func(what, id, format string, args ...any)) error {
+	deadline := time.Now().Add(wait)
+	for len(ids) > 0 {
+		left := ids[:0]
+		for _, id := range ids {
+			r, err := st.RecordByID(ctx, id)
+			if err != nil {
+				return err
+			}
+			if r.LeafIndex < 0 {
+				left = append(left, id)
+			}
+		}
+		ids = left
+		if len(ids) == 0 || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	for _, id := range ids {
+		find("record", id, "has no position in the log, %s after a live audit found it pending: left by a crash, added behind parley's back, or its position cleared", wait)
+	}
+	return nil
+}
+
+// maxPendingAtStart bounds what a live audit reads of the records pending
+// when it begins: at most a batch or two is ever pending while serving.
+const maxPendingAtStart = 100000
+
+// checkRecord checks what a record's row can be checked for on its own:
+// its bytes, columns, signature, chain columns and commitment. It returns
+// the envelope, and false if the bytes are not a record.
+func checkRecord(r store.Record, reg *parley.Registry, find func(what, id, format string, args ...any)) (record.Envelope, bool) {
+	var env record.Envelope
+	if err := json.Unmarshal(r.Canonical, &env); err != nil {
+		find("record", r.ID, "its canonical bytes are not a record: %v", err)
+		return env, false
+	}
+	if again, err := record.Canonical(env); err != nil || !bytes.Equal(again, r.Canonical) {
+		find("record", r.ID, "its bytes are not in canonical form")
+	}
+	if env.ID != r.ID || env.Kind != r.Kind || env.Subject != r.Subject || !env.At.Equal(r.At) ||
+		env.Author != r.Author || !reflect.DeepEqual(env.Audience, r.Audience) {
+		find("record", r.ID, "its columns (id, kind, subject, time, author or audience) disagree with its canonical bytes")
+	}
+	if env.Sig != nil {
+		if err := record.VerifyEnvelope(env); err != nil {
+			find("record", r.ID, "its author's signature does not verify: %v", err)
+		}
+		if st, _ := record.StatementOf(env); r.Chain != st.Chain() || r.Supersedes != env.Sig.Supersedes {
+			find("record", r.ID, "its chain of decisions (chain, supersedes) disagrees with its signed statement")
+		}
+		if k, ok := reg.Kind(env.Kind); ok {
+			if err := app.CheckBindings(k, env); err != nil {
+				find("record", r.ID, "its signed statement does not bind what the record says: %v", err)
+			}
+		}
+	} else if r.Chain != "" || r.Supersedes != "" {
+		find("record", r.ID, "it is placed in a chain of signed decisions, but it is not signed")
+	} else if k, ok := reg.Kind(env.Kind); ok && k.Signed {
+		find("record", r.ID, "a %s must be signed, and this one is not", k.Title)
+	}
+	if c := record.Commitment(r.Salt, r.Canonical); !bytes.Equal(c[:], r.Commitment) {
+		find("record", r.ID, "its commitment does not match its salt and bytes")
+	}
+	return env, true
+}
+
+// chainCheck checks the chains of signed decisions from the records
+// themselves, whatever the database's unique index allowed: each decision
+// supersedes an earlier one of its chain, or is its chain's first; none is
+// superseded twice; so each chain has one latest decision.
+type chainCheck struct {
+	find func(what, id, format string, args ...any)
+	// seen[chain][record id]; by[chain][supersedes] is the record that
+	// supersedes it ("" for the first).
+	seen map[string]map[string]bool
+	by   map[string]map[string]string
+}
+
+func newChainCheck(find func(what, id, format string, args ...any)) *chainCheck {
+	return &chainCheck{find: find, seen: map[string]map[string]bool{}, by: map[string]map[string]string{}}
+}
+
+// add takes the records in Seq order.
+func (c *chainCheck) add(r store.Record) {
+	if r.Chain == "" {
+		return
+	}
+	if c.seen[r.Chain] == nil {
+		c.seen[r.Chain], c.by[r.Chain] = map[string]bool{}, map[string]string{}
+	}
+	if r.Supersedes != "" && !c.seen[r.Chain][r.Supersedes] {
+		c.find("record", r.ID, "supersedes %s, which is no earlier decision of its chain %q", r.Supersedes, r.Chain)
+	}
+	if other, ok := c.by[r.Chain][r.Supersedes]; ok {
+		what := "decision " + r.Supersedes
+		if r.Supersedes == "" {
+			what = "nothing (both claim to be the first)"
+		}
+		c.find("record", r.ID, "supersedes %s, as record %s does: its chain %q forks", what, other, r.Chain)
+	} else {
+		c.by[r.Chain][r.Supersedes] = r.ID
+	}
+	c.seen[r.Chain][r.ID] = true
 }

@@ -51,6 +51,11 @@ func TestVerifySignature(t *testing.T) {
 			t.Errorf("the check does not say %q: %s", want, c.Detail)
 		}
 	}
+	held := env
+	held.At = st.At.Add(record.StatementLifetime + time.Minute)
+	if c, _ := check(held); c.OK || !strings.Contains(c.Detail, "held back") {
+		t.Errorf("a statement committed long after it was signed passes: %v", c)
+	}
 	altered := env
 	s2 := sig
 	s2.Supersedes = ""

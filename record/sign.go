@@ -43,6 +43,15 @@ import (
 
 const statementHeader = "parley-signed/v2"
 
+// StatementLifetime is how long after signing a statement is accepted. It
+// is short because a statement held back and submitted later would speak
+// for a capital about a moment that has passed; signing again is cheap.
+const StatementLifetime = 10 * time.Minute
+
+// StatementSkew is how far in the future a statement's time may be: the
+// signer's clock may run a little ahead of the server's.
+const StatementSkew = time.Minute
+
 // TimeLayout is how a statement writes its time: UTC, to the microsecond,
 // the precision records keep.
 const TimeLayout = "2006-01-02T15:04:05.000000Z"

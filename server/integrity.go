@@ -20,7 +20,8 @@ const StartCheckRecords = 1000
 // records against their leaves, that the store holds one record per entry
 // of the log, and the log against the latest checkpoint each witness
 // cosigned; then it starts the full audit (audit.Options.Live) in the
-// background, and returns a channel that is closed when that audit ends.
+// background, again every AuditEvery, and returns a channel that is
+// closed when the background audits stop, once ctx ends.
 // Whatever either finds fails the installation (app.Service.CheckDone):
 // writes are refused, and every answer says so. A witness that cannot be
 // reached proves nothing either way: it is logged, not a failure.
@@ -62,28 +63,45 @@ func CheckIntegrity(ctx context.Context, svc *app.Service, log *ledger.Log, logg
 	}
 
 	done := make(chan struct{})
-	svc.CheckStarted()
 	go func() {
 		defer close(done)
-		start := time.Now()
-		rep, err := audit.RunWith(ctx, svc, audit.Options{Live: true, NoWitnesses: true})
-		if err != nil {
-			// An audit that could not finish (the server stopping, a
-			// read failing) found nothing: it proves nothing either.
-			svc.CheckDone(ctx, "audit", nil)
-			if ctx.Err() == nil {
-				logger.LogAttrs(ctx, slog.LevelError, "the background audit could not finish", slog.Any("error", err))
+		for {
+			backgroundAudit(ctx, svc, logger)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(AuditEvery):
 			}
-			return
-		}
-		svc.CheckDone(ctx, "audit", findingTexts(rep.Findings))
-		if len(rep.Findings) == 0 {
-			logger.LogAttrs(ctx, slog.LevelInfo, "background audit passed", slog.Int("records", rep.Records),
-				slog.Uint64("log_entries", rep.Leaves), slog.Int("entities", rep.Entities),
-				slog.Duration("took", time.Since(start).Round(time.Millisecond)))
 		}
 	}()
 	return done, nil
+}
+
+// AuditEvery is how often serve audits the whole installation again while
+// it serves: what is changed behind its back after one audit is found by
+// the next.
+const AuditEvery = 6 * time.Hour
+
+// backgroundAudit runs one live audit and records what it found.
+func backgroundAudit(ctx context.Context, svc *app.Service, logger *slog.Logger) {
+	svc.CheckStarted()
+	start := time.Now()
+	rep, err := audit.RunWith(ctx, svc, audit.Options{Live: true, NoWitnesses: true})
+	if err != nil {
+		// An audit that could not finish (the server stopping, a read
+		// failing) found nothing: it proves nothing either.
+		svc.CheckDone(ctx, "audit", nil)
+		if ctx.Err() == nil {
+			logger.LogAttrs(ctx, slog.LevelError, "the background audit could not finish", slog.Any("error", err))
+		}
+		return
+	}
+	svc.CheckDone(ctx, "audit", findingTexts(rep.Findings))
+	if len(rep.Findings) == 0 {
+		logger.LogAttrs(ctx, slog.LevelInfo, "background audit passed", slog.Int("records", rep.Records),
+			slog.Uint64("log_entries", rep.Leaves), slog.Int("entities", rep.Entities),
+			slog.Duration("took", time.Since(start).Round(time.Millisecond)))
+	}
 }
 
 func findingTexts(fs []audit.Finding) []string {

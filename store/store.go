@@ -326,16 +326,17 @@ type Guards interface {
 // UniqueGuard is a unique index of the records table that parley relies on.
 type UniqueGuard struct {
 	// Name is the index's name, as both stores' migrations make it;
-	// Columns its columns, sorted by name and joined by commas.
-	Name, Columns string
+	// Columns its columns, sorted by name and joined by commas; Where the
+	// predicate of the partial index, as the stores' catalogues print it.
+	Name, Columns, Where string
 	// Harm says what its loss allows.
 	Harm string
 }
 
 // UniqueGuards are the unique indexes CheckGuards checks.
 var UniqueGuards = []UniqueGuard{
-	{Name: "records_leaf_index", Columns: "leaf_index", Harm: "two records can claim one log position"},
-	{Name: "records_chain", Columns: "chain,supersedes", Harm: "two signed decisions can supersede the same one, and a signed statement can be used twice"},
+	{Name: "records_leaf_index", Columns: "leaf_index", Where: "leaf_index IS NOT NULL", Harm: "two records can claim one log position"},
+	{Name: "records_chain", Columns: "chain,supersedes", Where: "chain IS NOT NULL", Harm: "two signed decisions can supersede the same one, and a signed statement can be used twice"},
 }
 
 // GuardFault is a guard of the records that does not hold.

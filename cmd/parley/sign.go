@@ -165,6 +165,18 @@ func (c *cli) sign(ctx context.Context, a signArgs) error {
 	if !bytes.Equal(got, want) {
 		return fmt.Errorf("the statement's body %s is not the body of %s as parley commits it, %s; refusing to sign it", got, a.body, want)
 	}
+	// Nor bind it to another thing, party or time than the body says: the
+	// record would then speak of what its author did not decide, or be
+	// held back and committed later.
+	if d := time.Since(st.At); d < -signClockSkew || d > signClockSkew {
+		return fmt.Errorf("the statement is dated %s, but this machine's clock says %s; refusing to sign a statement not dated now (check the clocks, and ask for a new statement)",
+			st.At.Format(record.TimeLayout), time.Now().UTC().Format(record.TimeLayout))
+	}
+	env := record.Envelope{Kind: st.Kind, At: st.At, Author: record.Author{Principal: st.Signer, Party: st.Party}, Body: signable,
+		Sig: &record.Signature{At: st.At, On: st.On, Supersedes: st.Supersedes}}
+	if err := app.CheckBindings(k, env); err != nil {
+		return fmt.Errorf("the statement does not bind what %s says: %v; refusing to sign it", a.body, err)
+	}
 	fmt.Fprintf(c.stderr, "signing for party %s as principal %s, at %s:\n", st.Party, st.Signer, st.At.Format(record.TimeLayout))
 	if st.On != nil {
 		fmt.Fprintf(c.stderr, "  on %s %s, version %s (commitment %s)\n", st.On.Kind, st.On.ID, st.On.Record, hex.EncodeToString(st.On.Commitment))
@@ -190,6 +202,11 @@ func (c *cli) sign(ctx context.Context, a signArgs) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
 }
+
+// signClockSkew is how far the statement's time may be from this machine's
+// clock: a server that dates a statement ahead could hold the signature
+// back and commit it later.
+const signClockSkew = 2 * time.Minute
 
 // fetchStatement asks the server for the statement to sign for body.
 func fetchStatement(ctx context.Context, server, tokenFile, collection string, body []byte) (string, error) {

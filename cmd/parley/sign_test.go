@@ -8,11 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parley-project/parley/internal/testkit"
 
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/httpapi"
+	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/server"
 	"github.com/parley-project/parley/talks"
 )
@@ -83,6 +85,25 @@ func TestSign(t *testing.T) {
 	}
 	if _, err := svc.Create(ctx, capital, talks.KindApproval, []byte(stdout)); err != nil {
 		t.Fatalf("the server refuses what parley sign --statement made: %v", err)
+	}
+
+	// Nor one a hostile server bound to another time, aspect or party
+	// than the body says.
+	for name, change := range map[string]func(st *record.Statement){
+		"dated ahead":    func(st *record.Statement) { st.At = st.At.Add(30 * 24 * time.Hour) },
+		"another aspect": func(st *record.Statement) { st.On.ID = aspects[1].ID },
+		"another party":  func(st *record.Statement) { st.Party = "ru" },
+	} {
+		bad := st
+		on := *st.On
+		bad.On = &on
+		change(&bad)
+		text, _ := bad.Text()
+		f := filepath.Join(dir, "hostile.txt")
+		os.WriteFile(f, []byte(text), 0o600)
+		if code, _, stderr := parley(t, "sign", body, "--key", key, "--statement", f); code != exitError || !strings.Contains(stderr, "refusing to sign") {
+			t.Errorf("sign a statement %s = %d %q", name, code, stderr)
+		}
 	}
 
 	// A statement of another body is not signed.

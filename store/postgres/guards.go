@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -61,13 +62,18 @@ func (s *Store) CheckGuards(ctx context.Context) ([]store.GuardFault, error) {
 
 	for _, g := range store.UniqueGuards {
 		var unique, valid bool
-		var columns string
-		err = s.r.QueryRow(ctx, `SELECT i.indisunique, i.indisvalid, coalesce(string_agg(a.attname, ',' ORDER BY a.attname), '')
+		var columns, where string
+		err = s.r.QueryRow(ctx, `SELECT i.indisunique, i.indisvalid, coalesce(string_agg(a.attname, ',' ORDER BY a.attname), ''),
+				coalesce(pg_get_expr(i.indpred, i.indrelid), '')
 			FROM pg_index i
 			JOIN pg_class c ON c.oid = i.indexrelid
 			LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
 			WHERE i.indrelid = $1::regclass AND c.relname = $2
-			GROUP BY i.indisunique, i.indisvalid`, table, g.Name).Scan(&unique, &valid, &columns)
+			GROUP BY i.indisunique, i.indisvalid, i.indpred, i.indrelid`, table, g.Name).Scan(&unique, &valid, &columns, &where)
+		// PostgreSQL prints the predicate in parentheses.
+		if strings.HasPrefix(where, "(") && strings.HasSuffix(where, ")") {
+			where = where[1 : len(where)-1]
+		}
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			fault(g.Name, "the unique index is missing: %s", g.Harm)
@@ -77,6 +83,10 @@ func (s *Store) CheckGuards(ctx context.Context) ([]store.GuardFault, error) {
 			fault(g.Name, "the index is no longer unique (or not valid): %s", g.Harm)
 		case columns != g.Columns:
 			fault(g.Name, "the index is on %q, not on %s: %s", columns, g.Columns, g.Harm)
+		case where != g.Where:
+			// A predicate that holds for no row makes a unique index
+			// that refuses nothing.
+			fault(g.Name, "the index applies where %q, not where %s: %s", where, g.Where, g.Harm)
 		}
 	}
 

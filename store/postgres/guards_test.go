@@ -37,6 +37,14 @@ func TestCheckGuards(t *testing.T) {
 			"CREATE INDEX records_leaf_index ON records (leaf_index)",
 		}},
 		{"decision chain index dropped", "records_chain", "missing", []string{"DROP INDEX records_chain"}},
+		{"decision chain index made to apply to nothing", "records_chain", "applies where", []string{
+			"DROP INDEX records_chain",
+			"CREATE UNIQUE INDEX records_chain ON records (chain, supersedes) WHERE chain IS NOT NULL AND length(chain) < 0",
+		}},
+		{"leaf index made to apply to nothing", "records_leaf_index", "applies where", []string{
+			"DROP INDEX records_leaf_index",
+			"CREATE UNIQUE INDEX records_leaf_index ON records (leaf_index) WHERE leaf_index < 0",
+		}},
 		{"decision chain index on chain alone", "records_chain", "not on chain,supersedes", []string{
 			"DROP INDEX records_chain",
 			"CREATE UNIQUE INDEX records_chain ON records (chain)",

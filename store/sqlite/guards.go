@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -50,7 +51,7 @@ func (s *Store) CheckGuards(ctx context.Context) ([]store.GuardFault, error) {
 	}
 
 	for _, g := range store.UniqueGuards {
-		problem, err := s.uniqueIndex(ctx, g.Name, g.Columns)
+		problem, err := s.uniqueIndex(ctx, g)
 		if err != nil {
 			return nil, err
 		}
@@ -82,11 +83,14 @@ func (s *Store) CheckGuards(ctx context.Context) ([]store.GuardFault, error) {
 	return faults, nil
 }
 
-// uniqueIndex says what is wrong with the unique index name, or "" if it
-// is there, unique and on columns (their names in order, by commas).
-func (s *Store) uniqueIndex(ctx context.Context, name, columns string) (string, error) {
+// uniqueIndex says what is wrong with the unique index g, or "" if it is
+// there, unique, on g's columns and with g's predicate: a predicate that
+// holds for no row would make a unique index that refuses nothing.
+func (s *Store) uniqueIndex(ctx context.Context, g store.UniqueGuard) (string, error) {
 	var unique int
-	err := s.r.QueryRowContext(ctx, `SELECT "unique" FROM pragma_index_list('records') WHERE name = ?`, name).Scan(&unique)
+	var def sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT l."unique", m.sql FROM pragma_index_list('records') l
+		JOIN sqlite_schema m ON m.type = 'index' AND m.name = l.name WHERE l.name = ?`, g.Name).Scan(&unique, &def)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "the unique index is missing", nil
 	} else if err != nil {
@@ -96,12 +100,19 @@ func (s *Store) uniqueIndex(ctx context.Context, name, columns string) (string, 
 		return "the index is no longer unique", nil
 	}
 	var got string
-	err = s.r.QueryRowContext(ctx, "SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(?) ORDER BY name)", name).Scan(&got)
+	err = s.r.QueryRowContext(ctx, "SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(?) ORDER BY name)", g.Name).Scan(&got)
 	if err != nil {
-		return "", fmt.Errorf("couldn't read index %s: %w", name, err)
+		return "", fmt.Errorf("couldn't read index %s: %w", g.Name, err)
 	}
-	if got != columns {
-		return fmt.Sprintf("the index is on %q, not on %s", got, columns), nil
+	if got != g.Columns {
+		return fmt.Sprintf("the index is on %q, not on %s", got, g.Columns), nil
+	}
+	where := ""
+	if i := strings.Index(strings.ToUpper(def.String), " WHERE "); i >= 0 {
+		where = strings.Join(strings.Fields(def.String[i+len(" WHERE "):]), " ")
+	}
+	if where != g.Where {
+		return fmt.Sprintf("the index applies where %q, not where %s", where, g.Where), nil
 	}
 	return "", nil
 }
