@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
@@ -41,22 +42,28 @@ import (
 //     25 attempts (under the per-address limit of 30), then takes another;
 //   - flood-fresh-addresses: every flooding request comes from an address
 //     never seen before, so that the server can tell it from a real user
-//     by nothing but its password.
+//     by nothing but its password;
+//
+// and under each flood, the real user signs in from a known-device (a
+// browser that signed in to the login before the flood began, and holds
+// what that sign-in left) or from a new-device (no cookies at all).
 //
 // Run it with
 //
 //	go test ./web/ -run '^$' -bench SignInDuringFlood -benchtime 5x
 func BenchmarkSignInDuringFlood(b *testing.B) {
-	for _, tc := range []struct {
+	b.Run("quiet", func(b *testing.B) { benchSignInDuringFlood(b, false, 0, false) })
+	for _, flood := range []struct {
 		name  string
-		flood bool
 		reuse int
-	}{
-		{"quiet", false, 0},
-		{"flood-reused-addresses", true, 25},
-		{"flood-fresh-addresses", true, 1},
-	} {
-		b.Run(tc.name, func(b *testing.B) { benchSignInDuringFlood(b, tc.flood, tc.reuse) })
+	}{{"flood-reused-addresses", 25}, {"flood-fresh-addresses", 1}} {
+		for _, known := range []bool{true, false} {
+			name := flood.name + "/new-device"
+			if known {
+				name = flood.name + "/known-device"
+			}
+			b.Run(name, func(b *testing.B) { benchSignInDuringFlood(b, true, flood.reuse, known) })
+		}
 	}
 }
 
@@ -65,7 +72,7 @@ const (
 	floodPause   = 100 * time.Millisecond
 )
 
-func benchSignInDuringFlood(b *testing.B, flood bool, reuse int) {
+func benchSignInDuringFlood(b *testing.B, flood bool, reuse int, knownDevice bool) {
 	d := testkit.NewDemo(b, testkit.DemoOptions{})
 	// The real user's password hashed as in production.
 	d.Service.SetPasswordCost(access.DefaultPasswordCost)
@@ -81,6 +88,24 @@ func benchSignInDuringFlood(b *testing.B, flood bool, reuse int) {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
+
+	form := url.Values{"login": {"real"}, "password": {password}}
+	// realClient is the real user's browser for one sign-in: the same one
+	// each time, with its cookies, from a known device; a new one each
+	// time from a new device.
+	known := browserFrom(net.IPv4(127, 0, 0, 1))
+	realClient := func() *http.Client {
+		if knownDevice {
+			return known
+		}
+		return browserFrom(net.IPv4(127, 0, 0, 1))
+	}
+	if knownDevice {
+		// Signed in once before the flood.
+		if status, _, err := postForm(context.Background(), known, ts.URL+"/login", form); err != nil || status != http.StatusSeeOther {
+			b.Fatalf("the sign-in before the flood: %d, %v", status, err)
+		}
+	}
 
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -126,13 +151,12 @@ func benchSignInDuringFlood(b *testing.B, flood bool, reuse int) {
 		<-warm
 	}
 
-	real := clientFrom(net.IPv4(127, 0, 0, 1))
-	form := url.Values{"login": {"real"}, "password": {password}}
 	busy := 0
 	latencies := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for range b.N {
 		start := time.Now()
+		real := realClient()
 		for {
 			status, retry, err := postForm(context.Background(), real, ts.URL+"/login", form)
 			if err != nil {
@@ -161,6 +185,13 @@ func benchSignInDuringFlood(b *testing.B, flood bool, reuse int) {
 // up: never 127.0.0.1, the real user's.
 func floodAddr(n int64) net.IP {
 	return net.IPv4(127, byte(1+n>>16), byte(n>>8), byte(n))
+}
+
+// browserFrom is clientFrom with a cookie jar.
+func browserFrom(addr net.IP) *http.Client {
+	c := clientFrom(addr)
+	c.Jar, _ = cookiejar.New(nil)
+	return c
 }
 
 // clientFrom returns an HTTP client whose connections come from addr, and
