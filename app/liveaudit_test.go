@@ -2,17 +2,12 @@ package app_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/parley-project/parley/audit"
-	"github.com/parley-project/parley/internal/testkit"
-	"github.com/parley-project/parley/scenario"
-	"github.com/parley-project/parley/store/sqlite"
 	"github.com/parley-project/parley/talks"
 )
 
@@ -22,32 +17,8 @@ import (
 // replay), and still finds a record changed behind parley's back.
 func TestLiveAudit(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "parley.db")
-	l := testkit.NewLog(t)
-	st, err := sqlite.Open(ctx, path, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	svc := testkit.NewService(st, nil, nil)
-	t.Cleanup(svc.Close)
-	if err := svc.AttachLog(ctx, l.Log); err != nil {
-		t.Fatal(err)
-	}
-	logins, err := scenario.Load(ctx, svc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var password string
-	for _, lg := range logins {
-		if lg.Login == "us-mediator" {
-			password = lg.Password
-		}
-	}
-	med, err := svc.Login(ctx, "us-mediator", password)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRV(t)
+	svc, med := r.svc, r.ps["us-mediator"]
 
 	wctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -89,21 +60,8 @@ func TestLiveAudit(t *testing.T) {
 
 	// The oldest record, a party, widened behind parley's back: past the
 	// start check's newest records, the background audit must find it.
-	rs := records(t, st)
-	old := rs[0]
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, q := range []string{
-		"DROP TRIGGER records_no_update",
-		"UPDATE records SET author_party = 'xx' WHERE id = '" + old.ID + "'",
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	old := records(t, svc.Store())[0]
+	r.exec(t, "DROP TRIGGER records_no_update", "UPDATE records SET author_party = 'xx' WHERE id = '"+old.ID+"'")
 	rep, err := audit.RunWith(ctx, svc, audit.Options{Live: true, NoWitnesses: true})
 	if err != nil {
 		t.Fatal(err)
