@@ -1,9 +1,10 @@
 // Package auth decides who is signing in and as whom: principals and their
-// passwords (argon2id), API tokens (kept as hashes), the keys with which
-// principals sign what they decide, and the installation's own secrets
-// (the keys that sign session cookies and seal list cursors). It reads and
-// writes through a small part of the store; app.Service hands its callers
-// the same operations.
+// passwords (argon2id, hashed a bounded few at a time), whether a principal
+// is disabled and whether a browser session still stands, API tokens (kept
+// as hashes), the keys with which principals sign what they decide, and
+// the installation's own secrets (the keys that sign session cookies and
+// seal list cursors). It reads and writes through a small part of the
+// store; app.Service hands its callers the same operations.
 package auth
 
 import (

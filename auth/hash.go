@@ -18,9 +18,13 @@ import (
 // sign-in behind a hundred wrong ones by 20 s and more. So hashing is
 // bounded three ways: a few slots hash at once, a few more callers may
 // wait for one, briefly, and the rest are told at once that the server is
-// busy (ErrBusy), which the UI answers 503 with Retry-After. A caller that
-// has failed recently may be told not to wait at all (NoQueue), so that
-// under a flood the free slots go to clients that have not been guessing.
+// busy (ErrBusy), which the UI answers 503 with Retry-After. The caller
+// sets a Priority on the context: a client that has failed recently does
+// not wait at all, and a browser known to its login waits in a line of its
+// own that is served first, so that under a flood the slots that come free
+// go to clients that have not been guessing. A first sign-in from a new
+// browser, among a flood from addresses never seen before, has nothing to
+// tell it apart and waits in the Normal line with the flood.
 
 // ErrBusy is the error of a password check or hash that found every
 // hashing slot taken and could not wait for one. Nothing was checked: the
