@@ -108,8 +108,11 @@ func (a *Auth) SetPassword(ctx context.Context, login, password string) (access.
 // setPasswordHash stores p's new hash and ends p's sessions, in one
 // transaction, and returns when they ended.
 func (a *Auth) setPasswordHash(ctx context.Context, p store.Principal, hash string) (time.Time, error) {
-	at := a.now()
-	err := a.st.Write(ctx, func(tx store.Tx) error {
+	at, err := a.signOutTime(ctx, p.ID, a.now())
+	if err != nil {
+		return time.Time{}, err
+	}
+	err = a.st.Write(ctx, func(tx store.Tx) error {
 		if err := tx.SetPasswordHash(ctx, p.ID, hash); err != nil {
 			return err
 		}
@@ -133,11 +136,15 @@ func (a *Auth) Disable(ctx context.Context, login string) (store.Principal, erro
 		return p, err
 	}
 	p.Disabled = a.now().UTC().Truncate(time.Microsecond) // as the store keeps it
+	ended, err := a.signOutTime(ctx, p.ID, p.Disabled)
+	if err != nil {
+		return p, err
+	}
 	err = a.st.Write(ctx, func(tx store.Tx) error {
 		if err := tx.SetDisabled(ctx, p.ID, p.Disabled); err != nil {
 			return err
 		}
-		return tx.SetMeta(ctx, signOutKey(p.ID), signOutValue(p.Disabled))
+		return tx.SetMeta(ctx, signOutKey(p.ID), signOutValue(ended))
 	})
 	return p, err
 }

@@ -211,7 +211,26 @@ func (a *Auth) SigningKey(ctx context.Context, id string) (string, error) {
 // sessions are signed claims any replica can check, and this is what each
 // replica checks them against (Session).
 func (a *Auth) SignOut(ctx context.Context, id string, at time.Time) error {
+	at, err := a.signOutTime(ctx, id, at)
+	if err != nil {
+		return err
+	}
 	return a.st.Write(ctx, func(tx store.Tx) error { return tx.SetMeta(ctx, signOutKey(id), signOutValue(at)) })
+}
+
+// signOutTime is when to record that sessions ended, for sessions ending
+// at at: never earlier than what is recorded, so that a clock behind
+// another (a CLI host, another replica) cannot bring back sessions that
+// had ended.
+func (a *Auth) signOutTime(ctx context.Context, id string, at time.Time) (time.Time, error) {
+	prev, err := a.SignedOut(ctx, id)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if prev.After(at) {
+		return prev, nil
+	}
+	return at, nil
 }
 
 // signOutKey is the meta key of when principal id's sessions last ended;

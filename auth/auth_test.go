@@ -399,3 +399,40 @@ func idOf(t *testing.T, a *auth.Auth, login string) string {
 	}
 	return p.ID
 }
+
+// TestSignOutNeverGoesBack: a session ended stays ended when a later
+// reset comes from a clock behind (a CLI host, another replica).
+func TestSignOutNeverGoesBack(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "parley.db"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a := auth.New(st, time.Now)
+	a.SetPasswordCost(cheap)
+	behind := auth.New(st, func() time.Time { return time.Now().Add(-time.Minute) })
+	behind.SetPasswordCost(cheap)
+	p, err := a.AddPrincipal(t.Context(), auth.NewPrincipal{Login: "olena", Party: "ua", Roles: []access.Role{access.RoleNegotiator}, Password: password}, access.ProcessParty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now().Add(-20 * time.Second)
+	if _, err := a.ChangePassword(t.Context(), p.ID, password, "a brand new password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Session(t.Context(), p.ID, began); err == nil {
+		t.Fatal("a session stands after the password change")
+	}
+	if _, err := behind.SetPassword(t.Context(), "olena", "the admin's password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Session(t.Context(), p.ID, began); err == nil {
+		t.Error("an ended session stands again after a reset from a clock a minute behind")
+	}
+	if err := behind.SignOut(t.Context(), p.ID, time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Session(t.Context(), p.ID, began); err == nil {
+		t.Error("an ended session stands again after a sign-out dated earlier")
+	}
+}

@@ -127,10 +127,13 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request, rq *requ
 	if password != r.PostForm.Get("confirm") {
 		return render(http.StatusUnprocessableEntity, passwordView{Error: "The new passwords differ. Type the same new password twice."})
 	}
-	// The current password is a guess like a sign-in's, bounded alike.
+	// The current password is a guess like a sign-in's, bounded alike,
+	// but for the session's principal alone: others' failed sign-ins, to
+	// this login or from this address (a proxy's), must not keep a
+	// signed-in person from changing their password.
 	now := s.now()
-	loginKey, addr := strings.ToLower(rq.caller.Login), clientAddr(r)
-	if wait := max(s.byLogin.wait(loginKey, now), s.byAddr.wait(addr, now)); wait > 0 {
+	guessKey, addr := "account "+rq.caller.ID, clientAddr(r)
+	if wait := s.byLogin.wait(guessKey, now); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(max(int(wait.Round(time.Second)/time.Second), 1)))
 		return render(http.StatusTooManyRequests, passwordView{Error: "Too many wrong passwords. Try again later."})
 	}
@@ -142,8 +145,7 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request, rq *requ
 		s.busy(w, r, rq, "password", "Change password", passwordView{Error: busyMessage})
 		return nil
 	case app.ErrorCode(err) == app.CodeUnauthenticated && errors.As(err, &e) && e.Field == "current_password":
-		s.byLogin.fail(loginKey, now)
-		s.byAddr.fail(addr, now)
+		s.byLogin.fail(guessKey, now)
 		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "web password change: wrong current password", slog.String("login", rq.caller.Login), slog.String("addr", addr))
 		return render(http.StatusForbidden, passwordView{Error: "The current password is wrong."})
 	case app.ErrorCode(err) == app.CodeUnauthenticated:

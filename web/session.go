@@ -182,10 +182,26 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	v := loginView{Login: strings.TrimSpace(r.PostForm.Get("login")), Next: localPath(r.PostForm.Get("next"))}
 
 	// Guesses are bounded per login and per client address, before any
-	// password is hashed.
+	// password is hashed. A browser that signed in to this login before
+	// (a device cookie) is bounded on its own instead: others' guesses
+	// must not lock the login's own person out, nor, behind a proxy where
+	// every client has one address, everyone.
 	now := s.now()
 	loginKey, addr := strings.ToLower(v.Login), clientAddr(r)
-	wait := max(s.byLogin.wait(loginKey, now), s.byAddr.wait(addr, now))
+	known := s.knownDevice(r, loginKey, now)
+	throttleKeys := []struct {
+		t   *throttle
+		key string
+	}{{s.byLogin, loginKey}, {s.byAddr, addr}}
+	if known {
+		c, _ := r.Cookie(deviceCookie)
+		throttleKeys = throttleKeys[:1]
+		throttleKeys[0].key = "device " + c.Value
+	}
+	var wait time.Duration
+	for _, k := range throttleKeys {
+		wait = max(wait, k.t.wait(k.key, now))
+	}
 	if wait > 0 {
 		secs := int(wait.Round(time.Second) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
@@ -204,7 +220,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	// and an address that failed within the window does not wait at all.
 	prio := auth.Normal
 	switch {
-	case s.knownDevice(r, loginKey, now):
+	case known:
 		prio = auth.Trusted
 	case s.byAddr.failed(addr, now):
 		prio = auth.Suspect
@@ -218,8 +234,9 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 		return nil
 	}
 	if app.ErrorCode(err) == app.CodeUnauthenticated {
-		s.byLogin.fail(loginKey, now)
-		s.byAddr.fail(addr, now)
+		for _, k := range throttleKeys {
+			k.t.fail(k.key, now)
+		}
 		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "web sign-in failed", slog.String("login", v.Login))
 		v.Error = "Wrong login or password."
 		s.render(w, r, rq, http.StatusUnauthorized, "login", pageData{Title: "Sign in", Data: v})
@@ -227,9 +244,15 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	} else if err != nil {
 		return err
 	}
-	s.byLogin.forget(loginKey)
+	for _, k := range throttleKeys[:1] {
+		k.t.forget(k.key)
+	}
+	// The session began when the request came, before the password was
+	// read and checked: a password change or a disable that lands while
+	// it is checked must end this session too, as it ends every session
+	// begun before it.
 	at := s.now()
-	s.issueSession(w, r, p.ID, at, at)
+	s.issueSession(w, r, p.ID, now, at)
 	s.setDevice(w, r, loginKey, at)
 	s.logger.LogAttrs(r.Context(), slog.LevelInfo, "web sign-in", slog.String("login", p.Login), slog.String("party", p.Party))
 	http.Redirect(w, r, v.Next, http.StatusSeeOther)
@@ -251,7 +274,8 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request, rq *request) err
 
 // clientAddr is the address a request came from, without its port. parley
 // takes no forwarded-for header on trust: behind a proxy, every client is
-// the proxy, and the per-login bound is what holds.
+// the proxy, so the per-address bound is one for all, and a browser that
+// signed in before (a device cookie) is bounded apart from it.
 func clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
