@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,7 +36,14 @@ const maxIntegrityFindings = 20
 type integrity struct {
 	mu sync.Mutex
 	v  Integrity
+	// failed is v.Failed, read on every write and every request without
+	// the lock or a copy of the findings.
+	failed atomic.Bool
 }
+
+// IntegrityFailed reports whether the installation failed an integrity
+// check: Integrity().Failed, cheaply, for every request.
+func (s *Service) IntegrityFailed() bool { return s.integrity.failed.Load() }
 
 // Integrity returns the state of the installation's integrity checks.
 func (s *Service) Integrity() Integrity {
@@ -71,14 +79,13 @@ func (s *Service) CheckDone(ctx context.Context, check string, findings []string
 	}
 	if len(findings) > 0 {
 		v.Failed = true
+		s.integrity.failed.Store(true)
 	}
 }
 
 // refuseIfFailed is the write path's guard.
 func (s *Service) refuseIfFailed() error {
-	s.integrity.mu.Lock()
-	defer s.integrity.mu.Unlock()
-	if !s.integrity.v.Failed {
+	if !s.IntegrityFailed() {
 		return nil
 	}
 	// Not the findings: they may name records hidden from the writer.

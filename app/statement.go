@@ -199,8 +199,5 @@ func CheckBindings(kind parley.Kind, env record.Envelope) error {
 			return fmt.Errorf("it decides on %s, but its %s names %s %s", describeOn(env.Sig.On), kind.ParentField, f.Ref, ix.Parent)
 		}
 	}
-	if d := env.At.Sub(env.Sig.At); d < -statementSkew || d > StatementLifetime {
-		return fmt.Errorf("it was signed at %s and committed at %s, not within %s", env.Sig.At.UTC().Format(record.TimeLayout), env.At.UTC().Format(record.TimeLayout), StatementLifetime)
-	}
-	return nil
+	return record.CheckSignedInTime(env)
 }

@@ -123,9 +123,8 @@ func checkSignature(p Proof) (c Check, ok bool) {
 		c.Detail = err.Error()
 		return c, true
 	}
-	if d := env.At.Sub(env.Sig.At); d < -record.StatementSkew || d > record.StatementLifetime {
-		c.Detail = fmt.Sprintf("the statement was signed at %s and the record committed at %s, not within %s: it was held back, or dated ahead",
-			env.Sig.At.UTC().Format(record.TimeLayout), env.At.UTC().Format(record.TimeLayout), record.StatementLifetime)
+	if err := record.CheckSignedInTime(env); err != nil {
+		c.Detail = err.Error()
 		return c, true
 	}
 	c.OK = true

@@ -288,6 +288,21 @@ func VerifyStatement(sig Signature, st Statement) error {
 	return nil
 }
 
+// CheckSignedInTime checks that a signed envelope was committed within
+// StatementLifetime of its statement's time (and not more than
+// StatementSkew before it): a statement held back, or dated ahead, speaks
+// of another moment than the record's.
+func CheckSignedInTime(e Envelope) error {
+	if e.Sig == nil {
+		return fmt.Errorf("record %s is not signed", e.ID)
+	}
+	if d := e.At.Sub(e.Sig.At); d < -StatementSkew || d > StatementLifetime {
+		return fmt.Errorf("the statement was signed at %s and the record committed at %s, not within %s: it was held back, or dated ahead",
+			e.Sig.At.UTC().Format(TimeLayout), e.At.UTC().Format(TimeLayout), StatementLifetime)
+	}
+	return nil
+}
+
 // VerifyEnvelope checks a signed envelope's signature over the statement
 // its author signed, remade from the envelope.
 func VerifyEnvelope(e Envelope) error {

@@ -206,7 +206,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) middleware(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		if s.svc.Integrity().Failed {
+		if s.svc.IntegrityFailed() {
 			// Every answer, the API's and the log's too, carries the
 			// warning, so that no client takes it at face value.
 			w.Header().Set(IntegrityHeader, "failed")

@@ -328,7 +328,8 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	}
 	d.Here = r.URL.RequestURI()
 	d.CSSVersion = s.cssVersion
-	if in := s.svc.Integrity(); in.Failed {
+	if s.svc.IntegrityFailed() {
+		in := s.svc.Integrity()
 		if c := rq.caller; c == nil || !c.Has(access.RoleAdmin) || c.PartyRole != access.ProcessMediator {
 			in.Findings = nil
 		}

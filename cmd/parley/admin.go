@@ -415,11 +415,8 @@ password on the command line, where ps and shell histories show it).`,
 }
 
 func (c *cli) usersPassword(ctx context.Context, configPath, login string, fromStdin bool) error {
-	if configPath == "" {
-		return usagef("--config is required")
-	}
-	if login == "" {
-		return usagef("--login is required")
+	if err := needConfigAndLogin(configPath, login); err != nil {
+		return err
 	}
 	var password string
 	var err error
@@ -494,11 +491,8 @@ Sessions it had when it was disabled stay ended.`,
 
 // usersDisable disables (disable true) or enables the principal login.
 func (c *cli) usersDisable(ctx context.Context, configPath, login string, disable bool) error {
-	if configPath == "" {
-		return usagef("--config is required")
-	}
-	if login == "" {
-		return usagef("--login is required")
+	if err := needConfigAndLogin(configPath, login); err != nil {
+		return err
 	}
 	svc, _, _, closeAll, err := c.openService(ctx, configPath)
 	if err != nil {
@@ -543,11 +537,8 @@ what the token is for (a script, a monitoring feed).`,
 }
 
 func (c *cli) tokensNew(ctx context.Context, configPath, login, label string) error {
-	if configPath == "" {
-		return usagef("--config is required")
-	}
-	if login == "" {
-		return usagef("--login is required")
+	if err := needConfigAndLogin(configPath, login); err != nil {
+		return err
 	}
 	svc, _, _, closeAll, err := c.openService(ctx, configPath)
 	if err != nil {
@@ -572,6 +563,18 @@ func joinRoles(roles []access.Role) string {
 		s[i] = string(r)
 	}
 	return strings.Join(s, ",")
+}
+
+// needConfigAndLogin refuses a command about one principal run without
+// --config or --login.
+func needConfigAndLogin(configPath, login string) error {
+	if configPath == "" {
+		return usagef("--config is required")
+	}
+	if login == "" {
+		return usagef("--login is required")
+	}
+	return nil
 }
 
 // openService opens the installation's store, without its log, and a

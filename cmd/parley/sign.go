@@ -40,11 +40,8 @@ key stays with the principal: parley never sees it.`,
 }
 
 func (c *cli) keysRegister(ctx context.Context, configPath, login, key string) error {
-	if configPath == "" {
-		return usagef("--config is required")
-	}
-	if login == "" {
-		return usagef("--login is required")
+	if err := needConfigAndLogin(configPath, login); err != nil {
+		return err
 	}
 	vkey, err := logKeyArg("key", key)
 	if err != nil {
