@@ -253,6 +253,11 @@ func checkKind(d Domain, k Kind) error {
 			return fmt.Errorf("kind %q names field %q, which its schema does not have", k.Name, name)
 		}
 	}
+	if k.Excerpt != "" {
+		if f, ok := k.Field(k.Excerpt); !ok || (f.Type != Text && f.Type != String) {
+			return fmt.Errorf("kind %q: its Excerpt %q is not one of its text fields", k.Name, k.Excerpt)
+		}
+	}
 	if len(k.WriteRoles) == 0 {
 		return fmt.Errorf("kind %q: no role may write it", k.Name)
 	}

@@ -64,6 +64,11 @@ type Kind struct {
 	// ParentField names and to the decision they supersede;
 	// checked against the author's registered key.
 	Signed bool
+	// Excerpt names a Text field of which a reader may be shown some
+	// words, and check them against the record's commitment in the log,
+	// without seeing the rest of the record (record.ExcerptVersion): a
+	// position the mediator relays in part.
+	Excerpt string
 }
 
 // SupersedesField is the index field (store.Entity.Fields) in which the

@@ -206,11 +206,12 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 	return func(tx store.Tx) (store.Record, store.Entity, error) {
 		fail := func(err error) (store.Record, store.Entity, error) { return store.Record{}, store.Entity{}, err }
 		env := record.Envelope{
-			V:      record.Version,
-			ID:     record.NewID(),
-			Kind:   kind.Name,
-			At:     s.now(),
-			Author: record.Author{Principal: p.ID, Party: p.Party},
+			V:       record.Version,
+			ID:      record.NewID(),
+			Kind:    kind.Name,
+			At:      s.now(),
+			Author:  record.Author{Principal: p.ID, Party: p.Party},
+			Excerpt: kind.Excerpt,
 		}
 		if id == "" {
 			env.Subject = env.ID

@@ -537,8 +537,13 @@ func checkRecord(r store.Record, reg *parley.Registry, find func(what, id, forma
 	} else if k, ok := reg.Kind(env.Kind); ok && k.Signed {
 		find("record", r.ID, "a %s must be signed, and this one is not", k.Title)
 	}
-	if c := record.Commitment(r.Salt, r.Canonical); !bytes.Equal(c[:], r.Commitment) {
+	if c, err := record.CommitmentOf(r.Salt, r.Canonical); err != nil {
+		find("record", r.ID, "its commitment cannot be remade: %v", err)
+	} else if !bytes.Equal(c[:], r.Commitment) {
 		find("record", r.ID, "its commitment does not match its salt and bytes")
+	}
+	if k, ok := reg.Kind(env.Kind); ok && k.Excerpt != env.Excerpt {
+		find("record", r.ID, "its excerpt field is %q, but its kind's is %q", env.Excerpt, k.Excerpt)
 	}
 	return env, true
 }

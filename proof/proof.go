@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/parley-project/parley/record"
 )
 
 // Proof is everything a reader needs to check a record without trusting
@@ -30,6 +32,10 @@ type Proof struct {
 	// Checkpoint is the C2SP tlog-checkpoint signed note, with the log's
 	// signature and the witnesses' cosignatures.
 	Checkpoint string `json:"checkpoint"`
+	// Excerpt, when set, discloses some words of the record instead of
+	// its bytes: Canonical and Salt are empty, and the commitment is
+	// remade from the excerpt (record.CheckExcerpt).
+	Excerpt *record.Excerpt `json:"excerpt,omitempty"`
 }
 
 // CheckpointSize reads the tree size from a C2SP checkpoint's second line.

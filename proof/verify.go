@@ -46,6 +46,8 @@ const (
 	CheckInclusion  = "inclusion"
 	// CheckSignature is there only for a signed record (an approval).
 	CheckSignature = "signature"
+	// CheckExcerpt replaces CheckCommitment in the proof of an excerpt.
+	CheckExcerpt = "excerpt"
 )
 
 // VerifyProof checks a proof with nothing but public keys: logVKey, the
@@ -71,10 +73,20 @@ const (
 // so that a failure points at the link that is broken: bytes altered after
 // the fact fail "commitment" alone, a commitment recomputed over such bytes
 // fails "leaf" alone, a wrong position fails "inclusion" alone.
+//
+// A proof of an excerpt (p.Excerpt set) has no canonical bytes or salt:
+// its "excerpt" check recomputes the commitment from the disclosed words
+// and the hashes that stand for the rest of the record, and says what the
+// words are of; "leaf" then checks that commitment's leaf.
 func Verify(p Proof, logVKey string, witnessVKeys []string) []Check {
-	checks := []Check{checkCommitment(p), checkLeaf(p)}
-	if c, ok := checkSignature(p); ok {
-		checks = append(checks, c)
+	var checks []Check
+	if p.Excerpt != nil {
+		checks = checkExcerpt(p)
+	} else {
+		checks = []Check{checkCommitment(p), checkLeaf(p)}
+		if c, ok := checkSignature(p); ok {
+			checks = append(checks, c)
+		}
 	}
 	cp, c := checkCheckpoint(p, logVKey)
 	checks = append(checks, c)
@@ -97,8 +109,10 @@ func Failed(checks []Check) []string {
 
 func checkCommitment(p Proof) Check {
 	c := Check{Name: CheckCommitment}
-	sum := record.Commitment(p.Salt, p.Canonical)
+	sum, err := record.CommitmentOf(p.Salt, p.Canonical)
 	switch {
+	case err != nil:
+		c.Detail = fmt.Sprintf("the commitment cannot be remade: %v", err)
 	case len(p.Salt) != record.SaltSize:
 		c.Detail = fmt.Sprintf("the salt is %d bytes, want %d", len(p.Salt), record.SaltSize)
 	case p.Commitment != hex.EncodeToString(sum[:]):
@@ -142,12 +156,37 @@ func checkSignature(p Proof) (c Check, ok bool) {
 }
 
 func checkLeaf(p Proof) Check {
-	c := Check{Name: CheckLeaf}
 	var env record.Envelope
 	if err := json.Unmarshal(p.Canonical, &env); err != nil {
-		c.Detail = fmt.Sprintf("the canonical bytes are not a record: %v", err)
-		return c
+		return Check{Name: CheckLeaf, Detail: fmt.Sprintf("the canonical bytes are not a record: %v", err)}
 	}
+	return checkLeafOf(p, env)
+}
+
+// checkExcerpt checks a proof of an excerpt: the disclosed words and the
+// hashes of the rest remake the commitment the proof claims, whose leaf
+// the proof carries.
+func checkExcerpt(p Proof) []Check {
+	c := Check{Name: CheckExcerpt}
+	d, err := record.CheckExcerpt(*p.Excerpt)
+	if err != nil {
+		c.Detail = err.Error()
+		return []Check{c, {Name: CheckLeaf, Detail: "there is no commitment to check: the excerpt does not check"}}
+	}
+	x, e := p.Excerpt, d.Envelope
+	if got := hex.EncodeToString(d.Commitment[:]); got != p.Commitment {
+		c.Detail = fmt.Sprintf("the excerpt hashes to commitment %s, the proof claims %s", got, p.Commitment)
+	} else {
+		c.OK = true
+		c.Detail = fmt.Sprintf("%q is words %d to %d of %d of the field %q of %s record %s, written by principal %s of party %s at %s",
+			x.Text(), x.Begin+1, x.Begin+uint64(len(x.Segments)), x.Total, e.Excerpt, e.Kind, e.ID,
+			e.Author.Principal, e.Author.Party, e.At.UTC().Format(record.TimeLayout))
+	}
+	return []Check{c, checkLeafOf(p, e)}
+}
+
+func checkLeafOf(p Proof, env record.Envelope) Check {
+	c := Check{Name: CheckLeaf}
 	commitment, err := hex.DecodeString(p.Commitment)
 	if err != nil {
 		c.Detail = fmt.Sprintf("the commitment %q is not hex", p.Commitment)

@@ -138,6 +138,9 @@ type Envelope struct {
 	Refs     []string        `json:"refs,omitempty"`
 	Body     json.RawMessage `json:"body"`
 	Sig      *Signature      `json:"sig,omitempty"`
+	// Excerpt names the body's text field that can be disclosed in part
+	// (see ExcerptVersion); a record that has one is of that version.
+	Excerpt string `json:"excerpt,omitempty"`
 }
 
 // NewID returns a fresh UUIDv7: random, yet ordered by creation time, so
@@ -199,6 +202,9 @@ type Sealed struct {
 
 // Seal computes the canonical bytes, a fresh salt and the commitment.
 func Seal(e Envelope) (Sealed, error) {
+	if e.Excerpt != "" {
+		e.V = ExcerptVersion
+	}
 	e.At = e.At.UTC().Truncate(time.Microsecond)
 	e.Audience = e.Audience.Normalize()
 	c, err := Canonical(e)
@@ -206,5 +212,9 @@ func Seal(e Envelope) (Sealed, error) {
 		return Sealed{}, err
 	}
 	salt := NewSalt()
-	return Sealed{Envelope: e, Canonical: c, Salt: salt, Commitment: Commitment(salt, c)}, nil
+	sum, err := CommitmentOf(salt, c)
+	if err != nil {
+		return Sealed{}, err
+	}
+	return Sealed{Envelope: e, Canonical: c, Salt: salt, Commitment: sum}, nil
 }

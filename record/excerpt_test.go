@@ -1,0 +1,86 @@
+package record
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+func excerptRecord(t *testing.T, text string) Sealed {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"party_id": "a", "text": text, "red_line": true, "value": "20 km"})
+	s, err := Seal(Envelope{V: Version, ID: NewID(), Kind: "test.position", Subject: "s", At: time.Now(),
+		Author: Author{Principal: "p", Party: "a"}, Audience: Audience{Scope: PartyMediator, Party: "a"},
+		Body: body, Excerpt: "text"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestExcerptCommitment(t *testing.T) {
+	text := "The line of contact is frozen where it is. Forces withdraw 20 km from it within 30 days, and monitors patrol both sides."
+	s := excerptRecord(t, text)
+	if s.Envelope.V != ExcerptVersion {
+		t.Fatalf("version %d, want %d", s.Envelope.V, ExcerptVersion)
+	}
+	if sum, err := CommitmentOf(s.Salt, s.Canonical); err != nil || sum != s.Commitment {
+		t.Fatalf("CommitmentOf = %x, %v; Seal made %x", sum, err, s.Commitment)
+	}
+	if Commitment(s.Salt, s.Canonical) == s.Commitment {
+		t.Fatal("a version 2 record has the commitment of version 1")
+	}
+	begin, end, ok := FindExcerpt(text, "Forces withdraw 20 km from it within 30 days,")
+	if !ok {
+		t.Fatal("FindExcerpt found no excerpt")
+	}
+	x, err := Disclose(s.Salt, s.Canonical, begin, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Text() != "Forces withdraw 20 km from it within 30 days," {
+		t.Fatalf("Text() = %q", x.Text())
+	}
+	d, err := CheckExcerpt(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Commitment != s.Commitment || d.Envelope.ID != s.Envelope.ID {
+		t.Fatalf("CheckExcerpt remade %x for %s, want %x", d.Commitment, d.Envelope.ID, s.Commitment)
+	}
+	raw, _ := json.Marshal(x)
+	for _, hidden := range []string{"frozen", "monitors", "20 km\"", "red_line"} {
+		if strings.Contains(string(raw), hidden) {
+			t.Errorf("the disclosure shows %q, which is not in the excerpt", hidden)
+		}
+	}
+
+	tamper := map[string]func(x *Excerpt){
+		"a changed word":       func(x *Excerpt) { x.Segments[2] = "40 " },
+		"a word left out":      func(x *Excerpt) { x.Segments, x.Salts = x.Segments[1:], x.Salts[1:]; x.Begin++ },
+		"a shifted position":   func(x *Excerpt) { x.Begin++ },
+		"a changed field hash": func(x *Excerpt) { x.Leaves[0] = x.Leaves[1] },
+		"a changed header":     func(x *Excerpt) { x.Header = []byte(strings.Replace(string(x.Header), `"party":"a"`, `"party":"b"`, 1)) },
+		"two words in one":     func(x *Excerpt) { x.Segments[0] += x.Segments[1] },
+	}
+	for name, f := range tamper {
+		y, _ := Disclose(s.Salt, s.Canonical, begin, end)
+		f(&y)
+		d, err := CheckExcerpt(y)
+		if err == nil && d.Commitment == s.Commitment {
+			t.Errorf("%s: the excerpt still checks", name)
+		}
+	}
+}
+
+func TestSegments(t *testing.T) {
+	for _, text := range []string{"", "one", " lead", "a  b\n\nc ", "Україна  і Росія"} {
+		if got := strings.Join(Segments(text), ""); got != text {
+			t.Errorf("Segments(%q) joined = %q", text, got)
+		}
+	}
+	if _, _, ok := FindExcerpt("withdraw 20 km", "draw 20"); ok {
+		t.Error("FindExcerpt found an excerpt that starts inside a word")
+	}
+}
