@@ -58,8 +58,11 @@ type Need struct {
 
 // Fact is one entity loaded for an invariant.
 type Fact struct {
-	ID     string
-	Entity Entity
+	ID string
+	// RecordID is the entity's latest record: a rule that binds a version
+	// (a confirmation of a clause as it reads now) compares it.
+	RecordID string
+	Entity   Entity
 }
 
 // ConflictError is a refusal because something exists already: the API
@@ -253,6 +256,9 @@ func checkKind(d Domain, k Kind) error {
 			return fmt.Errorf("kind %q names field %q, which its schema does not have", k.Name, name)
 		}
 	}
+	if s := k.DefaultAudience.Scope; (s == record.PartyMediator || s == record.PartyOnly) && k.DefaultAudience.Party == "" && k.OwnerField == "" {
+		return fmt.Errorf("kind %q: its DefaultAudience is of the owner's party, but it has no OwnerField", k.Name)
+	}
 	if k.Excerpt != "" {
 		if f, ok := k.Field(k.Excerpt); !ok || (f.Type != Text && f.Type != String) {
 			return fmt.Errorf("kind %q: its Excerpt %q is not one of its text fields", k.Name, k.Excerpt)
@@ -266,7 +272,7 @@ func checkKind(d Domain, k Kind) error {
 	}
 	// A write carries these beside the body's own fields, and the index
 	// keeps SupersedesField beside a signed kind's.
-	for _, reserved := range []string{"audience", "statement", "signature", SupersedesField} {
+	for _, reserved := range []string{"audience", "statement", "signature", "based_on", SupersedesField} {
 		if _, ok := k.Field(reserved); ok {
 			return fmt.Errorf("kind %q: field name %q is reserved: a write carries it beside the body", k.Name, reserved)
 		}

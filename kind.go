@@ -52,8 +52,19 @@ type Kind struct {
 	// IndexFields are further fields lists can be filtered on (equality).
 	IndexFields []string
 
-	// DefaultAudience applies when a write names none.
+	// DefaultAudience applies when a write names none. A party+mediator
+	// or party-only audience without a party is the owner's (OwnerField).
 	DefaultAudience record.Audience
+	// AudienceOf, if set, decides the audience of every write from the
+	// entity itself, and a write that names another is refused: a relay
+	// is read by its sender, its recipient and the party relayed, never
+	// by whoever its writer adds.
+	AudienceOf func(Entity) record.Audience
+	// Versioned kinds are edited by many hands (a clause of the
+	// negotiating text): an update names the version it was based on
+	// ("based_on", the record id its editor read), and one based on a
+	// version that is no longer current is refused with the current one.
+	Versioned bool
 	// WriteRoles may create and change entities of this kind.
 	WriteRoles []access.Role
 	// Mutable is false for kinds whose records are never superseded

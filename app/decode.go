@@ -21,37 +21,40 @@ import (
 // small; anything larger is a mistake or an attack.
 const MaxBody = 256 << 10
 
-// signed is what a write of a signed kind carries beside the body: the
+// beside is what a write carries beside the body: for a signed kind, the
 // statement its author signed (record.Statement's text) and the note
-// signature line over it.
-type signed struct {
+// signature line over it; for an update of a versioned kind, the record
+// id of the version it was based on.
+type beside struct {
 	Statement string
 	Signature string
+	BasedOn   string
 }
 
 // decodeWrite reads a write request: the entity's own fields, plus an
-// optional "audience" and, for a signed kind, "statement" and "signature".
+// optional "audience", for a signed kind "statement" and "signature", and
+// for a versioned kind "based_on".
 // Unknown fields, wrong types and trailing data are errors that name the
 // field, because a silently dropped field is lost data.
-func decodeWrite(kind parley.Kind, body []byte) (parley.Entity, *record.Audience, signed, error) {
+func decodeWrite(kind parley.Kind, body []byte) (parley.Entity, *record.Audience, beside, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, nil, signed{}, newError(CodeBadRequest, "", "the request body is empty; send a JSON object")
+		return nil, nil, beside{}, newError(CodeBadRequest, "", "the request body is empty; send a JSON object")
 	}
 	if len(body) > MaxBody {
-		return nil, nil, signed{}, newError(CodeTooLarge, "", "the request body is %d bytes; at most %d are accepted", len(body), MaxBody)
+		return nil, nil, beside{}, newError(CodeTooLarge, "", "the request body is %d bytes; at most %d are accepted", len(body), MaxBody)
 	}
 	if !utf8.Valid(body) {
-		return nil, nil, signed{}, newError(CodeBadRequest, "", "the request body is not valid UTF-8 (at byte %d); send JSON in UTF-8", invalidUTF8At(body))
+		return nil, nil, beside{}, newError(CodeBadRequest, "", "the request body is not valid UTF-8 (at byte %d); send JSON in UTF-8", invalidUTF8At(body))
 	}
 	if err := noDuplicateKeys(body); err != nil {
-		return nil, nil, signed{}, err
+		return nil, nil, beside{}, err
 	}
 	var fields map[string]json.RawMessage
 	if err := strictDecode(body, &fields); err != nil {
-		return nil, nil, signed{}, err
+		return nil, nil, beside{}, err
 	}
 	if fields == nil {
-		return nil, nil, signed{}, newError(CodeBadRequest, "", "the request body must be a JSON object, not null")
+		return nil, nil, beside{}, newError(CodeBadRequest, "", "the request body must be a JSON object, not null")
 	}
 	var aud *record.Audience
 	if raw, ok := fields["audience"]; ok {
@@ -63,37 +66,38 @@ func decodeWrite(kind parley.Kind, body []byte) (parley.Entity, *record.Audience
 			} else if e != nil {
 				e.Field = "audience"
 			}
-			return nil, nil, signed{}, err
+			return nil, nil, beside{}, err
 		}
 		delete(fields, "audience")
 	}
 	// The statement and its signature are the author's, over the body;
 	// they are not part of the body they sign.
-	var sig signed
+	var sig beside
 	for _, f := range []struct {
 		name, want string
 		to         *string
 	}{
 		{"statement", "the statement text that parley sign signed", &sig.Statement},
 		{"signature", "the note signature line \"— <key name> <base64>\"", &sig.Signature},
+		{"based_on", "the record id of the version the edit was based on", &sig.BasedOn},
 	} {
 		if raw, ok := fields[f.name]; ok {
 			if err := json.Unmarshal(raw, f.to); err != nil {
-				return nil, nil, signed{}, &Error{Code: CodeInvalid, Field: f.name, Message: "must be a string: " + f.want, Err: err}
+				return nil, nil, beside{}, &Error{Code: CodeInvalid, Field: f.name, Message: "must be a string: " + f.want, Err: err}
 			}
 			delete(fields, f.name)
 		}
 	}
 	rest, err := json.Marshal(fields)
 	if err != nil {
-		return nil, nil, signed{}, fmt.Errorf("couldn't re-encode request: %w", err)
+		return nil, nil, beside{}, fmt.Errorf("couldn't re-encode request: %w", err)
 	}
 	ent := kind.New()
 	if err := strictDecode(rest, ent); err != nil {
-		return nil, nil, signed{}, nameField(kind, fields, err)
+		return nil, nil, beside{}, nameField(kind, fields, err)
 	}
 	if err := checkLengths(kind.Fields, fields, ""); err != nil {
-		return nil, nil, signed{}, err
+		return nil, nil, beside{}, err
 	}
 	return ent, aud, sig, nil
 }

@@ -7,6 +7,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -142,7 +143,7 @@ type prepared struct {
 	kind parley.Kind
 	ent  parley.Entity
 	aud  *record.Audience
-	sg   signed
+	sg   beside
 	// body is the entity as it will be committed; ix its index.
 	body json.RawMessage
 	ix   parley.Index
@@ -188,6 +189,12 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 		return nil, err
 	}
 	kind, ent, aud, sg, newBody, ix := w.kind, w.ent, w.aud, w.sg, w.body, w.ix
+	if sg.BasedOn != "" && !kind.Versioned {
+		return nil, newError(CodeInvalid, "based_on", "%s records are not versioned; leave based_on out", kind.Title)
+	}
+	if kind.Versioned && id != "" && sg.BasedOn == "" {
+		return nil, newError(CodeInvalid, "based_on", "is required: an edit of %s names the version it was based on (its record_id), so that it cannot overwrite an edit it did not see", parley.Article(kind.Title))
+	}
 	for _, f := range []struct{ name, value string }{{"statement", sg.Statement}, {"signature", sg.Signature}} {
 		if f.value != "" && !kind.Signed {
 			return nil, newError(CodeInvalid, f.name, "%s records are not signed; leave the %s out", kind.Title, f.name)
@@ -234,6 +241,11 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 			if !kind.Mutable {
 				return fail(newError(CodeConflict, "", "%s is never changed once committed; commit a new one that refers to it", parley.Article(kind.Title)))
 			}
+			if kind.Versioned && sg.BasedOn != cur.RecordID {
+				e := newError(CodeConflict, "based_on", "the edit is based on version %s, but the %s is at version %d (record %s) since; merge your edit into that version and send it again", sg.BasedOn, kind.Title, cur.Version, cur.RecordID)
+				e.Current = cur
+				return fail(e)
+			}
 			// The owner of what is replaced counts, not only the owner the
 			// new version names: otherwise a party could take over another's.
 			if kind.OwnerField != "" {
@@ -254,6 +266,17 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 		}
 		if aud != nil {
 			env.Audience = aud.Normalize()
+		}
+		if env.Audience.Party == "" && (env.Audience.Scope == record.PartyMediator || env.Audience.Scope == record.PartyOnly) && aud == nil {
+			// A default audience of the owner's channel.
+			env.Audience.Party = cmp.Or(ix.Party, p.Party)
+		}
+		if kind.AudienceOf != nil {
+			want := kind.AudienceOf(ent).Normalize()
+			if aud != nil && !sameAudience(*aud, want) {
+				return fail(newError(CodeInvalid, "audience", "%s is read by %s, which follows from what it says; leave the audience out", parley.Article(kind.Title), access.Describe(want)))
+			}
+			env.Audience = want
 		}
 		if err := env.Audience.Validate(); err != nil {
 			return fail(&Error{Code: CodeInvalid, Field: "audience", Message: err.Error()})
@@ -290,6 +313,11 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 		}
 		return s.appendAndProject(ctx, tx, env)
 	}, nil
+}
+
+func sameAudience(a, b record.Audience) bool {
+	a, b = a.Normalize(), b.Normalize()
+	return a.Scope == b.Scope && a.Party == b.Party && slices.Equal(a.Parties, b.Parties)
 }
 
 // Append seals env and appends it as a record in tx. It is the one place a
@@ -585,7 +613,7 @@ func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.View
 				if err != nil {
 					return err
 				}
-				facts[i] = append(facts[i], parley.Fact{ID: e.ID, Entity: ent})
+				facts[i] = append(facts[i], parley.Fact{ID: e.ID, RecordID: e.RecordID, Entity: ent})
 				return nil
 			})
 			if err != nil {

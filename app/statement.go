@@ -93,7 +93,7 @@ func (s *Service) bind(ctx context.Context, r chainReader, v access.Viewer, kind
 // commit. A statement that no longer holds (used already, superseded,
 // overtaken by a change of what it decides, too old) is a conflict: the
 // author reads again and signs again.
-func (s *Service) checkStatement(ctx context.Context, tx store.Tx, p access.Principal, kind parley.Kind, ix parley.Index, sg signed, body json.RawMessage) (*record.Signature, []string, error) {
+func (s *Service) checkStatement(ctx context.Context, tx store.Tx, p access.Principal, kind parley.Kind, ix parley.Index, sg beside, body json.RawMessage) (*record.Signature, []string, error) {
 	got, err := record.ParseStatement(sg.Statement)
 	if err != nil {
 		return nil, nil, newError(CodeInvalid, "statement", "%v", err)

@@ -41,6 +41,9 @@ type Error struct {
 	// Field names the offending field, in JSON path form ("members[2].role").
 	Field string
 	Err   error
+	// Current is, for a conflict over a stale version, the version that
+	// is current, so the caller can merge without another request.
+	Current any
 }
 
 func (e *Error) Error() string {

@@ -97,6 +97,9 @@ type errorDetail struct {
 	Message string   `json:"message"`
 	// Field names the offending field in JSON path form, when there is one.
 	Field string `json:"field,omitempty"`
+	// Current is, for an edit based on a stale version (409), the current
+	// version.
+	Current *item `json:"current,omitempty"`
 }
 
 // item is one entity as the API shows it.
@@ -414,7 +417,12 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	for k, vs := range header {
 		w.Header()[k] = vs
 	}
-	writeJSON(w, status, errorBody{errorDetail{Code: e.Code, Message: e.Message, Field: e.Field}})
+	detail := errorDetail{Code: e.Code, Message: e.Message, Field: e.Field}
+	if cur, ok := e.Current.(store.Entity); ok {
+		it := itemOf(cur)
+		detail.Current = &it
+	}
+	writeJSON(w, status, errorBody{detail})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

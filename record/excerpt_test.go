@@ -61,8 +61,10 @@ func TestExcerptCommitment(t *testing.T) {
 		"a word left out":      func(x *Excerpt) { x.Segments, x.Salts = x.Segments[1:], x.Salts[1:]; x.Begin++ },
 		"a shifted position":   func(x *Excerpt) { x.Begin++ },
 		"a changed field hash": func(x *Excerpt) { x.Leaves[0] = x.Leaves[1] },
-		"a changed header":     func(x *Excerpt) { x.Header = []byte(strings.Replace(string(x.Header), `"party":"a"`, `"party":"b"`, 1)) },
-		"two words in one":     func(x *Excerpt) { x.Segments[0] += x.Segments[1] },
+		"a changed header": func(x *Excerpt) {
+			x.Header = []byte(strings.Replace(string(x.Header), `"party":"a"`, `"party":"b"`, 1))
+		},
+		"two words in one": func(x *Excerpt) { x.Segments[0] += x.Segments[1] },
 	}
 	for name, f := range tamper {
 		y, _ := Disclose(s.Salt, s.Canonical, begin, end)

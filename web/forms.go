@@ -816,6 +816,8 @@ type kindFormView struct {
 	KindName    string
 	SignExample string
 	Schema      []kindSchemaRow
+	// BasedOn is the version an edit of a versioned kind was read at.
+	BasedOn string
 }
 
 // kindSchemaRow documents one field of a signed kind's body.
@@ -868,11 +870,16 @@ func (s *server) kindForm(w http.ResponseWriter, r *http.Request, rq *request, k
 			return err
 		}
 		v.Inputs = ins
-		aud, err := b.audience()
-		if err != nil {
-			return err
+		if k.AudienceOf == nil {
+			aud, err := b.audience()
+			if err != nil {
+				return err
+			}
+			v.Audience = []kindInput{aud}
 		}
-		v.Audience = []kindInput{aud}
+	}
+	if k.Versioned && cur != nil {
+		v.BasedOn = vals.Get("based_on")
 	}
 	for _, e := range errs {
 		fe := kindFormError{Message: kindUpper(e.Message)}
@@ -1375,8 +1382,11 @@ type kindParser struct {
 func kindParse(k parley.Kind, vals url.Values) (map[string]any, *kindParser) {
 	p := &kindParser{vals: vals, rows: map[string]string{}}
 	body := p.object(k.Fields, "", "")
-	if a := kindParseAudience(vals); a != nil {
+	if a := kindParseAudience(vals); a != nil && k.AudienceOf == nil {
 		body["audience"] = a
+	}
+	if b := vals.Get("based_on"); b != "" && k.Versioned {
+		body["based_on"] = b
 	}
 	return body, p
 }
@@ -1557,6 +1567,7 @@ func (s *server) kindEdit(w http.ResponseWriter, r *http.Request, rq *request) e
 	vals := url.Values{}
 	kindValues(k.Fields, kindBody(e.Body), "", vals)
 	kindAudienceValues(vals, e.Audience, rq.caller)
+	vals.Set("based_on", e.RecordID)
 	return s.kindForm(w, r, rq, k, &e, vals, nil, http.StatusOK)
 }
 
