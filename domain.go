@@ -62,7 +62,10 @@ type Fact struct {
 	// RecordID is the entity's latest record: a rule that binds a version
 	// (a confirmation of a clause as it reads now) compares it.
 	RecordID string
-	Entity   Entity
+	// On is, for a decision, the record id of the version of its parent
+	// it was made on (OnField).
+	On     string
+	Entity Entity
 }
 
 // ConflictError is a refusal because something exists already: the API
@@ -272,9 +275,14 @@ func checkKind(d Domain, k Kind) error {
 	}
 	// A write carries these beside the body's own fields, and the index
 	// keeps SupersedesField beside a signed kind's.
-	for _, reserved := range []string{"audience", "statement", "signature", "based_on", SupersedesField} {
+	for _, reserved := range []string{"audience", "statement", "signature", "based_on", SupersedesField, OnField} {
 		if _, ok := k.Field(reserved); ok {
 			return fmt.Errorf("kind %q: field name %q is reserved: a write carries it beside the body", k.Name, reserved)
+		}
+	}
+	if k.BindsParent {
+		if f, _ := k.Field(k.ParentField); f.Type != Ref || k.Mutable || k.Signed {
+			return fmt.Errorf("kind %q: a kind that binds its parent's version is immutable, unsigned, and has a Ref ParentField", k.Name)
 		}
 	}
 	if k.Signed {

@@ -56,15 +56,21 @@ type Kind struct {
 	// or party-only audience without a party is the owner's (OwnerField).
 	DefaultAudience record.Audience
 	// AudienceOf, if set, decides the audience of every write from the
-	// entity itself, and a write that names another is refused: a relay
-	// is read by its sender, its recipient and the party relayed, never
-	// by whoever its writer adds.
-	AudienceOf func(Entity) record.Audience
+	// entity itself and its author's party, and a write that names another
+	// is refused: a relay is read by its sender, its recipient and the
+	// party relayed, never by whoever its writer adds.
+	AudienceOf func(e Entity, author string) record.Audience
 	// Versioned kinds are edited by many hands (a clause of the
 	// negotiating text): an update names the version it was based on
 	// ("based_on", the record id its editor read), and one based on a
 	// version that is no longer current is refused with the current one.
 	Versioned bool
+	// BindsParent kinds are decisions about their parent's current
+	// version (a report of a clause to the capitals): the kernel commits
+	// the parent's latest record id with each (in the record's refs) and
+	// keeps it in the index (OnField). Signed kinds bind theirs by the
+	// statement their author signs.
+	BindsParent bool
 	// WriteRoles may create and change entities of this kind.
 	WriteRoles []access.Role
 	// Mutable is false for kinds whose records are never superseded
@@ -87,6 +93,14 @@ type Kind struct {
 // that a chain of decisions can be ordered from its entities: the latest is
 // the one no other supersedes. No kind may name a field so.
 const SupersedesField = "supersedes"
+
+// OnField is the index field in which the kernel keeps the record id of the
+// version of its parent a decision was made on: a signed record's
+// (record.Signature.On), or the parent's latest record when a record of a
+// kind that BindsParent was committed. A decision on a version that is no
+// longer current is stale: a confirmation of a clause that changed since
+// confirms nothing of what it says now.
+const OnField = "on"
 
 // FieldType is the type of a field in a kind's schema.
 type FieldType string

@@ -42,6 +42,11 @@ type Reference struct {
 	Field string
 	Kind  string
 	ID    string
+	// Origin marks a reference the record shows to its readers even
+	// where they may not see what it names: a relay names the position
+	// it is an excerpt of, which only its party and the mediator read.
+	// Its readers learn the id, nothing else.
+	Origin bool
 }
 
 // Resolved holds the entities a new entity refers to, by Key.

@@ -3,8 +3,10 @@ package app
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/proof"
@@ -66,3 +68,41 @@ func (s *Service) Record(ctx context.Context, caller *access.Principal, id strin
 
 // HasLog reports whether commits go through a transparency log.
 func (s *Service) HasLog() bool { return s.log != nil }
+
+// Version is one version of an entity: the record that made it.
+type Version struct {
+	N        int             `json:"version"`
+	RecordID string          `json:"record_id"`
+	At       time.Time       `json:"at"`
+	Author   record.Author   `json:"author"`
+	Audience record.Audience `json:"audience"`
+	Body     json.RawMessage `json:"body"`
+}
+
+// History returns every version of an entity the caller may see, oldest
+// first: a clause's wording as it stood at each edit. An entity the caller
+// may not see has no history, exactly as one that does not exist; a
+// version whose audience the caller may not read (an entity whose audience
+// was narrowed) is left out.
+func (s *Service) History(ctx context.Context, caller *access.Principal, kindName, id string) ([]Version, error) {
+	if _, err := s.Get(ctx, caller, kindName, id); err != nil {
+		return nil, err
+	}
+	rs, err := s.store.SubjectRecords(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v := viewerOf(caller)
+	var out []Version
+	for i, r := range rs {
+		if r.Kind != kindName || !access.CanSee(v, r.Audience) {
+			continue
+		}
+		env, err := envelopeOf(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Version{N: i + 1, RecordID: r.ID, At: r.At, Author: r.Author, Audience: r.Audience, Body: env.Body})
+	}
+	return out, nil
+}

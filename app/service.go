@@ -272,7 +272,7 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 			env.Audience.Party = cmp.Or(ix.Party, p.Party)
 		}
 		if kind.AudienceOf != nil {
-			want := kind.AudienceOf(ent).Normalize()
+			want := kind.AudienceOf(ent, p.Party).Normalize()
 			if aud != nil && !sameAudience(*aud, want) {
 				return fail(newError(CodeInvalid, "audience", "%s is read by %s, which follows from what it says; leave the audience out", parley.Article(kind.Title), access.Describe(want)))
 			}
@@ -306,6 +306,14 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 			return fail(err)
 		}
 		env.Body = newBody
+		if kind.BindsParent && ix.Parent != "" {
+			pf, _ := kind.Field(kind.ParentField)
+			parent, err := tx.Entity(ctx, viewer, pf.Ref, ix.Parent)
+			if err != nil {
+				return fail(err)
+			}
+			env.Refs = []string{parent.RecordID}
+		}
 		if kind.Signed {
 			if env.Sig, env.Refs, err = s.checkStatement(ctx, tx, p, kind, ix, sg, env.Body); err != nil {
 				return fail(err)
@@ -404,14 +412,25 @@ func (s *Service) nextEntity(prev *store.Entity, seq int64, env record.Envelope)
 		RecordID: env.ID, Version: 1, CreatedSeq: seq, Created: env.At, Updated: env.At, Body: env.Body,
 		Party: ix.Party, Status: ix.Status, At: ix.At, Fields: ix.Fields,
 	}
-	if env.Sig != nil && env.Sig.Supersedes != "" {
-		// Which decision a signed one supersedes orders its chain: pages
-		// show the latest by the chain, not by arrival.
+	keep := func(name, value string) {
+		if value == "" {
+			return
+		}
 		e.Fields = maps.Clone(e.Fields)
 		if e.Fields == nil {
 			e.Fields = map[string]string{}
 		}
-		e.Fields[parley.SupersedesField] = env.Sig.Supersedes
+		e.Fields[name] = value
+	}
+	if env.Sig != nil {
+		// Which decision a signed one supersedes orders its chain: pages
+		// show the latest by the chain, not by arrival.
+		keep(parley.SupersedesField, env.Sig.Supersedes)
+		if env.Sig.On != nil {
+			keep(parley.OnField, env.Sig.On.Record)
+		}
+	} else if kind.BindsParent && len(env.Refs) == 1 {
+		keep(parley.OnField, env.Refs[0])
 	}
 	if prev != nil {
 		e.Version = prev.Version + 1
@@ -501,7 +520,7 @@ func (s *Service) resolve(ctx context.Context, r store.Reader, v access.Viewer, 
 		} else if err != nil {
 			return nil, err
 		}
-		if e.Audience.Scope != record.Public {
+		if e.Audience.Scope != record.Public && !ref.Origin {
 			if partyViewers == nil {
 				if partyViewers, err = s.viewersOfParties(ctx, r); err != nil {
 					return nil, err
@@ -613,7 +632,7 @@ func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.View
 				if err != nil {
 					return err
 				}
-				facts[i] = append(facts[i], parley.Fact{ID: e.ID, RecordID: e.RecordID, Entity: ent})
+				facts[i] = append(facts[i], parley.Fact{ID: e.ID, RecordID: e.RecordID, On: e.Fields[parley.OnField], Entity: ent})
 				return nil
 			})
 			if err != nil {

@@ -298,6 +298,11 @@ func (a *api) table() []route {
 				desc:    fmt.Sprintf("%s the caller may not see is answered exactly as one that does not exist.", capital(parley.Article(k.Title))),
 				status:  200, resp: name + "Item", errs: []int{401, 404},
 				handle: a.get(k)},
+			route{method: "GET", path: one + "/versions", op: "versions" + name, tag: k.Collection,
+				summary: "List the versions of " + parley.Article(k.Title),
+				desc:    "Every version of it the caller may see, oldest first: the record that made each, its author and time, and its body.",
+				status:  200, resp: "Versions", errs: []int{401, 404},
+				handle: a.versions(k)},
 			route{method: "POST", path: coll, op: "create" + name, tag: k.Collection,
 				summary: "Create " + parley.Article(k.Title),
 				desc:    fmt.Sprintf("Commits a new %s. Its audience defaults to %s.", k.Title, access.Describe(k.DefaultAudience)),
@@ -501,6 +506,22 @@ func (a *api) get(k parley.Kind) handlerFunc {
 			return err
 		}
 		writeJSON(w, http.StatusOK, itemOf(e))
+		return nil
+	}
+}
+
+// versionsBody is the answer of the versions of an entity.
+type versionsBody struct {
+	Versions []app.Version `json:"versions"`
+}
+
+func (a *api) versions(k parley.Kind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+		vs, err := a.svc.History(r.Context(), caller, k.Name, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, versionsBody{Versions: vs})
 		return nil
 	}
 }

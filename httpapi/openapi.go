@@ -32,6 +32,7 @@ func (a *api) openAPI() obj {
 		"Me":        schemaOf(reflect.TypeFor[me](), true),
 		"Proof":     schemaOf(reflect.TypeFor[proof.Proof](), true),
 		"Statement": schemaOf(reflect.TypeFor[statementBody](), true),
+		"Versions":  schemaOf(reflect.TypeFor[versionsBody](), true),
 	}
 	rec := schemaOf(reflect.TypeFor[storedRecord](), true)
 	rec["properties"].(obj)["audience"] = ref("Audience")

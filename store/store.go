@@ -294,6 +294,9 @@ type RecordLog interface {
 	Records(ctx context.Context, after int64, limit int) ([]Record, error)
 	// RecordByID returns one record.
 	RecordByID(ctx context.Context, id string) (Record, error)
+	// SubjectRecords returns every record of one subject (the versions of
+	// an entity), in Seq order.
+	SubjectRecords(ctx context.Context, subject string) ([]Record, error)
 	// PendingRecords returns up to limit records whose leaf index is not
 	// yet set, in Seq order: the records a crash may have left without
 	// their leaf, for recovery at start-up.

@@ -424,6 +424,11 @@ func (s *Store) Records(ctx context.Context, after int64, limit int) ([]store.Re
 	return records(ctx, s.r, after, limit)
 }
 
+// SubjectRecords returns every record of one subject, in seq order.
+func (s *Store) SubjectRecords(ctx context.Context, subject string) ([]store.Record, error) {
+	return queryRecords(ctx, s.r, "SELECT "+recordCols+" FROM records WHERE subject = ? ORDER BY seq", subject)
+}
+
 // RecordByID returns one record whatever its audience.
 func (s *Store) RecordByID(ctx context.Context, id string) (store.Record, error) {
 	return recordByID(ctx, s.rc, id)

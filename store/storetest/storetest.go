@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DuplicateRecordID", testDuplicateRecordID},
 		{"Chains", testChains},
 		{"RecordByID", testRecordByID},
+		{"SubjectRecords", testSubjectRecords},
 		{"RecordsPaging", testRecordsPaging},
 		{"SetLeafIndex", testSetLeafIndex},
 		{"SetLeafIndexConflicts", testSetLeafIndexConflicts},
@@ -290,6 +291,24 @@ func testRecordByID(t *testing.T, s store.Store) {
 	}
 	if _, err := s.RecordByID(t.Context(), record.NewID()); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("missing record: err = %v, want ErrNotFound", err)
+	}
+}
+
+func testSubjectRecords(t *testing.T, s store.Store) {
+	v1 := newRecord("note", record.Audience{Scope: record.PartyOnly, Party: "b"}, -1)
+	other := newRecord("note", record.Audience{Scope: record.Public}, -1)
+	v2 := newRecord("note", record.Audience{Scope: record.Public}, -1)
+	v2.Subject = v1.Subject
+	appendRecords(t, s, &v1, &other, &v2)
+	got, err := s.SubjectRecords(t.Context(), v1.Subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != v1.ID || got[1].ID != v2.ID {
+		t.Fatalf("SubjectRecords = %d records, want %s then %s", len(got), v1.ID, v2.ID)
+	}
+	if got, err := s.SubjectRecords(t.Context(), record.NewID()); err != nil || len(got) != 0 {
+		t.Fatalf("SubjectRecords of no subject = %d records, %v; want none", len(got), err)
 	}
 }
 
