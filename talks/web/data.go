@@ -2,78 +2,27 @@ package talksweb
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"html"
 	"html/template"
 	"net/url"
 	"strings"
 
-	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
-	"github.com/parley-project/parley/record"
-	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/talks"
+	"github.com/parley-project/parley/web"
 )
 
-// item is one entity as a page shows it: the domain value with the
-// envelope facts a reader needs (its id for links, its audience for the
-// badge, its latest record for the link to that record and its proof).
-type item[T any] struct {
-	ID         string
-	Audience   record.Audience
-	RecordID   string
-	Version    int
-	CreatedSeq int64
-	// Supersedes is the record id of the decision a signed one supersedes.
-	Supersedes string
-	V          *T
-}
+// item is one entity as a page shows it (web.Item).
+type item[T any] = web.Item[T]
 
-func decode[T any](body json.RawMessage) (*T, error) {
-	v := new(T)
-	if err := json.Unmarshal(body, v); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
-func itemOf[T any](e store.Entity) (item[T], error) {
-	v, err := decode[T](e.Body)
-	if err != nil {
-		return item[T]{}, fmt.Errorf("couldn't read %s %s: %w", e.Kind, e.ID, err)
-	}
-	return item[T]{ID: e.ID, Audience: e.Audience, RecordID: e.RecordID, Version: e.Version, CreatedSeq: e.CreatedSeq,
-		Supersedes: e.Fields[parley.SupersedesField], V: v}, nil
-}
-
-// load returns every entity of a kind (under parent, if set) that the caller
-// may see, in creation order.
 func load[T any](ctx context.Context, svc *app.Service, caller *access.Principal, kind, parent string) ([]item[T], error) {
-	es, err := svc.All(ctx, caller, kind, parent)
-	if err != nil {
-		return nil, fmt.Errorf("couldn't list %s: %w", kind, err)
-	}
-	out := make([]item[T], 0, len(es))
-	for _, e := range es {
-		it, err := itemOf[T](e)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, it)
-	}
-	return out, nil
+	return web.Load[T](ctx, svc, caller, kind, parent)
 }
 
-// get returns one entity the caller may see; one the caller may not see is
-// app.CodeNotFound, which becomes the 404 page.
 func get[T any](ctx context.Context, svc *app.Service, caller *access.Principal, kind, id string) (item[T], error) {
-	e, err := svc.Get(ctx, caller, kind, id)
-	if err != nil {
-		return item[T]{}, err
-	}
-	return itemOf[T](e)
+	return web.Get[T](ctx, svc, caller, kind, id)
 }
 
 // names resolves the ids that records refer to into what people read. Only
@@ -111,15 +60,7 @@ func (x *Section) loadNames(ctx context.Context, caller *access.Principal, kinds
 }
 
 func byID[T any](ctx context.Context, svc *app.Service, caller *access.Principal, kind string) (map[string]*T, error) {
-	items, err := load[T](ctx, svc, caller, kind, "")
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[string]*T, len(items))
-	for _, it := range items {
-		m[it.ID] = it.V
-	}
-	return m, nil
+	return web.ByID[T](ctx, svc, caller, kind)
 }
 
 // Party returns the party's name, or its id if the caller may not see it
