@@ -217,6 +217,16 @@ func NewRegistry(domains ...Domain) (*Registry, error) {
 			}
 		}
 	}
+	for _, k := range r.kinds {
+		if x := k.ExcerptOf; x != nil {
+			of, _ := k.Field(x.Origin)
+			words, ok := k.Field(x.Words)
+			origin, _ := r.Kind(of.Ref)
+			if of.Type != Ref || !ok || (words.Type != Text && words.Type != String) || origin.Excerpt == "" {
+				errs = append(errs, fmt.Errorf("kind %q: ExcerptOf needs a Ref field to a kind with an Excerpt field and a text field of words", k.Name))
+			}
+		}
+	}
 	for kind, invs := range r.invariants {
 		if _, ok := r.byName[kind]; !ok {
 			errs = append(errs, fmt.Errorf("invariant %q is of kind %q, which no domain declares", invs[0].Name, kind))

@@ -86,6 +86,20 @@ type Kind struct {
 	// without seeing the rest of the record (record.ExcerptVersion): a
 	// position the mediator relays in part.
 	Excerpt string
+	// ExcerptOf is set on a kind that carries words of another entity (a
+	// relay carries words of a position): a reader of it may have the proof
+	// that the words were taken from that entity as committed, without
+	// seeing the rest of it (app.Service.ExcerptProof).
+	ExcerptOf *ExcerptOf
+}
+
+// ExcerptOf names the fields of an entity that carries words of another.
+type ExcerptOf struct {
+	// Origin is the Ref field naming the entity the words are from; its
+	// kind has an Excerpt field.
+	Origin string
+	// Words is the field holding the words.
+	Words string
 }
 
 // SupersedesField is the index field (store.Entity.Fields) in which the

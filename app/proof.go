@@ -27,6 +27,12 @@ func (s *Service) Proof(ctx context.Context, caller *access.Principal, id string
 	if !access.CanSee(viewerOf(caller), r.Audience) {
 		return proof.Proof{}, notFound
 	}
+	return s.proofOf(ctx, r)
+}
+
+// proofOf proves a record the caller may read in the log.
+func (s *Service) proofOf(ctx context.Context, r store.Record) (proof.Proof, error) {
+	id := r.ID
 	if s.log == nil {
 		return proof.Proof{}, newError(CodeUnavailable, "", "this installation has no transparency log")
 	}
@@ -105,4 +111,71 @@ func (s *Service) History(ctx context.Context, caller *access.Principal, kindNam
 		out = append(out, Version{N: i + 1, RecordID: r.ID, At: r.At, Author: r.Author, Audience: r.Audience, Body: env.Body})
 	}
 	return out, nil
+}
+
+// ExcerptProof proves, to a caller who may read entity id of a kind that
+// carries words of another (Kind.ExcerptOf: a relay), that the words were
+// taken from that other entity as it was committed when id was: the proof
+// discloses the words and the hashes that stand for the rest of the record
+// (record.Disclose), never the rest, with the record's inclusion in the log.
+func (s *Service) ExcerptProof(ctx context.Context, caller *access.Principal, kindName, id string) (proof.Proof, error) {
+	kind, ok := s.reg.Kind(kindName)
+	if !ok || kind.ExcerptOf == nil {
+		return proof.Proof{}, newError(CodeNotFound, "", "%s records carry no excerpt", kindName)
+	}
+	e, err := s.Get(ctx, caller, kindName, id)
+	if err != nil {
+		return proof.Proof{}, err
+	}
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(e.Body, &body); err != nil {
+		return proof.Proof{}, fmt.Errorf("couldn't read %s %s: %w", kindName, id, err)
+	}
+	var originID, words string
+	json.Unmarshal(body[kind.ExcerptOf.Origin], &originID)
+	json.Unmarshal(body[kind.ExcerptOf.Words], &words)
+	carrier, err := s.store.RecordByID(ctx, e.RecordID)
+	if err != nil {
+		return proof.Proof{}, err
+	}
+	of, _ := kind.Field(kind.ExcerptOf.Origin)
+	origin, _ := s.reg.Kind(of.Ref)
+	rs, err := s.store.SubjectRecords(ctx, originID)
+	if err != nil {
+		return proof.Proof{}, err
+	}
+	// The origin as it was when the words were carried: its latest record
+	// before the carrier's.
+	var from *store.Record
+	for i := range rs {
+		if rs[i].Kind == origin.Name && rs[i].Seq < carrier.Seq {
+			from = &rs[i]
+		}
+	}
+	if from == nil {
+		return proof.Proof{}, fmt.Errorf("%s %s: no record of %s %s precedes it", kindName, id, origin.Title, originID)
+	}
+	env, err := envelopeOf(*from)
+	if err != nil {
+		return proof.Proof{}, err
+	}
+	var originBody map[string]json.RawMessage
+	var text string
+	if err := json.Unmarshal(env.Body, &originBody); err == nil {
+		json.Unmarshal(originBody[origin.Excerpt], &text)
+	}
+	begin, end, ok := record.FindExcerpt(text, words)
+	if !ok {
+		return proof.Proof{}, fmt.Errorf("%s %s: its words are not in %s record %s", kindName, id, origin.Title, from.ID)
+	}
+	x, err := record.Disclose(from.Salt, from.Canonical, begin, end)
+	if err != nil {
+		return proof.Proof{}, err
+	}
+	p, err := s.proofOf(ctx, *from)
+	if err != nil {
+		return proof.Proof{}, err
+	}
+	p.Canonical, p.Salt, p.Excerpt = nil, nil, &x
+	return p, nil
 }

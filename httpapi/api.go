@@ -314,6 +314,14 @@ func (a *api) table() []route {
 				body:    name + "Input", status: 200, resp: name + "Written", errs: []int{400, 401, 403, 404, 409, 413, 415, 422},
 				handle: a.write(k, true)},
 		)
+		if x := k.ExcerptOf; x != nil {
+			rs = append(rs, route{method: "GET", path: one + "/excerpt-proof", op: "excerptProof" + name, tag: k.Collection,
+				summary: "Prove the words " + parley.Article(k.Title) + " carries",
+				desc: fmt.Sprintf("The proof that the words in %q were taken from the entity %q names, as it was committed when this %s was: "+
+					"the words, the hashes that stand for the rest of that record (which stays hidden), its leaf, an inclusion proof and the cosigned checkpoint. "+
+					"`parley verify` checks one. Answers 503 with Retry-After while no published checkpoint covers the record yet.", x.Words, x.Origin, k.Title),
+				status: 200, resp: "Proof", errs: []int{401, 404, 503}, handle: a.excerptProof(k)})
+		}
 		if k.Signed {
 			rs = append(rs, route{method: "POST", path: Prefix + "/to-sign/" + k.Collection, op: "statement" + name, tag: k.Collection,
 				summary: "Get the statement to sign for " + parley.Article(k.Title),
@@ -506,6 +514,17 @@ func (a *api) get(k parley.Kind) handlerFunc {
 			return err
 		}
 		writeJSON(w, http.StatusOK, itemOf(e))
+		return nil
+	}
+}
+
+func (a *api) excerptProof(k parley.Kind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+		p, err := a.svc.ExcerptProof(r.Context(), caller, k.Name, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, p)
 		return nil
 	}
 }

@@ -118,13 +118,14 @@ func readProof(file string) (proof.Proof, *app.Receipt, error) {
 		return proof.Proof{}, nil, fmt.Errorf("couldn't read the proof: %w", err)
 	}
 	var probe struct {
-		Canonical []byte       `json:"canonical"`
-		Receipt   *app.Receipt `json:"receipt"`
+		Canonical []byte          `json:"canonical"`
+		Excerpt   json.RawMessage `json:"excerpt"`
+		Receipt   *app.Receipt    `json:"receipt"`
 	}
 	if err := json.Unmarshal(b, &probe); err != nil {
 		return proof.Proof{}, nil, fmt.Errorf("%s is neither a proof nor a receipt (JSON as the API serves them): %v", file, err)
 	}
-	if probe.Canonical == nil {
+	if probe.Canonical == nil && probe.Excerpt == nil {
 		r := probe.Receipt
 		if r == nil {
 			r = new(app.Receipt)
