@@ -8,6 +8,7 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/internal/testkit"
+	"github.com/parley-project/parley/negotiation"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/talks"
 )
@@ -110,7 +111,7 @@ func TestAuthorityMatrix(t *testing.T) {
 	// the mediating party.
 	type rule struct{ own, anyByMediating []access.Role }
 	roles := func(rs ...access.Role) []access.Role { return rs }
-	med, adm, neg, apr, mon := access.RoleMediator, access.RoleAdmin, access.RoleNegotiator, access.RoleApprover, access.RoleMonitor
+	med, adm, neg, apr, mon, rev := access.RoleMediator, access.RoleAdmin, access.RoleNegotiator, access.RoleApprover, access.RoleMonitor, access.RoleReviewer
 	matrix := map[string]rule{
 		// The parties: the mediating party's administrators and mediators.
 		talks.KindParty: {own: nil, anyByMediating: roles(adm, med)},
@@ -126,8 +127,29 @@ func TestAuthorityMatrix(t *testing.T) {
 		talks.KindStatement:  {anyByMediating: roles(med, neg, mon)},
 		// A capital's signed decision: its own party's approvers only.
 		talks.KindApproval: {own: roles(apr)},
+		// A party's positions and relays of them: its negotiators, and the
+		// mediating party's mediators for any party; a consent is the
+		// party's own, given by its negotiators alone.
+		negotiation.KindPosition: {own: roles(neg, med), anyByMediating: roles(med)},
+		negotiation.KindConsent:  {own: roles(neg)},
+		negotiation.KindRelay:    {own: roles(med, neg), anyByMediating: roles(med)},
+		// The text and what moves it: the mediator keeps it.
+		negotiation.KindText:    {anyByMediating: roles(med)},
+		negotiation.KindClause:  {anyByMediating: roles(med)},
+		negotiation.KindReport:  {anyByMediating: roles(med)},
+		negotiation.KindPackage: {anyByMediating: roles(med)},
+		negotiation.KindRule:    {anyByMediating: roles(med)},
+		// Signed: a head of delegation's confirmation, by its party's
+		// negotiators; a capital's decision on a clause, by its approvers.
+		negotiation.KindConfirmation: {own: roles(neg)},
+		negotiation.KindApproval:     {own: roles(apr)},
+		// A capital's brief: its own party's negotiators, mediators and
+		// approvers; a reviewer's comment: its own party's reviewers.
+		negotiation.KindBrief:  {own: roles(neg, med, apr), anyByMediating: roles(med)},
+		negotiation.KindReview: {own: roles(rev)},
 	}
-	unowned := map[string]bool{talks.KindRound: true, talks.KindSession: true, talks.KindAspect: true, talks.KindStatement: true}
+	unowned := map[string]bool{talks.KindRound: true, talks.KindSession: true, talks.KindAspect: true, talks.KindStatement: true,
+		negotiation.KindText: true, negotiation.KindClause: true, negotiation.KindReport: true, negotiation.KindPackage: true, negotiation.KindRule: true}
 	for _, k := range scenario.Registry().Kinds() {
 		r, ok := matrix[k.Name]
 		if !ok {

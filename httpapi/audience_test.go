@@ -68,7 +68,10 @@ func TestAudienceMatrix(t *testing.T) {
 				}
 			}
 			// The commit path refuses a reference that some reader of the
-			// record may not see, so no visible body may name a secret.
+			// record may not see, so no visible body may name a secret,
+			// but for an origin it names on purpose (a relay's position):
+			// that id is shown, and nothing else of what it names.
+			origins := map[string]bool{}
 			for kind, es := range truth {
 				for _, e := range es {
 					if !visible[kind+"/"+e.ID] {
@@ -79,11 +82,18 @@ func TestAudienceMatrix(t *testing.T) {
 						t.Fatal(err)
 					}
 					for _, ref := range ent.References() {
+						if ref.Origin {
+							origins[ref.ID] = true
+							continue
+						}
 						if secret[ref.ID] != "" {
 							t.Errorf("visible %s %s names %s %s in its body, which %s may not see", kind, e.ID, ref.Kind, ref.ID, name)
 						}
 					}
 				}
+			}
+			for id := range origins {
+				delete(secret, id)
 			}
 			noSecrets := func(what string, body []byte, except string) {
 				t.Helper()
@@ -130,13 +140,21 @@ func TestAudienceMatrix(t *testing.T) {
 				missing := record.NewID()
 				absent := f.do(t, vw.login, "GET", coll+"/"+missing, nil)
 				wantError(t, absent, 404, app.CodeNotFound, "")
+				absentVersions := f.do(t, vw.login, "GET", coll+"/"+missing+"/versions", nil)
 				for _, e := range truth[k.Name] {
 					r := f.do(t, vw.login, "GET", coll+"/"+e.ID, nil)
+					vs := f.do(t, vw.login, "GET", coll+"/"+e.ID+"/versions", nil)
 					if !visible[k.Name+"/"+e.ID] {
 						sameAsMissing(t, "GET of invisible "+k.Title, r, e.ID, absent, missing)
+						sameAsMissing(t, "GET of the versions of invisible "+k.Title, vs, e.ID, absentVersions, missing)
 						noSecrets("GET "+e.ID, r.body, e.ID)
+						noSecrets("GET "+e.ID+"/versions", vs.body, e.ID)
 						continue
 					}
+					if got := decode[versionsBody](t, vs); vs.status != 200 || len(got.Versions) != e.Version || got.Versions[len(got.Versions)-1].RecordID != e.RecordID {
+						t.Errorf("GET the versions of visible %s %s: %d %s", k.Title, e.ID, vs.status, vs.body)
+					}
+					noSecrets("GET "+e.ID+"/versions", vs.body, "")
 					if r.status != 200 {
 						t.Errorf("GET of visible %s %s: %d %s", k.Title, e.ID, r.status, r.body)
 						continue

@@ -15,6 +15,7 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/internal/testkit"
+	"github.com/parley-project/parley/negotiation"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/talks"
@@ -222,6 +223,10 @@ type scenarioIDs struct {
 	ruOnlyItem  string // an action item of audience "ru only"
 	someAspect  string
 	someSession string
+	// The negotiation: the text and some of its clauses (by number), a
+	// position of Ukraine on the plant and its consent to relay it.
+	text, znppAspect, uaZnpp, uaConsent string
+	clause                              map[string]string
 }
 
 func (f *fixture) ids(tb testing.TB) scenarioIDs {
@@ -234,6 +239,14 @@ func (f *fixture) ids(tb testing.TB) scenarioIDs {
 	ids.ruPerson = f.find(tb, talks.KindPerson, "name", "Adm. Igor Kostyukov").ID
 	ids.someAspect = f.find(tb, talks.KindAspect, "title", "Territory").ID
 	ids.someSession = f.find(tb, talks.KindSession, "title", "Plenary session").ID
+	ids.text = f.find(tb, negotiation.KindText, "title", "Framework for ending the war (mediator's first draft)").ID
+	ids.znppAspect = f.find(tb, talks.KindAspect, "title", "Zaporizhzhia Nuclear Power Plant and its electricity").ID
+	ids.uaConsent = f.find(tb, negotiation.KindConsent, "excerpt", "The electricity it produces would be shared on an equitable basis.").ID
+	ids.uaZnpp = f.find(tb, negotiation.KindPosition, "aspect_id", ids.znppAspect).ID
+	ids.clause = map[string]string{}
+	for _, n := range []string{"1.1", "3.2", "4.1", "5.1"} {
+		ids.clause[n] = f.find(tb, negotiation.KindClause, "number", n).ID
+	}
 	for _, e := range f.truth(tb)[talks.KindAction] {
 		if e.Audience.Scope == "party" && e.Audience.Party == "ua" {
 			ids.uaOnlyItem = e.ID
@@ -264,7 +277,20 @@ func validBodies(ids scenarioIDs, round, day string) map[string]string {
 		"aspects":     `{"title":"Prisoner exchange","summary":"All for all.","status":"open","order":8}`,
 		"action-items": fmt.Sprintf(`{"title":"Circulate the draft agenda","owner_party":"us","status":"open","due":"2026-01-30","round_id":%q,"aspect_id":%q}`,
 			round, ids.someAspect),
-		"approvals":  fmt.Sprintf(`{"aspect_id":%q,"party_id":"ua","decision":"approved","round_id":%q}`, ids.someAspect, round),
-		"statements": fmt.Sprintf(`{"speaker_name":"Mediator's spokesperson","party_id":"us","text":"Talks were constructive.","said_at":"2026-01-24T18:00:00+04:00","precision":"minute","source":{"name":"Press release","url":"https://example.org/pr","published":"2026-01-24"},"round_id":%q,"audience":{"scope":"parties"}}`, round),
+		"approvals": fmt.Sprintf(`{"aspect_id":%q,"party_id":"ua","decision":"approved","round_id":%q}`, ids.someAspect, round),
+		"positions": fmt.Sprintf(`{"aspect_id":%q,"party_id":"ua","round_id":%q,"text":"A position of Ukraine.","value_type":"percentage","value":"50","red_lines":["None yet."]}`, ids.someAspect, round),
+		"consents":  fmt.Sprintf(`{"position_id":%q,"party_id":"ua","recipient":"ru","excerpt":"Oversight and operation of the Zaporizhzhia plant must be agreed with Ukraine."}`, ids.uaZnpp),
+		"relays": fmt.Sprintf(`{"position_id":%q,"aspect_id":%q,"party_id":"ua","recipient":"ru","consent_id":%q,"excerpt":"The electricity it produces would be shared on an equitable basis."}`,
+			ids.uaZnpp, ids.znppAspect, ids.uaConsent),
+		"texts":            `{"title":"Protocol on the exchange of prisoners","approvers":["ru","ua"]}`,
+		"clauses":          fmt.Sprintf(`{"text_id":%q,"aspect_id":%q,"article":"Article 6","number":"6.1","title":"Exchange","text":"All for all.","alternatives":[{"party_id":"ru","text":"In stages."}]}`, ids.text, ids.someAspect),
+		"confirmations":    fmt.Sprintf(`{"clause_id":%q,"party_id":"ua","session_id":%q,"person_id":%q}`, ids.clause["1.1"], ids.someSession, ids.uaPerson),
+		"reports":          fmt.Sprintf(`{"clause_id":%q,"round_id":%q,"note":"Reported again."}`, ids.clause["3.2"], ids.round),
+		"clause-approvals": fmt.Sprintf(`{"clause_id":%q,"party_id":"ua","decision":"approved","round_id":%q}`, ids.clause["3.2"], ids.round),
+		"packages":         fmt.Sprintf(`{"text_id":%q,"title":"Monitoring","clauses":[%q],"all_or_nothing":true}`, ids.text, ids.clause["4.1"]),
+		"sequencing-rules": fmt.Sprintf(`{"text_id":%q,"name":"ceasefire before monitoring","first_clause":%q,"then_clause":%q,"stage":"agreed-ad-referendum"}`, ids.text, ids.clause["1.1"], ids.clause["4.1"]),
+		"briefs":           `{"party_id":"us","title":"Brief for Washington","content":"# Brief for Washington\nNothing new."}`,
+		"reviews":          fmt.Sprintf(`{"clause_id":%q,"party_id":"nato","comment":"Name the consultation mechanism."}`, ids.clause["5.1"]),
+		"statements":       fmt.Sprintf(`{"speaker_name":"Mediator's spokesperson","party_id":"us","text":"Talks were constructive.","said_at":"2026-01-24T18:00:00+04:00","precision":"minute","source":{"name":"Press release","url":"https://example.org/pr","published":"2026-01-24"},"round_id":%q,"audience":{"scope":"parties"}}`, round),
 	}
 }

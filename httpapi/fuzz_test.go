@@ -8,6 +8,7 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/scenario"
+	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/talks"
 )
 
@@ -70,19 +71,28 @@ func fuzzCreate(f *testing.F, coll string) {
 func FuzzReplace(f *testing.F) {
 	fx := newFixture(f)
 	truth := fx.truth(f)
-	// One entity of each kind that both writers may see.
+	// One entity of each kind that both writers may see, or the mediator
+	// where no party sees one (a reviewer's comment).
 	ua := access.ViewerOf(fx.principal(f, writers[1]))
+	med := access.ViewerOf(fx.principal(f, writers[0]))
+	pick := func(es []store.Entity) (store.Entity, bool) {
+		for _, v := range []access.Viewer{ua, med} {
+			for _, e := range es {
+				if access.CanSee(v, e.Audience) && access.CanSee(med, e.Audience) {
+					return e, true
+				}
+			}
+		}
+		return store.Entity{}, false
+	}
 	var targets []string
 	for i, k := range scenario.Registry().Kinds() {
-		for _, e := range truth[k.Name] {
-			if access.CanSee(ua, e.Audience) {
-				targets = append(targets, Prefix+"/"+k.Collection+"/"+e.ID)
-				for _, s := range seeds(string(e.Body)) {
-					f.Add(uint8(i), []byte(s), false)
-				}
-				f.Add(uint8(i), []byte(e.Body), true)
-				break
+		if e, ok := pick(truth[k.Name]); ok {
+			targets = append(targets, Prefix+"/"+k.Collection+"/"+e.ID)
+			for _, s := range seeds(string(e.Body)) {
+				f.Add(uint8(i), []byte(s), false)
 			}
+			f.Add(uint8(i), []byte(e.Body), true)
 		}
 	}
 	if len(targets) != len(scenario.Registry().Kinds()) {

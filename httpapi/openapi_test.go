@@ -70,7 +70,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		Prefix + "/records", Prefix + "/records/{id}", Prefix + "/records/{id}/proof", Prefix + "/records/{id}/history"}
 	for _, k := range scenario.Registry().Kinds() {
 		paths = append(paths, Prefix+"/"+k.Collection, Prefix+"/"+k.Collection+"/{id}", Prefix+"/"+k.Collection+"/{id}/history",
-			Prefix+"/"+k.Collection+"/{id}/versions",
+			Prefix+"/"+k.Collection+"/{id}/versions", Prefix+"/"+k.Collection+"/{id}/excerpt-proof",
 			Prefix+"/to-sign/"+k.Collection)
 	}
 	served := 0

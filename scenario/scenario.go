@@ -22,6 +22,7 @@ import (
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/negotiation"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/talks"
 )
@@ -34,9 +35,10 @@ type Login struct {
 	Party    string
 	Roles    []access.Role
 	About    string
-	// SigningKey is the private note key of a capital approver, made
-	// fresh by Load and registered as the approver's key, with which its
-	// approvals are signed (parley sign). Empty for other roles.
+	// SigningKey is the private note key of a capital approver or a
+	// negotiator, made fresh by Load and registered as its key, with which
+	// its approvals and confirmations are signed (parley sign). Empty for
+	// other roles.
 	SigningKey string
 }
 
@@ -47,6 +49,8 @@ var Logins = []Login{
 	{Login: "ru-negotiator", Password: "demo-ru-negotiator", Name: "Russian delegation staff (demo)", Party: "ru", Roles: []access.Role{access.RoleNegotiator}, About: "party negotiator: sees Russia's confidential items, never Ukraine's"},
 	{Login: "ua-capital", Password: "demo-ua-capital", Name: "Kyiv approver (demo)", Party: "ua", Roles: []access.Role{access.RoleApprover}, About: "capital approver for Ukraine"},
 	{Login: "ru-capital", Password: "demo-ru-capital", Name: "Moscow approver (demo)", Party: "ru", Roles: []access.Role{access.RoleApprover}, About: "capital approver for Russia"},
+	{Login: "us-capital", Password: "demo-us-capital", Name: "Washington approver (demo)", Party: "us", Roles: []access.Role{access.RoleApprover}, About: "capital approver for the mediator: Washington decides too"},
+	{Login: "nato-reviewer", Password: "demo-nato-reviewer", Name: "Alliance reviewer (demo)", Party: "nato", Roles: []access.Role{access.RoleReviewer}, About: "reviewer outside the parties: sees only the clauses shared with it"},
 	{Login: "ae-observer", Password: "demo-ae-observer", Name: "Host observer (demo)", Party: "ae", Roles: []access.Role{access.RoleObserver}, About: "observer (host state): sees public records only"},
 }
 
@@ -56,6 +60,7 @@ type loader struct {
 	svc  *app.Service
 	as   map[string]access.Principal // by login
 	ids  map[string]string           // scenario key -> entity id
+	keys map[string]string           // login -> signing key
 	errs error
 }
 
@@ -74,6 +79,11 @@ func (l *loader) create(login, key, kind string, v any, aud *record.Audience) st
 		l.errs = fmt.Errorf("scenario %s: %w", key, err)
 		return ""
 	}
+	return l.commit(login, key, kind, body)
+}
+
+// commit commits body as login and remembers the entity's id under key.
+func (l *loader) commit(login, key, kind string, body []byte) string {
 	w, err := l.svc.Create(l.ctx, l.as[login], kind, body)
 	if err != nil {
 		l.errs = fmt.Errorf("scenario %s: couldn't commit %s: %w", key, kind, err)
@@ -128,7 +138,7 @@ func at(s string) time.Time {
 
 // Registry returns the domains the demo runs: the one place besides the
 // binary's wiring that names them.
-func Registry() *parley.Registry { return parley.MustRegistry(talks.Domain{}) }
+func Registry() *parley.Registry { return parley.MustRegistry(talks.Domain{}, negotiation.Domain{}) }
 
 // The four news reports the brief draws on, as sources.
 var (
@@ -147,7 +157,7 @@ func Load(ctx context.Context, svc *app.Service) ([]Login, error) {
 		Note: "Mediator of the process"}); err != nil {
 		return nil, fmt.Errorf("scenario: couldn't create the mediator: %w", err)
 	}
-	l := &loader{ctx: ctx, svc: svc, as: map[string]access.Principal{}, ids: map[string]string{}}
+	l := &loader{ctx: ctx, svc: svc, as: map[string]access.Principal{}, ids: map[string]string{}, keys: map[string]string{}}
 	admin := Logins[0]
 	p, err := svc.AddPrincipal(ctx, app.NewPrincipal{Login: admin.Login, Name: admin.Name, Party: admin.Party, Roles: admin.Roles, Password: admin.Password})
 	if err != nil {
@@ -158,6 +168,7 @@ func Load(ctx context.Context, svc *app.Service) ([]Login, error) {
 	l.create("us-mediator", "", talks.KindParty, talks.Party{ID: "ua", Name: "Ukraine", Role: access.ProcessParty}, nil)
 	l.create("us-mediator", "", talks.KindParty, talks.Party{ID: "ru", Name: "Russia", Role: access.ProcessParty}, nil)
 	l.create("us-mediator", "", talks.KindParty, talks.Party{ID: "ae", Name: "United Arab Emirates", Role: access.ProcessObserver, Note: "Host of the Abu Dhabi rounds"}, nil)
+	l.create("us-mediator", "", talks.KindParty, talks.Party{ID: "nato", Name: "NATO", Role: access.ProcessObserver, Note: "Reviews the security protocols"}, nil)
 	if l.errs != nil {
 		return nil, l.errs
 	}
@@ -170,7 +181,7 @@ func Load(ctx context.Context, svc *app.Service) ([]Login, error) {
 	}
 	logins := append([]Login(nil), Logins...)
 	for i, lg := range logins {
-		if !slices.Contains(lg.Roles, access.RoleApprover) {
+		if !slices.Contains(lg.Roles, access.RoleApprover) && !slices.Contains(lg.Roles, access.RoleNegotiator) {
 			continue
 		}
 		skey, vkey, err := note.GenerateKey(rand.Reader, lg.Login)
@@ -181,12 +192,14 @@ func Load(ctx context.Context, svc *app.Service) ([]Login, error) {
 			return nil, fmt.Errorf("scenario: couldn't give %s a signing key: %w", lg.Login, err)
 		}
 		logins[i].SigningKey = skey
+		l.keys[lg.Login] = skey
 	}
 	l.people()
 	l.rounds()
 	l.agenda()
 	l.actions()
 	l.statements()
+	l.negotiation()
 	if l.errs != nil {
 		return nil, l.errs
 	}
@@ -294,7 +307,7 @@ func (l *loader) rounds() {
 		m("grynkewich", talks.DelegationMilitary, "Commander, US European Command")}, "")
 	delegation("ua-negotiator", "ua", []talks.Member{
 		m("budanov", talks.DelegationNegotiator, "Chief of the president's office"),
-		m("umerov", talks.DelegationNegotiator, "National security adviser (one report); chief negotiator (another)"),
+		m("umerov", talks.DelegationHead, "Chief negotiator (one report); national security adviser (another)"),
 		m("hnatov", talks.DelegationMilitary, "Chief of the general staff"),
 		m("kyslytsya", talks.DelegationAdviser, "Adviser"), m("arakhamia", talks.DelegationAdviser, "Adviser")}, "")
 	delegation("ru-negotiator", "ru", []talks.Member{m("kostyukov", talks.DelegationHead, "Head of military intelligence")},

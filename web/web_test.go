@@ -443,7 +443,7 @@ func texts(e store.Entity) []string {
 		return nil
 	}
 	var out []string
-	for _, k := range []string{"name", "title", "text", "summary", "outcome", "note"} {
+	for _, k := range []string{"name", "title", "text", "summary", "outcome", "note", "excerpt", "comment", "content"} {
 		if s, ok := m[k].(string); ok && s != "" {
 			out = append(out, s)
 		}
@@ -566,6 +566,20 @@ func TestVisibility(t *testing.T) {
 			for _, r := range visibleRecs {
 				labels[web.AudienceLabel(r.Audience)] = true
 			}
+			// A relay names the position it is taken from, on purpose:
+			// that id (the position's first record's too) may show.
+			origins := map[string]bool{}
+			for _, e := range visible {
+				ent, err := scenario.Registry().Decode(e.Kind, e.Body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, ref := range ent.References() {
+					if ref.Origin {
+						origins[ref.ID] = true
+					}
+				}
+			}
 			seenAnywhere := func(s string) bool {
 				for _, v := range seen {
 					if strings.Contains(v, s) {
@@ -575,7 +589,7 @@ func TestVisibility(t *testing.T) {
 				return false
 			}
 			for _, e := range hidden {
-				if strings.Contains(text, e.ID) {
+				if !origins[e.ID] && strings.Contains(text, e.ID) {
 					t.Errorf("the pages show the id of %s %s (audience %s)", e.Kind, e.ID, access.Describe(e.Audience))
 				}
 				for _, s := range texts(e) {
@@ -601,7 +615,7 @@ func TestVisibility(t *testing.T) {
 			missingID := record.NewID()
 			missing := f.get(t, c, "/records/"+missingID)
 			for _, r := range hiddenRecs {
-				if strings.Contains(text, r.ID) {
+				if !origins[r.ID] && strings.Contains(text, r.ID) {
 					t.Errorf("the pages show the id of record %s (%s, audience %s)", r.ID, r.Kind, access.Describe(r.Audience))
 				}
 				res := f.get(t, c, "/records/"+r.ID)
@@ -612,7 +626,7 @@ func TestVisibility(t *testing.T) {
 					t.Errorf("GET /records/%s: status %d; want the same 404 as for nothing", r.ID, res.status)
 				}
 				for _, e := range hidden {
-					if e.RecordID == r.ID && strings.Contains(html.UnescapeString(res.body), headline(e)) {
+					if h := headline(e); h != "" && e.RecordID == r.ID && strings.Contains(html.UnescapeString(res.body), h) {
 						t.Errorf("GET /records/%s shows %q", r.ID, headline(e))
 					}
 				}

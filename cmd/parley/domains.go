@@ -2,6 +2,8 @@ package main
 
 import (
 	kernel "github.com/parley-project/parley"
+	"github.com/parley-project/parley/negotiation"
+	negotiationweb "github.com/parley-project/parley/negotiation/web"
 	"github.com/parley-project/parley/talks"
 	talksweb "github.com/parley-project/parley/talks/web"
 	"github.com/parley-project/parley/web"
@@ -18,6 +20,7 @@ type plugin struct {
 // runs: a new domain is a package of its own and one line here.
 var plugins = []plugin{
 	{talks.Domain{}, func() web.Section { return &talksweb.Section{} }},
+	{negotiation.Domain{}, func() web.Section { return &negotiationweb.Section{} }},
 }
 
 // registry returns the registry of the binary's domains.

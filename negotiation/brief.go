@@ -1,0 +1,170 @@
+package negotiation
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/parley-project/parley/talks"
+)
+
+// BriefInput is what a capital's brief is made of: the records as its party
+// sees them, so that the other side's positions appear only as relayed.
+type BriefInput struct {
+	Capital *talks.Party
+	// Round and RoundID name the round the brief is for; nil for none.
+	Round   *talks.Round
+	RoundID string
+	At      time.Time
+	Aspects []Item[*talks.Aspect]
+	// Positions are the party's own, latest version each.
+	Positions []Item[*Position]
+	// Relays are those the party received.
+	Relays []Item[*Relay]
+	Board  *Board
+	// Last is the capital's previous brief, if any, and when it was made.
+	Last   *Brief
+	LastAt time.Time
+	// Updated says when each position and relay was last changed, by id.
+	Updated map[string]time.Time
+	// PartyNames names the parties, by id.
+	PartyNames map[string]string
+}
+
+// Brief formatting: the content of a brief is plain text in lines, which
+// the page and the PDF render alike. A line that starts with "# " is the
+// title, "## " a section, "- " an item; the rest are paragraphs.
+const (
+	briefTitle   = "# "
+	briefSection = "## "
+	briefItem    = "- "
+)
+
+// WriteBrief makes a capital's brief: per aspect, the party's position, what
+// was relayed to it, and each clause's stage, marking what moved since the
+// last brief and what awaits the capital's decision.
+func WriteBrief(in BriefInput) Brief {
+	var b strings.Builder
+	// Every value is put on one line, so that no text a party wrote can
+	// start a line that reads as a section of the brief.
+	line := func(format string, args ...any) {
+		for i, a := range args {
+			if s, ok := a.(string); ok {
+				args[i] = strings.Join(strings.Fields(s), " ")
+			}
+		}
+		fmt.Fprintf(&b, format+"\n", args...)
+	}
+	name := func(id string) string { return cmp.Or(in.PartyNames[id], id) }
+	title := "Brief for " + in.Capital.Name
+	if in.Round != nil {
+		title += ": " + in.Round.Name
+	}
+	line(briefTitle+"%s", title)
+	line("Made %s from the records as %s sees them. The other side's positions appear only as relayed with consent.",
+		in.At.UTC().Format("2 January 2006 15:04 UTC"), in.Capital.Name)
+	if in.Last != nil {
+		line("Marked NEW: what moved since the previous brief of %s.", in.LastAt.UTC().Format("2 January 2006 15:04 UTC"))
+	}
+	states := in.Board.States()
+	before := map[string]BriefClause{}
+	if in.Last != nil {
+		for _, c := range in.Last.Clauses {
+			before[c.ClauseID] = c
+		}
+	}
+	moved := func(id string) string {
+		if in.Last != nil && in.Updated[id].After(in.LastAt) {
+			return "NEW "
+		}
+		return ""
+	}
+	var awaiting []string
+	out := Brief{PartyID: in.Capital.ID, Title: title}
+	out.RoundID = in.RoundID
+	aspects := slices.Clone(in.Aspects)
+	slices.SortStableFunc(aspects, func(a, b Item[*talks.Aspect]) int { return cmp.Compare(a.V.Order, b.V.Order) })
+	for _, a := range aspects {
+		line("")
+		line(briefSection+"%s", a.V.Title)
+		for _, p := range in.Positions {
+			if p.V.AspectID != a.ID {
+				continue
+			}
+			line(briefItem+"%sOur position: %s", moved(p.ID), p.V.Text)
+			if p.V.Value != "" {
+				line(briefItem+"Value (%s): %s", p.V.ValueType, p.V.Value)
+			}
+			for _, r := range p.V.RedLines {
+				line(briefItem+"Red line: %s", r)
+			}
+		}
+		for _, r := range in.Relays {
+			if r.V.AspectID == a.ID {
+				line(briefItem+"%sRelayed from %s: \"%s\"", moved(r.ID), name(r.V.PartyID), r.V.Excerpt)
+			}
+		}
+		for _, c := range in.Board.Clauses {
+			if c.V.AspectID != a.ID {
+				continue
+			}
+			st := states[c.ID]
+			mark := ""
+			if prev, ok := before[c.ID]; in.Last != nil && (!ok || prev.Version != c.RecordID || prev.Stage != st.Stage) {
+				mark = "NEW "
+				if ok && prev.Stage != st.Stage {
+					mark = fmt.Sprintf("NEW (was %s) ", prev.Stage.Label())
+				}
+			}
+			line(briefItem+"%sClause %s: %s", mark, c.V.Label(), st.Stage.Label())
+			if c.V.Text != "" {
+				line("  %s", c.V.Text)
+			}
+			for _, alt := range c.V.Alternatives {
+				line("  [%s: %s]", name(alt.PartyID), alt.Text)
+			}
+			if st.Stage == StageReported && slices.Contains(st.Approvers, in.Capital.ID) && !slices.Contains(st.Approved, in.Capital.ID) {
+				awaiting = append(awaiting, c.V.Label())
+			}
+			out.Clauses = append(out.Clauses, BriefClause{ClauseID: c.ID, Version: c.RecordID, Stage: st.Stage})
+		}
+	}
+	line("")
+	line(briefSection + "Awaiting your decision")
+	if len(awaiting) == 0 {
+		line("Nothing awaits the decision of %s.", in.Capital.Name)
+	}
+	for _, l := range awaiting {
+		line(briefItem+"Clause %s, agreed ad referendum and reported", l)
+	}
+	out.Content = b.String()
+	return out
+}
+
+// BriefLine is one line of a brief's content, as the page and the PDF
+// render it.
+type BriefLine struct {
+	// Kind is "title", "section", "item" or "text".
+	Kind string
+	Text string
+}
+
+// ParseBrief reads a brief's content into lines.
+func ParseBrief(content string) []BriefLine {
+	var out []BriefLine
+	for _, l := range strings.Split(content, "\n") {
+		switch {
+		case strings.HasPrefix(l, briefTitle):
+			out = append(out, BriefLine{"title", l[len(briefTitle):]})
+		case strings.HasPrefix(l, briefSection):
+			out = append(out, BriefLine{"section", l[len(briefSection):]})
+		case strings.HasPrefix(l, briefItem):
+			out = append(out, BriefLine{"item", l[len(briefItem):]})
+		case strings.TrimSpace(l) != "":
+			out = append(out, BriefLine{"text", l})
+		}
+	}
+	return out
+}

@@ -1,0 +1,169 @@
+package negotiation
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/parley-project/parley"
+	"github.com/parley-project/parley/talks"
+)
+
+// Invariants implements parley.WithInvariants: every move of a clause
+// (a confirmation, a report, an approval) is checked against the clause's
+// stage and the sequencing rules, and a confirmation against the
+// delegation whose head gives it.
+func (Domain) Invariants() []parley.Invariant {
+	return []parley.Invariant{
+		move(KindConfirmation, "a head of delegation confirms an agreed clause", checkConfirmation),
+		move(KindReport, "a clause is reported once every head confirmed it", checkReport),
+		move(KindApproval, "an approving capital decides on a reported clause", checkApproval),
+		headConfirms,
+	}
+}
+
+// boardNeeds are the facts a clause's stage follows from, in the order
+// boardOf reads them.
+var boardNeeds = []parley.Need{{Kind: talks.KindParty}, {Kind: KindText}, {Kind: KindClause}, {Kind: KindConfirmation},
+	{Kind: KindReport}, {Kind: KindApproval}, {Kind: KindPackage}, {Kind: KindRule}}
+
+func boardOf(facts [][]parley.Fact) *Board {
+	b := &Board{Texts: map[string]*Text{}}
+	for _, f := range facts[0] {
+		b.Parties = append(b.Parties, f.Entity.(*talks.Party))
+	}
+	for _, f := range facts[1] {
+		b.Texts[f.ID] = f.Entity.(*Text)
+	}
+	for _, f := range facts[2] {
+		b.Clauses = append(b.Clauses, Item[*Clause]{ID: f.ID, RecordID: f.RecordID, V: f.Entity.(*Clause)})
+	}
+	for _, f := range facts[3] {
+		b.Confirmations = append(b.Confirmations, Decided[*Confirmation]{ID: f.ID, On: f.On, V: f.Entity.(*Confirmation)})
+	}
+	for _, f := range facts[4] {
+		b.Reports = append(b.Reports, Decided[*Report]{ID: f.ID, On: f.On, V: f.Entity.(*Report)})
+	}
+	for _, f := range facts[5] {
+		b.Approvals = append(b.Approvals, Decided[*Approval]{ID: f.ID, On: f.On, V: f.Entity.(*Approval)})
+	}
+	for _, f := range facts[6] {
+		b.Packages = append(b.Packages, Item[*Package]{ID: f.ID, RecordID: f.RecordID, V: f.Entity.(*Package)})
+	}
+	for _, f := range facts[7] {
+		b.Rules = append(b.Rules, Item[*Rule]{ID: f.ID, RecordID: f.RecordID, V: f.Entity.(*Rule)})
+	}
+	return b
+}
+
+// move is the invariant of one kind of move: check decides on the clause's
+// state before the move (refusing what the stage does not allow), and
+// adds the move to the board; the rules are then checked on the stage the
+// clause would reach.
+func move(kind, name string, check func(e parley.Entity, b *Board, before *State, version string) error) parley.Invariant {
+	return parley.Invariant{
+		Kind: kind, Name: name,
+		Needs: func(parley.Entity, string) []parley.Need { return boardNeeds },
+		Check: func(e parley.Entity, _ string, facts [][]parley.Fact) error {
+			b := boardOf(facts)
+			clauseID := clauseOf(e)
+			i := slices.IndexFunc(b.Clauses, func(c Item[*Clause]) bool { return c.ID == clauseID })
+			if i < 0 {
+				return parley.Errorf("clause_id", "refers to clause %q, which does not exist", clauseID)
+			}
+			version := b.Clauses[i].RecordID
+			states := b.States()
+			before := states[clauseID]
+			if err := check(e, b, before, version); err != nil {
+				return err
+			}
+			after := b.States()
+			if to := after[clauseID].Stage; to.Rank() > before.Stage.Rank() {
+				if err := b.checkMove(after[clauseID], to, states); err != nil {
+					return parley.Errorf("clause_id", "%v", err)
+				}
+			}
+			return nil
+		},
+	}
+}
+
+func clauseOf(e parley.Entity) string {
+	switch x := e.(type) {
+	case *Confirmation:
+		return x.ClauseID
+	case *Report:
+		return x.ClauseID
+	case *Approval:
+		return x.ClauseID
+	}
+	return ""
+}
+
+func checkConfirmation(e parley.Entity, b *Board, st *State, version string) error {
+	c := e.(*Confirmation)
+	if len(st.Brackets) > 0 {
+		return parley.Errorf("clause_id", "clause %q still holds bracketed alternatives (proposed by %s); the text must be agreed before a head of delegation confirms it",
+			st.Clause.Label(), strings.Join(st.Brackets, ", "))
+	}
+	if !slices.Contains(st.Confirmers, c.PartyID) {
+		return parley.Errorf("party_id", "%q is not a party to the negotiation; the heads of the parties' delegations confirm", c.PartyID)
+	}
+	b.Confirmations = append(b.Confirmations, Decided[*Confirmation]{On: version, V: c})
+	return nil
+}
+
+func checkReport(e parley.Entity, b *Board, st *State, version string) error {
+	if st.Stage.Rank() < StageAdReferendum.Rank() {
+		return parley.Errorf("clause_id", "clause %q is %s, not agreed ad referendum: it awaits %s",
+			st.Clause.Label(), st.Stage.Label(), strings.Join(st.Missing(), "; "))
+	}
+	b.Reports = append(b.Reports, Decided[*Report]{On: version, V: e.(*Report)})
+	return nil
+}
+
+func checkApproval(e parley.Entity, b *Board, st *State, version string) error {
+	a := e.(*Approval)
+	if !slices.Contains(st.Approvers, a.PartyID) {
+		return parley.Errorf("party_id", "%q is not an approving capital of this negotiating text (its approvers: %s)", a.PartyID, strings.Join(st.Approvers, ", "))
+	}
+	if st.Stage.Rank() < StageReported.Rank() {
+		return parley.Errorf("clause_id", "clause %q is %s: a capital decides on a clause agreed ad referendum and reported to it; it awaits %s",
+			st.Clause.Label(), st.Stage.Label(), strings.Join(st.Missing(), "; "))
+	}
+	b.Approvals = append(b.Approvals, Decided[*Approval]{On: version, V: a})
+	return nil
+}
+
+// headConfirms checks that the person confirming is the head of the party's
+// delegation to the round of the session named.
+var headConfirms = parley.Invariant{
+	Kind: KindConfirmation,
+	Name: "the head of the party's delegation to the session's round confirms",
+	Needs: func(e parley.Entity, _ string) []parley.Need {
+		c := e.(*Confirmation)
+		return []parley.Need{{Kind: talks.KindSession}, {Kind: talks.KindDelegation, Fields: map[string]string{"party_id": c.PartyID}}}
+	},
+	Check: func(e parley.Entity, _ string, facts [][]parley.Fact) error {
+		c := e.(*Confirmation)
+		var round string
+		for _, f := range facts[0] {
+			if f.ID == c.SessionID {
+				round = f.Entity.(*talks.Session).RoundID
+			}
+		}
+		for _, f := range facts[1] {
+			d := f.Entity.(*talks.Delegation)
+			if d.RoundID != round {
+				continue
+			}
+			for _, m := range d.Members {
+				if m.PersonID == c.PersonID && m.Role == talks.DelegationHead {
+					return nil
+				}
+			}
+			return parley.Errorf("person_id", "is not the head of %q's delegation to the session's round; the head confirms", c.PartyID)
+		}
+		return parley.Errorf("session_id", "%s", fmt.Sprintf("no delegation of %q to the session's round is recorded; record it, with its head, first", c.PartyID))
+	},
+}

@@ -1,0 +1,225 @@
+package negotiationweb
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"codeberg.org/go-pdf/fpdf"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/negotiation"
+	"github.com/parley-project/parley/talks"
+	"github.com/parley-project/parley/web"
+)
+
+// MakeBrief builds the brief for the caller's capital from the records as
+// the caller's party sees them (the other side's positions only as
+// relayed), for the round roundID ("" for none), and commits it as a record
+// of the caller's party and the mediator. The mediator's principals make
+// the mediator's own capital's brief.
+func MakeBrief(ctx context.Context, svc *app.Service, caller access.Principal, roundID string) (app.Written, error) {
+	in, err := briefInput(ctx, svc, &caller, roundID)
+	if err != nil {
+		return app.Written{}, err
+	}
+	brief := negotiation.WriteBrief(in)
+	body, err := json.Marshal(brief)
+	if err != nil {
+		return app.Written{}, err
+	}
+	return svc.Create(ctx, caller, negotiation.KindBrief, body)
+}
+
+func briefInput(ctx context.Context, svc *app.Service, caller *access.Principal, roundID string) (negotiation.BriefInput, error) {
+	in := negotiation.BriefInput{At: time.Now(), RoundID: roundID, Updated: map[string]time.Time{}, PartyNames: map[string]string{}}
+	parties, err := web.Load[talks.Party](ctx, svc, caller, talks.KindParty, "")
+	if err != nil {
+		return in, err
+	}
+	for _, p := range parties {
+		in.PartyNames[p.ID] = p.V.Name
+		if p.ID == caller.Party {
+			in.Capital = p.V
+		}
+	}
+	if in.Capital == nil {
+		return in, errors.New("the caller's party is not a party of the process")
+	}
+	if roundID != "" {
+		rd, err := web.Get[talks.Round](ctx, svc, caller, talks.KindRound, roundID)
+		if err != nil {
+			return in, err
+		}
+		in.Round = rd.V
+	}
+	aspects, err := web.Load[talks.Aspect](ctx, svc, caller, talks.KindAspect, "")
+	if err != nil {
+		return in, err
+	}
+	for _, a := range aspects {
+		in.Aspects = append(in.Aspects, negotiation.Item[*talks.Aspect]{ID: a.ID, RecordID: a.RecordID, V: a.V})
+	}
+	positions, err := web.Load[negotiation.Position](ctx, svc, caller, negotiation.KindPosition, "")
+	if err != nil {
+		return in, err
+	}
+	for _, p := range positions {
+		if p.V.PartyID == caller.Party {
+			in.Positions = append(in.Positions, negotiation.Item[*negotiation.Position]{ID: p.ID, RecordID: p.RecordID, V: p.V})
+			in.Updated[p.ID] = p.Updated
+		}
+	}
+	relays, err := web.Load[negotiation.Relay](ctx, svc, caller, negotiation.KindRelay, "")
+	if err != nil {
+		return in, err
+	}
+	for _, r := range relays {
+		if r.V.Recipient == caller.Party {
+			in.Relays = append(in.Relays, negotiation.Item[*negotiation.Relay]{ID: r.ID, RecordID: r.RecordID, V: r.V})
+			in.Updated[r.ID] = r.Updated
+		}
+	}
+	if in.Board, err = board(ctx, svc, caller); err != nil {
+		return in, err
+	}
+	briefs, err := web.Load[negotiation.Brief](ctx, svc, caller, negotiation.KindBrief, "")
+	if err != nil {
+		return in, err
+	}
+	for _, b := range briefs {
+		if b.V.PartyID == caller.Party {
+			in.Last, in.LastAt = b.V, b.Updated
+		}
+	}
+	return in, nil
+}
+
+type briefsView struct {
+	Briefs []item[negotiation.Brief]
+	Rounds []item[talks.Round]
+	// CanMake is whether the caller may make its capital's brief.
+	CanMake bool
+}
+
+func (x *Section) briefs(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	ctx := r.Context()
+	if caller == nil {
+		return web.ErrNotFound
+	}
+	var v briefsView
+	var err error
+	if v.Briefs, err = web.Load[negotiation.Brief](ctx, x.svc(), caller, negotiation.KindBrief, ""); err != nil {
+		return err
+	}
+	slices.Reverse(v.Briefs)
+	if v.Rounds, err = web.Load[talks.Round](ctx, x.svc(), caller, talks.KindRound, ""); err != nil {
+		return err
+	}
+	v.CanMake = x.svc().Authorized(*caller, negotiation.KindBrief, caller.Party) == nil
+	n, err := x.names(ctx, caller)
+	if err != nil {
+		return err
+	}
+	x.site.Render(w, r, caller, http.StatusOK, "briefs", web.Page{Title: "Briefs to the capitals", Nav: "briefs", Names: n, Data: v})
+	return nil
+}
+
+func (x *Section) makeBrief(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	if caller == nil {
+		return web.ErrNotFound
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	if err := r.ParseForm(); err != nil {
+		return &app.Error{Code: app.CodeBadRequest, Message: "the form could not be read"}
+	}
+	written, err := MakeBrief(r.Context(), x.svc(), *caller, r.PostForm.Get("round_id"))
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/briefs/"+url.PathEscape(written.Entity.ID), http.StatusSeeOther)
+	return nil
+}
+
+type briefView struct {
+	Item  item[negotiation.Brief]
+	Lines []negotiation.BriefLine
+}
+
+func (x *Section) brief(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	b, err := web.Get[negotiation.Brief](r.Context(), x.svc(), caller, negotiation.KindBrief, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := briefView{Item: b, Lines: negotiation.ParseBrief(b.V.Content)}
+	x.site.Render(w, r, caller, http.StatusOK, "brief", web.Page{Title: b.V.Title, Nav: "briefs", Data: v})
+	return nil
+}
+
+func (x *Section) briefPDF(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	b, err := web.Get[negotiation.Brief](r.Context(), x.svc(), caller, negotiation.KindBrief, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	pdf, err := BriefPDF(b.V, b.RecordID)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `inline; filename="brief-`+b.ID+`.pdf"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, err = w.Write(pdf)
+	return err
+}
+
+// BriefPDF renders a brief as a printable A4 PDF, in pure Go. The PDF is a
+// rendering of the committed content; record names the record it is of,
+// which its footer prints so that a reader can ask for that record's
+// proof.
+func BriefPDF(b *negotiation.Brief, record string) ([]byte, error) {
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetTitle(b.Title, true)
+	pdf.SetCreator("parley", true)
+	pdf.SetMargins(20, 20, 20)
+	pdf.SetAutoPageBreak(true, 20)
+	tr := pdf.UnicodeTranslatorFromDescriptor("cp1252")
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-15)
+		pdf.SetFont("Helvetica", "", 8)
+		pdf.CellFormat(0, 10, tr("Record "+record+" - page ")+tr(strconv.Itoa(pdf.PageNo())), "", 0, "C", false, 0, "")
+	})
+	pdf.AddPage()
+	for _, l := range negotiation.ParseBrief(b.Content) {
+		switch l.Kind {
+		case "title":
+			pdf.SetFont("Helvetica", "B", 16)
+			pdf.MultiCell(0, 8, tr(l.Text), "", "L", false)
+			pdf.Ln(2)
+		case "section":
+			pdf.Ln(3)
+			pdf.SetFont("Helvetica", "B", 12)
+			pdf.MultiCell(0, 6, tr(l.Text), "", "L", false)
+		case "item":
+			pdf.SetFont("Helvetica", "", 10)
+			pdf.SetX(24)
+			pdf.MultiCell(0, 5, tr("- "+l.Text), "", "L", false)
+		default:
+			pdf.SetFont("Helvetica", "", 10)
+			pdf.SetX(28)
+			pdf.MultiCell(0, 5, tr(strings.TrimSpace(l.Text)), "", "L", false)
+		}
+	}
+	var buf bytes.Buffer
+	if err := pdf.Output(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
