@@ -509,7 +509,7 @@ func (x *Rule) References() []parley.Reference {
 }
 
 // Validate implements parley.Entity.
-func (x *Rule) Validate(parley.Resolved) error {
+func (x *Rule) Validate(r parley.Resolved) error {
 	if err := parley.First(parley.Required("text_id", x.TextID), parley.Required("name", x.Name),
 		parley.OneOf("stage", x.Stage, RuleStages), parley.TextLimit("note", x.Note)); err != nil {
 		return err
@@ -522,6 +522,11 @@ func (x *Rule) Validate(parley.Resolved) error {
 	}
 	if x.FirstClause != "" && x.FirstClause == x.ThenClause || x.FirstAspect != "" && x.FirstAspect == x.ThenAspect {
 		return parley.Errorf("then_clause", "is what goes first; a rule orders two different things")
+	}
+	for _, f := range []struct{ field, id string }{{"first_clause", x.FirstClause}, {"then_clause", x.ThenClause}} {
+		if c, ok := parley.Lookup[*Clause](r, KindClause, f.id); ok && c.TextID != x.TextID {
+			return parley.Errorf(f.field, "is a clause of another negotiating text; a rule orders the clauses of its own")
+		}
 	}
 	return nil
 }

@@ -271,6 +271,9 @@ func (b *Board) finals(states map[string]*State) {
 func (b *Board) rulesFor(c *State) []*Rule {
 	var out []*Rule
 	for _, r := range b.Rules {
+		if r.V.TextID != c.Clause.TextID {
+			continue
+		}
 		if r.V.ThenClause == c.ID || r.V.ThenAspect != "" && r.V.ThenAspect == c.Clause.AspectID {
 			out = append(out, r.V)
 		}
@@ -293,7 +296,7 @@ func (b *Board) unmet(rule *Rule, states map[string]*State) string {
 	var behind []string
 	n := 0
 	for _, c := range b.Clauses {
-		if c.V.AspectID != rule.FirstAspect {
+		if c.V.AspectID != rule.FirstAspect || c.V.TextID != rule.TextID {
 			continue
 		}
 		n++

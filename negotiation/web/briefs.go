@@ -88,7 +88,7 @@ func briefInput(ctx context.Context, svc *app.Service, caller *access.Principal,
 			in.Updated[r.ID] = r.Updated
 		}
 	}
-	if in.Board, err = board(ctx, svc, caller); err != nil {
+	if in.Board, err = LoadBoard(ctx, svc, caller); err != nil {
 		return in, err
 	}
 	briefs, err := web.Load[negotiation.Brief](ctx, svc, caller, negotiation.KindBrief, "")

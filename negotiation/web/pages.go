@@ -77,8 +77,8 @@ func (n *names) Clause(id string) string {
 	return ""
 }
 
-// board loads what the stages follow from, as the caller sees it.
-func board(ctx context.Context, svc *app.Service, caller *access.Principal) (*negotiation.Board, error) {
+// LoadBoard loads what the stages follow from, as the caller sees it.
+func LoadBoard(ctx context.Context, svc *app.Service, caller *access.Principal) (*negotiation.Board, error) {
 	b := &negotiation.Board{Texts: map[string]*negotiation.Text{}}
 	ps, err := web.Load[talks.Party](ctx, svc, caller, talks.KindParty, "")
 	if err != nil {
@@ -333,7 +333,7 @@ func group(b *negotiation.Board, states map[string]*negotiation.State, textID st
 
 func (x *Section) text(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
 	ctx := r.Context()
-	b, err := board(ctx, x.svc(), caller)
+	b, err := LoadBoard(ctx, x.svc(), caller)
 	if err != nil {
 		return err
 	}
@@ -387,7 +387,7 @@ func (x *Section) clause(w http.ResponseWriter, r *http.Request, caller *access.
 	if err != nil {
 		return err
 	}
-	b, err := board(ctx, x.svc(), caller)
+	b, err := LoadBoard(ctx, x.svc(), caller)
 	if err != nil {
 		return err
 	}
@@ -458,7 +458,7 @@ type stageCount struct {
 
 func (x *Section) readiness(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
 	ctx := r.Context()
-	b, err := board(ctx, x.svc(), caller)
+	b, err := LoadBoard(ctx, x.svc(), caller)
 	if err != nil {
 		return err
 	}
