@@ -216,14 +216,17 @@ record you may read; this one is public):
   curl -s %sapi/v1/records/%s/proof > proof.json
   %s --log %s
 
-A capital approves an aspect (ids at %[5]sapi/v1/aspects) by signing, with its
+A capital decides on a clause of the negotiating text by signing, with its
 own key, a statement the server writes for it (parley sign fetches it, shows
-what it binds, and signs it); submit it within ten minutes:
-  echo '{"aspect_id":"ASPECT_ID","party_id":"ua","decision":"approved"}' > approval.json
-  go run ./cmd/parley sign approval.json --key KEY_FILE --server %[5]s --token-file TOKEN_FILE > signed.json
+what it binds, and signs it); submit it within ten minutes. Clause 3.2 (ids
+at %[5]sapi/v1/clauses) awaits Moscow's and Washington's decision:
+  echo '{"clause_id":"CLAUSE_ID","party_id":"ru","decision":"approved"}' > approval.json
+  go run ./cmd/parley sign approval.json --kind negotiation.approval --key KEY_FILE --server %[5]s --token-file TOKEN_FILE > signed.json
   curl -s -H "Authorization: Bearer $(cat TOKEN_FILE)" -H 'Content-Type: application/json' \
-    --data @signed.json %[5]sapi/v1/approvals
-The approvers' signing keys and API tokens:
+    --data @signed.json %[5]sapi/v1/clause-approvals
+or upload signed.json on the clause's page (Decide for a capital). The
+negotiators sign their heads' confirmations ad referendum the same way
+(--kind negotiation.confirmation, api/v1/confirmations). The signing keys and API tokens:
 %s
 
 Prometheus metrics, for the operator's token only:
