@@ -64,7 +64,10 @@ type Fact struct {
 	RecordID string
 	// On is, for a decision, the record id of the version of its parent
 	// it was made on (OnField).
-	On     string
+	On string
+	// Seq is the entity's place in the order records were committed (its
+	// first record's): decisions of several kinds are ordered by it.
+	Seq    int64
 	Entity Entity
 }
 

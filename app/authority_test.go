@@ -141,8 +141,9 @@ func TestAuthorityMatrix(t *testing.T) {
 		negotiation.KindRule:    {anyByMediating: roles(med)},
 		// Signed: a head of delegation's confirmation, by its party's
 		// negotiators; a capital's decision on a clause, by its approvers.
-		negotiation.KindConfirmation: {own: roles(neg)},
-		negotiation.KindApproval:     {own: roles(apr)},
+		negotiation.KindConfirmation:    {own: roles(neg)},
+		negotiation.KindApproval:        {own: roles(apr)},
+		negotiation.KindPackageApproval: {own: roles(apr)},
 		// A capital's brief: its own party's negotiators, mediators and
 		// approvers; a reviewer's comment: its own party's reviewers.
 		negotiation.KindBrief:  {own: roles(neg, med, apr), anyByMediating: roles(med)},

@@ -632,7 +632,7 @@ func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.View
 				if err != nil {
 					return err
 				}
-				facts[i] = append(facts[i], parley.Fact{ID: e.ID, RecordID: e.RecordID, On: e.Fields[parley.OnField], Entity: ent})
+				facts[i] = append(facts[i], parley.Fact{ID: e.ID, RecordID: e.RecordID, On: e.Fields[parley.OnField], Seq: e.CreatedSeq, Entity: ent})
 				return nil
 			})
 			if err != nil {

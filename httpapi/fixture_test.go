@@ -227,6 +227,8 @@ type scenarioIDs struct {
 	// position of Ukraine on the plant and its consent to relay it.
 	text, znppAspect, uaZnpp, uaConsent string
 	clause                              map[string]string
+	// The package of clause 3.2 alone, and 3.2's current version.
+	plantPackage, version32 string
 }
 
 func (f *fixture) ids(tb testing.TB) scenarioIDs {
@@ -247,6 +249,8 @@ func (f *fixture) ids(tb testing.TB) scenarioIDs {
 	for _, n := range []string{"1.1", "3.2", "4.1", "5.1"} {
 		ids.clause[n] = f.find(tb, negotiation.KindClause, "number", n).ID
 	}
+	ids.version32 = f.find(tb, negotiation.KindClause, "number", "3.2").RecordID
+	ids.plantPackage = f.find(tb, negotiation.KindPackage, "title", "The plant's electricity").ID
 	for _, e := range f.truth(tb)[talks.KindAction] {
 		if e.Audience.Scope == "party" && e.Audience.Party == "ua" {
 			ids.uaOnlyItem = e.ID
@@ -287,6 +291,8 @@ func validBodies(ids scenarioIDs, round, day string) map[string]string {
 		"confirmations":    fmt.Sprintf(`{"clause_id":%q,"party_id":"ua","session_id":%q,"person_id":%q}`, ids.clause["1.1"], ids.someSession, ids.uaPerson),
 		"reports":          fmt.Sprintf(`{"clause_id":%q,"round_id":%q,"note":"Reported again."}`, ids.clause["3.2"], ids.round),
 		"clause-approvals": fmt.Sprintf(`{"clause_id":%q,"party_id":"ua","decision":"approved","round_id":%q}`, ids.clause["3.2"], ids.round),
+		"package-approvals": fmt.Sprintf(`{"package_id":%q,"party_id":"ua","decision":"approved","clauses":[{"clause_id":%q,"version":%q}]}`,
+			ids.plantPackage, ids.clause["3.2"], ids.version32),
 		"packages":         fmt.Sprintf(`{"text_id":%q,"title":"Monitoring","clauses":[%q],"all_or_nothing":true}`, ids.text, ids.clause["4.1"]),
 		"sequencing-rules": fmt.Sprintf(`{"text_id":%q,"name":"ceasefire before monitoring","first_clause":%q,"then_clause":%q,"stage":"agreed-ad-referendum"}`, ids.text, ids.clause["1.1"], ids.clause["4.1"]),
 		"briefs":           `{"party_id":"us","title":"Brief for Washington","content":"# Brief for Washington\nNothing new."}`,

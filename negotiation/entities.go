@@ -439,6 +439,53 @@ func (a *Approval) Validate(parley.Resolved) error {
 	return nil
 }
 
+// ClauseVersion is a clause at one version.
+type ClauseVersion struct {
+	ClauseID string `json:"clause_id"`
+	Version  string `json:"version"`
+}
+
+// PackageApproval is one capital's signed decision on every clause of a
+// package at once, each at the version it lists: the signature covers the
+// list, so it binds every wording.
+type PackageApproval struct {
+	PackageID string          `json:"package_id"`
+	PartyID   string          `json:"party_id"`
+	Decision  Decision        `json:"decision"`
+	Clauses   []ClauseVersion `json:"clauses"`
+	RoundID   string          `json:"round_id,omitempty"`
+	Note      string          `json:"note,omitempty"`
+}
+
+// Normalize implements parley.Entity.
+func (a *PackageApproval) Normalize() {
+	parley.Trim(&a.PackageID, &a.PartyID, &a.RoundID, &a.Note)
+	for i := range a.Clauses {
+		parley.Trim(&a.Clauses[i].ClauseID, &a.Clauses[i].Version)
+	}
+}
+
+// References implements parley.Entity.
+func (a *PackageApproval) References() []parley.Reference {
+	return []parley.Reference{{Field: "package_id", Kind: KindPackage, ID: a.PackageID}, {Field: "party_id", Kind: talks.KindParty, ID: a.PartyID},
+		{Field: "round_id", Kind: talks.KindRound, ID: a.RoundID}}
+}
+
+// Validate implements parley.Entity.
+func (a *PackageApproval) Validate(parley.Resolved) error {
+	if err := parley.First(parley.Required("package_id", a.PackageID), parley.Required("party_id", a.PartyID),
+		parley.OneOf("decision", a.Decision, Decisions), parley.TextLimit("note", a.Note)); err != nil {
+		return err
+	}
+	if len(a.Clauses) == 0 {
+		return parley.Errorf("clauses", "is required: list every clause of the package with the version decided on")
+	}
+	if a.Decision == DecisionRejected && a.Note == "" {
+		return parley.Errorf("note", "must give the reason for a rejection: it is kept with each clause")
+	}
+	return nil
+}
+
 // Package groups clauses; when AllOrNothing is set, none of them is final
 // until every one is approved by every approving capital.
 type Package struct {

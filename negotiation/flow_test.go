@@ -433,3 +433,56 @@ func TestHiddenReferences(t *testing.T) {
 	_, err = p.write("ua-negotiator", negotiation.KindPosition, negotiation.Position{AspectID: p.ids().economy, PartyID: "ua", Text: "Half.", ValueType: negotiation.ValuePercentage, Value: "150"})
 	p.refused("a percentage above 100", before, err, app.CodeInvalid, "value", "is not a percentage from 0 to 100")
 }
+
+// TestPackageApproval: a capital decides on a package at once, its
+// signature binding each clause's wording; a stale or partial list is
+// refused, and an edit of one clause leaves the others approved.
+func TestPackageApproval(t *testing.T) {
+	p := newProcess(t, testkit.DemoOptions{})
+	id := p.ids()
+	text := p.must("us-mediator", negotiation.KindText, negotiation.Text{Title: "Protocol", Approvers: []string{"ru", "ua"}})
+	a := p.must("us-mediator", negotiation.KindClause, negotiation.Clause{TextID: text, AspectID: id.economy, Title: "A", Text: "First."})
+	b := p.must("us-mediator", negotiation.KindClause, negotiation.Clause{TextID: text, AspectID: id.economy, Title: "B", Text: "Second."})
+	pkg := p.must("us-mediator", negotiation.KindPackage, negotiation.Package{TextID: text, Title: "Both", Clauses: []string{a, b}})
+	med := p.d.Principal(t, "us-mediator")
+	version := func(c string) string {
+		e, err := p.svc().Get(t.Context(), &med, negotiation.KindClause, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.RecordID
+	}
+	decision := func(party string, d negotiation.Decision, cs ...negotiation.ClauseVersion) negotiation.PackageApproval {
+		return negotiation.PackageApproval{PackageID: pkg, PartyID: party, Decision: d, Clauses: cs, Note: "Reason."}
+	}
+	p.confirm(id, a)
+	p.must("us-mediator", negotiation.KindReport, negotiation.Report{ClauseID: a})
+	before := p.records()
+	_, err := p.write("ua-capital", negotiation.KindPackageApproval, decision("ua", negotiation.DecisionApproved,
+		negotiation.ClauseVersion{ClauseID: a, Version: version(a)}, negotiation.ClauseVersion{ClauseID: b, Version: version(b)}))
+	p.refused("a package one of whose clauses is not reported", before, err, app.CodeInvalid, "clauses", `clause "B" is draft`)
+	p.confirm(id, b)
+	p.must("us-mediator", negotiation.KindReport, negotiation.Report{ClauseID: b})
+	before = p.records()
+	_, err = p.write("ua-capital", negotiation.KindPackageApproval, decision("ua", negotiation.DecisionApproved,
+		negotiation.ClauseVersion{ClauseID: a, Version: version(a)}))
+	p.refused("a package approval that leaves a clause out", before, err, app.CodeConflict, "clauses", "must list every clause of the package")
+	both := []negotiation.ClauseVersion{{ClauseID: a, Version: version(a)}, {ClauseID: b, Version: version(b)}}
+	p.must("ua-capital", negotiation.KindPackageApproval, decision("ua", negotiation.DecisionApproved, both...))
+	p.must("ru-capital", negotiation.KindPackageApproval, decision("ru", negotiation.DecisionApproved, both...))
+	p.wantStage(a, negotiation.StageFinal)
+	p.wantStage(b, negotiation.StageFinal)
+
+	// A later rejection of one clause alone wins over the package's
+	// approval: decisions count in the order they were made.
+	p.must("ru-capital", negotiation.KindApproval, negotiation.Approval{ClauseID: b, PartyID: "ru", Decision: negotiation.DecisionRejected, Note: "On reflection, no."})
+	p.wantStage(b, negotiation.StageBracketed)
+	p.wantStage(a, negotiation.StageFinal)
+
+	// An edit of A: the package's approvals no longer bind its wording.
+	if _, err := p.svc().Update(t.Context(), med, negotiation.KindClause, a, body(map[string]any{"text_id": text, "aspect_id": id.economy,
+		"title": "A", "text": "First, amended.", "based_on": version(a)})); err != nil {
+		t.Fatal(err)
+	}
+	p.wantStage(a, negotiation.StageDraft)
+}

@@ -18,6 +18,7 @@ func (Domain) Invariants() []parley.Invariant {
 		move(KindConfirmation, "a head of delegation confirms an agreed clause", checkConfirmation),
 		move(KindReport, "a clause is reported once every head confirmed it", checkReport),
 		move(KindApproval, "an approving capital decides on a reported clause", checkApproval),
+		packageMove,
 		headConfirms,
 	}
 }
@@ -25,7 +26,7 @@ func (Domain) Invariants() []parley.Invariant {
 // boardNeeds are the facts a clause's stage follows from, in the order
 // boardOf reads them.
 var boardNeeds = []parley.Need{{Kind: talks.KindParty}, {Kind: KindText}, {Kind: KindClause}, {Kind: KindConfirmation},
-	{Kind: KindReport}, {Kind: KindApproval}, {Kind: KindPackage}, {Kind: KindRule}}
+	{Kind: KindReport}, {Kind: KindApproval}, {Kind: KindPackage}, {Kind: KindRule}, {Kind: KindPackageApproval}}
 
 func boardOf(facts [][]parley.Fact) *Board {
 	b := &Board{Texts: map[string]*Text{}}
@@ -45,13 +46,16 @@ func boardOf(facts [][]parley.Fact) *Board {
 		b.Reports = append(b.Reports, Decided[*Report]{ID: f.ID, On: f.On, V: f.Entity.(*Report)})
 	}
 	for _, f := range facts[5] {
-		b.Approvals = append(b.Approvals, Decided[*Approval]{ID: f.ID, On: f.On, V: f.Entity.(*Approval)})
+		b.Approvals = append(b.Approvals, Decided[*Approval]{ID: f.ID, On: f.On, Seq: f.Seq, V: f.Entity.(*Approval)})
 	}
 	for _, f := range facts[6] {
 		b.Packages = append(b.Packages, Item[*Package]{ID: f.ID, RecordID: f.RecordID, V: f.Entity.(*Package)})
 	}
 	for _, f := range facts[7] {
 		b.Rules = append(b.Rules, Item[*Rule]{ID: f.ID, RecordID: f.RecordID, V: f.Entity.(*Rule)})
+	}
+	for _, f := range facts[8] {
+		b.PackageApprovals = append(b.PackageApprovals, Decided[*PackageApproval]{ID: f.ID, Seq: f.Seq, V: f.Entity.(*PackageApproval)})
 	}
 	return b
 }
@@ -131,8 +135,65 @@ func checkApproval(e parley.Entity, b *Board, st *State, version string) error {
 		return parley.Errorf("clause_id", "clause %q is %s: a capital decides on a clause agreed ad referendum and reported to it; it awaits %s",
 			st.Clause.Label(), st.Stage.Label(), strings.Join(st.Missing(), "; "))
 	}
-	b.Approvals = append(b.Approvals, Decided[*Approval]{On: version, V: a})
+	b.Approvals = append(b.Approvals, Decided[*Approval]{On: version, Seq: nextSeq, V: a})
 	return nil
+}
+
+// nextSeq places a decision being written after every committed one.
+const nextSeq = int64(1) << 62
+
+// packageMove checks a capital's decision on a whole package: it lists
+// every clause of the package at its current version, each reported and
+// decided by an approving capital of its text, and no clause moves
+// against a sequencing rule.
+var packageMove = parley.Invariant{
+	Kind: KindPackageApproval, Name: "an approving capital decides on a package whose every clause is reported",
+	Needs: func(parley.Entity, string) []parley.Need { return boardNeeds },
+	Check: func(e parley.Entity, _ string, facts [][]parley.Fact) error {
+		a := e.(*PackageApproval)
+		b := boardOf(facts)
+		i := slices.IndexFunc(b.Packages, func(p Item[*Package]) bool { return p.ID == a.PackageID })
+		if i < 0 {
+			return parley.Errorf("package_id", "refers to package %q, which does not exist", a.PackageID)
+		}
+		pkg := b.Packages[i].V
+		states := b.States()
+		var want []ClauseVersion
+		for _, id := range pkg.Clauses {
+			j := slices.IndexFunc(b.Clauses, func(c Item[*Clause]) bool { return c.ID == id })
+			if j < 0 {
+				return parley.Errorf("package_id", "holds clause %q, which does not exist", id)
+			}
+			want = append(want, ClauseVersion{ClauseID: id, Version: b.Clauses[j].RecordID})
+		}
+		if !slices.Equal(a.Clauses, want) {
+			var parts []string
+			for _, cv := range want {
+				parts = append(parts, cv.ClauseID+" at version "+cv.Version)
+			}
+			return parley.Conflictf("clauses", "must list every clause of the package, in its order, at its current version: %s", strings.Join(parts, ", "))
+		}
+		for _, cv := range want {
+			st := states[cv.ClauseID]
+			if !slices.Contains(st.Approvers, a.PartyID) {
+				return parley.Errorf("party_id", "%q is not an approving capital of clause %q (its approvers: %s)", a.PartyID, st.Clause.Label(), strings.Join(st.Approvers, ", "))
+			}
+			if st.Stage.Rank() < StageReported.Rank() {
+				return parley.Errorf("clauses", "clause %q is %s: a capital decides on clauses agreed ad referendum and reported to it; it awaits %s",
+					st.Clause.Label(), st.Stage.Label(), strings.Join(st.Missing(), "; "))
+			}
+		}
+		b.PackageApprovals = append(b.PackageApprovals, Decided[*PackageApproval]{Seq: nextSeq, V: a})
+		after := b.States()
+		for _, cv := range want {
+			if to := after[cv.ClauseID].Stage; to.Rank() > states[cv.ClauseID].Stage.Rank() {
+				if err := b.checkMove(after[cv.ClauseID], to, states); err != nil {
+					return parley.Errorf("clauses", "%v", err)
+				}
+			}
+		}
+		return nil
+	},
 }
 
 // headConfirms checks that the person confirming is the head of the party's

@@ -43,10 +43,12 @@ const (
 	KindConfirmation = "negotiation.confirmation"
 	KindReport       = "negotiation.report"
 	KindApproval     = "negotiation.approval"
-	KindPackage      = "negotiation.package"
-	KindRule         = "negotiation.rule"
-	KindBrief        = "negotiation.brief"
-	KindReview       = "negotiation.review"
+	// KindPackageApproval is a capital's decision on a whole package.
+	KindPackageApproval = "negotiation.package-approval"
+	KindPackage         = "negotiation.package"
+	KindRule            = "negotiation.rule"
+	KindBrief           = "negotiation.brief"
+	KindReview          = "negotiation.review"
 )
 
 // ownChannel is a record read by its owner party and the mediator.
@@ -169,6 +171,21 @@ var kinds = []parley.Kind{
 			{Name: "note", Type: parley.Text, Help: "Required for a rejection: the reason, which is kept with the clause."},
 		},
 		ParentField: "clause_id", OwnerField: "party_id", HeadlineField: "decision", StatusField: "decision",
+		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleApprover}, Signed: true},
+	{Name: KindPackageApproval, Collection: "package-approvals", Title: "package approval", New: func() parley.Entity { return new(PackageApproval) },
+		Fields: []parley.Field{
+			ref("package_id", "Package", KindPackage, true, "The package, every clause of it reported, that the capital decides on at once."),
+			ref("party_id", "Capital", talks.KindParty, true, "The party whose capital decides; an approver signs for its own."),
+			{Name: "decision", Type: parley.Enum, Required: true, Enum: parley.Options(Decisions, nil)},
+			{Name: "clauses", Type: parley.List, Required: true, Help: "Every clause of the package with the version decided on (its record_id as it reads now): the signature binds each wording.",
+				Elem: &parley.Field{Type: parley.Object, Fields: []parley.Field{
+					{Name: "clause_id", Type: parley.String, Required: true},
+					{Name: "version", Type: parley.String, Required: true},
+				}}},
+			ref("round_id", "Round", talks.KindRound, false, ""),
+			{Name: "note", Type: parley.Text, Help: "Required for a rejection: the reason, which is kept with each clause."},
+		},
+		ParentField: "package_id", OwnerField: "party_id", HeadlineField: "decision", StatusField: "decision",
 		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleApprover}, Signed: true},
 	{Name: KindPackage, Collection: "packages", Title: "package", New: func() parley.Entity { return new(Package) },
 		Fields: []parley.Field{

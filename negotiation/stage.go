@@ -69,7 +69,9 @@ type Decided[T any] struct {
 	ID string
 	// On is the record id of the clause's version it was made on.
 	On string
-	V  T
+	// Seq orders decisions of different kinds as they were committed.
+	Seq int64
+	V   T
 }
 
 // Board is everything the stages follow from. Decisions are in the order
@@ -81,8 +83,11 @@ type Board struct {
 	Confirmations []Decided[*Confirmation]
 	Reports       []Decided[*Report]
 	Approvals     []Decided[*Approval]
-	Packages      []Item[*Package]
-	Rules         []Item[*Rule]
+	// PackageApprovals decide on every clause of a package at once, each
+	// at the version they list.
+	PackageApprovals []Decided[*PackageApproval]
+	Packages         []Item[*Package]
+	Rules            []Item[*Rule]
 }
 
 // Rejection is a capital's rejection of a clause's current version.
@@ -213,19 +218,36 @@ func (b *Board) state(c Item[*Clause]) *State {
 			st.Reported = true
 		}
 	}
-	latest := map[string]*Approval{}
+	// Each capital's latest decision on this wording, on the clause alone
+	// or on a package that lists it at this version.
+	type decision struct {
+		seq      int64
+		decision Decision
+		reason   string
+	}
+	latest := map[string]decision{}
+	decide := func(party string, seq int64, d Decision, reason string) {
+		if cur, ok := latest[party]; !ok || seq >= cur.seq {
+			latest[party] = decision{seq, d, reason}
+		}
+	}
 	for _, x := range b.Approvals {
 		if x.V.ClauseID == c.ID && x.On == c.RecordID {
-			latest[x.V.PartyID] = x.V
+			decide(x.V.PartyID, x.Seq, x.V.Decision, x.V.Note)
+		}
+	}
+	for _, x := range b.PackageApprovals {
+		if slices.Contains(x.V.Clauses, ClauseVersion{ClauseID: c.ID, Version: c.RecordID}) {
+			decide(x.V.PartyID, x.Seq, x.V.Decision, x.V.Note)
 		}
 	}
 	for _, p := range st.Approvers {
-		switch a := latest[p]; {
-		case a == nil:
-		case a.Decision == DecisionApproved:
+		switch a, ok := latest[p]; {
+		case !ok:
+		case a.decision == DecisionApproved:
 			st.Approved = append(st.Approved, p)
-		case a.Decision == DecisionRejected:
-			st.Rejected = append(st.Rejected, Rejection{PartyID: p, Reason: a.Note})
+		case a.decision == DecisionRejected:
+			st.Rejected = append(st.Rejected, Rejection{PartyID: p, Reason: a.reason})
 		}
 	}
 	switch {

@@ -123,7 +123,7 @@ func (l *loader) negotiation() {
 		alt("ru", "The plant remains under its present operation with international oversight.")}, nil, "")
 	clause("c-electricity", "znpp", "Article 3", "3.2", "The plant's electricity",
 		"The electricity the plant produces is shared between the parties on an equitable basis, metered and settled each month.", nil, nil,
-		illustrative+" The demo walks this clause to agreement ad referendum and a first approval to show the procedure.")
+		illustrative+" The demo walks this clause to agreement ad referendum and to Kyiv's and Washington's approvals to show the procedure.")
 	clause("c-monitoring", "monitoring", "Article 4", "4.1", "Monitoring",
 		"The mediator monitors and verifies the ceasefire and reports to both parties at the same time.", nil, nil, "")
 	clause("c-protocols", "guarantees", "Article 5", "5.1", "Security protocols",
@@ -152,6 +152,21 @@ func (l *loader) negotiation() {
 	l.create("us-mediator", "", negotiation.KindReport, negotiation.Report{ClauseID: electricity, RoundID: r1, Note: illustrative}, nil)
 	l.signed("ua-capital", "", negotiation.KindApproval, negotiation.Approval{ClauseID: electricity, PartyID: "ua",
 		Decision: negotiation.DecisionApproved, RoundID: r1, Note: illustrative})
+	// Washington decides on the plant's clauses as a package: its
+	// signature binds each clause's wording.
+	pkg := l.create("us-mediator", "", negotiation.KindPackage, negotiation.Package{TextID: text, Title: "The plant's electricity",
+		Clauses: []string{electricity}, Note: illustrative}, nil)
+	if l.errs == nil {
+		med := l.as["us-mediator"]
+		c, err := l.svc.Get(l.ctx, &med, negotiation.KindClause, electricity)
+		if err != nil {
+			l.errs = fmt.Errorf("scenario: %w", err)
+			return
+		}
+		l.signed("us-capital", "", negotiation.KindPackageApproval, negotiation.PackageApproval{PackageID: pkg, PartyID: "us",
+			Decision: negotiation.DecisionApproved, RoundID: r1, Note: illustrative,
+			Clauses: []negotiation.ClauseVersion{{ClauseID: electricity, Version: c.RecordID}}})
+	}
 
 	// Each delegation reports to its capital: a brief per capital.
 	for _, login := range []string{"us-mediator", "ua-negotiator", "ru-negotiator"} {

@@ -219,7 +219,7 @@ record you may read; this one is public):
 A capital decides on a clause of the negotiating text by signing, with its
 own key, a statement the server writes for it (parley sign fetches it, shows
 what it binds, and signs it); submit it within ten minutes. Clause 3.2 (ids
-at %[5]sapi/v1/clauses) awaits Moscow's and Washington's decision:
+at %[5]sapi/v1/clauses) awaits Moscow's decision:
   echo '{"clause_id":"CLAUSE_ID","party_id":"ru","decision":"approved"}' > approval.json
   go run ./cmd/parley sign approval.json --kind negotiation.approval --key KEY_FILE --server %[5]s --token-file TOKEN_FILE > signed.json
   curl -s -H "Authorization: Bearer $(cat TOKEN_FILE)" -H 'Content-Type: application/json' \

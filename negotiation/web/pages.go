@@ -124,7 +124,12 @@ func LoadBoard(ctx context.Context, svc *app.Service, caller *access.Principal) 
 		}),
 		items(negotiation.KindApproval, func(e web.Item[json.RawMessage]) error {
 			v, err := decode[negotiation.Approval](e)
-			b.Approvals = append(b.Approvals, negotiation.Decided[*negotiation.Approval]{ID: e.ID, On: e.On, V: v})
+			b.Approvals = append(b.Approvals, negotiation.Decided[*negotiation.Approval]{ID: e.ID, On: e.On, Seq: e.CreatedSeq, V: v})
+			return err
+		}),
+		items(negotiation.KindPackageApproval, func(e web.Item[json.RawMessage]) error {
+			v, err := decode[negotiation.PackageApproval](e)
+			b.PackageApprovals = append(b.PackageApprovals, negotiation.Decided[*negotiation.PackageApproval]{ID: e.ID, Seq: e.CreatedSeq, V: v})
 			return err
 		}),
 		items(negotiation.KindPackage, func(e web.Item[json.RawMessage]) error {
@@ -375,7 +380,9 @@ type clauseView struct {
 	Confirmations []item[negotiation.Confirmation]
 	Reports       []item[negotiation.Report]
 	Approvals     []item[negotiation.Approval]
-	Reviews       []item[negotiation.Review]
+	// PackageApprovals are the decisions on packages that list the clause.
+	PackageApprovals []item[negotiation.PackageApproval]
+	Reviews          []item[negotiation.Review]
 	// VersionOf numbers the clause's records, for "on version N".
 	VersionOf map[string]int
 	Caller    *access.Principal
@@ -423,6 +430,15 @@ func (x *Section) clause(w http.ResponseWriter, r *http.Request, caller *access.
 	}
 	if v.Reviews, err = web.Load[negotiation.Review](ctx, x.svc(), caller, negotiation.KindReview, id); err != nil {
 		return err
+	}
+	pas, err := web.Load[negotiation.PackageApproval](ctx, x.svc(), caller, negotiation.KindPackageApproval, "")
+	if err != nil {
+		return err
+	}
+	for _, pa := range slices.Backward(pas) {
+		if slices.ContainsFunc(pa.V.Clauses, func(cv negotiation.ClauseVersion) bool { return cv.ClauseID == id }) {
+			v.PackageApprovals = append(v.PackageApprovals, pa)
+		}
 	}
 	slices.Reverse(v.Confirmations)
 	slices.Reverse(v.Reports)
