@@ -26,6 +26,10 @@ func FuzzCreateDelegation(f *testing.F) { fuzzCreate(f, "delegations") }
 func FuzzCreateAspect(f *testing.F)     { fuzzCreate(f, "aspects") }
 func FuzzCreateActionItem(f *testing.F) { fuzzCreate(f, "action-items") }
 func FuzzCreateStatement(f *testing.F)  { fuzzCreate(f, "statements") }
+func FuzzCreatePosition(f *testing.F)   { fuzzCreate(f, "positions") }
+func FuzzCreateRelay(f *testing.F)      { fuzzCreate(f, "relays") }
+func FuzzCreateClause(f *testing.F)     { fuzzCreate(f, "clauses") }
+func FuzzCreateRule(f *testing.F)       { fuzzCreate(f, "sequencing-rules") }
 
 // FuzzCreateApproval fuzzes the signed kind as the capital approver who may
 // write it, from a correctly signed seed, so that decoding, the signature

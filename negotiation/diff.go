@@ -2,6 +2,7 @@ package negotiation
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/parley-project/parley/record"
 )
@@ -28,17 +29,20 @@ const maxDiffCells = 4 << 20
 
 // Diff returns the word-level difference from a to b: the words (with the
 // space after each, as record.Segments cuts them) that both keep, that b
-// deletes and that b inserts, in reading order. It is a longest common
-// subsequence over words, so a moved phrase shows as deleted and inserted.
+// deletes and that b inserts, in reading order. Words are compared without
+// the space after them, and a kept word is shown as b has it. It is a
+// longest common subsequence over words, so a moved phrase shows as
+// deleted and inserted.
 func Diff(a, b string) []Chunk {
 	x, y := record.Segments(a), record.Segments(b)
+	same := func(i, j int) bool { return word(x[i]) == word(y[j]) }
 	// Common prefix and suffix first: most edits touch a few words.
 	pre := 0
-	for pre < len(x) && pre < len(y) && x[pre] == y[pre] {
+	for pre < len(x) && pre < len(y) && same(pre, pre) {
 		pre++
 	}
 	suf := 0
-	for suf < len(x)-pre && suf < len(y)-pre && x[len(x)-1-suf] == y[len(y)-1-suf] {
+	for suf < len(x)-pre && suf < len(y)-pre && same(len(x)-1-suf, len(y)-1-suf) {
 		suf++
 	}
 	var out []Chunk
@@ -53,7 +57,7 @@ func Diff(a, b string) []Chunk {
 		}
 		out = append(out, Chunk{Op: op, Text: s})
 	}
-	add(Same, x[:pre]...)
+	add(Same, y[:pre]...)
 	mx, my := x[pre:len(x)-suf], y[pre:len(y)-suf]
 	if len(mx)*len(my) > maxDiffCells {
 		add(Deleted, mx...)
@@ -61,9 +65,11 @@ func Diff(a, b string) []Chunk {
 	} else {
 		lcs(mx, my, add)
 	}
-	add(Same, x[len(x)-suf:]...)
+	add(Same, y[len(y)-suf:]...)
 	return out
 }
+
+func word(segment string) string { return strings.TrimRightFunc(segment, unicode.IsSpace) }
 
 // lcs emits the diff of x and y by a longest common subsequence table.
 func lcs(x, y []string, add func(Op, ...string)) {
@@ -75,7 +81,7 @@ func lcs(x, y []string, add func(Op, ...string)) {
 	}
 	for i := n - 1; i >= 0; i-- {
 		for j := m - 1; j >= 0; j-- {
-			if x[i] == y[j] {
+			if word(x[i]) == word(y[j]) {
 				t[i][j] = t[i+1][j+1] + 1
 			} else {
 				t[i][j] = max(t[i+1][j], t[i][j+1])
@@ -85,8 +91,8 @@ func lcs(x, y []string, add func(Op, ...string)) {
 	i, j := 0, 0
 	for i < n && j < m {
 		switch {
-		case x[i] == y[j]:
-			add(Same, x[i])
+		case word(x[i]) == word(y[j]):
+			add(Same, y[j])
 			i++
 			j++
 		case t[i+1][j] >= t[i][j+1]:

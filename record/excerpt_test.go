@@ -7,7 +7,9 @@ import (
 	"time"
 )
 
-func excerptRecord(t *testing.T, text string) Sealed {
+func excerptRecord(t *testing.T, text string) Sealed { return excerptRecordOf(t, text) }
+
+func excerptRecordOf(t testing.TB, text string) Sealed {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"party_id": "a", "text": text, "red_line": true, "value": "20 km"})
 	s, err := Seal(Envelope{V: Version, ID: NewID(), Kind: "test.position", Subject: "s", At: time.Now(),
@@ -85,4 +87,28 @@ func TestSegments(t *testing.T) {
 	if _, _, ok := FindExcerpt("withdraw 20 km", "draw 20"); ok {
 		t.Error("FindExcerpt found an excerpt that starts inside a word")
 	}
+}
+
+// FuzzCheckExcerpt checks excerpt proofs as a verifier receives them, from
+// anyone: whatever the bytes, CheckExcerpt answers without panicking, and
+// only the true disclosure remakes the record's commitment.
+func FuzzCheckExcerpt(f *testing.F) {
+	s := excerptRecordOf(f, "Forces withdraw 20 km from the line within 30 days.")
+	x, err := Disclose(s.Salt, s.Canonical, 2, 5)
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, _ := json.Marshal(x)
+	f.Add(good)
+	f.Add([]byte(`{"header":"e30=","leaves":[],"field":0,"total":0,"begin":0,"segments":[],"salts":[]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var y Excerpt
+		if json.Unmarshal(b, &y) != nil {
+			return
+		}
+		d, err := CheckExcerpt(y)
+		if err == nil && d.Commitment == s.Commitment && y.Text() != x.Text() {
+			t.Fatalf("an excerpt of other words (%q) remakes the record's commitment", y.Text())
+		}
+	})
 }
