@@ -65,6 +65,10 @@ type Kind struct {
 	// ("based_on", the record id its editor read), and one based on a
 	// version that is no longer current is refused with the current one.
 	Versioned bool
+	// Wording, if set, is what a word diff between two versions of an
+	// entity compares (a clause's text and its bracketed alternatives);
+	// the API serves the diff of any two versions.
+	Wording func(Entity) string
 	// BindsParent kinds are decisions about their parent's current
 	// version (a report of a clause to the capitals): the kernel commits
 	// the parent's latest record id with each (in the record's refs) and

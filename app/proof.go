@@ -12,6 +12,7 @@ import (
 	"github.com/parley-project/parley/proof"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
+	"github.com/parley-project/parley/worddiff"
 )
 
 // Proof returns the proof of record id to a caller who may read it; to
@@ -178,4 +179,59 @@ func (s *Service) ExcerptProof(ctx context.Context, caller *access.Principal, ki
 	}
 	p.Canonical, p.Salt, p.Excerpt = nil, nil, &x
 	return p, nil
+}
+
+// Comparison is the word diff between two versions of an entity.
+type Comparison struct {
+	From, To             int
+	FromRecord, ToRecord string
+	Chunks               []worddiff.Chunk
+}
+
+// Compare returns the word diff between versions from and to (1 is the
+// first; 0 for to is the latest, for from the one before to) of an entity
+// of a kind with a Wording, as the caller may see them.
+func (s *Service) Compare(ctx context.Context, caller *access.Principal, kindName, id string, from, to int) (Comparison, error) {
+	kind, ok := s.reg.Kind(kindName)
+	if !ok || kind.Wording == nil {
+		return Comparison{}, newError(CodeNotFound, "", "%s records have no wording to compare", kindName)
+	}
+	vs, err := s.History(ctx, caller, kindName, id)
+	if err != nil {
+		return Comparison{}, err
+	}
+	byN := map[int]Version{}
+	for _, v := range vs {
+		byN[v.N] = v
+	}
+	if to == 0 {
+		to = vs[len(vs)-1].N
+	}
+	if from == 0 {
+		from = max(to-1, 1)
+	}
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"from", from}, {"to", to}} {
+		if _, ok := byN[f.n]; !ok {
+			return Comparison{}, newError(CodeInvalid, f.name, "%s %s has no version %d you may read (it has %d)", kind.Title, id, f.n, len(vs))
+		}
+	}
+	wording := func(v Version) (string, error) {
+		e, err := s.reg.Decode(kindName, v.Body)
+		if err != nil {
+			return "", err
+		}
+		return kind.Wording(e), nil
+	}
+	a, err := wording(byN[from])
+	if err != nil {
+		return Comparison{}, err
+	}
+	b, err := wording(byN[to])
+	if err != nil {
+		return Comparison{}, err
+	}
+	return Comparison{From: from, To: to, FromRecord: byN[from].RecordID, ToRecord: byN[to].RecordID, Chunks: worddiff.Diff(a, b)}, nil
 }

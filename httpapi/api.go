@@ -39,6 +39,7 @@ import (
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
+	"github.com/parley-project/parley/worddiff"
 )
 
 // Prefix is the path under which the API is served.
@@ -314,6 +315,14 @@ func (a *api) table() []route {
 				body:    name + "Input", status: 200, resp: name + "Written", errs: []int{400, 401, 403, 404, 409, 413, 415, 422},
 				handle: a.write(k, true)},
 		)
+		if k.Wording != nil {
+			rs = append(rs, route{method: "GET", path: one + "/diff", op: "diff" + name, tag: k.Collection,
+				summary: "Compare two versions of " + parley.Article(k.Title),
+				desc:    "The word-level difference between two versions the caller may see: the words both keep, those the later deletes and those it inserts, in reading order. Without parameters, the last change.",
+				query: []param{{"from", "The earlier version's number (1 is the first); default the one before to.", "integer"},
+					{"to", "The later version's number; default the latest.", "integer"}},
+				status: 200, resp: "Comparison", errs: []int{400, 401, 404, 422}, handle: a.compare(k)})
+		}
 		if x := k.ExcerptOf; x != nil {
 			rs = append(rs, route{method: "GET", path: one + "/excerpt-proof", op: "excerptProof" + name, tag: k.Collection,
 				summary: "Prove the words " + parley.Article(k.Title) + " carries",
@@ -514,6 +523,36 @@ func (a *api) get(k parley.Kind) handlerFunc {
 			return err
 		}
 		writeJSON(w, http.StatusOK, itemOf(e))
+		return nil
+	}
+}
+
+// comparison is the answer of a diff.
+type comparison struct {
+	From       int              `json:"from"`
+	To         int              `json:"to"`
+	FromRecord string           `json:"from_record"`
+	ToRecord   string           `json:"to_record"`
+	Chunks     []worddiff.Chunk `json:"chunks"`
+}
+
+func (a *api) compare(k parley.Kind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+		var n [2]int
+		for i, name := range []string{"from", "to"} {
+			if s := r.URL.Query().Get(name); s != "" {
+				v, err := strconv.Atoi(s)
+				if err != nil || v < 1 {
+					return &app.Error{Code: app.CodeBadRequest, Field: name, Message: fmt.Sprintf("%q is not a version number (1, 2, ...)", s)}
+				}
+				n[i] = v
+			}
+		}
+		c, err := a.svc.Compare(r.Context(), caller, k.Name, r.PathValue("id"), n[0], n[1])
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, comparison{From: c.From, To: c.To, FromRecord: c.FromRecord, ToRecord: c.ToRecord, Chunks: c.Chunks})
 		return nil
 	}
 }

@@ -26,13 +26,14 @@ type obj = map[string]any
 // bodies reflected from the very types the API encodes and decodes.
 func (a *api) openAPI() obj {
 	schemas := obj{
-		"Error":     schemaOf(reflect.TypeFor[errorBody](), true),
-		"Audience":  schemaOf(reflect.TypeFor[record.Audience](), true),
-		"Receipt":   schemaOf(reflect.TypeFor[app.Receipt](), true),
-		"Me":        schemaOf(reflect.TypeFor[me](), true),
-		"Proof":     schemaOf(reflect.TypeFor[proof.Proof](), true),
-		"Statement": schemaOf(reflect.TypeFor[statementBody](), true),
-		"Versions":  schemaOf(reflect.TypeFor[versionsBody](), true),
+		"Error":      schemaOf(reflect.TypeFor[errorBody](), true),
+		"Audience":   schemaOf(reflect.TypeFor[record.Audience](), true),
+		"Receipt":    schemaOf(reflect.TypeFor[app.Receipt](), true),
+		"Me":         schemaOf(reflect.TypeFor[me](), true),
+		"Proof":      schemaOf(reflect.TypeFor[proof.Proof](), true),
+		"Statement":  schemaOf(reflect.TypeFor[statementBody](), true),
+		"Versions":   schemaOf(reflect.TypeFor[versionsBody](), true),
+		"Comparison": schemaOf(reflect.TypeFor[comparison](), true),
 	}
 	rec := schemaOf(reflect.TypeFor[storedRecord](), true)
 	rec["properties"].(obj)["audience"] = ref("Audience")

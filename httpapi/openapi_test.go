@@ -71,6 +71,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	for _, k := range scenario.Registry().Kinds() {
 		paths = append(paths, Prefix+"/"+k.Collection, Prefix+"/"+k.Collection+"/{id}", Prefix+"/"+k.Collection+"/{id}/history",
 			Prefix+"/"+k.Collection+"/{id}/versions", Prefix+"/"+k.Collection+"/{id}/excerpt-proof",
+			Prefix+"/"+k.Collection+"/{id}/diff",
 			Prefix+"/to-sign/"+k.Collection)
 	}
 	served := 0

@@ -141,3 +141,52 @@ func TestRecordProof(t *testing.T) {
 		t.Errorf("the API logged errors:\n%s", f.errLog)
 	}
 }
+
+// TestVersionsAndDiff: a clause's versions and the word diff between any two
+// of them; a stale edit is refused with the current version.
+func TestVersionsAndDiff(t *testing.T) {
+	f := newFixture(t)
+	ids := f.ids(t)
+	const mediator = "us-mediator"
+	path := Prefix + "/clauses/" + ids.clause["1.1"]
+	cur := decode[item](t, f.do(t, mediator, "GET", path, nil))
+	var body map[string]any
+	json.Unmarshal(cur.Data, &body)
+	body["text"] = "A ceasefire takes effect on the date of signature, followed by phased steps."
+	body["based_on"] = cur.RecordID
+	b, _ := json.Marshal(body)
+	if r := f.do(t, mediator, "PUT", path, b); r.status != 200 {
+		t.Fatalf("PUT: %d %s", r.status, r.body)
+	}
+	r := f.do(t, mediator, "PUT", path, b)
+	e := wantError(t, r, 409, app.CodeConflict, "based_on")
+	var withCurrent struct {
+		Error struct {
+			Current *item `json:"current"`
+		} `json:"error"`
+	}
+	json.Unmarshal(r.body, &withCurrent)
+	if c := withCurrent.Error.Current; c == nil || c.Version != 2 {
+		t.Errorf("the stale edit's refusal (%s) carries %+v, want version 2", e.Message, c)
+	}
+	vs := decode[versionsBody](t, f.do(t, mediator, "GET", path+"/versions", nil))
+	if len(vs.Versions) != 2 || vs.Versions[0].RecordID != cur.RecordID {
+		t.Fatalf("versions: %+v", vs.Versions)
+	}
+	d := decode[comparison](t, f.do(t, "ru-negotiator", "GET", path+"/diff", nil))
+	var ins, del []string
+	for _, c := range d.Chunks {
+		switch c.Op {
+		case 1:
+			del = append(del, c.Text)
+		case 2:
+			ins = append(ins, c.Text)
+		}
+	}
+	if d.From != 1 || d.To != 2 || strings.Join(del, "|") != "a date |parties agree, |steps toward a comprehensive settlement." || strings.Join(ins, "|") != "date of signature, |steps." {
+		t.Errorf("diff: %+v (deleted %q, inserted %q)", d, del, ins)
+	}
+	wantError(t, f.do(t, mediator, "GET", path+"/diff?from=x", nil), 400, app.CodeBadRequest, "from")
+	wantError(t, f.do(t, mediator, "GET", path+"/diff?from=7", nil), 422, app.CodeInvalid, "from")
+	wantError(t, f.do(t, "ae-observer", "GET", path+"/diff", nil), 404, app.CodeNotFound, "")
+}

@@ -335,6 +335,20 @@ func (c *Clause) Label() string {
 	return c.Title
 }
 
+// Wording is the whole wording of a clause for a diff: its agreed text and
+// each bracketed alternative, marked with its proposer.
+func (c *Clause) Wording() string {
+	var b strings.Builder
+	b.WriteString(c.Text)
+	for _, a := range c.Alternatives {
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("[" + a.PartyID + ": " + a.Text + "]")
+	}
+	return b.String()
+}
+
 // Confirmation is a delegation head's confirmation, in a recorded session,
 // that the clause as it reads now is agreed ad referendum: subject to the
 // capitals' approval. It is signed, and binds the clause's version.

@@ -143,7 +143,8 @@ var kinds = []parley.Kind{
 			{Name: "note", Type: parley.Text},
 		},
 		ParentField: "text_id", HeadlineField: "title", IndexFields: []string{"aspect_id"},
-		DefaultAudience: parties, WriteRoles: mediator, Mutable: true, Versioned: true},
+		DefaultAudience: parties, WriteRoles: mediator, Mutable: true, Versioned: true,
+		Wording: func(e parley.Entity) string { return e.(*Clause).Wording() }},
 	{Name: KindConfirmation, Collection: "confirmations", Title: "confirmation", New: func() parley.Entity { return new(Confirmation) },
 		Fields: []parley.Field{
 			ref("clause_id", "Clause", KindClause, true, "The clause, as it reads now, that the head of delegation confirms ad referendum."),

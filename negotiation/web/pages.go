@@ -14,6 +14,7 @@ import (
 	"github.com/parley-project/parley/negotiation"
 	"github.com/parley-project/parley/talks"
 	"github.com/parley-project/parley/web"
+	"github.com/parley-project/parley/worddiff"
 )
 
 type item[T any] = web.Item[T]
@@ -257,7 +258,7 @@ type positionView struct {
 	Item     item[negotiation.Position]
 	Versions []version[negotiation.Position]
 	// Diff is between the last two versions, if there are two.
-	Diff []negotiation.Chunk
+	Diff []worddiff.Chunk
 }
 
 func (x *Section) position(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
@@ -271,7 +272,7 @@ func (x *Section) position(w http.ResponseWriter, r *http.Request, caller *acces
 		return err
 	}
 	if n := len(v.Versions); n > 1 {
-		v.Diff = negotiation.Diff(v.Versions[n-2].V.Text, v.Versions[n-1].V.Text)
+		v.Diff = worddiff.Diff(v.Versions[n-2].V.Text, v.Versions[n-1].V.Text)
 	}
 	n, err := x.names(ctx, caller)
 	if err != nil {
@@ -375,7 +376,7 @@ type clauseView struct {
 	State    *negotiation.State
 	Versions []version[negotiation.Clause]
 	From, To int
-	Diff     []negotiation.Chunk
+	Diff     []worddiff.Chunk
 	// Decisions on the clause, every version's, newest first.
 	Confirmations []item[negotiation.Confirmation]
 	Reports       []item[negotiation.Report]
@@ -417,7 +418,7 @@ func (x *Section) clause(w http.ResponseWriter, r *http.Request, caller *access.
 		v.To = t
 	}
 	if last > 0 {
-		v.Diff = negotiation.Diff(v.Versions[v.From-1].V.Wording(), v.Versions[v.To-1].V.Wording())
+		v.Diff = worddiff.Diff(v.Versions[v.From-1].V.Wording(), v.Versions[v.To-1].V.Wording())
 	}
 	if v.Confirmations, err = web.Load[negotiation.Confirmation](ctx, x.svc(), caller, negotiation.KindConfirmation, id); err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"github.com/parley-project/parley/negotiation"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/web"
+	"github.com/parley-project/parley/worddiff"
 )
 
 //go:embed templates/*.html
@@ -47,8 +48,8 @@ func (*Section) Templates() (fs.FS, template.FuncMap) {
 	}
 	return sub, template.FuncMap{
 		"stage":    func(s negotiation.Stage) string { return s.Label() },
-		"deleted":  func(op negotiation.Op) bool { return op == negotiation.Deleted },
-		"inserted": func(op negotiation.Op) bool { return op == negotiation.Inserted },
+		"deleted":  func(op worddiff.Op) bool { return op == worddiff.Deleted },
+		"inserted": func(op worddiff.Op) bool { return op == worddiff.Inserted },
 	}
 }
 

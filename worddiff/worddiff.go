@@ -1,6 +1,10 @@
-package negotiation
+// Package worddiff compares two texts word by word, as negotiators read a
+// change to a clause: which words both keep, which the later deletes and
+// which it inserts.
+package worddiff
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 
@@ -17,10 +21,36 @@ const (
 	Inserted
 )
 
+// MarshalText writes the operation as "same", "deleted" or "inserted".
+func (o Op) MarshalText() ([]byte, error) {
+	switch o {
+	case Deleted:
+		return []byte("deleted"), nil
+	case Inserted:
+		return []byte("inserted"), nil
+	}
+	return []byte("same"), nil
+}
+
+// UnmarshalText reads what MarshalText writes.
+func (o *Op) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "same":
+		*o = Same
+	case "deleted":
+		*o = Deleted
+	case "inserted":
+		*o = Inserted
+	default:
+		return fmt.Errorf("%q is not a diff operation (same, deleted, inserted)", b)
+	}
+	return nil
+}
+
 // Chunk is a run of words a diff keeps, deletes or inserts.
 type Chunk struct {
-	Op   Op
-	Text string
+	Op   Op     `json:"op"`
+	Text string `json:"text"`
 }
 
 // maxDiffCells bounds the work of one diff (words of a × words of b): a
@@ -105,18 +135,4 @@ func lcs(x, y []string, add func(Op, ...string)) {
 	}
 	add(Deleted, x[i:]...)
 	add(Inserted, y[j:]...)
-}
-
-// Wording is the whole wording of a clause for a diff: its agreed text and
-// each bracketed alternative, marked with its proposer.
-func (c *Clause) Wording() string {
-	var b strings.Builder
-	b.WriteString(c.Text)
-	for _, a := range c.Alternatives {
-		if b.Len() > 0 {
-			b.WriteString("\n")
-		}
-		b.WriteString("[" + a.PartyID + ": " + a.Text + "]")
-	}
-	return b.String()
 }
