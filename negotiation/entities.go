@@ -28,15 +28,17 @@ const (
 var ValueTypes = []ValueType{ValueLine, ValuePercentage, ValueDate, ValueNumber, ValueOther}
 
 // Position is one party's position on one aspect, seen by that party and the
-// mediator only. Its versions are its history.
+// mediator only. Its versions are its history. Every field is in every
+// body, set or not: the proof of an excerpt shows how many fields the body
+// has, which must not tell whether it has red lines or a value.
 type Position struct {
 	AspectID  string    `json:"aspect_id"`
 	PartyID   string    `json:"party_id"`
-	RoundID   string    `json:"round_id,omitempty"`
+	RoundID   string    `json:"round_id"`
 	Text      string    `json:"text"`
-	ValueType ValueType `json:"value_type,omitempty"`
-	Value     string    `json:"value,omitempty"`
-	RedLines  []string  `json:"red_lines,omitempty"`
+	ValueType ValueType `json:"value_type"`
+	Value     string    `json:"value"`
+	RedLines  []string  `json:"red_lines"`
 }
 
 // Normalize implements parley.Entity.

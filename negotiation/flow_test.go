@@ -469,15 +469,20 @@ func TestPackageApproval(t *testing.T) {
 	p.refused("a package approval that leaves a clause out", before, err, app.CodeConflict, "clauses", "must list every clause of the package")
 	both := []negotiation.ClauseVersion{{ClauseID: a, Version: version(a)}, {ClauseID: b, Version: version(b)}}
 	p.must("ua-capital", negotiation.KindPackageApproval, decision("ua", negotiation.DecisionApproved, both...))
-	p.must("ru-capital", negotiation.KindPackageApproval, decision("ru", negotiation.DecisionApproved, both...))
+	p.wantStage(a, negotiation.StageReported)
+	// Moscow approves A alone: its decision on A and Kyiv's on the
+	// package make A final; B awaits Moscow still.
+	p.approve(a, "ru")
 	p.wantStage(a, negotiation.StageFinal)
-	p.wantStage(b, negotiation.StageFinal)
-
-	// A later rejection of one clause alone wins over the package's
-	// approval: decisions count in the order they were made.
-	p.must("ru-capital", negotiation.KindApproval, negotiation.Approval{ClauseID: b, PartyID: "ru", Decision: negotiation.DecisionRejected, Note: "On reflection, no."})
+	p.wantStage(b, negotiation.StageReported)
+	// Final is final: a package decision that would reopen A is refused.
+	before = p.records()
+	_, err = p.write("ru-capital", negotiation.KindPackageApproval, decision("ru", negotiation.DecisionRejected, both...))
+	p.refused("a decision on a final clause", before, err, app.CodeInvalid, "clauses", `clause "A" is final`)
+	// Decisions count in the order they were made: Moscow's rejection of
+	// B alone stands against Kyiv's earlier package approval.
+	p.must("ru-capital", negotiation.KindApproval, negotiation.Approval{ClauseID: b, PartyID: "ru", Decision: negotiation.DecisionRejected, Note: "Not yet."})
 	p.wantStage(b, negotiation.StageBracketed)
-	p.wantStage(a, negotiation.StageFinal)
 
 	// An edit of A: the package's approvals no longer bind its wording.
 	if _, err := p.svc().Update(t.Context(), med, negotiation.KindClause, a, body(map[string]any{"text_id": text, "aspect_id": id.economy,
@@ -485,4 +490,43 @@ func TestPackageApproval(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.wantStage(a, negotiation.StageDraft)
+}
+
+// TestOnlyDecisionsMoveAClause: the mediator cannot move a clause by
+// editing what its stage depends on (the text's approvers, a package, a
+// party's part), and an all-or-nothing package that makes clauses final
+// together still keeps the sequencing rules for each of them.
+func TestOnlyDecisionsMoveAClause(t *testing.T) {
+	p := newProcess(t, testkit.DemoOptions{})
+	id := p.ids()
+	med := p.d.Principal(t, "us-mediator")
+	text := p.must("us-mediator", negotiation.KindText, negotiation.Text{Title: "Protocol"})
+	a := p.must("us-mediator", negotiation.KindClause, negotiation.Clause{TextID: text, AspectID: id.economy, Title: "A", Text: "First."})
+	b := p.must("us-mediator", negotiation.KindClause, negotiation.Clause{TextID: text, AspectID: id.economy, Title: "B", Text: "Second."})
+	c := p.must("us-mediator", negotiation.KindClause, negotiation.Clause{TextID: text, AspectID: id.economy, Title: "C", Text: "Third."})
+	pkg := p.must("us-mediator", negotiation.KindPackage, negotiation.Package{TextID: text, Title: "A and B", Clauses: []string{a, b}, AllOrNothing: true})
+	p.must("us-mediator", negotiation.KindRule, negotiation.Rule{TextID: text, Name: "C before B", FirstClause: c, ThenClause: b, Stage: negotiation.StageFinal})
+	for _, x := range []string{a, b} {
+		p.confirm(id, x)
+		p.must("us-mediator", negotiation.KindReport, negotiation.Report{ClauseID: x})
+	}
+	p.approve(a, "ua")
+
+	before := p.records()
+	_, err := p.svc().Update(t.Context(), med, negotiation.KindText, text, body(negotiation.Text{Title: "Protocol", Approvers: []string{"ua"}}))
+	p.refused("narrowing the approvers of a reported clause", before, err, app.CodeConflict, "", `would make clause "A" approved by every capital (it is reported to capitals)`)
+	_, err = p.svc().Update(t.Context(), med, talks.KindParty, "ru", body(map[string]any{"id": "ru", "name": "Russia", "role": "observer"}))
+	p.refused("making a party an observer to drop its approval", before, err, app.CodeConflict, "", "without the decisions that move a clause")
+
+	p.approve(b, "ua", "ru", "us")
+	p.wantStage(b, negotiation.StageApproved) // held by the package
+	_, err = p.svc().Update(t.Context(), med, negotiation.KindPackage, pkg, body(negotiation.Package{TextID: text, Title: "A and B", Clauses: []string{a, b}}))
+	p.refused("lifting all-or-nothing to make B final", before+3, err, app.CodeConflict, "", `would make clause "B" final`)
+
+	// A's last approval would make A, and with it B, final; B may not be
+	// final before C.
+	p.approve(a, "ru")
+	before = p.records()
+	_, err = p.write("us-capital", negotiation.KindApproval, negotiation.Approval{ClauseID: a, PartyID: "us", Decision: negotiation.DecisionApproved})
+	p.refused("a package made final against a rule for one of its clauses", before, err, app.CodeInvalid, "clause_id", `rule "C before B"`)
 }

@@ -20,7 +20,81 @@ func (Domain) Invariants() []parley.Invariant {
 		move(KindApproval, "an approving capital decides on a reported clause", checkApproval),
 		packageMove,
 		headConfirms,
+		noStageRises(KindText, "a change to a text's approving capitals moves no clause"),
+		noStageRises(KindPackage, "a change to a package moves no clause"),
+		noStageRises(talks.KindParty, "a change to a party's part in the process moves no clause"),
 	}
+}
+
+// noStageRises refuses a change to what the stages depend on (a text's
+// approvers, a package, a party's part in the process) that would move a
+// clause forward: only the decisions of the heads of delegation and the
+// capitals move a clause, never an edit of the data around it.
+func noStageRises(kind, name string) parley.Invariant {
+	return parley.Invariant{
+		Kind: kind, Name: name,
+		Needs: func(parley.Entity, string) []parley.Need { return boardNeeds },
+		Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
+			b := boardOf(facts)
+			if len(b.Clauses) == 0 {
+				return nil
+			}
+			before := b.States()
+			switch x := e.(type) {
+			case *Text:
+				if subject == "" {
+					return nil // a new text has no clauses yet
+				}
+				b.Texts[subject] = x
+			case *Package:
+				i := slices.IndexFunc(b.Packages, func(p Item[*Package]) bool { return p.ID == subject })
+				if i < 0 {
+					b.Packages = append(b.Packages, Item[*Package]{ID: subject, V: x})
+				} else {
+					b.Packages[i].V = x
+				}
+			case *talks.Party:
+				i := slices.IndexFunc(b.Parties, func(p *talks.Party) bool { return p.ID == x.ID })
+				if i < 0 {
+					b.Parties = append(b.Parties, x)
+				} else {
+					b.Parties[i] = x
+				}
+			}
+			after := b.States()
+			for _, c := range b.Clauses {
+				if from, to := before[c.ID].Stage, after[c.ID].Stage; to.Rank() > from.Rank() {
+					return parley.Conflictf("", "this change would make clause %q %s (it is %s) without the decisions that move a clause; only the heads' confirmations, the report and the capitals' decisions do",
+						c.V.Label(), to.Label(), from.Label())
+				}
+			}
+			return nil
+		},
+	}
+}
+
+// checkRises checks the sequencing rules for every clause a move raises:
+// the clause decided on, and the others of an all-or-nothing package that
+// its approval makes final.
+func checkRises(b *Board, before map[string]*State) error {
+	after := b.States()
+	for _, c := range b.Clauses {
+		if to := after[c.ID].Stage; to.Rank() > before[c.ID].Stage.Rank() {
+			if err := b.checkMove(after[c.ID], to, before); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// notFinal refuses a decision on a final clause: final is where the
+// procedure ends.
+func notFinal(st *State, field string) error {
+	if st.Stage == StageFinal {
+		return parley.Errorf(field, "clause %q is final: every approving capital approved it as it reads, and no decision reopens it", st.Clause.Label())
+	}
+	return nil
 }
 
 // boardNeeds are the facts a clause's stage follows from, in the order
@@ -81,11 +155,8 @@ func move(kind, name string, check func(e parley.Entity, b *Board, before *State
 			if err := check(e, b, before, version); err != nil {
 				return err
 			}
-			after := b.States()
-			if to := after[clauseID].Stage; to.Rank() > before.Stage.Rank() {
-				if err := b.checkMove(after[clauseID], to, states); err != nil {
-					return parley.Errorf("clause_id", "%v", err)
-				}
+			if err := checkRises(b, states); err != nil {
+				return parley.Errorf("clause_id", "%v", err)
 			}
 			return nil
 		},
@@ -135,6 +206,9 @@ func checkApproval(e parley.Entity, b *Board, st *State, version string) error {
 		return parley.Errorf("clause_id", "clause %q is %s: a capital decides on a clause agreed ad referendum and reported to it; it awaits %s",
 			st.Clause.Label(), st.Stage.Label(), strings.Join(st.Missing(), "; "))
 	}
+	if err := notFinal(st, "clause_id"); err != nil {
+		return err
+	}
 	b.Approvals = append(b.Approvals, Decided[*Approval]{On: version, Seq: nextSeq, V: a})
 	return nil
 }
@@ -182,15 +256,13 @@ var packageMove = parley.Invariant{
 				return parley.Errorf("clauses", "clause %q is %s: a capital decides on clauses agreed ad referendum and reported to it; it awaits %s",
 					st.Clause.Label(), st.Stage.Label(), strings.Join(st.Missing(), "; "))
 			}
+			if err := notFinal(st, "clauses"); err != nil {
+				return err
+			}
 		}
 		b.PackageApprovals = append(b.PackageApprovals, Decided[*PackageApproval]{Seq: nextSeq, V: a})
-		after := b.States()
-		for _, cv := range want {
-			if to := after[cv.ClauseID].Stage; to.Rank() > states[cv.ClauseID].Stage.Rank() {
-				if err := b.checkMove(after[cv.ClauseID], to, states); err != nil {
-					return parley.Errorf("clauses", "%v", err)
-				}
-			}
+		if err := checkRises(b, states); err != nil {
+			return parley.Errorf("clauses", "%v", err)
 		}
 		return nil
 	},

@@ -161,6 +161,12 @@ func layer(salt, canonical []byte) (layered, error) {
 	if e.Excerpt == "" || e.V != ExcerptVersion {
 		return layered{}, fmt.Errorf("record %s is not of version %d with an excerpt field", e.ID, ExcerptVersion)
 	}
+	// The commitment covers what the bytes say, not the bytes: only the
+	// one canonical form of a record may stand for it, or a reader could
+	// be shown other bytes (a second "body") that remake it.
+	if again, err := Canonical(e); err != nil || !bytes.Equal(again, canonical) {
+		return layered{}, fmt.Errorf("record %s: the bytes are not the record's canonical form", e.ID)
+	}
 	var body map[string]json.RawMessage
 	if err := json.Unmarshal(e.Body, &body); err != nil {
 		return layered{}, fmt.Errorf("couldn't read the body of record %s: %w", e.ID, err)
@@ -343,6 +349,16 @@ func CheckExcerpt(x Excerpt) (Disclosed, error) {
 	n := len(x.Segments)
 	if n == 0 || len(x.Salts) != n || x.Begin+uint64(n) > x.Total || x.Field < 0 || x.Field >= len(x.Leaves) {
 		return Disclosed{}, errors.New("the excerpt's segments, salts and positions do not fit together")
+	}
+	// Every salt, key and hash is one SHA-256 output: a salt of another
+	// length could take a word's first letters into it and change the
+	// word shown without changing the leaf.
+	for what, hs := range map[string][][]byte{"salt": x.Salts, "field hash": x.Leaves, "hash before the excerpt": x.Left, "hash after the excerpt": x.Right, "key": {x.Key}} {
+		for _, h := range hs {
+			if len(h) != sha256.Size {
+				return Disclosed{}, fmt.Errorf("a %s is %d bytes, not %d", what, len(h), sha256.Size)
+			}
+		}
 	}
 	for i, s := range x.Segments {
 		if !utf8.ValidString(s) || s == "" {

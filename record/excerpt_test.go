@@ -78,6 +78,19 @@ func TestExcerptCommitment(t *testing.T) {
 	}
 }
 
+// TestExcerptCanonical: the full bytes of a record of the excerpt version
+// remake its commitment only in their one canonical form.
+func TestExcerptCanonical(t *testing.T) {
+	s := excerptRecord(t, "Ours.")
+	forged := strings.Replace(string(s.Canonical), `"body":{`, `"body":{"text":"Theirs.","Text":"x",`, 1)
+	forged = strings.Replace(forged, `{"text":"Theirs.","Text":"x",`, `{"party_id":"a","red_line":true,"text":"Theirs.","value":"20 km"},"Body":{`, 1)
+	for _, b := range []string{forged, strings.Replace(string(s.Canonical), `{"at"`, `{ "at"`, 1)} {
+		if sum, err := CommitmentOf(s.Salt, []byte(b)); err == nil && sum == s.Commitment {
+			t.Errorf("other bytes remake the commitment: %s", b)
+		}
+	}
+}
+
 func TestSegments(t *testing.T) {
 	for _, text := range []string{"", "one", " lead", "a  b\n\nc ", "Україна  і Росія"} {
 		if got := strings.Join(Segments(text), ""); got != text {
