@@ -127,10 +127,10 @@ func TestAuthorityMatrix(t *testing.T) {
 		talks.KindStatement:  {anyByMediating: roles(med, neg, mon)},
 		// A capital's signed decision: its own party's approvers only.
 		talks.KindApproval: {own: roles(apr)},
-		// A party's positions and relays of them: its negotiators, and the
-		// mediating party's mediators for any party; a consent is the
-		// party's own, given by its negotiators alone.
-		negotiation.KindPosition: {own: roles(neg, med), anyByMediating: roles(med)},
+		// A party's positions and consents are its own, written by its
+		// negotiators alone; relays of them by its negotiators, and by the
+		// mediating party's mediators for any party.
+		negotiation.KindPosition: {own: roles(neg)},
 		negotiation.KindConsent:  {own: roles(neg)},
 		negotiation.KindRelay:    {own: roles(med, neg), anyByMediating: roles(med)},
 		// The text and what moves it: the mediator keeps it.
@@ -186,6 +186,15 @@ func TestAuthorityMatrix(t *testing.T) {
 					err := svc.Authorized(p, k.Name, owner)
 					if got := err == nil; got != want {
 						t.Errorf("%s of %s (%s) writing %s for %q: allowed %t, want %t (%v)", role, party.id, party.role, k.Name, owner, got, want, err)
+					}
+					// Held with the mediator role, a role gives no more
+					// over another party than the two give apart.
+					if party.role == access.ProcessMediator && !forOwn && !unowned[k.Name] && k.Name != talks.KindParty {
+						p.Roles = []access.Role{role, med}
+						both := party.role == access.ProcessMediator && (slices.Contains(r.anyByMediating, role) || slices.Contains(r.anyByMediating, med))
+						if got := svc.Authorized(p, k.Name, owner) == nil; got != both {
+							t.Errorf("%s and mediator of %s writing %s for %q: allowed %t, want %t", role, party.id, k.Name, owner, got, both)
+						}
 					}
 				}
 			}

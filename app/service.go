@@ -192,6 +192,9 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 	if sg.BasedOn != "" && !kind.Versioned {
 		return nil, newError(CodeInvalid, "based_on", "%s records are not versioned; leave based_on out", kind.Title)
 	}
+	if sg.BasedOn != "" && id == "" {
+		return nil, newError(CodeInvalid, "based_on", "names the version an edit was based on; leave it out of a new %s", kind.Title)
+	}
 	if kind.Versioned && id != "" && sg.BasedOn == "" {
 		return nil, newError(CodeInvalid, "based_on", "is required: an edit of %s names the version it was based on (its record_id), so that it cannot overwrite an edit it did not see", parley.Article(kind.Title))
 	}
@@ -476,7 +479,8 @@ func mayWriteKind(p access.Principal, kind parley.Kind) error {
 //     whatever the signer's roles;
 //   - the parties themselves only by a principal of the mediating party;
 //   - any other owned kind for the writer's own party, or for any party by
-//     a mediator of the mediating party. An administrator manages
+//     a mediator of the mediating party if the mediator role writes that
+//     kind (a consent is only ever its party's own). An administrator manages
 //     principals and the parties, never another party's people or
 //     decisions.
 func (s *Service) MayWrite(p access.Principal, kind parley.Kind, owner string) error {
@@ -491,7 +495,10 @@ func (s *Service) MayWrite(p access.Principal, kind parley.Kind, owner string) e
 		return nil
 	case kind.Signed:
 		return newError(CodeForbidden, kind.OwnerField, "%s records are signed for the signer's own party %q, not for %q", kind.Title, p.Party, owner)
-	case mediating && p.Has(access.RoleMediator):
+	case mediating && p.Has(access.RoleMediator) && slices.Contains(kind.WriteRoles, access.RoleMediator):
+		// The mediator writes for any party only what the mediator role
+		// writes at all: a mediator who is also a negotiator does not
+		// give another party's consent.
 		return nil
 	}
 	return newError(CodeForbidden, "", "a principal of party %q may write only its own party's %s records, not those of %q", p.Party, kind.Title, owner)

@@ -103,7 +103,7 @@ func WriteBrief(in BriefInput) Brief {
 		}
 		for _, r := range in.Relays {
 			if r.V.AspectID == a.ID {
-				line(briefItem+"%sRelayed from %s: \"%s\"", moved(r.ID), name(r.V.PartyID), r.V.Excerpt)
+				line(briefItem+"%sRelayed from %s: \"%s\"", moved(r.ID), name(r.V.PartyID), quote(r.V.Excerpt, relayShown))
 			}
 		}
 		for _, c := range in.Board.Clauses {
@@ -139,8 +139,39 @@ func WriteBrief(in BriefInput) Brief {
 	for _, l := range awaiting {
 		line(briefItem+"Clause %s, agreed ad referendum and reported", l)
 	}
-	out.Content = b.String()
+	out.Content = cut(b.String(), MaxBrief)
 	return out
+}
+
+// relayShown bounds what a brief quotes of one relay: a party relaying its
+// whole position again and again cannot fill the other's brief.
+const relayShown = 600
+
+// cut shortens a brief's content to at most max bytes, at the end of a
+// line, and says so at its end: a brief is made whatever the records hold,
+// and the Positions page has the rest.
+func cut(content string, max int) string {
+	if len(content) <= max {
+		return content
+	}
+	const note = "\n" + briefSection + "The brief was cut here\nIt is longer than a brief may be; the rest is on the Positions and Negotiating text pages.\n"
+	keep := content[:max-len(note)]
+	if i := strings.LastIndexByte(keep, '\n'); i > 0 {
+		keep = keep[:i]
+	}
+	return keep + note
+}
+
+// quote shortens a quoted text to n bytes, at a word, marking the cut.
+func quote(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	if i := strings.LastIndexByte(s, ' '); i > 0 {
+		s = s[:i]
+	}
+	return strings.ToValidUTF8(s, "") + " (...)"
 }
 
 // BriefLine is one line of a brief's content, as the page and the PDF

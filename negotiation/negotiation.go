@@ -59,6 +59,10 @@ func ownChannel(party string) record.Audience {
 var (
 	parties  = record.Audience{Scope: record.Parties}
 	mediator = []access.Role{access.RoleMediator}
+	// everyParty fixes the readers of the text and of every decision on
+	// it: every party and the mediator, so that all see the same stage of
+	// every clause.
+	everyParty = func(parley.Entity, string) record.Audience { return parties }
 )
 
 func ref(name, label, kind string, required bool, help string) parley.Field {
@@ -85,7 +89,7 @@ var kinds = []parley.Kind{
 		DefaultAudience: record.Audience{Scope: record.PartyMediator}, AudienceOf: func(e parley.Entity, _ string) record.Audience {
 			return ownChannel(e.(*Position).PartyID)
 		},
-		WriteRoles: []access.Role{access.RoleNegotiator, access.RoleMediator}, Mutable: true, Excerpt: "text"},
+		WriteRoles: []access.Role{access.RoleNegotiator}, Mutable: true, Excerpt: "text"},
 	{Name: KindConsent, Collection: "consents", Title: "consent", New: func() parley.Entity { return new(Consent) },
 		Fields: []parley.Field{
 			ref("position_id", "Position", KindPosition, true, ""),
@@ -154,7 +158,7 @@ var kinds = []parley.Kind{
 			{Name: "note", Type: parley.Text},
 		},
 		ParentField: "clause_id", OwnerField: "party_id", HeadlineField: "party_id",
-		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleNegotiator}, Signed: true},
+		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: []access.Role{access.RoleNegotiator}, Signed: true},
 	{Name: KindReport, Collection: "reports", Title: "report to capitals", New: func() parley.Entity { return new(Report) },
 		Fields: []parley.Field{
 			ref("clause_id", "Clause", KindClause, true, "The clause, agreed ad referendum as it reads now, reported to the capitals."),
@@ -162,7 +166,7 @@ var kinds = []parley.Kind{
 			{Name: "note", Type: parley.Text},
 		},
 		ParentField: "clause_id", HeadlineField: "clause_id",
-		DefaultAudience: parties, WriteRoles: mediator, BindsParent: true},
+		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: mediator, BindsParent: true},
 	{Name: KindApproval, Collection: "clause-approvals", Title: "clause approval", New: func() parley.Entity { return new(Approval) },
 		Fields: []parley.Field{
 			ref("clause_id", "Clause", KindClause, true, "The clause, as reported, that the capital decides on."),
@@ -172,7 +176,7 @@ var kinds = []parley.Kind{
 			{Name: "note", Type: parley.Text, Help: "Required for a rejection: the reason, which is kept with the clause."},
 		},
 		ParentField: "clause_id", OwnerField: "party_id", HeadlineField: "decision", StatusField: "decision",
-		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleApprover}, Signed: true},
+		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: []access.Role{access.RoleApprover}, Signed: true},
 	{Name: KindPackageApproval, Collection: "package-approvals", Title: "package approval", New: func() parley.Entity { return new(PackageApproval) },
 		Fields: []parley.Field{
 			ref("package_id", "Package", KindPackage, true, "The package, every clause of it reported, that the capital decides on at once."),
@@ -187,7 +191,7 @@ var kinds = []parley.Kind{
 			{Name: "note", Type: parley.Text, Help: "Required for a rejection: the reason, which is kept with each clause."},
 		},
 		ParentField: "package_id", OwnerField: "party_id", HeadlineField: "decision", StatusField: "decision",
-		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleApprover}, Signed: true},
+		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: []access.Role{access.RoleApprover}, Signed: true},
 	{Name: KindPackage, Collection: "packages", Title: "package", New: func() parley.Entity { return new(Package) },
 		Fields: []parley.Field{
 			ref("text_id", "Negotiating text", KindText, true, ""),
@@ -198,7 +202,7 @@ var kinds = []parley.Kind{
 			{Name: "note", Type: parley.Text},
 		},
 		ParentField: "text_id", HeadlineField: "title",
-		DefaultAudience: parties, WriteRoles: mediator, Mutable: true},
+		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: mediator, Mutable: true},
 	{Name: KindRule, Collection: "sequencing-rules", Title: "sequencing rule", New: func() parley.Entity { return new(Rule) },
 		Fields: []parley.Field{
 			ref("text_id", "Negotiating text", KindText, true, ""),
@@ -211,7 +215,7 @@ var kinds = []parley.Kind{
 			{Name: "note", Type: parley.Text},
 		},
 		ParentField: "text_id", HeadlineField: "name",
-		DefaultAudience: parties, WriteRoles: mediator, Mutable: true},
+		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: mediator, Mutable: true},
 	{Name: KindBrief, Collection: "briefs", Title: "brief", New: func() parley.Entity { return new(Brief) },
 		Fields: []parley.Field{
 			ref("party_id", "Capital", talks.KindParty, true, "The party whose capital the brief is for."),
@@ -227,8 +231,8 @@ var kinds = []parley.Kind{
 				}}},
 		},
 		OwnerField: "party_id", HeadlineField: "title", IndexFields: []string{"round_id"},
-		DefaultAudience: record.Audience{Scope: record.PartyMediator}, AudienceOf: func(e parley.Entity, _ string) record.Audience {
-			return ownChannel(e.(*Brief).PartyID)
+		DefaultAudience: record.Audience{Scope: record.PartyOnly}, AudienceOf: func(e parley.Entity, _ string) record.Audience {
+			return record.Audience{Scope: record.PartyOnly, Party: e.(*Brief).PartyID}
 		},
 		WriteRoles: []access.Role{access.RoleNegotiator, access.RoleMediator, access.RoleApprover}},
 	{Name: KindReview, Collection: "reviews", Title: "review comment", New: func() parley.Entity { return new(Review) },
@@ -238,9 +242,12 @@ var kinds = []parley.Kind{
 			{Name: "comment", Type: parley.Text, Required: true},
 		},
 		ParentField: "clause_id", OwnerField: "party_id", HeadlineField: "comment",
-		DefaultAudience: record.Audience{Scope: record.PartyMediator}, WriteRoles: []access.Role{access.RoleReviewer}},
+		DefaultAudience: record.Audience{Scope: record.PartyMediator}, AudienceOf: func(e parley.Entity, _ string) record.Audience {
+			return ownChannel(e.(*Review).PartyID)
+		},
+		WriteRoles: []access.Role{access.RoleReviewer}},
 }
 
 // MaxBrief bounds a brief's content: a brief covers every aspect of a text
 // of hundreds of clauses.
-const MaxBrief = 200000
+const MaxBrief = 150000

@@ -1,6 +1,7 @@
 package negotiation
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,5 +32,27 @@ func TestBriefLines(t *testing.T) {
 	}
 	if !strings.Contains(b.Content, "Our position: Ours. ## Forged section # Forged title") {
 		t.Errorf("the position is not on one line:\n%s", b.Content)
+	}
+}
+
+// TestBriefIsBounded: whatever the other side relays, a brief is made, and
+// says where it was cut.
+func TestBriefIsBounded(t *testing.T) {
+	ua := &talks.Party{ID: "ua", Name: "Ukraine", Role: access.ProcessParty}
+	long := strings.Repeat("word ", 4000)
+	in := BriefInput{Capital: ua, Aspects: []Item[*talks.Aspect]{{ID: "a1", V: &talks.Aspect{Title: "Territory"}}},
+		Board: &Board{Parties: []*talks.Party{ua}}, PartyNames: map[string]string{}}
+	for i := range 400 {
+		in.Relays = append(in.Relays, Item[*Relay]{ID: strconv.Itoa(i), V: &Relay{AspectID: "a1", PartyID: "ru", Recipient: "ua", Excerpt: long}})
+	}
+	b := WriteBrief(in)
+	if len(b.Content) > MaxBrief || !strings.HasSuffix(b.Content, "the rest is on the Positions and Negotiating text pages.\n") {
+		t.Errorf("the brief is %d bytes, ending %q", len(b.Content), b.Content[len(b.Content)-100:])
+	}
+	if !strings.Contains(b.Content, "word (...)") {
+		t.Error("a long relay is not cut")
+	}
+	if err := b.Validate(nil); err != nil {
+		t.Errorf("the brief made is refused: %v", err)
 	}
 }

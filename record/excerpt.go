@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -276,22 +277,47 @@ func (x Excerpt) Text() string {
 
 // FindExcerpt returns the first run of whole segments of text that reads
 // excerpt (ignoring the space after it): begin and end index the segments.
+// It looks for the excerpt's bytes and keeps the first occurrence that
+// starts and ends at word boundaries, so it costs about what a substring
+// search does, whatever the text.
 func FindExcerpt(text, excerpt string) (begin, end int, ok bool) {
-	segs := Segments(text)
-	for i := range segs {
-		var b []byte
-		for j := i; j < len(segs); j++ {
-			b = append(b, segs[j]...)
-			got := bytes.TrimRightFunc(b, unicode.IsSpace)
-			if string(got) == excerpt {
-				return i, j + 1, true
-			}
-			if len(got) > len(excerpt) {
-				break
-			}
+	if excerpt == "" || strings.TrimSpace(excerpt) != excerpt {
+		return 0, 0, false
+	}
+	for from := 0; from <= len(text)-len(excerpt); {
+		i := strings.Index(text[from:], excerpt)
+		if i < 0 {
+			return 0, 0, false
 		}
+		start, stop := from+i, from+i+len(excerpt)
+		if atWordStart(text, start) && atWordEnd(text, stop) {
+			begin = len(Segments(text[:start]))
+			return begin, begin + len(Segments(excerpt)), true
+		}
+		_, size := utf8.DecodeRuneInString(text[start:])
+		from = start + size
 	}
 	return 0, 0, false
+}
+
+// atWordStart reports whether a word starts at text[i:]: the text's start,
+// or a letter after space.
+func atWordStart(text string, i int) bool {
+	if i == 0 {
+		return true
+	}
+	r, _ := utf8.DecodeLastRuneInString(text[:i])
+	return unicode.IsSpace(r)
+}
+
+// atWordEnd reports whether a word ends at text[:i]: the text's end, or
+// space after it.
+func atWordEnd(text string, i int) bool {
+	if i == len(text) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(text[i:])
+	return unicode.IsSpace(r)
 }
 
 // Disclose makes the disclosure of segments [begin, end) of a record of

@@ -97,8 +97,28 @@ func TestSegments(t *testing.T) {
 			t.Errorf("Segments(%q) joined = %q", text, got)
 		}
 	}
-	if _, _, ok := FindExcerpt("withdraw 20 km", "draw 20"); ok {
-		t.Error("FindExcerpt found an excerpt that starts inside a word")
+	for _, c := range []struct {
+		text, excerpt string
+		begin, end    int
+		ok            bool
+	}{
+		{"withdraw 20 km", "draw 20", 0, 0, false},
+		{"withdraw 20 km", "withdraw 2", 0, 0, false},
+		{"withdraw 20 km", "20 km", 1, 3, true},
+		{"xa xa a xa", "a xa", 2, 4, true},
+		{" lead  two", "two", 2, 3, true},
+		{"a b", " b", 0, 0, false},
+		{"Україна і Росія", "і Росія", 1, 3, true},
+	} {
+		b, e, ok := FindExcerpt(c.text, c.excerpt)
+		if b != c.begin || e != c.end || ok != c.ok {
+			t.Errorf("FindExcerpt(%q, %q) = %d, %d, %t; want %d, %d, %t", c.text, c.excerpt, b, e, ok, c.begin, c.end, c.ok)
+		}
+		if ok {
+			if got := strings.TrimRight(strings.Join(Segments(c.text)[b:e], ""), " "); got != c.excerpt {
+				t.Errorf("FindExcerpt(%q, %q): segments %d to %d read %q", c.text, c.excerpt, b, e, got)
+			}
+		}
 	}
 }
 
@@ -124,4 +144,16 @@ func FuzzCheckExcerpt(f *testing.F) {
 			t.Fatalf("an excerpt of other words (%q) remakes the record's commitment", y.Text())
 		}
 	})
+}
+
+// BenchmarkFindExcerpt is a party's worst case: a long text of one word
+// repeated and a long excerpt of it that is not there.
+//
+//	go test ./record -run '^$' -bench FindExcerpt
+func BenchmarkFindExcerpt(b *testing.B) {
+	text := strings.Repeat("xa ", 6000) + "a"
+	excerpt := strings.Repeat("a xa ", 2000) + "b"
+	for b.Loop() {
+		FindExcerpt(text, excerpt)
+	}
 }

@@ -1640,6 +1640,15 @@ func (s *server) kindSave(w http.ResponseWriter, r *http.Request, rq *request, k
 		if field != "" && !k.Signed {
 			field = p.formPath(field)
 		}
+		if now, ok := ae.Current.(store.Entity); ok && k.Versioned && cur != nil {
+			// Someone else's edit came first. The form keeps this one and
+			// is now based on theirs: saving again, after reading it,
+			// replaces it knowingly.
+			vals.Set("based_on", now.RecordID)
+			return s.kindForm(w, r, rq, k, cur, vals, []kindFieldError{{Message: fmt.Sprintf(
+				"this %s was changed by someone else since you opened the form; it is now at version %d (see its page in another tab). Your edit is kept below: compare it with that version, and save again to replace it",
+				k.Title, now.Version)}}, http.StatusConflict)
+		}
 		return s.kindForm(w, r, rq, k, cur, vals, []kindFieldError{{Field: field, Message: ae.Message}}, kindStatus(ae.Code))
 	}
 	http.Redirect(w, r, kindItemHref(k, written.Entity.ID), http.StatusSeeOther)
@@ -1656,6 +1665,7 @@ func kindFreshValues(k parley.Kind, cur *store.Entity, caller *access.Principal)
 	}
 	kindValues(k.Fields, kindBody(cur.Body), "", vals)
 	kindAudienceValues(vals, cur.Audience, caller)
+	vals.Set("based_on", cur.RecordID)
 	return vals
 }
 

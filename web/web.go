@@ -275,6 +275,17 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, rq *request, err e
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		return // The client went away; nobody is left to answer.
 	}
+	var refused *app.Error
+	if errors.As(err, &refused) && refused.Code != "" {
+		// A refusal a section's page met (a brief the caller may not make):
+		// the message is written for the caller, and is no server error.
+		msg := capitalize(refused.Message) + "."
+		if refused.Field != "" {
+			msg = capitalize(refused.Field) + ": " + refused.Message + "."
+		}
+		s.render(w, r, rq, kindStatus(refused.Code), "error", pageData{Title: "Refused", Data: errorView{Message: msg}})
+		return
+	}
 	s.logger.LogAttrs(r.Context(), slog.LevelError, "web request failed",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 	s.render(w, r, rq, http.StatusInternalServerError, "error", pageData{

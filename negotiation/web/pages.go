@@ -176,6 +176,8 @@ type positionsView struct {
 	// those it (or the mediator for it) sent; the mediator sees all.
 	Received, Sent []item[negotiation.Relay]
 	Consents       []item[negotiation.Consent]
+	// May says which of positions, consents and relays the caller writes.
+	May map[string]bool
 }
 
 type aspectPositions struct {
@@ -202,7 +204,7 @@ func (x *Section) positions(w http.ResponseWriter, r *http.Request, caller *acce
 		return err
 	}
 	slices.SortStableFunc(aspects, func(a, b item[talks.Aspect]) int { return cmp.Compare(a.V.Order, b.V.Order) })
-	var v positionsView
+	v := positionsView{May: x.may(caller, negotiation.KindPosition, negotiation.KindConsent, negotiation.KindRelay)}
 	for _, a := range aspects {
 		ap := aspectPositions{ID: a.ID, Title: a.V.Title}
 		for _, p := range ps {
@@ -232,6 +234,19 @@ func (x *Section) positions(w http.ResponseWriter, r *http.Request, caller *acce
 	return nil
 }
 
+// may says which kinds the caller may write for its own party: the pages
+// offer only the actions the caller can take.
+func (x *Section) may(caller *access.Principal, kinds ...string) map[string]bool {
+	out := map[string]bool{}
+	if caller == nil {
+		return out
+	}
+	for _, k := range kinds {
+		out[k] = x.svc().Authorized(*caller, k, caller.Party) == nil
+	}
+	return out
+}
+
 // version is one version of an entity with its decoded body.
 type version[T any] struct {
 	app.Version
@@ -255,6 +270,7 @@ func history[T any](ctx context.Context, svc *app.Service, caller *access.Princi
 }
 
 type positionView struct {
+	May      map[string]bool
 	Item     item[negotiation.Position]
 	Versions []version[negotiation.Position]
 	// Diff is between the last two versions, if there are two.
@@ -267,7 +283,7 @@ func (x *Section) position(w http.ResponseWriter, r *http.Request, caller *acces
 	if err != nil {
 		return err
 	}
-	v := positionView{Item: p}
+	v := positionView{Item: p, May: x.may(caller, negotiation.KindPosition, negotiation.KindConsent)}
 	if v.Versions, err = history[negotiation.Position](ctx, x.svc(), caller, negotiation.KindPosition, id); err != nil {
 		return err
 	}
@@ -302,6 +318,7 @@ func (x *Section) relayProof(w http.ResponseWriter, r *http.Request, caller *acc
 
 type textView struct {
 	Texts []textSection
+	May   map[string]bool
 }
 
 type textSection struct {
@@ -352,7 +369,7 @@ func (x *Section) text(w http.ResponseWriter, r *http.Request, caller *access.Pr
 		return err
 	}
 	states := b.States()
-	var v textView
+	v := textView{May: x.may(caller, negotiation.KindClause)}
 	for _, t := range texts {
 		s := textSection{ID: t.ID, Text: t.V, Audience: t.Audience, Aspects: group(b, states, t.ID, n)}
 		for _, rl := range b.Rules {
@@ -386,7 +403,8 @@ type clauseView struct {
 	Reviews          []item[negotiation.Review]
 	// VersionOf numbers the clause's records, for "on version N".
 	VersionOf map[string]int
-	Caller    *access.Principal
+	// May says which moves the caller may make, by kind.
+	May map[string]bool
 }
 
 func (x *Section) clause(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
@@ -399,7 +417,8 @@ func (x *Section) clause(w http.ResponseWriter, r *http.Request, caller *access.
 	if err != nil {
 		return err
 	}
-	v := clauseView{Item: c, State: b.States()[id], VersionOf: map[string]int{}, Caller: caller}
+	v := clauseView{Item: c, State: b.States()[id], VersionOf: map[string]int{},
+		May: x.may(caller, negotiation.KindClause, negotiation.KindConfirmation, negotiation.KindReport, negotiation.KindApproval, negotiation.KindReview)}
 	if v.Versions, err = history[negotiation.Clause](ctx, x.svc(), caller, negotiation.KindClause, id); err != nil {
 		return err
 	}
