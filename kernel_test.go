@@ -8,7 +8,7 @@ import (
 
 // kernel lists the packages that serve every domain and may name none.
 var kernel = []string{"", "access", "record", "store", "store/sqlite", "store/postgres", "store/storetest",
-	"app", "auth", "audit", "fault", "files", "proof", "httpapi", "web", "server", "ledger", "witness"}
+	"app", "auth", "audit", "fault", "files", "proof", "httpapi", "web", "server", "ledger", "witness", "worddiff"}
 
 // TestKernelNamesNoDomain: the kernel's packages import, of this module,
 // only the kernel's own; domains (and the demo scenario, and the binary's
