@@ -80,7 +80,7 @@ func (n *names) Clause(id string) string {
 
 // LoadBoard loads what the stages follow from, as the caller sees it.
 func LoadBoard(ctx context.Context, svc *app.Service, caller *access.Principal) (*negotiation.Board, error) {
-	b := &negotiation.Board{Texts: map[string]*negotiation.Text{}}
+	b := &negotiation.Board{}
 	ps, err := web.Load[talks.Party](ctx, svc, caller, talks.KindParty, "")
 	if err != nil {
 		return nil, err
@@ -91,68 +91,48 @@ func LoadBoard(ctx context.Context, svc *app.Service, caller *access.Principal) 
 	if b.Texts, err = web.ByID[negotiation.Text](ctx, svc, caller, negotiation.KindText); err != nil {
 		return nil, err
 	}
-	items := func(kind string, add func(e web.Item[json.RawMessage]) error) error {
-		es, err := svc.All(ctx, caller, kind, "")
-		if err != nil {
-			return err
-		}
-		for _, e := range es {
-			it, err := web.ItemOf[json.RawMessage](e)
-			if err != nil {
-				return err
-			}
-			if err := add(it); err != nil {
-				return err
-			}
-		}
-		return nil
+	if b.Clauses, err = entities[negotiation.Clause](ctx, svc, caller, negotiation.KindClause); err != nil {
+		return nil, err
 	}
-	err = cmp.Or(
-		items(negotiation.KindClause, func(e web.Item[json.RawMessage]) error {
-			v, err := decode[negotiation.Clause](e)
-			b.Clauses = append(b.Clauses, negotiation.Item[*negotiation.Clause]{ID: e.ID, RecordID: e.RecordID, V: v})
-			return err
-		}),
-		items(negotiation.KindConfirmation, func(e web.Item[json.RawMessage]) error {
-			v, err := decode[negotiation.Confirmation](e)
-			b.Confirmations = append(b.Confirmations, negotiation.Decided[*negotiation.Confirmation]{ID: e.ID, On: e.On, V: v})
-			return err
-		}),
-		items(negotiation.KindReport, func(e web.Item[json.RawMessage]) error {
-			v, err := decode[negotiation.Report](e)
-			b.Reports = append(b.Reports, negotiation.Decided[*negotiation.Report]{ID: e.ID, On: e.On, V: v})
-			return err
-		}),
-		items(negotiation.KindApproval, func(e web.Item[json.RawMessage]) error {
-			v, err := decode[negotiation.Approval](e)
-			b.Approvals = append(b.Approvals, negotiation.Decided[*negotiation.Approval]{ID: e.ID, On: e.On, Seq: e.CreatedSeq, V: v})
-			return err
-		}),
-		items(negotiation.KindPackageApproval, func(e web.Item[json.RawMessage]) error {
-			v, err := decode[negotiation.PackageApproval](e)
-			b.PackageApprovals = append(b.PackageApprovals, negotiation.Decided[*negotiation.PackageApproval]{ID: e.ID, Seq: e.CreatedSeq, V: v})
-			return err
-		}),
-		items(negotiation.KindPackage, func(e web.Item[json.RawMessage]) error {
-			v, err := decode[negotiation.Package](e)
-			b.Packages = append(b.Packages, negotiation.Item[*negotiation.Package]{ID: e.ID, RecordID: e.RecordID, V: v})
-			return err
-		}),
-		items(negotiation.KindRule, func(e web.Item[json.RawMessage]) error {
-			v, err := decode[negotiation.Rule](e)
-			b.Rules = append(b.Rules, negotiation.Item[*negotiation.Rule]{ID: e.ID, RecordID: e.RecordID, V: v})
-			return err
-		}),
-	)
+	if b.Packages, err = entities[negotiation.Package](ctx, svc, caller, negotiation.KindPackage); err != nil {
+		return nil, err
+	}
+	if b.Rules, err = entities[negotiation.Rule](ctx, svc, caller, negotiation.KindRule); err != nil {
+		return nil, err
+	}
+	if b.Confirmations, err = decisions[negotiation.Confirmation](ctx, svc, caller, negotiation.KindConfirmation); err != nil {
+		return nil, err
+	}
+	if b.Reports, err = decisions[negotiation.Report](ctx, svc, caller, negotiation.KindReport); err != nil {
+		return nil, err
+	}
+	if b.Approvals, err = decisions[negotiation.Approval](ctx, svc, caller, negotiation.KindApproval); err != nil {
+		return nil, err
+	}
+	b.PackageApprovals, err = decisions[negotiation.PackageApproval](ctx, svc, caller, negotiation.KindPackageApproval)
 	return b, err
 }
 
-func decode[T any](e web.Item[json.RawMessage]) (*T, error) {
-	v := new(T)
-	if err := json.Unmarshal(*e.V, v); err != nil {
-		return nil, fmt.Errorf("couldn't read %s: %w", e.ID, err)
+// entities loads every entity of a kind the caller sees, as the stages read
+// them.
+func entities[T any](ctx context.Context, svc *app.Service, caller *access.Principal, kind string) ([]negotiation.Item[*T], error) {
+	items, err := web.Load[T](ctx, svc, caller, kind, "")
+	out := make([]negotiation.Item[*T], len(items))
+	for i, it := range items {
+		out[i] = negotiation.Item[*T]{ID: it.ID, RecordID: it.RecordID, V: it.V}
 	}
-	return v, nil
+	return out, err
+}
+
+// decisions loads every decision of a kind the caller sees, with the
+// version it was made on and its place in the order of commits.
+func decisions[T any](ctx context.Context, svc *app.Service, caller *access.Principal, kind string) ([]negotiation.Decided[*T], error) {
+	items, err := web.Load[T](ctx, svc, caller, kind, "")
+	out := make([]negotiation.Decided[*T], len(items))
+	for i, it := range items {
+		out[i] = negotiation.Decided[*T]{ID: it.ID, On: it.On, Seq: it.CreatedSeq, V: it.V}
+	}
+	return out, err
 }
 
 // sortClauses orders clauses as the text reads: by aspect on the agenda,
