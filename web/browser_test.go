@@ -19,7 +19,6 @@ import (
 // (testkit.Browser).
 func browser(t *testing.T) string { return testkit.Browser(t) }
 
-
 // TestBrowserRound drives a real browser through the UI as a Ukrainian
 // negotiator: sign in with the form, open the first Abu Dhabi round from the
 // list of rounds, and check what the page shows; then follow the round's

@@ -21,7 +21,6 @@ import (
 // (testkit.Browser).
 func browser(t *testing.T) string { return testkit.Browser(t) }
 
-
 // tab is one browser tab on the site, driven as a person would: by
 // following the forms, one signed-in person at a time.
 type tab struct {
