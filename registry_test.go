@@ -45,3 +45,48 @@ func TestArticleAndPlural(t *testing.T) {
 		}
 	}
 }
+
+// kinded is a domain of the kinds a test gives it.
+type kinded []parley.Kind
+
+func (kinded) Name() string           { return "k" }
+func (kinded) Roles() []access.Role   { return nil }
+func (d kinded) Kinds() []parley.Kind { return d }
+
+// TestKindDeclarations: the kernel refuses, when the binary starts, a kind
+// whose declarations cannot hold together, naming the kind and the rule.
+func TestKindDeclarations(t *testing.T) {
+	base := func() parley.Kind {
+		return parley.Kind{Name: "k.thing", Collection: "things", Title: "thing", New: func() parley.Entity { return new(note) },
+			Fields: []parley.Field{{Name: "text", Type: parley.Text}, {Name: "n", Type: parley.Int},
+				{Name: "parent", Type: parley.Ref, Ref: "k.thing"}, {Name: "party", Type: parley.Ref, Ref: talks.KindParty}},
+			DefaultAudience: record.Audience{Scope: record.Parties}, WriteRoles: []access.Role{access.RoleMediator}}
+	}
+	for name, c := range map[string]struct {
+		change func(k *parley.Kind)
+		want   string
+	}{
+		"an excerpt of a number": {func(k *parley.Kind) { k.Excerpt = "n" }, "is not one of its text fields"},
+		"a mutable kind that binds its parent": {func(k *parley.Kind) { k.BindsParent, k.ParentField, k.Mutable = true, "parent", true },
+			"binds its parent's version is immutable"},
+		"an excerpt of a kind without one": {func(k *parley.Kind) { k.ExcerptOf = &parley.ExcerptOf{Origin: "parent", Words: "text"} },
+			"ExcerptOf needs a Ref field to a kind with an Excerpt field"},
+		"the owner's channel without an owner": {func(k *parley.Kind) { k.DefaultAudience = record.Audience{Scope: record.PartyMediator} },
+			"is of the owner's party, but it has no OwnerField"},
+		"a field named based_on": {func(k *parley.Kind) { k.Fields[1].Name = "based_on" }, `field name "based_on" is reserved`},
+		"a field named on":       {func(k *parley.Kind) { k.Fields[1].Name = "on" }, `field name "on" is reserved`},
+	} {
+		k := base()
+		c.change(&k)
+		_, err := parley.NewRegistry(talks.Domain{}, kinded{k})
+		if err == nil || !strings.Contains(err.Error(), `kind "k.thing"`) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want a refusal saying %q", name, err, c.want)
+		}
+	}
+	k := base()
+	k.Excerpt, k.BindsParent, k.ParentField = "text", true, "parent"
+	k.DefaultAudience, k.OwnerField = record.Audience{Scope: record.PartyMediator}, "party"
+	if _, err := parley.NewRegistry(talks.Domain{}, kinded{k}); err != nil {
+		t.Errorf("a kind with an excerpt, a bound parent and the owner's channel: %v", err)
+	}
+}
