@@ -60,6 +60,10 @@ type Kind struct {
 	// is refused: a relay is read by its sender, its recipient and the
 	// party relayed, never by whoever its writer adds.
 	AudienceOf func(e Entity, author string) record.Audience
+	// AudienceAtLeast, if set, is read by every reader of every entity of
+	// the kind, whatever audience a write names: a clause is read by every
+	// party and the mediator, and may be shared with a reviewer besides.
+	AudienceAtLeast *record.Audience
 	// Versioned kinds are edited by many hands (a clause of the
 	// negotiating text): an update names the version it was based on
 	// ("based_on", the record id its editor read), and one based on a

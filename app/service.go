@@ -292,6 +292,15 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 			// names it.
 			return fail(newError(CodeInvalid, "audience", "%s names itself with an id everyone shares, so it is public; its audience is always public", parley.Article(kind.Title)))
 		}
+		if least := kind.AudienceAtLeast; least != nil {
+			vs, err := s.viewersOfParties(ctx, tx)
+			if err != nil {
+				return fail(err)
+			}
+			if !access.Covers(env.Audience, *least, vs) {
+				return fail(newError(CodeInvalid, "audience", "%s is read by %s at least; its audience %s leaves some of them out", parley.Article(kind.Title), access.Describe(*least), access.Describe(env.Audience)))
+			}
+		}
 		if err := access.CanWriteAudience(p, env.Audience); err != nil {
 			return fail(&Error{Code: CodeForbidden, Field: "audience", Message: err.Error()})
 		}

@@ -31,6 +31,8 @@ type BriefInput struct {
 	Updated map[string]time.Time
 	// PartyNames names the parties, by id.
 	PartyNames map[string]string
+	// Max bounds the content's length; 0 is MaxBrief.
+	Max int
 }
 
 // Brief formatting: the content of a brief is plain text in lines, which
@@ -45,17 +47,26 @@ const (
 // WriteBrief makes a capital's brief: per aspect, the party's position, what
 // was relayed to it, and each clause's stage, marking what moved since the
 // last brief and what awaits the capital's decision.
+//
+// What awaits the capital comes first, the aspects after it, each aspect
+// quoting the latest few relays: a brief too long for its record is cut at
+// its end, never before what awaits the capital.
 func WriteBrief(in BriefInput) Brief {
-	var b strings.Builder
+	var head, b strings.Builder
+	w := &head
 	// Every value is put on one line, so that no text a party wrote can
 	// start a line that reads as a section of the brief.
 	line := func(format string, args ...any) {
 		for i, a := range args {
 			if s, ok := a.(string); ok {
-				args[i] = strings.Join(strings.Fields(s), " ")
+				one := strings.Join(strings.Fields(s), " ")
+				if one != "" && strings.HasSuffix(s, " ") {
+					one += " " // a mark before the text ("NEW ")
+				}
+				args[i] = one
 			}
 		}
-		fmt.Fprintf(&b, format+"\n", args...)
+		fmt.Fprintf(w, format+"\n", args...)
 	}
 	name := func(id string) string { return cmp.Or(in.PartyNames[id], id) }
 	title := "Brief for " + in.Capital.Name
@@ -86,6 +97,7 @@ func WriteBrief(in BriefInput) Brief {
 	out.RoundID = in.RoundID
 	aspects := slices.Clone(in.Aspects)
 	slices.SortStableFunc(aspects, func(a, b Item[*talks.Aspect]) int { return cmp.Compare(a.V.Order, b.V.Order) })
+	w = &b
 	for _, a := range aspects {
 		line("")
 		line(briefSection+"%s", a.V.Title)
@@ -101,10 +113,18 @@ func WriteBrief(in BriefInput) Brief {
 				line(briefItem+"Red line: %s", r)
 			}
 		}
+		var relays []Item[*Relay]
 		for _, r := range in.Relays {
 			if r.V.AspectID == a.ID {
-				line(briefItem+"%sRelayed from %s: \"%s\"", moved(r.ID), name(r.V.PartyID), quote(r.V.Excerpt, relayShown))
+				relays = append(relays, r)
 			}
+		}
+		if n := len(relays) - relaysShown; n > 0 {
+			line(briefItem+"%d earlier relays on this aspect are on the Positions page.", n)
+			relays = relays[n:]
+		}
+		for _, r := range relays {
+			line(briefItem+"%sRelayed from %s: \"%s\"", moved(r.ID), name(r.V.PartyID), quote(r.V.Excerpt, relayShown))
 		}
 		for _, c := range in.Board.Clauses {
 			if c.V.AspectID != a.ID {
@@ -131,6 +151,7 @@ func WriteBrief(in BriefInput) Brief {
 			out.Clauses = append(out.Clauses, BriefClause{ClauseID: c.ID, Version: c.RecordID, Stage: st.Stage})
 		}
 	}
+	w = &head
 	line("")
 	line(briefSection + "Awaiting your decision")
 	if len(awaiting) == 0 {
@@ -139,13 +160,17 @@ func WriteBrief(in BriefInput) Brief {
 	for _, l := range awaiting {
 		line(briefItem+"Clause %s, agreed ad referendum and reported", l)
 	}
-	out.Content = cut(b.String(), MaxBrief)
+	out.Content = cut(head.String()+b.String(), cmp.Or(in.Max, MaxBrief))
 	return out
 }
 
-// relayShown bounds what a brief quotes of one relay: a party relaying its
-// whole position again and again cannot fill the other's brief.
-const relayShown = 600
+// relayShown and relaysShown bound what a brief quotes of the relays: a
+// party relaying its whole position again and again cannot fill the
+// other's brief.
+const (
+	relayShown  = 600
+	relaysShown = 5
+)
 
 // cut shortens a brief's content to at most max bytes, at the end of a
 // line, and says so at its end: a brief is made whatever the records hold,

@@ -484,12 +484,17 @@ func TestPackageApproval(t *testing.T) {
 	p.must("ru-capital", negotiation.KindApproval, negotiation.Approval{ClauseID: b, PartyID: "ru", Decision: negotiation.DecisionRejected, Note: "Not yet."})
 	p.wantStage(b, negotiation.StageBracketed)
 
-	// An edit of A: the package's approvals no longer bind its wording.
-	if _, err := p.svc().Update(t.Context(), med, negotiation.KindClause, a, body(map[string]any{"text_id": text, "aspect_id": id.economy,
-		"title": "A", "text": "First, amended.", "based_on": version(a)})); err != nil {
+	// A final clause is not edited; B, rejected, is, and the package's
+	// approval no longer binds its wording.
+	before = p.records()
+	_, err = p.svc().Update(t.Context(), med, negotiation.KindClause, a, body(map[string]any{"text_id": text, "aspect_id": id.economy,
+		"title": "A", "text": "First, amended.", "based_on": version(a)}))
+	p.refused("an edit of a final clause", before, err, app.CodeConflict, "", `clause "A" is final`)
+	if _, err := p.svc().Update(t.Context(), med, negotiation.KindClause, b, body(map[string]any{"text_id": text, "aspect_id": id.economy,
+		"title": "B", "text": "Second, amended.", "based_on": version(b)})); err != nil {
 		t.Fatal(err)
 	}
-	p.wantStage(a, negotiation.StageDraft)
+	p.wantStage(b, negotiation.StageDraft)
 }
 
 // TestOnlyDecisionsMoveAClause: the mediator cannot move a clause by
@@ -529,4 +534,45 @@ func TestOnlyDecisionsMoveAClause(t *testing.T) {
 	before = p.records()
 	_, err = p.write("us-capital", negotiation.KindApproval, negotiation.Approval{ClauseID: a, PartyID: "us", Decision: negotiation.DecisionApproved})
 	p.refused("a package made final against a rule for one of its clauses", before, err, app.CodeInvalid, "clause_id", `rule "C before B"`)
+}
+
+// TestFinalStays: a final clause is not edited, and no package or party
+// change reopens it; clauses of one all-or-nothing package become final
+// together even where a rule orders them; and a clause is read by every
+// party, a reviewer's party besides.
+func TestFinalStays(t *testing.T) {
+	p := newProcess(t, testkit.DemoOptions{})
+	id := p.ids()
+	med := p.d.Principal(t, "us-mediator")
+	text := p.must("us-mediator", negotiation.KindText, negotiation.Text{Title: "Protocol", Approvers: []string{"ru", "ua"}})
+	a := p.must("us-mediator", negotiation.KindClause, negotiation.Clause{TextID: text, AspectID: id.economy, Title: "A", Text: "First."})
+	b := p.must("us-mediator", negotiation.KindClause, negotiation.Clause{TextID: text, AspectID: id.economy, Title: "B", Text: "Second."})
+	p.must("us-mediator", negotiation.KindPackage, negotiation.Package{TextID: text, Title: "A and B", Clauses: []string{a, b}, AllOrNothing: true})
+	p.must("us-mediator", negotiation.KindRule, negotiation.Rule{TextID: text, Name: "A before B", FirstClause: a, ThenClause: b, Stage: negotiation.StageFinal})
+	for _, c := range []string{a, b} {
+		p.confirm(id, c)
+		p.must("us-mediator", negotiation.KindReport, negotiation.Report{ClauseID: c})
+	}
+	p.approve(b, "ru", "ua")
+	p.approve(a, "ru", "ua")
+	p.wantStage(a, negotiation.StageFinal)
+	p.wantStage(b, negotiation.StageFinal)
+
+	draft := p.must("us-mediator", negotiation.KindClause, negotiation.Clause{TextID: text, AspectID: id.economy, Title: "C", Text: "Third."})
+	before := p.records()
+	_, err := p.write("us-mediator", negotiation.KindPackage, negotiation.Package{TextID: text, Title: "A and C", Clauses: []string{a, draft}, AllOrNothing: true})
+	p.refused("a package that would reopen a final clause", before, err, app.CodeConflict, "", `would reopen clause "A", which is final`)
+	_, err = p.write("us-mediator", talks.KindParty, map[string]any{"id": "eu", "name": "European Union", "role": "party"})
+	p.refused("a new party that would reopen final clauses", before, err, app.CodeConflict, "", "which is final")
+	_, err = p.svc().Update(t.Context(), med, negotiation.KindClause, a, body(map[string]any{"text_id": text, "aspect_id": id.economy, "title": "A", "text": "Changed."}))
+	if app.ErrorCode(err) == "" {
+		t.Errorf("an edit of a final clause: %v, want a refusal", err)
+	}
+	_, err = p.write("us-mediator", negotiation.KindClause, map[string]any{"text_id": text, "aspect_id": id.economy, "title": "D", "text": "Hidden.",
+		"audience": map[string]any{"scope": "list", "parties": []string{"ua", "us", "nato"}}})
+	p.refused("a clause some party may not read", before, err, app.CodeInvalid, "audience", "is read by parties at least")
+	if _, err := p.write("us-mediator", negotiation.KindClause, map[string]any{"text_id": text, "aspect_id": id.economy, "title": "E", "text": "Shared.",
+		"audience": map[string]any{"scope": "list", "parties": []string{"ru", "ua", "us", "nato"}}}); err != nil {
+		t.Errorf("a clause shared with a reviewer besides every party: %v", err)
+	}
 }

@@ -23,7 +23,25 @@ func (Domain) Invariants() []parley.Invariant {
 		noStageRises(KindText, "a change to a text's approving capitals moves no clause"),
 		noStageRises(KindPackage, "a change to a package moves no clause"),
 		noStageRises(talks.KindParty, "a change to a party's part in the process moves no clause"),
+		finalStays,
 	}
+}
+
+// finalStays refuses an edit of a final clause: its wording is what every
+// approving capital approved.
+var finalStays = parley.Invariant{
+	Kind: KindClause, Name: "a final clause is not edited",
+	Needs: func(parley.Entity, string) []parley.Need { return boardNeeds },
+	Check: func(_ parley.Entity, subject string, facts [][]parley.Fact) error {
+		if subject == "" {
+			return nil
+		}
+		b := boardOf(facts)
+		if st := b.States()[subject]; st != nil && st.Stage == StageFinal {
+			return parley.Conflictf("", "clause %q is final: every approving capital approved it as it reads, and it is not edited", st.Clause.Label())
+		}
+		return nil
+	},
 }
 
 // noStageRises refuses a change to what the stages depend on (a text's
@@ -63,9 +81,13 @@ func noStageRises(kind, name string) parley.Invariant {
 			}
 			after := b.States()
 			for _, c := range b.Clauses {
-				if from, to := before[c.ID].Stage, after[c.ID].Stage; to.Rank() > from.Rank() {
+				from, to := before[c.ID].Stage, after[c.ID].Stage
+				if to.Rank() > from.Rank() {
 					return parley.Conflictf("", "this change would make clause %q %s (it is %s) without the decisions that move a clause; only the heads' confirmations, the report and the capitals' decisions do",
 						c.V.Label(), to.Label(), from.Label())
+				}
+				if from == StageFinal && to != StageFinal {
+					return parley.Conflictf("", "this change would reopen clause %q, which is final (it would be %s); final is where the procedure ends", c.V.Label(), to.Label())
 				}
 			}
 			return nil
@@ -76,11 +98,14 @@ func noStageRises(kind, name string) parley.Invariant {
 // checkRises checks the sequencing rules for every clause a move raises:
 // the clause decided on, and the others of an all-or-nothing package that
 // its approval makes final.
+//
+// A rule is judged on the stages after the move: clauses of one package
+// that become final together meet a rule between them.
 func checkRises(b *Board, before map[string]*State) error {
 	after := b.States()
 	for _, c := range b.Clauses {
 		if to := after[c.ID].Stage; to.Rank() > before[c.ID].Stage.Rank() {
-			if err := b.checkMove(after[c.ID], to, before); err != nil {
+			if err := b.checkMove(after[c.ID], to, after); err != nil {
 				return err
 			}
 		}

@@ -129,7 +129,7 @@ var kinds = []parley.Kind{
 			{Name: "note", Type: parley.Text},
 		},
 		HeadlineField:   "title",
-		DefaultAudience: parties, WriteRoles: mediator, Mutable: true},
+		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: mediator, Mutable: true},
 	{Name: KindClause, Collection: "clauses", Title: "clause", New: func() parley.Entity { return new(Clause) },
 		Fields: []parley.Field{
 			ref("text_id", "Negotiating text", KindText, true, ""),
@@ -147,7 +147,7 @@ var kinds = []parley.Kind{
 			{Name: "note", Type: parley.Text},
 		},
 		ParentField: "text_id", HeadlineField: "title", IndexFields: []string{"aspect_id"},
-		DefaultAudience: parties, WriteRoles: mediator, Mutable: true, Versioned: true,
+		DefaultAudience: parties, AudienceAtLeast: &parties, WriteRoles: mediator, Mutable: true, Versioned: true,
 		Wording: func(e parley.Entity) string { return e.(*Clause).Wording() }},
 	{Name: KindConfirmation, Collection: "confirmations", Title: "confirmation", New: func() parley.Entity { return new(Confirmation) },
 		Fields: []parley.Field{

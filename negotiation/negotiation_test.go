@@ -27,7 +27,7 @@ func TestBriefLines(t *testing.T) {
 			sections = append(sections, l.Text)
 		}
 	}
-	if strings.Join(sections, "|") != "Brief for Ukraine|Territory|Awaiting your decision" {
+	if strings.Join(sections, "|") != "Brief for Ukraine|Awaiting your decision|Territory" {
 		t.Errorf("the brief's headings are %q", sections)
 	}
 	if !strings.Contains(b.Content, "Our position: Ours. ## Forged section # Forged title") {
@@ -46,11 +46,13 @@ func TestBriefIsBounded(t *testing.T) {
 		in.Relays = append(in.Relays, Item[*Relay]{ID: strconv.Itoa(i), V: &Relay{AspectID: "a1", PartyID: "ru", Recipient: "ua", Excerpt: long}})
 	}
 	b := WriteBrief(in)
-	if len(b.Content) > MaxBrief || !strings.HasSuffix(b.Content, "the rest is on the Positions and Negotiating text pages.\n") {
-		t.Errorf("the brief is %d bytes, ending %q", len(b.Content), b.Content[len(b.Content)-100:])
+	in.Max = 2000
+	if cut := WriteBrief(in); len(cut.Content) > 2000 || !strings.HasSuffix(cut.Content, "the rest is on the Positions and Negotiating text pages.\n") ||
+		!strings.Contains(cut.Content, "Awaiting your decision") {
+		t.Errorf("the brief cut to 2000 bytes is %d bytes:\n%s", len(cut.Content), cut.Content)
 	}
-	if !strings.Contains(b.Content, "word (...)") {
-		t.Error("a long relay is not cut")
+	if !strings.Contains(b.Content, "word (...)") || !strings.Contains(b.Content, "395 earlier relays on this aspect are on the Positions page.") {
+		t.Error("a long relay is not cut, or the earlier ones not left out")
 	}
 	if err := b.Validate(nil); err != nil {
 		t.Errorf("the brief made is refused: %v", err)

@@ -31,12 +31,25 @@ func MakeBrief(ctx context.Context, svc *app.Service, caller access.Principal, r
 	if err != nil {
 		return app.Written{}, err
 	}
-	brief := negotiation.WriteBrief(in)
-	body, err := json.Marshal(brief)
-	if err != nil {
-		return app.Written{}, err
+	// The brief must fit a write, as encoded: cut its content as much as
+	// the encoding overflows, and once more if need be.
+	const room = app.MaxBody - 4096
+	in.Max = negotiation.MaxBrief
+	for {
+		var body bytes.Buffer
+		enc := json.NewEncoder(&body)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(negotiation.WriteBrief(in)); err != nil {
+			return app.Written{}, err
+		}
+		if body.Len() <= room {
+			return svc.Create(ctx, caller, negotiation.KindBrief, body.Bytes())
+		}
+		in.Max -= body.Len() - room + 4096
+		if in.Max < 4096 {
+			return app.Written{}, &app.Error{Code: app.CodeTooLarge, Message: "the negotiating text has too many clauses for one brief: where each stands takes more than a record may hold"}
+		}
 	}
-	return svc.Create(ctx, caller, negotiation.KindBrief, body)
 }
 
 func briefInput(ctx context.Context, svc *app.Service, caller *access.Principal, roundID string) (negotiation.BriefInput, error) {
