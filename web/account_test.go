@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/web"
 )
@@ -22,21 +22,11 @@ import (
 // cannot: a form a browser will not submit, a same-origin POST the
 // cross-origin protection refuses, a re-issued cookie the browser drops.
 func TestBrowserChangePassword(t *testing.T) {
-	exe := browser(t)
+	testkit.Browser(t) // skips here, before the fixture is built
 	f := newFixture(t, web.Options{})
 	ua := f.login(t, "ua", access.RoleNegotiator)
 
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1200, 900),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
+	bctx := testkit.BrowserContext(t, 90*time.Second)
 
 	const fresh = "a new password for ua"
 	err := chromedp.Do(bctx,

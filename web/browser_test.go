@@ -15,10 +15,6 @@ import (
 	"github.com/parley-project/parley/web"
 )
 
-// browser returns the browser a test drives, or skips the test saying why
-// (testkit.Browser).
-func browser(t *testing.T) string { return testkit.Browser(t) }
-
 // TestBrowserRound drives a real browser through the UI as a Ukrainian
 // negotiator: sign in with the form, open the first Abu Dhabi round from the
 // list of rounds, and check what the page shows; then follow the round's
@@ -33,32 +29,12 @@ func browser(t *testing.T) string { return testkit.Browser(t) }
 // round, and PARLEY_SCREENSHOT_DIR=dir to keep all three (round.png,
 // record.png, transparency.png).
 func TestBrowserRound(t *testing.T) {
-	exe := browser(t)
+	testkit.Browser(t) // skips here, before the site is built
 
 	f, _ := newFixtureWithLog(t, web.Options{}, "ua-witness")
 	ua := f.login(t, "ua", access.RoleNegotiator)
 
-	// The timeout bounds the whole test, browser start included: a hung
-	// browser must fail the test, not the CI job's global timeout.
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox, // tests often run as root in containers
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1200, 900),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
+	bctx := testkit.BrowserContext(t, 90*time.Second)
 
 	err := chromedp.Do(bctx,
 		chromedp.Navigate(f.ts.URL+"/login"),

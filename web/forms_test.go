@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"html"
 	"mime/multipart"
@@ -835,23 +834,14 @@ func TestKindPagesVisibility(t *testing.T) {
 // the new item's page. It skips, saying why, when no browser is installed
 // (PARLEY_REQUIRE_BROWSER=1 makes that a failure), like TestBrowserRound.
 func TestBrowserKindForm(t *testing.T) {
-	exe := browser(t)
+	testkit.Browser(t) // skips here, before the fixture is built
 	f := newFixture(t, web.Options{})
 	ua := f.login(t, "ua", access.RoleNegotiator)
 
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1200, 900),
+	bctx := testkit.BrowserContext(t, 90*time.Second,
 		// The date field's order of day, month and year follows the locale.
 		chromedp.Flag("lang", "en-US"),
 	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
 
 	const title = "Brief the delegation on the prisoner exchange"
 	err := chromedp.Do(bctx,

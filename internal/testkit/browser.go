@@ -1,9 +1,13 @@
 package testkit
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // Browser returns the Chromium a browser test drives, or skips the test
@@ -35,4 +39,33 @@ func chromium() string {
 		}
 	}
 	return ""
+}
+
+// BrowserContext starts a headless Chromium for a test (Browser says which,
+// or skips) and returns the context that drives it. timeout bounds the
+// whole test, the browser's start included: a hung browser fails the test,
+// not the CI job's global timeout. The browser stops at the end of the
+// test. more adds to the options every test shares.
+func BrowserContext(t *testing.T, timeout time.Duration, more ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	exe := Browser(t)
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	t.Cleanup(cancel)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, append([]chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox, // tests often run as root in containers
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1200, 900),
+	}, more...)...)
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	return bctx
 }

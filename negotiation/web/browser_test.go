@@ -17,10 +17,6 @@ import (
 	"github.com/parley-project/parley/talks"
 )
 
-// browser returns the browser a test drives, or skips the test saying why
-// (testkit.Browser).
-func browser(t *testing.T) string { return testkit.Browser(t) }
-
 // tab is one browser tab on the site, driven as a person would: by
 // following the forms, one signed-in person at a time.
 type tab struct {
@@ -195,7 +191,7 @@ func (b *tab) wantStage(clause, when, stage string, also ...string) {
 // all-or-nothing package and its sequencing rules, do not hold it back;
 // its aspect (air defence) is one that no sequencing rule names.
 func TestBrowserClauseToFinal(t *testing.T) {
-	exe := browser(t)
+	testkit.Browser(t) // skips here, before the site is built
 	s := newSite(t)
 
 	// What the forms refer to, read as the people who refer to it.
@@ -214,26 +210,7 @@ func TestBrowserClauseToFinal(t *testing.T) {
 			return p.PartyID == "ua" && strings.HasPrefix(p.Text, "Ukraine rejects any withdrawal")
 		})
 
-	// The timeout bounds the whole test, browser start included: a hung
-	// browser must fail the test, not the CI job's global timeout.
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox, // tests often run as root in containers
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1200, 900),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
+	bctx := testkit.BrowserContext(t, 90*time.Second)
 	b := &tab{t: t, ctx: bctx, s: s, temp: t.TempDir()}
 	start := time.Now()
 
