@@ -133,6 +133,8 @@ const (
 	String FieldType = "string"
 	Text   FieldType = "text"
 	Int    FieldType = "integer"
+	// Number is a decimal number (a latitude, a distance in km).
+	Number FieldType = "number"
 	Bool   FieldType = "boolean"
 	// Date is a calendar day, YYYY-MM-DD.
 	Date FieldType = "date"

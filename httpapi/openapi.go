@@ -178,6 +178,8 @@ func fieldSchema(reg *parley.Registry, f parley.Field, output bool) obj {
 		s = obj{"type": "string", "maxLength": cmp.Or(f.Max, parley.MaxText)}
 	case parley.Int:
 		s = obj{"type": "integer"}
+	case parley.Number:
+		s = obj{"type": "number"}
 	case parley.Bool:
 		s = obj{"type": "boolean"}
 	case parley.Date:

@@ -44,6 +44,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -726,8 +727,10 @@ type kindInput struct {
 	// Control is input, textarea, checkbox, select, multi (a multiple
 	// select), group (a fieldset of Fields) or file.
 	Control string
-	// Type is an input's type attribute.
+	// Type is an input's type attribute; Step its step, "any" for a
+	// decimal number.
 	Type    string
+	Step    string
 	Value   string
 	Checked bool
 	Options []kindOption
@@ -956,6 +959,8 @@ func kindTypeText(f parley.Field) string {
 		return "text"
 	case parley.Int:
 		return "whole number"
+	case parley.Number:
+		return "number"
 	case parley.Bool:
 		return "true or false"
 	case parley.Date:
@@ -1044,6 +1049,8 @@ func (b *kindFormBuilder) input(f parley.Field, name, pathLabel string, required
 		}
 	case parley.Int:
 		in.Control, in.Type = "input", "number"
+	case parley.Number:
+		in.Control, in.Type, in.Step = "input", "number", "any"
 	case parley.Bool:
 		in.Control, in.Required, in.Must = "checkbox", false, false
 		in.Checked = in.Value == "true"
@@ -1466,6 +1473,13 @@ func (p *kindParser) value(f parley.Field, form, body string) (any, bool) {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			p.fail(form, fmt.Sprintf("%q is not a whole number", v))
+			return nil, false
+		}
+		return n, true
+	case parley.Number:
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsInf(n, 0) || math.IsNaN(n) {
+			p.fail(form, fmt.Sprintf("%q is not a number", v))
 			return nil, false
 		}
 		return n, true
