@@ -1,0 +1,305 @@
+// Package geo is the geometry monitoring needs, in pure Go: GeoJSON
+// geometries read and checked, whether a point lies in a polygon, how far
+// it is from a point, a line or a polygon, and on which side of a line it
+// lies. Distances are on the sphere (haversine) between points, and in a
+// local plane around the point measured from for segments, which is exact
+// to well under a percent at the tens of kilometres monitoring works at.
+package geo
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Point is a position: longitude and latitude in degrees (WGS 84), in the
+// order GeoJSON writes them.
+type Point struct{ Lon, Lat float64 }
+
+// EarthRadius is the mean radius of the Earth, in metres.
+const EarthRadius = 6371008.8
+
+// Distance returns the great-circle distance between a and b, in metres.
+func Distance(a, b Point) float64 {
+	φ1, φ2 := rad(a.Lat), rad(b.Lat)
+	dφ, dλ := φ2-φ1, rad(b.Lon-a.Lon)
+	h := math.Sin(dφ/2)*math.Sin(dφ/2) + math.Cos(φ1)*math.Cos(φ2)*math.Sin(dλ/2)*math.Sin(dλ/2)
+	return 2 * EarthRadius * math.Asin(math.Min(1, math.Sqrt(h)))
+}
+
+func rad(d float64) float64 { return d * math.Pi / 180 }
+
+// Geometry is a GeoJSON geometry of one of the kinds monitoring uses:
+// Point and MultiPoint (Points), LineString and MultiLineString (Lines),
+// Polygon and MultiPolygon (Polygons: each a list of rings, the first the
+// outer boundary, the others holes).
+type Geometry struct {
+	Type     string
+	Points   []Point
+	Lines    [][]Point
+	Polygons [][][]Point
+}
+
+// raw is a geometry as GeoJSON writes it.
+type raw struct {
+	Type        string          `json:"type"`
+	Coordinates json.RawMessage `json:"coordinates"`
+}
+
+// ParseGeometry reads and checks a GeoJSON geometry: every position a
+// longitude from -180 to 180 and a latitude from -90 to 90, a line of two
+// positions at least, each ring of a polygon closed, of four positions at
+// least, and not crossing itself.
+func ParseGeometry(b []byte) (Geometry, error) {
+	var r raw
+	if err := json.Unmarshal(b, &r); err != nil {
+		return Geometry{}, fmt.Errorf("not a GeoJSON geometry: %v", err)
+	}
+	g := Geometry{Type: r.Type}
+	var err error
+	switch r.Type {
+	case "Point":
+		var c []float64
+		if err = json.Unmarshal(r.Coordinates, &c); err == nil {
+			var p Point
+			p, err = point(c)
+			g.Points = []Point{p}
+		}
+	case "MultiPoint":
+		var cs [][]float64
+		if err = json.Unmarshal(r.Coordinates, &cs); err == nil {
+			g.Points, err = points(cs)
+		}
+	case "LineString":
+		var cs [][]float64
+		if err = json.Unmarshal(r.Coordinates, &cs); err == nil {
+			var l []Point
+			l, err = line(cs)
+			g.Lines = [][]Point{l}
+		}
+	case "MultiLineString":
+		var css [][][]float64
+		if err = json.Unmarshal(r.Coordinates, &css); err == nil {
+			for i, cs := range css {
+				l, e := line(cs)
+				if e != nil {
+					err = fmt.Errorf("line %d: %w", i, e)
+					break
+				}
+				g.Lines = append(g.Lines, l)
+			}
+		}
+	case "Polygon":
+		var css [][][]float64
+		if err = json.Unmarshal(r.Coordinates, &css); err == nil {
+			var p [][]Point
+			p, err = polygon(css)
+			g.Polygons = [][][]Point{p}
+		}
+	case "MultiPolygon":
+		var csss [][][][]float64
+		if err = json.Unmarshal(r.Coordinates, &csss); err == nil {
+			for i, css := range csss {
+				p, e := polygon(css)
+				if e != nil {
+					err = fmt.Errorf("polygon %d: %w", i, e)
+					break
+				}
+				g.Polygons = append(g.Polygons, p)
+			}
+		}
+	case "":
+		return Geometry{}, errors.New("the geometry has no type")
+	default:
+		return Geometry{}, fmt.Errorf("geometry type %q is not one of Point, MultiPoint, LineString, MultiLineString, Polygon, MultiPolygon", r.Type)
+	}
+	if err == nil && len(g.Points)+len(g.Lines)+len(g.Polygons) == 0 {
+		err = errors.New("it has no positions")
+	}
+	if err != nil {
+		return Geometry{}, fmt.Errorf("%s: %w", r.Type, err)
+	}
+	return g, nil
+}
+
+func point(c []float64) (Point, error) {
+	if len(c) < 2 || len(c) > 3 {
+		return Point{}, fmt.Errorf("a position has %d numbers; want longitude and latitude", len(c))
+	}
+	p := Point{Lon: c[0], Lat: c[1]}
+	if math.IsNaN(p.Lon) || p.Lon < -180 || p.Lon > 180 || math.IsNaN(p.Lat) || p.Lat < -90 || p.Lat > 90 {
+		return Point{}, fmt.Errorf("position [%g, %g] is not a longitude from -180 to 180 and a latitude from -90 to 90", c[0], c[1])
+	}
+	return p, nil
+}
+
+func points(cs [][]float64) ([]Point, error) {
+	out := make([]Point, len(cs))
+	for i, c := range cs {
+		p, err := point(c)
+		if err != nil {
+			return nil, fmt.Errorf("position %d: %w", i, err)
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+func line(cs [][]float64) ([]Point, error) {
+	if len(cs) < 2 {
+		return nil, fmt.Errorf("a line has %d positions; it needs two at least", len(cs))
+	}
+	return points(cs)
+}
+
+func polygon(css [][][]float64) ([][]Point, error) {
+	if len(css) == 0 {
+		return nil, errors.New("a polygon has no ring")
+	}
+	var rings [][]Point
+	for i, cs := range css {
+		r, err := points(cs)
+		if err != nil {
+			return nil, fmt.Errorf("ring %d: %w", i, err)
+		}
+		switch {
+		case len(r) < 4:
+			return nil, fmt.Errorf("ring %d has %d positions; a ring needs four at least, the last the first again", i, len(r))
+		case r[0] != r[len(r)-1]:
+			return nil, fmt.Errorf("ring %d is not closed: its last position is not its first", i)
+		}
+		if a, b, ok := selfCrossing(r); ok {
+			return nil, fmt.Errorf("ring %d crosses itself (its edges %d and %d)", i, a, b)
+		}
+		rings = append(rings, r)
+	}
+	return rings, nil
+}
+
+// selfCrossing finds two edges of a closed ring that cross, other than
+// neighbours meeting at their shared end.
+func selfCrossing(r []Point) (int, int, bool) {
+	n := len(r) - 1
+	for i := range n {
+		for j := i + 2; j < n; j++ {
+			if i == 0 && j == n-1 {
+				continue // the last edge meets the first at the ring's start
+			}
+			if crosses(r[i], r[i+1], r[j], r[j+1]) {
+				return i, j, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+func orient(a, b, c Point) float64 {
+	return (b.Lon-a.Lon)*(c.Lat-a.Lat) - (b.Lat-a.Lat)*(c.Lon-a.Lon)
+}
+
+func crosses(a, b, c, d Point) bool {
+	d1, d2, d3, d4 := orient(c, d, a), orient(c, d, b), orient(a, b, c), orient(a, b, d)
+	return (d1 > 0) != (d2 > 0) && (d3 > 0) != (d4 > 0) && d1 != 0 && d2 != 0 && d3 != 0 && d4 != 0
+}
+
+// Contains reports whether p lies inside one of the geometry's polygons
+// (outside its holes). Points and lines contain nothing.
+func (g Geometry) Contains(p Point) bool {
+	for _, poly := range g.Polygons {
+		if inRing(poly[0], p) {
+			hole := false
+			for _, h := range poly[1:] {
+				if inRing(h, p) {
+					hole = true
+					break
+				}
+			}
+			if !hole {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// inRing is the even-odd rule over the ring's edges in the plane of
+// longitude and latitude.
+func inRing(r []Point, p Point) bool {
+	in := false
+	for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
+		a, b := r[i], r[j]
+		if (a.Lat > p.Lat) != (b.Lat > p.Lat) && p.Lon < (b.Lon-a.Lon)*(p.Lat-a.Lat)/(b.Lat-a.Lat)+a.Lon {
+			in = !in
+		}
+	}
+	return in
+}
+
+// DistanceFrom returns how far p is from the geometry, in metres: 0 inside
+// a polygon, else to its nearest point, edge or line.
+func (g Geometry) DistanceFrom(p Point) float64 {
+	if g.Contains(p) {
+		return 0
+	}
+	best := math.Inf(1)
+	for _, q := range g.Points {
+		best = math.Min(best, Distance(p, q))
+	}
+	for _, l := range g.Lines {
+		best = math.Min(best, toLine(l, p))
+	}
+	for _, poly := range g.Polygons {
+		for _, r := range poly {
+			best = math.Min(best, toLine(r, p))
+		}
+	}
+	return best
+}
+
+// plane projects q onto the plane tangent at p, in metres (x east, y
+// north).
+func plane(p, q Point) (x, y float64) {
+	return rad(q.Lon-p.Lon) * math.Cos(rad(p.Lat)) * EarthRadius, rad(q.Lat-p.Lat) * EarthRadius
+}
+
+// nearest returns the index of the segment of l nearest to p, and the
+// distance to it, in metres.
+func nearest(l []Point, p Point) (int, float64) {
+	best, at := math.Inf(1), 0
+	for i := 0; i+1 < len(l); i++ {
+		ax, ay := plane(p, l[i])
+		bx, by := plane(p, l[i+1])
+		dx, dy := bx-ax, by-ay
+		t := 0.0
+		if n := dx*dx + dy*dy; n > 0 {
+			t = math.Max(0, math.Min(1, -(ax*dx+ay*dy)/n))
+		}
+		if d := math.Hypot(ax+t*dx, ay+t*dy); d < best {
+			best, at = d, i
+		}
+	}
+	return at, best
+}
+
+func toLine(l []Point, p Point) float64 {
+	_, d := nearest(l, p)
+	return d
+}
+
+// Side says on which side of a line, walked from its first position to
+// its last, p lies: -1 on the left, +1 on the right, 0 on it. It is judged
+// against the line's segment nearest to p.
+func Side(l []Point, p Point) int {
+	i, _ := nearest(l, p)
+	ax, ay := plane(p, l[i])
+	bx, by := plane(p, l[i+1])
+	// The cross product of the segment and the way from its start to p.
+	switch c := (bx-ax)*(0-ay) - (by-ay)*(0-ax); {
+	case c > 0:
+		return -1
+	case c < 0:
+		return 1
+	}
+	return 0
+}
