@@ -24,6 +24,7 @@ import (
 	"github.com/parley-project/parley/audit"
 	"github.com/parley-project/parley/httpapi"
 	"github.com/parley-project/parley/internal/testkit"
+	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/scenario"
@@ -169,7 +170,7 @@ func (x *memoSection) Routes(site *web.Site) {
 
 func TestPluginDomain(t *testing.T) {
 	ctx := context.Background()
-	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, memo{})
+	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, memo{})
 	if err != nil {
 		t.Fatal(err)
 	}

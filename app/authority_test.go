@@ -8,6 +8,7 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/internal/testkit"
+	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/talks"
@@ -148,9 +149,14 @@ func TestAuthorityMatrix(t *testing.T) {
 		// approvers; a reviewer's comment: its own party's reviewers.
 		negotiation.KindBrief:  {own: roles(neg, med, apr), anyByMediating: roles(med)},
 		negotiation.KindReview: {own: roles(rev)},
+		// Zones and reports of strikes: no owner; the monitors (and the
+		// mediating party's mediators) record them, whatever their source.
+		monitor.KindZone:   {anyByMediating: roles(med, mon)},
+		monitor.KindReport: {anyByMediating: roles(med, mon)},
 	}
 	unowned := map[string]bool{talks.KindRound: true, talks.KindSession: true, talks.KindAspect: true, talks.KindStatement: true,
-		negotiation.KindText: true, negotiation.KindClause: true, negotiation.KindReport: true, negotiation.KindPackage: true, negotiation.KindRule: true}
+		negotiation.KindText: true, negotiation.KindClause: true, negotiation.KindReport: true, negotiation.KindPackage: true, negotiation.KindRule: true,
+		monitor.KindZone: true, monitor.KindReport: true}
 	for _, k := range scenario.Registry().Kinds() {
 		r, ok := matrix[k.Name]
 		if !ok {

@@ -295,6 +295,8 @@ func validBodies(ids scenarioIDs, round, day string) map[string]string {
 			ids.plantPackage, ids.clause["3.2"], ids.version32),
 		"packages":         fmt.Sprintf(`{"text_id":%q,"title":"Monitoring","clauses":[%q],"all_or_nothing":true}`, ids.text, ids.clause["4.1"]),
 		"sequencing-rules": fmt.Sprintf(`{"text_id":%q,"name":"ceasefire before monitoring","first_clause":%q,"then_clause":%q,"stage":"agreed-ad-referendum"}`, ids.text, ids.clause["1.1"], ids.clause["4.1"]),
+		"zones":            `{"name":"Buffer zone","zone_type":"buffer","party_id":"ua","geometry":"{\"type\":\"Polygon\",\"coordinates\":[[[35,47],[35.5,47],[35.5,47.5],[35,47.5],[35,47]]]}"}`,
+		"incident-reports": `{"source_type":"monitor-patrol","source_name":"Patrol 7","occurred_at":"2026-01-25T14:10:00+02:00","time_precision":"exact","place_name":"Orikhiv","place_precision":"coordinates","lat":47.567,"lon":35.784,"weapon_class":"artillery","weapon_count":3,"target_class":"residential","casualties":[{"kind":"wounded","group":"civilian","low":2,"high":3}],"evidence":[{"sha256":"` + strings.Repeat("ab", 32) + `","name":"photo.jpg","media_type":"image/jpeg"}]}`,
 		"briefs":           `{"party_id":"us","title":"Brief for Washington","content":"# Brief for Washington\nNothing new."}`,
 		"reviews":          fmt.Sprintf(`{"clause_id":%q,"party_id":"nato","comment":"Name the consultation mechanism."}`, ids.clause["5.1"]),
 		"statements":       fmt.Sprintf(`{"speaker_name":"Mediator's spokesperson","party_id":"us","text":"Talks were constructive.","said_at":"2026-01-24T18:00:00+04:00","precision":"minute","source":{"name":"Press release","url":"https://example.org/pr","published":"2026-01-24"},"round_id":%q,"audience":{"scope":"parties"}}`, round),

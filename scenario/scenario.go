@@ -22,6 +22,7 @@ import (
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/talks"
@@ -50,6 +51,7 @@ var Logins = []Login{
 	{Login: "ua-capital", Password: "demo-ua-capital", Name: "Kyiv approver (demo)", Party: "ua", Roles: []access.Role{access.RoleApprover}, About: "capital approver for Ukraine"},
 	{Login: "ru-capital", Password: "demo-ru-capital", Name: "Moscow approver (demo)", Party: "ru", Roles: []access.Role{access.RoleApprover}, About: "capital approver for Russia"},
 	{Login: "us-capital", Password: "demo-us-capital", Name: "Washington approver (demo)", Party: "us", Roles: []access.Role{access.RoleApprover}, About: "capital approver for the mediator: Washington decides too"},
+	{Login: "us-monitor", Password: "demo-us-monitor", Name: "Monitoring mission staff (demo)", Party: "us", Roles: []access.Role{access.RoleMonitor}, About: "the mediator's monitor: records zones and the reports of strikes from every channel"},
 	{Login: "nato-reviewer", Password: "demo-nato-reviewer", Name: "Alliance reviewer (demo)", Party: "nato", Roles: []access.Role{access.RoleReviewer}, About: "reviewer outside the parties: sees only the clauses shared with it"},
 	{Login: "ae-observer", Password: "demo-ae-observer", Name: "Host observer (demo)", Party: "ae", Roles: []access.Role{access.RoleObserver}, About: "observer (host state): sees public records only"},
 }
@@ -138,7 +140,9 @@ func at(s string) time.Time {
 
 // Registry returns the domains the demo runs: the one place besides the
 // binary's wiring that names them.
-func Registry() *parley.Registry { return parley.MustRegistry(talks.Domain{}, negotiation.Domain{}) }
+func Registry() *parley.Registry {
+	return parley.MustRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{})
+}
 
 // The four news reports the brief draws on, as sources.
 var (
@@ -200,6 +204,7 @@ func Load(ctx context.Context, svc *app.Service) ([]Login, error) {
 	l.actions()
 	l.statements()
 	l.negotiation()
+	l.monitoring()
 	if l.errs != nil {
 		return nil, l.errs
 	}

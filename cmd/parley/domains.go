@@ -2,6 +2,7 @@ package main
 
 import (
 	kernel "github.com/parley-project/parley"
+	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
 	negotiationweb "github.com/parley-project/parley/negotiation/web"
 	"github.com/parley-project/parley/talks"
@@ -21,6 +22,7 @@ type plugin struct {
 var plugins = []plugin{
 	{talks.Domain{}, func() web.Section { return &talksweb.Section{} }},
 	{negotiation.Domain{}, func() web.Section { return &negotiationweb.Section{} }},
+	{monitor.Domain{}, nil},
 }
 
 // registry returns the registry of the binary's domains.

@@ -1,0 +1,59 @@
+package scenario
+
+import (
+	"github.com/parley-project/parley/monitor"
+)
+
+// approximate marks the demo's zones: their geometry is drawn coarsely, to
+// show classification, and is no map of the front.
+const approximate = "Approximate geometry, drawn coarsely for the demo scenario; not a map of the front."
+
+// monitoring commits the demo's zones and the reports of the night of 23 to
+// 24 January 2026 as the sources BRIEF.md names gave them, recorded by the
+// mediator's monitors.
+func (l *loader) monitoring() {
+	zone := func(key string, z monitor.Zone) {
+		if z.Note == "" {
+			z.Note = approximate
+		}
+		l.create("us-monitor", key, monitor.KindZone, z, nil)
+	}
+	zone("z-line", monitor.Zone{Name: "Line of contact", ZoneType: monitor.ZoneContactLine, LeftParty: "ru", RightParty: "ua",
+		Geometry: `{"type":"LineString","coordinates":[[37.6,49.9],[38.0,49.0],[37.8,48.6],[37.4,48.2],[36.6,47.8],[36.0,47.55],[35.4,47.45],[34.6,47.3],[33.4,46.8],[32.5,46.5]]}`})
+	zone("z-znpp", monitor.Zone{Name: "Zaporizhzhia Nuclear Power Plant", ZoneType: monitor.ZoneExclusion, RadiusKm: 30,
+		Geometry: `{"type":"Point","coordinates":[34.5853,47.5069]}`, Note: "Europe's largest nuclear plant, six units; the exclusion radius is the demo's."})
+	zone("z-znpp-object", monitor.Zone{Name: "Zaporizhzhia Nuclear Power Plant (the plant)", ZoneType: monitor.ZoneProtected, ProtectedClass: "nuclear",
+		Geometry: `{"type":"Point","coordinates":[34.5853,47.5069]}`, Note: "The plant itself, as a protected object."})
+	zone("z-kyiv", monitor.Zone{Name: "Kyiv", ZoneType: monitor.ZoneRegion,
+		Geometry: `{"type":"Polygon","coordinates":[[[30.24,50.21],[30.83,50.21],[30.83,50.59],[30.24,50.59],[30.24,50.21]]]}`})
+	zone("z-kharkiv", monitor.Zone{Name: "Kharkiv oblast", ZoneType: monitor.ZoneRegion,
+		Geometry: `{"type":"Polygon","coordinates":[[[34.9,48.9],[38.1,48.9],[38.1,50.45],[34.9,50.45],[34.9,48.9]]]}`})
+	zone("z-belgorod", monitor.Zone{Name: "Belgorod oblast", ZoneType: monitor.ZoneRegion,
+		Geometry: `{"type":"Polygon","coordinates":[[[35.3,50.46],[39.0,50.46],[39.0,51.4],[35.3,51.4],[35.3,50.46]]]}`})
+
+	report := func(r monitor.Report) { l.create("us-monitor", "", monitor.KindReport, r, nil) }
+	lat, lon := func(v float64) *float64 { return &v }, func(v float64) *float64 { return &v }
+	const night = "2026-01-24T00:00:00+02:00"
+	report(monitor.Report{SourceType: monitor.SourceParty, SourceName: "Volodymyr Zelenskyy, President of Ukraine", SourceParty: "ua",
+		OccurredAt: night, TimePrecision: "night-of", PlaceName: "Kyiv and other cities", PlacePrecision: "region",
+		WeaponClass: "attack-drone", WeaponCount: 370, TargetClass: "residential",
+		Narrative: "Russia fired 370 attack drones and 21 missiles of various types at Kyiv and other cities overnight; residential areas and energy infrastructure were hit (news report B)."})
+	report(monitor.Report{SourceType: monitor.SourceParty, SourceName: "Volodymyr Zelenskyy, President of Ukraine", SourceParty: "ua",
+		OccurredAt: night, TimePrecision: "night-of", PlaceName: "Kyiv and other cities", PlacePrecision: "region",
+		WeaponClass: "missile", WeaponCount: 21, TargetClass: "energy",
+		Narrative: "21 missiles of various types, with the 370 attack drones of the same night (news report B)."})
+	report(monitor.Report{SourceType: monitor.SourceParty, SourceName: "Tymur Tkachenko, head of the Kyiv City Military Administration", SourceParty: "ua",
+		OccurredAt: night, TimePrecision: "night-of", PlaceName: "Kyiv", PlacePrecision: "settlement", Lat: lat(50.4501), Lon: lon(30.5234),
+		WeaponClass: "attack-drone", TargetClass: "residential",
+		Casualties: []monitor.Casualty{{Kind: "killed", Group: "unknown", Low: 1}, {Kind: "wounded", Group: "unknown", Low: 4}},
+		Narrative:  "One killed and four wounded by drone attacks in Kyiv (news report C)."})
+	report(monitor.Report{SourceType: monitor.SourceParty, SourceName: "Oleh Syniehubov, head of the Kharkiv regional administration", SourceParty: "ua",
+		OccurredAt: night, TimePrecision: "night-of", PlaceName: "Kharkiv", PlacePrecision: "settlement", Lat: lat(49.9935), Lon: lon(36.2304),
+		WeaponClass: "unknown", TargetClass: "unknown",
+		Casualties: []monitor.Casualty{{Kind: "wounded", Group: "unknown", Low: 27}},
+		Narrative:  "27 wounded in Kharkiv (news report C)."})
+	report(monitor.Report{SourceType: monitor.SourceOpen, SourceName: "Russian state media",
+		OccurredAt: "2026-01-24T00:00:00+03:00", TimePrecision: "day", PlaceName: "Belgorod", PlacePrecision: "settlement", Lat: lat(50.5997), Lon: lon(36.5873),
+		WeaponClass: "unknown", TargetClass: "unknown",
+		Narrative: "Attacks targeting Belgorod (Russia) on 24 January (news report D)."})
+}
