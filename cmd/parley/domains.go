@@ -3,6 +3,7 @@ package main
 import (
 	kernel "github.com/parley-project/parley"
 	"github.com/parley-project/parley/monitor"
+	monitorweb "github.com/parley-project/parley/monitor/web"
 	"github.com/parley-project/parley/negotiation"
 	negotiationweb "github.com/parley-project/parley/negotiation/web"
 	"github.com/parley-project/parley/talks"
@@ -22,7 +23,7 @@ type plugin struct {
 var plugins = []plugin{
 	{talks.Domain{}, func() web.Section { return &talksweb.Section{} }},
 	{negotiation.Domain{}, func() web.Section { return &negotiationweb.Section{} }},
-	{monitor.Domain{}, nil},
+	{monitor.Domain{}, func() web.Section { return &monitorweb.Section{} }},
 }
 
 // registry returns the registry of the binary's domains.

@@ -1,0 +1,68 @@
+package monitorweb_test
+
+import (
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/parley-project/parley/internal/testkit"
+	monitorweb "github.com/parley-project/parley/monitor/web"
+	talksweb "github.com/parley-project/parley/talks/web"
+	"github.com/parley-project/parley/web"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+// TestMonitoringPage: a party's negotiator reads the demo's reports, each
+// placed among the zones; an anonymous reader sees none of them.
+func TestMonitoringPage(t *testing.T) {
+	d := testkit.NewDemo(t, testkit.DemoOptions{})
+	h, err := web.New(d.Service, slog.New(slog.DiscardHandler), web.Options{Sections: []web.Section{&talksweb.Section{}, &monitorweb.Section{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	get := func(c *http.Client) string {
+		res, err := c.Get(ts.URL + "/monitoring")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET /monitoring: %d", res.StatusCode)
+		}
+		return html.UnescapeString(string(b))
+	}
+	if page := get(http.DefaultClient); strings.Contains(page, "Kharkiv") || !strings.Contains(page, "There are no reports to show") {
+		t.Error("an anonymous reader sees the parties' reports")
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	l := d.Login(t, "ua-negotiator")
+	res, err := c.PostForm(ts.URL+"/login", url.Values{"login": {l.Login}, "password": {l.Password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	page := get(c)
+	for _, want := range []string{
+		"27 wounded (unknown)", "In Kharkiv oblast. On the side held by ua", "1 killed (unknown); 4 wounded (unknown)",
+		"370 × attack-drone against residential", "Kyiv and other cities", "no coordinates",
+		"Nearest protected object: Zaporizhzhia Nuclear Power Plant (the plant)",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the monitoring page does not show %q", want)
+		}
+	}
+	if strings.Contains(page, "Record a report") {
+		t.Error("a party's negotiator is offered to record a report")
+	}
+}

@@ -1,0 +1,109 @@
+// Package monitorweb is the monitoring's own page: the incident reports the
+// caller may see, each placed among the zones (monitor.Classify), beside
+// the kernel's generic pages and forms for zones and reports.
+package monitorweb
+
+import (
+	"cmp"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/monitor"
+	"github.com/parley-project/parley/web"
+)
+
+//go:embed templates/*.html
+var templates embed.FS
+
+// Section is the monitoring's part of the UI.
+type Section struct{ site *web.Site }
+
+// Nav implements web.Section.
+func (*Section) Nav() []web.NavItem {
+	return []web.NavItem{{Key: "monitoring", Label: "Monitoring", Path: "/monitoring"}}
+}
+
+// Templates implements web.Section.
+func (*Section) Templates() (fs.FS, template.FuncMap) {
+	sub, err := fs.Sub(templates, "templates")
+	if err != nil {
+		panic(err)
+	}
+	return sub, template.FuncMap{"km": func(f float64) string { return fmt.Sprintf("%.1f km", f) }}
+}
+
+// Routes implements web.Section.
+func (x *Section) Routes(site *web.Site) {
+	x.site = site
+	site.Handle("GET /monitoring", x.reports)
+}
+
+// row is one report with where it stands among the zones.
+type row struct {
+	web.Item[monitor.Report]
+	Class monitor.Classification
+	// Zones, Region, Protected and Side name what Class holds by id.
+	Zones      string
+	Region     string
+	Protected  string
+	Side       string
+	Casualties string
+}
+
+type reportsView struct {
+	Rows  []row
+	Zones int
+	// May says whether the caller records reports.
+	May bool
+}
+
+func (x *Section) reports(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	ctx, svc := r.Context(), x.site.Service()
+	zs, err := web.Load[monitor.Zone](ctx, svc, caller, monitor.KindZone, "")
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(zs))
+	zones := make([]*monitor.Zone, len(zs))
+	name := map[string]string{}
+	for i, z := range zs {
+		ids[i], zones[i], name[z.ID] = z.ID, z.V, z.V.Name
+	}
+	placed, err := monitor.Place(ids, zones)
+	if err != nil {
+		return err
+	}
+	reports, err := web.Load[monitor.Report](ctx, svc, caller, monitor.KindReport, "")
+	if err != nil {
+		return err
+	}
+	slices.SortStableFunc(reports, func(a, b web.Item[monitor.Report]) int { return cmp.Compare(b.V.OccurredAt, a.V.OccurredAt) })
+	v := reportsView{Zones: len(zs), May: caller != nil && svc.Authorized(*caller, monitor.KindReport, "") == nil}
+	for _, rp := range reports {
+		c := monitor.Classify(placed, rp.V)
+		rw := row{Item: rp, Class: c, Region: name[c.Region], Protected: name[c.Protected], Side: c.Side}
+		var zn []string
+		for _, id := range c.Zones {
+			zn = append(zn, name[id])
+		}
+		rw.Zones = strings.Join(zn, ", ")
+		var cs []string
+		for _, k := range rp.V.Casualties {
+			n := fmt.Sprint(k.Low)
+			if k.High > k.Low {
+				n = fmt.Sprintf("%d to %d", k.Low, k.High)
+			}
+			cs = append(cs, fmt.Sprintf("%s %s (%s)", n, k.Kind, k.Group))
+		}
+		rw.Casualties = strings.Join(cs, "; ")
+		v.Rows = append(v.Rows, rw)
+	}
+	x.site.Render(w, r, caller, http.StatusOK, "monitoring", web.Page{Title: "Monitoring", Nav: "monitoring", Data: v})
+	return nil
+}
