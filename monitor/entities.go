@@ -162,12 +162,13 @@ type Report struct {
 	TargetClass    string     `json:"target_class"`
 	Casualties     []Casualty `json:"casualties,omitempty"`
 	Narrative      string     `json:"narrative,omitempty"`
+	SourceRef      string     `json:"source_ref,omitempty"`
 	Evidence       []Evidence `json:"evidence,omitempty"`
 }
 
 // Normalize implements parley.Entity.
 func (r *Report) Normalize() {
-	parley.Trim(&r.SourceName, &r.SourceParty, &r.OccurredAt, &r.PlaceName, &r.Narrative)
+	parley.Trim(&r.SourceName, &r.SourceParty, &r.OccurredAt, &r.PlaceName, &r.Narrative, &r.SourceRef)
 	for i := range r.Casualties {
 		if r.Casualties[i].High == 0 {
 			r.Casualties[i].High = r.Casualties[i].Low

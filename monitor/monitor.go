@@ -85,6 +85,8 @@ var kinds = []parley.Kind{
 					{Name: "high", Type: parley.Int, Help: "The high end of a range; the same as low when one figure is given."},
 				}}},
 			{Name: "narrative", Type: parley.Text},
+			{Name: "source_ref", Label: "Source reference", Type: parley.String, Max: 200,
+				Help: "The source's own reference for the report, or the import's key of the row it came from: a file imported again adds nothing."},
 			{Name: "evidence", Type: parley.List, Help: "Files that back the report, by their SHA-256: the committed report proves them unaltered later.",
 				Elem: &parley.Field{Type: parley.Object, Fields: []parley.Field{
 					{Name: "sha256", Label: "SHA-256", Type: parley.String, Required: true, Max: 64},
@@ -93,6 +95,6 @@ var kinds = []parley.Kind{
 				}}},
 		},
 		HeadlineField: "place_name", StatusField: "weapon_class", TimeField: "occurred_at",
-		IndexFields:     []string{"target_class", "source_type", "source_party"},
+		IndexFields:     []string{"target_class", "source_type", "source_party", "source_ref"},
 		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleMonitor, access.RoleMediator}},
 }
