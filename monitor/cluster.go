@@ -1,0 +1,187 @@
+package monitor
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/parley-project/parley/monitor/geo"
+)
+
+// ClusterConfig holds the thresholds of corroboration. The defaults
+// (DefaultClusterConfig) suit reports of strikes that sources place within
+// a few kilometres and tens of minutes of each other.
+type ClusterConfig struct {
+	// Distance is how far apart two reports of one event may be placed.
+	Distance float64 // metres
+	// Window is how far apart in time two reports of one event may be.
+	Window time.Duration
+}
+
+// DefaultClusterConfig: 5 km and 45 minutes.
+var DefaultClusterConfig = ClusterConfig{Distance: 5000, Window: 45 * time.Minute}
+
+// Sighting is what corroboration reads of a report.
+type Sighting struct {
+	At     time.Time
+	Point  geo.Point
+	Weapon string
+	// Source identifies who reports: one source reports one event once,
+	// so two of its reports are two events.
+	Source string
+}
+
+// compatible reports whether two weapon classes can be one event's: the
+// same, a missile's kinds together, or one of them not known.
+func compatible(a, b string) bool {
+	missiles := []string{"missile", "cruise-missile", "ballistic-missile"}
+	switch {
+	case a == b, a == "unknown", b == "unknown", a == "mixed", b == "mixed":
+		return true
+	case slices.Contains(missiles, a) && slices.Contains(missiles, b):
+		return true
+	}
+	return false
+}
+
+// cluster is an incident being formed: its reports' mean place and time.
+type cluster struct {
+	id      int
+	n       int
+	lon     float64
+	lat     float64
+	at      float64 // unix seconds
+	weapon  string
+	sources []string
+}
+
+// Cluster groups sightings into incidents: it returns, for each sighting,
+// the index of its incident. Sightings are taken in time order; each joins
+// the incident whose centre is nearest in space and time, within the
+// thresholds, with a compatible weapon and no report yet from the same
+// source, or starts one. Reports of one source never share an incident:
+// that is what keeps two strikes close together apart, where linking any
+// two reports within the thresholds would chain them into one.
+func Cluster(s []Sighting, cfg ClusterConfig) []int {
+	order := make([]int, len(s))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return s[a].At.Compare(s[b].At) })
+	out := make([]int, len(s))
+	window := cfg.Window.Seconds()
+	// open holds the incidents whose centre is still within the window of
+	// the sightings to come, in the order they were started.
+	var open []*cluster
+	next := 0
+	// A grid of cells of the distance's size finds the candidates near a
+	// sighting without looking at every open incident.
+	cellDeg := cfg.Distance / geo.EarthRadius * 180 / math.Pi
+	type cell struct{ x, y int }
+	grid := map[cell][]*cluster{}
+	cellOf := func(p geo.Point) cell {
+		return cell{int(math.Floor(p.Lon * math.Cos(p.Lat*math.Pi/180) / cellDeg)), int(math.Floor(p.Lat / cellDeg))}
+	}
+	for _, i := range order {
+		x := s[i]
+		t := float64(x.At.Unix())
+		// Close the incidents the window has passed.
+		k := 0
+		for _, c := range open {
+			if t-c.at <= window {
+				open[k] = c
+				k++
+			} else {
+				cl := cellOf(geo.Point{Lon: c.lon, Lat: c.lat})
+				grid[cl] = slices.DeleteFunc(grid[cl], func(o *cluster) bool { return o == c })
+			}
+		}
+		clear(open[k:])
+		open = open[:k]
+		var best *cluster
+		bestScore := math.Inf(1)
+		home := cellOf(x.Point)
+		for dx := -1; dx <= 1; dx++ {
+			for dy := -1; dy <= 1; dy++ {
+				for _, c := range grid[cell{home.x + dx, home.y + dy}] {
+					if slices.Contains(c.sources, x.Source) || !compatible(c.weapon, x.Weapon) {
+						continue
+					}
+					d := geo.Distance(x.Point, geo.Point{Lon: c.lon, Lat: c.lat})
+					dt := math.Abs(t - c.at)
+					if d > cfg.Distance || dt > window {
+						continue
+					}
+					if score := d/cfg.Distance + dt/window; score < bestScore {
+						best, bestScore = c, score
+					}
+				}
+			}
+		}
+		if best == nil {
+			best = &cluster{id: next, lon: x.Point.Lon, lat: x.Point.Lat, at: t, weapon: x.Weapon}
+			next++
+			open = append(open, best)
+			grid[home] = append(grid[home], best)
+		} else {
+			before := cellOf(geo.Point{Lon: best.lon, Lat: best.lat})
+			n := float64(best.n)
+			best.lon = (best.lon*n + x.Point.Lon) / (n + 1)
+			best.lat = (best.lat*n + x.Point.Lat) / (n + 1)
+			best.at = (best.at*n + t) / (n + 1)
+			if best.weapon == "unknown" || best.weapon == "mixed" {
+				best.weapon = x.Weapon
+			}
+			if after := cellOf(geo.Point{Lon: best.lon, Lat: best.lat}); after != before {
+				grid[before] = slices.DeleteFunc(grid[before], func(o *cluster) bool { return o == best })
+				grid[after] = append(grid[after], best)
+			}
+		}
+		best.n++
+		best.sources = append(best.sources, x.Source)
+		out[i] = best.id
+	}
+	return out
+}
+
+// PairScores compares a clustering with the truth, pair by pair of
+// reports: precision is the share of pairs put together that belong
+// together, recall the share of pairs that belong together that were put
+// together.
+func PairScores(got, truth []int) (precision, recall, f1 float64) {
+	pairs := func(labels []int) map[int][]int {
+		m := map[int][]int{}
+		for i, l := range labels {
+			m[l] = append(m[l], i)
+		}
+		return m
+	}
+	together := func(groups map[int][]int, other []int) (total, agree int) {
+		for _, members := range groups {
+			// Count, within the group, pairs that also share a label in
+			// other, by counting labels.
+			counts := map[int]int{}
+			for _, i := range members {
+				counts[other[i]]++
+			}
+			n := len(members)
+			total += n * (n - 1) / 2
+			for _, c := range counts {
+				agree += c * (c - 1) / 2
+			}
+		}
+		return total, agree
+	}
+	gotPairs, agreeGot := together(pairs(got), truth)
+	truePairs, agreeTrue := together(pairs(truth), got)
+	if gotPairs > 0 {
+		precision = float64(agreeGot) / float64(gotPairs)
+	}
+	if truePairs > 0 {
+		recall = float64(agreeTrue) / float64(truePairs)
+	}
+	if precision+recall > 0 {
+		f1 = 2 * precision * recall / (precision + recall)
+	}
+	return precision, recall, f1
+}
