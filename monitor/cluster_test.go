@@ -95,3 +95,38 @@ func TestPairScores(t *testing.T) {
 		t.Errorf("PairScores = %g, %g, %g; want 0.5, 1/3, 0.4", p, r, f1)
 	}
 }
+
+// BenchmarkClassifyAndCluster measures, on 200,000 synthetic reports (900
+// events a day along the demo's line), classification against the demo's
+// kinds of zones and corroboration, each per report:
+//
+//	go test ./monitor -run '^$' -bench ClassifyAndCluster -benchtime 3x
+func BenchmarkClassifyAndCluster(b *testing.B) {
+	g := Generate(GenConfig{Reports: 200000, Line: demoLine, Start: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), EventsPerDay: 900, Seed: 1})
+	s, _ := sightings(g)
+	zones := []*Zone{
+		{Name: "Line", ZoneType: ZoneContactLine, LeftParty: "b", RightParty: "a",
+			Geometry: `{"type":"LineString","coordinates":[[37.6,49.9],[38.0,49.0],[37.8,48.6],[37.4,48.2],[36.6,47.8],[36.0,47.55],[35.4,47.45],[34.6,47.3],[33.4,46.8],[32.5,46.5]]}`},
+		{Name: "Plant", ZoneType: ZoneExclusion, RadiusKm: 30, Geometry: `{"type":"Point","coordinates":[34.5853,47.5069]}`},
+		{Name: "Plant object", ZoneType: ZoneProtected, ProtectedClass: "nuclear", Geometry: `{"type":"Point","coordinates":[34.5853,47.5069]}`},
+		{Name: "Region", ZoneType: ZoneRegion, Geometry: `{"type":"Polygon","coordinates":[[[34.9,48.9],[38.1,48.9],[38.1,50.45],[34.9,50.45],[34.9,48.9]]]}`},
+	}
+	placed, err := Place([]string{"l", "p", "o", "r"}, zones)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("classify", func(b *testing.B) {
+		for b.Loop() {
+			for i := range g {
+				Classify(placed, &g[i].Report)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(g)), "ns/report")
+	})
+	b.Run("cluster", func(b *testing.B) {
+		for b.Loop() {
+			Cluster(s, DefaultClusterConfig)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(s)), "ns/report")
+	})
+}
