@@ -1,8 +1,27 @@
 package scenario
 
 import (
+	"encoding/json"
+
 	"github.com/parley-project/parley/monitor"
+	"github.com/parley-project/parley/monitor/geo"
 )
+
+// ContactLine is the demo's line of contact, drawn coarsely from north to
+// south (the side on the left held by the second party): the demo's zone,
+// and what parley gen reports places its events near.
+var ContactLine = []geo.Point{{Lon: 37.6, Lat: 49.9}, {Lon: 38.0, Lat: 49.0}, {Lon: 37.8, Lat: 48.6}, {Lon: 37.4, Lat: 48.2}, {Lon: 36.6, Lat: 47.8},
+	{Lon: 36.0, Lat: 47.55}, {Lon: 35.4, Lat: 47.45}, {Lon: 34.6, Lat: 47.3}, {Lon: 33.4, Lat: 46.8}, {Lon: 32.5, Lat: 46.5}}
+
+// lineString is a line as a GeoJSON geometry.
+func lineString(l []geo.Point) string {
+	cs := make([][2]float64, len(l))
+	for i, p := range l {
+		cs[i] = [2]float64{p.Lon, p.Lat}
+	}
+	b, _ := json.Marshal(map[string]any{"type": "LineString", "coordinates": cs})
+	return string(b)
+}
 
 // approximate marks the demo's zones: their geometry is drawn coarsely, to
 // show classification, and is no map of the front.
@@ -19,7 +38,7 @@ func (l *loader) monitoring() {
 		l.create("us-monitor", key, monitor.KindZone, z, nil)
 	}
 	zone("z-line", monitor.Zone{Name: "Line of contact", ZoneType: monitor.ZoneContactLine, LeftParty: "ru", RightParty: "ua",
-		Geometry: `{"type":"LineString","coordinates":[[37.6,49.9],[38.0,49.0],[37.8,48.6],[37.4,48.2],[36.6,47.8],[36.0,47.55],[35.4,47.45],[34.6,47.3],[33.4,46.8],[32.5,46.5]]}`})
+		Geometry: lineString(ContactLine)})
 	zone("z-znpp", monitor.Zone{Name: "Zaporizhzhia Nuclear Power Plant", ZoneType: monitor.ZoneExclusion, RadiusKm: 30,
 		Geometry: `{"type":"Point","coordinates":[34.5853,47.5069]}`, Note: "Europe's largest nuclear plant, six units; the exclusion radius is the demo's."})
 	zone("z-znpp-object", monitor.Zone{Name: "Zaporizhzhia Nuclear Power Plant (the plant)", ZoneType: monitor.ZoneProtected, ProtectedClass: "nuclear",

@@ -61,3 +61,27 @@ func TestReportsImport(t *testing.T) {
 		t.Errorf("a file without a required column = %d %s", code, stderr)
 	}
 }
+
+// TestGenReports: the generator's reports are what the importer reads,
+// with a truth line for each.
+func TestGenReports(t *testing.T) {
+	dir := t.TempDir()
+	out, truth := filepath.Join(dir, "r.csv"), filepath.Join(dir, "t.csv")
+	code, _, stderr := parley(t, "gen", "reports", "50", "--out", out, "--truth", truth, "--seed", "3")
+	if code != exitOK || !strings.Contains(stderr, "made 5") {
+		t.Fatalf("gen reports = %d %s", code, stderr)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, problems, err := readReports(f, out)
+	if err != nil || len(problems) > 0 || len(rows) < 50 {
+		t.Fatalf("the generated reports read back: %d rows, %v, %v", len(rows), problems, err)
+	}
+	tb, _ := os.ReadFile(truth)
+	if lines := strings.Count(string(tb), "\n"); lines != len(rows)+1 {
+		t.Errorf("the truth has %d lines for %d reports", lines, len(rows))
+	}
+}
