@@ -119,7 +119,7 @@ func init() {
 	commands = []*command{
 		demoCommand, initCommand, serveCommand, migrateCommand, rebuildCommand, auditCommand,
 		usersAddCommand, usersListCommand, usersPasswordCommand, usersDisableCommand, usersEnableCommand, tokensNewCommand,
-		keysGenerateCommand, keysRegisterCommand, signCommand, witnessCommand, verifyCommand, loadCommand, zonesLoadCommand, reportsImportCommand, genReportsCommand,
+		keysGenerateCommand, keysRegisterCommand, signCommand, witnessCommand, verifyCommand, loadCommand, zonesLoadCommand, reportsImportCommand, genReportsCommand, classifyClusterCommand,
 	}
 }
 

@@ -85,3 +85,34 @@ func TestGenReports(t *testing.T) {
 		t.Errorf("the truth has %d lines for %d reports", lines, len(rows))
 	}
 }
+
+// TestClassifyCluster runs the offline command on generated reports and a
+// zone file: every report is classified and given an incident.
+func TestClassifyCluster(t *testing.T) {
+	dir := t.TempDir()
+	reports, zones := filepath.Join(dir, "r.csv"), filepath.Join(dir, "z.geojson")
+	if code, _, stderr := parley(t, "gen", "reports", "300", "--out", reports); code != exitOK {
+		t.Fatalf("gen reports = %d %s", code, stderr)
+	}
+	os.WriteFile(zones, []byte(`{"type":"FeatureCollection","features":[
+	 {"type":"Feature","properties":{"name":"Line","zone_type":"contact-line","left_party":"b","right_party":"a"},
+	  "geometry":{"type":"LineString","coordinates":[[37.6,49.9],[38.0,49.0],[37.8,48.6],[37.4,48.2],[36.6,47.8],[36.0,47.55],[35.4,47.45],[34.6,47.3],[33.4,46.8],[32.5,46.5]]}},
+	 {"type":"Feature","properties":{"name":"South","zone_type":"region"},
+	  "geometry":{"type":"Polygon","coordinates":[[[30,45],[40,45],[40,48],[30,48],[30,45]]]}}]}`), 0o600)
+	code, stdout, stderr := parley(t, "monitor", "classify-cluster", "--zones", zones, "--reports", reports, "--out", filepath.Join(dir, "out"))
+	if code != exitOK || !strings.Contains(stdout, "rows refused") {
+		t.Fatalf("classify-cluster = %d\n%s%s", code, stdout, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "out", "classified.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) < 301 || lines[0] != "line,zones,region,side,line_km,protected,protected_km,incident" {
+		t.Fatalf("classified.csv has %d lines, starting %q", len(lines), lines[0])
+	}
+	sides := strings.Count(string(b), ",a,") + strings.Count(string(b), ",b,")
+	if sides < 300 || !strings.Contains(string(b), "South") {
+		t.Errorf("the reports are not placed: %d sides found\n%s", sides, strings.Join(lines[:5], "\n"))
+	}
+}
