@@ -1,8 +1,11 @@
 package monitor
 
 import (
+	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parley-project/parley/monitor/geo"
@@ -184,4 +187,80 @@ func PairScores(got, truth []int) (precision, recall, f1 float64) {
 		f1 = 2 * precision * recall / (precision + recall)
 	}
 	return precision, recall, f1
+}
+
+// Corroborate groups reports into incidents: it returns each report's
+// incident. Reports with coordinates and a time are clustered (Cluster);
+// one without coordinates, or whose time cannot be read, stands alone.
+func Corroborate(reports []*Report, cfg ClusterConfig) []int {
+	out := make([]int, len(reports))
+	var s []Sighting
+	var at []int
+	for i, r := range reports {
+		p, ok := r.Point()
+		t, err := ParseOccurred(r.OccurredAt)
+		if !ok || err != nil {
+			out[i] = -1
+			continue
+		}
+		s = append(s, Sighting{At: t, Point: p, Weapon: r.WeaponClass, Source: r.SourceName})
+		at = append(at, i)
+	}
+	next := 0
+	for k, id := range Cluster(s, cfg) {
+		out[at[k]] = id
+		next = max(next, id+1)
+	}
+	for i := range out {
+		if out[i] < 0 {
+			out[i] = next
+			next++
+		}
+	}
+	return out
+}
+
+// ParseOccurred reads a report's time: RFC 3339, or a day.
+func ParseOccurred(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.DateOnly, s)
+}
+
+// Figures sets the figures of an incident's reports side by side, each
+// with its source: conflicting counts (27 wounded, 25 wounded) are kept
+// apart, never averaged. One line per kind and group of casualty, and one
+// for the weapons' counts.
+func Figures(reports []*Report) []string {
+	type key struct{ kind, group string }
+	by := map[key][]string{}
+	var order []key
+	for _, r := range reports {
+		for _, c := range r.Casualties {
+			k := key{c.Kind, c.Group}
+			if _, ok := by[k]; !ok {
+				order = append(order, k)
+			}
+			n := strconv.Itoa(c.Low)
+			if c.High > c.Low {
+				n += " to " + strconv.Itoa(c.High)
+			}
+			by[k] = append(by[k], n+" ("+r.SourceName+")")
+		}
+	}
+	var out []string
+	for _, k := range order {
+		out = append(out, fmt.Sprintf("%s (%s): %s", k.kind, k.group, strings.Join(by[k], "; ")))
+	}
+	var weapons []string
+	for _, r := range reports {
+		if r.WeaponCount > 0 {
+			weapons = append(weapons, fmt.Sprintf("%d %s (%s)", r.WeaponCount, r.WeaponClass, r.SourceName))
+		}
+	}
+	if len(weapons) > 0 {
+		out = append(out, "weapons: "+strings.Join(weapons, "; "))
+	}
+	return out
 }

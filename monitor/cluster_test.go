@@ -130,3 +130,22 @@ func BenchmarkClassifyAndCluster(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(s)), "ns/report")
 	})
 }
+
+// TestFiguresSideBySide: one event's conflicting figures are kept with
+// their sources, never averaged; reports without coordinates stand alone.
+func TestFiguresSideBySide(t *testing.T) {
+	lat, lon := 49.99, 36.23
+	a := &Report{SourceName: "Regional head", OccurredAt: "2026-01-24T02:00:00+02:00", Lat: &lat, Lon: &lon, WeaponClass: "attack-drone",
+		Casualties: []Casualty{{Kind: "wounded", Group: "unknown", Low: 27, High: 27}}}
+	lat2, lon2 := 49.995, 36.235
+	b := &Report{SourceName: "City council", OccurredAt: "2026-01-24T02:20:00+02:00", Lat: &lat2, Lon: &lon2, WeaponClass: "unknown",
+		Casualties: []Casualty{{Kind: "wounded", Group: "unknown", Low: 25, High: 25}}}
+	c := &Report{SourceName: "National news", OccurredAt: "2026-01-24", PlacePrecision: "region"}
+	of := Corroborate([]*Report{a, b, c}, DefaultClusterConfig)
+	if of[0] != of[1] || of[2] == of[0] {
+		t.Fatalf("incidents %v: want the first two together, the third alone", of)
+	}
+	if got := Figures([]*Report{a, b}); len(got) != 1 || got[0] != "wounded (unknown): 27 (Regional head); 25 (City council)" {
+		t.Errorf("Figures = %q", got)
+	}
+}

@@ -57,6 +57,7 @@ func TestMonitoringPage(t *testing.T) {
 		"27 wounded (unknown)", "In Kharkiv oblast. On the side held by ua", "1 killed (unknown); 4 wounded (unknown)",
 		"370 × attack-drone against residential", "Kyiv and other cities", "no coordinates",
 		"Nearest protected object: Zaporizhzhia Nuclear Power Plant (the plant)",
+		"wounded (unknown): 27 (Oleh Syniehubov, head of the Kharkiv regional administration)",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the monitoring page does not show %q", want)

@@ -56,9 +56,21 @@ type row struct {
 	Casualties string
 }
 
+// incident is one event as its reports corroborate it.
+type incident struct {
+	N       int
+	Where   string
+	When    string
+	Sources int
+	// Figures are the reports' figures side by side, each with its
+	// source.
+	Figures []string
+}
+
 type reportsView struct {
-	Rows  []row
-	Zones int
+	Rows      []row
+	Incidents []incident
+	Zones     int
 	// May says whether the caller records reports.
 	May bool
 }
@@ -103,6 +115,29 @@ func (x *Section) reports(w http.ResponseWriter, r *http.Request, caller *access
 		}
 		rw.Casualties = strings.Join(cs, "; ")
 		v.Rows = append(v.Rows, rw)
+	}
+	// Incidents: the reports corroborated, each with its independent
+	// sources and their figures side by side.
+	rs := make([]*monitor.Report, len(reports))
+	for i := range reports {
+		rs[i] = reports[i].V
+	}
+	of := monitor.Corroborate(rs, monitor.DefaultClusterConfig)
+	members := map[int][]*monitor.Report{}
+	var order []int
+	for i, id := range of {
+		if _, ok := members[id]; !ok {
+			order = append(order, id)
+		}
+		members[id] = append(members[id], rs[i])
+	}
+	for n, id := range order {
+		ms := members[id]
+		sources := map[string]bool{}
+		for _, m := range ms {
+			sources[m.SourceName] = true
+		}
+		v.Incidents = append(v.Incidents, incident{N: n + 1, Where: ms[0].PlaceName, When: ms[0].OccurredAt, Sources: len(sources), Figures: monitor.Figures(ms)})
 	}
 	x.site.Render(w, r, caller, http.StatusOK, "monitoring", web.Page{Title: "Monitoring", Nav: "monitoring", Data: v})
 	return nil
