@@ -151,12 +151,13 @@ func TestAuthorityMatrix(t *testing.T) {
 		negotiation.KindReview: {own: roles(rev)},
 		// Zones and reports of strikes: no owner; the monitors (and the
 		// mediating party's mediators) record them, whatever their source.
-		monitor.KindZone:   {anyByMediating: roles(med, mon)},
-		monitor.KindReport: {anyByMediating: roles(med, mon)},
+		monitor.KindZone:    {anyByMediating: roles(med, mon)},
+		monitor.KindReport:  {anyByMediating: roles(med, mon)},
+		monitor.KindLinkage: {anyByMediating: roles(med, mon)},
 	}
 	unowned := map[string]bool{talks.KindRound: true, talks.KindSession: true, talks.KindAspect: true, talks.KindStatement: true,
 		negotiation.KindText: true, negotiation.KindClause: true, negotiation.KindReport: true, negotiation.KindPackage: true, negotiation.KindRule: true,
-		monitor.KindZone: true, monitor.KindReport: true}
+		monitor.KindZone: true, monitor.KindReport: true, monitor.KindLinkage: true}
 	for _, k := range scenario.Registry().Kinds() {
 		r, ok := matrix[k.Name]
 		if !ok {

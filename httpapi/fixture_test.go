@@ -15,6 +15,7 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/internal/testkit"
+	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/store"
@@ -229,6 +230,8 @@ type scenarioIDs struct {
 	clause                              map[string]string
 	// The package of clause 3.2 alone, and 3.2's current version.
 	plantPackage, version32 string
+	// Two reports of the night of 23 to 24 January.
+	kharkivReport, belgorodReport string
 }
 
 func (f *fixture) ids(tb testing.TB) scenarioIDs {
@@ -251,6 +254,8 @@ func (f *fixture) ids(tb testing.TB) scenarioIDs {
 	}
 	ids.version32 = f.find(tb, negotiation.KindClause, "number", "3.2").RecordID
 	ids.plantPackage = f.find(tb, negotiation.KindPackage, "title", "The plant's electricity").ID
+	ids.kharkivReport = f.find(tb, monitor.KindReport, "place_name", "Kharkiv").ID
+	ids.belgorodReport = f.find(tb, monitor.KindReport, "place_name", "Belgorod").ID
 	for _, e := range f.truth(tb)[talks.KindAction] {
 		if e.Audience.Scope == "party" && e.Audience.Party == "ua" {
 			ids.uaOnlyItem = e.ID
@@ -293,12 +298,13 @@ func validBodies(ids scenarioIDs, round, day string) map[string]string {
 		"clause-approvals": fmt.Sprintf(`{"clause_id":%q,"party_id":"ua","decision":"approved","round_id":%q}`, ids.clause["3.2"], ids.round),
 		"package-approvals": fmt.Sprintf(`{"package_id":%q,"party_id":"ua","decision":"approved","clauses":[{"clause_id":%q,"version":%q}]}`,
 			ids.plantPackage, ids.clause["3.2"], ids.version32),
-		"packages":         fmt.Sprintf(`{"text_id":%q,"title":"Monitoring","clauses":[%q],"all_or_nothing":true}`, ids.text, ids.clause["4.1"]),
-		"sequencing-rules": fmt.Sprintf(`{"text_id":%q,"name":"ceasefire before monitoring","first_clause":%q,"then_clause":%q,"stage":"agreed-ad-referendum"}`, ids.text, ids.clause["1.1"], ids.clause["4.1"]),
-		"zones":            `{"name":"Buffer zone","zone_type":"buffer","party_id":"ua","geometry":"{\"type\":\"Polygon\",\"coordinates\":[[[35,47],[35.5,47],[35.5,47.5],[35,47.5],[35,47]]]}"}`,
-		"incident-reports": `{"source_type":"monitor-patrol","source_name":"Patrol 7","occurred_at":"2026-01-25T14:10:00+02:00","time_precision":"exact","place_name":"Orikhiv","place_precision":"coordinates","lat":47.567,"lon":35.784,"weapon_class":"artillery","weapon_count":3,"target_class":"residential","casualties":[{"kind":"wounded","group":"civilian","low":2,"high":3}],"evidence":[{"sha256":"` + strings.Repeat("ab", 32) + `","name":"photo.jpg","media_type":"image/jpeg"}]}`,
-		"briefs":           `{"party_id":"us","title":"Brief for Washington","content":"# Brief for Washington\nNothing new."}`,
-		"reviews":          fmt.Sprintf(`{"clause_id":%q,"party_id":"nato","comment":"Name the consultation mechanism."}`, ids.clause["5.1"]),
-		"statements":       fmt.Sprintf(`{"speaker_name":"Mediator's spokesperson","party_id":"us","text":"Talks were constructive.","said_at":"2026-01-24T18:00:00+04:00","precision":"minute","source":{"name":"Press release","url":"https://example.org/pr","published":"2026-01-24"},"round_id":%q,"audience":{"scope":"parties"}}`, round),
+		"packages":          fmt.Sprintf(`{"text_id":%q,"title":"Monitoring","clauses":[%q],"all_or_nothing":true}`, ids.text, ids.clause["4.1"]),
+		"sequencing-rules":  fmt.Sprintf(`{"text_id":%q,"name":"ceasefire before monitoring","first_clause":%q,"then_clause":%q,"stage":"agreed-ad-referendum"}`, ids.text, ids.clause["1.1"], ids.clause["4.1"]),
+		"zones":             `{"name":"Buffer zone","zone_type":"buffer","party_id":"ua","geometry":"{\"type\":\"Polygon\",\"coordinates\":[[[35,47],[35.5,47],[35.5,47.5],[35,47.5],[35,47]]]}"}`,
+		"incident-reports":  `{"source_type":"monitor-patrol","source_name":"Patrol 7","occurred_at":"2026-01-25T14:10:00+02:00","time_precision":"exact","place_name":"Orikhiv","place_precision":"coordinates","lat":47.567,"lon":35.784,"weapon_class":"artillery","weapon_count":3,"target_class":"residential","casualties":[{"kind":"wounded","group":"civilian","low":2,"high":3}],"evidence":[{"sha256":"` + strings.Repeat("ab", 32) + `","name":"photo.jpg","media_type":"image/jpeg"}]}`,
+		"incident-linkages": fmt.Sprintf(`{"action":"apart","reports":[%q,%q],"reason":"Different countries."}`, ids.kharkivReport, ids.belgorodReport),
+		"briefs":            `{"party_id":"us","title":"Brief for Washington","content":"# Brief for Washington\nNothing new."}`,
+		"reviews":           fmt.Sprintf(`{"clause_id":%q,"party_id":"nato","comment":"Name the consultation mechanism."}`, ids.clause["5.1"]),
+		"statements":        fmt.Sprintf(`{"speaker_name":"Mediator's spokesperson","party_id":"us","text":"Talks were constructive.","said_at":"2026-01-24T18:00:00+04:00","precision":"minute","source":{"name":"Press release","url":"https://example.org/pr","published":"2026-01-24"},"round_id":%q,"audience":{"scope":"parties"}}`, round),
 	}
 }

@@ -47,6 +47,15 @@ func compatible(a, b string) bool {
 	return false
 }
 
+// Links are a monitor's decisions about which reports are one event:
+// Together groups reports of one incident whatever the thresholds say;
+// Apart pairs reports that are never one incident. They index the
+// sightings (or reports) clustered.
+type Links struct {
+	Together [][]int
+	Apart    [][2]int
+}
+
 // cluster is an incident being formed: its reports' mean place and time.
 type cluster struct {
 	id      int
@@ -56,6 +65,7 @@ type cluster struct {
 	at      float64 // unix seconds
 	weapon  string
 	sources []string
+	members []int
 }
 
 // Cluster groups sightings into incidents: it returns, for each sighting,
@@ -65,7 +75,22 @@ type cluster struct {
 // source, or starts one. Reports of one source never share an incident:
 // that is what keeps two strikes close together apart, where linking any
 // two reports within the thresholds would chain them into one.
-func Cluster(s []Sighting, cfg ClusterConfig) []int {
+//
+// A monitor's Links come first: sightings grouped together join the
+// incident the first of them joined, whatever the thresholds, and a pair
+// kept apart never shares one.
+func Cluster(s []Sighting, cfg ClusterConfig, links Links) []int {
+	group := map[int]int{} // sighting -> its together group
+	for g, members := range links.Together {
+		for _, i := range members {
+			group[i] = g
+		}
+	}
+	apart := map[[2]int]bool{}
+	for _, p := range links.Apart {
+		apart[p], apart[[2]int{p[1], p[0]}] = true, true
+	}
+	groupCluster := map[int]*cluster{}
 	order := make([]int, len(s))
 	for i := range order {
 		order[i] = i
@@ -104,10 +129,15 @@ func Cluster(s []Sighting, cfg ClusterConfig) []int {
 		var best *cluster
 		bestScore := math.Inf(1)
 		home := cellOf(x.Point)
-		for dx := -1; dx <= 1; dx++ {
+		g, grouped := group[i]
+		if grouped {
+			best = groupCluster[g]
+		}
+		for dx := -1; dx <= 1 && best == nil; dx++ {
 			for dy := -1; dy <= 1; dy++ {
 				for _, c := range grid[cell{home.x + dx, home.y + dy}] {
-					if slices.Contains(c.sources, x.Source) || !compatible(c.weapon, x.Weapon) {
+					if slices.Contains(c.sources, x.Source) || !compatible(c.weapon, x.Weapon) ||
+						slices.ContainsFunc(c.members, func(j int) bool { return apart[[2]int{i, j}] }) {
 						continue
 					}
 					d := geo.Distance(x.Point, geo.Point{Lon: c.lon, Lat: c.lat})
@@ -140,8 +170,12 @@ func Cluster(s []Sighting, cfg ClusterConfig) []int {
 				grid[after] = append(grid[after], best)
 			}
 		}
+		if grouped && groupCluster[g] == nil {
+			groupCluster[g] = best
+		}
 		best.n++
 		best.sources = append(best.sources, x.Source)
+		best.members = append(best.members, i)
 		out[i] = best.id
 	}
 	return out
@@ -192,10 +226,14 @@ func PairScores(got, truth []int) (precision, recall, f1 float64) {
 // Corroborate groups reports into incidents: it returns each report's
 // incident. Reports with coordinates and a time are clustered (Cluster);
 // one without coordinates, or whose time cannot be read, stands alone.
-func Corroborate(reports []*Report, cfg ClusterConfig) []int {
+//
+// links index reports. A report without coordinates grouped together with
+// others joins their incident.
+func Corroborate(reports []*Report, cfg ClusterConfig, links Links) []int {
 	out := make([]int, len(reports))
 	var s []Sighting
 	var at []int
+	sighting := map[int]int{} // report -> its sighting
 	for i, r := range reports {
 		p, ok := r.Point()
 		t, err := ParseOccurred(r.OccurredAt)
@@ -203,13 +241,51 @@ func Corroborate(reports []*Report, cfg ClusterConfig) []int {
 			out[i] = -1
 			continue
 		}
+		sighting[i] = len(s)
 		s = append(s, Sighting{At: t, Point: p, Weapon: r.WeaponClass, Source: r.SourceName})
 		at = append(at, i)
 	}
+	var sl Links
+	for _, g := range links.Together {
+		var m []int
+		for _, i := range g {
+			if k, ok := sighting[i]; ok {
+				m = append(m, k)
+			}
+		}
+		sl.Together = append(sl.Together, m)
+	}
+	for _, p := range links.Apart {
+		a, okA := sighting[p[0]]
+		b, okB := sighting[p[1]]
+		if okA && okB {
+			sl.Apart = append(sl.Apart, [2]int{a, b})
+		}
+	}
 	next := 0
-	for k, id := range Cluster(s, cfg) {
+	for k, id := range Cluster(s, cfg, sl) {
 		out[at[k]] = id
 		next = max(next, id+1)
+	}
+	// A report without coordinates joins its group's incident, or starts
+	// one its group shares.
+	for _, g := range links.Together {
+		id := -1
+		for _, i := range g {
+			if out[i] >= 0 {
+				id = out[i]
+				break
+			}
+		}
+		if id < 0 {
+			id = next
+			next++
+		}
+		for _, i := range g {
+			if out[i] < 0 {
+				out[i] = id
+			}
+		}
 	}
 	for i := range out {
 		if out[i] < 0 {

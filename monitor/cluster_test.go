@@ -78,7 +78,7 @@ func dbscanByWeaponAndHour(s []Sighting, eps float64) []int {
 func TestCorroborationQuality(t *testing.T) {
 	g := Generate(GenConfig{Reports: 30000, Line: demoLine, Start: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), EventsPerDay: 900, Seed: 1})
 	s, truth := sightings(g)
-	p, r, f1 := PairScores(Cluster(s, DefaultClusterConfig), truth)
+	p, r, f1 := PairScores(Cluster(s, DefaultClusterConfig, Links{}), truth)
 	bp, br, bf1 := PairScores(dbscanByWeaponAndHour(s, DefaultClusterConfig.Distance), truth)
 	t.Logf("%d reports: Cluster precision %.4f recall %.4f F1 %.4f; DBSCAN by weapon and hour precision %.4f recall %.4f F1 %.4f",
 		len(s), p, r, f1, bp, br, bf1)
@@ -125,7 +125,7 @@ func BenchmarkClassifyAndCluster(b *testing.B) {
 	})
 	b.Run("cluster", func(b *testing.B) {
 		for b.Loop() {
-			Cluster(s, DefaultClusterConfig)
+			Cluster(s, DefaultClusterConfig, Links{})
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(s)), "ns/report")
 	})
@@ -141,11 +141,34 @@ func TestFiguresSideBySide(t *testing.T) {
 	b := &Report{SourceName: "City council", OccurredAt: "2026-01-24T02:20:00+02:00", Lat: &lat2, Lon: &lon2, WeaponClass: "unknown",
 		Casualties: []Casualty{{Kind: "wounded", Group: "unknown", Low: 25, High: 25}}}
 	c := &Report{SourceName: "National news", OccurredAt: "2026-01-24", PlacePrecision: "region"}
-	of := Corroborate([]*Report{a, b, c}, DefaultClusterConfig)
+	of := Corroborate([]*Report{a, b, c}, DefaultClusterConfig, Links{})
 	if of[0] != of[1] || of[2] == of[0] {
 		t.Fatalf("incidents %v: want the first two together, the third alone", of)
 	}
 	if got := Figures([]*Report{a, b}); len(got) != 1 || got[0] != "wounded (unknown): 27 (Regional head); 25 (City council)" {
 		t.Errorf("Figures = %q", got)
+	}
+}
+
+// TestLinks: a monitor's merge joins reports the thresholds would keep
+// apart, its split keeps apart reports they would join, and a report
+// without coordinates merged with others shares their incident.
+func TestLinks(t *testing.T) {
+	at := func(m int) string { return time.Date(2026, 1, 24, 2, m, 0, 0, time.UTC).Format(time.RFC3339) }
+	pt := func(lat, lon float64) (*float64, *float64) { return &lat, &lon }
+	mk := func(src string, m int, lat, lon float64) *Report {
+		a, o := pt(lat, lon)
+		return &Report{SourceName: src, OccurredAt: at(m), Lat: a, Lon: o, WeaponClass: "attack-drone"}
+	}
+	rs := []*Report{mk("A", 0, 50.0, 36.0), mk("B", 5, 50.001, 36.001), mk("C", 10, 50.5, 37.0), {SourceName: "D", OccurredAt: "2026-01-24"}}
+	if of := Corroborate(rs, DefaultClusterConfig, Links{}); of[0] != of[1] || of[0] == of[2] || of[3] == of[0] {
+		t.Fatalf("without links: %v", of)
+	}
+	of := Corroborate(rs, DefaultClusterConfig, LinksOf([]*Linkage{
+		{Action: LinkApart, Reports: []string{"a", "b"}},
+		{Action: LinkTogether, Reports: []string{"a", "c", "d"}},
+	}, []string{"a", "b", "c", "d"}))
+	if of[0] == of[1] || of[0] != of[2] || of[0] != of[3] {
+		t.Errorf("with a split of a and b and a merge of a, c and d: %v", of)
 	}
 }

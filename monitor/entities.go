@@ -4,7 +4,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/monitor/geo"
@@ -235,4 +237,88 @@ func (r *Report) Point() (geo.Point, bool) {
 		return geo.Point{}, false
 	}
 	return geo.Point{Lon: *r.Lon, Lat: *r.Lat}, true
+}
+
+// The linkage actions: a monitor merges reports into one incident, or
+// splits them apart.
+const (
+	LinkTogether = "together"
+	LinkApart    = "apart"
+)
+
+// LinkActions lists them; LinkActionLabels names them.
+var (
+	LinkActions      = []string{LinkTogether, LinkApart}
+	LinkActionLabels = map[string]string{LinkTogether: "one incident (merge)", LinkApart: "separate incidents (split)"}
+)
+
+// Linkage is a monitor's decision that some reports are one incident, or
+// that no two of them are: corroboration keeps it afterwards.
+type Linkage struct {
+	Action  string   `json:"action"`
+	Reports []string `json:"reports"`
+	Reason  string   `json:"reason"`
+}
+
+// Normalize implements parley.Entity.
+func (l *Linkage) Normalize() {
+	parley.Trim(&l.Reason)
+	var rs []string
+	for _, r := range l.Reports {
+		if r = strings.TrimSpace(r); r != "" && !slices.Contains(rs, r) {
+			rs = append(rs, r)
+		}
+	}
+	l.Reports = rs
+}
+
+// References implements parley.Entity.
+func (l *Linkage) References() []parley.Reference {
+	refs := make([]parley.Reference, len(l.Reports))
+	for i, r := range l.Reports {
+		refs[i] = parley.Reference{Field: "reports[" + strconv.Itoa(i) + "]", Kind: KindReport, ID: r}
+	}
+	return refs
+}
+
+// Validate implements parley.Entity.
+func (l *Linkage) Validate(parley.Resolved) error {
+	if err := parley.First(parley.OneOf("action", l.Action, LinkActions), parley.Required("reason", l.Reason), parley.TextLimit("reason", l.Reason)); err != nil {
+		return err
+	}
+	if len(l.Reports) < 2 {
+		return parley.Errorf("reports", "names %d reports; a linkage is about two at least", len(l.Reports))
+	}
+	return nil
+}
+
+// LinksOf turns linkages into the links of Corroborate, over reports whose
+// ids are ids (in the same order as the reports): a linkage naming a
+// report not among them is applied to those that are.
+func LinksOf(linkages []*Linkage, ids []string) Links {
+	at := make(map[string]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	var l Links
+	for _, lk := range linkages {
+		var m []int
+		for _, r := range lk.Reports {
+			if i, ok := at[r]; ok {
+				m = append(m, i)
+			}
+		}
+		switch {
+		case len(m) < 2:
+		case lk.Action == LinkTogether:
+			l.Together = append(l.Together, m)
+		case lk.Action == LinkApart:
+			for a := range m {
+				for b := a + 1; b < len(m); b++ {
+					l.Apart = append(l.Apart, [2]int{m[a], m[b]})
+				}
+			}
+		}
+	}
+	return l
 }

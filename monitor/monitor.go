@@ -32,8 +32,9 @@ func (Domain) Kinds() []parley.Kind { return kinds }
 
 // The kind names.
 const (
-	KindZone   = "monitor.zone"
-	KindReport = "monitor.report"
+	KindZone    = "monitor.zone"
+	KindReport  = "monitor.report"
+	KindLinkage = "monitor.linkage"
 )
 
 // MaxGeometry bounds a zone's GeoJSON: a line of contact of thousands of
@@ -97,4 +98,14 @@ var kinds = []parley.Kind{
 		HeadlineField: "place_name", StatusField: "weapon_class", TimeField: "occurred_at",
 		IndexFields:     []string{"target_class", "source_type", "source_party", "source_ref"},
 		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleMonitor, access.RoleMediator}},
+	{Name: KindLinkage, Collection: "incident-linkages", Title: "incident linkage", New: func() parley.Entity { return new(Linkage) },
+		Fields: []parley.Field{
+			{Name: "action", Type: parley.Enum, Required: true, Enum: parley.Options(LinkActions, LinkActionLabels),
+				Help: "Together: the reports are one incident, whatever the thresholds say. Apart: no two of them are one incident."},
+			{Name: "reports", Type: parley.List, Required: true, Elem: &parley.Field{Type: parley.Ref, Ref: KindReport}},
+			{Name: "reason", Type: parley.Text, Required: true},
+		},
+		HeadlineField: "action", StatusField: "action",
+		DefaultAudience: parties, AudienceOf: func(parley.Entity, string) record.Audience { return parties },
+		WriteRoles: []access.Role{access.RoleMonitor, access.RoleMediator}},
 }

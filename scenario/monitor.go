@@ -50,10 +50,10 @@ func (l *loader) monitoring() {
 	zone("z-belgorod", monitor.Zone{Name: "Belgorod oblast", ZoneType: monitor.ZoneRegion,
 		Geometry: `{"type":"Polygon","coordinates":[[[35.3,50.46],[39.0,50.46],[39.0,51.4],[35.3,51.4],[35.3,50.46]]]}`})
 
-	report := func(r monitor.Report) { l.create("us-monitor", "", monitor.KindReport, r, nil) }
+	report := func(r monitor.Report) string { return l.create("us-monitor", "", monitor.KindReport, r, nil) }
 	lat, lon := func(v float64) *float64 { return &v }, func(v float64) *float64 { return &v }
 	const night = "2026-01-24T00:00:00+02:00"
-	report(monitor.Report{SourceType: monitor.SourceParty, SourceName: "Volodymyr Zelenskyy, President of Ukraine", SourceParty: "ua",
+	drones := report(monitor.Report{SourceType: monitor.SourceParty, SourceName: "Volodymyr Zelenskyy, President of Ukraine", SourceParty: "ua",
 		OccurredAt: night, TimePrecision: "night-of", PlaceName: "Kyiv and other cities", PlacePrecision: "region",
 		WeaponClass: "attack-drone", WeaponCount: 370, TargetClass: "residential",
 		Narrative: "Russia fired 370 attack drones and 21 missiles of various types at Kyiv and other cities overnight; residential areas and energy infrastructure were hit (news report B)."})
@@ -61,7 +61,7 @@ func (l *loader) monitoring() {
 		OccurredAt: night, TimePrecision: "night-of", PlaceName: "Kyiv and other cities", PlacePrecision: "region",
 		WeaponClass: "missile", WeaponCount: 21, TargetClass: "energy",
 		Narrative: "21 missiles of various types, with the 370 attack drones of the same night (news report B)."})
-	report(monitor.Report{SourceType: monitor.SourceParty, SourceName: "Tymur Tkachenko, head of the Kyiv City Military Administration", SourceParty: "ua",
+	kyiv := report(monitor.Report{SourceType: monitor.SourceParty, SourceName: "Tymur Tkachenko, head of the Kyiv City Military Administration", SourceParty: "ua",
 		OccurredAt: night, TimePrecision: "night-of", PlaceName: "Kyiv", PlacePrecision: "settlement", Lat: lat(50.4501), Lon: lon(30.5234),
 		WeaponClass: "attack-drone", TargetClass: "residential",
 		Casualties: []monitor.Casualty{{Kind: "killed", Group: "unknown", Low: 1}, {Kind: "wounded", Group: "unknown", Low: 4}},
@@ -75,4 +75,8 @@ func (l *loader) monitoring() {
 		OccurredAt: "2026-01-24T00:00:00+03:00", TimePrecision: "day", PlaceName: "Belgorod", PlacePrecision: "settlement", Lat: lat(50.5997), Lon: lon(36.5873),
 		WeaponClass: "unknown", TargetClass: "unknown",
 		Narrative: "Attacks targeting Belgorod (Russia) on 24 January (news report D)."})
+	// A monitor's judgement, which corroboration keeps: the drone attack on
+	// Kyiv is part of the night's attack the president reported.
+	l.create("us-monitor", "", monitor.KindLinkage, monitor.Linkage{Action: monitor.LinkTogether, Reports: []string{drones, kyiv},
+		Reason: illustrative + " The drone attack on Kyiv is part of the night's attack on Kyiv and other cities."}, nil)
 }

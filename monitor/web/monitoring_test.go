@@ -63,6 +63,17 @@ func TestMonitoringPage(t *testing.T) {
 			t.Errorf("the monitoring page does not show %q", want)
 		}
 	}
+	// The monitor merged Kyiv's report into the president's of the night:
+	// one incident, two sources, both figures.
+	merged := false
+	for _, tr := range strings.Split(page, "<tr>") {
+		if strings.Contains(tr, "<td>2</td>") && strings.Contains(tr, "killed (unknown): 1 (Tymur Tkachenko") && strings.Contains(tr, "370 attack-drone (Volodymyr Zelenskyy") {
+			merged = true
+		}
+	}
+	if !merged {
+		t.Error("the monitor's merge of the Kyiv report into the night's attack is not one incident of two sources")
+	}
 	if strings.Contains(page, "Record a report") {
 		t.Error("a party's negotiator is offered to record a report")
 	}

@@ -119,10 +119,19 @@ func (x *Section) reports(w http.ResponseWriter, r *http.Request, caller *access
 	// Incidents: the reports corroborated, each with its independent
 	// sources and their figures side by side.
 	rs := make([]*monitor.Report, len(reports))
+	ids = make([]string, len(reports))
 	for i := range reports {
-		rs[i] = reports[i].V
+		rs[i], ids[i] = reports[i].V, reports[i].ID
 	}
-	of := monitor.Corroborate(rs, monitor.DefaultClusterConfig)
+	lks, err := web.Load[monitor.Linkage](ctx, svc, caller, monitor.KindLinkage, "")
+	if err != nil {
+		return err
+	}
+	linkages := make([]*monitor.Linkage, len(lks))
+	for i := range lks {
+		linkages[i] = lks[i].V
+	}
+	of := monitor.Corroborate(rs, monitor.DefaultClusterConfig, monitor.LinksOf(linkages, ids))
 	members := map[int][]*monitor.Report{}
 	var order []int
 	for i, id := range of {
