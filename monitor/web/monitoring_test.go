@@ -74,6 +74,26 @@ func TestMonitoringPage(t *testing.T) {
 	if !merged {
 		t.Error("the monitor's merge of the Kyiv report into the night's attack is not one incident of two sources")
 	}
+	res, err = c.Get(ts.URL + "/monitoring/incident-reports.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if res.Header.Get("Content-Type") != "text/csv; charset=utf-8" || len(lines) != 6 || !strings.HasPrefix(lines[0], "record_id,event_date,") ||
+		!strings.Contains(string(b), ",Kharkiv,settlement,49.9935,36.2304,unknown,0,unknown,0,0,27,27,") {
+		t.Errorf("the CSV export:\n%s", b)
+	}
+	res, err = http.Get(ts.URL + "/monitoring/incident-reports.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if len(strings.TrimSpace(string(b))) != 0 {
+		t.Errorf("an anonymous reader exports %d bytes of reports", len(b))
+	}
 	if strings.Contains(page, "Record a report") {
 		t.Error("a party's negotiator is offered to record a report")
 	}

@@ -42,6 +42,8 @@ func (*Section) Templates() (fs.FS, template.FuncMap) {
 func (x *Section) Routes(site *web.Site) {
 	x.site = site
 	site.Handle("GET /monitoring", x.reports)
+	site.Handle("GET /monitoring/incident-reports.csv", x.exportCSV)
+	site.Handle("GET /monitoring/incident-reports.ndjson", x.exportNDJSON)
 }
 
 // row is one report with where it stands among the zones.
