@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/parley-project/parley/monitor"
 )
@@ -77,13 +76,13 @@ func (c *cli) classifyCluster(zoneFile, reportFile, out string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", reportFile, err)
 	}
-	sightings := make([]monitor.Sighting, len(rows))
-	for i, r := range rows {
-		at, _ := time.Parse(time.RFC3339, r.report.OccurredAt)
-		p, _ := r.report.Point()
-		sightings[i] = monitor.Sighting{At: at, Point: p, Weapon: r.report.WeaponClass, Source: r.report.SourceName}
+	reports := make([]*monitor.Report, len(rows))
+	for i := range rows {
+		reports[i] = &rows[i].report
 	}
-	incidents := monitor.Cluster(sightings, monitor.DefaultClusterConfig)
+	// The same corroboration as the Monitoring page's: a report without
+	// coordinates or a time stands alone.
+	incidents := monitor.Corroborate(reports, monitor.DefaultClusterConfig, monitor.Links{})
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
