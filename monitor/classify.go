@@ -41,7 +41,8 @@ type Classification struct {
 	Protected   string
 	ProtectedKm float64
 	// Side is the party holding the side of the line of contact the event
-	// is on, and LineKm the distance to the line.
+	// is on ("" on the line or beyond its ends), and LineKm the distance
+	// to the line.
 	Side   string
 	LineKm float64
 }
@@ -61,9 +62,15 @@ func Classify(zones []PlacedZone, r *Report) Classification {
 			for _, l := range z.Geo.Lines {
 				if d := lineDistance(l, p); d < c.LineKm {
 					c.LineKm = d
-					c.Side = z.Zone.LeftParty
-					if geo.Side(l, p) > 0 {
+					// On the line, or beyond its ends, the side is not
+					// known, and none is claimed.
+					switch geo.Side(l, p) {
+					case -1:
+						c.Side = z.Zone.LeftParty
+					case 1:
 						c.Side = z.Zone.RightParty
+					default:
+						c.Side = ""
 					}
 				}
 			}

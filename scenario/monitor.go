@@ -8,9 +8,10 @@ import (
 )
 
 // ContactLine is the demo's line of contact, drawn coarsely from north to
-// south (the side on the left held by the second party): the demo's zone,
-// and what parley gen reports places its events near.
-var ContactLine = []geo.Point{{Lon: 37.6, Lat: 49.9}, {Lon: 38.0, Lat: 49.0}, {Lon: 37.8, Lat: 48.6}, {Lon: 37.4, Lat: 48.2}, {Lon: 36.6, Lat: 47.8},
+// south (the side on the left held by the second party), starting along
+// the state border north of Kharkiv so that both sides are defined there:
+// the demo's zone, and what parley gen reports places its events near.
+var ContactLine = []geo.Point{{Lon: 35.0, Lat: 50.45}, {Lon: 36.9, Lat: 50.3}, {Lon: 37.6, Lat: 49.9}, {Lon: 38.0, Lat: 49.0}, {Lon: 37.8, Lat: 48.6}, {Lon: 37.4, Lat: 48.2}, {Lon: 36.6, Lat: 47.8},
 	{Lon: 36.0, Lat: 47.55}, {Lon: 35.4, Lat: 47.45}, {Lon: 34.6, Lat: 47.3}, {Lon: 33.4, Lat: 46.8}, {Lon: 32.5, Lat: 46.5}}
 
 // lineString is a line as a GeoJSON geometry.

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Point is a position: longitude and latitude in degrees (WGS 84), in the
@@ -146,11 +147,18 @@ func points(cs [][]float64) ([]Point, error) {
 	return out, nil
 }
 
+// line reads a line, dropping a position that repeats the one before: a
+// segment of no length has no direction, and no side.
 func line(cs [][]float64) ([]Point, error) {
-	if len(cs) < 2 {
-		return nil, fmt.Errorf("a line has %d positions; it needs two at least", len(cs))
+	ps, err := points(cs)
+	if err != nil {
+		return nil, err
 	}
-	return points(cs)
+	ps = slices.Compact(ps)
+	if len(ps) < 2 {
+		return nil, fmt.Errorf("a line has %d distinct positions; it needs two at least", len(ps))
+	}
+	return ps, nil
 }
 
 func polygon(css [][][]float64) ([][]Point, error) {
@@ -266,7 +274,14 @@ func plane(p, q Point) (x, y float64) {
 // nearest returns the index of the segment of l nearest to p, and the
 // distance to it, in metres.
 func nearest(l []Point, p Point) (int, float64) {
-	best, at := math.Inf(1), 0
+	i, _, d := nearestAt(l, p)
+	return i, d
+}
+
+// nearestAt is nearest with where on the segment the nearest point is: t
+// from 0 (its start) to 1 (its end).
+func nearestAt(l []Point, p Point) (int, float64, float64) {
+	best, at, atT := math.Inf(1), 0, 0.0
 	for i := 0; i+1 < len(l); i++ {
 		ax, ay := plane(p, l[i])
 		bx, by := plane(p, l[i+1])
@@ -276,10 +291,10 @@ func nearest(l []Point, p Point) (int, float64) {
 			t = math.Max(0, math.Min(1, -(ax*dx+ay*dy)/n))
 		}
 		if d := math.Hypot(ax+t*dx, ay+t*dy); d < best {
-			best, at = d, i
+			best, at, atT = d, i, t
 		}
 	}
-	return at, best
+	return at, atT, best
 }
 
 func toLine(l []Point, p Point) float64 {
@@ -287,15 +302,50 @@ func toLine(l []Point, p Point) float64 {
 	return d
 }
 
+// left is the cross product of the way from a to b and the way from a to
+// p, in the plane around p: positive when p is on the left of a→b.
+func left(a, b, p Point) float64 {
+	ax, ay := plane(p, a)
+	bx, by := plane(p, b)
+	return (bx-ax)*(0-ay) - (by-ay)*(0-ax)
+}
+
 // Side says on which side of a line, walked from its first position to
-// its last, p lies: -1 on the left, +1 on the right, 0 on it. It is judged
-// against the line's segment nearest to p.
+// its last, p lies: -1 on the left, +1 on the right, 0 on it or beyond its
+// ends, where a line has no sides (a town past the end of the line of
+// contact is on neither). It is judged against the line's part nearest to
+// p: a segment, or at a vertex the two segments that meet there.
 func Side(l []Point, p Point) int {
-	i, _ := nearest(l, p)
-	ax, ay := plane(p, l[i])
-	bx, by := plane(p, l[i+1])
-	// The cross product of the segment and the way from its start to p.
-	switch c := (bx-ax)*(0-ay) - (by-ay)*(0-ax); {
+	i, t, _ := nearestAt(l, p)
+	last := len(l) - 2
+	var c float64
+	switch {
+	case i == 0 && t == 0 || i == last && t == 1:
+		return 0
+	case t == 0 || t == 1:
+		v := i
+		if t == 1 {
+			v = i + 1
+		}
+		a, vv, b := l[v-1], l[v], l[v+1]
+		c1, c2 := left(a, vv, p), left(vv, b, p)
+		// A turn to the left makes the left side the wedge inside it, a
+		// turn to the right the rest.
+		onLeft := c1 > 0 || c2 > 0
+		if turn := left(a, vv, b); turn > 0 {
+			onLeft = c1 > 0 && c2 > 0
+		}
+		if c1 == 0 && c2 == 0 {
+			return 0
+		}
+		if onLeft {
+			return -1
+		}
+		return 1
+	default:
+		c = left(l[i], l[i+1], p)
+	}
+	switch {
 	case c > 0:
 		return -1
 	case c < 0:

@@ -72,6 +72,19 @@ func TestSide(t *testing.T) {
 	if s := Side(l, Point{36, 47}); s != 1 {
 		t.Errorf("a point east of a northward line: side %d, want 1 (right)", s)
 	}
+	// Beyond the line's ends there is no side.
+	if s := Side(l, Point{34, 50}); s != 0 {
+		t.Errorf("a point beyond the line's end: side %d, want 0", s)
+	}
+	// At a sharp vertex, the two segments that meet there decide: the
+	// line goes north-east, then turns back south-west.
+	sharp := []Point{{0, 0}, {1, 1}, {0, 0.05}}
+	if s := Side(sharp, Point{1.001, 1.02}); s != 1 {
+		t.Errorf("a point just past a sharp vertex, on the outside of a left turn: side %d, want 1 (right)", s)
+	}
+	if s := Side([]Point{{0, 0}, {0, 0}, {1, 0}, {2, 0}}, Point{1, 0.5}); s != -1 {
+		t.Errorf("a point north of an eastward line with a repeated position: side %d, want -1", s)
+	}
 	if d := toLine(l, Point{36, 47.5}) / 1000; math.Abs(d-75.1) > 1 {
 		t.Errorf("1° of longitude at 47.5°N = %.1f km, want about 75.1", d)
 	}

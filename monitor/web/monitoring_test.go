@@ -54,7 +54,7 @@ func TestMonitoringPage(t *testing.T) {
 	res.Body.Close()
 	page := get(c)
 	for _, want := range []string{
-		"27 wounded (unknown)", "In Kharkiv oblast. On the side held by ua", "1 killed (unknown); 4 wounded (unknown)",
+		"27 wounded (unknown)", "In Kharkiv oblast. On the side held by ua", "In Belgorod oblast. On the side held by ru", "1 killed (unknown); 4 wounded (unknown)",
 		"370 × attack-drone against residential", "Kyiv and other cities", "no coordinates",
 		"Nearest protected object: Zaporizhzhia Nuclear Power Plant (the plant)",
 		"wounded (unknown): 27 (Oleh Syniehubov, head of the Kharkiv regional administration)",
