@@ -104,11 +104,17 @@ func Cluster(s []Sighting, cfg ClusterConfig, links Links) []int {
 	next := 0
 	// A grid of cells of the distance's size finds the candidates near a
 	// sighting without looking at every open incident.
+	// Each row of cells scales longitude by its own latitude, so that a
+	// point's column in a row does not depend on where in the row it is.
 	cellDeg := cfg.Distance / geo.EarthRadius * 180 / math.Pi
 	type cell struct{ x, y int }
 	grid := map[cell][]*cluster{}
+	column := func(lon float64, row int) int {
+		return int(math.Floor(lon * math.Cos((float64(row)+0.5)*cellDeg*math.Pi/180) / cellDeg))
+	}
 	cellOf := func(p geo.Point) cell {
-		return cell{int(math.Floor(p.Lon * math.Cos(p.Lat*math.Pi/180) / cellDeg)), int(math.Floor(p.Lat / cellDeg))}
+		row := int(math.Floor(p.Lat / cellDeg))
+		return cell{column(p.Lon, row), row}
 	}
 	for _, i := range order {
 		x := s[i]
@@ -133,9 +139,12 @@ func Cluster(s []Sighting, cfg ClusterConfig, links Links) []int {
 		if grouped {
 			best = groupCluster[g]
 		}
-		for dx := -1; dx <= 1 && best == nil; dx++ {
-			for dy := -1; dy <= 1; dy++ {
-				for _, c := range grid[cell{home.x + dx, home.y + dy}] {
+		search := best == nil // a grouped sighting joins its group's incident
+		for dy := -1; dy <= 1 && search; dy++ {
+			row := home.y + dy
+			col := column(x.Point.Lon, row)
+			for dx := -1; dx <= 1; dx++ {
+				for _, c := range grid[cell{col + dx, row}] {
 					if slices.Contains(c.sources, x.Source) || !compatible(c.weapon, x.Weapon) ||
 						slices.ContainsFunc(c.members, func(j int) bool { return apart[[2]int{i, j}] }) {
 						continue

@@ -171,4 +171,37 @@ func TestLinks(t *testing.T) {
 	if of[0] == of[1] || of[0] != of[2] || of[0] != of[3] {
 		t.Errorf("with a split of a and b and a merge of a, c and d: %v", of)
 	}
+	// Merges that share a report are one group.
+	of = Corroborate(rs, DefaultClusterConfig, LinksOf([]*Linkage{
+		{Action: LinkTogether, Reports: []string{"a", "c"}}, {Action: LinkTogether, Reports: []string{"c", "d"}},
+	}, []string{"a", "b", "c", "d"}))
+	if of[0] != of[2] || of[2] != of[3] {
+		t.Errorf("merges of a with c and of c with d: %v, want one incident", of)
+	}
+}
+
+// TestNoPairMissed: two reports of different sources, at the same time and
+// within the distance, are always one incident, wherever they are (the
+// search grid's cells scale with latitude).
+func TestNoPairMissed(t *testing.T) {
+	at := time.Date(2026, 1, 24, 2, 0, 0, 0, time.UTC)
+	missed := 0
+	for _, base := range []geo.Point{{Lon: 37, Lat: 48}, {Lon: 170, Lat: 60}, {Lon: 20, Lat: 70}} {
+		for k := range 2000 {
+			angle := float64(k) * 2.399963 // spread the directions
+			q := offset(base, 4900*math.Cos(angle), 4900*math.Sin(angle))
+			p := offset(base, float64(k%7)*3000, float64(k%5)*3000) // move the pair around its cell
+			q = offset(q, float64(k%7)*3000, float64(k%5)*3000)
+			s := []Sighting{{At: at, Point: p, Weapon: "artillery", Source: "A"}, {At: at, Point: q, Weapon: "artillery", Source: "B"}}
+			if geo.Distance(p, q) > DefaultClusterConfig.Distance {
+				continue
+			}
+			if of := Cluster(s, DefaultClusterConfig, Links{}); of[0] != of[1] {
+				missed++
+			}
+		}
+	}
+	if missed > 0 {
+		t.Errorf("%d pairs within the distance were not joined", missed)
+	}
 }

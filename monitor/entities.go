@@ -294,11 +294,23 @@ func (l *Linkage) Validate(parley.Resolved) error {
 
 // LinksOf turns linkages into the links of Corroborate, over reports whose
 // ids are ids (in the same order as the reports): a linkage naming a
-// report not among them is applied to those that are.
+// report not among them is applied to those that are. Merges that share a
+// report make one group; where a merge and a split name the same two
+// reports, the merge holds.
 func LinksOf(linkages []*Linkage, ids []string) Links {
 	at := make(map[string]int, len(ids))
 	for i, id := range ids {
 		at[id] = i
+	}
+	// Union-find over the reports merged together.
+	parent := map[int]int{}
+	var find func(int) int
+	find = func(i int) int {
+		if p, ok := parent[i]; ok && p != i {
+			parent[i] = find(p)
+			return parent[i]
+		}
+		return i
 	}
 	var l Links
 	for _, lk := range linkages {
@@ -311,7 +323,9 @@ func LinksOf(linkages []*Linkage, ids []string) Links {
 		switch {
 		case len(m) < 2:
 		case lk.Action == LinkTogether:
-			l.Together = append(l.Together, m)
+			for _, i := range m[1:] {
+				parent[find(i)] = find(m[0])
+			}
 		case lk.Action == LinkApart:
 			for a := range m {
 				for b := a + 1; b < len(m); b++ {
@@ -319,6 +333,21 @@ func LinksOf(linkages []*Linkage, ids []string) Links {
 				}
 			}
 		}
+	}
+	groups := map[int][]int{}
+	var roots []int
+	for i := range parent {
+		r := find(i)
+		if _, ok := groups[r]; !ok {
+			roots = append(roots, r)
+		}
+		groups[r] = append(groups[r], i)
+	}
+	slices.Sort(roots)
+	for _, r := range roots {
+		g := groups[r]
+		slices.Sort(g)
+		l.Together = append(l.Together, g)
 	}
 	return l
 }

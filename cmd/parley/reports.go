@@ -48,9 +48,10 @@ any order:
   evidence_sha256  the SHA-256 of a file backing the report, in hex
 
 Every row is checked; a bad row is reported with its line and field, and the
-good rows are committed. Each report keeps its row's key (a hash of the
-file's name and the row), so importing the same file again, or after an
-interrupted import, adds only what is not there yet. Progress goes to
+good rows are committed. Each report keeps its key (a hash of the report as
+read), so importing the same file again, under any name, or after an
+interrupted import, adds only what is not there yet; two identical rows are
+one report. Progress goes to
 standard error; the exit status is 1 if any row was refused.`,
 	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
 		server := fs.String("server", "", "the parley server's base `URL`")
@@ -122,7 +123,10 @@ func readReports(r io.Reader, key string) ([]importRow, []string, error) {
 			problems = append(problems, fmt.Sprintf("line %d: %v", line, err))
 			continue
 		}
-		sum := sha256.Sum256([]byte(key + "\n" + strings.Join(rec, "\x1f")))
+		// The key is the report as read, so that the same report, from
+		// this file under any name or from a copy, is imported once.
+		canon, _ := json.Marshal(rep)
+		sum := sha256.Sum256(canon)
 		rep.SourceRef = "import:" + hex.EncodeToString(sum[:16])
 		rows = append(rows, importRow{line: line, report: rep})
 	}

