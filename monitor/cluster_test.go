@@ -171,7 +171,11 @@ func TestLinks(t *testing.T) {
 	if of[0] == of[1] || of[0] != of[2] || of[0] != of[3] {
 		t.Errorf("with a split of a and b and a merge of a, c and d: %v", of)
 	}
-	// Merges that share a report are one group.
+	// Merges that share a report are one group, with every report of it.
+	if l := LinksOf([]*Linkage{{Action: LinkTogether, Reports: []string{"a", "c"}}, {Action: LinkTogether, Reports: []string{"c", "d"}}},
+		[]string{"a", "b", "c", "d"}); fmt.Sprint(l.Together) != "[[0 2 3]]" {
+		t.Errorf("LinksOf merges: %v, want [[0 2 3]]", l.Together)
+	}
 	of = Corroborate(rs, DefaultClusterConfig, LinksOf([]*Linkage{
 		{Action: LinkTogether, Reports: []string{"a", "c"}}, {Action: LinkTogether, Reports: []string{"c", "d"}},
 	}, []string{"a", "b", "c", "d"}))

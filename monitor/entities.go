@@ -323,6 +323,11 @@ func LinksOf(linkages []*Linkage, ids []string) Links {
 		switch {
 		case len(m) < 2:
 		case lk.Action == LinkTogether:
+			for _, i := range m {
+				if _, ok := parent[i]; !ok {
+					parent[i] = i
+				}
+			}
 			for _, i := range m[1:] {
 				parent[find(i)] = find(m[0])
 			}
