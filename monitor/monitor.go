@@ -1,12 +1,13 @@
 // Package monitor is the domain of monitoring and verification by the
 // mediator: the zones incidents are judged in (the line of contact, buffer
-// and exclusion zones, protected objects, regions), and the reports of
-// strikes that come in from the parties, the monitors' patrols, sensors and
-// open sources, each classified against the zones (Classify).
+// and exclusion zones, protected objects, regions), the reports of strikes
+// that come in from the parties, the monitors' patrols, sensors and open
+// sources, each classified against the zones (Classify), and their
+// corroboration into incidents (Cluster, Corroborate), which monitors'
+// merges and splits (Linkage) override.
 //
-// Corroboration of reports into incidents, the verification workflow,
-// access denials, imports and exports are still to come; see the issue's
-// note. Like every domain it does no I/O, and names no party.
+// Incidents as records, the verification workflow and access denials are
+// still to come. Like every domain it does no I/O, and names no party.
 package monitor
 
 import (
