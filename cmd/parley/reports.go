@@ -183,8 +183,9 @@ func reportOf(get func(string) string) (monitor.Report, error) {
 }
 
 func (c *cli) importReports(ctx context.Context, file, server, tokenFile string) error {
-	if server == "" || tokenFile == "" {
-		return usagef("--server and --token-file are required")
+	api, err := newAPIClient(server, tokenFile)
+	if err != nil {
+		return err
 	}
 	f, err := os.Open(file)
 	if err != nil {
@@ -195,11 +196,6 @@ func (c *cli) importReports(ctx context.Context, file, server, tokenFile string)
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	tok, err := os.ReadFile(tokenFile)
-	if err != nil {
-		return fmt.Errorf("couldn't read the token: %w", err)
-	}
-	api := apiClient{server: server, token: strings.TrimSpace(string(tok))}
 	added, there := 0, 0
 	for i, row := range rows {
 		fmt.Fprintf(c.stderr, "\rreport %d of %d", i+1, len(rows))

@@ -2,14 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/parley-project/parley/httpapi"
-	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/scenario"
 )
@@ -18,25 +15,9 @@ import (
 // field while its good rows are committed; importing it again adds
 // nothing; a file without a required column is refused whole.
 func TestReportsImport(t *testing.T) {
-	d := testkit.NewDemo(t, testkit.DemoOptions{})
-	svc := d.Service
-	ts := httptest.NewServer(httpapi.New(svc, nil))
-	defer ts.Close()
-	dir := t.TempDir()
-	tok, err := svc.NewToken(t.Context(), "us-monitor", "import test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokFile := filepath.Join(dir, "token")
-	os.WriteFile(tokFile, []byte(tok+"\n"), 0o600)
-	count := func() int {
-		p := d.Principal(t, "us-monitor")
-		es, err := svc.All(t.Context(), &p, monitor.KindReport, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(es)
-	}
+	m := newMonitorAPI(t)
+	ts, tokFile, dir := m.url, m.tokFile, t.TempDir()
+	count := func() int { return m.count(monitor.KindReport) }
 	before := count()
 	csv := "source_type,source_name,occurred_at,time_precision,place_name,place_precision,lat,lon,weapon_class,weapon_count,target_class,wounded_civilian\n" +
 		"monitor-patrol,Patrol 3,2026-01-25T09:10:00+02:00,exact,Orikhiv,coordinates,47.567,35.784,artillery,4,residential,2-3\n" +
@@ -45,7 +26,7 @@ func TestReportsImport(t *testing.T) {
 		"open-source,Regional news,2026-01-25,day,Zaporizhzhia region,region,,,attack-drone,12,energy,\n"
 	file := filepath.Join(dir, "reports.csv")
 	os.WriteFile(file, []byte(csv), 0o600)
-	code, stdout, stderr := parley(t, "reports", "import", file, "--server", ts.URL, "--token-file", tokFile)
+	code, stdout, stderr := parley(t, "reports", "import", file, "--server", ts, "--token-file", tokFile)
 	if code != exitError || !strings.Contains(stdout, "imported 2 reports; 0 were there already; 2 rows refused") ||
 		!strings.Contains(stderr, "line 3: lat: with lon: Point") || !strings.Contains(stderr, `line 4: weapon_class: "laser" is not one of`) {
 		t.Fatalf("reports import = %d\n%s%s", code, stdout, stderr)
@@ -53,12 +34,12 @@ func TestReportsImport(t *testing.T) {
 	if n := count(); n != before+2 {
 		t.Fatalf("%d reports, want %d", n, before+2)
 	}
-	code, stdout, _ = parley(t, "reports", "import", file, "--server", ts.URL, "--token-file", tokFile)
+	code, stdout, _ = parley(t, "reports", "import", file, "--server", ts, "--token-file", tokFile)
 	if !strings.Contains(stdout, "imported 0 reports; 2 were there already") || count() != before+2 {
 		t.Errorf("importing the file again = %d %s", code, stdout)
 	}
 	os.WriteFile(file, []byte("source_type,source_name\nparty,x\n"), 0o600)
-	code, _, stderr = parley(t, "reports", "import", file, "--server", ts.URL, "--token-file", tokFile)
+	code, _, stderr = parley(t, "reports", "import", file, "--server", ts, "--token-file", tokFile)
 	if code == exitOK || !strings.Contains(stderr, `line 1: the required column "occurred_at" is missing`) {
 		t.Errorf("a file without a required column = %d %s", code, stderr)
 	}

@@ -110,9 +110,6 @@ func readZones(b []byte) ([]monitor.Zone, error) {
 }
 
 func (c *cli) loadZones(ctx context.Context, file, server, tokenFile string) error {
-	if server == "" || tokenFile == "" {
-		return usagef("--server and --token-file are required")
-	}
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return fmt.Errorf("couldn't read the zone file: %w", err)
@@ -121,11 +118,10 @@ func (c *cli) loadZones(ctx context.Context, file, server, tokenFile string) err
 	if err != nil {
 		return err
 	}
-	tok, err := os.ReadFile(tokenFile)
+	api, err := newAPIClient(server, tokenFile)
 	if err != nil {
-		return fmt.Errorf("couldn't read the token: %w", err)
+		return err
 	}
-	api := apiClient{server: server, token: strings.TrimSpace(string(tok))}
 	var have struct {
 		Items []struct {
 			Data struct {
@@ -161,6 +157,19 @@ func (c *cli) loadZones(ctx context.Context, file, server, tokenFile string) err
 
 // apiClient calls the API with a token.
 type apiClient struct{ server, token string }
+
+// newAPIClient is the client of --server with the token in --token-file,
+// both required.
+func newAPIClient(server, tokenFile string) (apiClient, error) {
+	if server == "" || tokenFile == "" {
+		return apiClient{}, usagef("--server and --token-file are required")
+	}
+	tok, err := os.ReadFile(tokenFile)
+	if err != nil {
+		return apiClient{}, fmt.Errorf("couldn't read the token: %w", err)
+	}
+	return apiClient{server: server, token: strings.TrimSpace(string(tok))}, nil
+}
 
 // do sends a request to path under the API's prefix and decodes a JSON
 // answer into out; a refusal is an error with the API's message.
