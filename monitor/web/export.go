@@ -97,3 +97,34 @@ func (x *Section) exportNDJSON(w http.ResponseWriter, r *http.Request, caller *a
 	})
 	return nil
 }
+
+func (x *Section) exportGeoJSON(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Header().Set("Content-Disposition", `attachment; filename="incident-reports.geojson"`)
+	w.Header().Set("Cache-Control", "no-store")
+	// A FeatureCollection written feature by feature: a report without
+	// coordinates has a null geometry, as GeoJSON allows.
+	if _, err := w.Write([]byte(`{"type":"FeatureCollection","features":[`)); err != nil {
+		return nil
+	}
+	first := true
+	_ = eachReport(r, x.site.Service(), caller, func(it web.Item[monitor.Report]) error {
+		var geometry any
+		if p, ok := it.V.Point(); ok {
+			geometry = map[string]any{"type": "Point", "coordinates": []float64{p.Lon, p.Lat}}
+		}
+		b, err := json.Marshal(map[string]any{"type": "Feature", "id": it.ID, "geometry": geometry,
+			"properties": map[string]any{"record_id": it.RecordID, "report": it.V}})
+		if err != nil {
+			return err
+		}
+		if !first {
+			w.Write([]byte(","))
+		}
+		first = false
+		_, err = w.Write(b)
+		return err
+	})
+	w.Write([]byte("]}\n"))
+	return nil
+}

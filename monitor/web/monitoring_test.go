@@ -1,6 +1,7 @@
 package monitorweb_test
 
 import (
+	"encoding/json"
 	"html"
 	"io"
 	"log/slog"
@@ -84,6 +85,29 @@ func TestMonitoringPage(t *testing.T) {
 	if res.Header.Get("Content-Type") != "text/csv; charset=utf-8" || len(lines) != 6 || !strings.HasPrefix(lines[0], "record_id,event_date,") ||
 		!strings.Contains(string(b), ",Kharkiv,settlement,49.9935,36.2304,unknown,0,unknown,0,0,27,27,") {
 		t.Errorf("the CSV export:\n%s", b)
+	}
+	res, err = c.Get(ts.URL + "/monitoring/incident-reports.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fc struct {
+		Type     string `json:"type"`
+		Features []struct {
+			Geometry *struct {
+				Coordinates []float64 `json:"coordinates"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&fc)
+	res.Body.Close()
+	located := 0
+	for _, f := range fc.Features {
+		if f.Geometry != nil {
+			located++
+		}
+	}
+	if err != nil || fc.Type != "FeatureCollection" || len(fc.Features) != 5 || located != 3 {
+		t.Errorf("the GeoJSON export: %v, %s with %d features, %d located", err, fc.Type, len(fc.Features), located)
 	}
 	res, err = http.Get(ts.URL + "/monitoring/incident-reports.ndjson")
 	if err != nil {

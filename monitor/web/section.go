@@ -44,6 +44,7 @@ func (x *Section) Routes(site *web.Site) {
 	site.Handle("GET /monitoring", x.reports)
 	site.Handle("GET /monitoring/incident-reports.csv", x.exportCSV)
 	site.Handle("GET /monitoring/incident-reports.ndjson", x.exportNDJSON)
+	site.Handle("GET /monitoring/incident-reports.geojson", x.exportGeoJSON)
 }
 
 // row is one report with where it stands among the zones.
