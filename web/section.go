@@ -31,6 +31,16 @@ type Section interface {
 	Routes(site *Site)
 }
 
+// TemplatesDir returns the templates directory of a section's embedded
+// files: every section embeds its pages as templates/*.html.
+func TemplatesDir(files fs.FS) fs.FS {
+	sub, err := fs.Sub(files, "templates")
+	if err != nil {
+		panic(err) // only a section built without its templates gets here
+	}
+	return sub
+}
+
 // Linker is a Section that shows entities on pages of its own: the record
 // page links a record's subject there.
 type Linker interface {

@@ -31,11 +31,7 @@ func (*Section) Nav() []web.NavItem {
 
 // Templates implements web.Section.
 func (*Section) Templates() (fs.FS, template.FuncMap) {
-	sub, err := fs.Sub(templates, "templates")
-	if err != nil {
-		panic(err)
-	}
-	return sub, template.FuncMap{"km": func(f float64) string { return fmt.Sprintf("%.1f km", f) }}
+	return web.TemplatesDir(templates), template.FuncMap{"km": func(f float64) string { return fmt.Sprintf("%.1f km", f) }}
 }
 
 // Routes implements web.Section.

@@ -42,11 +42,7 @@ func (*Section) Nav() []web.NavItem {
 
 // Templates implements web.Section.
 func (*Section) Templates() (fs.FS, template.FuncMap) {
-	sub, err := fs.Sub(templates, "templates")
-	if err != nil {
-		panic(err)
-	}
-	return sub, template.FuncMap{
+	return web.TemplatesDir(templates), template.FuncMap{
 		"stage":    func(s negotiation.Stage) string { return s.Label() },
 		"deleted":  func(op worddiff.Op) bool { return op == worddiff.Deleted },
 		"inserted": func(op worddiff.Op) bool { return op == worddiff.Inserted },

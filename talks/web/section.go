@@ -44,11 +44,7 @@ func (*Section) Nav() []web.NavItem {
 
 // Templates implements web.Section.
 func (*Section) Templates() (fs.FS, template.FuncMap) {
-	sub, err := fs.Sub(templates, "templates")
-	if err != nil {
-		panic(err)
-	}
-	return sub, template.FuncMap{
+	return web.TemplatesDir(templates), template.FuncMap{
 		"format": func(f talks.Format) string { return cmp.Or(talks.FormatLabels[f], string(f)) },
 	}
 }
