@@ -35,3 +35,24 @@ func TestKernelNamesNoDomain(t *testing.T) {
 		}
 	}
 }
+
+// TestDomainsImportNoDomain: a domain (and its pages) imports no other
+// domain; what it needs of another's records it names by kind, and the
+// registry checks at start-up that the kind is there.
+func TestDomainsImportNoDomain(t *testing.T) {
+	const module = "github.com/parley-project/parley"
+	domains := []string{"talks", "negotiation", "monitor"}
+	for _, d := range domains {
+		out, err := exec.Command("go", "list", "-deps", module+"/"+d+"/...").CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list: %v\n%s", err, out)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			for _, other := range domains {
+				if other != d && (dep == module+"/"+other || strings.HasPrefix(dep, module+"/"+other+"/")) {
+					t.Errorf("domain %s imports %s, of domain %s", d, dep, other)
+				}
+			}
+		}
+	}
+}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/monitor/geo"
-	"github.com/parley-project/parley/talks"
 )
 
 // ZoneType is what a zone is for.
@@ -59,8 +58,8 @@ func (z *Zone) Normalize() {
 
 // References implements parley.Entity.
 func (z *Zone) References() []parley.Reference {
-	return []parley.Reference{{Field: "left_party", Kind: talks.KindParty, ID: z.LeftParty},
-		{Field: "right_party", Kind: talks.KindParty, ID: z.RightParty}, {Field: "party_id", Kind: talks.KindParty, ID: z.PartyID}}
+	return []parley.Reference{{Field: "left_party", Kind: PartyKind, ID: z.LeftParty},
+		{Field: "right_party", Kind: PartyKind, ID: z.RightParty}, {Field: "party_id", Kind: PartyKind, ID: z.PartyID}}
 }
 
 // Validate implements parley.Entity.
@@ -180,7 +179,7 @@ func (r *Report) Normalize() {
 
 // References implements parley.Entity.
 func (r *Report) References() []parley.Reference {
-	return []parley.Reference{{Field: "source_party", Kind: talks.KindParty, ID: r.SourceParty}}
+	return []parley.Reference{{Field: "source_party", Kind: PartyKind, ID: r.SourceParty}}
 }
 
 // Validate implements parley.Entity.

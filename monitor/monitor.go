@@ -14,7 +14,6 @@ import (
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
-	"github.com/parley-project/parley/talks"
 )
 
 // Domain declares the monitoring to the kernel.
@@ -38,6 +37,11 @@ const (
 	KindLinkage = "monitor.linkage"
 )
 
+// PartyKind is the kind of the parties of the process, by name: the talks
+// domain keeps them. The monitoring does not import that domain; the
+// registry checks at start-up that the kind is registered.
+const PartyKind = "talks.party"
+
 // MaxGeometry bounds a zone's GeoJSON: a line of contact of thousands of
 // positions, within what one write may carry.
 const MaxGeometry = 200000
@@ -58,9 +62,9 @@ var kinds = []parley.Kind{
 			{Name: "radius_km", Label: "Radius (km)", Type: parley.Number, Help: "For a point: the zone is the disc of this radius around it."},
 			{Name: "protected_class", Label: "Protected object", Type: parley.Enum, Enum: parley.Options(ProtectedClasses, nil),
 				Help: "For a protected object: what it is."},
-			ref("left_party", "Held on the left by", talks.KindParty, "For the line of contact: the party holding the side on the left, walking the line from its first position to its last."),
-			ref("right_party", "Held on the right by", talks.KindParty, "For the line of contact: the party holding the side on the right."),
-			ref("party_id", "Side of", talks.KindParty, "For a buffer zone: the party whose side it is on."),
+			ref("left_party", "Held on the left by", PartyKind, "For the line of contact: the party holding the side on the left, walking the line from its first position to its last."),
+			ref("right_party", "Held on the right by", PartyKind, "For the line of contact: the party holding the side on the right."),
+			ref("party_id", "Side of", PartyKind, "For a buffer zone: the party whose side it is on."),
 			{Name: "note", Type: parley.Text},
 		},
 		HeadlineField: "name", StatusField: "zone_type",
@@ -69,7 +73,7 @@ var kinds = []parley.Kind{
 		Fields: []parley.Field{
 			{Name: "source_type", Label: "Source type", Type: parley.Enum, Required: true, Enum: parley.Options(SourceTypes, nil)},
 			{Name: "source_name", Label: "Source", Type: parley.String, Required: true, Help: "Who reports it: an official, a patrol, a sensor, an outlet."},
-			ref("source_party", "Source's party", talks.KindParty, "For a party's report: the party."),
+			ref("source_party", "Source's party", PartyKind, "For a party's report: the party."),
 			{Name: "occurred_at", Label: "When", Type: parley.Time, Required: true, Help: "With its offset; as precise as the precision says."},
 			{Name: "time_precision", Label: "Time precision", Type: parley.Enum, Required: true, Enum: parley.Options(TimePrecisions, nil)},
 			{Name: "place_name", Label: "Place", Type: parley.String, Required: true},

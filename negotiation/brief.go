@@ -6,19 +6,17 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/parley-project/parley/talks"
 )
 
 // BriefInput is what a capital's brief is made of: the records as its party
 // sees them, so that the other side's positions appear only as relayed.
 type BriefInput struct {
-	Capital *talks.Party
+	Capital *Party
 	// Round and RoundID name the round the brief is for; nil for none.
-	Round   *talks.Round
+	Round   *Round
 	RoundID string
 	At      time.Time
-	Aspects []Item[*talks.Aspect]
+	Aspects []Item[*Aspect]
 	// Positions are the party's own, latest version each.
 	Positions []Item[*Position]
 	// Relays are those the party received.
@@ -96,7 +94,7 @@ func WriteBrief(in BriefInput) Brief {
 	out := Brief{PartyID: in.Capital.ID, Title: title}
 	out.RoundID = in.RoundID
 	aspects := slices.Clone(in.Aspects)
-	slices.SortStableFunc(aspects, func(a, b Item[*talks.Aspect]) int { return cmp.Compare(a.V.Order, b.V.Order) })
+	slices.SortStableFunc(aspects, func(a, b Item[*Aspect]) int { return cmp.Compare(a.V.Order, b.V.Order) })
 	w = &b
 	for _, a := range aspects {
 		line("")

@@ -9,7 +9,6 @@ import (
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
-	"github.com/parley-project/parley/talks"
 )
 
 // ValueType says what a position's structured value is.
@@ -59,8 +58,8 @@ func trimAll(ss []string) []string {
 
 // References implements parley.Entity.
 func (p *Position) References() []parley.Reference {
-	return []parley.Reference{{Field: "aspect_id", Kind: talks.KindAspect, ID: p.AspectID},
-		{Field: "party_id", Kind: talks.KindParty, ID: p.PartyID}, {Field: "round_id", Kind: talks.KindRound, ID: p.RoundID}}
+	return []parley.Reference{{Field: "aspect_id", Kind: AspectKind, ID: p.AspectID},
+		{Field: "party_id", Kind: PartyKind, ID: p.PartyID}, {Field: "round_id", Kind: RoundKind, ID: p.RoundID}}
 }
 
 // Validate implements parley.Entity.
@@ -103,7 +102,7 @@ func (p *Position) Validate(r parley.Resolved) error {
 // aParty refuses a party that is not a party of the process (the mediator
 // or an observer) where only a party's own may stand.
 func aParty(field string, r parley.Resolved, id string) error {
-	if p, ok := parley.Lookup[*talks.Party](r, talks.KindParty, id); ok && p.Role != access.ProcessParty {
+	if p, ok := lookup[Party](r, PartyKind, id); ok && p.Role != access.ProcessParty {
 		return parley.Errorf(field, "%q is the %s, not a party to the negotiation", id, p.Role)
 	}
 	return nil
@@ -128,7 +127,7 @@ func (c *Consent) Normalize() {
 // References implements parley.Entity.
 func (c *Consent) References() []parley.Reference {
 	return []parley.Reference{{Field: "position_id", Kind: KindPosition, ID: c.PositionID},
-		{Field: "party_id", Kind: talks.KindParty, ID: c.PartyID}, {Field: "recipient", Kind: talks.KindParty, ID: c.Recipient}}
+		{Field: "party_id", Kind: PartyKind, ID: c.PartyID}, {Field: "recipient", Kind: PartyKind, ID: c.Recipient}}
 }
 
 // Validate implements parley.Entity.
@@ -180,8 +179,8 @@ func (x *Relay) Normalize() {
 // the ids are the origin the relay names.
 func (x *Relay) References() []parley.Reference {
 	return []parley.Reference{{Field: "position_id", Kind: KindPosition, ID: x.PositionID, Origin: true},
-		{Field: "aspect_id", Kind: talks.KindAspect, ID: x.AspectID},
-		{Field: "party_id", Kind: talks.KindParty, ID: x.PartyID}, {Field: "recipient", Kind: talks.KindParty, ID: x.Recipient},
+		{Field: "aspect_id", Kind: AspectKind, ID: x.AspectID},
+		{Field: "party_id", Kind: PartyKind, ID: x.PartyID}, {Field: "recipient", Kind: PartyKind, ID: x.Recipient},
 		{Field: "consent_id", Kind: KindConsent, ID: x.ConsentID, Origin: true}}
 }
 
@@ -245,7 +244,7 @@ func (t *Text) Normalize() {
 func (t *Text) References() []parley.Reference {
 	var refs []parley.Reference
 	for i, a := range t.Approvers {
-		refs = append(refs, parley.Reference{Field: "approvers[" + strconv.Itoa(i) + "]", Kind: talks.KindParty, ID: a})
+		refs = append(refs, parley.Reference{Field: "approvers[" + strconv.Itoa(i) + "]", Kind: PartyKind, ID: a})
 	}
 	return refs
 }
@@ -256,7 +255,7 @@ func (t *Text) Validate(r parley.Resolved) error {
 		return err
 	}
 	for i, a := range t.Approvers {
-		if p, ok := parley.Lookup[*talks.Party](r, talks.KindParty, a); ok && p.Role == access.ProcessObserver {
+		if p, ok := lookup[Party](r, PartyKind, a); ok && p.Role == access.ProcessObserver {
 			return parley.Errorf("approvers["+strconv.Itoa(i)+"]", "%q is an observer; only the parties and the mediator approve", a)
 		}
 	}
@@ -301,9 +300,9 @@ func (c *Clause) References() []parley.Reference {
 	// A clause shared with a reviewer outside the parties names its text
 	// and aspect, which the reviewer does not read: it learns their ids.
 	refs := []parley.Reference{{Field: "text_id", Kind: KindText, ID: c.TextID, Origin: true},
-		{Field: "aspect_id", Kind: talks.KindAspect, ID: c.AspectID, Origin: true}}
+		{Field: "aspect_id", Kind: AspectKind, ID: c.AspectID, Origin: true}}
 	for i, a := range c.Alternatives {
-		refs = append(refs, parley.Reference{Field: "alternatives[" + strconv.Itoa(i) + "].party_id", Kind: talks.KindParty, ID: a.PartyID})
+		refs = append(refs, parley.Reference{Field: "alternatives[" + strconv.Itoa(i) + "].party_id", Kind: PartyKind, ID: a.PartyID})
 	}
 	return refs
 }
@@ -369,8 +368,8 @@ func (c *Confirmation) Normalize() {
 
 // References implements parley.Entity.
 func (c *Confirmation) References() []parley.Reference {
-	return []parley.Reference{{Field: "clause_id", Kind: KindClause, ID: c.ClauseID}, {Field: "party_id", Kind: talks.KindParty, ID: c.PartyID},
-		{Field: "session_id", Kind: talks.KindSession, ID: c.SessionID}, {Field: "person_id", Kind: talks.KindPerson, ID: c.PersonID}}
+	return []parley.Reference{{Field: "clause_id", Kind: KindClause, ID: c.ClauseID}, {Field: "party_id", Kind: PartyKind, ID: c.PartyID},
+		{Field: "session_id", Kind: SessionKind, ID: c.SessionID}, {Field: "person_id", Kind: PersonKind, ID: c.PersonID}}
 }
 
 // Validate implements parley.Entity.
@@ -382,10 +381,10 @@ func (c *Confirmation) Validate(r parley.Resolved) error {
 	if err := aParty("party_id", r, c.PartyID); err != nil {
 		return err
 	}
-	if p, ok := parley.Lookup[*talks.Person](r, talks.KindPerson, c.PersonID); ok && p.PartyID != c.PartyID {
+	if p, ok := lookup[Person](r, PersonKind, c.PersonID); ok && p.PartyID != c.PartyID {
 		return parley.Errorf("person_id", "%s acts for %q, not %q", p.Name, p.PartyID, c.PartyID)
 	}
-	if s, ok := parley.Lookup[*talks.Session](r, talks.KindSession, c.SessionID); ok && !slices.Contains(s.Parties, c.PartyID) {
+	if s, ok := lookup[Session](r, SessionKind, c.SessionID); ok && !slices.Contains(s.Parties, c.PartyID) {
 		return parley.Errorf("session_id", "%q is not represented at the session %q; the head confirms in a session the party attends", c.PartyID, s.Title)
 	}
 	return nil
@@ -404,7 +403,7 @@ func (x *Report) Normalize() { parley.Trim(&x.ClauseID, &x.RoundID, &x.Note) }
 
 // References implements parley.Entity.
 func (x *Report) References() []parley.Reference {
-	return []parley.Reference{{Field: "clause_id", Kind: KindClause, ID: x.ClauseID}, {Field: "round_id", Kind: talks.KindRound, ID: x.RoundID}}
+	return []parley.Reference{{Field: "clause_id", Kind: KindClause, ID: x.ClauseID}, {Field: "round_id", Kind: RoundKind, ID: x.RoundID}}
 }
 
 // Validate implements parley.Entity.
@@ -439,8 +438,8 @@ func (a *Approval) Normalize() { parley.Trim(&a.ClauseID, &a.PartyID, &a.RoundID
 
 // References implements parley.Entity.
 func (a *Approval) References() []parley.Reference {
-	return []parley.Reference{{Field: "clause_id", Kind: KindClause, ID: a.ClauseID}, {Field: "party_id", Kind: talks.KindParty, ID: a.PartyID},
-		{Field: "round_id", Kind: talks.KindRound, ID: a.RoundID}}
+	return []parley.Reference{{Field: "clause_id", Kind: KindClause, ID: a.ClauseID}, {Field: "party_id", Kind: PartyKind, ID: a.PartyID},
+		{Field: "round_id", Kind: RoundKind, ID: a.RoundID}}
 }
 
 // Validate implements parley.Entity.
@@ -483,8 +482,8 @@ func (a *PackageApproval) Normalize() {
 
 // References implements parley.Entity.
 func (a *PackageApproval) References() []parley.Reference {
-	return []parley.Reference{{Field: "package_id", Kind: KindPackage, ID: a.PackageID}, {Field: "party_id", Kind: talks.KindParty, ID: a.PartyID},
-		{Field: "round_id", Kind: talks.KindRound, ID: a.RoundID}}
+	return []parley.Reference{{Field: "package_id", Kind: KindPackage, ID: a.PackageID}, {Field: "party_id", Kind: PartyKind, ID: a.PartyID},
+		{Field: "round_id", Kind: RoundKind, ID: a.RoundID}}
 }
 
 // Validate implements parley.Entity.
@@ -567,8 +566,8 @@ func (x *Rule) Normalize() {
 // References implements parley.Entity.
 func (x *Rule) References() []parley.Reference {
 	return []parley.Reference{{Field: "text_id", Kind: KindText, ID: x.TextID},
-		{Field: "first_clause", Kind: KindClause, ID: x.FirstClause}, {Field: "first_aspect", Kind: talks.KindAspect, ID: x.FirstAspect},
-		{Field: "then_clause", Kind: KindClause, ID: x.ThenClause}, {Field: "then_aspect", Kind: talks.KindAspect, ID: x.ThenAspect}}
+		{Field: "first_clause", Kind: KindClause, ID: x.FirstClause}, {Field: "first_aspect", Kind: AspectKind, ID: x.FirstAspect},
+		{Field: "then_clause", Kind: KindClause, ID: x.ThenClause}, {Field: "then_aspect", Kind: AspectKind, ID: x.ThenAspect}}
 }
 
 // Validate implements parley.Entity.
@@ -619,7 +618,7 @@ func (b *Brief) Normalize() { parley.Trim(&b.PartyID, &b.RoundID, &b.Title) }
 
 // References implements parley.Entity.
 func (b *Brief) References() []parley.Reference {
-	return []parley.Reference{{Field: "party_id", Kind: talks.KindParty, ID: b.PartyID}, {Field: "round_id", Kind: talks.KindRound, ID: b.RoundID}}
+	return []parley.Reference{{Field: "party_id", Kind: PartyKind, ID: b.PartyID}, {Field: "round_id", Kind: RoundKind, ID: b.RoundID}}
 }
 
 // Validate implements parley.Entity.
@@ -645,7 +644,7 @@ func (x *Review) Normalize() { parley.Trim(&x.ClauseID, &x.PartyID, &x.Comment) 
 
 // References implements parley.Entity.
 func (x *Review) References() []parley.Reference {
-	return []parley.Reference{{Field: "clause_id", Kind: KindClause, ID: x.ClauseID}, {Field: "party_id", Kind: talks.KindParty, ID: x.PartyID}}
+	return []parley.Reference{{Field: "clause_id", Kind: KindClause, ID: x.ClauseID}, {Field: "party_id", Kind: PartyKind, ID: x.PartyID}}
 }
 
 // Validate implements parley.Entity.

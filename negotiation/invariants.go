@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/parley-project/parley"
-	"github.com/parley-project/parley/talks"
 )
 
 // Invariants implements parley.WithInvariants: every move of a clause
@@ -22,7 +21,7 @@ func (Domain) Invariants() []parley.Invariant {
 		headConfirms,
 		noStageRises(KindText, "a change to a text's approving capitals moves no clause"),
 		noStageRises(KindPackage, "a change to a package moves no clause"),
-		noStageRises(talks.KindParty, "a change to a party's part in the process moves no clause"),
+		noStageRises(PartyKind, "a change to a party's part in the process moves no clause"),
 		finalStays,
 	}
 }
@@ -71,12 +70,17 @@ func noStageRises(kind, name string) parley.Invariant {
 				} else {
 					b.Packages[i].V = x
 				}
-			case *talks.Party:
-				i := slices.IndexFunc(b.Parties, func(p *talks.Party) bool { return p.ID == x.ID })
+			default:
+				// A party of the talks, read by its JSON.
+				party, ok := viewOf[Party](e)
+				if !ok {
+					return nil
+				}
+				i := slices.IndexFunc(b.Parties, func(p *Party) bool { return p.ID == party.ID })
 				if i < 0 {
-					b.Parties = append(b.Parties, x)
+					b.Parties = append(b.Parties, party)
 				} else {
-					b.Parties[i] = x
+					b.Parties[i] = party
 				}
 			}
 			after := b.States()
@@ -124,13 +128,15 @@ func notFinal(st *State, field string) error {
 
 // boardNeeds are the facts a clause's stage follows from, in the order
 // boardOf reads them.
-var boardNeeds = []parley.Need{{Kind: talks.KindParty}, {Kind: KindText}, {Kind: KindClause}, {Kind: KindConfirmation},
+var boardNeeds = []parley.Need{{Kind: PartyKind}, {Kind: KindText}, {Kind: KindClause}, {Kind: KindConfirmation},
 	{Kind: KindReport}, {Kind: KindApproval}, {Kind: KindPackage}, {Kind: KindRule}, {Kind: KindPackageApproval}}
 
 func boardOf(facts [][]parley.Fact) *Board {
 	b := &Board{Texts: map[string]*Text{}}
 	for _, f := range facts[0] {
-		b.Parties = append(b.Parties, f.Entity.(*talks.Party))
+		if p, ok := viewOf[Party](f.Entity); ok {
+			b.Parties = append(b.Parties, p)
+		}
 	}
 	for _, f := range facts[1] {
 		b.Texts[f.ID] = f.Entity.(*Text)
@@ -300,23 +306,25 @@ var headConfirms = parley.Invariant{
 	Name: "the head of the party's delegation to the session's round confirms",
 	Needs: func(e parley.Entity, _ string) []parley.Need {
 		c := e.(*Confirmation)
-		return []parley.Need{{Kind: talks.KindSession}, {Kind: talks.KindDelegation, Fields: map[string]string{"party_id": c.PartyID}}}
+		return []parley.Need{{Kind: SessionKind}, {Kind: DelegationKind, Fields: map[string]string{"party_id": c.PartyID}}}
 	},
 	Check: func(e parley.Entity, _ string, facts [][]parley.Fact) error {
 		c := e.(*Confirmation)
 		var round string
 		for _, f := range facts[0] {
 			if f.ID == c.SessionID {
-				round = f.Entity.(*talks.Session).RoundID
+				if s, ok := viewOf[Session](f.Entity); ok {
+					round = s.RoundID
+				}
 			}
 		}
 		for _, f := range facts[1] {
-			d := f.Entity.(*talks.Delegation)
-			if d.RoundID != round {
+			d, ok := viewOf[Delegation](f.Entity)
+			if !ok || d.RoundID != round {
 				continue
 			}
 			for _, m := range d.Members {
-				if m.PersonID == c.PersonID && m.Role == talks.DelegationHead {
+				if m.PersonID == c.PersonID && m.Role == headRole {
 					return nil
 				}
 			}

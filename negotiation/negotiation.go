@@ -18,7 +18,6 @@ import (
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
-	"github.com/parley-project/parley/talks"
 )
 
 // Domain declares the negotiation to the kernel.
@@ -75,9 +74,9 @@ var stageField = parley.Field{Name: "stage", Type: parley.Enum, Required: true, 
 var kinds = []parley.Kind{
 	{Name: KindPosition, Collection: "positions", Title: "position", New: func() parley.Entity { return new(Position) },
 		Fields: []parley.Field{
-			ref("aspect_id", "Aspect", talks.KindAspect, true, ""),
-			ref("party_id", "Party", talks.KindParty, true, "The party whose position it is; only it and the mediator read it."),
-			ref("round_id", "Round", talks.KindRound, false, "The round it was put forward for, if any."),
+			ref("aspect_id", "Aspect", AspectKind, true, ""),
+			ref("party_id", "Party", PartyKind, true, "The party whose position it is; only it and the mediator read it."),
+			ref("round_id", "Round", RoundKind, false, "The round it was put forward for, if any."),
 			{Name: "text", Type: parley.Text, Required: true, Help: "The position in words. The mediator relays excerpts of it only with the party's consent."},
 			{Name: "value_type", Label: "Value type", Type: parley.Enum, Enum: parley.Options(ValueTypes, nil),
 				Help: "What the structured value is, if the position has one."},
@@ -93,8 +92,8 @@ var kinds = []parley.Kind{
 	{Name: KindConsent, Collection: "consents", Title: "consent", New: func() parley.Entity { return new(Consent) },
 		Fields: []parley.Field{
 			ref("position_id", "Position", KindPosition, true, ""),
-			ref("party_id", "Party", talks.KindParty, true, "The party whose position it is, which consents."),
-			ref("recipient", "Recipient", talks.KindParty, true, "The party the words may be relayed to."),
+			ref("party_id", "Party", PartyKind, true, "The party whose position it is, which consents."),
+			ref("recipient", "Recipient", PartyKind, true, "The party the words may be relayed to."),
 			{Name: "excerpt", Type: parley.Text, Required: true, Help: "The words that may be relayed, exactly as the position has them: whole words, in one run. The whole text for all of it."},
 			{Name: "withdrawn", Type: parley.Bool, Help: "Withdraws the consent: nothing more is relayed under it."},
 			{Name: "note", Type: parley.Text},
@@ -107,9 +106,9 @@ var kinds = []parley.Kind{
 	{Name: KindRelay, Collection: "relays", Title: "relay", New: func() parley.Entity { return new(Relay) },
 		Fields: []parley.Field{
 			ref("position_id", "Position", KindPosition, true, "The position the words are taken from; its recipient sees its id and the words, nothing else."),
-			ref("aspect_id", "Aspect", talks.KindAspect, true, "The aspect of the position."),
-			ref("party_id", "Party", talks.KindParty, true, "The party whose position it is."),
-			ref("recipient", "Recipient", talks.KindParty, true, ""),
+			ref("aspect_id", "Aspect", AspectKind, true, "The aspect of the position."),
+			ref("party_id", "Party", PartyKind, true, "The party whose position it is."),
+			ref("recipient", "Recipient", PartyKind, true, ""),
 			ref("consent_id", "Consent", KindConsent, true, "The party's recorded consent to relay these words to this recipient."),
 			{Name: "excerpt", Type: parley.Text, Required: true, Help: "The words relayed, exactly as the consent has them."},
 			{Name: "note", Type: parley.Text, Help: "What the relaying side adds, if anything."},
@@ -124,7 +123,7 @@ var kinds = []parley.Kind{
 	{Name: KindText, Collection: "texts", Title: "negotiating text", New: func() parley.Entity { return new(Text) },
 		Fields: []parley.Field{
 			{Name: "title", Type: parley.String, Required: true},
-			{Name: "approvers", Label: "Approving capitals", Type: parley.List, Elem: &parley.Field{Type: parley.Ref, Ref: talks.KindParty},
+			{Name: "approvers", Label: "Approving capitals", Type: parley.List, Elem: &parley.Field{Type: parley.Ref, Ref: PartyKind},
 				Help: "The parties whose capitals approve each clause. Empty: every party of the process and the mediator."},
 			{Name: "note", Type: parley.Text},
 		},
@@ -133,14 +132,14 @@ var kinds = []parley.Kind{
 	{Name: KindClause, Collection: "clauses", Title: "clause", New: func() parley.Entity { return new(Clause) },
 		Fields: []parley.Field{
 			ref("text_id", "Negotiating text", KindText, true, ""),
-			ref("aspect_id", "Aspect", talks.KindAspect, true, "The aspect of the agenda the clause belongs to; articles are grouped by it."),
+			ref("aspect_id", "Aspect", AspectKind, true, "The aspect of the agenda the clause belongs to; articles are grouped by it."),
 			{Name: "article", Type: parley.String, Max: 100, Help: "The article it is in: \"Article 2\"."},
 			{Name: "number", Type: parley.String, Max: 20, Help: "Its number in the article: \"2.1\"."},
 			{Name: "title", Type: parley.String, Required: true},
 			{Name: "text", Type: parley.Text, Help: "The wording every party accepts; the alternatives hold what is still in brackets."},
 			{Name: "alternatives", Type: parley.List, Help: "Bracketed alternatives, each attributed to the party that proposed it. A clause with any is bracketed.",
 				Elem: &parley.Field{Type: parley.Object, Fields: []parley.Field{
-					ref("party_id", "Proposed by", talks.KindParty, true, ""),
+					ref("party_id", "Proposed by", PartyKind, true, ""),
 					{Name: "text", Type: parley.Text, Required: true},
 				}}},
 			{Name: "order", Type: parley.Int, Help: "Places the clause in its article; lower first."},
@@ -152,9 +151,9 @@ var kinds = []parley.Kind{
 	{Name: KindConfirmation, Collection: "confirmations", Title: "confirmation", New: func() parley.Entity { return new(Confirmation) },
 		Fields: []parley.Field{
 			ref("clause_id", "Clause", KindClause, true, "The clause, as it reads now, that the head of delegation confirms ad referendum."),
-			ref("party_id", "Party", talks.KindParty, true, ""),
-			ref("session_id", "Session", talks.KindSession, true, "The recorded session in which the head confirmed it."),
-			ref("person_id", "Head of delegation", talks.KindPerson, true, "The head of the party's delegation to that session's round."),
+			ref("party_id", "Party", PartyKind, true, ""),
+			ref("session_id", "Session", SessionKind, true, "The recorded session in which the head confirmed it."),
+			ref("person_id", "Head of delegation", PersonKind, true, "The head of the party's delegation to that session's round."),
 			{Name: "note", Type: parley.Text},
 		},
 		ParentField: "clause_id", OwnerField: "party_id", HeadlineField: "party_id",
@@ -162,7 +161,7 @@ var kinds = []parley.Kind{
 	{Name: KindReport, Collection: "reports", Title: "report to capitals", New: func() parley.Entity { return new(Report) },
 		Fields: []parley.Field{
 			ref("clause_id", "Clause", KindClause, true, "The clause, agreed ad referendum as it reads now, reported to the capitals."),
-			ref("round_id", "Round", talks.KindRound, false, ""),
+			ref("round_id", "Round", RoundKind, false, ""),
 			{Name: "note", Type: parley.Text},
 		},
 		ParentField: "clause_id", HeadlineField: "clause_id",
@@ -170,9 +169,9 @@ var kinds = []parley.Kind{
 	{Name: KindApproval, Collection: "clause-approvals", Title: "clause approval", New: func() parley.Entity { return new(Approval) },
 		Fields: []parley.Field{
 			ref("clause_id", "Clause", KindClause, true, "The clause, as reported, that the capital decides on."),
-			ref("party_id", "Capital", talks.KindParty, true, "The party whose capital decides; an approver signs for its own."),
+			ref("party_id", "Capital", PartyKind, true, "The party whose capital decides; an approver signs for its own."),
 			{Name: "decision", Type: parley.Enum, Required: true, Enum: parley.Options(Decisions, nil)},
-			ref("round_id", "Round", talks.KindRound, false, ""),
+			ref("round_id", "Round", RoundKind, false, ""),
 			{Name: "note", Type: parley.Text, Help: "Required for a rejection: the reason, which is kept with the clause."},
 		},
 		ParentField: "clause_id", OwnerField: "party_id", HeadlineField: "decision", StatusField: "decision",
@@ -180,14 +179,14 @@ var kinds = []parley.Kind{
 	{Name: KindPackageApproval, Collection: "package-approvals", Title: "package approval", New: func() parley.Entity { return new(PackageApproval) },
 		Fields: []parley.Field{
 			ref("package_id", "Package", KindPackage, true, "The package, every clause of it reported, that the capital decides on at once."),
-			ref("party_id", "Capital", talks.KindParty, true, "The party whose capital decides; an approver signs for its own."),
+			ref("party_id", "Capital", PartyKind, true, "The party whose capital decides; an approver signs for its own."),
 			{Name: "decision", Type: parley.Enum, Required: true, Enum: parley.Options(Decisions, nil)},
 			{Name: "clauses", Type: parley.List, Required: true, Help: "Every clause of the package with the version decided on (its record_id as it reads now): the signature binds each wording.",
 				Elem: &parley.Field{Type: parley.Object, Fields: []parley.Field{
 					{Name: "clause_id", Type: parley.String, Required: true},
 					{Name: "version", Type: parley.String, Required: true},
 				}}},
-			ref("round_id", "Round", talks.KindRound, false, ""),
+			ref("round_id", "Round", RoundKind, false, ""),
 			{Name: "note", Type: parley.Text, Help: "Required for a rejection: the reason, which is kept with each clause."},
 		},
 		ParentField: "package_id", OwnerField: "party_id", HeadlineField: "decision", StatusField: "decision",
@@ -208,9 +207,9 @@ var kinds = []parley.Kind{
 			ref("text_id", "Negotiating text", KindText, true, ""),
 			{Name: "name", Type: parley.String, Required: true, Help: "What the rule says, in a few words: \"the ceasefire before the settlement\"."},
 			ref("first_clause", "First: clause", KindClause, false, "The clause that goes first; or name an aspect."),
-			ref("first_aspect", "First: aspect", talks.KindAspect, false, "Every clause of this aspect goes first."),
+			ref("first_aspect", "First: aspect", AspectKind, false, "Every clause of this aspect goes first."),
 			ref("then_clause", "Then: clause", KindClause, false, "The clause that follows; or name an aspect."),
-			ref("then_aspect", "Then: aspect", talks.KindAspect, false, "Every clause of this aspect follows."),
+			ref("then_aspect", "Then: aspect", AspectKind, false, "Every clause of this aspect follows."),
 			stageField,
 			{Name: "note", Type: parley.Text},
 		},
@@ -218,8 +217,8 @@ var kinds = []parley.Kind{
 		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: mediator, Mutable: true},
 	{Name: KindBrief, Collection: "briefs", Title: "brief", New: func() parley.Entity { return new(Brief) },
 		Fields: []parley.Field{
-			ref("party_id", "Capital", talks.KindParty, true, "The party whose capital the brief is for."),
-			ref("round_id", "Round", talks.KindRound, false, ""),
+			ref("party_id", "Capital", PartyKind, true, "The party whose capital the brief is for."),
+			ref("round_id", "Round", RoundKind, false, ""),
 			{Name: "title", Type: parley.String, Required: true},
 			{Name: "content", Type: parley.Text, Required: true, Max: MaxBrief,
 				Help: "The brief as generated from the records (negotiation.WriteBrief); the page and the PDF are rendered from it."},
@@ -238,7 +237,7 @@ var kinds = []parley.Kind{
 	{Name: KindReview, Collection: "reviews", Title: "review comment", New: func() parley.Entity { return new(Review) },
 		Fields: []parley.Field{
 			ref("clause_id", "Clause", KindClause, true, "A clause shared with the reviewer's party."),
-			ref("party_id", "Reviewer's party", talks.KindParty, true, ""),
+			ref("party_id", "Reviewer's party", PartyKind, true, ""),
 			{Name: "comment", Type: parley.Text, Required: true},
 		},
 		ParentField: "clause_id", OwnerField: "party_id", HeadlineField: "comment",

@@ -7,17 +7,16 @@ import (
 	"time"
 
 	"github.com/parley-project/parley/access"
-	"github.com/parley-project/parley/talks"
 )
 
 // TestBriefLines: text a party wrote cannot start a line of the brief that
 // reads as a title or a section.
 func TestBriefLines(t *testing.T) {
-	ua := &talks.Party{ID: "ua", Name: "Ukraine", Role: access.ProcessParty}
+	ua := &Party{ID: "ua", Name: "Ukraine", Role: access.ProcessParty}
 	in := BriefInput{Capital: ua, At: time.Date(2026, 1, 25, 10, 0, 0, 0, time.UTC),
-		Aspects:    []Item[*talks.Aspect]{{ID: "a1", V: &talks.Aspect{Title: "Territory"}}},
+		Aspects:    []Item[*Aspect]{{ID: "a1", V: &Aspect{Title: "Territory"}}},
 		Positions:  []Item[*Position]{{ID: "p1", V: &Position{AspectID: "a1", PartyID: "ua", Text: "Ours.\n## Forged section\n# Forged title"}}},
-		Board:      &Board{Parties: []*talks.Party{ua}},
+		Board:      &Board{Parties: []*Party{ua}},
 		PartyNames: map[string]string{"ua": "Ukraine"},
 	}
 	b := WriteBrief(in)
@@ -38,10 +37,10 @@ func TestBriefLines(t *testing.T) {
 // TestBriefIsBounded: whatever the other side relays, a brief is made, and
 // says where it was cut.
 func TestBriefIsBounded(t *testing.T) {
-	ua := &talks.Party{ID: "ua", Name: "Ukraine", Role: access.ProcessParty}
+	ua := &Party{ID: "ua", Name: "Ukraine", Role: access.ProcessParty}
 	long := strings.Repeat("word ", 4000)
-	in := BriefInput{Capital: ua, Aspects: []Item[*talks.Aspect]{{ID: "a1", V: &talks.Aspect{Title: "Territory"}}},
-		Board: &Board{Parties: []*talks.Party{ua}}, PartyNames: map[string]string{}}
+	in := BriefInput{Capital: ua, Aspects: []Item[*Aspect]{{ID: "a1", V: &Aspect{Title: "Territory"}}},
+		Board: &Board{Parties: []*Party{ua}}, PartyNames: map[string]string{}}
 	for i := range 400 {
 		in.Relays = append(in.Relays, Item[*Relay]{ID: strconv.Itoa(i), V: &Relay{AspectID: "a1", PartyID: "ru", Recipient: "ua", Excerpt: long}})
 	}

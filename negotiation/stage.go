@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/parley-project/parley/access"
-	"github.com/parley-project/parley/talks"
 )
 
 // Stage is where a clause stands on its way to final. It is never written:
@@ -77,7 +76,7 @@ type Decided[T any] struct {
 // Board is everything the stages follow from. Decisions are in the order
 // they were committed, so the last of a party's is its latest.
 type Board struct {
-	Parties       []*talks.Party
+	Parties       []*Party
 	Texts         map[string]*Text
 	Clauses       []Item[*Clause]
 	Confirmations []Decided[*Confirmation]

@@ -17,7 +17,6 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/negotiation"
-	"github.com/parley-project/parley/talks"
 	"github.com/parley-project/parley/web"
 )
 
@@ -54,7 +53,7 @@ func MakeBrief(ctx context.Context, svc *app.Service, caller access.Principal, r
 
 func briefInput(ctx context.Context, svc *app.Service, caller *access.Principal, roundID string) (negotiation.BriefInput, error) {
 	in := negotiation.BriefInput{At: time.Now(), RoundID: roundID, Updated: map[string]time.Time{}, PartyNames: map[string]string{}}
-	parties, err := web.Load[talks.Party](ctx, svc, caller, talks.KindParty, "")
+	parties, err := web.Load[negotiation.Party](ctx, svc, caller, negotiation.PartyKind, "")
 	if err != nil {
 		return in, err
 	}
@@ -68,18 +67,18 @@ func briefInput(ctx context.Context, svc *app.Service, caller *access.Principal,
 		return in, errors.New("the caller's party is not a party of the process")
 	}
 	if roundID != "" {
-		rd, err := web.Get[talks.Round](ctx, svc, caller, talks.KindRound, roundID)
+		rd, err := web.Get[negotiation.Round](ctx, svc, caller, negotiation.RoundKind, roundID)
 		if err != nil {
 			return in, err
 		}
 		in.Round = rd.V
 	}
-	aspects, err := web.Load[talks.Aspect](ctx, svc, caller, talks.KindAspect, "")
+	aspects, err := web.Load[negotiation.Aspect](ctx, svc, caller, negotiation.AspectKind, "")
 	if err != nil {
 		return in, err
 	}
 	for _, a := range aspects {
-		in.Aspects = append(in.Aspects, negotiation.Item[*talks.Aspect]{ID: a.ID, RecordID: a.RecordID, V: a.V})
+		in.Aspects = append(in.Aspects, negotiation.Item[*negotiation.Aspect]{ID: a.ID, RecordID: a.RecordID, V: a.V})
 	}
 	positions, err := web.Load[negotiation.Position](ctx, svc, caller, negotiation.KindPosition, "")
 	if err != nil {
@@ -118,7 +117,7 @@ func briefInput(ctx context.Context, svc *app.Service, caller *access.Principal,
 
 type briefsView struct {
 	Briefs []item[negotiation.Brief]
-	Rounds []item[talks.Round]
+	Rounds []item[negotiation.Round]
 	// CanMake is whether the caller may make its capital's brief.
 	CanMake bool
 }
@@ -134,7 +133,7 @@ func (x *Section) briefs(w http.ResponseWriter, r *http.Request, caller *access.
 		return err
 	}
 	slices.Reverse(v.Briefs)
-	if v.Rounds, err = web.Load[talks.Round](ctx, x.svc(), caller, talks.KindRound, ""); err != nil {
+	if v.Rounds, err = web.Load[negotiation.Round](ctx, x.svc(), caller, negotiation.RoundKind, ""); err != nil {
 		return err
 	}
 	v.CanMake = x.svc().Authorized(*caller, negotiation.KindBrief, caller.Party) == nil

@@ -12,7 +12,6 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/negotiation"
-	"github.com/parley-project/parley/talks"
 	"github.com/parley-project/parley/web"
 	"github.com/parley-project/parley/worddiff"
 )
@@ -22,22 +21,22 @@ type item[T any] = web.Item[T]
 // names resolves the ids the pages show into what people read, from what
 // the caller may see.
 type names struct {
-	parties map[string]*talks.Party
-	aspects map[string]*talks.Aspect
-	people  map[string]*talks.Person
+	parties map[string]*negotiation.Party
+	aspects map[string]*negotiation.Aspect
+	people  map[string]*negotiation.Person
 	clauses map[string]*negotiation.Clause
 }
 
 func (x *Section) names(ctx context.Context, caller *access.Principal) (*names, error) {
 	var n names
 	var err error
-	if n.parties, err = web.ByID[talks.Party](ctx, x.svc(), caller, talks.KindParty); err != nil {
+	if n.parties, err = web.ByID[negotiation.Party](ctx, x.svc(), caller, negotiation.PartyKind); err != nil {
 		return nil, err
 	}
-	if n.aspects, err = web.ByID[talks.Aspect](ctx, x.svc(), caller, talks.KindAspect); err != nil {
+	if n.aspects, err = web.ByID[negotiation.Aspect](ctx, x.svc(), caller, negotiation.AspectKind); err != nil {
 		return nil, err
 	}
-	if n.people, err = web.ByID[talks.Person](ctx, x.svc(), caller, talks.KindPerson); err != nil {
+	if n.people, err = web.ByID[negotiation.Person](ctx, x.svc(), caller, negotiation.PersonKind); err != nil {
 		return nil, err
 	}
 	if n.clauses, err = web.ByID[negotiation.Clause](ctx, x.svc(), caller, negotiation.KindClause); err != nil {
@@ -81,7 +80,7 @@ func (n *names) Clause(id string) string {
 // LoadBoard loads what the stages follow from, as the caller sees it.
 func LoadBoard(ctx context.Context, svc *app.Service, caller *access.Principal) (*negotiation.Board, error) {
 	b := &negotiation.Board{}
-	ps, err := web.Load[talks.Party](ctx, svc, caller, talks.KindParty, "")
+	ps, err := web.Load[negotiation.Party](ctx, svc, caller, negotiation.PartyKind, "")
 	if err != nil {
 		return nil, err
 	}
@@ -179,11 +178,11 @@ func (x *Section) positions(w http.ResponseWriter, r *http.Request, caller *acce
 	if err != nil {
 		return err
 	}
-	aspects, err := web.Load[talks.Aspect](ctx, x.svc(), caller, talks.KindAspect, "")
+	aspects, err := web.Load[negotiation.Aspect](ctx, x.svc(), caller, negotiation.AspectKind, "")
 	if err != nil {
 		return err
 	}
-	slices.SortStableFunc(aspects, func(a, b item[talks.Aspect]) int { return cmp.Compare(a.V.Order, b.V.Order) })
+	slices.SortStableFunc(aspects, func(a, b item[negotiation.Aspect]) int { return cmp.Compare(a.V.Order, b.V.Order) })
 	v := positionsView{May: x.may(caller, negotiation.KindPosition, negotiation.KindConsent, negotiation.KindRelay)}
 	for _, a := range aspects {
 		ap := aspectPositions{ID: a.ID, Title: a.V.Title}
