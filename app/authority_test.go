@@ -154,10 +154,17 @@ func TestAuthorityMatrix(t *testing.T) {
 		monitor.KindZone:    {anyByMediating: roles(med, mon)},
 		monitor.KindReport:  {anyByMediating: roles(med, mon)},
 		monitor.KindLinkage: {anyByMediating: roles(med, mon)},
+		// Incidents, the teams' reports and access denials likewise; a
+		// verification step is signed by a monitor, for its own party.
+		monitor.KindIncident: {anyByMediating: roles(med, mon)},
+		monitor.KindFinding:  {anyByMediating: roles(med, mon)},
+		monitor.KindDenial:   {anyByMediating: roles(med, mon)},
+		monitor.KindStep:     {own: roles(mon)},
 	}
 	unowned := map[string]bool{talks.KindRound: true, talks.KindSession: true, talks.KindAspect: true, talks.KindStatement: true,
 		negotiation.KindText: true, negotiation.KindClause: true, negotiation.KindReport: true, negotiation.KindPackage: true, negotiation.KindRule: true,
-		monitor.KindZone: true, monitor.KindReport: true, monitor.KindLinkage: true}
+		monitor.KindZone: true, monitor.KindReport: true, monitor.KindLinkage: true, monitor.KindIncident: true, monitor.KindFinding: true,
+		monitor.KindDenial: true}
 	for _, k := range scenario.Registry().Kinds() {
 		r, ok := matrix[k.Name]
 		if !ok {

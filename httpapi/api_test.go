@@ -220,7 +220,7 @@ func TestHappyPaths(t *testing.T) {
 			login, body := mediator, []byte(bodies[k.Collection])
 			// The kinds the mediator does not write are written by the
 			// role that does.
-			if w, ok := map[string]string{"positions": "ua-negotiator", "consents": "ua-negotiator", "confirmations": "ua-negotiator", "reviews": "nato-reviewer"}[k.Collection]; ok {
+			if w, ok := map[string]string{"positions": "ua-negotiator", "consents": "ua-negotiator", "confirmations": "ua-negotiator", "reviews": "nato-reviewer", "verification-steps": "us-monitor"}[k.Collection]; ok {
 				login = w
 			} else if k.Signed {
 				login = "ua-capital"

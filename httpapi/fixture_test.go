@@ -74,6 +74,17 @@ func openFixture(tb testing.TB, log app.Log) *fixture {
 	if _, err := svc.Create(ctx, p, talks.KindApproval, f.signed(tb, "ua-capital", talks.KindApproval, approval)); err != nil {
 		tb.Fatal(err)
 	}
+	// Nor does it record a team's report or an access denial (BRIEF.md
+	// gives none, and the demo invents none): one of each, here.
+	mon := f.principal(tb, "us-monitor")
+	for kind, body := range map[string]string{
+		monitor.KindFinding: fmt.Sprintf(`{"incident_id":%q,"stage":"preliminary-inquiry","team":"Team 1","text":"The team compared the reports' times and places."}`, ids.kyivIncident),
+		monitor.KindDenial:  `{"occurred_at":"2026-01-25T10:00:00+02:00","place_name":"Checkpoint 1","denied_by":"ru","patrol":"Patrol 1","prevented":"A visit to a reported impact site."}`,
+	} {
+		if _, err := svc.Create(ctx, mon, kind, []byte(body)); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	return f
 }
 
@@ -232,6 +243,7 @@ type scenarioIDs struct {
 	plantPackage, version32 string
 	// Two reports of the night of 23 to 24 January.
 	kharkivReport, belgorodReport string
+	kharkivIncident, kyivIncident string
 }
 
 func (f *fixture) ids(tb testing.TB) scenarioIDs {
@@ -256,6 +268,8 @@ func (f *fixture) ids(tb testing.TB) scenarioIDs {
 	ids.plantPackage = f.find(tb, negotiation.KindPackage, "title", "The plant's electricity").ID
 	ids.kharkivReport = f.find(tb, monitor.KindReport, "place_name", "Kharkiv").ID
 	ids.belgorodReport = f.find(tb, monitor.KindReport, "place_name", "Belgorod").ID
+	ids.kharkivIncident = f.find(tb, monitor.KindIncident, "place_name", "Kharkiv").ID
+	ids.kyivIncident = f.find(tb, monitor.KindIncident, "place_name", "Kyiv").ID
 	for _, e := range f.truth(tb)[talks.KindAction] {
 		if e.Audience.Scope == "party" && e.Audience.Party == "ua" {
 			ids.uaOnlyItem = e.ID
@@ -303,8 +317,13 @@ func validBodies(ids scenarioIDs, round, day string) map[string]string {
 		"zones":             `{"name":"Buffer zone","zone_type":"buffer","party_id":"ua","geometry":"{\"type\":\"Polygon\",\"coordinates\":[[[35,47],[35.5,47],[35.5,47.5],[35,47.5],[35,47]]]}"}`,
 		"incident-reports":  `{"source_type":"monitor-patrol","source_name":"Patrol 7","occurred_at":"2026-01-25T14:10:00+02:00","time_precision":"exact","place_name":"Orikhiv","place_precision":"coordinates","lat":47.567,"lon":35.784,"weapon_class":"artillery","weapon_count":3,"target_class":"residential","casualties":[{"kind":"wounded","group":"civilian","low":2,"high":3}],"evidence":[{"sha256":"` + strings.Repeat("ab", 32) + `","name":"photo.jpg","media_type":"image/jpeg"}]}`,
 		"incident-linkages": fmt.Sprintf(`{"action":"apart","reports":[%q,%q],"reason":"Different countries."}`, ids.kharkivReport, ids.belgorodReport),
-		"briefs":            `{"party_id":"us","title":"Brief for Washington","content":"# Brief for Washington\nNothing new."}`,
-		"reviews":           fmt.Sprintf(`{"clause_id":%q,"party_id":"nato","comment":"Name the consultation mechanism."}`, ids.clause["5.1"]),
-		"statements":        fmt.Sprintf(`{"speaker_name":"Mediator's spokesperson","party_id":"us","text":"Talks were constructive.","said_at":"2026-01-24T18:00:00+04:00","precision":"minute","source":{"name":"Press release","url":"https://example.org/pr","published":"2026-01-24"},"round_id":%q,"audience":{"scope":"parties"}}`, round),
+		"incidents": fmt.Sprintf(`{"title":"Shelling of Orikhiv","reports":[%q],"occurred_at":"2026-01-25T14:10:00+02:00","place_name":"Orikhiv","lat":47.567,"lon":35.784,"weapon_class":"artillery","target_class":"residential"}`,
+			ids.belgorodReport),
+		"verification-steps": fmt.Sprintf(`{"incident_id":%q,"party_id":"us","stage":"preliminary-inquiry","summary":"A team compares the reports."}`, ids.kharkivIncident),
+		"findings":           fmt.Sprintf(`{"incident_id":%q,"stage":"preliminary-inquiry","team":"Team 2","text":"The team visited the site.","evidence":[{"sha256":"`+strings.Repeat("cd", 32)+`"}]}`, ids.kharkivIncident),
+		"access-denials":     `{"occurred_at":"2026-01-26T09:00:00+02:00","place_name":"Checkpoint 4","denied_by":"ua","patrol":"Patrol 3","prevented":"The patrol's route to the site of a reported strike."}`,
+		"briefs":             `{"party_id":"us","title":"Brief for Washington","content":"# Brief for Washington\nNothing new."}`,
+		"reviews":            fmt.Sprintf(`{"clause_id":%q,"party_id":"nato","comment":"Name the consultation mechanism."}`, ids.clause["5.1"]),
+		"statements":         fmt.Sprintf(`{"speaker_name":"Mediator's spokesperson","party_id":"us","text":"Talks were constructive.","said_at":"2026-01-24T18:00:00+04:00","precision":"minute","source":{"name":"Press release","url":"https://example.org/pr","published":"2026-01-24"},"round_id":%q,"audience":{"scope":"parties"}}`, round),
 	}
 }

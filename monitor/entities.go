@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/monitor/geo"
@@ -197,15 +196,8 @@ func (r *Report) Validate(parley.Resolved) error {
 	if _, err := parley.ParseTime(r.OccurredAt); err != nil {
 		return parley.Errorf("occurred_at", "%v", err)
 	}
-	if (r.Lat == nil) != (r.Lon == nil) {
-		return parley.Errorf("lon", "goes with lat: give both or neither")
-	}
-	if r.Lat != nil {
-		if _, err := geo.ParseGeometry(fmt.Appendf(nil, `{"type":"Point","coordinates":[%s,%s]}`, num(*r.Lon), num(*r.Lat))); err != nil {
-			return parley.Errorf("lat", "with lon: %v", err)
-		}
-	} else if r.PlacePrecision != "region" {
-		return parley.Errorf("lat", "is required, with lon, unless the place precision is region")
+	if err := checkPoint(r.Lat, r.Lon, r.PlacePrecision != "region"); err != nil {
+		return err
 	}
 	if r.WeaponCount < 0 {
 		return parley.Errorf("weapon_count", "is %d; a count is 0 or more", r.WeaponCount)
@@ -219,7 +211,29 @@ func (r *Report) Validate(parley.Resolved) error {
 			return parley.Errorf(f+".high", "the range %d to %d is not a count from low to high", c.Low, c.High)
 		}
 	}
-	for i, e := range r.Evidence {
+	return checkEvidence(r.Evidence)
+}
+
+// checkPoint checks a place given as lat and lon: both or neither, and
+// required if need.
+func checkPoint(lat, lon *float64, need bool) error {
+	if (lat == nil) != (lon == nil) {
+		return parley.Errorf("lon", "goes with lat: give both or neither")
+	}
+	if lat == nil {
+		if need {
+			return parley.Errorf("lat", "is required, with lon, unless the place precision is region")
+		}
+		return nil
+	}
+	if _, err := geo.ParseGeometry(fmt.Appendf(nil, `{"type":"Point","coordinates":[%s,%s]}`, num(*lon), num(*lat))); err != nil {
+		return parley.Errorf("lat", "with lon: %v", err)
+	}
+	return nil
+}
+
+func checkEvidence(ev []Evidence) error {
+	for i, e := range ev {
 		if b, err := hex.DecodeString(e.SHA256); err != nil || len(b) != 32 {
 			return parley.Errorf("evidence["+strconv.Itoa(i)+"].sha256", "%q is not a SHA-256 in hex (64 characters)", e.SHA256)
 		}
@@ -231,11 +245,13 @@ func num(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
 // Point returns where the report places the event, if it gives
 // coordinates.
-func (r *Report) Point() (geo.Point, bool) {
-	if r.Lat == nil || r.Lon == nil {
+func (r *Report) Point() (geo.Point, bool) { return pointOf(r.Lat, r.Lon) }
+
+func pointOf(lat, lon *float64) (geo.Point, bool) {
+	if lat == nil || lon == nil {
 		return geo.Point{}, false
 	}
-	return geo.Point{Lon: *r.Lon, Lat: *r.Lat}, true
+	return geo.Point{Lon: *lon, Lat: *lat}, true
 }
 
 // The linkage actions: a monitor merges reports into one incident, or
@@ -262,23 +278,11 @@ type Linkage struct {
 // Normalize implements parley.Entity.
 func (l *Linkage) Normalize() {
 	parley.Trim(&l.Reason)
-	var rs []string
-	for _, r := range l.Reports {
-		if r = strings.TrimSpace(r); r != "" && !slices.Contains(rs, r) {
-			rs = append(rs, r)
-		}
-	}
-	l.Reports = rs
+	l.Reports = uniqueIDs(l.Reports)
 }
 
 // References implements parley.Entity.
-func (l *Linkage) References() []parley.Reference {
-	refs := make([]parley.Reference, len(l.Reports))
-	for i, r := range l.Reports {
-		refs[i] = parley.Reference{Field: "reports[" + strconv.Itoa(i) + "]", Kind: KindReport, ID: r}
-	}
-	return refs
-}
+func (l *Linkage) References() []parley.Reference { return reportRefs(l.Reports) }
 
 // Validate implements parley.Entity.
 func (l *Linkage) Validate(parley.Resolved) error {

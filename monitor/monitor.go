@@ -6,8 +6,11 @@
 // corroboration into incidents (Cluster, Corroborate), which monitors'
 // merges and splits (Linkage) override.
 //
-// Incidents as records, the verification workflow and access denials are
-// still to come. Like every domain it does no I/O, and names no party.
+// The incidents the monitors hold reports to be (Incident) are verified step
+// by step, each step signed by the monitor who took it (Step), with the
+// teams' reports kept from the parties (Finding); access denied to the
+// monitors is recorded as well (AccessDenial). Like every domain it does
+// no I/O, and names no party.
 package monitor
 
 import (
@@ -32,9 +35,13 @@ func (Domain) Kinds() []parley.Kind { return kinds }
 
 // The kind names.
 const (
-	KindZone    = "monitor.zone"
-	KindReport  = "monitor.report"
-	KindLinkage = "monitor.linkage"
+	KindZone     = "monitor.zone"
+	KindReport   = "monitor.report"
+	KindLinkage  = "monitor.linkage"
+	KindIncident = "monitor.incident"
+	KindStep     = "monitor.verification-step"
+	KindFinding  = "monitor.finding"
+	KindDenial   = "monitor.access-denial"
 )
 
 // PartyKind is the kind of the parties of the process, by name: the talks
@@ -46,11 +53,32 @@ const PartyKind = "talks.party"
 // positions, within what one write may carry.
 const MaxGeometry = 200000
 
-var parties = record.Audience{Scope: record.Parties}
+var (
+	parties    = record.Audience{Scope: record.Parties}
+	everyParty = func(parley.Entity, string) record.Audience { return parties }
+	monitors   = []access.Role{access.RoleMonitor, access.RoleMediator}
+)
 
 func ref(name, label, kind string, help string) parley.Field {
 	return parley.Field{Name: name, Label: label, Type: parley.Ref, Ref: kind, Help: help}
 }
+
+func required(f parley.Field) parley.Field { f.Required = true; return f }
+
+// The fields reports, incidents and access denials share.
+var (
+	latField      = parley.Field{Name: "lat", Label: "Latitude", Type: parley.Number, Help: "Decimal degrees, north positive; with the longitude, unless only the region is known."}
+	lonField      = parley.Field{Name: "lon", Label: "Longitude", Type: parley.Number, Help: "Decimal degrees, east positive."}
+	weaponField   = parley.Field{Name: "weapon_class", Label: "Weapon", Type: parley.Enum, Required: true, Enum: parley.Options(WeaponClasses, nil)}
+	targetField   = parley.Field{Name: "target_class", Label: "Target", Type: parley.Enum, Required: true, Enum: parley.Options(TargetClasses, nil)}
+	evidenceField = parley.Field{Name: "evidence", Type: parley.List, Help: "Files that back it, by their SHA-256: the committed record proves them unaltered later.",
+		Elem: &parley.Field{Type: parley.Object, Fields: []parley.Field{
+			{Name: "sha256", Label: "SHA-256", Type: parley.String, Required: true, Max: 64},
+			{Name: "name", Type: parley.String},
+			{Name: "media_type", Label: "Media type", Type: parley.String},
+		}}}
+	reportsField = parley.Field{Name: "reports", Type: parley.List, Required: true, Elem: &parley.Field{Type: parley.Ref, Ref: KindReport}}
+)
 
 var kinds = []parley.Kind{
 	{Name: KindZone, Collection: "zones", Title: "zone", New: func() parley.Entity { return new(Zone) },
@@ -78,11 +106,9 @@ var kinds = []parley.Kind{
 			{Name: "time_precision", Label: "Time precision", Type: parley.Enum, Required: true, Enum: parley.Options(TimePrecisions, nil)},
 			{Name: "place_name", Label: "Place", Type: parley.String, Required: true},
 			{Name: "place_precision", Label: "Place precision", Type: parley.Enum, Required: true, Enum: parley.Options(PlacePrecisions, nil)},
-			{Name: "lat", Label: "Latitude", Type: parley.Number, Help: "Decimal degrees, north positive; with the longitude, unless only the region is known."},
-			{Name: "lon", Label: "Longitude", Type: parley.Number, Help: "Decimal degrees, east positive."},
-			{Name: "weapon_class", Label: "Weapon", Type: parley.Enum, Required: true, Enum: parley.Options(WeaponClasses, nil)},
+			latField, lonField, weaponField,
 			{Name: "weapon_count", Label: "How many", Type: parley.Int, Help: "As reported: 370 attack drones, 21 missiles."},
-			{Name: "target_class", Label: "Target", Type: parley.Enum, Required: true, Enum: parley.Options(TargetClasses, nil)},
+			targetField,
 			{Name: "casualties", Type: parley.List, Help: "As reported: each a count of killed or wounded of one group, with a low and a high when a range is given.",
 				Elem: &parley.Field{Type: parley.Object, Fields: []parley.Field{
 					{Name: "kind", Type: parley.Enum, Required: true, Enum: parley.Options(CasualtyKinds, nil)},
@@ -93,12 +119,7 @@ var kinds = []parley.Kind{
 			{Name: "narrative", Type: parley.Text},
 			{Name: "source_ref", Label: "Source reference", Type: parley.String, Max: 200,
 				Help: "The source's own reference for the report, or the import's key of the row it came from: a file imported again adds nothing."},
-			{Name: "evidence", Type: parley.List, Help: "Files that back the report, by their SHA-256: the committed report proves them unaltered later.",
-				Elem: &parley.Field{Type: parley.Object, Fields: []parley.Field{
-					{Name: "sha256", Label: "SHA-256", Type: parley.String, Required: true, Max: 64},
-					{Name: "name", Type: parley.String},
-					{Name: "media_type", Label: "Media type", Type: parley.String},
-				}}},
+			evidenceField,
 		},
 		HeadlineField: "place_name", StatusField: "weapon_class", TimeField: "occurred_at",
 		IndexFields:     []string{"target_class", "source_type", "source_party", "source_ref"},
@@ -107,10 +128,59 @@ var kinds = []parley.Kind{
 		Fields: []parley.Field{
 			{Name: "action", Type: parley.Enum, Required: true, Enum: parley.Options(LinkActions, LinkActionLabels),
 				Help: "Together: the reports are one incident, whatever the thresholds say. Apart: no two of them are one incident."},
-			{Name: "reports", Type: parley.List, Required: true, Elem: &parley.Field{Type: parley.Ref, Ref: KindReport}},
+			reportsField,
 			{Name: "reason", Type: parley.Text, Required: true},
 		},
 		HeadlineField: "action", StatusField: "action",
-		DefaultAudience: parties, AudienceOf: func(parley.Entity, string) record.Audience { return parties },
-		WriteRoles: []access.Role{access.RoleMonitor, access.RoleMediator}},
+		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: monitors},
+	{Name: KindIncident, Collection: "incidents", Title: "incident", New: func() parley.Entity { return new(Incident) },
+		Fields: []parley.Field{
+			{Name: "title", Type: parley.String, Required: true},
+			reportsField,
+			{Name: "occurred_at", Label: "When", Type: parley.Time, Required: true, Help: "The monitors' reading of its reports, with its offset."},
+			{Name: "place_name", Label: "Place", Type: parley.String, Required: true},
+			latField, lonField, weaponField, targetField,
+			{Name: "note", Type: parley.Text},
+		},
+		HeadlineField: "title", StatusField: "weapon_class", TimeField: "occurred_at", IndexFields: []string{"target_class"},
+		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: monitors, Mutable: true},
+	{Name: KindStep, Collection: "verification-steps", Title: "verification step", New: func() parley.Entity { return new(Step) },
+		Fields: []parley.Field{
+			required(ref("incident_id", "Incident", KindIncident, "The incident, as it reads now, whose verification takes this step.")),
+			required(ref("party_id", "Monitors of", PartyKind, "The party of the monitors who take the step: the signer's own.")),
+			{Name: "stage", Type: parley.Enum, Required: true, Enum: parley.Options(Stages, StageLabels),
+				Help: "Allegation, then preliminary inquiry, then investigation if warranted, then verified or not verified; a finding may be reopened by a new investigation."},
+			{Name: "summary", Type: parley.Text, Help: "What the parties may read of this step."},
+			{Name: "team", Type: parley.String, Help: "For an investigation: the team that investigates."},
+			{Name: "attribution", Type: parley.Enum, Enum: parley.Options(Attributions, AttributionLabels), Help: "For a verified incident."},
+			ref("attributed_party", "Attributed to", PartyKind, "For an incident attributed or largely attributed: the party."),
+		},
+		ParentField: "incident_id", OwnerField: "party_id", HeadlineField: "stage", StatusField: "stage",
+		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: []access.Role{access.RoleMonitor}, Signed: true},
+	{Name: KindFinding, Collection: "findings", Title: "team's report", New: func() parley.Entity { return new(Finding) },
+		Fields: []parley.Field{
+			required(ref("incident_id", "Incident", KindIncident, "")),
+			{Name: "stage", Type: parley.Enum, Required: true, Enum: parley.Options([]Stage{StageInquiry, StageInvestigate}, StageLabels),
+				Help: "The inquiry or investigation the team reports on."},
+			{Name: "team", Type: parley.String, Required: true},
+			{Name: "text", Type: parley.Text, Required: true, Help: "What the team found and how."},
+			evidenceField,
+			{Name: "shared_with_parties", Label: "Shared with the parties", Type: parley.Bool,
+				Help: "Every party reads the report; otherwise only the monitors' party and the mediator do."},
+		},
+		ParentField: "incident_id", HeadlineField: "team", StatusField: "stage",
+		DefaultAudience: parties, AudienceOf: findingAudience, WriteRoles: monitors},
+	{Name: KindDenial, Collection: "access-denials", Title: "access denial", New: func() parley.Entity { return new(AccessDenial) },
+		Fields: []parley.Field{
+			{Name: "occurred_at", Label: "When", Type: parley.Time, Required: true},
+			{Name: "place_name", Label: "Place", Type: parley.String, Required: true},
+			latField, lonField,
+			required(ref("denied_by", "Denied by", PartyKind, "The party whose personnel refused access.")),
+			{Name: "patrol", Type: parley.String, Required: true, Help: "The patrol or team refused."},
+			{Name: "prevented", Type: parley.Text, Required: true, Help: "What the refusal prevented: a patrol's route, an inquiry, a visit to a site."},
+			ref("incident_id", "Incident", KindIncident, "The incident whose inquiry it prevented, if any."),
+			{Name: "narrative", Type: parley.Text},
+		},
+		HeadlineField: "place_name", StatusField: "denied_by", TimeField: "occurred_at",
+		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: monitors},
 }

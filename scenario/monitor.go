@@ -58,7 +58,7 @@ func (l *loader) monitoring() {
 		OccurredAt: night, TimePrecision: "night-of", PlaceName: "Kyiv and other cities", PlacePrecision: "region",
 		WeaponClass: "attack-drone", WeaponCount: 370, TargetClass: "residential",
 		Narrative: "Russia fired 370 attack drones and 21 missiles of various types at Kyiv and other cities overnight; residential areas and energy infrastructure were hit (news report B)."})
-	report(monitor.Report{SourceType: monitor.SourceParty, SourceName: "Volodymyr Zelenskyy, President of Ukraine", SourceParty: "ua",
+	missiles := report(monitor.Report{SourceType: monitor.SourceParty, SourceName: "Volodymyr Zelenskyy, President of Ukraine", SourceParty: "ua",
 		OccurredAt: night, TimePrecision: "night-of", PlaceName: "Kyiv and other cities", PlacePrecision: "region",
 		WeaponClass: "missile", WeaponCount: 21, TargetClass: "energy",
 		Narrative: "21 missiles of various types, with the 370 attack drones of the same night (news report B)."})
@@ -67,12 +67,12 @@ func (l *loader) monitoring() {
 		WeaponClass: "attack-drone", TargetClass: "residential",
 		Casualties: []monitor.Casualty{{Kind: "killed", Group: "unknown", Low: 1}, {Kind: "wounded", Group: "unknown", Low: 4}},
 		Narrative:  "One killed and four wounded by drone attacks in Kyiv (news report C)."})
-	report(monitor.Report{SourceType: monitor.SourceParty, SourceName: "Oleh Syniehubov, head of the Kharkiv regional administration", SourceParty: "ua",
+	kharkiv := report(monitor.Report{SourceType: monitor.SourceParty, SourceName: "Oleh Syniehubov, head of the Kharkiv regional administration", SourceParty: "ua",
 		OccurredAt: night, TimePrecision: "night-of", PlaceName: "Kharkiv", PlacePrecision: "settlement", Lat: lat(49.9935), Lon: lon(36.2304),
 		WeaponClass: "unknown", TargetClass: "unknown",
 		Casualties: []monitor.Casualty{{Kind: "wounded", Group: "unknown", Low: 27}},
 		Narrative:  "27 wounded in Kharkiv (news report C)."})
-	report(monitor.Report{SourceType: monitor.SourceOpen, SourceName: "Russian state media",
+	belgorod := report(monitor.Report{SourceType: monitor.SourceOpen, SourceName: "Russian state media",
 		OccurredAt: "2026-01-24T00:00:00+03:00", TimePrecision: "day", PlaceName: "Belgorod", PlacePrecision: "settlement", Lat: lat(50.5997), Lon: lon(36.5873),
 		WeaponClass: "unknown", TargetClass: "unknown",
 		Narrative: "Attacks targeting Belgorod (Russia) on 24 January (news report D)."})
@@ -80,4 +80,22 @@ func (l *loader) monitoring() {
 	// Kyiv is part of the night's attack the president reported.
 	l.create("us-monitor", "", monitor.KindLinkage, monitor.Linkage{Action: monitor.LinkTogether, Reports: []string{drones, kyiv},
 		Reason: illustrative + " The drone attack on Kyiv is part of the night's attack on Kyiv and other cities."}, nil)
+
+	// The monitors hold the reports to be four incidents, and open the
+	// verification of each with its allegation. The demo goes no further:
+	// BRIEF.md records no inquiry, finding or attribution, and the demo
+	// invents none.
+	incident := func(in monitor.Incident) {
+		id := l.create("us-monitor", "", monitor.KindIncident, in, nil)
+		l.signed("us-monitor", "", monitor.KindStep, monitor.Step{IncidentID: id, PartyID: "us", Stage: monitor.StageAllegation,
+			Summary: "Recorded from the reports named, as their sources gave them."})
+	}
+	incident(monitor.Incident{Title: "Drone attack on Kyiv, night of 23 to 24 January 2026", Reports: []string{drones, kyiv},
+		OccurredAt: night, PlaceName: "Kyiv", Lat: lat(50.4501), Lon: lon(30.5234), WeaponClass: "attack-drone", TargetClass: "residential"})
+	incident(monitor.Incident{Title: "Missile attack, night of 23 to 24 January 2026", Reports: []string{missiles},
+		OccurredAt: night, PlaceName: "Kyiv and other cities", WeaponClass: "missile", TargetClass: "energy"})
+	incident(monitor.Incident{Title: "Strike on Kharkiv, night of 23 to 24 January 2026", Reports: []string{kharkiv},
+		OccurredAt: night, PlaceName: "Kharkiv", Lat: lat(49.9935), Lon: lon(36.2304), WeaponClass: "unknown", TargetClass: "unknown"})
+	incident(monitor.Incident{Title: "Attacks targeting Belgorod, 24 January 2026", Reports: []string{belgorod},
+		OccurredAt: "2026-01-24T00:00:00+03:00", PlaceName: "Belgorod", Lat: lat(50.5997), Lon: lon(36.5873), WeaponClass: "unknown", TargetClass: "unknown"})
 }

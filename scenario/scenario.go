@@ -36,10 +36,10 @@ type Login struct {
 	Party    string
 	Roles    []access.Role
 	About    string
-	// SigningKey is the private note key of a capital approver or a
-	// negotiator, made fresh by Load and registered as its key, with which
-	// its approvals and confirmations are signed (parley sign). Empty for
-	// other roles.
+	// SigningKey is the private note key of a capital approver, a
+	// negotiator or a monitor, made fresh by Load and registered as its
+	// key, with which its approvals, confirmations and verification steps
+	// are signed (parley sign). Empty for other roles.
 	SigningKey string
 }
 
@@ -185,7 +185,9 @@ func Load(ctx context.Context, svc *app.Service) ([]Login, error) {
 	}
 	logins := append([]Login(nil), Logins...)
 	for i, lg := range logins {
-		if !slices.Contains(lg.Roles, access.RoleApprover) && !slices.Contains(lg.Roles, access.RoleNegotiator) {
+		if !slices.ContainsFunc(lg.Roles, func(r access.Role) bool {
+			return r == access.RoleApprover || r == access.RoleNegotiator || r == access.RoleMonitor
+		}) {
 			continue
 		}
 		skey, vkey, err := note.GenerateKey(rand.Reader, lg.Login)

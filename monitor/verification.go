@@ -1,0 +1,313 @@
+package monitor
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/parley-project/parley"
+	"github.com/parley-project/parley/monitor/geo"
+	"github.com/parley-project/parley/record"
+)
+
+// Incident is what the monitors hold to be one event, reported by the
+// reports it names: the thing that is verified, attributed and, later,
+// judged against the ceasefire in force. Its reports are one incident
+// whatever corroboration's thresholds say (as a merge is), and its time,
+// place and classes are the monitors' reading of them.
+type Incident struct {
+	Title       string   `json:"title"`
+	Reports     []string `json:"reports"`
+	OccurredAt  string   `json:"occurred_at"`
+	PlaceName   string   `json:"place_name"`
+	Lat         *float64 `json:"lat,omitempty"`
+	Lon         *float64 `json:"lon,omitempty"`
+	WeaponClass string   `json:"weapon_class"`
+	TargetClass string   `json:"target_class"`
+	Note        string   `json:"note,omitempty"`
+}
+
+// Normalize implements parley.Entity.
+func (in *Incident) Normalize() {
+	parley.Trim(&in.Title, &in.OccurredAt, &in.PlaceName, &in.Note)
+	in.Reports = uniqueIDs(in.Reports)
+}
+
+// uniqueIDs trims ids and drops the empty and the repeated, keeping order.
+func uniqueIDs(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id != "" && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// References implements parley.Entity.
+func (in *Incident) References() []parley.Reference { return reportRefs(in.Reports) }
+
+func reportRefs(ids []string) []parley.Reference {
+	refs := make([]parley.Reference, len(ids))
+	for i, r := range ids {
+		refs[i] = parley.Reference{Field: "reports[" + strconv.Itoa(i) + "]", Kind: KindReport, ID: r}
+	}
+	return refs
+}
+
+// Validate implements parley.Entity.
+func (in *Incident) Validate(parley.Resolved) error {
+	if err := parley.First(parley.Required("title", in.Title), parley.Required("occurred_at", in.OccurredAt),
+		parley.Required("place_name", in.PlaceName), parley.OneOf("weapon_class", in.WeaponClass, WeaponClasses),
+		parley.OneOf("target_class", in.TargetClass, TargetClasses), parley.TextLimit("note", in.Note)); err != nil {
+		return err
+	}
+	if len(in.Reports) == 0 {
+		return parley.Errorf("reports", "names no report; an incident is what its reports report")
+	}
+	if _, err := parley.ParseTime(in.OccurredAt); err != nil {
+		return parley.Errorf("occurred_at", "%v", err)
+	}
+	return checkPoint(in.Lat, in.Lon, false)
+}
+
+// Point returns where the monitors place the incident, if they do.
+func (in *Incident) Point() (geo.Point, bool) { return pointOf(in.Lat, in.Lon) }
+
+// Stage is a step of the verification workflow, after CTSAMVM's: an
+// allegation is looked into (a preliminary inquiry), investigated by a
+// team if warranted, and found verified or not verified.
+type Stage string
+
+// The stages, in the order the workflow takes them.
+const (
+	StageAllegation  Stage = "allegation"
+	StageInquiry     Stage = "preliminary-inquiry"
+	StageInvestigate Stage = "investigation"
+	StageVerified    Stage = "verified"
+	StageNotVerified Stage = "not-verified"
+)
+
+// Stages lists them; StageLabels names them.
+var (
+	Stages      = []Stage{StageAllegation, StageInquiry, StageInvestigate, StageVerified, StageNotVerified}
+	StageLabels = map[Stage]string{StageAllegation: "allegation", StageInquiry: "preliminary inquiry", StageInvestigate: "investigation",
+		StageVerified: "verified", StageNotVerified: "not verified"}
+)
+
+// follows says which stages a step may follow: every incident starts as
+// an allegation; a finding (verified or not) rests on an inquiry or an
+// investigation; and a finding may be reopened by a new investigation
+// when new evidence comes, its history kept.
+var follows = map[Stage][]Stage{
+	StageAllegation:  {""},
+	StageInquiry:     {StageAllegation},
+	StageInvestigate: {StageInquiry, StageInvestigate, StageVerified, StageNotVerified},
+	StageVerified:    {StageInquiry, StageInvestigate},
+	StageNotVerified: {StageInquiry, StageInvestigate},
+}
+
+// Attribution grades how far a verified incident is attributed to a
+// party, after CTSAMVM's reports.
+type Attribution string
+
+// The grades.
+const (
+	Attributed        Attribution = "attributed"
+	LargelyAttributed Attribution = "largely-attributed"
+	NotAttributed     Attribution = "not-attributed"
+)
+
+// Attributions lists them; AttributionLabels names them.
+var (
+	Attributions      = []Attribution{Attributed, LargelyAttributed, NotAttributed}
+	AttributionLabels = map[Attribution]string{Attributed: "attributed", LargelyAttributed: "largely attributed", NotAttributed: "could not be attributed"}
+)
+
+// Step is one step of an incident's verification, signed by the monitor
+// who took it. The parties read every step (the incident's status is the
+// latest) and its summary; the teams' reports of an inquiry or an
+// investigation (Finding) are theirs to read only where the monitors share
+// them.
+type Step struct {
+	IncidentID      string      `json:"incident_id"`
+	PartyID         string      `json:"party_id"`
+	Stage           Stage       `json:"stage"`
+	Summary         string      `json:"summary,omitempty"`
+	Team            string      `json:"team,omitempty"`
+	Attribution     Attribution `json:"attribution,omitempty"`
+	AttributedParty string      `json:"attributed_party,omitempty"`
+}
+
+// Normalize implements parley.Entity.
+func (s *Step) Normalize() {
+	parley.Trim(&s.IncidentID, &s.PartyID, &s.Summary, &s.Team, &s.AttributedParty)
+}
+
+// References implements parley.Entity.
+func (s *Step) References() []parley.Reference {
+	return []parley.Reference{{Field: "incident_id", Kind: KindIncident, ID: s.IncidentID}, {Field: "party_id", Kind: PartyKind, ID: s.PartyID},
+		{Field: "attributed_party", Kind: PartyKind, ID: s.AttributedParty}}
+}
+
+// Validate implements parley.Entity.
+func (s *Step) Validate(parley.Resolved) error {
+	if err := parley.First(parley.Required("incident_id", s.IncidentID), parley.Required("party_id", s.PartyID),
+		parley.OneOf("stage", s.Stage, Stages), parley.TextLimit("summary", s.Summary)); err != nil {
+		return err
+	}
+	switch {
+	case s.Stage == StageInvestigate && s.Team == "":
+		return parley.Errorf("team", "is required for an investigation: the team that investigates")
+	case s.Stage == StageVerified && s.Attribution == "":
+		return parley.Errorf("attribution", "is required for a verified incident: attributed, largely attributed, or could not be attributed")
+	case s.Stage != StageVerified && (s.Attribution != "" || s.AttributedParty != ""):
+		return parley.Errorf("attribution", "is given with a verified incident only; a %s attributes nothing", StageLabels[s.Stage])
+	case s.Attribution == "":
+	case !slices.Contains(Attributions, s.Attribution):
+		return parley.OneOf("attribution", s.Attribution, Attributions)
+	case s.Attribution == NotAttributed && s.AttributedParty != "":
+		return parley.Errorf("attributed_party", "names %q, but the incident could not be attributed", s.AttributedParty)
+	case s.Attribution != NotAttributed && s.AttributedParty == "":
+		return parley.Errorf("attributed_party", "is required: the party the incident is %s to", AttributionLabels[s.Attribution])
+	}
+	return nil
+}
+
+// Finding is a team's report on an incident: what a preliminary inquiry
+// or an investigation found, with its evidence. It is read by the
+// monitors' party and the mediator, and by every party if the monitors
+// share it: what the parties see of each inquiry is set report by report.
+type Finding struct {
+	IncidentID string     `json:"incident_id"`
+	Stage      Stage      `json:"stage"`
+	Team       string     `json:"team"`
+	Text       string     `json:"text"`
+	Evidence   []Evidence `json:"evidence,omitempty"`
+	Shared     bool       `json:"shared_with_parties,omitempty"`
+}
+
+// Normalize implements parley.Entity.
+func (f *Finding) Normalize() { parley.Trim(&f.IncidentID, &f.Team, &f.Text) }
+
+// References implements parley.Entity.
+func (f *Finding) References() []parley.Reference {
+	return []parley.Reference{{Field: "incident_id", Kind: KindIncident, ID: f.IncidentID}}
+}
+
+// Validate implements parley.Entity.
+func (f *Finding) Validate(parley.Resolved) error {
+	if err := parley.First(parley.Required("incident_id", f.IncidentID), parley.OneOf("stage", f.Stage, []Stage{StageInquiry, StageInvestigate}),
+		parley.Required("team", f.Team), parley.Required("text", f.Text), parley.TextLimit("text", f.Text)); err != nil {
+		return err
+	}
+	return checkEvidence(f.Evidence)
+}
+
+// findingAudience keeps a team's report with the monitors' party and the
+// mediator, whoever writes it, unless the monitors share it with every
+// party.
+func findingAudience(e parley.Entity, author string) record.Audience {
+	if e.(*Finding).Shared {
+		return parties
+	}
+	return record.Audience{Scope: record.PartyMediator, Party: author}
+}
+
+// AccessDenial is a monitors' record that they were refused access: where
+// and when, by which party, and what it prevented. It is reported as
+// violations are.
+type AccessDenial struct {
+	OccurredAt string   `json:"occurred_at"`
+	PlaceName  string   `json:"place_name"`
+	Lat        *float64 `json:"lat,omitempty"`
+	Lon        *float64 `json:"lon,omitempty"`
+	DeniedBy   string   `json:"denied_by"`
+	Patrol     string   `json:"patrol"`
+	Prevented  string   `json:"prevented"`
+	IncidentID string   `json:"incident_id,omitempty"`
+	Narrative  string   `json:"narrative,omitempty"`
+}
+
+// Normalize implements parley.Entity.
+func (a *AccessDenial) Normalize() {
+	parley.Trim(&a.OccurredAt, &a.PlaceName, &a.DeniedBy, &a.Patrol, &a.Prevented, &a.IncidentID, &a.Narrative)
+}
+
+// References implements parley.Entity.
+func (a *AccessDenial) References() []parley.Reference {
+	return []parley.Reference{{Field: "denied_by", Kind: PartyKind, ID: a.DeniedBy}, {Field: "incident_id", Kind: KindIncident, ID: a.IncidentID}}
+}
+
+// Validate implements parley.Entity.
+func (a *AccessDenial) Validate(parley.Resolved) error {
+	if err := parley.First(parley.Required("occurred_at", a.OccurredAt), parley.Required("place_name", a.PlaceName),
+		parley.Required("denied_by", a.DeniedBy), parley.Required("patrol", a.Patrol), parley.Required("prevented", a.Prevented),
+		parley.TextLimit("prevented", a.Prevented), parley.TextLimit("narrative", a.Narrative)); err != nil {
+		return err
+	}
+	if _, err := parley.ParseTime(a.OccurredAt); err != nil {
+		return parley.Errorf("occurred_at", "%v", err)
+	}
+	return checkPoint(a.Lat, a.Lon, false)
+}
+
+// Verification is the state of an incident's verification: its steps in
+// the order they were taken, and the latest.
+type Verification struct {
+	Steps []*Step
+}
+
+// Current returns the latest step, or nil before the allegation.
+func (v Verification) Current() *Step {
+	if len(v.Steps) == 0 {
+		return nil
+	}
+	return v.Steps[len(v.Steps)-1]
+}
+
+// Status returns the incident's stage: "" before any step.
+func (v Verification) Status() Stage {
+	if s := v.Current(); s != nil {
+		return s.Stage
+	}
+	return ""
+}
+
+// Invariants implements parley.WithInvariants: an incident's verification
+// takes the workflow's steps in order.
+func (Domain) Invariants() []parley.Invariant { return []parley.Invariant{stepInOrder} }
+
+var stepInOrder = parley.Invariant{
+	Kind: KindStep, Name: "a verification step follows the one before it in the workflow",
+	Needs: func(e parley.Entity, _ string) []parley.Need {
+		return []parley.Need{{Kind: KindStep, Parent: e.(*Step).IncidentID}}
+	},
+	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
+		s := e.(*Step)
+		var last parley.Fact
+		for _, f := range facts[0] {
+			if f.ID != subject && f.Seq > last.Seq {
+				last = f
+			}
+		}
+		prev := Stage("")
+		if last.Entity != nil {
+			prev = last.Entity.(*Step).Stage
+		}
+		if slices.Contains(follows[s.Stage], prev) {
+			return nil
+		}
+		if prev == "" {
+			return parley.Conflictf("stage", "the incident has no step yet; its verification starts with the allegation")
+		}
+		var may []string
+		for _, st := range Stages {
+			if slices.Contains(follows[st], prev) {
+				may = append(may, StageLabels[st])
+			}
+		}
+		return parley.Conflictf("stage", "the incident's latest step is the %s; %s does not follow it (what may: %s)",
+			StageLabels[prev], parley.Article(StageLabels[s.Stage]), strings.Join(may, ", "))
+	},
+}
