@@ -1546,7 +1546,16 @@ func (s *server) kindNew(w http.ResponseWriter, r *http.Request, rq *request) er
 		return errNotFound
 	}
 	vals := url.Values{}
-	if p := r.URL.Query().Get("parent"); p != "" && k.ParentField != "" {
+	// A link may open the form filled in: a page that proposes a new
+	// entity (an incident of the reports it corroborates) names its
+	// top-level fields in the query, and the person checks and submits.
+	q := r.URL.Query()
+	for _, f := range k.Fields {
+		if f.Type != parley.Object && (f.Type != parley.List || f.Elem != nil && f.Elem.Type == parley.Ref) && len(q[f.Name]) > 0 {
+			vals[f.Name] = q[f.Name]
+		}
+	}
+	if p := q.Get("parent"); p != "" && k.ParentField != "" {
 		vals.Set(k.ParentField, p)
 	}
 	kindAudienceValues(vals, k.DefaultAudience, rq.caller)

@@ -236,6 +236,13 @@ func TestKindFormsCreateAndChange(t *testing.T) {
 	if v := kfFormValues(t, res.body); v.Get("audience.scope") != "parties" {
 		t.Errorf("a new round's audience is %q by default; want the kind's default, parties", v.Get("audience.scope"))
 	}
+	// A link may open the form filled in, with the fields it names (the
+	// query's other names are not fields, and fill nothing).
+	res = f.get(t, med, "/k/rounds/new?name=Geneva+round&place=Geneva&audience.scope=public&starts_on=2026-04-01")
+	if v := kfFormValues(t, res.body); v.Get("name") != "Geneva round" || v.Get("place") != "Geneva" || v.Get("starts_on") != "2026-04-01" ||
+		v.Get("audience.scope") != "parties" {
+		t.Errorf("a new round's form opened filled in holds %v", v)
+	}
 	round := kfSaved(t, f.post(t, med, "/k/rounds", url.Values{
 		"name": {"Istanbul round"}, "place": {"Istanbul, Türkiye"}, "starts_on": {"2026-03-02"}, "ends_on": {"2026-03-03"},
 		"precision": {""}, "status": {"planned"}, "summary": {"Line one.\r\nLine two."}, "outcome": {""},
