@@ -1,11 +1,7 @@
 package negotiationweb_test
 
 import (
-	"context"
-	"encoding/json"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,138 +13,20 @@ import (
 	"github.com/parley-project/parley/talks"
 )
 
-// tab is one browser tab on the site, driven as a person would: by
-// following the forms, one signed-in person at a time.
-type tab struct {
-	t    *testing.T
-	ctx  context.Context
-	s    *site
-	who  string
-	temp string
-}
-
-// run runs the actions, and fails the test, saying what it was doing, on
-// an error.
-func (b *tab) run(doing string, actions ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
-	if err := chromedp.Do(b.ctx, actions...); err != nil {
-		b.t.Fatalf("%s (as %s): %v", doing, b.who, err)
-	}
-}
-
-// signIn signs in with the login form as the demo login named login,
-// after signing out whoever was signed in.
-func (b *tab) signIn(login string) {
-	b.t.Helper()
-	if b.who != "" {
-		if _, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(`header .who form button[type=submit]`))); err != nil {
-			b.t.Fatalf("signing out as %s: %v", b.who, err)
-		}
-		b.who = ""
-	}
-	l := b.s.demo.Login(b.t, login)
-	b.run("signing in as "+login,
-		chromedp.Navigate(b.s.ts.URL+"/login"),
-		chromedp.WaitVisible(chromedp.ID("login")),
-		chromedp.SendKeys(chromedp.ID("login"), l.Login),
-		chromedp.SendKeys(chromedp.ID("password"), l.Password),
-		chromedp.Click(chromedp.CSS(`form.login button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`header .who .name`)),
-	)
-	name, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(`header .who .name`)))
-	if err != nil || name != l.Name {
-		b.t.Fatalf("after signing in as %s the header names %q (%v); want %q", login, name, err, l.Name)
-	}
-	b.who = login
-}
-
-// open opens path and returns its status and the text of its main
-// element.
-func (b *tab) open(path string) (int64, string) {
-	b.t.Helper()
-	res, err := chromedp.Run(b.ctx, chromedp.NavigateResponse(b.s.ts.URL+path))
-	if err != nil {
-		b.t.Fatalf("opening %s (as %s): %v", path, b.who, err)
-	}
-	return res.Status, b.main()
-}
-
-// main returns the text of the page's main element as the browser
-// renders it.
-func (b *tab) main() string {
-	b.t.Helper()
-	text, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(`main`)))
-	if err != nil {
-		b.t.Fatalf("reading the page (as %s): %v", b.who, err)
-	}
-	return text
-}
-
-// submit opens the form at path, fills it in with fill, submits it, and
-// returns the status of the page the browser lands on, after redirects,
-// and its path.
-func (b *tab) submit(path string, fill ...chromedp.Action[chromedp.Void]) (int64, string) {
-	b.t.Helper()
-	b.run("opening the form "+path, chromedp.Navigate(b.s.ts.URL+path), chromedp.WaitVisible(chromedp.CSS(`form.kform`)))
-	b.run("filling in the form "+path, fill...)
-	res, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(`form.kform button[type=submit]`)))
-	if err != nil {
-		b.t.Fatalf("submitting the form %s (as %s): %v", path, b.who, err)
-	}
-	loc, err := chromedp.Run(b.ctx, chromedp.Location())
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	u, err := url.Parse(loc)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return res.Status, u.Path
-}
-
-// create submits the form at path and returns the id of what it made,
-// from the page the browser was sent to, /k/<collection>/<id>.
-func (b *tab) create(path, collection string, fill ...chromedp.Action[chromedp.Void]) string {
-	b.t.Helper()
-	status, at := b.submit(path, fill...)
-	id, ok := strings.CutPrefix(at, "/k/"+collection+"/")
-	if status != 200 || !ok || id == "" || id == "new" || strings.Contains(id, "/") {
-		b.t.Fatalf("submitting %s (as %s) led to %s, status %d; want the new record's page:\n%s\n%s", path, b.who, at, status, b.main(), b.s.logs)
-	}
-	return id
-}
-
-// upload signs body as the signed-in person with key, as `parley sign`
-// does, and uploads the signed file with the generic form of the kind's
-// collection for parent, as a person does with the file parley sign
-// wrote. It returns the id of the record made.
-func (b *tab) upload(kind, collection, parent, key string, body any) string {
-	b.t.Helper()
-	raw, err := json.Marshal(body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	p := b.s.demo.Principal(b.t, b.who)
-	signed := testkit.Signed(b.t, b.s.demo.Service, p, key, kind, raw)
-	file := filepath.Join(b.temp, b.who+"-"+collection+".json")
-	if err := os.WriteFile(file, signed, 0o600); err != nil {
-		b.t.Fatal(err)
-	}
-	return b.create("/k/"+collection+"/new?parent="+url.QueryEscape(parent), collection,
-		chromedp.SetUploadFiles(chromedp.ID("f-file"), []string{file}))
-}
+// tab is a browser tab that reads clauses' stages.
+type tab struct{ *testkit.Tab }
 
 // stage opens the clause's page and returns the stage its heading shows
 // and the text of the page.
 func (b *tab) stage(clause string) (string, string) {
-	b.t.Helper()
-	status, text := b.open("/clauses/" + clause)
+	b.T.Helper()
+	status, text := b.Open("/clauses/" + clause)
 	if status != 200 {
-		b.t.Fatalf("/clauses/%s (as %s): status %d\n%s", clause, b.who, status, text)
+		b.T.Fatalf("/clauses/%s (as %s): status %d\n%s", clause, b.Who, status, text)
 	}
-	st, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(`main h1 .status`)))
+	st, err := chromedp.Run(b.Ctx, chromedp.Text(chromedp.CSS(`main h1 .status`)))
 	if err != nil {
-		b.t.Fatal(err)
+		b.T.Fatal(err)
 	}
 	return st, text
 }
@@ -156,14 +34,14 @@ func (b *tab) stage(clause string) (string, string) {
 // wantStage checks that the clause's page shows it at stage, and that the
 // page says each of also.
 func (b *tab) wantStage(clause, when, stage string, also ...string) {
-	b.t.Helper()
+	b.T.Helper()
 	got, text := b.stage(clause)
 	if got != stage {
-		b.t.Fatalf("%s, the clause's page shows it %q to %s; want %q\n%s", when, got, b.who, stage, text)
+		b.T.Fatalf("%s, the clause's page shows it %q to %s; want %q\n%s", when, got, b.Who, stage, text)
 	}
 	for _, want := range also {
 		if !strings.Contains(text, want) {
-			b.t.Errorf("%s, the clause's page lacks %q:\n%s", when, want, text)
+			b.T.Errorf("%s, the clause's page lacks %q:\n%s", when, want, text)
 		}
 	}
 }
@@ -211,19 +89,19 @@ func TestBrowserClauseToFinal(t *testing.T) {
 		})
 
 	bctx := testkit.BrowserContext(t, 90*time.Second)
-	b := &tab{t: t, ctx: bctx, s: s, temp: t.TempDir()}
+	b := &tab{&testkit.Tab{T: t, Ctx: bctx, URL: s.ts.URL, Demo: s.demo, Logs: s.logs}}
 	start := time.Now()
 
 	// The mediator: a negotiating text whose clauses every party and the
 	// mediator approve (the approvers left empty), and a clause in it
 	// with Russia's alternative in brackets.
-	b.signIn("us-mediator")
-	textID := b.create("/k/texts/new", "texts",
+	b.SignIn("us-mediator")
+	textID := b.Create("/k/texts/new", "texts",
 		chromedp.SendKeys(chromedp.ID("f-title"), "Air defence annex (browser walk)"),
 	)
 	const wording = "The parties implement in full the air defence arrangements agreed in Davos."
 	const bracket = "The arrangements agreed in Davos are implemented once the ceasefire holds."
-	clause := b.create("/k/clauses/new?parent="+url.QueryEscape(textID), "clauses",
+	clause := b.Create("/k/clauses/new?parent="+url.QueryEscape(textID), "clauses",
 		chromedp.SetValue(chromedp.ID("f-aspect_id"), airDefence.ID),
 		chromedp.SendKeys(chromedp.ID("f-article"), "Article 6"),
 		chromedp.SendKeys(chromedp.ID("f-number"), "6.1"),
@@ -233,23 +111,23 @@ func TestBrowserClauseToFinal(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("f-alternatives-0-text"), bracket),
 	)
 	b.wantStage(clause, "with Russia's alternative", "bracketed", wording, "[Russia: "+bracket+"]", "open brackets proposed by ru")
-	if _, text := b.open("/text"); !strings.Contains(text, "Air defence annex (browser walk)") || !strings.Contains(text, "6.1 Air defence") {
+	if _, text := b.Open("/text"); !strings.Contains(text, "Air defence annex (browser walk)") || !strings.Contains(text, "6.1 Air defence") {
 		t.Errorf("the negotiating text page lacks the new text or its clause:\n%s", text)
 	}
 
 	// The alternative is dropped: the clause is a draft, in a second
 	// version. The edit form carries the version it was read at.
-	b.run("opening the clause's edit form", chromedp.Navigate(s.ts.URL+"/k/clauses/"+clause+"/edit"), chromedp.WaitVisible(chromedp.CSS(`form.kform`)))
+	b.Run("opening the clause's edit form", chromedp.Navigate(s.ts.URL+"/k/clauses/"+clause+"/edit"), chromedp.WaitVisible(chromedp.CSS(`form.kform`)))
 	basedOn, err := chromedp.Run(bctx, chromedp.Value(chromedp.CSS(`input[name=based_on]`)))
 	if err != nil || basedOn == "" {
 		t.Fatalf("the clause's edit form has no based_on (%v)", err)
 	}
-	status, at := b.submit("/k/clauses/"+clause+"/edit",
+	status, at := b.Submit("/k/clauses/"+clause+"/edit",
 		chromedp.SetValue(chromedp.ID("f-alternatives-0-party_id"), ""),
 		chromedp.Clear(chromedp.ID("f-alternatives-0-text")),
 	)
 	if status != 200 || at != "/k/clauses/"+clause {
-		t.Fatalf("editing the clause led to %s, status %d:\n%s", at, status, b.main())
+		t.Fatalf("editing the clause led to %s, status %d:\n%s", at, status, b.Main())
 	}
 	b.wantStage(clause, "with the alternative dropped", "draft", wording, "Version 2.",
 		"confirmation ad referendum by the head of delegation of ru, ua")
@@ -258,13 +136,13 @@ func TestBrowserClauseToFinal(t *testing.T) {
 	}
 	// An edit of the version before, as from a form opened before that
 	// change, is refused, and changes nothing.
-	status, _ = b.submit("/k/clauses/"+clause+"/edit",
+	status, _ = b.Submit("/k/clauses/"+clause+"/edit",
 		chromedp.SetValue(chromedp.CSS(`input[name=based_on]`), basedOn),
 		chromedp.Clear(chromedp.ID("f-title")),
 		chromedp.SendKeys(chromedp.ID("f-title"), "A stale title"),
 	)
 	if status != 409 {
-		t.Errorf("an edit based on version 1 of the clause got status %d; want 409 (refused as stale)\n%s", status, b.main())
+		t.Errorf("an edit based on version 1 of the clause got status %d; want 409 (refused as stale)\n%s", status, b.Main())
 	}
 	if _, text := b.stage(clause); strings.Contains(text, "A stale title") || !strings.Contains(text, "Version 2.") {
 		t.Errorf("after a stale edit the clause's page shows a change:\n%s", text)
@@ -272,20 +150,20 @@ func TestBrowserClauseToFinal(t *testing.T) {
 
 	// Each head of delegation confirms it ad referendum in the plenary of
 	// the first Abu Dhabi round, signed by the party's negotiator.
-	b.signIn("ua-negotiator")
-	b.upload(negotiation.KindConfirmation, "confirmations", clause, s.demo.Login(t, "ua-negotiator").SigningKey, negotiation.Confirmation{
+	b.SignIn("ua-negotiator")
+	b.Upload(negotiation.KindConfirmation, "confirmations", clause, s.demo.Login(t, "ua-negotiator").SigningKey, negotiation.Confirmation{
 		ClauseID: clause, PartyID: "ua", SessionID: plenary.ID, PersonID: umerov.ID, Note: "Confirmed in the plenary."})
 	b.wantStage(clause, "confirmed by Ukraine's head only", "draft",
 		"confirmation ad referendum by the head of delegation of ru", "Rustem Umerov confirmed version 2")
-	b.signIn("ru-negotiator")
-	b.upload(negotiation.KindConfirmation, "confirmations", clause, s.demo.Login(t, "ru-negotiator").SigningKey, negotiation.Confirmation{
+	b.SignIn("ru-negotiator")
+	b.Upload(negotiation.KindConfirmation, "confirmations", clause, s.demo.Login(t, "ru-negotiator").SigningKey, negotiation.Confirmation{
 		ClauseID: clause, PartyID: "ru", SessionID: plenary.ID, PersonID: kostyukov.ID})
 	b.wantStage(clause, "confirmed by both heads", "agreed ad referendum",
 		"Adm. Igor Kostyukov confirmed version 2", "It awaits: the report to the capitals.")
 
 	// The mediator reports it to the capitals.
-	b.signIn("us-mediator")
-	b.create("/k/reports/new?parent="+url.QueryEscape(clause), "reports",
+	b.SignIn("us-mediator")
+	b.Create("/k/reports/new?parent="+url.QueryEscape(clause), "reports",
 		chromedp.SetValue(chromedp.ID("f-round_id"), round.ID),
 		chromedp.SendKeys(chromedp.ID("f-note"), "Reported after the plenary."),
 	)
@@ -298,8 +176,8 @@ func TestBrowserClauseToFinal(t *testing.T) {
 		{"ru-capital", "ru", "It awaits: approval by us."},
 		{"us-capital", "us", ""},
 	} {
-		b.signIn(c.login)
-		b.upload(negotiation.KindApproval, "clause-approvals", clause, s.demo.Login(t, c.login).SigningKey, negotiation.Approval{
+		b.SignIn(c.login)
+		b.Upload(negotiation.KindApproval, "clause-approvals", clause, s.demo.Login(t, c.login).SigningKey, negotiation.Approval{
 			ClauseID: clause, PartyID: c.party, Decision: negotiation.DecisionApproved, RoundID: round.ID})
 		if i < 2 {
 			b.wantStage(clause, "approved by "+c.party, "reported to capitals", c.waits)
@@ -310,12 +188,12 @@ func TestBrowserClauseToFinal(t *testing.T) {
 
 	// Russia's negotiator sees the clause final, and of Ukraine's
 	// positions only what Ukraine consented to relay to Russia.
-	b.signIn("ru-negotiator")
+	b.SignIn("ru-negotiator")
 	b.wantStage(clause, "as Russia reads it", "final")
-	if _, text := b.open("/readiness"); !strings.Contains(text, "Air defence annex (browser walk): 1 of 1 clauses final") {
+	if _, text := b.Open("/readiness"); !strings.Contains(text, "Air defence annex (browser walk): 1 of 1 clauses final") {
 		t.Errorf("the readiness page does not show the new text final:\n%s", text)
 	}
-	b.run("making Moscow's brief", chromedp.Navigate(s.ts.URL+"/briefs"))
+	b.Run("making Moscow's brief", chromedp.Navigate(s.ts.URL+"/briefs"))
 	if _, err := chromedp.RunResponse(bctx, chromedp.Click(chromedp.CSS(`form[action="/briefs"] button[type=submit]`))); err != nil {
 		t.Fatalf("making Moscow's brief: %v", err)
 	}
@@ -323,7 +201,7 @@ func TestBrowserClauseToFinal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if text := b.main(); !strings.Contains(loc, "/briefs/") || !strings.Contains(text, "Brief for Russia") || !strings.Contains(text, "Clause 6.1 Air defence: final") {
+	if text := b.Main(); !strings.Contains(loc, "/briefs/") || !strings.Contains(text, "Brief for Russia") || !strings.Contains(text, "Clause 6.1 Air defence: final") {
 		t.Errorf("making the brief led to %s, which does not show Moscow's brief with the clause final:\n%s", loc, text)
 	}
 
@@ -347,7 +225,7 @@ func TestBrowserClauseToFinal(t *testing.T) {
 		pages = append(pages, "/briefs/"+br.ID)
 	}
 	for _, path := range pages {
-		status, text := b.open(path)
+		status, text := b.Open(path)
 		if status != 200 {
 			t.Errorf("%s as Russia's negotiator: status %d\n%s", path, status, text)
 		}
@@ -358,7 +236,7 @@ func TestBrowserClauseToFinal(t *testing.T) {
 		}
 	}
 	// What Ukraine relayed to Russia is there, among what Russia received.
-	b.open("/positions")
+	b.Open("/positions")
 	received, err := chromedp.Run(bctx, chromedp.Evaluate[string](
 		`(() => { const h = Array.from(document.querySelectorAll("main h2")).find(h => h.textContent === "Relayed to your party");
 		  let out = []; for (let e = h && h.nextElementSibling; e && e.tagName !== "H2"; e = e.nextElementSibling) out.push(e.innerText);
@@ -377,7 +255,7 @@ func TestBrowserClauseToFinal(t *testing.T) {
 	}
 	// Ukraine's position itself, and its record, are not found.
 	for _, path := range []string{"/positions/" + uaTerritory.ID, "/k/positions/" + uaTerritory.ID, "/records/" + uaTerritory.RecordID} {
-		status, text := b.open(path)
+		status, text := b.Open(path)
 		if status != 404 {
 			t.Errorf("%s, Ukraine's position on territory, as Russia's negotiator: status %d; want 404", path, status)
 		}
@@ -389,8 +267,8 @@ func TestBrowserClauseToFinal(t *testing.T) {
 	}
 	// The control: Ukraine's negotiator reads those very words on the
 	// same page, so their absence above is no typo's.
-	b.signIn("ua-negotiator")
-	_, text := b.open("/positions")
+	b.SignIn("ua-negotiator")
+	_, text := b.Open("/positions")
 	for _, own := range unrelayed {
 		if !strings.Contains(text, own) {
 			t.Errorf("/positions does not show Ukraine's negotiator %q, of Ukraine's own positions", own)
