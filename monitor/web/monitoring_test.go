@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -75,11 +76,38 @@ func TestMonitoringPage(t *testing.T) {
 	if !merged {
 		t.Error("the monitor's merge of the Kyiv report into the night's attack is not one incident of two sources")
 	}
-	res, err = c.Get(ts.URL + "/monitoring/incident-reports.csv")
+	// Each event is an incident record, its verification opened by the
+	// allegation; none is left to open.
+	plain := plainText(page)
+	for _, want := range []string{"Drone attack on Kyiv, night of 23 to 24 January 2026 allegation", "Strike on Kharkiv, night of 23 to 24 January 2026 allegation",
+		"Missile attack, night of 23 to 24 January 2026 allegation", "Attacks targeting Belgorod, 24 January 2026 allegation"} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("the monitoring page does not show the incident %q", want)
+		}
+	}
+	if strings.Contains(page, "not yet an incident") || strings.Contains(page, "Open as incident") {
+		t.Error("the monitoring page shows an event of the demo that is not an incident, or offers a party to open one")
+	}
+	m := regexp.MustCompile(`<a href="(/monitoring/incidents/[^"]+)">Drone attack on Kyiv`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the monitoring page does not link to the incident of the drone attack on Kyiv")
+	}
+	path := m[1]
+	res, err = c.Get(ts.URL + path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if inc := plainText(html.UnescapeString(string(b))); res.StatusCode != 200 || !strings.Contains(inc, "from 2 independent sources") ||
+		!strings.Contains(inc, "Recorded from the reports named") || strings.Contains(inc, "Take the next step") {
+		t.Errorf("%s: status %d\n%s", path, res.StatusCode, inc)
+	}
+	res, err = c.Get(ts.URL + "/monitoring/incident-reports.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(res.Body)
 	res.Body.Close()
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if res.Header.Get("Content-Type") != "text/csv; charset=utf-8" || len(lines) != 6 || !strings.HasPrefix(lines[0], "record_id,event_date,") ||
@@ -121,4 +149,9 @@ func TestMonitoringPage(t *testing.T) {
 	if strings.Contains(page, "Record a report") {
 		t.Error("a party's negotiator is offered to record a report")
 	}
+}
+
+// plainText is a page's text without its tags, its spaces collapsed.
+func plainText(page string) string {
+	return strings.Join(strings.Fields(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(page, " ")), " ")
 }

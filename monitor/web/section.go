@@ -38,6 +38,7 @@ func (*Section) Templates() (fs.FS, template.FuncMap) {
 func (x *Section) Routes(site *web.Site) {
 	x.site = site
 	site.Handle("GET /monitoring", x.reports)
+	site.Handle("GET /monitoring/incidents/{id}", x.incident)
 	site.Handle("GET /monitoring/incident-reports.csv", x.exportCSV)
 	site.Handle("GET /monitoring/incident-reports.ndjson", x.exportNDJSON)
 	site.Handle("GET /monitoring/incident-reports.geojson", x.exportGeoJSON)
@@ -55,8 +56,9 @@ type row struct {
 	Casualties string
 }
 
-// incident is one event as its reports corroborate it.
-type incident struct {
+// cluster is one event as its reports corroborate it, and the incident
+// record the monitors made of it, if they did.
+type cluster struct {
 	N       int
 	Where   string
 	When    string
@@ -64,11 +66,22 @@ type incident struct {
 	// Figures are the reports' figures side by side, each with its
 	// source.
 	Figures []string
+	// Incident is the incident record that holds these reports; Proposal
+	// the link that opens the form of one, for a monitor, when none does.
+	Incident *incidentRow
+	Proposal string
 }
 
+// incidentRow is an incident record with the state of its verification.
+type incidentRow struct {
+	web.Item[monitor.Incident]
+	Verification monitor.Verification
+	Status       string
+}
 type reportsView struct {
 	Rows      []row
-	Incidents []incident
+	Clusters  []cluster
+	Denials   []web.Item[monitor.AccessDenial]
 	Zones     int
 	// May says whether the caller records reports.
 	May bool
@@ -115,37 +128,11 @@ func (x *Section) reports(w http.ResponseWriter, r *http.Request, caller *access
 		rw.Casualties = strings.Join(cs, "; ")
 		v.Rows = append(v.Rows, rw)
 	}
-	// Incidents: the reports corroborated, each with its independent
-	// sources and their figures side by side.
-	rs := make([]*monitor.Report, len(reports))
-	ids = make([]string, len(reports))
-	for i := range reports {
-		rs[i], ids[i] = reports[i].V, reports[i].ID
-	}
-	lks, err := web.Load[monitor.Linkage](ctx, svc, caller, monitor.KindLinkage, "")
-	if err != nil {
+	if v.Clusters, err = x.clusters(r, caller, reports, v.May); err != nil {
 		return err
 	}
-	linkages := make([]*monitor.Linkage, len(lks))
-	for i := range lks {
-		linkages[i] = lks[i].V
-	}
-	of := monitor.Corroborate(rs, monitor.DefaultClusterConfig, monitor.LinksOf(linkages, ids))
-	members := map[int][]*monitor.Report{}
-	var order []int
-	for i, id := range of {
-		if _, ok := members[id]; !ok {
-			order = append(order, id)
-		}
-		members[id] = append(members[id], rs[i])
-	}
-	for n, id := range order {
-		ms := members[id]
-		sources := map[string]bool{}
-		for _, m := range ms {
-			sources[m.SourceName] = true
-		}
-		v.Incidents = append(v.Incidents, incident{N: n + 1, Where: ms[0].PlaceName, When: ms[0].OccurredAt, Sources: len(sources), Figures: monitor.Figures(ms)})
+	if v.Denials, err = web.Load[monitor.AccessDenial](ctx, svc, caller, monitor.KindDenial, ""); err != nil {
+		return err
 	}
 	x.site.Render(w, r, caller, http.StatusOK, "monitoring", web.Page{Title: "Monitoring", Nav: "monitoring", Data: v})
 	return nil
