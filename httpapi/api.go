@@ -315,6 +315,16 @@ func (a *api) table() []route {
 				body:    name + "Input", status: 200, resp: name + "Written", errs: []int{400, 401, 403, 404, 409, 413, 415, 422},
 				handle: a.write(k, true)},
 		)
+		if !k.Signed {
+			rs = append(rs, route{method: "POST", path: Prefix + "/batch/" + k.Collection, op: "createBatch" + name, tag: k.Collection,
+				summary: fmt.Sprintf("Create many %s at once", k.Collection),
+				desc: fmt.Sprintf("Commits up to %d new %s in one request: a JSON array of what POST %s takes, or NDJSON (application/x-ndjson, one a line), at most %d bytes. "+
+					"Each item is checked and committed on its own, as a single POST would be, and answered in results with the status that POST would have had "+
+					"(201 with its id and record_id, or the error naming the field): a bad item refuses nothing else. Items are committed concurrently, so their order "+
+					"in the log need not be the request's.", MaxBatch, k.Collection, coll, MaxBatchBody),
+				body: name + "Batch", status: 200, resp: "BatchResults", errs: []int{400, 401, 403, 413, 415},
+				handle: a.batch(k)})
+		}
 		if k.Wording != nil {
 			rs = append(rs, route{method: "GET", path: one + "/diff", op: "diff" + name, tag: k.Collection,
 				summary: "Compare two versions of " + parley.Article(k.Title),

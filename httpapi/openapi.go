@@ -26,14 +26,15 @@ type obj = map[string]any
 // bodies reflected from the very types the API encodes and decodes.
 func (a *api) openAPI() obj {
 	schemas := obj{
-		"Error":      schemaOf(reflect.TypeFor[errorBody](), true),
-		"Audience":   schemaOf(reflect.TypeFor[record.Audience](), true),
-		"Receipt":    schemaOf(reflect.TypeFor[app.Receipt](), true),
-		"Me":         schemaOf(reflect.TypeFor[me](), true),
-		"Proof":      schemaOf(reflect.TypeFor[proof.Proof](), true),
-		"Statement":  schemaOf(reflect.TypeFor[statementBody](), true),
-		"Versions":   schemaOf(reflect.TypeFor[versionsBody](), true),
-		"Comparison": schemaOf(reflect.TypeFor[comparison](), true),
+		"Error":        schemaOf(reflect.TypeFor[errorBody](), true),
+		"Audience":     schemaOf(reflect.TypeFor[record.Audience](), true),
+		"Receipt":      schemaOf(reflect.TypeFor[app.Receipt](), true),
+		"Me":           schemaOf(reflect.TypeFor[me](), true),
+		"Proof":        schemaOf(reflect.TypeFor[proof.Proof](), true),
+		"Statement":    schemaOf(reflect.TypeFor[statementBody](), true),
+		"Versions":     schemaOf(reflect.TypeFor[versionsBody](), true),
+		"Comparison":   schemaOf(reflect.TypeFor[comparison](), true),
+		"BatchResults": schemaOf(reflect.TypeFor[batchBody](), true),
 	}
 	rec := schemaOf(reflect.TypeFor[storedRecord](), true)
 	rec["properties"].(obj)["audience"] = ref("Audience")
@@ -60,6 +61,7 @@ func (a *api) openAPI() obj {
 			in["description"] = fmt.Sprintf("A %s to commit, signed by its author: its fields, the statement and the signature (parley sign writes all three), with an optional audience (default: %s).", k.Title, access.Describe(k.DefaultAudience))
 		}
 		schemas[name+"Input"] = in
+		schemas[name+"Batch"] = obj{"type": "array", "items": ref(name + "Input"), "minItems": 1, "maxItems": MaxBatch}
 
 		it := schemaOf(reflect.TypeFor[item](), true)
 		it["properties"].(obj)["audience"] = ref("Audience")

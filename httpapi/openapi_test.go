@@ -72,7 +72,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		paths = append(paths, Prefix+"/"+k.Collection, Prefix+"/"+k.Collection+"/{id}", Prefix+"/"+k.Collection+"/{id}/history",
 			Prefix+"/"+k.Collection+"/{id}/versions", Prefix+"/"+k.Collection+"/{id}/excerpt-proof",
 			Prefix+"/"+k.Collection+"/{id}/diff",
-			Prefix+"/to-sign/"+k.Collection)
+			Prefix+"/to-sign/"+k.Collection, Prefix+"/batch/"+k.Collection)
 	}
 	served := 0
 	for _, path := range paths {
