@@ -275,8 +275,29 @@ func (v Verification) Status() Stage {
 }
 
 // Invariants implements parley.WithInvariants: an incident's verification
-// takes the workflow's steps in order.
-func (Domain) Invariants() []parley.Invariant { return []parley.Invariant{stepInOrder} }
+// takes the workflow's steps in order, and a report's source reference
+// names one report, so that a file imported again adds nothing.
+func (Domain) Invariants() []parley.Invariant { return []parley.Invariant{stepInOrder, oneReportPerRef} }
+
+var oneReportPerRef = parley.Invariant{
+	Kind: KindReport, Name: "one report per source reference",
+	Needs: func(e parley.Entity, _ string) []parley.Need {
+		if ref := e.(*Report).SourceRef; ref != "" {
+			return []parley.Need{{Kind: KindReport, Fields: map[string]string{"source_ref": ref}}}
+		}
+		return []parley.Need{}
+	},
+	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
+		for _, fs := range facts {
+			for _, f := range fs {
+				if f.ID != subject {
+					return parley.Conflictf("source_ref", "report %s has the source reference %q already: it is the same report, recorded before", f.ID, e.(*Report).SourceRef)
+				}
+			}
+		}
+		return nil
+	},
+}
 
 var stepInOrder = parley.Invariant{
 	Kind: KindStep, Name: "a verification step follows the one before it in the workflow",

@@ -209,3 +209,17 @@ func TestAccessDenials(t *testing.T) {
 }
 
 func ptr(v float64) *float64 { return &v }
+
+// TestSourceRefOnce: a report whose source reference another has is the
+// same report, refused as a conflict; reports without one are many.
+func TestSourceRefOnce(t *testing.T) {
+	d := demo{t, testkit.NewDemo(t, testkit.DemoOptions{})}
+	r := monitor.Report{SourceType: monitor.SourcePatrol, SourceName: "Patrol 1", OccurredAt: "2026-01-25T10:00:00+02:00", TimePrecision: "exact",
+		PlaceName: "Orikhiv", PlacePrecision: "coordinates", Lat: ptr(47.56), Lon: ptr(35.78), WeaponClass: "artillery", TargetClass: "residential"}
+	d.must("us-monitor", monitor.KindReport, r)
+	d.must("us-monitor", monitor.KindReport, r)
+	r.SourceRef = "patrol-1/0042"
+	first := d.must("us-monitor", monitor.KindReport, r)
+	_, err := d.write("us-mediator", monitor.KindReport, r)
+	d.refused("the same source reference again", err, app.CodeConflict, "source_ref", "report "+first+" has the source reference \"patrol-1/0042\" already")
+}
