@@ -277,7 +277,9 @@ func (v Verification) Status() Stage {
 // Invariants implements parley.WithInvariants: an incident's verification
 // takes the workflow's steps in order, and a report's source reference
 // names one report, so that a file imported again adds nothing.
-func (Domain) Invariants() []parley.Invariant { return []parley.Invariant{stepInOrder, oneReportPerRef} }
+func (Domain) Invariants() []parley.Invariant {
+	return []parley.Invariant{stepInOrder, oneReportPerRef}
+}
 
 var oneReportPerRef = parley.Invariant{
 	Kind: KindReport, Name: "one report per source reference",

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/parley-project/parley/monitor"
+	"github.com/parley-project/parley/monitor/intake"
 )
 
 var classifyClusterCommand = &command{
@@ -22,8 +23,8 @@ var classifyClusterCommand = &command{
 Run the monitoring's classification and corroboration on files, without a
 server, so that analysts and benchmarks run the same code on any data:
 --zones is a GeoJSON FeatureCollection as 'parley zones load' reads it,
---reports a CSV file as 'parley reports import' reads it (parley help
-reports import lists its columns). A bad row is reported with its line and
+--reports a file as 'parley reports import' reads it (CSV, NDJSON, GeoJSON
+or ACLED's CSV, by its name; parley help reports import lists the columns). A bad row is reported with its line and
 left out; a bad zone file is refused whole.
 
 It writes DIR/classified.csv, one row per report:
@@ -72,13 +73,17 @@ func (c *cli) classifyCluster(zoneFile, reportFile, out string) error {
 		return fmt.Errorf("couldn't read the reports: %w", err)
 	}
 	defer f.Close()
-	rows, problems, err := readReports(f, reportFile)
+	format, err := intake.FormatOf(reportFile)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	rows, problems, err := intake.ReadAll(format, f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", reportFile, err)
 	}
 	reports := make([]*monitor.Report, len(rows))
 	for i := range rows {
-		reports[i] = &rows[i].report
+		reports[i] = rows[i].Report
 	}
 	// The same corroboration as the Monitoring page's: a report without
 	// coordinates or a time stands alone.
@@ -95,14 +100,14 @@ func (c *cli) classifyCluster(zoneFile, reportFile, out string) error {
 	w.Write([]string{"line", "zones", "region", "side", "line_km", "protected", "protected_km", "incident"})
 	seen := map[int]bool{}
 	for i, r := range rows {
-		cl := monitor.Classify(placed, &r.report)
+		cl := monitor.Classify(placed, r.Report)
 		km := func(v float64) string {
 			if !cl.Located {
 				return ""
 			}
 			return strconv.FormatFloat(v, 'f', 2, 64)
 		}
-		w.Write([]string{strconv.Itoa(r.line), strings.Join(cl.Zones, "; "), cl.Region, cl.Side, km(cl.LineKm), cl.Protected, km(cl.ProtectedKm),
+		w.Write([]string{strconv.Itoa(r.Line), strings.Join(cl.Zones, "; "), cl.Region, cl.Side, km(cl.LineKm), cl.Protected, km(cl.ProtectedKm),
 			strconv.Itoa(incidents[i])})
 		seen[incidents[i]] = true
 	}
@@ -111,7 +116,7 @@ func (c *cli) classifyCluster(zoneFile, reportFile, out string) error {
 		return err
 	}
 	for _, p := range problems {
-		fmt.Fprintf(c.stderr, "%s %s\n", reportFile, p)
+		fmt.Fprintf(c.stderr, "%s %s: %v\n", reportFile, p.Where(format), p.Err)
 	}
 	fmt.Fprintf(c.stdout, "%d reports in %d incidents; %d rows refused; wrote %s\n", len(rows), len(seen), len(problems), filepath.Join(out, "classified.csv"))
 	return nil

@@ -1,38 +1,41 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/parley-project/parley/monitor"
+	"github.com/parley-project/parley/monitor/intake"
 )
 
 var reportsImportCommand = &command{
 	name:     "reports import",
-	args:     "FILE.csv --server URL --token-file FILE",
+	args:     "FILE --server URL --token-file FILE [--format csv|ndjson|geojson|acled]",
 	operands: 1,
-	summary:  "import incident reports from a CSV file",
+	summary:  "import incident reports from a CSV, NDJSON, GeoJSON or ACLED file",
 	doc: `
-Import incident reports from a CSV file, through the API as the token's
-principal (a monitor or the mediator). The first line names the columns, in
-any order:
+Import incident reports from a file, through the API as the token's
+principal (a monitor or the mediator), in batches of ` + strconv.Itoa(importBatch) + `. The format
+follows the file's name (.csv, .ndjson or .jsonl, .geojson or .json) unless
+--format names it; a CSV file with ACLED's header is read as ACLED's export.
+
+parley's CSV: the first line names the columns, in any order:
 
   source_type      required: party, monitor-patrol, sensor, open-source, unknown
   source_name      required
   source_party     for a party's report: the party's id
+  source_ref       the source's own reference for the report, if it has one
   occurred_at      required: RFC 3339 with its offset, or YYYY-MM-DD
   time_precision   required: exact, hour, day, night-of, month
   place_name       required
@@ -47,187 +50,185 @@ any order:
   narrative
   evidence_sha256  the SHA-256 of a file backing the report, in hex
 
-Every row is checked; a bad row is reported with its line and field, and the
-good rows are committed. Each report keeps its key (a hash of the report as
-read), so importing the same file again, under any name, or after an
-interrupted import, adds only what is not there yet; two identical rows are
-one report. Progress goes to
+NDJSON: one report a line, as the API takes it (POST /api/v1/incident-reports).
+GeoJSON: a FeatureCollection, each feature's properties a report's fields and
+its geometry a Point (or null, for a report placed by region only).
+ACLED: ACLED's CSV export; a row is an open-source report under ACLED's event
+id (event_id_cnty), from its source, at its location and coordinates, its
+notes the narrative (with the sub-event type), its fatalities killed of
+unknown group; time_precision 1 is a day, 2 and 3 the month; geo_precision 1
+and 2 a settlement, 3 a region; "Shelling/artillery/missile attack" is
+artillery, "Remote explosive/landmine/IED" a mine, "Armed clash" small arms,
+any other weapon unknown.
+
+Every row is checked; a bad row is reported with its line (or feature) and
+field, and the good rows are committed. Each report keeps a key (the source's
+reference, or a hash of the report as read), so importing the same file
+again, under any name, or after an interrupted import, adds only what is not
+there yet: an import resumes by being run again. A progress bar goes to
 standard error; the exit status is 1 if any row was refused.`,
 	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
 		server := fs.String("server", "", "the parley server's base `URL`")
 		token := fs.String("token-file", "", "a `file` holding your API token (parley tokens new)")
-		return func(ctx context.Context) error { return c.importReports(ctx, fs.Arg(0), *server, *token) }
+		format := fs.String("format", "", "the file's `format`: csv, ndjson, geojson or acled (default: from its name)")
+		return func(ctx context.Context) error { return c.importReports(ctx, fs.Arg(0), *format, *server, *token) }
 	},
 }
 
-// reportColumns are the columns a reports file may have; required ones
-// first.
-var (
-	requiredColumns = []string{"source_type", "source_name", "occurred_at", "time_precision", "place_name", "place_precision", "weapon_class", "target_class"}
-	reportColumns   = append(slices.Clone(requiredColumns), "source_party", "lat", "lon", "weapon_count", "narrative", "evidence_sha256",
-		"killed_civilian", "killed_military", "killed_unknown", "wounded_civilian", "wounded_military", "wounded_unknown")
-)
+// importBatch is how many reports one request carries.
+const importBatch = 500
 
-// importRow is one good row of a reports file.
-type importRow struct {
-	line   int
-	report monitor.Report
+// importRun is an import under way: what it has sent, and what came of it.
+type importRun struct {
+	c        *cli
+	api      apiClient
+	file     string
+	format   string
+	size     int64
+	read     *countingReader
+	pending  []intake.Row
+	added    int
+	there    int
+	refused  []string
+	answered int // the last line every row up to which was answered
+	start    time.Time
 }
 
-// readReports reads a reports file: its good rows, and a problem for each
-// bad one, naming its line and field. key names the file in each row's key.
-func readReports(r io.Reader, key string) ([]importRow, []string, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err != nil {
-		return nil, nil, fmt.Errorf("line 1: no header: %v", err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		if !slices.Contains(reportColumns, h) {
-			return nil, nil, fmt.Errorf("line 1: column %q is not one of %s", h, strings.Join(reportColumns, ", "))
-		}
-		col[h] = i
-	}
-	for _, c := range requiredColumns {
-		if _, ok := col[c]; !ok {
-			return nil, nil, fmt.Errorf("line 1: the required column %q is missing", c)
-		}
-	}
-	var rows []importRow
-	var problems []string
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return rows, problems, nil
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			problems = append(problems, err.Error())
-			continue
-		}
-		get := func(c string) string {
-			if i, ok := col[c]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		rep, err := reportOf(get)
-		if err == nil {
-			rep.Normalize()
-			err = rep.Validate(nil)
-		}
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("line %d: %v", line, err))
-			continue
-		}
-		// The key is the report as read, so that the same report, from
-		// this file under any name or from a copy, is imported once.
-		canon, _ := json.Marshal(rep)
-		sum := sha256.Sum256(canon)
-		rep.SourceRef = "import:" + hex.EncodeToString(sum[:16])
-		rows = append(rows, importRow{line: line, report: rep})
-	}
+// countingReader counts the bytes read, for the progress bar.
+type countingReader struct {
+	r io.Reader
+	n int64
 }
 
-// reportOf reads a row's columns into a report; a number that is not one
-// is an error naming its column.
-func reportOf(get func(string) string) (monitor.Report, error) {
-	r := monitor.Report{SourceType: monitor.SourceType(get("source_type")), SourceName: get("source_name"), SourceParty: get("source_party"),
-		OccurredAt: get("occurred_at"), TimePrecision: get("time_precision"), PlaceName: get("place_name"), PlacePrecision: get("place_precision"),
-		WeaponClass: get("weapon_class"), TargetClass: get("target_class"), Narrative: get("narrative")}
-	for _, c := range []struct {
-		name string
-		to   **float64
-	}{{"lat", &r.Lat}, {"lon", &r.Lon}} {
-		if v := get(c.name); v != "" {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return r, fmt.Errorf("%s: %q is not a number", c.name, v)
-			}
-			*c.to = &f
-		}
-	}
-	if v := get("weapon_count"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return r, fmt.Errorf("weapon_count: %q is not a whole number", v)
-		}
-		r.WeaponCount = n
-	}
-	for _, kind := range monitor.CasualtyKinds {
-		for _, group := range monitor.CasualtyGroups {
-			name := kind + "_" + group
-			v := get(name)
-			if v == "" {
-				continue
-			}
-			lo, hi, isRange := strings.Cut(v, "-")
-			low, err := strconv.Atoi(strings.TrimSpace(lo))
-			high := low
-			if err == nil && isRange {
-				high, err = strconv.Atoi(strings.TrimSpace(hi))
-			}
-			if err != nil {
-				return r, fmt.Errorf("%s: %q is not a count or a range such as 25-27", name, v)
-			}
-			r.Casualties = append(r.Casualties, monitor.Casualty{Kind: kind, Group: group, Low: low, High: high})
-		}
-	}
-	if v := get("evidence_sha256"); v != "" {
-		r.Evidence = []monitor.Evidence{{SHA256: strings.ToLower(v)}}
-	}
-	return r, nil
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
-func (c *cli) importReports(ctx context.Context, file, server, tokenFile string) error {
+func (c *cli) importReports(ctx context.Context, file, format, server, tokenFile string) error {
 	api, err := newAPIClient(server, tokenFile)
 	if err != nil {
 		return err
+	}
+	if format == "" {
+		if format, err = intake.FormatOf(file); err != nil {
+			return usagef("%v", err)
+		}
+	} else if !slices.Contains(intake.Formats, format) {
+		return usagef("--format %q is not one of %s", format, strings.Join(intake.Formats, ", "))
 	}
 	f, err := os.Open(file)
 	if err != nil {
 		return fmt.Errorf("couldn't read the reports: %w", err)
 	}
 	defer f.Close()
-	rows, problems, err := readReports(f, file)
+	run := &importRun{c: c, api: api, file: file, format: format, read: &countingReader{r: f}, start: time.Now()}
+	if fi, err := f.Stat(); err == nil {
+		run.size = fi.Size()
+	}
+	err = intake.Read(format, run.read, func(row intake.Row) error {
+		if row.Err != nil {
+			run.refused = append(run.refused, fmt.Sprintf("%s: %v", row.Where(format), row.Err))
+			return nil
+		}
+		run.pending = append(run.pending, row)
+		if len(run.pending) == importBatch {
+			return run.flush(ctx)
+		}
+		return nil
+	})
+	if err == nil {
+		err = run.flush(ctx)
+	}
+	fmt.Fprintln(c.stderr)
 	if err != nil {
+		var sendErr *batchError
+		if errors.As(err, &sendErr) {
+			return fmt.Errorf("%s: %w\nevery row up to line %d was answered (%d reports committed, %d there already); the batch from line %d on may be committed in part. "+
+				"Run the same command again to resume: what is there already is skipped", file, err, run.answered, run.added, run.there, sendErr.first)
+		}
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	added, there := 0, 0
-	for i, row := range rows {
-		fmt.Fprintf(c.stderr, "\rreport %d of %d", i+1, len(rows))
-		var found struct {
-			Items []json.RawMessage `json:"items"`
-		}
-		if err := api.do(ctx, http.MethodGet, "incident-reports?limit=1&source_ref="+url.QueryEscape(row.report.SourceRef), nil, &found); err != nil {
-			fmt.Fprintln(c.stderr)
-			return fmt.Errorf("%s line %d: %w; %d reports before it were imported, and importing the file again adds only the rest", file, row.line, err, added)
-		}
-		if len(found.Items) > 0 {
-			there++
-			continue
-		}
-		body, _ := json.Marshal(row.report)
-		if err := api.do(ctx, http.MethodPost, "incident-reports", body, nil); err != nil {
-			problems = append(problems, fmt.Sprintf("line %d: %v", row.line, err))
-			continue
-		}
-		added++
-	}
-	if len(rows) > 0 {
-		fmt.Fprintln(c.stderr)
-	}
-	fmt.Fprintf(c.stdout, "imported %d reports; %d were there already; %d rows refused\n", added, there, len(problems))
-	for _, p := range problems {
+	fmt.Fprintf(c.stdout, "imported %d reports; %d were there already; %d rows refused\n", run.added, run.there, len(run.refused))
+	for _, p := range run.refused {
 		fmt.Fprintf(c.stderr, "%s %s\n", file, p)
 	}
-	if len(problems) > 0 {
+	if len(run.refused) > 0 {
 		return errRowsRefused
 	}
 	return nil
+}
+
+// batchError is a batch that could not be sent, or was not answered.
+type batchError struct {
+	first int
+	err   error
+}
+
+func (e *batchError) Error() string { return e.err.Error() }
+func (e *batchError) Unwrap() error { return e.err }
+
+// flush sends the pending rows as one batch and sorts the answers: added,
+// there already (a conflict on the source reference), refused.
+func (r *importRun) flush(ctx context.Context) error {
+	if len(r.pending) == 0 {
+		return nil
+	}
+	var body bytes.Buffer
+	for _, row := range r.pending {
+		b, _ := json.Marshal(row.Report)
+		body.Write(b)
+		body.WriteByte('\n')
+	}
+	var out struct {
+		Results []struct {
+			Index  int `json:"index"`
+			Status int `json:"status"`
+			Error  *struct {
+				Field   string `json:"field"`
+				Message string `json:"message"`
+			} `json:"error"`
+		} `json:"results"`
+	}
+	if err := r.api.send(ctx, http.MethodPost, "batch/incident-reports", "application/x-ndjson", body.Bytes(), &out); err != nil {
+		return &batchError{first: r.pending[0].Line, err: err}
+	}
+	for _, res := range out.Results {
+		if res.Index < 0 || res.Index >= len(r.pending) {
+			continue
+		}
+		row := r.pending[res.Index]
+		switch {
+		case res.Status == http.StatusCreated:
+			r.added++
+		case res.Status == http.StatusConflict && res.Error != nil && res.Error.Field == "source_ref":
+			r.there++
+		case res.Error != nil:
+			r.refused = append(r.refused, fmt.Sprintf("%s: %s: %s", row.Where(r.format), res.Error.Field, res.Error.Message))
+		default:
+			r.refused = append(r.refused, fmt.Sprintf("%s: refused with status %d", row.Where(r.format), res.Status))
+		}
+	}
+	r.answered = r.pending[len(r.pending)-1].Line
+	r.pending = r.pending[:0]
+	r.progress()
+	return nil
+}
+
+// progress draws the progress bar: the share of the file read, the rows
+// so far and the rate.
+func (r *importRun) progress() {
+	const width = 30
+	share := 1.0
+	if r.size > 0 {
+		share = min(1, float64(r.read.n)/float64(r.size))
+	}
+	done := int(share * width)
+	rows := r.added + r.there + len(r.refused)
+	rate := float64(rows) / max(time.Since(r.start).Seconds(), 1e-3)
+	fmt.Fprintf(r.c.stderr, "\r[%s%s] %3.0f%%  %d rows: %d added, %d there already, %d refused  (%.0f rows/s)",
+		strings.Repeat("=", done), strings.Repeat(" ", width-done), share*100, rows, r.added, r.there, len(r.refused), rate)
 }
 
 // errRowsRefused makes the exit status 1 once the refused rows are listed.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/parley-project/parley/monitor"
+	"github.com/parley-project/parley/monitor/intake"
 	"github.com/parley-project/parley/scenario"
 )
 
@@ -38,6 +39,27 @@ func TestReportsImport(t *testing.T) {
 	if !strings.Contains(stdout, "imported 0 reports; 2 were there already") || count() != before+2 {
 		t.Errorf("importing the file again = %d %s", code, stdout)
 	}
+	// ACLED's export, and GeoJSON: read by their header and their name.
+	acled := filepath.Join(dir, "acled-export.csv")
+	os.WriteFile(acled, []byte("event_id_cnty,event_date,time_precision,sub_event_type,location,latitude,longitude,geo_precision,source,notes,fatalities\n"+
+		"UKR1,2026-01-24,1,Shelling/artillery/missile attack,Kharkiv,49.9935,36.2304,1,Ukrinform,Shelling.,2\n"+
+		"UKR2,2026-01-24,1,Air/drone strike,Kyiv,50.45,30.52,9,Local media,Drones.,0\n"), 0o600)
+	code, stdout, stderr = parley(t, "reports", "import", acled, "--server", ts, "--token-file", tokFile)
+	if code != exitError || !strings.Contains(stdout, "imported 1 reports; 0 were there already; 1 rows refused") || !strings.Contains(stderr, `line 3: geo_precision: "9"`) {
+		t.Errorf("an ACLED import = %d\n%s%s", code, stdout, stderr)
+	}
+	geo := filepath.Join(dir, "reports.geojson")
+	os.WriteFile(geo, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[35.78,47.56]},`+
+		`"properties":{"source_type":"monitor-patrol","source_name":"Patrol 4","occurred_at":"2026-01-26T09:10:00+02:00","time_precision":"exact",`+
+		`"place_name":"Orikhiv","place_precision":"coordinates","weapon_class":"mortar","target_class":"residential"}}]}`), 0o600)
+	for i, want := range []string{"imported 1 reports; 0 were there already", "imported 0 reports; 1 were there already"} {
+		if code, stdout, stderr := parley(t, "reports", "import", geo, "--server", ts, "--token-file", tokFile); code != exitOK || !strings.Contains(stdout, want) {
+			t.Errorf("GeoJSON import %d = %d\n%s%s", i+1, code, stdout, stderr)
+		}
+	}
+	if n := count(); n != before+4 {
+		t.Errorf("%d reports after the ACLED and GeoJSON imports, want %d", n, before+4)
+	}
 	os.WriteFile(file, []byte("source_type,source_name\nparty,x\n"), 0o600)
 	code, _, stderr = parley(t, "reports", "import", file, "--server", ts, "--token-file", tokFile)
 	if code == exitOK || !strings.Contains(stderr, `line 1: the required column "occurred_at" is missing`) {
@@ -59,7 +81,7 @@ func TestGenReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	rows, problems, err := readReports(f, out)
+	rows, problems, err := intake.ReadAll(intake.CSV, f)
 	if err != nil || len(problems) > 0 || len(rows) < 50 {
 		t.Fatalf("the generated reports read back: %d rows, %v, %v", len(rows), problems, err)
 	}

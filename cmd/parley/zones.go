@@ -174,6 +174,11 @@ func newAPIClient(server, tokenFile string) (apiClient, error) {
 // do sends a request to path under the API's prefix and decodes a JSON
 // answer into out; a refusal is an error with the API's message.
 func (a apiClient) do(ctx context.Context, method, path string, body []byte, out any) error {
+	return a.send(ctx, method, path, "application/json", body, out)
+}
+
+// send is do with the body's media type.
+func (a apiClient) send(ctx context.Context, method, path, ctype string, body []byte, out any) error {
 	u, err := url.JoinPath(a.server, httpapi.Prefix)
 	if err != nil {
 		return usagef("--server %q is not a URL: %v", a.server, err)
@@ -184,9 +189,9 @@ func (a apiClient) do(ctx context.Context, method, path string, body []byte, out
 	}
 	req.Header.Set("Authorization", "Bearer "+a.token)
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", ctype)
 	}
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	resp, err := (&http.Client{Timeout: 2 * time.Minute}).Do(req)
 	if err != nil {
 		return fmt.Errorf("couldn't reach %s: %w", a.server, err)
 	}

@@ -78,11 +78,12 @@ type incidentRow struct {
 	Verification monitor.Verification
 	Status       string
 }
+
 type reportsView struct {
-	Rows      []row
-	Clusters  []cluster
-	Denials   []web.Item[monitor.AccessDenial]
-	Zones     int
+	Rows     []row
+	Clusters []cluster
+	Denials  []web.Item[monitor.AccessDenial]
+	Zones    int
 	// May says whether the caller records reports.
 	May bool
 }
