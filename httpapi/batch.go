@@ -9,7 +9,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"sync"
 
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
@@ -23,11 +22,6 @@ const (
 	MaxBatch     = 1000
 	MaxBatchBody = 16 << 20
 )
-
-// batchWorkers is how many items of a batch are in the commit path at
-// once: enough to fill a group commit, so that a batch costs a few store
-// transactions and log appends rather than one per item.
-const batchWorkers = 64
 
 // batchResult is the outcome of one item of a batch.
 type batchResult struct {
@@ -66,21 +60,15 @@ func (a *api) batch(k parley.Kind) handlerFunc {
 		if err := a.svc.Authorized(*caller, k.Name, caller.Party); err != nil {
 			return err
 		}
+		bodies := make([][]byte, len(items))
+		for i, it := range items {
+			bodies[i] = it
+		}
+		written, errs := a.svc.CreateMany(r.Context(), *caller, k.Name, bodies)
 		out := batchBody{Results: make([]batchResult, len(items))}
-		var wg sync.WaitGroup
-		next := make(chan int)
-		for range min(batchWorkers, len(items)) {
-			wg.Go(func() {
-				for i := range next {
-					out.Results[i] = a.batchItem(r, caller, k, i, items[i])
-				}
-			})
-		}
 		for i := range items {
-			next <- i
+			out.Results[i] = a.batchResult(r, k, i, written[i], errs[i])
 		}
-		close(next)
-		wg.Wait()
 		for _, res := range out.Results {
 			if res.Status == http.StatusCreated {
 				out.Created++
@@ -93,9 +81,8 @@ func (a *api) batch(k parley.Kind) handlerFunc {
 	}
 }
 
-func (a *api) batchItem(r *http.Request, caller *access.Principal, k parley.Kind, i int, body []byte) batchResult {
+func (a *api) batchResult(r *http.Request, k parley.Kind, i int, out app.Written, err error) batchResult {
 	res := batchResult{Index: i}
-	out, err := a.svc.Create(r.Context(), *caller, k.Name, body)
 	if err == nil {
 		res.Status, res.ID, res.RecordID = http.StatusCreated, out.Entity.ID, out.Entity.RecordID
 		return res
