@@ -5,6 +5,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parley-project/parley/internal/testkit"
 	monitorweb "github.com/parley-project/parley/monitor/web"
@@ -154,4 +156,84 @@ func TestMonitoringPage(t *testing.T) {
 // plainText is a page's text without its tags, its spaces collapsed.
 func plainText(page string) string {
 	return strings.Join(strings.Fields(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(page, " ")), " ")
+}
+
+// TestImportPage imports a file through the monitoring page: the upload is
+// imported in the background while its page refreshes itself, and then
+// lists what it added and the rows it refused, by line; the same file
+// again adds nothing; nobody else sees the import, and a party's
+// negotiator is offered no upload.
+func TestImportPage(t *testing.T) {
+	d := testkit.NewDemo(t, testkit.DemoOptions{})
+	h, err := web.New(d.Service, slog.New(slog.DiscardHandler), web.Options{Sections: []web.Section{&talksweb.Section{}, &monitorweb.Section{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	client := func(login string) *http.Client {
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar}
+		l := d.Login(t, login)
+		res, err := c.PostForm(ts.URL+"/login", url.Values{"login": {l.Login}, "password": {l.Password}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return c
+	}
+	mon := client("us-monitor")
+	file := "source_type,source_name,occurred_at,time_precision,place_name,place_precision,lat,lon,weapon_class,target_class\n" +
+		"monitor-patrol,Patrol 5,2026-01-27T09:10:00+02:00,exact,Orikhiv,coordinates,47.567,35.784,artillery,residential\n" +
+		"monitor-patrol,Patrol 5,2026-01-27T09:40:00+02:00,exact,Orikhiv,coordinates,97.5,35.784,artillery,residential\n" +
+		"sensor,Sensor 2,2026-01-27T10:05:00+02:00,hour,Huliaipole,coordinates,47.66,36.26,mortar,military\n"
+	upload := func() string {
+		var body strings.Builder
+		mw := multipart.NewWriter(&body)
+		fw, _ := mw.CreateFormFile("file", "patrols.csv")
+		fw.Write([]byte(file))
+		mw.WriteField("format", "")
+		mw.Close()
+		res, err := mon.Post(ts.URL+"/monitoring/import", mw.FormDataContentType(), strings.NewReader(body.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.HasPrefix(res.Request.URL.Path, "/monitoring/import/") {
+			t.Fatalf("the upload led to %s, status %d", res.Request.URL, res.StatusCode)
+		}
+		// The page refreshes itself until the import is done.
+		for range 100 {
+			res, err := mon.Get(res.Request.URL.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.Header.Get("Refresh") == "" {
+				return plainText(html.UnescapeString(string(b)))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatal("the import did not finish")
+		return ""
+	}
+	page := upload()
+	if !strings.Contains(page, "Done. 2 reports added, 0 there already, 1 rows refused.") || !strings.Contains(page, "line 3: lat: with lon:") {
+		t.Errorf("the import's page:\n%s", page)
+	}
+	if page := upload(); !strings.Contains(page, "Done. 0 reports added, 2 there already, 1 rows refused.") {
+		t.Errorf("the same file again:\n%s", page)
+	}
+	ua := client("ua-negotiator")
+	for _, path := range []string{"/monitoring/import", "/monitoring/import/0123"} {
+		res, err := ua.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusNotFound {
+			t.Errorf("a party's negotiator GET %s: %d, want 404", path, res.StatusCode)
+		}
+	}
 }

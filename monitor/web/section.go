@@ -22,7 +22,10 @@ import (
 var templates embed.FS
 
 // Section is the monitoring's part of the UI.
-type Section struct{ site *web.Site }
+type Section struct {
+	site    *web.Site
+	imports imports
+}
 
 // Nav implements web.Section.
 func (*Section) Nav() []web.NavItem {
@@ -39,6 +42,9 @@ func (x *Section) Routes(site *web.Site) {
 	x.site = site
 	site.Handle("GET /monitoring", x.reports)
 	site.Handle("GET /monitoring/incidents/{id}", x.incident)
+	site.Handle("GET /monitoring/import", x.importForm)
+	site.Handle("POST /monitoring/import", x.importStart)
+	site.Handle("GET /monitoring/import/{id}", x.importPage)
 	site.Handle("GET /monitoring/incident-reports.csv", x.exportCSV)
 	site.Handle("GET /monitoring/incident-reports.ndjson", x.exportNDJSON)
 	site.Handle("GET /monitoring/incident-reports.geojson", x.exportGeoJSON)

@@ -1,0 +1,250 @@
+package monitorweb
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/monitor"
+	"github.com/parley-project/parley/monitor/intake"
+	"github.com/parley-project/parley/web"
+)
+
+// An upload is imported in the background, batch by batch, and its page
+// shows how far it has come, refreshing itself until it is done: a file of
+// a million rows takes minutes, longer than a request should wait.
+
+// maxUpload bounds an uploaded file.
+const maxUpload = 512 << 20
+
+// importBatch is how many rows go through the commit path together.
+const importBatch = 500
+
+// keptImports is how many finished imports the section remembers.
+const keptImports = 100
+
+// importJob is one upload being imported, or imported.
+type importJob struct {
+	mu sync.Mutex
+	importState
+}
+
+// importState is how far an import has come.
+type importState struct {
+	ID       string
+	Owner    string
+	File     string
+	Format   string
+	Size     int64
+	Read     int64
+	Added    int
+	There    int
+	Refused  []string
+	Started  time.Time
+	Finished time.Time
+	Err      string
+}
+
+// importView is what the import's page shows of a job, copied under its
+// lock.
+type importView struct {
+	Job     importState
+	Percent int
+	Done    bool
+	Formats []string
+}
+
+type imports struct {
+	mu   sync.Mutex
+	jobs []*importJob
+}
+
+func (is *imports) add(j *importJob) {
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	// Forget the oldest finished imports beyond what is kept.
+	for len(is.jobs) >= keptImports {
+		i := slices.IndexFunc(is.jobs, func(j *importJob) bool { j.mu.Lock(); defer j.mu.Unlock(); return !j.Finished.IsZero() })
+		if i < 0 {
+			break
+		}
+		is.jobs = slices.Delete(is.jobs, i, i+1)
+	}
+	is.jobs = append(is.jobs, j)
+}
+
+func (is *imports) get(id string) *importJob {
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	for _, j := range is.jobs {
+		if j.ID == id {
+			return j
+		}
+	}
+	return nil
+}
+
+func (x *Section) importForm(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	if caller == nil || x.site.Service().Authorized(*caller, monitor.KindReport, "") != nil {
+		return web.ErrNotFound
+	}
+	x.site.Render(w, r, caller, http.StatusOK, "import", web.Page{Title: "Import reports", Nav: "monitoring", Data: importView{Formats: intake.Formats}})
+	return nil
+}
+
+// importStart saves the upload and imports it in the background, as the
+// caller, then sends the browser to the import's page.
+func (x *Section) importStart(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	if caller == nil || x.site.Service().Authorized(*caller, monitor.KindReport, "") != nil {
+		return web.ErrNotFound
+	}
+	refuse := func(msg string) error {
+		x.site.Render(w, r, caller, http.StatusUnprocessableEntity, "import", web.Page{Title: "Import reports", Nav: "monitoring",
+			Data: importView{Formats: intake.Formats, Job: importState{Err: msg}}})
+		return nil
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		return refuse(fmt.Sprintf("The upload could not be read (at most %d MiB): %v.", maxUpload>>20, err))
+	}
+	defer r.MultipartForm.RemoveAll()
+	f, hdr, err := r.FormFile("file")
+	if err != nil {
+		return refuse("Choose a file of reports to import.")
+	}
+	defer f.Close()
+	format := r.FormValue("format")
+	if format == "" {
+		if format, err = intake.FormatOf(hdr.Filename); err != nil {
+			return refuse(err.Error() + ".")
+		}
+	} else if !slices.Contains(intake.Formats, format) {
+		return refuse(fmt.Sprintf("%q is not a format parley reads.", format))
+	}
+	// The upload's own temporary file goes when the request ends; the
+	// import reads a copy of its own.
+	tmp, err := os.CreateTemp("", "parley-import-*")
+	if err != nil {
+		return err
+	}
+	size, err := io.Copy(tmp, f)
+	if err == nil {
+		_, err = tmp.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	id := make([]byte, 12)
+	rand.Read(id)
+	job := &importJob{importState: importState{ID: hex.EncodeToString(id), Owner: caller.ID, File: hdr.Filename, Format: format, Size: size, Started: time.Now()}}
+	x.imports.add(job)
+	p := *caller
+	go func() {
+		defer os.Remove(tmp.Name())
+		defer tmp.Close()
+		x.runImport(context.WithoutCancel(r.Context()), p, job, tmp)
+	}()
+	http.Redirect(w, r, "/monitoring/import/"+job.ID, http.StatusSeeOther)
+	return nil
+}
+
+// progressReader counts what the import has read of its file.
+type progressReader struct {
+	r   io.Reader
+	job *importJob
+}
+
+func (p progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.job.mu.Lock()
+	p.job.Read += int64(n)
+	p.job.mu.Unlock()
+	return n, err
+}
+
+func (x *Section) runImport(ctx context.Context, p access.Principal, job *importJob, f io.Reader) {
+	svc := x.site.Service()
+	var rows []intake.Row
+	flush := func() {
+		if len(rows) == 0 {
+			return
+		}
+		bodies := make([][]byte, len(rows))
+		for i, row := range rows {
+			bodies[i], _ = json.Marshal(row.Report)
+		}
+		_, errs := svc.CreateMany(ctx, p, monitor.KindReport, bodies)
+		job.mu.Lock()
+		for i, err := range errs {
+			var e *app.Error
+			switch {
+			case err == nil:
+				job.Added++
+			case errors.As(err, &e) && e.Code == app.CodeConflict && e.Field == "source_ref":
+				job.There++
+			case errors.As(err, &e):
+				job.Refused = append(job.Refused, fmt.Sprintf("%s: %s: %s", rows[i].Where(job.Format), e.Field, e.Message))
+			default:
+				job.Refused = append(job.Refused, fmt.Sprintf("%s: not committed: an error on the server, logged", rows[i].Where(job.Format)))
+			}
+		}
+		job.mu.Unlock()
+		rows = rows[:0]
+	}
+	err := intake.Read(job.Format, progressReader{f, job}, func(row intake.Row) error {
+		if row.Err != nil {
+			job.mu.Lock()
+			job.Refused = append(job.Refused, fmt.Sprintf("%s: %v", row.Where(job.Format), row.Err))
+			job.mu.Unlock()
+			return nil
+		}
+		if rows = append(rows, row); len(rows) == importBatch {
+			flush()
+		}
+		return nil
+	})
+	if err == nil {
+		flush()
+	}
+	job.mu.Lock()
+	defer job.mu.Unlock()
+	if err != nil {
+		job.Err = err.Error()
+	}
+	job.Finished = time.Now()
+}
+
+// importPage shows an import to the person who started it: refreshing
+// while it runs, then what it added, found there already and refused.
+func (x *Section) importPage(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	job := x.imports.get(r.PathValue("id"))
+	if job == nil || caller == nil || job.Owner != caller.ID {
+		return web.ErrNotFound
+	}
+	job.mu.Lock()
+	v := importView{Job: job.importState, Done: !job.Finished.IsZero()}
+	v.Job.Refused = slices.Clone(job.Refused)
+	job.mu.Unlock()
+	if v.Job.Size > 0 {
+		v.Percent = int(100 * v.Job.Read / v.Job.Size)
+	}
+	if !v.Done {
+		// Read by every browser: the page reloads until the import is done.
+		w.Header().Set("Refresh", "1")
+	}
+	x.site.Render(w, r, caller, http.StatusOK, "import", web.Page{Title: "Import of " + v.Job.File, Nav: "monitoring", Data: v})
+	return nil
+}
