@@ -5,34 +5,55 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/monitor"
+	"github.com/parley-project/parley/monitor/geo"
+	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/web"
 )
 
-// exportColumns are the CSV export's columns, after ACLED's where they
-// match (event date, precisions, location, coordinates, fatalities).
-var exportColumns = []string{"record_id", "event_date", "time_precision", "source", "source_scale", "source_party", "location", "geo_precision",
-	"latitude", "longitude", "weapon", "weapon_count", "target", "fatalities_low", "fatalities_high", "wounded_low", "wounded_high", "notes"}
+// Exports stream what the caller may see, a page of records at a time, so
+// that an export of any size holds one page in memory and starts at once.
 
-// eachReport streams the reports the caller may see, a page at a time, so
-// that an export of any size holds one page in memory.
-func eachReport(r *http.Request, svc *app.Service, caller *access.Principal, fn func(web.Item[monitor.Report]) error) error {
-	q := store.Query{Kind: monitor.KindReport, Limit: app.MaxPage}
+// exportRow is one entity as every export format writes it.
+type exportRow struct {
+	ID, RecordID string
+	Audience     record.Audience
+	Point        *geo.Point
+	// CSV is the row's cells, in the export's columns; JSON what NDJSON
+	// and GeoJSON's properties hold of it.
+	CSV  []string
+	JSON map[string]any
+}
+
+// export is one of the monitoring's exports: its columns and how a page of
+// entities becomes rows.
+type export struct {
+	name    string
+	kind    string
+	columns []string
+	rows    func(r *http.Request, caller *access.Principal, es []store.Entity) ([]exportRow, error)
+}
+
+// each streams the export's rows the caller may see.
+func (x *Section) each(r *http.Request, caller *access.Principal, ex export, fn func(exportRow) error) error {
+	svc := x.site.Service()
+	q := store.Query{Kind: ex.kind, Limit: app.MaxPage}
 	for {
 		es, more, err := svc.List(r.Context(), caller, q)
 		if err != nil {
 			return err
 		}
-		for _, e := range es {
-			it, err := web.ItemOf[monitor.Report](e)
-			if err != nil {
-				return err
-			}
-			if err := fn(it); err != nil {
+		rows, err := ex.rows(r, caller, es)
+		if err != nil {
+			return err
+		}
+		for _, row := range rows {
+			if err := fn(row); err != nil {
 				return err
 			}
 		}
@@ -41,6 +62,98 @@ func eachReport(r *http.Request, svc *app.Service, caller *access.Principal, fn 
 		}
 		q.After = es[len(es)-1].CreatedSeq
 	}
+}
+
+func attachment(w http.ResponseWriter, ctype, name string) {
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+}
+
+// Once an answer has begun, an error can only cut it short: the reader
+// sees a file without its end. The handlers below return nil for that.
+
+func (x *Section) exportCSV(ex export) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+		attachment(w, "text/csv; charset=utf-8", ex.name+".csv")
+		cw := csv.NewWriter(w)
+		if err := cw.Write(ex.columns); err != nil {
+			return nil
+		}
+		n := 0
+		_ = x.each(r, caller, ex, func(row exportRow) error {
+			cw.Write(row.CSV)
+			if n++; n%app.MaxPage == 0 {
+				cw.Flush()
+			}
+			return cw.Error()
+		})
+		cw.Flush()
+		return nil
+	}
+}
+
+func (x *Section) exportNDJSON(ex export) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+		attachment(w, "application/x-ndjson", ex.name+".ndjson")
+		enc := json.NewEncoder(w)
+		_ = x.each(r, caller, ex, func(row exportRow) error {
+			m := map[string]any{"id": row.ID, "record_id": row.RecordID, "audience": row.Audience}
+			for k, v := range row.JSON {
+				m[k] = v
+			}
+			return enc.Encode(m)
+		})
+		return nil
+	}
+}
+
+// exportGeoJSON writes a FeatureCollection feature by feature: one
+// without coordinates has a null geometry, as GeoJSON allows.
+func (x *Section) exportGeoJSON(ex export) web.Handler {
+	return func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+		attachment(w, "application/geo+json", ex.name+".geojson")
+		if _, err := w.Write([]byte(`{"type":"FeatureCollection","features":[`)); err != nil {
+			return nil
+		}
+		first := true
+		_ = x.each(r, caller, ex, func(row exportRow) error {
+			var geometry any
+			if p := row.Point; p != nil {
+				geometry = map[string]any{"type": "Point", "coordinates": []float64{p.Lon, p.Lat}}
+			}
+			props := map[string]any{"record_id": row.RecordID}
+			for k, v := range row.JSON {
+				props[k] = v
+			}
+			b, err := json.Marshal(map[string]any{"type": "Feature", "id": row.ID, "geometry": geometry, "properties": props})
+			if err != nil {
+				return err
+			}
+			if !first {
+				w.Write([]byte(","))
+			}
+			first = false
+			_, err = w.Write(b)
+			return err
+		})
+		w.Write([]byte("]}\n"))
+		return nil
+	}
+}
+
+func pointPtr(p geo.Point, ok bool) *geo.Point {
+	if !ok {
+		return nil
+	}
+	return &p
+}
+
+func num(f *float64) string {
+	if f == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*f, 'f', -1, 64)
 }
 
 func casualties(rep *monitor.Report, kind string) (low, high int) {
@@ -53,78 +166,73 @@ func casualties(rep *monitor.Report, kind string) (low, high int) {
 	return low, high
 }
 
-func (x *Section) exportCSV(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="incident-reports.csv"`)
-	w.Header().Set("Cache-Control", "no-store")
-	cw := csv.NewWriter(w)
-	if err := cw.Write(exportColumns); err != nil {
-		return nil // the client went away
-	}
-	n := 0
-	err := eachReport(r, x.site.Service(), caller, func(it web.Item[monitor.Report]) error {
-		rep := it.V
-		num := func(f *float64) string {
-			if f == nil {
-				return ""
+// reportExport has the reports, in columns after ACLED's where they match
+// (event date, precisions, location, coordinates, fatalities).
+var reportExport = export{name: "incident-reports", kind: monitor.KindReport,
+	columns: []string{"record_id", "event_date", "time_precision", "source", "source_scale", "source_party", "location", "geo_precision",
+		"latitude", "longitude", "weapon", "weapon_count", "target", "fatalities_low", "fatalities_high", "wounded_low", "wounded_high", "notes"},
+	rows: func(_ *http.Request, _ *access.Principal, es []store.Entity) ([]exportRow, error) {
+		out := make([]exportRow, 0, len(es))
+		for _, e := range es {
+			it, err := web.ItemOf[monitor.Report](e)
+			if err != nil {
+				return nil, err
 			}
-			return strconv.FormatFloat(*f, 'f', -1, 64)
+			rep := it.V
+			fl, fh := casualties(rep, "killed")
+			wl, wh := casualties(rep, "wounded")
+			out = append(out, exportRow{ID: it.ID, RecordID: it.RecordID, Audience: it.Audience, Point: pointPtr(rep.Point()),
+				CSV: []string{it.RecordID, rep.OccurredAt, rep.TimePrecision, rep.SourceName, string(rep.SourceType), rep.SourceParty, rep.PlaceName,
+					rep.PlacePrecision, num(rep.Lat), num(rep.Lon), rep.WeaponClass, strconv.Itoa(rep.WeaponCount), rep.TargetClass,
+					strconv.Itoa(fl), strconv.Itoa(fh), strconv.Itoa(wl), strconv.Itoa(wh), rep.Narrative},
+				JSON: map[string]any{"report": rep}})
 		}
-		fl, fh := casualties(rep, "killed")
-		wl, wh := casualties(rep, "wounded")
-		cw.Write([]string{it.RecordID, rep.OccurredAt, rep.TimePrecision, rep.SourceName, string(rep.SourceType), rep.SourceParty, rep.PlaceName,
-			rep.PlacePrecision, num(rep.Lat), num(rep.Lon), rep.WeaponClass, strconv.Itoa(rep.WeaponCount), rep.TargetClass,
-			strconv.Itoa(fl), strconv.Itoa(fh), strconv.Itoa(wl), strconv.Itoa(wh), rep.Narrative})
-		if n++; n%app.MaxPage == 0 {
-			cw.Flush()
-		}
-		return cw.Error()
-	})
-	cw.Flush()
-	// Once the answer has begun, an error can only cut it short; the
-	// reader sees a file without its end.
-	_ = err
-	return nil
-}
+		return out, nil
+	}}
 
-func (x *Section) exportNDJSON(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	w.Header().Set("Content-Disposition", `attachment; filename="incident-reports.ndjson"`)
-	w.Header().Set("Cache-Control", "no-store")
-	enc := json.NewEncoder(w)
-	_ = eachReport(r, x.site.Service(), caller, func(it web.Item[monitor.Report]) error {
-		return enc.Encode(map[string]any{"id": it.ID, "record_id": it.RecordID, "audience": it.Audience, "report": it.V})
-	})
-	return nil
-}
-
-func (x *Section) exportGeoJSON(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
-	w.Header().Set("Content-Type", "application/geo+json")
-	w.Header().Set("Content-Disposition", `attachment; filename="incident-reports.geojson"`)
-	w.Header().Set("Cache-Control", "no-store")
-	// A FeatureCollection written feature by feature: a report without
-	// coordinates has a null geometry, as GeoJSON allows.
-	if _, err := w.Write([]byte(`{"type":"FeatureCollection","features":[`)); err != nil {
-		return nil
-	}
-	first := true
-	_ = eachReport(r, x.site.Service(), caller, func(it web.Item[monitor.Report]) error {
-		var geometry any
-		if p, ok := it.V.Point(); ok {
-			geometry = map[string]any{"type": "Point", "coordinates": []float64{p.Lon, p.Lat}}
-		}
-		b, err := json.Marshal(map[string]any{"type": "Feature", "id": it.ID, "geometry": geometry,
-			"properties": map[string]any{"record_id": it.RecordID, "report": it.V}})
-		if err != nil {
-			return err
-		}
-		if !first {
-			w.Write([]byte(","))
-		}
-		first = false
-		_, err = w.Write(b)
-		return err
-	})
-	w.Write([]byte("]}\n"))
-	return nil
+// incidentExport has the incidents, with the number of their reports and
+// of independent sources among those the caller may read, their figures
+// side by side, and where their verification stands.
+func (x *Section) incidentExport() export {
+	return export{name: "incidents", kind: monitor.KindIncident,
+		columns: []string{"record_id", "id", "title", "event_date", "location", "latitude", "longitude", "weapon", "target",
+			"reports", "sources", "figures", "status", "attribution", "attributed_to"},
+		rows: func(r *http.Request, caller *access.Principal, es []store.Entity) ([]exportRow, error) {
+			ctx, svc := r.Context(), x.site.Service()
+			out := make([]exportRow, 0, len(es))
+			for _, e := range es {
+				it, err := web.ItemOf[monitor.Incident](e)
+				if err != nil {
+					return nil, err
+				}
+				in := it.V
+				var v monitor.Verification
+				steps, err := web.Load[monitor.Step](ctx, svc, caller, monitor.KindStep, it.ID)
+				if err != nil {
+					return nil, err
+				}
+				for _, s := range inOrder(steps) {
+					v.Steps = append(v.Steps, s.V)
+				}
+				var group []*monitor.Report
+				sources := map[string]bool{}
+				for _, id := range in.Reports {
+					if rp, err := web.Get[monitor.Report](ctx, svc, caller, monitor.KindReport, id); err == nil {
+						group = append(group, rp.V)
+						sources[rp.V.SourceName] = true
+					}
+				}
+				figures := monitor.Figures(group)
+				var status, attribution, to string
+				if s := v.Current(); s != nil {
+					status, attribution, to = string(s.Stage), string(s.Attribution), s.AttributedParty
+				}
+				out = append(out, exportRow{ID: it.ID, RecordID: it.RecordID, Audience: it.Audience, Point: pointPtr(in.Point()),
+					CSV: []string{it.RecordID, it.ID, in.Title, in.OccurredAt, in.PlaceName, num(in.Lat), num(in.Lon), in.WeaponClass, in.TargetClass,
+						strconv.Itoa(len(group)), strconv.Itoa(len(sources)), strings.Join(figures, "; "), status, attribution, to},
+					JSON: map[string]any{"incident": in, "sources": len(sources), "figures": figures, "status": status,
+						"attribution": attribution, "attributed_to": to}})
+			}
+			return out, nil
+		}}
 }

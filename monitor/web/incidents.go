@@ -24,15 +24,13 @@ func (x *Section) incidents(r *http.Request, caller *access.Principal) ([]*incid
 	if err != nil {
 		return nil, err
 	}
-	// Steps are ordered as they were committed: the latest is the status.
-	slices.SortStableFunc(steps, func(a, b web.Item[monitor.Step]) int { return cmp.Compare(a.CreatedSeq, b.CreatedSeq) })
 	of := map[string]*incidentRow{}
 	out := make([]*incidentRow, len(ins))
 	for i, in := range ins {
 		out[i] = &incidentRow{Item: in}
 		of[in.ID] = out[i]
 	}
-	for _, s := range steps {
+	for _, s := range inOrder(steps) {
 		if in := of[s.V.IncidentID]; in != nil {
 			in.Verification.Steps = append(in.Verification.Steps, s.V)
 		}
@@ -41,6 +39,13 @@ func (x *Section) incidents(r *http.Request, caller *access.Principal) ([]*incid
 		in.Status = statusText(in.Verification)
 	}
 	return out, nil
+}
+
+// inOrder orders an incident's steps as they were committed: the latest
+// is its status.
+func inOrder(steps []web.Item[monitor.Step]) []web.Item[monitor.Step] {
+	slices.SortStableFunc(steps, func(a, b web.Item[monitor.Step]) int { return cmp.Compare(a.CreatedSeq, b.CreatedSeq) })
+	return steps
 }
 
 // statusText says where an incident's verification stands, with the
@@ -186,10 +191,11 @@ func (x *Section) incident(w http.ResponseWriter, r *http.Request, caller *acces
 		sources[rp.V.SourceName] = true
 	}
 	v.Figures, v.Sources = monitor.Figures(group), len(sources)
-	if v.Steps, err = web.Load[monitor.Step](ctx, svc, caller, monitor.KindStep, id); err != nil {
+	steps, err := web.Load[monitor.Step](ctx, svc, caller, monitor.KindStep, id)
+	if err != nil {
 		return err
 	}
-	slices.SortStableFunc(v.Steps, func(a, b web.Item[monitor.Step]) int { return cmp.Compare(a.CreatedSeq, b.CreatedSeq) })
+	v.Steps = inOrder(steps)
 	for _, s := range v.Steps {
 		v.Incident.Verification.Steps = append(v.Incident.Verification.Steps, s.V)
 	}

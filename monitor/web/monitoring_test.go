@@ -1,6 +1,7 @@
 package monitorweb_test
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"html"
 	"io"
@@ -150,6 +151,44 @@ func TestMonitoringPage(t *testing.T) {
 	}
 	if strings.Contains(page, "Record a report") {
 		t.Error("a party's negotiator is offered to record a report")
+	}
+	// The incidents, exported: each with its reports, its independent
+	// sources, its figures and its status.
+	res, err = c.Get(ts.URL + "/monitoring/incidents.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	rows, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
+	if err != nil || len(rows) != 5 || strings.Join(rows[0], ",") != "record_id,id,title,event_date,location,latitude,longitude,weapon,target,reports,sources,figures,status,attribution,attributed_to" {
+		t.Fatalf("the incidents' CSV (%v):\n%s", err, b)
+	}
+	kyiv := false
+	for _, r := range rows[1:] {
+		if r[2] == "Drone attack on Kyiv, night of 23 to 24 January 2026" && r[9] == "2" && r[10] == "2" && r[12] == "allegation" &&
+			strings.Contains(r[11], "wounded (unknown): 4 (Tymur Tkachenko") {
+			kyiv = true
+		}
+	}
+	if !kyiv {
+		t.Errorf("the incidents' CSV lacks the Kyiv incident of two reports from two sources:\n%s", b)
+	}
+	res, err = c.Get(ts.URL + "/monitoring/incidents.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc.Features = nil
+	err = json.NewDecoder(res.Body).Decode(&fc)
+	res.Body.Close()
+	located = 0
+	for _, f := range fc.Features {
+		if f.Geometry != nil {
+			located++
+		}
+	}
+	if err != nil || len(fc.Features) != 4 || located != 3 {
+		t.Errorf("the incidents' GeoJSON: %v, %d features, %d located", err, len(fc.Features), located)
 	}
 }
 

@@ -45,9 +45,11 @@ func (x *Section) Routes(site *web.Site) {
 	site.Handle("GET /monitoring/import", x.importForm)
 	site.Handle("POST /monitoring/import", x.importStart)
 	site.Handle("GET /monitoring/import/{id}", x.importPage)
-	site.Handle("GET /monitoring/incident-reports.csv", x.exportCSV)
-	site.Handle("GET /monitoring/incident-reports.ndjson", x.exportNDJSON)
-	site.Handle("GET /monitoring/incident-reports.geojson", x.exportGeoJSON)
+	for _, ex := range []export{reportExport, x.incidentExport()} {
+		site.Handle("GET /monitoring/"+ex.name+".csv", x.exportCSV(ex))
+		site.Handle("GET /monitoring/"+ex.name+".ndjson", x.exportNDJSON(ex))
+		site.Handle("GET /monitoring/"+ex.name+".geojson", x.exportGeoJSON(ex))
+	}
 }
 
 // row is one report with where it stands among the zones.
