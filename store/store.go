@@ -11,6 +11,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,11 +34,14 @@ var (
 	ErrAborted = errors.New("transaction aborted")
 	// ErrSchema: the database schema is not the one this build knows.
 	ErrSchema = errors.New("schema version mismatch")
+	// ErrInvalid: what was to be written contradicts itself (a file whose
+	// hash is not its bytes').
+	ErrInvalid = errors.New("invalid")
 )
 
 // SchemaVersion is the schema version this build of parley reads and writes.
 // Both stores carry their migrations up to exactly this version.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // Record is a committed record as the store keeps it. The canonical bytes
 // are the truth; the other fields are copies of what they say, kept as
@@ -218,6 +223,10 @@ type Tx interface {
 	PutToken(ctx context.Context, t Token) error
 	// SetMeta sets a value of the installation's own settings.
 	SetMeta(ctx context.Context, key string, value []byte) error
+	// PutBlob keeps a file under the SHA-256 of its bytes, which b.SHA256
+	// must be (ErrInvalid otherwise); a file kept already is kept once,
+	// with its first media type.
+	PutBlob(ctx context.Context, b Blob) error
 	// Try runs fn under a savepoint: if fn returns an error, everything
 	// fn wrote is undone, the transaction stays usable, and Try returns
 	// fn's error. So one item of a group commit can fail alone. If the
@@ -260,6 +269,26 @@ type Token struct {
 	Created     time.Time
 }
 
+// Blob is a file kept by its content: evidence that backs a record, which
+// commits its SHA-256 and so proves it unaltered.
+type Blob struct {
+	// SHA256 is the hex SHA-256 of Data, lower case.
+	SHA256    string
+	MediaType string
+	Size      int64
+	Data      []byte
+	Created   time.Time
+}
+
+// CheckBlob reports whether b's hash is its data's.
+func CheckBlob(b Blob) error {
+	sum := sha256.Sum256(b.Data)
+	if hex.EncodeToString(sum[:]) != b.SHA256 || b.Size != int64(len(b.Data)) {
+		return fmt.Errorf("%w: the file's SHA-256 or size is not the one given", ErrInvalid)
+	}
+	return nil
+}
+
 // Store is a database that parley runs on: every part of the contract,
 // which each implementation provides whole and the conformance suite
 // checks. A user of a store names only the parts it uses (a small
@@ -273,6 +302,9 @@ type Store interface {
 	// Meta returns a value of the installation's own settings, or
 	// ErrNotFound.
 	Meta(ctx context.Context, key string) ([]byte, error)
+	// Blob returns the file kept under sha256 (lower-case hex), or
+	// ErrNotFound.
+	Blob(ctx context.Context, sha256 string) (Blob, error)
 	// Rebuild deletes every projection row (entities and their fields) and
 	// replays fn over all records in one transaction; fn writes the
 	// projections anew through the Tx.

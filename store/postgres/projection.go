@@ -55,7 +55,7 @@ func (t *tx) QueryRow(ctx context.Context, query string, args []any, dest ...any
 
 // kernelTables are this store's own tables: no projection may name them,
 // whatever its name. PostgreSQL keeps its own names under "pg_".
-var kernelTables = []string{"records", "entities", "entity_fields", "principals", "tokens", "meta",
+var kernelTables = []string{"records", "entities", "entity_fields", "principals", "tokens", "meta", "blobs",
 	"parley_schema", "parley_projections", "parley_followers"}
 
 // checkTable refuses a table that is not projection name's: one whose name

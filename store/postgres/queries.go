@@ -752,6 +752,19 @@ func (t *tx) PutToken(ctx context.Context, tok store.Token) error {
 	return nil
 }
 
+// PutBlob keeps a file by its content; one kept already stays as it is.
+func (t *tx) PutBlob(ctx context.Context, b store.Blob) error {
+	if err := store.CheckBlob(b); err != nil {
+		return err
+	}
+	_, err := t.t.Exec(ctx, "INSERT INTO blobs (sha256, media_type, size, data, created) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING",
+		b.SHA256, b.MediaType, b.Size, nonNil(b.Data), b.Created.UTC())
+	if err != nil {
+		return fmt.Errorf("couldn't keep file %s: %w", b.SHA256, err)
+	}
+	return nil
+}
+
 // SetMeta sets a setting, replacing any earlier value.
 func (t *tx) SetMeta(ctx context.Context, key string, value []byte) error {
 	_, err := t.t.Exec(ctx, "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -811,6 +824,20 @@ func (s *Store) Principals(ctx context.Context) ([]store.Principal, error) {
 		return nil, fmt.Errorf("couldn't list principals: %w", err)
 	}
 	return ps, nil
+}
+
+// Blob returns the file kept under sha256, or ErrNotFound.
+func (s *Store) Blob(ctx context.Context, sha256 string) (store.Blob, error) {
+	b := store.Blob{SHA256: sha256}
+	err := s.r.QueryRow(ctx, "SELECT media_type, size, data, created FROM blobs WHERE sha256 = $1", sha256).Scan(&b.MediaType, &b.Size, &b.Data, &b.Created)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Blob{}, fmt.Errorf("couldn't find file %s: %w", sha256, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Blob{}, fmt.Errorf("couldn't read file %s: %w", sha256, err)
+	}
+	b.Data = nonNil(b.Data)
+	return b, nil
 }
 
 // Meta returns a setting, or ErrNotFound.

@@ -812,6 +812,19 @@ func (t *tx) PutToken(ctx context.Context, tok store.Token) error {
 	return nil
 }
 
+// PutBlob keeps a file by its content; one kept already stays as it is.
+func (t *tx) PutBlob(ctx context.Context, b store.Blob) error {
+	if err := store.CheckBlob(b); err != nil {
+		return err
+	}
+	_, err := t.x.ExecContext(ctx, "INSERT INTO blobs (sha256, media_type, size, data, created) VALUES (?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+		b.SHA256, b.MediaType, b.Size, nonNil(b.Data), encodeTime(b.Created))
+	if err != nil {
+		return fmt.Errorf("couldn't keep file %s: %w", b.SHA256, err)
+	}
+	return nil
+}
+
 // SetMeta sets a setting, replacing any earlier value.
 func (t *tx) SetMeta(ctx context.Context, key string, value []byte) error {
 	_, err := t.x.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -870,6 +883,21 @@ func (s *Store) Principals(ctx context.Context) ([]store.Principal, error) {
 		return nil, fmt.Errorf("couldn't list principals: %w", err)
 	}
 	return ps, nil
+}
+
+// Blob returns the file kept under sha256, or ErrNotFound.
+func (s *Store) Blob(ctx context.Context, sha256 string) (store.Blob, error) {
+	b := store.Blob{SHA256: sha256}
+	var created int64
+	err := s.rc.QueryRowContext(ctx, "SELECT media_type, size, data, created FROM blobs WHERE sha256 = ?", sha256).Scan(&b.MediaType, &b.Size, &b.Data, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Blob{}, fmt.Errorf("couldn't find file %s: %w", sha256, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Blob{}, fmt.Errorf("couldn't read file %s: %w", sha256, err)
+	}
+	b.Data, b.Created = nonNil(b.Data), decodeTime(created)
+	return b, nil
 }
 
 // Meta returns a setting, or ErrNotFound.

@@ -9,7 +9,9 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PasswordAndDisabled", testPasswordAndDisabled},
 		{"Tokens", testTokens},
 		{"Meta", testMeta},
+		{"Blobs", testBlobs},
 		{"Rebuild", testRebuild},
 		{"RebuildManyRecords", testRebuildManyRecords},
 		{"RebuildError", testRebuildError},
@@ -1772,5 +1775,43 @@ func testRebuildError(t *testing.T, s store.Store) {
 	}
 	if es, _, err := s.Entities(t.Context(), access.System, store.Query{Kind: "projected", Limit: 100}); err != nil || len(es) != 0 {
 		t.Fatalf("a failed Rebuild left %d projected entities (%v)", len(es), err)
+	}
+}
+
+func testBlobs(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	data := []byte{0xff, 0xd8, 0, 1, 2, 0, 0xff, 0xd9}
+	sum := sha256.Sum256(data)
+	b := store.Blob{SHA256: hex.EncodeToString(sum[:]), MediaType: "image/jpeg", Size: int64(len(data)), Data: data,
+		Created: time.Date(2026, 1, 25, 9, 10, 11, 123456789, time.UTC)}
+	if _, err := s.Blob(ctx, b.SHA256); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a file not kept: err = %v, want ErrNotFound", err)
+	}
+	// One put in a transaction that rolls back is not kept.
+	s.Write(ctx, func(tx store.Tx) error {
+		if err := tx.PutBlob(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		return errors.New("roll back")
+	})
+	if _, err := s.Blob(ctx, b.SHA256); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a file put in a rolled-back transaction: err = %v, want ErrNotFound", err)
+	}
+	write(t, s, func(tx store.Tx) error { return tx.PutBlob(ctx, b) })
+	again := b
+	again.MediaType, again.Created = "application/octet-stream", b.Created.Add(time.Hour)
+	write(t, s, func(tx store.Tx) error { return tx.PutBlob(ctx, again) })
+	got, err := s.Blob(ctx, b.SHA256)
+	if err != nil || !bytes.Equal(got.Data, data) || got.MediaType != "image/jpeg" || got.Size != 8 || !got.Created.Equal(b.Created.Truncate(time.Microsecond)) {
+		t.Fatalf("Blob = %+v, %v; want the file as first kept", got, err)
+	}
+	for _, bad := range []store.Blob{
+		{SHA256: b.SHA256, MediaType: "image/jpeg", Size: 8, Data: []byte("another file"), Created: b.Created},
+		{SHA256: b.SHA256, MediaType: "image/jpeg", Size: 9, Data: data, Created: b.Created},
+	} {
+		err := s.Write(ctx, func(tx store.Tx) error { return tx.PutBlob(ctx, bad) })
+		if !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("a file whose hash or size is not its own: err = %v, want ErrInvalid", err)
+		}
 	}
 }
