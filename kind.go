@@ -144,6 +144,11 @@ const (
 	Enum FieldType = "enum"
 	// Ref is the id of an entity of kind Field.Ref.
 	Ref FieldType = "ref"
+	// File is the lower-case hex SHA-256 of a file that backs the entity
+	// (a photo, an invoice): the record commits the hash, and so proves
+	// the file unaltered; the file itself is uploaded to parley, kept by
+	// its content, and served to whoever may read the entity.
+	File FieldType = "file"
 	// List is a JSON array of Field.Elem.
 	List FieldType = "list"
 	// Object is a JSON object of Field.Fields.
@@ -289,4 +294,65 @@ func ParseTime(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%q is neither an RFC 3339 time nor a date YYYY-MM-DD", s)
 	}
 	return t, nil
+}
+
+// FilesOf returns the hashes an entity's body names in the kind's File
+// fields, at any depth.
+func FilesOf(fields []Field, body json.RawMessage) []string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return nil
+	}
+	var out []string
+	for _, f := range fields {
+		out = append(out, filesIn(f, m[f.Name])...)
+	}
+	return out
+}
+
+func filesIn(f Field, raw json.RawMessage) []string {
+	switch f.Type {
+	case File:
+		var s string
+		if json.Unmarshal(raw, &s) == nil && s != "" {
+			return []string{s}
+		}
+	case Object:
+		return FilesOf(f.Fields, raw)
+	case List:
+		var items []json.RawMessage
+		if f.Elem == nil || json.Unmarshal(raw, &items) != nil {
+			return nil
+		}
+		var out []string
+		for _, it := range items {
+			out = append(out, filesIn(*f.Elem, it)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// HasFiles reports whether any of fields, at any depth, is a File.
+func HasFiles(fields []Field) bool {
+	for _, f := range fields {
+		if f.Type == File || f.Type == Object && HasFiles(f.Fields) || f.Type == List && f.Elem != nil && HasFiles([]Field{*f.Elem}) {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidFile reports whether s is a file's hash as a File field holds it:
+// 64 lower-case hex digits.
+func ValidFile(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -188,6 +188,11 @@ func checkLengths(fs []parley.Field, values map[string]json.RawMessage, prefix s
 
 func checkLength(f parley.Field, raw json.RawMessage, path string) error {
 	switch f.Type {
+	case parley.File:
+		var s string
+		if json.Unmarshal(raw, &s) == nil && s != "" && !parley.ValidFile(s) {
+			return newError(CodeInvalid, path, "%q is not a file's SHA-256 in lower-case hex (64 characters)", s)
+		}
 	case parley.String, parley.Text, parley.Ref, parley.Enum, parley.Date, parley.Time:
 		var s string
 		if json.Unmarshal(raw, &s) != nil {

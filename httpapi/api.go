@@ -341,6 +341,13 @@ func (a *api) table() []route {
 					"`parley verify` checks one. Answers 503 with Retry-After while no published checkpoint covers the record yet.", x.Words, x.Origin, k.Title),
 				status: 200, resp: "Proof", errs: []int{401, 404, 503}, handle: a.excerptProof(k)})
 		}
+		if parley.HasFiles(k.Fields) {
+			rs = append(rs, route{method: "GET", path: one + "/files/{sha256}", op: "getFile" + name, tag: k.Collection,
+				summary: "Get a file " + parley.Article(k.Title) + " names",
+				desc: "The file whose SHA-256 the entity names in a file field, as uploaded (POST " + Prefix + "/files): the bytes whose hash the committed record holds. " +
+					"A file the entity does not name, or not uploaded yet, is not found, as is an entity the caller may not see.",
+				status: 200, resp: "", errs: []int{401, 404}, handle: a.getFile(k)})
+		}
 		if k.Signed {
 			rs = append(rs, route{method: "POST", path: Prefix + "/to-sign/" + k.Collection, op: "statement" + name, tag: k.Collection,
 				summary: "Get the statement to sign for " + parley.Article(k.Title),
@@ -366,6 +373,12 @@ func (a *api) table() []route {
 				"the proof is against; `parley verify` checks one. Answers 503 with Retry-After while no published " +
 				"checkpoint covers the record yet (usually under a second), and on an installation without a log. " + unseen,
 			status: 200, resp: "Proof", errs: []int{401, 404, 503}, handle: a.proof},
+		route{method: "POST", path: Prefix + "/files", op: "putFile", tag: "records",
+			summary: "Upload a file",
+			desc: fmt.Sprintf("Keeps the request's body (any media type, at most %d bytes) as a file under its SHA-256, and answers the hash: name it in a record's file field "+
+				"(a report's evidence), before or after the record is committed; the record's readers then get the file, and the committed record proves it unaltered. "+
+				"A file sent again is kept once. Whoever may write a kind with a file field may upload.", app.MaxFile),
+			status: 201, resp: "File", errs: []int{401, 403, 413, 422}, handle: a.putFile},
 		route{method: "GET", path: Prefix + "/me", op: "getMe", tag: "api", summary: "The caller's principal",
 			status: 200, resp: "Me", errs: []int{401}, handle: a.me},
 		route{method: "GET", path: Prefix + "/openapi.json", op: "getOpenAPI", tag: "api", summary: "This document",

@@ -35,6 +35,7 @@ func (a *api) openAPI() obj {
 		"Versions":     schemaOf(reflect.TypeFor[versionsBody](), true),
 		"Comparison":   schemaOf(reflect.TypeFor[comparison](), true),
 		"BatchResults": schemaOf(reflect.TypeFor[batchBody](), true),
+		"File":         schemaOf(reflect.TypeFor[fileBody](), true),
 	}
 	rec := schemaOf(reflect.TypeFor[storedRecord](), true)
 	rec["properties"].(obj)["audience"] = ref("Audience")
@@ -92,8 +93,10 @@ func (a *api) openAPI() obj {
 			op["description"] = rt.desc
 		}
 		var params []obj
-		if strings.Contains(rt.path, "{id}") {
-			params = append(params, obj{"name": "id", "in": "path", "required": true, "schema": obj{"type": "string"}})
+		for _, name := range []string{"id", "sha256"} {
+			if strings.Contains(rt.path, "{"+name+"}") {
+				params = append(params, obj{"name": name, "in": "path", "required": true, "schema": obj{"type": "string"}})
+			}
 		}
 		for _, p := range rt.query {
 			s := obj{"type": p.typ}
@@ -180,6 +183,8 @@ func fieldSchema(reg *parley.Registry, f parley.Field, output bool) obj {
 		s = obj{"type": "string", "maxLength": cmp.Or(f.Max, parley.MaxText)}
 	case parley.Int:
 		s = obj{"type": "integer"}
+	case parley.File:
+		s = obj{"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "The SHA-256 of a file uploaded with POST " + Prefix + "/files."}
 	case parley.Number:
 		s = obj{"type": "number"}
 	case parley.Bool:

@@ -66,20 +66,20 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 
 	// The paths an API over scenario.Registry().Kinds() could have, derived from the
 	// domain rather than from the route table, and a few it should not.
-	paths := []string{Prefix + "/me", Prefix + "/openapi.json", Prefix, Prefix + "/", "/api/v2/rounds",
+	paths := []string{Prefix + "/me", Prefix + "/files", Prefix + "/openapi.json", Prefix, Prefix + "/", "/api/v2/rounds",
 		Prefix + "/records", Prefix + "/records/{id}", Prefix + "/records/{id}/proof", Prefix + "/records/{id}/history"}
 	for _, k := range scenario.Registry().Kinds() {
 		paths = append(paths, Prefix+"/"+k.Collection, Prefix+"/"+k.Collection+"/{id}", Prefix+"/"+k.Collection+"/{id}/history",
 			Prefix+"/"+k.Collection+"/{id}/versions", Prefix+"/"+k.Collection+"/{id}/excerpt-proof",
 			Prefix+"/"+k.Collection+"/{id}/diff",
-			Prefix+"/to-sign/"+k.Collection, Prefix+"/batch/"+k.Collection)
+			Prefix+"/to-sign/"+k.Collection, Prefix+"/batch/"+k.Collection, Prefix+"/"+k.Collection+"/{id}/files/{sha256}")
 	}
 	served := 0
 	for _, path := range paths {
 		for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
 			// Anonymous, so that nothing is written: a write is
 			// answered 401 by its handler, which is not the router.
-			resp := f.do(t, "", method, strings.ReplaceAll(path, "{id}", record.NewID()), []byte(`{}`))
+			resp := f.do(t, "", method, strings.NewReplacer("{id}", record.NewID(), "{sha256}", strings.Repeat("ab", 32)).Replace(path), []byte(`{}`))
 			isServed := !routed(resp)
 			if isServed != documented[method+" "+path] {
 				t.Errorf("%s %s: served %t (%d %s), documented %t", method, path, isServed, resp.status, resp.body, documented[method+" "+path])

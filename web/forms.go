@@ -82,6 +82,7 @@ func (s *server) kindRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /k/{collection}", s.page(s.kindCreate))
 	mux.Handle("GET /k/{collection}/new", s.page(s.kindNew))
 	mux.Handle("GET /k/{collection}/{id}", s.page(s.kindItem))
+	mux.Handle("GET /k/{collection}/{id}/files/{sha256}", s.page(s.kindFile))
 	mux.Handle("POST /k/{collection}/{id}", s.page(s.kindUpdate))
 	mux.Handle("GET /k/{collection}/{id}/edit", s.page(s.kindEdit))
 }
@@ -197,6 +198,9 @@ type kindNames struct {
 	reg    *parley.Registry
 	caller *access.Principal
 	refs   map[string]*kindRef
+	// files is where the page's entity serves the files it names
+	// ("/k/reports/ID/files/"), "" on pages of many.
+	files string
 }
 
 func (s *server) kindNames(ctx context.Context, caller *access.Principal) *kindNames {
@@ -338,6 +342,11 @@ func (n *kindNames) value(f parley.Field, v any) (kindValue, error) {
 		out.Text = kindMoment(s)
 	case parley.Text:
 		out.Text, out.Long = s, true
+	case parley.File:
+		out.Text = s
+		if n.files != "" {
+			out.Href = n.files + s
+		}
 	default:
 		out.Text = s
 	}
@@ -657,6 +666,7 @@ func (s *server) kindItem(w http.ResponseWriter, r *http.Request, rq *request) e
 		return err
 	}
 	n := s.kindNames(ctx, rq.caller)
+	n.files = kindItemHref(k, e.ID) + "/files/"
 	self, err := n.put(k, e)
 	if err != nil {
 		return err
@@ -728,9 +738,10 @@ type kindInput struct {
 	// select), group (a fieldset of Fields) or file.
 	Control string
 	// Type is an input's type attribute; Step its step, "any" for a
-	// decimal number.
+	// decimal number; Pattern what a text input's value must match.
 	Type    string
 	Step    string
+	Pattern string
 	Value   string
 	Checked bool
 	Options []kindOption
@@ -957,6 +968,8 @@ func kindTypeText(f parley.Field) string {
 	switch f.Type {
 	case parley.String, parley.Text:
 		return "text"
+	case parley.File:
+		return "the SHA-256 of a file uploaded to parley"
 	case parley.Int:
 		return "whole number"
 	case parley.Number:
@@ -1049,6 +1062,8 @@ func (b *kindFormBuilder) input(f parley.Field, name, pathLabel string, required
 		}
 	case parley.Int:
 		in.Control, in.Type = "input", "number"
+	case parley.File:
+		in.Control, in.Type, in.Pattern = "input", "text", "[0-9a-f]{64}"
 	case parley.Number:
 		in.Control, in.Type, in.Step = "input", "number", "any"
 	case parley.Bool:

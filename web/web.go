@@ -168,6 +168,8 @@ func (s *server) handler() http.Handler {
 	mux.Handle("GET /login", s.page(s.loginForm))
 	mux.Handle("POST /login", s.page(s.login))
 	mux.Handle("POST /logout", s.page(s.logout))
+	mux.Handle("GET /files/new", s.page(s.fileForm))
+	mux.Handle("POST /files", s.page(s.fileUpload))
 	mux.Handle("GET /account/password", s.page(s.passwordForm))
 	mux.Handle("POST /account/password", s.page(s.changePassword))
 	mux.HandleFunc("GET /static/style.css", s.stylesheet)

@@ -1,0 +1,82 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"mime"
+	"slices"
+
+	"github.com/parley-project/parley"
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/store"
+)
+
+// MaxFile is the largest file parley keeps: a photo, a scanned document.
+const MaxFile = 32 << 20
+
+// Files back records (a photo of a strike, an invoice): a record commits
+// a file's SHA-256 in a File field, and parley keeps the file itself by
+// that hash, so that the record proves the file unaltered. A file is
+// uploaded before or after the record that names it, and served only to
+// the readers of an entity that names it: its hash alone opens nothing.
+
+// PutFile keeps a file that p uploads and returns it, its hash set. Whoever
+// may write a kind with a File field may upload; a file kept already is
+// kept once.
+func (s *Service) PutFile(ctx context.Context, p access.Principal, mediaType string, data []byte) (store.Blob, error) {
+	if !s.MayPutFiles(p) {
+		return store.Blob{}, newError(CodeForbidden, "", "your roles %v write no records that files back", p.Roles)
+	}
+	if len(data) == 0 {
+		return store.Blob{}, newError(CodeInvalid, "", "the file is empty")
+	}
+	if len(data) > MaxFile {
+		return store.Blob{}, newError(CodeTooLarge, "", "the file is %d bytes; at most %d are kept", len(data), MaxFile)
+	}
+	mt, params, err := mime.ParseMediaType(mediaType)
+	if err != nil || mediaType == "" {
+		mt, params = "application/octet-stream", nil
+	}
+	sum := sha256.Sum256(data)
+	b := store.Blob{SHA256: hex.EncodeToString(sum[:]), MediaType: mime.FormatMediaType(mt, params), Size: int64(len(data)), Data: data,
+		Created: s.now().UTC()}
+	if err := s.store.Write(ctx, func(tx store.Tx) error { return tx.PutBlob(ctx, b) }); err != nil {
+		return store.Blob{}, fmt.Errorf("couldn't keep the file: %w", err)
+	}
+	kept, err := s.store.Blob(ctx, b.SHA256)
+	if err != nil {
+		return store.Blob{}, err
+	}
+	return kept, nil
+}
+
+// MayPutFiles reports whether p may upload files: whether it writes any
+// kind with a File field.
+func (s *Service) MayPutFiles(p access.Principal) bool {
+	return slices.ContainsFunc(s.reg.Kinds(), func(k parley.Kind) bool { return parley.HasFiles(k.Fields) && mayWriteKind(p, k) == nil })
+}
+
+// File returns the file sha256 that entity id, which the caller may read,
+// names in a File field. A file the entity does not name, or not yet
+// uploaded, is not found, as is an entity the caller may not read.
+func (s *Service) File(ctx context.Context, caller *access.Principal, kindName, id, sha256 string) (store.Blob, error) {
+	kind, ok := s.reg.Kind(kindName)
+	if !ok {
+		return store.Blob{}, newError(CodeNotFound, "", "no kind %q", kindName)
+	}
+	e, err := s.Get(ctx, caller, kindName, id)
+	if err != nil {
+		return store.Blob{}, err
+	}
+	if !slices.Contains(parley.FilesOf(kind.Fields, e.Body), sha256) {
+		return store.Blob{}, newError(CodeNotFound, "", "%s %q names no file %s", kind.Title, id, sha256)
+	}
+	b, err := s.store.Blob(ctx, sha256)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Blob{}, &Error{Code: CodeNotFound, Message: fmt.Sprintf("the file %s that %s %q names has not been uploaded yet", sha256, kind.Title, id), Err: err}
+	}
+	return b, err
+}
