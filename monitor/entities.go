@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"encoding/hex"
 	"fmt"
 	"math"
 	"slices"
@@ -234,8 +233,8 @@ func checkPoint(lat, lon *float64, need bool) error {
 
 func checkEvidence(ev []Evidence) error {
 	for i, e := range ev {
-		if b, err := hex.DecodeString(e.SHA256); err != nil || len(b) != 32 {
-			return parley.Errorf("evidence["+strconv.Itoa(i)+"].sha256", "%q is not a SHA-256 in hex (64 characters)", e.SHA256)
+		if !parley.ValidFile(e.SHA256) {
+			return parley.Errorf("evidence["+strconv.Itoa(i)+"].sha256", "%q is not a file's SHA-256 in lower-case hex (64 characters)", e.SHA256)
 		}
 	}
 	return nil

@@ -73,7 +73,7 @@ var (
 	targetField   = parley.Field{Name: "target_class", Label: "Target", Type: parley.Enum, Required: true, Enum: parley.Options(TargetClasses, nil)}
 	evidenceField = parley.Field{Name: "evidence", Type: parley.List, Help: "Files that back it, by their SHA-256: the committed record proves them unaltered later.",
 		Elem: &parley.Field{Type: parley.Object, Fields: []parley.Field{
-			{Name: "sha256", Label: "SHA-256", Type: parley.String, Required: true, Max: 64},
+			{Name: "sha256", Label: "File", Type: parley.File, Required: true, Help: "Its SHA-256: upload the file to parley, which shows it."},
 			{Name: "name", Type: parley.String},
 			{Name: "media_type", Label: "Media type", Type: parley.String},
 		}}}

@@ -107,9 +107,13 @@ type command struct {
 	// command's operands, if it takes any, in fs.Args().
 	setup func(c *cli, fs *flag.FlagSet) func(ctx context.Context) error
 	// operands is how many arguments that are not flags the command
-	// takes (parley verify FILE); 0 for most: every input is a flag.
+	// takes at most (parley verify FILE); 0 for most: every input is a
+	// flag; maxOperands for a command of a list of files.
 	operands int
 }
+
+// maxOperands is the operands of a command that takes any number.
+const maxOperands = 1 << 16
 
 // commands is every command, in the order `parley help` lists them. It is
 // filled in by init, because the help command refers to it.
@@ -119,7 +123,7 @@ func init() {
 	commands = []*command{
 		demoCommand, initCommand, serveCommand, migrateCommand, rebuildCommand, auditCommand,
 		usersAddCommand, usersListCommand, usersPasswordCommand, usersDisableCommand, usersEnableCommand, tokensNewCommand,
-		keysGenerateCommand, keysRegisterCommand, signCommand, witnessCommand, verifyCommand, loadCommand, zonesLoadCommand, reportsImportCommand, genReportsCommand, classifyClusterCommand,
+		keysGenerateCommand, keysRegisterCommand, signCommand, witnessCommand, verifyCommand, loadCommand, zonesLoadCommand, reportsImportCommand, filesPutCommand, genReportsCommand, classifyClusterCommand,
 	}
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -126,5 +128,23 @@ func TestClassifyCluster(t *testing.T) {
 	// claimed; nearly all are on one side or the other.
 	if sides < 270 || !strings.Contains(string(b), "South") {
 		t.Errorf("the reports are not placed: %d sides found\n%s", sides, strings.Join(lines[:5], "\n"))
+	}
+}
+
+// TestFilesPut uploads evidence and prints each file's SHA-256 as
+// sha256sum does; a file that cannot be read stops it with its name.
+func TestFilesPut(t *testing.T) {
+	m := newMonitorAPI(t)
+	dir := t.TempDir()
+	photo := filepath.Join(dir, "street.jpg")
+	os.WriteFile(photo, []byte("\xff\xd8\xff a photo"), 0o600)
+	sum := sha256.Sum256([]byte("\xff\xd8\xff a photo"))
+	code, stdout, stderr := parley(t, "files", "put", photo, "--server", m.url, "--token-file", m.tokFile)
+	if code != exitOK || stdout != hex.EncodeToString(sum[:])+"  "+photo+"\n" {
+		t.Errorf("files put = %d %q %s", code, stdout, stderr)
+	}
+	code, _, stderr = parley(t, "files", "put", photo, filepath.Join(dir, "missing.jpg"), "--server", m.url, "--token-file", m.tokFile)
+	if code == exitOK || !strings.Contains(stderr, "missing.jpg") {
+		t.Errorf("files put of a missing file = %d %s", code, stderr)
 	}
 }

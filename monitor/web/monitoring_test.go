@@ -276,3 +276,76 @@ func TestImportPage(t *testing.T) {
 		}
 	}
 }
+
+// TestEvidenceFiles: a monitor uploads a photo through the upload page,
+// which answers its SHA-256; a report naming it links to it on its page,
+// and the file is served to the report's readers as uploaded, and to no
+// one else.
+func TestEvidenceFiles(t *testing.T) {
+	d := testkit.NewDemo(t, testkit.DemoOptions{})
+	h, err := web.New(d.Service, slog.New(slog.DiscardHandler), web.Options{Sections: []web.Section{&talksweb.Section{}, &monitorweb.Section{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	client := func(login string) *http.Client {
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar}
+		l := d.Login(t, login)
+		res, err := c.PostForm(ts.URL+"/login", url.Values{"login": {l.Login}, "password": {l.Password}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return c
+	}
+	get := func(c *http.Client, path string) (int, string) {
+		res, err := c.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		return res.StatusCode, string(b)
+	}
+	mon := client("us-monitor")
+	photo := []byte("\xff\xd8\xff\xe0 a photo of the street")
+	var body strings.Builder
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "street.jpg")
+	fw.Write(photo)
+	mw.Close()
+	res, err := mon.Post(ts.URL+"/files", mw.FormDataContentType(), strings.NewReader(body.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`<code id="sha256">([0-9a-f]{64})</code>`).FindStringSubmatch(string(b))
+	if res.StatusCode != 200 || m == nil {
+		t.Fatalf("the upload answered %d:\n%s", res.StatusCode, b)
+	}
+	sha := m[1]
+	p := d.Principal(t, "us-monitor")
+	w, err := d.Service.Create(t.Context(), p, "monitor.report", []byte(`{"source_type":"monitor-patrol","source_name":"Patrol 7","occurred_at":"2026-01-25T14:10:00+02:00",`+
+		`"time_precision":"exact","place_name":"Orikhiv","place_precision":"coordinates","lat":47.567,"lon":35.784,"weapon_class":"artillery",`+
+		`"target_class":"residential","evidence":[{"sha256":"`+sha+`","name":"street.jpg"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := "/k/incident-reports/" + w.Entity.ID + "/files/" + sha
+	ua := client("ua-negotiator")
+	if status, page := get(ua, "/k/incident-reports/"+w.Entity.ID); status != 200 || !strings.Contains(page, `href="`+link+`"`) {
+		t.Errorf("the report's page (%d) does not link to its evidence %s", status, link)
+	}
+	if status, file := get(ua, link); status != 200 || file != string(photo) {
+		t.Errorf("a party reading the evidence: %d %q", status, file)
+	}
+	if status, _ := get(http.DefaultClient, link); status != 404 {
+		t.Errorf("an anonymous reader of the evidence: %d, want 404", status)
+	}
+	if status, _ := get(ua, "/files/new"); status != 404 {
+		t.Errorf("a party's negotiator opens the upload page: %d, want 404", status)
+	}
+}
