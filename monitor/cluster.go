@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -19,20 +20,69 @@ type ClusterConfig struct {
 	Distance float64 // metres
 	// Window is how far apart in time two reports of one event may be.
 	Window time.Duration
+	// SettlementRadius and RegionRadius are how far from its coordinates
+	// an event may be that a report places by a settlement, or by a
+	// region, rather than by its own coordinates.
+	SettlementRadius, RegionRadius float64 // metres
 }
 
-// DefaultClusterConfig: 5 km and 45 minutes.
-var DefaultClusterConfig = ClusterConfig{Distance: 5000, Window: 45 * time.Minute}
+// DefaultClusterConfig: 5 km and 45 minutes; a settlement's reach 10 km, a
+// region's 100 km.
+var DefaultClusterConfig = ClusterConfig{Distance: 5000, Window: 45 * time.Minute, SettlementRadius: 10000, RegionRadius: 100000}
 
-// Sighting is what corroboration reads of a report.
+// Sighting is what corroboration reads of a report: when and where, as
+// precisely as the report says, what weapon, and who reports it.
 type Sighting struct {
+	// The event happened between At and At+Span (Span 0 for an exact
+	// time), within Radius metres of Point (0 for coordinates of the
+	// event itself).
 	At     time.Time
+	Span   time.Duration
 	Point  geo.Point
+	Radius float64
 	Weapon string
 	// Source identifies who reports: one source reports one event once,
 	// so two of its reports are two events.
 	Source string
 }
+
+// SightingOf reads a report as corroboration does, with the reach of its
+// time and place precision (ACLED's and UCDP's convention: a report says
+// how precise it is): an hour is that hour, a day that day, a night of the
+// night from 18:00 to 06:00 around the time given (its midnight), a month
+// that month; a settlement's coordinates reach cfg.SettlementRadius, a
+// region's cfg.RegionRadius. A report without coordinates, or whose time
+// cannot be read, is no sighting.
+func SightingOf(r *Report, cfg ClusterConfig) (Sighting, bool) {
+	p, ok := r.Point()
+	t, err := ParseOccurred(r.OccurredAt)
+	if !ok || err != nil {
+		return Sighting{}, false
+	}
+	s := Sighting{At: t, Point: p, Weapon: r.WeaponClass, Source: r.SourceName}
+	switch r.TimePrecision {
+	case "hour":
+		s.Span = time.Hour
+	case "day":
+		s.Span = 24 * time.Hour
+	case "night-of":
+		s.At, s.Span = t.Add(-6*time.Hour), 12*time.Hour
+	case "month":
+		s.Span = t.AddDate(0, 1, 0).Sub(t)
+	}
+	switch r.PlacePrecision {
+	case "settlement":
+		s.Radius = cfg.SettlementRadius
+	case "region":
+		s.Radius = cfg.RegionRadius
+	}
+	return s, true
+}
+
+// precise says whether a sighting is clustered among its peers (its time
+// within the hour, its place its own coordinates), rather than attached
+// afterwards to the incident it fits best.
+func (s Sighting) precise() bool { return s.Span <= time.Hour && s.Radius == 0 }
 
 // compatible reports whether two weapon classes can be one event's: the
 // same, a missile's kinds together, or one of them not known.
@@ -56,30 +106,110 @@ type Links struct {
 	Apart    [][2]int
 }
 
-// cluster is an incident being formed: its reports' mean place and time.
+// cluster is an incident being formed: its reports' mean place and time,
+// and the first and last of their times.
 type cluster struct {
-	id      int
-	n       int
-	lon     float64
-	lat     float64
-	at      float64 // unix seconds
-	weapon  string
-	sources []string
-	members []int
+	id       int
+	n        int
+	lon      float64
+	lat      float64
+	at       float64 // unix seconds
+	from, to float64
+	weapon   string
+	sources  []string
+	members  []int
+	// vague is set on an incident that only coarse reports place.
+	vague bool
 }
 
 // Cluster groups sightings into incidents: it returns, for each sighting,
-// the index of its incident. Sightings are taken in time order; each joins
-// the incident whose centre is nearest in space and time, within the
-// thresholds, with a compatible weapon and no report yet from the same
-// source, or starts one. Reports of one source never share an incident:
-// that is what keeps two strikes close together apart, where linking any
-// two reports within the thresholds would chain them into one.
+// the index of its incident.
+//
+// Precise sightings (their time within the hour, their place their own
+// coordinates) are taken in time order; each joins the incident whose
+// centre is nearest in space and time, within the thresholds, with a
+// compatible weapon and no report yet from the same source, or starts
+// one. Reports of one source never share an incident: that is what keeps
+// two strikes close together apart, where linking any two reports within
+// the thresholds would chain them into one.
+//
+// Then the others, most precise first, each join the incident they fit
+// best: one whose time they may be at (the window around their span) and
+// whose place they may be at (the distance beyond their radius), on the
+// same terms of weapon and source; or start one. So a report of "the
+// night of" a strike corroborates that strike, and cannot split it.
 //
 // A monitor's Links come first: sightings grouped together join the
 // incident the first of them joined, whatever the thresholds, and a pair
 // kept apart never shares one.
 func Cluster(s []Sighting, cfg ClusterConfig, links Links) []int {
+	var precise, coarse []int
+	for i, x := range s {
+		if x.precise() {
+			precise = append(precise, i)
+		} else {
+			coarse = append(coarse, i)
+		}
+	}
+	ps := make([]Sighting, len(precise))
+	at := make(map[int]int, len(precise)) // sighting -> its index among the precise
+	for k, i := range precise {
+		ps[k], at[i] = s[i], k
+		ps[k].At = s[i].At.Add(s[i].Span / 2)
+	}
+	var pl Links
+	for _, g := range links.Together {
+		var m []int
+		for _, i := range g {
+			if k, ok := at[i]; ok {
+				m = append(m, k)
+			}
+		}
+		pl.Together = append(pl.Together, m)
+	}
+	for _, p := range links.Apart {
+		a, okA := at[p[0]]
+		b, okB := at[p[1]]
+		if okA && okB {
+			pl.Apart = append(pl.Apart, [2]int{a, b})
+		}
+	}
+	out := make([]int, len(s))
+	clusters := clusterPrecise(ps, cfg, pl)
+	for _, c := range clusters {
+		for j, k := range c.members {
+			c.members[j] = precise[k]
+			out[precise[k]] = c.id
+		}
+	}
+	attach(s, coarse, clusters, cfg, links, out)
+	return out
+}
+
+// cells cut the map into cells of about a given size in metres: rows of
+// latitude, and in each row columns of longitude scaled by the row's own
+// latitude, so that a point's column in a row does not depend on where in
+// the row it is.
+type cells struct{ deg float64 }
+
+type cell struct{ x, y int }
+
+func newCells(metres float64) cells { return cells{deg: metres / geo.EarthRadius * 180 / math.Pi} }
+
+func (c cells) row(lat float64) int { return int(math.Floor(lat / c.deg)) }
+
+func (c cells) column(lon float64, row int) int {
+	return int(math.Floor(lon * math.Cos((float64(row)+0.5)*c.deg*math.Pi/180) / c.deg))
+}
+
+func (c cells) of(p geo.Point) cell {
+	row := c.row(p.Lat)
+	return cell{c.column(p.Lon, row), row}
+}
+
+// clusterPrecise is Cluster's first pass, over precise sightings; the
+// incidents it returns list their members as indices of s.
+func clusterPrecise(s []Sighting, cfg ClusterConfig, links Links) []*cluster {
 	group := map[int]int{} // sighting -> its together group
 	for g, members := range links.Together {
 		for _, i := range members {
@@ -96,7 +226,7 @@ func Cluster(s []Sighting, cfg ClusterConfig, links Links) []int {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return s[a].At.Compare(s[b].At) })
-	out := make([]int, len(s))
+	var all []*cluster
 	window := cfg.Window.Seconds()
 	// open holds the incidents whose centre is still within the window of
 	// the sightings to come, in the order they were started.
@@ -106,16 +236,9 @@ func Cluster(s []Sighting, cfg ClusterConfig, links Links) []int {
 	// sighting without looking at every open incident.
 	// Each row of cells scales longitude by its own latitude, so that a
 	// point's column in a row does not depend on where in the row it is.
-	cellDeg := cfg.Distance / geo.EarthRadius * 180 / math.Pi
-	type cell struct{ x, y int }
+	cells := newCells(cfg.Distance)
 	grid := map[cell][]*cluster{}
-	column := func(lon float64, row int) int {
-		return int(math.Floor(lon * math.Cos((float64(row)+0.5)*cellDeg*math.Pi/180) / cellDeg))
-	}
-	cellOf := func(p geo.Point) cell {
-		row := int(math.Floor(p.Lat / cellDeg))
-		return cell{column(p.Lon, row), row}
-	}
+	column, cellOf := cells.column, cells.of
 	for _, i := range order {
 		x := s[i]
 		t := float64(x.At.Unix())
@@ -161,16 +284,18 @@ func Cluster(s []Sighting, cfg ClusterConfig, links Links) []int {
 			}
 		}
 		if best == nil {
-			best = &cluster{id: next, lon: x.Point.Lon, lat: x.Point.Lat, at: t, weapon: x.Weapon}
+			best = &cluster{id: next, lon: x.Point.Lon, lat: x.Point.Lat, at: t, weapon: x.Weapon, from: t, to: t}
 			next++
 			open = append(open, best)
 			grid[home] = append(grid[home], best)
+			all = append(all, best)
 		} else {
 			before := cellOf(geo.Point{Lon: best.lon, Lat: best.lat})
 			n := float64(best.n)
 			best.lon = (best.lon*n + x.Point.Lon) / (n + 1)
 			best.lat = (best.lat*n + x.Point.Lat) / (n + 1)
 			best.at = (best.at*n + t) / (n + 1)
+			best.from, best.to = min(best.from, t), max(best.to, t)
 			if best.weapon == "unknown" || best.weapon == "mixed" {
 				best.weapon = x.Weapon
 			}
@@ -185,9 +310,122 @@ func Cluster(s []Sighting, cfg ClusterConfig, links Links) []int {
 		best.n++
 		best.sources = append(best.sources, x.Source)
 		best.members = append(best.members, i)
+	}
+	return all
+}
+
+// attachCell is the size of the cells that find the incidents a coarse
+// sighting may join.
+const attachCell = 25000 // metres
+
+// attach is Cluster's second pass: it places the coarse sightings, most
+// precise first, each into the incident it fits best, or a new one, and
+// sets their incidents in out.
+func attach(s []Sighting, coarse []int, clusters []*cluster, cfg ClusterConfig, links Links, out []int) {
+	if len(coarse) == 0 {
+		return
+	}
+	group := map[int]int{}
+	for g, m := range links.Together {
+		for _, i := range m {
+			group[i] = g
+		}
+	}
+	apart := map[[2]int]bool{}
+	for _, p := range links.Apart {
+		apart[p], apart[[2]int{p[1], p[0]}] = true, true
+	}
+	byGroup := map[int]*cluster{}
+	for _, c := range clusters {
+		for _, m := range c.members {
+			if g, ok := group[m]; ok && byGroup[g] == nil {
+				byGroup[g] = c
+			}
+		}
+	}
+	// The incidents by cell and by day: a coarse sighting looks at the
+	// cells within its reach and the days of its span.
+	const day = 86400.0
+	grid := newCells(attachCell)
+	type key struct {
+		cell
+		day int64
+	}
+	index := map[key][]*cluster{}
+	add := func(c *cluster) {
+		home := grid.of(geo.Point{Lon: c.lon, Lat: c.lat})
+		for d := int64(math.Floor(c.from / day)); d <= int64(math.Floor(c.to/day)); d++ {
+			index[key{home, d}] = append(index[key{home, d}], c)
+		}
+	}
+	for _, c := range clusters {
+		add(c)
+	}
+	next := len(clusters)
+	slices.SortStableFunc(coarse, func(a, b int) int {
+		return cmp.Or(cmp.Compare(s[a].Span, s[b].Span), cmp.Compare(s[a].Radius, s[b].Radius), s[a].At.Compare(s[b].At))
+	})
+	window := cfg.Window.Seconds()
+	seen := map[*cluster]int{} // the last sighting that looked at an incident
+	for n, i := range coarse {
+		x := s[i]
+		start, end := float64(x.At.Unix()), float64(x.At.Add(x.Span).Unix())
+		reach := cfg.Distance + x.Radius
+		var best *cluster
+		g, grouped := group[i]
+		if grouped {
+			best = byGroup[g]
+		}
+		bestScore := math.Inf(1)
+		r := int(math.Ceil(reach / attachCell))
+		home := grid.row(x.Point.Lat)
+		for row := home - r; row <= home+r && !grouped; row++ {
+			col := grid.column(x.Point.Lon, row)
+			for c := col - r; c <= col+r; c++ {
+				for d := int64(math.Floor((start - window) / day)); d <= int64(math.Floor((end+window)/day)); d++ {
+					for _, in := range index[key{cell{c, row}, d}] {
+						if seen[in] == n+1 {
+							continue
+						}
+						seen[in] = n + 1
+						// How far the incident's times lie outside the
+						// sighting's span, and its place beyond its reach.
+						gap := max(0, in.from-end, start-in.to)
+						dist := geo.Distance(x.Point, geo.Point{Lon: in.lon, Lat: in.lat})
+						if gap > window || dist > reach || slices.Contains(in.sources, x.Source) || !compatible(in.weapon, x.Weapon) ||
+							slices.ContainsFunc(in.members, func(j int) bool { return apart[[2]int{i, j}] }) {
+							continue
+						}
+						// One that precise reports place is a better fit
+						// than one that only coarse reports do.
+						score := dist/reach + gap/window
+						if in.vague {
+							score++
+						}
+						if score < bestScore {
+							best, bestScore = in, score
+						}
+					}
+				}
+			}
+		}
+		if best == nil {
+			best = &cluster{id: next, lon: x.Point.Lon, lat: x.Point.Lat, at: (start + end) / 2, from: start, to: end, weapon: x.Weapon, vague: true}
+			next++
+			add(best)
+		} else if best.weapon == "unknown" || best.weapon == "mixed" {
+			best.weapon = x.Weapon
+		}
+		// A coarse sighting moves neither the incident's place nor its
+		// times: the precise ones say them better.
+		if grouped && byGroup[g] == nil {
+			byGroup[g] = best
+		}
+		best.n++
+		best.sources = append(best.sources, x.Source)
+		best.members = append(best.members, i)
 		out[i] = best.id
 	}
-	return out
 }
 
 // PairScores compares a clustering with the truth, pair by pair of
@@ -244,14 +482,13 @@ func Corroborate(reports []*Report, cfg ClusterConfig, links Links) []int {
 	var at []int
 	sighting := map[int]int{} // report -> its sighting
 	for i, r := range reports {
-		p, ok := r.Point()
-		t, err := ParseOccurred(r.OccurredAt)
-		if !ok || err != nil {
+		x, ok := SightingOf(r, cfg)
+		if !ok {
 			out[i] = -1
 			continue
 		}
 		sighting[i] = len(s)
-		s = append(s, Sighting{At: t, Point: p, Weapon: r.WeaponClass, Source: r.SourceName})
+		s = append(s, x)
 		at = append(at, i)
 	}
 	var sl Links

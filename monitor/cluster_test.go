@@ -3,6 +3,7 @@ package monitor
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -26,12 +27,20 @@ func sightings(g []Generated) ([]Sighting, []int) {
 	s := make([]Sighting, len(g))
 	truth := make([]int, len(g))
 	for i, x := range g {
-		at, _ := time.Parse(time.RFC3339, x.Report.OccurredAt)
-		p, _ := x.Report.Point()
-		s[i] = Sighting{At: at, Point: p, Weapon: x.Report.WeaponClass, Source: x.Source}
+		s[i], _ = SightingOf(&x.Report, DefaultClusterConfig)
 		truth[i] = x.Event
 	}
 	return s, truth
+}
+
+// blind reads sightings as if every report were precise: its day's
+// midnight its time, a settlement's coordinates its place.
+func blind(s []Sighting) []Sighting {
+	out := slices.Clone(s)
+	for i := range out {
+		out[i].Span, out[i].Radius = 0, 0
+	}
+	return out
 }
 
 // dbscanByWeaponAndHour is the baseline the issue names: reports bucketed
@@ -84,6 +93,21 @@ func TestCorroborationQuality(t *testing.T) {
 		len(s), p, r, f1, bp, br, bf1)
 	if f1 < 0.97 || f1 <= bf1 {
 		t.Errorf("Cluster's F1 is %.4f (want 0.97 at least, and above the baseline's %.4f)", f1, bf1)
+	}
+}
+
+// TestCorroborationWithPrecision: when a fifth of the reports give only
+// their day or a nearby settlement, reading their precision keeps F1
+// above reading them as exact, side by side on the same reports.
+func TestCorroborationWithPrecision(t *testing.T) {
+	g := Generate(GenConfig{Reports: 30000, Line: demoLine, Start: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), EventsPerDay: 900, Coarse: 0.2, Seed: 2})
+	s, truth := sightings(g)
+	p, r, f1 := PairScores(Cluster(s, DefaultClusterConfig, Links{}), truth)
+	bp, br, bf1 := PairScores(Cluster(blind(s), DefaultClusterConfig, Links{}), truth)
+	t.Logf("%d reports, a fifth coarse: with precision read, precision %.4f recall %.4f F1 %.4f; read as exact, precision %.4f recall %.4f F1 %.4f",
+		len(s), p, r, f1, bp, br, bf1)
+	if f1 <= bf1 {
+		t.Errorf("reading precision gives F1 %.4f, no better than reading every report as exact (%.4f)", f1, bf1)
 	}
 }
 
@@ -207,5 +231,34 @@ func TestNoPairMissed(t *testing.T) {
 	}
 	if missed > 0 {
 		t.Errorf("%d pairs within the distance were not joined", missed)
+	}
+}
+
+// TestPrecisionJoins: a report of the night, or by a settlement's
+// coordinates, corroborates the exact reports of the strike it fits, and
+// stays out of one that does not fit its span or its reach.
+func TestPrecisionJoins(t *testing.T) {
+	rep := func(source, at, tp, pp string, lat, lon float64, weapon string) *Report {
+		return &Report{SourceName: source, OccurredAt: at, TimePrecision: tp, PlacePrecision: pp, Lat: &lat, Lon: &lon, WeaponClass: weapon}
+	}
+	rs := []*Report{
+		rep("Patrol 1", "2026-01-24T01:30:00+02:00", "exact", "coordinates", 50.45, 30.52, "attack-drone"),
+		rep("Sensor 1", "2026-01-24T01:40:00+02:00", "exact", "coordinates", 50.46, 30.52, "attack-drone"),
+		// The night of 23 to 24 January, in Kyiv: the strike above.
+		rep("Official", "2026-01-24T00:00:00+02:00", "night-of", "settlement", 50.4501, 30.5234, "unknown"),
+		// The same day, 8 km off by a settlement: the strike above too.
+		rep("Outlet", "2026-01-24T00:00:00+02:00", "day", "settlement", 50.52, 30.52, "attack-drone"),
+		// A strike at 15:00 the same day, far away: its own incident.
+		rep("Patrol 2", "2026-01-24T15:00:00+02:00", "exact", "coordinates", 49.99, 36.23, "artillery"),
+		// The night of 24 to 25, in Kyiv: not the strike of the night before.
+		rep("Official", "2026-01-25T00:00:00+02:00", "night-of", "settlement", 50.4501, 30.5234, "unknown"),
+	}
+	of := Corroborate(rs, DefaultClusterConfig, Links{})
+	if of[0] != of[1] || of[2] != of[0] || of[3] != of[0] || of[4] == of[0] || of[5] == of[0] || of[5] == of[4] {
+		t.Errorf("incidents %v; want the first four together, the last two each alone", of)
+	}
+	s, ok := SightingOf(rs[2], DefaultClusterConfig)
+	if !ok || s.Span != 12*time.Hour || !s.At.Equal(time.Date(2026, 1, 23, 16, 0, 0, 0, time.UTC)) || s.Radius != DefaultClusterConfig.SettlementRadius {
+		t.Errorf("the night's sighting is %+v", s)
 	}
 }

@@ -19,6 +19,11 @@ type GenConfig struct {
 	// happen each day, spread over it.
 	Start        time.Time
 	EventsPerDay int
+	// Coarse is the share of reports that say their time or place
+	// coarsely: half of them give the day only, half a settlement's
+	// coordinates (the nearest point of a 0.1 degree grid, 7 to 11 km
+	// apart) rather than the event's.
+	Coarse float64
 	// Seed makes the same reports again.
 	Seed uint64
 }
@@ -35,7 +40,8 @@ type Generated struct {
 // the line of contact (most within 20 km of it), each of a weapon class,
 // seen by 1 to 5 sources (parties, patrols, sensors, outlets, never one
 // twice) who place it up to about 2.5 km off and up to 20 minutes off, and
-// who may not know its weapon. The reports come out in the order they were
+// who may not know its weapon; a share of them (Coarse) give only its day,
+// or a nearby settlement. The reports come out in the order they were
 // made, event by event.
 func Generate(cfg GenConfig) []Generated {
 	r := rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))
@@ -82,13 +88,20 @@ func Generate(cfg GenConfig) []Generated {
 			if r.IntN(8) == 0 {
 				w = "unknown"
 			}
-			lat, lon := q.Lat, q.Lon
-			out = append(out, Generated{Event: event, Source: src.name, Report: Report{
-				SourceType: src.kind, SourceName: src.name, SourceParty: src.party,
+			rep := Report{SourceType: src.kind, SourceName: src.name, SourceParty: src.party,
 				OccurredAt: at.Add(time.Duration(r.NormFloat64() * float64(8*time.Minute))).Format(time.RFC3339), TimePrecision: "exact",
-				PlaceName: fmt.Sprintf("%.3f, %.3f", lat, lon), PlacePrecision: "coordinates", Lat: &lat, Lon: &lon,
-				WeaponClass: w, WeaponCount: max(1, count+r.IntN(3)-1), TargetClass: target,
-			}})
+				PlacePrecision: "coordinates", WeaponClass: w, WeaponCount: max(1, count+r.IntN(3)-1), TargetClass: target}
+			if r.Float64() < cfg.Coarse {
+				if r.IntN(2) == 0 {
+					rep.OccurredAt, rep.TimePrecision = at.UTC().Format(time.DateOnly), "day"
+				} else {
+					q = geo.Point{Lon: math.Round(q.Lon*10) / 10, Lat: math.Round(q.Lat*10) / 10}
+					rep.PlacePrecision = "settlement"
+				}
+			}
+			lat, lon := q.Lat, q.Lon
+			rep.Lat, rep.Lon, rep.PlaceName = &lat, &lon, fmt.Sprintf("%.3f, %.3f", lat, lon)
+			out = append(out, Generated{Event: event, Source: src.name, Report: rep})
 		}
 	}
 	return out

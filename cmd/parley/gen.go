@@ -16,7 +16,7 @@ import (
 
 var genReportsCommand = &command{
 	name:     "gen reports",
-	args:     "N [--out FILE.csv] [--truth FILE.csv] [--seed N] [--per-day N]",
+	args:     "N [--out FILE.csv] [--truth FILE.csv] [--seed N] [--per-day N] [--coarse SHARE]",
 	operands: 1,
 	summary:  "make N realistic synthetic incident reports, with their truth",
 	doc: `
@@ -25,7 +25,8 @@ import' reads: events near a line of contact about 1,000 km long (most
 within 20 km of it), --per-day of them a day from 1 February 2026, each seen
 by 1 to 5 sources (patrols, sensors, the parties, outlets; never one twice)
 that place it up to a few km and tens of minutes off, and may not know its
-weapon. --truth writes, for each report (by its line in the reports file),
+weapon; --coarse of them (a share from 0 to 1) give only the day, or a
+nearby settlement's coordinates, as their precision says. --truth writes, for each report (by its line in the reports file),
 the event it truly reports, to measure corroboration against. The same
 --seed makes the same reports.`,
 	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
@@ -33,6 +34,7 @@ the event it truly reports, to measure corroboration against. The same
 		truth := fs.String("truth", "", "write each report's true event to this `file`")
 		seed := fs.Uint64("seed", 1, "the random `seed`")
 		perDay := fs.Int("per-day", 900, "`events` a day")
+		coarse := fs.Float64("coarse", 0, "the `share` of reports that give only their day or a settlement")
 		return func(ctx context.Context) error {
 			n, err := strconv.Atoi(fs.Arg(0))
 			if err != nil || n < 1 {
@@ -41,13 +43,17 @@ the event it truly reports, to measure corroboration against. The same
 			if *perDay < 1 {
 				return usagef("--per-day must be 1 at least")
 			}
-			return c.genReports(n, *out, *truth, *seed, *perDay)
+			if !(*coarse >= 0 && *coarse <= 1) {
+				return usagef("--coarse is a share from 0 to 1, not %g", *coarse)
+			}
+			return c.genReports(n, *out, *truth, monitor.GenConfig{Seed: *seed, EventsPerDay: *perDay, Coarse: *coarse})
 		}
 	},
 }
 
-func (c *cli) genReports(n int, out, truthFile string, seed uint64, perDay int) error {
-	g := monitor.Generate(monitor.GenConfig{Reports: n, Line: scenario.ContactLine, Start: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), EventsPerDay: perDay, Seed: seed})
+func (c *cli) genReports(n int, out, truthFile string, cfg monitor.GenConfig) error {
+	cfg.Reports, cfg.Line, cfg.Start = n, scenario.ContactLine, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	g := monitor.Generate(cfg)
 	w := c.stdout
 	if out != "" {
 		f, err := os.Create(out)
