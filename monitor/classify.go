@@ -11,6 +11,9 @@ type PlacedZone struct {
 	ID   string
 	Zone *Zone
 	Geo  geo.Geometry
+	// Box bounds the geometry, so that a report far from a zone is
+	// judged without measuring it exactly.
+	Box geo.Box
 }
 
 // Place reads the zones' geometries once, for classifying many reports.
@@ -21,7 +24,7 @@ func Place(ids []string, zones []*Zone) ([]PlacedZone, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, PlacedZone{ID: ids[i], Zone: z, Geo: g})
+		out = append(out, PlacedZone{ID: ids[i], Zone: z, Geo: g, Box: g.Bounds()})
 	}
 	return out, nil
 }
@@ -56,6 +59,7 @@ func Classify(zones []PlacedZone, r *Report) Classification {
 		return Classification{}
 	}
 	c := Classification{Located: true, ProtectedKm: math.Inf(1), LineKm: math.Inf(1)}
+	cosLat := math.Cos(p.Lat * math.Pi / 180)
 	for _, z := range zones {
 		switch z.Zone.ZoneType {
 		case ZoneContactLine:
@@ -75,7 +79,9 @@ func Classify(zones []PlacedZone, r *Report) Classification {
 				}
 			}
 			continue
-		case ZoneProtected:
+		}
+		below := z.Box.Below(p, cosLat) / 1000
+		if z.Zone.ZoneType == ZoneProtected && below-z.Zone.RadiusKm < c.ProtectedKm {
 			d := z.Geo.DistanceFrom(p) / 1000
 			if z.Zone.RadiusKm > 0 {
 				d = math.Max(0, d-z.Zone.RadiusKm)
@@ -84,7 +90,7 @@ func Classify(zones []PlacedZone, r *Report) Classification {
 				c.Protected, c.ProtectedKm = z.ID, d
 			}
 		}
-		if z.Zone.Contains(z.Geo, p) {
+		if below <= z.Zone.RadiusKm && z.Zone.Contains(z.Geo, p) {
 			c.Zones = append(c.Zones, z.ID)
 			if z.Zone.ZoneType == ZoneRegion && c.Region == "" {
 				c.Region = z.ID

@@ -363,3 +363,49 @@ func Side(l []Point, p Point) int {
 	}
 	return 0
 }
+
+// Box is the bounding box of a geometry, in degrees, with the cosine of
+// its latitude farthest from the equator, which scales its longitudes
+// least.
+type Box struct {
+	MinLon, MinLat, MaxLon, MaxLat float64
+	cos                            float64
+}
+
+// Bounds returns the smallest box that holds every position of g.
+func (g Geometry) Bounds() Box {
+	b := Box{MinLon: math.Inf(1), MinLat: math.Inf(1), MaxLon: math.Inf(-1), MaxLat: math.Inf(-1)}
+	add := func(p Point) {
+		b.MinLon, b.MaxLon = min(b.MinLon, p.Lon), max(b.MaxLon, p.Lon)
+		b.MinLat, b.MaxLat = min(b.MinLat, p.Lat), max(b.MaxLat, p.Lat)
+	}
+	for _, p := range g.Points {
+		add(p)
+	}
+	for _, l := range g.Lines {
+		for _, p := range l {
+			add(p)
+		}
+	}
+	for _, poly := range g.Polygons {
+		for _, r := range poly {
+			for _, p := range r {
+				add(p)
+			}
+		}
+	}
+	b.cos = math.Cos(rad(max(math.Abs(b.MinLat), math.Abs(b.MaxLat))))
+	return b
+}
+
+// Below returns a distance in metres that p is at least from anything in
+// the box, cheaply: the box's offset in latitude and in longitude (scaled
+// by the least of the two latitudes' cosines; cosLat is p's), taken nine
+// tenths of, which the sphere's curvature does not undercut over the few
+// hundred kilometres classification looks at. It lets a search skip the
+// exact distance to what lies farther than the best found so far.
+func (b Box) Below(p Point, cosLat float64) float64 {
+	dLat := max(0, b.MinLat-p.Lat, p.Lat-b.MaxLat)
+	dLon := max(0, b.MinLon-p.Lon, p.Lon-b.MaxLon) * min(cosLat, b.cos)
+	return 0.9 * rad(math.Sqrt(dLat*dLat+dLon*dLon)) * EarthRadius
+}

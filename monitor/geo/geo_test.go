@@ -108,3 +108,24 @@ func FuzzParseGeometry(f *testing.F) {
 		}
 	})
 }
+
+// TestBoundsBelow: a box's bound is never above the true distance to a
+// position in it, and is 0 inside it.
+func TestBoundsBelow(t *testing.T) {
+	g, err := ParseGeometry([]byte(`{"type":"Polygon","coordinates":[[[34,47],[35,47],[35,48],[34,48],[34,47]]]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := g.Bounds()
+	if b.MinLon != 34 || b.MinLat != 47 || b.MaxLon != 35 || b.MaxLat != 48 {
+		t.Fatalf("Bounds = %+v", b)
+	}
+	if d := b.Below(Point{Lon: 34.5, Lat: 47.5}, math.Cos(47.5*math.Pi/180)); d != 0 {
+		t.Errorf("Below inside the box = %g", d)
+	}
+	for _, p := range []Point{{Lon: 33, Lat: 47.5}, {Lon: 36.5, Lat: 49}, {Lon: 34.5, Lat: 46}, {Lon: 30, Lat: 52}} {
+		if below, d := b.Below(p, math.Cos(p.Lat*math.Pi/180)), g.DistanceFrom(p); below > d || below < 0.7*d {
+			t.Errorf("Below(%v) = %.0f m; the polygon is %.0f m away", p, below, d)
+		}
+	}
+}
