@@ -138,17 +138,25 @@ func (c *cli) importReports(ctx context.Context, file, format, server, tokenFile
 		}
 		return nil
 	})
-	if err == nil {
-		err = run.flush(ctx)
+	// The rows read before a problem with the file as a whole are sent
+	// all the same: what was good is committed.
+	var sendErr *batchError
+	if !errors.As(err, &sendErr) {
+		if ferr := run.flush(ctx); err == nil {
+			err = ferr
+		}
 	}
 	fmt.Fprintln(c.stderr)
 	if err != nil {
-		var sendErr *batchError
 		if errors.As(err, &sendErr) {
 			return fmt.Errorf("%s: %w\nevery row up to line %d was answered (%d reports committed, %d there already); the batch from line %d on may be committed in part. "+
 				"Run the same command again to resume: what is there already is skipped", file, err, run.answered, run.added, run.there, sendErr.first)
 		}
-		return fmt.Errorf("%s: %w", file, err)
+		for _, p := range run.refused {
+			fmt.Fprintf(c.stderr, "%s %s\n", file, p)
+		}
+		return fmt.Errorf("%s: %w; the %d reports read before it were committed (%d there already, %d rows refused, listed above)",
+			file, err, run.added, run.there, len(run.refused))
 	}
 	fmt.Fprintf(c.stdout, "imported %d reports; %d were there already; %d rows refused\n", run.added, run.there, len(run.refused))
 	for _, p := range run.refused {

@@ -150,11 +150,18 @@ func readCSV(r io.Reader, emit func(Row) error) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
 		var row Row
 		if err != nil {
+			// A row csv could not read names its line in its error; the
+			// reader's position is of no field then.
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line, err = pe.StartLine, pe.Err
+			}
 			row = Row{Line: line, Err: err}
 		} else {
+			line, _ := cr.FieldPos(0)
 			get := func(c string) string {
 				if i, ok := col[c]; ok && i < len(rec) {
 					return strings.TrimSpace(rec[i])
@@ -299,23 +306,62 @@ func decodeReport(b []byte) (monitor.Report, error) {
 	return r, err
 }
 
+// MaxLine bounds a line of NDJSON, or a feature of GeoJSON: a report is a
+// few kilobytes, and a longer one is refused by its line, not read.
+const MaxLine = 1 << 20
+
 func readNDJSON(r io.Reader, emit func(Row) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 1<<20)
-	for line := 1; sc.Scan(); line++ {
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
+	br := bufio.NewReaderSize(r, 1<<16)
+	for line := 1; ; line++ {
+		b, long, err := readLine(br)
+		if err == io.EOF && len(b) == 0 && !long {
+			return nil
+		} else if err != nil && err != io.EOF {
+			return fmt.Errorf("line %d: couldn't read the file: %w", line, err)
 		}
-		rep, err := decodeReport(b)
-		if err := emit(finish(line, &rep, err)); err != nil {
+		var row Row
+		switch b = bytes.TrimSpace(b); {
+		case long:
+			row = Row{Line: line, Err: fmt.Errorf("the line is over %d bytes; a report is far shorter", MaxLine)}
+		case len(b) == 0:
+			continue
+		default:
+			rep, err := decodeReport(exported(b))
+			row = finish(line, &rep, err)
+		}
+		if err := emit(row); err != nil {
 			return err
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("couldn't read the file: %w", err)
+}
+
+// readLine reads one line, without its end; of a line over MaxLine it
+// reads the rest and says it was long.
+func readLine(br *bufio.Reader) (line []byte, long bool, err error) {
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(line)+len(chunk) > MaxLine {
+			long, line = true, nil
+		} else if !long {
+			line = append(line, chunk...)
+		}
+		if err != bufio.ErrBufferFull {
+			return line, long, err
+		}
 	}
-	return nil
+}
+
+// exported returns the report of what parley's own exports write (an
+// object with the report under "report", beside its id, record and
+// audience), or b as it is: parley reads back what it exports.
+func exported(b []byte) []byte {
+	var x struct {
+		Report json.RawMessage `json:"report"`
+	}
+	if json.Unmarshal(b, &x) == nil && len(x.Report) > 0 && x.Report[0] == '{' {
+		return x.Report
+	}
+	return b
 }
 
 // readGeoJSON reads a FeatureCollection of reports: each feature's
@@ -345,15 +391,24 @@ func readGeoJSON(r io.Reader, emit func(Row) error) error {
 				return notFC
 			}
 			for i := 0; d.More(); i++ {
+				var raw json.RawMessage
+				if err := d.Decode(&raw); err != nil {
+					return fmt.Errorf("feature %d: %v", i, err)
+				}
 				var f struct {
 					Type       string          `json:"type"`
 					Geometry   *geometry       `json:"geometry"`
 					Properties json.RawMessage `json:"properties"`
 				}
-				if err := d.Decode(&f); err != nil {
-					return fmt.Errorf("feature %d: %v", i, err)
+				row := Row{Line: i}
+				if len(raw) > MaxLine {
+					row.Err = fmt.Errorf("the feature is over %d bytes; a report is far shorter", MaxLine)
+				} else if err := json.Unmarshal(raw, &f); err != nil {
+					row.Err = err
+				} else {
+					row = feature(i, f.Type, f.Geometry, f.Properties)
 				}
-				if err := emit(feature(i, f.Type, f.Geometry, f.Properties)); err != nil {
+				if err := emit(row); err != nil {
 					return err
 				}
 			}
@@ -387,15 +442,15 @@ func feature(i int, typ string, g *geometry, props json.RawMessage) Row {
 	if len(props) == 0 || string(props) == "null" {
 		return Row{Line: i, Err: errors.New("properties: a report's fields are required")}
 	}
-	rep, err := decodeReport(props)
+	rep, err := decodeReport(exported(props))
 	if err == nil && g != nil {
 		var c []float64
 		if g.Type != "Point" {
 			err = fmt.Errorf("geometry: a report is placed by a Point, not a %s", g.Type)
 		} else if json.Unmarshal(g.Coordinates, &c) != nil || len(c) < 2 {
 			err = errors.New("geometry: a Point's coordinates are [longitude, latitude]")
-		} else if rep.Lat != nil || rep.Lon != nil {
-			err = errors.New("lat: the place is given twice, by the geometry and by the properties; give it once")
+		} else if (rep.Lat != nil || rep.Lon != nil) && (rep.Lat == nil || rep.Lon == nil || *rep.Lon != c[0] || *rep.Lat != c[1]) {
+			err = errors.New("lat: the properties place the report elsewhere than the geometry; give the place once")
 		} else {
 			rep.Lon, rep.Lat = &c[0], &c[1]
 		}

@@ -104,3 +104,42 @@ func TestCSVHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestBadRowsDoNotStop: a row csv cannot read, a line too long, a feature
+// that is not one: each is a refused row, named by its line or index, and
+// the rows after it are read.
+func TestBadRowsDoNotStop(t *testing.T) {
+	header := strings.Join(RequiredColumns, ",") + "\n"
+	good := "monitor-patrol,Patrol 1,2026-01-24,day,Kyiv,region,unknown,unknown\n"
+	_, problems := read(t, CSV, header+good+`monitor"patrol,abc,2026-01-24,day,Kyiv,settlement,unknown,unknown`+"\n"+good)
+	wantProblems(t, CSV, problems, `line 3: bare " in non-quoted-field`)
+
+	report := `{"source_type":"sensor","source_name":"S1","occurred_at":"2026-01-25T10:05:00+02:00","time_precision":"hour","place_name":"Huliaipole","place_precision":"region","weapon_class":"artillery","target_class":"military"}`
+	long := `{"narrative":"` + strings.Repeat("x", MaxLine) + `"}`
+	rows, problems := read(t, NDJSON, report+"\n"+long+"\n"+report+"\n")
+	if len(rows) != 2 || rows[1].Line != 3 {
+		t.Errorf("the rows around a long line: %+v", rows)
+	}
+	wantProblems(t, NDJSON, problems, "line 2: the line is over")
+
+	feature := `{"type":"Feature","geometry":null,"properties":` + report + `}`
+	rows, problems = read(t, GeoJSON, `{"type":"FeatureCollection","features":[`+feature+`,{"type":"Feature","geometry":"oops","properties":{}},`+feature+`]}`)
+	if len(rows) != 2 {
+		t.Errorf("the features around a bad one: %+v", rows)
+	}
+	wantProblems(t, GeoJSON, problems, "feature 1: json: cannot unmarshal string")
+}
+
+// TestReadsExports: parley's NDJSON and GeoJSON exports read back as the
+// reports they hold, their source references kept.
+func TestReadsExports(t *testing.T) {
+	report := `{"source_type":"sensor","source_name":"S1","occurred_at":"2026-01-25T10:05:00+02:00","time_precision":"hour","place_name":"Huliaipole","place_precision":"coordinates","lat":47.66,"lon":36.26,"weapon_class":"artillery","target_class":"military","source_ref":"s1/9"}`
+	rows, problems := read(t, NDJSON, `{"id":"x","record_id":"y","audience":{"scope":"parties"},"report":`+report+"}\n")
+	if len(problems) > 0 || len(rows) != 1 || rows[0].Report.SourceRef != "s1/9" {
+		t.Errorf("an NDJSON export line reads as %+v, %q", rows, problems)
+	}
+	rows, problems = read(t, GeoJSON, `{"type":"FeatureCollection","features":[{"type":"Feature","id":"x","geometry":{"type":"Point","coordinates":[36.26,47.66]},"properties":{"record_id":"y","report":`+report+`}}]}`)
+	if len(problems) > 0 || len(rows) != 1 || rows[0].Report.SourceRef != "s1/9" {
+		t.Errorf("a GeoJSON export feature reads as %+v, %q", rows, problems)
+	}
+}
