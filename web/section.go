@@ -4,6 +4,7 @@ import (
 	"context"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
 
 	"github.com/parley-project/parley/access"
@@ -84,6 +85,10 @@ type Site struct{ s *server }
 
 // Service returns the service every read goes through, as the caller.
 func (x *Site) Service() *app.Service { return x.s.svc }
+
+// Logger returns the UI's logger, for what a section does beside a
+// request (a background import).
+func (x *Site) Logger() *slog.Logger { return x.s.logger }
 
 // Handle serves pattern (a net/http ServeMux pattern, "GET /rounds/{id}")
 // with h, behind the kernel's sign-in, error pages and CSRF protection.

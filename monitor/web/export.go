@@ -206,14 +206,11 @@ func (x *Section) incidentExport() export {
 					return nil, err
 				}
 				in := it.V
-				var v monitor.Verification
 				steps, err := web.Load[monitor.Step](ctx, svc, caller, monitor.KindStep, it.ID)
 				if err != nil {
 					return nil, err
 				}
-				for _, s := range inOrder(steps) {
-					v.Steps = append(v.Steps, s.V)
-				}
+				v := rowOf(it, steps).Verification
 				var group []*monitor.Report
 				sources := map[string]bool{}
 				for _, id := range in.Reports {
@@ -226,6 +223,11 @@ func (x *Section) incidentExport() export {
 				var status, attribution, to string
 				if s := v.Current(); s != nil {
 					status, attribution, to = string(s.Stage), string(s.Attribution), s.AttributedParty
+				}
+				if v.Stale {
+					// Changed since its last step: nothing is verified
+					// of it as it reads now.
+					status, attribution, to = "changed-since-"+status, "", ""
 				}
 				out = append(out, exportRow{ID: it.ID, RecordID: it.RecordID, Audience: it.Audience, Point: pointPtr(in.Point()),
 					CSV: []string{it.RecordID, it.ID, in.Title, in.OccurredAt, in.PlaceName, num(in.Lat), num(in.Lon), in.WeaponClass, in.TargetClass,

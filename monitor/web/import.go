@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -42,18 +43,20 @@ type importJob struct {
 
 // importState is how far an import has come.
 type importState struct {
-	ID       string
-	Owner    string
-	File     string
-	Format   string
-	Size     int64
-	Read     int64
-	Added    int
-	There    int
-	Refused  []string
-	Started  time.Time
-	Finished time.Time
-	Err      string
+	ID     string
+	Owner  string
+	File   string
+	Format string
+	Size   int64
+	Read   int64
+	Added  int
+	There  int
+	// Refused lists the first refused rows, RefusedCount counts them all.
+	Refused      []string
+	RefusedCount int
+	Started      time.Time
+	Finished     time.Time
+	Err          string
 }
 
 // importView is what the import's page shows of a job, copied under its
@@ -155,6 +158,16 @@ func (x *Section) importStart(w http.ResponseWriter, r *http.Request, caller *ac
 	go func() {
 		defer os.Remove(tmp.Name())
 		defer tmp.Close()
+		// A bug in reading one file must not take the server down with
+		// it: the import ends, saying so, and the error is logged.
+		defer func() {
+			if v := recover(); v != nil {
+				x.site.Logger().Error("an import failed", "file", job.File, "panic", v, "stack", string(debug.Stack()))
+				job.mu.Lock()
+				job.Err, job.Finished = "an error on the server stopped the import; it has been logged", time.Now()
+				job.mu.Unlock()
+			}
+		}()
 		x.runImport(context.WithoutCancel(r.Context()), p, job, tmp)
 	}()
 	http.Redirect(w, r, "/monitoring/import/"+job.ID, http.StatusSeeOther)
@@ -196,9 +209,9 @@ func (x *Section) runImport(ctx context.Context, p access.Principal, job *import
 			case errors.As(err, &e) && e.Code == app.CodeConflict && e.Field == "source_ref":
 				job.There++
 			case errors.As(err, &e):
-				job.Refused = append(job.Refused, fmt.Sprintf("%s: %s: %s", rows[i].Where(job.Format), e.Field, e.Message))
+				job.refuse(fmt.Sprintf("%s: %s: %s", rows[i].Where(job.Format), e.Field, e.Message))
 			default:
-				job.Refused = append(job.Refused, fmt.Sprintf("%s: not committed: an error on the server, logged", rows[i].Where(job.Format)))
+				job.refuse(fmt.Sprintf("%s: not committed: an error on the server", rows[i].Where(job.Format)))
 			}
 		}
 		job.mu.Unlock()
@@ -207,7 +220,7 @@ func (x *Section) runImport(ctx context.Context, p access.Principal, job *import
 	err := intake.Read(job.Format, progressReader{f, job}, func(row intake.Row) error {
 		if row.Err != nil {
 			job.mu.Lock()
-			job.Refused = append(job.Refused, fmt.Sprintf("%s: %v", row.Where(job.Format), row.Err))
+			job.refuse(fmt.Sprintf("%s: %v", row.Where(job.Format), row.Err))
 			job.mu.Unlock()
 			return nil
 		}
@@ -216,15 +229,27 @@ func (x *Section) runImport(ctx context.Context, p access.Principal, job *import
 		}
 		return nil
 	})
-	if err == nil {
-		flush()
-	}
+	// The rows read before a problem with the file as a whole are
+	// committed all the same.
+	flush()
 	job.mu.Lock()
 	defer job.mu.Unlock()
 	if err != nil {
 		job.Err = err.Error()
 	}
 	job.Finished = time.Now()
+}
+
+// keptRefusals bounds the refused rows an import lists: a file of a
+// million bad rows says how many there were, and shows the first.
+const keptRefusals = 1000
+
+// refuse notes a refused row; the caller holds the job's lock.
+func (j *importJob) refuse(msg string) {
+	if len(j.Refused) < keptRefusals {
+		j.Refused = append(j.Refused, msg)
+	}
+	j.RefusedCount++
 }
 
 // importPage shows an import to the person who started it: refreshing

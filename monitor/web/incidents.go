@@ -24,28 +24,31 @@ func (x *Section) incidents(r *http.Request, caller *access.Principal) ([]*incid
 	if err != nil {
 		return nil, err
 	}
-	of := map[string]*incidentRow{}
+	of := map[string][]web.Item[monitor.Step]{}
+	for _, s := range steps {
+		of[s.V.IncidentID] = append(of[s.V.IncidentID], s)
+	}
 	out := make([]*incidentRow, len(ins))
 	for i, in := range ins {
-		out[i] = &incidentRow{Item: in}
-		of[in.ID] = out[i]
-	}
-	for _, s := range inOrder(steps) {
-		if in := of[s.V.IncidentID]; in != nil {
-			in.Verification.Steps = append(in.Verification.Steps, s.V)
-		}
-	}
-	for _, in := range out {
-		in.Status = statusText(in.Verification)
+		out[i] = rowOf(in, of[in.ID])
 	}
 	return out, nil
 }
 
-// inOrder orders an incident's steps as they were committed: the latest
-// is its status.
-func inOrder(steps []web.Item[monitor.Step]) []web.Item[monitor.Step] {
+// rowOf is an incident with its steps: in the order they were taken, the
+// latest its status, stale if it was taken on another version of the
+// incident than the current one.
+func rowOf(in web.Item[monitor.Incident], steps []web.Item[monitor.Step]) *incidentRow {
 	slices.SortStableFunc(steps, func(a, b web.Item[monitor.Step]) int { return cmp.Compare(a.CreatedSeq, b.CreatedSeq) })
-	return steps
+	row := &incidentRow{Item: in, Steps: steps}
+	for _, s := range steps {
+		row.Verification.Steps = append(row.Verification.Steps, s.V)
+	}
+	if n := len(steps); n > 0 && steps[n-1].On != in.RecordID {
+		row.Verification.Stale = true
+	}
+	row.Status = statusText(row.Verification)
+	return row
 }
 
 // statusText says where an incident's verification stands, with the
@@ -61,6 +64,9 @@ func statusText(v monitor.Verification) string {
 		if s.AttributedParty != "" {
 			t += " to " + s.AttributedParty
 		}
+	}
+	if v.Stale {
+		t = "changed since its last step (" + t + "), which was taken on an earlier version: not verified as it reads now"
 	}
 	return t
 }
@@ -154,7 +160,6 @@ type incidentView struct {
 	Reports  []web.Item[monitor.Report]
 	Figures  []string
 	Sources  int
-	Steps    []web.Item[monitor.Step]
 	Findings []web.Item[monitor.Finding]
 	Denials  []web.Item[monitor.AccessDenial]
 	// Hidden counts the reports the incident names that the caller may
@@ -177,7 +182,7 @@ func (x *Section) incident(w http.ResponseWriter, r *http.Request, caller *acces
 	if err != nil {
 		return err
 	}
-	v := incidentView{Incident: &incidentRow{Item: in}, Labels: monitor.StageLabels, Attributions: monitor.AttributionLabels, May: caller != nil && svc.Authorized(*caller, monitor.KindStep, caller.Party) == nil}
+	v := incidentView{Labels: monitor.StageLabels, Attributions: monitor.AttributionLabels, May: caller != nil && svc.Authorized(*caller, monitor.KindStep, caller.Party) == nil}
 	var group []*monitor.Report
 	sources := map[string]bool{}
 	for _, rid := range in.V.Reports {
@@ -195,11 +200,7 @@ func (x *Section) incident(w http.ResponseWriter, r *http.Request, caller *acces
 	if err != nil {
 		return err
 	}
-	v.Steps = inOrder(steps)
-	for _, s := range v.Steps {
-		v.Incident.Verification.Steps = append(v.Incident.Verification.Steps, s.V)
-	}
-	v.Incident.Status = statusText(v.Incident.Verification)
+	v.Incident = rowOf(in, steps)
 	if v.Findings, err = web.Load[monitor.Finding](ctx, svc, caller, monitor.KindFinding, id); err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/parley-project/parley/internal/testkit"
+	"github.com/parley-project/parley/monitor"
 	monitorweb "github.com/parley-project/parley/monitor/web"
 	talksweb "github.com/parley-project/parley/talks/web"
 	"github.com/parley-project/parley/web"
@@ -347,5 +348,73 @@ func TestEvidenceFiles(t *testing.T) {
 	}
 	if status, _ := get(ua, "/files/new"); status != 404 {
 		t.Errorf("a party's negotiator opens the upload page: %d, want 404", status)
+	}
+}
+
+// TestStaleVerification: an incident verified, then changed (its place,
+// its reports), is shown and exported as not verified as it reads now:
+// the monitors' signatures are on another version of it.
+func TestStaleVerification(t *testing.T) {
+	d := testkit.NewDemo(t, testkit.DemoOptions{})
+	h, err := web.New(d.Service, slog.New(slog.DiscardHandler), web.Options{Sections: []web.Section{&talksweb.Section{}, &monitorweb.Section{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+	ctx := t.Context()
+	med := d.Principal(t, "us-mediator")
+	es, err := d.Service.All(ctx, &med, monitor.KindIncident, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	var in monitor.Incident
+	for _, e := range es {
+		json.Unmarshal(e.Body, &in)
+		if in.PlaceName == "Kharkiv" {
+			id = e.ID
+			break
+		}
+	}
+	mon := d.Principal(t, "us-monitor")
+	key := d.Login(t, "us-monitor").SigningKey
+	for _, s := range []monitor.Step{{Stage: monitor.StageInquiry}, {Stage: monitor.StageVerified, Attribution: monitor.NotAttributed}} {
+		s.IncidentID, s.PartyID = id, "us"
+		b, _ := json.Marshal(s)
+		if _, err := d.Service.Create(ctx, mon, monitor.KindStep, testkit.Signed(t, d.Service, mon, key, monitor.KindStep, b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	l := d.Login(t, "ru-negotiator")
+	res, err := c.PostForm(ts.URL+"/login", url.Values{"login": {l.Login}, "password": {l.Password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	read := func(path string) string {
+		res, err := c.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		return plainText(html.UnescapeString(string(b)))
+	}
+	if p := read("/monitoring/incidents/" + id); !strings.Contains(p, "Strike on Kharkiv, night of 23 to 24 January 2026 verified: could not be attributed") {
+		t.Fatalf("the verified incident's page:\n%s", p)
+	}
+	in.PlaceName, in.Title = "Belgorod", "Strike on Belgorod"
+	b, _ := json.Marshal(in)
+	if _, err := d.Service.Update(ctx, med, monitor.KindIncident, id, b); err != nil {
+		t.Fatal(err)
+	}
+	if p := read("/monitoring/incidents/" + id); !strings.Contains(p, "changed since its last step (verified: could not be attributed), which was taken on an earlier version: not verified as it reads now") {
+		t.Errorf("the changed incident's page:\n%s", p)
+	}
+	if csv := read("/monitoring/incidents.csv"); !strings.Contains(csv, "Strike on Belgorod") || !strings.Contains(csv, "changed-since-verified") {
+		t.Errorf("the changed incident's export:\n%s", csv)
 	}
 }

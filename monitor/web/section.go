@@ -83,6 +83,7 @@ type cluster struct {
 // incidentRow is an incident record with the state of its verification.
 type incidentRow struct {
 	web.Item[monitor.Incident]
+	Steps        []web.Item[monitor.Step]
 	Verification monitor.Verification
 	Status       string
 }
