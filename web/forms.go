@@ -1564,9 +1564,12 @@ func (s *server) kindNew(w http.ResponseWriter, r *http.Request, rq *request) er
 	// A link may open the form filled in: a page that proposes a new
 	// entity (an incident of the reports it corroborates) names its
 	// top-level fields in the query, and the person checks and submits.
+	// Never a checkbox: one ticked by a link is too easily missed, and
+	// may widen who reads what the person then types (a team's report
+	// shared with the parties); nor the audience, which the form sets.
 	q := r.URL.Query()
 	for _, f := range k.Fields {
-		if f.Type != parley.Object && (f.Type != parley.List || f.Elem != nil && f.Elem.Type == parley.Ref) && len(q[f.Name]) > 0 {
+		if f.Type != parley.Object && f.Type != parley.Bool && (f.Type != parley.List || f.Elem != nil && f.Elem.Type == parley.Ref) && len(q[f.Name]) > 0 {
 			vals[f.Name] = q[f.Name]
 		}
 	}

@@ -243,6 +243,9 @@ func TestKindFormsCreateAndChange(t *testing.T) {
 		v.Get("audience.scope") != "parties" {
 		t.Errorf("a new round's form opened filled in holds %v", v)
 	}
+	if res := f.get(t, med, "/k/sessions/new?mediator_present=true&title=Plenary"); strings.Contains(res.body, "checked") || kfFormValues(t, res.body).Get("title") != "Plenary" {
+		t.Error("a link ticks a checkbox of a new session's form, or fills nothing")
+	}
 	round := kfSaved(t, f.post(t, med, "/k/rounds", url.Values{
 		"name": {"Istanbul round"}, "place": {"Istanbul, Türkiye"}, "starts_on": {"2026-03-02"}, "ends_on": {"2026-03-03"},
 		"precision": {""}, "status": {"planned"}, "summary": {"Line one.\r\nLine two."}, "outcome": {""},
