@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,8 +145,27 @@ func TestFilesPut(t *testing.T) {
 	if code != exitOK || stdout != hex.EncodeToString(sum[:])+"  "+photo+"\n" {
 		t.Errorf("files put = %d %q %s", code, stdout, stderr)
 	}
-	code, _, stderr = parley(t, "files", "put", photo, filepath.Join(dir, "missing.jpg"), "--server", m.url, "--token-file", m.tokFile)
-	if code == exitOK || !strings.Contains(stderr, "missing.jpg") {
-		t.Errorf("files put of a missing file = %d %s", code, stderr)
+	code, stdout, stderr = parley(t, "files", "put", filepath.Join(dir, "missing.jpg"), photo, "--server", m.url, "--token-file", m.tokFile)
+	if code == exitOK || !strings.Contains(stderr, "missing.jpg") || !strings.Contains(stderr, "1 of 2 files were not uploaded") || !strings.Contains(stdout, photo) {
+		t.Errorf("files put of a missing file and another = %d %s %s", code, stdout, stderr)
+	}
+}
+
+// TestFilesPutChecksHash: a server that answers another hash than the
+// file's is caught, and no hash is printed for the file.
+func TestFilesPutChecksHash(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(201)
+		w.Write([]byte(`{"sha256":"` + strings.Repeat("0", 64) + `"}`))
+	}))
+	defer ts.Close()
+	dir := t.TempDir()
+	photo, tok := filepath.Join(dir, "a.jpg"), filepath.Join(dir, "token")
+	os.WriteFile(photo, []byte("a photo"), 0o600)
+	os.WriteFile(tok, []byte("t"), 0o600)
+	code, stdout, stderr := parley(t, "files", "put", photo, "--server", ts.URL, "--token-file", tok)
+	if code == exitOK || stdout != "" || !strings.Contains(stderr, "it did not keep this file") {
+		t.Errorf("files put against a server answering another hash = %d %q %s", code, stdout, stderr)
 	}
 }
