@@ -77,11 +77,17 @@ func openFixture(tb testing.TB, log app.Log) *fixture {
 	// Nor does it record a team's report or an access denial (BRIEF.md
 	// gives none, and the demo invents none): one of each, here.
 	mon := f.principal(tb, "us-monitor")
-	for kind, body := range map[string]string{
-		monitor.KindFinding: fmt.Sprintf(`{"incident_id":%q,"stage":"preliminary-inquiry","team":"Team 1","text":"The team compared the reports' times and places."}`, ids.kyivIncident),
-		monitor.KindDenial:  `{"occurred_at":"2026-01-25T10:00:00+02:00","place_name":"Checkpoint 1","denied_by":"ru","patrol":"Patrol 1","prevented":"A visit to a reported impact site."}`,
+	inquiry := fmt.Sprintf(`{"incident_id":%q,"party_id":"us","stage":"preliminary-inquiry"}`, ids.kyivIncident)
+	if _, err := svc.Create(ctx, mon, monitor.KindStep, f.signed(tb, "us-monitor", monitor.KindStep, inquiry)); err != nil {
+		tb.Fatal(err)
+	}
+	for _, w := range []struct{ kind, body string }{
+		{monitor.KindFinding, fmt.Sprintf(`{"incident_id":%q,"stage":"preliminary-inquiry","team":"Team 1","text":"The team compared the reports' times and places."}`, ids.kyivIncident)},
+		{monitor.KindDenial, `{"occurred_at":"2026-01-25T10:00:00+02:00","place_name":"Checkpoint 1","denied_by":"ru","patrol":"Patrol 1","prevented":"A visit to a reported impact site."}`},
+		// A report no incident holds, for a test's new incident.
+		{monitor.KindReport, `{"source_type":"monitor-patrol","source_name":"Patrol 2","occurred_at":"2026-01-25T14:10:00+02:00","time_precision":"exact","place_name":"Orikhiv (spare)","place_precision":"coordinates","lat":47.567,"lon":35.784,"weapon_class":"artillery","target_class":"residential"}`},
 	} {
-		if _, err := svc.Create(ctx, mon, kind, []byte(body)); err != nil {
+		if _, err := svc.Create(ctx, mon, w.kind, []byte(w.body)); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -191,15 +197,24 @@ func (f *fixture) truth(tb testing.TB) map[string][]store.Entity {
 // find returns the entity of a kind whose body has field == value.
 func (f *fixture) find(tb testing.TB, kind, field, value string) store.Entity {
 	tb.Helper()
+	e, ok := f.lookup(tb, kind, field, value)
+	if !ok {
+		tb.Fatalf("no %s with %s %q", kind, field, value)
+	}
+	return e
+}
+
+// lookup is find for an entity that may not be there.
+func (f *fixture) lookup(tb testing.TB, kind, field, value string) (store.Entity, bool) {
+	tb.Helper()
 	for _, e := range f.truth(tb)[kind] {
 		var m map[string]any
 		json.Unmarshal(e.Body, &m)
 		if m[field] == value {
-			return e
+			return e, true
 		}
 	}
-	tb.Fatalf("no %s with %s %q", kind, field, value)
-	return store.Entity{}
+	return store.Entity{}, false
 }
 
 // records counts the records in the store.
@@ -244,6 +259,7 @@ type scenarioIDs struct {
 	// Two reports of the night of 23 to 24 January.
 	kharkivReport, belgorodReport string
 	kharkivIncident, kyivIncident string
+	spareReport                   string
 }
 
 func (f *fixture) ids(tb testing.TB) scenarioIDs {
@@ -270,6 +286,9 @@ func (f *fixture) ids(tb testing.TB) scenarioIDs {
 	ids.belgorodReport = f.find(tb, monitor.KindReport, "place_name", "Belgorod").ID
 	ids.kharkivIncident = f.find(tb, monitor.KindIncident, "place_name", "Kharkiv").ID
 	ids.kyivIncident = f.find(tb, monitor.KindIncident, "place_name", "Kyiv").ID
+	if r, ok := f.lookup(tb, monitor.KindReport, "place_name", "Orikhiv (spare)"); ok {
+		ids.spareReport = r.ID
+	}
 	for _, e := range f.truth(tb)[talks.KindAction] {
 		if e.Audience.Scope == "party" && e.Audience.Party == "ua" {
 			ids.uaOnlyItem = e.ID
@@ -318,7 +337,7 @@ func validBodies(ids scenarioIDs, round, day string) map[string]string {
 		"incident-reports":  `{"source_type":"monitor-patrol","source_name":"Patrol 7","occurred_at":"2026-01-25T14:10:00+02:00","time_precision":"exact","place_name":"Orikhiv","place_precision":"coordinates","lat":47.567,"lon":35.784,"weapon_class":"artillery","weapon_count":3,"target_class":"residential","casualties":[{"kind":"wounded","group":"civilian","low":2,"high":3}],"evidence":[{"sha256":"` + strings.Repeat("ab", 32) + `","name":"photo.jpg","media_type":"image/jpeg"}]}`,
 		"incident-linkages": fmt.Sprintf(`{"action":"apart","reports":[%q,%q],"reason":"Different countries."}`, ids.kharkivReport, ids.belgorodReport),
 		"incidents": fmt.Sprintf(`{"title":"Shelling of Orikhiv","reports":[%q],"occurred_at":"2026-01-25T14:10:00+02:00","place_name":"Orikhiv","lat":47.567,"lon":35.784,"weapon_class":"artillery","target_class":"residential"}`,
-			ids.belgorodReport),
+			ids.spareReport),
 		"verification-steps": fmt.Sprintf(`{"incident_id":%q,"party_id":"us","stage":"preliminary-inquiry","summary":"A team compares the reports."}`, ids.kharkivIncident),
 		"findings":           fmt.Sprintf(`{"incident_id":%q,"stage":"preliminary-inquiry","team":"Team 2","text":"The team visited the site.","evidence":[{"sha256":"`+strings.Repeat("cd", 32)+`"}]}`, ids.kharkivIncident),
 		"access-denials":     `{"occurred_at":"2026-01-26T09:00:00+02:00","place_name":"Checkpoint 4","denied_by":"ua","patrol":"Patrol 3","prevented":"The patrol's route to the site of a reported strike."}`,

@@ -1,11 +1,14 @@
 package monitor
 
 import (
+	"bytes"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/parley-project/parley"
+	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/monitor/geo"
 	"github.com/parley-project/parley/record"
 )
@@ -151,7 +154,7 @@ func (s *Step) References() []parley.Reference {
 }
 
 // Validate implements parley.Entity.
-func (s *Step) Validate(parley.Resolved) error {
+func (s *Step) Validate(r parley.Resolved) error {
 	if err := parley.First(parley.Required("incident_id", s.IncidentID), parley.Required("party_id", s.PartyID),
 		parley.OneOf("stage", s.Stage, Stages), parley.TextLimit("summary", s.Summary)); err != nil {
 		return err
@@ -170,6 +173,11 @@ func (s *Step) Validate(parley.Resolved) error {
 		return parley.Errorf("attributed_party", "names %q, but the incident could not be attributed", s.AttributedParty)
 	case s.Attribution != NotAttributed && s.AttributedParty == "":
 		return parley.Errorf("attributed_party", "is required: the party the incident is %s to", AttributionLabels[s.Attribution])
+	}
+	// An incident is attributed to a party to the conflict, never to the
+	// mediator or an observer.
+	if p, ok := parley.Lookup[parley.PartyEntity](r, PartyKind, s.AttributedParty); ok && p.ProcessRole() != access.ProcessParty {
+		return parley.Errorf("attributed_party", "%q is the process's %s, not a party to the conflict; an incident is attributed to a party", s.AttributedParty, p.ProcessRole())
 	}
 	return nil
 }
@@ -253,9 +261,14 @@ func (a *AccessDenial) Validate(parley.Resolved) error {
 }
 
 // Verification is the state of an incident's verification: its steps in
-// the order they were taken, and the latest.
+// the order they were taken, and the latest. Stale is set when the
+// incident has changed since its latest step was taken: that step was
+// signed on another version of it (its reports, its place, its time),
+// and says nothing of the incident as it reads now, which is not verified
+// until the monitors take the workflow's steps on it again.
 type Verification struct {
 	Steps []*Step
+	Stale bool
 }
 
 // Current returns the latest step, or nil before the allegation.
@@ -274,13 +287,29 @@ func (v Verification) Status() Stage {
 	return ""
 }
 
-// Invariants implements parley.WithInvariants: an incident's verification
-// takes the workflow's steps in order, and a report's source reference
-// names one report, so that a file imported again adds nothing.
-func (Domain) Invariants() []parley.Invariant {
-	return []parley.Invariant{stepInOrder, oneReportPerRef}
+// Verified reports whether the incident is verified as it reads now, and
+// how it is attributed.
+func (v Verification) Verified() (Attribution, string, bool) {
+	s := v.Current()
+	if s == nil || v.Stale || s.Stage != StageVerified {
+		return "", "", false
+	}
+	return s.Attribution, s.AttributedParty, true
 }
 
+// Invariants implements parley.WithInvariants: an incident's verification
+// takes the workflow's steps in order, and a team reports on a stage the
+// incident has reached; a report is of one incident; and a report's
+// source reference names one report, so that a file imported again adds
+// nothing.
+func (Domain) Invariants() []parley.Invariant {
+	return []parley.Invariant{stepInOrder, findingOnStage, oneIncidentPerReport, oneReportPerRef}
+}
+
+// oneReportPerRef: the same report again (the same source reference and
+// the same content) is a conflict, which an import counts as there
+// already; another report under a reference taken is refused, naming the
+// one that has it, rather than counted so.
 var oneReportPerRef = parley.Invariant{
 	Kind: KindReport, Name: "one report per source reference",
 	Needs: func(e parley.Entity, _ string) []parley.Need {
@@ -290,14 +319,61 @@ var oneReportPerRef = parley.Invariant{
 		return []parley.Need{}
 	},
 	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
+		r := e.(*Report)
+		mine, _ := json.Marshal(r)
 		for _, fs := range facts {
 			for _, f := range fs {
-				if f.ID != subject {
-					return parley.Conflictf("source_ref", "report %s has the source reference %q already: it is the same report, recorded before", f.ID, e.(*Report).SourceRef)
+				if f.ID == subject {
+					continue
+				}
+				if theirs, _ := json.Marshal(f.Entity); bytes.Equal(mine, theirs) {
+					return parley.Conflictf("source_ref", "report %s has the source reference %q already: it is the same report, recorded before", f.ID, r.SourceRef)
+				}
+				return parley.Errorf("source_ref", "%q is the source reference of report %s, which says something else; a revised report is a new report, under a reference of its own", r.SourceRef, f.ID)
+			}
+		}
+		return nil
+	},
+}
+
+// oneIncidentPerReport: a report is of one incident. Checking it reads the
+// incidents the writer may see, all of them: incidents are made by hand,
+// by the monitors, not by the million.
+var oneIncidentPerReport = parley.Invariant{
+	Kind: KindIncident, Name: "a report is of one incident",
+	Needs: func(parley.Entity, string) []parley.Need { return []parley.Need{{Kind: KindIncident}} },
+	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
+		in := e.(*Incident)
+		for _, f := range facts[0] {
+			other := f.Entity.(*Incident)
+			if f.ID == subject {
+				continue
+			}
+			for _, r := range in.Reports {
+				if slices.Contains(other.Reports, r) {
+					return parley.Conflictf("reports", "report %s is of incident %s (%q) already; a report is of one incident: take it out of that one first", r, f.ID, other.Title)
 				}
 			}
 		}
 		return nil
+	},
+}
+
+// findingOnStage: a team reports on an inquiry or an investigation the
+// incident has been through.
+var findingOnStage = parley.Invariant{
+	Kind: KindFinding, Name: "a team reports on a stage the incident has reached",
+	Needs: func(e parley.Entity, _ string) []parley.Need {
+		return []parley.Need{{Kind: KindStep, Parent: e.(*Finding).IncidentID}}
+	},
+	Check: func(e parley.Entity, _ string, facts [][]parley.Fact) error {
+		f := e.(*Finding)
+		for _, s := range facts[0] {
+			if s.Entity.(*Step).Stage == f.Stage {
+				return nil
+			}
+		}
+		return parley.Conflictf("stage", "the incident has had no %s yet; a team reports on one the monitors have recorded as a verification step", StageLabels[f.Stage])
 	},
 }
 

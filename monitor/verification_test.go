@@ -101,7 +101,11 @@ func TestVerificationWorkflow(t *testing.T) {
 	d.refused("an attribution at the inquiry", err, app.CodeInvalid, "attribution", "a preliminary inquiry attributes nothing")
 	_, err = d.write("ua-negotiator", monitor.KindStep, step(monitor.StageInquiry))
 	d.refused("a party's negotiator taking a step", err, app.CodeForbidden, "", "may not write verification step records")
+	early := monitor.Finding{IncidentID: kharkiv, Stage: monitor.StageInquiry, Team: "Team 1", Text: "Too early."}
+	_, err = d.write("us-monitor", monitor.KindFinding, early)
+	d.refused("a team's report before the inquiry", err, app.CodeConflict, "stage", "the incident has had no preliminary inquiry yet")
 	d.must("us-monitor", monitor.KindStep, step(monitor.StageInquiry))
+	d.must("us-monitor", monitor.KindFinding, early)
 
 	_, err = d.write("us-monitor", monitor.KindStep, step(monitor.StageInvestigate))
 	d.refused("an investigation without a team", err, app.CodeInvalid, "team", "is required for an investigation")
@@ -126,6 +130,8 @@ func TestVerificationWorkflow(t *testing.T) {
 		{monitor.LargelyAttributed, "", "attributed_party", "largely attributed"},
 		{monitor.NotAttributed, "ru", "attributed_party", "could not be attributed"},
 		{"blamed", "ru", "attribution", "blamed"},
+		{monitor.Attributed, "us", "attributed_party", "not a party to the conflict"},
+		{monitor.LargelyAttributed, "ae", "attributed_party", "not a party to the conflict"},
 	} {
 		v := step(monitor.StageVerified)
 		v.Attribution, v.AttributedParty = c.attribution, c.party
@@ -221,5 +227,24 @@ func TestSourceRefOnce(t *testing.T) {
 	r.SourceRef = "patrol-1/0042"
 	first := d.must("us-monitor", monitor.KindReport, r)
 	_, err := d.write("us-mediator", monitor.KindReport, r)
-	d.refused("the same source reference again", err, app.CodeConflict, "source_ref", "report "+first+" has the source reference \"patrol-1/0042\" already")
+	d.refused("the same report again", err, app.CodeConflict, "source_ref", "report "+first+" has the source reference \"patrol-1/0042\" already")
+	r.WeaponClass = "mortar"
+	_, err = d.write("us-mediator", monitor.KindReport, r)
+	d.refused("another report under the same reference", err, app.CodeInvalid, "source_ref", "\"patrol-1/0042\" is the source reference of report "+first+", which says something else")
+}
+
+// TestReportOfOneIncident: a report an incident holds is refused to
+// another, naming the one that holds it.
+func TestReportOfOneIncident(t *testing.T) {
+	d := demo{t, testkit.NewDemo(t, testkit.DemoOptions{})}
+	med := d.d.Principal(t, "us-mediator")
+	es, err := d.d.Service.All(t.Context(), &med, monitor.KindIncident, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in monitor.Incident
+	json.Unmarshal(es[0].Body, &in)
+	in.Title = "The same reports again"
+	_, err = d.write("us-monitor", monitor.KindIncident, in)
+	d.refused("an incident of reports another holds", err, app.CodeConflict, "reports", "is of incident "+es[0].ID)
 }
