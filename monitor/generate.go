@@ -24,6 +24,9 @@ type GenConfig struct {
 	// coordinates (the nearest point of a 0.1 degree grid, 7 to 11 km
 	// apart) rather than the event's.
 	Coarse float64
+	// Parties are the ids of the two parties whose staffs report ("a"
+	// and "b" when empty).
+	Parties [2]string
 	// Seed makes the same reports again.
 	Seed uint64
 }
@@ -54,7 +57,10 @@ func Generate(cfg GenConfig) []Generated {
 	for i := range 4 {
 		sources = append(sources, genSource{SourceSensor, fmt.Sprintf("Sensor %d", i+1), ""})
 	}
-	sources = append(sources, genSource{SourceParty, "Party A's general staff", "a"}, genSource{SourceParty, "Party B's ministry of defence", "b"},
+	if cfg.Parties == [2]string{} {
+		cfg.Parties = [2]string{"a", "b"}
+	}
+	sources = append(sources, genSource{SourceParty, "Party A's general staff", cfg.Parties[0]}, genSource{SourceParty, "Party B's ministry of defence", cfg.Parties[1]},
 		genSource{SourceOpen, "Regional news", ""}, genSource{SourceOpen, "National news", ""})
 	// Lengths along the line, to place events evenly along it.
 	var cum []float64

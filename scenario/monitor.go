@@ -14,6 +14,10 @@ import (
 var ContactLine = []geo.Point{{Lon: 35.0, Lat: 50.45}, {Lon: 36.9, Lat: 50.3}, {Lon: 37.6, Lat: 49.9}, {Lon: 38.0, Lat: 49.0}, {Lon: 37.8, Lat: 48.6}, {Lon: 37.4, Lat: 48.2}, {Lon: 36.6, Lat: 47.8},
 	{Lon: 36.0, Lat: 47.55}, {Lon: 35.4, Lat: 47.45}, {Lon: 34.6, Lat: 47.3}, {Lon: 33.4, Lat: 46.8}, {Lon: 32.5, Lat: 46.5}}
 
+// LineParties are the parties holding the sides of ContactLine: the left,
+// walking it from its first position, and the right.
+var LineParties = [2]string{"ru", "ua"}
+
 // lineString is a line as a GeoJSON geometry.
 func lineString(l []geo.Point) string {
 	cs := make([][2]float64, len(l))
@@ -38,7 +42,7 @@ func (l *loader) monitoring() {
 		}
 		l.create("us-monitor", key, monitor.KindZone, z, nil)
 	}
-	zone("z-line", monitor.Zone{Name: "Line of contact", ZoneType: monitor.ZoneContactLine, LeftParty: "ru", RightParty: "ua",
+	zone("z-line", monitor.Zone{Name: "Line of contact", ZoneType: monitor.ZoneContactLine, LeftParty: LineParties[0], RightParty: LineParties[1],
 		Geometry: lineString(ContactLine)})
 	zone("z-znpp", monitor.Zone{Name: "Zaporizhzhia Nuclear Power Plant", ZoneType: monitor.ZoneExclusion, RadiusKm: 30,
 		Geometry: `{"type":"Point","coordinates":[34.5853,47.5069]}`, Note: "Europe's largest nuclear plant, six units; the exclusion radius is the demo's."})

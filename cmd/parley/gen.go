@@ -23,7 +23,7 @@ var genReportsCommand = &command{
 Make about N synthetic incident reports, in the columns 'parley reports
 import' reads: events near a line of contact about 1,000 km long (most
 within 20 km of it), --per-day of them a day from 1 February 2026, each seen
-by 1 to 5 sources (patrols, sensors, the parties, outlets; never one twice)
+by 1 to 5 sources (patrols, sensors, the demo's parties, outlets; never one twice)
 that place it up to a few km and tens of minutes off, and may not know its
 weapon; --coarse of them (a share from 0 to 1) give only the day, or a
 nearby settlement's coordinates, as their precision says. --truth writes, for each report (by its line in the reports file),
@@ -52,7 +52,9 @@ the event it truly reports, to measure corroboration against. The same
 }
 
 func (c *cli) genReports(n int, out, truthFile string, cfg monitor.GenConfig) error {
-	cfg.Reports, cfg.Line, cfg.Start = n, scenario.ContactLine, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	// The demo's line and parties, so that the reports import into the
+	// demo as they are.
+	cfg.Reports, cfg.Line, cfg.Parties, cfg.Start = n, scenario.ContactLine, scenario.LineParties, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
 	g := monitor.Generate(cfg)
 	w := c.stdout
 	if out != "" {

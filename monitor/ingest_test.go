@@ -1,0 +1,80 @@
+package monitor_test
+
+import (
+	"encoding/json"
+	"os"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/parley-project/parley/internal/testkit"
+	"github.com/parley-project/parley/monitor"
+	"github.com/parley-project/parley/scenario"
+)
+
+// BenchmarkIngest measures the ingest of generated reports end to end, as
+// the batch API does it: each batch of 1,000 classified against the demo's
+// zones and committed through app.Service.CreateMany (each report its own
+// record and log leaf, through group commit) on SQLite with a transparency
+// log; then every report corroborated. It reports reports a second and
+// the heap in use at the end. PARLEY_INGEST_REPORTS sets how many
+// (default 100,000):
+//
+//	PARLEY_INGEST_REPORTS=1000000 go test ./monitor -run '^$' -bench Ingest -benchtime 1x -timeout 60m
+func BenchmarkIngest(b *testing.B) {
+	n := 100_000
+	if v := os.Getenv("PARLEY_INGEST_REPORTS"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	for b.Loop() {
+		b.StopTimer()
+		l := testkit.NewLog(b)
+		d := testkit.NewDemo(b, testkit.DemoOptions{Log: l.Log})
+		p := d.Principal(b, "us-monitor")
+		zs, err := d.Service.All(b.Context(), &p, monitor.KindZone, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids := make([]string, len(zs))
+		zones := make([]*monitor.Zone, len(zs))
+		for i, z := range zs {
+			ids[i], zones[i] = z.ID, new(monitor.Zone)
+			json.Unmarshal(z.Body, zones[i])
+		}
+		placed, err := monitor.Place(ids, zones)
+		if err != nil {
+			b.Fatal(err)
+		}
+		g := monitor.Generate(monitor.GenConfig{Reports: n, Line: scenario.ContactLine, Start: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), EventsPerDay: 900,
+			Parties: scenario.LineParties, Seed: 1})
+		b.StartTimer()
+		start := time.Now()
+		sightings := make([]monitor.Sighting, 0, len(g))
+		for at := 0; at < len(g); at += 1000 {
+			batch := g[at:min(at+1000, len(g))]
+			bodies := make([][]byte, len(batch))
+			for i := range batch {
+				monitor.Classify(placed, &batch[i].Report)
+				bodies[i], _ = json.Marshal(batch[i].Report)
+				s, _ := monitor.SightingOf(&batch[i].Report, monitor.DefaultClusterConfig)
+				sightings = append(sightings, s)
+			}
+			_, errs := d.Service.CreateMany(b.Context(), p, monitor.KindReport, bodies)
+			for _, err := range errs {
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		monitor.Cluster(sightings, monitor.DefaultClusterConfig, monitor.Links{})
+		took := time.Since(start)
+		b.StopTimer()
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		b.ReportMetric(float64(len(g))/took.Seconds(), "reports/s")
+		b.ReportMetric(float64(m.HeapInuse)/(1<<20), "heap-MiB")
+		b.StartTimer()
+	}
+}
