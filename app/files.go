@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"mime"
 	"slices"
+	"strconv"
 
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
@@ -79,4 +80,19 @@ func (s *Service) File(ctx context.Context, caller *access.Principal, kindName, 
 		return store.Blob{}, &Error{Code: CodeNotFound, Message: fmt.Sprintf("the file %s that %s %q names has not been uploaded yet", sha256, kind.Title, id), Err: err}
 	}
 	return b, err
+}
+
+// FileHeaders are the HTTP headers a file is served with, by the API and
+// the UI alike: its media type and length, and as an attachment under its
+// hash, sandboxed and never sniffed, so that no file an author uploads is
+// rendered as a page of parley's origin.
+func FileHeaders(b store.Blob) map[string]string {
+	return map[string]string{
+		"Content-Type":            b.MediaType,
+		"Content-Length":          strconv.FormatInt(b.Size, 10),
+		"Content-Disposition":     `attachment; filename="` + b.SHA256 + `"`,
+		"Content-Security-Policy": "sandbox; default-src 'none'",
+		"X-Content-Type-Options":  "nosniff",
+		"ETag":                    `"` + b.SHA256 + `"`,
+	}
 }

@@ -669,17 +669,22 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 		return nil, &app.Error{Code: codeUnsupportedMedia, Message: fmt.Sprintf("the body must be application/json, not %q", ct)}
 	}
-	tooLargeErr := &app.Error{Code: app.CodeTooLarge, Message: fmt.Sprintf("the request body is over the limit of %d bytes", app.MaxBody)}
-	if r.ContentLength > app.MaxBody {
+	return readLimited(w, r, app.MaxBody, fmt.Sprintf("the request body is over the limit of %d bytes", app.MaxBody))
+}
+
+// readLimited reads a request's body of at most max bytes, refusing a
+// longer one with tooLarge (413).
+func readLimited(w http.ResponseWriter, r *http.Request, max int64, tooLarge string) ([]byte, error) {
+	if r.ContentLength > max {
 		// Answered before a byte of the body is read: a client that asked
 		// to continue (Expect: 100-continue) gets 413, not a reset
 		// connection halfway through sending.
-		return nil, tooLargeErr
+		return nil, &app.Error{Code: app.CodeTooLarge, Message: tooLarge}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, app.MaxBody))
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return nil, tooLargeErr
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	var big *http.MaxBytesError
+	if errors.As(err, &big) {
+		return nil, &app.Error{Code: app.CodeTooLarge, Message: tooLarge}
 	} else if err != nil {
 		return nil, &app.Error{Code: app.CodeBadRequest, Message: "couldn't read the request body", Err: err}
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 
@@ -108,16 +107,9 @@ func readBatch(w http.ResponseWriter, r *http.Request) ([]json.RawMessage, error
 	if err != nil || mt != "application/json" && mt != "application/x-ndjson" {
 		return nil, &app.Error{Code: codeUnsupportedMedia, Message: fmt.Sprintf("a batch is application/json (an array) or application/x-ndjson, not %q", ct)}
 	}
-	tooLarge := &app.Error{Code: app.CodeTooLarge, Message: fmt.Sprintf("a batch is at most %d bytes; send the rest in another", MaxBatchBody)}
-	if r.ContentLength > MaxBatchBody {
-		return nil, tooLarge
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBatchBody))
-	var big *http.MaxBytesError
-	if errors.As(err, &big) {
-		return nil, tooLarge
-	} else if err != nil {
-		return nil, &app.Error{Code: app.CodeBadRequest, Message: "couldn't read the request body", Err: err}
+	body, err := readLimited(w, r, MaxBatchBody, fmt.Sprintf("a batch is at most %d bytes; send the rest in another", MaxBatchBody))
+	if err != nil {
+		return nil, err
 	}
 	var items []json.RawMessage
 	if mt == "application/json" {

@@ -1,11 +1,8 @@
 package httpapi
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
@@ -24,15 +21,9 @@ func (a *api) putFile(w http.ResponseWriter, r *http.Request, caller *access.Pri
 	if caller == nil {
 		return errSignIn
 	}
-	if r.ContentLength > app.MaxFile {
-		return &app.Error{Code: app.CodeTooLarge, Message: fmt.Sprintf("the file is over the limit of %d bytes", app.MaxFile)}
-	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, app.MaxFile))
-	var big *http.MaxBytesError
-	if errors.As(err, &big) {
-		return &app.Error{Code: app.CodeTooLarge, Message: fmt.Sprintf("the file is over the limit of %d bytes", app.MaxFile)}
-	} else if err != nil {
-		return &app.Error{Code: app.CodeBadRequest, Message: "couldn't read the request body", Err: err}
+	data, err := readLimited(w, r, app.MaxFile, fmt.Sprintf("the file is over the limit of %d bytes", app.MaxFile))
+	if err != nil {
+		return err
 	}
 	b, err := a.svc.PutFile(r.Context(), *caller, r.Header.Get("Content-Type"), data)
 	if err != nil {
@@ -50,12 +41,9 @@ func (a *api) getFile(k parley.Kind) handlerFunc {
 		if err != nil {
 			return err
 		}
-		w.Header().Set("Content-Type", b.MediaType)
-		w.Header().Set("Content-Length", strconv.FormatInt(b.Size, 10))
-		w.Header().Set("Content-Disposition", `attachment; filename="`+b.SHA256+`"`)
-		w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("ETag", `"`+b.SHA256+`"`)
+		for k, v := range app.FileHeaders(b) {
+			w.Header().Set(k, v)
+		}
 		w.Write(b.Data)
 		return nil
 	}

@@ -106,6 +106,29 @@ type Links struct {
 	Apart    [][2]int
 }
 
+// among returns the links between the items at maps, renumbered as it
+// says: a link to an item not among them is left out.
+func (l Links) among(at map[int]int) Links {
+	var out Links
+	for _, g := range l.Together {
+		var m []int
+		for _, i := range g {
+			if k, ok := at[i]; ok {
+				m = append(m, k)
+			}
+		}
+		out.Together = append(out.Together, m)
+	}
+	for _, p := range l.Apart {
+		a, okA := at[p[0]]
+		b, okB := at[p[1]]
+		if okA && okB {
+			out.Apart = append(out.Apart, [2]int{a, b})
+		}
+	}
+	return out
+}
+
 // cluster is an incident being formed: its reports' mean place and time,
 // and the first and last of their times.
 type cluster struct {
@@ -157,25 +180,8 @@ func Cluster(s []Sighting, cfg ClusterConfig, links Links) []int {
 		ps[k], at[i] = s[i], k
 		ps[k].At = s[i].At.Add(s[i].Span / 2)
 	}
-	var pl Links
-	for _, g := range links.Together {
-		var m []int
-		for _, i := range g {
-			if k, ok := at[i]; ok {
-				m = append(m, k)
-			}
-		}
-		pl.Together = append(pl.Together, m)
-	}
-	for _, p := range links.Apart {
-		a, okA := at[p[0]]
-		b, okB := at[p[1]]
-		if okA && okB {
-			pl.Apart = append(pl.Apart, [2]int{a, b})
-		}
-	}
 	out := make([]int, len(s))
-	clusters := clusterPrecise(ps, cfg, pl)
+	clusters := clusterPrecise(ps, cfg, links.among(at))
 	for _, c := range clusters {
 		for j, k := range c.members {
 			c.members[j] = precise[k]
@@ -491,25 +497,8 @@ func Corroborate(reports []*Report, cfg ClusterConfig, links Links) []int {
 		s = append(s, x)
 		at = append(at, i)
 	}
-	var sl Links
-	for _, g := range links.Together {
-		var m []int
-		for _, i := range g {
-			if k, ok := sighting[i]; ok {
-				m = append(m, k)
-			}
-		}
-		sl.Together = append(sl.Together, m)
-	}
-	for _, p := range links.Apart {
-		a, okA := sighting[p[0]]
-		b, okB := sighting[p[1]]
-		if okA && okB {
-			sl.Apart = append(sl.Apart, [2]int{a, b})
-		}
-	}
 	next := 0
-	for k, id := range Cluster(s, cfg, sl) {
+	for k, id := range Cluster(s, cfg, links.among(sighting)) {
 		out[at[k]] = id
 		next = max(next, id+1)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/parley-project/parley/app"
 )
@@ -74,10 +73,9 @@ func (s *server) kindFile(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", b.MediaType)
-	w.Header().Set("Content-Length", strconv.FormatInt(b.Size, 10))
-	w.Header().Set("Content-Disposition", `attachment; filename="`+b.SHA256+`"`)
-	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	for k, v := range app.FileHeaders(b) {
+		w.Header().Set(k, v)
+	}
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Write(b.Data)
 	return nil

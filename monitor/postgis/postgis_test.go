@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -75,35 +76,11 @@ func zones() []*monitor.Zone {
 }
 
 func geometry(typ string, coordinates any) string {
-	b := fmt.Appendf(nil, `{"type":%q,"coordinates":`, typ)
-	b = fmt.Append(b, jsonOf(coordinates), "}")
-	return string(b)
-}
-
-func jsonOf(v any) string {
-	switch x := v.(type) {
-	case [2]float64:
-		return "[" + strconv.FormatFloat(x[0], 'f', -1, 64) + "," + strconv.FormatFloat(x[1], 'f', -1, 64) + "]"
-	case [][2]float64:
-		s := "["
-		for i, p := range x {
-			if i > 0 {
-				s += ","
-			}
-			s += jsonOf(p)
-		}
-		return s + "]"
-	case [][][2]float64:
-		s := "["
-		for i, r := range x {
-			if i > 0 {
-				s += ","
-			}
-			s += jsonOf(r)
-		}
-		return s + "]"
+	b, err := json.Marshal(map[string]any{"type": typ, "coordinates": coordinates})
+	if err != nil {
+		panic(err)
 	}
-	panic(fmt.Sprintf("jsonOf %T", v))
+	return string(b)
 }
 
 // load puts the zones and the reports in fresh tables of the database,

@@ -25,16 +25,38 @@ import (
 
 func TestMain(m *testing.M) { testkit.Main(m) }
 
-// TestMonitoringPage: a party's negotiator reads the demo's reports, each
-// placed among the zones; an anonymous reader sees none of them.
-func TestMonitoringPage(t *testing.T) {
+// newSite serves the demo with the talks' and the monitoring's pages.
+func newSite(t *testing.T) (*httptest.Server, *testkit.Demo) {
+	t.Helper()
 	d := testkit.NewDemo(t, testkit.DemoOptions{})
 	h, err := web.New(d.Service, slog.New(slog.DiscardHandler), web.Options{Sections: []web.Section{&talksweb.Section{}, &monitorweb.Section{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(h)
-	defer ts.Close()
+	t.Cleanup(ts.Close)
+	return ts, d
+}
+
+// signIn signs in with the login form as the demo's login and returns a
+// client that keeps the session.
+func signIn(t *testing.T, ts *httptest.Server, d *testkit.Demo, login string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	l := d.Login(t, login)
+	res, err := c.PostForm(ts.URL+"/login", url.Values{"login": {l.Login}, "password": {l.Password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return c
+}
+
+// TestMonitoringPage: a party's negotiator reads the demo's reports, each
+// placed among the zones; an anonymous reader sees none of them.
+func TestMonitoringPage(t *testing.T) {
+	ts, d := newSite(t)
 	get := func(c *http.Client) string {
 		res, err := c.Get(ts.URL + "/monitoring")
 		if err != nil {
@@ -50,14 +72,7 @@ func TestMonitoringPage(t *testing.T) {
 	if page := get(http.DefaultClient); strings.Contains(page, "Kharkiv") || !strings.Contains(page, "There are no reports to show") {
 		t.Error("an anonymous reader sees the parties' reports")
 	}
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	l := d.Login(t, "ua-negotiator")
-	res, err := c.PostForm(ts.URL+"/login", url.Values{"login": {l.Login}, "password": {l.Password}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
+	c := signIn(t, ts, d, "ua-negotiator")
 	page := get(c)
 	for _, want := range []string{
 		"27 wounded (unknown)", "In Kharkiv oblast. On the side held by ua", "In Belgorod oblast. On the side held by ru", "1 killed (unknown); 4 wounded (unknown)",
@@ -97,7 +112,7 @@ func TestMonitoringPage(t *testing.T) {
 		t.Fatal("the monitoring page does not link to the incident of the drone attack on Kyiv")
 	}
 	path := m[1]
-	res, err = c.Get(ts.URL + path)
+	res, err := c.Get(ts.URL + path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,24 +219,8 @@ func plainText(page string) string {
 // again adds nothing; nobody else sees the import, and a party's
 // negotiator is offered no upload.
 func TestImportPage(t *testing.T) {
-	d := testkit.NewDemo(t, testkit.DemoOptions{})
-	h, err := web.New(d.Service, slog.New(slog.DiscardHandler), web.Options{Sections: []web.Section{&talksweb.Section{}, &monitorweb.Section{}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(h)
-	defer ts.Close()
-	client := func(login string) *http.Client {
-		jar, _ := cookiejar.New(nil)
-		c := &http.Client{Jar: jar}
-		l := d.Login(t, login)
-		res, err := c.PostForm(ts.URL+"/login", url.Values{"login": {l.Login}, "password": {l.Password}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return c
-	}
+	ts, d := newSite(t)
+	client := func(login string) *http.Client { return signIn(t, ts, d, login) }
 	mon := client("us-monitor")
 	file := "source_type,source_name,occurred_at,time_precision,place_name,place_precision,lat,lon,weapon_class,target_class\n" +
 		"monitor-patrol,Patrol 5,2026-01-27T09:10:00+02:00,exact,Orikhiv,coordinates,47.567,35.784,artillery,residential\n" +
@@ -283,24 +282,8 @@ func TestImportPage(t *testing.T) {
 // and the file is served to the report's readers as uploaded, and to no
 // one else.
 func TestEvidenceFiles(t *testing.T) {
-	d := testkit.NewDemo(t, testkit.DemoOptions{})
-	h, err := web.New(d.Service, slog.New(slog.DiscardHandler), web.Options{Sections: []web.Section{&talksweb.Section{}, &monitorweb.Section{}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(h)
-	defer ts.Close()
-	client := func(login string) *http.Client {
-		jar, _ := cookiejar.New(nil)
-		c := &http.Client{Jar: jar}
-		l := d.Login(t, login)
-		res, err := c.PostForm(ts.URL+"/login", url.Values{"login": {l.Login}, "password": {l.Password}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return c
-	}
+	ts, d := newSite(t)
+	client := func(login string) *http.Client { return signIn(t, ts, d, login) }
 	get := func(c *http.Client, path string) (int, string) {
 		res, err := c.Get(ts.URL + path)
 		if err != nil {
@@ -355,13 +338,7 @@ func TestEvidenceFiles(t *testing.T) {
 // its reports), is shown and exported as not verified as it reads now:
 // the monitors' signatures are on another version of it.
 func TestStaleVerification(t *testing.T) {
-	d := testkit.NewDemo(t, testkit.DemoOptions{})
-	h, err := web.New(d.Service, slog.New(slog.DiscardHandler), web.Options{Sections: []web.Section{&talksweb.Section{}, &monitorweb.Section{}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(h)
-	defer ts.Close()
+	ts, d := newSite(t)
 	ctx := t.Context()
 	med := d.Principal(t, "us-mediator")
 	es, err := d.Service.All(ctx, &med, monitor.KindIncident, "")
@@ -386,14 +363,7 @@ func TestStaleVerification(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	l := d.Login(t, "ru-negotiator")
-	res, err := c.PostForm(ts.URL+"/login", url.Values{"login": {l.Login}, "password": {l.Password}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
+	c := signIn(t, ts, d, "ru-negotiator")
 	read := func(path string) string {
 		res, err := c.Get(ts.URL + path)
 		if err != nil {
