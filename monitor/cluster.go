@@ -174,18 +174,11 @@ func Cluster(s []Sighting, cfg ClusterConfig, links Links) []int {
 			coarse = append(coarse, i)
 		}
 	}
-	ps := make([]Sighting, len(precise))
-	at := make(map[int]int, len(precise)) // sighting -> its index among the precise
-	for k, i := range precise {
-		ps[k], at[i] = s[i], k
-		ps[k].At = s[i].At.Add(s[i].Span / 2)
-	}
 	out := make([]int, len(s))
-	clusters := clusterPrecise(ps, cfg, links.among(at))
+	clusters := clusterPrecise(s, precise, cfg, links)
 	for _, c := range clusters {
-		for j, k := range c.members {
-			c.members[j] = precise[k]
-			out[precise[k]] = c.id
+		for _, i := range c.members {
+			out[i] = c.id
 		}
 	}
 	attach(s, coarse, clusters, cfg, links, out)
@@ -196,16 +189,47 @@ func Cluster(s []Sighting, cfg ClusterConfig, links Links) []int {
 // latitude, and in each row columns of longitude scaled by the row's own
 // latitude, so that a point's column in a row does not depend on where in
 // the row it is.
-type cells struct{ deg float64 }
+type cells struct {
+	deg float64
+	// cos holds each row's cosine, from the south pole's row up, read
+	// once rather than at every position placed.
+	cos []float64
+}
 
 type cell struct{ x, y int }
 
-func newCells(metres float64) cells { return cells{deg: metres / geo.EarthRadius * 180 / math.Pi} }
+// key packs a cell into one integer, which a map hashes fastest.
+func (c cell) key() int64 { return int64(c.x)<<32 | int64(uint32(c.y)) }
+
+func newCells(metres float64) cells {
+	c := cells{deg: metres / geo.EarthRadius * 180 / math.Pi}
+	for row := c.row(-90); row <= c.row(90); row++ {
+		c.cos = append(c.cos, math.Cos((float64(row)+0.5)*c.deg*math.Pi/180))
+	}
+	return c
+}
 
 func (c cells) row(lat float64) int { return int(math.Floor(lat / c.deg)) }
 
-func (c cells) column(lon float64, row int) int {
-	return int(math.Floor(lon * math.Cos((float64(row)+0.5)*c.deg*math.Pi/180) / c.deg))
+func (c cells) column(lon float64, row int) int { return int(math.Floor(c.x(lon, row))) }
+
+// x is where lon lies in the row's columns: its column, and how far into it.
+func (c cells) x(lon float64, row int) float64 {
+	i := row - c.row(-90)
+	if i < 0 || i >= len(c.cos) {
+		return lon * math.Cos((float64(row)+0.5)*c.deg*math.Pi/180) / c.deg
+	}
+	return lon * c.cos[i] / c.deg
+}
+
+// half is -1 if a position in cells (fx) lies in the first half of its
+// cell, +1 in the second: the side whose neighbour may be within half a
+// cell of it.
+func half(fx float64) int {
+	if fx-math.Floor(fx) < 0.5 {
+		return -1
+	}
+	return 1
 }
 
 func (c cells) of(p geo.Point) cell {
@@ -213,9 +237,10 @@ func (c cells) of(p geo.Point) cell {
 	return cell{c.column(p.Lon, row), row}
 }
 
-// clusterPrecise is Cluster's first pass, over precise sightings; the
-// incidents it returns list their members as indices of s.
-func clusterPrecise(s []Sighting, cfg ClusterConfig, links Links) []*cluster {
+// clusterPrecise is Cluster's first pass, over the precise sightings of s
+// (their indices), each at the middle of its span; the incidents it
+// returns list their members as indices of s.
+func clusterPrecise(s []Sighting, precise []int, cfg ClusterConfig, links Links) []*cluster {
 	group := map[int]int{} // sighting -> its together group
 	for g, members := range links.Together {
 		for _, i := range members {
@@ -227,11 +252,16 @@ func clusterPrecise(s []Sighting, cfg ClusterConfig, links Links) []*cluster {
 		apart[p], apart[[2]int{p[1], p[0]}] = true, true
 	}
 	groupCluster := map[int]*cluster{}
-	order := make([]int, len(s))
-	for i := range order {
-		order[i] = i
+	// Times as seconds, read once; ties kept in the sightings' order.
+	type timed struct {
+		at float64
+		i  int
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return s[a].At.Compare(s[b].At) })
+	order := make([]timed, len(precise))
+	for k, i := range precise {
+		order[k] = timed{float64(s[i].At.Add(s[i].Span/2).UnixNano()) / 1e9, i}
+	}
+	slices.SortFunc(order, func(a, b timed) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.i, b.i)) })
 	var all []*cluster
 	window := cfg.Window.Seconds()
 	// open holds the incidents whose centre is still within the window of
@@ -242,45 +272,60 @@ func clusterPrecise(s []Sighting, cfg ClusterConfig, links Links) []*cluster {
 	// sighting without looking at every open incident.
 	// Each row of cells scales longitude by its own latitude, so that a
 	// point's column in a row does not depend on where in the row it is.
-	cells := newCells(cfg.Distance)
-	grid := map[cell][]*cluster{}
-	column, cellOf := cells.column, cells.of
-	for _, i := range order {
-		x := s[i]
-		t := float64(x.At.Unix())
-		// Close the incidents the window has passed.
-		k := 0
-		for _, c := range open {
-			if t-c.at <= window {
-				open[k] = c
-				k++
-			} else {
-				cl := cellOf(geo.Point{Lon: c.lon, Lat: c.lat})
-				grid[cl] = slices.DeleteFunc(grid[cl], func(o *cluster) bool { return o == c })
+	cells := newCells(2 * cfg.Distance)
+	grid := map[int64][]*cluster{}
+	cellOf := func(p geo.Point) int64 { return cells.of(p).key() }
+	closed := math.Inf(-1)
+	for _, o := range order {
+		i, t := o.i, o.at
+		x := &s[i]
+		// Close the incidents the window has passed, now and then: one
+		// left open a little longer is passed over by the window's test
+		// below all the same, and the grid stays small.
+		if t-closed > window/8 {
+			closed = t
+			k := 0
+			for _, c := range open {
+				if t-c.at <= window {
+					open[k] = c
+					k++
+				} else {
+					cl := cellOf(geo.Point{Lon: c.lon, Lat: c.lat})
+					grid[cl] = slices.DeleteFunc(grid[cl], func(o *cluster) bool { return o == c })
+				}
 			}
+			clear(open[k:])
+			open = open[:k]
 		}
-		clear(open[k:])
-		open = open[:k]
 		var best *cluster
 		bestScore := math.Inf(1)
-		home := cellOf(x.Point)
-		g, grouped := group[i]
+		hc := cells.of(x.Point)
+		home := hc.key()
+		g, grouped := 0, false
+		if len(group) > 0 {
+			g, grouped = group[i]
+		}
 		if grouped {
 			best = groupCluster[g]
 		}
 		search := best == nil // a grouped sighting joins its group's incident
-		for dy := -1; dy <= 1 && search; dy++ {
-			row := home.y + dy
-			col := column(x.Point.Lon, row)
-			for dx := -1; dx <= 1; dx++ {
-				for _, c := range grid[cell{col + dx, row}] {
-					if slices.Contains(c.sources, x.Source) || !compatible(c.weapon, x.Weapon) ||
-						slices.ContainsFunc(c.members, func(j int) bool { return apart[[2]int{i, j}] }) {
+		// Cells are twice the distance across, so that what lies within
+		// the distance is in the sighting's cell or the neighbours on the
+		// sides of the cell it is nearer: four cells, not nine.
+		rows := [2]int{hc.y, hc.y + half(x.Point.Lat/cells.deg)}
+		for r := 0; r < 2 && search; r++ {
+			row := rows[r]
+			fx := cells.x(x.Point.Lon, row)
+			col := int(math.Floor(fx))
+			for _, c2 := range [2]int{col, col + half(fx)} {
+				for _, c := range grid[cell{c2, row}.key()] {
+					dt := math.Abs(t - c.at)
+					if dt > window || slices.Contains(c.sources, x.Source) || !compatible(c.weapon, x.Weapon) ||
+						len(apart) > 0 && slices.ContainsFunc(c.members, func(j int) bool { return apart[[2]int{i, j}] }) {
 						continue
 					}
 					d := geo.Distance(x.Point, geo.Point{Lon: c.lon, Lat: c.lat})
-					dt := math.Abs(t - c.at)
-					if d > cfg.Distance || dt > window {
+					if d > cfg.Distance {
 						continue
 					}
 					if score := d/cfg.Distance + dt/window; score < bestScore {
