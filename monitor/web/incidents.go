@@ -158,6 +158,10 @@ func proposal(group []*monitor.Report, ids []string, ms []int) string {
 type incidentView struct {
 	Incident *incidentRow
 	Reports  []web.Item[monitor.Report]
+	// Split holds, by report, the link to the form that keeps it apart
+	// from the incident's other reports (a monitor's split), where it has
+	// others.
+	Split map[string]string
 	Figures  []string
 	Sources  int
 	Findings []web.Item[monitor.Finding]
@@ -196,6 +200,18 @@ func (x *Section) incident(w http.ResponseWriter, r *http.Request, caller *acces
 		sources[rp.V.SourceName] = true
 	}
 	v.Figures, v.Sources = monitor.Figures(group), len(sources)
+	if len(in.V.Reports) > 1 {
+		v.Split = map[string]string{}
+		for _, r := range v.Reports {
+			q := url.Values{"action": {monitor.LinkApart}, "reports": {r.ID}}
+			for _, o := range in.V.Reports {
+				if o != r.ID {
+					q.Add("reports", o)
+				}
+			}
+			v.Split[r.ID] = "/k/incident-linkages/new?" + q.Encode()
+		}
+	}
 	steps, err := web.Load[monitor.Step](ctx, svc, caller, monitor.KindStep, id)
 	if err != nil {
 		return err
