@@ -226,7 +226,10 @@ at %[5]sapi/v1/clauses) awaits Moscow's decision:
     --data @signed.json %[5]sapi/v1/clause-approvals
 or upload signed.json on the clause's page (Decide for a capital). The
 negotiators sign their heads' confirmations ad referendum the same way
-(--kind negotiation.confirmation, api/v1/confirmations). The signing keys and API tokens:
+(--kind negotiation.confirmation, api/v1/confirmations), and the monitor
+each step of an incident's verification (--kind monitor.verification-step,
+api/v1/verification-steps, or "Take the next step" on the incident's page).
+The signing keys and API tokens:
 %s
 
 Prometheus metrics, for the operator's token only:
