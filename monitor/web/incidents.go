@@ -74,7 +74,7 @@ func statusText(v monitor.Verification) string {
 // clusters corroborates the reports into events, keeping the monitors'
 // merges, splits and incident records, and for each event the incident
 // that holds its reports, or, for a monitor, the link to make one.
-func (x *Section) clusters(r *http.Request, caller *access.Principal, reports []web.Item[monitor.Report], may bool) ([]cluster, error) {
+func (x *Section) clusters(r *http.Request, caller *access.Principal, reports []web.Item[monitor.Report], incidents []*incidentRow, may bool) ([]cluster, error) {
 	ctx, svc := r.Context(), x.site.Service()
 	rs := make([]*monitor.Report, len(reports))
 	ids := make([]string, len(reports))
@@ -85,10 +85,7 @@ func (x *Section) clusters(r *http.Request, caller *access.Principal, reports []
 	if err != nil {
 		return nil, err
 	}
-	incidents, err := x.incidents(r, caller)
-	if err != nil {
-		return nil, err
-	}
+
 	// An incident record's reports are one incident, as a merge is.
 	linkages := make([]*monitor.Linkage, 0, len(lks)+len(incidents))
 	for i := range lks {
@@ -161,7 +158,7 @@ type incidentView struct {
 	// Split holds, by report, the link to the form that keeps it apart
 	// from the incident's other reports (a monitor's split), where it has
 	// others.
-	Split map[string]string
+	Split    map[string]string
 	Figures  []string
 	Sources  int
 	Findings []web.Item[monitor.Finding]

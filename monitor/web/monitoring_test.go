@@ -3,6 +3,7 @@ package monitorweb_test
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
@@ -386,5 +387,34 @@ func TestStaleVerification(t *testing.T) {
 	}
 	if csv := read("/monitoring/incidents.csv"); !strings.Contains(csv, "Strike on Belgorod") || !strings.Contains(csv, "changed-since-verified") {
 		t.Errorf("the changed incident's export:\n%s", csv)
+	}
+}
+
+// TestMonitoringPageShowsLatest: with more reports than a page shows, the
+// monitoring page shows the latest, says so, and still lists every
+// incident.
+func TestMonitoringPageShowsLatest(t *testing.T) {
+	ts, d := newSite(t)
+	bodies := make([][]byte, 500)
+	for i := range bodies {
+		bodies[i] = fmt.Appendf(nil, `{"source_type":"sensor","source_name":"Sensor %d","occurred_at":"2026-02-01T10:%02d:00+02:00","time_precision":"exact",`+
+			`"place_name":"Huliaipole","place_precision":"coordinates","lat":47.66,"lon":36.26,"weapon_class":"mortar","target_class":"military"}`, i, i%60)
+	}
+	_, errs := d.Service.CreateMany(t.Context(), d.Principal(t, "us-monitor"), monitor.KindReport, bodies)
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := signIn(t, ts, d, "ua-negotiator").Get(ts.URL + "/monitoring")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	page := plainText(html.UnescapeString(string(b)))
+	if !strings.Contains(page, "The latest 500 reports, by when they happened") || strings.Contains(page, "370 × attack-drone") ||
+		!strings.Contains(page, "Drone attack on Kyiv, night of 23 to 24 January 2026") {
+		t.Errorf("the monitoring page with 505 reports:\n%.3000s", page)
 	}
 }

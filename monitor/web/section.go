@@ -15,6 +15,7 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/monitor"
+	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/web"
 )
 
@@ -88,11 +89,19 @@ type incidentRow struct {
 	Status       string
 }
 
+// pageReports is how many of the latest reports the monitoring page shows.
+const pageReports = 500
+
 type reportsView struct {
+	// More says the page shows the latest Shown reports of more.
+	More     bool
+	Shown    int
 	Rows     []row
 	Clusters []cluster
-	Denials  []web.Item[monitor.AccessDenial]
-	Zones    int
+	// Incidents are every incident the caller may see, with its status.
+	Incidents []*incidentRow
+	Denials   []web.Item[monitor.AccessDenial]
+	Zones     int
 	// May says whether the caller records reports.
 	May bool
 }
@@ -113,12 +122,20 @@ func (x *Section) reports(w http.ResponseWriter, r *http.Request, caller *access
 	if err != nil {
 		return err
 	}
-	reports, err := web.Load[monitor.Report](ctx, svc, caller, monitor.KindReport, "")
+	// The page shows the latest reports, by when they happened, and the
+	// events they corroborate: a page of a million would help no one. All
+	// are listed page by page under the kind's list, and exported whole.
+	es, more, err := svc.List(ctx, caller, store.Query{Kind: monitor.KindReport, Order: store.OrderAt, Desc: true, Limit: pageReports})
 	if err != nil {
 		return err
 	}
-	slices.SortStableFunc(reports, func(a, b web.Item[monitor.Report]) int { return cmp.Compare(b.V.OccurredAt, a.V.OccurredAt) })
-	v := reportsView{Zones: len(zs), May: caller != nil && svc.Authorized(*caller, monitor.KindReport, "") == nil}
+	reports := make([]web.Item[monitor.Report], len(es))
+	for i, e := range es {
+		if reports[i], err = web.ItemOf[monitor.Report](e); err != nil {
+			return err
+		}
+	}
+	v := reportsView{Zones: len(zs), May: caller != nil && svc.Authorized(*caller, monitor.KindReport, "") == nil, More: more, Shown: len(reports)}
 	for _, rp := range reports {
 		c := monitor.Classify(placed, rp.V)
 		rw := row{Item: rp, Class: c, Region: name[c.Region], Protected: name[c.Protected], Side: c.Side}
@@ -138,7 +155,11 @@ func (x *Section) reports(w http.ResponseWriter, r *http.Request, caller *access
 		rw.Casualties = strings.Join(cs, "; ")
 		v.Rows = append(v.Rows, rw)
 	}
-	if v.Clusters, err = x.clusters(r, caller, reports, v.May); err != nil {
+	if v.Incidents, err = x.incidents(r, caller); err != nil {
+		return err
+	}
+	slices.SortStableFunc(v.Incidents, func(a, b *incidentRow) int { return cmp.Compare(b.V.OccurredAt, a.V.OccurredAt) })
+	if v.Clusters, err = x.clusters(r, caller, reports, v.Incidents, v.May); err != nil {
 		return err
 	}
 	if v.Denials, err = web.Load[monitor.AccessDenial](ctx, svc, caller, monitor.KindDenial, ""); err != nil {
