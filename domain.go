@@ -49,11 +49,14 @@ type Invariant struct {
 }
 
 // Need is a list of entities an invariant must see: every entity of Kind
-// (under Parent, if set) whose fields named in Fields have those values.
+// (under Parent, if set) whose fields named in Fields have those values;
+// or, with ID set, that one entity alone (none if the writer may not see
+// it).
 type Need struct {
 	Kind   string
 	Parent string
 	Fields map[string]string
+	ID     string
 }
 
 // Fact is one entity loaded for an invariant.

@@ -667,8 +667,7 @@ func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.View
 			if !ok {
 				return fmt.Errorf("invariant %q needs kind %q, which is not registered", inv.Name, need.Kind)
 			}
-			q := indexQuery(nk, need)
-			err := s.each(ctx, tx, v, q, func(e store.Entity) error {
+			fact := func(e store.Entity) error {
 				if len(need.Fields) > 0 {
 					match, err := fieldsMatch(nk, e.Body, need.Fields)
 					if err != nil || !match {
@@ -681,7 +680,18 @@ func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.View
 				}
 				facts[i] = append(facts[i], parley.Fact{ID: e.ID, RecordID: e.RecordID, On: e.Fields[parley.OnField], Seq: e.CreatedSeq, Entity: ent})
 				return nil
-			})
+			}
+			var err error
+			if need.ID != "" {
+				var e store.Entity
+				if e, err = tx.Entity(ctx, v, need.Kind, need.ID); err == nil {
+					err = fact(e)
+				} else if errors.Is(err, store.ErrNotFound) {
+					err = nil
+				}
+			} else {
+				err = s.each(ctx, tx, v, indexQuery(nk, need), fact)
+			}
 			if err != nil {
 				return err
 			}
