@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -362,43 +363,29 @@ var oneIncidentPerReport = parley.Invariant{
 // findingOnStage: a team reports on an inquiry or an investigation the
 // incident has been through.
 var findingOnStage = parley.Invariant{
-	Kind: KindFinding, Name: "a team reports on a stage the incident has reached",
-	Needs: func(e parley.Entity, _ string) []parley.Need {
-		return []parley.Need{{Kind: KindStep, Parent: e.(*Finding).IncidentID}}
-	},
+	Kind: KindFinding, Name: "a team reports on a stage the incident, as it reads now, has reached",
+	Needs: stepNeeds(func(e parley.Entity) string { return e.(*Finding).IncidentID }),
 	Check: func(e parley.Entity, _ string, facts [][]parley.Fact) error {
 		f := e.(*Finding)
-		for _, s := range facts[0] {
+		for _, s := range onVersion(facts, "") {
 			if s.Entity.(*Step).Stage == f.Stage {
 				return nil
 			}
 		}
-		return parley.Conflictf("stage", "the incident has had no %s yet; a team reports on one the monitors have recorded as a verification step", StageLabels[f.Stage])
+		return parley.Conflictf("stage", "the incident, as it reads now, has had no %s yet; a team reports on one the monitors have recorded as a verification step", StageLabels[f.Stage])
 	},
 }
-
 var stepInOrder = parley.Invariant{
-	Kind: KindStep, Name: "a verification step follows the one before it in the workflow",
-	Needs: func(e parley.Entity, _ string) []parley.Need {
-		return []parley.Need{{Kind: KindStep, Parent: e.(*Step).IncidentID}}
-	},
+	Kind: KindStep, Name: "a verification step follows the one before it in the workflow, on the incident as it reads now",
+	Needs: stepNeeds(func(e parley.Entity) string { return e.(*Step).IncidentID }),
 	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
 		s := e.(*Step)
-		var last parley.Fact
-		for _, f := range facts[0] {
-			if f.ID != subject && f.Seq > last.Seq {
-				last = f
-			}
-		}
-		prev := Stage("")
-		if last.Entity != nil {
-			prev = last.Entity.(*Step).Stage
-		}
+		prev := currentStage(facts, subject)
 		if slices.Contains(follows[s.Stage], prev) {
 			return nil
 		}
 		if prev == "" {
-			return parley.Conflictf("stage", "the incident has no step yet; its verification starts with the allegation")
+			return parley.Conflictf("stage", "the incident has no step on it as it reads now (none yet, or it changed since its last step); its verification starts with the allegation")
 		}
 		var may []string
 		for _, st := range Stages {
@@ -409,4 +396,51 @@ var stepInOrder = parley.Invariant{
 		return parley.Conflictf("stage", "the incident's latest step is the %s; %s does not follow it (what may: %s)",
 			StageLabels[prev], parley.Article(StageLabels[s.Stage]), strings.Join(may, ", "))
 	},
+}
+
+// stepNeeds asks for an incident's steps and the incident itself.
+func stepNeeds(incident func(parley.Entity) string) func(parley.Entity, string) []parley.Need {
+	return func(e parley.Entity, _ string) []parley.Need {
+		id := incident(e)
+		return []parley.Need{{Kind: KindStep, Parent: id}, {Kind: KindIncident, ID: id}}
+	}
+}
+
+// onVersion returns the steps (facts[0], but subject) taken on the
+// incident (facts[1]) as it reads now, in order.
+func onVersion(facts [][]parley.Fact, subject string) []parley.Fact {
+	if len(facts[1]) == 0 {
+		return nil
+	}
+	current := facts[1][0].RecordID
+	var out []parley.Fact
+	for _, f := range facts[0] {
+		if f.ID != subject && f.On == current {
+			out = append(out, f)
+		}
+	}
+	slices.SortFunc(out, func(a, b parley.Fact) int { return cmp.Compare(a.Seq, b.Seq) })
+	return out
+}
+
+// currentStage is where the verification of the incident as it reads now
+// stands: its latest step taken on this version; or, when the incident
+// changed since its latest step, the allegation if that step was one (an
+// allegation is of the event, whatever its reports), and otherwise none:
+// an inquiry, an investigation or a finding was of another version, and
+// the verification starts again.
+func currentStage(facts [][]parley.Fact, subject string) Stage {
+	if on := onVersion(facts, subject); len(on) > 0 {
+		return on[len(on)-1].Entity.(*Step).Stage
+	}
+	var last parley.Fact
+	for _, f := range facts[0] {
+		if f.ID != subject && f.Seq > last.Seq {
+			last = f
+		}
+	}
+	if last.Entity != nil && last.Entity.(*Step).Stage == StageAllegation {
+		return StageAllegation
+	}
+	return ""
 }

@@ -103,7 +103,7 @@ func TestVerificationWorkflow(t *testing.T) {
 	d.refused("a party's negotiator taking a step", err, app.CodeForbidden, "", "may not write verification step records")
 	early := monitor.Finding{IncidentID: kharkiv, Stage: monitor.StageInquiry, Team: "Team 1", Text: "Too early."}
 	_, err = d.write("us-monitor", monitor.KindFinding, early)
-	d.refused("a team's report before the inquiry", err, app.CodeConflict, "stage", "the incident has had no preliminary inquiry yet")
+	d.refused("a team's report before the inquiry", err, app.CodeConflict, "stage", "the incident, as it reads now, has had no preliminary inquiry yet")
 	d.must("us-monitor", monitor.KindStep, step(monitor.StageInquiry))
 	d.must("us-monitor", monitor.KindFinding, early)
 
@@ -247,4 +247,45 @@ func TestReportOfOneIncident(t *testing.T) {
 	in.Title = "The same reports again"
 	_, err = d.write("us-monitor", monitor.KindIncident, in)
 	d.refused("an incident of reports another holds", err, app.CodeConflict, "reports", "is of incident "+es[0].ID)
+}
+
+// TestChangedIncidentStartsAgain: an incident changed after its
+// allegation goes on from it; one changed after its inquiry is verified
+// only after its verification starts again, from a new allegation, and a
+// team's report of the earlier inquiry counts for nothing.
+func TestChangedIncidentStartsAgain(t *testing.T) {
+	d := demo{t, testkit.NewDemo(t, testkit.DemoOptions{})}
+	id := d.incident("Kharkiv")
+	med := d.d.Principal(t, "us-mediator")
+	change := func(note string) {
+		t.Helper()
+		e, err := d.d.Service.Get(t.Context(), &med, monitor.KindIncident, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var in monitor.Incident
+		json.Unmarshal(e.Body, &in)
+		in.Note = note
+		b, _ := json.Marshal(in)
+		if _, err := d.d.Service.Update(t.Context(), med, monitor.KindIncident, id, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step := func(stage monitor.Stage) monitor.Step {
+		return monitor.Step{IncidentID: id, PartyID: "us", Stage: stage}
+	}
+	verified := step(monitor.StageVerified)
+	verified.Attribution = monitor.NotAttributed
+	change("A report added to it, say.")
+	d.must("us-monitor", monitor.KindStep, step(monitor.StageInquiry))
+	team := monitor.Finding{IncidentID: id, Stage: monitor.StageInquiry, Team: "Team 1", Text: "On the first version."}
+	d.must("us-monitor", monitor.KindFinding, team)
+	change("Rewritten into another event.")
+	_, err := d.write("us-monitor", monitor.KindStep, verified)
+	d.refused("verified after a change since the inquiry", err, app.CodeConflict, "stage", "it changed since its last step")
+	_, err = d.write("us-monitor", monitor.KindFinding, team)
+	d.refused("a team's report after a change since the inquiry", err, app.CodeConflict, "stage", "as it reads now, has had no preliminary inquiry")
+	d.must("us-monitor", monitor.KindStep, step(monitor.StageAllegation))
+	d.must("us-monitor", monitor.KindStep, step(monitor.StageInquiry))
+	d.must("us-monitor", monitor.KindStep, verified)
 }
