@@ -113,12 +113,18 @@ type item struct {
 	RecordID string          `json:"record_id"`
 	Created  time.Time       `json:"created"`
 	Updated  time.Time       `json:"updated"`
-	Data     json.RawMessage `json:"data"`
+	// On is, for a decision on its parent (a signed one, or one that
+	// binds its parent), the record id of the parent's version it was
+	// made on: a client compares it with the parent's record_id to tell a
+	// decision on the parent as it reads now from one on an earlier
+	// version.
+	On   string          `json:"on,omitempty"`
+	Data json.RawMessage `json:"data"`
 }
 
 func itemOf(e store.Entity) item {
 	return item{ID: e.ID, Kind: e.Kind, Parent: e.Parent, Audience: e.Audience, Version: e.Version,
-		RecordID: e.RecordID, Created: e.Created, Updated: e.Updated, Data: e.Body}
+		RecordID: e.RecordID, Created: e.Created, Updated: e.Updated, On: e.Fields[parley.OnField], Data: e.Body}
 }
 
 // page is one page of a list.

@@ -81,3 +81,20 @@ func TestFiles(t *testing.T) {
 		t.Errorf("a hash in upper case: %d %s", r.status, r.body)
 	}
 }
+
+// TestDecisionOn: a signed decision's item says which version of its
+// parent it was made on, so that a client tells a step on an incident as
+// it reads now from one on an earlier version.
+func TestDecisionOn(t *testing.T) {
+	f := newFixture(t)
+	ids := f.ids(t)
+	steps := decode[page](t, f.do(t, "ua-negotiator", "GET", Prefix+"/verification-steps?incident="+ids.kyivIncident, nil))
+	in := decode[item](t, f.do(t, "ua-negotiator", "GET", Prefix+"/incidents/"+ids.kyivIncident, nil))
+	if len(steps.Items) == 0 {
+		t.Fatal("the Kyiv incident has no steps")
+	}
+	last := steps.Items[len(steps.Items)-1]
+	if last.On == "" || last.On != in.RecordID {
+		t.Errorf("the latest step was made on %q; the incident reads as record %q", last.On, in.RecordID)
+	}
+}
