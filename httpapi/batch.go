@@ -50,13 +50,13 @@ func (a *api) batch(k parley.Kind) handlerFunc {
 		if caller == nil {
 			return errSignIn
 		}
-		items, err := readBatch(w, r)
-		if err != nil {
+		// Refused before the body is read: a caller who may not write the
+		// kind at all gets one answer, not a thousand, and costs nothing.
+		if err := a.svc.Authorized(*caller, k.Name, caller.Party); err != nil {
 			return err
 		}
-		// Refused before any item is tried: a caller who may not write
-		// the kind at all gets one answer, not a thousand.
-		if err := a.svc.Authorized(*caller, k.Name, caller.Party); err != nil {
+		items, err := readBatch(w, r)
+		if err != nil {
 			return err
 		}
 		bodies := make([][]byte, len(items))
