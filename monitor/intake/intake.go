@@ -117,8 +117,32 @@ var (
 		"geo_precision", "source", "notes", "fatalities"}
 )
 
+// bounded reads on, failing once more than MaxLine bytes (and a buffer's
+// worth) have been read since the last mark: one row of CSV or one member
+// of GeoJSON is read whole into memory, and a huge one must not be.
+type bounded struct {
+	r          io.Reader
+	read, mark int64
+}
+
+// errHuge is the error a bounded reader fails with.
+var errHuge = fmt.Errorf("a row or feature over %d bytes; a report is far shorter", MaxLine)
+
+func (b *bounded) Read(p []byte) (int, error) {
+	if b.read-b.mark > MaxLine+1<<16 {
+		return 0, errHuge
+	}
+	n, err := b.r.Read(p)
+	b.read += int64(n)
+	return n, err
+}
+
+// since marks where a row or feature begins.
+func (b *bounded) since() { b.mark = b.read }
+
 func readCSV(r io.Reader, emit func(Row) error) error {
-	cr := csv.NewReader(bufio.NewReaderSize(r, 1<<16))
+	br := &bounded{r: r}
+	cr := csv.NewReader(bufio.NewReaderSize(br, 1<<16))
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -145,10 +169,16 @@ func readCSV(r io.Reader, emit func(Row) error) error {
 			return fmt.Errorf("line 1: the required column %q is missing", c)
 		}
 	}
+	last := 1 // the line of the last row read: the header's
 	for {
+		br.since()
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			return nil
+		} else if errors.Is(err, errHuge) {
+			// No field of the row was read whole, so it has no position:
+			// it starts on the line after the last row read.
+			return fmt.Errorf("line %d: %w", last+1, err)
 		}
 		var row Row
 		if err != nil {
@@ -162,6 +192,7 @@ func readCSV(r io.Reader, emit func(Row) error) error {
 			row = Row{Line: line, Err: err}
 		} else {
 			line, _ := cr.FieldPos(0)
+			last = line
 			get := func(c string) string {
 				if i, ok := col[c]; ok && i < len(rec) {
 					return strings.TrimSpace(rec[i])
@@ -368,13 +399,15 @@ func exported(b []byte) []byte {
 // properties a report's fields, its geometry a Point (or null, for a
 // report placed by region only). It streams the features.
 func readGeoJSON(r io.Reader, emit func(Row) error) error {
-	d := json.NewDecoder(bufio.NewReaderSize(r, 1<<16))
+	br := &bounded{r: r}
+	d := json.NewDecoder(bufio.NewReaderSize(br, 1<<16))
 	notFC := errors.New("not a GeoJSON FeatureCollection with its features")
 	if t, err := d.Token(); err != nil || t != json.Delim('{') {
 		return notFC
 	}
 	sawType := false
 	for d.More() {
+		br.since()
 		t, err := d.Token()
 		if err != nil {
 			return notFC
@@ -391,6 +424,7 @@ func readGeoJSON(r io.Reader, emit func(Row) error) error {
 				return notFC
 			}
 			for i := 0; d.More(); i++ {
+				br.since()
 				var raw json.RawMessage
 				if err := d.Decode(&raw); err != nil {
 					return fmt.Errorf("feature %d: %v", i, err)
@@ -417,7 +451,9 @@ func readGeoJSON(r io.Reader, emit func(Row) error) error {
 			}
 		default:
 			var skip json.RawMessage
-			if err := d.Decode(&skip); err != nil {
+			if err := d.Decode(&skip); errors.Is(err, errHuge) {
+				return fmt.Errorf("the member %q: %w", t, err)
+			} else if err != nil {
 				return notFC
 			}
 		}

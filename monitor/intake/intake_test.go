@@ -143,3 +143,34 @@ func TestReadsExports(t *testing.T) {
 		t.Errorf("a GeoJSON export feature reads as %+v, %q", rows, problems)
 	}
 }
+
+// TestHugeRowStops: a row or member far over any report's size stops the
+// file at it, without reading it whole; the rows before it are read.
+func TestHugeRowStops(t *testing.T) {
+	header := strings.Join(RequiredColumns, ",") + ",narrative\n"
+	good := "monitor-patrol,Patrol 1,2026-01-24,day,Kyiv,region,unknown,unknown,\n"
+	huge := `monitor-patrol,Patrol 1,2026-01-24,day,Kyiv,region,unknown,unknown,"` + strings.Repeat("x", 3*MaxLine) + "\"\n"
+	var rows int
+	err := Read(CSV, strings.NewReader(header+good+huge+good), func(Row) error { rows++; return nil })
+	if err == nil || !strings.Contains(err.Error(), "line 3: a row or feature over") || rows != 1 {
+		t.Errorf("a CSV row of 3 MiB: %v, %d rows read before it", err, rows)
+	}
+	_, _, err = ReadAll(GeoJSON, strings.NewReader(`{"type":"FeatureCollection","crs":"`+strings.Repeat("x", 3*MaxLine)+`","features":[]}`))
+	if err == nil || !strings.Contains(err.Error(), `the member "crs"`) {
+		t.Errorf("a GeoJSON member of 3 MiB: %v", err)
+	}
+	_, _, err = ReadAll(GeoJSON, strings.NewReader(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"narrative":"`+strings.Repeat("x", 3*MaxLine)+`"}}]}`))
+	if err == nil || !strings.Contains(err.Error(), "feature 0") {
+		t.Errorf("a GeoJSON feature of 3 MiB: %v", err)
+	}
+}
+
+// TestHugeFirstField: a huge first field of a row, of which no field was
+// read, is named by its line too.
+func TestHugeFirstField(t *testing.T) {
+	header := strings.Join(RequiredColumns, ",") + "\n"
+	_, _, err := ReadAll(CSV, strings.NewReader(header+`"`+strings.Repeat("x", 3*MaxLine)+`",x`+"\n"))
+	if err == nil || !strings.Contains(err.Error(), "line 2: a row or feature over") {
+		t.Errorf("a first field of 3 MiB: %v", err)
+	}
+}

@@ -73,9 +73,25 @@ type imports struct {
 	jobs []*importJob
 }
 
-func (is *imports) add(j *importJob) {
+// maxRunning is how many imports run at once: each holds a copy of its
+// file and a share of the commit path, and a third waits for one of them.
+const maxRunning = 2
+
+// add takes j among the imports, unless maxRunning are running already.
+func (is *imports) add(j *importJob) bool {
 	is.mu.Lock()
 	defer is.mu.Unlock()
+	running := 0
+	for _, o := range is.jobs {
+		o.mu.Lock()
+		if o.Finished.IsZero() {
+			running++
+		}
+		o.mu.Unlock()
+	}
+	if running >= maxRunning {
+		return false
+	}
 	// Forget the oldest finished imports beyond what is kept.
 	for len(is.jobs) >= keptImports {
 		i := slices.IndexFunc(is.jobs, func(j *importJob) bool { j.mu.Lock(); defer j.mu.Unlock(); return !j.Finished.IsZero() })
@@ -85,6 +101,7 @@ func (is *imports) add(j *importJob) {
 		is.jobs = slices.Delete(is.jobs, i, i+1)
 	}
 	is.jobs = append(is.jobs, j)
+	return true
 }
 
 func (is *imports) get(id string) *importJob {
@@ -135,6 +152,12 @@ func (x *Section) importStart(w http.ResponseWriter, r *http.Request, caller *ac
 	} else if !slices.Contains(intake.Formats, format) {
 		return refuse(fmt.Sprintf("%q is not a format parley reads.", format))
 	}
+	id := make([]byte, 12)
+	rand.Read(id)
+	job := &importJob{importState: importState{ID: hex.EncodeToString(id), Owner: caller.ID, File: hdr.Filename, Format: format, Started: time.Now()}}
+	if !x.imports.add(job) {
+		return refuse(fmt.Sprintf("%d imports are running already; import this file when one of them is done.", maxRunning))
+	}
 	// The upload's own temporary file goes when the request ends; the
 	// import reads a copy of its own.
 	tmp, err := os.CreateTemp("", "parley-import-*")
@@ -148,12 +171,14 @@ func (x *Section) importStart(w http.ResponseWriter, r *http.Request, caller *ac
 	if err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
+		job.mu.Lock()
+		job.Err, job.Finished = "the upload could not be kept to be read", time.Now()
+		job.mu.Unlock()
 		return err
 	}
-	id := make([]byte, 12)
-	rand.Read(id)
-	job := &importJob{importState: importState{ID: hex.EncodeToString(id), Owner: caller.ID, File: hdr.Filename, Format: format, Size: size, Started: time.Now()}}
-	x.imports.add(job)
+	job.mu.Lock()
+	job.Size = size
+	job.mu.Unlock()
 	p := *caller
 	go func() {
 		defer os.Remove(tmp.Name())
