@@ -27,7 +27,7 @@ import (
 func TestMain(m *testing.M) { testkit.Main(m) }
 
 // newSite serves the demo with the talks' and the monitoring's pages.
-func newSite(t *testing.T) (*httptest.Server, *testkit.Demo) {
+func newSite(t testing.TB) (*httptest.Server, *testkit.Demo) {
 	t.Helper()
 	d := testkit.NewDemo(t, testkit.DemoOptions{})
 	h, err := web.New(d.Service, slog.New(slog.DiscardHandler), web.Options{Sections: []web.Section{&talksweb.Section{}, &monitorweb.Section{}}})
@@ -41,7 +41,7 @@ func newSite(t *testing.T) (*httptest.Server, *testkit.Demo) {
 
 // signIn signs in with the login form as the demo's login and returns a
 // client that keeps the session.
-func signIn(t *testing.T, ts *httptest.Server, d *testkit.Demo, login string) *http.Client {
+func signIn(t testing.TB, ts *httptest.Server, d *testkit.Demo, login string) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
