@@ -188,3 +188,36 @@ func TestLiveAuditFindsAClearedPosition(t *testing.T) {
 		t.Errorf("the live audit misses a record changed with its position cleared: %v", rep.Findings)
 	}
 }
+
+// TestAlteredFileNotServed: a file changed in the database behind
+// parley's back is not served as the one its record names, and fails the
+// installation's integrity, so that it commits nothing more.
+func TestAlteredFileNotServed(t *testing.T) {
+	r := newRV(t)
+	ctx := t.Context()
+	mon := r.ps["us-monitor"]
+	b, err := r.svc.PutFile(ctx, mon, "image/jpeg", []byte("a photo of the street"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := r.svc.Create(ctx, mon, "monitor.report", []byte(`{"source_type":"monitor-patrol","source_name":"Patrol 7","occurred_at":"2026-01-25T14:10:00+02:00",`+
+		`"time_precision":"exact","place_name":"Orikhiv","place_precision":"coordinates","lat":47.567,"lon":35.784,"weapon_class":"artillery",`+
+		`"target_class":"residential","evidence":[{"sha256":"`+b.SHA256+`"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ua := r.ps["ua-negotiator"]
+	if _, err := r.svc.File(ctx, &ua, "monitor.report", w.Entity.ID, b.SHA256); err != nil {
+		t.Fatalf("the file as uploaded: %v", err)
+	}
+	if _, err := r.db.Exec("UPDATE blobs SET data = ? WHERE sha256 = ?", []byte("another photo, same size"[:21]), b.SHA256); err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.svc.File(ctx, &ua, "monitor.report", w.Entity.ID, b.SHA256)
+	if app.ErrorCode(err) != app.CodeUnavailable || !strings.Contains(err.Error(), "changed in the store") {
+		t.Errorf("the altered file: %v", err)
+	}
+	if !r.svc.IntegrityFailed() {
+		t.Error("an altered file leaves the installation's integrity intact")
+	}
+}

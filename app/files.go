@@ -78,8 +78,18 @@ func (s *Service) File(ctx context.Context, caller *access.Principal, kindName, 
 	b, err := s.store.Blob(ctx, sha256)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Blob{}, &Error{Code: CodeNotFound, Message: fmt.Sprintf("the file %s that %s %q names has not been uploaded yet", sha256, kind.Title, id), Err: err}
+	} else if err != nil {
+		return store.Blob{}, err
 	}
-	return b, err
+	// A file changed in the store, behind parley's back, is not served as
+	// the one the record names: it is a failure of the installation's
+	// integrity, which refuses writes from now on, as an altered record
+	// does.
+	if err := store.CheckBlob(b); err != nil {
+		s.CheckDone(ctx, "files", []string{fmt.Sprintf("the file kept under %s is not the file of that hash: it was changed in the store", sha256)})
+		return store.Blob{}, newError(CodeUnavailable, "", "the file kept under %s is not the one %s %q names: it was changed in the store, and is not served", sha256, kind.Title, id)
+	}
+	return b, nil
 }
 
 // FileHeaders are the HTTP headers a file is served with, by the API and
