@@ -220,4 +220,15 @@ func TestAlteredFileNotServed(t *testing.T) {
 	if !r.svc.IntegrityFailed() {
 		t.Error("an altered file leaves the installation's integrity intact")
 	}
+	rep, err := audit.Run(ctx, r.svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range rep.Findings {
+		found = found || f.What == "file" && f.ID == b.SHA256 && strings.Contains(f.Problem, "changed in the store")
+	}
+	if !found || rep.Files != 1 {
+		t.Errorf("the audit of %d files finds %v; want the altered file", rep.Files, rep.Findings)
+	}
 }

@@ -55,8 +55,10 @@ type Report struct {
 	Tables int `json:"tables"`
 	// Witnesses counts the witnesses whose latest cosigned checkpoint the
 	// log was checked against.
-	Witnesses int       `json:"witnesses"`
-	Findings  []Finding `json:"findings"`
+	Witnesses int `json:"witnesses"`
+	// Files counts the files that back records whose hash was checked.
+	Files    int       `json:"files"`
+	Findings []Finding `json:"findings"`
 }
 
 // WitnessChecker is a log whose witnesses can be asked what they cosigned:
@@ -123,7 +125,8 @@ type Subject interface {
 // record's columns against its canonical bytes, its commitment against its
 // salt and bytes, its leaf in the log against its commitment; that the
 // records' leaf indexes are unique and cover the log exactly, each of 0 to
-// its size-1 held by one record and none past it; every projection
+// its size-1 held by one record and none past it; every file that backs a
+// record against its hash; every projection
 // against a replay of the records, the domains' own tables included; and,
 // when the log can ask its witnesses (WitnessChecker), the log against the
 // latest checkpoint each witness cosigned, and the latest published
@@ -352,6 +355,18 @@ func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 	}
 	if o.Newest > 0 {
 		return rep, nil
+	}
+	// The files that back records: each must be the file its hash names.
+	err = st.EachBlob(ctx, func(b store.Blob) error {
+		rep.Files++
+		if store.CheckBlob(b) != nil {
+			sum := sha256.Sum256(b.Data)
+			find("file", b.SHA256, "its bytes (%d) hash to %x: it was changed in the store", len(b.Data), sum)
+		}
+		return nil
+	})
+	if err != nil {
+		return rep, err
 	}
 	// current says whether an entity that disagrees with the replay has
 	// moved on since the audit began (a live audit passes over it).

@@ -305,6 +305,9 @@ type Store interface {
 	// Blob returns the file kept under sha256 (lower-case hex), or
 	// ErrNotFound.
 	Blob(ctx context.Context, sha256 string) (Blob, error)
+	// EachBlob calls fn with every file kept, in the order of their
+	// hashes, one at a time, until fn returns an error, which it returns.
+	EachBlob(ctx context.Context, fn func(Blob) error) error
 	// Rebuild deletes every projection row (entities and their fields) and
 	// replays fn over all records in one transaction; fn writes the
 	// projections anew through the Tx.

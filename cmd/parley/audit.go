@@ -26,7 +26,8 @@ record and no record past the log's end, the log against the latest
 checkpoint each configured witness cosigned (which it asks for: a
 checkpoint the log does not extend means the log was rolled back or
 rewritten) and the log's latest checkpoint against the witness quorum,
-and every projection (the current state of rounds, sessions..., and each
+every file that backs a record (evidence) against its hash, and every
+projection (the current state of rounds, sessions..., and each
 domain's own tables, row by row, its followers caught up first) against a
 replay of the records, which is rolled back. It finds a row of the
 database changed, added or removed behind parley's back, which the log
@@ -78,9 +79,9 @@ func (c *cli) audit(ctx context.Context, configPath string, asJSON bool) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(c.stdout, "audited %s and the log %s in %v:\n  %d records, %d log entries, %d entities, %d domain tables, %s checked against\n",
+		fmt.Fprintf(c.stdout, "audited %s and the log %s in %v:\n  %d records, %d log entries, %d entities, %d domain tables, %s, %s checked against\n",
 			server.StoreLocation(cfg), log.Origin(), time.Since(start).Round(time.Millisecond), rep.Records, rep.Leaves, rep.Entities, rep.Tables,
-			kernel.Plural(rep.Witnesses, "witness"))
+			kernel.Plural(rep.Files, "file"), kernel.Plural(rep.Witnesses, "witness"))
 		if len(rep.Findings) == 0 {
 			fmt.Fprintln(c.stdout, "no problems found")
 		} else {

@@ -840,6 +840,27 @@ func (s *Store) Blob(ctx context.Context, sha256 string) (store.Blob, error) {
 	return b, nil
 }
 
+// EachBlob calls fn with every file kept, by hash, one at a time, so that
+// no file is held longer than fn takes.
+func (s *Store) EachBlob(ctx context.Context, fn func(store.Blob) error) error {
+	after := ""
+	for {
+		var b store.Blob
+		err := s.r.QueryRow(ctx, `SELECT sha256, media_type, size, data, created FROM blobs WHERE sha256 > $1 ORDER BY sha256 COLLATE "C" LIMIT 1`, after).
+			Scan(&b.SHA256, &b.MediaType, &b.Size, &b.Data, &b.Created)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("couldn't read the files: %w", err)
+		}
+		b.Data = nonNil(b.Data)
+		if err := fn(b); err != nil {
+			return err
+		}
+		after = b.SHA256
+	}
+}
+
 // Meta returns a setting, or ErrNotFound.
 func (s *Store) Meta(ctx context.Context, key string) ([]byte, error) {
 	var v []byte

@@ -900,6 +900,29 @@ func (s *Store) Blob(ctx context.Context, sha256 string) (store.Blob, error) {
 	return b, nil
 }
 
+// EachBlob calls fn with every file kept, by hash, one at a time: the
+// rows are read a page at a time, so that no file is held longer than fn
+// takes.
+func (s *Store) EachBlob(ctx context.Context, fn func(store.Blob) error) error {
+	after := ""
+	for {
+		var b store.Blob
+		var created int64
+		err := s.rc.QueryRowContext(ctx, "SELECT sha256, media_type, size, data, created FROM blobs WHERE sha256 > ? ORDER BY sha256 LIMIT 1", after).
+			Scan(&b.SHA256, &b.MediaType, &b.Size, &b.Data, &created)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("couldn't read the files: %w", err)
+		}
+		b.Data, b.Created = nonNil(b.Data), decodeTime(created)
+		if err := fn(b); err != nil {
+			return err
+		}
+		after = b.SHA256
+	}
+}
+
 // Meta returns a setting, or ErrNotFound.
 func (s *Store) Meta(ctx context.Context, key string) ([]byte, error) {
 	var v []byte

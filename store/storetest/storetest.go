@@ -1814,4 +1814,28 @@ func testBlobs(t *testing.T, s store.Store) {
 			t.Errorf("a file whose hash or size is not its own: err = %v, want ErrInvalid", err)
 		}
 	}
+	// Every file, once, by hash.
+	other := []byte("a second file")
+	sum2 := sha256.Sum256(other)
+	second := store.Blob{SHA256: hex.EncodeToString(sum2[:]), MediaType: "text/plain", Size: int64(len(other)), Data: other, Created: b.Created}
+	write(t, s, func(tx store.Tx) error { return tx.PutBlob(ctx, second) })
+	var seen []string
+	if err := s.EachBlob(ctx, func(x store.Blob) error {
+		if store.CheckBlob(x) != nil {
+			t.Errorf("EachBlob gives file %s with other bytes", x.SHA256)
+		}
+		seen = append(seen, x.SHA256)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{b.SHA256, second.SHA256}
+	slices.Sort(want)
+	if !slices.Equal(seen, want) {
+		t.Errorf("EachBlob gives %v; want %v", seen, want)
+	}
+	stop := errors.New("stop")
+	if err := s.EachBlob(ctx, func(store.Blob) error { return stop }); err != stop {
+		t.Errorf("EachBlob returns %v when fn stops it; want fn's error", err)
+	}
 }
