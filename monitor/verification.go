@@ -263,13 +263,27 @@ func (a *AccessDenial) Validate(parley.Resolved) error {
 
 // Verification is the state of an incident's verification: its steps in
 // the order they were taken, and the latest. Stale is set when the
-// incident has changed since its latest step was taken: that step was
-// signed on another version of it (its reports, its place, its time),
-// and says nothing of the incident as it reads now, which is not verified
-// until the monitors take the workflow's steps on it again.
+// incident has changed since its latest step beyond the allegation was
+// taken: that step was signed on another version of it (its reports, its
+// place, its time), and says nothing of the incident as it reads now,
+// which is not verified until the monitors take the workflow's steps on it
+// again.
 type Verification struct {
 	Steps []*Step
 	Stale bool
+}
+
+// VerificationOf is the verification of an incident whose current record
+// is current, from its steps in the order they were taken, each with the
+// incident record it was taken on: stale when the latest was taken on an
+// earlier version and is not the allegation, which is of the event,
+// whatever its reports, and carries over a change.
+func VerificationOf(steps []*Step, on []string, current string) Verification {
+	v := Verification{Steps: steps}
+	if n := len(steps); n > 0 && on[n-1] != current && steps[n-1].Stage != StageAllegation {
+		v.Stale = true
+	}
+	return v
 }
 
 // Current returns the latest step, or nil before the allegation.
@@ -424,23 +438,26 @@ func onVersion(facts [][]parley.Fact, subject string) []parley.Fact {
 }
 
 // currentStage is where the verification of the incident as it reads now
-// stands: its latest step taken on this version; or, when the incident
-// changed since its latest step, the allegation if that step was one (an
-// allegation is of the event, whatever its reports), and otherwise none:
-// an inquiry, an investigation or a finding was of another version, and
-// the verification starts again.
+// stands (VerificationOf): its latest step, unless that was taken on an
+// earlier version and was not the allegation, when the verification starts
+// again.
 func currentStage(facts [][]parley.Fact, subject string) Stage {
-	if on := onVersion(facts, subject); len(on) > 0 {
-		return on[len(on)-1].Entity.(*Step).Stage
+	if len(facts[1]) == 0 {
+		return ""
 	}
-	var last parley.Fact
+	var taken []parley.Fact
 	for _, f := range facts[0] {
-		if f.ID != subject && f.Seq > last.Seq {
-			last = f
+		if f.ID != subject {
+			taken = append(taken, f)
 		}
 	}
-	if last.Entity != nil && last.Entity.(*Step).Stage == StageAllegation {
-		return StageAllegation
+	slices.SortFunc(taken, func(a, b parley.Fact) int { return cmp.Compare(a.Seq, b.Seq) })
+	steps, on := make([]*Step, len(taken)), make([]string, len(taken))
+	for i, f := range taken {
+		steps[i], on[i] = f.Entity.(*Step), f.On
+	}
+	if v := VerificationOf(steps, on, facts[1][0].RecordID); !v.Stale {
+		return v.Status()
 	}
 	return ""
 }

@@ -386,6 +386,9 @@ func readLine(br *bufio.Reader) (line []byte, long bool, err error) {
 // object with the report under "report", beside its id, record and
 // audience), or b as it is: parley reads back what it exports.
 func exported(b []byte) []byte {
+	if !bytes.Contains(b, []byte(`"report"`)) {
+		return b // a report as it is: read once, not twice
+	}
 	var x struct {
 		Report json.RawMessage `json:"report"`
 	}

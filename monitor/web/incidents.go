@@ -35,18 +35,15 @@ func (x *Section) incidents(r *http.Request, caller *access.Principal) ([]*incid
 	return out, nil
 }
 
-// rowOf is an incident with its steps: in the order they were taken, the
-// latest its status, stale if it was taken on another version of the
-// incident than the current one.
+// rowOf is an incident with its steps, in the order they were taken, and
+// where its verification stands (monitor.VerificationOf).
 func rowOf(in web.Item[monitor.Incident], steps []web.Item[monitor.Step]) *incidentRow {
 	slices.SortStableFunc(steps, func(a, b web.Item[monitor.Step]) int { return cmp.Compare(a.CreatedSeq, b.CreatedSeq) })
-	row := &incidentRow{Item: in, Steps: steps}
-	for _, s := range steps {
-		row.Verification.Steps = append(row.Verification.Steps, s.V)
+	taken, on := make([]*monitor.Step, len(steps)), make([]string, len(steps))
+	for i, s := range steps {
+		taken[i], on[i] = s.V, s.On
 	}
-	if n := len(steps); n > 0 && steps[n-1].On != in.RecordID {
-		row.Verification.Stale = true
-	}
+	row := &incidentRow{Item: in, Steps: steps, Verification: monitor.VerificationOf(taken, on, in.RecordID)}
 	row.Status = statusText(row.Verification)
 	return row
 }
