@@ -381,7 +381,7 @@ var findingOnStage = parley.Invariant{
 	Needs: stepNeeds(func(e parley.Entity) string { return e.(*Finding).IncidentID }),
 	Check: func(e parley.Entity, _ string, facts [][]parley.Fact) error {
 		f := e.(*Finding)
-		for _, s := range onVersion(facts, "") {
+		for _, s := range onVersion(facts) {
 			if s.Entity.(*Step).Stage == f.Stage {
 				return nil
 			}
@@ -420,20 +420,19 @@ func stepNeeds(incident func(parley.Entity) string) func(parley.Entity, string) 
 	}
 }
 
-// onVersion returns the steps (facts[0], but subject) taken on the
-// incident (facts[1]) as it reads now, in order.
-func onVersion(facts [][]parley.Fact, subject string) []parley.Fact {
+// onVersion returns the steps (facts[0]) taken on the incident (facts[1])
+// as it reads now.
+func onVersion(facts [][]parley.Fact) []parley.Fact {
 	if len(facts[1]) == 0 {
 		return nil
 	}
 	current := facts[1][0].RecordID
 	var out []parley.Fact
 	for _, f := range facts[0] {
-		if f.ID != subject && f.On == current {
+		if f.On == current {
 			out = append(out, f)
 		}
 	}
-	slices.SortFunc(out, func(a, b parley.Fact) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out
 }
 
