@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parley-project/parley/monitor/geo"
@@ -106,23 +108,25 @@ type Links struct {
 	Apart    [][2]int
 }
 
-// among returns the links between the items at maps, renumbered as it
-// says: a link to an item not among them is left out.
-func (l Links) among(at map[int]int) Links {
+// among returns the links between the items at maps (to -1 if it is
+// not among them), renumbered as it says: a link to an item not among them
+// is left out.
+func (l Links) among(at []int) Links {
 	var out Links
 	for _, g := range l.Together {
 		var m []int
 		for _, i := range g {
-			if k, ok := at[i]; ok {
-				m = append(m, k)
+			if i >= 0 && i < len(at) && at[i] >= 0 {
+				m = append(m, at[i])
 			}
 		}
 		out.Together = append(out.Together, m)
 	}
 	for _, p := range l.Apart {
-		a, okA := at[p[0]]
-		b, okB := at[p[1]]
-		if okA && okB {
+		if min(p[0], p[1]) < 0 || max(p[0], p[1]) >= len(at) {
+			continue
+		}
+		if a, b := at[p[0]], at[p[1]]; a >= 0 && b >= 0 {
 			out.Apart = append(out.Apart, [2]int{a, b})
 		}
 	}
@@ -136,6 +140,7 @@ type cluster struct {
 	n        int
 	lon      float64
 	lat      float64
+	cosLat   float64 // the cosine of lat, which distances to it read
 	at       float64 // unix seconds
 	from, to float64
 	weapon   string
@@ -166,7 +171,7 @@ type cluster struct {
 // incident the first of them joined, whatever the thresholds, and a pair
 // kept apart never shares one.
 func Cluster(s []Sighting, cfg ClusterConfig, links Links) []int {
-	var precise, coarse []int
+	precise, coarse := make([]int, 0, len(s)), []int(nil)
 	for i, x := range s {
 		if x.precise() {
 			precise = append(precise, i)
@@ -175,7 +180,7 @@ func Cluster(s []Sighting, cfg ClusterConfig, links Links) []int {
 		}
 	}
 	out := make([]int, len(s))
-	clusters := clusterPrecise(s, precise, cfg, links)
+	clusters := clusterPrecise(s, precise, cfg, links, runtime.GOMAXPROCS(0))
 	for _, c := range clusters {
 		for _, i := range c.members {
 			out[i] = c.id
@@ -239,130 +244,411 @@ func (c cells) of(p geo.Point) cell {
 
 // clusterPrecise is Cluster's first pass, over the precise sightings of s
 // (their indices), each at the middle of its span; the incidents it
-// returns list their members as indices of s.
-func clusterPrecise(s []Sighting, precise []int, cfg ClusterConfig, links Links) []*cluster {
-	group := map[int]int{} // sighting -> its together group
-	for g, members := range links.Together {
-		for _, i := range members {
-			group[i] = g
-		}
-	}
-	apart := map[[2]int]bool{}
-	for _, p := range links.Apart {
-		apart[p], apart[[2]int{p[1], p[0]}] = true, true
-	}
-	groupCluster := map[int]*cluster{}
-	// Times as seconds, read once; ties kept in the sightings' order.
-	type timed struct {
-		at float64
-		i  int
-	}
+// returns list their members as indices of s, and are numbered in the
+// order they were started. It runs in as many parts at once as it is
+// given, when there are sightings enough, with the result it has in one.
+func clusterPrecise(s []Sighting, precise []int, cfg ClusterConfig, links Links, parts int) []*cluster {
+	// In time order, ties kept in the sightings' order.
 	order := make([]timed, len(precise))
 	for k, i := range precise {
-		order[k] = timed{float64(s[i].At.Add(s[i].Span/2).UnixNano()) / 1e9, i}
+		order[k] = timed{sortKey(s[i].At.Add(s[i].Span / 2).UnixNano()), i}
 	}
-	slices.SortFunc(order, func(a, b timed) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.i, b.i)) })
-	var all []*cluster
-	window := cfg.Window.Seconds()
+	sortTimed(order)
+	// The sightings in that order, with the cosines of their latitudes:
+	// read from s in time order one at a time, each would wait for memory;
+	// gathered on every core first, the passes read them in turn.
+	in := make([]inOrder, len(order))
+	pos := make([]int32, len(s)) // a sighting's place in order
+	// The time line cut into n parts, each handed to fn on a goroutine of
+	// its own.
+	inParts := func(n int, fn func(from, to int)) {
+		var wg sync.WaitGroup
+		for from := 0; from < len(order); from += (len(order) + n - 1) / n {
+			wg.Go(func() { fn(from, min(from+(len(order)+n-1)/n, len(order))) })
+		}
+		wg.Wait()
+	}
+	inParts(runtime.GOMAXPROCS(0), func(from, to int) {
+		for k := from; k < to; k++ {
+			x := &s[order[k].i]
+			in[k] = inOrder{x.Point, math.Cos(x.Point.Lat * math.Pi / 180), x.Weapon, x.Source, order[k].seconds(), order[k].i}
+			pos[order[k].i] = int32(k)
+		}
+	})
+	main := newPass(in, cfg, links)
+	if parts < 2 || len(order) < minSpeculative*parts || len(links.Together) > 0 || len(links.Apart) > 0 {
+		for k := range in {
+			main.step(k)
+		}
+		return main.numbered()
+	}
+	// Each part of the time line is clustered on a core of its own, as if
+	// nothing came before it. Then, part after part, the pass that has
+	// clustered everything before it goes on into it, until its incidents
+	// still open are those the part's own pass has at the same point,
+	// member for member: from there on, the two would decide alike, and
+	// the part's own pass is taken. Until a window or so has passed, the
+	// incidents open at the start of the part are not the part's own, so
+	// that is about how far the going on goes. Without such a point, it
+	// goes on to the end of the part, which is clustering it in turn.
+	var bounds []int
+	for from := 0; from < len(order); from += (len(order) + parts - 1) / parts {
+		bounds = append(bounds, from)
+	}
+	bounds = append(bounds, len(order))
+	passes := make([]*pass, len(bounds)-1)
+	passes[0] = main
+	spec := make([]*cluster, len(order)) // the cluster each part's own pass put a sighting in
+	inParts(parts, func(from, to int) {
+		p := main
+		if from > 0 {
+			p = newPass(in, cfg, links)
+			p.joined = spec
+		}
+		for k := from; k < to; k++ {
+			p.step(k)
+		}
+		passes[slices.Index(bounds, from)] = p
+	})
+	for n := 1; n < len(passes); n++ {
+		from, to, own := bounds[n], bounds[n+1], passes[n]
+		k := from
+		for ; k < to; k++ {
+			main.step(k)
+			if (k-from)%16 == 15 && main.agrees(own, spec, pos, from, k) {
+				break
+			}
+		}
+		if k < to {
+			main = main.handOver(own, pos, k)
+		}
+	}
+	return main.numbered()
+}
+
+// minSpeculative is the fewest sightings a part has for clustering to run
+// in parts: the passes that go on into the next part cost about a window's
+// worth of sightings each.
+const minSpeculative = 50000
+
+// inOrder is a precise sighting as a pass reads it, in time order: where,
+// the cosine of its latitude, what weapon, which source, when (seconds)
+// and its index among the sightings clustered.
+type inOrder struct {
+	geo.Point
+	cos            float64
+	weapon, source string
+	t              float64
+	i              int
+}
+
+// pass runs clustering over precise sightings in time order.
+type pass struct {
+	in     []inOrder
+	cfg    ClusterConfig
+	window float64
+	// all holds the incidents the pass started, each at its id.
+	all []*cluster
 	// open holds the incidents whose centre is still within the window of
 	// the sightings to come, in the order they were started.
-	var open []*cluster
-	next := 0
+	open []*cluster
 	// A grid of cells of the distance's size finds the candidates near a
 	// sighting without looking at every open incident.
-	// Each row of cells scales longitude by its own latitude, so that a
-	// point's column in a row does not depend on where in the row it is.
-	cells := newCells(2 * cfg.Distance)
-	grid := map[int64][]*cluster{}
-	cellOf := func(p geo.Point) int64 { return cells.of(p).key() }
-	closed := math.Inf(-1)
-	for _, o := range order {
-		i, t := o.i, o.at
-		x := &s[i]
-		// Close the incidents the window has passed, now and then: one
-		// left open a little longer is passed over by the window's test
-		// below all the same, and the grid stays small.
-		if t-closed > window/8 {
-			closed = t
-			k := 0
-			for _, c := range open {
-				if t-c.at <= window {
-					open[k] = c
-					k++
-				} else {
-					cl := cellOf(geo.Point{Lon: c.lon, Lat: c.lat})
-					grid[cl] = slices.DeleteFunc(grid[cl], func(o *cluster) bool { return o == c })
-				}
-			}
-			clear(open[k:])
-			open = open[:k]
+	cells  cells
+	grid   map[int64][]*cluster
+	closed float64
+	slab   clusterSlab
+	// The monitor's links: each sighting's group, the incident each group
+	// joined, and the pairs kept apart.
+	group        map[int]int
+	groupCluster map[int]*cluster
+	apart        map[[2]int]bool
+	// joined, if set, records the incident each sighting joined, by its
+	// place in time order.
+	joined []*cluster
+}
+
+func newPass(in []inOrder, cfg ClusterConfig, links Links) *pass {
+	p := &pass{in: in, cfg: cfg, window: cfg.Window.Seconds(), cells: newCells(2 * cfg.Distance), grid: map[int64][]*cluster{},
+		closed: math.Inf(-1), group: map[int]int{}, groupCluster: map[int]*cluster{}, apart: map[[2]int]bool{}}
+	for g, members := range links.Together {
+		for _, i := range members {
+			p.group[i] = g
 		}
-		var best *cluster
-		bestScore := math.Inf(1)
-		hc := cells.of(x.Point)
-		home := hc.key()
-		g, grouped := 0, false
-		if len(group) > 0 {
-			g, grouped = group[i]
-		}
-		if grouped {
-			best = groupCluster[g]
-		}
-		search := best == nil // a grouped sighting joins its group's incident
-		// Cells are twice the distance across, so that what lies within
-		// the distance is in the sighting's cell or the neighbours on the
-		// sides of the cell it is nearer: four cells, not nine.
-		rows := [2]int{hc.y, hc.y + half(x.Point.Lat/cells.deg)}
-		for r := 0; r < 2 && search; r++ {
-			row := rows[r]
-			fx := cells.x(x.Point.Lon, row)
-			col := int(math.Floor(fx))
-			for _, c2 := range [2]int{col, col + half(fx)} {
-				for _, c := range grid[cell{c2, row}.key()] {
-					dt := math.Abs(t - c.at)
-					if dt > window || slices.Contains(c.sources, x.Source) || !compatible(c.weapon, x.Weapon) ||
-						len(apart) > 0 && slices.ContainsFunc(c.members, func(j int) bool { return apart[[2]int{i, j}] }) {
-						continue
-					}
-					d := geo.Distance(x.Point, geo.Point{Lon: c.lon, Lat: c.lat})
-					if d > cfg.Distance {
-						continue
-					}
-					if score := d/cfg.Distance + dt/window; score < bestScore {
-						best, bestScore = c, score
-					}
-				}
-			}
-		}
-		if best == nil {
-			best = &cluster{id: next, lon: x.Point.Lon, lat: x.Point.Lat, at: t, weapon: x.Weapon, from: t, to: t}
-			next++
-			open = append(open, best)
-			grid[home] = append(grid[home], best)
-			all = append(all, best)
-		} else {
-			before := cellOf(geo.Point{Lon: best.lon, Lat: best.lat})
-			n := float64(best.n)
-			best.lon = (best.lon*n + x.Point.Lon) / (n + 1)
-			best.lat = (best.lat*n + x.Point.Lat) / (n + 1)
-			best.at = (best.at*n + t) / (n + 1)
-			best.from, best.to = min(best.from, t), max(best.to, t)
-			if best.weapon == "unknown" || best.weapon == "mixed" {
-				best.weapon = x.Weapon
-			}
-			if after := cellOf(geo.Point{Lon: best.lon, Lat: best.lat}); after != before {
-				grid[before] = slices.DeleteFunc(grid[before], func(o *cluster) bool { return o == best })
-				grid[after] = append(grid[after], best)
-			}
-		}
-		if grouped && groupCluster[g] == nil {
-			groupCluster[g] = best
-		}
-		best.n++
-		best.sources = append(best.sources, x.Source)
-		best.members = append(best.members, i)
 	}
-	return all
+	for _, a := range links.Apart {
+		p.apart[a], p.apart[[2]int{a[1], a[0]}] = true, true
+	}
+	return p
+}
+
+func (p *pass) cellOf(c *cluster) int64 { return p.cells.of(geo.Point{Lon: c.lon, Lat: c.lat}).key() }
+
+// step clusters the sighting at place k of the time order.
+func (p *pass) step(k int) {
+	x := &p.in[k]
+	i, t, window, cfg := x.i, x.t, p.window, p.cfg
+	// Close the incidents the window has passed, now and then: one left
+	// open a little longer is passed over by the window's test below all
+	// the same, and the grid stays small.
+	if t-p.closed > window/8 {
+		p.closed = t
+		n := 0
+		for _, c := range p.open {
+			if t-c.at <= window {
+				p.open[n] = c
+				n++
+			} else {
+				cl := p.cellOf(c)
+				p.grid[cl] = slices.DeleteFunc(p.grid[cl], func(o *cluster) bool { return o == c })
+			}
+		}
+		clear(p.open[n:])
+		p.open = p.open[:n]
+	}
+	var best *cluster
+	bestScore := math.Inf(1)
+	hc := p.cells.of(x.Point)
+	g, grouped := 0, false
+	if len(p.group) > 0 {
+		g, grouped = p.group[i]
+	}
+	if grouped {
+		best = p.groupCluster[g]
+	}
+	search := best == nil // a grouped sighting joins its group's incident
+	// Cells are twice the distance across, so that what lies within the
+	// distance is in the sighting's cell or the neighbours on the sides of
+	// the cell it is nearer: four cells, not nine.
+	rows := [2]int{hc.y, hc.y + half(x.Point.Lat/p.cells.deg)}
+	for r := 0; r < 2 && search; r++ {
+		row := rows[r]
+		fx := p.cells.x(x.Point.Lon, row)
+		col := int(math.Floor(fx))
+		for _, c2 := range [2]int{col, col + half(fx)} {
+			for _, c := range p.grid[cell{c2, row}.key()] {
+				dt := math.Abs(t - c.at)
+				if dt > window || slices.Contains(c.sources, x.source) || !compatible(c.weapon, x.weapon) ||
+					len(p.apart) > 0 && slices.ContainsFunc(c.members, func(j int) bool { return p.apart[[2]int{i, j}] }) {
+					continue
+				}
+				// The difference in latitude is a lower bound of the
+				// distance, which rules most candidates out without the
+				// trigonometry.
+				if dy := math.Abs(x.Point.Lat-c.lat) * metresPerDegree; dy > cfg.Distance || dy/cfg.Distance+dt/window >= bestScore {
+					continue
+				}
+				d := haversine(x.Point, x.cos, geo.Point{Lon: c.lon, Lat: c.lat}, c.cosLat)
+				if d > cfg.Distance {
+					continue
+				}
+				if score := d/cfg.Distance + dt/window; score < bestScore {
+					best, bestScore = c, score
+				}
+			}
+		}
+	}
+	if best == nil {
+		best = p.slab.new()
+		*best = cluster{id: len(p.all), lon: x.Point.Lon, lat: x.Point.Lat, cosLat: x.cos, at: t, weapon: x.weapon, from: t, to: t,
+			sources: best.sources, members: best.members}
+		p.open = append(p.open, best)
+		home := hc.key()
+		p.grid[home] = append(p.grid[home], best)
+		p.all = append(p.all, best)
+	} else {
+		before := p.cellOf(best)
+		n := float64(best.n)
+		best.lon = (best.lon*n + x.Point.Lon) / (n + 1)
+		best.lat = (best.lat*n + x.Point.Lat) / (n + 1)
+		best.cosLat = math.Cos(best.lat * math.Pi / 180)
+		best.at = (best.at*n + t) / (n + 1)
+		best.from, best.to = min(best.from, t), max(best.to, t)
+		if best.weapon == "unknown" || best.weapon == "mixed" {
+			best.weapon = x.weapon
+		}
+		if after := p.cellOf(best); after != before {
+			p.grid[before] = slices.DeleteFunc(p.grid[before], func(o *cluster) bool { return o == best })
+			p.grid[after] = append(p.grid[after], best)
+		}
+	}
+	if grouped && p.groupCluster[g] == nil {
+		p.groupCluster[g] = best
+	}
+	best.n++
+	best.sources = append(best.sources, x.source)
+	best.members = append(best.members, i)
+	if p.joined != nil {
+		p.joined[k] = best
+	}
+}
+
+// live reports whether incident c, as it stands after the sighting at
+// time t, may still be joined by a later one.
+func (p *pass) live(c *cluster, t float64) bool { return t-c.at <= p.window }
+
+// agrees reports whether p, having clustered every sighting up to place k
+// of the time order, has the incidents own has at that point, own having
+// clustered from place from on (joined holding where it put each): the
+// same incidents open, with the same members. From there on the two
+// passes decide alike.
+func (p *pass) agrees(own *pass, joined []*cluster, pos []int32, from, k int) bool {
+	t := p.in[k].t
+	n := 0
+	for _, c := range p.open {
+		if !p.live(c, t) {
+			continue
+		}
+		n++
+		first := int(pos[c.members[0]])
+		if first < from {
+			return false
+		}
+		o := joined[first]
+		if len(o.members) < len(c.members) || !slices.Equal(o.members[:len(c.members)], c.members) ||
+			len(o.members) > len(c.members) && int(pos[o.members[len(c.members)]]) <= k {
+			return false
+		}
+	}
+	// As many of own's incidents open at k, each as it stood then: one
+	// open has a member within the window before k.
+	seen := map[*cluster]bool{}
+	for j := k; j >= from && t-p.in[j].t <= p.window; j-- {
+		o := joined[j]
+		if seen[o] {
+			continue
+		}
+		seen[o] = true
+		at, m := 0.0, 0.0
+		for _, i := range o.members {
+			if int(pos[i]) > k {
+				break
+			}
+			at = (at*m + p.in[pos[i]].t) / (m + 1)
+			m++
+		}
+		if t-at <= p.window {
+			n--
+		}
+	}
+	return n == 0
+}
+
+// handOver makes own, which agrees with p at place k of the time order,
+// the pass that goes on: p's incidents still open at k are own's, and the
+// incidents own started after k follow p's.
+func (p *pass) handOver(own *pass, pos []int32, k int) *pass {
+	t := p.in[k].t
+	byFirst := map[int]*cluster{}
+	for _, o := range own.all {
+		if int(pos[o.members[0]]) <= k && own.live(o, t) {
+			byFirst[o.members[0]] = o
+		}
+	}
+	for _, c := range p.open {
+		if p.live(c, t) {
+			o := byFirst[c.members[0]]
+			o.id = c.id
+			p.all[c.id] = o
+		}
+	}
+	for _, o := range own.all {
+		if int(pos[o.members[0]]) > k {
+			o.id = len(p.all)
+			p.all = append(p.all, o)
+		}
+	}
+	own.all, own.joined = p.all, nil
+	return own
+}
+
+// numbered returns the pass's incidents, each with its id.
+func (p *pass) numbered() []*cluster {
+	for n, c := range p.all {
+		c.id = n
+	}
+	return p.all
+}
+
+// haversine is geo.Distance(a, b), given the cosines of their latitudes,
+// which clustering keeps rather than computes again for every pair.
+func haversine(a geo.Point, cosA float64, b geo.Point, cosB float64) float64 {
+	dφ, dλ := (b.Lat-a.Lat)*math.Pi/180, (b.Lon-a.Lon)*math.Pi/180
+	h := math.Sin(dφ/2)*math.Sin(dφ/2) + cosA*cosB*math.Sin(dλ/2)*math.Sin(dλ/2)
+	return 2 * geo.EarthRadius * math.Asin(math.Min(1, math.Sqrt(h)))
+}
+
+// metresPerDegree is the length of a degree of latitude.
+const metresPerDegree = geo.EarthRadius * math.Pi / 180
+
+// timed is a sighting's place in time order: its time as a sortKey, and
+// its index.
+type timed struct {
+	key uint64
+	i   int
+}
+
+// sortKey maps nanoseconds since the epoch to an unsigned integer in the
+// same order, negative times included.
+func sortKey(ns int64) uint64 { return uint64(ns) ^ 1<<63 }
+
+// seconds is the time of t as seconds since the epoch.
+func (t timed) seconds() float64 { return float64(int64(t.key^1<<63)) / 1e9 }
+
+// sortTimed sorts by key, stably: a radix sort, a byte at a time from the
+// lowest, skipping the bytes every key shares. On a million sightings it
+// takes a fraction of what a comparison sort does, which was a third of
+// the time of clustering.
+func sortTimed(order []timed) {
+	if len(order) == 0 {
+		return
+	}
+	src, dst := order, make([]timed, len(order))
+	for shift := 0; shift < 64; shift += 8 {
+		var count [256]int
+		for _, t := range src {
+			count[byte(t.key>>shift)]++
+		}
+		if count[byte(src[0].key>>shift)] == len(src) {
+			continue
+		}
+		at := 0
+		for b, c := range count {
+			count[b] = at
+			at += c
+		}
+		for _, t := range src {
+			d := byte(t.key >> shift)
+			dst[count[d]] = t
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	copy(order, src)
+}
+
+// clusterSlab hands out clusters from blocks, with room for a few
+// members and sources each from blocks too: a million sightings start
+// hundreds of thousands of incidents, and one allocation each made the
+// garbage collector's work a large part of clustering.
+type clusterSlab struct {
+	clusters []cluster
+	members  []int
+	sources  []string
+}
+
+const slabBlock, slabRoom = 4096, 4
+
+func (b *clusterSlab) new() *cluster {
+	if len(b.clusters) == 0 {
+		b.clusters = make([]cluster, slabBlock)
+		b.members = make([]int, slabBlock*slabRoom)
+		b.sources = make([]string, slabBlock*slabRoom)
+	}
+	c := &b.clusters[0]
+	c.members, c.sources = b.members[:0:slabRoom], b.sources[:0:slabRoom]
+	b.clusters, b.members, b.sources = b.clusters[1:], b.members[slabRoom:], b.sources[slabRoom:]
+	return c
 }
 
 // attachCell is the size of the cells that find the incidents a coarse
@@ -529,17 +815,30 @@ func PairScores(got, truth []int) (precision, recall, f1 float64) {
 // others joins their incident.
 func Corroborate(reports []*Report, cfg ClusterConfig, links Links) []int {
 	out := make([]int, len(reports))
-	var s []Sighting
-	var at []int
-	sighting := map[int]int{} // report -> its sighting
-	for i, r := range reports {
-		x, ok := SightingOf(r, cfg)
-		if !ok {
-			out[i] = -1
+	// Reading a report's time is most of what it costs to read it as a
+	// sighting: the reports are read on every core.
+	all := make([]Sighting, len(reports))
+	has := make([]bool, len(reports))
+	var wg sync.WaitGroup
+	part := (len(reports) + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0)
+	for from := 0; from < len(reports); from += part {
+		wg.Go(func() {
+			for i := from; i < min(from+part, len(reports)); i++ {
+				all[i], has[i] = SightingOf(reports[i], cfg)
+			}
+		})
+	}
+	wg.Wait()
+	s := all[:0]
+	at := make([]int, 0, len(reports))
+	sighting := make([]int, len(reports)) // report -> its sighting, or -1
+	for i := range reports {
+		if !has[i] {
+			out[i], sighting[i] = -1, -1
 			continue
 		}
 		sighting[i] = len(s)
-		s = append(s, x)
+		s = append(s, all[i])
 		at = append(at, i)
 	}
 	next := 0

@@ -262,3 +262,47 @@ func TestPrecisionJoins(t *testing.T) {
 		t.Errorf("the night's sighting is %+v", s)
 	}
 }
+
+// TestClusterInParts: clustering run in parts at once, each part's pass
+// then handed over from the pass before it, gives what clustering in one
+// pass gives, incident for incident and in the same order.
+func TestClusterInParts(t *testing.T) {
+	g := Generate(GenConfig{Reports: 4 * minSpeculative, Line: demoLine, Start: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), EventsPerDay: 900, Seed: 7})
+	s, _ := sightings(g)
+	precise := make([]int, len(s))
+	for i := range precise {
+		precise[i] = i
+	}
+	members := func(parts int) [][]int {
+		var out [][]int
+		for _, c := range clusterPrecise(s, precise, DefaultClusterConfig, Links{}, parts) {
+			out = append(out, c.members)
+		}
+		return out
+	}
+	want := members(1)
+	for _, parts := range []int{2, 3, 4} {
+		got := members(parts)
+		if len(got) != len(want) {
+			t.Fatalf("%d parts: %d incidents, in one pass %d", parts, len(got), len(want))
+		}
+		for n := range want {
+			if !slices.Equal(got[n], want[n]) {
+				t.Fatalf("%d parts: incident %d has %v, in one pass %v", parts, n, got[n], want[n])
+			}
+		}
+	}
+}
+
+// TestHaversine: the distance clustering computes with cosines kept is
+// geo.Distance, to well under a millimetre.
+func TestHaversine(t *testing.T) {
+	for _, c := range [][2]geo.Point{{{Lon: 36.23, Lat: 49.99}, {Lon: 36.3, Lat: 50.02}}, {{Lon: 32.5, Lat: 46.5}, {Lon: 38.0, Lat: 49.0}},
+		{{Lon: -0.1, Lat: 51.5}, {Lon: -0.1, Lat: 51.5}}, {{Lon: 179.9, Lat: -10}, {Lon: -179.9, Lat: -10.2}}} {
+		a, b := c[0], c[1]
+		got := haversine(a, math.Cos(a.Lat*math.Pi/180), b, math.Cos(b.Lat*math.Pi/180))
+		if want := geo.Distance(a, b); math.Abs(got-want) > 1e-4 {
+			t.Errorf("haversine(%v, %v) = %f m, geo.Distance %f m", a, b, got, want)
+		}
+	}
+}
