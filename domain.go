@@ -275,6 +275,11 @@ func checkKind(d Domain, k Kind) error {
 			return fmt.Errorf("kind %q names field %q, which its schema does not have", k.Name, name)
 		}
 	}
+	for _, name := range k.IndexFields {
+		if f, _ := k.Field(name); f.Type == List && (f.Elem == nil || (f.Elem.Type != String && f.Elem.Type != Ref && f.Elem.Type != Enum)) {
+			return fmt.Errorf("kind %q: its index field %q is a list of something other than strings", k.Name, name)
+		}
+	}
 	if s := k.DefaultAudience.Scope; (s == record.PartyMediator || s == record.PartyOnly) && k.DefaultAudience.Party == "" && k.OwnerField == "" {
 		return fmt.Errorf("kind %q: its DefaultAudience is of the owner's party, but it has no OwnerField", k.Name)
 	}

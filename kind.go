@@ -235,7 +235,10 @@ type Index struct {
 	ID       string
 	Headline string
 	At       time.Time
-	Fields   map[string]string
+	// Fields holds the values of the IndexFields: one for a field that
+	// holds a string, each of a list's strings, sorted and without
+	// repeats.
+	Fields map[string][]string
 }
 
 // IndexOf reads an entity's body for the index. A declared field that is
@@ -274,10 +277,22 @@ func (k Kind) IndexOf(body json.RawMessage) (Index, error) {
 		ix.At, _ = ParseTime(t)
 	}
 	if len(k.IndexFields) > 0 {
-		ix.Fields = make(map[string]string, len(k.IndexFields))
+		ix.Fields = make(map[string][]string, len(k.IndexFields))
 		for _, f := range k.IndexFields {
-			if v := str(f); v != "" {
-				ix.Fields[f] = v
+			if d, _ := k.Field(f); d.Type == List {
+				var vs []string
+				if raw, ok := m[f]; ok && string(raw) != "null" && err == nil {
+					if e := json.Unmarshal(raw, &vs); e != nil {
+						err = fmt.Errorf("%s field %q is not a list of strings: %w", k.Title, f, e)
+					}
+				}
+				vs = slices.DeleteFunc(vs, func(v string) bool { return v == "" })
+				slices.Sort(vs)
+				if vs = slices.Compact(vs); len(vs) > 0 {
+					ix.Fields[f] = vs
+				}
+			} else if v := str(f); v != "" {
+				ix.Fields[f] = []string{v}
 			}
 		}
 	}

@@ -90,3 +90,38 @@ func TestKindDeclarations(t *testing.T) {
 		t.Errorf("a kind with an excerpt, a bound parent and the owner's channel: %v", err)
 	}
 }
+
+// TestListIndexField: a list among a kind's IndexFields is indexed by each
+// of its values, once each, sorted; a list of anything but strings is
+// refused when the domain registers.
+func TestListIndexField(t *testing.T) {
+	k := parley.Kind{Name: "x.incident", Title: "incident", IndexFields: []string{"reports", "title"}, Fields: []parley.Field{
+		{Name: "title", Type: parley.String},
+		{Name: "reports", Type: parley.List, Elem: &parley.Field{Type: parley.Ref, Ref: "x.report"}},
+	}}
+	ix, err := k.IndexOf([]byte(`{"title":"Strike","reports":["r2","r1","r2",""]}`))
+	if err != nil || strings.Join(ix.Fields["reports"], ",") != "r1,r2" || strings.Join(ix.Fields["title"], ",") != "Strike" {
+		t.Errorf("IndexOf = %v, %v; want reports r1,r2 and the title", ix.Fields, err)
+	}
+	if ix, err := k.IndexOf([]byte(`{"title":"Strike","reports":[]}`)); err != nil || ix.Fields["reports"] != nil {
+		t.Errorf("IndexOf with no reports = %v, %v; want none", ix.Fields, err)
+	}
+	if _, err := k.IndexOf([]byte(`{"reports":[1,2]}`)); err == nil || !strings.Contains(err.Error(), `"reports"`) {
+		t.Errorf("IndexOf of a list of numbers: %v, want an error naming the field", err)
+	}
+	_, err = parley.NewRegistry(listed{})
+	if err == nil || !strings.Contains(err.Error(), `"counts"`) {
+		t.Errorf("a list of numbers as an index field: %v, want a refusal naming it", err)
+	}
+}
+
+// listed is a domain whose kind indexes a list of numbers.
+type listed struct{}
+
+func (listed) Name() string         { return "listed" }
+func (listed) Roles() []access.Role { return nil }
+func (listed) Kinds() []parley.Kind {
+	return []parley.Kind{{Name: "listed.tally", Collection: "tallies", Title: "tally", New: func() parley.Entity { return new(note) },
+		Fields:      []parley.Field{{Name: "counts", Type: parley.List, Elem: &parley.Field{Type: parley.Number}}},
+		IndexFields: []string{"counts"}, WriteRoles: []access.Role{access.RoleMediator}}}
+}

@@ -461,9 +461,9 @@ func (s *Service) nextEntity(prev *store.Entity, seq int64, env record.Envelope)
 		}
 		e.Fields = maps.Clone(e.Fields)
 		if e.Fields == nil {
-			e.Fields = map[string]string{}
+			e.Fields = map[string][]string{}
 		}
-		e.Fields[name] = value
+		e.Fields[name] = []string{value}
 	}
 	if env.Sig != nil {
 		// Which decision a signed one supersedes orders its chain: pages
@@ -678,7 +678,7 @@ func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.View
 				if err != nil {
 					return err
 				}
-				facts[i] = append(facts[i], parley.Fact{ID: e.ID, RecordID: e.RecordID, On: e.Fields[parley.OnField], Seq: e.CreatedSeq, Entity: ent})
+				facts[i] = append(facts[i], parley.Fact{ID: e.ID, RecordID: e.RecordID, On: e.Field(parley.OnField), Seq: e.CreatedSeq, Entity: ent})
 				return nil
 			}
 			var err error
@@ -729,20 +729,29 @@ func indexQuery(k parley.Kind, need parley.Need) store.Query {
 	return q
 }
 
-// fieldsMatch reports whether body has every value of want.
+// fieldsMatch reports whether body has every value of want: as its value,
+// or among its values for a list.
 func fieldsMatch(k parley.Kind, body json.RawMessage, want map[string]string) (bool, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(body, &m); err != nil {
 		return false, fmt.Errorf("couldn't read %s: %w", parley.Article(k.Title), err)
 	}
 	for name, v := range want {
-		var got string
+		var got []string
 		if raw, ok := m[name]; ok {
-			if err := json.Unmarshal(raw, &got); err != nil {
-				return false, nil
+			if f, _ := k.Field(name); f.Type == parley.List {
+				if err := json.Unmarshal(raw, &got); err != nil {
+					return false, nil
+				}
+			} else {
+				var one string
+				if err := json.Unmarshal(raw, &one); err != nil {
+					return false, nil
+				}
+				got = []string{one}
 			}
 		}
-		if got != v {
+		if !slices.Contains(got, v) && !(v == "" && len(got) == 0) {
 			return false, nil
 		}
 	}

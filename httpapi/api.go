@@ -124,7 +124,7 @@ type item struct {
 
 func itemOf(e store.Entity) item {
 	return item{ID: e.ID, Kind: e.Kind, Parent: e.Parent, Audience: e.Audience, Version: e.Version,
-		RecordID: e.RecordID, Created: e.Created, Updated: e.Updated, On: e.Fields[parley.OnField], Data: e.Body}
+		RecordID: e.RecordID, Created: e.Created, Updated: e.Updated, On: e.Field(parley.OnField), Data: e.Body}
 }
 
 // page is one page of a list.

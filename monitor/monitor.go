@@ -142,7 +142,7 @@ var kinds = []parley.Kind{
 			latField, lonField, weaponField, targetField,
 			{Name: "note", Type: parley.Text},
 		},
-		HeadlineField: "title", StatusField: "weapon_class", TimeField: "occurred_at", IndexFields: []string{"target_class"},
+		HeadlineField: "title", StatusField: "weapon_class", TimeField: "occurred_at", IndexFields: []string{"target_class", "reports"},
 		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: monitors, Mutable: true},
 	{Name: KindStep, Collection: "verification-steps", Title: "verification step", New: func() parley.Entity { return new(Step) },
 		Fields: []parley.Field{

@@ -351,22 +351,24 @@ var oneReportPerRef = parley.Invariant{
 	},
 }
 
-// oneIncidentPerReport: a report is of one incident. Checking it reads the
-// incidents the writer may see, all of them: incidents are made by hand,
-// by the monitors, not by the million.
+// oneIncidentPerReport: a report is of one incident. Checking it reads,
+// for each of the incident's reports, the incidents the writer may see
+// that hold it: the index keeps each of an incident's reports
+// (IndexFields), so the check costs the reports, not the incidents.
 var oneIncidentPerReport = parley.Invariant{
 	Kind: KindIncident, Name: "a report is of one incident",
-	Needs: func(parley.Entity, string) []parley.Need { return []parley.Need{{Kind: KindIncident}} },
+	Needs: func(e parley.Entity, _ string) []parley.Need {
+		needs := []parley.Need{}
+		for _, r := range e.(*Incident).Reports {
+			needs = append(needs, parley.Need{Kind: KindIncident, Fields: map[string]string{"reports": r}})
+		}
+		return needs
+	},
 	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
-		in := e.(*Incident)
-		for _, f := range facts[0] {
-			other := f.Entity.(*Incident)
-			if f.ID == subject {
-				continue
-			}
-			for _, r := range in.Reports {
-				if slices.Contains(other.Reports, r) {
-					return parley.Conflictf("reports", "report %s is of incident %s (%q) already; a report is of one incident: take it out of that one first", r, f.ID, other.Title)
+		for i, r := range e.(*Incident).Reports {
+			for _, f := range facts[i] {
+				if f.ID != subject {
+					return parley.Conflictf("reports", "report %s is of incident %s (%q) already; a report is of one incident: take it out of that one first", r, f.ID, f.Entity.(*Incident).Title)
 				}
 			}
 		}

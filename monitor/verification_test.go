@@ -247,6 +247,13 @@ func TestReportOfOneIncident(t *testing.T) {
 	in.Title = "The same reports again"
 	_, err = d.write("us-monitor", monitor.KindIncident, in)
 	d.refused("an incident of reports another holds", err, app.CodeConflict, "reports", "is of incident "+es[0].ID)
+	// The index keeps an incident under each of its reports.
+	for _, r := range in.Reports {
+		got, _, err := d.d.Service.List(t.Context(), &med, store.Query{Kind: monitor.KindIncident, Fields: map[string]string{"reports": r}})
+		if err != nil || len(got) != 1 || got[0].ID != es[0].ID {
+			t.Errorf("incidents holding report %s: %v, %v; want %s alone", r, got, err, es[0].ID)
+		}
+	}
 }
 
 // TestChangedIncidentStartsAgain: an incident changed after its

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/parley-project/parley/access"
@@ -41,7 +42,7 @@ var (
 
 // SchemaVersion is the schema version this build of parley reads and writes.
 // Both stores carry their migrations up to exactly this version.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 // Record is a committed record as the store keeps it. The canonical bytes
 // are the truth; the other fields are copies of what they say, kept as
@@ -103,9 +104,37 @@ type Entity struct {
 	// time; a non-zero At must fall in the years 1 to 9999 (UTC).
 	At time.Time
 	// Fields are the extra fields the entity's kind declares filterable,
-	// name -> value, stored exactly (an empty value is a value). PutEntity
-	// replaces them whole; an entity read back without any has nil Fields.
-	Fields map[string]string
+	// name -> values, stored exactly (an empty value is a value): one value
+	// for a field that holds one, each of a list's for a list (an incident's
+	// reports), without repeats, sorted. PutEntity replaces them whole; an
+	// entity read back without any has nil Fields.
+	Fields map[string][]string
+}
+
+// DecodeFields reads an entity's fields as stores select them: a JSON
+// array of [name, value] pairs (null or empty for none), in any order.
+func DecodeFields(b []byte) (map[string][]string, error) {
+	var pairs [][2]string
+	if err := json.Unmarshal(b, &pairs); err != nil || len(pairs) == 0 {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, p := range pairs {
+		out[p[0]] = append(out[p[0]], p[1])
+	}
+	for _, vs := range out {
+		slices.Sort(vs)
+	}
+	return out, nil
+}
+
+// Field returns the first value of the field name, or "": the value of a
+// field that holds one.
+func (e Entity) Field(name string) string {
+	if vs := e.Fields[name]; len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
 }
 
 // Order is the order of a list.
@@ -141,8 +170,8 @@ type Query struct {
 	// zero At are left out. A bound must fall in the years 1 to 9999.
 	From, To time.Time
 	// Fields keeps only entities having every one of these fields with
-	// exactly this value; an entity without a field matches no filter on
-	// it, not even an empty value.
+	// exactly this value (among its values, for a list); an entity without
+	// a field matches no filter on it, not even an empty value.
 	Fields map[string]string
 	// Order is the order of the list, ascending unless Desc.
 	Order Order

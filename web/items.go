@@ -37,7 +37,7 @@ func ItemOf[T any](e store.Entity) (Item[T], error) {
 		return Item[T]{}, fmt.Errorf("couldn't read %s %s: %w", e.Kind, e.ID, err)
 	}
 	return Item[T]{ID: e.ID, Audience: e.Audience, RecordID: e.RecordID, Version: e.Version, CreatedSeq: e.CreatedSeq, Updated: e.Updated,
-		Supersedes: e.Fields[parley.SupersedesField], On: e.Fields[parley.OnField], V: v}, nil
+		Supersedes: e.Field(parley.SupersedesField), On: e.Field(parley.OnField), V: v}, nil
 }
 
 // Load returns every entity of a kind (under parent, if set) that the

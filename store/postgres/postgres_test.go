@@ -482,7 +482,7 @@ func TestRebuildClearsFieldRows(t *testing.T) {
 	s := openFresh(t)
 	ctx := t.Context()
 	e := store.Entity{Kind: "stale", ID: "s1", Audience: record.Audience{Scope: record.Public}, RecordID: "x", Version: 1,
-		CreatedSeq: 1, Fields: map[string]string{"a": "1", "b": "2"}}
+		CreatedSeq: 1, Fields: map[string][]string{"a": {"1"}, "b": {"2"}}}
 	if err := s.Write(ctx, func(tx store.Tx) error { return tx.PutEntity(ctx, e) }); err != nil {
 		t.Fatal(err)
 	}

@@ -129,10 +129,10 @@ func isUnique(err error) bool { return pgCode(err) == "23505" }
 const entityCols = "kind, id, parent, aud_scope, aud_party, aud_parties, record_id, version, created_seq, created, updated, body, party, status, at"
 
 // entitySelect is what a read of entities (aliased e) selects: entityCols,
-// then the entity's fields as one JSON object (NULL for none), read through
-// entity_fields' key.
+// then the entity's fields as a JSON array of [name, value] pairs (NULL for
+// none; store.DecodeFields), read through entity_fields' key.
 var entitySelect = "e." + strings.ReplaceAll(entityCols, ", ", ", e.") +
-	", (SELECT json_object_agg(f.name, f.value) FROM entity_fields f WHERE f.kind = e.kind AND f.id = e.id)"
+	", (SELECT json_agg(json_build_array(f.name, f.value)) FROM entity_fields f WHERE f.kind = e.kind AND f.id = e.id)"
 
 // atKey is what lists sort and range on: at, with an entity without a time
 // (NULL) first, as the zero time is the earliest. The indexes of migration
@@ -174,7 +174,7 @@ func scanEntity(row pgx.Row) (store.Entity, error) {
 		e.Body = json.RawMessage(body)
 	}
 	if fields != nil {
-		if err := json.Unmarshal(fields, &e.Fields); err != nil {
+		if e.Fields, err = store.DecodeFields(fields); err != nil {
 			return store.Entity{}, fmt.Errorf("couldn't read the fields of %s %s: %w", e.Kind, e.ID, err)
 		}
 	}
@@ -620,11 +620,13 @@ func (t *tx) PutEntity(ctx context.Context, e store.Entity) error {
 	if len(e.Fields) > 0 {
 		names := make([]string, 0, len(e.Fields))
 		values := make([]string, 0, len(e.Fields))
-		for n, v := range e.Fields {
-			names, values = append(names, n), append(values, v)
+		for n, vs := range e.Fields {
+			for _, v := range vs {
+				names, values = append(names, n), append(values, v)
+			}
 		}
 		b.Queue(`INSERT INTO entity_fields (kind, id, name, value, created_seq, at)
-			SELECT $1, $2, u.name, u.value, $5, $6 FROM unnest($3::text[], $4::text[]) AS u (name, value)`,
+			SELECT DISTINCT $1, $2, u.name, u.value, $5::bigint, $6::timestamptz FROM unnest($3::text[], $4::text[]) AS u (name, value)`,
 			e.Kind, e.ID, names, values, e.CreatedSeq, at)
 	}
 	if err := t.t.SendBatch(ctx, b).Close(); err != nil {

@@ -134,10 +134,10 @@ func isForeignKey(err error) bool { return sqliteCode(err) == sqlite3.SQLITE_CON
 const entityCols = "kind, id, parent, aud_scope, aud_party, aud_parties, record_id, version, created_seq, created, updated, body, party, status, at"
 
 // entitySelect is what a read of entities (aliased e) selects: entityCols,
-// then the entity's fields as one JSON object ('{}' for none), read through
-// entity_fields' key.
+// then the entity's fields as a JSON array of [name, value] pairs ('[]'
+// for none; store.DecodeFields), read through entity_fields' key.
 var entitySelect = "e." + strings.ReplaceAll(entityCols, ", ", ", e.") +
-	", (SELECT json_group_object(f.name, f.value) FROM entity_fields f WHERE f.kind = e.kind AND f.id = e.id)"
+	", (SELECT json_group_array(json_array(f.name, f.value)) FROM entity_fields f WHERE f.kind = e.kind AND f.id = e.id)"
 
 // zeroAt is the at of an entity without a time: encodeTime of the zero
 // time, which sorts before every At CheckAt admits (see 0004_list_index.sql).
@@ -177,10 +177,8 @@ func scanEntity(sc interface{ Scan(...any) error }) (store.Entity, error) {
 	if body != nil {
 		e.Body = json.RawMessage(body)
 	}
-	if len(fields) > 0 && string(fields) != "{}" {
-		if err := json.Unmarshal(fields, &e.Fields); err != nil {
-			return store.Entity{}, fmt.Errorf("couldn't read the fields of %s %s: %w", e.Kind, e.ID, err)
-		}
+	if e.Fields, err = store.DecodeFields(fields); err != nil {
+		return store.Entity{}, fmt.Errorf("couldn't read the fields of %s %s: %w", e.Kind, e.ID, err)
 	}
 	return e, nil
 }
@@ -656,11 +654,14 @@ func (t *tx) PutEntity(ctx context.Context, e store.Entity) error {
 	if _, err := t.x.ExecContext(ctx, "DELETE FROM entity_fields WHERE kind = ? AND id = ?", e.Kind, e.ID); err != nil {
 		return fmt.Errorf("couldn't store the fields of %s %s: %w", e.Kind, e.ID, err)
 	}
-	for name, value := range e.Fields {
-		_, err := t.x.ExecContext(ctx, "INSERT INTO entity_fields (kind, id, name, value, created_seq, at) VALUES (?, ?, ?, ?, ?, ?)",
-			e.Kind, e.ID, name, value, e.CreatedSeq, at)
-		if err != nil {
-			return fmt.Errorf("couldn't store field %q of %s %s: %w", name, e.Kind, e.ID, err)
+	for name, values := range e.Fields {
+		for _, value := range values {
+			// A value repeated is one row: the key includes it.
+			_, err := t.x.ExecContext(ctx, "INSERT INTO entity_fields (kind, id, name, value, created_seq, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+				e.Kind, e.ID, name, value, e.CreatedSeq, at)
+			if err != nil {
+				return fmt.Errorf("couldn't store field %q of %s %s: %w", name, e.Kind, e.ID, err)
+			}
 		}
 	}
 	return nil

@@ -553,7 +553,7 @@ func TestRebuildClearsFieldRows(t *testing.T) {
 	s := openTemp(t)
 	ctx := t.Context()
 	e := store.Entity{Kind: "stale", ID: "s1", Audience: record.Audience{Scope: record.Public}, RecordID: "x", Version: 1,
-		CreatedSeq: 1, Fields: map[string]string{"a": "1", "b": "2"}}
+		CreatedSeq: 1, Fields: map[string][]string{"a": {"1"}, "b": {"2"}}}
 	if err := s.Write(ctx, func(tx store.Tx) error { return tx.PutEntity(ctx, e) }); err != nil {
 		t.Fatal(err)
 	}
@@ -632,4 +632,54 @@ func BenchmarkList1M(b *testing.B) {
 		}
 		return strings.Join(lines, "\n"), rows.Err()
 	})
+}
+
+// TestMigrateListFields: version 9 makes entity_fields anew with a key
+// that takes a value per row; the fields of entities from before are kept,
+// and an entity can then hold several values of one field.
+func TestMigrateListFields(t *testing.T) {
+	migs, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	w, err := sql.Open("sqlite", writerDSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migs[:8] {
+		if err := applyMigration(ctx, w, path, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		`INSERT INTO entities (kind, id, parent, aud_scope, record_id, version, created_seq, created, updated, body, party, status, at)
+			VALUES ('incident', 'i1', '', 'public', 'rec', 1, 7, 0, 0, '{}', '', '', 0)`,
+		`INSERT INTO entity_fields (kind, id, name, value, created_seq, at) VALUES ('incident', 'i1', 'target_class', 'energy', 7, 0)`,
+	} {
+		if _, err := w.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	s, err := Open(ctx, path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	e, err := s.Entity(ctx, access.System, "incident", "i1")
+	if err != nil || strings.Join(e.Fields["target_class"], ",") != "energy" {
+		t.Fatalf("entity from before version 9 = %+v, %v; want its field kept", e, err)
+	}
+	e.Fields["reports"] = []string{"r1", "r2"}
+	if err := s.Write(ctx, func(tx store.Tx) error { return tx.PutEntity(ctx, e) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []string{"r1", "r2"} {
+		es, _, err := s.Entities(ctx, access.System, store.Query{Kind: "incident", Fields: map[string]string{"reports": r}, Limit: 10})
+		if err != nil || len(es) != 1 || strings.Join(es[0].Fields["reports"], ",") != "r1,r2" {
+			t.Errorf("incidents with report %s = %+v, %v; want i1 with both reports", r, es, err)
+		}
+	}
 }

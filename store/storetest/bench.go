@@ -72,7 +72,7 @@ func list1MEntity(i int) store.Entity {
 		Party:      party,
 		Status:     list1MStatuses[(i/3)%len(list1MStatuses)],
 		At:         at,
-		Fields:     map[string]string{"format": format},
+		Fields:     map[string][]string{"format": {format}},
 	}
 }
 

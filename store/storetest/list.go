@@ -4,8 +4,8 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -41,7 +41,7 @@ func listMatches(e store.Entity, v access.Viewer, q store.Query) bool {
 		}
 	}
 	for n, want := range q.Fields {
-		if got, ok := e.Fields[n]; !ok || got != want {
+		if got, ok := e.Fields[n]; !ok || !slices.Contains(got, want) {
 			return false
 		}
 	}
@@ -198,9 +198,11 @@ func listItems(n int) []store.Entity {
 		switch r.IntN(4) {
 		case 0: // no fields
 		case 1:
-			e.Fields = map[string]string{"f1": []string{"x", "y"}[r.IntN(2)]}
+			e.Fields = map[string][]string{"f1": {[]string{"x", "y"}[r.IntN(2)]}}
+		case 2: // a list
+			e.Fields = map[string][]string{"f1": []string{"x", "y"}[:1+r.IntN(2)], "f2": {[]string{"p", "q", ""}[r.IntN(3)]}}
 		default:
-			e.Fields = map[string]string{"f1": []string{"x", "y"}[r.IntN(2)], "f2": []string{"p", "q", ""}[r.IntN(3)]}
+			e.Fields = map[string][]string{"f1": {[]string{"x", "y"}[r.IntN(2)]}, "f2": {[]string{"p", "q", ""}[r.IntN(3)]}}
 		}
 		es[i] = e
 	}
@@ -233,11 +235,11 @@ func testEntityListColumns(t *testing.T, s store.Store) {
 	e.Party = "a"
 	e.Status = "scheduled"
 	e.At = time.Date(2026, 2, 1, 10, 0, 0, 123456789, cet) // nanoseconds: kept to the microsecond
-	e.Fields = map[string]string{"format": "plenary", "room": "", "Format": "x,y", "ünï": "%_'\""}
+	e.Fields = map[string][]string{"format": {"plenary"}, "room": {""}, "Format": {"x,y"}, "ünï": {"%_'\""}, "reports": {"r1", "r2", "r3"}}
 	// None of them set: the zero time, no fields (an empty map reads back
 	// as nil).
 	bare := newEntity("session", "s2", 4, record.Audience{Scope: record.Public})
-	bare.Fields = map[string]string{}
+	bare.Fields = map[string][]string{}
 	putEntities(t, s, e, bare)
 
 	want := e
@@ -283,10 +285,10 @@ func testEntityListColumns(t *testing.T, s store.Store) {
 func testEntityFieldsReplaced(t *testing.T, s store.Store) {
 	e := newEntity("item", "i1", 5, record.Audience{Scope: record.Public})
 	e.At = listBase
-	e.Fields = map[string]string{"a": "1", "b": "2"}
+	e.Fields = map[string][]string{"a": {"1"}, "b": {"2"}}
 	other := newEntity("item", "i2", 7, record.Audience{Scope: record.Public})
 	other.At = listBase.Add(time.Hour)
-	other.Fields = map[string]string{"b": "3"}
+	other.Fields = map[string][]string{"b": {"3"}}
 	putEntities(t, s, e, other)
 
 	ids := func(q store.Query) []string {
@@ -329,7 +331,7 @@ func testEntityFieldsReplaced(t *testing.T, s store.Store) {
 	e2.Version = 2
 	e2.CreatedSeq = 9
 	e2.At = listBase.Add(2 * time.Hour)
-	e2.Fields = f("b", "3", "c", "4")
+	e2.Fields = fields(f("b", "3", "c", "4"))
 	putEntities(t, s, e2)
 	got, err := s.Entity(t.Context(), access.System, "item", "i1")
 	if err != nil {
@@ -359,7 +361,7 @@ func testEntityFieldsReplaced(t *testing.T, s store.Store) {
 	}
 	// The same id under another kind has its own fields.
 	k := newEntity("note", "i1", 11, record.Audience{Scope: record.Public})
-	k.Fields = f("b", "3")
+	k.Fields = fields(f("b", "3"))
 	putEntities(t, s, k)
 	check("other kind", store.Query{Fields: f("b", "3")}, "i2")
 	if got, err := s.Entity(t.Context(), access.System, "item", "i1"); err != nil || got.Fields != nil {
@@ -533,7 +535,7 @@ func testListAtTies(t *testing.T, s store.Store) {
 			e.At = listBase.Add(h * time.Hour)
 		}
 		e.Party = []string{"a", "b"}[i%2]
-		e.Fields = map[string]string{"g": "1"}
+		e.Fields = map[string][]string{"g": {"1"}}
 		es = append(es, e)
 	}
 	putShuffled(t, s, es)
@@ -669,7 +671,7 @@ func testListInTx(t *testing.T, s store.Store) {
 	changed := slices.Clone(items)
 	for i := range 10 {
 		changed[i].Version = 2
-		changed[i].Fields = map[string]string{"f1": "z"}
+		changed[i].Fields = map[string][]string{"f1": {"z"}}
 		changed[i].Party = "a"
 	}
 	queries := []store.Query{
@@ -708,10 +710,10 @@ func testRebuildClearsFields(t *testing.T, s store.Store) {
 	// Before the rebuild: an entity no record projects, and one the
 	// rebuild projects anew, both with fields and list columns.
 	stale := newEntity("projected", "stale", 1, record.Audience{Scope: record.Public})
-	stale.Fields = map[string]string{"kind": "note", "old": "1"}
+	stale.Fields = map[string][]string{"kind": {"note"}, "old": {"1"}}
 	stale.Party = "a"
 	old := newEntity("projected", rs[0].ID, rs[0].Seq, record.Audience{Scope: record.Public})
-	old.Fields = map[string]string{"old": "1"}
+	old.Fields = map[string][]string{"old": {"1"}}
 	old.At = listBase
 	putEntities(t, s, stale, old)
 
@@ -720,7 +722,7 @@ func testRebuildClearsFields(t *testing.T, s store.Store) {
 		return tx.PutEntity(t.Context(), store.Entity{
 			Kind: "projected", ID: r.ID, Audience: r.Audience, RecordID: r.ID, Version: 1,
 			CreatedSeq: r.Seq, Created: r.At, Updated: r.At, Party: "b", At: r.At,
-			Fields: map[string]string{"kind": r.Kind},
+			Fields: map[string][]string{"kind": {r.Kind}},
 		})
 	})
 	if err != nil {
@@ -729,7 +731,7 @@ func testRebuildClearsFields(t *testing.T, s store.Store) {
 	var want []store.Entity
 	for _, r := range rs {
 		want = append(want, store.Entity{Kind: "projected", ID: r.ID, CreatedSeq: r.Seq, At: r.At, Party: "b",
-			Audience: r.Audience, Fields: map[string]string{"kind": r.Kind}})
+			Audience: r.Audience, Fields: map[string][]string{"kind": {r.Kind}}})
 	}
 	for _, q := range []store.Query{
 		{Kind: "projected"},
@@ -745,9 +747,18 @@ func testRebuildClearsFields(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !maps.Equal(got.Fields, map[string]string{"kind": "note"}) || got.Party != "b" || !got.At.Equal(rs[0].At) {
+	if !reflect.DeepEqual(got.Fields, map[string][]string{"kind": {"note"}}) || got.Party != "b" || !got.At.Equal(rs[0].At) {
 		t.Errorf("rebuilt entity = %+v, want only the rebuild's fields, party and time", got)
 	}
+}
+
+// fields makes entity fields of one value each.
+func fields(m map[string]string) map[string][]string {
+	out := make(map[string][]string, len(m))
+	for k, v := range m {
+		out[k] = []string{v}
+	}
+	return out
 }
 
 // CheckListUpgrade checks, on a store just migrated from before the list
@@ -786,7 +797,7 @@ func CheckListUpgrade(t *testing.T, s store.Store) {
 		}
 	}
 	got.Version++
-	got.Party, got.Status, got.At, got.Fields = "a", "open", listBase, map[string]string{"f": "x"}
+	got.Party, got.Status, got.At, got.Fields = "a", "open", listBase, map[string][]string{"f": {"x"}}
 	if err := s.Write(ctx, func(tx store.Tx) error { return tx.PutEntity(ctx, got) }); err != nil {
 		t.Fatal(err)
 	}
