@@ -1,0 +1,185 @@
+// Package ceasefire is the phased ceasefire: phases that prohibit strikes
+// by weapon, target and zone, oblige the parties to act by deadlines, and
+// open the next phase only on evidence; monitored incidents judged against
+// the phase in force at their time; and the conditions for moving on,
+// evaluated from the monitoring's verified incidents.
+//
+// This is its core, without I/O: what a phase says (Phase), when each was
+// in force (Period), which prohibitions an incident breaks (Judge), and
+// whether a phase's conditions hold (Evaluate), with the incidents that
+// decide it. It reads incidents as the monitoring commits them, through a
+// view of its own (Incident), without importing that domain. The kinds
+// that commit phases, moves and suspensions, the pages and the reports
+// build on it.
+package ceasefire
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/parley-project/parley"
+)
+
+// Phase is one step of a ceasefire: what it prohibits, what it obliges,
+// and what must hold before the next phase may begin.
+type Phase struct {
+	Number int    `json:"number"`
+	Title  string `json:"title"`
+	// ClauseID names the clause of the negotiating text that agreed the
+	// phase, if any.
+	ClauseID     string        `json:"clause_id,omitempty"`
+	Prohibitions []Prohibition `json:"prohibitions"`
+	Obligations  []Obligation  `json:"obligations,omitempty"`
+	// Conditions must all hold for the next phase to be proposed.
+	Conditions []Condition `json:"conditions,omitempty"`
+}
+
+// Prohibition is what may not be struck, with what, where: an incident
+// breaks it if its weapon is among WeaponClasses, its target among
+// TargetClasses and it lies in one of Zones, an empty list meaning any
+// ("no strikes on energy infrastructure anywhere": TargetClasses energy
+// alone).
+type Prohibition struct {
+	// ID names the prohibition within its phase ("p1"), for conditions
+	// and judgments to refer to.
+	ID            string   `json:"id"`
+	Title         string   `json:"title"`
+	WeaponClasses []string `json:"weapon_classes,omitempty"`
+	TargetClasses []string `json:"target_classes,omitempty"`
+	Zones         []string `json:"zones,omitempty"`
+}
+
+// Obligation is what a party must have done by a deadline: a withdrawal,
+// an exchange.
+type Obligation struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	PartyID string `json:"party_id"`
+	Due     string `json:"due"` // a date, YYYY-MM-DD, or an RFC 3339 time
+}
+
+// The kinds of condition.
+const (
+	// QuietDays holds when no verified violation of the condition's
+	// prohibitions (all of the phase's if it names none) has happened for
+	// Days consecutive days of the phase.
+	QuietDays = "quiet-days"
+	// ObligationsDone holds when every obligation of the phase is
+	// verified done.
+	ObligationsDone = "obligations-done"
+)
+
+// Condition is one entry condition of the next phase.
+type Condition struct {
+	Kind         string   `json:"kind"`
+	Days         int      `json:"days,omitempty"`
+	Prohibitions []string `json:"prohibitions,omitempty"`
+}
+
+// Classes are the weapon and target classes and the zones a phase may
+// name: the monitoring's, read from its declarations and records.
+type Classes struct {
+	Weapons, Targets, Zones []string
+}
+
+// Validate checks a phase against the classes and zones there are: a
+// prohibition or condition naming one that does not exist is refused,
+// with the field that names it.
+func (p *Phase) Validate(c Classes) error {
+	if p.Number < 1 {
+		return parley.Errorf("number", "is %d; phases are numbered from 1", p.Number)
+	}
+	if p.Title == "" {
+		return parley.Errorf("title", "is required")
+	}
+	ids := map[string]bool{}
+	for i, pr := range p.Prohibitions {
+		at := fmt.Sprintf("prohibitions[%d]", i)
+		if pr.ID == "" {
+			return parley.Errorf(at+".id", "is required: conditions and judgments name a prohibition by it")
+		}
+		if ids[pr.ID] {
+			return parley.Errorf(at+".id", "%q names another prohibition of the phase already", pr.ID)
+		}
+		ids[pr.ID] = true
+		for _, f := range []struct {
+			name        string
+			values, all []string
+		}{{"weapon_classes", pr.WeaponClasses, c.Weapons}, {"target_classes", pr.TargetClasses, c.Targets}, {"zones", pr.Zones, c.Zones}} {
+			for j, v := range f.values {
+				if !slices.Contains(f.all, v) {
+					return parley.Errorf(fmt.Sprintf("%s.%s[%d]", at, f.name, j), "%q is not one of the monitoring's %s", v, describe(f.name))
+				}
+			}
+		}
+	}
+	obligations := map[string]bool{}
+	for i, o := range p.Obligations {
+		at := fmt.Sprintf("obligations[%d]", i)
+		switch {
+		case o.ID == "":
+			return parley.Errorf(at+".id", "is required")
+		case obligations[o.ID]:
+			return parley.Errorf(at+".id", "%q names another obligation of the phase already", o.ID)
+		case o.PartyID == "":
+			return parley.Errorf(at+".party_id", "is required: an obligation is a party's")
+		}
+		if _, err := parley.ParseTime(o.Due); err != nil {
+			return parley.Errorf(at+".due", "%v", err)
+		}
+		obligations[o.ID] = true
+	}
+	for i, cd := range p.Conditions {
+		at := fmt.Sprintf("conditions[%d]", i)
+		switch cd.Kind {
+		case QuietDays:
+			if cd.Days < 1 {
+				return parley.Errorf(at+".days", "is %d; a quiet period is a day or more", cd.Days)
+			}
+			for j, id := range cd.Prohibitions {
+				if !ids[id] {
+					return parley.Errorf(fmt.Sprintf("%s.prohibitions[%d]", at, j), "%q is not a prohibition of this phase", id)
+				}
+			}
+		case ObligationsDone:
+			if len(p.Obligations) == 0 {
+				return parley.Errorf(at+".kind", "the phase has no obligations to be done")
+			}
+		default:
+			return parley.Errorf(at+".kind", "%q is not a condition parley evaluates (%s, %s)", cd.Kind, QuietDays, ObligationsDone)
+		}
+	}
+	return nil
+}
+
+func describe(field string) string {
+	switch field {
+	case "weapon_classes":
+		return "weapon classes"
+	case "target_classes":
+		return "target classes"
+	}
+	return "zones"
+}
+
+// Incident is what the ceasefire reads of a monitored incident: when and
+// where it happened, with what, against what, and its verification as it
+// stood at a given time.
+type Incident struct {
+	ID     string
+	At     time.Time
+	Weapon string
+	Target string
+	Zones  []string
+	// Verified is when the incident was verified (the zero time if it is
+	// not), and Party the party it was attributed or largely attributed
+	// to ("" if none could be).
+	Verified time.Time
+	Party    string
+}
+
+// VerifiedBy reports whether the incident was verified at or before t.
+func (in Incident) VerifiedBy(t time.Time) bool {
+	return !in.Verified.IsZero() && !in.Verified.After(t)
+}
