@@ -276,11 +276,18 @@ func clusterPrecise(s []Sighting, precise []int, cfg ClusterConfig, links Links,
 		}
 	})
 	main := newPass(in, cfg, links)
-	if parts < 2 || len(order) < minSpeculative*parts || len(links.Together) > 0 || len(links.Apart) > 0 {
+	inOnePass := func() []*cluster {
+		main = newPass(in, cfg, links)
 		for k := range in {
 			main.step(k)
 		}
 		return main.numbered()
+	}
+	// Parts of at least minSpeculative sightings: on many cores, fewer
+	// parts than cores.
+	parts = min(parts, len(order)/minSpeculative)
+	if parts < 2 || len(links.Together) > 0 || len(links.Apart) > 0 {
+		return inOnePass()
 	}
 	// Each part of the time line is clustered on a core of its own, as if
 	// nothing came before it. Then, part after part, the pass that has
@@ -323,13 +330,34 @@ func clusterPrecise(s []Sighting, precise []int, cfg ClusterConfig, links Links,
 			main = main.handOver(own, pos, k)
 		}
 	}
-	return main.numbered()
+	// Every sighting in exactly one incident, or the hand-overs went
+	// wrong somewhere: then the result is the one pass's, whatever it
+	// costs. Cheap beside the clustering, and it keeps the promise.
+	all := main.numbered()
+	n := 0
+	for _, c := range all {
+		n += len(c.members)
+	}
+	if n != len(order) {
+		return inOnePass()
+	}
+	seen := make([]bool, len(s))
+	for _, c := range all {
+		for _, i := range c.members {
+			if seen[i] {
+				return inOnePass()
+			}
+			seen[i] = true
+		}
+	}
+	return all
 }
 
 // minSpeculative is the fewest sightings a part has for clustering to run
 // in parts: the passes that go on into the next part cost about a window's
-// worth of sightings each.
-const minSpeculative = 50000
+// worth of sightings each. A variable, so that tests cut small hand-made
+// inputs into parts.
+var minSpeculative = 50000
 
 // inOrder is a precise sighting as a pass reads it, in time order: where,
 // the cosine of its latitude, what weapon, which source, when (seconds)
@@ -511,9 +539,10 @@ func (p *pass) agrees(own *pass, joined []*cluster, pos []int32, from, k int) bo
 		}
 	}
 	// As many of own's incidents open at k, each as it stood then: one
-	// open has a member within the window before k.
+	// open has a member within the window before k (a second more, as an
+	// incident's mean time may round past its members' by a hair).
 	seen := map[*cluster]bool{}
-	for j := k; j >= from && t-p.in[j].t <= p.window; j-- {
+	for j := k; j >= from && t-p.in[j].t <= p.window+1; j-- {
 		o := joined[j]
 		if seen[o] {
 			continue
@@ -849,6 +878,11 @@ func Corroborate(reports []*Report, cfg ClusterConfig, links Links) []int {
 	// A report without coordinates joins its group's incident, or starts
 	// one its group shares.
 	for _, g := range links.Together {
+		// A link to a report not among them is left out, as among does.
+		g = slices.DeleteFunc(slices.Clone(g), func(i int) bool { return i < 0 || i >= len(out) })
+		if len(g) == 0 {
+			continue
+		}
 		id := -1
 		for _, i := range g {
 			if out[i] >= 0 {

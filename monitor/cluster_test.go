@@ -306,3 +306,65 @@ func TestHaversine(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterInPartsRounding: an incident whose mean time rounds a hair
+// past its members' times is still counted open when a part is handed
+// over; five reports at one time with a nanosecond part make it so. Cut
+// into two parts, the reports give the incidents of one pass.
+func TestClusterInPartsRounding(t *testing.T) {
+	defer func(n int) { minSpeculative = n }(minSpeculative)
+	minSpeculative = 1
+	w := DefaultClusterConfig.Window
+	at := time.Unix(0, 1769947200000000133).UTC()   // the mean of five of it rounds up
+	late := time.Unix(0, 1769949900000000384).UTC() // the window and a hair after it
+	p, q := geo.Point{Lon: 36.2, Lat: 50}, geo.Point{Lon: 30, Lat: 50}
+	var s []Sighting
+	add := func(when time.Time, where geo.Point, source string) {
+		s = append(s, Sighting{At: when, Point: where, Weapon: "attack-drone", Source: source})
+	}
+	for i := range 16 { // the first part, far from the rest
+		add(at.Add(-10*w-time.Duration(i)*time.Minute), geo.Point{Lon: 10 + float64(i), Lat: 10}, "filler")
+	}
+	add(at.Add(-w/2), p, "A")
+	for i := range 5 {
+		add(at, q, fmt.Sprint("source ", i))
+	}
+	for i := range 9 {
+		add(at, geo.Point{Lon: 20 + float64(i), Lat: 40}, "elsewhere")
+	}
+	add(at.Add(w*4/10), p, "B")
+	add(late, geo.Point{Lon: 5, Lat: 5}, "far")
+	add(late.Add(time.Second), p, "C")
+	precise := make([]int, len(s))
+	for i := range precise {
+		precise[i] = i
+	}
+	members := func(parts int) (out [][]int) {
+		for _, c := range clusterPrecise(s, precise, DefaultClusterConfig, Links{}, parts) {
+			out = append(out, c.members)
+		}
+		return out
+	}
+	if one, two := members(1), members(2); !slices.EqualFunc(one, two, slices.Equal) {
+		t.Errorf("one pass: %v\ntwo parts: %v", one, two)
+	}
+}
+
+// TestCorroborateLinksOutOfRange: a link naming a report that is not
+// among those corroborated is left out, not a crash.
+func TestCorroborateLinksOutOfRange(t *testing.T) {
+	lat, lon := 50.0, 36.2
+	r := &Report{OccurredAt: "2026-02-01T10:00:00Z", Lat: &lat, Lon: &lon, WeaponClass: "attack-drone", SourceName: "a"}
+	for _, l := range []Links{{Together: [][]int{{0, 5}}}, {Together: [][]int{{-1, 0}}}, {Together: [][]int{{7}}}, {Apart: [][2]int{{0, 9}}}} {
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Errorf("links %+v: panic %v", l, p)
+				}
+			}()
+			if of := Corroborate([]*Report{r, r}, DefaultClusterConfig, l); len(of) != 2 {
+				t.Errorf("links %+v: %v", l, of)
+			}
+		}()
+	}
+}
