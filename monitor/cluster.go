@@ -259,29 +259,19 @@ func clusterPrecise(s []Sighting, precise []int, cfg ClusterConfig, links Links,
 	// gathered on every core first, the passes read them in turn.
 	in := make([]inOrder, len(order))
 	pos := make([]int32, len(s)) // a sighting's place in order
-	// The time line cut into n parts, each handed to fn on a goroutine of
-	// its own.
-	inParts := func(n int, fn func(from, to int)) {
-		var wg sync.WaitGroup
-		for from := 0; from < len(order); from += (len(order) + n - 1) / n {
-			wg.Go(func() { fn(from, min(from+(len(order)+n-1)/n, len(order))) })
-		}
-		wg.Wait()
-	}
-	inParts(runtime.GOMAXPROCS(0), func(from, to int) {
+	inParts(len(order), runtime.GOMAXPROCS(0), func(_, from, to int) {
 		for k := from; k < to; k++ {
 			x := &s[order[k].i]
 			in[k] = inOrder{x.Point, math.Cos(x.Point.Lat * math.Pi / 180), x.Weapon, x.Source, order[k].seconds(), order[k].i}
 			pos[order[k].i] = int32(k)
 		}
 	})
-	main := newPass(in, cfg, links)
 	inOnePass := func() []*cluster {
-		main = newPass(in, cfg, links)
+		p := newPass(in, cfg, links)
 		for k := range in {
-			main.step(k)
+			p.step(k)
 		}
-		return main.numbered()
+		return p.numbered()
 	}
 	// Parts of at least minSpeculative sightings: on many cores, fewer
 	// parts than cores.
@@ -298,24 +288,20 @@ func clusterPrecise(s []Sighting, precise []int, cfg ClusterConfig, links Links,
 	// incidents open at the start of the part are not the part's own, so
 	// that is about how far the going on goes. Without such a point, it
 	// goes on to the end of the part, which is clustering it in turn.
-	var bounds []int
-	for from := 0; from < len(order); from += (len(order) + parts - 1) / parts {
-		bounds = append(bounds, from)
-	}
-	bounds = append(bounds, len(order))
+	main := newPass(in, cfg, links)
+	bounds := cut(len(order), parts)
 	passes := make([]*pass, len(bounds)-1)
-	passes[0] = main
 	spec := make([]*cluster, len(order)) // the cluster each part's own pass put a sighting in
-	inParts(parts, func(from, to int) {
+	inParts(len(order), parts, func(part, from, to int) {
 		p := main
-		if from > 0 {
+		if part > 0 {
 			p = newPass(in, cfg, links)
 			p.joined = spec
 		}
 		for k := from; k < to; k++ {
 			p.step(k)
 		}
-		passes[slices.Index(bounds, from)] = p
+		passes[part] = p
 	})
 	for n := 1; n < len(passes); n++ {
 		from, to, own := bounds[n], bounds[n+1], passes[n]
@@ -351,6 +337,27 @@ func clusterPrecise(s []Sighting, precise []int, cfg ClusterConfig, links Links,
 		}
 	}
 	return all
+}
+
+// cut cuts [0, n) into at most parts ranges of about one length: their
+// starts, then n.
+func cut(n, parts int) []int {
+	var bounds []int
+	for from := 0; from < n; from += (n + parts - 1) / parts {
+		bounds = append(bounds, from)
+	}
+	return append(bounds, n)
+}
+
+// inParts hands each range of cut(n, parts) to fn, with its number, on a
+// goroutine of its own, and waits for them all.
+func inParts(n, parts int, fn func(part, from, to int)) {
+	bounds := cut(n, parts)
+	var wg sync.WaitGroup
+	for part := range len(bounds) - 1 {
+		wg.Go(func() { fn(part, bounds[part], bounds[part+1]) })
+	}
+	wg.Wait()
 }
 
 // minSpeculative is the fewest sightings a part has for clustering to run
@@ -466,7 +473,7 @@ func (p *pass) step(k int) {
 				if dy := math.Abs(x.Point.Lat-c.lat) * metresPerDegree; dy > cfg.Distance || dy/cfg.Distance+dt/window >= bestScore {
 					continue
 				}
-				d := haversine(x.Point, x.cos, geo.Point{Lon: c.lon, Lat: c.lat}, c.cosLat)
+				d := geo.DistanceCos(x.Point, x.cos, geo.Point{Lon: c.lon, Lat: c.lat}, c.cosLat)
 				if d > cfg.Distance {
 					continue
 				}
@@ -597,14 +604,6 @@ func (p *pass) numbered() []*cluster {
 		c.id = n
 	}
 	return p.all
-}
-
-// haversine is geo.Distance(a, b), given the cosines of their latitudes,
-// which clustering keeps rather than computes again for every pair.
-func haversine(a geo.Point, cosA float64, b geo.Point, cosB float64) float64 {
-	dφ, dλ := (b.Lat-a.Lat)*math.Pi/180, (b.Lon-a.Lon)*math.Pi/180
-	h := math.Sin(dφ/2)*math.Sin(dφ/2) + cosA*cosB*math.Sin(dλ/2)*math.Sin(dλ/2)
-	return 2 * geo.EarthRadius * math.Asin(math.Min(1, math.Sqrt(h)))
 }
 
 // metresPerDegree is the length of a degree of latitude.
@@ -848,16 +847,11 @@ func Corroborate(reports []*Report, cfg ClusterConfig, links Links) []int {
 	// sighting: the reports are read on every core.
 	all := make([]Sighting, len(reports))
 	has := make([]bool, len(reports))
-	var wg sync.WaitGroup
-	part := (len(reports) + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0)
-	for from := 0; from < len(reports); from += part {
-		wg.Go(func() {
-			for i := from; i < min(from+part, len(reports)); i++ {
-				all[i], has[i] = SightingOf(reports[i], cfg)
-			}
-		})
-	}
-	wg.Wait()
+	inParts(len(reports), runtime.GOMAXPROCS(0), func(_, from, to int) {
+		for i := from; i < to; i++ {
+			all[i], has[i] = SightingOf(reports[i], cfg)
+		}
+	})
 	s := all[:0]
 	at := make([]int, 0, len(reports))
 	sighting := make([]int, len(reports)) // report -> its sighting, or -1

@@ -300,9 +300,9 @@ func TestHaversine(t *testing.T) {
 	for _, c := range [][2]geo.Point{{{Lon: 36.23, Lat: 49.99}, {Lon: 36.3, Lat: 50.02}}, {{Lon: 32.5, Lat: 46.5}, {Lon: 38.0, Lat: 49.0}},
 		{{Lon: -0.1, Lat: 51.5}, {Lon: -0.1, Lat: 51.5}}, {{Lon: 179.9, Lat: -10}, {Lon: -179.9, Lat: -10.2}}} {
 		a, b := c[0], c[1]
-		got := haversine(a, math.Cos(a.Lat*math.Pi/180), b, math.Cos(b.Lat*math.Pi/180))
+		got := geo.DistanceCos(a, math.Cos(a.Lat*math.Pi/180), b, math.Cos(b.Lat*math.Pi/180))
 		if want := geo.Distance(a, b); math.Abs(got-want) > 1e-4 {
-			t.Errorf("haversine(%v, %v) = %f m, geo.Distance %f m", a, b, got, want)
+			t.Errorf("DistanceCos(%v, %v) = %f m, geo.Distance %f m", a, b, got, want)
 		}
 	}
 }

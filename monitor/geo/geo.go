@@ -23,9 +23,15 @@ const EarthRadius = 6371008.8
 
 // Distance returns the great-circle distance between a and b, in metres.
 func Distance(a, b Point) float64 {
-	φ1, φ2 := rad(a.Lat), rad(b.Lat)
-	dφ, dλ := φ2-φ1, rad(b.Lon-a.Lon)
-	h := math.Sin(dφ/2)*math.Sin(dφ/2) + math.Cos(φ1)*math.Cos(φ2)*math.Sin(dλ/2)*math.Sin(dλ/2)
+	return DistanceCos(a, math.Cos(rad(a.Lat)), b, math.Cos(rad(b.Lat)))
+}
+
+// DistanceCos is Distance(a, b), given the cosines of their latitudes, for
+// callers that keep them rather than compute them again for every pair
+// (clustering).
+func DistanceCos(a Point, cosA float64, b Point, cosB float64) float64 {
+	dφ, dλ := rad(b.Lat)-rad(a.Lat), rad(b.Lon-a.Lon)
+	h := math.Sin(dφ/2)*math.Sin(dφ/2) + cosA*cosB*math.Sin(dλ/2)*math.Sin(dλ/2)
 	return 2 * EarthRadius * math.Asin(math.Min(1, math.Sqrt(h)))
 }
 
