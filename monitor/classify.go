@@ -3,7 +3,7 @@ package monitor
 import (
 	"math"
 
-	"github.com/parley-project/parley/monitor/geo"
+	"github.com/parley-project/parley/geo"
 )
 
 // PlacedZone is a zone with its geometry read, ready to classify against.

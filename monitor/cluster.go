@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/parley-project/parley/monitor/geo"
+	"github.com/parley-project/parley/geo"
 )
 
 // ClusterConfig holds the thresholds of corroboration. The defaults

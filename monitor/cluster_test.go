@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley-project/parley/monitor/geo"
+	"github.com/parley-project/parley/geo"
 )
 
 // demoLine is a line of contact about 1,000 km long, as the demo draws it.

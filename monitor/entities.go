@@ -7,7 +7,8 @@ import (
 	"strconv"
 
 	"github.com/parley-project/parley"
-	"github.com/parley-project/parley/monitor/geo"
+	"github.com/parley-project/parley/geo"
+	"github.com/parley-project/parley/vocab"
 )
 
 // ZoneType is what a zone is for.
@@ -97,10 +98,7 @@ func (z *Zone) Parsed() (geo.Geometry, error) { return geo.ReadGeometry([]byte(z
 // Contains reports whether a point lies in the zone: in its polygon, or
 // within its radius of its point.
 func (z *Zone) Contains(g geo.Geometry, p geo.Point) bool {
-	if g.Contains(p) {
-		return true
-	}
-	return len(g.Points) > 0 && z.RadiusKm > 0 && g.DistanceFrom(p) <= z.RadiusKm*1000
+	return g.Reach(p, z.RadiusKm) == 0
 }
 
 // SourceType is the channel a report came by.
@@ -122,11 +120,10 @@ var (
 	SourceTypes     = []SourceType{SourceParty, SourcePatrol, SourceSensor, SourceOpen, SourceUnknown}
 	TimePrecisions  = []string{"exact", "hour", "day", "night-of", "month"}
 	PlacePrecisions = []string{"coordinates", "settlement", "region"}
-	WeaponClasses   = []string{"attack-drone", "missile", "cruise-missile", "ballistic-missile", "glide-bomb", "artillery", "rocket-artillery",
-		"mortar", "small-arms", "mine", "mixed", "unknown"}
-	TargetClasses  = []string{"residential", "energy", "medical", "education", "transport", "industry", "military", "civilian-other", "unknown"}
-	CasualtyKinds  = []string{"killed", "wounded"}
-	CasualtyGroups = []string{"civilian", "military", "unknown"}
+	WeaponClasses   = vocab.WeaponClasses
+	TargetClasses   = vocab.TargetClasses
+	CasualtyKinds   = []string{"killed", "wounded"}
+	CasualtyGroups  = []string{"civilian", "military", "unknown"}
 )
 
 // Casualty is one figure as reported: killed or wounded, of one group,

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/parley-project/parley/monitor/geo"
+	"github.com/parley-project/parley/geo"
 )
 
 // GenConfig says what synthetic reports to make.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
-	"github.com/parley-project/parley/monitor/geo"
+	"github.com/parley-project/parley/geo"
 	"github.com/parley-project/parley/record"
 )
 

@@ -3,8 +3,8 @@ package scenario
 import (
 	"encoding/json"
 
+	"github.com/parley-project/parley/geo"
 	"github.com/parley-project/parley/monitor"
-	"github.com/parley-project/parley/monitor/geo"
 )
 
 // ContactLine is the demo's line of contact, drawn coarsely from north to

@@ -14,8 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/parley-project/parley/geo"
 	"github.com/parley-project/parley/monitor"
-	"github.com/parley-project/parley/monitor/geo"
 )
 
 // line is a line of contact about 1,000 km long, as the demo draws it.

@@ -9,8 +9,8 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/geo"
 	"github.com/parley-project/parley/monitor"
-	"github.com/parley-project/parley/monitor/geo"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/web"

@@ -1,7 +1,7 @@
-// Package geo is the geometry monitoring needs, in pure Go: GeoJSON
-// geometries read and checked, whether a point lies in a polygon, how far
-// it is from a point, a line or a polygon, and on which side of a line it
-// lies. Distances are on the sphere (haversine) between points, and in a
+// Package geo is the geometry monitoring and the ceasefire need, in pure
+// Go: GeoJSON geometries read and checked, whether a point lies in a
+// polygon, how far it is from a point, a line or a polygon, and on which
+// side of a line it lies. Distances are on the sphere (haversine) between points, and in a
 // local plane around the point measured from for segments, which is exact
 // to well under a percent at the tens of kilometres monitoring works at.
 package geo
@@ -279,6 +279,17 @@ func (g Geometry) DistanceFrom(p Point) float64 {
 		}
 	}
 	return best
+}
+
+// Reach returns how far p is from the area the geometry covers when each of
+// its points stands for the disc of radiusKm around it (a zone given as a
+// point and a radius), in metres: 0 within it.
+func (g Geometry) Reach(p Point, radiusKm float64) float64 {
+	d := g.DistanceFrom(p)
+	if len(g.Points) > 0 && radiusKm > 0 {
+		return math.Max(0, d-radiusKm*1000)
+	}
+	return d
 }
 
 // plane projects q onto the plane tangent at p, in metres (x east, y
