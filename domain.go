@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
@@ -70,8 +71,11 @@ type Fact struct {
 	On string
 	// Seq is the entity's place in the order records were committed (its
 	// first record's): decisions of several kinds are ordered by it.
-	Seq    int64
-	Entity Entity
+	Seq int64
+	// Created is when its first record was committed: a rule about time
+	// (a phase in force from its last consent) reads it.
+	Created time.Time
+	Entity  Entity
 }
 
 // ConflictError is a refusal because something exists already: the API

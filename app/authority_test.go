@@ -7,6 +7,7 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/ceasefire"
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
@@ -160,11 +161,19 @@ func TestAuthorityMatrix(t *testing.T) {
 		monitor.KindFinding:  {anyByMediating: roles(med, mon)},
 		monitor.KindDenial:   {anyByMediating: roles(med, mon)},
 		monitor.KindStep:     {own: roles(mon)},
+		// The ceasefire, its phases and suspensions: the mediator keeps
+		// them; a capital's signed consent to a phase: its approvers; an
+		// obligation verified done: the monitors.
+		ceasefire.KindCeasefire:  {anyByMediating: roles(med)},
+		ceasefire.KindPhase:      {anyByMediating: roles(med)},
+		ceasefire.KindSuspension: {anyByMediating: roles(med)},
+		ceasefire.KindConsent:    {own: roles(apr)},
+		ceasefire.KindFulfilment: {anyByMediating: roles(med, mon)},
 	}
 	unowned := map[string]bool{talks.KindRound: true, talks.KindSession: true, talks.KindAspect: true, talks.KindStatement: true,
 		negotiation.KindText: true, negotiation.KindClause: true, negotiation.KindReport: true, negotiation.KindPackage: true, negotiation.KindRule: true,
 		monitor.KindZone: true, monitor.KindReport: true, monitor.KindLinkage: true, monitor.KindIncident: true, monitor.KindFinding: true,
-		monitor.KindDenial: true}
+		monitor.KindDenial: true, ceasefire.KindCeasefire: true, ceasefire.KindPhase: true, ceasefire.KindSuspension: true, ceasefire.KindFulfilment: true}
 	for _, k := range scenario.Registry().Kinds() {
 		r, ok := matrix[k.Name]
 		if !ok {

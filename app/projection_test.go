@@ -14,6 +14,7 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/audit"
+	"github.com/parley-project/parley/ceasefire"
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
@@ -152,7 +153,7 @@ func (d tally) Projections() []parley.Projection {
 
 func tallyRegistry(t *testing.T, d tally) *parley.Registry {
 	t.Helper()
-	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, d)
+	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, d)
 	if err != nil {
 		t.Fatal(err)
 	}

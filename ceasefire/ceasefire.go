@@ -15,6 +15,7 @@ package ceasefire
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -24,8 +25,10 @@ import (
 // Phase is one step of a ceasefire: what it prohibits, what it obliges,
 // and what must hold before the next phase may begin.
 type Phase struct {
-	Number int    `json:"number"`
-	Title  string `json:"title"`
+	// CeasefireID is the ceasefire the phase is a step of.
+	CeasefireID string `json:"ceasefire_id"`
+	Number      int    `json:"number"`
+	Title       string `json:"title"`
 	// ClauseID names the clause of the negotiating text that agreed the
 	// phase, if any.
 	ClauseID     string        `json:"clause_id,omitempty"`
@@ -33,6 +36,10 @@ type Phase struct {
 	Obligations  []Obligation  `json:"obligations,omitempty"`
 	// Conditions must all hold for the next phase to be proposed.
 	Conditions []Condition `json:"conditions,omitempty"`
+	// EntersAfterHours is how long after the last consent the phase
+	// enters into force (Jeddah 2023: 48 hours after signature).
+	EntersAfterHours int    `json:"enters_after_hours,omitempty"`
+	Note             string `json:"note,omitempty"`
 }
 
 // Prohibition is what may not be struck, with what, where: an incident
@@ -44,10 +51,13 @@ type Prohibition struct {
 	// ID names the prohibition within its phase ("p1"), for conditions
 	// and judgments to refer to.
 	ID            string   `json:"id"`
-	Title         string   `json:"title"`
+	Title         string   `json:"title,omitempty"`
 	WeaponClasses []string `json:"weapon_classes,omitempty"`
 	TargetClasses []string `json:"target_classes,omitempty"`
 	Zones         []string `json:"zones,omitempty"`
+	// WithinKm widens Zones to what lies within so many kilometres of
+	// them: "no heavy weapons within 15 km of the line of contact".
+	WithinKm float64 `json:"within_km,omitempty"`
 }
 
 // Obligation is what a party must have done by a deadline: a withdrawal,
@@ -83,10 +93,10 @@ type Classes struct {
 	Weapons, Targets, Zones []string
 }
 
-// Validate checks a phase against the classes and zones there are: a
+// Check checks a phase against the classes and zones there are: a
 // prohibition or condition naming one that does not exist is refused,
 // with the field that names it.
-func (p *Phase) Validate(c Classes) error {
+func (p *Phase) Check(c Classes) error {
 	if p.Number < 1 {
 		return parley.Errorf("number", "is %d; phases are numbered from 1", p.Number)
 	}
@@ -103,6 +113,9 @@ func (p *Phase) Validate(c Classes) error {
 			return parley.Errorf(at+".id", "%q names another prohibition of the phase already", pr.ID)
 		}
 		ids[pr.ID] = true
+		if pr.WithinKm < 0 || math.IsNaN(pr.WithinKm) || pr.WithinKm > 0 && len(pr.Zones) == 0 {
+			return parley.Errorf(at+".within_km", "is %g; it is a distance in km from the zones the prohibition names", pr.WithinKm)
+		}
 		for _, f := range []struct {
 			name        string
 			values, all []string
@@ -129,6 +142,9 @@ func (p *Phase) Validate(c Classes) error {
 			return parley.Errorf(at+".due", "%v", err)
 		}
 		obligations[o.ID] = true
+	}
+	if p.EntersAfterHours < 0 {
+		return parley.Errorf("enters_after_hours", "is %d; a phase cannot enter into force before it is agreed", p.EntersAfterHours)
 	}
 	for i, cd := range p.Conditions {
 		at := fmt.Sprintf("conditions[%d]", i)
@@ -171,15 +187,29 @@ type Incident struct {
 	At     time.Time
 	Weapon string
 	Target string
-	Zones  []string
+	// Zones are the zones it lies in; Distances, how far in km it lies
+	// from the zones that prohibitions name with a distance (WithinKm).
+	Zones     []string
+	Distances map[string]float64
 	// Verified is when the incident was verified (the zero time if it is
 	// not), and Party the party it was attributed or largely attributed
-	// to ("" if none could be).
+	// to ("" if none could be); Reopened is when a new inquiry took the
+	// verification back, if one did.
 	Verified time.Time
 	Party    string
+	Reopened time.Time
 }
 
-// VerifiedBy reports whether the incident was verified at or before t.
+// VerifiedBy reports whether the incident stood verified at t.
 func (in Incident) VerifiedBy(t time.Time) bool {
-	return !in.Verified.IsZero() && !in.Verified.After(t)
+	return !in.Verified.IsZero() && !in.Verified.After(t) && (in.Reopened.IsZero() || t.Before(in.Reopened))
+}
+
+// in reports whether the incident lies in zone z, or within km of it.
+func (in Incident) in(z string, km float64) bool {
+	if slices.Contains(in.Zones, z) {
+		return true
+	}
+	d, ok := in.Distances[z]
+	return ok && km > 0 && d <= km
 }

@@ -28,7 +28,7 @@ func at(days float64) time.Time { return start.Add(time.Duration(days * float64(
 // exist is refused with the field that names them.
 func TestValidate(t *testing.T) {
 	p := energyFirst
-	if err := p.Validate(classes); err != nil {
+	if err := p.Check(classes); err != nil {
 		t.Fatalf("a valid phase: %v", err)
 	}
 	for name, c := range map[string]struct {
@@ -53,7 +53,7 @@ func TestValidate(t *testing.T) {
 		p.Prohibitions = append([]Prohibition(nil), energyFirst.Prohibitions...)
 		p.Obligations = append([]Obligation(nil), energyFirst.Obligations...)
 		c.edit(&p)
-		err := p.Validate(classes)
+		err := p.Check(classes)
 		fe, ok := err.(*parley.FieldError)
 		if !ok || fe.Field != c.field || !strings.Contains(fe.Message, c.says) {
 			t.Errorf("%s: %v, want field %s saying %q", name, err, c.field, c.says)

@@ -70,18 +70,38 @@ func quiet(p Period, c Condition, incidents []Incident, now time.Time) State {
 	}
 	s.From = s.Quiet.Add(time.Duration(c.Days) * day)
 	s.Holds = !now.Before(s.From)
-	quietFor := now.Sub(s.Quiet).Truncate(time.Hour)
+	quietFor := span(now.Sub(s.Quiet))
 	switch {
 	case last == nil && s.Holds:
-		s.Why = fmt.Sprintf("no verified violation since the phase began, %s ago (%d days needed)", quietFor, c.Days)
+		s.Why = fmt.Sprintf("none since the phase began, %s ago (%d days needed)", quietFor, c.Days)
 	case last == nil:
-		s.Why = fmt.Sprintf("no verified violation since the phase began, %s ago; it holds from %s", quietFor, s.From.Format(time.RFC3339))
+		s.Why = fmt.Sprintf("none since the phase began, %s ago; it holds from %s", quietFor, s.From.Format(time.RFC3339))
 	case s.Holds:
 		s.Why = fmt.Sprintf("the last verified violation, incident %s, was %s ago (%d days needed)", last.ID, quietFor, c.Days)
 	default:
 		s.Why = fmt.Sprintf("the last verified violation, incident %s, was %s ago; it holds from %s if no other is verified", last.ID, quietFor, s.From.Format(time.RFC3339))
 	}
 	return s
+}
+
+// span says how long d is, to the hour, as people say it.
+func span(d time.Duration) string {
+	days, hours := int(d/day), int(d%day/time.Hour)
+	unit := func(n int, u string) string {
+		if n == 1 {
+			return "1 " + u
+		}
+		return fmt.Sprintf("%d %ss", n, u)
+	}
+	switch {
+	case d < time.Hour:
+		return "less than an hour"
+	case days == 0:
+		return unit(hours, "hour")
+	case hours == 0:
+		return unit(days, "day")
+	}
+	return unit(days, "day") + " and " + unit(hours, "hour")
 }
 
 // obligationsDone holds when every obligation of the phase was verified

@@ -38,7 +38,7 @@ func Breaks(p Phase, in Incident) []string {
 	var out []string
 	for _, pr := range p.Prohibitions {
 		if matches(pr.WeaponClasses, in.Weapon) && matches(pr.TargetClasses, in.Target) &&
-			(len(pr.Zones) == 0 || slices.ContainsFunc(in.Zones, func(z string) bool { return slices.Contains(pr.Zones, z) })) {
+			(len(pr.Zones) == 0 || slices.ContainsFunc(pr.Zones, func(z string) bool { return in.in(z, pr.WithinKm) })) {
 			out = append(out, pr.ID)
 		}
 	}

@@ -217,14 +217,7 @@ func TestHappyPaths(t *testing.T) {
 			continue
 		}
 		t.Run(k.Collection, func(t *testing.T) {
-			login, body := mediator, []byte(bodies[k.Collection])
-			// The kinds the mediator does not write are written by the
-			// role that does.
-			if w, ok := map[string]string{"positions": "ua-negotiator", "consents": "ua-negotiator", "confirmations": "ua-negotiator", "reviews": "nato-reviewer", "verification-steps": "us-monitor"}[k.Collection]; ok {
-				login = w
-			} else if k.Signed {
-				login = "ua-capital"
-			}
+			login, body := writerOf(k), []byte(bodies[k.Collection])
 			if k.Signed {
 				body = f.signed(t, login, k.Name, bodies[k.Collection])
 			}

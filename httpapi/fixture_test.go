@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/parley-project/parley"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/ceasefire"
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
@@ -260,6 +262,8 @@ type scenarioIDs struct {
 	kharkivReport, belgorodReport string
 	kharkivIncident, kyivIncident string
 	spareReport                   string
+	// The phased ceasefire and its two phases.
+	ceasefire, phase1, phase2 string
 }
 
 func (f *fixture) ids(tb testing.TB) scenarioIDs {
@@ -286,6 +290,9 @@ func (f *fixture) ids(tb testing.TB) scenarioIDs {
 	ids.belgorodReport = f.find(tb, monitor.KindReport, "place_name", "Belgorod").ID
 	ids.kharkivIncident = f.find(tb, monitor.KindIncident, "place_name", "Kharkiv").ID
 	ids.kyivIncident = f.find(tb, monitor.KindIncident, "place_name", "Kyiv").ID
+	ids.ceasefire = f.find(tb, ceasefire.KindCeasefire, "title", "Phased ceasefire (illustrative)").ID
+	ids.phase1 = f.find(tb, ceasefire.KindPhase, "title", "No strikes on energy infrastructure").ID
+	ids.phase2 = f.find(tb, ceasefire.KindPhase, "title", "General ceasefire").ID
 	if r, ok := f.lookup(tb, monitor.KindReport, "place_name", "Orikhiv (spare)"); ok {
 		ids.spareReport = r.ID
 	}
@@ -301,6 +308,41 @@ func (f *fixture) ids(tb testing.TB) scenarioIDs {
 		tb.Fatal("the scenario has no party-only action items of ua and ru")
 	}
 	return ids
+}
+
+// writerOf is the demo login that writes k's validBodies: the mediator,
+// but for the kinds the mediator does not write, written by the role that
+// does.
+func writerOf(k parley.Kind) string {
+	if w, ok := map[string]string{"positions": "ua-negotiator", "consents": "ua-negotiator", "confirmations": "ua-negotiator",
+		"reviews": "nato-reviewer", "verification-steps": "us-monitor"}[k.Collection]; ok {
+		return w
+	}
+	if k.Signed {
+		return "ua-capital"
+	}
+	return "us-mediator"
+}
+
+// everyKind creates, from validBodies, an entity of each kind the demo
+// holds none of (a suspension of the ceasefire: the demo invents none), so
+// that a test can go over one of every kind.
+func (f *fixture) everyKind(tb testing.TB) {
+	tb.Helper()
+	truth := f.truth(tb)
+	bodies := validBodies(f.ids(tb), "", "")
+	for _, k := range scenario.Registry().Kinds() {
+		if len(truth[k.Name]) > 0 {
+			continue
+		}
+		login, body := writerOf(k), []byte(bodies[k.Collection])
+		if k.Signed {
+			body = f.signed(tb, login, k.Name, bodies[k.Collection])
+		}
+		if r := f.do(tb, login, "POST", Prefix+"/"+k.Collection, body); r.status != 201 {
+			tb.Fatalf("POST %s: %d %s", k.Collection, r.status, r.body)
+		}
+	}
 }
 
 // validBodies returns a valid create body for every collection, written by
@@ -338,11 +380,16 @@ func validBodies(ids scenarioIDs, round, day string) map[string]string {
 		"incident-linkages": fmt.Sprintf(`{"action":"apart","reports":[%q,%q],"reason":"Different countries."}`, ids.kharkivReport, ids.belgorodReport),
 		"incidents": fmt.Sprintf(`{"title":"Shelling of Orikhiv","reports":[%q],"occurred_at":"2026-01-25T14:10:00+02:00","place_name":"Orikhiv","lat":47.567,"lon":35.784,"weapon_class":"artillery","target_class":"residential"}`,
 			ids.spareReport),
-		"verification-steps": fmt.Sprintf(`{"incident_id":%q,"party_id":"us","stage":"preliminary-inquiry","summary":"A team compares the reports."}`, ids.kharkivIncident),
-		"findings":           fmt.Sprintf(`{"incident_id":%q,"stage":"preliminary-inquiry","team":"Team 2","text":"The team visited the site.","evidence":[{"sha256":"`+strings.Repeat("cd", 32)+`"}]}`, ids.kharkivIncident),
-		"access-denials":     `{"occurred_at":"2026-01-26T09:00:00+02:00","place_name":"Checkpoint 4","denied_by":"ua","patrol":"Patrol 3","prevented":"The patrol's route to the site of a reported strike."}`,
-		"briefs":             `{"party_id":"us","title":"Brief for Washington","content":"# Brief for Washington\nNothing new."}`,
-		"reviews":            fmt.Sprintf(`{"clause_id":%q,"party_id":"nato","comment":"Name the consultation mechanism."}`, ids.clause["5.1"]),
-		"statements":         fmt.Sprintf(`{"speaker_name":"Mediator's spokesperson","party_id":"us","text":"Talks were constructive.","said_at":"2026-01-24T18:00:00+04:00","precision":"minute","source":{"name":"Press release","url":"https://example.org/pr","published":"2026-01-24"},"round_id":%q,"audience":{"scope":"parties"}}`, round),
+		"verification-steps":     fmt.Sprintf(`{"incident_id":%q,"party_id":"us","stage":"preliminary-inquiry","summary":"A team compares the reports."}`, ids.kharkivIncident),
+		"ceasefires":             `{"title":"Local ceasefire around the plant","parties":["ua","ru"],"mediator_id":"us"}`,
+		"ceasefire-phases":       fmt.Sprintf(`{"ceasefire_id":%q,"number":3,"title":"Withdrawal","prohibitions":[{"id":"all"}]}`, ids.ceasefire),
+		"ceasefire-consents":     fmt.Sprintf(`{"phase_id":%q,"ceasefire_id":%q,"party_id":"ua","note":"Confirmed."}`, ids.phase1, ids.ceasefire),
+		"ceasefire-suspensions":  fmt.Sprintf(`{"ceasefire_id":%q,"from":"2027-01-10T00:00:00Z","until":"2027-01-12T00:00:00Z","reason":"Suspended by the mediator while the line is surveyed."}`, ids.ceasefire),
+		"obligation-fulfilments": fmt.Sprintf(`{"phase_id":%q,"obligation_id":"withdraw-ua","verified_at":"2026-03-30T12:00:00Z"}`, ids.phase2),
+		"findings":               fmt.Sprintf(`{"incident_id":%q,"stage":"preliminary-inquiry","team":"Team 2","text":"The team visited the site.","evidence":[{"sha256":"`+strings.Repeat("cd", 32)+`"}]}`, ids.kharkivIncident),
+		"access-denials":         `{"occurred_at":"2026-01-26T09:00:00+02:00","place_name":"Checkpoint 4","denied_by":"ua","patrol":"Patrol 3","prevented":"The patrol's route to the site of a reported strike."}`,
+		"briefs":                 `{"party_id":"us","title":"Brief for Washington","content":"# Brief for Washington\nNothing new."}`,
+		"reviews":                fmt.Sprintf(`{"clause_id":%q,"party_id":"nato","comment":"Name the consultation mechanism."}`, ids.clause["5.1"]),
+		"statements":             fmt.Sprintf(`{"speaker_name":"Mediator's spokesperson","party_id":"us","text":"Talks were constructive.","said_at":"2026-01-24T18:00:00+04:00","precision":"minute","source":{"name":"Press release","url":"https://example.org/pr","published":"2026-01-24"},"round_id":%q,"audience":{"scope":"parties"}}`, round),
 	}
 }

@@ -74,6 +74,7 @@ func fuzzCreate(f *testing.F, coll string) {
 // entity of any kind.
 func FuzzReplace(f *testing.F) {
 	fx := newFixture(f)
+	fx.everyKind(f)
 	truth := fx.truth(f)
 	// One entity of each kind that both writers may see, or the mediator
 	// where no party sees one (a reviewer's comment).

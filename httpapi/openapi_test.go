@@ -102,6 +102,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 // actual answers fit the schemas' properties and required fields.
 func TestOpenAPIDocument(t *testing.T) {
 	f := newFixture(t)
+	f.everyKind(t)
 	var doc map[string]any
 	if err := json.Unmarshal(f.do(t, "", "GET", Prefix+"/openapi.json", nil).body, &doc); err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ import (
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/ceasefire"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
 	"github.com/parley-project/parley/record"
@@ -141,7 +142,7 @@ func at(s string) time.Time {
 // Registry returns the domains the demo runs: the one place besides the
 // binary's wiring that names them.
 func Registry() *parley.Registry {
-	return parley.MustRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{})
+	return parley.MustRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{})
 }
 
 // The four news reports the brief draws on, as sources.
@@ -207,6 +208,7 @@ func Load(ctx context.Context, svc *app.Service) ([]Login, error) {
 	l.statements()
 	l.negotiation()
 	l.monitoring()
+	l.ceasefire()
 	if l.errs != nil {
 		return nil, l.errs
 	}

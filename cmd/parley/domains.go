@@ -2,6 +2,8 @@ package main
 
 import (
 	kernel "github.com/parley-project/parley"
+	"github.com/parley-project/parley/ceasefire"
+	ceasefireweb "github.com/parley-project/parley/ceasefire/web"
 	"github.com/parley-project/parley/monitor"
 	monitorweb "github.com/parley-project/parley/monitor/web"
 	"github.com/parley-project/parley/negotiation"
@@ -24,6 +26,7 @@ var plugins = []plugin{
 	{talks.Domain{}, func() web.Section { return &talksweb.Section{} }},
 	{negotiation.Domain{}, func() web.Section { return &negotiationweb.Section{} }},
 	{monitor.Domain{}, func() web.Section { return &monitorweb.Section{} }},
+	{ceasefire.Domain{}, func() web.Section { return &ceasefireweb.Section{} }},
 }
 
 // registry returns the registry of the binary's domains.

@@ -1,0 +1,282 @@
+package ceasefire
+
+import (
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/parley-project/parley/geo"
+)
+
+// PhaseEntry is a phase as committed: its id and the record of the
+// version that reads now, which consents must be on.
+type PhaseEntry struct {
+	ID, RecordID string
+	Phase        Phase
+}
+
+// ConsentEntry is a committed consent: to which phase, by which party, on
+// which version of it (the record its signature binds), and when. Seq
+// orders a party's consents: the latest stands.
+type ConsentEntry struct {
+	PhaseID, PartyID, On string
+	At                   time.Time
+	Seq                  int64
+}
+
+// SuspensionEntry is a suspension as committed: from when, until when
+// (the zero time while it lasts).
+type SuspensionEntry struct {
+	ID          string
+	From, Until time.Time
+}
+
+// PhaseState is where a phase stands: agreed or not, by whom, and from
+// when it is in force.
+type PhaseState struct {
+	ID       string
+	RecordID string
+	Phase    Phase
+	// Consented lists the signers who consented to the phase as it reads,
+	// Waiting those who have not, and Stale those who consented to an
+	// earlier version only: a phase changed since it was agreed must be
+	// agreed again.
+	Consented, Waiting, Stale []string
+	// Agreed is when the last consent came; From, when the phase enters
+	// into force (EntersAfterHours later). Both are zero until every
+	// signer consented.
+	Agreed, From time.Time
+}
+
+// Schedule works out, from the committed phases, consents and suspensions
+// of a ceasefire, where each phase stands and the periods in force. A
+// phase enters into force once every signer consented to it as it reads
+// and the phase before it did; it ends when the next enters into force,
+// and no phase is in force during a suspension.
+func Schedule(c *Ceasefire, phases []PhaseEntry, consents []ConsentEntry, suspensions []SuspensionEntry) ([]PhaseState, []Period) {
+	ps := slices.Clone(phases)
+	slices.SortFunc(ps, func(a, b PhaseEntry) int { return a.Phase.Number - b.Phase.Number })
+	latest := map[[2]string]ConsentEntry{}
+	for _, ce := range consents {
+		k := [2]string{ce.PhaseID, ce.PartyID}
+		if cur, ok := latest[k]; !ok || ce.Seq > cur.Seq {
+			latest[k] = ce
+		}
+	}
+	states := make([]PhaseState, len(ps))
+	var periods []Period
+	open := true // every phase before this one entered into force
+	for i, p := range ps {
+		st := PhaseState{ID: p.ID, RecordID: p.RecordID, Phase: p.Phase}
+		var agreed time.Time
+		for _, party := range c.Signers() {
+			ce, ok := latest[[2]string{p.ID, party}]
+			switch {
+			case !ok:
+				st.Waiting = append(st.Waiting, party)
+			case ce.On != p.RecordID:
+				st.Stale = append(st.Stale, party)
+			default:
+				st.Consented = append(st.Consented, party)
+				agreed = later(agreed, ce.At)
+			}
+		}
+		if open && len(st.Consented) == len(c.Signers()) {
+			st.Agreed = agreed
+			st.From = agreed.Add(time.Duration(p.Phase.EntersAfterHours) * time.Hour)
+			if n := len(periods); n > 0 {
+				// A phase never enters into force before the one it follows.
+				st.From = later(st.From, periods[n-1].From)
+				periods[n-1].Until = st.From
+			}
+			periods = append(periods, Period{Phase: p.Phase, From: st.From})
+		} else {
+			open = false
+		}
+		states[i] = st
+	}
+	return states, suspend(periods, suspensions)
+}
+
+// suspend cuts the suspensions out of the periods.
+func suspend(periods []Period, suspensions []SuspensionEntry) []Period {
+	for _, s := range suspensions {
+		var out []Period
+		for _, p := range periods {
+			// The part before the suspension, then the part after it.
+			if s.From.After(p.From) {
+				before := p
+				if p.Until.IsZero() || p.Until.After(s.From) {
+					before.Until = s.From
+				}
+				out = append(out, before)
+			}
+			if !s.Until.IsZero() && (p.Until.IsZero() || p.Until.After(s.Until)) {
+				after := p
+				after.From = later(p.From, s.Until)
+				out = append(out, after)
+			}
+		}
+		periods = out
+	}
+	return periods
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// Now returns the period in force at t and the index of its phase among
+// states, or nil and -1.
+func Now(states []PhaseState, periods []Period, t time.Time) (*Period, int) {
+	p := InForce(periods, t)
+	if p == nil {
+		return nil, -1
+	}
+	return p, slices.IndexFunc(states, func(s PhaseState) bool { return s.Phase.Number == p.Phase.Number })
+}
+
+// The monitoring's records, as the ceasefire reads them: the fields of an
+// incident, a verification step and a zone that judging needs, by their
+// JSON names in the monitoring's records.
+type (
+	incidentBody struct {
+		OccurredAt  string   `json:"occurred_at"`
+		Lat         *float64 `json:"lat"`
+		Lon         *float64 `json:"lon"`
+		WeaponClass string   `json:"weapon_class"`
+		TargetClass string   `json:"target_class"`
+	}
+	stepBody struct {
+		IncidentID      string `json:"incident_id"`
+		Stage           string `json:"stage"`
+		Attribution     string `json:"attribution"`
+		AttributedParty string `json:"attributed_party"`
+	}
+	zoneBody struct {
+		Geometry string  `json:"geometry"`
+		RadiusKm float64 `json:"radius_km"`
+	}
+)
+
+// Record is a committed entity of another domain, as the ceasefire reads
+// it: its id, the record of its current version, the version of its parent
+// it was made on (a verification step's incident), when it was committed,
+// its order, and its body.
+type Record struct {
+	ID, RecordID, On string
+	At               time.Time
+	Seq              int64
+	Body             json.RawMessage
+}
+
+// Incidents reads the monitoring's incidents with their verification
+// steps, and places them in the zones the phases name. The verification
+// is read as the monitoring reads it (monitor.VerificationOf): the steps
+// in the order they were committed, the latest deciding; an incident is
+// verified from a "verified" step until a later step reopens it, and not
+// at all if it was changed since it was verified (the step is stale).
+func Incidents(incidents, steps, zones []Record, phases []Phase) []Incident {
+	bySeq := slices.Clone(steps)
+	slices.SortFunc(bySeq, func(a, b Record) int { return int(a.Seq - b.Seq) })
+	stepsOf := map[string][]Record{}
+	for _, s := range bySeq {
+		var b stepBody
+		if json.Unmarshal(s.Body, &b) == nil {
+			stepsOf[b.IncidentID] = append(stepsOf[b.IncidentID], s)
+		}
+	}
+	// Only the zones some prohibition names matter, each with the widest
+	// distance any names it with.
+	within := map[string]float64{}
+	for _, p := range phases {
+		for _, pr := range p.Prohibitions {
+			for _, z := range pr.Zones {
+				within[z] = max(within[z], pr.WithinKm)
+			}
+		}
+	}
+	type area struct {
+		id       string
+		g        geo.Geometry
+		radiusKm float64
+		within   float64
+	}
+	var areas []area
+	for _, z := range zones {
+		w, ok := within[z.ID]
+		if !ok {
+			continue
+		}
+		var b zoneBody
+		if json.Unmarshal(z.Body, &b) != nil {
+			continue
+		}
+		if g, err := geo.ReadGeometry([]byte(b.Geometry)); err == nil {
+			areas = append(areas, area{z.ID, g, b.RadiusKm, w})
+		}
+	}
+	out := make([]Incident, 0, len(incidents))
+	for _, r := range incidents {
+		var b incidentBody
+		if json.Unmarshal(r.Body, &b) != nil {
+			continue
+		}
+		at, err := time.Parse(time.RFC3339Nano, b.OccurredAt)
+		if err != nil {
+			continue
+		}
+		in := Incident{ID: r.ID, At: at, Weapon: b.WeaponClass, Target: b.TargetClass}
+		if b.Lat != nil && b.Lon != nil {
+			p := geo.Point{Lat: *b.Lat, Lon: *b.Lon}
+			for _, a := range areas {
+				d := a.g.Reach(p, a.radiusKm) / 1000
+				if d == 0 {
+					in.Zones = append(in.Zones, a.id)
+				} else if d <= a.within {
+					if in.Distances == nil {
+						in.Distances = map[string]float64{}
+					}
+					in.Distances[a.id] = d
+				}
+			}
+		}
+		verdict(&in, stepsOf[r.ID], r.RecordID)
+		out = append(out, in)
+	}
+	return out
+}
+
+// verdict sets when the incident was verified, by whom it was attributed,
+// and when it was reopened, from its steps in order.
+func verdict(in *Incident, steps []Record, current string) {
+	if n := len(steps); n == 0 {
+		return
+	} else if last := steps[n-1]; last.On != current && stageOf(last) != "allegation" {
+		return // stale: the incident changed since its verification
+	}
+	for i := len(steps) - 1; i >= 0; i-- {
+		var b stepBody
+		json.Unmarshal(steps[i].Body, &b)
+		if b.Stage != "verified" {
+			continue
+		}
+		in.Verified = steps[i].At
+		if b.Attribution == "attributed" || b.Attribution == "largely-attributed" {
+			in.Party = b.AttributedParty
+		}
+		if i+1 < len(steps) {
+			in.Reopened = steps[i+1].At
+		}
+		return
+	}
+}
+
+func stageOf(r Record) string {
+	var b stepBody
+	json.Unmarshal(r.Body, &b)
+	return b.Stage
+}

@@ -1,0 +1,69 @@
+package ceasefireweb_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	ceasefireweb "github.com/parley-project/parley/ceasefire/web"
+	"github.com/parley-project/parley/internal/testkit"
+	"github.com/parley-project/parley/web"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+// TestCeasefirePage: each party and the mediator read the same ceasefire
+// page, the phase in force with its condition and what decides it, and
+// an approver is offered to consent for its own party; an anonymous
+// reader gets none of it.
+func TestCeasefirePage(t *testing.T) {
+	d := testkit.NewDemo(t, testkit.DemoOptions{})
+	h, err := web.New(d.Service, slog.New(slog.DiscardHandler), web.Options{Sections: []web.Section{&ceasefireweb.Section{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	t.Cleanup(ts.Close)
+	get := func(login string) (int, string) {
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar}
+		if login != "" {
+			l := d.Login(t, login)
+			res, err := c.PostForm(ts.URL+"/login", url.Values{"login": {l.Login}, "password": {l.Password}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+		}
+		res, err := c.Get(ts.URL + "/ceasefire")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	for _, login := range []string{"ua-negotiator", "ru-capital", "us-mediator"} {
+		code, page := get(login)
+		if code != http.StatusOK {
+			t.Fatalf("%s: GET /ceasefire: %d", login, code)
+		}
+		for _, want := range []string{"Phase 1, <strong>No strikes on energy infrastructure</strong>", "Does not hold", "for 7 days",
+			"Phase 2: General ceasefire <span class=\"status\">awaiting consent</span>", "Awaiting: ua, ru, us", "No verified violation."} {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s: the page does not say %q", login, want)
+			}
+		}
+		if consent := strings.Contains(page, "(signed)</a>"); consent != (login == "ru-capital") {
+			t.Errorf("%s: offered to consent: %v", login, consent)
+		}
+	}
+	if _, page := get(""); strings.Contains(page, "No strikes on energy infrastructure") {
+		t.Error("an anonymous reader reads the ceasefire")
+	}
+}

@@ -1,0 +1,143 @@
+package ceasefireweb
+
+import (
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/ceasefire"
+	"github.com/parley-project/parley/store"
+	"github.com/parley-project/parley/web"
+)
+
+//go:embed templates/*.html
+var templates embed.FS
+
+// Section is the ceasefire's part of the UI.
+type Section struct {
+	site *web.Site
+}
+
+// Nav implements web.Section.
+func (*Section) Nav() []web.NavItem {
+	return []web.NavItem{{Key: "ceasefire", Label: "Ceasefire", Path: "/ceasefire"}}
+}
+
+// Templates implements web.Section.
+func (*Section) Templates() (fs.FS, template.FuncMap) {
+	return web.TemplatesDir(templates), template.FuncMap{
+		"when": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format("2006-01-02 15:04 UTC")
+		},
+	}
+}
+
+// Routes implements web.Section.
+func (x *Section) Routes(site *web.Site) {
+	x.site = site
+	site.Handle("GET /ceasefire", x.list)
+	site.Handle("GET /ceasefire/{id}", x.board)
+}
+
+func (x *Section) list(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	cfs, err := web.Load[ceasefire.Ceasefire](r.Context(), x.site.Service(), caller, ceasefire.KindCeasefire, "")
+	if err != nil {
+		return err
+	}
+	if len(cfs) == 1 {
+		http.Redirect(w, r, "/ceasefire/"+cfs[0].ID, http.StatusSeeOther)
+		return nil
+	}
+	may := caller != nil && x.site.Service().Authorized(*caller, ceasefire.KindCeasefire, "") == nil
+	x.site.Render(w, r, caller, http.StatusOK, "ceasefires", web.Page{Title: "Ceasefire", Nav: "ceasefire",
+		Data: struct {
+			Ceasefires []web.Item[ceasefire.Ceasefire]
+			May        bool
+		}{cfs, may}})
+	return nil
+}
+
+// phaseRow is a phase with where it stands, for the page.
+type phaseRow struct {
+	ceasefire.PhaseState
+	Status string
+	// Done is when each of its obligations was verified done.
+	Done map[string]time.Time
+}
+
+// violation is an incident judged a violation, or one that breaks a
+// prohibition and awaits verification, with its judgments over time.
+type violation struct {
+	ceasefire.Judgment
+	Incident ceasefire.Incident
+	History  []Judged
+}
+
+type boardView struct {
+	*Board
+	Phases []phaseRow
+	// Violations are the verified ones; Pending those that break a
+	// prohibition but are not verified (yet).
+	Violations, Pending []violation
+	// May says what the caller may do here: the mediator change phases,
+	// an approver consent for its party.
+	MayEdit, MayConsent bool
+	Party               string
+}
+
+func (x *Section) board(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	svc := x.site.Service()
+	b, err := Load(r.Context(), svc, caller, r.PathValue("id"), time.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return web.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	v := boardView{Board: b}
+	if caller != nil {
+		v.MayEdit = svc.Authorized(*caller, ceasefire.KindPhase, "") == nil
+		v.MayConsent = svc.Authorized(*caller, ceasefire.KindConsent, caller.Party) == nil && slices.Contains(b.Ceasefire.Signers(), caller.Party)
+		v.Party = caller.Party
+	}
+	for i, s := range b.States {
+		row := phaseRow{PhaseState: s, Done: b.Done[s.ID]}
+		switch {
+		case i == b.Current:
+			row.Status = "in force"
+		case !s.From.IsZero() && s.From.After(b.At):
+			row.Status = "agreed; enters into force " + s.From.UTC().Format("2006-01-02 15:04 UTC")
+		case !s.From.IsZero():
+			row.Status = "ended"
+		case len(s.Stale) > 0:
+			row.Status = "changed since it was consented to: to be agreed again"
+		default:
+			row.Status = "awaiting consent"
+		}
+		v.Phases = append(v.Phases, row)
+	}
+	byID := map[string]ceasefire.Incident{}
+	for _, in := range b.Incidents {
+		byID[in.ID] = in
+	}
+	for _, j := range b.Judgments {
+		if len(j.Breaks) == 0 {
+			continue
+		}
+		vi := violation{Judgment: j, Incident: byID[j.Incident], History: b.History[j.Incident]}
+		if j.Violation {
+			v.Violations = append(v.Violations, vi)
+		} else {
+			v.Pending = append(v.Pending, vi)
+		}
+	}
+	x.site.Render(w, r, caller, http.StatusOK, "ceasefire", web.Page{Title: b.Ceasefire.Title, Nav: "ceasefire", Data: v})
+	return nil
+}
