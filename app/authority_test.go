@@ -169,11 +169,12 @@ func TestAuthorityMatrix(t *testing.T) {
 		ceasefire.KindSuspension: {anyByMediating: roles(med)},
 		ceasefire.KindConsent:    {own: roles(apr)},
 		ceasefire.KindFulfilment: {anyByMediating: roles(med, mon)},
+		ceasefire.KindReport:     {anyByMediating: roles(med, mon)},
 	}
 	unowned := map[string]bool{talks.KindRound: true, talks.KindSession: true, talks.KindAspect: true, talks.KindStatement: true,
 		negotiation.KindText: true, negotiation.KindClause: true, negotiation.KindReport: true, negotiation.KindPackage: true, negotiation.KindRule: true,
 		monitor.KindZone: true, monitor.KindReport: true, monitor.KindLinkage: true, monitor.KindIncident: true, monitor.KindFinding: true,
-		monitor.KindDenial: true, ceasefire.KindCeasefire: true, ceasefire.KindPhase: true, ceasefire.KindSuspension: true, ceasefire.KindFulfilment: true}
+		monitor.KindDenial: true, ceasefire.KindCeasefire: true, ceasefire.KindPhase: true, ceasefire.KindSuspension: true, ceasefire.KindFulfilment: true, ceasefire.KindReport: true}
 	for _, k := range scenario.Registry().Kinds() {
 		r, ok := matrix[k.Name]
 		if !ok {

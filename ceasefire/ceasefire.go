@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/parley-project/parley"
+	"github.com/parley-project/parley/geo"
 )
 
 // Phase is one step of a ceasefire: what it prohibits, what it obliges,
@@ -191,6 +192,10 @@ type Incident struct {
 	// from the zones that prohibitions name with a distance (WithinKm).
 	Zones     []string
 	Distances map[string]float64
+	// Region is the region zone it lies in ("" if none); Where, where the
+	// monitors place it (nil when they do not).
+	Region string
+	Where  *geo.Point
 	// Verified is when the incident was verified (the zero time if it is
 	// not), and Party the party it was attributed or largely attributed
 	// to ("" if none could be); Reopened is when a new inquiry took the

@@ -1,8 +1,11 @@
 package ceasefire
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
@@ -32,12 +35,17 @@ const (
 	KindConsent    = "ceasefire.consent"
 	KindSuspension = "ceasefire.suspension"
 	KindFulfilment = "ceasefire.fulfilment"
+	KindReport     = "ceasefire.report"
 
 	PartyKind    = "talks.party"
 	ClauseKind   = "negotiation.clause"
 	ZoneKind     = "monitor.zone"
 	IncidentKind = "monitor.incident"
 	StepKind     = "monitor.verification-step"
+	DenialKind   = "monitor.access-denial"
+	// ReportKindOfMonitoring is the monitoring's incident report, whose
+	// casualty figures a ceasefire report counts.
+	ReportKindOfMonitoring = "monitor.report"
 )
 
 var (
@@ -128,7 +136,25 @@ var kinds = []parley.Kind{
 		},
 		ParentField: "phase_id", HeadlineField: "obligation_id", TimeField: "verified_at",
 		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: []access.Role{access.RoleMonitor, access.RoleMediator}},
+	{Name: KindReport, Collection: "ceasefire-reports", Title: "ceasefire report", New: func() parley.Entity { return new(ReportRecord) },
+		Fields: []parley.Field{
+			ref("ceasefire_id", "Ceasefire", KindCeasefire, true, ""),
+			{Name: "report_type", Label: "Report", Type: parley.Enum, Required: true, Enum: parley.Options(ReportTypes, ReportLabels)},
+			{Name: "title", Type: parley.String, Required: true},
+			{Name: "from", Type: parley.Time, Required: true, Help: "The start of the period reported on."},
+			{Name: "until", Type: parley.Time, Required: true, Help: "Its end, not included."},
+			{Name: "figures", Type: parley.Text, Required: true, Max: MaxFigures,
+				Help: "The report's figures as parley made them from the records (JSON); the page, the PDF, the CSV and the GeoJSON render them."},
+		},
+		ParentField: "ceasefire_id", HeadlineField: "title", StatusField: "report_type", TimeField: "from",
+		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: []access.Role{access.RoleMediator, access.RoleMonitor}},
 }
+
+// ReportLabels name the kinds of report.
+var ReportLabels = map[string]string{Daily: "daily report", Compliance: "compliance report"}
+
+// MaxFigures bounds a report's figures, within what one write may carry.
+const MaxFigures = 240 << 10
 
 // ConditionKinds are the conditions parley evaluates.
 var ConditionKinds = []string{QuietDays, ObligationsDone}
@@ -343,4 +369,65 @@ func (f *Fulfilment) Validate(r parley.Resolved) error {
 		return parley.Errorf("obligation_id", "%q is not an obligation of phase %d", f.ObligationID, p.Number)
 	}
 	return nil
+}
+
+// ReportRecord is a report as committed: its figures, made from the
+// records by parley (MakeReport) and committed once, so that every party
+// reads the same report, issued at the same time, and can prove later
+// what it said.
+type ReportRecord struct {
+	CeasefireID string `json:"ceasefire_id"`
+	ReportType  string `json:"report_type"`
+	Title       string `json:"title"`
+	From        string `json:"from"`
+	Until       string `json:"until"`
+	Figures     string `json:"figures"`
+}
+
+// Normalize implements parley.Entity.
+func (r *ReportRecord) Normalize() { parley.Trim(&r.CeasefireID, &r.Title, &r.From, &r.Until) }
+
+// References implements parley.Entity.
+func (r *ReportRecord) References() []parley.Reference {
+	return []parley.Reference{{Field: "ceasefire_id", Kind: KindCeasefire, ID: r.CeasefireID}}
+}
+
+// Validate implements parley.Entity: the figures are a report of the type
+// and period the record says.
+func (r *ReportRecord) Validate(parley.Resolved) error {
+	if err := parley.First(parley.Required("ceasefire_id", r.CeasefireID), parley.OneOf("report_type", r.ReportType, ReportTypes),
+		parley.Required("title", r.Title), parley.Required("figures", r.Figures)); err != nil {
+		return err
+	}
+	from, err := parley.ParseTime(r.From)
+	if err != nil {
+		return parley.Errorf("from", "%v", err)
+	}
+	until, err := parley.ParseTime(r.Until)
+	if err != nil {
+		return parley.Errorf("until", "%v", err)
+	}
+	if !until.After(from) {
+		return parley.Errorf("until", "is not after from (%s)", r.From)
+	}
+	if len(r.Figures) > MaxFigures {
+		return parley.Errorf("figures", "is %d bytes; at most %d", len(r.Figures), MaxFigures)
+	}
+	f, err := r.Report()
+	if err != nil {
+		return parley.Errorf("figures", "are not a report's figures: %v", err)
+	}
+	if f.Type != r.ReportType || !f.From.Equal(from) || !f.Until.Equal(until) {
+		return parley.Errorf("figures", "are of a %s report of %s to %s, not of this record's", f.Type, f.From.Format(time.RFC3339), f.Until.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// Report returns the committed figures.
+func (r *ReportRecord) Report() (Report, error) {
+	var f Report
+	d := json.NewDecoder(strings.NewReader(r.Figures))
+	d.DisallowUnknownFields()
+	err := d.Decode(&f)
+	return f, err
 }

@@ -68,22 +68,37 @@ type Judgment struct {
 // Judge judges each incident, as its verification stood at t, against the
 // phase in force at the incident's time.
 func Judge(periods []Period, incidents []Incident, t time.Time) []Judgment {
-	// Periods in order of start, for a binary search per incident: a
-	// year of incidents is judged again whenever a phase changes.
-	ps := slices.Clone(periods)
-	slices.SortFunc(ps, func(a, b Period) int { return a.From.Compare(b.From) })
+	jg := newJudge(periods, t)
 	out := make([]Judgment, len(incidents))
-	for i, in := range incidents {
-		j := Judgment{Incident: in.ID}
-		k := sort.Search(len(ps), func(k int) bool { return ps[k].From.After(in.At) }) - 1
-		if k >= 0 && ps[k].covers(in.At) {
-			j.Phase = ps[k].Phase.Number
-			j.Breaks = Breaks(ps[k].Phase, in)
-			if len(j.Breaks) > 0 && in.VerifiedBy(t) {
-				j.Violation, j.Party = true, in.Party
-			}
-		}
-		out[i] = j
+	for i := range incidents {
+		out[i] = jg.judge(&incidents[i])
 	}
 	return out
+}
+
+// judge judges incidents one by one against periods sorted once.
+type judge struct {
+	ps []Period
+	t  time.Time
+}
+
+// newJudge sorts the periods by start, for a binary search per incident:
+// a year of incidents is judged again whenever a phase changes.
+func newJudge(periods []Period, t time.Time) judge {
+	ps := slices.Clone(periods)
+	slices.SortFunc(ps, func(a, b Period) int { return a.From.Compare(b.From) })
+	return judge{ps, t}
+}
+
+func (jg judge) judge(in *Incident) Judgment {
+	j := Judgment{Incident: in.ID}
+	k := sort.Search(len(jg.ps), func(k int) bool { return jg.ps[k].From.After(in.At) }) - 1
+	if k >= 0 && jg.ps[k].covers(in.At) {
+		j.Phase = jg.ps[k].Phase.Number
+		j.Breaks = Breaks(jg.ps[k].Phase, *in)
+		if len(j.Breaks) > 0 && in.VerifiedBy(jg.t) {
+			j.Violation, j.Party = true, in.Party
+		}
+	}
+	return j
 }

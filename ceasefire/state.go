@@ -157,6 +157,7 @@ type (
 		AttributedParty string `json:"attributed_party"`
 	}
 	zoneBody struct {
+		ZoneType string  `json:"zone_type"`
 		Geometry string  `json:"geometry"`
 		RadiusKm float64 `json:"radius_km"`
 	}
@@ -174,7 +175,7 @@ type Record struct {
 }
 
 // Incidents reads the monitoring's incidents with their verification
-// steps, and places them in the zones the phases name. The verification
+// steps, and places them in the zones the phases name and in their region. The verification
 // is read as the monitoring reads it (monitor.VerificationOf): the steps
 // in the order they were committed, the latest deciding; an incident is
 // verified from a "verified" step until a later step reopens it, and not
@@ -205,18 +206,31 @@ func Incidents(incidents, steps, zones []Record, phases []Phase) []Incident {
 		radiusKm float64
 		within   float64
 	}
+	type region struct {
+		id  string
+		g   geo.Geometry
+		box geo.Box
+	}
 	var areas []area
+	var regions []region
 	for _, z := range zones {
-		w, ok := within[z.ID]
-		if !ok {
-			continue
-		}
 		var b zoneBody
 		if json.Unmarshal(z.Body, &b) != nil {
 			continue
 		}
-		if g, err := geo.ReadGeometry([]byte(b.Geometry)); err == nil {
+		w, named := within[z.ID]
+		if !named && b.ZoneType != "region" {
+			continue
+		}
+		g, err := geo.ReadGeometry([]byte(b.Geometry))
+		if err != nil {
+			continue
+		}
+		if named {
 			areas = append(areas, area{z.ID, g, b.RadiusKm, w})
+		}
+		if b.ZoneType == "region" {
+			regions = append(regions, region{z.ID, g, g.Bounds()})
 		}
 	}
 	out := make([]Incident, 0, len(incidents))
@@ -232,6 +246,13 @@ func Incidents(incidents, steps, zones []Record, phases []Phase) []Incident {
 		in := Incident{ID: r.ID, At: at, Weapon: b.WeaponClass, Target: b.TargetClass}
 		if b.Lat != nil && b.Lon != nil {
 			p := geo.Point{Lat: *b.Lat, Lon: *b.Lon}
+			in.Where = &p
+			for _, rg := range regions {
+				if p.Lon >= rg.box.MinLon && p.Lon <= rg.box.MaxLon && p.Lat >= rg.box.MinLat && p.Lat <= rg.box.MaxLat && rg.g.Contains(p) {
+					in.Region = rg.id
+					break
+				}
+			}
 			for _, a := range areas {
 				d := a.g.Reach(p, a.radiusKm) / 1000
 				if d == 0 {

@@ -50,6 +50,10 @@ type Board struct {
 	Incidents []ceasefire.Incident
 	Judgments []ceasefire.Judgment
 	History   map[string][]Judged
+	// Names are the zones' names, by id; Reports the reports each
+	// incident holds, by incident.
+	Names   map[string]string
+	Reports map[string][]string
 }
 
 // Judged is a judgment made at a time.
@@ -146,6 +150,21 @@ func Load(ctx context.Context, svc lister, caller *access.Principal, id string, 
 		}
 	}
 	b.Incidents = ceasefire.Incidents(recs[0], recs[1], recs[2], terms)
+	b.Names, b.Reports = map[string]string{}, map[string][]string{}
+	for _, z := range recs[2] {
+		var zb struct {
+			Name string `json:"name"`
+		}
+		json.Unmarshal(z.Body, &zb)
+		b.Names[z.ID] = zb.Name
+	}
+	for _, in := range recs[0] {
+		var ib struct {
+			Reports []string `json:"reports"`
+		}
+		json.Unmarshal(in.Body, &ib)
+		b.Reports[in.ID] = ib.Reports
+	}
 	b.Judgments = ceasefire.Judge(b.Periods, b.Incidents, t)
 	b.history(recs[1])
 	if b.InForce != nil {

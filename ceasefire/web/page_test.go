@@ -17,11 +17,14 @@ import (
 
 func TestMain(m *testing.M) { testkit.Main(m) }
 
-// TestCeasefirePage: each party and the mediator read the same ceasefire
-// page, the phase in force with its condition and what decides it, and
-// an approver is offered to consent for its own party; an anonymous
-// reader gets none of it.
-func TestCeasefirePage(t *testing.T) {
+// site is the demo served with the ceasefire's pages.
+type site struct {
+	ts *httptest.Server
+	d  *testkit.Demo
+}
+
+func newSite(t *testing.T) *site {
+	t.Helper()
 	d := testkit.NewDemo(t, testkit.DemoOptions{})
 	h, err := web.New(d.Service, slog.New(slog.DiscardHandler), web.Options{Sections: []web.Section{&ceasefireweb.Section{}}})
 	if err != nil {
@@ -29,18 +32,35 @@ func TestCeasefirePage(t *testing.T) {
 	}
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
+	return &site{ts: ts, d: d}
+}
+
+// signIn returns a client signed in as the demo's login.
+func (s *site) signIn(t *testing.T, login string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	l := s.d.Login(t, login)
+	res, err := c.PostForm(s.ts.URL+"/login", url.Values{"login": {l.Login}, "password": {l.Password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return c
+}
+
+// TestCeasefirePage: each party and the mediator read the same ceasefire
+// page, the phase in force with its condition and what decides it, and
+// an approver is offered to consent for its own party; an anonymous
+// reader gets none of it.
+func TestCeasefirePage(t *testing.T) {
+	s := newSite(t)
 	get := func(login string) (int, string) {
-		jar, _ := cookiejar.New(nil)
-		c := &http.Client{Jar: jar}
+		c := &http.Client{}
 		if login != "" {
-			l := d.Login(t, login)
-			res, err := c.PostForm(ts.URL+"/login", url.Values{"login": {l.Login}, "password": {l.Password}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			res.Body.Close()
+			c = s.signIn(t, login)
 		}
-		res, err := c.Get(ts.URL + "/ceasefire")
+		res, err := c.Get(s.ts.URL + "/ceasefire")
 		if err != nil {
 			t.Fatal(err)
 		}

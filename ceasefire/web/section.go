@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/parley-project/parley/access"
@@ -31,6 +32,12 @@ func (*Section) Nav() []web.NavItem {
 // Templates implements web.Section.
 func (*Section) Templates() (fs.FS, template.FuncMap) {
 	return web.TemplatesDir(templates), template.FuncMap{
+		"count": func(n int, one, many string) string {
+			if n == 1 {
+				return "1 " + one
+			}
+			return strconv.Itoa(n) + " " + many
+		},
 		"when": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
@@ -45,6 +52,11 @@ func (x *Section) Routes(site *web.Site) {
 	x.site = site
 	site.Handle("GET /ceasefire", x.list)
 	site.Handle("GET /ceasefire/{id}", x.board)
+	site.Handle("POST /ceasefire/{id}/reports", x.issue)
+	site.Handle("GET /ceasefire/reports/{id}", x.report)
+	site.Handle("GET /ceasefire/reports/{id}/report.pdf", x.reportPDF)
+	site.Handle("GET /ceasefire/reports/{id}/report.csv", x.reportCSV)
+	site.Handle("GET /ceasefire/reports/{id}/report.geojson", x.reportGeoJSON)
 }
 
 func (x *Section) list(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
@@ -89,8 +101,14 @@ type boardView struct {
 	Violations, Pending []violation
 	// May says what the caller may do here: the mediator change phases,
 	// an approver consent for its party.
-	MayEdit, MayConsent bool
-	Party               string
+	MayEdit, MayConsent, MayIssue bool
+	Party                         string
+	// Reports are the reports issued, the latest first; Charts the
+	// violations since the first phase, per party by month and per
+	// region; Today is the day a new daily report is for by default.
+	Reports []web.Item[ceasefire.ReportRecord]
+	Charts  []chart
+	Today   string
 }
 
 func (x *Section) board(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
@@ -105,7 +123,24 @@ func (x *Section) board(w http.ResponseWriter, r *http.Request, caller *access.P
 	if caller != nil {
 		v.MayEdit = svc.Authorized(*caller, ceasefire.KindPhase, "") == nil
 		v.MayConsent = svc.Authorized(*caller, ceasefire.KindConsent, caller.Party) == nil && slices.Contains(b.Ceasefire.Signers(), caller.Party)
+		v.MayIssue = svc.Authorized(*caller, ceasefire.KindReport, "") == nil
 		v.Party = caller.Party
+	}
+	if v.Reports, err = web.Load[ceasefire.ReportRecord](r.Context(), svc, caller, ceasefire.KindReport, b.ID); err != nil {
+		return err
+	}
+	slices.Reverse(v.Reports)
+	v.Today = b.At.UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	if len(b.Periods) > 0 {
+		first := b.Periods[0].From
+		for _, p := range b.Periods {
+			if p.From.Before(first) {
+				first = p.From
+			}
+		}
+		sum := ceasefire.MakeReport(ceasefire.Compliance, ceasefire.ReportInput{Periods: b.Periods, Incidents: b.Incidents, Parties: b.Ceasefire.Parties, At: b.At},
+			first, b.At.Add(time.Nanosecond))
+		v.Charts = charts(sum, b.Names)
 	}
 	for i, s := range b.States {
 		row := phaseRow{PhaseState: s, Done: b.Done[s.ID]}
