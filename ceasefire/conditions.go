@@ -75,11 +75,11 @@ func quiet(p Period, c Condition, incidents []Incident, now time.Time) State {
 	case last == nil && s.Holds:
 		s.Why = fmt.Sprintf("none since the phase began, %s ago (%d days needed)", quietFor, c.Days)
 	case last == nil:
-		s.Why = fmt.Sprintf("none since the phase began, %s ago; it holds from %s", quietFor, s.From.Format(time.RFC3339))
+		s.Why = fmt.Sprintf("none since the phase began, %s ago; it holds from %s", quietFor, s.From.UTC().Format("2006-01-02 15:04 UTC"))
 	case s.Holds:
 		s.Why = fmt.Sprintf("the last verified violation, incident %s, was %s ago (%d days needed)", last.ID, quietFor, c.Days)
 	default:
-		s.Why = fmt.Sprintf("the last verified violation, incident %s, was %s ago; it holds from %s if no other is verified", last.ID, quietFor, s.From.Format(time.RFC3339))
+		s.Why = fmt.Sprintf("the last verified violation, incident %s, was %s ago; it holds from %s if no other is verified", last.ID, quietFor, s.From.UTC().Format("2006-01-02 15:04 UTC"))
 	}
 	return s
 }

@@ -202,8 +202,11 @@ func (b *Board) history(steps []ceasefire.Record) {
 		j := ceasefire.Judge(b.Periods, []ceasefire.Incident{in}, s.At)[0]
 		b.History[in.ID] = append(b.History[in.ID], Judged{At: s.At, Judgment: j})
 	}
+	// A judgment is kept when it differs from the one before it.
 	for id, hs := range b.History {
 		slices.SortFunc(hs, func(a, c Judged) int { return a.At.Compare(c.At) })
-		b.History[id] = hs
+		b.History[id] = slices.CompactFunc(hs, func(a, c Judged) bool {
+			return a.Violation == c.Violation && a.Party == c.Party && a.Phase == c.Phase && slices.Equal(a.Breaks, c.Breaks)
+		})
 	}
 }

@@ -73,7 +73,7 @@ func TestDailyReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Request.URL.Path, "/ceasefire/reports/") {
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Request.URL.Path, "/ceasefire-reports/") {
 		t.Fatalf("issuing the daily report: %d at %s", res.StatusCode, res.Request.URL)
 	}
 	page := res.Request.URL.Path

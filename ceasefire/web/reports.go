@@ -164,7 +164,7 @@ func (x *Section) issue(w http.ResponseWriter, r *http.Request, caller *access.P
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/ceasefire/reports/"+url.PathEscape(written.Entity.ID), http.StatusSeeOther)
+	http.Redirect(w, r, "/ceasefire-reports/"+url.PathEscape(written.Entity.ID), http.StatusSeeOther)
 	return nil
 }
 

@@ -21,7 +21,8 @@ var templates embed.FS
 
 // Section is the ceasefire's part of the UI.
 type Section struct {
-	site *web.Site
+	site  *web.Site
+	cache boards
 }
 
 // Nav implements web.Section.
@@ -52,11 +53,15 @@ func (x *Section) Routes(site *web.Site) {
 	x.site = site
 	site.Handle("GET /ceasefire", x.list)
 	site.Handle("GET /ceasefire/{id}", x.board)
+	site.Handle("GET /ceasefire/{id}/map", x.mapPage)
+	site.Handle("GET /ceasefire/{id}/map.json", x.mapData)
+	site.Handle("GET /ceasefire/{id}/zones.geojson", x.zonesGeoJSON)
+	site.Handle("GET /ceasefire-map/{file}", x.mapAsset)
 	site.Handle("POST /ceasefire/{id}/reports", x.issue)
-	site.Handle("GET /ceasefire/reports/{id}", x.report)
-	site.Handle("GET /ceasefire/reports/{id}/report.pdf", x.reportPDF)
-	site.Handle("GET /ceasefire/reports/{id}/report.csv", x.reportCSV)
-	site.Handle("GET /ceasefire/reports/{id}/report.geojson", x.reportGeoJSON)
+	site.Handle("GET /ceasefire-reports/{id}", x.report)
+	site.Handle("GET /ceasefire-reports/{id}/report.pdf", x.reportPDF)
+	site.Handle("GET /ceasefire-reports/{id}/report.csv", x.reportCSV)
+	site.Handle("GET /ceasefire-reports/{id}/report.geojson", x.reportGeoJSON)
 }
 
 func (x *Section) list(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {

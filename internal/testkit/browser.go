@@ -13,9 +13,9 @@ import (
 // Browser returns the Chromium a browser test drives, or skips the test
 // saying why: PARLEY_REQUIRE_BROWSER=1 makes a missing browser a failure,
 // as CI wants, and -short skips it unless required.
-func Browser(t *testing.T) string {
+func Browser(t testing.TB) string {
 	t.Helper()
-	required := os.Getenv("PARLEY_REQUIRE_BROWSER") == "1"
+	required := BrowserRequired()
 	exe := chromium()
 	switch {
 	case exe == "" && required:
@@ -27,6 +27,11 @@ func Browser(t *testing.T) string {
 	}
 	return exe
 }
+
+// BrowserRequired reports whether the browser tests must run
+// (PARLEY_REQUIRE_BROWSER=1, as CI sets), so that what they need beside
+// the browser is a failure when missing, not a skip.
+func BrowserRequired() bool { return os.Getenv("PARLEY_REQUIRE_BROWSER") == "1" }
 
 // chromium returns the path of a Chromium or Chrome binary, or "".
 func chromium() string {
@@ -46,7 +51,7 @@ func chromium() string {
 // whole test, the browser's start included: a hung browser fails the test,
 // not the CI job's global timeout. The browser stops at the end of the
 // test. more adds to the options every test shares.
-func BrowserContext(t *testing.T, timeout time.Duration, more ...chromedp.ExecAllocatorOption) context.Context {
+func BrowserContext(t testing.TB, timeout time.Duration, more ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	exe := Browser(t)
 	ctx, cancel := context.WithTimeout(t.Context(), timeout)

@@ -16,7 +16,7 @@ import (
 // Tab is one browser tab on a site serving the demo, driven as a person
 // would: by following the forms, one signed-in person at a time.
 type Tab struct {
-	T   *testing.T
+	T   testing.TB
 	Ctx context.Context
 	// URL is the site's base URL; Demo the demo it serves; Logs what the
 	// site logged, for failure messages.

@@ -1,0 +1,474 @@
+package ceasefireweb
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"net/http"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/ceasefire"
+	"github.com/parley-project/parley/store"
+	"github.com/parley-project/parley/vocab"
+	"github.com/parley-project/parley/web"
+)
+
+// mapAssets are the map's front-end parts that npm installs (Leaflet and
+// Natural Earth's countries, see map/package.json) and parley's own script:
+// the map needs no tile server and no other site, so it works on an
+// isolated network.
+//
+//go:embed map/assets static/map.js static/map.css
+var mapAssets embed.FS
+
+// mapReady reports whether npm installed the map's parts before this
+// binary was built.
+func mapReady() bool {
+	_, err := fs.Stat(mapAssets, "map/assets/leaflet.js")
+	return err == nil
+}
+
+// mapCSP is the map page's policy: the site's, with its own scripts, its
+// own data to fetch, and Leaflet's inline styles set from script.
+const mapCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+var basemap struct {
+	once sync.Once
+	b    []byte
+	err  error
+}
+
+func (x *Section) mapAsset(w http.ResponseWriter, r *http.Request, _ *access.Principal) error {
+	name := r.PathValue("file")
+	var b []byte
+	var err error
+	ctype := ""
+	switch name {
+	case "leaflet.js", "leaflet.css", "LICENSE", "LICENSE-world-atlas":
+		b, err = mapAssets.ReadFile("map/assets/" + name)
+	case "map.js", "map.css":
+		b, err = mapAssets.ReadFile("static/" + name)
+	case "countries.geojson":
+		basemap.once.Do(func() {
+			var topo []byte
+			if topo, basemap.err = mapAssets.ReadFile("map/assets/countries-50m.json"); basemap.err == nil {
+				basemap.b, basemap.err = TopoToGeoJSON(topo, "countries")
+			}
+		})
+		b, err, ctype = basemap.b, basemap.err, "application/geo+json"
+	default:
+		return web.ErrNotFound
+	}
+	if err != nil {
+		return web.ErrNotFound
+	}
+	switch path.Ext(name) {
+	case ".js":
+		ctype = "text/javascript; charset=utf-8"
+	case ".css":
+		ctype = "text/css; charset=utf-8"
+	case "":
+		ctype = "text/plain; charset=utf-8"
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, err = w.Write(b)
+	return err
+}
+
+// mapView is the map page: the filters' choices.
+type mapView struct {
+	ID, Title string
+	Ready     bool
+	Phases    []ceasefire.PhaseState
+	Parties   []string
+	Weapons   []string
+	Statuses  []string
+}
+
+// The verification states the map filters on.
+var mapStatuses = []string{"violation", "breaks-unverified", "verified", "unverified"}
+
+func (x *Section) mapPage(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	b, err := x.cachedBoard(r, caller)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Security-Policy", mapCSP)
+	v := mapView{ID: b.ID, Title: b.Ceasefire.Title, Ready: mapReady(), Phases: b.States, Parties: b.Ceasefire.Parties,
+		Weapons: vocab.WeaponClasses, Statuses: mapStatuses}
+	x.site.Render(w, r, caller, http.StatusOK, "ceasefire_map", web.Page{Title: "Map: " + b.Ceasefire.Title, Nav: "ceasefire", Data: v})
+	return nil
+}
+
+// mapFilter is what the map shows: incidents in a box, of a time, phase,
+// party, weapon and verification state.
+type mapFilter struct {
+	from, until   time.Time
+	phase         int
+	party, weapon string
+	status        string
+	west, south   float64
+	east, north   float64
+	zoom          int
+	hasBox        bool
+}
+
+func parseMapFilter(r *http.Request) (mapFilter, error) {
+	q := r.URL.Query()
+	f := mapFilter{zoom: 5}
+	bad := func(field, msg string) error { return &app.Error{Code: app.CodeInvalid, Field: field, Message: msg} }
+	var err error
+	if v := q.Get("from"); v != "" {
+		if f.from, err = time.Parse(time.DateOnly, v); err != nil {
+			return f, bad("from", "is not a day, YYYY-MM-DD")
+		}
+	}
+	if v := q.Get("until"); v != "" {
+		if f.until, err = time.Parse(time.DateOnly, v); err != nil {
+			return f, bad("until", "is not a day, YYYY-MM-DD")
+		}
+		f.until = f.until.AddDate(0, 0, 1) // the last day is included
+	}
+	if v := q.Get("phase"); v != "" {
+		if f.phase, err = strconv.Atoi(v); err != nil || f.phase < 0 {
+			return f, bad("phase", "is not a phase number")
+		}
+	}
+	f.party, f.weapon, f.status = q.Get("party"), q.Get("weapon"), q.Get("status")
+	if f.status != "" && !slices.Contains(mapStatuses, f.status) {
+		return f, bad("status", "is not one of "+strings.Join(mapStatuses, ", "))
+	}
+	if f.weapon != "" && !slices.Contains(vocab.WeaponClasses, f.weapon) {
+		return f, bad("weapon", fmt.Sprintf("%q is not a weapon class", f.weapon))
+	}
+	if v := q.Get("zoom"); v != "" {
+		if f.zoom, err = strconv.Atoi(v); err != nil || f.zoom < 0 || f.zoom > 20 {
+			return f, bad("zoom", "is not a zoom level from 0 to 20")
+		}
+	}
+	if v := q.Get("bbox"); v != "" {
+		var c [4]float64
+		parts := strings.Split(v, ",")
+		if len(parts) != 4 {
+			return f, bad("bbox", "is not west,south,east,north")
+		}
+		for i, p := range parts {
+			if c[i], err = strconv.ParseFloat(p, 64); err != nil || math.IsNaN(c[i]) {
+				return f, bad("bbox", "is not west,south,east,north in degrees")
+			}
+		}
+		f.west, f.south, f.east, f.north, f.hasBox = c[0], c[1], c[2], c[3], true
+	}
+	return f, nil
+}
+
+// cell is a square of the map's grid at a zoom level, and the incidents
+// in it: one marker for many, so that a year of incidents draws as fast
+// as a day's.
+type cell struct {
+	Lat       float64 `json:"lat"`
+	Lon       float64 `json:"lon"`
+	N         int     `json:"n"`
+	Violation int     `json:"violations"`
+	// ID, Title and What describe the incident of a cell that holds one.
+	ID   string `json:"id,omitempty"`
+	What string `json:"what,omitempty"`
+}
+
+type mapData struct {
+	// Total counts the incidents the filters keep, placed or not;
+	// Unplaced those the monitors did not place.
+	Total    int    `json:"total"`
+	Unplaced int    `json:"unplaced"`
+	Cells    []cell `json:"cells"`
+}
+
+// aggregate keeps the board's incidents that f selects and counts them
+// into the cells of the grid of f's zoom level: cells of about 32 pixels.
+func aggregate(b *Board, f mapFilter) mapData {
+	size := 360 / math.Pow(2, float64(f.zoom)) / 8
+	type acc struct {
+		lat, lon float64
+		c        cell
+	}
+	cells := map[[2]int]*acc{}
+	var d mapData
+	for i, j := range b.Judgments {
+		in := &b.Incidents[i]
+		if !f.from.IsZero() && in.At.Before(f.from) || !f.until.IsZero() && !in.At.Before(f.until) ||
+			f.phase > 0 && j.Phase != f.phase || f.weapon != "" && in.Weapon != f.weapon || f.party != "" && j.Party != f.party {
+			continue
+		}
+		verified := in.VerifiedBy(b.At)
+		switch f.status {
+		case "violation":
+			if !j.Violation {
+				continue
+			}
+		case "breaks-unverified":
+			if len(j.Breaks) == 0 || verified {
+				continue
+			}
+		case "verified":
+			if !verified {
+				continue
+			}
+		case "unverified":
+			if verified {
+				continue
+			}
+		}
+		d.Total++
+		if in.Where == nil {
+			d.Unplaced++
+			continue
+		}
+		p := *in.Where
+		if f.hasBox && (p.Lat < f.south || p.Lat > f.north || p.Lon < f.west || p.Lon > f.east) {
+			continue
+		}
+		k := [2]int{int(math.Floor(p.Lat / size)), int(math.Floor(p.Lon / size))}
+		a := cells[k]
+		if a == nil {
+			a = &acc{}
+			cells[k] = a
+		}
+		a.lat += p.Lat
+		a.lon += p.Lon
+		a.c.N++
+		if j.Violation {
+			a.c.Violation++
+		}
+		if a.c.N == 1 {
+			a.c.ID = in.ID
+			a.c.What = fmt.Sprintf("%s against %s, %s", in.Weapon, in.Target, in.At.UTC().Format("2006-01-02 15:04 UTC"))
+			if len(j.Breaks) > 0 {
+				a.c.What += fmt.Sprintf("; breaks %s of phase %d", strings.Join(j.Breaks, ", "), j.Phase)
+			}
+		} else {
+			a.c.ID, a.c.What = "", ""
+		}
+	}
+	d.Cells = make([]cell, 0, len(cells))
+	for _, a := range cells {
+		a.c.Lat, a.c.Lon = a.lat/float64(a.c.N), a.lon/float64(a.c.N)
+		d.Cells = append(d.Cells, a.c)
+	}
+	slices.SortFunc(d.Cells, func(a, b cell) int { return b.N - a.N })
+	return d
+}
+
+func (x *Section) mapData(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	f, err := parseMapFilter(r)
+	if err != nil {
+		return err
+	}
+	b, err := x.cachedBoard(r, caller)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	return json.NewEncoder(w).Encode(aggregate(b, f))
+}
+
+// zonesGeoJSON serves the zones the caller may see, for the map: a point
+// with a radius as its point and radius, which the map draws as a circle.
+func (x *Section) zonesGeoJSON(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	es, err := x.site.Service().All(r.Context(), caller, ceasefire.ZoneKind, "")
+	if err != nil {
+		return err
+	}
+	type feature struct {
+		Type       string          `json:"type"`
+		Geometry   json.RawMessage `json:"geometry"`
+		Properties map[string]any  `json:"properties"`
+	}
+	out := struct {
+		Type     string    `json:"type"`
+		Features []feature `json:"features"`
+	}{Type: "FeatureCollection", Features: []feature{}}
+	for _, e := range es {
+		var z struct {
+			Name           string  `json:"name"`
+			ZoneType       string  `json:"zone_type"`
+			Geometry       string  `json:"geometry"`
+			RadiusKm       float64 `json:"radius_km"`
+			ProtectedClass string  `json:"protected_class"`
+		}
+		if json.Unmarshal(e.Body, &z) != nil || !json.Valid([]byte(z.Geometry)) {
+			continue
+		}
+		out.Features = append(out.Features, feature{Type: "Feature", Geometry: json.RawMessage(z.Geometry),
+			Properties: map[string]any{"id": e.ID, "name": z.Name, "zone_type": z.ZoneType, "radius_km": z.RadiusKm, "protected_class": z.ProtectedClass}})
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	return json.NewEncoder(w).Encode(out)
+}
+
+// TopoToGeoJSON turns the TopoJSON object name (Natural Earth's countries,
+// as world-atlas ships them: quantized, delta-encoded arcs) into a GeoJSON
+// FeatureCollection of its polygons, with each feature's name, positions
+// rounded to about a hundred metres.
+func TopoToGeoJSON(topo []byte, name string) ([]byte, error) {
+	var t struct {
+		Transform *struct {
+			Scale     [2]float64 `json:"scale"`
+			Translate [2]float64 `json:"translate"`
+		} `json:"transform"`
+		Arcs    [][][2]float64 `json:"arcs"`
+		Objects map[string]struct {
+			Geometries []struct {
+				Type       string          `json:"type"`
+				Arcs       json.RawMessage `json:"arcs"`
+				Properties map[string]any  `json:"properties"`
+			} `json:"geometries"`
+		} `json:"objects"`
+	}
+	if err := json.Unmarshal(topo, &t); err != nil {
+		return nil, fmt.Errorf("couldn't read the TopoJSON: %w", err)
+	}
+	obj, ok := t.Objects[name]
+	if !ok {
+		return nil, fmt.Errorf("the TopoJSON has no object %q", name)
+	}
+	// Decode every arc once into positions.
+	arcs := make([][][2]float64, len(t.Arcs))
+	for i, a := range t.Arcs {
+		var x, y float64
+		out := make([][2]float64, len(a))
+		for j, p := range a {
+			if t.Transform != nil {
+				x, y = x+p[0], y+p[1]
+				out[j] = [2]float64{round3(x*t.Transform.Scale[0] + t.Transform.Translate[0]), round3(y*t.Transform.Scale[1] + t.Transform.Translate[1])}
+			} else {
+				out[j] = p
+			}
+		}
+		arcs[i] = out
+	}
+	ring := func(ids []int) ([][2]float64, error) {
+		var out [][2]float64
+		for k, id := range ids {
+			rev := id < 0
+			if rev {
+				id = ^id
+			}
+			if id >= len(arcs) {
+				return nil, fmt.Errorf("arc %d does not exist", id)
+			}
+			a := slices.Clone(arcs[id])
+			if rev {
+				slices.Reverse(a)
+			}
+			if k > 0 && len(a) > 0 {
+				a = a[1:] // the first position is the last of the arc before
+			}
+			out = append(out, a...)
+		}
+		return out, nil
+	}
+	type feature struct {
+		Type       string         `json:"type"`
+		Geometry   map[string]any `json:"geometry"`
+		Properties map[string]any `json:"properties"`
+	}
+	fc := struct {
+		Type     string    `json:"type"`
+		Features []feature `json:"features"`
+	}{Type: "FeatureCollection"}
+	for _, g := range obj.Geometries {
+		var polys [][][]int
+		switch g.Type {
+		case "Polygon":
+			var p [][]int
+			if err := json.Unmarshal(g.Arcs, &p); err != nil {
+				return nil, err
+			}
+			polys = [][][]int{p}
+		case "MultiPolygon":
+			if err := json.Unmarshal(g.Arcs, &polys); err != nil {
+				return nil, err
+			}
+		default:
+			continue
+		}
+		var coords [][][][2]float64
+		for _, p := range polys {
+			var rings [][][2]float64
+			for _, ids := range p {
+				r, err := ring(ids)
+				if err != nil {
+					return nil, err
+				}
+				rings = append(rings, r)
+			}
+			coords = append(coords, rings)
+		}
+		fc.Features = append(fc.Features, feature{Type: "Feature", Geometry: map[string]any{"type": "MultiPolygon", "coordinates": coords},
+			Properties: map[string]any{"name": g.Properties["name"]}})
+	}
+	return json.Marshal(fc)
+}
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// boards keeps the boards the map read last, one a caller and ceasefire,
+// while no record is committed and for a minute at most: the map asks for
+// its incidents at every move, and reading a year of them from the store
+// each time would make it crawl.
+type boards struct {
+	mu sync.Mutex
+	m  map[string]cachedBoard
+}
+
+type cachedBoard struct {
+	seq int64
+	b   *Board
+}
+
+// maxBoardAge bounds how old a board the map draws may be: judgments and
+// conditions move with the clock as well as with the records.
+const maxBoardAge = time.Minute
+
+func (x *Section) cachedBoard(r *http.Request, caller *access.Principal) (*Board, error) {
+	ctx, svc := r.Context(), x.site.Service()
+	seq, err := svc.Store().LastSeq(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := r.PathValue("id")
+	if caller != nil {
+		key = caller.ID + "/" + key
+	}
+	x.cache.mu.Lock()
+	c, ok := x.cache.m[key]
+	x.cache.mu.Unlock()
+	if ok && c.seq == seq && time.Since(c.b.At) < maxBoardAge {
+		return c.b, nil
+	}
+	b, err := Load(ctx, svc, caller, r.PathValue("id"), time.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, web.ErrNotFound
+	} else if err != nil {
+		return nil, err
+	}
+	x.cache.mu.Lock()
+	if x.cache.m == nil || len(x.cache.m) > 64 {
+		x.cache.m = map[string]cachedBoard{}
+	}
+	x.cache.m[key] = cachedBoard{seq, b}
+	x.cache.mu.Unlock()
+	return b, nil
+}
