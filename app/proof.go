@@ -235,3 +235,37 @@ func (s *Service) Compare(ctx context.Context, caller *access.Principal, kindNam
 	}
 	return Comparison{From: from, To: to, FromRecord: byN[from].RecordID, ToRecord: byN[to].RecordID, Chunks: worddiff.Diff(a, b)}, nil
 }
+
+// Change is a record as a follower of the records sees it: where it is in
+// the order of commitment, and what it is about.
+type Change struct {
+	Seq     int64
+	Kind    string
+	Subject string
+}
+
+// Changes returns up to limit records committed after the one of Seq
+// after, that the caller may read, in order, as changes; and the Seq of
+// the last record looked at, to continue from (it moves past records the
+// caller may not read, which are left out as if they did not exist). A
+// page that keeps a view of many entities reads what changed since
+// instead of every entity again.
+func (s *Service) Changes(ctx context.Context, caller *access.Principal, after int64, limit int) ([]Change, int64, error) {
+	rs, err := s.store.Records(ctx, after, limit)
+	if err != nil {
+		return nil, after, err
+	}
+	v := viewerOf(caller)
+	var out []Change
+	for _, r := range rs {
+		after = r.Seq
+		if access.CanSee(v, r.Audience) {
+			out = append(out, Change{Seq: r.Seq, Kind: r.Kind, Subject: r.Subject})
+		}
+	}
+	return out, after, nil
+}
+
+// LastSeq returns the Seq of the last record committed, which anyone may
+// know: the log's size tells as much.
+func (s *Service) LastSeq(ctx context.Context) (int64, error) { return s.store.LastSeq(ctx) }

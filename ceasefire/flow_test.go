@@ -132,7 +132,7 @@ func TestCeasefireFlow(t *testing.T) {
 	if j == nil || j.Phase != 1 || !j.Violation || j.Party != "ru" || strings.Join(j.Breaks, ",") != "energy" {
 		t.Fatalf("the strike is judged %+v, want a violation of phase 1's energy prohibition by ru", j)
 	}
-	if h := b.History[in]; len(h) != 2 || h[0].Violation || !h[1].Violation {
+	if h := b.History()[in]; len(h) != 2 || h[0].Violation || !h[1].Violation {
 		t.Errorf("the judgment's history: %+v, want a prohibition broken but not verified until the verification, then a violation", h)
 	}
 

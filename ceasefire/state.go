@@ -1,6 +1,7 @@
 package ceasefire
 
 import (
+	"cmp"
 	"encoding/json"
 	"slices"
 	"time"
@@ -175,23 +176,86 @@ type Record struct {
 }
 
 // Incidents reads the monitoring's incidents with their verification
-// steps, and places them in the zones the phases name and in their region. The verification
-// is read as the monitoring reads it (monitor.VerificationOf): the steps
-// in the order they were committed, the latest deciding; an incident is
-// verified from a "verified" step until a later step reopens it, and not
-// at all if it was changed since it was verified (the step is stale).
+// steps, and places them in the zones the phases name and in their region
+// (IncidentOf, Placer, Verify).
 func Incidents(incidents, steps, zones []Record, phases []Phase) []Incident {
-	bySeq := slices.Clone(steps)
-	slices.SortFunc(bySeq, func(a, b Record) int { return int(a.Seq - b.Seq) })
-	stepsOf := map[string][]Record{}
-	for _, s := range bySeq {
-		var b stepBody
-		if json.Unmarshal(s.Body, &b) == nil {
-			stepsOf[b.IncidentID] = append(stepsOf[b.IncidentID], s)
+	stepsOf := StepsByIncident(steps)
+	pl := NewPlacer(zones, phases)
+	out := make([]Incident, 0, len(incidents))
+	for _, r := range incidents {
+		in, ok := IncidentOf(r)
+		if !ok {
+			continue
 		}
+		pl.Place(&in)
+		Verify(&in, stepsOf[r.ID], r.RecordID)
+		out = append(out, in)
 	}
-	// Only the zones some prohibition names matter, each with the widest
-	// distance any names it with.
+	return out
+}
+
+// StepsByIncident groups verification steps by their incident, each
+// incident's in the order they were committed.
+func StepsByIncident(steps []Record) map[string][]Record {
+	bySeq := slices.Clone(steps)
+	slices.SortFunc(bySeq, func(a, b Record) int { return cmp.Compare(a.Seq, b.Seq) })
+	out := map[string][]Record{}
+	for _, s := range bySeq {
+		out[StepIncident(s)] = append(out[StepIncident(s)], s)
+	}
+	return out
+}
+
+// StepIncident returns the incident a verification step is of.
+func StepIncident(s Record) string {
+	var b stepBody
+	json.Unmarshal(s.Body, &b)
+	return b.IncidentID
+}
+
+// IncidentOf reads an incident's record: its time, place, weapon and
+// target, without zones or verification yet. It is false for a record
+// that is not an incident's.
+func IncidentOf(r Record) (Incident, bool) {
+	var b incidentBody
+	if json.Unmarshal(r.Body, &b) != nil {
+		return Incident{}, false
+	}
+	at, err := time.Parse(time.RFC3339Nano, b.OccurredAt)
+	if err != nil {
+		return Incident{}, false
+	}
+	in := Incident{ID: r.ID, At: at, Weapon: b.WeaponClass, Target: b.TargetClass}
+	if b.Lat != nil && b.Lon != nil {
+		in.Where = &geo.Point{Lat: *b.Lat, Lon: *b.Lon}
+	}
+	return in, true
+}
+
+// Placer places incidents in the zones that phases' prohibitions name,
+// within the widest distance any names each with, and in the region zone
+// they lie in.
+type Placer struct {
+	areas   []area
+	regions []region
+}
+
+type area struct {
+	id       string
+	g        geo.Geometry
+	radiusKm float64
+	within   float64
+}
+
+type region struct {
+	id  string
+	g   geo.Geometry
+	box geo.Box
+}
+
+// NewPlacer reads the zones that matter to phases: those their
+// prohibitions name, and the regions.
+func NewPlacer(zones []Record, phases []Phase) *Placer {
 	within := map[string]float64{}
 	for _, p := range phases {
 		for _, pr := range p.Prohibitions {
@@ -200,19 +264,7 @@ func Incidents(incidents, steps, zones []Record, phases []Phase) []Incident {
 			}
 		}
 	}
-	type area struct {
-		id       string
-		g        geo.Geometry
-		radiusKm float64
-		within   float64
-	}
-	type region struct {
-		id  string
-		g   geo.Geometry
-		box geo.Box
-	}
-	var areas []area
-	var regions []region
+	pl := &Placer{}
 	for _, z := range zones {
 		var b zoneBody
 		if json.Unmarshal(z.Body, &b) != nil {
@@ -227,57 +279,54 @@ func Incidents(incidents, steps, zones []Record, phases []Phase) []Incident {
 			continue
 		}
 		if named {
-			areas = append(areas, area{z.ID, g, b.RadiusKm, w})
+			pl.areas = append(pl.areas, area{z.ID, g, b.RadiusKm, w})
 		}
 		if b.ZoneType == "region" {
-			regions = append(regions, region{z.ID, g, g.Bounds()})
+			pl.regions = append(pl.regions, region{z.ID, g, g.Bounds()})
 		}
 	}
-	out := make([]Incident, 0, len(incidents))
-	for _, r := range incidents {
-		var b incidentBody
-		if json.Unmarshal(r.Body, &b) != nil {
-			continue
-		}
-		at, err := time.Parse(time.RFC3339Nano, b.OccurredAt)
-		if err != nil {
-			continue
-		}
-		in := Incident{ID: r.ID, At: at, Weapon: b.WeaponClass, Target: b.TargetClass}
-		if b.Lat != nil && b.Lon != nil {
-			p := geo.Point{Lat: *b.Lat, Lon: *b.Lon}
-			in.Where = &p
-			for _, rg := range regions {
-				if p.Lon >= rg.box.MinLon && p.Lon <= rg.box.MaxLon && p.Lat >= rg.box.MinLat && p.Lat <= rg.box.MaxLat && rg.g.Contains(p) {
-					in.Region = rg.id
-					break
-				}
-			}
-			for _, a := range areas {
-				d := a.g.Reach(p, a.radiusKm) / 1000
-				if d == 0 {
-					in.Zones = append(in.Zones, a.id)
-				} else if d <= a.within {
-					if in.Distances == nil {
-						in.Distances = map[string]float64{}
-					}
-					in.Distances[a.id] = d
-				}
-			}
-		}
-		verdict(&in, stepsOf[r.ID], r.RecordID)
-		out = append(out, in)
-	}
-	return out
+	return pl
 }
 
-// verdict sets when the incident was verified, by whom it was attributed,
-// and when it was reopened, from its steps in order.
-func verdict(in *Incident, steps []Record, current string) {
+// Place sets the zones the incident lies in or near and its region, from
+// where the monitors place it.
+func (pl *Placer) Place(in *Incident) {
+	in.Zones, in.Distances, in.Region = nil, nil, ""
+	if in.Where == nil {
+		return
+	}
+	p := *in.Where
+	for _, rg := range pl.regions {
+		if p.Lon >= rg.box.MinLon && p.Lon <= rg.box.MaxLon && p.Lat >= rg.box.MinLat && p.Lat <= rg.box.MaxLat && rg.g.Contains(p) {
+			in.Region = rg.id
+			break
+		}
+	}
+	for _, a := range pl.areas {
+		d := a.g.Reach(p, a.radiusKm) / 1000
+		if d == 0 {
+			in.Zones = append(in.Zones, a.id)
+		} else if d <= a.within {
+			if in.Distances == nil {
+				in.Distances = map[string]float64{}
+			}
+			in.Distances[a.id] = d
+		}
+	}
+}
+
+// Verify sets the incident's verification from its steps in the order
+// they were committed, read as the monitoring reads it
+// (monitor.VerificationOf): the latest step decides; an incident is
+// verified from a "verified" step until a later step reopens it, and not
+// at all if it was changed since it was verified (the step is stale:
+// current is the incident's latest record).
+func Verify(in *Incident, steps []Record, current string) {
+	in.Verified, in.Party, in.Reopened = time.Time{}, "", time.Time{}
 	if n := len(steps); n == 0 {
 		return
 	} else if last := steps[n-1]; last.On != current && stageOf(last) != "allegation" {
-		return // stale: the incident changed since its verification
+		return
 	}
 	for i := len(steps) - 1; i >= 0; i-- {
 		var b stepBody

@@ -1,9 +1,11 @@
 package ceasefireweb
 
 import (
+	"encoding/json"
 	"log/slog"
 	"math/rand/v2"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -90,13 +92,12 @@ func BenchmarkMap(b *testing.B) {
 		defer ts.Close()
 		tab := &testkit.Tab{T: b, Ctx: ctx, URL: ts.URL, Demo: d, Logs: new(testkit.Buffer)}
 		tab.SignIn("ua-negotiator")
-		seq, _ := d.Service.Store().LastSeq(b.Context())
 		// drawn: the map drew what it last asked for.
 		const drawn = `(() => { const m = document.getElementById("map"); const l = m.getAttribute("data-loaded"); return l !== null && l === m.getAttribute("data-asked") })()`
 		var open, filter time.Duration
 		for b.Loop() {
 			board.At = time.Now() // fresh for the cache
-			x.cache.m = map[string]cachedBoard{p.ID + "/" + board.ID: {seq, board}}
+			x.cache.m = map[string]*cachedBoard{p.ID + "/" + board.ID: {b: board}}
 			began := time.Now()
 			if _, err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+"/ceasefire/"+board.ID+"/map")); err != nil {
 				b.Fatal(err)
@@ -116,5 +117,92 @@ func BenchmarkMap(b *testing.B) {
 		}
 		b.ReportMetric(float64(open.Milliseconds())/float64(b.N), "ms/open")
 		b.ReportMetric(float64(filter.Milliseconds())/float64(b.N), "ms/filter")
+	})
+}
+
+// BenchmarkBoardFromStore measures reading a ceasefire's board from the
+// store, as its page and the map's first request do: every incident the
+// caller may see, judged; and bringing it up to date after an incident is
+// committed, as the map's next request does.
+// PARLEY_BOARD_INCIDENTS sets how many incidents (default 20,000):
+//
+//	PARLEY_BOARD_INCIDENTS=100000 go test ./ceasefire/web -run '^$' -bench BoardFromStore -benchtime 3x -timeout 30m
+func BenchmarkBoardFromStore(b *testing.B) {
+	n := 20000
+	if v := os.Getenv("PARLEY_BOARD_INCIDENTS"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	d := testkit.NewDemo(b, testkit.DemoOptions{})
+	mon := d.Principal(b, "us-monitor")
+	r := rand.New(rand.NewPCG(5, 6))
+	line := scenario.ContactLine
+	start := time.Now().AddDate(-1, 0, 0)
+	for at := 0; at < n; at += 1000 {
+		reports := make([][]byte, min(1000, n-at))
+		for i := range reports {
+			p := line[r.IntN(len(line))]
+			reports[i], _ = json.Marshal(map[string]any{"source_type": "monitor-patrol", "source_name": "Patrol", "occurred_at": start.Add(time.Duration(at+i) * time.Minute).Format(time.RFC3339),
+				"time_precision": "exact", "place_name": "Near the line", "place_precision": "coordinates", "lat": p.Lat, "lon": p.Lon,
+				"weapon_class": "artillery", "target_class": "energy"})
+		}
+		ws, errs := d.Service.CreateMany(b.Context(), mon, ceasefire.ReportKindOfMonitoring, reports)
+		incidents := make([][]byte, len(ws))
+		for i, w := range ws {
+			if errs[i] != nil {
+				b.Fatal(errs[i])
+			}
+			var rep map[string]any
+			json.Unmarshal(reports[i], &rep)
+			incidents[i], _ = json.Marshal(map[string]any{"title": "Shelling", "reports": []string{w.Entity.ID}, "occurred_at": rep["occurred_at"],
+				"place_name": "Near the line", "lat": rep["lat"], "lon": rep["lon"], "weapon_class": "artillery", "target_class": "energy"})
+		}
+		if _, errs := d.Service.CreateMany(b.Context(), mon, ceasefire.IncidentKind, incidents); errs[0] != nil {
+			b.Fatal(errs[0])
+		}
+	}
+	p := d.Principal(b, "ua-negotiator")
+	cfs, err := d.Service.All(b.Context(), &p, ceasefire.KindCeasefire, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var board *Board
+	b.Run("load", func(b *testing.B) {
+		for b.Loop() {
+			if board, err = Load(b.Context(), d.Service, &p, cfs[0].ID, time.Now()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if len(board.Incidents) < n {
+			b.Fatalf("%d incidents on the board, want %d", len(board.Incidents), n)
+		}
+		b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/board")
+		b.ReportMetric(float64(len(board.Incidents)), "incidents")
+	})
+	// What the map does at its next request once an incident is
+	// committed: read what changed, judge again.
+	b.Run("refresh-after-an-incident", func(b *testing.B) {
+		var took time.Duration
+		for b.Loop() {
+			b.StopTimer()
+			rep, _ := json.Marshal(map[string]any{"source_type": "monitor-patrol", "source_name": "Patrol", "occurred_at": time.Now().Format(time.RFC3339),
+				"time_precision": "exact", "place_name": "Near the line", "place_precision": "settlement", "lat": 48.0, "lon": 37.5,
+				"weapon_class": "artillery", "target_class": "energy"})
+			w, err := d.Service.Create(b.Context(), mon, ceasefire.ReportKindOfMonitoring, rep)
+			if err != nil {
+				b.Fatal(err)
+			}
+			in, _ := json.Marshal(map[string]any{"title": "Shelling", "reports": []string{w.Entity.ID}, "occurred_at": time.Now().Format(time.RFC3339),
+				"place_name": "Near the line", "lat": 48.0, "lon": 37.5, "weapon_class": "artillery", "target_class": "energy"})
+			if _, err := d.Service.Create(b.Context(), mon, ceasefire.IncidentKind, in); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			began := time.Now()
+			if ok, err := board.Refresh(b.Context(), d.Service, &p, time.Now()); !ok || err != nil {
+				b.Fatal(ok, err)
+			}
+			took += time.Since(began)
+		}
+		b.ReportMetric(float64(took.Milliseconds())/float64(b.N), "ms/refresh")
 	})
 }

@@ -1,7 +1,8 @@
 // Package ceasefireweb is the ceasefire's own page: where each phase
 // stands, the conditions of the phase in force with what decides them,
 // and every monitored incident judged against the phase in force at its
-// time, with the judgments made as its verification changed.
+// time, with the judgments made as its verification changed; its reports,
+// and its map.
 package ceasefireweb
 
 import (
@@ -9,17 +10,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ceasefire"
 	"github.com/parley-project/parley/store"
 )
 
-// lister reads every entity of a kind the caller may see.
+// lister reads what a board is made of, as the caller may see it: every
+// entity of a kind, one entity, and what changed since a record.
 type lister interface {
 	All(ctx context.Context, caller *access.Principal, kind, parent string) ([]store.Entity, error)
+	Get(ctx context.Context, caller *access.Principal, kind, id string) (store.Entity, error)
+	Changes(ctx context.Context, caller *access.Principal, after int64, limit int) ([]app.Change, int64, error)
+	LastSeq(ctx context.Context) (int64, error)
 }
 
 // Board is a ceasefire as it stands at a time, as one caller may see it.
@@ -43,17 +50,25 @@ type Board struct {
 	// Done is when each obligation was verified done, by phase id and
 	// obligation id.
 	Done map[string]map[string]time.Time
-	// Incidents are the monitoring's incidents, Judgments each judged
+	// Incidents are the monitoring's incidents, and Judgments each judged
 	// against the phase in force at its time as its verification stands
-	// at At, and History the judgments made each time an incident's
-	// verification changed, by incident.
+	// at At (Judgments[i] is of Incidents[i]).
 	Incidents []ceasefire.Incident
 	Judgments []ceasefire.Judgment
-	History   map[string][]Judged
 	// Names are the zones' names, by id; Reports the reports each
 	// incident holds, by incident.
 	Names   map[string]string
 	Reports map[string][]string
+
+	// What the board was read from, to bring it up to date (Refresh):
+	// the last record looked at, each incident's record and verification
+	// steps, the zones, and where each incident is in Incidents.
+	seq       int64
+	incidents map[string]ceasefire.Record
+	steps     map[string][]ceasefire.Record
+	zones     []ceasefire.Record
+	index     map[string]int
+	placer    *ceasefire.Placer
 }
 
 // Judged is a judgment made at a time.
@@ -62,72 +77,106 @@ type Judged struct {
 	ceasefire.Judgment
 }
 
+func recordOf(e store.Entity) ceasefire.Record {
+	return ceasefire.Record{ID: e.ID, RecordID: e.RecordID, On: e.Field(parley.OnField), At: e.Created, Seq: e.CreatedSeq, Body: e.Body}
+}
+
 // Load reads the ceasefire id and what decides where it stands at t.
 func Load(ctx context.Context, svc lister, caller *access.Principal, id string, t time.Time) (*Board, error) {
-	all := func(kind, parent string) ([]store.Entity, error) { return svc.All(ctx, caller, kind, parent) }
-	cfs, err := all(ceasefire.KindCeasefire, "")
-	if err != nil {
+	b := &Board{ID: id}
+	// What is committed from here on, Refresh reads again: reading it
+	// twice does no harm, missing it would.
+	var err error
+	if b.seq, err = svc.LastSeq(ctx); err != nil {
 		return nil, err
 	}
-	i := slices.IndexFunc(cfs, func(e store.Entity) bool { return e.ID == id })
-	if i < 0 {
-		return nil, fmt.Errorf("no ceasefire %q: %w", id, store.ErrNotFound)
-	}
-	b := &Board{ID: id, At: t, Current: -1, History: map[string][]Judged{}, Done: map[string]map[string]time.Time{}}
-	if err := json.Unmarshal(cfs[i].Body, &b.Ceasefire); err != nil {
+	if err := b.loadTerms(ctx, svc, caller); err != nil {
 		return nil, err
 	}
-	phaseEs, err := all(ceasefire.KindPhase, id)
-	if err != nil {
-		return nil, err
-	}
-	phases := make([]ceasefire.PhaseEntry, len(phaseEs))
-	numbers := map[string]int{}
-	var terms []ceasefire.Phase
-	for i, e := range phaseEs {
-		phases[i] = ceasefire.PhaseEntry{ID: e.ID, RecordID: e.RecordID}
-		if err := json.Unmarshal(e.Body, &phases[i].Phase); err != nil {
-			return nil, err
-		}
-		numbers[e.ID] = phases[i].Phase.Number
-		terms = append(terms, phases[i].Phase)
-	}
-	var consents []ceasefire.ConsentEntry
-	for _, p := range phaseEs {
-		es, err := all(ceasefire.KindConsent, p.ID)
+	var recs [3][]ceasefire.Record
+	for i, kind := range []string{ceasefire.IncidentKind, ceasefire.StepKind, ceasefire.ZoneKind} {
+		es, err := svc.All(ctx, caller, kind, "")
 		if err != nil {
 			return nil, err
 		}
 		for _, e := range es {
-			var c ceasefire.Consent
-			if err := json.Unmarshal(e.Body, &c); err != nil {
-				return nil, err
-			}
-			consents = append(consents, ceasefire.ConsentEntry{PhaseID: c.PhaseID, PartyID: c.PartyID, On: e.Field(parley.OnField), At: e.Created, Seq: e.CreatedSeq})
-		}
-		fs, err := all(ceasefire.KindFulfilment, p.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range fs {
-			var f ceasefire.Fulfilment
-			if err := json.Unmarshal(e.Body, &f); err != nil {
-				return nil, err
-			}
-			if b.Done[p.ID] == nil {
-				b.Done[p.ID] = map[string]time.Time{}
-			}
-			b.Done[p.ID][f.ObligationID], _ = parley.ParseTime(f.VerifiedAt)
+			recs[i] = append(recs[i], recordOf(e))
 		}
 	}
-	ss, err := all(ceasefire.KindSuspension, id)
+	b.zones = recs[2]
+	b.steps = ceasefire.StepsByIncident(recs[1])
+	b.incidents = make(map[string]ceasefire.Record, len(recs[0]))
+	for _, r := range recs[0] {
+		b.incidents[r.ID] = r
+	}
+	b.place()
+	b.Incidents = make([]ceasefire.Incident, 0, len(recs[0]))
+	b.index = make(map[string]int, len(recs[0]))
+	for _, r := range recs[0] {
+		b.upsert(r)
+	}
+	b.judge(t)
+	return b, nil
+}
+
+// loadTerms reads the ceasefire itself: its phases, the consents to them,
+// the obligations done and the suspensions, and works out its schedule.
+func (b *Board) loadTerms(ctx context.Context, svc lister, caller *access.Principal) error {
+	cf, err := svc.Get(ctx, caller, ceasefire.KindCeasefire, b.ID)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("no ceasefire %q: %w", b.ID, store.ErrNotFound)
 	}
+	b.Ceasefire = ceasefire.Ceasefire{}
+	if err := json.Unmarshal(cf.Body, &b.Ceasefire); err != nil {
+		return err
+	}
+	phaseEs, err := svc.All(ctx, caller, ceasefire.KindPhase, b.ID)
+	if err != nil {
+		return err
+	}
+	phases := make([]ceasefire.PhaseEntry, len(phaseEs))
+	var consents []ceasefire.ConsentEntry
+	b.Done = map[string]map[string]time.Time{}
+	for i, e := range phaseEs {
+		phases[i] = ceasefire.PhaseEntry{ID: e.ID, RecordID: e.RecordID}
+		if err := json.Unmarshal(e.Body, &phases[i].Phase); err != nil {
+			return err
+		}
+		cs, err := svc.All(ctx, caller, ceasefire.KindConsent, e.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			var v ceasefire.Consent
+			if err := json.Unmarshal(c.Body, &v); err != nil {
+				return err
+			}
+			consents = append(consents, ceasefire.ConsentEntry{PhaseID: v.PhaseID, PartyID: v.PartyID, On: c.Field(parley.OnField), At: c.Created, Seq: c.CreatedSeq})
+		}
+		fs, err := svc.All(ctx, caller, ceasefire.KindFulfilment, e.ID)
+		if err != nil {
+			return err
+		}
+		for _, f := range fs {
+			var v ceasefire.Fulfilment
+			if err := json.Unmarshal(f.Body, &v); err != nil {
+				return err
+			}
+			if b.Done[e.ID] == nil {
+				b.Done[e.ID] = map[string]time.Time{}
+			}
+			b.Done[e.ID][v.ObligationID], _ = parley.ParseTime(v.VerifiedAt)
+		}
+	}
+	ss, err := svc.All(ctx, caller, ceasefire.KindSuspension, b.ID)
+	if err != nil {
+		return err
+	}
+	b.Suspensions = nil
 	for _, e := range ss {
 		var s ceasefire.Suspension
 		if err := json.Unmarshal(e.Body, &s); err != nil {
-			return nil, err
+			return err
 		}
 		from, _ := parley.ParseTime(s.From)
 		var until time.Time
@@ -137,76 +186,185 @@ func Load(ctx context.Context, svc lister, caller *access.Principal, id string, 
 		b.Suspensions = append(b.Suspensions, ceasefire.SuspensionEntry{ID: e.ID, From: from, Until: until})
 	}
 	b.States, b.Periods = ceasefire.Schedule(&b.Ceasefire, phases, consents, b.Suspensions)
-	b.InForce, b.Current = ceasefire.Now(b.States, b.Periods, t)
+	return nil
+}
 
-	var recs [3][]ceasefire.Record
-	for i, kind := range []string{ceasefire.IncidentKind, ceasefire.StepKind, ceasefire.ZoneKind} {
-		es, err := all(kind, "")
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range es {
-			recs[i] = append(recs[i], ceasefire.Record{ID: e.ID, RecordID: e.RecordID, On: e.Field(parley.OnField), At: e.Created, Seq: e.CreatedSeq, Body: e.Body})
-		}
+// place reads the zones the phases name and the regions, and the zones'
+// names.
+func (b *Board) place() {
+	terms := make([]ceasefire.Phase, len(b.States))
+	for i, s := range b.States {
+		terms[i] = s.Phase
 	}
-	b.Incidents = ceasefire.Incidents(recs[0], recs[1], recs[2], terms)
-	b.Names, b.Reports = map[string]string{}, map[string][]string{}
-	for _, z := range recs[2] {
+	b.placer = ceasefire.NewPlacer(b.zones, terms)
+	b.Names = map[string]string{}
+	for _, z := range b.zones {
 		var zb struct {
 			Name string `json:"name"`
 		}
 		json.Unmarshal(z.Body, &zb)
 		b.Names[z.ID] = zb.Name
 	}
-	for _, in := range recs[0] {
-		var ib struct {
-			Reports []string `json:"reports"`
-		}
-		json.Unmarshal(in.Body, &ib)
-		b.Reports[in.ID] = ib.Reports
+}
+
+// upsert reads one incident's record and verification into the board.
+func (b *Board) upsert(r ceasefire.Record) {
+	in, ok := ceasefire.IncidentOf(r)
+	if !ok {
+		return
 	}
+	b.incidents[r.ID] = r
+	b.placer.Place(&in)
+	ceasefire.Verify(&in, b.steps[r.ID], r.RecordID)
+	if i, ok := b.index[r.ID]; ok {
+		b.Incidents[i] = in
+	} else {
+		b.index[r.ID] = len(b.Incidents)
+		b.Incidents = append(b.Incidents, in)
+	}
+	if b.Reports == nil {
+		b.Reports = map[string][]string{}
+	}
+	var ib struct {
+		Reports []string `json:"reports"`
+	}
+	json.Unmarshal(r.Body, &ib)
+	b.Reports[r.ID] = ib.Reports
+}
+
+// judge judges every incident as it stands at t, and the phase in force
+// with its conditions.
+func (b *Board) judge(t time.Time) {
+	b.At = t
 	b.Judgments = ceasefire.Judge(b.Periods, b.Incidents, t)
-	b.history(recs[1])
+	b.InForce, b.Current = ceasefire.Now(b.States, b.Periods, t)
+	b.Conditions, b.Ready, b.Next = nil, false, nil
 	if b.InForce != nil {
-		var phaseID string
-		for _, s := range b.States {
-			if s.Phase.Number == b.InForce.Phase.Number {
-				phaseID = s.ID
-			}
-		}
-		b.Conditions = ceasefire.Evaluate(*b.InForce, b.Incidents, b.Done[phaseID], t)
+		s := b.States[b.Current]
+		b.Conditions = ceasefire.Evaluate(*b.InForce, b.Incidents, b.Done[s.ID], t)
 		b.Ready = ceasefire.Ready(b.Conditions)
 		if b.Current+1 < len(b.States) {
 			b.Next = &b.States[b.Current+1]
 		}
 	}
-	return b, nil
 }
 
-// history judges each incident again at each of its verification steps:
-// what was known then, which the judgment at At may have changed since.
-func (b *Board) history(steps []ceasefire.Record) {
-	byID := map[string]ceasefire.Incident{}
-	for _, in := range b.Incidents {
-		byID[in.ID] = in
-	}
-	for _, s := range steps {
-		var st struct {
-			IncidentID string `json:"incident_id"`
+// maxChanges bounds the records Refresh reads one by one; beyond it,
+// reading the board again costs less.
+const maxChanges = 20000
+
+// Refresh brings the board up to the records committed since it was
+// read and judges it again at t: it reads only the incidents, steps and
+// zones that changed, and the ceasefire's own terms if they did. It
+// returns false when so much changed that the board should be read anew
+// (Load).
+func (b *Board) Refresh(ctx context.Context, svc lister, caller *access.Principal, t time.Time) (bool, error) {
+	var changes []app.Change
+	for {
+		cs, last, err := svc.Changes(ctx, caller, b.seq, 1<<12)
+		if err != nil {
+			return false, err
 		}
-		json.Unmarshal(s.Body, &st)
-		in, ok := byID[st.IncidentID]
-		if !ok || s.At.After(b.At) {
+		changes = append(changes, cs...)
+		if len(changes) > maxChanges {
+			return false, nil
+		}
+		if last == b.seq {
+			break
+		}
+		b.seq = last
+	}
+	terms, zones := false, false
+	incidents, steps := map[string]bool{}, map[string]bool{}
+	for _, c := range changes {
+		switch {
+		case c.Kind == ceasefire.ZoneKind:
+			zones = true
+		case strings.HasPrefix(c.Kind, "ceasefire.") && c.Kind != ceasefire.KindReport:
+			terms = true
+		case c.Kind == ceasefire.IncidentKind:
+			incidents[c.Subject] = true
+		case c.Kind == ceasefire.StepKind:
+			steps[c.Subject] = true
+		}
+	}
+	if terms {
+		if err := b.loadTerms(ctx, svc, caller); err != nil {
+			return false, err
+		}
+	}
+	if zones {
+		es, err := svc.All(ctx, caller, ceasefire.ZoneKind, "")
+		if err != nil {
+			return false, err
+		}
+		b.zones = b.zones[:0]
+		for _, e := range es {
+			b.zones = append(b.zones, recordOf(e))
+		}
+	}
+	for id := range steps {
+		e, err := svc.Get(ctx, caller, ceasefire.StepKind, id)
+		if err != nil {
+			continue // not the caller's to read
+		}
+		r := recordOf(e)
+		in := ceasefire.StepIncident(r)
+		if !slices.ContainsFunc(b.steps[in], func(s ceasefire.Record) bool { return s.ID == r.ID }) {
+			b.steps[in] = append(b.steps[in], r)
+			slices.SortFunc(b.steps[in], func(x, y ceasefire.Record) int { return int(x.Seq - y.Seq) })
+		}
+		incidents[in] = true
+	}
+	if terms || zones {
+		b.place()
+		for id, r := range b.incidents {
+			if !incidents[id] {
+				b.upsert(r)
+			}
+		}
+	}
+	for id := range incidents {
+		e, err := svc.Get(ctx, caller, ceasefire.IncidentKind, id)
+		if err != nil {
 			continue
 		}
-		j := ceasefire.Judge(b.Periods, []ceasefire.Incident{in}, s.At)[0]
-		b.History[in.ID] = append(b.History[in.ID], Judged{At: s.At, Judgment: j})
+		b.upsert(recordOf(e))
 	}
-	// A judgment is kept when it differs from the one before it.
-	for id, hs := range b.History {
-		slices.SortFunc(hs, func(a, c Judged) int { return a.At.Compare(c.At) })
-		b.History[id] = slices.CompactFunc(hs, func(a, c Judged) bool {
+	b.judge(t)
+	return true, nil
+}
+
+// History judges each incident again at each of its verification steps:
+// what was known then, which the judgment at At may have changed since. A
+// judgment is kept when it differs from the one before it.
+func (b *Board) History() map[string][]Judged {
+	out := map[string][]Judged{}
+	for i, in := range b.Incidents {
+		if len(b.Judgments[i].Breaks) == 0 {
+			continue // an incident that breaks nothing never was a violation
+		}
+		for _, s := range b.steps[in.ID] {
+			if s.At.After(b.At) {
+				continue
+			}
+			j := ceasefire.Judge(b.Periods, []ceasefire.Incident{verifiedAsOf(in, b.steps[in.ID], b.incidents[in.ID].RecordID, s.At)}, s.At)[0]
+			out[in.ID] = append(out[in.ID], Judged{At: s.At, Judgment: j})
+		}
+		out[in.ID] = slices.CompactFunc(out[in.ID], func(a, c Judged) bool {
 			return a.Violation == c.Violation && a.Party == c.Party && a.Phase == c.Phase && slices.Equal(a.Breaks, c.Breaks)
 		})
 	}
+	return out
+}
+
+// verifiedAsOf is the incident with its verification as its steps up to t
+// made it.
+func verifiedAsOf(in ceasefire.Incident, steps []ceasefire.Record, current string, t time.Time) ceasefire.Incident {
+	n := 0
+	for n < len(steps) && !steps[n].At.After(t) {
+		n++
+	}
+	ceasefire.Verify(&in, steps[:n], current)
+	return in
 }

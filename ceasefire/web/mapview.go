@@ -100,15 +100,13 @@ type mapView struct {
 var mapStatuses = []string{"violation", "breaks-unverified", "verified", "unverified"}
 
 func (x *Section) mapPage(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
-	b, err := x.cachedBoard(r, caller)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Security-Policy", mapCSP)
-	v := mapView{ID: b.ID, Title: b.Ceasefire.Title, Ready: mapReady(), Phases: b.States, Parties: b.Ceasefire.Parties,
-		Weapons: vocab.WeaponClasses, Statuses: mapStatuses}
-	x.site.Render(w, r, caller, http.StatusOK, "ceasefire_map", web.Page{Title: "Map: " + b.Ceasefire.Title, Nav: "ceasefire", Data: v})
-	return nil
+	return x.withBoard(r, caller, func(b *Board) error {
+		w.Header().Set("Content-Security-Policy", mapCSP)
+		v := mapView{ID: b.ID, Title: b.Ceasefire.Title, Ready: mapReady(), Phases: b.States, Parties: b.Ceasefire.Parties,
+			Weapons: vocab.WeaponClasses, Statuses: mapStatuses}
+		x.site.Render(w, r, caller, http.StatusOK, "ceasefire_map", web.Page{Title: "Map: " + b.Ceasefire.Title, Nav: "ceasefire", Data: v})
+		return nil
+	})
 }
 
 // mapFilter is what the map shows: incidents in a box, of a time, phase,
@@ -274,13 +272,13 @@ func (x *Section) mapData(w http.ResponseWriter, r *http.Request, caller *access
 	if err != nil {
 		return err
 	}
-	b, err := x.cachedBoard(r, caller)
-	if err != nil {
+	var d mapData
+	if err := x.withBoard(r, caller, func(b *Board) error { d = aggregate(b, f); return nil }); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	return json.NewEncoder(w).Encode(aggregate(b, f))
+	return json.NewEncoder(w).Encode(d)
 }
 
 // zonesGeoJSON serves the zones the caller may see, for the map: a point
@@ -424,51 +422,68 @@ func TopoToGeoJSON(topo []byte, name string) ([]byte, error) {
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
-// boards keeps the boards the map read last, one a caller and ceasefire,
-// while no record is committed and for a minute at most: the map asks for
-// its incidents at every move, and reading a year of them from the store
-// each time would make it crawl.
+// boards keeps the board the map read last for each caller and ceasefire,
+// and brings it up to date at each request with what was committed since
+// (Board.Refresh): the map asks for its incidents at every move, and
+// reading a year of them from the store each time would make it crawl.
 type boards struct {
 	mu sync.Mutex
-	m  map[string]cachedBoard
+	m  map[string]*cachedBoard
 }
 
 type cachedBoard struct {
-	seq int64
-	b   *Board
+	mu sync.Mutex
+	b  *Board
 }
 
-// maxBoardAge bounds how old a board the map draws may be: judgments and
-// conditions move with the clock as well as with the records.
+// maxBoardAge bounds how long a board goes unjudged when nothing is
+// committed: judgments and conditions move with the clock as well.
 const maxBoardAge = time.Minute
 
-func (x *Section) cachedBoard(r *http.Request, caller *access.Principal) (*Board, error) {
-	ctx, svc := r.Context(), x.site.Service()
-	seq, err := svc.Store().LastSeq(ctx)
-	if err != nil {
-		return nil, err
-	}
-	key := r.PathValue("id")
+// withBoard calls fn with the caller's board of the ceasefire the request
+// names, up to date.
+func (x *Section) withBoard(r *http.Request, caller *access.Principal, fn func(*Board) error) error {
+	ctx, svc, id := r.Context(), x.site.Service(), r.PathValue("id")
+	key := id
 	if caller != nil {
-		key = caller.ID + "/" + key
+		key = caller.ID + "/" + id
 	}
 	x.cache.mu.Lock()
-	c, ok := x.cache.m[key]
+	c := x.cache.m[key]
+	if c == nil {
+		if x.cache.m == nil || len(x.cache.m) >= 64 {
+			x.cache.m = map[string]*cachedBoard{}
+		}
+		c = &cachedBoard{}
+		x.cache.m[key] = c
+	}
 	x.cache.mu.Unlock()
-	if ok && c.seq == seq && time.Since(c.b.At) < maxBoardAge {
-		return c.b, nil
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	err := func() error {
+		if c.b != nil {
+			seq, err := svc.LastSeq(ctx)
+			if err != nil {
+				return err
+			}
+			if seq == c.b.seq && now.Sub(c.b.At) < maxBoardAge {
+				return nil
+			}
+			if ok, err := c.b.Refresh(ctx, svc, caller, now); ok || err != nil {
+				return err
+			}
+		}
+		b, err := Load(ctx, svc, caller, id, now)
+		c.b = b
+		return err
+	}()
+	if err != nil {
+		c.b = nil
+		if errors.Is(err, store.ErrNotFound) {
+			return web.ErrNotFound
+		}
+		return err
 	}
-	b, err := Load(ctx, svc, caller, r.PathValue("id"), time.Now())
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, web.ErrNotFound
-	} else if err != nil {
-		return nil, err
-	}
-	x.cache.mu.Lock()
-	if x.cache.m == nil || len(x.cache.m) > 64 {
-		x.cache.m = map[string]cachedBoard{}
-	}
-	x.cache.m[key] = cachedBoard{seq, b}
-	x.cache.mu.Unlock()
-	return b, nil
+	return fn(c.b)
 }

@@ -167,11 +167,12 @@ func (x *Section) board(w http.ResponseWriter, r *http.Request, caller *access.P
 	for _, in := range b.Incidents {
 		byID[in.ID] = in
 	}
+	history := b.History()
 	for _, j := range b.Judgments {
 		if len(j.Breaks) == 0 {
 			continue
 		}
-		vi := violation{Judgment: j, Incident: byID[j.Incident], History: b.History[j.Incident]}
+		vi := violation{Judgment: j, Incident: byID[j.Incident], History: history[j.Incident]}
 		if j.Violation {
 			v.Violations = append(v.Violations, vi)
 		} else {
