@@ -324,3 +324,39 @@ func TestGroupCommitKeepsWritesApart(t *testing.T) {
 		t.Errorf("%d records committed, want %d", got, n-n/10)
 	}
 }
+
+// TestChanges: a follower of the records reads, in order, the records it
+// may read and no other, and moves past the others as if they did not
+// exist; paged, it reads the same.
+func TestChanges(t *testing.T) {
+	svc, ps := demo(t)
+	all := records(t, svc.Store())
+	for _, login := range []string{"ru-negotiator", "ua-negotiator", "ae-observer"} {
+		p := ps[login]
+		var got []app.Change
+		after := int64(0)
+		for {
+			cs, last, err := svc.Changes(t.Context(), &p, after, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, cs...)
+			if last == after {
+				break
+			}
+			after = last
+		}
+		var want []app.Change
+		for _, r := range all {
+			if access.CanSee(access.ViewerOf(p), r.Audience) {
+				want = append(want, app.Change{Seq: r.Seq, Kind: r.Kind, Subject: r.Subject})
+			}
+		}
+		if !reflect.DeepEqual(got, want) || len(want) == len(all) || len(want) == 0 {
+			t.Errorf("%s: %d changes, want %d of %d records", login, len(got), len(want), len(all))
+		}
+		if last, _ := svc.LastSeq(t.Context()); after != last {
+			t.Errorf("%s: the follower stopped at %d, the last record is %d", login, after, last)
+		}
+	}
+}
