@@ -2,6 +2,7 @@ package ceasefireweb
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/ceasefire"
 	"github.com/parley-project/parley/geo"
 	"github.com/parley-project/parley/internal/testkit"
@@ -97,7 +99,7 @@ func BenchmarkMap(b *testing.B) {
 		var open, filter time.Duration
 		for b.Loop() {
 			board.At = time.Now() // fresh for the cache
-			x.cache.m = map[string]*cachedBoard{p.ID + "/" + board.ID: {b: board}}
+			x.cache.m = map[string]*cachedBoard{fmt.Sprintf("%+v/%s", access.ViewerOf(p), board.ID): {b: board}}
 			began := time.Now()
 			if _, err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+"/ceasefire/"+board.ID+"/map")); err != nil {
 				b.Fatal(err)

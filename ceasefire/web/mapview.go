@@ -1,6 +1,7 @@
 package ceasefireweb
 
 import (
+	"cmp"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -263,7 +264,9 @@ func aggregate(b *Board, f mapFilter) mapData {
 		a.c.Lat, a.c.Lon = a.lat/float64(a.c.N), a.lon/float64(a.c.N)
 		d.Cells = append(d.Cells, a.c)
 	}
-	slices.SortFunc(d.Cells, func(a, b cell) int { return b.N - a.N })
+	// The largest first, then by place: the same view gives the same
+	// answer, whatever order the cells were counted in.
+	slices.SortFunc(d.Cells, func(a, b cell) int { return cmp.Or(b.N-a.N, cmp.Compare(a.Lat, b.Lat), cmp.Compare(a.Lon, b.Lon)) })
 	return d
 }
 
@@ -422,7 +425,7 @@ func TopoToGeoJSON(topo []byte, name string) ([]byte, error) {
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
-// boards keeps the board the map read last for each caller and ceasefire,
+// boards keeps the board the map read last for each viewer and ceasefire,
 // and brings it up to date at each request with what was committed since
 // (Board.Refresh): the map asks for its incidents at every move, and
 // reading a year of them from the store each time would make it crawl.
@@ -444,10 +447,13 @@ const maxBoardAge = time.Minute
 // names, up to date.
 func (x *Section) withBoard(r *http.Request, caller *access.Principal, fn func(*Board) error) error {
 	ctx, svc, id := r.Context(), x.site.Service(), r.PathValue("id")
-	key := id
+	// What a caller may read depends on its viewer alone (its party and
+	// its part in the process): every caller of one viewer shares a board.
+	v := access.Anonymous
 	if caller != nil {
-		key = caller.ID + "/" + id
+		v = access.ViewerOf(*caller)
 	}
+	key := fmt.Sprintf("%+v/%s", v, id)
 	x.cache.mu.Lock()
 	c := x.cache.m[key]
 	if c == nil {

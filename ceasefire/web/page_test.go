@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parley-project/parley/ceasefire"
 	ceasefireweb "github.com/parley-project/parley/ceasefire/web"
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/web"
@@ -85,5 +86,39 @@ func TestCeasefirePage(t *testing.T) {
 	}
 	if _, page := get(""); strings.Contains(page, "No strikes on energy infrastructure") {
 		t.Error("an anonymous reader reads the ceasefire")
+	}
+}
+
+// TestMapData: the map's data is the caller's view: a party's negotiator
+// and its capital, sharing a viewer, read the same incidents; an observer,
+// who reads no record of the parties, and an anonymous reader get nothing.
+func TestMapData(t *testing.T) {
+	s := newSite(t)
+	med := s.d.Principal(t, "us-mediator")
+	es, _ := s.d.Service.All(t.Context(), &med, ceasefire.KindCeasefire, "")
+	get := func(login string) (int, string) {
+		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		if login != "" {
+			c = s.signIn(t, login)
+		}
+		res, err := c.Get(s.ts.URL + "/ceasefire/" + es[0].ID + "/map.json?zoom=5")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	code, neg := get("ua-negotiator")
+	if code != http.StatusOK || !strings.Contains(neg, `"total":4,"unplaced":1`) {
+		t.Fatalf("ua-negotiator: %d %s", code, neg)
+	}
+	if _, capital := get("ua-capital"); capital != neg {
+		t.Errorf("ua-capital reads %s, ua-negotiator %s", capital, neg)
+	}
+	for _, login := range []string{"ae-observer", ""} {
+		if code, body := get(login); code == http.StatusOK || strings.Contains(body, "total") {
+			t.Errorf("%q reads the map's incidents: %d %s", login, code, body)
+		}
 	}
 }
