@@ -24,24 +24,12 @@ type process struct {
 
 func (p *process) write(login, kind string, v any) (app.Written, error) {
 	p.t.Helper()
-	pr := p.d.Principal(p.t, login)
-	b, _ := json.Marshal(v)
-	if k, _ := p.d.Service.Registry().Kind(kind); k.Signed {
-		if _, err := p.d.Service.Statement(p.t.Context(), pr, kind, b); err != nil {
-			return app.Written{}, err
-		}
-		b = testkit.Signed(p.t, p.d.Service, pr, p.d.Login(p.t, login).SigningKey, kind, b)
-	}
-	return p.d.Service.Create(p.t.Context(), pr, kind, b)
+	return p.d.Write(p.t, login, kind, v)
 }
 
 func (p *process) must(login, kind string, v any) string {
 	p.t.Helper()
-	w, err := p.write(login, kind, v)
-	if err != nil {
-		p.t.Fatalf("%s writing %s: %v", login, kind, err)
-	}
-	return w.Entity.ID
+	return p.d.MustWrite(p.t, login, kind, v)
 }
 
 // refused checks that err refuses field with code, saying want.

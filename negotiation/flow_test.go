@@ -62,16 +62,7 @@ func body(v any) []byte {
 // write commits v as login (signed with login's key for a signed kind).
 func (p *process) write(login, kind string, v any) (app.Written, error) {
 	p.t.Helper()
-	pr := p.d.Principal(p.t, login)
-	b := body(v)
-	if k, _ := p.svc().Registry().Kind(kind); k.Signed {
-		// A statement the service refuses to give is the write's refusal.
-		if _, err := p.svc().Statement(p.t.Context(), pr, kind, b); err != nil {
-			return app.Written{}, err
-		}
-		b = testkit.Signed(p.t, p.svc(), pr, p.d.Login(p.t, login).SigningKey, kind, b)
-	}
-	return p.svc().Create(p.t.Context(), pr, kind, b)
+	return p.d.Write(p.t, login, kind, v)
 }
 
 func (p *process) must(login, kind string, v any) string {

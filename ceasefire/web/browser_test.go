@@ -1,7 +1,6 @@
 package ceasefireweb_test
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
@@ -101,19 +100,7 @@ func verifiedStrike(t *testing.T, d *testkit.Demo) string {
 	med := d.Principal(t, "us-mediator")
 	consents, _ := d.Service.All(t.Context(), &med, ceasefire.KindConsent, "")
 	at := consents[len(consents)-1].Created.Add(time.Hour)
-	write := func(login, kind string, v any) string {
-		t.Helper()
-		pr := d.Principal(t, login)
-		b, _ := json.Marshal(v)
-		if k, _ := d.Service.Registry().Kind(kind); k.Signed {
-			b = testkit.Signed(t, d.Service, pr, d.Login(t, login).SigningKey, kind, b)
-		}
-		w, err := d.Service.Create(t.Context(), pr, kind, b)
-		if err != nil {
-			t.Fatalf("%s writing %s: %v", login, kind, err)
-		}
-		return w.Entity.ID
-	}
+	write := func(login, kind string, v any) string { return d.MustWrite(t, login, kind, v) }
 	report := write("us-monitor", "monitor.report", map[string]any{"source_type": "open-source", "source_name": "Outlet A",
 		"occurred_at": at.Format(time.RFC3339), "time_precision": "hour", "place_name": "Kharkiv", "place_precision": "settlement",
 		"lat": 49.99, "lon": 36.23, "weapon_class": "missile", "target_class": "energy"})

@@ -291,15 +291,7 @@ func (x *Section) zonesGeoJSON(w http.ResponseWriter, r *http.Request, caller *a
 	if err != nil {
 		return err
 	}
-	type feature struct {
-		Type       string          `json:"type"`
-		Geometry   json.RawMessage `json:"geometry"`
-		Properties map[string]any  `json:"properties"`
-	}
-	out := struct {
-		Type     string    `json:"type"`
-		Features []feature `json:"features"`
-	}{Type: "FeatureCollection", Features: []feature{}}
+	out := newFeatures()
 	for _, e := range es {
 		var z struct {
 			Name           string  `json:"name"`
@@ -311,8 +303,8 @@ func (x *Section) zonesGeoJSON(w http.ResponseWriter, r *http.Request, caller *a
 		if json.Unmarshal(e.Body, &z) != nil || !json.Valid([]byte(z.Geometry)) {
 			continue
 		}
-		out.Features = append(out.Features, feature{Type: "Feature", Geometry: json.RawMessage(z.Geometry),
-			Properties: map[string]any{"id": e.ID, "name": z.Name, "zone_type": z.ZoneType, "radius_km": z.RadiusKm, "protected_class": z.ProtectedClass}})
+		out.add(json.RawMessage(z.Geometry),
+			map[string]any{"id": e.ID, "name": z.Name, "zone_type": z.ZoneType, "radius_km": z.RadiusKm, "protected_class": z.ProtectedClass})
 	}
 	w.Header().Set("Content-Type", "application/geo+json")
 	return json.NewEncoder(w).Encode(out)
@@ -380,15 +372,7 @@ func TopoToGeoJSON(topo []byte, name string) ([]byte, error) {
 		}
 		return out, nil
 	}
-	type feature struct {
-		Type       string         `json:"type"`
-		Geometry   map[string]any `json:"geometry"`
-		Properties map[string]any `json:"properties"`
-	}
-	fc := struct {
-		Type     string    `json:"type"`
-		Features []feature `json:"features"`
-	}{Type: "FeatureCollection"}
+	fc := newFeatures()
 	for _, g := range obj.Geometries {
 		var polys [][][]int
 		switch g.Type {
@@ -417,8 +401,7 @@ func TopoToGeoJSON(topo []byte, name string) ([]byte, error) {
 			}
 			coords = append(coords, rings)
 		}
-		fc.Features = append(fc.Features, feature{Type: "Feature", Geometry: map[string]any{"type": "MultiPolygon", "coordinates": coords},
-			Properties: map[string]any{"name": g.Properties["name"]}})
+		fc.add(map[string]any{"type": "MultiPolygon", "coordinates": coords}, map[string]any{"name": g.Properties["name"]})
 	}
 	return json.Marshal(fc)
 }
@@ -492,4 +475,23 @@ func (x *Section) withBoard(r *http.Request, caller *access.Principal, fn func(*
 		return err
 	}
 	return fn(c.b)
+}
+
+// features is a GeoJSON FeatureCollection, as the map and the reports
+// serve them.
+type features struct {
+	Type     string    `json:"type"`
+	Features []feature `json:"features"`
+}
+
+type feature struct {
+	Type       string         `json:"type"`
+	Geometry   any            `json:"geometry"`
+	Properties map[string]any `json:"properties"`
+}
+
+func newFeatures() *features { return &features{Type: "FeatureCollection", Features: []feature{}} }
+
+func (f *features) add(geometry any, properties map[string]any) {
+	f.Features = append(f.Features, feature{Type: "Feature", Geometry: geometry, Properties: properties})
 }

@@ -77,14 +77,10 @@ func TestRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The verification of another incident of the demo goes on to the end.
-	key := d.Login(t, "us-monitor").SigningKey
 	for _, st := range []map[string]any{{"stage": "preliminary-inquiry"}, {"stage": "investigation", "team": "Team 1"},
 		{"stage": "verified", "attribution": "not-attributed", "summary": "Confirmed."}} {
 		st["incident_id"], st["party_id"] = incidents[1].ID, "us"
-		b, _ := json.Marshal(st)
-		if _, err := d.Service.Create(t.Context(), mon, ceasefire.StepKind, testkit.Signed(t, d.Service, mon, key, ceasefire.StepKind, b)); err != nil {
-			t.Fatal(err)
-		}
+		d.MustWrite(t, "us-monitor", ceasefire.StepKind, st)
 	}
 	same(time.Now())
 	zone, _ := json.Marshal(map[string]any{"name": "Zaporizhzhia oblast", "zone_type": "region",

@@ -14,7 +14,6 @@ import (
 	"github.com/ledongthuc/pdf"
 
 	"github.com/parley-project/parley/ceasefire"
-	"github.com/parley-project/parley/internal/testkit"
 )
 
 // TestDailyReport: a strike on energy infrastructure in Kharkiv oblast,
@@ -40,19 +39,7 @@ func TestDailyReport(t *testing.T) {
 	day := start.UTC().Truncate(24 * time.Hour)
 	at := start.Add(day.Add(24*time.Hour).Sub(start) / 2)
 
-	write := func(login, kind string, v any) string {
-		t.Helper()
-		pr := d.Principal(t, login)
-		b, _ := json.Marshal(v)
-		if k, _ := d.Service.Registry().Kind(kind); k.Signed {
-			b = testkit.Signed(t, d.Service, pr, d.Login(t, login).SigningKey, kind, b)
-		}
-		w, err := d.Service.Create(t.Context(), pr, kind, b)
-		if err != nil {
-			t.Fatalf("%s writing %s: %v", login, kind, err)
-		}
-		return w.Entity.ID
-	}
+	write := func(login, kind string, v any) string { return d.MustWrite(t, login, kind, v) }
 	report := func(source string, killed int) string {
 		return write("us-monitor", "monitor.report", map[string]any{"source_type": "open-source", "source_name": source,
 			"occurred_at": at.Format(time.RFC3339), "time_precision": "hour", "place_name": "Kharkiv", "place_precision": "settlement",

@@ -279,23 +279,14 @@ func ReportCSV(rep ceasefire.Report, names map[string]string) []byte {
 // ReportGeoJSON renders a daily report's violations placed by the monitors
 // as a GeoJSON FeatureCollection of points.
 func ReportGeoJSON(rep ceasefire.Report, names map[string]string) ([]byte, error) {
-	type feature struct {
-		Type       string         `json:"type"`
-		Geometry   map[string]any `json:"geometry"`
-		Properties map[string]any `json:"properties"`
-	}
-	fc := struct {
-		Type     string    `json:"type"`
-		Features []feature `json:"features"`
-	}{Type: "FeatureCollection", Features: []feature{}}
+	fc := newFeatures()
 	for _, l := range rep.Lines {
 		if l.Lat == nil || l.Lon == nil {
 			continue
 		}
-		fc.Features = append(fc.Features, feature{Type: "Feature",
-			Geometry: map[string]any{"type": "Point", "coordinates": []float64{*l.Lon, *l.Lat}},
-			Properties: map[string]any{"incident": l.Incident, "at": l.At.UTC().Format(time.RFC3339), "region": regionName(l.Region, names),
-				"weapon": l.Weapon, "target": l.Target, "phase": l.Phase, "breaks": l.Breaks, "attributed_to": l.Party}})
+		fc.add(map[string]any{"type": "Point", "coordinates": []float64{*l.Lon, *l.Lat}},
+			map[string]any{"incident": l.Incident, "at": l.At.UTC().Format(time.RFC3339), "region": regionName(l.Region, names),
+				"weapon": l.Weapon, "target": l.Target, "phase": l.Phase, "breaks": l.Breaks, "attributed_to": l.Party})
 	}
 	return json.Marshal(fc)
 }

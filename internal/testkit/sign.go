@@ -45,3 +45,33 @@ func Signed(tb testing.TB, svc *app.Service, p access.Principal, skey, kind stri
 	}
 	return out
 }
+
+// Write commits v, encoded as JSON, as the demo login: a kind that is
+// signed is signed with the login's demo key, as parley sign would. A
+// statement the service refuses to give is the write's refusal.
+func (d *Demo) Write(tb testing.TB, login, kind string, v any) (app.Written, error) {
+	tb.Helper()
+	p := d.Principal(tb, login)
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if k, _ := d.Service.Registry().Kind(kind); k.Signed {
+		if _, err := d.Service.Statement(tb.Context(), p, kind, b); err != nil {
+			return app.Written{}, err
+		}
+		b = Signed(tb, d.Service, p, d.Login(tb, login).SigningKey, kind, b)
+	}
+	return d.Service.Create(tb.Context(), p, kind, b)
+}
+
+// MustWrite is Write for a write that must be committed: it returns the
+// entity's id.
+func (d *Demo) MustWrite(tb testing.TB, login, kind string, v any) string {
+	tb.Helper()
+	w, err := d.Write(tb, login, kind, v)
+	if err != nil {
+		tb.Fatalf("%s writing %s: %v", login, kind, err)
+	}
+	return w.Entity.ID
+}
