@@ -89,6 +89,8 @@ type Region struct {
 	Killed     int     `json:"civilians_killed"`
 	Wounded    int     `json:"civilians_wounded"`
 	Denials    int     `json:"denials"`
+	// ByMonth, in a compliance report, counts the violations by month.
+	ByMonth []Count `json:"by_month,omitempty"`
 }
 
 // Party is a report's figures for one party: the violations attributed
@@ -155,7 +157,7 @@ func MakeReport(typ string, in ReportInput, from, until time.Time) Report {
 	weapons := map[string]map[string]int{}
 	byProhibition := map[string]map[string]int{}
 	// Months are counted by year*12+month, and named at the end.
-	byMonth := map[string]map[int]int{}
+	byMonth, regionMonths := map[string]map[int]int{}, map[string]map[int]int{}
 	// Each incident of the period, or the one before, is judged where it
 	// lies: a year of them is neither copied nor judged twice.
 	jg := newJudge(in.Periods, in.At)
@@ -200,6 +202,10 @@ func MakeReport(typ string, in ReportInput, from, until time.Time) Report {
 		if typ == Compliance {
 			y, m, _ := inc.At.UTC().Date()
 			byMonth[j.Party][y*12+int(m)-1]++
+			if regionMonths[inc.Region] == nil {
+				regionMonths[inc.Region] = map[int]int{}
+			}
+			regionMonths[inc.Region][y*12+int(m)-1]++
 		}
 		if typ == Daily {
 			l := Line{Incident: inc.ID, At: inc.At, Region: inc.Region, Weapon: inc.Weapon, Target: inc.Target, Phase: j.Phase, Breaks: j.Breaks,
@@ -219,6 +225,7 @@ func MakeReport(typ string, in ReportInput, from, until time.Time) Report {
 	}
 	for id, rg := range regions {
 		rg.Weapons = counts(weapons[id])
+		rg.ByMonth = months(regionMonths[id])
 		r.Regions = append(r.Regions, *rg)
 	}
 	slices.SortFunc(r.Regions, func(a, b Region) int { return cmp.Compare(a.Region, b.Region) })
@@ -238,10 +245,7 @@ func MakeReport(typ string, in ReportInput, from, until time.Time) Report {
 	for i := range r.Parties {
 		p := &r.Parties[i]
 		p.ByProhibition = counts(byProhibition[p.Party])
-		for m, n := range byMonth[p.Party] {
-			p.ByMonth = append(p.ByMonth, Count{fmt.Sprintf("%04d-%02d", m/12, m%12+1), n})
-		}
-		slices.SortFunc(p.ByMonth, func(a, b Count) int { return cmp.Compare(a.Name, b.Name) })
+		p.ByMonth = months(byMonth[p.Party])
 	}
 	slices.SortFunc(r.Lines, func(a, b Line) int { return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Incident, b.Incident)) })
 	if typ == Compliance {
@@ -256,6 +260,17 @@ func MakeReport(typ string, in ReportInput, from, until time.Time) Report {
 		}
 	}
 	return r
+}
+
+// months lists a tally by month (year*12 + month-1) in the order of the
+// months, each named YYYY-MM.
+func months(m map[int]int) []Count {
+	out := make([]Count, 0, len(m))
+	for k, n := range m {
+		out = append(out, Count{fmt.Sprintf("%04d-%02d", k/12, k%12+1), n})
+	}
+	slices.SortFunc(out, func(a, b Count) int { return cmp.Compare(a.Name, b.Name) })
+	return out
 }
 
 // counts lists a tally, the largest first.

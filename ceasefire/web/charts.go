@@ -81,33 +81,48 @@ func charts(r ceasefire.Report, names map[string]string) []chart {
 		out = append(out, barChart("Violations per region", cats, []string{"this period", "the period before"}, vals))
 	}
 	if r.Type == ceasefire.Compliance {
-		var months []string
+		var parties, regions []string
+		var partyMonths, regionMonths [][]ceasefire.Count
 		for _, p := range r.Parties {
-			for _, m := range p.ByMonth {
-				if !slices.Contains(months, m.Name) {
-					months = append(months, m.Name)
-				}
-			}
+			parties, partyMonths = append(parties, partyName(p.Party)), append(partyMonths, p.ByMonth)
 		}
-		slices.Sort(months)
-		var series []string
-		for _, p := range r.Parties {
-			series = append(series, partyName(p.Party))
+		for _, rg := range r.Regions {
+			regions, regionMonths = append(regions, regionName(rg.Region, names)), append(regionMonths, rg.ByMonth)
 		}
-		vals := make([][]int, len(months))
-		for i, m := range months {
-			vals[i] = make([]int, len(r.Parties))
-			for s, p := range r.Parties {
-				for _, c := range p.ByMonth {
-					if c.Name == m {
-						vals[i][s] = c.N
-					}
-				}
-			}
+		if c, ok := byMonth("Violations per party, by month", parties, partyMonths); ok {
+			out = append(out, c)
 		}
-		if len(months) > 0 {
-			out = append(out, barChart("Violations per party, by month", months, series, vals))
+		if c, ok := byMonth("Violations per region, by month", regions, regionMonths); ok {
+			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// byMonth charts each series' counts by month, over every month any has.
+func byMonth(title string, series []string, counts [][]ceasefire.Count) (chart, bool) {
+	var months []string
+	for _, cs := range counts {
+		for _, c := range cs {
+			if !slices.Contains(months, c.Name) {
+				months = append(months, c.Name)
+			}
+		}
+	}
+	if len(months) == 0 {
+		return chart{}, false
+	}
+	slices.Sort(months)
+	vals := make([][]int, len(months))
+	for i, m := range months {
+		vals[i] = make([]int, len(series))
+		for s, cs := range counts {
+			for _, c := range cs {
+				if c.Name == m {
+					vals[i][s] = c.N
+				}
+			}
+		}
+	}
+	return barChart(title, months, series, vals), true
 }

@@ -43,11 +43,15 @@ func mapReady() bool {
 // own data to fetch, and Leaflet's inline styles set from script.
 const mapCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-var basemap struct {
-	once sync.Once
-	b    []byte
-	err  error
-}
+// basemapGeoJSON is Natural Earth's countries as GeoJSON, made once from
+// the embedded TopoJSON.
+var basemapGeoJSON = sync.OnceValues(func() ([]byte, error) {
+	topo, err := mapAssets.ReadFile("map/assets/countries-50m.json")
+	if err != nil {
+		return nil, err
+	}
+	return TopoToGeoJSON(topo, "countries")
+})
 
 func (x *Section) mapAsset(w http.ResponseWriter, r *http.Request, _ *access.Principal) error {
 	name := r.PathValue("file")
@@ -60,13 +64,8 @@ func (x *Section) mapAsset(w http.ResponseWriter, r *http.Request, _ *access.Pri
 	case "map.js", "map.css":
 		b, err = mapAssets.ReadFile("static/" + name)
 	case "countries.geojson":
-		basemap.once.Do(func() {
-			var topo []byte
-			if topo, basemap.err = mapAssets.ReadFile("map/assets/countries-50m.json"); basemap.err == nil {
-				basemap.b, basemap.err = TopoToGeoJSON(topo, "countries")
-			}
-		})
-		b, err, ctype = basemap.b, basemap.err, "application/geo+json"
+		b, err = basemapGeoJSON()
+		ctype = "application/geo+json"
 	default:
 		return web.ErrNotFound
 	}

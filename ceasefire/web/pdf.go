@@ -2,9 +2,12 @@ package ceasefireweb
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
@@ -55,6 +58,9 @@ func ReportPDF(title string, r ceasefire.Report, names map[string]string, record
 		}
 	}
 	section := func(s string) {
+		if pdf.GetY() > 240 { // a heading is not left alone at the foot of a page
+			pdf.AddPage()
+		}
 		pdf.Ln(3)
 		pdf.SetFont("Helvetica", "B", 11)
 		pdf.CellFormat(0, 6, tr(s), "", 1, "L", false, 0, "")
@@ -74,6 +80,7 @@ func ReportPDF(title string, r ceasefire.Report, names map[string]string, record
 	for _, c := range charts(r, names) {
 		drawChart(pdf, tr, c)
 	}
+	drawMap(pdf, tr, r)
 	if len(r.Obligations) > 0 {
 		section("Obligations due")
 		rows = nil
@@ -152,4 +159,98 @@ func rgb(hex string) (int, int, int) {
 	var r, g, b int
 	fmt.Sscanf(hex, "#%02x%02x%02x", &r, &g, &b)
 	return r, g, b
+}
+
+// countryRings are the basemap's country outlines, read once from the
+// embedded Natural Earth countries (nil when the map's parts were not
+// installed, and the PDF has no map then).
+var countryRings = sync.OnceValue(func() [][][2]float64 {
+	b, err := basemapGeoJSON()
+	if err != nil {
+		return nil
+	}
+	var fc struct {
+		Features []struct {
+			Geometry struct {
+				Coordinates [][][][2]float64 `json:"coordinates"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	if json.Unmarshal(b, &fc) != nil {
+		return nil
+	}
+	var out [][][2]float64
+	for _, f := range fc.Features {
+		for _, poly := range f.Geometry.Coordinates {
+			out = append(out, poly...)
+		}
+	}
+	return out
+})
+
+// drawMap draws a daily report's violations placed by the monitors over
+// the countries around them, in a plain longitude-latitude projection
+// scaled for the latitude: enough to see where they fell.
+func drawMap(pdf *fpdf.Fpdf, tr func(string) string, r ceasefire.Report) {
+	rings := countryRings()
+	var pts [][2]float64
+	for _, l := range r.Lines {
+		if l.Lat != nil && l.Lon != nil {
+			pts = append(pts, [2]float64{*l.Lon, *l.Lat})
+		}
+	}
+	if len(pts) == 0 || rings == nil {
+		return
+	}
+	west, south, east, north := pts[0][0], pts[0][1], pts[0][0], pts[0][1]
+	for _, p := range pts {
+		west, east = math.Min(west, p[0]), math.Max(east, p[0])
+		south, north = math.Min(south, p[1]), math.Max(north, p[1])
+	}
+	// At least 6 degrees of latitude, with a margin, and as wide as the
+	// frame is at that latitude.
+	const w, h = 170.0, 100.0
+	midLat, midLon := (south+north)/2, (west+east)/2
+	cos := math.Cos(midLat * math.Pi / 180)
+	span := math.Max(6, math.Max(north-south, (east-west)*cos*h/w)*1.3)
+	south, north = midLat-span/2, midLat+span/2
+	west, east = midLon-span*w/h/cos/2, midLon+span*w/h/cos/2
+	if pdf.GetY()+h+12 > 279 {
+		pdf.AddPage()
+	}
+	pdf.Ln(3)
+	pdf.SetFont("Helvetica", "B", 9)
+	pdf.CellFormat(0, 5, tr("Where the violations were (basemap: Natural Earth)"), "", 1, "L", false, 0, "")
+	x0, y0 := pdf.GetX(), pdf.GetY()
+	at := func(lon, lat float64) (float64, float64) {
+		return x0 + (lon-west)/(east-west)*w, y0 + (north-lat)/(north-south)*h
+	}
+	pdf.ClipRect(x0, y0, w, h, true)
+	pdf.SetDrawColor(168, 162, 154)
+	pdf.SetLineWidth(0.2)
+	for _, ring := range rings {
+		var in bool
+		for _, p := range ring {
+			if p[0] > west-5 && p[0] < east+5 && p[1] > south-5 && p[1] < north+5 {
+				in = true
+				break
+			}
+		}
+		if !in {
+			continue
+		}
+		poly := make([]fpdf.PointType, len(ring))
+		for i, p := range ring {
+			poly[i].X, poly[i].Y = at(p[0], p[1])
+		}
+		pdf.Polygon(poly, "D")
+	}
+	pdf.SetFillColor(176, 0, 32)
+	for _, p := range pts {
+		x, y := at(p[0], p[1])
+		pdf.Circle(x, y, 1.2, "F")
+	}
+	pdf.ClipEnd()
+	pdf.SetDrawColor(0, 0, 0)
+	pdf.SetY(y0 + h + 2)
 }

@@ -97,13 +97,17 @@ func TestDailyReport(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the PDF cannot be read: %v", err)
 	}
-	text, err := r.Page(1).GetPlainText(nil)
-	if err != nil {
-		t.Fatal(err)
+	var texts []string
+	for i := 1; i <= r.NumPage(); i++ {
+		text, err := r.Page(i).GetPlainText(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, text)
 	}
-	text = strings.Join(strings.Fields(text), " ")
+	text := strings.Join(strings.Fields(strings.Join(texts, " ")), " ")
 	for _, want := range []string{"Daily report, " + day.Format("2 January 2006"), "Phase 1 in force: No strikes on energy infrastructure.",
-		"Violations: 1 (the period before: 0).", "Kharkiv oblast 1 +1 3 0 0 missile 1", "ru 1 +1 0 energy 1", "missile / energy energy ru"} {
+		"Violations: 1 (the period before: 0).", "Kharkiv oblast 1 +1 3 0 0 missile 1", "ru 1 +1 0 energy 1", "missile / energy energy ru", "Where the violations were (basemap: Natural Earth)"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the PDF does not say %q:\n%s", want, text)
 		}
