@@ -203,11 +203,50 @@ type Incident struct {
 	Verified time.Time
 	Party    string
 	Reopened time.Time
+	// Spans, when set, are every time it stood verified, in order: an
+	// incident verified, reopened and verified again has two, perhaps
+	// attributed to different parties. Verify sets them, and Verified,
+	// Party and Reopened to its latest.
+	Spans []Span
+}
+
+// Span is a time an incident stood verified, from its verification until
+// a new inquiry reopened it or the incident was changed (the zero time
+// while it stands), attributed to Party ("" if to none).
+type Span struct {
+	From, Until time.Time
+	Party       string
+}
+
+// spans are the incident's times verified: Spans, or the one Verified,
+// Party and Reopened say.
+func (in Incident) spans() []Span {
+	if len(in.Spans) > 0 || in.Verified.IsZero() {
+		return in.Spans
+	}
+	return []Span{{From: in.Verified, Until: in.Reopened, Party: in.Party}}
+}
+
+// verifiedAt returns the span in which the incident stood verified at t.
+func (in Incident) verifiedAt(t time.Time) (Span, bool) {
+	for _, s := range in.spans() {
+		if !s.From.After(t) && (s.Until.IsZero() || t.Before(s.Until)) {
+			return s, true
+		}
+	}
+	return Span{}, false
 }
 
 // VerifiedBy reports whether the incident stood verified at t.
 func (in Incident) VerifiedBy(t time.Time) bool {
-	return !in.Verified.IsZero() && !in.Verified.After(t) && (in.Reopened.IsZero() || t.Before(in.Reopened))
+	_, ok := in.verifiedAt(t)
+	return ok
+}
+
+// PartyAt is the party the incident stood attributed to at t, "" if none.
+func (in Incident) PartyAt(t time.Time) string {
+	s, _ := in.verifiedAt(t)
+	return s.Party
 }
 
 // in reports whether the incident lies in zone z, or within km of it.

@@ -1,6 +1,8 @@
 package ceasefire
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +181,42 @@ func TestObligationsAndReady(t *testing.T) {
 	}
 	if Ready(Evaluate(Period{Phase: general, From: start}, nil, nil, at(100))) {
 		t.Errorf("a phase without conditions: ready, want it never proposed on evidence")
+	}
+}
+
+// TestVerify: an incident verified, reopened and verified again stood
+// verified twice, attributed as each verification said; one changed after
+// its verification stood verified until the change; judged at any time as
+// it then stood.
+func TestVerify(t *testing.T) {
+	step := func(day float64, stage, attribution, party, on string) Record {
+		b, _ := json.Marshal(map[string]string{"incident_id": "i", "stage": stage, "attribution": attribution, "attributed_party": party})
+		return Record{ID: fmt.Sprint(day), At: at(day), Seq: int64(day * 10), On: on, Body: b}
+	}
+	steps := []Record{step(1, "allegation", "", "", "v1"), step(1.5, "preliminary-inquiry", "", "", "v1"), step(2, "investigation", "", "", "v1"),
+		step(3, "verified", "attributed", "a", "v1"), step(5, "investigation", "", "", "v1"), step(7, "verified", "largely-attributed", "b", "v1")}
+	in := Incident{ID: "i", At: at(0.5), Target: "energy"}
+	Verify(&in, steps, "v1", time.Time{})
+	periods := []Period{{Phase: energyFirst, From: at(0)}}
+	for _, c := range []struct {
+		day       float64
+		violation bool
+		party     string
+	}{{2.5, false, ""}, {3, true, "a"}, {4.9, true, "a"}, {5, false, ""}, {6, false, ""}, {7, true, "b"}, {30, true, "b"}} {
+		j := Judge(periods, []Incident{in}, at(c.day))[0]
+		if j.Violation != c.violation || j.Party != c.party {
+			t.Errorf("day %g: judged %+v, want violation %v by %q", c.day, j, c.violation, c.party)
+		}
+	}
+	// Changed on day 9 after its last verification: verified until then.
+	Verify(&in, steps, "v2", at(9))
+	if !in.VerifiedBy(at(8.9)) || in.VerifiedBy(at(9)) || in.PartyAt(at(8)) != "b" {
+		t.Errorf("changed on day 9: spans %+v", in.Spans)
+	}
+	// An allegation on the changed incident is not a verification gone
+	// stale: nothing was verified.
+	Verify(&in, steps[:1], "v2", at(9))
+	if len(in.Spans) != 0 || in.VerifiedBy(at(20)) {
+		t.Errorf("an allegation alone: %+v", in.Spans)
 	}
 }

@@ -413,12 +413,73 @@ func (r *ReportRecord) Validate(parley.Resolved) error {
 	if len(r.Figures) > MaxFigures {
 		return parley.Errorf("figures", "is %d bytes; at most %d", len(r.Figures), MaxFigures)
 	}
+	if y := from.UTC().Year(); y < 1900 || until.UTC().Year() > 9000 {
+		return parley.Errorf("from", "is %s: a report is of a period between the years 1900 and 9000", r.From)
+	}
+	if want := ReportTitle(r.ReportType, from, until); r.Title != want {
+		return parley.Errorf("title", "is %q; a %s of this period is titled %q", r.Title, ReportLabels[r.ReportType], want)
+	}
 	f, err := r.Report()
 	if err != nil {
 		return parley.Errorf("figures", "are not a report's figures: %v", err)
 	}
 	if f.Type != r.ReportType || !f.From.Equal(from) || !f.Until.Equal(until) {
 		return parley.Errorf("figures", "are of a %s report of %s to %s, not of this record's", f.Type, f.From.Format(time.RFC3339), f.Until.Format(time.RFC3339))
+	}
+	return f.check()
+}
+
+// ReportTitle is the title of a report of type typ for [from, until): its
+// kind and its days.
+func ReportTitle(typ string, from, until time.Time) string {
+	label := ReportLabels[typ]
+	if label == "" {
+		label = typ
+	}
+	last := until.Add(-time.Nanosecond).UTC()
+	days := from.UTC().Format("2 January 2006")
+	if from.UTC().Format(time.DateOnly) != last.Format(time.DateOnly) {
+		days += " to " + last.Format("2 January 2006")
+	}
+	return strings.ToUpper(label[:1]) + label[1:] + ", " + days
+}
+
+// check refuses figures that contradict one another, as no report parley
+// makes does: totals that are not the sum of their parts, lines that are
+// not the violations, negative counts, places off the globe.
+func (r Report) check() error {
+	var regions, regionsBefore, parties, partiesBefore int
+	for _, rg := range r.Regions {
+		if rg.Violations < 0 || rg.Previous < 0 || rg.Killed < 0 || rg.Wounded < 0 || rg.Denials < 0 {
+			return parley.Errorf("figures", "region %q has a negative count", rg.Region)
+		}
+		regions, regionsBefore = regions+rg.Violations, regionsBefore+rg.Previous
+	}
+	for _, p := range r.Parties {
+		if p.Violations < 0 || p.Previous < 0 || p.Denials < 0 {
+			return parley.Errorf("figures", "party %q has a negative count", p.Party)
+		}
+		parties, partiesBefore = parties+p.Violations, partiesBefore+p.Previous
+	}
+	switch {
+	case r.Violations < 0 || r.Previous < 0 || r.Unverified < 0 || r.Phase < 0 || r.LinesLeftOut < 0:
+		return parley.Errorf("figures", "have a negative count")
+	case regions != r.Violations || parties != r.Violations:
+		return parley.Errorf("figures", "count %d violations, but %d by region and %d by party", r.Violations, regions, parties)
+	case regionsBefore != r.Previous || partiesBefore != r.Previous:
+		return parley.Errorf("figures", "count %d violations the period before, but %d by region and %d by party", r.Previous, regionsBefore, partiesBefore)
+	case r.Type == Daily && len(r.Lines)+r.LinesLeftOut != r.Violations:
+		return parley.Errorf("figures", "list %d violations and leave out %d, but count %d", len(r.Lines), r.LinesLeftOut, r.Violations)
+	case r.Type == Compliance && len(r.Lines) > 0:
+		return parley.Errorf("figures", "a compliance report lists no violations one by one")
+	}
+	for i, l := range r.Lines {
+		if l.Lat != nil && (*l.Lat < -90 || *l.Lat > 90) || l.Lon != nil && (*l.Lon < -180 || *l.Lon > 180) {
+			return parley.Errorf("figures", "line %d is placed off the globe", i+1)
+		}
+		if l.At.Before(r.From) || !l.At.Before(r.Until) {
+			return parley.Errorf("figures", "line %d (%s) is outside the report's period", i+1, l.At.Format(time.RFC3339))
+		}
 	}
 	return nil
 }

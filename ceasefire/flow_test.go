@@ -11,6 +11,7 @@ import (
 	"github.com/parley-project/parley/ceasefire"
 	ceasefireweb "github.com/parley-project/parley/ceasefire/web"
 	"github.com/parley-project/parley/internal/testkit"
+	"github.com/parley-project/parley/store"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
@@ -75,15 +76,19 @@ func (p *process) find(kind, field, value string) string {
 // on energy infrastructure is verified, attributed and judged a
 // violation; then consented to once the week has passed since.
 func TestCeasefireFlow(t *testing.T) {
-	p := &process{t: t, d: testkit.NewDemo(t, testkit.DemoOptions{})}
+	// One clock for the records and for the rules, moved by the test.
+	clk := &clock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	defer ceasefire.SetNow(clk.now)()
+	p := &process{t: t, d: testkit.NewDemo(t, testkit.DemoOptions{Now: clk.now})}
 	cf := p.find(ceasefire.KindCeasefire, "title", "Phased ceasefire (illustrative)")
+	phase1 := p.find(ceasefire.KindPhase, "title", "No strikes on energy infrastructure")
 	phase2 := p.find(ceasefire.KindPhase, "title", "General ceasefire")
+	start := clk.t
 
-	b := p.board("ru-capital", time.Now())
-	if b.InForce == nil || b.InForce.Phase.Number != 1 || b.Next == nil || b.Next.ID != phase2 || b.Ready {
-		t.Fatalf("the demo's first phase is not in force, its next the general ceasefire, not ready: %+v", b)
+	b := p.board("ru-capital", clk.t)
+	if b.InForce == nil || b.InForce.Phase.Number != 1 || !b.InForce.From.Equal(start) || b.Next == nil || b.Next.ID != phase2 || b.Ready {
+		t.Fatalf("the demo's first phase is not in force from its consents, its next the general ceasefire, not ready: %+v", b)
 	}
-	start := b.InForce.From
 	if len(b.Conditions) != 1 || b.Conditions[0].Holds || !b.Conditions[0].From.Equal(start.Add(7*24*time.Hour)) {
 		t.Fatalf("the quiet week: %+v, want holding from %s", b.Conditions, start.Add(7*24*time.Hour))
 	}
@@ -91,26 +96,34 @@ func TestCeasefireFlow(t *testing.T) {
 		t.Errorf("the general ceasefire waits for %q, want every party and the mediator", got)
 	}
 
-	consent := func(login, party string) error {
-		_, err := p.write(login, ceasefire.KindConsent, ceasefire.Consent{PhaseID: phase2, CeasefireID: cf, PartyID: party})
+	consent := func(login, party, phase string) error {
+		_, err := p.write(login, ceasefire.KindConsent, ceasefire.Consent{PhaseID: phase, CeasefireID: cf, PartyID: party})
 		return err
 	}
-	p.refused("a move before the quiet week", consent("ua-capital", "ua"), app.CodeInvalid, "phase_id", "the conditions of phase 1 do not all hold")
+	clk.t = start.Add(2 * time.Hour)
+	p.refused("a move before the quiet week", consent("ua-capital", "ua", phase2), app.CodeInvalid, "phase_id", "the conditions of phase 1 do not all hold")
+	p.refused("a consent to the phase in force again", consent("ru-capital", "ru", phase1), app.CodeConflict, "phase_id", "phase 1 was agreed by every party and the mediator already")
+	var ph ceasefire.Phase
+	json.Unmarshal(p.entity(ceasefire.KindPhase, phase1).Body, &ph)
+	ph.Title = "No strikes on energy infrastructure, nor on transport"
+	_, err := p.d.Service.Update(t.Context(), p.d.Principal(t, "us-mediator"), ceasefire.KindPhase, phase1, body(ph))
+	p.refused("a change of the phase in force", err, app.CodeConflict, "", "its terms no longer change")
 
 	// A strike on energy infrastructure an hour into the phase, verified
-	// and attributed.
+	// and attributed an hour later.
 	lat, lon := 47.84, 35.14
 	in := p.must("us-monitor", ceasefire.IncidentKind, map[string]any{"title": "Strike on a substation", "reports": []string{p.report(start.Add(time.Hour))},
 		"occurred_at": start.Add(time.Hour).Format(time.RFC3339), "place_name": "Zaporizhzhia", "lat": lat, "lon": lon,
 		"weapon_class": "missile", "target_class": "energy"})
 	for _, st := range []map[string]any{{"stage": "allegation"}, {"stage": "preliminary-inquiry"}, {"stage": "investigation", "team": "Team 1"},
 		{"stage": "verified", "attribution": "attributed", "attributed_party": "ru", "summary": "Debris of a missile found on site."}} {
+		clk.t = clk.t.Add(10 * time.Minute)
 		st["incident_id"], st["party_id"] = in, "us"
 		if _, err := p.write("us-monitor", ceasefire.StepKind, st); err != nil {
 			t.Fatalf("step %s: %v", st["stage"], err)
 		}
 	}
-	b = p.board("ua-capital", time.Now())
+	b = p.board("ua-capital", clk.t)
 	var j *ceasefire.Judgment
 	for i := range b.Judgments {
 		if b.Judgments[i].Incident == in {
@@ -125,21 +138,52 @@ func TestCeasefireFlow(t *testing.T) {
 	}
 
 	// A week after the phase began, the quiet week counts from the strike.
-	defer ceasefire.SetNow(func() time.Time { return start.Add(7*24*time.Hour + 30*time.Minute) })()
-	p.refused("a move within a week of a verified violation", consent("ua-capital", "ua"), app.CodeInvalid, "phase_id", "incident "+in)
-	ceasefire.SetNow(func() time.Time { return start.Add(8*24*time.Hour + 2*time.Hour) })
+	clk.t = start.Add(7*24*time.Hour + 30*time.Minute)
+	p.refused("a move within a week of a verified violation", consent("ua-capital", "ua", phase2), app.CodeInvalid, "phase_id", "incident "+in)
+	clk.t = start.Add(8*24*time.Hour + 2*time.Hour)
+	agreed := clk.t
 	for _, c := range [][2]string{{"ua-capital", "ua"}, {"ru-capital", "ru"}, {"us-capital", "us"}} {
-		if err := consent(c[0], c[1]); err != nil {
+		if err := consent(c[0], c[1], phase2); err != nil {
 			t.Fatalf("%s's consent once the week passed: %v", c[1], err)
 		}
 	}
-	b = p.board("us-mediator", time.Now().Add(49*time.Hour))
-	if b.InForce == nil || b.InForce.Phase.Number != 2 {
-		t.Fatalf("48 hours after the last consent, phase %v is in force, want 2", b.InForce)
+	if b = p.board("us-mediator", agreed.Add(49*time.Hour)); b.InForce == nil || b.InForce.Phase.Number != 2 || !b.InForce.From.Equal(agreed.Add(48*time.Hour)) {
+		t.Fatalf("48 hours after the last consent, phase %v is in force, want 2 from %s", b.InForce, agreed.Add(48*time.Hour))
 	}
-	if b = p.board("us-mediator", time.Now().Add(47*time.Hour)); b.InForce == nil || b.InForce.Phase.Number != 1 {
+	if b = p.board("us-mediator", agreed.Add(47*time.Hour)); b.InForce == nil || b.InForce.Phase.Number != 1 {
 		t.Errorf("before the 48 hours passed, phase %v is in force, want still 1", b.InForce)
 	}
+	// The strike stays a violation of phase 1, judged as it was.
+	b = p.board("ru-capital", agreed.Add(72*time.Hour))
+	for i := range b.Judgments {
+		if b.Judgments[i].Incident == in && (!b.Judgments[i].Violation || b.Judgments[i].Phase != 1) {
+			t.Errorf("once phase 2 is in force, the strike is judged %+v", b.Judgments[i])
+		}
+	}
+}
+
+// clock is a time the test sets.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func body(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// entity returns an entity as the mediator sees it.
+func (p *process) entity(kind, id string) store.Entity {
+	p.t.Helper()
+	med := p.d.Principal(p.t, "us-mediator")
+	e, err := p.d.Service.Get(p.t.Context(), &med, kind, id)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return e
 }
 
 // report commits a monitor patrol's report of a strike at t, for an
@@ -189,8 +233,27 @@ func TestRefusals(t *testing.T) {
 	_, err = p.write("ua-capital", ceasefire.KindConsent, ceasefire.Consent{PhaseID: phase2, CeasefireID: other, PartyID: "ua"})
 	p.refused("consent naming another ceasefire's phase", err, app.CodeInvalid, "ceasefire_id", "the phase is of ceasefire")
 
-	// Suspensions do not overlap; an obligation done is one of the phase's.
-	p.must("us-mediator", ceasefire.KindSuspension, ceasefire.Suspension{CeasefireID: cf, From: "2027-01-10T00:00:00Z", Until: "2027-01-12T00:00:00Z", Reason: "Survey of the line."})
+	// What was agreed stays: a phase's number, the ceasefire's parties.
+	var ph ceasefire.Phase
+	json.Unmarshal(p.entity(ceasefire.KindPhase, phase2).Body, &ph)
+	ph.Number = 3
+	_, err = p.d.Service.Update(t.Context(), p.d.Principal(t, "us-mediator"), ceasefire.KindPhase, phase2, body(ph))
+	p.refused("a phase renumbered", err, app.CodeInvalid, "number", "a phase's number never changes")
+	_, err = p.d.Service.Update(t.Context(), p.d.Principal(t, "us-mediator"), ceasefire.KindCeasefire, cf,
+		body(ceasefire.Ceasefire{Title: "Phased ceasefire (illustrative)", Parties: []string{"ua", "ae"}, MediatorID: "us"}))
+	p.refused("the parties changed after their consents", err, app.CodeInvalid, "parties", "they no longer change")
+
+	// Suspensions start now or later, do not overlap, and stay lifted; an
+	// obligation done is one of the phase's.
+	_, err = p.write("us-mediator", ceasefire.KindSuspension, ceasefire.Suspension{CeasefireID: cf, From: time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), Reason: "Backdated."})
+	p.refused("a suspension in the past", err, app.CodeInvalid, "from", "in the past")
+	susp := p.must("us-mediator", ceasefire.KindSuspension, ceasefire.Suspension{CeasefireID: cf, From: "2027-01-10T00:00:00Z", Until: "2027-01-12T00:00:00Z", Reason: "Survey of the line."})
+	_, err = p.d.Service.Update(t.Context(), p.d.Principal(t, "us-mediator"), ceasefire.KindSuspension, susp,
+		body(ceasefire.Suspension{CeasefireID: cf, From: "2027-01-09T00:00:00Z", Until: "2027-01-12T00:00:00Z", Reason: "Survey of the line."}))
+	p.refused("a suspension's start moved", err, app.CodeInvalid, "from", "never changes")
+	_, err = p.d.Service.Update(t.Context(), p.d.Principal(t, "us-mediator"), ceasefire.KindSuspension, susp,
+		body(ceasefire.Suspension{CeasefireID: cf, From: "2027-01-10T00:00:00Z", Until: "2027-01-14T00:00:00Z", Reason: "Survey of the line."}))
+	p.refused("a lifted suspension's end moved", err, app.CodeInvalid, "until", "stays lifted")
 	_, err = p.write("us-mediator", ceasefire.KindSuspension, ceasefire.Suspension{CeasefireID: cf, From: "2027-01-11T00:00:00Z", Reason: "Another."})
 	p.refused("an overlapping suspension", err, app.CodeConflict, "from", "overlaps suspension")
 	_, err = p.write("us-mediator", ceasefire.KindSuspension, ceasefire.Suspension{CeasefireID: cf, From: "2027-02-11T00:00:00Z", Until: "2027-02-10T00:00:00Z", Reason: "Backwards."})
@@ -203,6 +266,6 @@ func TestRefusals(t *testing.T) {
 
 	// Only the writes that were not refused were committed.
 	if n, _ := p.d.Service.Store().LastSeq(t.Context()); n != after+2 || after != before+2 {
-		t.Errorf("%d records after the refusals, want %d (two writes accepted)", n, before+4)
+		t.Errorf("%d records after the refusals, want %d (four writes accepted)", n, before+4)
 	}
 }

@@ -3,32 +3,46 @@ package ceasefire
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/parley-project/parley"
 )
 
-// Invariants implements parley.WithInvariants: phases follow one another
-// without gaps or overlaps, a capital consents to a phase only on the
-// evidence that the phase before it may end, an obligation is verified
-// done once, and suspensions do not overlap.
+// Invariants implements parley.WithInvariants. What has been in force
+// stays as it was: phases follow one another without gaps or overlaps,
+// and a phase every signer agreed to no longer changes; a capital
+// consents to a phase only once, and to the next only on the evidence that
+// the phase in force may end; the parties and mediator of a ceasefire do
+// not change once anyone consented; a suspension starts now or later, and
+// suspensions do not overlap; an obligation is verified done once.
 func (Domain) Invariants() []parley.Invariant {
-	return []parley.Invariant{phasesInSequence, consentOnEvidence, parley.Unique(kindNamed(KindFulfilment), "phase_id", "obligation_id"), suspensionsApart}
+	return []parley.Invariant{phasesInSequence, consentOnEvidence, signersFixed,
+		parley.Unique(kindNamed(KindFulfilment), "phase_id", "obligation_id"), suspensionsAhead}
 }
 
-// phasesInSequence: one phase of each number in a ceasefire, and none
-// without the one before it.
+// stamp is how the ceasefire's refusals write a time.
+const stamp = "2006-01-02 15:04 UTC"
+
+// phasesInSequence: one phase of each number in a ceasefire, none without
+// the one before it, a phase's number never changes, and a phase agreed
+// by every signer is never changed: what was in force stays what it was.
 var phasesInSequence = parley.Invariant{
-	Kind: KindPhase, Name: "phases numbered in sequence, one of each number",
+	Kind: KindPhase, Name: "phases in sequence, unchanged once agreed",
 	Needs: func(e parley.Entity, _ string) []parley.Need {
-		return []parley.Need{{Kind: KindPhase, Parent: e.(*Phase).CeasefireID}}
+		id := e.(*Phase).CeasefireID
+		return []parley.Need{{Kind: KindPhase, Parent: id}, {Kind: KindCeasefire, ID: id},
+			{Kind: KindConsent, Fields: map[string]string{"ceasefire_id": id}}}
 	},
 	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
 		p := e.(*Phase)
 		before := p.Number == 1
 		for _, f := range facts[0] {
 			o := f.Entity.(*Phase)
+			if f.ID == subject && o.Number != p.Number {
+				return parley.Errorf("number", "is %d, but this phase is phase %d: a phase's number never changes", p.Number, o.Number)
+			}
 			if f.ID != subject && o.Number == p.Number {
 				return parley.Conflictf("number", "phase %d of this ceasefire exists already (%s, %q); phases do not overlap: change that one instead", p.Number, f.ID, o.Title)
 			}
@@ -37,29 +51,88 @@ var phasesInSequence = parley.Invariant{
 		if !before {
 			return parley.Errorf("number", "is %d, but the ceasefire has no phase %d; phases follow one another from 1", p.Number, p.Number-1)
 		}
-		return nil
-	},
-}
-
-// suspensionsApart: no two suspensions of a ceasefire overlap.
-var suspensionsApart = parley.Invariant{
-	Kind: KindSuspension, Name: "suspensions of a ceasefire do not overlap",
-	Needs: func(e parley.Entity, _ string) []parley.Need {
-		return []parley.Need{{Kind: KindSuspension, Parent: e.(*Suspension).CeasefireID}}
-	},
-	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
-		s := suspensionEntry("", e.(*Suspension))
-		for _, f := range facts[0] {
-			o := suspensionEntry(f.ID, f.Entity.(*Suspension))
-			if f.ID != subject && (o.Until.IsZero() || s.From.Before(o.Until)) && (s.Until.IsZero() || o.From.Before(s.Until)) {
-				return parley.Conflictf("from", "overlaps suspension %s (from %s); lift or change that one instead", f.ID, o.From.Format(time.RFC3339))
+		if subject == "" || len(facts[1]) == 0 {
+			return nil
+		}
+		states, _ := Schedule(facts[1][0].Entity.(*Ceasefire), phaseEntries(facts[0]), consentEntries(facts[2]), nil)
+		for _, s := range states {
+			if s.ID == subject && !s.From.IsZero() {
+				return parley.Conflictf("", "phase %d was agreed by every party and the mediator (in force from %s): its terms no longer change; agree a new phase instead",
+					p.Number, s.From.Format(stamp))
 			}
 		}
 		return nil
 	},
 }
 
-func suspensionEntry(id string, s *Suspension) SuspensionEntry {
+// signersFixed: once anyone consented to a phase of a ceasefire, who it
+// binds and who mediates it no longer change, or a change would take back
+// what was agreed.
+var signersFixed = parley.Invariant{
+	Kind: KindCeasefire, Name: "its parties and mediator fixed once anyone consented",
+	Needs: func(_ parley.Entity, subject string) []parley.Need {
+		if subject == "" {
+			return []parley.Need{}
+		}
+		return []parley.Need{{Kind: KindCeasefire, ID: subject}, {Kind: KindConsent, Fields: map[string]string{"ceasefire_id": subject}}}
+	},
+	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
+		if len(facts) < 2 || len(facts[0]) == 0 || len(facts[1]) == 0 {
+			return nil
+		}
+		c, cur := e.(*Ceasefire), facts[0][0].Entity.(*Ceasefire)
+		if c.MediatorID != cur.MediatorID {
+			return parley.Errorf("mediator_id", "is %q, but parties consented to phases mediated by %q: it no longer changes", c.MediatorID, cur.MediatorID)
+		}
+		if !slices.Equal(c.Parties, cur.Parties) {
+			return parley.Errorf("parties", "are %v, but parties consented to phases binding %v: they no longer change", c.Parties, cur.Parties)
+		}
+		return nil
+	},
+}
+
+// settle is how far in the past a suspension may start: the time it takes
+// to write one down.
+const settle = 10 * time.Minute
+
+// suspensionsAhead: a suspension starts now or later, and is lifted now or
+// later, never in the past, which would take back what was in force; its
+// start never changes; and no two suspensions of a ceasefire overlap.
+var suspensionsAhead = parley.Invariant{
+	Kind: KindSuspension, Name: "suspensions from now on, not overlapping",
+	Needs: func(e parley.Entity, _ string) []parley.Need {
+		return []parley.Need{{Kind: KindSuspension, Parent: e.(*Suspension).CeasefireID}}
+	},
+	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
+		s := SuspensionOf("", e.(*Suspension))
+		t := now().Add(-settle)
+		var cur *SuspensionEntry
+		for _, f := range facts[0] {
+			o := SuspensionOf(f.ID, f.Entity.(*Suspension))
+			if f.ID == subject {
+				cur = &o
+				continue
+			}
+			if (o.Until.IsZero() || s.From.Before(o.Until)) && (s.Until.IsZero() || o.From.Before(s.Until)) {
+				return parley.Conflictf("from", "overlaps suspension %s (from %s); lift or change that one instead", f.ID, o.From.Format(stamp))
+			}
+		}
+		switch {
+		case cur == nil && s.From.Before(t):
+			return parley.Errorf("from", "is %s, in the past: a suspension takes effect from now on, and cannot take back what was in force", s.From.Format(stamp))
+		case cur != nil && !cur.From.Equal(s.From):
+			return parley.Errorf("from", "was %s: a suspension's start never changes", cur.From.Format(stamp))
+		case cur != nil && !cur.Until.IsZero() && !cur.Until.Equal(s.Until):
+			return parley.Errorf("until", "was %s: a suspension lifted stays lifted; suspend again instead", cur.Until.Format(stamp))
+		case !s.Until.IsZero() && s.Until.Before(t) && (cur == nil || !cur.Until.Equal(s.Until)):
+			return parley.Errorf("until", "is %s, in the past: a suspension is lifted from now on", s.Until.Format(stamp))
+		}
+		return nil
+	},
+}
+
+// SuspensionOf reads a suspension's times.
+func SuspensionOf(id string, s *Suspension) SuspensionEntry {
 	from, _ := parley.ParseTime(s.From)
 	var until time.Time
 	if s.Until != "" {
@@ -68,13 +141,15 @@ func suspensionEntry(id string, s *Suspension) SuspensionEntry {
 	return SuspensionEntry{ID: id, From: from, Until: until}
 }
 
-// now is the clock consents are judged by; tests set it.
+// now is the clock consents and suspensions are judged by; tests set it.
 var now = time.Now
 
-// consentOnEvidence: a capital consents to phase N+1 only while phase N
-// is in force and every one of its conditions holds, as the monitoring's
-// verified incidents and the obligations verified done say now. The first
-// phase needs no evidence.
+// consentOnEvidence: a capital consents to a phase only while it is not
+// yet agreed (a consent given again would move the start of a phase in
+// force, and take back what was judged under it); and to a phase after
+// the first only while the phase before it is in force and every one of
+// its conditions holds, as the monitoring's verified incidents and the
+// obligations verified done say now.
 var consentOnEvidence = parley.Invariant{
 	Kind: KindConsent, Name: "a move to the next phase only when the conditions of the phase in force hold",
 	Needs: func(e parley.Entity, _ string) []parley.Need {
@@ -90,41 +165,39 @@ var consentOnEvidence = parley.Invariant{
 		if len(facts[0]) == 0 {
 			return nil // the reference check names the missing ceasefire
 		}
-		cf := facts[0][0].Entity.(*Ceasefire)
-		var target *Phase
-		phases := make([]PhaseEntry, len(facts[1]))
-		for i, f := range facts[1] {
-			phases[i] = PhaseEntry{ID: f.ID, RecordID: f.RecordID, Phase: *f.Entity.(*Phase)}
-			if f.ID == c.PhaseID {
-				target = &phases[i].Phase
-			}
-		}
-		if target == nil || target.Number == 1 {
+		phases := phaseEntries(facts[1])
+		i := slices.IndexFunc(phases, func(p PhaseEntry) bool { return p.ID == c.PhaseID })
+		if i < 0 {
 			return nil
 		}
-		consents := make([]ConsentEntry, len(facts[2]))
-		for i, f := range facts[2] {
-			o := f.Entity.(*Consent)
-			consents[i] = ConsentEntry{PhaseID: o.PhaseID, PartyID: o.PartyID, On: f.On, At: f.Created, Seq: f.Seq}
-		}
+		target := phases[i].Phase
 		suspensions := make([]SuspensionEntry, len(facts[3]))
 		for i, f := range facts[3] {
-			suspensions[i] = suspensionEntry(f.ID, f.Entity.(*Suspension))
+			suspensions[i] = SuspensionOf(f.ID, f.Entity.(*Suspension))
 		}
 		t := now()
-		states, periods := Schedule(cf, phases, consents, suspensions)
-		period, _ := Now(states, periods, t)
-		if period == nil || period.Phase.Number != target.Number-1 {
-			in := "no phase is in force"
-			if period != nil {
-				in = fmt.Sprintf("phase %d is in force", period.Phase.Number)
+		states, periods := Schedule(facts[0][0].Entity.(*Ceasefire), phases, consentEntries(facts[2]), suspensions)
+		for _, s := range states {
+			if s.ID == c.PhaseID && !s.From.IsZero() {
+				return parley.Conflictf("phase_id", "phase %d was agreed by every party and the mediator already (in force from %s); a consent given again would not change it",
+					target.Number, s.From.Format(stamp))
 			}
-			return parley.Errorf("phase_id", "phase %d is consented to while phase %d is in force, and %s now", target.Number, target.Number-1, in)
+		}
+		if target.Number == 1 {
+			return nil
+		}
+		period := InForce(periods, t)
+		if period == nil || period.Phase.Number != target.Number-1 {
+			in := "no phase is in force now"
+			if period != nil {
+				in = fmt.Sprintf("phase %d is in force now", period.Phase.Number)
+			}
+			return parley.Errorf("phase_id", "phase %d may be consented to only while phase %d is in force, and %s", target.Number, target.Number-1, in)
 		}
 		var done map[string]time.Time
 		for _, f := range facts[4] {
 			fu := f.Entity.(*Fulfilment)
-			if phaseOf(phases, fu.PhaseID) == period.Phase.Number {
+			if j := slices.IndexFunc(phases, func(p PhaseEntry) bool { return p.ID == fu.PhaseID }); j >= 0 && phases[j].Phase.Number == period.Phase.Number {
 				at, _ := parley.ParseTime(fu.VerifiedAt)
 				if done == nil {
 					done = map[string]time.Time{}
@@ -150,6 +223,23 @@ var consentOnEvidence = parley.Invariant{
 	},
 }
 
+func phaseEntries(facts []parley.Fact) []PhaseEntry {
+	out := make([]PhaseEntry, len(facts))
+	for i, f := range facts {
+		out[i] = PhaseEntry{ID: f.ID, RecordID: f.RecordID, Phase: *f.Entity.(*Phase)}
+	}
+	return out
+}
+
+func consentEntries(facts []parley.Fact) []ConsentEntry {
+	out := make([]ConsentEntry, len(facts))
+	for i, f := range facts {
+		o := f.Entity.(*Consent)
+		out[i] = ConsentEntry{PhaseID: o.PhaseID, PartyID: o.PartyID, On: f.On, At: f.Created, Seq: f.Seq}
+	}
+	return out
+}
+
 func kindNamed(name string) parley.Kind {
 	for _, k := range kinds {
 		if k.Name == name {
@@ -157,15 +247,6 @@ func kindNamed(name string) parley.Kind {
 		}
 	}
 	panic("no kind " + name)
-}
-
-func phaseOf(phases []PhaseEntry, id string) int {
-	for _, p := range phases {
-		if p.ID == id {
-			return p.Phase.Number
-		}
-	}
-	return 0
 }
 
 // records turns facts of another domain's kind into what Incidents reads.

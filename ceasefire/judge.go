@@ -96,8 +96,8 @@ func (jg judge) judge(in *Incident) Judgment {
 	if k >= 0 && jg.ps[k].covers(in.At) {
 		j.Phase = jg.ps[k].Phase.Number
 		j.Breaks = Breaks(jg.ps[k].Phase, *in)
-		if len(j.Breaks) > 0 && in.VerifiedBy(jg.t) {
-			j.Violation, j.Party = true, in.Party
+		if s, ok := in.verifiedAt(jg.t); ok && len(j.Breaks) > 0 {
+			j.Violation, j.Party = true, s.Party
 		}
 	}
 	return j

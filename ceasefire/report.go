@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/parley-project/parley"
 )
 
 // The kinds of report.
@@ -250,10 +252,7 @@ func MakeReport(typ string, in ReportInput, from, until time.Time) Report {
 	slices.SortFunc(r.Lines, func(a, b Line) int { return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Incident, b.Incident)) })
 	if typ == Compliance {
 		for _, o := range in.Obligations {
-			due, err := time.Parse(time.DateOnly, o.Due)
-			if err != nil {
-				due, _ = time.Parse(time.RFC3339, o.Due)
-			}
+			due, _ := parley.ParseTime(o.Due)
 			if due.Before(until) || !o.Done.IsZero() && o.Done.Before(until) {
 				r.Obligations = append(r.Obligations, o)
 			}

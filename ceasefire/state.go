@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/geo"
 )
 
@@ -170,9 +171,11 @@ type (
 // its order, and its body.
 type Record struct {
 	ID, RecordID, On string
-	At               time.Time
-	Seq              int64
-	Body             json.RawMessage
+	// At is when it was committed first, Changed when last (the zero time
+	// when unknown).
+	At, Changed time.Time
+	Seq         int64
+	Body        json.RawMessage
 }
 
 // Incidents reads the monitoring's incidents with their verification
@@ -188,7 +191,7 @@ func Incidents(incidents, steps, zones []Record, phases []Phase) []Incident {
 			continue
 		}
 		pl.Place(&in)
-		Verify(&in, stepsOf[r.ID], r.RecordID)
+		Verify(&in, stepsOf[r.ID], r.RecordID, r.Changed)
 		out = append(out, in)
 	}
 	return out
@@ -221,7 +224,7 @@ func IncidentOf(r Record) (Incident, bool) {
 	if json.Unmarshal(r.Body, &b) != nil {
 		return Incident{}, false
 	}
-	at, err := time.Parse(time.RFC3339Nano, b.OccurredAt)
+	at, err := parley.ParseTime(b.OccurredAt)
 	if err != nil {
 		return Incident{}, false
 	}
@@ -296,12 +299,7 @@ func (pl *Placer) Place(in *Incident) {
 		return
 	}
 	p := *in.Where
-	for _, rg := range pl.regions {
-		if p.Lon >= rg.box.MinLon && p.Lon <= rg.box.MaxLon && p.Lat >= rg.box.MinLat && p.Lat <= rg.box.MaxLat && rg.g.Contains(p) {
-			in.Region = rg.id
-			break
-		}
-	}
+	in.Region = pl.RegionOf(p)
 	for _, a := range pl.areas {
 		d := a.g.Reach(p, a.radiusKm) / 1000
 		if d == 0 {
@@ -315,34 +313,47 @@ func (pl *Placer) Place(in *Incident) {
 	}
 }
 
+// RegionOf returns the region zone p lies in, "" if none.
+func (pl *Placer) RegionOf(p geo.Point) string {
+	for _, rg := range pl.regions {
+		if p.Lon >= rg.box.MinLon && p.Lon <= rg.box.MaxLon && p.Lat >= rg.box.MinLat && p.Lat <= rg.box.MaxLat && rg.g.Contains(p) {
+			return rg.id
+		}
+	}
+	return ""
+}
+
 // Verify sets the incident's verification from its steps in the order
 // they were committed, read as the monitoring reads it
-// (monitor.VerificationOf): the latest step decides; an incident is
-// verified from a "verified" step until a later step reopens it, and not
-// at all if it was changed since it was verified (the step is stale:
-// current is the incident's latest record).
-func Verify(in *Incident, steps []Record, current string) {
-	in.Verified, in.Party, in.Reopened = time.Time{}, "", time.Time{}
-	if n := len(steps); n == 0 {
-		return
-	} else if last := steps[n-1]; last.On != current && stageOf(last) != "allegation" {
-		return
-	}
-	for i := len(steps) - 1; i >= 0; i-- {
+// (monitor.VerificationOf): a "verified" step verifies it, attributed as
+// it says, until the next step reopens it; and an incident changed since
+// its last step (current, its latest record, is not the one the step was
+// taken on) stands verified no longer from when it was changed (changed;
+// the last step's time when unknown), though it was until then.
+func Verify(in *Incident, steps []Record, current string, changed time.Time) {
+	in.Verified, in.Party, in.Reopened, in.Spans = time.Time{}, "", time.Time{}, nil
+	for _, s := range steps {
 		var b stepBody
-		json.Unmarshal(steps[i].Body, &b)
-		if b.Stage != "verified" {
-			continue
+		json.Unmarshal(s.Body, &b)
+		if n := len(in.Spans); n > 0 && in.Spans[n-1].Until.IsZero() {
+			in.Spans[n-1].Until = s.At
 		}
-		in.Verified = steps[i].At
-		if b.Attribution == "attributed" || b.Attribution == "largely-attributed" {
-			in.Party = b.AttributedParty
+		if b.Stage == "verified" {
+			sp := Span{From: s.At}
+			if b.Attribution == "attributed" || b.Attribution == "largely-attributed" {
+				sp.Party = b.AttributedParty
+			}
+			in.Spans = append(in.Spans, sp)
 		}
-		if i+1 < len(steps) {
-			in.Reopened = steps[i+1].At
-		}
+	}
+	n := len(in.Spans)
+	if n == 0 {
 		return
 	}
+	if last := steps[len(steps)-1]; last.On != current && stageOf(last) != "allegation" && in.Spans[n-1].Until.IsZero() {
+		in.Spans[n-1].Until = later(changed, last.At)
+	}
+	in.Verified, in.Party, in.Reopened = in.Spans[n-1].From, in.Spans[n-1].Party, in.Spans[n-1].Until
 }
 
 func stageOf(r Record) string {

@@ -68,6 +68,16 @@ func openFixture(tb testing.TB, log app.Log) *fixture {
 		}
 	}
 	f.api = newAPI(svc, slog.New(slog.NewTextHandler(f.errLog, &slog.HandlerOptions{Level: slog.LevelError})))
+	// The demo's ceasefire has its first phase agreed; a second, with a
+	// first phase awaiting consent, takes a consent.
+	med := f.principal(tb, "us-mediator")
+	cw, err := svc.Create(ctx, med, ceasefire.KindCeasefire, []byte(`{"title":"Quiet around the plant (fixture)","parties":["ua","ru"],"mediator_id":"us"}`))
+	if err == nil {
+		_, err = svc.Create(ctx, med, ceasefire.KindPhase, []byte(fmt.Sprintf(`{"ceasefire_id":%q,"number":1,"title":"Quiet (fixture)","prohibitions":[{"id":"all"}]}`, cw.Entity.ID)))
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
 	// The demo commits no approvals (none were given); one signed
 	// approval makes the kind's reads part of every test.
 	ids := f.ids(tb)
@@ -262,8 +272,10 @@ type scenarioIDs struct {
 	kharkivReport, belgorodReport string
 	kharkivIncident, kyivIncident string
 	spareReport                   string
-	// The phased ceasefire and its two phases.
+	// The phased ceasefire and its two phases; a ceasefire whose first
+	// phase awaits consent.
 	ceasefire, phase1, phase2 string
+	quiet, quietPhase         string
 }
 
 func (f *fixture) ids(tb testing.TB) scenarioIDs {
@@ -293,6 +305,8 @@ func (f *fixture) ids(tb testing.TB) scenarioIDs {
 	ids.ceasefire = f.find(tb, ceasefire.KindCeasefire, "title", "Phased ceasefire (illustrative)").ID
 	ids.phase1 = f.find(tb, ceasefire.KindPhase, "title", "No strikes on energy infrastructure").ID
 	ids.phase2 = f.find(tb, ceasefire.KindPhase, "title", "General ceasefire").ID
+	ids.quiet = f.find(tb, ceasefire.KindCeasefire, "title", "Quiet around the plant (fixture)").ID
+	ids.quietPhase = f.find(tb, ceasefire.KindPhase, "title", "Quiet (fixture)").ID
 	if r, ok := f.lookup(tb, monitor.KindReport, "place_name", "Orikhiv (spare)"); ok {
 		ids.spareReport = r.ID
 	}
@@ -383,7 +397,7 @@ func validBodies(ids scenarioIDs, round, day string) map[string]string {
 		"verification-steps":    fmt.Sprintf(`{"incident_id":%q,"party_id":"us","stage":"preliminary-inquiry","summary":"A team compares the reports."}`, ids.kharkivIncident),
 		"ceasefires":            `{"title":"Local ceasefire around the plant","parties":["ua","ru"],"mediator_id":"us"}`,
 		"ceasefire-phases":      fmt.Sprintf(`{"ceasefire_id":%q,"number":3,"title":"Withdrawal","prohibitions":[{"id":"all"}]}`, ids.ceasefire),
-		"ceasefire-consents":    fmt.Sprintf(`{"phase_id":%q,"ceasefire_id":%q,"party_id":"ua","note":"Confirmed."}`, ids.phase1, ids.ceasefire),
+		"ceasefire-consents":    fmt.Sprintf(`{"phase_id":%q,"ceasefire_id":%q,"party_id":"ua","note":"Confirmed."}`, ids.quietPhase, ids.quiet),
 		"ceasefire-suspensions": fmt.Sprintf(`{"ceasefire_id":%q,"from":"2027-01-10T00:00:00Z","until":"2027-01-12T00:00:00Z","reason":"Suspended by the mediator while the line is surveyed."}`, ids.ceasefire),
 		"ceasefire-reports": fmt.Sprintf(`{"ceasefire_id":%q,"report_type":"daily","title":"Daily report, 1 March 2027","from":"2027-03-01T00:00:00Z","until":"2027-03-02T00:00:00Z","figures":%q}`,
 			ids.ceasefire, `{"type":"daily","from":"2027-03-01T00:00:00Z","until":"2027-03-02T00:00:00Z","judged_at":"2027-03-02T00:00:00Z","phase":1,"phase_title":"No strikes on energy infrastructure","violations":0,"previous":0,"unverified":0,"regions":null,"parties":[{"party":"ua","violations":0,"previous":0,"denials":0},{"party":"ru","violations":0,"previous":0,"denials":0}]}`),

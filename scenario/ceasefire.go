@@ -1,6 +1,10 @@
 package scenario
 
-import "github.com/parley-project/parley/ceasefire"
+import (
+	"time"
+
+	"github.com/parley-project/parley/ceasefire"
+)
 
 // ceasefire commits the phased ceasefire of the framework's sequencing
 // (BRIEF.md: "a ceasefire possibly preceding a comprehensive settlement;
@@ -10,6 +14,9 @@ import "github.com/parley-project/parley/ceasefire"
 // ceasefire: the phases, their terms and the consents to the first are
 // illustrative, to show the procedure.
 func (l *loader) ceasefire() {
+	// The phases are the demo's, agreed when it is loaded: the withdrawal
+	// is due three months after.
+	due := time.Now().AddDate(0, 3, 0).Format(time.DateOnly)
 	cf := l.create("us-mediator", "ceasefire", ceasefire.KindCeasefire, ceasefire.Ceasefire{Title: "Phased ceasefire (illustrative)",
 		Parties: []string{"ua", "ru"}, MediatorID: "us", Note: illustrative}, nil)
 	l.create("us-mediator", "phase-energy", ceasefire.KindPhase, ceasefire.Phase{CeasefireID: cf, Number: 1, ClauseID: l.id("c-ceasefire"),
@@ -28,8 +35,8 @@ func (l *loader) ceasefire() {
 				Zones: []string{l.id("z-line")}, WithinKm: 15},
 		},
 		Obligations: []ceasefire.Obligation{
-			{ID: "withdraw-ua", Title: "Heavy weapons withdrawn 15 km from the line", PartyID: "ua", Due: "2026-03-31"},
-			{ID: "withdraw-ru", Title: "Heavy weapons withdrawn 15 km from the line", PartyID: "ru", Due: "2026-03-31"},
+			{ID: "withdraw-ua", Title: "Heavy weapons withdrawn 15 km from the line", PartyID: "ua", Due: due},
+			{ID: "withdraw-ru", Title: "Heavy weapons withdrawn 15 km from the line", PartyID: "ru", Due: due},
 		},
 		Conditions:       []ceasefire.Condition{{Kind: ceasefire.QuietDays, Days: 30}, {Kind: ceasefire.ObligationsDone}},
 		EntersAfterHours: 48, Note: illustrative}, nil)

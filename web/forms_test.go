@@ -588,7 +588,11 @@ func TestKindFormsRoundTrip(t *testing.T) {
 			t.Errorf("GET %s/edit: status %d", path, res.status)
 			return
 		}
-		if id := kfSaved(t, f.post(t, c, path, kfFormValues(t, res.body), nil), k.Collection); id != e.ID {
+		saved := f.post(t, c, path, kfFormValues(t, res.body), nil)
+		if k.Name == "ceasefire.phase" && saved.status == http.StatusConflict && strings.Contains(saved.body, "its terms no longer change") {
+			return // a phase every signer agreed to is never saved again, even unchanged: a new version would take back their consents
+		}
+		if id := kfSaved(t, saved, k.Collection); id != e.ID {
 			t.Errorf("%s saved as %s", path, id)
 		}
 		after := f.kfGet(t, &p, e.Kind, e.ID)

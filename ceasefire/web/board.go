@@ -78,7 +78,7 @@ type Judged struct {
 }
 
 func recordOf(e store.Entity) ceasefire.Record {
-	return ceasefire.Record{ID: e.ID, RecordID: e.RecordID, On: e.Field(parley.OnField), At: e.Created, Seq: e.CreatedSeq, Body: e.Body}
+	return ceasefire.Record{ID: e.ID, RecordID: e.RecordID, On: e.Field(parley.OnField), At: e.Created, Changed: e.Updated, Seq: e.CreatedSeq, Body: e.Body}
 }
 
 // Load reads the ceasefire id and what decides where it stands at t.
@@ -178,12 +178,7 @@ func (b *Board) loadTerms(ctx context.Context, svc lister, caller *access.Princi
 		if err := json.Unmarshal(e.Body, &s); err != nil {
 			return err
 		}
-		from, _ := parley.ParseTime(s.From)
-		var until time.Time
-		if s.Until != "" {
-			until, _ = parley.ParseTime(s.Until)
-		}
-		b.Suspensions = append(b.Suspensions, ceasefire.SuspensionEntry{ID: e.ID, From: from, Until: until})
+		b.Suspensions = append(b.Suspensions, ceasefire.SuspensionOf(e.ID, &s))
 	}
 	b.States, b.Periods = ceasefire.Schedule(&b.Ceasefire, phases, consents, b.Suspensions)
 	return nil
@@ -215,7 +210,7 @@ func (b *Board) upsert(r ceasefire.Record) {
 	}
 	b.incidents[r.ID] = r
 	b.placer.Place(&in)
-	ceasefire.Verify(&in, b.steps[r.ID], r.RecordID)
+	ceasefire.Verify(&in, b.steps[r.ID], r.RecordID, r.Changed)
 	if i, ok := b.index[r.ID]; ok {
 		b.Incidents[i] = in
 	} else {
@@ -336,8 +331,9 @@ func (b *Board) Refresh(ctx context.Context, svc lister, caller *access.Principa
 }
 
 // History judges each incident again at each of its verification steps:
-// what was known then, which the judgment at At may have changed since. A
-// judgment is kept when it differs from the one before it.
+// what was known then (its verification's spans say when it stood
+// verified, and by whom attributed), which the judgment at At may have
+// changed since. A judgment is kept when it differs from the one before.
 func (b *Board) History() map[string][]Judged {
 	out := map[string][]Judged{}
 	for i, in := range b.Incidents {
@@ -348,7 +344,7 @@ func (b *Board) History() map[string][]Judged {
 			if s.At.After(b.At) {
 				continue
 			}
-			j := ceasefire.Judge(b.Periods, []ceasefire.Incident{verifiedAsOf(in, b.steps[in.ID], b.incidents[in.ID].RecordID, s.At)}, s.At)[0]
+			j := ceasefire.Judge(b.Periods, []ceasefire.Incident{in}, s.At)[0]
 			out[in.ID] = append(out[in.ID], Judged{At: s.At, Judgment: j})
 		}
 		out[in.ID] = slices.CompactFunc(out[in.ID], func(a, c Judged) bool {
@@ -356,15 +352,4 @@ func (b *Board) History() map[string][]Judged {
 		})
 	}
 	return out
-}
-
-// verifiedAsOf is the incident with its verification as its steps up to t
-// made it.
-func verifiedAsOf(in ceasefire.Incident, steps []ceasefire.Record, current string, t time.Time) ceasefire.Incident {
-	n := 0
-	for n < len(steps) && !steps[n].At.After(t) {
-		n++
-	}
-	ceasefire.Verify(&in, steps[:n], current)
-	return in
 }

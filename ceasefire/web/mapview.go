@@ -151,8 +151,8 @@ func parseMapFilter(r *http.Request) (mapFilter, error) {
 		return f, bad("weapon", fmt.Sprintf("%q is not a weapon class", f.weapon))
 	}
 	if v := q.Get("zoom"); v != "" {
-		if f.zoom, err = strconv.Atoi(v); err != nil || f.zoom < 0 || f.zoom > 20 {
-			return f, bad("zoom", "is not a zoom level from 0 to 20")
+		if f.zoom, err = strconv.Atoi(v); err != nil || f.zoom < 0 || f.zoom > maxZoom {
+			return f, bad("zoom", fmt.Sprintf("is not a zoom level from 0 to %d", maxZoom))
 		}
 	}
 	if v := q.Get("bbox"); v != "" {
@@ -192,10 +192,26 @@ type mapData struct {
 	Cells    []cell `json:"cells"`
 }
 
+// maxZoom is the closest the map zooms in (Leaflet's maxZoom in map.js):
+// a cell is then some 300 metres across.
+const maxZoom = 14
+
+// maxCells bounds the cells of one answer: a view of the whole world at
+// the closest zoom is counted at a coarser one, so that no request makes
+// an answer of every incident.
+const maxCells = 20000
+
 // aggregate keeps the board's incidents that f selects and counts them
 // into the cells of the grid of f's zoom level: cells of about 32 pixels.
 func aggregate(b *Board, f mapFilter) mapData {
+	west, south, east, north := -180.0, -90.0, 180.0, 90.0
+	if f.hasBox {
+		west, south, east, north = f.west, f.south, f.east, f.north
+	}
 	size := 360 / math.Pow(2, float64(f.zoom)) / 8
+	for (east-west)/size*(north-south)/size > maxCells {
+		size *= 2
+	}
 	type acc struct {
 		lat, lon float64
 		c        cell
@@ -286,6 +302,9 @@ func (x *Section) mapData(w http.ResponseWriter, r *http.Request, caller *access
 // zonesGeoJSON serves the zones the caller may see, for the map: a point
 // with a radius as its point and radius, which the map draws as a circle.
 func (x *Section) zonesGeoJSON(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	if _, err := x.site.Service().Get(r.Context(), caller, ceasefire.KindCeasefire, r.PathValue("id")); err != nil {
+		return err
+	}
 	es, err := x.site.Service().All(r.Context(), caller, ceasefire.ZoneKind, "")
 	if err != nil {
 		return err
@@ -429,6 +448,9 @@ const maxBoardAge = time.Minute
 // names, up to date.
 func (x *Section) withBoard(r *http.Request, caller *access.Principal, fn func(*Board) error) error {
 	ctx, svc, id := r.Context(), x.site.Service(), r.PathValue("id")
+	if strings.ContainsRune(id, '/') {
+		return web.ErrNotFound // no id holds one, and the cache's keys do
+	}
 	// What a caller may read depends on its viewer alone (its party and
 	// its part in the process): every caller of one viewer shares a board.
 	v := access.Anonymous

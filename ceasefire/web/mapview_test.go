@@ -79,8 +79,11 @@ func TestAggregate(t *testing.T) {
 	if d := get("zoom=5"); d.Total != 4 || d.Unplaced != 1 || len(d.Cells) != 2 || d.Cells[0].N != 2 || d.Cells[0].Violation != 1 || d.Cells[0].ID != "" {
 		t.Errorf("zoom 5: %+v", d)
 	}
-	if d := get("zoom=14"); len(d.Cells) != 3 {
+	if d := get("zoom=14&bbox=34.9,47.9,35.1,48.1"); len(d.Cells) != 2 {
 		t.Errorf("zoom 14 parts the two close incidents: %+v", d)
+	}
+	if d := get("zoom=14"); len(d.Cells) != 2 {
+		t.Errorf("zoom 14 over the whole world is counted coarser, the two close incidents together: %+v", d)
 	}
 	if d := get("zoom=5&status=violation"); d.Total != 1 || len(d.Cells) != 1 || d.Cells[0].ID != "a" {
 		t.Errorf("violations: %+v", d)

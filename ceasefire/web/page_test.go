@@ -84,8 +84,9 @@ func TestCeasefirePage(t *testing.T) {
 			t.Errorf("%s: offered to consent: %v", login, consent)
 		}
 	}
-	if _, page := get(""); strings.Contains(page, "No strikes on energy infrastructure") {
-		t.Error("an anonymous reader reads the ceasefire")
+	// Public records only: no ceasefire, and not an error either.
+	if code, page := get(""); code != http.StatusOK || strings.Contains(page, "No strikes on energy infrastructure") || !strings.Contains(page, "No ceasefire is recorded") {
+		t.Errorf("an anonymous reader gets %d:\n%s", code, page)
 	}
 }
 

@@ -54,6 +54,10 @@ func TestDailyReport(t *testing.T) {
 		write("us-monitor", ceasefire.StepKind, st)
 	}
 
+	// The same day, the monitors were refused access near Kharkiv.
+	write("us-monitor", ceasefire.DenialKind, map[string]any{"occurred_at": at.Format(time.RFC3339), "place_name": "Checkpoint near Kharkiv",
+		"lat": 50.1, "lon": 36.4, "denied_by": "ru", "patrol": "Patrol 4", "prevented": "A visit to the power station."})
+
 	mediator := s.signIn(t, "us-mediator")
 	res, err := mediator.PostForm(s.ts.URL+"/ceasefire/"+cf+"/reports", url.Values{"report_type": {"daily"}, "from": {day.Format(time.DateOnly)}})
 	if err != nil {
@@ -91,6 +95,10 @@ func TestDailyReport(t *testing.T) {
 	if code, b := get("", page); code == http.StatusOK && strings.Contains(string(b), "violations") {
 		t.Error("an anonymous reader reads the report")
 	}
+	// The ceasefire's page lists it.
+	if code, b := get("ru-capital", "/ceasefire/"+cf); code != http.StatusOK || !strings.Contains(string(b), `">Daily report, `+day.Format("2 January 2006")+`</a>`) {
+		t.Errorf("the ceasefire's page, once a report is issued: %d\n%s", code, b)
+	}
 
 	_, b := get("ua-negotiator", page+"/report.pdf")
 	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
@@ -107,7 +115,7 @@ func TestDailyReport(t *testing.T) {
 	}
 	text := strings.Join(strings.Fields(strings.Join(texts, " ")), " ")
 	for _, want := range []string{"Daily report, " + day.Format("2 January 2006"), "Phase 1 in force: No strikes on energy infrastructure.",
-		"Violations: 1 (the period before: 0).", "Kharkiv oblast 1 +1 3 0 0 missile 1", "ru 1 +1 0 energy 1", "missile / energy energy ru", "Where the violations were (basemap: Natural Earth)"} {
+		"Violations: 1 (the period before: 0).", "Kharkiv oblast 1 +1 3 0 1 missile 1", "ru 1 +1 1 energy 1", "missile / energy energy ru", "Where the violations were (basemap: Natural Earth)"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the PDF does not say %q:\n%s", want, text)
 		}
@@ -127,7 +135,7 @@ func TestDailyReport(t *testing.T) {
 			line = row
 		}
 	}
-	if strings.Join(region, ",") != "region,Kharkiv oblast,1,0,3,0,0,missile 1" || len(line) < 2 || line[1] != in {
+	if strings.Join(region, ",") != "region,Kharkiv oblast,1,0,3,0,1,missile 1" || len(line) < 2 || line[1] != in {
 		t.Errorf("the CSV's region %v and violation %v", region, line)
 	}
 	_, b = get("ru-capital", page+"/report.geojson")

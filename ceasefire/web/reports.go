@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ceasefire"
+	"github.com/parley-project/parley/geo"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/web"
 )
@@ -31,6 +33,9 @@ type issuer interface {
 // from the records as caller sees them now, and commits it: one record,
 // which every party reads at once.
 func Issue(ctx context.Context, svc issuer, caller access.Principal, id, typ string, from, until time.Time) (app.Written, error) {
+	if !slices.Contains(ceasefire.ReportTypes, typ) {
+		return app.Written{}, &app.Error{Code: app.CodeInvalid, Field: "report_type", Message: fmt.Sprintf("%q is neither of %v", typ, ceasefire.ReportTypes)}
+	}
 	if !until.After(from) {
 		return app.Written{}, &app.Error{Code: app.CodeInvalid, Field: "until", Message: "the period ends before it starts"}
 	}
@@ -44,7 +49,7 @@ func Issue(ctx context.Context, svc issuer, caller access.Principal, id, typ str
 		return app.Written{}, err
 	}
 	r := ceasefire.MakeReport(typ, in, from, until)
-	title := fmt.Sprintf("%s, %s", strings.ToUpper(ceasefire.ReportLabels[typ][:1])+ceasefire.ReportLabels[typ][1:], period(from, until))
+	title := ceasefire.ReportTitle(typ, from, until)
 	var body []byte
 	for {
 		figures, err := json.Marshal(r)
@@ -66,15 +71,6 @@ func Issue(ctx context.Context, svc issuer, caller access.Principal, id, typ str
 		r.Lines = r.Lines[:keep]
 	}
 	return svc.Create(ctx, caller, ceasefire.KindReport, body)
-}
-
-// period names a report's period: a day, or its first and last days.
-func period(from, until time.Time) string {
-	last := until.Add(-time.Nanosecond).UTC()
-	if from.UTC().Format(time.DateOnly) == last.Format(time.DateOnly) {
-		return from.UTC().Format("2 January 2006")
-	}
-	return from.UTC().Format("2 January 2006") + " to " + last.Format("2 January 2006")
 }
 
 // reportInput gathers what a report counts beyond the board: the
@@ -121,15 +117,21 @@ func (b *Board) reportInput(ctx context.Context, svc issuer, caller *access.Prin
 	}
 	for _, e := range denials {
 		var d struct {
-			OccurredAt string `json:"occurred_at"`
-			DeniedBy   string `json:"denied_by"`
+			OccurredAt string   `json:"occurred_at"`
+			DeniedBy   string   `json:"denied_by"`
+			Lat        *float64 `json:"lat"`
+			Lon        *float64 `json:"lon"`
 		}
 		json.Unmarshal(e.Body, &d)
 		at, err := parley.ParseTime(d.OccurredAt)
 		if err != nil {
 			continue
 		}
-		in.Denials = append(in.Denials, ceasefire.Denial{At: at, Party: d.DeniedBy})
+		den := ceasefire.Denial{At: at, Party: d.DeniedBy}
+		if d.Lat != nil && d.Lon != nil {
+			den.Region = b.placer.RegionOf(geo.Point{Lat: *d.Lat, Lon: *d.Lon})
+		}
+		in.Denials = append(in.Denials, den)
 	}
 	for _, s := range b.States {
 		for _, o := range s.Phase.Obligations {
@@ -149,8 +151,8 @@ func (x *Section) issue(w http.ResponseWriter, r *http.Request, caller *access.P
 	}
 	typ := r.PostForm.Get("report_type")
 	from, err := time.Parse(time.DateOnly, r.PostForm.Get("from"))
-	if err != nil {
-		return &app.Error{Code: app.CodeInvalid, Field: "from", Message: "is not a day, YYYY-MM-DD"}
+	if err != nil || from.Year() < 1900 || from.Year() > 9000 {
+		return &app.Error{Code: app.CodeInvalid, Field: "from", Message: "is not a day, YYYY-MM-DD, between the years 1900 and 9000"}
 	}
 	days := 1
 	if typ == ceasefire.Compliance {
@@ -170,7 +172,9 @@ func (x *Section) issue(w http.ResponseWriter, r *http.Request, caller *access.P
 
 // reportView is a committed report with what renders it.
 type reportView struct {
-	Item   web.Item[ceasefire.ReportRecord]
+	Item web.Item[ceasefire.ReportRecord]
+	// Issuer is who issued it, as its record says.
+	Issuer string
 	R      ceasefire.Report
 	Names  map[string]string
 	Charts []chart
@@ -186,6 +190,12 @@ func (x *Section) loadReport(r *http.Request, caller *access.Principal) (*report
 		return nil, err
 	}
 	v := &reportView{Item: it, R: rep, Names: map[string]string{}}
+	if rec, err := x.site.Service().Record(r.Context(), caller, it.RecordID); err == nil {
+		v.Issuer = rec.Author.Principal + " (" + rec.Author.Party + ")"
+		if p, err := x.site.Service().Principal(r.Context(), rec.Author.Principal); err == nil {
+			v.Issuer = p.Name + " (" + rec.Author.Party + ")"
+		}
+	}
 	zs, err := x.site.Service().All(r.Context(), caller, ceasefire.ZoneKind, "")
 	if err != nil {
 		return nil, err

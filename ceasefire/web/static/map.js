@@ -9,6 +9,7 @@
     return;
   }
   var id = el.getAttribute("data-ceasefire");
+  // maxZoom is the server's: it counts no closer.
   var map = L.map(el, { minZoom: 2, maxZoom: 14 }).setView([30, 20], 3);
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Basemap: Natural Earth");
@@ -30,7 +31,12 @@
         }
         return L.circleMarker(ll, { radius: 4, color: c, weight: 2, fillOpacity: 0.5 });
       },
-      onEachFeature: function (f, l) { l.bindTooltip(f.properties.name); }
+      onEachFeature: function (f, l) {
+        // A zone's name is text, never markup.
+        var name = document.createElement("span");
+        name.textContent = f.properties.name;
+        l.bindTooltip(name);
+      }
     }).addTo(map);
     // The map opens on the zones, wherever the process is; moving there
     // loads the incidents.
