@@ -2,7 +2,9 @@ package ceasefire
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -218,5 +220,53 @@ func TestVerify(t *testing.T) {
 	Verify(&in, steps[:1], "v2", at(9))
 	if len(in.Spans) != 0 || in.VerifiedBy(at(20)) {
 		t.Errorf("an allegation alone: %+v", in.Spans)
+	}
+}
+
+// TestReportRecord: a report's record is refused unless its title and
+// figures are what parley makes of its period: the sums agree, a daily
+// report lists each violation within its period, placed on the globe.
+func TestReportRecord(t *testing.T) {
+	from, until := at(0), at(1)
+	lat, lon := 48.0, 37.0
+	good := Report{Type: Daily, From: from, Until: until, Violations: 1,
+		Regions: []Region{{Region: "r", Violations: 1}}, Parties: []Party{{Party: "a", Violations: 1}},
+		Lines: []Line{{Incident: "i", At: at(0.5), Lat: &lat, Lon: &lon}}}
+	record := func(r Report, title string) *ReportRecord {
+		b, _ := json.Marshal(r)
+		return &ReportRecord{CeasefireID: "c", ReportType: r.Type, Title: title, From: from.Format(time.RFC3339), Until: until.Format(time.RFC3339), Figures: string(b)}
+	}
+	title := ReportTitle(Daily, from, until)
+	if title != "Daily report, 1 March 2026" {
+		t.Errorf("the title is %q", title)
+	}
+	if err := record(good, title).Validate(nil); err != nil {
+		t.Fatalf("parley's own report: %v", err)
+	}
+	bad := func(what string, mod func(*Report), title, field, want string) {
+		t.Helper()
+		r := good
+		r.Regions, r.Parties, r.Lines = slices.Clone(good.Regions), slices.Clone(good.Parties), slices.Clone(good.Lines)
+		mod(&r)
+		err := record(r, title).Validate(nil)
+		var fe *parley.FieldError
+		if !errors.As(err, &fe) || fe.Field != field || !strings.Contains(fe.Message, want) {
+			t.Errorf("%s: %v, want %s saying %q", what, err, field, want)
+		}
+	}
+	bad("a title of its own", func(*Report) {}, "Daily report, as we saw it", "title", "is titled")
+	bad("more violations than regions hold", func(r *Report) { r.Violations = 412 }, title, "figures", "by region")
+	bad("a line off the globe", func(r *Report) { big := 1e308; r.Lines[0].Lat = &big }, title, "figures", "off the globe")
+	bad("a line outside the period", func(r *Report) { r.Lines[0].At = at(3) }, title, "figures", "outside the report's period")
+	bad("lines not the violations", func(r *Report) { r.Lines = nil }, title, "figures", "list 0 violations")
+	bad("a negative count", func(r *Report) { r.Regions[0].Killed = -1 }, title, "figures", "negative")
+}
+
+// TestIncidentOf: an incident whose time is a day alone is read, at the
+// day's start.
+func TestIncidentOf(t *testing.T) {
+	in, ok := IncidentOf(Record{ID: "i", Body: json.RawMessage(`{"occurred_at":"2026-12-04","weapon_class":"missile","target_class":"energy"}`)})
+	if !ok || !in.At.Equal(time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)) || in.Where != nil {
+		t.Errorf("read %+v (%v)", in, ok)
 	}
 }

@@ -46,6 +46,9 @@ func TestBrowserMap(t *testing.T) {
 	}
 	cf := es[0].ID
 	strike := verifiedStrike(t, d)
+	// A zone whose name is markup: the map shows it as text.
+	d.MustWrite(t, "us-monitor", ceasefire.ZoneKind, map[string]any{"name": `<b id="injected">Depot</b>`, "zone_type": "protected-object",
+		"protected_class": "energy", "geometry": `{"type":"Point","coordinates":[36.0,49.5]}`})
 
 	b.SignIn("ua-negotiator")
 	b.Run("opening the map", chromedp.Navigate(ts.URL+"/ceasefire/"+cf+"/map"))
@@ -71,6 +74,14 @@ func TestBrowserMap(t *testing.T) {
 		t.Errorf("the basemap's countries and the zones are not drawn: %v", err)
 	}
 	t.Logf("%d paths of the basemap and zones drawn", countries)
+	b.Run("hovering the zone named with markup", chromedp.Evaluate[chromedp.Void](`(() => {
+		for (const p of document.querySelectorAll(".leaflet-overlay-pane path:not(.incident)")) { p.dispatchEvent(new MouseEvent("mouseover", {bubbles: true})); }
+	})()`))
+	injected, _ := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`document.getElementById("injected") !== null`))
+	shown, _ := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`[...document.querySelectorAll(".leaflet-tooltip")].some(e => e.textContent.includes('<b id="injected">'))`))
+	if injected || !shown {
+		t.Errorf("a zone's name with markup: made an element %v, shown as text %v", injected, shown)
+	}
 
 	b.Run("filtering to violations", chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector("select[name=status]"); s.value = "violation"; s.dispatchEvent(new Event("change", {bubbles: true})); })()`))
 	loaded()

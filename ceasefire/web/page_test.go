@@ -99,10 +99,14 @@ func TestMapData(t *testing.T) {
 	es, _ := s.d.Service.All(t.Context(), &med, ceasefire.KindCeasefire, "")
 	get := func(login string) (int, string) {
 		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		id := es[0].ID
+		if l, other, ok := strings.Cut(login, "\x00"); ok {
+			login, id = l, other
+		}
 		if login != "" {
 			c = s.signIn(t, login)
 		}
-		res, err := c.Get(s.ts.URL + "/ceasefire/" + es[0].ID + "/map.json?zoom=5")
+		res, err := c.Get(s.ts.URL + "/ceasefire/" + id + "/map.json?zoom=5")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,6 +120,11 @@ func TestMapData(t *testing.T) {
 	}
 	if _, capital := get("ua-capital"); capital != neg {
 		t.Errorf("ua-capital reads %s, ua-negotiator %s", capital, neg)
+	}
+	// An id with a slash names no ceasefire (nor a board kept for
+	// another).
+	if code, body := get("ua-negotiator" + "\x00" + url.PathEscape(s.d.Principal(t, "us-mediator").ID+"/"+es[0].ID)); code != http.StatusNotFound {
+		t.Errorf("an id with a slash: %d %s", code, body)
 	}
 	for _, login := range []string{"ae-observer", ""} {
 		if code, body := get(login); code == http.StatusOK || strings.Contains(body, "total") {
