@@ -180,6 +180,30 @@ func BenchmarkBoardFromStore(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/board")
 		b.ReportMetric(float64(len(board.Incidents)), "incidents")
 	})
+	// A capital's consent to the next phase is checked against the
+	// conditions of the phase in force, from every incident and step: the
+	// cost of the check grows with the monitoring (here it is refused, the
+	// quiet week not having passed, after the same work).
+	b.Run("consent-check", func(b *testing.B) {
+		phases, err := d.Service.All(b.Context(), &p, ceasefire.KindPhase, cfs[0].ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var next string
+		for _, e := range phases {
+			var ph ceasefire.Phase
+			json.Unmarshal(e.Body, &ph)
+			if ph.Number == 2 {
+				next = e.ID
+			}
+		}
+		for b.Loop() {
+			if _, err := d.Write(b, "ua-capital", ceasefire.KindConsent, ceasefire.Consent{PhaseID: next, CeasefireID: cfs[0].ID, PartyID: "ua"}); err == nil {
+				b.Fatal("the consent was not refused")
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/consent")
+	})
 	// What the map does at its next request once an incident is
 	// committed: read what changed, judge again.
 	b.Run("refresh-after-an-incident", func(b *testing.B) {
