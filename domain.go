@@ -72,10 +72,12 @@ type Fact struct {
 	// Seq is the entity's place in the order records were committed (its
 	// first record's): decisions of several kinds are ordered by it.
 	Seq int64
-	// Created is when its first record was committed: a rule about time
-	// (a phase in force from its last consent) reads it.
-	Created time.Time
-	Entity  Entity
+	// Created is when its first record was committed, Changed when its
+	// latest was: a rule about time (a phase in force from its last
+	// consent, a verification that stood until its incident changed)
+	// reads them.
+	Created, Changed time.Time
+	Entity           Entity
 }
 
 // ConflictError is a refusal because something exists already: the API

@@ -168,13 +168,13 @@ func TestAuthorityMatrix(t *testing.T) {
 		ceasefire.KindPhase:      {anyByMediating: roles(med)},
 		ceasefire.KindSuspension: {anyByMediating: roles(med)},
 		ceasefire.KindConsent:    {own: roles(apr)},
-		ceasefire.KindFulfilment: {anyByMediating: roles(med, mon)},
+		ceasefire.KindFulfilment: {own: roles(med, mon), anyByMediating: roles(med)},
 		ceasefire.KindReport:     {anyByMediating: roles(med, mon)},
 	}
 	unowned := map[string]bool{talks.KindRound: true, talks.KindSession: true, talks.KindAspect: true, talks.KindStatement: true,
 		negotiation.KindText: true, negotiation.KindClause: true, negotiation.KindReport: true, negotiation.KindPackage: true, negotiation.KindRule: true,
 		monitor.KindZone: true, monitor.KindReport: true, monitor.KindLinkage: true, monitor.KindIncident: true, monitor.KindFinding: true,
-		monitor.KindDenial: true, ceasefire.KindCeasefire: true, ceasefire.KindPhase: true, ceasefire.KindSuspension: true, ceasefire.KindFulfilment: true, ceasefire.KindReport: true}
+		monitor.KindDenial: true, ceasefire.KindCeasefire: true, ceasefire.KindPhase: true, ceasefire.KindSuspension: true, ceasefire.KindReport: true}
 	for _, k := range scenario.Registry().Kinds() {
 		r, ok := matrix[k.Name]
 		if !ok {

@@ -127,15 +127,17 @@ var kinds = []parley.Kind{
 		},
 		ParentField: "ceasefire_id", HeadlineField: "reason", TimeField: "from",
 		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: mediator, Mutable: true},
-	{Name: KindFulfilment, Collection: "obligation-fulfilments", Title: "obligation verified done", New: func() parley.Entity { return new(Fulfilment) },
+	{Name: KindFulfilment, Collection: "obligation-fulfilments", Title: "verified obligation", New: func() parley.Entity { return new(Fulfilment) },
 		Fields: []parley.Field{
 			ref("phase_id", "Phase", KindPhase, true, ""),
+			ref("ceasefire_id", "Ceasefire", KindCeasefire, true, ""),
 			{Name: "obligation_id", Label: "Obligation", Type: parley.String, Required: true, Help: "The obligation of the phase, by its id."},
-			{Name: "verified_at", Label: "Verified done at", Type: parley.Time, Required: true},
+			ref("party_id", "Verified by the monitors of", PartyKind, true, "The ceasefire's mediator, whose monitors verify: a party does not verify its own."),
+			{Name: "verified_at", Label: "Verified done at", Type: parley.Time, Required: true, Help: "When it was verified done; not later than now."},
 			{Name: "note", Type: parley.Text, Help: "How the monitors verified it."},
 		},
-		ParentField: "phase_id", HeadlineField: "obligation_id", TimeField: "verified_at",
-		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: []access.Role{access.RoleMonitor, access.RoleMediator}},
+		ParentField: "phase_id", OwnerField: "party_id", HeadlineField: "obligation_id", TimeField: "verified_at",
+		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: []access.Role{access.RoleMonitor, access.RoleMediator}, Mutable: true},
 	{Name: KindReport, Collection: "ceasefire-reports", Title: "ceasefire report", New: func() parley.Entity { return new(ReportRecord) },
 		Fields: []parley.Field{
 			ref("ceasefire_id", "Ceasefire", KindCeasefire, true, ""),
@@ -338,35 +340,53 @@ func (s *Suspension) Validate(parley.Resolved) error {
 	return nil
 }
 
-// Fulfilment is the monitors' finding that a party did what a phase
-// obliged it to.
+// Fulfilment is the mediator's monitors' finding that a party did what a
+// phase obliged it to. A finding found wrong is changed, and its record
+// history keeps what it said before.
 type Fulfilment struct {
 	PhaseID      string `json:"phase_id"`
+	CeasefireID  string `json:"ceasefire_id"`
 	ObligationID string `json:"obligation_id"`
+	PartyID      string `json:"party_id"`
 	VerifiedAt   string `json:"verified_at"`
 	Note         string `json:"note,omitempty"`
 }
 
 // Normalize implements parley.Entity.
-func (f *Fulfilment) Normalize() { parley.Trim(&f.PhaseID, &f.ObligationID, &f.VerifiedAt, &f.Note) }
+func (f *Fulfilment) Normalize() {
+	parley.Trim(&f.PhaseID, &f.CeasefireID, &f.ObligationID, &f.PartyID, &f.VerifiedAt, &f.Note)
+}
 
 // References implements parley.Entity.
 func (f *Fulfilment) References() []parley.Reference {
-	return []parley.Reference{{Field: "phase_id", Kind: KindPhase, ID: f.PhaseID}}
+	return []parley.Reference{{Field: "phase_id", Kind: KindPhase, ID: f.PhaseID}, {Field: "ceasefire_id", Kind: KindCeasefire, ID: f.CeasefireID},
+		{Field: "party_id", Kind: PartyKind, ID: f.PartyID}}
 }
 
-// Validate implements parley.Entity: the obligation is one of the phase's.
+// Validate implements parley.Entity: the obligation is one of the phase's,
+// verified by the ceasefire's mediator's monitors, not in the future.
 func (f *Fulfilment) Validate(r parley.Resolved) error {
-	if err := parley.First(parley.Required("phase_id", f.PhaseID), parley.Required("obligation_id", f.ObligationID),
+	if err := parley.First(parley.Required("phase_id", f.PhaseID), parley.Required("ceasefire_id", f.CeasefireID),
+		parley.Required("obligation_id", f.ObligationID), parley.Required("party_id", f.PartyID),
 		parley.Required("verified_at", f.VerifiedAt), parley.TextLimit("note", f.Note)); err != nil {
 		return err
 	}
-	if _, err := parley.ParseTime(f.VerifiedAt); err != nil {
+	at, err := parley.ParseTime(f.VerifiedAt)
+	if err != nil {
 		return parley.Errorf("verified_at", "%v", err)
 	}
-	if p, ok := parley.Lookup[*Phase](r, KindPhase, f.PhaseID); ok &&
-		!slices.ContainsFunc(p.Obligations, func(o Obligation) bool { return o.ID == f.ObligationID }) {
+	if at.After(now().Add(settle)) || at.Year() < 1970 {
+		return parley.Errorf("verified_at", "is %s: an obligation is verified done by now, not later", at.UTC().Format(stamp))
+	}
+	p, ok := parley.Lookup[*Phase](r, KindPhase, f.PhaseID)
+	if ok && p.CeasefireID != f.CeasefireID {
+		return parley.Errorf("ceasefire_id", "is %q, but the phase is of ceasefire %q", f.CeasefireID, p.CeasefireID)
+	}
+	if ok && !slices.ContainsFunc(p.Obligations, func(o Obligation) bool { return o.ID == f.ObligationID }) {
 		return parley.Errorf("obligation_id", "%q is not an obligation of phase %d", f.ObligationID, p.Number)
+	}
+	if c, ok := parley.Lookup[*Ceasefire](r, KindCeasefire, f.CeasefireID); ok && f.PartyID != c.MediatorID {
+		return parley.Errorf("party_id", "is %q; the ceasefire's obligations are verified by its mediator's monitors (%s)", f.PartyID, c.MediatorID)
 	}
 	return nil
 }

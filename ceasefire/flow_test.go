@@ -1,12 +1,16 @@
 package ceasefire_test
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ceasefire"
 	ceasefireweb "github.com/parley-project/parley/ceasefire/web"
@@ -137,6 +141,30 @@ func TestCeasefireFlow(t *testing.T) {
 		t.Errorf("the judgment's history: %+v, want a prohibition broken but not verified until the verification, then a violation", h)
 	}
 
+	// A party's own monitors take a step of their own on it: the
+	// ceasefire reads its mediator's monitors' verification alone.
+	ruMonitor, err := p.d.Service.AddPrincipal(t.Context(), app.NewPrincipal{Login: "ru-monitor", Name: "A party's monitor", Party: "ru",
+		Roles: []access.Role{access.RoleMonitor}, Password: "ru-monitor-password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	skey, vkey, _ := note.GenerateKey(rand.Reader, "ru-monitor")
+	if err := p.d.Service.RegisterKey(t.Context(), "ru-monitor", vkey); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = clk.t.Add(10 * time.Minute)
+	reopen := testkit.Signed(t, p.d.Service, ruMonitor, skey, ceasefire.StepKind,
+		body(map[string]any{"incident_id": in, "party_id": "ru", "stage": "investigation", "team": "Ours", "summary": "We look again."}))
+	if _, err := p.d.Service.Create(t.Context(), ruMonitor, ceasefire.StepKind, reopen); err != nil {
+		t.Fatal(err)
+	}
+	b = p.board("ua-capital", clk.t)
+	for i := range b.Judgments {
+		if b.Judgments[i].Incident == in && !b.Judgments[i].Violation {
+			t.Errorf("a party's own monitors' step undid the violation: %+v", b.Judgments[i])
+		}
+	}
+
 	// A week after the phase began, the quiet week counts from the strike.
 	clk.t = start.Add(7*24*time.Hour + 30*time.Minute)
 	p.refused("a move within a week of a verified violation", consent("ua-capital", "ua", phase2), app.CodeInvalid, "phase_id", "incident "+in)
@@ -258,10 +286,10 @@ func TestRefusals(t *testing.T) {
 	p.refused("an overlapping suspension", err, app.CodeConflict, "from", "overlaps suspension")
 	_, err = p.write("us-mediator", ceasefire.KindSuspension, ceasefire.Suspension{CeasefireID: cf, From: "2027-02-11T00:00:00Z", Until: "2027-02-10T00:00:00Z", Reason: "Backwards."})
 	p.refused("a suspension lifted before it began", err, app.CodeInvalid, "until", "is not after from")
-	_, err = p.write("us-monitor", ceasefire.KindFulfilment, ceasefire.Fulfilment{PhaseID: phase2, ObligationID: "withdraw-nato", VerifiedAt: "2026-03-30T12:00:00Z"})
+	_, err = p.write("us-monitor", ceasefire.KindFulfilment, ceasefire.Fulfilment{PhaseID: phase2, CeasefireID: cf, PartyID: "us", ObligationID: "withdraw-nato", VerifiedAt: "2026-03-30T12:00:00Z"})
 	p.refused("an unknown obligation done", err, app.CodeInvalid, "obligation_id", `"withdraw-nato" is not an obligation of phase 2`)
-	p.must("us-monitor", ceasefire.KindFulfilment, ceasefire.Fulfilment{PhaseID: phase2, ObligationID: "withdraw-ua", VerifiedAt: "2026-03-30T12:00:00Z"})
-	_, err = p.write("us-monitor", ceasefire.KindFulfilment, ceasefire.Fulfilment{PhaseID: phase2, ObligationID: "withdraw-ua", VerifiedAt: "2026-03-31T12:00:00Z"})
+	p.must("us-monitor", ceasefire.KindFulfilment, ceasefire.Fulfilment{PhaseID: phase2, CeasefireID: cf, PartyID: "us", ObligationID: "withdraw-ua", VerifiedAt: "2026-03-30T12:00:00Z"})
+	_, err = p.write("us-monitor", ceasefire.KindFulfilment, ceasefire.Fulfilment{PhaseID: phase2, CeasefireID: cf, PartyID: "us", ObligationID: "withdraw-ua", VerifiedAt: "2026-03-31T12:00:00Z"})
 	p.refused("an obligation done twice", err, app.CodeConflict, "obligation_id", "exists already")
 
 	// Only the writes that were not refused were committed.

@@ -30,13 +30,17 @@ const stamp = "2006-01-02 15:04 UTC"
 // by every signer is never changed: what was in force stays what it was.
 var phasesInSequence = parley.Invariant{
 	Kind: KindPhase, Name: "phases in sequence, unchanged once agreed",
-	Needs: func(e parley.Entity, _ string) []parley.Need {
+	Needs: func(e parley.Entity, subject string) []parley.Need {
 		id := e.(*Phase).CeasefireID
 		return []parley.Need{{Kind: KindPhase, Parent: id}, {Kind: KindCeasefire, ID: id},
-			{Kind: KindConsent, Fields: map[string]string{"ceasefire_id": id}}}
+			{Kind: KindConsent, Fields: map[string]string{"ceasefire_id": id}}, {Kind: KindPhase, ID: subject}}
 	},
 	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
 		p := e.(*Phase)
+		if len(facts[3]) > 0 && facts[3][0].Entity.(*Phase).CeasefireID != p.CeasefireID {
+			return parley.Errorf("ceasefire_id", "is %q, but this phase is of ceasefire %q: a phase never moves to another ceasefire",
+				p.CeasefireID, facts[3][0].Entity.(*Phase).CeasefireID)
+		}
 		before := p.Number == 1
 		for _, f := range facts[0] {
 			o := f.Entity.(*Phase)
@@ -44,7 +48,7 @@ var phasesInSequence = parley.Invariant{
 				return parley.Errorf("number", "is %d, but this phase is phase %d: a phase's number never changes", p.Number, o.Number)
 			}
 			if f.ID != subject && o.Number == p.Number {
-				return parley.Conflictf("number", "phase %d of this ceasefire exists already (%s, %q); phases do not overlap: change that one instead", p.Number, f.ID, o.Title)
+				return parley.Conflictf("number", "phase %d of this ceasefire exists already (%s, %q); phases do not overlap", p.Number, f.ID, o.Title)
 			}
 			before = before || f.ID != subject && o.Number == p.Number-1
 		}
@@ -91,19 +95,22 @@ var signersFixed = parley.Invariant{
 	},
 }
 
-// settle is how far in the past a suspension may start: the time it takes
-// to write one down.
-const settle = 10 * time.Minute
+// settle is how far in the past a suspension may start: a clock a little
+// behind another's.
+const settle = time.Minute
 
 // suspensionsAhead: a suspension starts now or later, and is lifted now or
 // later, never in the past, which would take back what was in force; its
 // start never changes; and no two suspensions of a ceasefire overlap.
 var suspensionsAhead = parley.Invariant{
 	Kind: KindSuspension, Name: "suspensions from now on, not overlapping",
-	Needs: func(e parley.Entity, _ string) []parley.Need {
-		return []parley.Need{{Kind: KindSuspension, Parent: e.(*Suspension).CeasefireID}}
+	Needs: func(e parley.Entity, subject string) []parley.Need {
+		return []parley.Need{{Kind: KindSuspension, Parent: e.(*Suspension).CeasefireID}, {Kind: KindSuspension, ID: subject}}
 	},
 	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
+		if len(facts[1]) > 0 && facts[1][0].Entity.(*Suspension).CeasefireID != e.(*Suspension).CeasefireID {
+			return parley.Errorf("ceasefire_id", "is not the ceasefire this suspension is of: a suspension never moves to another")
+		}
 		s := SuspensionOf("", e.(*Suspension))
 		t := now().Add(-settle)
 		var cur *SuspensionEntry
@@ -114,7 +121,7 @@ var suspensionsAhead = parley.Invariant{
 				continue
 			}
 			if (o.Until.IsZero() || s.From.Before(o.Until)) && (s.Until.IsZero() || o.From.Before(s.Until)) {
-				return parley.Conflictf("from", "overlaps suspension %s (from %s); lift or change that one instead", f.ID, o.From.Format(stamp))
+				return parley.Conflictf("from", "overlaps suspension %s (from %s); suspensions of a ceasefire do not overlap", f.ID, o.From.Format(stamp))
 			}
 		}
 		switch {
@@ -124,8 +131,8 @@ var suspensionsAhead = parley.Invariant{
 			return parley.Errorf("from", "was %s: a suspension's start never changes", cur.From.Format(stamp))
 		case cur != nil && !cur.Until.IsZero() && !cur.Until.Equal(s.Until):
 			return parley.Errorf("until", "was %s: a suspension lifted stays lifted; suspend again instead", cur.Until.Format(stamp))
-		case !s.Until.IsZero() && s.Until.Before(t) && (cur == nil || !cur.Until.Equal(s.Until)):
-			return parley.Errorf("until", "is %s, in the past: a suspension is lifted from now on", s.Until.Format(stamp))
+		case !s.Until.IsZero() && !s.Until.After(now()) && (cur == nil || !cur.Until.Equal(s.Until)):
+			return parley.Errorf("until", "is %s, not after now: a suspension is lifted from now on", s.Until.Format(stamp))
 		}
 		return nil
 	},
@@ -176,7 +183,8 @@ var consentOnEvidence = parley.Invariant{
 			suspensions[i] = SuspensionOf(f.ID, f.Entity.(*Suspension))
 		}
 		t := now()
-		states, periods := Schedule(facts[0][0].Entity.(*Ceasefire), phases, consentEntries(facts[2]), suspensions)
+		cf := facts[0][0].Entity.(*Ceasefire)
+		states, periods := Schedule(cf, phases, consentEntries(facts[2]), suspensions)
 		for _, s := range states {
 			if s.ID == c.PhaseID && !s.From.IsZero() {
 				return parley.Conflictf("phase_id", "phase %d was agreed by every party and the mediator already (in force from %s); a consent given again would not change it",
@@ -197,6 +205,9 @@ var consentOnEvidence = parley.Invariant{
 		var done map[string]time.Time
 		for _, f := range facts[4] {
 			fu := f.Entity.(*Fulfilment)
+			if fu.PartyID != cf.MediatorID {
+				continue
+			}
 			if j := slices.IndexFunc(phases, func(p PhaseEntry) bool { return p.ID == fu.PhaseID }); j >= 0 && phases[j].Phase.Number == period.Phase.Number {
 				at, _ := parley.ParseTime(fu.VerifiedAt)
 				if done == nil {
@@ -205,7 +216,7 @@ var consentOnEvidence = parley.Invariant{
 				done[fu.ObligationID] = at
 			}
 		}
-		incidents := Incidents(records(facts[5]), records(facts[6]), records(facts[7]), []Phase{period.Phase})
+		incidents := Incidents(records(facts[5]), records(facts[6]), records(facts[7]), []Phase{period.Phase}, cf.MediatorID)
 		st := Evaluate(*period, incidents, done, t)
 		if !Ready(st) {
 			var why []string
@@ -254,7 +265,7 @@ func records(facts []parley.Fact) []Record {
 	out := make([]Record, len(facts))
 	for i, f := range facts {
 		body, _ := json.Marshal(f.Entity)
-		out[i] = Record{ID: f.ID, RecordID: f.RecordID, On: f.On, At: f.Created, Seq: f.Seq, Body: body}
+		out[i] = Record{ID: f.ID, RecordID: f.RecordID, On: f.On, At: f.Created, Changed: f.Changed, Seq: f.Seq, Body: body}
 	}
 	return out
 }

@@ -154,6 +154,7 @@ type (
 	}
 	stepBody struct {
 		IncidentID      string `json:"incident_id"`
+		PartyID         string `json:"party_id"`
 		Stage           string `json:"stage"`
 		Attribution     string `json:"attribution"`
 		AttributedParty string `json:"attributed_party"`
@@ -179,10 +180,12 @@ type Record struct {
 }
 
 // Incidents reads the monitoring's incidents with their verification
-// steps, and places them in the zones the phases name and in their region
-// (IncidentOf, Placer, Verify).
-func Incidents(incidents, steps, zones []Record, phases []Phase) []Incident {
-	stepsOf := StepsByIncident(steps)
+// steps by the monitors of mediator (the ceasefire's: a party's own
+// monitors do not verify what the ceasefire judges), and places them in
+// the zones the phases name and in their region (IncidentOf, Placer,
+// Verify).
+func Incidents(incidents, steps, zones []Record, phases []Phase, mediator string) []Incident {
+	stepsOf := StepsByIncident(steps, mediator)
 	pl := NewPlacer(zones, phases)
 	out := make([]Incident, 0, len(incidents))
 	for _, r := range incidents {
@@ -197,23 +200,27 @@ func Incidents(incidents, steps, zones []Record, phases []Phase) []Incident {
 	return out
 }
 
-// StepsByIncident groups verification steps by their incident, each
-// incident's in the order they were committed.
-func StepsByIncident(steps []Record) map[string][]Record {
+// StepsByIncident groups the verification steps taken by the monitors of
+// party by their incident, each incident's in the order they were
+// committed.
+func StepsByIncident(steps []Record, party string) map[string][]Record {
 	bySeq := slices.Clone(steps)
 	slices.SortFunc(bySeq, func(a, b Record) int { return cmp.Compare(a.Seq, b.Seq) })
 	out := map[string][]Record{}
 	for _, s := range bySeq {
-		out[StepIncident(s)] = append(out[StepIncident(s)], s)
+		if in, by := StepOf(s); by == party {
+			out[in] = append(out[in], s)
+		}
 	}
 	return out
 }
 
-// StepIncident returns the incident a verification step is of.
-func StepIncident(s Record) string {
+// StepOf returns the incident a verification step is of, and the party
+// whose monitors took it.
+func StepOf(s Record) (incident, party string) {
 	var b stepBody
 	json.Unmarshal(s.Body, &b)
-	return b.IncidentID
+	return b.IncidentID, b.PartyID
 }
 
 // IncidentOf reads an incident's record: its time, place, weapon and

@@ -401,7 +401,7 @@ func validBodies(ids scenarioIDs, round, day string) map[string]string {
 		"ceasefire-suspensions": fmt.Sprintf(`{"ceasefire_id":%q,"from":"2027-01-10T00:00:00Z","until":"2027-01-12T00:00:00Z","reason":"Suspended by the mediator while the line is surveyed."}`, ids.ceasefire),
 		"ceasefire-reports": fmt.Sprintf(`{"ceasefire_id":%q,"report_type":"daily","title":"Daily report, 1 March 2027","from":"2027-03-01T00:00:00Z","until":"2027-03-02T00:00:00Z","figures":%q}`,
 			ids.ceasefire, `{"type":"daily","from":"2027-03-01T00:00:00Z","until":"2027-03-02T00:00:00Z","judged_at":"2027-03-02T00:00:00Z","phase":1,"phase_title":"No strikes on energy infrastructure","violations":0,"previous":0,"unverified":0,"regions":null,"parties":[{"party":"ua","violations":0,"previous":0,"denials":0},{"party":"ru","violations":0,"previous":0,"denials":0}]}`),
-		"obligation-fulfilments": fmt.Sprintf(`{"phase_id":%q,"obligation_id":"withdraw-ua","verified_at":"2026-03-30T12:00:00Z"}`, ids.phase2),
+		"obligation-fulfilments": fmt.Sprintf(`{"phase_id":%q,"ceasefire_id":%q,"obligation_id":"withdraw-ua","party_id":"us","verified_at":"2026-03-30T12:00:00Z"}`, ids.phase2, ids.ceasefire),
 		"findings":               fmt.Sprintf(`{"incident_id":%q,"stage":"preliminary-inquiry","team":"Team 2","text":"The team visited the site.","evidence":[{"sha256":"`+strings.Repeat("cd", 32)+`"}]}`, ids.kharkivIncident),
 		"access-denials":         `{"occurred_at":"2026-01-26T09:00:00+02:00","place_name":"Checkpoint 4","denied_by":"ua","patrol":"Patrol 3","prevented":"The patrol's route to the site of a reported strike."}`,
 		"briefs":                 `{"party_id":"us","title":"Brief for Washington","content":"# Brief for Washington\nNothing new."}`,

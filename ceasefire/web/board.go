@@ -104,7 +104,7 @@ func Load(ctx context.Context, svc lister, caller *access.Principal, id string, 
 		}
 	}
 	b.zones = recs[2]
-	b.steps = ceasefire.StepsByIncident(recs[1])
+	b.steps = ceasefire.StepsByIncident(recs[1], b.Ceasefire.MediatorID)
 	b.incidents = make(map[string]ceasefire.Record, len(recs[0]))
 	for _, r := range recs[0] {
 		b.incidents[r.ID] = r
@@ -161,6 +161,9 @@ func (b *Board) loadTerms(ctx context.Context, svc lister, caller *access.Princi
 			var v ceasefire.Fulfilment
 			if err := json.Unmarshal(f.Body, &v); err != nil {
 				return err
+			}
+			if v.PartyID != b.Ceasefire.MediatorID {
+				continue
 			}
 			if b.Done[e.ID] == nil {
 				b.Done[e.ID] = map[string]time.Time{}
@@ -284,8 +287,12 @@ func (b *Board) Refresh(ctx context.Context, svc lister, caller *access.Principa
 		}
 	}
 	if terms {
+		mediator := b.Ceasefire.MediatorID
 		if err := b.loadTerms(ctx, svc, caller); err != nil {
 			return false, err
+		}
+		if b.Ceasefire.MediatorID != mediator {
+			return false, nil // whose steps count changed: read them all anew
 		}
 	}
 	if zones {
@@ -304,7 +311,10 @@ func (b *Board) Refresh(ctx context.Context, svc lister, caller *access.Principa
 			continue // not the caller's to read
 		}
 		r := recordOf(e)
-		in := ceasefire.StepIncident(r)
+		in, by := ceasefire.StepOf(r)
+		if by != b.Ceasefire.MediatorID {
+			continue // the ceasefire reads its mediator's monitors' steps alone
+		}
 		if !slices.ContainsFunc(b.steps[in], func(s ceasefire.Record) bool { return s.ID == r.ID }) {
 			b.steps[in] = append(b.steps[in], r)
 			slices.SortFunc(b.steps[in], func(x, y ceasefire.Record) int { return int(x.Seq - y.Seq) })
