@@ -240,6 +240,7 @@ func TestReportRecord(t *testing.T) {
 	if title != "Daily report, 1 March 2026" {
 		t.Errorf("the title is %q", title)
 	}
+	good.JudgedAt = until
 	if err := record(good, title).Validate(nil); err != nil {
 		t.Fatalf("parley's own report: %v", err)
 	}
@@ -260,6 +261,15 @@ func TestReportRecord(t *testing.T) {
 	bad("a line outside the period", func(r *Report) { r.Lines[0].At = at(3) }, title, "figures", "outside the report's period")
 	bad("lines not the violations", func(r *Report) { r.Lines = nil }, title, "figures", "list 0 violations")
 	bad("a negative count", func(r *Report) { r.Regions[0].Killed = -1 }, title, "figures", "negative")
+	bad("a weapon counted below one", func(r *Report) { r.Regions[0].Weapons = []Count{{"missile", -3}} }, title, "figures", "a region's weapons counts -3")
+	bad("judged before the period", func(r *Report) { r.JudgedAt = at(-1) }, title, "figures", "before the period began")
+	bad("an obligation due no day", func(r *Report) { r.Obligations = []ObligationDue{{Phase: -4, Obligation: Obligation{Due: "notadate"}}} }, title, "figures", "no phase or no day")
+	cf := parley.Resolved{parley.Key(KindCeasefire, "c"): &Ceasefire{Parties: []string{"a", "b"}}}
+	nato := good
+	nato.Parties = []Party{{Party: "nato", Violations: 1}}
+	if err := record(nato, title).Validate(cf); err == nil || !strings.Contains(err.Error(), "does not bind") {
+		t.Errorf("violations of a party not bound: %v", err)
+	}
 }
 
 // TestIncidentOf: an incident whose time is a day alone is read, at the

@@ -414,7 +414,7 @@ func (r *ReportRecord) References() []parley.Reference {
 
 // Validate implements parley.Entity: the figures are a report of the type
 // and period the record says.
-func (r *ReportRecord) Validate(parley.Resolved) error {
+func (r *ReportRecord) Validate(res parley.Resolved) error {
 	if err := parley.First(parley.Required("ceasefire_id", r.CeasefireID), parley.OneOf("report_type", r.ReportType, ReportTypes),
 		parley.Required("title", r.Title), parley.Required("figures", r.Figures)); err != nil {
 		return err
@@ -433,8 +433,11 @@ func (r *ReportRecord) Validate(parley.Resolved) error {
 	if len(r.Figures) > MaxFigures {
 		return parley.Errorf("figures", "is %d bytes; at most %d", len(r.Figures), MaxFigures)
 	}
-	if y := from.UTC().Year(); y < 1900 || until.UTC().Year() > 9000 {
+	if y := from.UTC().Year(); y < 1900 || y > 9000 {
 		return parley.Errorf("from", "is %s: a report is of a period between the years 1900 and 9000", r.From)
+	}
+	if until.UTC().Year() > 9000 {
+		return parley.Errorf("until", "is %s: a report is of a period between the years 1900 and 9000", r.Until)
 	}
 	if want := ReportTitle(r.ReportType, from, until); r.Title != want {
 		return parley.Errorf("title", "is %q; a %s of this period is titled %q", r.Title, ReportLabels[r.ReportType], want)
@@ -446,7 +449,11 @@ func (r *ReportRecord) Validate(parley.Resolved) error {
 	if f.Type != r.ReportType || !f.From.Equal(from) || !f.Until.Equal(until) {
 		return parley.Errorf("figures", "are of a %s report of %s to %s, not of this record's", f.Type, f.From.Format(time.RFC3339), f.Until.Format(time.RFC3339))
 	}
-	return f.check()
+	var bound []string
+	if c, ok := parley.Lookup[*Ceasefire](res, KindCeasefire, r.CeasefireID); ok {
+		bound = c.Parties
+	}
+	return f.check(bound)
 }
 
 // ReportTitle is the title of a report of type typ for [from, until): its
@@ -466,8 +473,45 @@ func ReportTitle(typ string, from, until time.Time) string {
 
 // check refuses figures that contradict one another, as no report parley
 // makes does: totals that are not the sum of their parts, lines that are
-// not the violations, negative counts, places off the globe.
-func (r Report) check() error {
+// not the violations, counts below zero, places off the globe, parties the
+// ceasefire does not bind (bound; "" for violations not attributed),
+// obligations of no phase or due no day.
+func (r Report) check(bound []string) error {
+	positive := func(what string, cs []Count) error {
+		for _, c := range cs {
+			if c.N < 1 {
+				return parley.Errorf("figures", "%s counts %d for %q", what, c.N, c.Name)
+			}
+		}
+		return nil
+	}
+	for _, rg := range r.Regions {
+		if err := positive("a region's weapons", rg.Weapons); err != nil {
+			return err
+		}
+		if err := positive("a region's months", rg.ByMonth); err != nil {
+			return err
+		}
+	}
+	for _, p := range r.Parties {
+		if p.Party != "" && bound != nil && !slices.Contains(bound, p.Party) {
+			return parley.Errorf("figures", "count violations of %q, which the ceasefire does not bind", p.Party)
+		}
+		if err := positive("a party's prohibitions", p.ByProhibition); err != nil {
+			return err
+		}
+		if err := positive("a party's months", p.ByMonth); err != nil {
+			return err
+		}
+	}
+	for i, o := range r.Obligations {
+		if _, err := parley.ParseTime(o.Due); err != nil || o.Phase < 1 {
+			return parley.Errorf("figures", "obligation %d is of phase %d, due %q: no phase or no day", i+1, o.Phase, o.Due)
+		}
+	}
+	if r.JudgedAt.Before(r.From) {
+		return parley.Errorf("figures", "were judged at %s, before the period began", r.JudgedAt.Format(time.RFC3339))
+	}
 	var regions, regionsBefore, parties, partiesBefore int
 	for _, rg := range r.Regions {
 		if rg.Violations < 0 || rg.Previous < 0 || rg.Killed < 0 || rg.Wounded < 0 || rg.Denials < 0 {

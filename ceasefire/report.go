@@ -56,6 +56,9 @@ type ReportInput struct {
 	Parties     []string
 	Obligations []ObligationDue
 	At          time.Time
+	// Names are the regions' names, by zone id, which the report keeps:
+	// a report says what it said, even after a region is renamed.
+	Names map[string]string
 }
 
 // Report is a daily or compliance report's figures: what a committed
@@ -85,6 +88,7 @@ type Report struct {
 // region).
 type Region struct {
 	Region     string  `json:"region"`
+	Name       string  `json:"name,omitempty"`
 	Violations int     `json:"violations"`
 	Previous   int     `json:"previous"`
 	Weapons    []Count `json:"weapons,omitempty"`
@@ -118,15 +122,17 @@ type Line struct {
 	Incident string    `json:"incident"`
 	At       time.Time `json:"at"`
 	Region   string    `json:"region,omitempty"`
-	Weapon   string    `json:"weapon"`
-	Target   string    `json:"target"`
-	Phase    int       `json:"phase"`
-	Breaks   []string  `json:"breaks"`
-	Party    string    `json:"party,omitempty"`
-	Lat      *float64  `json:"lat,omitempty"`
-	Lon      *float64  `json:"lon,omitempty"`
-	Killed   int       `json:"civilians_killed,omitempty"`
-	Wounded  int       `json:"civilians_wounded,omitempty"`
+	// RegionName is the region's name when the report was made.
+	RegionName string   `json:"region_name,omitempty"`
+	Weapon     string   `json:"weapon"`
+	Target     string   `json:"target"`
+	Phase      int      `json:"phase"`
+	Breaks     []string `json:"breaks"`
+	Party      string   `json:"party,omitempty"`
+	Lat        *float64 `json:"lat,omitempty"`
+	Lon        *float64 `json:"lon,omitempty"`
+	Killed     int      `json:"civilians_killed,omitempty"`
+	Wounded    int      `json:"civilians_wounded,omitempty"`
 }
 
 // MakeReport makes a report of the given type for [from, until): its
@@ -142,7 +148,7 @@ func MakeReport(typ string, in ReportInput, from, until time.Time) Report {
 	regions := map[string]*Region{}
 	region := func(id string) *Region {
 		if regions[id] == nil {
-			regions[id] = &Region{Region: id}
+			regions[id] = &Region{Region: id, Name: in.Names[id]}
 		}
 		return regions[id]
 	}
@@ -210,7 +216,7 @@ func MakeReport(typ string, in ReportInput, from, until time.Time) Report {
 			regionMonths[inc.Region][y*12+int(m)-1]++
 		}
 		if typ == Daily {
-			l := Line{Incident: inc.ID, At: inc.At, Region: inc.Region, Weapon: inc.Weapon, Target: inc.Target, Phase: j.Phase, Breaks: j.Breaks,
+			l := Line{Incident: inc.ID, At: inc.At, Region: inc.Region, RegionName: in.Names[inc.Region], Weapon: inc.Weapon, Target: inc.Target, Phase: j.Phase, Breaks: j.Breaks,
 				Party: j.Party, Killed: c.Killed, Wounded: c.Wounded}
 			if inc.Where != nil {
 				lat, lon := inc.Where.Lat, inc.Where.Lon

@@ -64,6 +64,7 @@ type Board struct {
 	// the last record looked at, each incident's record and verification
 	// steps, the zones, and where each incident is in Incidents.
 	seq       int64
+	loaded    time.Time
 	incidents map[string]ceasefire.Record
 	steps     map[string][]ceasefire.Record
 	zones     []ceasefire.Record
@@ -83,7 +84,7 @@ func recordOf(e store.Entity) ceasefire.Record {
 
 // Load reads the ceasefire id and what decides where it stands at t.
 func Load(ctx context.Context, svc lister, caller *access.Principal, id string, t time.Time) (*Board, error) {
-	b := &Board{ID: id}
+	b := &Board{ID: id, loaded: time.Now()}
 	// What is committed from here on, Refresh reads again: reading it
 	// twice does no harm, missing it would.
 	var err error

@@ -288,7 +288,14 @@ func aggregate(b *Board, f mapFilter) mapData {
 func (x *Section) mapData(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
 	f, err := parseMapFilter(r)
 	if err != nil {
-		return err
+		// The map's script reads the answer: a refusal in JSON, naming
+		// the parameter, which it shows.
+		var e *app.Error
+		errors.As(err, &e)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		return json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": string(e.Code), "field": e.Field,
+			"message": e.Field + " " + e.Message}})
 	}
 	var d mapData
 	if err := x.withBoard(r, caller, func(b *Board) error { d = aggregate(b, f); return nil }); err != nil {
@@ -442,7 +449,12 @@ type cachedBoard struct {
 
 // maxBoardAge bounds how long a board goes unjudged when nothing is
 // committed: judgments and conditions move with the clock as well.
-const maxBoardAge = time.Minute
+// maxBoardLife bounds how long a board is brought up to date before it is
+// read anew.
+const (
+	maxBoardAge  = time.Minute
+	maxBoardLife = 15 * time.Minute
+)
 
 // withBoard calls fn with the caller's board of the ceasefire the request
 // names, up to date.
@@ -480,8 +492,13 @@ func (x *Section) withBoard(r *http.Request, caller *access.Principal, fn func(*
 			if seq == c.b.seq && now.Sub(c.b.At) < maxBoardAge {
 				return nil
 			}
-			if ok, err := c.b.Refresh(ctx, svc, caller, now); ok || err != nil {
-				return err
+			// A record the viewer may no longer read (an audience narrowed)
+			// is not among the changes it is told of: the board is read
+			// anew now and then, so that such a record leaves it too.
+			if now.Sub(c.b.loaded) < maxBoardLife {
+				if ok, err := c.b.Refresh(ctx, svc, caller, now); ok || err != nil {
+					return err
+				}
 			}
 		}
 		b, err := Load(ctx, svc, caller, id, now)

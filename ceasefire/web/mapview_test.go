@@ -3,6 +3,7 @@ package ceasefireweb
 import (
 	"encoding/json"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,5 +107,16 @@ func TestAggregate(t *testing.T) {
 		if e, ok := err.(*app.Error); !ok || e.Field != field || e.Code != app.CodeInvalid {
 			t.Errorf("%s: %v, want a refusal of %s", q, err, field)
 		}
+	}
+}
+
+// TestReportCSVFormulas: a cell a spreadsheet would run as a formula is
+// written as text.
+func TestReportCSVFormulas(t *testing.T) {
+	rep := ceasefire.Report{Regions: []ceasefire.Region{{Region: "r", Name: `=HYPERLINK("http://x","y")`, Violations: 1}},
+		Parties: []ceasefire.Party{{Party: "@a", Violations: 1}}}
+	got := string(ReportCSV(rep, map[string]string{"r": `=HYPERLINK("http://x","y")`}))
+	if !strings.Contains(got, `'=HYPERLINK`) || !strings.Contains(got, "party,'@a,1") || strings.Contains(got, ",=") {
+		t.Errorf("the CSV:\n%s", got)
 	}
 }

@@ -80,8 +80,25 @@ func TestCeasefirePage(t *testing.T) {
 				t.Errorf("%s: the page does not say %q", login, want)
 			}
 		}
-		if consent := strings.Contains(page, "(signed)</a>"); consent != (login == "ru-capital") {
-			t.Errorf("%s: offered to consent: %v", login, consent)
+		// Phase 1 is agreed, and phase 2's conditions do not hold: no
+		// consent is offered.
+		if strings.Contains(page, "(signed)</a>") {
+			t.Errorf("%s: offered to consent", login)
+		}
+	}
+	// A ceasefire whose first phase awaits consent: a capital is offered
+	// to consent for its party, a negotiator is not.
+	quiet := s.d.MustWrite(t, "us-mediator", ceasefire.KindCeasefire, ceasefire.Ceasefire{Title: "Quiet", Parties: []string{"ua", "ru"}, MediatorID: "us"})
+	s.d.MustWrite(t, "us-mediator", ceasefire.KindPhase, ceasefire.Phase{CeasefireID: quiet, Number: 1, Title: "Quiet", Prohibitions: []ceasefire.Prohibition{{ID: "all"}}})
+	for login, want := range map[string]bool{"ru-capital": true, "ua-negotiator": false} {
+		res, err := s.signIn(t, login).Get(s.ts.URL + "/ceasefire/" + quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if got := strings.Contains(string(b), "(signed)</a>"); got != want {
+			t.Errorf("%s offered to consent to the first phase: %v, want %v", login, got, want)
 		}
 	}
 	// Public records only: no ceasefire, and not an error either.
@@ -125,6 +142,17 @@ func TestMapData(t *testing.T) {
 	// another).
 	if code, body := get("ua-negotiator" + "\x00" + url.PathEscape(s.d.Principal(t, "us-mediator").ID+"/"+es[0].ID)); code != http.StatusNotFound {
 		t.Errorf("an id with a slash: %d %s", code, body)
+	}
+	// A bad filter is refused in JSON, naming the parameter.
+	c := s.signIn(t, "ua-negotiator")
+	res, err := c.Get(s.ts.URL + "/ceasefire/" + es[0].ID + "/map.json?zoom=99")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), `"field":"zoom"`) || res.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("zoom=99: %d %s %s", res.StatusCode, res.Header.Get("Content-Type"), b)
 	}
 	for _, login := range []string{"ae-observer", ""} {
 		if code, body := get(login); code == http.StatusOK || strings.Contains(body, "total") {

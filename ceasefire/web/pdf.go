@@ -38,6 +38,9 @@ func ReportPDF(title string, r ceasefire.Report, names map[string]string, record
 	phase := "No phase in force at the end of the period."
 	if r.Phase > 0 {
 		phase = fmt.Sprintf("Phase %d in force: %s.", r.Phase, r.PhaseTitle)
+		if r.PhaseTitle == "" {
+			phase = fmt.Sprintf("Phase %d in force.", r.Phase)
+		}
 	}
 	pdf.MultiCell(0, 5, tr(fmt.Sprintf("%s to %s (UTC). %s Violations: %d (the period before: %d). Breaking a prohibition but not verified: %d. Verifications as they stood at %s.",
 		r.From.UTC().Format("2006-01-02 15:04"), r.Until.UTC().Format("2006-01-02 15:04"), phase, r.Violations, r.Previous, r.Unverified,

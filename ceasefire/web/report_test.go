@@ -100,6 +100,24 @@ func TestDailyReport(t *testing.T) {
 		t.Errorf("the ceasefire's page, once a report is issued: %d\n%s", code, b)
 	}
 
+	// The region is renamed after the report: the report says what it said.
+	mon := d.Principal(t, "us-monitor")
+	zones, _ := d.Service.All(t.Context(), &mon, ceasefire.ZoneKind, "")
+	for _, z := range zones {
+		var zb map[string]any
+		json.Unmarshal(z.Body, &zb)
+		if zb["name"] == "Kharkiv oblast" {
+			zb["name"] = "=HYPERLINK(\"x\")"
+			nb, _ := json.Marshal(zb)
+			if _, err := d.Service.Update(t.Context(), mon, ceasefire.ZoneKind, z.ID, nb); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, b := get("ua-negotiator", page); !strings.Contains(string(b), "<td>Kharkiv oblast</td>") {
+		t.Error("the report's region took the zone's new name")
+	}
+
 	_, b := get("ua-negotiator", page+"/report.pdf")
 	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {

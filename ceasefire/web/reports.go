@@ -78,7 +78,7 @@ func Issue(ctx context.Context, svc issuer, caller access.Principal, id, typ str
 // and the restrictions of the monitors' movement.
 func (b *Board) reportInput(ctx context.Context, svc issuer, caller *access.Principal, from, until time.Time) (ceasefire.ReportInput, error) {
 	in := ceasefire.ReportInput{Periods: b.Periods, Incidents: b.Incidents, Parties: b.Ceasefire.Parties, At: b.At,
-		Casualties: map[string]ceasefire.Casualties{}}
+		Casualties: map[string]ceasefire.Casualties{}, Names: b.Names}
 	for _, inc := range b.Incidents {
 		if inc.At.Before(from) || !inc.At.Before(until) {
 			continue
@@ -162,7 +162,11 @@ func (x *Section) issue(w http.ResponseWriter, r *http.Request, caller *access.P
 	} else if typ != ceasefire.Daily {
 		return &app.Error{Code: app.CodeInvalid, Field: "report_type", Message: "is neither daily nor compliance"}
 	}
-	written, err := Issue(r.Context(), x.site.Service(), *caller, r.PathValue("id"), typ, from, from.AddDate(0, 0, days))
+	until := from.AddDate(0, 0, days)
+	if until.Year() > 9000 {
+		return &app.Error{Code: app.CodeInvalid, Field: "days", Message: fmt.Sprintf("takes the report to %s, past the year 9000", until.Format(time.DateOnly))}
+	}
+	written, err := Issue(r.Context(), x.site.Service(), *caller, r.PathValue("id"), typ, from, until)
 	if err != nil {
 		return err
 	}
@@ -196,16 +200,12 @@ func (x *Section) loadReport(r *http.Request, caller *access.Principal) (*report
 			v.Issuer = p.Name + " (" + rec.Author.Party + ")"
 		}
 	}
-	zs, err := x.site.Service().All(r.Context(), caller, ceasefire.ZoneKind, "")
-	if err != nil {
-		return nil, err
+	// The regions' names as the report keeps them, not as they are now.
+	for _, rg := range rep.Regions {
+		v.Names[rg.Region] = rg.Name
 	}
-	for _, z := range zs {
-		var zb struct {
-			Name string `json:"name"`
-		}
-		json.Unmarshal(z.Body, &zb)
-		v.Names[z.ID] = zb.Name
+	for _, l := range rep.Lines {
+		v.Names[l.Region] = l.RegionName
 	}
 	v.Charts = charts(rep, v.Names)
 	return v, nil
@@ -266,10 +266,11 @@ func (x *Section) reportPDF(w http.ResponseWriter, r *http.Request, caller *acce
 
 // ReportCSV renders a report as CSV: one row per region, one per party,
 // then, for a daily report, one per violation; the first column says
-// which.
+// which. A cell that a spreadsheet would take for a formula (=, +, -, @)
+// starts with an apostrophe, so that opening the file runs nothing.
 func ReportCSV(rep ceasefire.Report, names map[string]string) []byte {
 	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
+	cw := safeCSV{csv.NewWriter(&buf)}
 	cw.Write([]string{"row", "name", "violations", "previous_period", "civilians_killed", "civilians_wounded", "restrictions", "detail"})
 	for _, rg := range rep.Regions {
 		cw.Write([]string{"region", regionName(rg.Region, names), itoa(rg.Violations), itoa(rg.Previous), itoa(rg.Killed), itoa(rg.Wounded), itoa(rg.Denials), countsText(rg.Weapons)})
@@ -326,4 +327,20 @@ func partyName(id string) string {
 		return "not attributed"
 	}
 	return id
+}
+
+// safeCSV writes rows whose cells no spreadsheet takes for a formula.
+type safeCSV struct{ *csv.Writer }
+
+func (w safeCSV) Write(row []string) error {
+	out := make([]string, len(row))
+	for i, c := range row {
+		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+			if _, err := strconv.Atoi(c); err != nil {
+				c = "'" + c
+			}
+		}
+		out[i] = c
+	}
+	return w.Writer.Write(out)
 }

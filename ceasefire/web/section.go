@@ -85,7 +85,8 @@ func (x *Section) list(w http.ResponseWriter, r *http.Request, caller *access.Pr
 // phaseRow is a phase with where it stands, for the page.
 type phaseRow struct {
 	ceasefire.PhaseState
-	Status string
+	Status     string
+	MayConsent bool
 	// Done is when each of its obligations was verified done.
 	Done map[string]time.Time
 }
@@ -149,6 +150,11 @@ func (x *Section) board(w http.ResponseWriter, r *http.Request, caller *access.P
 	}
 	for i, s := range b.States {
 		row := phaseRow{PhaseState: s, Done: b.Done[s.ID]}
+		// The caller's capital is offered to consent where its consent is
+		// awaited and would be taken: to the first phase, or to the next
+		// once the conditions of the one in force hold.
+		row.MayConsent = v.MayConsent && s.From.IsZero() && (slices.Contains(s.Waiting, v.Party) || slices.Contains(s.Stale, v.Party)) &&
+			(s.Phase.Number == 1 && b.Current < 0 || b.Next != nil && b.Next.ID == s.ID && b.Ready)
 		switch {
 		case i == b.Current:
 			row.Status = "in force"
