@@ -58,20 +58,7 @@ func (p *process) board(login string, at time.Time) *ceasefireweb.Board {
 
 func (p *process) find(kind, field, value string) string {
 	p.t.Helper()
-	med := p.d.Principal(p.t, "us-mediator")
-	es, err := p.d.Service.All(p.t.Context(), &med, kind, "")
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	for _, e := range es {
-		var m map[string]any
-		json.Unmarshal(e.Body, &m)
-		if m[field] == value {
-			return e.ID
-		}
-	}
-	p.t.Fatalf("no %s with %s %q", kind, field, value)
-	return ""
+	return p.d.Find(p.t, "us-mediator", kind, field, value)
 }
 
 // TestCeasefireFlow follows the demo's ceasefire: the first phase in force

@@ -35,20 +35,7 @@ func (p *process) svc() *app.Service { return p.d.Service }
 // mediator sees it.
 func (p *process) find(kind, field, value string) string {
 	p.t.Helper()
-	med := p.d.Principal(p.t, "us-mediator")
-	es, err := p.svc().All(p.t.Context(), &med, kind, "")
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	for _, e := range es {
-		var m map[string]any
-		json.Unmarshal(e.Body, &m)
-		if m[field] == value {
-			return e.ID
-		}
-	}
-	p.t.Fatalf("no %s with %s %q", kind, field, value)
-	return ""
+	return p.d.Find(p.t, "us-mediator", kind, field, value)
 }
 
 func body(v any) []byte {

@@ -103,3 +103,13 @@ func (x *Site) Handle(pattern string, h Handler) {
 func (x *Site) Render(w http.ResponseWriter, r *http.Request, caller *access.Principal, status int, page string, p Page) {
 	x.s.render(w, r, &request{caller: caller}, status, page, pageData{Title: p.Title, Nav: p.Nav, Names: p.Names, Data: p.Data})
 }
+
+// InlinePDF answers with a PDF the browser shows, named name: a rendering
+// made for the request, never kept.
+func InlinePDF(w http.ResponseWriter, name string, b []byte) error {
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `inline; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := w.Write(b)
+	return err
+}

@@ -257,11 +257,7 @@ func (x *Section) reportPDF(w http.ResponseWriter, r *http.Request, caller *acce
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `inline; filename="report-`+v.Item.ID+`.pdf"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write(b)
-	return err
+	return web.InlinePDF(w, "report-"+v.Item.ID+".pdf", b)
 }
 
 // ReportCSV renders a report as CSV: one row per region, one per party,

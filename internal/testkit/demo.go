@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"path/filepath"
 	"testing"
@@ -133,4 +134,25 @@ func Entities(tb testing.TB, st store.Store) []store.Entity {
 		}
 	}
 	return all
+}
+
+// Find returns the id of the entity of kind whose top-level field is value
+// (compared as JSON decodes it), as login sees it, and fails tb when there
+// is none.
+func (d *Demo) Find(tb testing.TB, login, kind, field string, value any) string {
+	tb.Helper()
+	p := d.Principal(tb, login)
+	es, err := d.Service.All(tb.Context(), &p, kind, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, e := range es {
+		var m map[string]any
+		json.Unmarshal(e.Body, &m)
+		if m[field] == value {
+			return e.ID
+		}
+	}
+	tb.Fatalf("%s sees no %s with %s %v", login, kind, field, value)
+	return ""
 }

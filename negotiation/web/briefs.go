@@ -185,11 +185,7 @@ func (x *Section) briefPDF(w http.ResponseWriter, r *http.Request, caller *acces
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `inline; filename="brief-`+b.ID+`.pdf"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write(pdf)
-	return err
+	return web.InlinePDF(w, "brief-"+b.ID+".pdf", pdf)
 }
 
 // BriefPDF renders a brief as a printable A4 PDF, in pure Go. The PDF is a
