@@ -18,14 +18,12 @@ import (
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ceasefire"
 	"github.com/parley-project/parley/geo"
-	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/web"
 )
 
 // issuer is what issuing a report needs of the service.
 type issuer interface {
 	lister
-	Get(ctx context.Context, caller *access.Principal, kind, id string) (store.Entity, error)
 	Create(ctx context.Context, p access.Principal, kind string, body []byte) (app.Written, error)
 }
 
