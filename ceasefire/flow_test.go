@@ -258,6 +258,18 @@ func TestRefusals(t *testing.T) {
 		body(ceasefire.Ceasefire{Title: "Phased ceasefire (illustrative)", Parties: []string{"ua", "ae"}, MediatorID: "us"}))
 	p.refused("the parties changed after their consents", err, app.CodeInvalid, "parties", "they no longer change")
 
+	// A zone an agreed phase names keeps its place; its name may change.
+	plant := p.find(ceasefire.ZoneKind, "name", "Zaporizhzhia Nuclear Power Plant")
+	var zone map[string]any
+	json.Unmarshal(p.entity(ceasefire.ZoneKind, plant).Body, &zone)
+	zone["radius_km"] = 5.0
+	_, err = p.d.Service.Update(t.Context(), p.d.Principal(t, "us-monitor"), ceasefire.ZoneKind, plant, body(zone))
+	p.refused("the plant's zone shrunk under the phase in force", err, app.CodeConflict, "geometry", "its place no longer changes")
+	zone["radius_km"], zone["name"] = 30.0, "Zaporizhzhia NPP"
+	if _, err := p.d.Service.Update(t.Context(), p.d.Principal(t, "us-monitor"), ceasefire.ZoneKind, plant, body(zone)); err != nil {
+		t.Errorf("the plant's zone renamed: %v", err)
+	}
+
 	// Suspensions start now or later, do not overlap, and stay lifted; an
 	// obligation done is one of the phase's.
 	_, err = p.write("us-mediator", ceasefire.KindSuspension, ceasefire.Suspension{CeasefireID: cf, From: time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), Reason: "Backdated."})
@@ -280,7 +292,7 @@ func TestRefusals(t *testing.T) {
 	p.refused("an obligation done twice", err, app.CodeConflict, "obligation_id", "exists already")
 
 	// Only the writes that were not refused were committed.
-	if n, _ := p.d.Service.Store().LastSeq(t.Context()); n != after+2 || after != before+2 {
-		t.Errorf("%d records after the refusals, want %d (four writes accepted)", n, before+4)
+	if n, _ := p.d.Service.Store().LastSeq(t.Context()); n != after+3 || after != before+2 {
+		t.Errorf("%d records after the refusals, want %d (five writes accepted)", n, before+5)
 	}
 }

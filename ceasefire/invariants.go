@@ -18,7 +18,7 @@ import (
 // not change once anyone consented; a suspension starts now or later, and
 // suspensions do not overlap; an obligation is verified done once.
 func (Domain) Invariants() []parley.Invariant {
-	return []parley.Invariant{phasesInSequence, consentOnEvidence, signersFixed,
+	return []parley.Invariant{phasesInSequence, consentOnEvidence, signersFixed, zonesFixed,
 		parley.Unique(kindNamed(KindFulfilment), "phase_id", "obligation_id"), suspensionsAhead}
 }
 
@@ -90,6 +90,61 @@ var signersFixed = parley.Invariant{
 		}
 		if !slices.Equal(c.Parties, cur.Parties) {
 			return parley.Errorf("parties", "are %v, but parties consented to phases binding %v: they no longer change", c.Parties, cur.Parties)
+		}
+		return nil
+	},
+}
+
+// zonesFixed: a zone that a prohibition of an agreed phase names keeps its
+// place (its type, geometry and radius): moving it would change what was
+// judged under the phase. The monitoring records a new zone instead. The
+// rule is the ceasefire's, on the monitoring's kind, which it names.
+var zonesFixed = parley.Invariant{
+	Kind: ZoneKind, Name: "a zone an agreed ceasefire phase names keeps its place",
+	Needs: func(_ parley.Entity, subject string) []parley.Need {
+		if subject == "" {
+			return []parley.Need{}
+		}
+		return []parley.Need{{Kind: ZoneKind, ID: subject}, {Kind: KindPhase}, {Kind: KindCeasefire}, {Kind: KindConsent}}
+	},
+	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
+		if len(facts) < 4 || len(facts[0]) == 0 {
+			return nil
+		}
+		place := func(z parley.Entity) zoneBody {
+			var b zoneBody
+			raw, _ := json.Marshal(z)
+			json.Unmarshal(raw, &b)
+			return b
+		}
+		if place(e) == place(facts[0][0].Entity) {
+			return nil
+		}
+		for _, cf := range facts[2] {
+			var phases []parley.Fact
+			for _, f := range facts[1] {
+				if f.Entity.(*Phase).CeasefireID == cf.ID {
+					phases = append(phases, f)
+				}
+			}
+			var consents []parley.Fact
+			for _, f := range facts[3] {
+				if f.Entity.(*Consent).CeasefireID == cf.ID {
+					consents = append(consents, f)
+				}
+			}
+			states, _ := Schedule(cf.Entity.(*Ceasefire), phaseEntries(phases), consentEntries(consents), nil)
+			for _, st := range states {
+				if st.From.IsZero() {
+					continue
+				}
+				for _, pr := range st.Phase.Prohibitions {
+					if slices.Contains(pr.Zones, subject) {
+						return parley.Conflictf("geometry", "the zone is named by prohibition %q of phase %d of %q, agreed by every party and the mediator: its place no longer changes; record a new zone instead",
+							pr.ID, st.Phase.Number, cf.Entity.(*Ceasefire).Title)
+					}
+				}
+			}
 		}
 		return nil
 	},
