@@ -78,6 +78,9 @@ type Fact struct {
 	// reads them.
 	Created, Changed time.Time
 	Entity           Entity
+	// Body is the entity's body as committed: a rule reading another
+	// domain's kind, whose Go type it does not know, reads it.
+	Body json.RawMessage
 }
 
 // ConflictError is a refusal because something exists already: the API

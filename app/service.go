@@ -678,7 +678,7 @@ func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.View
 				if err != nil {
 					return err
 				}
-				facts[i] = append(facts[i], parley.Fact{ID: e.ID, RecordID: e.RecordID, On: e.Field(parley.OnField), Seq: e.CreatedSeq, Created: e.Created, Changed: e.Updated, Entity: ent})
+				facts[i] = append(facts[i], parley.Fact{ID: e.ID, RecordID: e.RecordID, On: e.Field(parley.OnField), Seq: e.CreatedSeq, Created: e.Created, Changed: e.Updated, Entity: ent, Body: e.Body})
 				return nil
 			}
 			var err error

@@ -111,13 +111,13 @@ var zonesFixed = parley.Invariant{
 		if len(facts) < 4 || len(facts[0]) == 0 {
 			return nil
 		}
-		place := func(z parley.Entity) zoneBody {
+		place := func(raw []byte) zoneBody {
 			var b zoneBody
-			raw, _ := json.Marshal(z)
 			json.Unmarshal(raw, &b)
 			return b
 		}
-		if place(e) == place(facts[0][0].Entity) {
+		written, _ := json.Marshal(e)
+		if place(written) == place(facts[0][0].Body) {
 			return nil
 		}
 		for _, cf := range facts[2] {
@@ -319,8 +319,7 @@ func kindNamed(name string) parley.Kind {
 func records(facts []parley.Fact) []Record {
 	out := make([]Record, len(facts))
 	for i, f := range facts {
-		body, _ := json.Marshal(f.Entity)
-		out[i] = Record{ID: f.ID, RecordID: f.RecordID, On: f.On, At: f.Created, Changed: f.Changed, Seq: f.Seq, Body: body}
+		out[i] = Record{ID: f.ID, RecordID: f.RecordID, On: f.On, At: f.Created, Changed: f.Changed, Seq: f.Seq, Body: f.Body}
 	}
 	return out
 }
