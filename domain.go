@@ -41,6 +41,12 @@ type Invariant struct {
 	// Needs says which entities the rule must see to decide about e, whose
 	// id is subject (the entity's children are those whose parent it is).
 	Needs func(e Entity, subject string) []Need
+	// More, if set, says which further entities the rule must see, given
+	// the facts loaded so far (a rule that reads the incidents of the
+	// phase in force learns which phase that is first): their facts are
+	// appended to facts, in order, and More is asked again, until it asks
+	// for nothing.
+	More func(e Entity, subject string, facts [][]Fact) []Need
 	// Check decides. facts[i] holds the entities that answer Needs(e)[i];
 	// subject is the id of the entity being written ("" for a new one
 	// whose id is not chosen yet), so that an update does not conflict
@@ -58,6 +64,10 @@ type Need struct {
 	Parent string
 	Fields map[string]string
 	ID     string
+	// From, when set, keeps only the entities whose time (their kind's
+	// TimeField) is at or after it: a rule about the last days reads
+	// those days, not the years before.
+	From time.Time
 }
 
 // Fact is one entity loaded for an invariant.

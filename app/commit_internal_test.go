@@ -3,11 +3,13 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/store/sqlite"
@@ -81,5 +83,60 @@ func TestBatchItemFailsAlone(t *testing.T) {
 	}
 	if len(rs) != 2 || authors[0] != "first" || authors[1] != "last" {
 		t.Errorf("committed records by %v, want exactly first and last", authors)
+	}
+}
+
+// TestEachInTimeOrder: reading every entity from a time, page after page
+// in the order of their times (an invariant's need From), yields each
+// once: the cursor is the time and the creation together.
+func TestEachInTimeOrder(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := New(st, nil, nil, nil)
+	defer s.Close()
+	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	const n = 3*MaxPage + 7
+	err = st.Write(ctx, func(tx store.Tx) error {
+		for i := range n {
+			// Times out of the order of creation, many shared.
+			e := store.Entity{Kind: "test.item", ID: fmt.Sprintf("e%04d", i), Audience: record.Audience{Scope: record.Public}, RecordID: fmt.Sprintf("r%04d", i),
+				Version: 1, CreatedSeq: int64(i + 1), Created: base, Updated: base, Body: []byte(`{}`), At: base.Add(time.Duration((i*7919)%50) * time.Hour)}
+			if err := tx.PutEntity(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := base.Add(10 * time.Hour)
+	seen := map[string]int{}
+	reads := 0
+	err = s.each(ctx, st, access.Anonymous, store.Query{Kind: "test.item", From: from, Order: store.OrderAt}, func(e store.Entity) error {
+		seen[e.ID]++
+		if reads++; reads > 2*n {
+			return errors.New("read more entities than there are: the pages go round")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for i := range n {
+		if !base.Add(time.Duration((i*7919)%50) * time.Hour).Before(from) {
+			want++
+			if id := fmt.Sprintf("e%04d", i); seen[id] != 1 {
+				t.Fatalf("%s read %d times", id, seen[id])
+			}
+		}
+	}
+	if len(seen) != want {
+		t.Errorf("read %d entities, want %d", len(seen), want)
 	}
 }

@@ -642,7 +642,7 @@ func (s *Service) each(ctx context.Context, r store.Reader, v access.Viewer, q s
 		if !more || len(es) == 0 {
 			return nil
 		}
-		q.After = es[len(es)-1].CreatedSeq
+		q.After, q.AfterAt = es[len(es)-1].CreatedSeq, es[len(es)-1].At
 	}
 }
 
@@ -661,40 +661,20 @@ func (s *Service) Decode(e store.Entity) (parley.Entity, error) {
 func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.Viewer, kind parley.Kind, ent parley.Entity, subject string) error {
 	for _, inv := range s.reg.Invariants(kind.Name) {
 		needs := inv.Needs(ent, subject)
-		facts := make([][]parley.Fact, len(needs))
-		for i, need := range needs {
-			nk, ok := s.reg.Kind(need.Kind)
-			if !ok {
-				return fmt.Errorf("invariant %q needs kind %q, which is not registered", inv.Name, need.Kind)
+		facts, err := s.loadFacts(ctx, tx, v, inv, needs)
+		if err != nil {
+			return err
+		}
+		for inv.More != nil {
+			needs := inv.More(ent, subject, facts)
+			if len(needs) == 0 {
+				break
 			}
-			fact := func(e store.Entity) error {
-				if len(need.Fields) > 0 {
-					match, err := fieldsMatch(nk, e.Body, need.Fields)
-					if err != nil || !match {
-						return err
-					}
-				}
-				ent, err := s.Decode(e)
-				if err != nil {
-					return err
-				}
-				facts[i] = append(facts[i], parley.Fact{ID: e.ID, RecordID: e.RecordID, On: e.Field(parley.OnField), Seq: e.CreatedSeq, Created: e.Created, Changed: e.Updated, Entity: ent, Body: e.Body})
-				return nil
-			}
-			var err error
-			if need.ID != "" {
-				var e store.Entity
-				if e, err = tx.Entity(ctx, v, need.Kind, need.ID); err == nil {
-					err = fact(e)
-				} else if errors.Is(err, store.ErrNotFound) {
-					err = nil
-				}
-			} else {
-				err = s.each(ctx, tx, v, indexQuery(nk, need), fact)
-			}
+			more, err := s.loadFacts(ctx, tx, v, inv, needs)
 			if err != nil {
 				return err
 			}
+			facts = append(facts, more...)
 		}
 		if err := inv.Check(ent, subject, facts); err != nil {
 			return domainError(err)
@@ -703,12 +683,58 @@ func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.View
 	return nil
 }
 
+// loadFacts loads what needs ask for, as the writer sees it.
+func (s *Service) loadFacts(ctx context.Context, tx store.Tx, v access.Viewer, inv parley.Invariant, needs []parley.Need) ([][]parley.Fact, error) {
+	facts := make([][]parley.Fact, len(needs))
+	for i, need := range needs {
+		nk, ok := s.reg.Kind(need.Kind)
+		if !ok {
+			return nil, fmt.Errorf("invariant %q needs kind %q, which is not registered", inv.Name, need.Kind)
+		}
+		if !need.From.IsZero() && nk.TimeField == "" {
+			return nil, fmt.Errorf("invariant %q needs %s from a time, but the kind has no TimeField", inv.Name, need.Kind)
+		}
+		fact := func(e store.Entity) error {
+			if len(need.Fields) > 0 {
+				match, err := fieldsMatch(nk, e.Body, need.Fields)
+				if err != nil || !match {
+					return err
+				}
+			}
+			ent, err := s.Decode(e)
+			if err != nil {
+				return err
+			}
+			facts[i] = append(facts[i], parley.Fact{ID: e.ID, RecordID: e.RecordID, On: e.Field(parley.OnField), Seq: e.CreatedSeq, Created: e.Created, Changed: e.Updated, Entity: ent, Body: e.Body})
+			return nil
+		}
+		var err error
+		if need.ID != "" {
+			var e store.Entity
+			if e, err = tx.Entity(ctx, v, need.Kind, need.ID); err == nil {
+				err = fact(e)
+			} else if errors.Is(err, store.ErrNotFound) {
+				err = nil
+			}
+		} else {
+			err = s.each(ctx, tx, v, indexQuery(nk, need), fact)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return facts, nil
+}
+
 // indexQuery turns a need into the narrowest query the index serves: the
 // fields the kind declares as its parent, owner, status or index fields
 // become the query's filters. keepInvariants checks every field in memory
 // as well, so a field the index does not serve is still honoured.
 func indexQuery(k parley.Kind, need parley.Need) store.Query {
 	q := store.Query{Kind: need.Kind, Parent: need.Parent}
+	if !need.From.IsZero() {
+		q.From, q.Order = need.From, store.OrderAt
+	}
 	for name, v := range need.Fields {
 		switch {
 		case v == "":
@@ -819,7 +845,7 @@ func (s *Service) All(ctx context.Context, caller *access.Principal, kindName, p
 		if !more || len(es) == 0 {
 			return all, nil
 		}
-		q.After = es[len(es)-1].CreatedSeq
+		q.After, q.AfterAt = es[len(es)-1].CreatedSeq, es[len(es)-1].At
 	}
 }
 

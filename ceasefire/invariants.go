@@ -211,7 +211,9 @@ var now = time.Now
 // force, and take back what was judged under it); and to a phase after
 // the first only while the phase before it is in force and every one of
 // its conditions holds, as the monitoring's verified incidents and the
-// obligations verified done say now.
+// obligations verified done say now. It reads the incidents that can
+// decide a quiet period, those of its last days, with their steps, not
+// every incident there is.
 var consentOnEvidence = parley.Invariant{
 	Kind: KindConsent, Name: "a move to the next phase only when the conditions of the phase in force hold",
 	Needs: func(e parley.Entity, _ string) []parley.Need {
@@ -219,60 +221,39 @@ var consentOnEvidence = parley.Invariant{
 		return []parley.Need{
 			{Kind: KindCeasefire, ID: c.CeasefireID}, {Kind: KindPhase, Parent: c.CeasefireID},
 			{Kind: KindConsent, Fields: map[string]string{"ceasefire_id": c.CeasefireID}}, {Kind: KindSuspension, Parent: c.CeasefireID},
-			{Kind: KindFulfilment}, {Kind: IncidentKind}, {Kind: StepKind}, {Kind: ZoneKind},
+			{Kind: KindFulfilment, Fields: map[string]string{"ceasefire_id": c.CeasefireID}}, {Kind: ZoneKind},
 		}
 	},
+	More: func(e parley.Entity, _ string, facts [][]parley.Fact) []parley.Need {
+		m := consentMoves(e.(*Consent), facts)
+		switch {
+		case m.err != nil || m.period == nil:
+			return nil
+		case len(facts) == 6:
+			// The incidents of the last quiet period's days.
+			return []parley.Need{{Kind: IncidentKind, From: m.quietFrom()}}
+		case len(facts) == 7:
+			// Their verification steps, an incident's at a time (none when
+			// no incident was).
+			needs := make([]parley.Need, len(facts[6]))
+			for i, f := range facts[6] {
+				needs[i] = parley.Need{Kind: StepKind, Parent: f.ID}
+			}
+			return needs
+		}
+		return nil
+	},
 	Check: func(e parley.Entity, _ string, facts [][]parley.Fact) error {
-		c := e.(*Consent)
-		if len(facts[0]) == 0 {
-			return nil // the reference check names the missing ceasefire
+		m := consentMoves(e.(*Consent), facts)
+		if m.err != nil || m.period == nil {
+			return m.err
 		}
-		phases := phaseEntries(facts[1])
-		i := slices.IndexFunc(phases, func(p PhaseEntry) bool { return p.ID == c.PhaseID })
-		if i < 0 {
-			return nil
+		var steps []parley.Fact
+		for _, fs := range facts[7:] {
+			steps = append(steps, fs...)
 		}
-		target := phases[i].Phase
-		suspensions := make([]SuspensionEntry, len(facts[3]))
-		for i, f := range facts[3] {
-			suspensions[i] = SuspensionOf(f.ID, f.Entity.(*Suspension))
-		}
-		t := now()
-		cf := facts[0][0].Entity.(*Ceasefire)
-		states, periods := Schedule(cf, phases, consentEntries(facts[2]), suspensions)
-		for _, s := range states {
-			if s.ID == c.PhaseID && !s.From.IsZero() {
-				return parley.Conflictf("phase_id", "phase %d was agreed by every party and the mediator already (in force from %s); a consent given again would not change it",
-					target.Number, s.From.Format(stamp))
-			}
-		}
-		if target.Number == 1 {
-			return nil
-		}
-		period := InForce(periods, t)
-		if period == nil || period.Phase.Number != target.Number-1 {
-			in := "no phase is in force now"
-			if period != nil {
-				in = fmt.Sprintf("phase %d is in force now", period.Phase.Number)
-			}
-			return parley.Errorf("phase_id", "phase %d may be consented to only while phase %d is in force, and %s", target.Number, target.Number-1, in)
-		}
-		var done map[string]time.Time
-		for _, f := range facts[4] {
-			fu := f.Entity.(*Fulfilment)
-			if fu.PartyID != cf.MediatorID {
-				continue
-			}
-			if j := slices.IndexFunc(phases, func(p PhaseEntry) bool { return p.ID == fu.PhaseID }); j >= 0 && phases[j].Phase.Number == period.Phase.Number {
-				at, _ := parley.ParseTime(fu.VerifiedAt)
-				if done == nil {
-					done = map[string]time.Time{}
-				}
-				done[fu.ObligationID] = at
-			}
-		}
-		incidents := Incidents(records(facts[5]), records(facts[6]), records(facts[7]), []Phase{period.Phase}, cf.MediatorID)
-		st := Evaluate(*period, incidents, done, t)
+		incidents := Incidents(records(facts[6]), records(steps), records(facts[5]), []Phase{m.period.Phase}, m.cf.MediatorID)
+		st := Evaluate(*m.period, incidents, m.done, m.now)
 		if !Ready(st) {
 			var why []string
 			for _, s := range st {
@@ -283,10 +264,86 @@ var consentOnEvidence = parley.Invariant{
 			if len(st) == 0 {
 				why = append(why, "it has no conditions, so only a change of the phase itself moves it on")
 			}
-			return parley.Errorf("phase_id", "the conditions of phase %d do not all hold: %s", period.Phase.Number, strings.Join(why, "; "))
+			return parley.Errorf("phase_id", "the conditions of phase %d do not all hold: %s", m.period.Phase.Number, strings.Join(why, "; "))
 		}
 		return nil
 	},
+}
+
+// move is a consent read against its ceasefire: refused already (err), or
+// to be judged against the conditions of the phase in force (period),
+// with the obligations done.
+type move struct {
+	cf     *Ceasefire
+	period *Period
+	done   map[string]time.Time
+	now    time.Time
+	err    error
+}
+
+// quietFrom is the earliest time a violation can keep a quiet period of
+// the phase in force from holding now: the longest one's days back, and
+// not before the phase.
+func (m move) quietFrom() time.Time {
+	days := 0
+	for _, c := range m.period.Phase.Conditions {
+		if c.Kind == QuietDays {
+			days = max(days, c.Days)
+		}
+	}
+	return later(m.period.From, m.now.Add(-time.Duration(days)*day))
+}
+
+// consentMoves reads a consent against the ceasefire, its phases, the
+// consents, suspensions and obligations done (facts[0] to facts[4]).
+func consentMoves(c *Consent, facts [][]parley.Fact) move {
+	m := move{now: now()}
+	if len(facts[0]) == 0 {
+		return m // the reference check names the missing ceasefire
+	}
+	m.cf = facts[0][0].Entity.(*Ceasefire)
+	phases := phaseEntries(facts[1])
+	i := slices.IndexFunc(phases, func(p PhaseEntry) bool { return p.ID == c.PhaseID })
+	if i < 0 {
+		return m
+	}
+	target := phases[i].Phase
+	suspensions := make([]SuspensionEntry, len(facts[3]))
+	for i, f := range facts[3] {
+		suspensions[i] = SuspensionOf(f.ID, f.Entity.(*Suspension))
+	}
+	states, periods := Schedule(m.cf, phases, consentEntries(facts[2]), suspensions)
+	for _, s := range states {
+		if s.ID == c.PhaseID && !s.From.IsZero() {
+			m.err = parley.Conflictf("phase_id", "phase %d was agreed by every party and the mediator already (in force from %s); a consent given again would not change it",
+				target.Number, s.From.Format(stamp))
+			return m
+		}
+	}
+	if target.Number == 1 {
+		return m
+	}
+	period := InForce(periods, m.now)
+	if period == nil || period.Phase.Number != target.Number-1 {
+		in := "no phase is in force now"
+		if period != nil {
+			in = fmt.Sprintf("phase %d is in force now", period.Phase.Number)
+		}
+		m.err = parley.Errorf("phase_id", "phase %d may be consented to only while phase %d is in force, and %s", target.Number, target.Number-1, in)
+		return m
+	}
+	m.period = period
+	for _, f := range facts[4] {
+		fu := f.Entity.(*Fulfilment)
+		if j := slices.IndexFunc(phases, func(p PhaseEntry) bool { return p.ID == fu.PhaseID }); fu.PartyID == m.cf.MediatorID && j >= 0 && phases[j].Phase.Number == period.Phase.Number {
+			at, _ := parley.ParseTime(fu.VerifiedAt)
+			if m.done == nil {
+				m.done = map[string]time.Time{}
+			}
+			m.done[fu.ObligationID] = at
+		}
+	}
+	return m
 }
 
 func phaseEntries(facts []parley.Fact) []PhaseEntry {
