@@ -15,18 +15,25 @@ import (
 	"github.com/parley-project/parley/store/sqlite"
 )
 
+// newBare returns a service on a new SQLite store with no domain, both
+// closed at the end of the test.
+func newBare(t *testing.T) (*sqlite.Store, *Service) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "parley.db"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(st, nil, nil, nil)
+	t.Cleanup(func() { s.Close(); st.Close() })
+	return st, s
+}
+
 // TestBatchItemFailsAlone: in one group commit, a write that fails after it
 // has written (a refusal, or a failure of its own) leaves nothing behind, and
 // the other writes of its batch commit once each, without being retried.
 func TestBatchItemFailsAlone(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	s := New(st, nil, nil, nil)
-	defer s.Close()
+	st, s := newBare(t)
 
 	calls := map[string]int{}
 	write := func(name string, fail error) *work {
@@ -91,16 +98,10 @@ func TestBatchItemFailsAlone(t *testing.T) {
 // once: the cursor is the time and the creation together.
 func TestEachInTimeOrder(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	s := New(st, nil, nil, nil)
-	defer s.Close()
+	st, s := newBare(t)
 	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	const n = 3*MaxPage + 7
-	err = st.Write(ctx, func(tx store.Tx) error {
+	err := st.Write(ctx, func(tx store.Tx) error {
 		for i := range n {
 			// Times out of the order of creation, many shared.
 			e := store.Entity{Kind: "test.item", ID: fmt.Sprintf("e%04d", i), Audience: record.Audience{Scope: record.Public}, RecordID: fmt.Sprintf("r%04d", i),
