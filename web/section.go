@@ -6,6 +6,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
+
+	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
@@ -112,4 +115,24 @@ func InlinePDF(w http.ResponseWriter, name string, b []byte) error {
 	w.Header().Set("Cache-Control", "no-store")
 	_, err := w.Write(b)
 	return err
+}
+
+// NewPDF starts an A4 PDF of a record's rendering, titled title: margins
+// of margin mm, and a footer on every page naming the record, so that a
+// reader of the paper can ask for that record's proof. It returns the
+// translator its text goes through (the core fonts' cp1252).
+func NewPDF(title, record string, margin float64) (*fpdf.Fpdf, func(string) string) {
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetTitle(title, true)
+	pdf.SetCreator("parley", true)
+	pdf.SetMargins(margin, margin, margin)
+	pdf.SetAutoPageBreak(true, margin)
+	tr := pdf.UnicodeTranslatorFromDescriptor("cp1252")
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-15)
+		pdf.SetFont("Helvetica", "", 8)
+		pdf.CellFormat(0, 10, tr("Record "+record+" - page "+strconv.Itoa(pdf.PageNo())), "", 0, "C", false, 0, "")
+	})
+	pdf.AddPage()
+	return pdf, tr
 }

@@ -435,8 +435,9 @@ func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 // boards keeps the board the map read last for each viewer and ceasefire,
 // and brings it up to date at each request with what was committed since
-// (Board.Refresh): the map asks for its incidents at every move, and
-// reading a year of them from the store each time would make it crawl.
+// (Board.Refresh): the map asks for its incidents at every move, the
+// ceasefire's page at every view, and reading a year of them from the
+// store each time would make both crawl.
 type boards struct {
 	mu sync.Mutex
 	m  map[string]*cachedBoard

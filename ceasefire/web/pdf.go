@@ -13,6 +13,7 @@ import (
 	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/parley-project/parley/ceasefire"
+	"github.com/parley-project/parley/web"
 )
 
 // ReportPDF renders a committed report as an A4 PDF, in pure Go: its
@@ -20,18 +21,7 @@ import (
 // each violation. record names the record it renders, which the footer
 // prints, so that a reader can ask for that record's proof.
 func ReportPDF(title string, r ceasefire.Report, names map[string]string, record string) ([]byte, error) {
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetTitle(title, true)
-	pdf.SetCreator("parley", true)
-	pdf.SetMargins(18, 18, 18)
-	pdf.SetAutoPageBreak(true, 18)
-	tr := pdf.UnicodeTranslatorFromDescriptor("cp1252")
-	pdf.SetFooterFunc(func() {
-		pdf.SetY(-14)
-		pdf.SetFont("Helvetica", "", 8)
-		pdf.CellFormat(0, 8, tr("Record "+record+" - page "+strconv.Itoa(pdf.PageNo())), "", 0, "C", false, 0, "")
-	})
-	pdf.AddPage()
+	pdf, tr := web.NewPDF(title, record, 18)
 	pdf.SetFont("Helvetica", "B", 15)
 	pdf.MultiCell(0, 7, tr(title), "", "L", false)
 	pdf.SetFont("Helvetica", "", 9)

@@ -2,7 +2,6 @@ package ceasefireweb
 
 import (
 	"embed"
-	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/ceasefire"
-	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/web"
 )
 
@@ -117,14 +115,15 @@ type boardView struct {
 	Today   string
 }
 
+// board shows the viewer's board as the map keeps it (withBoard): brought
+// up to what was committed since it was read, not read whole at each view.
 func (x *Section) board(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	return x.withBoard(r, caller, func(b *Board) error { return x.boardPage(w, r, caller, b) })
+}
+
+func (x *Section) boardPage(w http.ResponseWriter, r *http.Request, caller *access.Principal, b *Board) error {
 	svc := x.site.Service()
-	b, err := Load(r.Context(), svc, caller, r.PathValue("id"), time.Now())
-	if errors.Is(err, store.ErrNotFound) {
-		return web.ErrNotFound
-	} else if err != nil {
-		return err
-	}
+	var err error
 	v := boardView{Board: b}
 	if caller != nil {
 		v.MayEdit = svc.Authorized(*caller, ceasefire.KindPhase, "") == nil

@@ -8,11 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-
-	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
@@ -193,18 +190,7 @@ func (x *Section) briefPDF(w http.ResponseWriter, r *http.Request, caller *acces
 // which its footer prints so that a reader can ask for that record's
 // proof.
 func BriefPDF(b *negotiation.Brief, record string) ([]byte, error) {
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetTitle(b.Title, true)
-	pdf.SetCreator("parley", true)
-	pdf.SetMargins(20, 20, 20)
-	pdf.SetAutoPageBreak(true, 20)
-	tr := pdf.UnicodeTranslatorFromDescriptor("cp1252")
-	pdf.SetFooterFunc(func() {
-		pdf.SetY(-15)
-		pdf.SetFont("Helvetica", "", 8)
-		pdf.CellFormat(0, 10, tr("Record "+record+" - page ")+tr(strconv.Itoa(pdf.PageNo())), "", 0, "C", false, 0, "")
-	})
-	pdf.AddPage()
+	pdf, tr := web.NewPDF(b.Title, record, 20)
 	for _, l := range negotiation.ParseBrief(b.Content) {
 		switch l.Kind {
 		case "title":
