@@ -42,7 +42,7 @@ var (
 
 // SchemaVersion is the schema version this build of parley reads and writes.
 // Both stores carry their migrations up to exactly this version.
-const SchemaVersion = 9
+const SchemaVersion = 10
 
 // Record is a committed record as the store keeps it. The canonical bytes
 // are the truth; the other fields are copies of what they say, kept as
@@ -71,6 +71,14 @@ type Record struct {
 	// while the leaf is not yet sequenced. AppendRecord ignores it: a new
 	// record is always pending until SetLeafIndex.
 	LeafIndex int64
+	// Batch is the id of the batch record (record.BatchKind) whose leaf
+	// commits to this record, which is item BatchPos (from 0) of it; ""
+	// for a record with a leaf of its own. A batch's items are appended
+	// before it, in the same transaction. An item's LeafIndex stays -1:
+	// its batch's leaf is its place in the log, and SetLeafIndex refuses
+	// it.
+	Batch    string
+	BatchPos int64
 }
 
 // Entity is the current state of one thing (a round, a session...): the
@@ -363,8 +371,12 @@ type RecordLog interface {
 	SubjectRecords(ctx context.Context, subject string) ([]Record, error)
 	// PendingRecords returns up to limit records whose leaf index is not
 	// yet set, in Seq order: the records a crash may have left without
-	// their leaf, for recovery at start-up.
+	// their leaf, for recovery at start-up. Items of a batch have no leaf
+	// of their own and are never pending.
 	PendingRecords(ctx context.Context, limit int) ([]Record, error)
+	// BatchCommitments returns the commitments of a batch's items, in the
+	// order of their positions; none for an id that is no batch.
+	BatchCommitments(ctx context.Context, batch string) ([][]byte, error)
 	// LeafCount returns how many records have their leaf index set.
 	LeafCount(ctx context.Context) (int64, error)
 	// LastSeq returns the Seq of the newest record, 0 when there is none.

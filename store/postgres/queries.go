@@ -331,7 +331,7 @@ func (r reader) Entities(ctx context.Context, v access.Viewer, q store.Query) ([
 	return es, false, nil
 }
 
-const recordCols = "seq, id, kind, subject, at, author_principal, author_party, aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index, chain, supersedes"
+const recordCols = "seq, id, kind, subject, at, author_principal, author_party, aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index, chain, supersedes, batch, batch_pos"
 
 func scanRecord(row pgx.Row) (store.Record, error) {
 	var (
@@ -339,9 +339,11 @@ func scanRecord(row pgx.Row) (store.Record, error) {
 		scope, parties string
 		leaf           *int64
 		chain, sup     *string
+		batch          *string
+		pos            *int64
 	)
 	err := row.Scan(&r.Seq, &r.ID, &r.Kind, &r.Subject, &r.At, &r.Author.Principal, &r.Author.Party,
-		&scope, &r.Audience.Party, &parties, &r.Canonical, &r.Salt, &r.Commitment, &leaf, &chain, &sup)
+		&scope, &r.Audience.Party, &parties, &r.Canonical, &r.Salt, &r.Commitment, &leaf, &chain, &sup, &batch, &pos)
 	if err != nil {
 		return store.Record{}, err
 	}
@@ -354,6 +356,9 @@ func scanRecord(row pgx.Row) (store.Record, error) {
 	}
 	if chain != nil && sup != nil {
 		r.Chain, r.Supersedes = *chain, *sup
+	}
+	if batch != nil && pos != nil {
+		r.Batch, r.BatchPos = *batch, *pos
 	}
 	return r, nil
 }
@@ -461,11 +466,25 @@ func chainHead(ctx context.Context, q querier, chain string) (string, error) {
 // set, in seq order, whatever their audience. A limit below 1 is taken as 1.
 // The partial index records_pending holds exactly these rows.
 func (s *Store) PendingRecords(ctx context.Context, limit int) ([]store.Record, error) {
-	rs, err := queryRecords(ctx, s.r, "SELECT "+recordCols+" FROM records WHERE leaf_index IS NULL ORDER BY seq LIMIT $1", max(limit, 1))
+	rs, err := queryRecords(ctx, s.r, "SELECT "+recordCols+" FROM records WHERE leaf_index IS NULL AND batch IS NULL ORDER BY seq LIMIT $1", max(limit, 1))
 	if err != nil {
 		return nil, fmt.Errorf("couldn't list pending records: %w", err)
 	}
 	return rs, nil
+}
+
+// BatchCommitments returns the commitments of a batch's items, by
+// position, through the index records_batch.
+func (s *Store) BatchCommitments(ctx context.Context, batch string) ([][]byte, error) {
+	rows, err := s.r.Query(ctx, "SELECT commitment FROM records WHERE batch = $1 ORDER BY batch_pos", batch)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read batch %s: %w", batch, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read batch %s: %w", batch, err)
+	}
+	return out, nil
 }
 
 // LeafCount returns how many records have their leaf index set.
@@ -477,9 +496,6 @@ func (s *Store) LeafCount(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// AppendRecord inserts r and sets r.Seq. The record is stored pending, its
-// leaf index NULL whatever r.LeafIndex says, and r.LeafIndex is set to -1:
-// only SetLeafIndex sets a leaf index.
 // Try implements store.Tx with a SQL savepoint.
 func (t *tx) Try(ctx context.Context, fn func() error) error {
 	if _, err := t.t.Exec(ctx, "SAVEPOINT item"); err != nil {
@@ -500,6 +516,9 @@ func (t *tx) Try(ctx context.Context, fn func() error) error {
 	return nil
 }
 
+// AppendRecord inserts r and sets r.Seq. The record is stored pending, its
+// leaf index NULL whatever r.LeafIndex says, and r.LeafIndex is set to -1:
+// only SetLeafIndex sets a leaf index.
 func (t *tx) AppendRecord(ctx context.Context, r *store.Record) error {
 	parties, err := encodeParties(r.Audience.Parties)
 	if err != nil {
@@ -513,17 +532,21 @@ func (t *tx) AppendRecord(ctx context.Context, r *store.Record) error {
 	} else if r.Supersedes != "" {
 		return fmt.Errorf("couldn't append record %s: it supersedes %s but is in no chain", r.ID, r.Supersedes)
 	}
+	var batch, pos any
+	if r.Batch != "" {
+		batch, pos = r.Batch, r.BatchPos
+	}
 	var seq int64
 	// DO NOTHING rather than a unique violation, which would abort the
 	// whole transaction: the caller may go on after ErrConflict, as in
 	// SQLite. The identity value drawn is lost, leaving a gap in Seq.
 	err = t.t.QueryRow(ctx, `INSERT INTO records (id, kind, subject, at, author_principal, author_party,
-		aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index, chain, supersedes)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13, $14)
+		aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index, chain, supersedes, batch, batch_pos)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13, $14, $15, $16)
 		ON CONFLICT DO NOTHING RETURNING seq`,
 		r.ID, r.Kind, r.Subject, r.At, r.Author.Principal, r.Author.Party,
 		string(r.Audience.Scope), r.Audience.Party, parties,
-		nonNil(r.Canonical), nonNil(r.Salt), nonNil(r.Commitment), chain, supersedes).Scan(&seq)
+		nonNil(r.Canonical), nonNil(r.Salt), nonNil(r.Commitment), chain, supersedes, batch, pos).Scan(&seq)
 	if errors.Is(err, pgx.ErrNoRows) || isUnique(err) {
 		return fmt.Errorf("couldn't append record %s: %w", r.ID, store.ErrConflict)
 	}
@@ -548,7 +571,7 @@ func (t *tx) SetLeafIndex(ctx context.Context, id string, index int64) error {
 	// statement, keeps the transaction usable after ErrConflict: a unique
 	// violation would abort it.
 	tag, err := t.t.Exec(ctx, `UPDATE records SET leaf_index = $2
-		WHERE id = $1 AND leaf_index IS NULL
+		WHERE id = $1 AND leaf_index IS NULL AND batch IS NULL
 		AND NOT EXISTS (SELECT 1 FROM records WHERE leaf_index = $2)`, id, index)
 	if isUnique(err) {
 		return fmt.Errorf("couldn't set the leaf index of record %s to %d: another record holds it: %w", id, index, store.ErrConflict)
@@ -561,12 +584,15 @@ func (t *tx) SetLeafIndex(ctx context.Context, id string, index int64) error {
 	}
 	// Nothing changed: say why.
 	var cur *int64
-	err = t.t.QueryRow(ctx, "SELECT leaf_index FROM records WHERE id = $1", id).Scan(&cur)
+	var batch *string
+	err = t.t.QueryRow(ctx, "SELECT leaf_index, batch FROM records WHERE id = $1", id).Scan(&cur, &batch)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return fmt.Errorf("couldn't set the leaf index of record %s to %d: no such record: %w", id, index, store.ErrNotFound)
 	case err != nil:
 		return fmt.Errorf("couldn't set the leaf index of record %s to %d: %w", id, index, err)
+	case batch != nil:
+		return fmt.Errorf("couldn't set the leaf index of record %s to %d: it is an item of batch %s, whose leaf is its place in the log: %w", id, index, *batch, store.ErrConflict)
 	case cur != nil && *cur == index:
 		return nil
 	case cur != nil:

@@ -364,7 +364,7 @@ func (r reader) Entities(ctx context.Context, v access.Viewer, q store.Query) ([
 	return es, false, nil
 }
 
-const recordCols = "seq, id, kind, subject, at, author_principal, author_party, aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index, chain, supersedes"
+const recordCols = "seq, id, kind, subject, at, author_principal, author_party, aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index, chain, supersedes, batch, batch_pos"
 
 func scanRecord(sc interface{ Scan(...any) error }) (store.Record, error) {
 	var (
@@ -373,9 +373,11 @@ func scanRecord(sc interface{ Scan(...any) error }) (store.Record, error) {
 		scope, parties string
 		leaf           sql.NullInt64
 		chain, sup     sql.NullString
+		batch          sql.NullString
+		pos            sql.NullInt64
 	)
 	err := sc.Scan(&r.Seq, &r.ID, &r.Kind, &r.Subject, &at, &r.Author.Principal, &r.Author.Party,
-		&scope, &r.Audience.Party, &parties, &r.Canonical, &r.Salt, &r.Commitment, &leaf, &chain, &sup)
+		&scope, &r.Audience.Party, &parties, &r.Canonical, &r.Salt, &r.Commitment, &leaf, &chain, &sup, &batch, &pos)
 	if err != nil {
 		return store.Record{}, err
 	}
@@ -387,6 +389,7 @@ func scanRecord(sc interface{ Scan(...any) error }) (store.Record, error) {
 		r.LeafIndex = leaf.Int64
 	}
 	r.Chain, r.Supersedes = chain.String, sup.String
+	r.Batch, r.BatchPos = batch.String, pos.Int64
 	return r, nil
 }
 
@@ -493,11 +496,33 @@ func chainHead(ctx context.Context, q querier, chain string) (string, error) {
 // set, in seq order, whatever their audience. A limit below 1 is taken as 1.
 // The partial index records_pending holds exactly these rows.
 func (s *Store) PendingRecords(ctx context.Context, limit int) ([]store.Record, error) {
-	rs, err := queryRecords(ctx, s.rc, "SELECT "+recordCols+" FROM records WHERE leaf_index IS NULL ORDER BY seq LIMIT ?", max(limit, 1))
+	rs, err := queryRecords(ctx, s.rc, "SELECT "+recordCols+" FROM records WHERE leaf_index IS NULL AND batch IS NULL ORDER BY seq LIMIT ?", max(limit, 1))
 	if err != nil {
 		return nil, fmt.Errorf("couldn't list pending records: %w", err)
 	}
 	return rs, nil
+}
+
+// BatchCommitments returns the commitments of a batch's items, by
+// position, through the index records_batch.
+func (s *Store) BatchCommitments(ctx context.Context, batch string) ([][]byte, error) {
+	rows, err := s.rc.QueryContext(ctx, "SELECT commitment FROM records WHERE batch = ? ORDER BY batch_pos", batch)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read batch %s: %w", batch, err)
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var c []byte
+		if err := rows.Scan(&c); err != nil {
+			return nil, fmt.Errorf("couldn't read batch %s: %w", batch, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("couldn't read batch %s: %w", batch, err)
+	}
+	return out, nil
 }
 
 // LeafCount returns how many records have their leaf index set.
@@ -509,9 +534,6 @@ func (s *Store) LeafCount(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// AppendRecord inserts r and sets r.Seq. The record is stored pending, its
-// leaf index NULL whatever r.LeafIndex says, and r.LeafIndex is set to -1:
-// only SetLeafIndex sets a leaf index.
 // Try implements store.Tx with a SQL savepoint.
 func (t *tx) Try(ctx context.Context, fn func() error) error {
 	if _, err := t.x.ExecContext(ctx, "SAVEPOINT item"); err != nil {
@@ -532,6 +554,9 @@ func (t *tx) Try(ctx context.Context, fn func() error) error {
 	return nil
 }
 
+// AppendRecord inserts r and sets r.Seq. The record is stored pending, its
+// leaf index NULL whatever r.LeafIndex says, and r.LeafIndex is set to -1:
+// only SetLeafIndex sets a leaf index.
 func (t *tx) AppendRecord(ctx context.Context, r *store.Record) error {
 	parties, err := encodeParties(r.Audience.Parties)
 	if err != nil {
@@ -545,14 +570,18 @@ func (t *tx) AppendRecord(ctx context.Context, r *store.Record) error {
 	} else if r.Supersedes != "" {
 		return fmt.Errorf("couldn't append record %s: it supersedes %s but is in no chain", r.ID, r.Supersedes)
 	}
+	var batch, pos any
+	if r.Batch != "" {
+		batch, pos = r.Batch, r.BatchPos
+	}
 	var seq int64
 	err = t.x.QueryRowContext(ctx, `INSERT INTO records (id, kind, subject, at, author_principal, author_party,
-		aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index, chain, supersedes)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
+		aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index, chain, supersedes, batch, batch_pos)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING RETURNING seq`,
 		r.ID, r.Kind, r.Subject, encodeTime(r.At), r.Author.Principal, r.Author.Party,
 		string(r.Audience.Scope), r.Audience.Party, parties,
-		nonNil(r.Canonical), nonNil(r.Salt), nonNil(r.Commitment), chain, supersedes).Scan(&seq)
+		nonNil(r.Canonical), nonNil(r.Salt), nonNil(r.Commitment), chain, supersedes, batch, pos).Scan(&seq)
 	// No row back means the id is taken. DO NOTHING rather than a
 	// constraint error keeps the behaviour the same as in PostgreSQL, where
 	// an error would abort the whole transaction.
@@ -580,7 +609,7 @@ func (t *tx) SetLeafIndex(ctx context.Context, id string, index int64) error {
 	// statement, keeps the behaviour the same as in PostgreSQL, where the
 	// error would abort the whole transaction.
 	res, err := t.x.ExecContext(ctx, `UPDATE records SET leaf_index = ?
-		WHERE id = ? AND leaf_index IS NULL
+		WHERE id = ? AND leaf_index IS NULL AND batch IS NULL
 		AND NOT EXISTS (SELECT 1 FROM records WHERE leaf_index = ?)`, index, id, index)
 	if isUnique(err) {
 		return fmt.Errorf("couldn't set the leaf index of record %s to %d: another record holds it: %w", id, index, store.ErrConflict)
@@ -597,12 +626,15 @@ func (t *tx) SetLeafIndex(ctx context.Context, id string, index int64) error {
 	}
 	// Nothing changed: say why.
 	var cur sql.NullInt64
-	err = t.x.QueryRowContext(ctx, "SELECT leaf_index FROM records WHERE id = ?", id).Scan(&cur)
+	var batch sql.NullString
+	err = t.x.QueryRowContext(ctx, "SELECT leaf_index, batch FROM records WHERE id = ?", id).Scan(&cur, &batch)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("couldn't set the leaf index of record %s to %d: no such record: %w", id, index, store.ErrNotFound)
 	case err != nil:
 		return fmt.Errorf("couldn't set the leaf index of record %s to %d: %w", id, index, err)
+	case batch.Valid:
+		return fmt.Errorf("couldn't set the leaf index of record %s to %d: it is an item of batch %s, whose leaf is its place in the log: %w", id, index, batch.String, store.ErrConflict)
 	case cur.Valid && cur.Int64 == index:
 		return nil
 	case cur.Valid:

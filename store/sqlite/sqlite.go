@@ -132,6 +132,10 @@ func writerDSN(path string) string {
 	// write per page a write touches. In memory it costs a copy; it is
 	// only needed until the savepoint is released.
 	q.Add("_pragma", "temp_store(MEMORY)")
+	// The default page cache (2 MiB) holds a sliver of the indexes a bulk
+	// write touches; past it each transaction reads pages back and spills
+	// dirty ones to the WAL before it commits.
+	q.Add("_pragma", "cache_size(-65536)")
 	// BEGIN IMMEDIATE takes the write lock when the transaction starts, so
 	// a transaction that reads before it writes never fails with
 	// SQLITE_BUSY when it would upgrade its lock, and busy_timeout applies.

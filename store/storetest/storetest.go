@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SetLeafIndexRollback", testSetLeafIndexRollback},
 		{"PendingRecords", testPendingRecords},
 		{"LeafCount", testLeafCount},
+		{"Batches", testBatches},
 		{"GuardsHold", testGuardsHold},
 		{"PutEntity", testPutEntity},
 		{"EntityNotFound", testEntityNotFound},
