@@ -182,6 +182,11 @@ func NewRegistry(domains ...Domain) (*Registry, error) {
 	seen := map[string]bool{}
 	var errs []error
 	for _, d := range domains {
+		if d.Name() == "parley" {
+			// The kernel's own records (record.BatchKind) are named so.
+			errs = append(errs, errors.New(`domain name "parley" is the kernel's`))
+			continue
+		}
 		if seen[d.Name()] {
 			errs = append(errs, fmt.Errorf("domain %q is registered twice", d.Name()))
 			continue
@@ -324,6 +329,9 @@ func checkKind(d Domain, k Kind) error {
 		if f, _ := k.Field(k.ParentField); f.Type != Ref || k.Mutable || k.Signed {
 			return fmt.Errorf("kind %q: a kind that binds its parent's version is immutable, unsigned, and has a Ref ParentField", k.Name)
 		}
+	}
+	if k.Batched && (k.Mutable || k.Signed || k.IDField != "" || k.BindsParent || k.Excerpt != "") {
+		return fmt.Errorf("kind %q: a batched kind is immutable, unsigned, has no IDField, binds no parent and has no Excerpt", k.Name)
 	}
 	if k.Signed {
 		// A signed decision is one party's, is never rewritten (a later

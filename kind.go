@@ -94,6 +94,13 @@ type Kind struct {
 	// without seeing the rest of the record (record.ExcerptVersion): a
 	// position the mediator relays in part.
 	Excerpt string
+	// Batched kinds come in bulk (monitoring reports, meter readings): a
+	// write of many at once (app.Service.CreateMany) commits them as the
+	// items of batch records, one log leaf for up to a thousand, each
+	// still proved alone (record.BatchKind). A batched kind is immutable
+	// and unsigned, its ids are the kernel's, it binds no parent and has
+	// no excerpt: an item is a new record that nothing before it decides.
+	Batched bool
 	// ExcerptOf is set on a kind that carries words of another entity (a
 	// relay carries words of a position): a reader of it may have the proof
 	// that the words were taken from that entity as committed, without

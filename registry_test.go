@@ -53,6 +53,14 @@ func (kinded) Name() string           { return "k" }
 func (kinded) Roles() []access.Role   { return nil }
 func (d kinded) Kinds() []parley.Kind { return d }
 
+// domainNamed is kinded under another domain name.
+type domainNamed struct {
+	kinded
+	name string
+}
+
+func (d domainNamed) Name() string { return d.name }
+
 // TestKindDeclarations: the kernel refuses, when the binary starts, a kind
 // whose declarations cannot hold together, naming the kind and the rule.
 func TestKindDeclarations(t *testing.T) {
@@ -75,6 +83,9 @@ func TestKindDeclarations(t *testing.T) {
 			"is of the owner's party, but it has no OwnerField"},
 		"a field named based_on": {func(k *parley.Kind) { k.Fields[1].Name = "based_on" }, `field name "based_on" is reserved`},
 		"a field named on":       {func(k *parley.Kind) { k.Fields[1].Name = "on" }, `field name "on" is reserved`},
+		"a mutable batched kind": {func(k *parley.Kind) { k.Batched, k.Mutable = true, true }, "a batched kind is immutable"},
+		"a batched kind that binds its parent": {func(k *parley.Kind) { k.Batched, k.BindsParent, k.ParentField = true, true, "parent" },
+			"a batched kind is immutable, unsigned, has no IDField, binds no parent"},
 	} {
 		k := base()
 		c.change(&k)
@@ -88,6 +99,12 @@ func TestKindDeclarations(t *testing.T) {
 	k.DefaultAudience, k.OwnerField = record.Audience{Scope: record.PartyMediator}, "party"
 	if _, err := parley.NewRegistry(talks.Domain{}, kinded{k}); err != nil {
 		t.Errorf("a kind with an excerpt, a bound parent and the owner's channel: %v", err)
+	}
+	// The kernel's own records are of the "parley" domain's kinds.
+	kernel := base()
+	kernel.Name = "parley.thing"
+	if _, err := parley.NewRegistry(talks.Domain{}, domainNamed{kinded{kernel}, "parley"}); err == nil || !strings.Contains(err.Error(), `domain name "parley" is the kernel's`) {
+		t.Errorf("a domain named parley: %v", err)
 	}
 }
 

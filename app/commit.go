@@ -541,7 +541,7 @@ func (s *Service) appendAndProject(ctx context.Context, tx store.Tx, env record.
 }
 
 func receiptOf(r store.Record) Receipt {
-	rc := Receipt{RecordID: r.ID, Kind: r.Kind, Subject: r.Subject, Seq: r.Seq, Commitment: hex.EncodeToString(r.Commitment)}
+	rc := Receipt{RecordID: r.ID, Kind: r.Kind, Subject: r.Subject, Seq: r.Seq, Commitment: hex.EncodeToString(r.Commitment), Batch: r.Batch}
 	if r.LeafIndex >= 0 {
 		li := uint64(r.LeafIndex)
 		rc.LeafIndex = &li

@@ -31,13 +31,40 @@ func (s *Service) Proof(ctx context.Context, caller *access.Principal, id string
 	return s.proofOf(ctx, r)
 }
 
-// proofOf proves a record the caller may read in the log.
+// proofOf proves a record the caller may read in the log: by its own
+// leaf, or by its batch's and its place in the batch.
 func (s *Service) proofOf(ctx context.Context, r store.Record) (proof.Proof, error) {
+	if r.Batch == "" {
+		return s.proveLeaf(ctx, r, r)
+	}
+	b, err := s.store.RecordByID(ctx, r.Batch)
+	if err != nil {
+		return proof.Proof{}, fmt.Errorf("couldn't read batch %s of record %s: %w", r.Batch, r.ID, err)
+	}
+	cs, err := s.store.BatchCommitments(ctx, r.Batch)
+	if err != nil {
+		return proof.Proof{}, err
+	}
+	place, err := record.PlaceInBatch(cs, int(r.BatchPos))
+	if err != nil {
+		return proof.Proof{}, fmt.Errorf("record %s: %w", r.ID, err)
+	}
+	p, err := s.proveLeaf(ctx, r, b)
+	if err != nil {
+		return proof.Proof{}, err
+	}
+	p.Batch = &proof.Batch{RecordID: b.ID, Canonical: b.Canonical, Salt: b.Salt, Commitment: hex.EncodeToString(b.Commitment), Place: place}
+	return p, nil
+}
+
+// proveLeaf proves record r by the leaf of record leaf: its own, or its
+// batch's.
+func (s *Service) proveLeaf(ctx context.Context, r, leaf store.Record) (proof.Proof, error) {
 	id := r.ID
 	if s.log == nil {
 		return proof.Proof{}, newError(CodeUnavailable, "", "this installation has no transparency log")
 	}
-	if r.LeafIndex < 0 {
+	if leaf.LeafIndex < 0 {
 		return proof.Proof{}, newError(CodeUnavailable, "", "record %s is not yet in the log; try again in a second", id)
 	}
 	cp, err := s.log.Checkpoint(ctx)
@@ -48,7 +75,7 @@ func (s *Service) proofOf(ctx context.Context, r store.Record) (proof.Proof, err
 	if err != nil {
 		return proof.Proof{}, err
 	}
-	idx := uint64(r.LeafIndex)
+	idx := uint64(leaf.LeafIndex)
 	if idx >= size {
 		return proof.Proof{}, newError(CodeUnavailable, "", "record %s is at log position %d, and the latest published checkpoint covers %d entries; it is published within seconds, once the witnesses cosign", id, idx, size)
 	}
@@ -58,7 +85,7 @@ func (s *Service) proofOf(ctx context.Context, r store.Record) (proof.Proof, err
 	}
 	return proof.Proof{
 		RecordID: r.ID, Kind: r.Kind, Canonical: r.Canonical, Salt: r.Salt,
-		Commitment: hex.EncodeToString(r.Commitment), Leaf: string(record.Leaf(r.Commitment)),
+		Commitment: hex.EncodeToString(r.Commitment), Leaf: string(record.Leaf(leaf.Commitment)),
 		LeafIndex: idx, TreeSize: size, Inclusion: incl, Checkpoint: string(cp),
 	}, nil
 }

@@ -91,8 +91,13 @@ type Receipt struct {
 	// bytes and salt: what the log's leaf carries.
 	Commitment string `json:"commitment"`
 	// LeafIndex is the record's position in the transparency log; absent
-	// only on a service without a log (tests of the domain path).
+	// only on a service without a log (tests of the domain path). For an
+	// item of a batch it is the batch's.
 	LeafIndex *uint64 `json:"leaf_index,omitempty"`
+	// Batch is the batch record whose leaf commits to the record, for an
+	// item of a batched kind written in bulk (record.BatchKind); its
+	// proof proves it alone all the same.
+	Batch string `json:"batch,omitempty"`
 }
 
 // Written is the outcome of a write.
@@ -114,6 +119,9 @@ func (s *Service) Create(ctx context.Context, p access.Principal, kindName strin
 // rather than each paying for its own; their order in the log need not be
 // theirs.
 func (s *Service) CreateMany(ctx context.Context, p access.Principal, kindName string, bodies [][]byte) ([]Written, []error) {
+	if kind, ok := s.reg.Kind(kindName); ok && kind.Batched {
+		return s.createBatched(ctx, p, kind, bodies)
+	}
 	out, errs := make([]Written, len(bodies)), make([]error, len(bodies))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -219,23 +227,9 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 	if err != nil {
 		return nil, err
 	}
-	kind, ent, aud, sg, newBody, ix := w.kind, w.ent, w.aud, w.sg, w.body, w.ix
-	if sg.BasedOn != "" && !kind.Versioned {
-		return nil, newError(CodeInvalid, "based_on", "%s records are not versioned; leave based_on out", kind.Title)
-	}
-	if sg.BasedOn != "" && id == "" {
-		return nil, newError(CodeInvalid, "based_on", "names the version an edit was based on; leave it out of a new %s", kind.Title)
-	}
-	if kind.Versioned && id != "" && sg.BasedOn == "" {
-		return nil, newError(CodeInvalid, "based_on", "is required: an edit of %s names the version it was based on (its record_id), so that it cannot overwrite an edit it did not see", parley.Article(kind.Title))
-	}
-	for _, f := range []struct{ name, value string }{{"statement", sg.Statement}, {"signature", sg.Signature}} {
-		if f.value != "" && !kind.Signed {
-			return nil, newError(CodeInvalid, f.name, "%s records are not signed; leave the %s out", kind.Title, f.name)
-		}
-		if f.value == "" && kind.Signed {
-			return nil, newError(CodeInvalid, f.name, "is required: %s is committed with the statement its author signed and the signature over it (parley sign)", parley.Article(kind.Title))
-		}
+	kind, ent, sg, newBody, ix := w.kind, w.ent, w.sg, w.body, w.ix
+	if err := checkBeside(kind, sg, id); err != nil {
+		return nil, err
 	}
 	viewer := access.ViewerOf(p)
 
@@ -254,6 +248,7 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 			Author:  record.Author{Principal: p.ID, Party: p.Party},
 			Excerpt: kind.Excerpt,
 		}
+		var err error
 		if id == "" {
 			env.Subject = env.ID
 			if kind.IDField != "" {
@@ -298,44 +293,10 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 			env.Audience = cur.Audience
 			env.Refs = []string{cur.RecordID}
 		}
-		if aud != nil {
-			env.Audience = aud.Normalize()
+		if env.Audience, err = s.settleAudience(kind, env.Audience, w, p); err != nil {
+			return fail(err)
 		}
-		if env.Audience.Party == "" && (env.Audience.Scope == record.PartyMediator || env.Audience.Scope == record.PartyOnly) && aud == nil {
-			// A default audience of the owner's channel.
-			env.Audience.Party = cmp.Or(ix.Party, p.Party)
-		}
-		if kind.AudienceOf != nil {
-			want := kind.AudienceOf(ent, p.Party).Normalize()
-			if aud != nil && !sameAudience(*aud, want) {
-				return fail(newError(CodeInvalid, "audience", "%s is read by %s, which follows from what it says; leave the audience out", parley.Article(kind.Title), access.Describe(want)))
-			}
-			env.Audience = want
-		}
-		if err := env.Audience.Validate(); err != nil {
-			return fail(&Error{Code: CodeInvalid, Field: "audience", Message: err.Error()})
-		}
-		if kind.IDField != "" && env.Audience.Scope != record.Public {
-			// A chosen id is a name in a namespace everyone shares (a
-			// party's slug, which audiences name): one hidden from some
-			// would answer "taken" to them about something they may not
-			// see, and a hidden party would lock its readers out of what
-			// names it.
-			return fail(newError(CodeInvalid, "audience", "%s names itself with an id everyone shares, so it is public; its audience is always public", parley.Article(kind.Title)))
-		}
-		if least := kind.AudienceAtLeast; least != nil {
-			vs, err := s.viewersOfParties(ctx, tx)
-			if err != nil {
-				return fail(err)
-			}
-			if !access.Covers(env.Audience, *least, vs) {
-				return fail(newError(CodeInvalid, "audience", "%s is read by %s at least; its audience %s leaves some of them out", parley.Article(kind.Title), access.Describe(*least), access.Describe(env.Audience)))
-			}
-		}
-		if err := access.CanWriteAudience(p, env.Audience); err != nil {
-			return fail(&Error{Code: CodeForbidden, Field: "audience", Message: err.Error()})
-		}
-		if err := s.audiencePartiesExist(ctx, tx, env.Audience); err != nil {
+		if err := s.audienceInTx(ctx, tx, kind, env.Audience); err != nil {
 			return fail(err)
 		}
 		resolved, err := s.resolve(ctx, tx, viewer, env.Audience, ent)
@@ -366,23 +327,91 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 	}, nil
 }
 
-func sameAudience(a, b record.Audience) bool {
-	a, b = a.Normalize(), b.Normalize()
-	return a.Scope == b.Scope && a.Party == b.Party && slices.Equal(a.Parties, b.Parties)
+// checkBeside checks what a write carries beside the entity (sg) against
+// its kind: based_on for a versioned kind's edit (id is what is edited, ""
+// for a new entity), the statement and signature for a signed kind's.
+func checkBeside(kind parley.Kind, sg beside, id string) error {
+	if sg.BasedOn != "" && !kind.Versioned {
+		return newError(CodeInvalid, "based_on", "%s records are not versioned; leave based_on out", kind.Title)
+	}
+	if sg.BasedOn != "" && id == "" {
+		return newError(CodeInvalid, "based_on", "names the version an edit was based on; leave it out of a new %s", kind.Title)
+	}
+	if kind.Versioned && id != "" && sg.BasedOn == "" {
+		return newError(CodeInvalid, "based_on", "is required: an edit of %s names the version it was based on (its record_id), so that it cannot overwrite an edit it did not see", parley.Article(kind.Title))
+	}
+	for _, f := range []struct{ name, value string }{{"statement", sg.Statement}, {"signature", sg.Signature}} {
+		if f.value != "" && !kind.Signed {
+			return newError(CodeInvalid, f.name, "%s records are not signed; leave the %s out", kind.Title, f.name)
+		}
+		if f.value == "" && kind.Signed {
+			return newError(CodeInvalid, f.name, "is required: %s is committed with the statement its author signed and the signature over it (parley sign)", parley.Article(kind.Title))
+		}
+	}
+	return nil
 }
 
-// Append seals env and appends it as a record in tx. It is the one place a
-// record is made; the transparency log hooks in here.
+// settleAudience is the audience of a write, from base (the kind's
+// default for a new entity, the current one's for a change) and what can
+// be decided without the store: the audience the write names, the owner's
+// channel, the kind's own rule, and whether p may write to it.
+func (s *Service) settleAudience(kind parley.Kind, base record.Audience, w prepared, p access.Principal) (record.Audience, error) {
+	a := base
+	if w.aud != nil {
+		a = w.aud.Normalize()
+	}
+	if a.Party == "" && (a.Scope == record.PartyMediator || a.Scope == record.PartyOnly) && w.aud == nil {
+		// A default audience of the owner's channel.
+		a.Party = cmp.Or(w.ix.Party, p.Party)
+	}
+	if kind.AudienceOf != nil {
+		want := kind.AudienceOf(w.ent, p.Party).Normalize()
+		if w.aud != nil && !record.SameAudience(*w.aud, want) {
+			return a, newError(CodeInvalid, "audience", "%s is read by %s, which follows from what it says; leave the audience out", parley.Article(kind.Title), access.Describe(want))
+		}
+		a = want
+	}
+	if err := a.Validate(); err != nil {
+		return a, &Error{Code: CodeInvalid, Field: "audience", Message: err.Error()}
+	}
+	if kind.IDField != "" && a.Scope != record.Public {
+		// A chosen id is a name in a namespace everyone shares (a
+		// party's slug, which audiences name): one hidden from some
+		// would answer "taken" to them about something they may not
+		// see, and a hidden party would lock its readers out of what
+		// names it.
+		return a, newError(CodeInvalid, "audience", "%s names itself with an id everyone shares, so it is public; its audience is always public", parley.Article(kind.Title))
+	}
+	if err := access.CanWriteAudience(p, a); err != nil {
+		return a, &Error{Code: CodeForbidden, Field: "audience", Message: err.Error()}
+	}
+	return a, nil
+}
+
+// audienceInTx checks what an audience needs the store for: the kind's
+// least audience, and the parties it names.
+func (s *Service) audienceInTx(ctx context.Context, tx store.Tx, kind parley.Kind, a record.Audience) error {
+	if least := kind.AudienceAtLeast; least != nil {
+		vs, err := s.viewersOfParties(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if !access.Covers(a, *least, vs) {
+			return newError(CodeInvalid, "audience", "%s is read by %s at least; its audience %s leaves some of them out", parley.Article(kind.Title), access.Describe(*least), access.Describe(a))
+		}
+	}
+	return s.audiencePartiesExist(ctx, tx, a)
+}
+
+// Append seals env and appends it as a record in tx: the one place a
+// record with a leaf of its own is made (createBatched makes a batch's
+// items).
 func Append(ctx context.Context, tx store.Tx, env record.Envelope) (store.Record, error) {
 	sealed, err := record.Seal(env)
 	if err != nil {
 		return store.Record{}, err
 	}
-	e := sealed.Envelope
-	rec := store.Record{
-		ID: e.ID, Kind: e.Kind, Subject: e.Subject, At: e.At, Author: e.Author, Audience: e.Audience,
-		Canonical: sealed.Canonical, Salt: sealed.Salt, Commitment: sealed.Commitment[:], LeafIndex: -1,
-	}
+	e, rec := sealed.Envelope, recordOf(sealed)
 	if e.Sig != nil {
 		st, err := record.StatementOf(e)
 		if err != nil {
@@ -405,6 +434,10 @@ func Append(ctx context.Context, tx store.Tx, env record.Envelope) (store.Record
 // Project applies one record to the projections. Writes and parley rebuild
 // both call it, so a rebuilt projection is the one the writes made.
 func (s *Service) Project(ctx context.Context, tx store.Tx, rec store.Record) (store.Entity, error) {
+	if rec.Kind == record.BatchKind {
+		// The kernel's own: its items are projected, it is not.
+		return store.Entity{}, nil
+	}
 	var prev *store.Entity
 	env, err := envelopeOf(rec)
 	if err != nil {

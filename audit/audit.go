@@ -48,7 +48,10 @@ func (f Finding) String() string { return f.What + " " + f.ID + ": " + f.Problem
 
 // Report is the outcome of an audit.
 type Report struct {
-	Records  int    `json:"records"`
+	Records int `json:"records"`
+	// Items counts the records that are items of batches (record.
+	// BatchKind): they have no leaf of their own, their batch has.
+	Items    int    `json:"items"`
 	Leaves   uint64 `json:"leaves"`
 	Entities int    `json:"entities"`
 	// Tables counts the domains' own projection tables compared.
@@ -238,6 +241,7 @@ func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 	byLeaf := map[int64]placed{}
 	want := map[string]replayed{} // kind/id -> the projection its records make
 	chains := newChainCheck(find)
+	batches := newBatchCheck(find)
 	// Every record, from below any position a row can hold: a row added
 	// behind parley's back at seq 0 or less is a record too.
 	after := int64(math.MinInt64)
@@ -256,8 +260,17 @@ func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 		for _, r := range rs {
 			after = r.Seq
 			rep.Records++
+			if r.Batch != "" {
+				rep.Items++
+			}
 			env, ok := checkRecord(r, reg, find)
 			chains.add(r)
+			if o.Newest == 0 && r.Seq <= lastSeq {
+				// A newest-records audit may begin in the middle of a
+				// batch; a live one stops at its last record, and a batch
+				// commits whole, so it holds every batch it begins.
+				batches.add(r)
+			}
 			if underWay(r) {
 				moved[r.Kind+"/"+r.Subject] = true
 				if r.LeafIndex < 0 {
@@ -269,7 +282,7 @@ func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 				continue
 			}
 			if r.LeafIndex < 0 {
-				if log != nil {
+				if log != nil && r.Batch == "" {
 					find("record", r.ID, "has no position in the log: left by a crash (serve logs it at its next start) or added behind parley's back")
 				}
 			} else if other, dup := byLeaf[r.LeafIndex]; dup {
@@ -279,7 +292,7 @@ func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 			} else {
 				byLeaf[r.LeafIndex] = placed{id: r.ID, commitment: r.Commitment}
 			}
-			if !ok || o.Newest > 0 {
+			if !ok || o.Newest > 0 || r.Kind == record.BatchKind {
 				continue
 			}
 			key := env.Kind + "/" + env.Subject
@@ -356,6 +369,7 @@ func RunWith(ctx context.Context, s Subject, o Options) (Report, error) {
 	if o.Newest > 0 {
 		return rep, nil
 	}
+	batches.finish()
 	// The files that back records: each must be the file its hash names.
 	err = st.EachBlob(ctx, func(b store.Blob) error {
 		rep.Files++
@@ -561,6 +575,75 @@ func checkRecord(r store.Record, reg *parley.Registry, find func(what, id, forma
 		find("record", r.ID, "its excerpt field is %q, but its kind's is %q", env.Excerpt, k.Excerpt)
 	}
 	return env, true
+}
+
+// batchCheck checks every batch record against its items (record.
+// BatchKind), from the records themselves: the items, in their positions,
+// of the batch's kind, author and audience, make the root and size its
+// body commits to. So no item can be changed, removed, moved or added
+// without a finding, though only the batch has a leaf. A batch's items
+// precede it, in one transaction, so few batches are open at once.
+type batchCheck struct {
+	find func(what, id, format string, args ...any)
+	open map[string]*openBatch
+}
+
+type openBatch struct {
+	items       [][]byte // commitments, by position
+	first       store.Record
+	outOfPlace  bool
+	mixedOrigin bool
+}
+
+func newBatchCheck(find func(what, id, format string, args ...any)) *batchCheck {
+	return &batchCheck{find: find, open: map[string]*openBatch{}}
+}
+
+// add takes the records in Seq order.
+func (c *batchCheck) add(r store.Record) {
+	switch {
+	case r.Batch != "":
+		b := c.open[r.Batch]
+		if b == nil {
+			b = &openBatch{first: r}
+			c.open[r.Batch] = b
+		}
+		if r.BatchPos != int64(len(b.items)) {
+			b.outOfPlace = true
+		}
+		if r.Kind != b.first.Kind || r.Author != b.first.Author || !record.SameAudience(r.Audience, b.first.Audience) {
+			b.mixedOrigin = true
+		}
+		b.items = append(b.items, r.Commitment)
+	case r.Kind == record.BatchKind:
+		b := c.open[r.ID]
+		delete(c.open, r.ID)
+		env, body, err := record.BatchOf(r.Canonical)
+		switch {
+		case err != nil:
+			c.find("batch", r.ID, "%v", err)
+		case b == nil:
+			c.find("batch", r.ID, "no record before it is an item of it: its items were removed")
+		case b.outOfPlace:
+			c.find("batch", r.ID, "its items' positions are not 0 to %d in the order they were committed: items were removed, added or moved", len(b.items)-1)
+		case b.mixedOrigin || b.first.Kind != body.Kind || b.first.Author != env.Author || !record.SameAudience(b.first.Audience, env.Audience):
+			c.find("batch", r.ID, "its items are not all %s records by its author to its audience", body.Kind)
+		case uint64(len(b.items)) != body.Size:
+			c.find("batch", r.ID, "it commits to %d items, and %d records are its items: items were removed or added", body.Size, len(b.items))
+		default:
+			root, err := record.BatchRoot(b.items)
+			if err != nil || !bytes.Equal(root, body.Root) {
+				c.find("batch", r.ID, "its items' commitments do not make the root it commits to: an item was changed, or replaced")
+			}
+		}
+	}
+}
+
+// finish reports items whose batch record never came.
+func (c *batchCheck) finish() {
+	for id, b := range c.open {
+		c.find("batch", id, "%d records (the first %s) are items of it, but there is no such batch record: it was removed", len(b.items), b.first.ID)
+	}
 }
 
 // chainCheck checks the chains of signed decisions from the records

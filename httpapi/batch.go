@@ -28,10 +28,13 @@ type batchResult struct {
 	Index int `json:"index"`
 	// Status is the status a single write of the item would have had:
 	// 201 when committed.
-	Status   int          `json:"status"`
-	ID       string       `json:"id,omitempty"`
-	RecordID string       `json:"record_id,omitempty"`
-	Error    *errorDetail `json:"error,omitempty"`
+	Status   int    `json:"status"`
+	ID       string `json:"id,omitempty"`
+	RecordID string `json:"record_id,omitempty"`
+	// Batch is the batch record whose log entry commits to the item, for
+	// a kind committed in batches (its proof proves the item alone).
+	Batch string       `json:"batch,omitempty"`
+	Error *errorDetail `json:"error,omitempty"`
 }
 
 // batchBody answers a batch.
@@ -83,7 +86,7 @@ func (a *api) batch(k parley.Kind) handlerFunc {
 func (a *api) batchResult(r *http.Request, k parley.Kind, i int, out app.Written, err error) batchResult {
 	res := batchResult{Index: i}
 	if err == nil {
-		res.Status, res.ID, res.RecordID = http.StatusCreated, out.Entity.ID, out.Entity.RecordID
+		res.Status, res.ID, res.RecordID, res.Batch = http.StatusCreated, out.Entity.ID, out.Entity.RecordID, out.Receipt.Batch
 		return res
 	}
 	var e *app.Error

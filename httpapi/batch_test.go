@@ -29,15 +29,17 @@ func TestBatch(t *testing.T) {
 	}
 	for _, i := range []int{0, 2} {
 		res := got.Results[i]
-		if res.Index != i || res.Status != 201 || res.ID == "" || res.RecordID == "" {
+		if res.Index != i || res.Status != 201 || res.ID == "" || res.RecordID == "" || res.Batch == "" || res.Batch != got.Results[0].Batch {
 			t.Errorf("item %d is answered %+v", i, res)
 		}
 		if g := f.do(t, "ua-negotiator", "GET", Prefix+"/incident-reports/"+res.ID, nil); g.status != 200 {
 			t.Errorf("item %d, committed, reads %d", i, g.status)
 		}
 	}
-	if n := f.records(t); n != before+2 {
-		t.Errorf("%d records committed; want 2", n-before)
+	// The two reports, and the batch record whose log entry commits to
+	// both.
+	if n := f.records(t); n != before+3 {
+		t.Errorf("%d records committed; want 3", n-before)
 	}
 
 	nd := report("Stepnohirsk", 47.6) + "\n\n" + report("Mala Tokmachka", 47.5) + "\n"

@@ -123,7 +123,7 @@ var kinds = []parley.Kind{
 		},
 		HeadlineField: "place_name", StatusField: "weapon_class", TimeField: "occurred_at",
 		IndexFields:     []string{"target_class", "source_type", "source_party", "source_ref"},
-		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleMonitor, access.RoleMediator}},
+		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleMonitor, access.RoleMediator}, Batched: true},
 	{Name: KindLinkage, Collection: "incident-linkages", Title: "incident linkage", New: func() parley.Entity { return new(Linkage) },
 		Fields: []parley.Field{
 			{Name: "action", Type: parley.Enum, Required: true, Enum: parley.Options(LinkActions, LinkActionLabels),

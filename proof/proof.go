@@ -36,6 +36,21 @@ type Proof struct {
 	// its bytes: Canonical and Salt are empty, and the commitment is
 	// remade from the excerpt (record.CheckExcerpt).
 	Excerpt *record.Excerpt `json:"excerpt,omitempty"`
+	// Batch, when set, is the batch record whose leaf commits to the
+	// record (record.BatchKind), and the record's place in it: Leaf and
+	// LeafIndex are then the batch's.
+	Batch *Batch `json:"batch,omitempty"`
+}
+
+// Batch is what proves a record to be an item of a batch record: the
+// batch record's bytes and salt, its commitment, and the hashes of the
+// batch's tree beside the item, which say nothing of the other items.
+type Batch struct {
+	RecordID   string         `json:"record_id"`
+	Canonical  []byte         `json:"canonical"`
+	Salt       []byte         `json:"salt"`
+	Commitment string         `json:"commitment"`
+	Place      record.InBatch `json:"place"`
 }
 
 // CheckpointSize reads the tree size from a C2SP checkpoint's second line.

@@ -48,6 +48,9 @@ const (
 	CheckSignature = "signature"
 	// CheckExcerpt replaces CheckCommitment in the proof of an excerpt.
 	CheckExcerpt = "excerpt"
+	// CheckBatch follows CheckCommitment in the proof of an item of a
+	// batch record.
+	CheckBatch = "batch"
 )
 
 // VerifyProof checks a proof with nothing but public keys: logVKey, the
@@ -83,7 +86,11 @@ func Verify(p Proof, logVKey string, witnessVKeys []string) []Check {
 	if p.Excerpt != nil {
 		checks = checkExcerpt(p)
 	} else {
-		checks = []Check{checkCommitment(p), checkLeaf(p)}
+		checks = []Check{checkCommitment(p)}
+		if p.Batch != nil {
+			checks = append(checks, checkBatch(p))
+		}
+		checks = append(checks, checkLeaf(p))
 		if c, ok := checkSignature(p); ok {
 			checks = append(checks, c)
 		}
@@ -185,11 +192,40 @@ func checkExcerpt(p Proof) []Check {
 	return []Check{c, checkLeafOf(p, e)}
 }
 
+// checkBatch checks that the record is an item of the batch record the
+// proof names, at the place it says, and that the batch record's bytes
+// and salt make the commitment whose leaf the proof carries.
+func checkBatch(p Proof) Check {
+	c := Check{Name: CheckBatch}
+	b := p.Batch
+	sum := record.Commitment(b.Salt, b.Canonical)
+	benv, err := record.CheckInBatch(p.Salt, p.Canonical, b.Place, b.Canonical)
+	switch {
+	case err != nil:
+		c.Detail = err.Error()
+	case benv.ID != b.RecordID:
+		c.Detail = fmt.Sprintf("the batch's bytes are of record %s, the proof claims %s", benv.ID, b.RecordID)
+	case len(b.Salt) != record.SaltSize:
+		c.Detail = fmt.Sprintf("the batch's salt is %d bytes, want %d", len(b.Salt), record.SaltSize)
+	case b.Commitment != hex.EncodeToString(sum[:]):
+		c.Detail = fmt.Sprintf("the batch's salt and bytes hash to %x, the proof claims %s", sum, b.Commitment)
+	default:
+		c.OK = true
+		c.Detail = fmt.Sprintf("item %d of %d of batch %s", b.Place.Index+1, b.Place.Size, b.RecordID)
+	}
+	return c
+}
+
 func checkLeafOf(p Proof, env record.Envelope) Check {
 	c := Check{Name: CheckLeaf}
-	commitment, err := hex.DecodeString(p.Commitment)
+	claimed := p.Commitment
+	if p.Batch != nil {
+		// The batch's leaf carries the item: checkBatch ties the two.
+		claimed = p.Batch.Commitment
+	}
+	commitment, err := hex.DecodeString(claimed)
 	if err != nil {
-		c.Detail = fmt.Sprintf("the commitment %q is not hex", p.Commitment)
+		c.Detail = fmt.Sprintf("the commitment %q is not hex", claimed)
 		return c
 	}
 	want := record.Leaf(commitment)

@@ -79,8 +79,8 @@ func (c *cli) audit(ctx context.Context, configPath string, asJSON bool) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(c.stdout, "audited %s and the log %s in %v:\n  %d records, %d log entries, %d entities, %d domain tables, %s, %s checked against\n",
-			server.StoreLocation(cfg), log.Origin(), time.Since(start).Round(time.Millisecond), rep.Records, rep.Leaves, rep.Entities, rep.Tables,
+		fmt.Fprintf(c.stdout, "audited %s and the log %s in %v:\n  %d records (%d in batches), %d log entries, %d entities, %d domain tables, %s, %s checked against\n",
+			server.StoreLocation(cfg), log.Origin(), time.Since(start).Round(time.Millisecond), rep.Records, rep.Items, rep.Leaves, rep.Entities, rep.Tables,
 			kernel.Plural(rep.Files, "file"), kernel.Plural(rep.Witnesses, "witness"))
 		if len(rep.Findings) == 0 {
 			fmt.Fprintln(c.stdout, "no problems found")

@@ -536,7 +536,7 @@ func TestAudit(t *testing.T) {
 	}
 
 	code, stdout, stderr := parley(t, "audit", "--config", config)
-	if code != exitOK || !strings.Contains(stdout, "4 records, 4 log entries") || !strings.Contains(stdout, "no problems found") {
+	if code != exitOK || !strings.Contains(stdout, "4 records (0 in batches), 4 log entries") || !strings.Contains(stdout, "no problems found") {
 		t.Fatalf("audit of an untouched installation = %d\n%s%s", code, stdout, stderr)
 	}
 	code, stdout, _ = parley(t, "audit", "--config", config, "--json")

@@ -1,0 +1,219 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+
+	"github.com/parley-project/parley"
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/record"
+	"github.com/parley-project/parley/store"
+)
+
+// maxBatchItems bounds the items of one batch record: a proof of one of
+// them reads the commitments of all (32 bytes each), and a batch's
+// items commit together or not at all.
+const maxBatchItems = 1000
+
+// item is one entity of a batched write, checked and sealed before it
+// reaches the committer.
+type item struct {
+	w      prepared
+	sealed record.Sealed
+}
+
+// createBatched is CreateMany for a batched kind (parley.Kind.Batched): the
+// entities are decoded, checked and sealed on every core, then committed
+// as the items of batch records of up to maxBatchItems each, one record
+// and one log leaf a batch; each item is still refused alone, as Create
+// would refuse it, and the rest of its batch commits.
+func (s *Service) createBatched(ctx context.Context, p access.Principal, kind parley.Kind, bodies [][]byte) ([]Written, []error) {
+	out, errs := make([]Written, len(bodies)), make([]error, len(bodies))
+	if err := s.refuseIfFailed(); err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return out, errs
+	}
+	items := make([]*item, len(bodies))
+	s.eachParallel(len(bodies), func(i int) { items[i], errs[i] = s.sealItem(p, kind, bodies[i]) })
+	// A batch has one audience, which every reader of its items reads:
+	// items are grouped by theirs, in their order.
+	var groups [][]int
+	byAudience := map[string]int{}
+	for i, it := range items {
+		if it == nil {
+			continue
+		}
+		key, _ := json.Marshal(it.sealed.Envelope.Audience)
+		g, ok := byAudience[string(key)]
+		if !ok || len(groups[g]) == maxBatchItems {
+			g = len(groups)
+			groups = append(groups, nil)
+			byAudience[string(key)] = g
+		}
+		groups[g] = append(groups[g], i)
+	}
+	var wg sync.WaitGroup
+	for _, g := range groups {
+		wg.Go(func() { s.commitItems(ctx, p, kind, items, g, out, errs) })
+	}
+	wg.Wait()
+	return out, errs
+}
+
+// eachParallel runs fn(0) to fn(n-1) on every core.
+func (s *Service) eachParallel(n int, fn func(i int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := range next {
+				fn(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// sealItem checks what an item can be checked for on its own, as a write
+// of it alone would be, and seals its record.
+func (s *Service) sealItem(p access.Principal, kind parley.Kind, body []byte) (*item, error) {
+	w, err := s.prepare(p, kind.Name, body)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkBeside(kind, w.sg, ""); err != nil {
+		return nil, err
+	}
+	aud, err := s.settleAudience(kind, kind.DefaultAudience, w, p)
+	if err != nil {
+		return nil, err
+	}
+	id := record.NewID()
+	sealed, err := record.Seal(record.Envelope{V: record.Version, ID: id, Kind: kind.Name, Subject: id, At: s.now(),
+		Author: record.Author{Principal: p.ID, Party: p.Party}, Audience: aud, Body: w.body})
+	if err != nil {
+		return nil, err
+	}
+	return &item{w: w, sealed: sealed}, nil
+}
+
+// commitItems commits the items at indexes idx, all of one audience, as
+// one batch record's, and writes each one's outcome at its index.
+func (s *Service) commitItems(ctx context.Context, p access.Principal, kind parley.Kind, items []*item, idx []int, out []Written, errs []error) {
+	viewer := access.ViewerOf(p)
+	aud := items[idx[0]].sealed.Envelope.Audience
+	batchID := record.NewID()
+	// What the transaction made of each item; it starts anew if the
+	// committer runs it again alone.
+	recs := make([]store.Record, len(idx))
+	ents := make([]store.Entity, len(idx))
+	refused := make([]error, len(idx))
+	// As for every write: once queued, it is seen through.
+	ctx = context.WithoutCancel(ctx)
+	fn := func(tx store.Tx) (store.Record, store.Entity, error) {
+		clear(recs)
+		clear(ents)
+		clear(refused)
+		if err := s.audienceInTx(ctx, tx, kind, aud); err != nil {
+			return store.Record{}, store.Entity{}, err
+		}
+		var commitments [][]byte
+		for k, i := range idx {
+			it := items[i]
+			// As writeFunc checks a new entity, in the transaction: each
+			// item sees the items before it, of its batch too.
+			resolved, err := s.resolve(ctx, tx, viewer, aud, it.w.ent)
+			if err == nil {
+				if err = it.w.ent.Validate(resolved); err != nil {
+					err = domainError(err)
+				}
+			}
+			if err == nil {
+				err = s.keepInvariants(ctx, tx, viewer, kind, it.w.ent, it.sealed.Envelope.ID)
+			}
+			if err != nil {
+				refused[k] = err
+				continue
+			}
+			rec := recordOf(it.sealed)
+			rec.Batch, rec.BatchPos = batchID, int64(len(commitments))
+			if err := tx.AppendRecord(ctx, &rec); err != nil {
+				return store.Record{}, store.Entity{}, fmt.Errorf("couldn't append record %s: %w", rec.ID, err)
+			}
+			// A new subject: nothing before it to read.
+			ent, err := s.nextEntity(nil, rec.Seq, it.sealed.Envelope)
+			if err != nil {
+				return store.Record{}, store.Entity{}, err
+			}
+			if err := tx.PutEntity(ctx, ent); err != nil {
+				return store.Record{}, store.Entity{}, fmt.Errorf("couldn't project record %s: %w", rec.ID, err)
+			}
+			if err := s.applyProjections(ctx, tx, rec); err != nil {
+				return store.Record{}, store.Entity{}, err
+			}
+			recs[k], ents[k] = rec, ent
+			commitments = append(commitments, rec.Commitment)
+		}
+		if len(commitments) == 0 {
+			return store.Record{}, store.Entity{}, errNothingAccepted
+		}
+		root, err := record.BatchRoot(commitments)
+		if err != nil {
+			return store.Record{}, store.Entity{}, err
+		}
+		body, err := json.Marshal(record.BatchBody{Kind: kind.Name, Size: uint64(len(commitments)), Root: root})
+		if err != nil {
+			return store.Record{}, store.Entity{}, err
+		}
+		// Appended after its items, in their transaction: a batch record
+		// is never without them, and they are pending while it is.
+		rec, err := Append(ctx, tx, record.Envelope{V: record.Version, ID: batchID, Kind: record.BatchKind, Subject: batchID, At: s.now(),
+			Author: record.Author{Principal: p.ID, Party: p.Party}, Audience: aud, Body: body})
+		return rec, store.Entity{}, err
+	}
+	batch, _, err := s.commit(ctx, fn)
+	if errors.Is(err, errNothingAccepted) {
+		err = nil
+	}
+	n := 0
+	for k, i := range idx {
+		switch {
+		case refused[k] != nil:
+			errs[i] = refused[k]
+		case err != nil:
+			errs[i] = err
+		default:
+			recs[k].LeafIndex = batch.LeafIndex
+			out[i] = Written{Receipt: receiptOf(recs[k]), Entity: ents[k]}
+			n++
+		}
+	}
+	if n > 0 {
+		s.logger.LogAttrs(ctx, slog.LevelInfo, "committed a batch", slog.String("kind", kind.Name), slog.String("record", batch.ID),
+			slog.Int("items", n), slog.String("principal", p.Login))
+	}
+}
+
+// errNothingAccepted ends a batch whose every item was refused: there is
+// nothing to commit, and each item has its own refusal.
+var errNothingAccepted = newError(CodeInvalid, "", "every item of the batch was refused")
+
+// recordOf is the store's record of a sealed envelope, not yet appended.
+func recordOf(sealed record.Sealed) store.Record {
+	e := sealed.Envelope
+	return store.Record{
+		ID: e.ID, Kind: e.Kind, Subject: e.Subject, At: e.At, Author: e.Author, Audience: e.Audience,
+		Canonical: sealed.Canonical, Salt: sealed.Salt, Commitment: sealed.Commitment[:], LeafIndex: -1,
+	}
+}

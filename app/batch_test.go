@@ -1,0 +1,185 @@
+package app_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/monitor"
+	"github.com/parley-project/parley/proof"
+	"github.com/parley-project/parley/record"
+)
+
+// reportBody is a monitoring report (a batched kind) with source
+// reference ref, or another weapon class when weapon is set.
+func reportBody(ref, weapon string) []byte {
+	lat, lon := 47.51, 34.58
+	b, _ := json.Marshal(monitor.Report{SourceType: monitor.SourcePatrol, SourceName: "Patrol 7", OccurredAt: "2026-02-01T03:10:00+02:00",
+		TimePrecision: "hour", PlaceName: "Near the plant", PlacePrecision: "settlement", Lat: &lat, Lon: &lon,
+		WeaponClass: weapon, WeaponCount: 2, TargetClass: "energy", SourceRef: ref})
+	return b
+}
+
+// writeBatch commits the reports as one bulk write of the monitor and
+// returns their receipts and errors.
+func writeBatch(t *testing.T, in *install, bodies ...[]byte) ([]app.Written, []error) {
+	t.Helper()
+	return in.svc.CreateMany(context.Background(), in.principal("us-monitor"), monitor.KindReport, bodies)
+}
+
+// TestBatchedWrites: a bulk write of a batched kind commits its items
+// under one batch record and one leaf; an item is refused alone, seeing
+// the items before it in its batch; each item is proved alone, by a proof
+// that fails for any other bytes or place; and the audit finds the
+// installation clean.
+func TestBatchedWrites(t *testing.T) {
+	in := newInstall(t)
+	in.start(true)
+	in.loadScenario()
+	leavesBefore := in.integratedSize()
+	ws, errs := writeBatch(t, in, reportBody("r-1", "artillery"), reportBody("r-2", "no-such-weapon"), reportBody("r-3", "artillery"),
+		reportBody("r-1", "artillery"), reportBody("r-4", "missile"))
+	for i, want := range []string{"", "weapon_class", "", "r-1", ""} {
+		if (errs[i] == nil) != (want == "") || (errs[i] != nil && !strings.Contains(errs[i].Error(), want)) {
+			t.Errorf("item %d: err %v, want one naming %q", i, errs[i], want)
+		}
+	}
+	batch := ws[0].Receipt.Batch
+	if batch == "" || ws[0].Receipt.LeafIndex == nil {
+		t.Fatalf("receipt %+v: want its batch and the batch's leaf", ws[0].Receipt)
+	}
+	for _, i := range []int{2, 4} {
+		if r := ws[i].Receipt; r.Batch != batch || r.LeafIndex == nil || *r.LeafIndex != *ws[0].Receipt.LeafIndex {
+			t.Errorf("item %d: receipt %+v, want batch %s at leaf %d", i, r, batch, *ws[0].Receipt.LeafIndex)
+		}
+	}
+	b := in.record(batch)
+	env, body, err := record.BatchOf(b.Canonical)
+	if err != nil || body.Size != 3 || body.Kind != monitor.KindReport || env.Author.Principal != in.principal("us-monitor").ID {
+		t.Errorf("batch record: %+v %+v %v", env, body, err)
+	}
+	mediator := in.principal("us-mediator")
+	in.awaitPublished()
+	for k, i := range []int{0, 2, 4} {
+		id := ws[i].Receipt.RecordID
+		if r := in.record(id); r.Batch != batch || r.BatchPos != int64(k) || r.LeafIndex != -1 {
+			t.Errorf("item %d: stored with batch %q at %d, leaf %d", i, r.Batch, r.BatchPos, r.LeafIndex)
+		}
+		p := awaitProof(t, in.svc, mediator, id, 5*time.Second)
+		if failed := proof.Failed(proof.Verify(p, in.vkey, nil)); len(failed) > 0 {
+			t.Errorf("item %d: proof fails %v", i, failed)
+		}
+		if p.Batch == nil || p.Batch.Place.Index != uint64(k) || p.LeafIndex != uint64(*ws[0].Receipt.LeafIndex) {
+			t.Errorf("item %d: proof %+v", i, p.Batch)
+		}
+		forged := p
+		forged.Canonical = []byte(strings.Replace(string(p.Canonical), "Patrol 7", "Patrol 8", 1))
+		c := record.Commitment(forged.Salt, forged.Canonical)
+		forged.Commitment = fmt.Sprintf("%x", c)
+		if failed := proof.Failed(proof.Verify(forged, in.vkey, nil)); len(failed) != 1 || failed[0] != proof.CheckBatch {
+			t.Errorf("item %d with other bytes: failed %v, want the batch check alone", i, failed)
+		}
+		moved := p
+		moved.Batch = new(proof.Batch)
+		*moved.Batch = *p.Batch
+		moved.Batch.Place.Index = uint64((k + 1) % 3)
+		if failed := proof.Failed(proof.Verify(moved, in.vkey, nil)); len(failed) != 1 || failed[0] != proof.CheckBatch {
+			t.Errorf("item %d at another place: failed %v, want the batch check alone", i, failed)
+		}
+	}
+	if got := in.integratedSize() - leavesBefore; got != 1 {
+		t.Errorf("the batch of 3 added %d leaves, want 1", got)
+	}
+	rep := in.auditClean()
+	if rep.Items != 3 {
+		t.Errorf("audit counted %d items of batches, want 3", rep.Items)
+	}
+	// The same file again adds nothing: each item is refused by the one
+	// before it in the store.
+	_, errs = writeBatch(t, in, reportBody("r-3", "artillery"), reportBody("r-4", "missile"))
+	for i, err := range errs {
+		if app.ErrorCode(err) != app.CodeInvalid && app.ErrorCode(err) != app.CodeConflict {
+			t.Errorf("item %d written again: %v", i, err)
+		}
+	}
+	if got := in.integratedSize() - leavesBefore; got != 1 {
+		t.Errorf("a batch of refused items added leaves: %d in all", got)
+	}
+	// A rebuild projects the items and passes over the batch record.
+	if err := in.svc.Rebuild(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	in.auditClean()
+}
+
+// TestAuditFindsBatchTampering: an item of a batch changed (its
+// commitment remade), removed, moved to another place, or its batch record
+// removed: each is a finding about the batch, though only the batch has a
+// leaf.
+func TestAuditFindsBatchTampering(t *testing.T) {
+	golden := newInstall(t)
+	golden.start(true)
+	golden.loadScenario()
+	ws, errs := writeBatch(t, golden, reportBody("a", "artillery"), reportBody("b", "artillery"), reportBody("c", "missile"))
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	golden.awaitPublished()
+	golden.stop()
+	batch, second := ws[0].Receipt.Batch, ws[1].Receipt.RecordID
+	for _, c := range []struct {
+		name    string
+		sql     func(db *sql.DB) error
+		problem string
+		also    []string
+	}{
+		{"an item changed", func(db *sql.DB) error {
+			var canonical, salt []byte
+			if err := db.QueryRow("SELECT canonical, salt FROM records WHERE id = ?", second).Scan(&canonical, &salt); err != nil {
+				return err
+			}
+			forged := []byte(strings.Replace(string(canonical), "Patrol 7", "Patrol 9", 1))
+			c := record.Commitment(salt, forged)
+			_, err := db.Exec("UPDATE records SET canonical = ?, commitment = ? WHERE id = ?", forged, c[:], second)
+			return err
+		}, "do not make the root", []string{"projection monitor.report/" + second}},
+		{"an item removed", func(db *sql.DB) error {
+			_, err := db.Exec("DELETE FROM records WHERE id = ?", second)
+			return err
+		}, "positions are not", []string{"projection monitor.report/" + second, "guard records_no_delete"}},
+		{"two items swapped", func(db *sql.DB) error {
+			for _, move := range [][2]int{{0, 100}, {1, 0}, {100, 1}} {
+				if _, err := db.Exec("UPDATE records SET batch_pos = ? WHERE batch = ? AND batch_pos = ?", move[1], batch, move[0]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, "positions are not", nil},
+		{"the batch record removed", func(db *sql.DB) error {
+			_, err := db.Exec("DELETE FROM records WHERE id = ?", batch)
+			return err
+		}, "there is no such batch record", []string{"guard records_no_delete", "leaf " + fmt.Sprint(*ws[0].Receipt.LeafIndex)}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := golden.clone(t)
+			in.start(true)
+			in.tamper(func(db *sql.DB) error {
+				for _, trigger := range []string{"records_no_update", "records_no_delete"} {
+					if _, err := db.Exec("DROP TRIGGER " + trigger); err != nil {
+						return err
+					}
+				}
+				return c.sql(db)
+			})
+			allowed := append([]string{"guard records_no_update", "guard records_no_delete"}, c.also...)
+			checkFindings(t, in.audit(), []want{{"batch", batch, c.problem}}, allowed...)
+		})
+	}
+}
