@@ -245,6 +245,14 @@ type Tx interface {
 	// PutEntity inserts or replaces the projection row (e.Kind, e.ID),
 	// its Fields included.
 	PutEntity(ctx context.Context, e Entity) error
+	// AppendItems appends the items of a batch (records whose Batch is
+	// set), setting each one's Seq, and inserts their entities: es[i] is
+	// the first version of rs[i]'s subject, and gets rs[i].Seq as its
+	// CreatedSeq. It is AppendRecord and PutEntity one by one, in as few
+	// statements as the database allows. An id or a place in the batch
+	// that is taken, or an entity that exists, is ErrConflict, after
+	// which the transaction must not commit.
+	AppendItems(ctx context.Context, rs []*Record, es []Entity) error
 	// PutPrincipal inserts a principal; ErrConflict if the login is taken.
 	PutPrincipal(ctx context.Context, p Principal) error
 	// SetSigningKey registers (or replaces) a principal's signing key;

@@ -3,9 +3,11 @@ package storetest
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
+	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
 )
@@ -59,5 +61,68 @@ func testBatches(t *testing.T, s store.Store) {
 	err = s.Write(ctx, func(tx store.Tx) error { return tx.AppendRecord(ctx, &again) })
 	if !errors.Is(err, store.ErrConflict) {
 		t.Errorf("a second item at position 1: %v, want ErrConflict", err)
+	}
+}
+
+// testAppendItems: AppendItems is AppendRecord and PutEntity one by one:
+// every record gets its Seq, every entity its record's as CreatedSeq, with
+// its fields, which lists filter by; an id taken is ErrConflict.
+func testAppendItems(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	aud := record.Audience{Scope: record.Parties}
+	const n = 1203 // more than one multi-row insert
+	batch := record.NewID()
+	rs := make([]*store.Record, n)
+	es := make([]store.Entity, n)
+	for i := range rs {
+		r := newRecord("k.item", aud, -1)
+		r.Subject, r.Batch, r.BatchPos = r.ID, batch, int64(i)
+		rs[i] = &r
+		es[i] = newEntity("k.item", r.ID, 0, aud)
+		es[i].RecordID = r.ID
+		es[i].Fields = map[string][]string{"ref": {fmt.Sprintf("ref-%d", i)}, "tags": {"a", "b"}}
+	}
+	write(t, s, func(tx store.Tx) error { return tx.AppendItems(ctx, rs, es) })
+	for i, r := range rs {
+		if r.Seq <= 0 || (i > 0 && r.Seq <= rs[i-1].Seq) || r.LeafIndex != -1 {
+			t.Fatalf("item %d: seq %d, leaf %d (the one before: %d)", i, r.Seq, r.LeafIndex, rs[max(i-1, 0)].Seq)
+		}
+		if es[i].CreatedSeq != r.Seq {
+			t.Fatalf("entity %d: created seq %d, want its record's %d", i, es[i].CreatedSeq, r.Seq)
+		}
+	}
+	got, err := s.RecordByID(ctx, rs[700].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRecord(t, got, *rs[700])
+	e, err := s.Entity(ctx, access.System, "k.item", rs[1100].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkEntity(t, e, es[1100])
+	page, _, err := s.Entities(ctx, access.System, store.Query{Kind: "k.item", Fields: map[string]string{"ref": "ref-1202"}, Limit: 5})
+	if err != nil || len(page) != 1 || page[0].ID != rs[1202].ID {
+		t.Errorf("the item with ref-1202: %v, %v", page, err)
+	}
+	if cs, err := s.BatchCommitments(ctx, batch); err != nil || len(cs) != n {
+		t.Errorf("BatchCommitments: %d, %v; want %d", len(cs), err, n)
+	}
+	again := newRecord("k.item", aud, -1)
+	again.Batch, again.BatchPos = record.NewID(), 0
+	taken := newEntity("k.item", rs[3].ID, 0, aud)
+	err = s.Write(ctx, func(tx store.Tx) error { return tx.AppendItems(ctx, []*store.Record{&again}, []store.Entity{taken}) })
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("an item whose entity exists: %v, want ErrConflict", err)
+	}
+	dup := *rs[5]
+	err = s.Write(ctx, func(tx store.Tx) error {
+		return tx.AppendItems(ctx, []*store.Record{&dup}, []store.Entity{newEntity("k.item", record.NewID(), 0, aud)})
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("an item whose id is taken: %v, want ErrConflict", err)
+	}
+	if _, err := s.RecordByID(ctx, again.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the refused write left its item: %v", err)
 	}
 }

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PendingRecords", testPendingRecords},
 		{"LeafCount", testLeafCount},
 		{"Batches", testBatches},
+		{"AppendItems", testAppendItems},
 		{"GuardsHold", testGuardsHold},
 		{"PutEntity", testPutEntity},
 		{"EntityNotFound", testEntityNotFound},
