@@ -100,6 +100,8 @@ type Kind struct {
 	// still proved alone (record.BatchKind). A batched kind is immutable
 	// and unsigned, its ids are the kernel's, it binds no parent and has
 	// no excerpt: an item is a new record that nothing before it decides.
+	// An item's invariants see the items before it in its batch; its
+	// references are to what was committed before the batch.
 	Batched bool
 	// ExcerptOf is set on a kind that carries words of another entity (a
 	// relay carries words of a position): a reader of it may have the proof

@@ -125,14 +125,19 @@ func (s *Service) commitItems(ctx context.Context, p access.Principal, kind parl
 		clear(recs)
 		clear(ents)
 		clear(refused)
+		fail := func(err error) (store.Record, store.Entity, error) { return store.Record{}, store.Entity{}, err }
 		if err := s.audienceInTx(ctx, tx, kind, aud); err != nil {
-			return store.Record{}, store.Entity{}, err
+			return fail(err)
 		}
-		var commitments [][]byte
+		// The items accepted are written together at the end, in a few
+		// statements (store.Tx.AppendItems); until then, the checks of
+		// the items after them read them from here, so that each item
+		// sees the items before it in its batch, as a write of its own
+		// would.
+		var accepted []int // of idx
+		var unwritten []store.Entity
 		for k, i := range idx {
 			it := items[i]
-			// As writeFunc checks a new entity, in the transaction: each
-			// item sees the items before it, of its batch too.
 			resolved, err := s.resolve(ctx, tx, viewer, aud, it.w.ent)
 			if err == nil {
 				if err = it.w.ent.Validate(resolved); err != nil {
@@ -140,41 +145,44 @@ func (s *Service) commitItems(ctx context.Context, p access.Principal, kind parl
 				}
 			}
 			if err == nil {
-				err = s.keepInvariants(ctx, tx, viewer, kind, it.w.ent, it.sealed.Envelope.ID)
+				err = s.keepInvariants(ctx, tx, viewer, kind, it.w.ent, it.sealed.Envelope.ID, unwritten)
 			}
 			if err != nil {
 				refused[k] = err
 				continue
 			}
-			rec := recordOf(it.sealed)
-			rec.Batch, rec.BatchPos = batchID, int64(len(commitments))
-			if err := tx.AppendRecord(ctx, &rec); err != nil {
-				return store.Record{}, store.Entity{}, fmt.Errorf("couldn't append record %s: %w", rec.ID, err)
-			}
-			// A new subject: nothing before it to read.
-			ent, err := s.nextEntity(nil, rec.Seq, it.sealed.Envelope)
-			if err != nil {
-				return store.Record{}, store.Entity{}, err
-			}
-			if err := tx.PutEntity(ctx, ent); err != nil {
-				return store.Record{}, store.Entity{}, fmt.Errorf("couldn't project record %s: %w", rec.ID, err)
-			}
-			if err := s.applyProjections(ctx, tx, rec); err != nil {
-				return store.Record{}, store.Entity{}, err
-			}
-			recs[k], ents[k] = rec, ent
-			commitments = append(commitments, rec.Commitment)
+			recs[k] = recordOf(it.sealed)
+			recs[k].Batch, recs[k].BatchPos = batchID, int64(len(accepted))
+			// A new subject: no version before it to read.
+			ents[k] = entityOf(kind, it.w.ix, nil, 0, it.sealed.Envelope)
+			accepted = append(accepted, k)
+			unwritten = append(unwritten, ents[k])
 		}
-		if len(commitments) == 0 {
-			return store.Record{}, store.Entity{}, errNothingAccepted
+		if len(accepted) == 0 {
+			return fail(errNothingAccepted)
+		}
+		rs := make([]*store.Record, len(accepted))
+		es := make([]store.Entity, len(accepted))
+		commitments := make([][]byte, len(accepted))
+		for n, k := range accepted {
+			rs[n], es[n], commitments[n] = &recs[k], ents[k], recs[k].Commitment
+		}
+		if err := tx.AppendItems(ctx, rs, es); err != nil {
+			return fail(fmt.Errorf("couldn't append the batch's %d items: %w", len(rs), err))
+		}
+		for n, k := range accepted {
+			ents[k] = es[n]
+			if err := s.applyProjections(ctx, tx, recs[k]); err != nil {
+				return fail(err)
+			}
 		}
 		root, err := record.BatchRoot(commitments)
 		if err != nil {
-			return store.Record{}, store.Entity{}, err
+			return fail(err)
 		}
 		body, err := json.Marshal(record.BatchBody{Kind: kind.Name, Size: uint64(len(commitments)), Root: root})
 		if err != nil {
-			return store.Record{}, store.Entity{}, err
+			return fail(err)
 		}
 		// Appended after its items, in their transaction: a batch record
 		// is never without them, and they are pending while it is.

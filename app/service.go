@@ -306,7 +306,7 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 		if err := ent.Validate(resolved); err != nil {
 			return fail(domainError(err))
 		}
-		if err := s.keepInvariants(ctx, tx, viewer, kind, ent, env.Subject); err != nil {
+		if err := s.keepInvariants(ctx, tx, viewer, kind, ent, env.Subject, nil); err != nil {
 			return fail(err)
 		}
 		env.Body = newBody
@@ -478,6 +478,11 @@ func (s *Service) nextEntity(prev *store.Entity, seq int64, env record.Envelope)
 	if err != nil {
 		return store.Entity{}, fmt.Errorf("couldn't index record %s: %w", env.ID, err)
 	}
+	return entityOf(kind, ix, prev, seq, env), nil
+}
+
+// entityOf is nextEntity once the record's body is indexed (ix).
+func entityOf(kind parley.Kind, ix parley.Index, prev *store.Entity, seq int64, env record.Envelope) store.Entity {
 	if store.CheckAt(ix.At) != nil {
 		// A time no store can index (year 0) stays out of the index; the
 		// body keeps it as written.
@@ -513,7 +518,7 @@ func (s *Service) nextEntity(prev *store.Entity, seq int64, env record.Envelope)
 		e.CreatedSeq = prev.CreatedSeq
 		e.Created = prev.Created
 	}
-	return e, nil
+	return e
 }
 
 // Authorized says whether p may write an entity of kind for the party owner
@@ -691,10 +696,10 @@ func (s *Service) Decode(e store.Entity) (parley.Entity, error) {
 // keepInvariants runs the domain's rules for a write of kind, each with the
 // facts it asked for, read as the writer sees them so that a refusal
 // reveals nothing the writer could not see anyway.
-func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.Viewer, kind parley.Kind, ent parley.Entity, subject string) error {
+func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.Viewer, kind parley.Kind, ent parley.Entity, subject string, unwritten []store.Entity) error {
 	for _, inv := range s.reg.Invariants(kind.Name) {
 		needs := inv.Needs(ent, subject)
-		facts, err := s.loadFacts(ctx, tx, v, inv, needs)
+		facts, err := s.loadFacts(ctx, tx, v, inv, needs, unwritten)
 		if err != nil {
 			return err
 		}
@@ -703,7 +708,7 @@ func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.View
 			if len(needs) == 0 {
 				break
 			}
-			more, err := s.loadFacts(ctx, tx, v, inv, needs)
+			more, err := s.loadFacts(ctx, tx, v, inv, needs, unwritten)
 			if err != nil {
 				return err
 			}
@@ -717,7 +722,11 @@ func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.View
 }
 
 // loadFacts loads what needs ask for, as the writer sees it.
-func (s *Service) loadFacts(ctx context.Context, tx store.Tx, v access.Viewer, inv parley.Invariant, needs []parley.Need) ([][]parley.Fact, error) {
+//
+// unwritten are entities of the write under way that the store does not
+// hold yet (the items of a batch before it, written together at its end):
+// they are facts as the store's are, with no CreatedSeq yet.
+func (s *Service) loadFacts(ctx context.Context, tx store.Tx, v access.Viewer, inv parley.Invariant, needs []parley.Need, unwritten []store.Entity) ([][]parley.Fact, error) {
 	facts := make([][]parley.Fact, len(needs))
 	for i, need := range needs {
 		nk, ok := s.reg.Kind(need.Kind)
@@ -751,6 +760,16 @@ func (s *Service) loadFacts(ctx context.Context, tx store.Tx, v access.Viewer, i
 			}
 		} else {
 			err = s.each(ctx, tx, v, indexQuery(nk, need), fact)
+		}
+		for _, e := range unwritten {
+			if err != nil {
+				break
+			}
+			if e.Kind != need.Kind || (need.ID != "" && e.ID != need.ID) || (need.Parent != "" && e.Parent != need.Parent) ||
+				(!need.From.IsZero() && (e.At.IsZero() || e.At.Before(need.From))) {
+				continue
+			}
+			err = fact(e)
 		}
 		if err != nil {
 			return nil, err
