@@ -147,6 +147,12 @@ func (s *Service) commitItems(ctx context.Context, p access.Principal, kind parl
 			if err == nil {
 				err = s.keepInvariants(ctx, tx, viewer, kind, it.w.ent, it.sealed.Envelope.ID, unwritten)
 			}
+			if err != nil && ErrorCode(err) == "" {
+				// Not a refusal of the item but a failure of the store
+				// (which, in PostgreSQL, aborts the transaction): the
+				// batch fails whole, and is undone.
+				return fail(err)
+			}
 			if err != nil {
 				refused[k] = err
 				continue

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/audit"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/proof"
 	"github.com/parley-project/parley/record"
@@ -180,6 +181,19 @@ func TestAuditFindsBatchTampering(t *testing.T) {
 			})
 			allowed := append([]string{"guard records_no_update", "guard records_no_delete"}, c.also...)
 			checkFindings(t, in.audit(), []want{{"batch", batch, c.problem}}, allowed...)
+			// Serve's check at start reads the newest records alone, and
+			// the batches they are of whole.
+			rep, err := audit.RunWith(context.Background(), in.svc, audit.Options{Newest: 1000, NoWitnesses: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, f := range rep.Findings {
+				found = found || (f.What == "batch" && f.ID == batch)
+			}
+			if !found {
+				t.Errorf("the check of the newest records missed it: %v", rep.Findings)
+			}
 		})
 	}
 }

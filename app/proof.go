@@ -91,11 +91,20 @@ func (s *Service) proveLeaf(ctx context.Context, r, leaf store.Record) (proof.Pr
 }
 
 // Record returns one record as stored, to a caller who may read it; to
-// anyone else it does not exist.
+// anyone else it does not exist. An item of a batch has its batch's log
+// position as its LeafIndex: the entry that commits to it (Batch says it
+// does so through its batch).
 func (s *Service) Record(ctx context.Context, caller *access.Principal, id string) (store.Record, error) {
 	r, err := s.store.RecordByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !access.CanSee(viewerOf(caller), r.Audience)) {
 		return store.Record{}, &Error{Code: CodeNotFound, Message: fmt.Sprintf("no record %q", id)}
+	}
+	if err == nil && r.Batch != "" {
+		b, err := s.store.RecordByID(ctx, r.Batch)
+		if err != nil {
+			return store.Record{}, fmt.Errorf("couldn't read batch %s of record %s: %w", r.Batch, r.ID, err)
+		}
+		r.LeafIndex = b.LeafIndex
 	}
 	return r, err
 }
@@ -294,5 +303,7 @@ func (s *Service) Changes(ctx context.Context, caller *access.Principal, after i
 }
 
 // LastSeq returns the Seq of the last record committed, which anyone may
-// know: the log's size tells as much.
+// know: every reader of a record learns its Seq, which counts the records
+// before it (docs/trust.md), and the log's size roughly the same (its
+// entries count records and batches).
 func (s *Service) LastSeq(ctx context.Context) (int64, error) { return s.store.LastSeq(ctx) }

@@ -153,9 +153,14 @@ type storedRecord struct {
 	Audience record.Audience `json:"audience"`
 	Seq      int64           `json:"seq"`
 	// LeafIndex is the record's position in the transparency log; omitted
-	// while the record is not yet in it (or there is no log).
+	// while the record is not yet in it (or there is no log). For an item
+	// of a batch it is the batch's.
 	LeafIndex *uint64 `json:"leaf_index,omitempty"`
-	// Commitment is the hex SHA-256 commitment the log's leaf carries.
+	// Batch is the batch record whose log entry commits to the record, if
+	// it is an item of one; its proof proves it alone.
+	Batch string `json:"batch,omitempty"`
+	// Commitment is the hex SHA-256 commitment of the record: its own
+	// log entry's, or its leaf in its batch's tree.
 	Commitment string `json:"commitment"`
 	// Canonical is the record's canonical JSON (RFC 8785), as committed.
 	Canonical json.RawMessage `json:"canonical"`
@@ -168,6 +173,7 @@ func storedRecordOf(r store.Record) storedRecord {
 		li := uint64(r.LeafIndex)
 		out.LeafIndex = &li
 	}
+	out.Batch = r.Batch
 	return out
 }
 

@@ -35,6 +35,9 @@ func TestBatch(t *testing.T) {
 		if g := f.do(t, "ua-negotiator", "GET", Prefix+"/incident-reports/"+res.ID, nil); g.status != 200 {
 			t.Errorf("item %d, committed, reads %d", i, g.status)
 		}
+		if g := f.do(t, "ua-negotiator", "GET", Prefix+"/records/"+res.RecordID, nil); g.status != 200 || decode[storedRecord](t, g).Batch != res.Batch {
+			t.Errorf("item %d's record names no batch: %d %s", i, g.status, g.body)
+		}
 	}
 	// The two reports, and the batch record whose log entry commits to
 	// both.

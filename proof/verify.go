@@ -85,6 +85,12 @@ func Verify(p Proof, logVKey string, witnessVKeys []string) []Check {
 	var checks []Check
 	if p.Excerpt != nil {
 		checks = checkExcerpt(p)
+		if p.Batch != nil {
+			// An excerpt is of a record with a leaf of its own: a batch
+			// beside it would put another record's commitment in the leaf
+			// check, unchecked against the excerpt.
+			checks = append(checks, Check{Name: CheckBatch, Detail: "an excerpt is not proved through a batch; the proof names one"})
+		}
 	} else {
 		checks = []Check{checkCommitment(p)}
 		if p.Batch != nil {
@@ -167,7 +173,12 @@ func checkLeaf(p Proof) Check {
 	if err := json.Unmarshal(p.Canonical, &env); err != nil {
 		return Check{Name: CheckLeaf, Detail: fmt.Sprintf("the canonical bytes are not a record: %v", err)}
 	}
-	return checkLeafOf(p, env)
+	claimed := p.Commitment
+	if p.Batch != nil {
+		// The batch's leaf carries the item: checkBatch ties the two.
+		claimed = p.Batch.Commitment
+	}
+	return checkLeafOf(p, env, claimed)
 }
 
 // checkExcerpt checks a proof of an excerpt: the disclosed words and the
@@ -189,7 +200,7 @@ func checkExcerpt(p Proof) []Check {
 			x.Text(), x.Begin+1, x.Begin+uint64(len(x.Segments)), x.Total, e.Excerpt, e.Kind, e.ID,
 			e.Author.Principal, e.Author.Party, e.At.UTC().Format(record.TimeLayout))
 	}
-	return []Check{c, checkLeafOf(p, e)}
+	return []Check{c, checkLeafOf(p, e, p.Commitment)}
 }
 
 // checkBatch checks that the record is an item of the batch record the
@@ -216,13 +227,10 @@ func checkBatch(p Proof) Check {
 	return c
 }
 
-func checkLeafOf(p Proof, env record.Envelope) Check {
+// checkLeafOf checks that p's leaf is that of the commitment claimed, and
+// that the record the proof is of is env.
+func checkLeafOf(p Proof, env record.Envelope, claimed string) Check {
 	c := Check{Name: CheckLeaf}
-	claimed := p.Commitment
-	if p.Batch != nil {
-		// The batch's leaf carries the item: checkBatch ties the two.
-		claimed = p.Batch.Commitment
-	}
 	commitment, err := hex.DecodeString(claimed)
 	if err != nil {
 		c.Detail = fmt.Sprintf("the commitment %q is not hex", claimed)

@@ -43,8 +43,10 @@ type recordView struct {
 	AuthorName string
 	Audience   record.Audience
 	Commitment string
-	// Position is the record's leaf index in the log, -1 while pending.
+	// Position is the record's leaf index in the log, -1 while pending;
+	// for an item of a batch, its batch's (Batch).
 	Position int64
+	Batch    string
 	// HasLog says whether the installation commits to a log at all.
 	HasLog bool
 	// Log is what the log's status says of the record; nil without a
@@ -75,7 +77,7 @@ func (s *server) record(w http.ResponseWriter, r *http.Request, rq *request) err
 	}
 	v := recordView{
 		ID: rec.ID, Kind: rec.Kind, KindName: rec.Kind, Subject: rec.Subject, At: rec.At, Author: rec.Author,
-		Audience: rec.Audience, Commitment: fmt.Sprintf("%x", rec.Commitment), Position: rec.LeafIndex, HasLog: s.svc.HasLog(),
+		Audience: rec.Audience, Commitment: fmt.Sprintf("%x", rec.Commitment), Position: rec.LeafIndex, Batch: rec.Batch, HasLog: s.svc.HasLog(),
 	}
 	if k, ok := s.svc.Registry().Kind(rec.Kind); ok {
 		v.Kind = k.Title

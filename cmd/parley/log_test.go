@@ -441,6 +441,15 @@ func TestEndToEnd(t *testing.T) {
 	if code, _, stderr := parley(t, "verify", receipt(sum[:]), "--log-key", logKey); code != exitUsage || !strings.Contains(stderr, "--log URL") {
 		t.Errorf("parley verify of a receipt without --log = %d %s", code, stderr)
 	}
+	// An item of a batch has no entry of its own: its receipt sends the
+	// reader to its proof.
+	item := filepath.Join(t.TempDir(), "item.json")
+	b, _ := json.Marshal(map[string]any{"receipt": map[string]any{"record_id": id, "kind": p.Kind,
+		"commitment": hex.EncodeToString(sum[:]), "leaf_index": p.LeafIndex, "batch": "some-batch"}})
+	os.WriteFile(item, b, 0o600)
+	if code, _, stderr := parley(t, "verify", item, "--log-key", logKey, "--log", base); code != exitError || !strings.Contains(stderr, "an item of batch some-batch") || !strings.Contains(stderr, "/proof") {
+		t.Errorf("parley verify of an item's receipt = %d %s", code, stderr)
+	}
 
 	if code := srv.stop(t); code != exitOK {
 		t.Errorf("serve exited %d\n%s", code, srv.err)

@@ -155,6 +155,11 @@ func (c *cli) verifyReceipt(ctx context.Context, r app.Receipt, base *url.URL, l
 	if base == nil {
 		return usagef("a receipt holds no record bytes and no proof: check it against the log with --log URL, or fetch the record's proof")
 	}
+	if r.Batch != "" {
+		// The log's entry is the batch's, which commits to the item only
+		// through the hashes beside it in the batch: the proof has them.
+		return fmt.Errorf("record %s is an item of batch %s, whose log entry %d commits to it with the others of its batch: a receipt cannot show that alone; fetch the record's proof (GET /api/v1/records/%s/proof) and verify it", r.RecordID, r.Batch, derefOr(r.LeafIndex), r.RecordID)
+	}
 	commitment, err := hex.DecodeString(r.Commitment)
 	if err != nil {
 		return fmt.Errorf("the receipt's commitment %q is not hex: %v", r.Commitment, err)
@@ -180,6 +185,14 @@ func (c *cli) verifyReceipt(ctx context.Context, r app.Receipt, base *url.URL, l
 	}
 	fmt.Fprintf(c.stdout, "record %s (%s) is entry %d of the log, with the receipt's commitment\n", r.RecordID, r.Kind, *r.LeafIndex)
 	return nil
+}
+
+// derefOr is *p, or -1 for nil.
+func derefOr(p *uint64) int64 {
+	if p == nil {
+		return -1
+	}
+	return int64(*p)
 }
 
 func originOf(checkpoint string) string {

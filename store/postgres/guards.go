@@ -90,24 +90,30 @@ func (s *Store) CheckGuards(ctx context.Context) ([]store.GuardFault, error) {
 		}
 	}
 
-	// Try the row trigger, whatever its name and state say.
-	var seq int64
-	err = s.r.QueryRow(ctx, "SELECT seq FROM records WHERE leaf_index IS NOT NULL ORDER BY seq LIMIT 1").Scan(&seq)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return faults, nil // nothing logged yet, nothing to try it on
-	} else if err != nil {
-		return nil, fmt.Errorf("couldn't find a record to try the triggers on: %w", err)
+	// Try the row trigger, whatever its name and state say: on a logged
+	// record, and on an item of a batch, which has no leaf of its own and
+	// whose place the trigger also keeps.
+	probes := []struct{ of, what, find, sql string }{
+		{"a logged record", "changed", "leaf_index IS NOT NULL", "UPDATE records SET kind = kind WHERE seq = $1"},
+		{"a logged record", "removed", "leaf_index IS NOT NULL", "DELETE FROM records WHERE seq = $1"},
+		{"an item of a batch", "moved in its batch", "batch IS NOT NULL", "UPDATE records SET batch_pos = batch_pos WHERE seq = $1"},
 	}
-	for _, p := range []struct{ what, sql string }{
-		{"changed", "UPDATE records SET kind = kind WHERE seq = $1"},
-		{"removed", "DELETE FROM records WHERE seq = $1"},
-	} {
+	tried := map[string]bool{} // one fault a guard, from the first probe it fails
+	for _, p := range probes {
+		var seq int64
+		err := s.r.QueryRow(ctx, "SELECT seq FROM records WHERE "+p.find+" ORDER BY seq LIMIT 1").Scan(&seq)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // nothing to try it on yet
+		} else if err != nil {
+			return nil, fmt.Errorf("couldn't find a record to try the triggers on: %w", err)
+		}
 		refused, err := s.refused(ctx, p.sql, seq)
 		if err != nil {
 			return nil, err
 		}
-		if state := enabled[guardAppendOnly]; !refused && (state == "O" || state == "A") {
-			fault(guardAppendOnly, "the trigger is there but no longer refuses anything: a logged record (seq %d) could be %s", seq, p.what)
+		if state := enabled[guardAppendOnly]; !refused && (state == "O" || state == "A") && !tried[guardAppendOnly] {
+			tried[guardAppendOnly] = true
+			fault(guardAppendOnly, "the trigger is there but no longer refuses everything: %s (seq %d) could be %s", p.of, seq, p.what)
 		}
 	}
 	return faults, nil

@@ -49,14 +49,27 @@ func TestCheckGuards(t *testing.T) {
 			"DROP INDEX records_chain",
 			"CREATE UNIQUE INDEX records_chain ON records (chain)",
 		}},
+		{"row trigger's function of schema 9, blind to batches", guardAppendOnly, "an item of a batch", []string{
+			`CREATE OR REPLACE FUNCTION parley_records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				IF TG_OP = 'UPDATE' AND OLD.leaf_index IS NULL AND NEW.kind IS NOT DISTINCT FROM OLD.kind THEN RETURN NEW; END IF;
+				RAISE EXCEPTION 'records are append-only' USING ERRCODE = 'restrict_violation';
+			END;
+			$$`,
+		}},
 	} {
 		t.Run(c.what, func(t *testing.T) {
 			ctx := t.Context()
 			s := openFresh(t)
 			r := store.Record{ID: record.NewID(), Kind: "note", At: time.Now(), Audience: record.Audience{Scope: record.Public},
 				Canonical: []byte(`{"v":1}`), Salt: []byte{1}, Commitment: []byte{2}, LeafIndex: -1}
+			item := store.Record{ID: record.NewID(), Kind: "note", At: time.Now(), Audience: record.Audience{Scope: record.Public},
+				Canonical: []byte(`{"v":1}`), Salt: []byte{1}, Commitment: []byte{3}, Batch: r.ID}
 			err := s.Write(ctx, func(tx store.Tx) error {
 				if err := tx.AppendRecord(ctx, &r); err != nil {
+					return err
+				}
+				if err := tx.AppendRecord(ctx, &item); err != nil {
 					return err
 				}
 				return tx.SetLeafIndex(ctx, r.ID, 0)

@@ -20,9 +20,9 @@ const (
 
 // CheckGuards reports each guard of the records that is missing or no
 // longer works: the triggers records_no_delete and records_no_update, by
-// name and by trying them on a logged record in a transaction that is
-// always rolled back (a trigger of the right name that lets the change
-// through is no guard), and the unique index records_leaf_index.
+// name and by trying them on a logged record and on an item of a batch in
+// a transaction that is always rolled back (a trigger of the right name
+// that lets the change through is no guard), and the unique indexes.
 func (s *Store) CheckGuards(ctx context.Context) ([]store.GuardFault, error) {
 	var faults []store.GuardFault
 	fault := func(guard, format string, args ...any) {
@@ -60,24 +60,30 @@ func (s *Store) CheckGuards(ctx context.Context) ([]store.GuardFault, error) {
 		}
 	}
 
-	// Try the triggers, whatever their names say.
-	var seq int64
-	err = s.r.QueryRowContext(ctx, "SELECT seq FROM records WHERE leaf_index IS NOT NULL ORDER BY seq LIMIT 1").Scan(&seq)
-	if errors.Is(err, sql.ErrNoRows) {
-		return faults, nil // nothing logged yet, nothing to try them on
-	} else if err != nil {
-		return nil, fmt.Errorf("couldn't find a record to try the triggers on: %w", err)
+	// Try the triggers, whatever their names say: on a logged record,
+	// and on an item of a batch, which has no leaf of its own and whose
+	// place the trigger also keeps.
+	probes := []struct{ guard, of, what, find, sql string }{
+		{guardNoUpdate, "a logged record", "changed", "leaf_index IS NOT NULL", "UPDATE records SET kind = kind WHERE seq = ?"},
+		{guardNoDelete, "a logged record", "removed", "leaf_index IS NOT NULL", "DELETE FROM records WHERE seq = ?"},
+		{guardNoUpdate, "an item of a batch", "moved in its batch", "batch IS NOT NULL", "UPDATE records SET batch_pos = batch_pos WHERE seq = ?"},
 	}
-	for _, p := range []struct{ guard, what, sql string }{
-		{guardNoUpdate, "changed", "UPDATE records SET kind = kind WHERE seq = ?"},
-		{guardNoDelete, "removed", "DELETE FROM records WHERE seq = ?"},
-	} {
+	tried := map[string]bool{} // one fault a guard, from the first probe it fails
+	for _, p := range probes {
+		var seq int64
+		err := s.r.QueryRowContext(ctx, "SELECT seq FROM records WHERE "+p.find+" ORDER BY seq LIMIT 1").Scan(&seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // nothing to try it on yet
+		} else if err != nil {
+			return nil, fmt.Errorf("couldn't find a record to try the triggers on: %w", err)
+		}
 		refused, err := s.refused(ctx, p.sql, seq)
 		if err != nil {
 			return nil, err
 		}
-		if !refused && triggers[p.guard] {
-			fault(p.guard, "the trigger is there but no longer refuses anything: a logged record (seq %d) could be %s", seq, p.what)
+		if !refused && triggers[p.guard] && !tried[p.guard] {
+			tried[p.guard] = true
+			fault(p.guard, "the trigger is there but no longer refuses everything: %s (seq %d) could be %s", p.of, seq, p.what)
 		}
 	}
 	return faults, nil

@@ -46,14 +46,24 @@ func TestCheckGuards(t *testing.T) {
 			"DROP INDEX records_chain",
 			"CREATE UNIQUE INDEX records_chain ON records (chain)",
 		}},
+		{"update trigger of schema 9, blind to batches", guardNoUpdate, "an item of a batch", []string{
+			"DROP TRIGGER records_no_update",
+			`CREATE TRIGGER records_no_update BEFORE UPDATE ON records WHEN OLD.leaf_index IS NOT NULL OR NEW.kind IS NOT OLD.kind
+				BEGIN SELECT RAISE(ABORT, 'records are append-only'); END`,
+		}},
 	} {
 		t.Run(c.what, func(t *testing.T) {
 			ctx := t.Context()
 			s := openTemp(t)
 			r := store.Record{ID: record.NewID(), Kind: "note", At: time.Now(), Audience: record.Audience{Scope: record.Public},
 				Canonical: []byte(`{"v":1}`), Salt: []byte{1}, Commitment: []byte{2}, LeafIndex: -1}
+			item := store.Record{ID: record.NewID(), Kind: "note", At: time.Now(), Audience: record.Audience{Scope: record.Public},
+				Canonical: []byte(`{"v":1}`), Salt: []byte{1}, Commitment: []byte{3}, Batch: r.ID}
 			err := s.Write(ctx, func(tx store.Tx) error {
 				if err := tx.AppendRecord(ctx, &r); err != nil {
+					return err
+				}
+				if err := tx.AppendRecord(ctx, &item); err != nil {
 					return err
 				}
 				return tx.SetLeafIndex(ctx, r.ID, 0)
