@@ -181,6 +181,13 @@ type Query struct {
 	// exactly this value (among its values, for a list); an entity without
 	// a field matches no filter on it, not even an empty value.
 	Fields map[string]string
+	// Match keeps only entities whose body has every one of these
+	// top-level fields as a JSON string of exactly this value; an entity
+	// without the field, or with another type of value there, matches no
+	// filter on it. No index serves it: it is checked on the rows the
+	// list reads, for fields a kind does not index (parley.Kind's
+	// FilterFields), whose values are few and common.
+	Match map[string]string
 	// Order is the order of the list, ascending unless Desc.
 	Order Order
 	Desc  bool

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -247,6 +248,12 @@ func listQuery(v access.Viewer, q store.Query, limit int, a *args) string {
 	for _, n := range names {
 		where = append(where, "EXISTS (SELECT 1 FROM entity_fields f WHERE f.kind = e.kind AND f.id = e.id AND f.name = "+
 			a.add(n)+" AND f.value = "+a.add(q.Fields[n])+")")
+	}
+	for _, n := range slices.Sorted(maps.Keys(q.Match)) {
+		// A JSON string of that value; a number whose text is the value
+		// is no match, as in SQLite.
+		key := a.add(n) + "::text"
+		where = append(where, "json_typeof(e.body -> "+key+") = 'string' AND e.body ->> "+key+" = "+a.add(q.Match[n]))
 	}
 	// The time range, and with OrderAt the cursor, bound at. A time range
 	// leaves out the entities without a time. Of two bounds on one side

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -280,6 +281,11 @@ func listQuery(v access.Viewer, q store.Query, limit int, a *args) string {
 	for _, n := range names {
 		where = append(where, "EXISTS (SELECT 1 FROM entity_fields f WHERE f.kind = e.kind AND f.id = e.id AND f.name = "+
 			a.add(n)+" AND f.value = "+a.add(q.Fields[n])+")")
+	}
+	for _, n := range slices.Sorted(maps.Keys(q.Match)) {
+		// json_extract gives a JSON string as TEXT, anything else as
+		// another type, which no TEXT equals.
+		where = append(where, "json_extract(e.body, "+a.add(`$."`+n+`"`)+") = "+a.add(q.Match[n]))
 	}
 	// The time range, and with OrderAt the cursor, bound at. A time range
 	// leaves out the entities without a time. Of two bounds on one side

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -43,6 +44,15 @@ func listMatches(e store.Entity, v access.Viewer, q store.Query) bool {
 	for n, want := range q.Fields {
 		if got, ok := e.Fields[n]; !ok || !slices.Contains(got, want) {
 			return false
+		}
+	}
+	if len(q.Match) > 0 {
+		var body map[string]any
+		json.Unmarshal(e.Body, &body)
+		for n, want := range q.Match {
+			if got, ok := body[n].(string); !ok || got != want {
+				return false
+			}
 		}
 	}
 	return access.CanSee(v, e.Audience)
@@ -107,6 +117,9 @@ func describe(q store.Query) string {
 	}
 	if len(q.Fields) > 0 {
 		fmt.Fprintf(&b, " fields %v", q.Fields)
+	}
+	if len(q.Match) > 0 {
+		fmt.Fprintf(&b, " match %v", q.Match)
 	}
 	if q.Order == store.OrderAt {
 		b.WriteString(" by at")
@@ -194,6 +207,18 @@ func listItems(n int) []store.Entity {
 		// apart at times, the precision the stores keep.
 		if h := r.IntN(7); h > 0 {
 			e.At = listBase.Add(time.Duration(h)*time.Hour + time.Duration(r.IntN(2))*time.Microsecond).In(cet)
+		}
+		// The body's own field m, which Match reads: a string, its digits
+		// as a number (no match for "5"), an empty string, or absent.
+		switch r.IntN(5) {
+		case 0:
+			e.Body = json.RawMessage(`{"m": "u", "n": 1}`)
+		case 1:
+			e.Body = json.RawMessage(`{"m": "w"}`)
+		case 2:
+			e.Body = json.RawMessage(`{"m": 5}`)
+		case 3:
+			e.Body = json.RawMessage(`{"n": [1], "m": "5"}`)
 		}
 		switch r.IntN(4) {
 		case 0: // no fields
@@ -438,13 +463,17 @@ func listQueries() []store.Query {
 		{time.Time{}, listBase.Add(4*time.Hour + time.Microsecond)},
 	}
 	fields := []map[string]string{nil, {"f1": "x"}, {"f1": "y", "f2": "p"}, {"f2": ""}, {"f9": "x"}}
+	matches := []map[string]string{nil, {"m": "u"}, {"m": "5"}, {"m": ""}, {"m": "w", "n": "1"}}
 	var qs []store.Query
 	for _, parent := range []string{"", "r1"} {
 		for _, party := range []string{"", "a", "b"} {
 			for _, status := range []string{"", "open"} {
-				for _, r := range ranges {
-					for _, f := range fields {
-						qs = append(qs, store.Query{Kind: "item", Parent: parent, Party: party, Status: status, From: r[0], To: r[1], Fields: f})
+				for i, r := range ranges {
+					for j, f := range fields {
+						// Every match with every field filter, over the
+						// ranges in turn: enough combinations, not all.
+						m := matches[(i+j+len(qs))%len(matches)]
+						qs = append(qs, store.Query{Kind: "item", Parent: parent, Party: party, Status: status, From: r[0], To: r[1], Fields: f, Match: m})
 					}
 				}
 			}
