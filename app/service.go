@@ -802,6 +802,11 @@ func indexQuery(k parley.Kind, need parley.Need) store.Query {
 				q.Fields = map[string]string{}
 			}
 			q.Fields[name] = v
+		case slices.Contains(k.FilterFields, name):
+			if q.Match == nil {
+				q.Match = map[string]string{}
+			}
+			q.Match[name] = v
 		}
 	}
 	return q
@@ -912,6 +917,9 @@ func (s *Service) Rebuild(ctx context.Context) error {
 		return err
 	})
 	if err != nil {
+		return err
+	}
+	if err := s.recordIndex(ctx, s.indexDeclarations()); err != nil {
 		return err
 	}
 	for _, d := range s.reg.Domains() {

@@ -51,6 +51,11 @@ func (c *cli) serve(ctx context.Context, configPath string) error {
 	}
 	defer in.close()
 	cfg, svc, log, logger := in.cfg, in.svc, in.log, in.logger
+	// Entities built under other declarations of the kinds (a new build
+	// that indexes other fields) would be listed and audited wrong.
+	if err := svc.CheckIndex(ctx); err != nil {
+		return err
+	}
 	srv, err := server.New(cfg, svc, log, sections(), logger)
 	if err != nil {
 		return err
@@ -204,9 +209,13 @@ func (c *cli) migrate(ctx context.Context, configPath string) error {
 	svc := app.New(st, registry(), time.Now, newLogger(c.stderr, cfg.LogFormat, "info"))
 	defer svc.Close()
 	projectionsCurrent := svc.CheckProjections(ctx) == nil
-	if kernelCurrent && projectionsCurrent {
-		fmt.Fprintf(c.stdout, "%s is at schema version %d already, and every domain's projections at theirs; nothing to do\n", where, store.SchemaVersion)
+	indexCurrent := !errors.Is(svc.CheckIndex(ctx), app.ErrIndexStale)
+	if kernelCurrent && projectionsCurrent && indexCurrent {
+		fmt.Fprintf(c.stdout, "%s is at schema version %d already, every domain's projections at theirs, and its entities built as this build builds them; nothing to do\n", where, store.SchemaVersion)
 		return nil
+	}
+	if !indexCurrent {
+		fmt.Fprintf(c.stdout, "the kinds' declarations changed since the entities were built\n")
 	}
 	if !kernelCurrent {
 		fmt.Fprintf(c.stdout, "migrated %s to schema version %d\n", where, store.SchemaVersion)
