@@ -299,6 +299,12 @@ func checkKind(d Domain, k Kind) error {
 			return fmt.Errorf("kind %q names field %q, which its schema does not have", k.Name, name)
 		}
 	}
+	for _, name := range k.FilterFields {
+		f, ok := k.Field(name)
+		if !ok || (f.Type != String && f.Type != Enum && f.Type != Ref) || slices.Contains(k.IndexFields, name) {
+			return fmt.Errorf("kind %q: its filter field %q is not a string, enum or reference field of its schema that it does not index", k.Name, name)
+		}
+	}
 	for _, name := range k.IndexFields {
 		if f, _ := k.Field(name); f.Type == List && (f.Elem == nil || (f.Elem.Type != String && f.Elem.Type != Ref && f.Elem.Type != Enum)) {
 			return fmt.Errorf("kind %q: its index field %q is a list of something other than strings", k.Name, name)

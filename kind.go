@@ -51,6 +51,12 @@ type Kind struct {
 	TimeField string
 	// IndexFields are further fields lists can be filtered on (equality).
 	IndexFields []string
+	// FilterFields are fields lists can be filtered on too, but checked on
+	// each entity a list reads rather than indexed (store.Query.Match):
+	// nothing to write for them, so for a bulk kind's fields whose values
+	// are few and common (a report's target class), which an index would
+	// not narrow much. Each is a top-level String, Enum or Ref field.
+	FilterFields []string
 
 	// DefaultAudience applies when a write names none. A party+mediator
 	// or party-only audience without a party is the owner's (OwnerField).

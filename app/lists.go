@@ -46,7 +46,7 @@ func ListFilters(k parley.Kind) []Filter {
 			Filter{"order", fmt.Sprintf("created (default: the order they were created) or time (by %s).", k.TimeField), "string"})
 	}
 	ps = append(ps, Filter{"desc", "true lists in descending order.", "boolean"})
-	for _, f := range k.IndexFields {
+	for _, f := range append(slices.Clone(k.IndexFields), k.FilterFields...) {
 		ps = append(ps, Filter{f, fmt.Sprintf("Only %s whose %s is this.", k.Collection, f), "string"})
 	}
 	return ps
@@ -102,6 +102,14 @@ func ParseListFilters(k parley.Kind, v url.Values, q *store.Query) error {
 			q.Fields[f] = s
 		}
 	}
+	for _, f := range k.FilterFields {
+		if s := v.Get(f); s != "" {
+			if q.Match == nil {
+				q.Match = map[string]string{}
+			}
+			q.Match[f] = s
+		}
+	}
 	return nil
 }
 
@@ -123,6 +131,13 @@ func cursorAD(q store.Query) []byte {
 	}
 	for _, k := range slices.Sorted(maps.Keys(q.Fields)) {
 		b.WriteString(k + "=" + q.Fields[k])
+		b.WriteByte(0)
+	}
+	// Apart from the fields: a filter on a field that is indexed and one
+	// on a field that is not are not one list.
+	b.WriteByte(1)
+	for _, k := range slices.Sorted(maps.Keys(q.Match)) {
+		b.WriteString(k + "=" + q.Match[k])
 		b.WriteByte(0)
 	}
 	return []byte(b.String())

@@ -122,7 +122,10 @@ var kinds = []parley.Kind{
 			evidenceField,
 		},
 		HeadlineField: "place_name", StatusField: "weapon_class", TimeField: "occurred_at",
-		IndexFields:     []string{"target_class", "source_type", "source_party", "source_ref"},
+		// source_ref is indexed, for the check that a source's report is
+		// committed once; the other filters have few values each, and
+		// indexing them would cost a bulk ingest three rows a report.
+		IndexFields: []string{"source_ref"}, FilterFields: []string{"target_class", "source_type", "source_party"},
 		DefaultAudience: parties, WriteRoles: []access.Role{access.RoleMonitor, access.RoleMediator}, Batched: true},
 	{Name: KindLinkage, Collection: "incident-linkages", Title: "incident linkage", New: func() parley.Entity { return new(Linkage) },
 		Fields: []parley.Field{
