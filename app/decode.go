@@ -117,57 +117,68 @@ func invalidUTF8At(b []byte) int {
 // noDuplicateKeys refuses a JSON object that names a key twice: encoding/json
 // would keep the last silently, and the writer may have meant the first.
 func noDuplicateKeys(body []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	type object struct {
-		keys   map[string]bool
-		expect bool // the next string token is a key
+	if key, ok := duplicateKey(body); ok {
+		return newError(CodeBadRequest, key, "is given twice; name each field once")
 	}
-	var stack []*object
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil // malformed JSON is strictDecode's to report
-		}
-		top := (*object)(nil)
-		if len(stack) > 0 {
-			top = stack[len(stack)-1]
-		}
-		switch t := tok.(type) {
-		case json.Delim:
-			switch t {
-			case '{':
-				if top != nil {
-					top.expect = true // the object is a value; the next string is a key
-				}
-				stack = append(stack, &object{keys: map[string]bool{}, expect: true})
-				continue
-			case '[':
-				stack = append(stack, nil)
-				if top != nil {
-					top.expect = true
-				}
-				continue
-			case '}', ']':
-				stack = stack[:len(stack)-1]
-				if len(stack) == 0 {
-					return nil
-				}
-				continue
+	return nil
+}
+
+// duplicateKey returns the first key named twice in one object of the
+// first JSON value in b. It scans the bytes once, without building
+// tokens, since every write's body goes through it; it checks no syntax
+// (strictDecode reports malformed JSON), and on valid JSON finds what
+// encoding/json's tokens would.
+func duplicateKey(b []byte) (string, bool) {
+	type frame struct {
+		object  bool
+		wantKey bool // the next string is a key
+		keys    []string
+	}
+	var stack []frame
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '{', '[':
+			stack = append(stack, frame{object: c == '{', wantKey: c == '{'})
+		case '}', ']':
+			if len(stack) == 0 {
+				return "", false
 			}
-		case string:
-			if top != nil && top.expect {
-				if top.keys[t] {
-					return newError(CodeBadRequest, t, "is given twice; name each field once")
-				}
-				top.keys[t] = true
-				top.expect = false
-				continue
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				return "", false // the first value ends here
 			}
-		}
-		if top != nil {
-			top.expect = true
+		case ',':
+			if n := len(stack); n > 0 && stack[n-1].object {
+				stack[n-1].wantKey = true
+			}
+		case '"':
+			j, escaped := i+1, false
+			for ; j < len(b) && b[j] != '"'; j++ {
+				if b[j] == '\\' {
+					escaped = true
+					j++
+				}
+			}
+			if j >= len(b) {
+				return "", false
+			}
+			n := len(stack)
+			if n > 0 && stack[n-1].wantKey {
+				key := string(b[i+1 : j])
+				if escaped && json.Unmarshal(b[i:j+1], &key) != nil {
+					return "", false
+				}
+				top := &stack[n-1]
+				if slices.Contains(top.keys, key) {
+					return key, true
+				}
+				top.keys = append(top.keys, key)
+				top.wantKey = false
+			}
+			i = j
 		}
 	}
+	return "", false
 }
 
 // checkLengths refuses a string longer than its field's maximum (Field.Max,
