@@ -2,10 +2,8 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -55,39 +53,15 @@ func (t *tx) AppendItems(ctx context.Context, rs []*store.Record, es []store.Ent
 	for i := range es {
 		e := &es[i]
 		e.CreatedSeq = rs[i].Seq
-		parties, err := encodeParties(e.Audience.Parties)
+		parties, body, at, err := entityValues(*e)
 		if err != nil {
-			return fmt.Errorf("couldn't store %s %s: %w", e.Kind, e.ID, err)
-		}
-		if err := store.CheckAt(e.At); err != nil {
-			return fmt.Errorf("couldn't store %s %s: At: %w", e.Kind, e.ID, err)
-		}
-		var body any
-		if len(e.Body) > 0 {
-			if !json.Valid(e.Body) {
-				return fmt.Errorf("couldn't store %s %s: body is not valid JSON", e.Kind, e.ID)
-			}
-			body = string(e.Body)
-		}
-		var at *time.Time // NULL: no time
-		if !e.At.IsZero() {
-			at = &e.At
+			return err
 		}
 		b.Queue(`INSERT INTO entities (`+entityCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 			ON CONFLICT DO NOTHING`,
 			e.Kind, e.ID, e.Parent, string(e.Audience.Scope), e.Audience.Party, parties,
 			e.RecordID, e.Version, e.CreatedSeq, e.Created, e.Updated, body, e.Party, e.Status, at)
-		if len(e.Fields) > 0 {
-			var names, values []string
-			for n, vs := range e.Fields {
-				for _, v := range vs {
-					names, values = append(names, n), append(values, v)
-				}
-			}
-			b.Queue(`INSERT INTO entity_fields (kind, id, name, value, created_seq, at)
-				SELECT DISTINCT $1, $2, u.name, u.value, $5::bigint, $6::timestamptz FROM unnest($3::text[], $4::text[]) AS u (name, value)`,
-				e.Kind, e.ID, names, values, e.CreatedSeq, at)
-		}
+		queueFields(b, *e, at)
 	}
 	br = t.t.SendBatch(ctx, b)
 	defer br.Close()

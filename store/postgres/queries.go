@@ -615,25 +615,9 @@ func (t *tx) SetLeafIndex(ctx context.Context, id string, index int64) error {
 // PutEntity inserts or replaces the row (e.Kind, e.ID), every column, and
 // replaces the entity's fields with e.Fields: one batch, one round trip.
 func (t *tx) PutEntity(ctx context.Context, e store.Entity) error {
-	parties, err := encodeParties(e.Audience.Parties)
+	parties, body, at, err := entityValues(e)
 	if err != nil {
-		return fmt.Errorf("couldn't store %s %s: %w", e.Kind, e.ID, err)
-	}
-	// Checked here, not left to the database, so that the error is the
-	// same in every store and leaves the transaction usable.
-	if err := store.CheckAt(e.At); err != nil {
-		return fmt.Errorf("couldn't store %s %s: At: %w", e.Kind, e.ID, err)
-	}
-	var body any
-	if len(e.Body) > 0 {
-		if !json.Valid(e.Body) {
-			return fmt.Errorf("couldn't store %s %s: body is not valid JSON", e.Kind, e.ID)
-		}
-		body = string(e.Body)
-	}
-	var at *time.Time // NULL: no time
-	if !e.At.IsZero() {
-		at = &e.At
+		return err
 	}
 	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO entities (`+entityCols+`)
@@ -650,22 +634,52 @@ func (t *tx) PutEntity(ctx context.Context, e store.Entity) error {
 	// must not match a filter any more. The copies of created_seq and at
 	// follow the entity's.
 	b.Queue("DELETE FROM entity_fields WHERE kind = $1 AND id = $2", e.Kind, e.ID)
-	if len(e.Fields) > 0 {
-		names := make([]string, 0, len(e.Fields))
-		values := make([]string, 0, len(e.Fields))
-		for n, vs := range e.Fields {
-			for _, v := range vs {
-				names, values = append(names, n), append(values, v)
-			}
-		}
-		b.Queue(`INSERT INTO entity_fields (kind, id, name, value, created_seq, at)
-			SELECT DISTINCT $1, $2, u.name, u.value, $5::bigint, $6::timestamptz FROM unnest($3::text[], $4::text[]) AS u (name, value)`,
-			e.Kind, e.ID, names, values, e.CreatedSeq, at)
-	}
+	queueFields(b, e, at)
 	if err := t.t.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("couldn't store %s %s: %w", e.Kind, e.ID, err)
 	}
 	return nil
+}
+
+// entityValues checks an entity before it is stored and returns its
+// audience's parties, its body and its time as the columns hold them. It
+// checks here what the table would refuse, so that the error is the same
+// in every store and leaves the transaction usable.
+func entityValues(e store.Entity) (parties string, body any, at *time.Time, err error) {
+	if parties, err = encodeParties(e.Audience.Parties); err != nil {
+		return "", nil, nil, fmt.Errorf("couldn't store %s %s: %w", e.Kind, e.ID, err)
+	}
+	if err := store.CheckAt(e.At); err != nil {
+		return "", nil, nil, fmt.Errorf("couldn't store %s %s: At: %w", e.Kind, e.ID, err)
+	}
+	if len(e.Body) > 0 {
+		if !json.Valid(e.Body) {
+			return "", nil, nil, fmt.Errorf("couldn't store %s %s: body is not valid JSON", e.Kind, e.ID)
+		}
+		body = string(e.Body)
+	}
+	if !e.At.IsZero() { // else NULL: no time
+		at = &e.At
+	}
+	return parties, body, at, nil
+}
+
+// queueFields queues the insert of e's fields, if it has any: one
+// statement, a row per value (a value repeated is one row).
+func queueFields(b *pgx.Batch, e store.Entity, at *time.Time) bool {
+	if len(e.Fields) == 0 {
+		return false
+	}
+	var names, values []string
+	for n, vs := range e.Fields {
+		for _, v := range vs {
+			names, values = append(names, n), append(values, v)
+		}
+	}
+	b.Queue(`INSERT INTO entity_fields (kind, id, name, value, created_seq, at)
+		SELECT DISTINCT $1, $2, u.name, u.value, $5::bigint, $6::timestamptz FROM unnest($3::text[], $4::text[]) AS u (name, value)`,
+		e.Kind, e.ID, names, values, e.CreatedSeq, at)
+	return true
 }
 
 const principalCols = "id, login, name, party, party_role, roles, password_hash, signing_key, created, disabled"

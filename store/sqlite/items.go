@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -86,19 +85,9 @@ func (t *tx) insertEntities(ctx context.Context, es []store.Entity) error {
 	args := make([]any, 0, len(es)*15)
 	var fields []any
 	for _, e := range es {
-		parties, err := encodeParties(e.Audience.Parties)
+		parties, body, err := entityValues(e)
 		if err != nil {
-			return fmt.Errorf("couldn't store %s %s: %w", e.Kind, e.ID, err)
-		}
-		if err := store.CheckAt(e.At); err != nil {
-			return fmt.Errorf("couldn't store %s %s: At: %w", e.Kind, e.ID, err)
-		}
-		var body any
-		if len(e.Body) > 0 {
-			if !json.Valid(e.Body) {
-				return fmt.Errorf("couldn't store %s %s: body is not valid JSON", e.Kind, e.ID)
-			}
-			body = string(e.Body)
+			return err
 		}
 		at := encodeAt(e.At)
 		args = append(args, e.Kind, e.ID, e.Parent, string(e.Audience.Scope), e.Audience.Party, parties,

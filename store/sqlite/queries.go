@@ -656,21 +656,9 @@ func (t *tx) SetLeafIndex(ctx context.Context, id string, index int64) error {
 // PutEntity inserts or replaces the row (e.Kind, e.ID), every column, and
 // replaces the entity's fields with e.Fields.
 func (t *tx) PutEntity(ctx context.Context, e store.Entity) error {
-	parties, err := encodeParties(e.Audience.Parties)
+	parties, body, err := entityValues(e)
 	if err != nil {
-		return fmt.Errorf("couldn't store %s %s: %w", e.Kind, e.ID, err)
-	}
-	if err := store.CheckAt(e.At); err != nil {
-		return fmt.Errorf("couldn't store %s %s: At: %w", e.Kind, e.ID, err)
-	}
-	var body any
-	if len(e.Body) > 0 {
-		// Checked here as well as by the table, so that the error is the
-		// same in every store and leaves the transaction usable.
-		if !json.Valid(e.Body) {
-			return fmt.Errorf("couldn't store %s %s: body is not valid JSON", e.Kind, e.ID)
-		}
-		body = string(e.Body)
+		return err
 	}
 	at := encodeAt(e.At)
 	_, err = t.x.ExecContext(ctx, `INSERT INTO entities (`+entityCols+`)
@@ -703,6 +691,26 @@ func (t *tx) PutEntity(ctx context.Context, e store.Entity) error {
 		}
 	}
 	return nil
+}
+
+// entityValues checks an entity before it is stored and returns its
+// audience's parties and its body as the columns hold them. It checks here
+// what the table would refuse, so that the error is the same in every
+// store and leaves the transaction usable.
+func entityValues(e store.Entity) (parties string, body any, err error) {
+	if parties, err = encodeParties(e.Audience.Parties); err != nil {
+		return "", nil, fmt.Errorf("couldn't store %s %s: %w", e.Kind, e.ID, err)
+	}
+	if err := store.CheckAt(e.At); err != nil {
+		return "", nil, fmt.Errorf("couldn't store %s %s: At: %w", e.Kind, e.ID, err)
+	}
+	if len(e.Body) > 0 {
+		if !json.Valid(e.Body) {
+			return "", nil, fmt.Errorf("couldn't store %s %s: body is not valid JSON", e.Kind, e.ID)
+		}
+		body = string(e.Body)
+	}
+	return parties, body, nil
 }
 
 // noRowMeansConflict turns an INSERT ... ON CONFLICT DO NOTHING that
