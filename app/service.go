@@ -117,7 +117,8 @@ func (s *Service) Create(ctx context.Context, p access.Principal, kindName strin
 // and answers for each: its Written, or its error, at its index. They go
 // through the commit path together, so that they share group commits
 // rather than each paying for its own; their order in the log need not be
-// theirs.
+// theirs. Those of a batched kind are committed as the items of batch
+// records (createBatched): one log leaf for up to a thousand.
 func (s *Service) CreateMany(ctx context.Context, p access.Principal, kindName string, bodies [][]byte) ([]Written, []error) {
 	if kind, ok := s.reg.Kind(kindName); ok && kind.Batched {
 		return s.createBatched(ctx, p, kind, bodies)

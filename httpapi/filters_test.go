@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/talks"
 )
 
@@ -107,6 +108,33 @@ func TestListFilters(t *testing.T) {
 		if p := field(talks.KindStatement, id, "party_id"); p != "ua" {
 			t.Errorf("party_id=ua listed a statement of %q", p)
 		}
+	}
+
+	// Reports by a filter field (not indexed: checked on the rows read),
+	// with an index field beside it.
+	reports := truth[monitor.KindReport]
+	byTarget := map[string][]string{}
+	for _, e := range reports {
+		tc := decodeBody(e.Body)["target_class"].(string)
+		byTarget[tc] = append(byTarget[tc], e.ID)
+	}
+	if len(byTarget) < 2 {
+		t.Fatalf("the scenario's reports have %d target classes; the test needs two", len(byTarget))
+	}
+	for tc, ids := range byTarget {
+		if got := all(Prefix+"/incident-reports", url.Values{"target_class": {tc}}); !sameSet(got, ids) {
+			t.Errorf("target_class=%s: got %v, want %v", tc, got, ids)
+		}
+		if got := all(Prefix+"/incident-reports", url.Values{"target_class": {tc}, "source_type": {"no-such-type"}}); len(got) != 0 {
+			t.Errorf("target_class=%s&source_type=no-such-type: got %v", tc, got)
+		}
+	}
+	// A cursor of a list by a filter field serves no other list.
+	rn := f.do(t, "us-mediator", "GET", Prefix+"/incident-reports?limit=1&source_type=party", nil)
+	if next := decode[listed](t, rn).Next; next != "" {
+		wantError(t, f.do(t, "us-mediator", "GET", Prefix+"/incident-reports?limit=1&source_type=monitor-patrol&after="+url.QueryEscape(next), nil), 400, "bad_request", "after")
+	} else {
+		t.Error("the reports of parties fill no second page; the test needs one")
 	}
 
 	// Paging in time order passes the Unix epoch, which is a time like any
