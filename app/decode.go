@@ -49,6 +49,9 @@ func decodeWrite(kind parley.Kind, body []byte) (parley.Entity, *record.Audience
 	if err := noDuplicateKeys(body); err != nil {
 		return nil, nil, beside{}, err
 	}
+	if err := noNUL(body); err != nil {
+		return nil, nil, beside{}, err
+	}
 	var fields map[string]json.RawMessage
 	if err := strictDecode(body, &fields); err != nil {
 		return nil, nil, beside{}, err
@@ -123,6 +126,41 @@ func noDuplicateKeys(body []byte) error {
 	return nil
 }
 
+// noNUL refuses a string holding U+0000 (\u0000 in JSON): no record needs
+// one, text tools cut strings at it, and PostgreSQL cannot read a JSON
+// value that holds one (a filter on any field of such a body would fail).
+func noNUL(body []byte) error {
+	if !bytes.Contains(body, []byte(`\u0000`)) {
+		return nil
+	}
+	var fields map[string]any
+	if json.Unmarshal(body, &fields) != nil {
+		return nil // malformed JSON is strictDecode's to report
+	}
+	for name, v := range fields {
+		if holdsNUL(v) {
+			return newError(CodeInvalid, name, "holds the character U+0000, which no field may hold")
+		}
+	}
+	return nil
+}
+
+func holdsNUL(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.ContainsRune(v, 0)
+	case []any:
+		return slices.ContainsFunc(v, holdsNUL)
+	case map[string]any:
+		for k, x := range v {
+			if strings.ContainsRune(k, 0) || holdsNUL(x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // duplicateKey returns the first key named twice in one object of the
 // first JSON value in b. It scans the bytes once, without building
 // tokens, since every write's body goes through it; it checks no syntax
@@ -133,6 +171,9 @@ func duplicateKey(b []byte) (string, bool) {
 		object  bool
 		wantKey bool // the next string is a key
 		keys    []string
+		// set holds the keys once there are more than a few: a body of
+		// thousands of keys must not cost their square.
+		set map[string]bool
 	}
 	var stack []frame
 	for i := 0; i < len(b); i++ {
@@ -169,10 +210,22 @@ func duplicateKey(b []byte) (string, bool) {
 					return "", false
 				}
 				top := &stack[n-1]
-				if slices.Contains(top.keys, key) {
+				switch {
+				case top.set != nil:
+					if top.set[key] {
+						return key, true
+					}
+					top.set[key] = true
+				case slices.Contains(top.keys, key):
 					return key, true
+				case len(top.keys) == 8:
+					top.set = map[string]bool{key: true}
+					for _, k := range top.keys {
+						top.set[k] = true
+					}
+				default:
+					top.keys = append(top.keys, key)
 				}
-				top.keys = append(top.keys, key)
 				top.wantKey = false
 			}
 			i = j
@@ -185,6 +238,16 @@ func duplicateKey(b []byte) (string, bool) {
 // else parley.MaxText bytes), whatever the domain's Validate says: every
 // string of a record is bounded, and the writer is told which.
 func checkLengths(fs []parley.Field, values map[string]json.RawMessage, prefix string) error {
+	// encoding/json matches a key to a field whatever its case, so
+	// {"name":..., "Name":...} would keep one and drop the other silently,
+	// and "NAME" would pass unchecked here: a key is a field's exact name.
+	for key := range values {
+		for _, f := range fs {
+			if key != f.Name && strings.EqualFold(key, f.Name) {
+				return newError(CodeInvalid, prefix+key, "is not a field; field names are exact (%s)", prefix+f.Name)
+			}
+		}
+	}
 	for _, f := range fs {
 		raw, ok := values[f.Name]
 		if !ok {

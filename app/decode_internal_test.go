@@ -74,6 +74,9 @@ var duplicateSeeds = []string{
 	`"a"`,
 	`{"é":1,"\u00e9":2}`,
 	`{"a":1} {"a":1,"a":2}`,
+	`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"c":11}`,
+	`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"h":0},"j":10}`,
+	`{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11}`,
 }
 
 // TestDuplicateKey: the one-pass scan finds what encoding/json's tokens

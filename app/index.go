@@ -28,12 +28,20 @@ var ErrIndexStale = errors.New("the entities were built under other declarations
 func (s *Service) indexDeclarations() string {
 	type decl struct {
 		Name, ID, Parent, Owner, Status, Time string
-		Index                                 []string
-		BindsParent, Signed                   bool
+		// Index holds each index field's name and type (a list is
+		// indexed by each value), in the order of the names.
+		Index               []string
+		BindsParent, Signed bool
 	}
 	var ds []decl
 	for _, k := range s.reg.Kinds() {
-		ds = append(ds, decl{k.Name, k.IDField, k.ParentField, k.OwnerField, k.StatusField, k.TimeField, k.IndexFields, k.BindsParent, k.Signed})
+		var index []string
+		for _, name := range k.IndexFields {
+			f, _ := k.Field(name)
+			index = append(index, name+" "+string(f.Type))
+		}
+		slices.Sort(index)
+		ds = append(ds, decl{k.Name, k.IDField, k.ParentField, k.OwnerField, k.StatusField, k.TimeField, index, k.BindsParent, k.Signed})
 	}
 	slices.SortFunc(ds, func(a, b decl) int { return strings.Compare(a.Name, b.Name) })
 	b, _ := json.Marshal(ds)
@@ -43,13 +51,21 @@ func (s *Service) indexDeclarations() string {
 
 // CheckIndex returns ErrIndexStale when the store's entities were built
 // under other declarations of the kinds than this build's; parley migrate
-// rebuilds them. A store that records none (made before the check was, or
-// new) is taken to be this build's, and the declarations are recorded.
+// rebuilds them. A store without records, and so without entities, is this
+// build's, and the declarations are recorded; one with records that records
+// none was built before parley kept them, and is rebuilt once.
 func (s *Service) CheckIndex(ctx context.Context) error {
 	want := s.indexDeclarations()
 	got, err := s.store.Meta(ctx, indexMetaKey)
 	if errors.Is(err, store.ErrNotFound) {
-		return s.recordIndex(ctx, want)
+		n, err := s.store.LastSeq(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return s.recordIndex(ctx, want)
+		}
+		return fmt.Errorf("%w: the store does not say which (it was built before parley kept them); run parley migrate, which rebuilds them", ErrIndexStale)
 	} else if err != nil {
 		return err
 	}

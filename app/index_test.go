@@ -9,17 +9,18 @@ import (
 	"github.com/parley-project/parley/store"
 )
 
-// TestCheckIndex: a store records the kinds' declarations its entities
-// were built under; other declarations are ErrIndexStale, until a rebuild
-// builds the entities anew and records this build's.
+// TestCheckIndex: a new store records the kinds' declarations before its
+// first record; other declarations are ErrIndexStale, as is a store with
+// records that records none (built before parley kept them), until a
+// rebuild builds the entities anew and records this build's.
 func TestCheckIndex(t *testing.T) {
 	ctx := context.Background()
 	in := newInstall(t)
 	in.start(false)
-	in.loadScenario()
 	if err := in.svc.CheckIndex(ctx); err != nil {
-		t.Fatalf("a store that records no declarations: %v", err)
+		t.Fatalf("a new store: %v", err)
 	}
+	in.loadScenario()
 	if err := in.svc.CheckIndex(ctx); err != nil {
 		t.Fatalf("the declarations it recorded: %v", err)
 	}
@@ -33,6 +34,20 @@ func TestCheckIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := in.svc.CheckIndex(ctx); err != nil {
+		t.Errorf("after a rebuild: %v", err)
+	}
+
+	// A store built before parley kept the declarations.
+	old := newInstall(t)
+	old.start(false)
+	old.loadScenario()
+	if err := old.svc.CheckIndex(ctx); !errors.Is(err, app.ErrIndexStale) {
+		t.Fatalf("records without declarations: %v, want ErrIndexStale", err)
+	}
+	if err := old.svc.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.svc.CheckIndex(ctx); err != nil {
 		t.Errorf("after a rebuild: %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/store"
@@ -94,21 +95,45 @@ func ParseListFilters(k parley.Kind, v url.Values, q *store.Query) error {
 	default:
 		return &Error{Code: CodeBadRequest, Field: "desc", Message: fmt.Sprintf("%q is neither true nor false", v.Get("desc"))}
 	}
-	for _, f := range k.IndexFields {
-		if s := v.Get(f); s != "" {
-			if q.Fields == nil {
-				q.Fields = map[string]string{}
+	for _, f := range []struct {
+		names []string
+		to    *map[string]string
+	}{{k.IndexFields, &q.Fields}, {k.FilterFields, &q.Match}} {
+		for _, name := range f.names {
+			s := v.Get(name)
+			if s == "" {
+				continue
 			}
-			q.Fields[f] = s
+			if err := checkFilterValue(k, name, s); err != nil {
+				return err
+			}
+			if *f.to == nil {
+				*f.to = map[string]string{}
+			}
+			(*f.to)[name] = s
 		}
 	}
-	for _, f := range k.FilterFields {
-		if s := v.Get(f); s != "" {
-			if q.Match == nil {
-				q.Match = map[string]string{}
-			}
-			q.Match[f] = s
+	return nil
+}
+
+// checkFilterValue refuses a filter value no entity can hold: text that is
+// not UTF-8 or holds U+0000 (which PostgreSQL refuses outright), or a value
+// outside an enumeration's options, which would match nothing at the cost
+// of reading every entity of the kind when the field is not indexed.
+func checkFilterValue(k parley.Kind, name, value string) error {
+	if !utf8.ValidString(value) || strings.ContainsRune(value, 0) {
+		return &Error{Code: CodeBadRequest, Field: name, Message: "is not UTF-8 text, or holds the character U+0000"}
+	}
+	f, _ := k.Field(name)
+	if f.Type == parley.List && f.Elem != nil {
+		f = *f.Elem
+	}
+	if f.Type == parley.Enum && !slices.ContainsFunc(f.Enum, func(o parley.Option) bool { return o.Value == value }) {
+		values := make([]string, len(f.Enum))
+		for i, o := range f.Enum {
+			values[i] = o.Value
 		}
+		return &Error{Code: CodeBadRequest, Field: name, Message: fmt.Sprintf("%q is not one of its values (%s)", value, strings.Join(values, ", "))}
 	}
 	return nil
 }
@@ -134,11 +159,14 @@ func cursorAD(q store.Query) []byte {
 		b.WriteByte(0)
 	}
 	// Apart from the fields: a filter on a field that is indexed and one
-	// on a field that is not are not one list.
-	b.WriteByte(1)
-	for _, k := range slices.Sorted(maps.Keys(q.Match)) {
-		b.WriteString(k + "=" + q.Match[k])
-		b.WriteByte(0)
+	// on a field that is not are not one list. Written only when there is
+	// one, so that the cursors of lists without are those of before.
+	if len(q.Match) > 0 {
+		b.WriteByte(1)
+		for _, k := range slices.Sorted(maps.Keys(q.Match)) {
+			b.WriteString(k + "=" + q.Match[k])
+			b.WriteByte(0)
+		}
 	}
 	return []byte(b.String())
 }

@@ -237,6 +237,11 @@ func (c *cli) initStore(ctx context.Context, cfg server.Config, o initOptions, p
 	if err := svc.MigrateProjections(ctx); err != nil {
 		return fmt.Errorf("couldn't create the domains' projections: %w", err)
 	}
+	// A new store: this build's declarations of the kinds, recorded
+	// before the first record.
+	if err := svc.CheckIndex(ctx); err != nil {
+		return err
+	}
 	if err := svc.AttachLog(ctx, log); err != nil {
 		return err
 	}
