@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/gowebpki/jcs"
 )
 
 // Version is the envelope schema version written into every record.
@@ -156,7 +155,7 @@ func Canonical(e Envelope) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("couldn't encode record %s: %w", e.ID, err)
 	}
-	out, err := jcs.Transform(raw)
+	out, err := canonicalJSON(raw)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't canonicalize record %s: %w", e.ID, err)
 	}
