@@ -7,7 +7,7 @@ import (
 )
 
 // kernel lists the packages that serve every domain and may name none.
-var kernel = []string{"", "access", "record", "store", "store/sqlite", "store/postgres", "store/storetest",
+var kernel = []string{"", "access", "record", "internal/jsontop", "store", "store/sqlite", "store/postgres", "store/storetest",
 	"app", "auth", "audit", "fault", "files", "proof", "httpapi", "web", "server", "ledger", "witness", "worddiff"}
 
 // TestKernelNamesNoDomain: the kernel's packages import, of this module,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/internal/jsontop"
 	"github.com/parley-project/parley/record"
 )
 
@@ -261,9 +262,11 @@ type Index struct {
 // a date or time; one that is not a string is an error, since the body was
 // made by the domain's own type.
 func (k Kind) IndexOf(body json.RawMessage) (Index, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(body, &m); err != nil {
-		return Index{}, fmt.Errorf("couldn't read a %s: %w", k.Title, err)
+	m, ok := jsontop.Fields(body)
+	if !ok {
+		if err := json.Unmarshal(body, &m); err != nil {
+			return Index{}, fmt.Errorf("couldn't read a %s: %w", k.Title, err)
+		}
 	}
 	var ix Index
 	var err error
@@ -275,9 +278,11 @@ func (k Kind) IndexOf(body json.RawMessage) (Index, error) {
 		if !ok || string(raw) == "null" {
 			return ""
 		}
-		var s string
-		if e := json.Unmarshal(raw, &s); e != nil {
-			err = fmt.Errorf("%s field %q is not a string: %w", k.Title, name, e)
+		s, ok := jsontop.String(raw)
+		if !ok {
+			if e := json.Unmarshal(raw, &s); e != nil {
+				err = fmt.Errorf("%s field %q is not a string: %w", k.Title, name, e)
+			}
 		}
 		return s
 	}

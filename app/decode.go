@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parley-project/parley"
+	"github.com/parley-project/parley/internal/jsontop"
 	"github.com/parley-project/parley/record"
 )
 
@@ -52,14 +53,18 @@ func decodeWrite(kind parley.Kind, body []byte) (parley.Entity, *record.Audience
 	if err := noNUL(body); err != nil {
 		return nil, nil, beside{}, err
 	}
-	var fields map[string]json.RawMessage
-	if err := strictDecode(body, &fields); err != nil {
-		return nil, nil, beside{}, err
+	fields, ok := jsontop.Fields(body)
+	if !ok {
+		// Not a JSON object: the decoder says what it is instead.
+		if err := strictDecode(body, &fields); err != nil {
+			return nil, nil, beside{}, err
+		}
 	}
 	if fields == nil {
 		return nil, nil, beside{}, newError(CodeBadRequest, "", "the request body must be a JSON object, not null")
 	}
 	var aud *record.Audience
+	besides := false // whether fields other than the entity's are given
 	if raw, ok := fields["audience"]; ok {
 		aud = new(record.Audience)
 		if err := strictDecode(raw, aud); err != nil {
@@ -72,6 +77,7 @@ func decodeWrite(kind parley.Kind, body []byte) (parley.Entity, *record.Audience
 			return nil, nil, beside{}, err
 		}
 		delete(fields, "audience")
+		besides = true
 	}
 	// The statement and its signature are the author's, over the body;
 	// they are not part of the body they sign.
@@ -89,11 +95,15 @@ func decodeWrite(kind parley.Kind, body []byte) (parley.Entity, *record.Audience
 				return nil, nil, beside{}, &Error{Code: CodeInvalid, Field: f.name, Message: "must be a string: " + f.want, Err: err}
 			}
 			delete(fields, f.name)
+			besides = true
 		}
 	}
-	rest, err := json.Marshal(fields)
-	if err != nil {
-		return nil, nil, beside{}, fmt.Errorf("couldn't re-encode request: %w", err)
+	rest := body
+	if besides {
+		var err error
+		if rest, err = json.Marshal(fields); err != nil {
+			return nil, nil, beside{}, fmt.Errorf("couldn't re-encode request: %w", err)
+		}
 	}
 	ent := kind.New()
 	if err := strictDecode(rest, ent); err != nil {
@@ -263,13 +273,12 @@ func checkLengths(fs []parley.Field, values map[string]json.RawMessage, prefix s
 func checkLength(f parley.Field, raw json.RawMessage, path string) error {
 	switch f.Type {
 	case parley.File:
-		var s string
-		if json.Unmarshal(raw, &s) == nil && s != "" && !parley.ValidFile(s) {
+		if s, ok := jsontop.String(raw); ok && s != "" && !parley.ValidFile(s) {
 			return newError(CodeInvalid, path, "%q is not a file's SHA-256 in lower-case hex (64 characters)", s)
 		}
 	case parley.String, parley.Text, parley.Ref, parley.Enum, parley.Date, parley.Time:
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
+		s, ok := jsontop.String(raw)
+		if !ok {
 			return nil
 		}
 		max := f.Max
