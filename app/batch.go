@@ -136,9 +136,10 @@ func (s *Service) commitItems(ctx context.Context, p access.Principal, kind parl
 		// would.
 		var accepted []int // of idx
 		var unwritten []store.Entity
+		refs := &memoReader{Reader: tx, seen: map[string]memoEntity{}}
 		for k, i := range idx {
 			it := items[i]
-			resolved, err := s.resolve(ctx, tx, viewer, aud, it.w.ent)
+			resolved, err := s.resolve(ctx, refs, viewer, aud, it.w.ent)
 			if err == nil {
 				if err = it.w.ent.Validate(resolved); err != nil {
 					err = domainError(err)
@@ -217,6 +218,30 @@ func (s *Service) commitItems(ctx context.Context, p access.Principal, kind parl
 		s.logger.LogAttrs(ctx, slog.LevelInfo, "committed a batch", slog.String("kind", kind.Name), slog.String("record", batch.ID),
 			slog.Int("items", n), slog.String("principal", p.Login))
 	}
+}
+
+// memoReader reads each entity once for all the items of a batch: a
+// thousand reports refer to the same few parties, and nothing is written
+// until every item is checked (their own entities are the checks'
+// unwritten facts, not reads).
+type memoReader struct {
+	store.Reader
+	seen map[string]memoEntity
+}
+
+type memoEntity struct {
+	e   store.Entity
+	err error
+}
+
+func (r *memoReader) Entity(ctx context.Context, v access.Viewer, kind, id string) (store.Entity, error) {
+	key := parley.Key(kind, id)
+	if m, ok := r.seen[key]; ok {
+		return m.e, m.err
+	}
+	e, err := r.Reader.Entity(ctx, v, kind, id)
+	r.seen[key] = memoEntity{e, err}
+	return e, err
 }
 
 // errNothingAccepted ends a batch whose every item was refused: there is

@@ -138,6 +138,15 @@ func parse(b []byte, checkRings bool) (Geometry, error) {
 	return g, nil
 }
 
+// CheckPoint says what is wrong with a longitude and latitude, as
+// ParseGeometry would of a Point made of them.
+func CheckPoint(lon, lat float64) error {
+	if _, err := point([]float64{lon, lat}); err != nil {
+		return fmt.Errorf("Point: %w", err)
+	}
+	return nil
+}
+
 func point(c []float64) (Point, error) {
 	if len(c) < 2 || len(c) > 3 {
 		return Point{}, fmt.Errorf("a position has %d numbers; want longitude and latitude", len(c))

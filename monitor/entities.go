@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -222,7 +221,7 @@ func checkPoint(lat, lon *float64, need bool) error {
 		}
 		return nil
 	}
-	if _, err := geo.ParseGeometry(fmt.Appendf(nil, `{"type":"Point","coordinates":[%s,%s]}`, num(*lon), num(*lat))); err != nil {
+	if err := geo.CheckPoint(*lon, *lat); err != nil {
 		return parley.Errorf("lat", "with lon: %v", err)
 	}
 	return nil
