@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,8 +20,9 @@ import (
 // the batch API does it for a client with two requests in flight: each
 // batch of 1,000 classified against the demo's zones and committed through
 // app.Service.CreateMany (the items of one batch record and log leaf) on
-// SQLite with a transparency log; then every report corroborated. It reports reports a second and
-// the heap in use at the end. PARLEY_INGEST_REPORTS sets how many
+// SQLite with a transparency log; then every report corroborated. It reports reports a second, the
+// cores it kept busy and the CPU time a report took (user and system,
+// from getrusage), and the heap in use at the end. PARLEY_INGEST_REPORTS sets how many
 // (default 100,000):
 //
 //	PARLEY_INGEST_REPORTS=1000000 go test ./monitor -run '^$' -bench Ingest -benchtime 1x -timeout 60m
@@ -52,6 +54,8 @@ func BenchmarkIngest(b *testing.B) {
 			Parties: scenario.LineParties, Seed: 1})
 		b.StartTimer()
 		start := time.Now()
+		var ru0 syscall.Rusage
+		syscall.Getrusage(0, &ru0)
 		sightings := make([]monitor.Sighting, 0, len(g))
 		// Two batches in flight, as two clients of the batch API (or an
 		// import reading ahead) have: the next batch is classified and
@@ -89,6 +93,11 @@ func BenchmarkIngest(b *testing.B) {
 		}
 		monitor.Cluster(sightings, monitor.DefaultClusterConfig, monitor.Links{})
 		took := time.Since(start)
+		var ru1 syscall.Rusage
+		syscall.Getrusage(0, &ru1)
+		cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+		b.ReportMetric(cpu.Seconds()/took.Seconds(), "cores")
+		b.ReportMetric(float64(cpu.Microseconds())/float64(len(g)), "cpu-us/report")
 		b.StopTimer()
 		var m runtime.MemStats
 		runtime.GC()
