@@ -42,7 +42,7 @@ var (
 
 // SchemaVersion is the schema version this build of parley reads and writes.
 // Both stores carry their migrations up to exactly this version.
-const SchemaVersion = 10
+const SchemaVersion = 11
 
 // Record is a committed record as the store keeps it. The canonical bytes
 // are the truth; the other fields are copies of what they say, kept as
