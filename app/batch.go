@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"sync"
 
 	"github.com/parley-project/parley"
@@ -41,7 +42,18 @@ func (s *Service) createBatched(ctx context.Context, p access.Principal, kind pa
 		return out, errs
 	}
 	items := make([]*item, len(bodies))
-	s.eachParallel(len(bodies), func(i int) { items[i], errs[i] = s.sealItem(p, kind, bodies[i]) })
+	s.eachParallel(len(bodies), func(i int) {
+		// A panic in a domain's code (Normalize, IndexOf) refuses its item
+		// alone, as it fails a write alone in the committer: here it would
+		// end the process, off any request's goroutine.
+		defer func() {
+			if v := recover(); v != nil {
+				s.logger.Error("checking an item of a batch panicked; it is refused", "panic", v, "stack", string(debug.Stack()))
+				items[i], errs[i] = nil, fmt.Errorf("a write failed: panic: %v", v)
+			}
+		}()
+		items[i], errs[i] = s.sealItem(p, kind, bodies[i])
+	})
 	// A batch has one audience, which every reader of its items reads:
 	// items are grouped by theirs, in their order.
 	var groups [][]int
