@@ -13,8 +13,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/parley-project/parley/internal/inflight"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/monitor/intake"
 )
@@ -26,9 +29,10 @@ var reportsImportCommand = &command{
 	summary:  "import incident reports from a CSV, NDJSON, GeoJSON or ACLED file",
 	doc: `
 Import incident reports from a file, through the API as the token's
-principal (a monitor or the mediator), in batches of ` + strconv.Itoa(importBatch) + `. The format
-follows the file's name (.csv, .ndjson or .jsonl, .geojson or .json) unless
---format names it; a CSV file with ACLED's header is read as ACLED's export.
+principal (a monitor or the mediator), in batches of ` + strconv.Itoa(importBatch) + `, ` + strconv.Itoa(importInFlight) + ` of them in
+flight, so that the server checks the next while it commits one. The
+format follows the file's name (.csv, .ndjson or .jsonl, .geojson or .json)
+unless --format names it; a CSV file with ACLED's header is read as ACLED's export.
 
 parley's CSV: the first line names the columns, in any order:
 
@@ -78,31 +82,43 @@ standard error; the exit status is 1 if any row was refused.`,
 // importBatch is how many reports one request carries.
 const importBatch = 500
 
+// importInFlight is how many batches an import keeps sent and unanswered:
+// the server commits one while it checks the next, which it could not do
+// if the import waited for each answer before sending more.
+const importInFlight = 3
+
 // importRun is an import under way: what it has sent, and what came of it.
+// The answers are taken in the order of the batches (inflight.Ordered),
+// one at a time; mu guards what they change, which the reader of the
+// file also reads.
 type importRun struct {
-	c        *cli
-	api      apiClient
-	file     string
-	format   string
-	size     int64
-	read     *countingReader
-	pending  []intake.Row
+	c       *cli
+	api     apiClient
+	file    string
+	format  string
+	size    int64
+	read    *countingReader
+	pending []intake.Row // read, not yet sent
+	sent    *inflight.Ordered[batchAnswer]
+
+	mu       sync.Mutex
 	added    int
 	there    int
 	refused  []string
-	answered int // the last line every row up to which was answered
+	answered int         // the last line every row up to which was answered
+	failed   *batchError // the first batch not answered
 	start    time.Time
 }
 
 // countingReader counts the bytes read, for the progress bar.
 type countingReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -127,31 +143,35 @@ func (c *cli) importReports(ctx context.Context, file, format, server, tokenFile
 	if fi, err := f.Stat(); err == nil {
 		run.size = fi.Size()
 	}
+	run.sent = inflight.New(importInFlight, run.take)
 	err = intake.Read(format, run.read, func(row intake.Row) error {
 		if row.Err != nil {
+			run.mu.Lock()
 			run.refused = append(run.refused, fmt.Sprintf("%s: %v", row.Where(format), row.Err))
+			run.mu.Unlock()
 			return nil
 		}
 		run.pending = append(run.pending, row)
 		if len(run.pending) == importBatch {
-			return run.flush(ctx)
+			run.send(ctx)
+		}
+		if failed := run.firstFailure(); failed != nil {
+			return failed // no more is sent once a batch went unanswered
 		}
 		return nil
 	})
 	// The rows read before a problem with the file as a whole are sent
 	// all the same: what was good is committed.
-	var sendErr *batchError
-	if !errors.As(err, &sendErr) {
-		if ferr := run.flush(ctx); err == nil {
-			err = ferr
-		}
+	if run.firstFailure() == nil {
+		run.send(ctx)
 	}
+	run.sent.Wait()
 	fmt.Fprintln(c.stderr)
+	if sendErr := run.firstFailure(); sendErr != nil {
+		return fmt.Errorf("%s: %w\nevery row up to line %d was answered (%d reports committed, %d there already); the batches from line %d on may be committed in part. "+
+			"Run the same command again to resume: what is there already is skipped", file, sendErr, run.answered, run.added, run.there, sendErr.first)
+	}
 	if err != nil {
-		if errors.As(err, &sendErr) {
-			return fmt.Errorf("%s: %w\nevery row up to line %d was answered (%d reports committed, %d there already); the batch from line %d on may be committed in part. "+
-				"Run the same command again to resume: what is there already is skipped", file, err, run.answered, run.added, run.there, sendErr.first)
-		}
 		for _, p := range run.refused {
 			fmt.Fprintf(c.stderr, "%s %s\n", file, p)
 		}
@@ -177,36 +197,68 @@ type batchError struct {
 func (e *batchError) Error() string { return e.err.Error() }
 func (e *batchError) Unwrap() error { return e.err }
 
-// flush sends the pending rows as one batch and sorts the answers: added,
-// there already (a conflict on the source reference), refused.
-func (r *importRun) flush(ctx context.Context) error {
+// batchAnswer is what the server answered to one batch.
+type batchAnswer struct {
+	rows    []intake.Row
+	results []batchResult
+	err     error
+}
+
+type batchResult struct {
+	Index  int `json:"index"`
+	Status int `json:"status"`
+	Error  *struct {
+		Field   string `json:"field"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func (r *importRun) firstFailure() *batchError {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed
+}
+
+// send sends the pending rows as one batch, without waiting for the
+// answer unless importInFlight batches are unanswered.
+func (r *importRun) send(ctx context.Context) {
 	if len(r.pending) == 0 {
-		return nil
+		return
 	}
-	var body bytes.Buffer
-	for _, row := range r.pending {
-		b, _ := json.Marshal(row.Report)
-		body.Write(b)
-		body.WriteByte('\n')
+	rows := r.pending
+	r.pending = nil
+	r.sent.Go(func() batchAnswer {
+		var body bytes.Buffer
+		for _, row := range rows {
+			b, _ := json.Marshal(row.Report)
+			body.Write(b)
+			body.WriteByte('\n')
+		}
+		var out struct {
+			Results []batchResult `json:"results"`
+		}
+		err := r.api.send(ctx, http.MethodPost, "batch/incident-reports", "application/x-ndjson", body.Bytes(), &out)
+		return batchAnswer{rows: rows, results: out.Results, err: err}
+	})
+}
+
+// take sorts one batch's answers: added, there already (a conflict on the
+// source reference), refused. A batch answered after one that was not
+// still counts what it committed, but the import resumes from the first.
+func (r *importRun) take(a batchAnswer) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if a.err != nil {
+		if r.failed == nil {
+			r.failed = &batchError{first: a.rows[0].Line, err: a.err}
+		}
+		return
 	}
-	var out struct {
-		Results []struct {
-			Index  int `json:"index"`
-			Status int `json:"status"`
-			Error  *struct {
-				Field   string `json:"field"`
-				Message string `json:"message"`
-			} `json:"error"`
-		} `json:"results"`
-	}
-	if err := r.api.send(ctx, http.MethodPost, "batch/incident-reports", "application/x-ndjson", body.Bytes(), &out); err != nil {
-		return &batchError{first: r.pending[0].Line, err: err}
-	}
-	for _, res := range out.Results {
-		if res.Index < 0 || res.Index >= len(r.pending) {
+	for _, res := range a.results {
+		if res.Index < 0 || res.Index >= len(a.rows) {
 			continue
 		}
-		row := r.pending[res.Index]
+		row := a.rows[res.Index]
 		switch {
 		case res.Status == http.StatusCreated:
 			r.added++
@@ -218,19 +270,19 @@ func (r *importRun) flush(ctx context.Context) error {
 			r.refused = append(r.refused, fmt.Sprintf("%s: refused with status %d", row.Where(r.format), res.Status))
 		}
 	}
-	r.answered = r.pending[len(r.pending)-1].Line
-	r.pending = r.pending[:0]
+	if r.failed == nil {
+		r.answered = a.rows[len(a.rows)-1].Line
+	}
 	r.progress()
-	return nil
 }
 
 // progress draws the progress bar: the share of the file read, the rows
-// so far and the rate.
+// so far and the rate. The caller holds r.mu.
 func (r *importRun) progress() {
 	const width = 30
 	share := 1.0
 	if r.size > 0 {
-		share = min(1, float64(r.read.n)/float64(r.size))
+		share = min(1, float64(r.read.n.Load())/float64(r.size))
 	}
 	done := int(share * width)
 	rows := r.added + r.there + len(r.refused)

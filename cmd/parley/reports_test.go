@@ -4,11 +4,16 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/parley-project/parley/monitor"
@@ -167,5 +172,78 @@ func TestFilesPutChecksHash(t *testing.T) {
 	code, stdout, stderr := parley(t, "files", "put", photo, "--server", ts.URL, "--token-file", tok)
 	if code == exitOK || stdout != "" || !strings.Contains(stderr, "it did not keep this file") {
 		t.Errorf("files put against a server answering another hash = %d %q %s", code, stdout, stderr)
+	}
+}
+
+// TestReportsImportInFlight imports a file of several batches, sent
+// importInFlight at a time: refusals are listed in file order, whatever
+// order the answers came in. When the server fails one batch, the import
+// stops, says up to which line every row was answered, and running it
+// again completes it without committing any row twice.
+func TestReportsImportInFlight(t *testing.T) {
+	m := newMonitorAPI(t)
+	dir := t.TempDir()
+	before := m.count(monitor.KindReport)
+	const rows = 4*importBatch + 37
+	var b strings.Builder
+	b.WriteString("source_type,source_name,source_ref,occurred_at,time_precision,place_name,place_precision,lat,lon,weapon_class,target_class\n")
+	bad := map[int]bool{} // file lines refused
+	for i := range rows {
+		weapon := "artillery"
+		if i%700 == 5 {
+			weapon, bad[i+2] = "catapult", true
+		}
+		fmt.Fprintf(&b, "sensor,Sensor 9,s9/%d,2026-01-25T%02d:%02d:00+02:00,exact,Orikhiv,coordinates,47.5%d,35.7%d,%s,military\n",
+			i, i/60%24, i%60, i%10, i%7, weapon)
+	}
+	file := filepath.Join(dir, "reports.csv")
+	os.WriteFile(file, []byte(b.String()), 0o600)
+
+	// The third request fails: the first two batches were answered.
+	var posts atomic.Int32
+	target, _ := url.Parse(m.url)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && posts.Add(1) == 3 {
+			http.Error(w, "the server is restarting", http.StatusServiceUnavailable)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer failing.Close()
+	code, _, stderr := parley(t, "reports", "import", file, "--server", failing.URL, "--token-file", m.tokFile)
+	// The line of the last row of the second batch: batches hold valid
+	// rows only.
+	last, valid := 0, 0
+	for line := 2; valid < 2*importBatch; line++ {
+		if !bad[line] {
+			last, valid = line, valid+1
+		}
+	}
+	answered := fmt.Sprintf("every row up to line %d was answered", last)
+	if code != exitError || !strings.Contains(stderr, answered) || !strings.Contains(stderr, fmt.Sprintf("from line %d on", last+1)) {
+		t.Fatalf("an import whose third batch fails = %d\n%s", code, stderr)
+	}
+	code, stdout, stderr := parley(t, "reports", "import", file, "--server", m.url, "--token-file", m.tokFile)
+	if code != exitError || !strings.Contains(stdout, "rows refused") {
+		t.Fatalf("the import run again = %d\n%s%s", code, stdout, stderr)
+	}
+	if n, want := m.count(monitor.KindReport), before+rows-len(bad); n != want {
+		t.Errorf("%d reports after the import was run again, want %d", n, want)
+	}
+	var lines []int
+	for _, l := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		var n int
+		if _, err := fmt.Sscanf(strings.TrimPrefix(l, file+" "), "line %d:", &n); err == nil {
+			lines = append(lines, n)
+		}
+	}
+	var want []int
+	for l := range bad {
+		want = append(want, l)
+	}
+	slices.Sort(want)
+	if !slices.Equal(lines, want) {
+		t.Errorf("refused lines listed %v, want %v in file order\n%s", lines, want, stderr)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/internal/inflight"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/monitor/intake"
 	"github.com/parley-project/parley/web"
@@ -31,6 +32,10 @@ const maxUpload = 512 << 20
 
 // importBatch is how many rows go through the commit path together.
 const importBatch = 500
+
+// importInFlight is how many batches of an import are being checked and
+// committed at once: the next is checked while the one before commits.
+const importInFlight = 3
 
 // keptImports is how many finished imports the section remembers.
 const keptImports = 100
@@ -215,16 +220,14 @@ func (p progressReader) Read(b []byte) (int, error) {
 
 func (x *Section) runImport(ctx context.Context, p access.Principal, job *importJob, f io.Reader) {
 	svc := x.site.Service()
-	var rows []intake.Row
-	flush := func() {
-		if len(rows) == 0 {
-			return
-		}
-		bodies := make([][]byte, len(rows))
-		for i, row := range rows {
-			bodies[i], _ = json.Marshal(row.Report)
-		}
-		_, errs := svc.CreateMany(ctx, p, monitor.KindReport, bodies)
+	type answer struct {
+		rows []intake.Row
+		errs []error
+	}
+	// The next batches are checked while the one before commits; their
+	// outcomes are taken in file order.
+	sent := inflight.New(importInFlight, func(a answer) {
+		rows, errs := a.rows, a.errs
 		job.mu.Lock()
 		for i, err := range errs {
 			var e *app.Error
@@ -240,7 +243,22 @@ func (x *Section) runImport(ctx context.Context, p access.Principal, job *import
 			}
 		}
 		job.mu.Unlock()
-		rows = rows[:0]
+	})
+	var rows []intake.Row
+	flush := func() {
+		if len(rows) == 0 {
+			return
+		}
+		batch := rows
+		rows = nil
+		sent.Go(func() answer {
+			bodies := make([][]byte, len(batch))
+			for i, row := range batch {
+				bodies[i], _ = json.Marshal(row.Report)
+			}
+			_, errs := svc.CreateMany(ctx, p, monitor.KindReport, bodies)
+			return answer{batch, errs}
+		})
 	}
 	err := intake.Read(job.Format, progressReader{f, job}, func(row intake.Row) error {
 		if row.Err != nil {
@@ -257,6 +275,7 @@ func (x *Section) runImport(ctx context.Context, p access.Principal, job *import
 	// The rows read before a problem with the file as a whole are
 	// committed all the same.
 	flush()
+	sent.Wait()
 	job.mu.Lock()
 	defer job.mu.Unlock()
 	if err != nil {
