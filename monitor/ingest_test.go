@@ -16,14 +16,15 @@ import (
 	"github.com/parley-project/parley/scenario"
 )
 
-// BenchmarkIngest measures the ingest of generated reports end to end, as
-// the batch API does it for a client with two requests in flight: each
-// batch of 1,000 classified against the demo's zones and committed through
+// BenchmarkIngest measures the ingest of generated reports end to end,
+// with three batches in flight as `parley reports import` and the web
+// import keep them: each batch of 1,000 (the most one batch record holds)
+// classified against the demo's zones and committed through
 // app.Service.CreateMany (the items of one batch record and log leaf) on
-// SQLite with a transparency log; then every report corroborated. It reports reports a second, the
-// cores it kept busy and the CPU time a report took (user and system,
-// from getrusage), and the heap in use at the end. PARLEY_INGEST_REPORTS sets how many
-// (default 100,000):
+// SQLite with a transparency log; then every report corroborated. It
+// reports reports a second, the cores it kept busy and the CPU time a
+// report took (user and system, from getrusage), and the heap in use at
+// the end. PARLEY_INGEST_REPORTS sets how many (default 100,000):
 //
 //	PARLEY_INGEST_REPORTS=1000000 go test ./monitor -run '^$' -bench Ingest -benchtime 1x -timeout 60m
 func BenchmarkIngest(b *testing.B) {
@@ -57,13 +58,13 @@ func BenchmarkIngest(b *testing.B) {
 		var ru0 syscall.Rusage
 		syscall.Getrusage(0, &ru0)
 		sightings := make([]monitor.Sighting, 0, len(g))
-		// Two batches in flight, as two clients of the batch API (or an
-		// import reading ahead) have: the next batch is classified and
-		// sealed while the one before it commits.
+		// Three batches in flight, as an import keeps (or three clients of
+		// the batch API): the next batches are classified and sealed while
+		// the one before them commits.
 		batches := make(chan [][]byte, 1)
 		var wg sync.WaitGroup
 		var failed atomic.Pointer[error]
-		for range 2 {
+		for range 3 {
 			wg.Go(func() {
 				for bodies := range batches {
 					_, errs := d.Service.CreateMany(b.Context(), p, monitor.KindReport, bodies)
