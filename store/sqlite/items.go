@@ -9,7 +9,7 @@ import (
 )
 
 // itemsPerInsert bounds the rows of one multi-row INSERT: 500 records of
-// 17 parameters stay well under SQLite's 32,766.
+// 15 parameters stay well under SQLite's 32,766.
 const itemsPerInsert = 500
 
 // AppendItems appends a batch's items and inserts their entities in
@@ -37,10 +37,17 @@ func (t *tx) AppendItems(ctx context.Context, rs []*store.Record, es []store.Ent
 }
 
 func (t *tx) appendItemRecords(ctx context.Context, rs []*store.Record) error {
-	const cols = "id, kind, subject, at, author_principal, author_party, aud_scope, aud_party, aud_parties, canonical, salt, commitment, batch, batch_pos"
-	args := make([]any, 0, len(rs)*14)
-	byID := make(map[string]*store.Record, len(rs))
-	for _, r := range rs {
+	const cols = "seq, id, kind, subject, at, author_principal, author_party, aud_scope, aud_party, aud_parties, canonical, salt, commitment, batch, batch_pos"
+	// The items take the next seqs, given here rather than read back
+	// (RETURNING would have SQLite hold every row until the statement
+	// ends): the writer is alone, and AUTOINCREMENT's counter is the
+	// highest seq ever given.
+	var last int64
+	if err := t.x.QueryRowContext(ctx, "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'records'), 0)").Scan(&last); err != nil {
+		return fmt.Errorf("couldn't append %d items: %w", len(rs), err)
+	}
+	args := make([]any, 0, len(rs)*15)
+	for i, r := range rs {
 		if r.Batch == "" || r.Chain != "" || r.Supersedes != "" {
 			return fmt.Errorf("couldn't append item %s: an item is in a batch and in no chain of decisions", r.ID)
 		}
@@ -48,33 +55,19 @@ func (t *tx) appendItemRecords(ctx context.Context, rs []*store.Record) error {
 		if err != nil {
 			return fmt.Errorf("couldn't append item %s: %w", r.ID, err)
 		}
-		args = append(args, r.ID, r.Kind, r.Subject, encodeTime(r.At), r.Author.Principal, r.Author.Party,
+		args = append(args, last+1+int64(i), r.ID, r.Kind, r.Subject, encodeTime(r.At), r.Author.Principal, r.Author.Party,
 			string(r.Audience.Scope), r.Audience.Party, parties, nonNil(r.Canonical), nonNil(r.Salt), nonNil(r.Commitment), r.Batch, r.BatchPos)
-		byID[r.ID] = r
 	}
-	rows, err := t.x.QueryContext(ctx, "INSERT INTO records ("+cols+") VALUES "+tuples(len(rs), 14)+" ON CONFLICT DO NOTHING RETURNING id, seq", args...)
+	res, err := t.x.ExecContext(ctx, "INSERT INTO records ("+cols+") VALUES "+tuples(len(rs), 15)+" ON CONFLICT DO NOTHING", args...)
 	if err != nil {
 		return fmt.Errorf("couldn't append %d items: %w", len(rs), err)
 	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		var id string
-		var seq int64
-		if err := rows.Scan(&id, &seq); err != nil {
-			return fmt.Errorf("couldn't append %d items: %w", len(rs), err)
-		}
-		if r := byID[id]; r != nil {
-			r.Seq, r.LeafIndex = seq, -1
-			n++
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("couldn't append %d items: %w", len(rs), err)
-	}
-	if n != len(rs) {
+	if n, err := res.RowsAffected(); err != nil || n != int64(len(rs)) {
 		// DO NOTHING skipped a row: an id, or a place in the batch, is taken.
-		return fmt.Errorf("couldn't append %d items: %d of them take an id or a place that is taken: %w", len(rs), len(rs)-n, store.ErrConflict)
+		return fmt.Errorf("couldn't append %d items: some take an id or a place that is taken (%v): %w", len(rs), err, store.ErrConflict)
+	}
+	for i, r := range rs {
+		r.Seq, r.LeafIndex = last+1+int64(i), -1
 	}
 	return nil
 }
