@@ -209,7 +209,7 @@ func (s *Service) commitItems(ctx context.Context, p access.Principal, kind parl
 			Author: record.Author{Principal: p.ID, Party: p.Party}, Audience: aud, Body: body})
 		return rec, store.Entity{}, err
 	}
-	batch, _, err := s.commit(ctx, fn)
+	batch, _, err := s.commitLogged(ctx, fn)
 	if errors.Is(err, errNothingAccepted) {
 		err = nil
 	}

@@ -59,7 +59,16 @@ func TestBatchedWrites(t *testing.T) {
 			t.Errorf("item %d: receipt %+v, want batch %s at leaf %d", i, r, batch, *ws[0].Receipt.LeafIndex)
 		}
 	}
+	// The writer was answered once the batch's leaf was durable in the
+	// log; its position is stored by the committer's next transaction.
 	b := in.record(batch)
+	for deadline := time.Now().Add(5 * time.Second); b.LeafIndex != int64(*ws[0].Receipt.LeafIndex) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		b = in.record(batch)
+	}
+	if b.LeafIndex != int64(*ws[0].Receipt.LeafIndex) {
+		t.Errorf("the batch record's stored leaf is %d; the receipt said %d", b.LeafIndex, *ws[0].Receipt.LeafIndex)
+	}
 	env, body, err := record.BatchOf(b.Canonical)
 	if err != nil || body.Size != 3 || body.Kind != monitor.KindReport || env.Author.Principal != in.principal("us-monitor").ID {
 		t.Errorf("batch record: %+v %+v %v", env, body, err)

@@ -39,6 +39,11 @@ type work struct {
 	ctx  context.Context
 	fn   func(tx store.Tx) (store.Record, store.Entity, error)
 	done chan result
+	// logged: the writer is answered once the record's leaf is durable in
+	// the log, before its position is stored (commitLogged).
+	logged bool
+	// answered is set by the log stage when it answered a logged write.
+	answered bool
 }
 
 type result struct {
@@ -51,7 +56,8 @@ type result struct {
 // records and projections commit in one store transaction, their leaves go
 // to the log together, and their leaf indexes are stored in one more
 // transaction. A writer is answered only then, so an acknowledged record
-// is in the store and in the log. Stored-but-unlogged records (a crash, a
+// is in the store and in the log, its position stored (a bulk write's
+// writer is answered when the leaf is in the log: commitLogged). Stored-but-unlogged records (a crash, a
 // log error) are found and finished by recover.
 type committer struct {
 	queue chan *work
@@ -96,7 +102,22 @@ func (b *batch) upTo() int64 {
 // under a savepoint of the batch's transaction: whatever it wrote before
 // failing is undone.
 func (s *Service) commit(ctx context.Context, fn func(tx store.Tx) (store.Record, store.Entity, error)) (store.Record, store.Entity, error) {
-	w := &work{ctx: ctx, fn: fn, done: make(chan result, 1)}
+	return s.queue(&work{ctx: ctx, fn: fn, done: make(chan result, 1)})
+}
+
+// commitLogged is commit for a bulk write: its writer is answered as soon
+// as the record is in the store and its leaf durable in the log, without
+// waiting for the next store transaction to store the leaf's position
+// (which recovery finds in the log if parley stops before). A writer that
+// reads its record back at once may find its position not yet stored; a
+// batch's writer, whose next batch waits for the answer, would otherwise
+// wait for a whole other batch to commit.
+func (s *Service) commitLogged(ctx context.Context, fn func(tx store.Tx) (store.Record, store.Entity, error)) (store.Record, store.Entity, error) {
+	return s.queue(&work{ctx: ctx, fn: fn, done: make(chan result, 1), logged: true})
+}
+
+func (s *Service) queue(w *work) (store.Record, store.Entity, error) {
+	ctx := w.ctx
 	s.c.mu.RLock()
 	if s.c.closed {
 		s.c.mu.RUnlock()
@@ -199,7 +220,9 @@ func setPlaced(ctx context.Context, tx store.Tx, bs []*batch) error {
 // answer sends each writer of b its result.
 func answer(b *batch) {
 	for i, w := range b.works {
-		w.done <- b.results[i]
+		if !w.answered {
+			w.done <- b.results[i]
+		}
 	}
 }
 
@@ -360,6 +383,12 @@ func (s *Service) logStage(b *batch) {
 		s.failLogged(ctx, b, err)
 		answer(b)
 		return
+	}
+	for i, w := range b.works {
+		if w.logged {
+			w.done <- b.results[i]
+			w.answered = true
+		}
 	}
 	s.c.placedMu.Lock()
 	s.c.placed = append(s.c.placed, b)

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -13,7 +15,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/parley-project/parley/monitor"
@@ -199,29 +200,35 @@ func TestReportsImportInFlight(t *testing.T) {
 	file := filepath.Join(dir, "reports.csv")
 	os.WriteFile(file, []byte(b.String()), 0o600)
 
-	// The third request fails: the first two batches were answered.
-	var posts atomic.Int32
-	target, _ := url.Parse(m.url)
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && posts.Add(1) == 3 {
-			http.Error(w, "the server is restarting", http.StatusServiceUnavailable)
-			return
-		}
-		proxy.ServeHTTP(w, r)
-	}))
-	defer failing.Close()
-	code, _, stderr := parley(t, "reports", "import", file, "--server", failing.URL, "--token-file", m.tokFile)
-	// The line of the last row of the second batch: batches hold valid
-	// rows only.
+	// The third batch fails (the batches in flight reach the server in
+	// any order): the first two were answered. Batches hold valid rows
+	// only; last is the line of the second's last row.
 	last, valid := 0, 0
 	for line := 2; valid < 2*importBatch; line++ {
 		if !bad[line] {
 			last, valid = line, valid+1
 		}
 	}
+	next := last + 1
+	for bad[next] {
+		next++
+	}
+	third := fmt.Sprintf(`"source_ref":"s9/%d"`, next-2) // the third batch's first row: row i is on line i+2
+	target, _ := url.Parse(m.url)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if bytes.Contains(body, []byte(third)) {
+			http.Error(w, "the server is restarting", http.StatusServiceUnavailable)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		proxy.ServeHTTP(w, r)
+	}))
+	defer failing.Close()
+	code, _, stderr := parley(t, "reports", "import", file, "--server", failing.URL, "--token-file", m.tokFile)
 	answered := fmt.Sprintf("every row up to line %d was answered", last)
-	if code != exitError || !strings.Contains(stderr, answered) || !strings.Contains(stderr, fmt.Sprintf("from line %d on", last+1)) {
+	if code != exitError || !strings.Contains(stderr, answered) || !strings.Contains(stderr, fmt.Sprintf("from line %d on", next)) {
 		t.Fatalf("an import whose third batch fails = %d\n%s", code, stderr)
 	}
 	code, stdout, stderr := parley(t, "reports", "import", file, "--server", m.url, "--token-file", m.tokFile)
