@@ -29,7 +29,7 @@ func (t *tick) Normalize() {
 		panic("a bug in the domain")
 	}
 }
-func (*tick) References() []parley.Reference { return nil }
+func (*tick) References() []parley.Reference   { return nil }
 func (t *tick) Validate(parley.Resolved) error { return parley.Required("note", t.Note) }
 
 func (ticks) Name() string         { return "ticks" }

@@ -57,8 +57,9 @@ type result struct {
 // to the log together, and their leaf indexes are stored in one more
 // transaction. A writer is answered only then, so an acknowledged record
 // is in the store and in the log, its position stored (a bulk write's
-// writer is answered when the leaf is in the log: commitLogged). Stored-but-unlogged records (a crash, a
-// log error) are found and finished by recover.
+// writer is answered once the leaf is in the log: commitLogged).
+// Stored-but-unlogged records (a crash, a log error) are found and
+// finished by recover.
 type committer struct {
 	queue chan *work
 	// logged carries a batch from the store stage to the log stage, so
