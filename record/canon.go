@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -410,4 +411,81 @@ func hasAstral(s string) bool {
 		}
 	}
 	return false
+}
+
+// canonicalEnvelope writes the canonical JSON of an unsigned envelope
+// directly, its keys in their sorted order, and only its body through
+// canonicalJSON: what json.Marshal then canonicalJSON make of it, without
+// encoding the body and parsing it again. false leaves e to them (a
+// signature, a string that is not UTF-8, a time out of JSON's range);
+// TestCanonicalEnvelope and FuzzCanonicalEnvelope hold the two equal.
+func canonicalEnvelope(e Envelope) ([]byte, bool, error) {
+	if e.Sig != nil || e.At.Year() < 0 || e.At.Year() > 9999 || e.V < 0 || e.V > 1<<50 {
+		return nil, false, nil
+	}
+	strs := append([]string{e.ID, e.Kind, e.Subject, e.Author.Principal, e.Author.Party, string(e.Audience.Scope),
+		e.Audience.Party, e.Excerpt}, e.Refs...)
+	strs = append(strs, e.Audience.Parties...)
+	for _, s := range strs {
+		if !utf8.ValidString(s) {
+			return nil, false, nil
+		}
+	}
+	body := []byte("null") // json.Marshal's for a nil RawMessage
+	if e.Body != nil {
+		var err error
+		if body, err = canonicalJSON(e.Body); err != nil {
+			return nil, true, err
+		}
+	}
+	out := make([]byte, 0, len(body)+256)
+	out = append(out, `{"at":`...)
+	out = appendCanonString(out, e.At.Format(time.RFC3339Nano))
+	out = append(out, `,"audience":{`...)
+	if len(e.Audience.Parties) > 0 {
+		out = append(out, `"parties":[`...)
+		for i, p := range e.Audience.Parties {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = appendCanonString(out, p)
+		}
+		out = append(out, "],"...)
+	}
+	if e.Audience.Party != "" {
+		out = append(out, `"party":`...)
+		out = appendCanonString(out, e.Audience.Party)
+		out = append(out, ',')
+	}
+	out = append(out, `"scope":`...)
+	out = appendCanonString(out, string(e.Audience.Scope))
+	out = append(out, `},"author":{"party":`...)
+	out = appendCanonString(out, e.Author.Party)
+	out = append(out, `,"principal":`...)
+	out = appendCanonString(out, e.Author.Principal)
+	out = append(out, `},"body":`...)
+	out = append(out, body...)
+	if e.Excerpt != "" {
+		out = append(out, `,"excerpt":`...)
+		out = appendCanonString(out, e.Excerpt)
+	}
+	out = append(out, `,"id":`...)
+	out = appendCanonString(out, e.ID)
+	out = append(out, `,"kind":`...)
+	out = appendCanonString(out, e.Kind)
+	if len(e.Refs) > 0 {
+		out = append(out, `,"refs":[`...)
+		for i, r := range e.Refs {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = appendCanonString(out, r)
+		}
+		out = append(out, ']')
+	}
+	out = append(out, `,"subject":`...)
+	out = appendCanonString(out, e.Subject)
+	out = append(out, `,"v":`...)
+	out = strconv.AppendInt(out, int64(e.V), 10)
+	return append(out, '}'), true, nil
 }

@@ -2,7 +2,9 @@ package record
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/gowebpki/jcs"
 )
@@ -63,6 +65,91 @@ func FuzzCanonicalJSON(f *testing.F) {
 		want, werr := jcs.Transform(in)
 		if (err == nil) != (werr == nil) || !bytes.Equal(got, want) {
 			t.Fatalf("%q: got %q (%v), jcs %q (%v)", in, got, err, want, werr)
+		}
+	})
+}
+
+// viaMarshal is what Canonical made of an envelope before
+// canonicalEnvelope: json.Marshal, then jcs.
+func viaMarshal(e Envelope) ([]byte, error) {
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	return jcs.Transform(raw)
+}
+
+func envelopeOf(id, party, text string, body []byte, at time.Time) Envelope {
+	e := Envelope{V: Version, ID: id, Kind: "monitor.report", Subject: id, At: at.UTC().Truncate(time.Microsecond),
+		Author: Author{Principal: "p-" + party, Party: party}, Audience: Audience{Scope: Public}, Body: body}
+	switch len(text) % 4 {
+	case 1:
+		e.Audience = Audience{Scope: PartyMediator, Party: party}
+	case 2:
+		e.Audience = Audience{Scope: Parties, Parties: []string{party, "zz", "a" + text}}.Normalize()
+		e.Refs = []string{text, id}
+	case 3:
+		e.Excerpt = text
+	}
+	return e
+}
+
+// TestCanonicalEnvelope: an unsigned envelope's canonical bytes, written
+// directly, are those json.Marshal and jcs make; a signed one, or one
+// with a string that is not UTF-8, is left to them.
+func TestCanonicalEnvelope(t *testing.T) {
+	at := time.Date(2026, 1, 23, 10, 0, 0, 123456789, time.FixedZone("GST", 4*3600))
+	for i, c := range []struct {
+		id, party, text string
+		body            string
+	}{
+		{"019b-1", "ua", "", `{"b":1,"a":"<&>"}`},
+		{"019b-2", "ru", "x", `{"narrative":"line\nbreak \u2028 \"quoted\"","n":1.50,"list":[3,2,1]}`},
+		{"019b-3", "us", "yz", `{}`},
+		{"019b-4", "ua", "abc", `{"t":"é😀"}`},
+		{"019b-5", "ua", "", `null`},
+		{"id <&>", "party\u2028", "é", `[1,{"z":null,"a":true}]`},
+	} {
+		e := envelopeOf(c.id, c.party, c.text, []byte(c.body), at.Add(time.Duration(i)*time.Hour))
+		got, ok, err := canonicalEnvelope(e)
+		want, werr := viaMarshal(e)
+		if !ok || err != nil || werr != nil || string(got) != string(want) {
+			t.Errorf("%d: ok %v\n got %s (%v)\nwant %s (%v)", i, ok, got, err, want, werr)
+		}
+	}
+	for _, body := range [][]byte{nil, {}, []byte(`{"a":`)} {
+		e := envelopeOf("019b-5", "ua", "", body, at)
+		got, ok, err := canonicalEnvelope(e)
+		want, werr := viaMarshal(e)
+		if !ok || (err == nil) != (werr == nil) || string(got) != string(want) {
+			t.Errorf("body %q: ok %v\n got %s (%v)\nwant %s (%v)", body, ok, got, err, want, werr)
+		}
+	}
+	e := envelopeOf("019b-6", "ua", "", []byte(`{}`), at)
+	e.Sig = &Signature{Key: "k", Value: "v", At: at}
+	if _, ok, _ := canonicalEnvelope(e); ok {
+		t.Error("a signed envelope was written directly")
+	}
+	e.Sig, e.Author.Principal = nil, "\xff"
+	if _, ok, _ := canonicalEnvelope(e); ok {
+		t.Error("an envelope with a string that is not UTF-8 was written directly")
+	}
+}
+
+// FuzzCanonicalEnvelope holds canonicalEnvelope to json.Marshal and jcs.
+func FuzzCanonicalEnvelope(f *testing.F) {
+	f.Add("019b-1", "ua", "", []byte(`{"b":1,"a":"<&>"}`), int64(0))
+	f.Add("x", "ru", "abc", []byte(`{"a":[1e400]}`), int64(1<<40))
+	f.Add("x\"", "r\x00", "ab", []byte(`{"a":"\ud800"}`), int64(-1<<40))
+	f.Fuzz(func(t *testing.T, id, party, text string, body []byte, micros int64) {
+		e := envelopeOf(id, party, text, body, time.UnixMicro(micros))
+		got, ok, err := canonicalEnvelope(e)
+		if !ok {
+			return
+		}
+		want, werr := viaMarshal(e)
+		if (err == nil) != (werr == nil) || !bytes.Equal(got, want) {
+			t.Fatalf("%+v:\n got %q (%v)\nwant %q (%v)", e, got, err, want, werr)
 		}
 	})
 }

@@ -151,6 +151,12 @@ func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 func Canonical(e Envelope) ([]byte, error) {
 	e.At = e.At.UTC().Truncate(time.Microsecond)
 	e.Audience = e.Audience.Normalize()
+	if out, ok, err := canonicalEnvelope(e); ok {
+		if err != nil {
+			return nil, fmt.Errorf("couldn't canonicalize record %s: %w", e.ID, err)
+		}
+		return out, nil
+	}
 	raw, err := json.Marshal(e)
 	if err != nil {
 		return nil, fmt.Errorf("couldn't encode record %s: %w", e.ID, err)
