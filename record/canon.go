@@ -443,14 +443,8 @@ func canonicalEnvelope(e Envelope) ([]byte, bool, error) {
 	out = appendCanonString(out, e.At.Format(time.RFC3339Nano))
 	out = append(out, `,"audience":{`...)
 	if len(e.Audience.Parties) > 0 {
-		out = append(out, `"parties":[`...)
-		for i, p := range e.Audience.Parties {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			out = appendCanonString(out, p)
-		}
-		out = append(out, "],"...)
+		out = append(out, `"parties":`...)
+		out = append(appendCanonStrings(out, e.Audience.Parties), ',')
 	}
 	if e.Audience.Party != "" {
 		out = append(out, `"party":`...)
@@ -474,18 +468,24 @@ func canonicalEnvelope(e Envelope) ([]byte, bool, error) {
 	out = append(out, `,"kind":`...)
 	out = appendCanonString(out, e.Kind)
 	if len(e.Refs) > 0 {
-		out = append(out, `,"refs":[`...)
-		for i, r := range e.Refs {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			out = appendCanonString(out, r)
-		}
-		out = append(out, ']')
+		out = append(out, `,"refs":`...)
+		out = appendCanonStrings(out, e.Refs)
 	}
 	out = append(out, `,"subject":`...)
 	out = appendCanonString(out, e.Subject)
 	out = append(out, `,"v":`...)
 	out = strconv.AppendInt(out, int64(e.V), 10)
 	return append(out, '}'), true, nil
+}
+
+// appendCanonStrings appends ss as a JSON array of strings.
+func appendCanonStrings(dst []byte, ss []string) []byte {
+	dst = append(dst, '[')
+	for i, s := range ss {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendCanonString(dst, s)
+	}
+	return append(dst, ']')
 }
