@@ -417,25 +417,29 @@ func hasAstral(s string) bool {
 // directly, its keys in their sorted order, and only its body through
 // canonicalJSON: what json.Marshal then canonicalJSON make of it, without
 // encoding the body and parsing it again. false leaves e to them (a
-// signature, a string that is not UTF-8, a time out of JSON's range);
+// signature, a string that is not UTF-8, a time out of JSON's range, a
+// body the one pass leaves to jcs);
 // TestCanonicalEnvelope and FuzzCanonicalEnvelope hold the two equal.
-func canonicalEnvelope(e Envelope) ([]byte, bool, error) {
+func canonicalEnvelope(e Envelope) ([]byte, bool) {
 	if e.Sig != nil || e.At.Year() < 0 || e.At.Year() > 9999 || e.V < 0 || e.V > 1<<50 {
-		return nil, false, nil
+		return nil, false
 	}
 	strs := append([]string{e.ID, e.Kind, e.Subject, e.Author.Principal, e.Author.Party, string(e.Audience.Scope),
 		e.Audience.Party, e.Excerpt}, e.Refs...)
 	strs = append(strs, e.Audience.Parties...)
 	for _, s := range strs {
 		if !utf8.ValidString(s) {
-			return nil, false, nil
+			return nil, false
 		}
 	}
 	body := []byte("null") // json.Marshal's for a nil RawMessage
 	if e.Body != nil {
-		var err error
-		if body, err = canonicalJSON(e.Body); err != nil {
-			return nil, true, err
+		// A body the one pass declines goes the old way with its
+		// envelope: jcs's limits (its nesting depth) count the envelope's
+		// level too.
+		var ok bool
+		if body, ok = canonicalOnePass(e.Body); !ok {
+			return nil, false
 		}
 	}
 	out := make([]byte, 0, len(body)+256)
@@ -475,7 +479,7 @@ func canonicalEnvelope(e Envelope) ([]byte, bool, error) {
 	out = appendCanonString(out, e.Subject)
 	out = append(out, `,"v":`...)
 	out = strconv.AppendInt(out, int64(e.V), 10)
-	return append(out, '}'), true, nil
+	return append(out, '}'), true
 }
 
 // appendCanonStrings appends ss as a JSON array of strings.
