@@ -49,7 +49,7 @@ func (s *Service) createBatched(ctx context.Context, p access.Principal, kind pa
 		defer func() {
 			if v := recover(); v != nil {
 				s.logger.Error("checking an item of a batch panicked; it is refused", "panic", v, "stack", string(debug.Stack()))
-				items[i], errs[i] = nil, fmt.Errorf("a write failed: panic: %v", v)
+				items[i], errs[i] = nil, &itemPanic{v}
 			}
 		}()
 		items[i], errs[i] = s.sealItem(p, kind, bodies[i])
@@ -151,16 +151,9 @@ func (s *Service) commitItems(ctx context.Context, p access.Principal, kind parl
 		refs := &memoReader{Reader: tx, seen: map[string]memoEntity{}}
 		for k, i := range idx {
 			it := items[i]
-			resolved, err := s.resolve(ctx, refs, viewer, aud, it.w.ent)
-			if err == nil {
-				if err = it.w.ent.Validate(resolved); err != nil {
-					err = domainError(err)
-				}
-			}
-			if err == nil {
-				err = s.keepInvariants(ctx, tx, viewer, kind, it.w.ent, it.sealed.Envelope.ID, unwritten)
-			}
-			if err != nil && ErrorCode(err) == "" {
+			err := s.checkItem(ctx, tx, refs, viewer, aud, kind, it, unwritten)
+			var panicked *itemPanic
+			if err != nil && ErrorCode(err) == "" && !errors.As(err, &panicked) {
 				// Not a refusal of the item but a failure of the store
 				// (which, in PostgreSQL, aborts the transaction): the
 				// batch fails whole, and is undone.
@@ -231,6 +224,32 @@ func (s *Service) commitItems(ctx context.Context, p access.Principal, kind parl
 			slog.Int("items", n), slog.String("principal", p.Login))
 	}
 }
+
+// checkItem checks an item for what needs the store, as a write of it
+// alone would be checked; a panic in the domain's code there refuses the
+// item alone (itemPanic), as the committer fails a write alone.
+func (s *Service) checkItem(ctx context.Context, tx store.Tx, refs store.Reader, viewer access.Viewer, aud record.Audience, kind parley.Kind,
+	it *item, unwritten []store.Entity) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.logger.Error("checking an item of a batch panicked; it is refused", "panic", v, "stack", string(debug.Stack()))
+			err = &itemPanic{v}
+		}
+	}()
+	resolved, err := s.resolve(ctx, refs, viewer, aud, it.w.ent)
+	if err != nil {
+		return err
+	}
+	if err := it.w.ent.Validate(resolved); err != nil {
+		return domainError(err)
+	}
+	return s.keepInvariants(ctx, tx, viewer, kind, it.w.ent, it.sealed.Envelope.ID, unwritten)
+}
+
+// itemPanic is the refusal of an item whose checks panicked.
+type itemPanic struct{ v any }
+
+func (e *itemPanic) Error() string { return fmt.Sprintf("a write failed: panic: %v", e.v) }
 
 // memoReader reads each entity once for all the items of a batch: a
 // thousand reports refer to the same few parties, and nothing is written

@@ -17,7 +17,9 @@ import (
 )
 
 // ticks is a domain of this test only: one batched kind whose Normalize
-// panics on the note "panic", as a bug in a domain's code would.
+// panics on the note "panic", and its Validate on "panic later", as bugs
+// in a domain's code would (Normalize runs as the item is sealed,
+// Validate in the committer).
 type ticks struct{}
 
 type tick struct {
@@ -29,8 +31,13 @@ func (t *tick) Normalize() {
 		panic("a bug in the domain")
 	}
 }
-func (*tick) References() []parley.Reference   { return nil }
-func (t *tick) Validate(parley.Resolved) error { return parley.Required("note", t.Note) }
+func (*tick) References() []parley.Reference { return nil }
+func (t *tick) Validate(parley.Resolved) error {
+	if t.Note == "panic later" {
+		panic("a bug in the domain's Validate")
+	}
+	return parley.Required("note", t.Note)
+}
 
 func (ticks) Name() string         { return "ticks" }
 func (ticks) Roles() []access.Role { return nil }
@@ -54,11 +61,16 @@ func TestBatchedItemPanics(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Close() })
 	svc, med := demoWith(t, st, reg)
-	ws, errs := svc.CreateMany(t.Context(), med, "ticks.tick", [][]byte{[]byte(`{"note":"one"}`), []byte(`{"note":"panic"}`), []byte(`{"note":"three"}`)})
-	if errs[0] != nil || errs[2] != nil || ws[0].Receipt.Batch == "" || ws[0].Receipt.Batch != ws[2].Receipt.Batch {
-		t.Errorf("the items beside the one that panicked: %v %v, receipts %+v %+v", errs[0], errs[2], ws[0].Receipt, ws[2].Receipt)
+	ws, errs := svc.CreateMany(t.Context(), med, "ticks.tick", [][]byte{[]byte(`{"note":"one"}`), []byte(`{"note":"panic"}`),
+		[]byte(`{"note":"three"}`), []byte(`{"note":"panic later"}`), []byte(`{"note":"five"}`)})
+	for _, i := range []int{0, 2, 4} {
+		if errs[i] != nil || ws[i].Receipt.Batch == "" || ws[i].Receipt.Batch != ws[0].Receipt.Batch {
+			t.Errorf("item %d, beside those that panicked: %v, receipt %+v", i, errs[i], ws[i].Receipt)
+		}
 	}
-	if errs[1] == nil || !strings.Contains(errs[1].Error(), "panic") {
-		t.Errorf("the item that panicked: %v", errs[1])
+	for _, i := range []int{1, 3} {
+		if errs[i] == nil || !strings.Contains(errs[i].Error(), "panic") {
+			t.Errorf("item %d, which panicked: %v", i, errs[i])
+		}
 	}
 }

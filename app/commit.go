@@ -541,8 +541,10 @@ func (s *Service) recoverSome(ctx context.Context, upToSeq int64) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("couldn't store recovered leaf indexes: %w", err)
 	}
-	// Warn, with the ids: a record that was never acknowledged looks here
-	// exactly like a row added to the database behind parley's back.
+	// Warn, with the ids: a record that was never acknowledged (or a batch
+	// record, answered once its leaf was logged, whose position was not
+	// stored yet) looks here exactly like a row added to the database
+	// behind parley's back.
 	ids := make([]string, 0, min(len(order), 50))
 	for _, r := range order[:min(len(order), 50)] {
 		ids = append(ids, r.ID)
