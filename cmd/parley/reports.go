@@ -104,9 +104,9 @@ type importRun struct {
 	mu       sync.Mutex
 	added    int
 	there    int
-	refused  []string
-	answered int         // the last line every row up to which was answered
-	failed   *batchError // the first batch not answered
+	refused  []lineRefusal // in the order found; listed by line
+	answered int           // the last line every row up to which was answered
+	failed   *batchError   // the first batch not answered
 	start    time.Time
 }
 
@@ -147,7 +147,7 @@ func (c *cli) importReports(ctx context.Context, file, format, server, tokenFile
 	err = intake.Read(format, run.read, func(row intake.Row) error {
 		if row.Err != nil {
 			run.mu.Lock()
-			run.refused = append(run.refused, fmt.Sprintf("%s: %v", row.Where(format), row.Err))
+			run.refused = append(run.refused, lineRefusal{row.Line, fmt.Sprintf("%s: %v", row.Where(format), row.Err)})
 			run.mu.Unlock()
 			return nil
 		}
@@ -172,20 +172,32 @@ func (c *cli) importReports(ctx context.Context, file, format, server, tokenFile
 			"Run the same command again to resume: what is there already is skipped", file, sendErr, run.answered, run.added, run.there, sendErr.first)
 	}
 	if err != nil {
-		for _, p := range run.refused {
-			fmt.Fprintf(c.stderr, "%s %s\n", file, p)
-		}
+		run.listRefused()
 		return fmt.Errorf("%s: %w; the %d reports read before it were committed (%d there already, %d rows refused, listed above)",
 			file, err, run.added, run.there, len(run.refused))
 	}
 	fmt.Fprintf(c.stdout, "imported %d reports; %d were there already; %d rows refused\n", run.added, run.there, len(run.refused))
-	for _, p := range run.refused {
-		fmt.Fprintf(c.stderr, "%s %s\n", file, p)
-	}
+	run.listRefused()
 	if len(run.refused) > 0 {
 		return errRowsRefused
 	}
 	return nil
+}
+
+// lineRefusal is a refused row: the file reader's refusals are found as
+// the file is read, the server's as batches are answered, up to
+// importInFlight batches later.
+type lineRefusal struct {
+	line int
+	msg  string
+}
+
+// listRefused writes the refused rows in the order of their lines.
+func (r *importRun) listRefused() {
+	slices.SortStableFunc(r.refused, func(a, b lineRefusal) int { return a.line - b.line })
+	for _, p := range r.refused {
+		fmt.Fprintf(r.c.stderr, "%s %s\n", r.file, p.msg)
+	}
 }
 
 // batchError is a batch that could not be sent, or was not answered.
@@ -265,9 +277,9 @@ func (r *importRun) take(a batchAnswer) {
 		case res.Status == http.StatusConflict && res.Error != nil && res.Error.Field == "source_ref":
 			r.there++
 		case res.Error != nil:
-			r.refused = append(r.refused, fmt.Sprintf("%s: %s: %s", row.Where(r.format), res.Error.Field, res.Error.Message))
+			r.refused = append(r.refused, lineRefusal{row.Line, fmt.Sprintf("%s: %s: %s", row.Where(r.format), res.Error.Field, res.Error.Message)})
 		default:
-			r.refused = append(r.refused, fmt.Sprintf("%s: refused with status %d", row.Where(r.format), res.Status))
+			r.refused = append(r.refused, lineRefusal{row.Line, fmt.Sprintf("%s: refused with status %d", row.Where(r.format), res.Status)})
 		}
 	}
 	if r.failed == nil {

@@ -187,30 +187,34 @@ func TestReportsImportInFlight(t *testing.T) {
 	before := m.count(monitor.KindReport)
 	const rows = 4*importBatch + 37
 	var b strings.Builder
-	b.WriteString("source_type,source_name,source_ref,occurred_at,time_precision,place_name,place_precision,lat,lon,weapon_class,target_class\n")
-	bad := map[int]bool{} // file lines refused
+	b.WriteString("source_type,source_name,source_party,source_ref,occurred_at,time_precision,place_name,place_precision,lat,lon,weapon_class,target_class\n")
+	bad := map[int]bool{}    // file lines refused
+	unsent := map[int]bool{} // of them, those refused as the file is read
 	for i := range rows {
-		weapon := "artillery"
-		if i%700 == 5 {
-			weapon, bad[i+2] = "catapult", true
+		source, party, weapon := "sensor", "", "artillery"
+		switch {
+		case i%700 == 5: // refused as the file is read
+			weapon, bad[i+2], unsent[i+2] = "catapult", true, true
+		case i%700 == 8: // refused by the server, a batch or more later
+			source, party, bad[i+2] = "party", "nowhere", true
 		}
-		fmt.Fprintf(&b, "sensor,Sensor 9,s9/%d,2026-01-25T%02d:%02d:00+02:00,exact,Orikhiv,coordinates,47.5%d,35.7%d,%s,military\n",
-			i, i/60%24, i%60, i%10, i%7, weapon)
+		fmt.Fprintf(&b, "%s,Sensor 9,%s,s9/%d,2026-01-25T%02d:%02d:00+02:00,exact,Orikhiv,coordinates,47.5%d,35.7%d,%s,military\n",
+			source, party, i, i/60%24, i%60, i%10, i%7, weapon)
 	}
 	file := filepath.Join(dir, "reports.csv")
 	os.WriteFile(file, []byte(b.String()), 0o600)
 
 	// The third batch fails (the batches in flight reach the server in
-	// any order): the first two were answered. Batches hold valid rows
-	// only; last is the line of the second's last row.
-	last, valid := 0, 0
-	for line := 2; valid < 2*importBatch; line++ {
-		if !bad[line] {
-			last, valid = line, valid+1
+	// any order): the first two were answered. Batches hold the rows the
+	// file reader accepts; last is the line of the second's last row.
+	last, sent := 0, 0
+	for line := 2; sent < 2*importBatch; line++ {
+		if !unsent[line] {
+			last, sent = line, sent+1
 		}
 	}
 	next := last + 1
-	for bad[next] {
+	for unsent[next] {
 		next++
 	}
 	third := fmt.Sprintf(`"source_ref":"s9/%d"`, next-2) // the third batch's first row: row i is on line i+2

@@ -44,6 +44,7 @@ const keptImports = 100
 type importJob struct {
 	mu sync.Mutex
 	importState
+	refusedLines []int // the lines of Refused
 }
 
 // importState is how far an import has come.
@@ -237,9 +238,9 @@ func (x *Section) runImport(ctx context.Context, p access.Principal, job *import
 			case errors.As(err, &e) && e.Code == app.CodeConflict && e.Field == "source_ref":
 				job.There++
 			case errors.As(err, &e):
-				job.refuse(fmt.Sprintf("%s: %s: %s", rows[i].Where(job.Format), e.Field, e.Message))
+				job.refuse(rows[i].Line, fmt.Sprintf("%s: %s: %s", rows[i].Where(job.Format), e.Field, e.Message))
 			default:
-				job.refuse(fmt.Sprintf("%s: not committed: an error on the server", rows[i].Where(job.Format)))
+				job.refuse(rows[i].Line, fmt.Sprintf("%s: not committed: an error on the server", rows[i].Where(job.Format)))
 			}
 		}
 		job.mu.Unlock()
@@ -263,7 +264,7 @@ func (x *Section) runImport(ctx context.Context, p access.Principal, job *import
 	err := intake.Read(job.Format, progressReader{f, job}, func(row intake.Row) error {
 		if row.Err != nil {
 			job.mu.Lock()
-			job.refuse(fmt.Sprintf("%s: %v", row.Where(job.Format), row.Err))
+			job.refuse(row.Line, fmt.Sprintf("%s: %v", row.Where(job.Format), row.Err))
 			job.mu.Unlock()
 			return nil
 		}
@@ -288,12 +289,21 @@ func (x *Section) runImport(ctx context.Context, p access.Principal, job *import
 // million bad rows says how many there were, and shows the first.
 const keptRefusals = 1000
 
-// refuse notes a refused row; the caller holds the job's lock.
-func (j *importJob) refuse(msg string) {
-	if len(j.Refused) < keptRefusals {
-		j.Refused = append(j.Refused, msg)
-	}
+// refuse notes a refused row; the caller holds the job's lock. Rows are
+// refused as the file is read and as batches are answered, up to
+// importInFlight batches later: the refusals kept are the first by line,
+// in line order.
+func (j *importJob) refuse(line int, msg string) {
 	j.RefusedCount++
+	at, _ := slices.BinarySearch(j.refusedLines, line+1) // after those of the same line
+	if at == keptRefusals {
+		return
+	}
+	j.refusedLines = slices.Insert(j.refusedLines, at, line)
+	j.Refused = slices.Insert(j.Refused, at, msg)
+	if len(j.Refused) > keptRefusals {
+		j.refusedLines, j.Refused = j.refusedLines[:keptRefusals], j.Refused[:keptRefusals]
+	}
 }
 
 // importPage shows an import to the person who started it: refreshing

@@ -1,6 +1,8 @@
 package monitorweb
 
 import (
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -24,5 +26,25 @@ func TestImportsRunning(t *testing.T) {
 	jobs[0].Finished = time.Now()
 	if !is.add(jobs[maxRunning]) {
 		t.Error("an import is refused after one finished")
+	}
+}
+
+// TestRefusalsInLineOrder: refusals noted out of line order (the server's
+// come a batch or more after the file reader's) are kept in line order,
+// the first keptRefusals of them by line, and all are counted.
+func TestRefusalsInLineOrder(t *testing.T) {
+	var j importJob
+	// Lines keptRefusals+5 down to 1, then 3 again: the later 3 goes after
+	// the first.
+	for line := keptRefusals + 5; line >= 1; line-- {
+		j.refuse(line, "line "+strconv.Itoa(line))
+	}
+	j.refuse(3, "line 3 again")
+	if j.RefusedCount != keptRefusals+6 || len(j.Refused) != keptRefusals {
+		t.Fatalf("%d counted, %d kept", j.RefusedCount, len(j.Refused))
+	}
+	want := []string{"line 1", "line 2", "line 3", "line 3 again", "line 4"}
+	if !slices.Equal(j.Refused[:5], want) || j.Refused[keptRefusals-1] != "line "+strconv.Itoa(keptRefusals-1) {
+		t.Errorf("kept %q ... %q", j.Refused[:5], j.Refused[keptRefusals-1])
 	}
 }
