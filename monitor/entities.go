@@ -236,8 +236,6 @@ func checkEvidence(ev []Evidence) error {
 	return nil
 }
 
-func num(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
-
 // Point returns where the report places the event, if it gives
 // coordinates.
 func (r *Report) Point() (geo.Point, bool) { return pointOf(r.Lat, r.Lon) }
