@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sync"
 
 	"github.com/parley-project/parley"
@@ -147,7 +148,7 @@ func (s *Service) commitItems(ctx context.Context, p access.Principal, kind parl
 		// sees the items before it in its batch, as a write of its own
 		// would.
 		var accepted []int // of idx
-		var unwritten []store.Entity
+		unwritten := &unwrittenItems{}
 		refs := &memoReader{Reader: tx, seen: map[string]memoEntity{}}
 		for k, i := range idx {
 			it := items[i]
@@ -168,7 +169,7 @@ func (s *Service) commitItems(ctx context.Context, p access.Principal, kind parl
 			// A new subject: no version before it to read.
 			ents[k] = entityOf(kind, it.w.ix, nil, 0, it.sealed.Envelope)
 			accepted = append(accepted, k)
-			unwritten = append(unwritten, ents[k])
+			unwritten.add(ents[k])
 		}
 		if len(accepted) == 0 {
 			return fail(errNothingAccepted)
@@ -229,7 +230,7 @@ func (s *Service) commitItems(ctx context.Context, p access.Principal, kind parl
 // alone would be checked; a panic in the domain's code there refuses the
 // item alone (itemPanic), as the committer fails a write alone.
 func (s *Service) checkItem(ctx context.Context, tx store.Tx, refs store.Reader, viewer access.Viewer, aud record.Audience, kind parley.Kind,
-	it *item, unwritten []store.Entity) (err error) {
+	it *item, unwritten *unwrittenItems) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.logger.Error("checking an item of a batch panicked; it is refused", "panic", v, "stack", string(debug.Stack()))
@@ -244,6 +245,53 @@ func (s *Service) checkItem(ctx context.Context, tx store.Tx, refs store.Reader,
 		return domainError(err)
 	}
 	return s.keepInvariants(ctx, tx, viewer, kind, it.w.ent, it.sealed.Envelope.ID, unwritten)
+}
+
+// unwrittenItems are the items of a batch accepted so far, which the store
+// does not hold until the batch's end: facts for the invariants of the
+// items after them. Each item's needs would otherwise read every item
+// before it (a thousand reports, each needing the reports of its source
+// reference, made half a million reads a batch); those that name a value
+// of a field the kind indexes read only the items with that value.
+type unwrittenItems struct {
+	all []store.Entity
+	// byField holds the positions in all of the items with a value of an
+	// index field, by kind, field and value.
+	byField map[string][]int
+}
+
+func (u *unwrittenItems) add(e store.Entity) {
+	if u.byField == nil {
+		u.byField = map[string][]int{}
+	}
+	u.all = append(u.all, e)
+	for name, vs := range e.Fields {
+		for _, v := range vs {
+			key := e.Kind + "\x00" + name + "\x00" + v
+			u.byField[key] = append(u.byField[key], len(u.all)-1)
+		}
+	}
+}
+
+// candidates returns the unwritten items that may meet need: with its
+// value of a field nk indexes, or else all of them. The need's every
+// field is still checked on each, as for the store's.
+func (u *unwrittenItems) candidates(nk parley.Kind, need parley.Need) []store.Entity {
+	if u == nil {
+		return nil
+	}
+	for name, v := range need.Fields {
+		if v == "" || !slices.Contains(nk.IndexFields, name) {
+			continue
+		}
+		at := u.byField[need.Kind+"\x00"+name+"\x00"+v]
+		es := make([]store.Entity, len(at))
+		for i, j := range at {
+			es[i] = u.all[j]
+		}
+		return es
+	}
+	return u.all
 }
 
 // itemPanic is the refusal of an item whose checks panicked.

@@ -697,7 +697,7 @@ func (s *Service) Decode(e store.Entity) (parley.Entity, error) {
 // keepInvariants runs the domain's rules for a write of kind, each with the
 // facts it asked for, read as the writer sees them so that a refusal
 // reveals nothing the writer could not see anyway.
-func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.Viewer, kind parley.Kind, ent parley.Entity, subject string, unwritten []store.Entity) error {
+func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.Viewer, kind parley.Kind, ent parley.Entity, subject string, unwritten *unwrittenItems) error {
 	for _, inv := range s.reg.Invariants(kind.Name) {
 		needs := inv.Needs(ent, subject)
 		facts, err := s.loadFacts(ctx, tx, v, inv, needs, unwritten)
@@ -727,7 +727,7 @@ func (s *Service) keepInvariants(ctx context.Context, tx store.Tx, v access.View
 // unwritten are entities of the write under way that the store does not
 // hold yet (the items of a batch before it, written together at its end):
 // they are facts as the store's are, with no CreatedSeq yet.
-func (s *Service) loadFacts(ctx context.Context, tx store.Tx, v access.Viewer, inv parley.Invariant, needs []parley.Need, unwritten []store.Entity) ([][]parley.Fact, error) {
+func (s *Service) loadFacts(ctx context.Context, tx store.Tx, v access.Viewer, inv parley.Invariant, needs []parley.Need, unwritten *unwrittenItems) ([][]parley.Fact, error) {
 	facts := make([][]parley.Fact, len(needs))
 	for i, need := range needs {
 		nk, ok := s.reg.Kind(need.Kind)
@@ -762,7 +762,7 @@ func (s *Service) loadFacts(ctx context.Context, tx store.Tx, v access.Viewer, i
 		} else {
 			err = s.each(ctx, tx, v, indexQuery(nk, need), fact)
 		}
-		for _, e := range unwritten {
+		for _, e := range unwritten.candidates(nk, need) {
 			if err != nil {
 				break
 			}
