@@ -324,7 +324,10 @@ func (r reader) Entities(ctx context.Context, v access.Viewer, q store.Query) ([
 		return nil, false, fmt.Errorf("couldn't list %s: %w", q.Kind, err)
 	}
 	defer rows.Close()
-	es := make([]store.Entity, 0, min(limit+1, 256))
+	// Grown as rows come: most reads in a write's checks find one row or
+	// none, and a page's worth made for each (an entity is some 200
+	// bytes) was a large allocation a check.
+	es := make([]store.Entity, 0, min(limit+1, 8))
 	for rows.Next() {
 		e, err := scanEntity(rows)
 		if err != nil {
