@@ -335,12 +335,12 @@ var oneReportPerRef = parley.Invariant{
 	},
 	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
 		r := e.(*Report)
-		mine, _ := json.Marshal(r)
 		for _, fs := range facts {
 			for _, f := range fs {
 				if f.ID == subject {
 					continue
 				}
+				mine, _ := json.Marshal(r)
 				if theirs, _ := json.Marshal(f.Entity); bytes.Equal(mine, theirs) {
 					return parley.Conflictf("source_ref", "report %s has the source reference %q already: it is the same report, recorded before", f.ID, r.SourceRef)
 				}
