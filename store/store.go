@@ -260,6 +260,11 @@ type Tx interface {
 	// that is taken, or an entity that exists, is ErrConflict, after
 	// which the transaction must not commit.
 	AppendItems(ctx context.Context, rs []*Record, es []Entity) error
+	// IndexedValues returns which of values some entity of kind holds in
+	// its index field (Entity.Fields) name, whoever may see it: for the
+	// checks of a batch's items, which then read only the values that are
+	// there, as the writer sees them.
+	IndexedValues(ctx context.Context, kind, name string, values []string) (map[string]bool, error)
 	// PutPrincipal inserts a principal; ErrConflict if the login is taken.
 	PutPrincipal(ctx context.Context, p Principal) error
 	// SetSigningKey registers (or replaces) a principal's signing key;

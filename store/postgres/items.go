@@ -81,3 +81,24 @@ func (t *tx) AppendItems(ctx context.Context, rs []*store.Record, es []store.Ent
 	}
 	return br.Close()
 }
+
+// IndexedValues reads entity_fields for every value in one query.
+func (t *tx) IndexedValues(ctx context.Context, kind, name string, values []string) (map[string]bool, error) {
+	found := map[string]bool{}
+	rows, err := t.t.Query(ctx, "SELECT DISTINCT value FROM entity_fields WHERE kind = $1 AND name = $2 AND value = ANY($3)", kind, name, values)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the %s values of %s: %w", name, kind, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("couldn't read the %s values of %s: %w", name, kind, err)
+		}
+		found[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("couldn't read the %s values of %s: %w", name, kind, err)
+	}
+	return found, nil
+}

@@ -114,3 +114,36 @@ func tuples(n, k int) string {
 	one := "(" + strings.TrimSuffix(strings.Repeat("?,", k), ",") + ")"
 	return strings.TrimSuffix(strings.Repeat(one+",", n), ",")
 }
+
+// IndexedValues reads entity_fields for values in chunks of
+// itemsPerInsert, well under SQLite's limit on parameters.
+func (t *tx) IndexedValues(ctx context.Context, kind, name string, values []string) (map[string]bool, error) {
+	found := map[string]bool{}
+	for from := 0; from < len(values); from += itemsPerInsert {
+		chunk := values[from:min(from+itemsPerInsert, len(values))]
+		args := make([]any, 0, len(chunk)+2)
+		args = append(args, kind, name)
+		for _, v := range chunk {
+			args = append(args, v)
+		}
+		in := strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")
+		rows, err := t.x.QueryContext(ctx, "SELECT DISTINCT value FROM entity_fields WHERE kind = ? AND name = ? AND value IN ("+in+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("couldn't read the %s values of %s: %w", name, kind, err)
+		}
+		for rows.Next() {
+			var v string
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("couldn't read the %s values of %s: %w", name, kind, err)
+			}
+			found[v] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("couldn't read the %s values of %s: %w", name, kind, err)
+		}
+	}
+	return found, nil
+}

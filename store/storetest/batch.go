@@ -105,6 +105,25 @@ func testAppendItems(t *testing.T, s store.Store) {
 	if err != nil || len(page) != 1 || page[0].ID != rs[1202].ID {
 		t.Errorf("the item with ref-1202: %v, %v", page, err)
 	}
+	// IndexedValues: which of the values some entity holds, past one
+	// statement's worth, whoever may see them.
+	asked := []string{"ref-0", "ref-nowhere", "a"}
+	for i := range 700 {
+		asked = append(asked, fmt.Sprintf("ref-%d", 600+i)) // ref-1203 on are nowhere
+	}
+	write(t, s, func(tx store.Tx) error {
+		found, err := tx.IndexedValues(ctx, "k.item", "ref", asked)
+		if err != nil {
+			return err
+		}
+		if len(found) != 1+603 || !found["ref-0"] || !found["ref-1202"] || found["ref-1203"] || found["ref-nowhere"] || found["a"] {
+			t.Errorf("IndexedValues found %d values (ref-0 %v, ref-1202 %v, ref-1203 %v, a %v)", len(found), found["ref-0"], found["ref-1202"], found["ref-1203"], found["a"])
+		}
+		if tags, err := tx.IndexedValues(ctx, "k.item", "tags", []string{"a", "c"}); err != nil || len(tags) != 1 || !tags["a"] {
+			t.Errorf("IndexedValues of a list field: %v, %v", tags, err)
+		}
+		return nil
+	})
 	if cs, err := s.BatchCommitments(ctx, batch); err != nil || len(cs) != n {
 		t.Errorf("BatchCommitments: %d, %v; want %d", len(cs), err, n)
 	}
