@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/parley-project/parley"
@@ -149,6 +150,9 @@ func (s *Service) commitItems(ctx context.Context, p access.Principal, kind parl
 		// would.
 		var accepted []int // of idx
 		unwritten := &unwrittenItems{}
+		if err := s.readIndexedNeeds(ctx, tx, kind, items, idx, unwritten); err != nil {
+			return fail(err)
+		}
 		refs := &memoReader{Reader: tx, seen: map[string]memoEntity{}}
 		for k, i := range idx {
 			it := items[i]
@@ -258,6 +262,81 @@ type unwrittenItems struct {
 	// byField holds the positions in all of the items with a value of an
 	// index field, by kind, field and value.
 	byField map[string][]int
+	// stored says, for each value of an index field that the batch's
+	// needs name (by kind, field and value), whether the store holds it
+	// at all (readIndexedNeeds): one query a batch instead of one a need.
+	stored map[string]bool
+}
+
+// indexedNeed is the index field of nk that need names a value of, the
+// first by name: the field that finds its candidates.
+func indexedNeed(nk parley.Kind, need parley.Need) (key string, ok bool) {
+	var best string
+	for name, v := range need.Fields {
+		if v != "" && slices.Contains(nk.IndexFields, name) && (!ok || name < best) {
+			best, key, ok = name, need.Kind+"\x00"+name+"\x00"+v, true
+		}
+	}
+	return key, ok
+}
+
+// notStored says whether the store holds nothing that need could find.
+func (u *unwrittenItems) notStored(nk parley.Kind, need parley.Need) bool {
+	if u == nil || need.ID != "" {
+		return false
+	}
+	key, ok := indexedNeed(nk, need)
+	if !ok {
+		return false
+	}
+	stored, asked := u.stored[key]
+	return asked && !stored
+}
+
+// readIndexedNeeds asks the store, once for the batch, which of the values
+// its items' needs name in index fields it holds: most are new (a report's
+// source reference), and each need would otherwise be a query. What the
+// store holds is read later, need by need, as the writer sees it.
+func (s *Service) readIndexedNeeds(ctx context.Context, tx store.Tx, kind parley.Kind, items []*item, idx []int, u *unwrittenItems) error {
+	type field struct{ kind, name string }
+	asked := map[field][]string{}
+	for _, inv := range s.reg.Invariants(kind.Name) {
+		for _, i := range idx {
+			for _, need := range safeNeeds(inv, items[i]) {
+				nk, ok := s.reg.Kind(need.Kind)
+				if !ok || need.ID != "" {
+					continue
+				}
+				if key, ok := indexedNeed(nk, need); ok {
+					parts := strings.SplitN(key, "\x00", 3)
+					f := field{parts[0], parts[1]}
+					asked[f] = append(asked[f], parts[2])
+				}
+			}
+		}
+	}
+	u.stored = map[string]bool{}
+	for f, values := range asked {
+		found, err := tx.IndexedValues(ctx, f.kind, f.name, values)
+		if err != nil {
+			return err
+		}
+		for _, v := range values {
+			u.stored[f.kind+"\x00"+f.name+"\x00"+v] = found[v]
+		}
+	}
+	return nil
+}
+
+// safeNeeds is inv's needs for an item, or none if the domain's code
+// panics: checkItem meets the panic again and refuses the item.
+func safeNeeds(inv parley.Invariant, it *item) (needs []parley.Need) {
+	defer func() {
+		if recover() != nil {
+			needs = nil
+		}
+	}()
+	return inv.Needs(it.w.ent, it.sealed.Envelope.ID)
 }
 
 func (u *unwrittenItems) add(e store.Entity) {
@@ -280,11 +359,8 @@ func (u *unwrittenItems) candidates(nk parley.Kind, need parley.Need) []store.En
 	if u == nil {
 		return nil
 	}
-	for name, v := range need.Fields {
-		if v == "" || !slices.Contains(nk.IndexFields, name) {
-			continue
-		}
-		at := u.byField[need.Kind+"\x00"+name+"\x00"+v]
+	if key, ok := indexedNeed(nk, need); ok {
+		at := u.byField[key]
 		es := make([]store.Entity, len(at))
 		for i, j := range at {
 			es[i] = u.all[j]

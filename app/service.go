@@ -759,7 +759,7 @@ func (s *Service) loadFacts(ctx context.Context, tx store.Tx, v access.Viewer, i
 			} else if errors.Is(err, store.ErrNotFound) {
 				err = nil
 			}
-		} else {
+		} else if !unwritten.notStored(nk, need) {
 			err = s.each(ctx, tx, v, indexQuery(nk, need), fact)
 		}
 		for _, e := range unwritten.candidates(nk, need) {
