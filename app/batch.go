@@ -339,6 +339,9 @@ func safeNeeds(inv parley.Invariant, it *item) (needs []parley.Need) {
 	return inv.Needs(it.w.ent, it.sealed.Envelope.ID)
 }
 
+// add takes an accepted item, whose Fields must be its body's index
+// (entityOf's), as the store's entity_fields would hold: candidates finds
+// an item by them alone.
 func (u *unwrittenItems) add(e store.Entity) {
 	if u.byField == nil {
 		u.byField = map[string][]int{}
