@@ -307,9 +307,7 @@ func (c *canonicalizer) number(dst []byte) ([]byte, bool) {
 		j++
 	}
 	digits := j
-	for j < len(c.src) && '0' <= c.src[j] && c.src[j] <= '9' {
-		j++
-	}
+	j = skipDigits(c.src, j)
 	n := j - digits
 	if n == 0 || (n > 1 && c.src[digits] == '0') {
 		return dst, false
@@ -317,12 +315,8 @@ func (c *canonicalizer) number(dst []byte) ([]byte, bool) {
 	integer := true
 	if j < len(c.src) && c.src[j] == '.' {
 		integer = false
-		j++
-		k := j
-		for j < len(c.src) && '0' <= c.src[j] && c.src[j] <= '9' {
-			j++
-		}
-		if j == k {
+		k := j + 1
+		if j = skipDigits(c.src, k); j == k {
 			return dst, false
 		}
 	}
@@ -333,10 +327,7 @@ func (c *canonicalizer) number(dst []byte) ([]byte, bool) {
 			j++
 		}
 		k := j
-		for j < len(c.src) && '0' <= c.src[j] && c.src[j] <= '9' {
-			j++
-		}
-		if j == k {
+		if j = skipDigits(c.src, k); j == k {
 			return dst, false
 		}
 	}
@@ -357,6 +348,14 @@ func (c *canonicalizer) number(dst []byte) ([]byte, bool) {
 		return dst, false
 	}
 	return append(dst, s...), true
+}
+
+// skipDigits returns the end of the run of digits at b[j].
+func skipDigits(b []byte, j int) int {
+	for j < len(b) && '0' <= b[j] && b[j] <= '9' {
+		j++
+	}
+	return j
 }
 
 // appendCanonString appends s as RFC 8785 writes a string: only '"', '\'
