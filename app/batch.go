@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/parley-project/parley"
@@ -48,12 +47,7 @@ func (s *Service) createBatched(ctx context.Context, p access.Principal, kind pa
 		// A panic in a domain's code (Normalize, IndexOf) refuses its item
 		// alone, as it fails a write alone in the committer: here it would
 		// end the process, off any request's goroutine.
-		defer func() {
-			if v := recover(); v != nil {
-				s.logger.Error("checking an item of a batch panicked; it is refused", "panic", v, "stack", string(debug.Stack()))
-				items[i], errs[i] = nil, &itemPanic{v}
-			}
-		}()
+		defer s.refuseOnPanic(&errs[i])
 		items[i], errs[i] = s.sealItem(p, kind, bodies[i])
 	})
 	// A batch has one audience, which every reader of its items reads:
@@ -235,12 +229,7 @@ func (s *Service) commitItems(ctx context.Context, p access.Principal, kind parl
 // item alone (itemPanic), as the committer fails a write alone.
 func (s *Service) checkItem(ctx context.Context, tx store.Tx, refs store.Reader, viewer access.Viewer, aud record.Audience, kind parley.Kind,
 	it *item, unwritten *unwrittenItems) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			s.logger.Error("checking an item of a batch panicked; it is refused", "panic", v, "stack", string(debug.Stack()))
-			err = &itemPanic{v}
-		}
-	}()
+	defer s.refuseOnPanic(&err)
 	resolved, err := s.resolve(ctx, refs, viewer, aud, it.w.ent)
 	if err != nil {
 		return err
@@ -270,26 +259,28 @@ type unwrittenItems struct {
 
 // indexedNeed is the index field of nk that need names a value of, the
 // first by name: the field that finds its candidates.
-func indexedNeed(nk parley.Kind, need parley.Need) (key string, ok bool) {
-	var best string
-	for name, v := range need.Fields {
-		if v != "" && slices.Contains(nk.IndexFields, name) && (!ok || name < best) {
-			best, key, ok = name, need.Kind+"\x00"+name+"\x00"+v, true
+func indexedNeed(nk parley.Kind, need parley.Need) (name, value string, ok bool) {
+	for n, v := range need.Fields {
+		if v != "" && slices.Contains(nk.IndexFields, n) && (!ok || n < name) {
+			name, value, ok = n, v, true
 		}
 	}
-	return key, ok
+	return name, value, ok
 }
+
+// indexKey names a value of a kind's index field in unwrittenItems' maps.
+func indexKey(kind, name, value string) string { return kind + "\x00" + name + "\x00" + value }
 
 // notStored says whether the store holds nothing that need could find.
 func (u *unwrittenItems) notStored(nk parley.Kind, need parley.Need) bool {
 	if u == nil || need.ID != "" {
 		return false
 	}
-	key, ok := indexedNeed(nk, need)
+	name, value, ok := indexedNeed(nk, need)
 	if !ok {
 		return false
 	}
-	stored, asked := u.stored[key]
+	stored, asked := u.stored[indexKey(need.Kind, name, value)]
 	return asked && !stored
 }
 
@@ -307,10 +298,9 @@ func (s *Service) readIndexedNeeds(ctx context.Context, tx store.Tx, kind parley
 				if !ok || need.ID != "" {
 					continue
 				}
-				if key, ok := indexedNeed(nk, need); ok {
-					parts := strings.SplitN(key, "\x00", 3)
-					f := field{parts[0], parts[1]}
-					asked[f] = append(asked[f], parts[2])
+				if name, value, ok := indexedNeed(nk, need); ok {
+					f := field{need.Kind, name}
+					asked[f] = append(asked[f], value)
 				}
 			}
 		}
@@ -322,7 +312,7 @@ func (s *Service) readIndexedNeeds(ctx context.Context, tx store.Tx, kind parley
 			return err
 		}
 		for _, v := range values {
-			u.stored[f.kind+"\x00"+f.name+"\x00"+v] = found[v]
+			u.stored[indexKey(f.kind, f.name, v)] = found[v]
 		}
 	}
 	return nil
@@ -349,7 +339,7 @@ func (u *unwrittenItems) add(e store.Entity) {
 	u.all = append(u.all, e)
 	for name, vs := range e.Fields {
 		for _, v := range vs {
-			key := e.Kind + "\x00" + name + "\x00" + v
+			key := indexKey(e.Kind, name, v)
 			u.byField[key] = append(u.byField[key], len(u.all)-1)
 		}
 	}
@@ -362,8 +352,8 @@ func (u *unwrittenItems) candidates(nk parley.Kind, need parley.Need) []store.En
 	if u == nil {
 		return nil
 	}
-	if key, ok := indexedNeed(nk, need); ok {
-		at := u.byField[key]
+	if name, value, ok := indexedNeed(nk, need); ok {
+		at := u.byField[indexKey(need.Kind, name, value)]
 		es := make([]store.Entity, len(at))
 		for i, j := range at {
 			es[i] = u.all[j]
@@ -371,6 +361,15 @@ func (u *unwrittenItems) candidates(nk parley.Kind, need parley.Need) []store.En
 		return es
 	}
 	return u.all
+}
+
+// refuseOnPanic, deferred, turns a panic in the checks of an item into its
+// refusal (*err), logged with its stack.
+func (s *Service) refuseOnPanic(err *error) {
+	if v := recover(); v != nil {
+		s.logger.Error("checking an item of a batch panicked; it is refused", "panic", v, "stack", string(debug.Stack()))
+		*err = &itemPanic{v}
+	}
 }
 
 // itemPanic is the refusal of an item whose checks panicked.

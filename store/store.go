@@ -217,6 +217,15 @@ func CheckAt(t time.Time) error {
 	return nil
 }
 
+// CheckItem refuses a record AppendItems may not append: an item is in a
+// batch and in no chain of decisions.
+func CheckItem(r *Record) error {
+	if r.Batch == "" || r.Chain != "" || r.Supersedes != "" {
+		return fmt.Errorf("couldn't append item %s: an item is in a batch and in no chain of decisions", r.ID)
+	}
+	return nil
+}
+
 // Check refuses a query that no store can run: an unknown Order, or a time
 // that CheckAt refuses.
 func (q Query) Check() error {

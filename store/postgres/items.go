@@ -19,8 +19,8 @@ func (t *tx) AppendItems(ctx context.Context, rs []*store.Record, es []store.Ent
 	}
 	b := &pgx.Batch{}
 	for _, r := range rs {
-		if r.Batch == "" || r.Chain != "" || r.Supersedes != "" {
-			return fmt.Errorf("couldn't append item %s: an item is in a batch and in no chain of decisions", r.ID)
+		if err := store.CheckItem(r); err != nil {
+			return err
 		}
 		parties, err := encodeParties(r.Audience.Parties)
 		if err != nil {

@@ -48,8 +48,8 @@ func (t *tx) appendItemRecords(ctx context.Context, rs []*store.Record) error {
 	}
 	args := make([]any, 0, len(rs)*15)
 	for i, r := range rs {
-		if r.Batch == "" || r.Chain != "" || r.Supersedes != "" {
-			return fmt.Errorf("couldn't append item %s: an item is in a batch and in no chain of decisions", r.ID)
+		if err := store.CheckItem(r); err != nil {
+			return err
 		}
 		parties, err := encodeParties(r.Audience.Parties)
 		if err != nil {
