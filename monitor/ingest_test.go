@@ -36,7 +36,11 @@ func BenchmarkIngest(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		l := testkit.NewLog(b)
-		d := testkit.NewDemo(b, testkit.DemoOptions{Log: l.Log})
+		o := testkit.DemoOptions{Log: l.Log}
+		if os.Getenv("PARLEY_INGEST_STORE") == "postgres" {
+			o.Postgres = testkit.PostgresSchema(b, "ingest")
+		}
+		d := testkit.NewDemo(b, o)
 		p := d.Principal(b, "us-monitor")
 		zs, err := d.Service.All(b.Context(), &p, monitor.KindZone, "")
 		if err != nil {

@@ -25,7 +25,6 @@ import (
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/store"
-	"github.com/parley-project/parley/store/sqlite"
 	"github.com/parley-project/parley/talks"
 	talksweb "github.com/parley-project/parley/talks/web"
 	"github.com/parley-project/parley/web"
@@ -35,7 +34,7 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 
 // fixture is the demo scenario on a real SQLite file, served by the UI.
 type fixture struct {
-	st     *sqlite.Store
+	st     store.Store
 	svc    *app.Service
 	srv    *web.Server
 	ts     *httptest.Server

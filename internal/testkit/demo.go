@@ -12,6 +12,7 @@ import (
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/store"
+	"github.com/parley-project/parley/store/postgres"
 	"github.com/parley-project/parley/store/sqlite"
 )
 
@@ -24,25 +25,37 @@ type DemoOptions struct {
 	// Now and Logger are the service's; nil for the defaults.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Postgres, when set, is the connection string of a PostgreSQL
+	// database (PostgresSchema gives one) that holds the demo instead of
+	// a SQLite file.
+	Postgres string
 }
 
 // Demo is the demo process (package scenario) loaded into a service on a
-// temporary SQLite file.
+// temporary SQLite file, or the PostgreSQL database DemoOptions names.
 type Demo struct {
-	Store   *sqlite.Store
+	Store   store.Store
 	Service *app.Service
 	// Logins are the demo's logins, one per demo role.
 	Logins []scenario.Login
 }
 
 // NewDemo loads the demo into a new service (NewService) on a new SQLite
-// file in a directory of tb's. At the end of the test the service stops,
+// file in a directory of tb's, or on o.Postgres. At the end of the test the service stops,
 // then the store closes; a log given in o, opened before, closes after
 // them.
 func NewDemo(tb testing.TB, o DemoOptions) *Demo {
 	tb.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "parley.db"), true)
+	var (
+		st  store.Store
+		err error
+	)
+	if o.Postgres != "" {
+		st, err = postgres.Open(ctx, o.Postgres, true)
+	} else {
+		st, err = sqlite.Open(ctx, filepath.Join(tb.TempDir(), "parley.db"), true)
+	}
 	if err != nil {
 		tb.Fatal(err)
 	}
