@@ -44,8 +44,8 @@ const (
 // MeterRoles lists the roles, in the order forms show them.
 var MeterRoles = []string{Generation, StationUse, Delivery}
 
-// Meter is what the settlement needs of a meter.
-type Meter struct {
+// MeterSpec is what the settlement needs of a meter.
+type MeterSpec struct {
 	ID   string
 	Role string
 	// Party is, for a delivery meter, the party whose grid it feeds.
@@ -56,7 +56,7 @@ type Meter struct {
 }
 
 // MaxWh is the most energy the meter can record in one interval, or 0.
-func (m Meter) MaxWh() int64 { return m.CapacityKW * 1000 * int64(Interval/time.Minute) / 60 }
+func (m MeterSpec) MaxWh() int64 { return m.CapacityKW * 1000 * int64(Interval/time.Minute) / 60 }
 
 // The ways losses between generation and the delivery points are borne.
 const (

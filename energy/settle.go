@@ -14,7 +14,7 @@ import (
 type Input struct {
 	// From and Until bound the period: [From, Until), on interval starts.
 	From, Until time.Time
-	Meters      []Meter
+	Meters      []MeterSpec
 	Terms       []Terms
 	Series      []Series
 	// Disputed holds the ids of series whose readings are in dispute: an
@@ -53,11 +53,11 @@ type Flag struct {
 	Detail string `json:"detail"`
 }
 
-// Statement is a period's settlement: what each party was entitled to
+// Settlement is a period's settlement: what each party was entitled to
 // and took, what it ceded and received, and what is owed to whom; the
 // intervals it leaves open and why. Energy is in kWh to the watt-hour,
 // money to the cent, rounded half to even once, at these totals.
-type Statement struct {
+type Settlement struct {
 	From     time.Time `json:"from"`
 	Until    time.Time `json:"until"`
 	Currency string    `json:"currency,omitempty"`
@@ -146,7 +146,7 @@ type cell struct {
 // settlement's (a period not on interval starts, a meter without a role,
 // terms whose shares do not add up); readings that cannot be settled are
 // flagged, never dropped or corrected.
-func Settle(in Input) (*Statement, error) {
+func Settle(in Input) (*Settlement, error) {
 	if err := CheckStart(in.From); err != nil {
 		return nil, fmt.Errorf("from: %w", err)
 	}
@@ -195,7 +195,7 @@ func Settle(in Input) (*Statement, error) {
 		}
 	}
 
-	st := &Statement{From: in.From, Until: in.Until, Intervals: n, Terms: []string{}, Payments: []Payment{}, Open: []Open{}, Flags: []Flag{}}
+	st := &Settlement{From: in.From, Until: in.Until, Intervals: n, Terms: []string{}, Payments: []Payment{}, Open: []Open{}, Flags: []Flag{}}
 	parties := partiesOf(terms, in.Meters)
 	pi := make(map[string]int, len(parties))
 	for i, p := range parties {
@@ -264,7 +264,7 @@ func Settle(in Input) (*Statement, error) {
 
 // checkCell flags what is wrong with one meter's reading of one interval,
 // and returns the value if nothing is.
-func checkCell(flags *[]Flag, m Meter, start time.Time, c cell, disputed map[string]bool) (int64, bool) {
+func checkCell(flags *[]Flag, m MeterSpec, start time.Time, c cell, disputed map[string]bool) (int64, bool) {
 	flag := func(kind, series, detail string, args ...any) {
 		*flags = append(*flags, Flag{Kind: kind, Start: start, Meter: m.ID, Series: series, Detail: fmt.Sprintf(detail, args...)})
 	}
@@ -342,7 +342,7 @@ func orZero(r *big.Rat) *big.Rat {
 
 // partiesOf lists the parties of every terms and delivery meter, in the
 // order the terms first name them.
-func partiesOf(terms []Terms, meters []Meter) []string {
+func partiesOf(terms []Terms, meters []MeterSpec) []string {
 	var out []string
 	for _, t := range terms {
 		for _, s := range t.Shares {
@@ -448,7 +448,7 @@ func (t *totals) interval(tm *Terms, parties []string, net, sumD int64, delivere
 }
 
 // finish writes the totals into st, rounding once.
-func (t *totals) finish(st *Statement, parties []string) {
+func (t *totals) finish(st *Settlement, parties []string) {
 	kwh := func(wh *big.Rat) string { return FormatDecimal(new(big.Rat).Quo(wh, ratInt(1000)), 3) }
 	balance := make([]*big.Rat, len(parties))
 	for k := range parties {
@@ -480,7 +480,7 @@ func (t *totals) finish(st *Statement, parties []string) {
 	}
 }
 
-func traceLine(start time.Time, tm *Terms, parties []string, net, sumD int64, delivered []int64, entitled []*big.Rat, meters []Meter, row []cell) Line {
+func traceLine(start time.Time, tm *Terms, parties []string, net, sumD int64, delivered []int64, entitled []*big.Rat, meters []MeterSpec, row []cell) Line {
 	l := Line{Start: start, Terms: tm.ID, NetWh: net, LossWh: net - sumD}
 	for k, p := range parties {
 		d := new(big.Rat).Sub(ratInt(delivered[k]), entitled[k])

@@ -32,7 +32,7 @@ func wh(vs ...int64) []*int64 {
 func plant(t *testing.T) Input {
 	return Input{
 		From: t0, Until: t0.Add(4 * Interval),
-		Meters: []Meter{{ID: "G1", Role: Generation, CapacityKW: 1000}, {ID: "S", Role: StationUse},
+		Meters: []MeterSpec{{ID: "G1", Role: Generation, CapacityKW: 1000}, {ID: "S", Role: StationUse},
 			{ID: "DA", Role: Delivery, Party: "a"}, {ID: "DB", Role: Delivery, Party: "b"}},
 		Terms: []Terms{{ID: "terms-1", From: t0.AddDate(0, -1, 0), Shares: []Share{{"a", dec(t, "0.5")}, {"b", dec(t, "0.5")}},
 			Losses: LossesByShare, Tolerance: dec(t, "0.05"), Price: dec(t, "41.37"), Currency: "EUR"}},
@@ -146,7 +146,7 @@ func TestSettleDisputedReading(t *testing.T) {
 //	c 3,400; at 50 a MWh b owes a 0.28 and c owes a 0.17.
 func TestSettleThreeParties(t *testing.T) {
 	in := Input{From: t0, Until: t0.Add(Interval),
-		Meters: []Meter{{ID: "G", Role: Generation}, {ID: "DA", Role: Delivery, Party: "a"}, {ID: "DB", Role: Delivery, Party: "b"}, {ID: "DC", Role: Delivery, Party: "c"}},
+		Meters: []MeterSpec{{ID: "G", Role: Generation}, {ID: "DA", Role: Delivery, Party: "a"}, {ID: "DB", Role: Delivery, Party: "b"}, {ID: "DC", Role: Delivery, Party: "c"}},
 		Terms: []Terms{{ID: "t", From: t0, Shares: []Share{{"a", dec(t, "0.5")}, {"b", dec(t, "0.3")}, {"c", dec(t, "0.2")}},
 			Losses: LossesByShare, Tolerance: dec(t, "0.03"), Price: dec(t, "50"), Currency: "USD"}},
 		Series: []Series{series("g", "G", t0, 100000), series("a", "DA", t0, 40000), series("b", "DB", t0, 35000), series("c", "DC", t0, 23000)},
@@ -245,7 +245,7 @@ func TestSettleFlags(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { return big.NewInt(int64(n)).String() }
+
 
 func TestCheckShares(t *testing.T) {
 	for _, c := range []struct {
