@@ -290,7 +290,7 @@ func checkLength(f parley.Field, raw json.RawMessage, path string) error {
 		}
 	case parley.List:
 		var items []json.RawMessage
-		if f.Elem == nil || json.Unmarshal(raw, &items) != nil {
+		if f.Elem == nil || !hasLimits(*f.Elem) || json.Unmarshal(raw, &items) != nil {
 			return nil
 		}
 		for i, it := range items {
@@ -306,6 +306,19 @@ func checkLength(f parley.Field, raw json.RawMessage, path string) error {
 		return checkLengths(f.Fields, m, path+".")
 	}
 	return nil
+}
+
+// hasLimits reports whether a value of f has anything checkLength checks:
+// a list of numbers (a month of meter readings) is not read element by
+// element for nothing.
+func hasLimits(f parley.Field) bool {
+	switch f.Type {
+	case parley.Int, parley.Number, parley.Bool:
+		return false
+	case parley.List:
+		return f.Elem != nil && hasLimits(*f.Elem)
+	}
+	return true
 }
 
 // nameField finds the field behind an error that encoding/json reports

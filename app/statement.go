@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gowebpki/jcs"
-
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
@@ -108,8 +106,8 @@ func (s *Service) checkStatement(ctx context.Context, tx store.Tx, p access.Prin
 	case got.Party != want.Party || got.Signer != want.Signer:
 		return nil, nil, newError(CodeInvalid, "statement", "is signed for party %q by principal %s; you are principal %s of party %q", got.Party, got.Signer, want.Signer, want.Party)
 	}
-	gotBody, _ := jcs.Transform(got.Body)
-	wantBody, err := jcs.Transform(want.Body)
+	gotBody, _ := record.CanonicalJSON(got.Body)
+	wantBody, err := record.CanonicalJSON(want.Body)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gowebpki/jcs"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -107,7 +106,7 @@ func token(name, v string) error {
 
 // Text is the note text an author signs.
 func (s Statement) Text() (string, error) {
-	canon, err := jcs.Transform(s.Body)
+	canon, err := CanonicalJSON(s.Body)
 	if err != nil {
 		return "", fmt.Errorf("couldn't canonicalize the body: %w", err)
 	}

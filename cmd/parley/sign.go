@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gowebpki/jcs"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/parley-project/parley/app"
@@ -154,8 +153,8 @@ func (c *cli) sign(ctx context.Context, a signArgs) error {
 	if st.Kind != a.kind {
 		return fmt.Errorf("the statement is for kind %s, not %s; refusing to sign it", st.Kind, a.kind)
 	}
-	got, _ := jcs.Transform(st.Body)
-	want, err := jcs.Transform(signable)
+	got, _ := record.CanonicalJSON(st.Body)
+	want, err := record.CanonicalJSON(signable)
 	if err != nil {
 		return err
 	}
