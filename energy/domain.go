@@ -398,7 +398,7 @@ type Readings struct {
 	PlantID  string   `json:"plant_id"`
 	PartyID  string   `json:"party_id"`
 	Start    string   `json:"start"`
-	Wh       []*int64 `json:"wh"`
+	Wh       Values   `json:"wh"`
 	Replaces string   `json:"replaces,omitempty"`
 	Note     string   `json:"note,omitempty"`
 }
@@ -419,7 +419,8 @@ func (r *Readings) References() []parley.Reference {
 
 // Validate implements parley.Entity: the readings are of a meter of the
 // plant, submitted for the party that operates it, from the start of an
-// interval; a correction replaces readings of the same meter.
+// interval; a correction replaces readings of the same meter, interval
+// for interval.
 func (r *Readings) Validate(res parley.Resolved) error {
 	if err := parley.First(parley.Required("meter_id", r.MeterID), parley.Required("plant_id", r.PlantID),
 		parley.Required("party_id", r.PartyID), parley.TextLimit("note", r.Note)); err != nil {
@@ -443,8 +444,16 @@ func (r *Readings) Validate(res parley.Resolved) error {
 			return parley.Errorf("party_id", "is %q, but meter %s is operated by %q: only its operator submits its readings", r.PartyID, m.Code, m.OperatorID)
 		}
 	}
-	if o, ok := parley.Lookup[*Readings](res, KindReadings, r.Replaces); ok && o.MeterID != r.MeterID {
-		return parley.Errorf("replaces", "names readings of meter %q, not of this meter %q", o.MeterID, r.MeterID)
+	if o, ok := parley.Lookup[*Readings](res, KindReadings, r.Replaces); ok {
+		switch {
+		case o.MeterID != r.MeterID:
+			return parley.Errorf("replaces", "names readings of meter %q, not of this meter %q", o.MeterID, r.MeterID)
+		case o.Start != r.Start || len(o.Wh) != len(r.Wh):
+			// Interval for interval: a settlement that reads one reads
+			// the other.
+			return parley.Errorf("replaces", "names readings of %d intervals from %s; a correction covers the same intervals (this one: %d from %s)",
+				len(o.Wh), o.Start, len(r.Wh), r.Start)
+		}
 	}
 	return nil
 }

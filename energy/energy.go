@@ -133,8 +133,9 @@ type Series struct {
 	ID    string
 	Meter string
 	Start time.Time
-	// Wh holds one value an interval; nil is a gap the meter reported.
-	Wh []*int64
+	// Wh holds one value an interval; NoValue is a gap the meter
+	// reported.
+	Wh Values
 	// Replaces names the series this one corrects: from then on its
 	// values stand in place of the other's.
 	Replaces string

@@ -1,6 +1,7 @@
 package energy
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 )
@@ -60,6 +61,37 @@ func TestGenerateYear(t *testing.T) {
 	}
 	if len(st.Payments) != 1 {
 		t.Errorf("payments %+v", st.Payments)
+	}
+}
+
+// The fast path and the rational one give the same statement, to the
+// last digit of every figure and the trace of every interval.
+func TestFastPathExact(t *testing.T) {
+	in, _ := yearInput(t)
+	in.Until = in.From.AddDate(0, 1, 0)
+	in.Trace = true
+	// A third party with an odd share, so that some intervals have two
+	// parties ceding and take the rational path within the same run.
+	third, _ := ParseDecimal("0.125")
+	rest, _ := ParseDecimal("0.4375")
+	in.Terms[0].Shares = []Share{{"a", rest}, {"b", rest}, {"c", third}}
+	fast, err := Settle(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ratsOnly = true
+	defer func() { ratsOnly = false }()
+	slow, err := Settle(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(fast)
+	b, _ := json.Marshal(slow)
+	if string(a) != string(b) {
+		t.Fatalf("the paths differ:\nfast %s\nrats %s", a[:min(len(a), 2000)], b[:min(len(b), 2000)])
+	}
+	if fast.Payments[0].Amount == "0.00" {
+		t.Errorf("nothing owed: %+v", fast.Payments)
 	}
 }
 

@@ -72,11 +72,16 @@ func (pf PlantFacts) Input(from, until time.Time) (Input, error) {
 		in.Terms = append(in.Terms, t)
 	}
 	for _, f := range pf.Readings {
-		s := f.Entity.(*Readings).Series(f.ID, f.Created)
-		if s.End().After(from) && s.Start.Before(until) || s.Replaces != "" {
+		// A correction covers what it replaces, interval for interval, so
+		// both or neither overlap the period.
+		if s := f.Entity.(*Readings).Series(f.ID, f.Created); s.End().After(from) && s.Start.Before(until) {
 			in.Series = append(in.Series, s)
 		}
 	}
+	// In one order whoever reads them: the flags of duplicates follow it.
+	slices.SortFunc(in.Series, func(a, b Series) int {
+		return cmp.Or(cmp.Compare(a.Meter, b.Meter), a.Start.Compare(b.Start), cmp.Compare(a.ID, b.ID))
+	})
 	decided := map[string]string{}
 	for _, f := range pf.Resolutions {
 		r := f.Entity.(*Resolution)

@@ -41,15 +41,21 @@ const (
 // FlagKinds lists them, in the order pages explain them.
 var FlagKinds = []string{FlagGap, FlagDuplicate, FlagNegative, FlagCapacity, FlagClock, FlagDisagree, FlagDisputed, FlagNoTerms}
 
-// Flag is one reading, or one interval, that cannot be settled as it is.
+// Flag is a reading, or an interval, that cannot be settled as it is; or
+// a run of them, consecutive intervals flagged alike (the same kind, meter
+// and series), so that a month of a meter's gap is one flag, not 2,976.
 type Flag struct {
 	Kind  string    `json:"kind"`
 	Start time.Time `json:"start"`
+	// Until is the end of the run's last interval; Intervals counts them.
+	Until     time.Time `json:"until"`
+	Intervals int       `json:"intervals"`
 	// Meter is empty for a flag of the whole interval (meters disagree,
 	// no terms).
 	Meter string `json:"meter,omitempty"`
 	// Series is the readings record the value came from, if any.
 	Series string `json:"series,omitempty"`
+	// Detail says what is wrong with the run's first reading.
 	Detail string `json:"detail"`
 }
 
@@ -100,10 +106,13 @@ type Payment struct {
 	Amount    string `json:"amount"`
 }
 
-// Open is one interval the settlement leaves open.
+// Open is a run of consecutive intervals the settlement leaves open for
+// the same reasons (the kinds of their flags).
 type Open struct {
-	Start   time.Time `json:"start"`
-	Reasons []string  `json:"reasons"`
+	Start     time.Time `json:"start"`
+	Until     time.Time `json:"until"`
+	Intervals int       `json:"intervals"`
+	Reasons   []string  `json:"reasons"`
 }
 
 // Line is one settled interval's figures, and the readings they come
@@ -139,8 +148,12 @@ type LineReading struct {
 // cell is what the series give for one meter and interval.
 type cell struct {
 	series []*Series
-	values []*int64
+	values []int64
 }
+
+// ratsOnly turns the fast path off, for the test that holds both paths
+// to the same figures.
+var ratsOnly = false
 
 // Settle settles the period. It fails only on input that is not a
 // settlement's (a period not on interval starts, a meter without a role,
@@ -202,17 +215,23 @@ func Settle(in Input) (*Settlement, error) {
 		pi[p] = i
 	}
 	tot := newTotals(len(parties))
+	var fast *fastTotals
+	if !ratsOnly {
+		fast = newFastTotals(terms, parties)
+	}
 	openWh := int64(0)
 	delivered := make([]int64, len(parties))
 	entitled := make([]*big.Rat, len(parties))
+	runs := map[Flag]int{} // a run's key (kind, meter, series) -> its index in st.Flags
+	var flags []Flag
 	for t := range n {
 		start := in.From.Add(time.Duration(t) * Interval)
-		flags := len(st.Flags)
+		flags = flags[:0]
 		var net, sumD int64
 		clear(delivered)
 		row := grid[t*len(in.Meters) : (t+1)*len(in.Meters)]
 		for j, m := range in.Meters {
-			v, ok := checkCell(&st.Flags, m, start, row[j], in.Disputed)
+			v, ok := checkCell(&flags, m, start, row[j], in.Disputed)
 			if !ok {
 				continue
 			}
@@ -230,20 +249,25 @@ func Settle(in Input) (*Settlement, error) {
 		}
 		tm, ok := termsAt(terms, start)
 		if !ok {
-			st.Flags = append(st.Flags, Flag{Kind: FlagNoTerms, Start: start, Detail: "no sharing terms were in force"})
-		} else if len(st.Flags) == flags {
+			flags = append(flags, Flag{Kind: FlagNoTerms, Start: start, Detail: "no sharing terms were in force"})
+		} else if len(flags) == 0 {
 			if d := disagreement(net, sumD, tm.Tolerance); d != "" {
-				st.Flags = append(st.Flags, Flag{Kind: FlagDisagree, Start: start, Detail: d})
+				flags = append(flags, Flag{Kind: FlagDisagree, Start: start, Detail: d})
 			}
 		}
-		if len(st.Flags) > flags {
+		if len(flags) > 0 {
 			reasons := []string{}
-			for _, f := range st.Flags[flags:] {
+			for _, f := range flags {
 				if !slices.Contains(reasons, f.Kind) {
 					reasons = append(reasons, f.Kind)
 				}
+				st.addFlag(runs, f)
 			}
-			st.Open = append(st.Open, Open{Start: start, Reasons: reasons})
+			if o := len(st.Open) - 1; o >= 0 && st.Open[o].Until.Equal(start) && slices.Equal(st.Open[o].Reasons, reasons) {
+				st.Open[o].Until, st.Open[o].Intervals = start.Add(Interval), st.Open[o].Intervals+1
+			} else {
+				st.Open = append(st.Open, Open{Start: start, Until: start.Add(Interval), Intervals: 1, Reasons: reasons})
+			}
 			openWh += max(net, sumD, 0)
 			continue
 		}
@@ -252,14 +276,29 @@ func Settle(in Input) (*Settlement, error) {
 			st.Currency = tm.Currency
 		}
 		st.Settled++
-		tot.interval(tm, parties, net, sumD, delivered, entitled)
+		if !fast.interval(tm, net, sumD, delivered, entitled, in.Trace, tot) {
+			tot.interval(tm, parties, net, sumD, delivered, entitled)
+		}
 		if in.Trace {
 			st.Trace = append(st.Trace, traceLine(start, tm, parties, net, sumD, delivered, entitled, in.Meters, row))
 		}
 	}
 	st.OpenKWh = FormatDecimal(new(big.Rat).SetFrac64(openWh, 1000), 3)
+	fast.flush(tot)
 	tot.finish(st, parties)
 	return st, nil
+}
+
+// addFlag adds f, one interval's, to the run it continues or as a new one.
+func (st *Settlement) addFlag(runs map[Flag]int, f Flag) {
+	key := Flag{Kind: f.Kind, Meter: f.Meter, Series: f.Series}
+	if i, ok := runs[key]; ok && st.Flags[i].Until.Equal(f.Start) {
+		st.Flags[i].Until, st.Flags[i].Intervals = f.Start.Add(Interval), st.Flags[i].Intervals+1
+		return
+	}
+	f.Until, f.Intervals = f.Start.Add(Interval), 1
+	runs[key] = len(st.Flags)
+	st.Flags = append(st.Flags, f)
 }
 
 // checkCell flags what is wrong with one meter's reading of one interval,
@@ -281,16 +320,16 @@ func checkCell(flags *[]Flag, m MeterSpec, start time.Time, c cell, disputed map
 	}
 	s, v := c.series[0], c.values[0]
 	ok := true
-	if v == nil {
+	if v == NoValue {
 		flag(FlagGap, s.ID, "the series has no value for this interval")
 		return 0, false
 	}
-	if *v < 0 {
-		flag(FlagNegative, s.ID, "%d Wh is below zero", *v)
+	if v < 0 {
+		flag(FlagNegative, s.ID, "%d Wh is below zero", v)
 		ok = false
 	}
-	if max := m.MaxWh(); max > 0 && *v > max {
-		flag(FlagCapacity, s.ID, "%d Wh is more than %d Wh, a quarter-hour at the meter's capacity of %d kW", *v, max, m.CapacityKW)
+	if max := m.MaxWh(); max > 0 && v > max {
+		flag(FlagCapacity, s.ID, "%d Wh is more than %d Wh, a quarter-hour at the meter's capacity of %d kW", v, max, m.CapacityKW)
 		ok = false
 	}
 	if !s.Submitted.IsZero() && s.Submitted.Before(start.Add(Interval)) {
@@ -301,7 +340,7 @@ func checkCell(flags *[]Flag, m MeterSpec, start time.Time, c cell, disputed map
 		flag(FlagDisputed, s.ID, "the readings are in dispute")
 		ok = false
 	}
-	return *v, ok
+	return v, ok
 }
 
 // disagreement says how the meters disagree, or "": net output and
@@ -487,7 +526,7 @@ func traceLine(start time.Time, tm *Terms, parties []string, net, sumD int64, de
 		l.Parties = append(l.Parties, LineParty{Party: p, Entitled: FormatDecimal(entitled[k], 3), Delivered: delivered[k], Difference: FormatDecimal(d, 3)})
 	}
 	for j, m := range meters {
-		l.Readings = append(l.Readings, LineReading{Meter: m.ID, Series: row[j].series[0].ID, Wh: *row[j].values[0]})
+		l.Readings = append(l.Readings, LineReading{Meter: m.ID, Series: row[j].series[0].ID, Wh: row[j].values[0]})
 	}
 	return l
 }

@@ -18,13 +18,7 @@ func dec(t *testing.T, s string) *big.Rat {
 	return r
 }
 
-func wh(vs ...int64) []*int64 {
-	out := make([]*int64, len(vs))
-	for i := range vs {
-		out[i] = &vs[i]
-	}
-	return out
-}
+func wh(vs ...int64) Values { return vs }
 
 // plant is one unit of 1 MW (250,000 Wh a quarter-hour at most), its
 // station use, and a delivery point into each of two parties' grids,
@@ -187,7 +181,7 @@ func TestSettleFlags(t *testing.T) {
 	in := plant(t)
 	in.Until = t0.Add(8 * Interval)
 	g := series("g", "G1", t0, 200000, 200000, 260000, 200000, 200000, 200000, 200000, 200000)
-	g.Wh[1] = nil // the meter reported a gap
+	g.Wh[1] = NoValue // the meter reported a gap
 	in.Series = []Series{
 		g,
 		series("s", "S", t0, 10000, 10000, 10000, -5, 10000, 10000, 10000, 10000),
@@ -237,15 +231,25 @@ func TestSettleFlags(t *testing.T) {
 	if !clock {
 		t.Errorf("no clock flag: %+v", st.Flags)
 	}
-	// Before any terms: open, said so.
 	in.Terms[0].From = t0.AddDate(1, 0, 0)
 	st, _ = Settle(in)
-	if st.Settled != 0 || st.Flags[len(st.Flags)-1].Kind != FlagNoTerms {
-		t.Errorf("without terms: settled %d, last flag %+v", st.Settled, st.Flags[len(st.Flags)-1])
+	// Before any terms: open, said so, the eight intervals one run.
+	var noTerms []Flag
+	for _, f := range st.Flags {
+		if f.Kind == FlagNoTerms {
+			noTerms = append(noTerms, f)
+		}
+	}
+	if st.Settled != 0 || len(noTerms) != 1 || noTerms[0].Intervals != 8 || !noTerms[0].Until.Equal(in.Until) {
+		t.Errorf("without terms: settled %d, flags %+v", st.Settled, noTerms)
+	}
+	// Open runs (DA's series replaced by one of its last interval alone,
+	// so gaps before it): intervals 0-1, 2,
+	// 3, 4, 5-6, 7.
+	if len(st.Open) != 6 || st.Open[0].Intervals != 2 || st.Open[4].Intervals != 2 {
+		t.Errorf("open runs %+v", st.Open)
 	}
 }
-
-
 
 func TestCheckShares(t *testing.T) {
 	for _, c := range []struct {
