@@ -23,6 +23,7 @@ import (
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/audit"
 	"github.com/parley-project/parley/ceasefire"
+	"github.com/parley-project/parley/energy"
 	"github.com/parley-project/parley/httpapi"
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/monitor"
@@ -171,7 +172,7 @@ func (x *memoSection) Routes(site *web.Site) {
 
 func TestPluginDomain(t *testing.T) {
 	ctx := context.Background()
-	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, memo{})
+	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, memo{})
 	if err != nil {
 		t.Fatal(err)
 	}

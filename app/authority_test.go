@@ -8,6 +8,7 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ceasefire"
+	"github.com/parley-project/parley/energy"
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
@@ -114,6 +115,7 @@ func TestAuthorityMatrix(t *testing.T) {
 	type rule struct{ own, anyByMediating []access.Role }
 	roles := func(rs ...access.Role) []access.Role { return rs }
 	med, adm, neg, apr, mon, rev := access.RoleMediator, access.RoleAdmin, access.RoleNegotiator, access.RoleApprover, access.RoleMonitor, access.RoleReviewer
+	mop := energy.RoleMeterOperator
 	matrix := map[string]rule{
 		// The parties: the mediating party's administrators and mediators.
 		talks.KindParty: {own: nil, anyByMediating: roles(adm, med)},
@@ -170,18 +172,33 @@ func TestAuthorityMatrix(t *testing.T) {
 		ceasefire.KindConsent:    {own: roles(apr)},
 		ceasefire.KindFulfilment: {own: roles(med, mon), anyByMediating: roles(med)},
 		ceasefire.KindReport:     {anyByMediating: roles(med, mon)},
+		// The plant, its meters and terms, the statements and the
+		// decisions of disputes: the mediator keeps them. A meter's
+		// readings: its operating party's meter operators, signed; a
+		// co-signature: a capital's approvers; a dispute: the party's
+		// approvers, negotiators and meter operators.
+		energy.KindPlant:      {anyByMediating: roles(med)},
+		energy.KindMeter:      {anyByMediating: roles(med)},
+		energy.KindTerms:      {anyByMediating: roles(med)},
+		energy.KindReadings:   {own: roles(mop)},
+		energy.KindStatement:  {anyByMediating: roles(med)},
+		energy.KindApproval:   {own: roles(apr)},
+		energy.KindDispute:    {own: roles(apr, neg, mop)},
+		energy.KindResolution: {anyByMediating: roles(med)},
 	}
 	unowned := map[string]bool{talks.KindRound: true, talks.KindSession: true, talks.KindAspect: true, talks.KindStatement: true,
 		negotiation.KindText: true, negotiation.KindClause: true, negotiation.KindReport: true, negotiation.KindPackage: true, negotiation.KindRule: true,
 		monitor.KindZone: true, monitor.KindReport: true, monitor.KindLinkage: true, monitor.KindIncident: true, monitor.KindFinding: true,
-		monitor.KindDenial: true, ceasefire.KindCeasefire: true, ceasefire.KindPhase: true, ceasefire.KindSuspension: true, ceasefire.KindReport: true}
+		monitor.KindDenial: true, ceasefire.KindCeasefire: true, ceasefire.KindPhase: true, ceasefire.KindSuspension: true, ceasefire.KindReport: true,
+		energy.KindPlant: true, energy.KindMeter: true, energy.KindTerms: true, energy.KindStatement: true, energy.KindResolution: true}
 	for _, k := range scenario.Registry().Kinds() {
 		r, ok := matrix[k.Name]
 		if !ok {
 			t.Errorf("the matrix has no row for kind %s", k.Name)
 			continue
 		}
-		for _, role := range access.Roles {
+		// Every role: the kernel's and the domains' own.
+		for _, role := range scenario.Registry().Roles() {
 			for _, party := range []struct {
 				id   string
 				role access.ProcessRole

@@ -9,6 +9,7 @@ import (
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/ceasefire"
+	"github.com/parley-project/parley/energy"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
 	"github.com/parley-project/parley/record"
@@ -51,7 +52,7 @@ func (ticks) Kinds() []parley.Kind {
 // batch is checked refuses that item alone; the process goes on and the
 // other items commit.
 func TestBatchedItemPanics(t *testing.T) {
-	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, ticks{})
+	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, ticks{})
 	if err != nil {
 		t.Fatal(err)
 	}

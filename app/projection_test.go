@@ -15,6 +15,7 @@ import (
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/audit"
 	"github.com/parley-project/parley/ceasefire"
+	"github.com/parley-project/parley/energy"
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
@@ -153,7 +154,7 @@ func (d tally) Projections() []parley.Projection {
 
 func tallyRegistry(t *testing.T, d tally) *parley.Registry {
 	t.Helper()
-	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, d)
+	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, d)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,10 +12,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ceasefire"
+	"github.com/parley-project/parley/energy"
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
@@ -74,6 +76,9 @@ func openFixture(tb testing.TB, log app.Log) *fixture {
 	cw, err := svc.Create(ctx, med, ceasefire.KindCeasefire, []byte(`{"title":"Quiet around the plant (fixture)","parties":["ua","ru"],"mediator_id":"us"}`))
 	if err == nil {
 		_, err = svc.Create(ctx, med, ceasefire.KindPhase, []byte(fmt.Sprintf(`{"ceasefire_id":%q,"number":1,"title":"Quiet (fixture)","prohibitions":[{"id":"all"}]}`, cw.Entity.ID)))
+	}
+	if err == nil {
+		_, err = svc.Create(ctx, med, energy.KindPlant, []byte(`{"name":"Bare plant (fixture)","units":[{"id":"1","capacity_kw":1000}]}`))
 	}
 	if err != nil {
 		tb.Fatal(err)
@@ -276,6 +281,23 @@ type scenarioIDs struct {
 	// phase awaits consent.
 	ceasefire, phase1, phase2 string
 	quiet, quietPhase         string
+	// The plant, its delivery meter into Ukraine's grid and that meter's
+	// January readings, the March statement, the demo's dispute; and a
+	// plant of the fixture's without meters or terms, whose statements'
+	// figures no other write changes.
+	plant, meterUA, readingsUA, march, dispute, barePlant string
+}
+
+// bareFigures are the figures of the statement of the fixture's bare
+// plant for the first hour of 1 June 2027: four intervals, no terms.
+func bareFigures() string {
+	from := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
+	st, err := energy.Settle(energy.Input{From: from, Until: from.Add(time.Hour)})
+	if err != nil {
+		panic(err)
+	}
+	b, _ := json.Marshal(st)
+	return string(b)
 }
 
 func (f *fixture) ids(tb testing.TB) scenarioIDs {
@@ -307,6 +329,20 @@ func (f *fixture) ids(tb testing.TB) scenarioIDs {
 	ids.phase2 = f.find(tb, ceasefire.KindPhase, "title", "General ceasefire").ID
 	ids.quiet = f.find(tb, ceasefire.KindCeasefire, "title", "Quiet around the plant (fixture)").ID
 	ids.quietPhase = f.find(tb, ceasefire.KindPhase, "title", "Quiet (fixture)").ID
+	ids.plant = f.find(tb, energy.KindPlant, "name", "Zaporizhzhia Nuclear Power Plant").ID
+	ids.meterUA = f.find(tb, energy.KindMeter, "code", "D-ua").ID
+	for _, e := range f.truth(tb)[energy.KindReadings] {
+		var r energy.Readings
+		json.Unmarshal(e.Body, &r)
+		if r.MeterID == ids.meterUA && r.Start == "2026-01-01T00:00:00Z" {
+			ids.readingsUA = e.ID
+		}
+	}
+	ids.march = f.find(tb, energy.KindStatement, "from", "2026-03-01T00:00:00Z").ID
+	ids.dispute = f.find(tb, energy.KindDispute, "party_id", "ru").ID
+	if p, ok := f.lookup(tb, energy.KindPlant, "name", "Bare plant (fixture)"); ok {
+		ids.barePlant = p.ID
+	}
 	if r, ok := f.lookup(tb, monitor.KindReport, "place_name", "Orikhiv (spare)"); ok {
 		ids.spareReport = r.ID
 	}
@@ -329,7 +365,7 @@ func (f *fixture) ids(tb testing.TB) scenarioIDs {
 // does.
 func writerOf(k parley.Kind) string {
 	if w, ok := map[string]string{"positions": "ua-negotiator", "consents": "ua-negotiator", "confirmations": "ua-negotiator",
-		"reviews": "nato-reviewer", "verification-steps": "us-monitor"}[k.Collection]; ok {
+		"reviews": "nato-reviewer", "verification-steps": "us-monitor", "meter-readings": "ua-meters", "energy-disputes": "ru-negotiator"}[k.Collection]; ok {
 		return w
 	}
 	if k.Signed {
@@ -401,11 +437,19 @@ func validBodies(ids scenarioIDs, round, day string) map[string]string {
 		"ceasefire-suspensions": fmt.Sprintf(`{"ceasefire_id":%q,"from":"2027-01-10T00:00:00Z","until":"2027-01-12T00:00:00Z","reason":"Suspended by the mediator while the line is surveyed."}`, ids.ceasefire),
 		"ceasefire-reports": fmt.Sprintf(`{"ceasefire_id":%q,"report_type":"daily","title":"Daily report, 1 March 2027","from":"2027-03-01T00:00:00Z","until":"2027-03-02T00:00:00Z","figures":%q}`,
 			ids.ceasefire, `{"type":"daily","from":"2027-03-01T00:00:00Z","until":"2027-03-02T00:00:00Z","judged_at":"2027-03-02T00:00:00Z","phase":1,"phase_title":"No strikes on energy infrastructure","violations":0,"previous":0,"unverified":0,"regions":null,"parties":[{"party":"ua","violations":0,"previous":0,"denials":0},{"party":"ru","violations":0,"previous":0,"denials":0}]}`),
-		"obligation-fulfilments": fmt.Sprintf(`{"phase_id":%q,"ceasefire_id":%q,"obligation_id":"withdraw-ua","party_id":"us","verified_at":"2026-03-30T12:00:00Z"}`, ids.phase2, ids.ceasefire),
-		"findings":               fmt.Sprintf(`{"incident_id":%q,"stage":"preliminary-inquiry","team":"Team 2","text":"The team visited the site.","evidence":[{"sha256":"`+strings.Repeat("cd", 32)+`"}]}`, ids.kharkivIncident),
-		"access-denials":         `{"occurred_at":"2026-01-26T09:00:00+02:00","place_name":"Checkpoint 4","denied_by":"ua","patrol":"Patrol 3","prevented":"The patrol's route to the site of a reported strike."}`,
-		"briefs":                 `{"party_id":"us","title":"Brief for Washington","content":"# Brief for Washington\nNothing new."}`,
-		"reviews":                fmt.Sprintf(`{"clause_id":%q,"party_id":"nato","comment":"Name the consultation mechanism."}`, ids.clause["5.1"]),
-		"statements":             fmt.Sprintf(`{"speaker_name":"Mediator's spokesperson","party_id":"us","text":"Talks were constructive.","said_at":"2026-01-24T18:00:00+04:00","precision":"minute","source":{"name":"Press release","url":"https://example.org/pr","published":"2026-01-24"},"round_id":%q,"audience":{"scope":"parties"}}`, round),
+		"obligation-fulfilments":   fmt.Sprintf(`{"phase_id":%q,"ceasefire_id":%q,"obligation_id":"withdraw-ua","party_id":"us","verified_at":"2026-03-30T12:00:00Z"}`, ids.phase2, ids.ceasefire),
+		"findings":                 fmt.Sprintf(`{"incident_id":%q,"stage":"preliminary-inquiry","team":"Team 2","text":"The team visited the site.","evidence":[{"sha256":"`+strings.Repeat("cd", 32)+`"}]}`, ids.kharkivIncident),
+		"access-denials":           `{"occurred_at":"2026-01-26T09:00:00+02:00","place_name":"Checkpoint 4","denied_by":"ua","patrol":"Patrol 3","prevented":"The patrol's route to the site of a reported strike."}`,
+		"briefs":                   `{"party_id":"us","title":"Brief for Washington","content":"# Brief for Washington\nNothing new."}`,
+		"reviews":                  fmt.Sprintf(`{"clause_id":%q,"party_id":"nato","comment":"Name the consultation mechanism."}`, ids.clause["5.1"]),
+		"plants":                   `{"name":"Another plant","units":[{"id":"1","name":"Unit 1","capacity_kw":1000}]}`,
+		"meters":                   fmt.Sprintf(`{"plant_id":%q,"code":"D-ua-2","role":"delivery","party_id":"ua","operator_id":"ua","capacity_kw":100000}`, ids.plant),
+		"sharing-terms":            fmt.Sprintf(`{"plant_id":%q,"from":"2027-01-01","shares":[{"party_id":"ua","share":"0.5"},{"party_id":"ru","share":"0.5"}],"losses":"shares","tolerance":"0.03","price":"41.50","currency":"USD"}`, ids.plant),
+		"meter-readings":           fmt.Sprintf(`{"meter_id":%q,"plant_id":%q,"party_id":"ua","start":"2026-04-01T00:00:00Z","wh":[1000,null,3000]}`, ids.meterUA, ids.plant),
+		"settlement-statements":    fmt.Sprintf(`{"plant_id":%q,"from":"2027-06-01T00:00:00Z","until":"2027-06-01T01:00:00Z","figures":%q}`, ids.barePlant, bareFigures()),
+		"statement-approvals":      fmt.Sprintf(`{"statement_id":%q,"party_id":"ua","decision":"approve"}`, ids.march),
+		"energy-disputes":          fmt.Sprintf(`{"plant_id":%q,"party_id":"ru","readings_id":%q,"flag":"meters-disagree","reason":"The meter's clock is in question."}`, ids.plant, ids.readingsUA),
+		"energy-dispute-decisions": fmt.Sprintf(`{"dispute_id":%q,"plant_id":%q,"decision":"dismissed","note":"The calibration record was produced."}`, ids.dispute, ids.plant),
+		"statements":               fmt.Sprintf(`{"speaker_name":"Mediator's spokesperson","party_id":"us","text":"Talks were constructive.","said_at":"2026-01-24T18:00:00+04:00","precision":"minute","source":{"name":"Press release","url":"https://example.org/pr","published":"2026-01-24"},"round_id":%q,"audience":{"scope":"parties"}}`, round),
 	}
 }

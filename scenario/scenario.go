@@ -23,6 +23,7 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ceasefire"
+	"github.com/parley-project/parley/energy"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
 	"github.com/parley-project/parley/record"
@@ -38,7 +39,7 @@ type Login struct {
 	Roles    []access.Role
 	About    string
 	// SigningKey is the private note key of a capital approver, a
-	// negotiator or a monitor, made fresh by Load and registered as its
+	// negotiator, a monitor or a meter operator, made fresh by Load and registered as its
 	// key, with which its approvals, confirmations and verification steps
 	// are signed (parley sign). Empty for other roles.
 	SigningKey string
@@ -53,6 +54,9 @@ var Logins = []Login{
 	{Login: "ru-capital", Password: "demo-ru-capital", Name: "Moscow approver (demo)", Party: "ru", Roles: []access.Role{access.RoleApprover}, About: "capital approver for Russia"},
 	{Login: "us-capital", Password: "demo-us-capital", Name: "Washington approver (demo)", Party: "us", Roles: []access.Role{access.RoleApprover}, About: "capital approver for the mediator: Washington decides too"},
 	{Login: "us-monitor", Password: "demo-us-monitor", Name: "Monitoring mission staff (demo)", Party: "us", Roles: []access.Role{access.RoleMonitor}, About: "the mediator's monitor: records zones and the reports of strikes from every channel"},
+	{Login: "us-meters", Password: "demo-us-meters", Name: "Meter operator of the mediator (demo)", Party: "us", Roles: []access.Role{energy.RoleMeterOperator}, About: "meter operator: submits the plant's unit and station-use readings, signed"},
+	{Login: "ua-meters", Password: "demo-ua-meters", Name: "Ukrainian grid meter operator (demo)", Party: "ua", Roles: []access.Role{energy.RoleMeterOperator}, About: "meter operator: submits the readings of the delivery point into Ukraine's grid, signed"},
+	{Login: "ru-meters", Password: "demo-ru-meters", Name: "Russian grid meter operator (demo)", Party: "ru", Roles: []access.Role{energy.RoleMeterOperator}, About: "meter operator: submits the readings of the delivery point into Russia's grid, signed"},
 	{Login: "nato-reviewer", Password: "demo-nato-reviewer", Name: "Alliance reviewer (demo)", Party: "nato", Roles: []access.Role{access.RoleReviewer}, About: "reviewer outside the parties: sees only the clauses shared with it"},
 	{Login: "ae-observer", Password: "demo-ae-observer", Name: "Host observer (demo)", Party: "ae", Roles: []access.Role{access.RoleObserver}, About: "observer (host state): sees public records only"},
 }
@@ -142,7 +146,7 @@ func at(s string) time.Time {
 // Registry returns the domains the demo runs: the one place besides the
 // binary's wiring that names them.
 func Registry() *parley.Registry {
-	return parley.MustRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{})
+	return parley.MustRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{})
 }
 
 // The four news reports the brief draws on, as sources.
@@ -187,7 +191,7 @@ func Load(ctx context.Context, svc *app.Service) ([]Login, error) {
 	logins := append([]Login(nil), Logins...)
 	for i, lg := range logins {
 		if !slices.ContainsFunc(lg.Roles, func(r access.Role) bool {
-			return r == access.RoleApprover || r == access.RoleNegotiator || r == access.RoleMonitor
+			return r == access.RoleApprover || r == access.RoleNegotiator || r == access.RoleMonitor || r == energy.RoleMeterOperator
 		}) {
 			continue
 		}
@@ -209,6 +213,7 @@ func Load(ctx context.Context, svc *app.Service) ([]Login, error) {
 	l.negotiation()
 	l.monitoring()
 	l.ceasefire()
+	l.energy()
 	if l.errs != nil {
 		return nil, l.errs
 	}

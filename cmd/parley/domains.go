@@ -4,6 +4,7 @@ import (
 	kernel "github.com/parley-project/parley"
 	"github.com/parley-project/parley/ceasefire"
 	ceasefireweb "github.com/parley-project/parley/ceasefire/web"
+	"github.com/parley-project/parley/energy"
 	"github.com/parley-project/parley/monitor"
 	monitorweb "github.com/parley-project/parley/monitor/web"
 	"github.com/parley-project/parley/negotiation"
@@ -27,6 +28,7 @@ var plugins = []plugin{
 	{negotiation.Domain{}, func() web.Section { return &negotiationweb.Section{} }},
 	{monitor.Domain{}, func() web.Section { return &monitorweb.Section{} }},
 	{ceasefire.Domain{}, func() web.Section { return &ceasefireweb.Section{} }},
+	{energy.Domain{}, nil},
 }
 
 // registry returns the registry of the binary's domains.

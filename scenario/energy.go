@@ -1,0 +1,94 @@
+package scenario
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/parley-project/parley/energy"
+	energyweb "github.com/parley-project/parley/energy/web"
+)
+
+// energyStart is the first day of the demo's quarter of readings.
+var energyStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// energy commits the plant of the agenda's clause 3.2 with six units of
+// about 950 MW, its meters, illustrative 50/50 terms, a generated quarter
+// of readings, the statements of its three months (January co-signed by
+// both parties; February by one so far; March with readings in dispute,
+// which it leaves open).
+func (l *loader) energy() {
+	const note = "Illustrative: the reports say only that the plant's electricity would be shared on an equitable basis. Its readings here are generated (parley gen readings)."
+	plant := energy.Plant{Name: "Zaporizhzhia Nuclear Power Plant", Note: note}
+	for i := 1; i <= 6; i++ {
+		plant.Units = append(plant.Units, energy.Unit{ID: strconv.Itoa(i), Name: "Unit " + strconv.Itoa(i), CapacityKW: 950_000})
+	}
+	pid := l.create("us-mediator", "plant", energy.KindPlant, plant, nil)
+	// The mediator's meter operators read the units and the station use;
+	// each party reads the delivery point into its own grid.
+	meters := map[string]string{} // code -> id
+	operator := map[string]string{}
+	for i := 1; i <= 6; i++ {
+		code := "G" + strconv.Itoa(i)
+		meters[code] = l.create("us-mediator", "meter-"+code, energy.KindMeter, energy.Meter{PlantID: pid, Code: code, Role: energy.Generation,
+			UnitID: strconv.Itoa(i), OperatorID: "us"}, nil)
+		operator[code] = "us"
+	}
+	meters["S"] = l.create("us-mediator", "meter-S", energy.KindMeter, energy.Meter{PlantID: pid, Code: "S", Role: energy.StationUse, OperatorID: "us"}, nil)
+	operator["S"] = "us"
+	for _, p := range []string{"ua", "ru"} {
+		code := "D-" + p
+		meters[code] = l.create("us-mediator", "meter-"+code, energy.KindMeter, energy.Meter{PlantID: pid, Code: code, Role: energy.Delivery,
+			PartyID: p, OperatorID: p, CapacityKW: 4_000_000}, nil)
+		operator[code] = p
+	}
+	l.create("us-mediator", "terms", energy.KindTerms, energy.SharingTerms{PlantID: pid, From: energyStart.Format(time.DateOnly),
+		Shares: []energy.ShareEntry{{PartyID: "ua", Share: "0.5"}, {PartyID: "ru", Share: "0.5"}}, Losses: energy.LossesByShare,
+		Tolerance: "0.03", Price: "40.00", Currency: "USD", ClauseID: l.id("c-electricity"), Note: note}, nil)
+	if l.errs != nil {
+		return
+	}
+
+	g := energy.Generate(energy.GenConfig{Units: []int64{950_000, 950_000, 950_000, 950_000, 950_000, 950_000}, Start: energyStart, Days: 90,
+		Parties: []string{"ua", "ru"}, Shares: []float64{1, 1}, Seed: 2026})
+	var disputed string
+	for _, code := range g.Codes {
+		vs := g.Values[code]
+		month := energyStart
+		for k := 0; k < 3; k++ {
+			next := month.AddDate(0, 1, 0)
+			a, b := int(month.Sub(energyStart)/energy.Interval), int(next.Sub(energyStart)/energy.Interval)
+			parts := [][2]int{{a, b}}
+			if code == "D-ua" && k == 2 {
+				// March's deliveries into one grid come in two halves; the
+				// other party disputes the second.
+				mid := a + 15*energy.PerDay
+				parts = [][2]int{{a, mid}, {mid, b}}
+			}
+			for _, p := range parts {
+				r := energy.Readings{MeterID: meters[code], PlantID: pid, PartyID: operator[code],
+					Start: energyStart.Add(time.Duration(p[0]) * energy.Interval).Format(time.RFC3339)}
+				r.Wh = vs[p[0]:p[1]]
+				disputed = l.signed(operator[code]+"-meters", "", energy.KindReadings, r)
+			}
+			month = next
+		}
+	}
+	if l.errs != nil {
+		return
+	}
+	// The last series committed is the second half of March at D-ua.
+	l.create("ru-capital", "energy-dispute", energy.KindDispute, energy.Dispute{PlantID: pid, PartyID: "ru", ReadingsID: disputed,
+		Reason: "Deliveries into the other grid in the second half of March read above what the plant's net output allows for; the calibration record of the meter is requested. " + note}, nil)
+	for k, signers := range [][]string{{"ua", "ru"}, {"ua"}, nil} {
+		from := energyStart.AddDate(0, k, 0)
+		w, err := energyweb.Issue(l.ctx, l.svc, l.as["us-mediator"], pid, from, from.AddDate(0, 1, 0), "")
+		if err != nil {
+			l.errs = fmt.Errorf("scenario: couldn't settle %s: %w", from.Format("January 2006"), err)
+			return
+		}
+		for _, p := range signers {
+			l.signed(p+"-capital", "", energy.KindApproval, energy.Approval{StatementID: w.Entity.ID, PartyID: p, Decision: energy.Approve, Note: note})
+		}
+	}
+}
