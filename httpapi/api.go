@@ -213,12 +213,13 @@ type route struct {
 }
 
 type api struct {
-	reg    *parley.Registry
-	svc    *app.Service
-	log    *slog.Logger
-	routes []route
-	mux    *http.ServeMux
-	doc    []byte
+	reg       *parley.Registry
+	svc       *app.Service
+	log       *slog.Logger
+	routes    []route
+	endpoints []Endpoint
+	mux       *http.ServeMux
+	doc       []byte
 	// cursor seals list cursors; made on first use from the installation's
 	// secret, so every replica reads the others' cursors.
 	cursor   atomic.Pointer[cipher.AEAD]
@@ -227,16 +228,17 @@ type api struct {
 
 // New returns the API on svc. It serves full paths under /api/v1/ (mount it
 // at "/api/" or at the root) and answers anything else with a JSON 404.
-func New(svc *app.Service, logger *slog.Logger) http.Handler {
-	return newAPI(svc, logger)
+// The domains' endpoints are served beside the collections.
+func New(svc *app.Service, logger *slog.Logger, endpoints ...Endpoint) http.Handler {
+	return newAPI(svc, logger, endpoints...)
 }
 
-func newAPI(svc *app.Service, logger *slog.Logger) *api {
+func newAPI(svc *app.Service, logger *slog.Logger, endpoints ...Endpoint) *api {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	a := &api{svc: svc, reg: svc.Registry(), log: logger, mux: http.NewServeMux()}
-	a.routes = a.table()
+	a := &api{svc: svc, reg: svc.Registry(), log: logger, mux: http.NewServeMux(), endpoints: endpoints}
+	a.routes = append(a.table(), a.endpointRoutes()...)
 	doc, err := json.MarshalIndent(a.openAPI(), "", "  ")
 	if err != nil {
 		panic("httpapi: couldn't encode the OpenAPI document: " + err.Error())

@@ -37,6 +37,11 @@ func (a *api) openAPI() obj {
 		"BatchResults": schemaOf(reflect.TypeFor[batchBody](), true),
 		"File":         schemaOf(reflect.TypeFor[fileBody](), true),
 	}
+	for _, e := range a.endpoints {
+		if e.Response != nil {
+			schemas[schemaName(e.Response)] = schemaOf(reflect.TypeOf(e.Response), true)
+		}
+	}
 	rec := schemaOf(reflect.TypeFor[storedRecord](), true)
 	rec["properties"].(obj)["audience"] = ref("Audience")
 	rec["properties"].(obj)["canonical"] = obj{"type": "object",

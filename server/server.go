@@ -51,11 +51,12 @@ type Server struct {
 
 // New returns a server for svc as cfg configures it. Unset fields of cfg
 // take their defaults. It builds the API and the UI handlers, the UI with
-// the domains' own sections (the binary's wiring names them), and serves
+// the domains' own sections and the API with their own endpoints (the
+// binary's wiring names both), and serves
 // log (the transparency log svc commits through, or nil for none) read-only
 // under /log/; nothing listens until Serve. The server owns svc and log
 // from here on: Serve closes them when it stops.
-func New(cfg Config, svc *app.Service, log *ledger.Log, sections []web.Section, logger *slog.Logger) (*Server, error) {
+func New(cfg Config, svc *app.Service, log *ledger.Log, sections []web.Section, logger *slog.Logger, endpoints ...httpapi.Endpoint) (*Server, error) {
 	if svc == nil {
 		return nil, errors.New("server: no service")
 	}
@@ -79,7 +80,7 @@ func New(cfg Config, svc *app.Service, log *ledger.Log, sections []web.Section, 
 	if err != nil {
 		return nil, fmt.Errorf("couldn't build the web UI: %w", err)
 	}
-	return newServer(cfg, svc, log, logger, httpapi.New(svc, logger), ui), nil
+	return newServer(cfg, svc, log, logger, httpapi.New(svc, logger, endpoints...), ui), nil
 }
 
 // newServer assembles a server around the given API and UI handlers, so

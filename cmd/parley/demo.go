@@ -186,7 +186,7 @@ func (c *cli) demo(ctx context.Context, addr, data string) error {
 	}
 	level.Set(slog.LevelInfo)
 
-	srv, err := server.New(cfg, svc, log, sections(), logger)
+	srv, err := server.New(cfg, svc, log, sections(), logger, endpoints(svc)...)
 	if err != nil {
 		return err
 	}

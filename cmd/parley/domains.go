@@ -2,9 +2,12 @@ package main
 
 import (
 	kernel "github.com/parley-project/parley"
+	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ceasefire"
 	ceasefireweb "github.com/parley-project/parley/ceasefire/web"
 	"github.com/parley-project/parley/energy"
+	energyapi "github.com/parley-project/parley/energy/api"
+	"github.com/parley-project/parley/httpapi"
 	"github.com/parley-project/parley/monitor"
 	monitorweb "github.com/parley-project/parley/monitor/web"
 	"github.com/parley-project/parley/negotiation"
@@ -15,20 +18,22 @@ import (
 )
 
 // plugin is one part of the process: its domain and, if it has pages of
-// its own, what makes its section of the UI (a section binds to one site).
+// its own, what makes its section of the UI (a section binds to one site);
+// if it has API endpoints of its own, what makes them on a service.
 type plugin struct {
-	domain  kernel.Domain
-	section func() web.Section
+	domain    kernel.Domain
+	section   func() web.Section
+	endpoints func(*app.Service) []httpapi.Endpoint
 }
 
 // plugins is the one place the binary names the parts of the process it
 // runs: a new domain is a package of its own and one line here.
 var plugins = []plugin{
-	{talks.Domain{}, func() web.Section { return &talksweb.Section{} }},
-	{negotiation.Domain{}, func() web.Section { return &negotiationweb.Section{} }},
-	{monitor.Domain{}, func() web.Section { return &monitorweb.Section{} }},
-	{ceasefire.Domain{}, func() web.Section { return &ceasefireweb.Section{} }},
-	{energy.Domain{}, nil},
+	{talks.Domain{}, func() web.Section { return &talksweb.Section{} }, nil},
+	{negotiation.Domain{}, func() web.Section { return &negotiationweb.Section{} }, nil},
+	{monitor.Domain{}, func() web.Section { return &monitorweb.Section{} }, nil},
+	{ceasefire.Domain{}, func() web.Section { return &ceasefireweb.Section{} }, nil},
+	{energy.Domain{}, nil, energyapi.Endpoints},
 }
 
 // registry returns the registry of the binary's domains.
@@ -49,4 +54,15 @@ func sections() []web.Section {
 		}
 	}
 	return ss
+}
+
+// endpoints returns the domains' own API endpoints on svc.
+func endpoints(svc *app.Service) []httpapi.Endpoint {
+	var es []httpapi.Endpoint
+	for _, p := range plugins {
+		if p.endpoints != nil {
+			es = append(es, p.endpoints(svc)...)
+		}
+	}
+	return es
 }

@@ -56,7 +56,7 @@ func (c *cli) serve(ctx context.Context, configPath string) error {
 	if err := svc.CheckIndex(ctx); err != nil {
 		return err
 	}
-	srv, err := server.New(cfg, svc, log, sections(), logger)
+	srv, err := server.New(cfg, svc, log, sections(), logger, endpoints(svc)...)
 	if err != nil {
 		return err
 	}
