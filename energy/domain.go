@@ -394,13 +394,13 @@ func splitField(s string) (string, string) {
 // Readings are one meter's readings of consecutive intervals, submitted
 // and signed by its operator: what a batch of readings commits.
 type Readings struct {
-	MeterID  string   `json:"meter_id"`
-	PlantID  string   `json:"plant_id"`
-	PartyID  string   `json:"party_id"`
-	Start    string   `json:"start"`
-	Wh       Values   `json:"wh"`
-	Replaces string   `json:"replaces,omitempty"`
-	Note     string   `json:"note,omitempty"`
+	MeterID  string `json:"meter_id"`
+	PlantID  string `json:"plant_id"`
+	PartyID  string `json:"party_id"`
+	Start    string `json:"start"`
+	Wh       Values `json:"wh"`
+	Replaces string `json:"replaces,omitempty"`
+	Note     string `json:"note,omitempty"`
 }
 
 // Normalize implements parley.Entity.

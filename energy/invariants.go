@@ -55,6 +55,22 @@ func plantFacts(facts [][]parley.Fact) PlantFacts {
 	return pf
 }
 
+// Before keeps the records committed before seq: what a statement
+// committed at seq was computed from.
+func (pf PlantFacts) Before(seq int64) PlantFacts {
+	keep := func(fs []parley.Fact) []parley.Fact {
+		var out []parley.Fact
+		for _, f := range fs {
+			if f.Seq < seq {
+				out = append(out, f)
+			}
+		}
+		return out
+	}
+	return PlantFacts{Plant: pf.Plant, Meters: keep(pf.Meters), Terms: keep(pf.Terms), Readings: keep(pf.Readings),
+		Disputes: keep(pf.Disputes), Resolutions: keep(pf.Resolutions)}
+}
+
 // Input makes the settlement's input for [from, until) from the plant's
 // records.
 func (pf PlantFacts) Input(from, until time.Time) (Input, error) {

@@ -65,11 +65,14 @@ func (l *loader) energy() {
 				mid := a + 15*energy.PerDay
 				parts = [][2]int{{a, mid}, {mid, b}}
 			}
-			for _, p := range parts {
+			for i, p := range parts {
 				r := energy.Readings{MeterID: meters[code], PlantID: pid, PartyID: operator[code],
 					Start: energyStart.Add(time.Duration(p[0]) * energy.Interval).Format(time.RFC3339)}
 				r.Wh = vs[p[0]:p[1]]
-				disputed = l.signed(operator[code]+"-meters", "", energy.KindReadings, r)
+				id := l.signed(operator[code]+"-meters", "", energy.KindReadings, r)
+				if len(parts) == 2 && i == 1 {
+					disputed = id
+				}
 			}
 			month = next
 		}
@@ -77,7 +80,6 @@ func (l *loader) energy() {
 	if l.errs != nil {
 		return
 	}
-	// The last series committed is the second half of March at D-ua.
 	l.create("ru-capital", "energy-dispute", energy.KindDispute, energy.Dispute{PlantID: pid, PartyID: "ru", ReadingsID: disputed,
 		Reason: "Deliveries into the other grid in the second half of March read above what the plant's net output allows for; the calibration record of the meter is requested. " + note}, nil)
 	for k, signers := range [][]string{{"ua", "ru"}, {"ua"}, nil} {

@@ -136,3 +136,46 @@ func Issue(ctx context.Context, svc issuer, caller access.Principal, id string, 
 	}
 	return svc.Create(ctx, caller, energy.KindStatement, body)
 }
+
+// Trace settles statement id's period again from the records committed
+// before it, with the trace of every interval, and checks that it gives
+// the statement's figures.
+func Trace(ctx context.Context, svc lister, caller *access.Principal, id string) (*energy.Settlement, error) {
+	e, err := svc.Get(ctx, caller, energy.KindStatement, id)
+	if err != nil {
+		return nil, err
+	}
+	var s energy.Statement
+	if err := json.Unmarshal(e.Body, &s); err != nil {
+		return nil, fmt.Errorf("couldn't read statement %s: %w", id, err)
+	}
+	from, until, err := s.Period()
+	if err != nil {
+		return nil, err
+	}
+	pf, err := Facts(ctx, svc, caller, s.PlantID)
+	if err != nil {
+		return nil, err
+	}
+	pf = pf.Before(e.CreatedSeq)
+	in, err := pf.Input(from, until)
+	if err != nil {
+		return nil, err
+	}
+	in.Trace = true
+	st, err := energy.Settle(in)
+	if err != nil {
+		return nil, err
+	}
+	traced := *st
+	traced.Trace = nil
+	got, _ := json.Marshal(traced)
+	var committed energy.Settlement
+	json.Unmarshal([]byte(s.Figures), &committed)
+	want, _ := json.Marshal(committed)
+	if string(got) != string(want) {
+		return nil, &app.Error{Code: app.CodeConflict, Message: fmt.Sprintf("the records committed before statement %s no longer give its figures "+
+			"(a meter, the plant or terms changed since): its trace would not be its own", id)}
+	}
+	return st, nil
+}
