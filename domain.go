@@ -66,8 +66,10 @@ type Need struct {
 	ID     string
 	// From, when set, keeps only the entities whose time (their kind's
 	// TimeField) is at or after it: a rule about the last days reads
-	// those days, not the years before.
-	From time.Time
+	// those days, not the years before. Until, when set, keeps only those
+	// whose time is before it: a rule about a month reads that month, not
+	// the years after.
+	From, Until time.Time
 }
 
 // Fact is one entity loaded for an invariant.

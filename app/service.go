@@ -734,8 +734,8 @@ func (s *Service) loadFacts(ctx context.Context, tx store.Tx, v access.Viewer, i
 		if !ok {
 			return nil, fmt.Errorf("invariant %q needs kind %q, which is not registered", inv.Name, need.Kind)
 		}
-		if !need.From.IsZero() && nk.TimeField == "" {
-			return nil, fmt.Errorf("invariant %q needs %s from a time, but the kind has no TimeField", inv.Name, need.Kind)
+		if (!need.From.IsZero() || !need.Until.IsZero()) && nk.TimeField == "" {
+			return nil, fmt.Errorf("invariant %q needs %s in a time range, but the kind has no TimeField", inv.Name, need.Kind)
 		}
 		fact := func(e store.Entity) error {
 			if len(need.Fields) > 0 {
@@ -767,7 +767,8 @@ func (s *Service) loadFacts(ctx context.Context, tx store.Tx, v access.Viewer, i
 				break
 			}
 			if e.Kind != need.Kind || (need.ID != "" && e.ID != need.ID) || (need.Parent != "" && e.Parent != need.Parent) ||
-				(!need.From.IsZero() && (e.At.IsZero() || e.At.Before(need.From))) {
+				(!need.From.IsZero() && (e.At.IsZero() || e.At.Before(need.From))) ||
+				(!need.Until.IsZero() && (e.At.IsZero() || !e.At.Before(need.Until))) {
 				continue
 			}
 			err = fact(e)
@@ -785,8 +786,8 @@ func (s *Service) loadFacts(ctx context.Context, tx store.Tx, v access.Viewer, i
 // as well, so a field the index does not serve is still honoured.
 func indexQuery(k parley.Kind, need parley.Need) store.Query {
 	q := store.Query{Kind: need.Kind, Parent: need.Parent}
-	if !need.From.IsZero() {
-		q.From, q.Order = need.From, store.OrderAt
+	if !need.From.IsZero() || !need.Until.IsZero() {
+		q.From, q.To, q.Order = need.From, need.Until, store.OrderAt
 	}
 	for name, v := range need.Fields {
 		switch {

@@ -26,15 +26,17 @@ func kindNamed(name string) parley.Kind {
 	return kinds[i]
 }
 
-// plantNeeds are what a settlement of plant over [from, ...) reads, in the
-// order PlantFacts takes them.
-func plantNeeds(plant string, from time.Time) []parley.Need {
+// plantNeeds are what a settlement of plant over [from, until) reads, in
+// the order PlantFacts takes them.
+func plantNeeds(plant string, from, until time.Time) []parley.Need {
 	return []parley.Need{{Kind: KindPlant, ID: plant}, {Kind: KindMeter, Parent: plant}, {Kind: KindTerms, Parent: plant},
-		// A series starts at most 31 days before the first interval it
-		// gives a value for.
-		{Kind: KindReadings, Fields: map[string]string{"plant_id": plant}, From: from.Add(-time.Duration(MaxIntervals) * Interval)},
+		{Kind: KindReadings, Fields: map[string]string{"plant_id": plant}, From: SeriesFrom(from), Until: until},
 		{Kind: KindDispute, Parent: plant}, {Kind: KindResolution, Fields: map[string]string{"plant_id": plant}}}
 }
+
+// SeriesFrom is the earliest start of a series that may give a value for
+// an interval at or after from: a series holds at most 31 days.
+func SeriesFrom(from time.Time) time.Time { return from.Add(-time.Duration(MaxIntervals) * Interval) }
 
 // PlantFacts are a plant's records as a settlement reads them.
 type PlantFacts struct {
@@ -151,11 +153,11 @@ var figuresFromRecords = parley.Invariant{
 	Kind: KindStatement, Name: "figures computed from the records; one standing statement a period",
 	Needs: func(e parley.Entity, _ string) []parley.Need {
 		s := e.(*Statement)
-		from, _, err := s.Period()
+		from, until, err := s.Period()
 		if err != nil {
 			return []parley.Need{}
 		}
-		return append(plantNeeds(s.PlantID, from), parley.Need{Kind: KindStatement, Parent: s.PlantID, From: from})
+		return append(plantNeeds(s.PlantID, from, until), parley.Need{Kind: KindStatement, Parent: s.PlantID, From: from, Until: until})
 	},
 	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
 		s := e.(*Statement)

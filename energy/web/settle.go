@@ -19,7 +19,26 @@ import (
 // lister is what reading a plant's records needs of the service.
 type lister interface {
 	All(ctx context.Context, caller *access.Principal, kind, parent string) ([]store.Entity, error)
+	List(ctx context.Context, caller *access.Principal, q store.Query) ([]store.Entity, bool, error)
 	Get(ctx context.Context, caller *access.Principal, kind, id string) (store.Entity, error)
+}
+
+// during returns every entity of q's kind and parent whose time is in
+// [from, until), a page at a time.
+func during(ctx context.Context, svc lister, caller *access.Principal, kind, parent string, from, until time.Time) ([]store.Entity, error) {
+	q := store.Query{Kind: kind, Parent: parent, From: from, To: until, Order: store.OrderAt, Limit: app.MaxPage}
+	var all []store.Entity
+	for {
+		es, more, err := svc.List(ctx, caller, q)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, es...)
+		if !more || len(es) == 0 {
+			return all, nil
+		}
+		q.After, q.AfterAt = es[len(es)-1].CreatedSeq, es[len(es)-1].At
+	}
 }
 
 // issuer is what committing a statement needs of it.
@@ -52,8 +71,9 @@ func facts[T any, P interface {
 }
 
 // Facts reads plant id's records as caller sees them: what a settlement
-// of any of its periods reads.
-func Facts(ctx context.Context, svc lister, caller *access.Principal, id string) (energy.PlantFacts, error) {
+// of [from, until) reads (the readings that may give a value in it, all
+// the rest).
+func Facts(ctx context.Context, svc lister, caller *access.Principal, id string, from, until time.Time) (energy.PlantFacts, error) {
 	var pf energy.PlantFacts
 	pe, err := svc.Get(ctx, caller, energy.KindPlant, id)
 	if err != nil {
@@ -78,7 +98,11 @@ func Facts(ctx context.Context, svc lister, caller *access.Principal, id string)
 		return pf, err
 	}
 	for _, m := range meters {
-		rs, err := facts[energy.Readings](all(energy.KindReadings, m.ID))
+		es, err := during(ctx, svc, caller, energy.KindReadings, m.ID, energy.SeriesFrom(from), until)
+		if err != nil {
+			return pf, err
+		}
+		rs, err := facts[energy.Readings](es)
 		if err != nil {
 			return pf, err
 		}
@@ -101,7 +125,7 @@ func Facts(ctx context.Context, svc lister, caller *access.Principal, id string)
 // Settle computes the settlement of plant id over [from, until) from the
 // records as caller sees them, with its trace.
 func Settle(ctx context.Context, svc lister, caller *access.Principal, id string, from, until time.Time) (*energy.Settlement, error) {
-	pf, err := Facts(ctx, svc, caller, id)
+	pf, err := Facts(ctx, svc, caller, id, from.UTC(), until.UTC())
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +145,7 @@ func Settle(ctx context.Context, svc lister, caller *access.Principal, id string
 // records and commits it as caller (a mediator); replaces names the
 // statement of the period it recomputes, if there is one.
 func Issue(ctx context.Context, svc issuer, caller access.Principal, id string, from, until time.Time, replaces string) (app.Written, error) {
-	pf, err := Facts(ctx, svc, &caller, id)
+	pf, err := Facts(ctx, svc, &caller, id, from.UTC(), until.UTC())
 	if err != nil {
 		return app.Written{}, err
 	}
@@ -153,7 +177,7 @@ func Trace(ctx context.Context, svc lister, caller *access.Principal, id string)
 	if err != nil {
 		return nil, err
 	}
-	pf, err := Facts(ctx, svc, caller, s.PlantID)
+	pf, err := Facts(ctx, svc, caller, s.PlantID, from, until)
 	if err != nil {
 		return nil, err
 	}
