@@ -3,11 +3,26 @@ package scenario
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parley-project/parley/energy"
 	energyweb "github.com/parley-project/parley/energy/web"
 )
+
+// MeterOperator is the party that operates the demo plant's meter of
+// that code (energy.Generate's codes): each party reads the delivery
+// point into its own grid, the mediator the units and the station use.
+func MeterOperator(code string) string {
+	if party, ok := strings.CutPrefix(code, "D-"); ok {
+		return party
+	}
+	return "us"
+}
+
+// plantParties are the parties the plant's electricity is shared between,
+// each with a delivery point into its grid.
+var plantParties = []string{"ua", "ru"}
 
 // energyStart is the first day of the demo's quarter of readings.
 var energyStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -27,20 +42,16 @@ func (l *loader) energy() {
 	// The mediator's meter operators read the units and the station use;
 	// each party reads the delivery point into its own grid.
 	meters := map[string]string{} // code -> id
-	operator := map[string]string{}
 	for i := 1; i <= 6; i++ {
 		code := "G" + strconv.Itoa(i)
 		meters[code] = l.create("us-mediator", "meter-"+code, energy.KindMeter, energy.Meter{PlantID: pid, Code: code, Role: energy.Generation,
-			UnitID: strconv.Itoa(i), OperatorID: "us"}, nil)
-		operator[code] = "us"
+			UnitID: strconv.Itoa(i), OperatorID: MeterOperator(code)}, nil)
 	}
-	meters["S"] = l.create("us-mediator", "meter-S", energy.KindMeter, energy.Meter{PlantID: pid, Code: "S", Role: energy.StationUse, OperatorID: "us"}, nil)
-	operator["S"] = "us"
-	for _, p := range []string{"ua", "ru"} {
+	meters["S"] = l.create("us-mediator", "meter-S", energy.KindMeter, energy.Meter{PlantID: pid, Code: "S", Role: energy.StationUse, OperatorID: MeterOperator("S")}, nil)
+	for _, p := range plantParties {
 		code := "D-" + p
 		meters[code] = l.create("us-mediator", "meter-"+code, energy.KindMeter, energy.Meter{PlantID: pid, Code: code, Role: energy.Delivery,
-			PartyID: p, OperatorID: p, CapacityKW: 4_000_000}, nil)
-		operator[code] = p
+			PartyID: p, OperatorID: MeterOperator(code), CapacityKW: 4_000_000}, nil)
 	}
 	l.create("us-mediator", "terms", energy.KindTerms, energy.SharingTerms{PlantID: pid, From: energyStart.Format(time.DateOnly),
 		Shares: []energy.ShareEntry{{PartyID: "ua", Share: "0.5"}, {PartyID: "ru", Share: "0.5"}}, Losses: energy.LossesByShare,
@@ -49,8 +60,7 @@ func (l *loader) energy() {
 		return
 	}
 
-	g := energy.Generate(energy.GenConfig{Units: []int64{950_000, 950_000, 950_000, 950_000, 950_000, 950_000}, Start: energyStart, Days: 90,
-		Parties: []string{"ua", "ru"}, Shares: []float64{1, 1}, Seed: 2026})
+	g := GenerateReadings(energyStart, 90, 2026)
 	var disputed string
 	for _, code := range g.Codes {
 		vs := g.Values[code]
@@ -66,10 +76,10 @@ func (l *loader) energy() {
 				parts = [][2]int{{a, mid}, {mid, b}}
 			}
 			for i, p := range parts {
-				r := energy.Readings{MeterID: meters[code], PlantID: pid, PartyID: operator[code],
+				r := energy.Readings{MeterID: meters[code], PlantID: pid, PartyID: MeterOperator(code),
 					Start: energyStart.Add(time.Duration(p[0]) * energy.Interval).Format(time.RFC3339)}
 				r.Wh = vs[p[0]:p[1]]
-				id := l.signed(operator[code]+"-meters", "", energy.KindReadings, r)
+				id := l.signed(MeterOperator(code)+"-meters", "", energy.KindReadings, r)
 				if len(parts) == 2 && i == 1 {
 					disputed = id
 				}
@@ -93,4 +103,12 @@ func (l *loader) energy() {
 			l.signed(p+"-capital", "", energy.KindApproval, energy.Approval{StatementID: w.Entity.ID, PartyID: p, Decision: energy.Approve, Note: note})
 		}
 	}
+}
+
+// GenerateReadings makes days of readings of the demo plant's meters from
+// start: what the demo holds for its first quarter, and what parley gen
+// readings writes.
+func GenerateReadings(start time.Time, days int, seed uint64) energy.Generated {
+	return energy.Generate(energy.GenConfig{Units: []int64{950_000, 950_000, 950_000, 950_000, 950_000, 950_000}, Start: start, Days: days,
+		Parties: plantParties, Shares: []float64{1, 1}, Seed: seed})
 }

@@ -123,7 +123,7 @@ func init() {
 	commands = []*command{
 		demoCommand, initCommand, serveCommand, migrateCommand, rebuildCommand, auditCommand,
 		usersAddCommand, usersListCommand, usersPasswordCommand, usersDisableCommand, usersEnableCommand, tokensNewCommand,
-		keysGenerateCommand, keysRegisterCommand, signCommand, witnessCommand, verifyCommand, loadCommand, zonesLoadCommand, reportsImportCommand, filesPutCommand, genReportsCommand, classifyClusterCommand,
+		keysGenerateCommand, keysRegisterCommand, signCommand, witnessCommand, verifyCommand, loadCommand, zonesLoadCommand, reportsImportCommand, filesPutCommand, genReportsCommand, classifyClusterCommand, genReadingsCommand, readingsImportCommand,
 	}
 }
 

@@ -19,7 +19,7 @@ import (
 )
 
 // parley runs one command to its end.
-func parley(t *testing.T, args ...string) (code int, stdout, stderr string) {
+func parley(t testing.TB, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code = run(t.Context(), args, &out, &errb)

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	kernel "github.com/parley-project/parley"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/httpapi"
 	"github.com/parley-project/parley/record"
@@ -130,10 +131,6 @@ func (c *cli) sign(ctx context.Context, a signArgs) error {
 	if err != nil {
 		return fmt.Errorf("%s holds no private note key: %w", a.key, err)
 	}
-	signable, err := app.SignableBody(registry(), a.kind, raw)
-	if err != nil {
-		return fmt.Errorf("%s: %w", a.body, err)
-	}
 	var text string
 	if a.statement != "" {
 		b, err := os.ReadFile(a.statement)
@@ -144,34 +141,9 @@ func (c *cli) sign(ctx context.Context, a signArgs) error {
 	} else if text, err = fetchStatement(ctx, a.server, a.tokenFile, k.Collection, raw); err != nil {
 		return err
 	}
-	st, err := record.ParseStatement(text)
+	out, st, err := signBody(k, raw, text, signer)
 	if err != nil {
-		return fmt.Errorf("the statement is not one parley signs: %w", err)
-	}
-	// The signer signs only what it meant: the server must not slip in
-	// another body or kind.
-	if st.Kind != a.kind {
-		return fmt.Errorf("the statement is for kind %s, not %s; refusing to sign it", st.Kind, a.kind)
-	}
-	got, _ := record.CanonicalJSON(st.Body)
-	want, err := record.CanonicalJSON(signable)
-	if err != nil {
-		return err
-	}
-	if !bytes.Equal(got, want) {
-		return fmt.Errorf("the statement's body %s is not the body of %s as parley commits it, %s; refusing to sign it", got, a.body, want)
-	}
-	// Nor bind it to another thing, party or time than the body says: the
-	// record would then speak of what its author did not decide, or be
-	// held back and committed later.
-	if d := time.Since(st.At); d < -signClockSkew || d > signClockSkew {
-		return fmt.Errorf("the statement is dated %s, but this machine's clock says %s; refusing to sign a statement not dated now (check the clocks, and ask for a new statement)",
-			st.At.Format(record.TimeLayout), time.Now().UTC().Format(record.TimeLayout))
-	}
-	env := record.Envelope{Kind: st.Kind, At: st.At, Author: record.Author{Principal: st.Signer, Party: st.Party}, Body: signable,
-		Sig: &record.Signature{At: st.At, On: st.On, Supersedes: st.Supersedes}}
-	if err := app.CheckBindings(k, env); err != nil {
-		return fmt.Errorf("the statement does not bind what %s says: %v; refusing to sign it", a.body, err)
+		return fmt.Errorf("%s: %w", a.body, err)
 	}
 	fmt.Fprintf(c.stderr, "signing for party %s as principal %s, at %s:\n", st.Party, st.Signer, st.At.Format(record.TimeLayout))
 	if st.On != nil {
@@ -182,21 +154,78 @@ func (c *cli) sign(ctx context.Context, a signArgs) error {
 	} else {
 		fmt.Fprintln(c.stderr, "  the first decision of your party here")
 	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, out, "", "  "); err != nil {
+		return err
+	}
+	pretty.WriteByte('\n')
+	_, err = c.stdout.Write(pretty.Bytes())
+	return err
+}
+
+// signBody checks that the statement text binds raw, a body of kind k,
+// exactly as parley commits it, and nothing else, dated now; and returns
+// raw (keeping its audience, if it has one) with the statement and its
+// signature beside it, ready to submit.
+func signBody(k kernel.Kind, raw []byte, text string, signer note.Signer) (json.RawMessage, record.Statement, error) {
+	signable, err := app.SignableBody(registry(), k.Name, raw)
+	if err != nil {
+		return nil, record.Statement{}, err
+	}
+	st, err := record.ParseStatement(text)
+	if err != nil {
+		return nil, st, fmt.Errorf("the statement is not one parley signs: %w", err)
+	}
+	// The signer signs only what it meant: the server must not slip in
+	// another body or kind.
+	if st.Kind != k.Name {
+		return nil, st, fmt.Errorf("the statement is for kind %s, not %s; refusing to sign it", st.Kind, k.Name)
+	}
+	got, _ := record.CanonicalJSON(st.Body)
+	want, err := record.CanonicalJSON(signable)
+	if err != nil {
+		return nil, st, err
+	}
+	if !bytes.Equal(got, want) {
+		return nil, st, fmt.Errorf("the statement's body %s is not the body as parley commits it, %s; refusing to sign it", got, want)
+	}
+	// Nor bind it to another thing, party or time than the body says: the
+	// record would then speak of what its author did not decide, or be
+	// held back and committed later.
+	if d := time.Since(st.At); d < -signClockSkew || d > signClockSkew {
+		return nil, st, fmt.Errorf("the statement is dated %s, but this machine's clock says %s; refusing to sign a statement not dated now (check the clocks, and ask for a new statement)",
+			st.At.Format(record.TimeLayout), time.Now().UTC().Format(record.TimeLayout))
+	}
+	env := record.Envelope{Kind: st.Kind, At: st.At, Author: record.Author{Principal: st.Signer, Party: st.Party}, Body: signable,
+		Sig: &record.Signature{At: st.At, On: st.On, Supersedes: st.Supersedes}}
+	if err := app.CheckBindings(k, env); err != nil {
+		return nil, st, fmt.Errorf("the statement does not bind what the body says: %v; refusing to sign it", err)
+	}
 	signed, err := note.Sign(&note.Note{Text: text}, signer)
 	if err != nil {
-		return fmt.Errorf("couldn't sign: %w", err)
+		return nil, st, fmt.Errorf("couldn't sign: %w", err)
 	}
-	// The body as submitted keeps its audience, if it had one; the
-	// statement and signature go beside it.
-	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return fmt.Errorf("%s: %w", a.body, err)
+	return withSignature(raw, text, strings.TrimSpace(string(signed[len(text)+1:]))), st, nil
+}
+
+// withSignature returns the JSON object raw with the statement and its
+// signature added as its last fields, its own bytes kept as they are: a
+// month of meter readings is not decoded and encoded again to add two.
+func withSignature(raw []byte, statement, signature string) json.RawMessage {
+	obj := bytes.TrimRight(raw, " \t\r\n")
+	obj = obj[:len(obj)-1] // the closing brace: SignableBody read raw as an object
+	st, _ := json.Marshal(statement)
+	sig, _ := json.Marshal(signature)
+	out := make([]byte, 0, len(obj)+len(st)+len(sig)+32)
+	out = append(out, obj...)
+	if len(bytes.TrimSpace(obj)) > 1 { // more than the opening brace
+		out = append(out, ',')
 	}
-	out["statement"] = text
-	out["signature"] = strings.TrimSpace(string(signed[len(text)+1:]))
-	enc := json.NewEncoder(c.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	out = append(out, `"statement":`...)
+	out = append(out, st...)
+	out = append(out, `,"signature":`...)
+	out = append(out, sig...)
+	return append(out, '}')
 }
 
 // signClockSkew is how far the statement's time may be from this machine's
