@@ -7,6 +7,7 @@ import (
 	ceasefireweb "github.com/parley-project/parley/ceasefire/web"
 	"github.com/parley-project/parley/energy"
 	energyapi "github.com/parley-project/parley/energy/api"
+	energyweb "github.com/parley-project/parley/energy/web"
 	"github.com/parley-project/parley/httpapi"
 	"github.com/parley-project/parley/monitor"
 	monitorweb "github.com/parley-project/parley/monitor/web"
@@ -33,7 +34,7 @@ var plugins = []plugin{
 	{negotiation.Domain{}, func() web.Section { return &negotiationweb.Section{} }, nil},
 	{monitor.Domain{}, func() web.Section { return &monitorweb.Section{} }, nil},
 	{ceasefire.Domain{}, func() web.Section { return &ceasefireweb.Section{} }, nil},
-	{energy.Domain{}, nil, energyapi.Endpoints},
+	{energy.Domain{}, func() web.Section { return &energyweb.Section{} }, energyapi.Endpoints},
 }
 
 // registry returns the registry of the binary's domains.

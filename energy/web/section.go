@@ -1,0 +1,356 @@
+package energyweb
+
+import (
+	"cmp"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"math/big"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/energy"
+	"github.com/parley-project/parley/web"
+)
+
+//go:embed templates/*.html
+var templates embed.FS
+
+// Section is the energy sharing's part of the UI: each plant with its
+// statements and the chart of what each party was entitled to against
+// what it took, and each statement with its co-signatures, disputes and
+// figures, each traced down to the readings.
+type Section struct{ site *web.Site }
+
+// Nav implements web.Section.
+func (*Section) Nav() []web.NavItem {
+	return []web.NavItem{{Key: "energy", Label: "Energy", Path: "/energy"}}
+}
+
+// Templates implements web.Section.
+func (*Section) Templates() (fs.FS, template.FuncMap) {
+	return web.TemplatesDir(templates), template.FuncMap{
+		"stamp": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
+		"month": func(t time.Time) string { return t.UTC().Format("January 2006") },
+	}
+}
+
+// Routes implements web.Section.
+func (x *Section) Routes(site *web.Site) {
+	x.site = site
+	site.Handle("GET /energy", x.plants)
+	site.Handle("GET /energy/{id}", x.plant)
+	site.Handle("POST /energy/{id}/statements", x.issue)
+	site.Handle("GET /energy-statements/{id}", x.statement)
+	site.Handle("GET /energy-statements/{id}/day", x.day)
+}
+
+func (x *Section) plants(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	ps, err := web.Load[energy.Plant](r.Context(), x.site.Service(), caller, energy.KindPlant, "")
+	if err != nil {
+		return err
+	}
+	if len(ps) == 1 {
+		http.Redirect(w, r, "/energy/"+url.PathEscape(ps[0].ID), http.StatusSeeOther)
+		return nil
+	}
+	x.site.Render(w, r, caller, http.StatusOK, "energy_plants", web.Page{Title: "Energy", Nav: "energy", Data: ps})
+	return nil
+}
+
+// statementRow is a statement as the plant's page lists it.
+type statementRow struct {
+	Item     web.Item[energy.Statement]
+	S        energy.Settlement
+	Replaced string // the statement that replaces it, if any
+	Approved []string
+	Rejected []string
+	Disputed bool
+}
+
+// Final reports whether every party it settles between approved it and
+// none rejected it, and it stands.
+func (s statementRow) Final() bool {
+	return s.Replaced == "" && !s.Disputed && len(s.Rejected) == 0 && len(s.Approved) == len(s.S.Parties)
+}
+
+// statementRows reads plant id's statements with their co-signatures and
+// disputes, in the order of their periods.
+func (x *Section) statementRows(r *http.Request, caller *access.Principal, plant string) ([]statementRow, error) {
+	svc := x.site.Service()
+	items, err := web.Load[energy.Statement](r.Context(), svc, caller, energy.KindStatement, plant)
+	if err != nil {
+		return nil, err
+	}
+	disputes, err := web.Load[energy.Dispute](r.Context(), svc, caller, energy.KindDispute, plant)
+	if err != nil {
+		return nil, err
+	}
+	decided := map[string]bool{}
+	for _, d := range disputes {
+		rs, err := svc.All(r.Context(), caller, energy.KindResolution, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		decided[d.ID] = len(rs) > 0
+	}
+	replacedBy := map[string]string{}
+	for _, it := range items {
+		if it.V.Replaces != "" {
+			replacedBy[it.V.Replaces] = it.ID
+		}
+	}
+	var rows []statementRow
+	for _, it := range items {
+		row := statementRow{Item: it, Replaced: replacedBy[it.ID]}
+		if err := json.Unmarshal([]byte(it.V.Figures), &row.S); err != nil {
+			return nil, fmt.Errorf("couldn't read statement %s: %w", it.ID, err)
+		}
+		approvals, err := web.Load[energy.Approval](r.Context(), svc, caller, energy.KindApproval, it.ID)
+		if err != nil {
+			return nil, err
+		}
+		// Each party's latest decision counts (a signed chain: the latest
+		// supersedes the earlier).
+		latest := map[string]string{}
+		for _, a := range approvals {
+			latest[a.V.PartyID] = a.V.Decision
+		}
+		for _, p := range slices.Sorted(func(yield func(string) bool) {
+			for k := range latest {
+				if !yield(k) {
+					return
+				}
+			}
+		}) {
+			if latest[p] == energy.Approve {
+				row.Approved = append(row.Approved, p)
+			} else {
+				row.Rejected = append(row.Rejected, p)
+			}
+		}
+		for _, d := range disputes {
+			row.Disputed = row.Disputed || d.V.StatementID == it.ID && !decided[d.ID]
+		}
+		rows = append(rows, row)
+	}
+	slices.SortStableFunc(rows, func(a, b statementRow) int { return cmp.Compare(a.Item.V.From, b.Item.V.From) })
+	return rows, nil
+}
+
+type plantView struct {
+	Plant     web.Item[energy.Plant]
+	Meters    []web.Item[energy.Meter]
+	Terms     []web.Item[energy.SharingTerms]
+	Disputes  []web.Item[energy.Dispute]
+	Decided   map[string]string
+	Rows      []statementRow
+	Chart     *lineChart
+	Balances  [][]string
+	Parties   []string
+	MayIssue  bool
+	NextMonth string
+	Currency  string
+}
+
+func (x *Section) plant(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	svc := x.site.Service()
+	e, err := svc.Get(r.Context(), caller, energy.KindPlant, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := plantView{Decided: map[string]string{}}
+	if v.Plant, err = web.ItemOf[energy.Plant](e); err != nil {
+		return err
+	}
+	if v.Meters, err = web.Load[energy.Meter](r.Context(), svc, caller, energy.KindMeter, e.ID); err != nil {
+		return err
+	}
+	if v.Terms, err = web.Load[energy.SharingTerms](r.Context(), svc, caller, energy.KindTerms, e.ID); err != nil {
+		return err
+	}
+	if v.Disputes, err = web.Load[energy.Dispute](r.Context(), svc, caller, energy.KindDispute, e.ID); err != nil {
+		return err
+	}
+	for _, d := range v.Disputes {
+		rs, err := web.Load[energy.Resolution](r.Context(), svc, caller, energy.KindResolution, d.ID)
+		if err != nil {
+			return err
+		}
+		for _, res := range rs {
+			v.Decided[d.ID] = res.V.Decision
+		}
+	}
+	if v.Rows, err = x.statementRows(r, caller, e.ID); err != nil {
+		return err
+	}
+	v.Chart, v.Parties, v.Balances = equityChart(v.Rows)
+	for _, row := range v.Rows {
+		v.Currency = cmp.Or(row.S.Currency, v.Currency)
+	}
+	v.MayIssue = caller != nil && svc.Authorized(*caller, energy.KindStatement, "") == nil
+	v.NextMonth = time.Now().UTC().AddDate(0, -1, 0).Format("2006-01")
+	x.site.Render(w, r, caller, http.StatusOK, "energy_plant", web.Page{Title: v.Plant.V.Name, Nav: "energy", Data: v})
+	return nil
+}
+
+// issue commits the statement of a month, from the plant's page.
+func (x *Section) issue(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	if caller == nil {
+		return web.ErrNotFound
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	if err := r.ParseForm(); err != nil {
+		return &app.Error{Code: app.CodeBadRequest, Message: "the form could not be read"}
+	}
+	from, err := time.Parse("2006-01", r.PostForm.Get("month"))
+	if err != nil || from.Year() < 1900 || from.Year() > 9000 {
+		return &app.Error{Code: app.CodeInvalid, Field: "month", Message: "is not a month, YYYY-MM, between the years 1900 and 9000"}
+	}
+	written, err := Issue(r.Context(), x.site.Service(), *caller, r.PathValue("id"), from, from.AddDate(0, 1, 0), r.PostForm.Get("replaces"))
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/energy-statements/"+url.PathEscape(written.Entity.ID), http.StatusSeeOther)
+	return nil
+}
+
+type statementView struct {
+	Row      statementRow
+	Plant    string
+	Disputes []web.Item[energy.Dispute]
+	Days     []dayLine
+	// TraceErr says why the trace could not be made, if it could not.
+	TraceErr string
+}
+
+// dayLine is a day of a statement's trace: its settled intervals' sums.
+type dayLine struct {
+	Day      string
+	Settled  int
+	NetKWh   string
+	Parties  []string // per party: entitled / delivered, kWh
+	Balances []string // per party: delivered less entitled, kWh
+}
+
+func (x *Section) loadStatement(r *http.Request, caller *access.Principal) (statementView, *energy.Settlement, error) {
+	svc := x.site.Service()
+	e, err := svc.Get(r.Context(), caller, energy.KindStatement, r.PathValue("id"))
+	if err != nil {
+		return statementView{}, nil, err
+	}
+	var s energy.Statement
+	json.Unmarshal(e.Body, &s)
+	rows, err := x.statementRows(r, caller, s.PlantID)
+	if err != nil {
+		return statementView{}, nil, err
+	}
+	var v statementView
+	for _, row := range rows {
+		if row.Item.ID == e.ID {
+			v.Row = row
+		}
+	}
+	v.Plant = s.PlantID
+	ds, err := web.Load[energy.Dispute](r.Context(), svc, caller, energy.KindDispute, s.PlantID)
+	if err != nil {
+		return v, nil, err
+	}
+	for _, d := range ds {
+		if d.V.StatementID == e.ID {
+			v.Disputes = append(v.Disputes, d)
+		}
+	}
+	st, err := Trace(r.Context(), svc, caller, e.ID)
+	if err != nil {
+		v.TraceErr = err.Error()
+	}
+	return v, st, nil
+}
+
+func (x *Section) statement(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	v, st, err := x.loadStatement(r, caller)
+	if err != nil {
+		return err
+	}
+	if st != nil {
+		v.Days = days(st)
+	}
+	x.site.Render(w, r, caller, http.StatusOK, "energy_statement", web.Page{Title: "Settlement statement", Nav: "energy", Data: v})
+	return nil
+}
+
+// days sums a statement's trace by day.
+func days(st *energy.Settlement) []dayLine {
+	var out []dayLine
+	var ent, del []*big.Rat
+	var net int64
+	var cur string
+	var settled int
+	flush := func() {
+		if cur == "" {
+			return
+		}
+		d := dayLine{Day: cur, Settled: settled, NetKWh: energy.FormatDecimal(new(big.Rat).SetFrac64(net, 1000), 3)}
+		for k := range ent {
+			kwh := func(r *big.Rat) string { return energy.FormatDecimal(new(big.Rat).Quo(r, big.NewRat(1000, 1)), 3) }
+			d.Parties = append(d.Parties, kwh(ent[k])+" / "+kwh(del[k]))
+			d.Balances = append(d.Balances, kwh(new(big.Rat).Sub(del[k], ent[k])))
+		}
+		out = append(out, d)
+	}
+	for _, l := range st.Trace {
+		day := l.Start.UTC().Format(time.DateOnly)
+		if day != cur {
+			flush()
+			cur, net, settled = day, 0, 0
+			ent, del = make([]*big.Rat, len(l.Parties)), make([]*big.Rat, len(l.Parties))
+			for k := range ent {
+				ent[k], del[k] = new(big.Rat), new(big.Rat)
+			}
+		}
+		settled++
+		net += l.NetWh
+		for k, p := range l.Parties {
+			e, _ := energy.ParseDecimal(p.Entitled)
+			ent[k].Add(ent[k], e)
+			del[k].Add(del[k], big.NewRat(p.Delivered, 1))
+		}
+	}
+	flush()
+	return out
+}
+
+// day shows one day of a statement's trace, interval by interval, with
+// every meter's value and the readings record it came from.
+func (x *Section) day(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	v, st, err := x.loadStatement(r, caller)
+	if err != nil {
+		return err
+	}
+	day := r.URL.Query().Get("day")
+	if _, err := time.Parse(time.DateOnly, day); err != nil {
+		return &app.Error{Code: app.CodeBadRequest, Field: "day", Message: "is not a day, YYYY-MM-DD"}
+	}
+	var lines []energy.Line
+	if st != nil {
+		for _, l := range st.Trace {
+			if strings.HasPrefix(l.Start.UTC().Format(time.RFC3339), day) {
+				lines = append(lines, l)
+			}
+		}
+	}
+	x.site.Render(w, r, caller, http.StatusOK, "energy_day", web.Page{Title: "Settlement of " + day, Nav: "energy", Data: struct {
+		statementView
+		Day   string
+		Lines []energy.Line
+	}{v, day, lines}})
+	return nil
+}
