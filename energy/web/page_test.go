@@ -1,6 +1,7 @@
 package energyweb_test
 
 import (
+	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,7 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ledongthuc/pdf"
 	energyweb "github.com/parley-project/parley/energy/web"
+
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/web"
 )
@@ -100,6 +103,27 @@ func TestPages(t *testing.T) {
 	}
 	if strings.Contains(page, "The trace could not be made") {
 		t.Error("the trace of March could not be made")
+	}
+	// The PDF says the same.
+	code, pdfBytes, _ := s.get(t, c, "/energy-statements/"+march[1]+"/statement.pdf")
+	r, err := pdf.NewReader(bytes.NewReader([]byte(pdfBytes)), int64(len(pdfBytes)))
+	if code != 200 || err != nil {
+		t.Fatalf("the PDF: %d %v", code, err)
+	}
+	var texts []string
+	for i := 1; i <= r.NumPage(); i++ {
+		text, err := r.Page(i).GetPlainText(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts = append(texts, text)
+	}
+	text := strings.Join(strings.Fields(strings.Join(texts, " ")), " ")
+	for _, want := range []string{"Zaporizhzhia Nuclear Power Plant: settlement statement, March 2026", "Per party", "Compensation owed", "Left open",
+		"disputed", "Cumulative entitlement (dashed) and delivery (solid), GWh", "2026-03-15 96", "Awaiting co-signatures."} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PDF does not say %q:\n%s", want, text[:min(len(text), 3000)])
+		}
 	}
 	code, page, _ = s.get(t, c, "/energy-statements/"+march[1]+"/day?day=2026-03-01")
 	if code != 200 || strings.Count(page, `<td class="nowrap">`) != 96 || !strings.Contains(page, `href="/k/meter-readings/`) {

@@ -50,6 +50,7 @@ func (x *Section) Routes(site *web.Site) {
 	site.Handle("POST /energy/{id}/statements", x.issue)
 	site.Handle("GET /energy-statements/{id}", x.statement)
 	site.Handle("GET /energy-statements/{id}/day", x.day)
+	site.Handle("GET /energy-statements/{id}/statement.pdf", x.statementPDF)
 }
 
 func (x *Section) plants(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
