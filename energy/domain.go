@@ -71,7 +71,10 @@ func ref(name, label, kind string, required bool, help string) parley.Field {
 }
 
 // Every record of the sharing is read by every party and the mediator:
-// both sides must be able to check a settlement to the last reading.
+// both sides must be able to check a settlement to the last reading. And
+// none is changed once committed: a plant or meter edited would change
+// what settled periods were settled from; a new meter, or a new plant,
+// is a record of its own.
 var kinds = []parley.Kind{
 	{Name: KindPlant, Collection: "plants", Title: "plant", New: func() parley.Entity { return new(Plant) },
 		Fields: []parley.Field{
@@ -85,7 +88,7 @@ var kinds = []parley.Kind{
 			{Name: "note", Type: parley.Text},
 		},
 		HeadlineField:   "name",
-		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: mediator, Mutable: true},
+		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: mediator},
 	{Name: KindMeter, Collection: "meters", Title: "meter", New: func() parley.Entity { return new(Meter) },
 		Fields: []parley.Field{
 			ref("plant_id", "Plant", KindPlant, true, ""),
@@ -99,7 +102,7 @@ var kinds = []parley.Kind{
 			{Name: "note", Type: parley.Text},
 		},
 		ParentField: "plant_id", HeadlineField: "code", IndexFields: []string{"operator_id"},
-		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: mediator, Mutable: true},
+		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: mediator},
 	{Name: KindTerms, Collection: "sharing-terms", Title: "sharing terms", New: func() parley.Entity { return new(SharingTerms) },
 		Fields: []parley.Field{
 			ref("plant_id", "Plant", KindPlant, true, ""),
@@ -446,6 +449,8 @@ func (r *Readings) Validate(res parley.Resolved) error {
 	}
 	if o, ok := parley.Lookup[*Readings](res, KindReadings, r.Replaces); ok {
 		switch {
+		case slices.Equal(o.Wh, r.Wh) && o.Start == r.Start:
+			return parley.Errorf("wh", "are the values of the readings it replaces: a correction changes something")
 		case o.MeterID != r.MeterID:
 			return parley.Errorf("replaces", "names readings of meter %q, not of this meter %q", o.MeterID, r.MeterID)
 		case o.Start != r.Start || len(o.Wh) != len(r.Wh):

@@ -141,8 +141,16 @@ func TestStatementFlow(t *testing.T) {
 	}
 	var old energy.Readings
 	json.Unmarshal(second.Body, &old)
+	recalibrated := make(energy.Values, len(old.Wh))
+	for i, v := range old.Wh {
+		recalibrated[i] = v - v/100
+	}
+	// The same values are no correction.
+	_, err = p.d.Write(t, "ua-meters", energy.KindReadings, energy.Readings{MeterID: old.MeterID, PlantID: p.id, PartyID: old.PartyID, Start: old.Start,
+		Replaces: d.ReadingsID, Wh: old.Wh})
+	refused(t, "a correction that changes nothing", err, app.CodeInvalid, "wh", "a correction changes something")
 	fixed := energy.Readings{MeterID: old.MeterID, PlantID: p.id, PartyID: old.PartyID, Start: old.Start, Replaces: d.ReadingsID,
-		Wh: old.Wh, Note: "Recalibrated meter; values re-read."}
+		Wh: recalibrated, Note: "Recalibrated meter; values re-read, 1 % lower."}
 	_, err = p.d.Write(t, "ua-meters", energy.KindReadings, energy.Readings{MeterID: old.MeterID, PlantID: p.id, PartyID: old.PartyID,
 		Start: "2026-03-17T00:00:00Z", Replaces: d.ReadingsID, Wh: old.Wh[:10]})
 	refused(t, "a correction of other intervals", err, app.CodeInvalid, "replaces", "a correction covers the same intervals")

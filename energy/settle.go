@@ -250,7 +250,7 @@ func Settle(in Input) (*Settlement, error) {
 		tm, ok := termsAt(terms, start)
 		if !ok {
 			flags = append(flags, Flag{Kind: FlagNoTerms, Start: start, Detail: "no sharing terms were in force"})
-		} else if len(flags) == 0 {
+		} else if len(flags) == 0 && !idle(net, sumD) {
 			if d := disagreement(net, sumD, tm.Tolerance); d != "" {
 				flags = append(flags, Flag{Kind: FlagDisagree, Start: start, Detail: d})
 			}
@@ -269,6 +269,18 @@ func Settle(in Input) (*Settlement, error) {
 				st.Open = append(st.Open, Open{Start: start, Until: start.Add(Interval), Intervals: 1, Reasons: reasons})
 			}
 			openWh += max(net, sumD, 0)
+			continue
+		}
+		if idle(net, sumD) {
+			// Nothing delivered, nothing to share: settled at zero (what
+			// the idle plant draws for itself is its operator's).
+			st.Settled++
+			if in.Trace {
+				for k := range entitled {
+					entitled[k] = new(big.Rat)
+				}
+				st.Trace = append(st.Trace, traceLine(start, tm, parties, net, sumD, delivered, entitled, in.Meters, row))
+			}
 			continue
 		}
 		if !slices.Contains(st.Terms, tm.ID) {
@@ -342,6 +354,10 @@ func checkCell(flags *[]Flag, m MeterSpec, start time.Time, c cell, disputed map
 	}
 	return v, ok
 }
+
+// idle reports whether an interval delivered nothing and the plant made
+// nothing net: there is nothing to share.
+func idle(net, delivered int64) bool { return net <= 0 && delivered == 0 }
 
 // disagreement says how the meters disagree, or "": net output and
 // deliveries differ by more than tol of the larger. Either way: deliveries

@@ -345,6 +345,10 @@ func readReadings(r io.Reader, meterOf func(code string) (id, problem string)) (
 	if err != nil {
 		return nil, nil, fmt.Errorf("no header row: %w", err)
 	}
+	if len(header) > 0 {
+		// A spreadsheet may save the file with a byte-order mark.
+		header[0] = strings.TrimPrefix(header[0], "\ufeff")
+	}
 	if !slices.Equal(header, readingsHeader) {
 		return nil, nil, fmt.Errorf("line 1: the header is %q; a readings file's columns are %s", strings.Join(header, ","), strings.Join(readingsHeader, ","))
 	}

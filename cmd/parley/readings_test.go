@@ -174,3 +174,12 @@ func BenchmarkReadingsYear(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// A file saved with a byte-order mark reads as any other.
+func TestReadReadingsBOM(t *testing.T) {
+	bs, problems, err := readReadings(strings.NewReader("\ufeffmeter,start,wh\nG1,2026-04-01T00:00:00Z,5\nG1,2026-04-01T00:15:00Z,\n"),
+		func(string) (string, string) { return "m1", "" })
+	if err != nil || len(problems) > 0 || len(bs) != 1 || len(bs[0][0].wh) != 2 || bs[0][0].wh[1] != energy.NoValue {
+		t.Errorf("%+v %v %v", bs, problems, err)
+	}
+}
