@@ -27,7 +27,9 @@ type site struct {
 	d  *testkit.Demo
 }
 
-func newSite(t *testing.T) *site {
+func newSite(t *testing.T) *site { return newSiteTB(t) }
+
+func newSiteTB(t testing.TB) *site {
 	t.Helper()
 	d := testkit.NewDemo(t, testkit.DemoOptions{})
 	h, err := web.New(d.Service, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), web.Options{Sections: []web.Section{&energyweb.Section{}}})
@@ -39,7 +41,9 @@ func newSite(t *testing.T) *site {
 	return &site{ts: ts, d: d}
 }
 
-func (s *site) client(t *testing.T, login string) *http.Client {
+func (s *site) client(t *testing.T, login string) *http.Client { return s.clientTB(t, login) }
+
+func (s *site) clientTB(t testing.TB, login string) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
@@ -59,6 +63,10 @@ func (s *site) client(t *testing.T, login string) *http.Client {
 }
 
 func (s *site) get(t *testing.T, c *http.Client, path string) (int, string, string) {
+	return s.getTB(t, c, path)
+}
+
+func (s *site) getTB(t testing.TB, c *http.Client, path string) (int, string, string) {
 	t.Helper()
 	res, err := c.Get(s.ts.URL + path)
 	if err != nil {
