@@ -892,9 +892,15 @@ func (s *Service) List(ctx context.Context, caller *access.Principal, q store.Qu
 // All returns every entity of a kind that the caller sees, for pages that
 // show a whole collection (the agenda, the timeline).
 func (s *Service) All(ctx context.Context, caller *access.Principal, kindName, parent string) ([]store.Entity, error) {
+	return s.AllOf(ctx, caller, store.Query{Kind: kindName, Parent: parent})
+}
+
+// AllOf returns every entity q's filters keep that the caller sees, a
+// page at a time (q's limit and cursor are the pages').
+func (s *Service) AllOf(ctx context.Context, caller *access.Principal, q store.Query) ([]store.Entity, error) {
 	v := viewerOf(caller)
 	var all []store.Entity
-	q := store.Query{Kind: kindName, Parent: parent, Limit: MaxPage}
+	q.Limit, q.After, q.AfterAt = MaxPage, 0, time.Time{}
 	for {
 		es, more, err := s.store.Entities(ctx, v, q)
 		if err != nil {

@@ -136,3 +136,31 @@ func NewPDF(title, record string, margin float64) (*fpdf.Fpdf, func(string) stri
 	pdf.AddPage()
 	return pdf, tr
 }
+
+// PDFSection writes a section's heading, on a new page rather than alone
+// at the foot of one.
+func PDFSection(pdf *fpdf.Fpdf, tr func(string) string, title string) {
+	if pdf.GetY() > 240 {
+		pdf.AddPage()
+	}
+	pdf.Ln(3)
+	pdf.SetFont("Helvetica", "B", 11)
+	pdf.CellFormat(0, 6, tr(title), "", 1, "L", false, 0, "")
+}
+
+// PDFTable writes a table of rows under head, its columns widths mm wide.
+func PDFTable(pdf *fpdf.Fpdf, tr func(string) string, head []string, widths []float64, rows [][]string) {
+	pdf.Ln(2)
+	pdf.SetFont("Helvetica", "B", 8)
+	for i, h := range head {
+		pdf.CellFormat(widths[i], 6, tr(h), "B", 0, "L", false, 0, "")
+	}
+	pdf.Ln(-1)
+	pdf.SetFont("Helvetica", "", 8)
+	for _, row := range rows {
+		for i, c := range row {
+			pdf.CellFormat(widths[i], 5, tr(c), "", 0, "L", false, 0, "")
+		}
+		pdf.Ln(-1)
+	}
+}

@@ -35,29 +35,8 @@ func ReportPDF(title string, r ceasefire.Report, names map[string]string, record
 	pdf.MultiCell(0, 5, tr(fmt.Sprintf("%s to %s (UTC). %s Violations: %d (the period before: %d). Breaking a prohibition but not verified: %d. Verifications as they stood at %s.",
 		r.From.UTC().Format("2006-01-02 15:04"), r.Until.UTC().Format("2006-01-02 15:04"), phase, r.Violations, r.Previous, r.Unverified,
 		r.JudgedAt.UTC().Format("2006-01-02 15:04"))), "", "L", false)
-	table := func(head []string, widths []float64, rows [][]string) {
-		pdf.Ln(2)
-		pdf.SetFont("Helvetica", "B", 8)
-		for i, h := range head {
-			pdf.CellFormat(widths[i], 6, tr(h), "B", 0, "L", false, 0, "")
-		}
-		pdf.Ln(-1)
-		pdf.SetFont("Helvetica", "", 8)
-		for _, row := range rows {
-			for i, c := range row {
-				pdf.CellFormat(widths[i], 5, tr(c), "", 0, "L", false, 0, "")
-			}
-			pdf.Ln(-1)
-		}
-	}
-	section := func(s string) {
-		if pdf.GetY() > 240 { // a heading is not left alone at the foot of a page
-			pdf.AddPage()
-		}
-		pdf.Ln(3)
-		pdf.SetFont("Helvetica", "B", 11)
-		pdf.CellFormat(0, 6, tr(s), "", 1, "L", false, 0, "")
-	}
+	table := func(head []string, widths []float64, rows [][]string) { web.PDFTable(pdf, tr, head, widths, rows) }
+	section := func(title string) { web.PDFSection(pdf, tr, title) }
 	section("Per region")
 	var rows [][]string
 	for _, rg := range r.Regions {

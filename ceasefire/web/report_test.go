@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ledongthuc/pdf"
-
 	"github.com/parley-project/parley/ceasefire"
+	"github.com/parley-project/parley/internal/testkit"
 )
 
 // TestDailyReport: a strike on energy infrastructure in Kharkiv oblast,
@@ -119,19 +118,7 @@ func TestDailyReport(t *testing.T) {
 	}
 
 	_, b := get("ua-negotiator", page+"/report.pdf")
-	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatalf("the PDF cannot be read: %v", err)
-	}
-	var texts []string
-	for i := 1; i <= r.NumPage(); i++ {
-		text, err := r.Page(i).GetPlainText(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		texts = append(texts, text)
-	}
-	text := strings.Join(strings.Fields(strings.Join(texts, " ")), " ")
+	text := testkit.PDFText(t, b)
 	for _, want := range []string{"Daily report, " + day.Format("2 January 2006"), "Phase 1 in force: No strikes on energy infrastructure.",
 		"Violations: 1 (the period before: 0).", "Kharkiv oblast 1 +1 3 0 1 missile 1", "ru 1 +1 1 energy 1", "missile / energy energy ru", "Where the violations were (basemap: Natural Earth)"} {
 		if !strings.Contains(text, want) {

@@ -147,13 +147,9 @@ func (c *cli) importReadings(ctx context.Context, file, plant, keyFile, server, 
 	if err != nil {
 		return err
 	}
-	skey, err := os.ReadFile(keyFile)
+	signer, err := readSigner(keyFile)
 	if err != nil {
-		return fmt.Errorf("couldn't read the key: %w", err)
-	}
-	signer, err := note.NewSigner(strings.TrimSpace(string(skey)))
-	if err != nil {
-		return fmt.Errorf("%s holds no private note key: %w", keyFile, err)
+		return err
 	}
 	var me struct{ Party string }
 	if err := api.do(ctx, "GET", "me", nil, &me); err != nil {

@@ -123,13 +123,9 @@ func (c *cli) sign(ctx context.Context, a signArgs) error {
 	if err != nil {
 		return fmt.Errorf("couldn't read the body: %w", err)
 	}
-	skey, err := os.ReadFile(a.key)
+	signer, err := readSigner(a.key)
 	if err != nil {
-		return fmt.Errorf("couldn't read the key: %w", err)
-	}
-	signer, err := note.NewSigner(strings.TrimSpace(string(skey)))
-	if err != nil {
-		return fmt.Errorf("%s holds no private note key: %w", a.key, err)
+		return err
 	}
 	var text string
 	if a.statement != "" {
@@ -161,6 +157,19 @@ func (c *cli) sign(ctx context.Context, a signArgs) error {
 	pretty.WriteByte('\n')
 	_, err = c.stdout.Write(pretty.Bytes())
 	return err
+}
+
+// readSigner reads a private note key file (parley keys generate).
+func readSigner(file string) (note.Signer, error) {
+	skey, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't read the key: %w", err)
+	}
+	signer, err := note.NewSigner(strings.TrimSpace(string(skey)))
+	if err != nil {
+		return nil, fmt.Errorf("%s holds no private note key: %w", file, err)
+	}
+	return signer, nil
 }
 
 // signBody checks that the statement text binds raw, a body of kind k,

@@ -5,6 +5,7 @@ package energyapi
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -38,16 +39,9 @@ func Endpoints(svc *app.Service) []httpapi.Endpoint {
 				"each party's entitlement, delivery, cession, receipt and balance, the compensation owed, the flags and the intervals left open, " +
 				"and the trace of every settled interval down to the readings (the series and value of each meter). Commits nothing.",
 			Query: period, Status: http.StatusOK, Errors: []int{400, 401, 404, 422}, Response: energy.Settlement{},
-			Serve: func(r *http.Request, caller *access.Principal) (any, error) {
-				if caller == nil {
-					return nil, errSignIn
-				}
-				from, until, err := periodOf(r)
-				if err != nil {
-					return nil, err
-				}
+			Serve: withPeriod(func(r *http.Request, caller *access.Principal, from, until time.Time) (any, error) {
 				return energyweb.Settle(r.Context(), svc, caller, r.PathValue("id"), from, until)
-			}},
+			})},
 		{Method: "POST", Path: "/plants/{id}/statements", Op: "issueStatement", Tag: "energy",
 			Summary: "Commit the statement of a period",
 			Description: "Computes the statement of [from, until) from the records and commits it (a mediator): the record every party " +
@@ -56,14 +50,7 @@ func Endpoints(svc *app.Service) []httpapi.Endpoint {
 				"standing one is in dispute.",
 			Query:  append(period, httpapi.Param{Name: "replaces", Description: "The standing statement of the period this one replaces.", Type: "string"}),
 			Status: http.StatusCreated, Errors: []int{400, 401, 403, 404, 409, 422}, Response: Issued{},
-			Serve: func(r *http.Request, caller *access.Principal) (any, error) {
-				if caller == nil {
-					return nil, errSignIn
-				}
-				from, until, err := periodOf(r)
-				if err != nil {
-					return nil, err
-				}
+			Serve: withPeriod(func(r *http.Request, caller *access.Principal, from, until time.Time) (any, error) {
 				w, err := energyweb.Issue(r.Context(), svc, *caller, r.PathValue("id"), from, until, r.URL.Query().Get("replaces"))
 				if err != nil {
 					return nil, err
@@ -73,7 +60,7 @@ func Endpoints(svc *app.Service) []httpapi.Endpoint {
 				out := Issued{ID: w.Entity.ID, RecordID: w.Entity.RecordID}
 				json.Unmarshal([]byte(s.Figures), &out.Figures)
 				return out, nil
-			}},
+			})},
 		{Method: "GET", Path: "/settlement-statements/{id}/trace", Op: "traceStatement", Tag: "energy",
 			Summary: "A committed statement's figures, traced down to the readings",
 			Description: "Settles the statement's period again from the records committed before it, and answers the settlement with the " +
@@ -89,6 +76,20 @@ func Endpoints(svc *app.Service) []httpapi.Endpoint {
 }
 
 var errSignIn = &app.Error{Code: app.CodeUnauthenticated, Message: `sign in: send "Authorization: Bearer TOKEN"`}
+
+// withPeriod serves f for a signed-in caller, with the request's period.
+func withPeriod(f func(r *http.Request, caller *access.Principal, from, until time.Time) (any, error)) func(*http.Request, *access.Principal) (any, error) {
+	return func(r *http.Request, caller *access.Principal) (any, error) {
+		if caller == nil {
+			return nil, errSignIn
+		}
+		from, until, err := periodOf(r)
+		if err != nil {
+			return nil, err
+		}
+		return f(r, caller, from, until)
+	}
+}
 
 // periodOf reads the from and until parameters.
 func periodOf(r *http.Request) (from, until time.Time, err error) {
@@ -106,9 +107,7 @@ func periodOf(r *http.Request) (from, until time.Time, err error) {
 	}
 	s := energy.Statement{From: from.UTC().Format(time.RFC3339), Until: until.UTC().Format(time.RFC3339)}
 	if _, _, err := s.Period(); err != nil {
-		var fe *parley.FieldError
-		if e, ok := err.(*parley.FieldError); ok {
-			fe = e
+		if fe := (*parley.FieldError)(nil); errors.As(err, &fe) {
 			return from, until, &app.Error{Code: app.CodeInvalid, Field: fe.Field, Message: fe.Message}
 		}
 		return from, until, err

@@ -37,29 +37,8 @@ func StatementPDF(plant string, v statementView, chart *lineChart) ([]byte, erro
 	pdf.MultiCell(0, 5, tr(fmt.Sprintf("%s to %s (UTC): %d of %d quarter-hours settled; %s kWh of net output left open. Terms applied: %s. %s",
 		s.From.UTC().Format("2006-01-02 15:04"), s.Until.UTC().Format("2006-01-02 15:04"), s.Settled, s.Intervals, s.OpenKWh,
 		orNone(strings.Join(s.Terms, ", ")), status)), "", "L", false)
-	table := func(head []string, widths []float64, rows [][]string) {
-		pdf.Ln(2)
-		pdf.SetFont("Helvetica", "B", 8)
-		for i, h := range head {
-			pdf.CellFormat(widths[i], 6, tr(h), "B", 0, "L", false, 0, "")
-		}
-		pdf.Ln(-1)
-		pdf.SetFont("Helvetica", "", 8)
-		for _, row := range rows {
-			for i, c := range row {
-				pdf.CellFormat(widths[i], 5, tr(c), "", 0, "L", false, 0, "")
-			}
-			pdf.Ln(-1)
-		}
-	}
-	section := func(title string) {
-		if pdf.GetY() > 240 {
-			pdf.AddPage()
-		}
-		pdf.Ln(3)
-		pdf.SetFont("Helvetica", "B", 11)
-		pdf.CellFormat(0, 6, tr(title), "", 1, "L", false, 0, "")
-	}
+	table := func(head []string, widths []float64, rows [][]string) { web.PDFTable(pdf, tr, head, widths, rows) }
+	section := func(title string) { web.PDFSection(pdf, tr, title) }
 	section("Per party")
 	var rows [][]string
 	for _, p := range s.Parties {

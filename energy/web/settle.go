@@ -19,26 +19,8 @@ import (
 // lister is what reading a plant's records needs of the service.
 type lister interface {
 	All(ctx context.Context, caller *access.Principal, kind, parent string) ([]store.Entity, error)
-	List(ctx context.Context, caller *access.Principal, q store.Query) ([]store.Entity, bool, error)
+	AllOf(ctx context.Context, caller *access.Principal, q store.Query) ([]store.Entity, error)
 	Get(ctx context.Context, caller *access.Principal, kind, id string) (store.Entity, error)
-}
-
-// during returns every entity of q's kind and parent whose time is in
-// [from, until), a page at a time.
-func during(ctx context.Context, svc lister, caller *access.Principal, kind, parent string, from, until time.Time) ([]store.Entity, error) {
-	q := store.Query{Kind: kind, Parent: parent, From: from, To: until, Order: store.OrderAt, Limit: app.MaxPage}
-	var all []store.Entity
-	for {
-		es, more, err := svc.List(ctx, caller, q)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, es...)
-		if !more || len(es) == 0 {
-			return all, nil
-		}
-		q.After, q.AfterAt = es[len(es)-1].CreatedSeq, es[len(es)-1].At
-	}
 }
 
 // issuer is what committing a statement needs of it.
@@ -98,7 +80,7 @@ func Facts(ctx context.Context, svc lister, caller *access.Principal, id string,
 		return pf, err
 	}
 	for _, m := range meters {
-		es, err := during(ctx, svc, caller, energy.KindReadings, m.ID, energy.SeriesFrom(from), until)
+		es, err := svc.AllOf(ctx, caller, store.Query{Kind: energy.KindReadings, Parent: m.ID, From: energy.SeriesFrom(from), To: until, Order: store.OrderAt})
 		if err != nil {
 			return pf, err
 		}
