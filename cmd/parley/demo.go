@@ -229,6 +229,12 @@ negotiators sign their heads' confirmations ad referendum the same way
 (--kind negotiation.confirmation, api/v1/confirmations), and the monitor
 each step of an incident's verification (--kind monitor.verification-step,
 api/v1/verification-steps, or "Take the next step" on the incident's page).
+The plant's meter operators sign their readings: make April's, and submit
+each party's file with its operator's key and token (us-meters, ua-meters,
+ru-meters; the plant's id at %[5]sapi/v1/plants), then settle April on
+the plant's page (Energy) as the mediator:
+  go run ./cmd/parley gen readings --out-dir readings --start 2026-04-01 --days 30
+  go run ./cmd/parley readings import readings/readings-ua.csv --plant PLANT_ID --key KEY_FILE --server %[5]s --token-file TOKEN_FILE
 The signing keys and API tokens:
 %s
 

@@ -192,7 +192,7 @@ func (c *cli) importReadings(ctx context.Context, file, plant, keyFile, server, 
 		for _, p := range problems {
 			fmt.Fprintf(c.stderr, "%s:%s\n", file, p)
 		}
-		return fmt.Errorf("%s: %d rows refused (listed above); nothing was submitted", file, len(problems))
+		return fmt.Errorf("%s: %d problems (listed above, with their lines); nothing was submitted", file, len(problems))
 	}
 	// One goroutine a meter: a meter's batches are a chain (each binds the
 	// one before), and meters are independent.

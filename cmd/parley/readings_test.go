@@ -64,7 +64,7 @@ func TestReadingsImport(t *testing.T) {
 	code, _, stderr = imp("bad.csv", "ua-meters")
 	for _, want := range []string{"bad.csv:3: start: \"2026-04-01 00:15\" is not an RFC 3339 time", "bad.csv:4: start: 2026-04-01T00:20:00Z does not start a 15-minute interval",
 		"bad.csv:5: start: meter D-ua's reading of 2026-04-01T00:00:00Z is given on line 2 too", "bad.csv:6: wh: \"1.5\" is not a whole number",
-		"bad.csv:7: meter: meter \"D-xx\" is not a meter of the plant", "5 rows refused (listed above); nothing was submitted"} {
+		"bad.csv:7: meter: meter \"D-xx\" is not a meter of the plant", "5 problems (listed above, with their lines); nothing was submitted"} {
 		if code == exitOK || !strings.Contains(stderr, want) {
 			t.Errorf("bad rows: %d, stderr lacks %q:\n%s", code, want, stderr)
 		}
