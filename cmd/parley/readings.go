@@ -22,7 +22,9 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/energy"
+	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/scenario"
 )
 
@@ -215,6 +217,7 @@ func (c *cli) importReadings(ctx context.Context, file, plant, keyFile, server, 
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			there, err := committedSeries(ctx, api, bs[0].meter)
+			var chain *record.Statement // the meter's last batch's, once one is committed
 			for _, b := range bs {
 				if err != nil {
 					break
@@ -225,7 +228,7 @@ func (c *cli) importReadings(ctx context.Context, file, plant, keyFile, server, 
 					skipped.Add(1)
 					continue
 				}
-				err = c.submitSigned(ctx, api, signer, body)
+				chain, err = c.submitSigned(ctx, api, signer, body, chain)
 				if err != nil {
 					err = fmt.Errorf("meter %s, readings from %s: %w", b.code, r.Start, err)
 					break
@@ -260,19 +263,49 @@ func cmpErr(a, b error) error {
 	return b
 }
 
-// submitSigned asks the server for the statement of body, signs it and
-// commits it.
-func (c *cli) submitSigned(ctx context.Context, api apiClient, signer note.Signer, body []byte) error {
+// submitSigned signs body's statement and commits it, and returns the
+// statement with the record it committed as the head of its chain. The
+// statement of a meter's first batch comes from the server; each next
+// one is the one before it, superseded by its record, for the new body
+// and time (the meter, never edited, is the same version): one request a
+// batch, not two. If the server refuses it (someone else's batch of the
+// meter came between), the server's statement is asked for and signed.
+func (c *cli) submitSigned(ctx context.Context, api apiClient, signer note.Signer, body []byte, last *record.Statement) (*record.Statement, error) {
 	k, _ := registry().Kind(energy.KindReadings)
+	commit := func(text string) (*record.Statement, error) {
+		signed, st, err := signBody(k, body, text, signer)
+		if err != nil {
+			return nil, err
+		}
+		var out struct {
+			Item struct {
+				RecordID string `json:"record_id"`
+			} `json:"item"`
+		}
+		if err := api.do(ctx, "POST", k.Collection, signed, &out); err != nil {
+			return nil, err
+		}
+		st.Supersedes = out.Item.RecordID // what the next in the chain supersedes
+		return &st, nil
+	}
+	if last != nil {
+		next := *last
+		signable, err := app.SignableBody(registry(), k.Name, body)
+		if err != nil {
+			return nil, err
+		}
+		next.Body, next.At = signable, time.Now().UTC().Truncate(time.Microsecond)
+		if text, err := next.Text(); err == nil {
+			if st, err := commit(text); err == nil {
+				return st, nil
+			}
+		}
+	}
 	var st struct{ Statement string }
 	if err := api.do(ctx, "POST", "to-sign/"+k.Collection, body, &st); err != nil {
-		return err
+		return nil, err
 	}
-	signed, _, err := signBody(k, body, st.Statement, signer)
-	if err != nil {
-		return err
-	}
-	return api.do(ctx, "POST", k.Collection, signed, nil)
+	return commit(st.Statement)
 }
 
 // listedItem is an item of an API list.

@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,7 +37,14 @@ func operatorFiles(t testing.TB, d *testkit.Demo, login string) (token, key stri
 // submitted.
 func TestReadingsImport(t *testing.T) {
 	d := testkit.NewDemo(t, testkit.DemoOptions{})
-	ts := httptest.NewServer(httpapi.New(d.Service, nil))
+	api := httpapi.New(d.Service, nil)
+	var statements atomic.Int64 // statements the server was asked for
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/to-sign/") {
+			statements.Add(1)
+		}
+		api.ServeHTTP(w, r)
+	}))
 	defer ts.Close()
 	var plant string
 	for _, e := range testkit.Entities(t, d.Service.Store()) {
@@ -44,7 +53,9 @@ func TestReadingsImport(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	code, stdout, stderr := parley(t, "gen", "readings", "--out-dir", dir, "--start", "2026-04-01", "--days", "3")
+	// Across the end of a month: two batches a meter, the second signed
+	// by the importer on the chain the first began.
+	code, stdout, stderr := parley(t, "gen", "readings", "--out-dir", dir, "--start", "2026-04-29", "--days", "3")
 	if code != exitOK || !strings.Contains(stdout, "readings-ua.csv: 288 readings of D-ua") || !strings.Contains(stdout, "readings-us.csv: 2016 readings of G1, G2, G3, G4, G5, G6, S") {
 		t.Fatalf("gen readings = %d %s %s", code, stdout, stderr)
 	}
@@ -72,22 +83,27 @@ func TestReadingsImport(t *testing.T) {
 	if after, _ := d.Service.Store().LastSeq(t.Context()); after != before {
 		t.Fatalf("%d records committed by refused imports", after-before)
 	}
-	// Each operator its own file.
+	// Each operator its own file: one statement asked of the server a
+	// meter, the next batches chained on it by the importer.
+	statements.Store(0)
 	for _, c := range []struct{ file, login, want string }{
-		{"readings-us.csv", "us-meters", "imported 7 batches (2016 readings); 0 were there already"},
-		{"readings-ua.csv", "ua-meters", "imported 1 batches (288 readings); 0 were there already"},
-		{"readings-ru.csv", "ru-meters", "imported 1 batches (288 readings); 0 were there already"},
+		{"readings-us.csv", "us-meters", "imported 14 batches (2016 readings); 0 were there already"},
+		{"readings-ua.csv", "ua-meters", "imported 2 batches (288 readings); 0 were there already"},
+		{"readings-ru.csv", "ru-meters", "imported 2 batches (288 readings); 0 were there already"},
 	} {
 		if code, stdout, stderr := imp(c.file, c.login); code != exitOK || !strings.Contains(stdout, c.want) {
 			t.Fatalf("import %s = %d %s %s", c.file, code, stdout, stderr)
 		}
 	}
+	if n := statements.Load(); n != 9 {
+		t.Errorf("the server was asked for %d statements for 9 meters' 18 batches, want 9", n)
+	}
 	// Run again: nothing new.
-	if code, stdout, stderr := imp("readings-ua.csv", "ua-meters"); code != exitOK || !strings.Contains(stdout, "imported 0 batches (0 readings); 1 were there already") {
+	if code, stdout, stderr := imp("readings-ua.csv", "ua-meters"); code != exitOK || !strings.Contains(stdout, "imported 0 batches (0 readings); 2 were there already") {
 		t.Errorf("import again = %d %s %s", code, stdout, stderr)
 	}
 	p := d.Principal(t, "ru-capital")
-	from := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	from := time.Date(2026, 4, 29, 0, 0, 0, 0, time.UTC)
 	st, err := energyweb.Settle(t.Context(), d.Service, &p, plant, from, from.AddDate(0, 0, 3))
 	if err != nil {
 		t.Fatal(err)
