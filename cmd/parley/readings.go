@@ -22,7 +22,6 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
-	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/energy"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/scenario"
@@ -272,8 +271,10 @@ func cmpErr(a, b error) error {
 // meter came between), the server's statement is asked for and signed.
 func (c *cli) submitSigned(ctx context.Context, api apiClient, signer note.Signer, body []byte, last *record.Statement) (*record.Statement, error) {
 	k, _ := registry().Kind(energy.KindReadings)
+	// The importer writes the body from the kind's own Go type, as parley
+	// commits it: it is what the statement binds.
 	commit := func(text string) (*record.Statement, error) {
-		signed, st, err := signBody(k, body, text, signer)
+		signed, st, err := signBody(k, body, body, text, signer)
 		if err != nil {
 			return nil, err
 		}
@@ -290,11 +291,7 @@ func (c *cli) submitSigned(ctx context.Context, api apiClient, signer note.Signe
 	}
 	if last != nil {
 		next := *last
-		signable, err := app.SignableBody(registry(), k.Name, body)
-		if err != nil {
-			return nil, err
-		}
-		next.Body, next.At = signable, time.Now().UTC().Truncate(time.Microsecond)
+		next.Body, next.At = body, time.Now().UTC().Truncate(time.Microsecond)
 		if text, err := next.Text(); err == nil {
 			if st, err := commit(text); err == nil {
 				return st, nil

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	energyweb "github.com/parley-project/parley/energy/web"
 	"github.com/parley-project/parley/httpapi"
 	"github.com/parley-project/parley/internal/testkit"
+	"github.com/parley-project/parley/scenario"
 )
 
 // operatorFiles are the token and key files of a demo login.
@@ -126,13 +128,21 @@ func BenchmarkReadingsYear(b *testing.B) {
 		b.StopTimer()
 		d := testkit.NewDemo(b, testkit.DemoOptions{})
 		ts := httptest.NewServer(httpapi.New(d.Service, nil))
-		var plant string
-		for _, e := range testkit.Entities(b, d.Service.Store()) {
-			if e.Kind == energy.KindPlant {
-				plant = e.ID
-			}
+		// A plant like the demo's, its meters of the same codes, under
+		// terms from 2025: a year that has ended.
+		var units []energy.Unit
+		for i := 1; i <= 6; i++ {
+			units = append(units, energy.Unit{ID: strconv.Itoa(i), CapacityKW: 950_000})
 		}
-		// 2025, under terms of its own: a year that has ended.
+		plant := d.MustWrite(b, "us-mediator", energy.KindPlant, energy.Plant{Name: "Benchmark plant", Units: units})
+		for i := 1; i <= 6; i++ {
+			code := "G" + strconv.Itoa(i)
+			d.MustWrite(b, "us-mediator", energy.KindMeter, energy.Meter{PlantID: plant, Code: code, Role: energy.Generation, UnitID: strconv.Itoa(i), OperatorID: scenario.MeterOperator(code)})
+		}
+		d.MustWrite(b, "us-mediator", energy.KindMeter, energy.Meter{PlantID: plant, Code: "S", Role: energy.StationUse, OperatorID: scenario.MeterOperator("S")})
+		for _, p := range []string{"ua", "ru"} {
+			d.MustWrite(b, "us-mediator", energy.KindMeter, energy.Meter{PlantID: plant, Code: "D-" + p, Role: energy.Delivery, PartyID: p, OperatorID: p})
+		}
 		d.MustWrite(b, "us-mediator", energy.KindTerms, energy.SharingTerms{PlantID: plant, From: "2025-01-01", Losses: energy.LossesByShare,
 			Tolerance: "0.03", Price: "40.00", Currency: "USD", Shares: []energy.ShareEntry{{PartyID: "ua", Share: "0.5"}, {PartyID: "ru", Share: "0.5"}}})
 		dir := b.TempDir()

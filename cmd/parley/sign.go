@@ -137,7 +137,7 @@ func (c *cli) sign(ctx context.Context, a signArgs) error {
 	} else if text, err = fetchStatement(ctx, a.server, a.tokenFile, k.Collection, raw); err != nil {
 		return err
 	}
-	out, st, err := signBody(k, raw, text, signer)
+	out, st, err := signBody(k, raw, nil, text, signer)
 	if err != nil {
 		return fmt.Errorf("%s: %w", a.body, err)
 	}
@@ -173,13 +173,16 @@ func readSigner(file string) (note.Signer, error) {
 }
 
 // signBody checks that the statement text binds raw, a body of kind k,
-// exactly as parley commits it, and nothing else, dated now; and returns
-// raw (keeping its audience, if it has one) with the statement and its
-// signature beside it, ready to submit.
-func signBody(k kernel.Kind, raw []byte, text string, signer note.Signer) (json.RawMessage, record.Statement, error) {
-	signable, err := app.SignableBody(registry(), k.Name, raw)
-	if err != nil {
-		return nil, record.Statement{}, err
+// exactly as parley commits it (signable, or nil to work it out), and
+// nothing else, dated now; and returns raw (keeping its audience, if it
+// has one) with the statement and its signature beside it, ready to
+// submit.
+func signBody(k kernel.Kind, raw, signable []byte, text string, signer note.Signer) (json.RawMessage, record.Statement, error) {
+	var err error
+	if signable == nil {
+		if signable, err = app.SignableBody(registry(), k.Name, raw); err != nil {
+			return nil, record.Statement{}, err
+		}
 	}
 	st, err := record.ParseStatement(text)
 	if err != nil {
