@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -146,6 +147,26 @@ func PDFSection(pdf *fpdf.Fpdf, tr func(string) string, title string) {
 	pdf.Ln(3)
 	pdf.SetFont("Helvetica", "B", 11)
 	pdf.CellFormat(0, 6, tr(title), "", 1, "L", false, 0, "")
+}
+
+// PDFLabel writes text at (x, y), its start, middle or end there as
+// anchor says ("start", "middle" or "end", as SVG's text-anchor), so that
+// a chart drawn for the page and for the PDF places its labels alike.
+func PDFLabel(pdf *fpdf.Fpdf, tr func(string) string, x, y float64, text, anchor string) {
+	w := pdf.GetStringWidth(tr(text))
+	switch anchor {
+	case "middle":
+		x -= w / 2
+	case "end":
+		x -= w
+	}
+	pdf.Text(x, y, tr(text))
+}
+
+// RGB reads a colour written #rrggbb.
+func RGB(hex string) (r, g, b int) {
+	fmt.Sscanf(hex, "#%02x%02x%02x", &r, &g, &b)
+	return r, g, b
 }
 
 // PDFTable writes a table of rows under head, its columns widths mm wide.

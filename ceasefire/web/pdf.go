@@ -105,32 +105,17 @@ func drawChart(pdf *fpdf.Fpdf, tr func(string) string, c chart) {
 	pdf.CellFormat(0, 5, tr(c.Title), "", 1, "L", false, 0, "")
 	x0, y0 := pdf.GetX(), pdf.GetY()
 	for _, b := range c.Bars {
-		r, g, bl := rgb(b.Fill)
+		r, g, bl := web.RGB(b.Fill)
 		pdf.SetFillColor(r, g, bl)
 		pdf.Rect(x0+b.X*scale, y0+b.Y*scale, b.W*scale, b.H*scale, "F")
 	}
 	pdf.SetFont("Helvetica", "", 6)
 	for _, l := range append(c.Labels, c.Legend...) {
-		r, g, bl := rgb(l.Fill)
-		pdf.SetTextColor(r, g, bl)
-		w := pdf.GetStringWidth(tr(l.Text))
-		x := x0 + l.X*scale
-		switch l.Anchor {
-		case "middle":
-			x -= w / 2
-		case "end":
-			x -= w
-		}
-		pdf.Text(x, y0+l.Y*scale, tr(l.Text))
+		pdf.SetTextColor(web.RGB(l.Fill))
+		web.PDFLabel(pdf, tr, x0+l.X*scale, y0+l.Y*scale, l.Text, l.Anchor)
 	}
 	pdf.SetTextColor(0, 0, 0)
 	pdf.SetY(y0 + c.Height*scale + 2)
-}
-
-func rgb(hex string) (int, int, int) {
-	var r, g, b int
-	fmt.Sscanf(hex, "#%02x%02x%02x", &r, &g, &b)
-	return r, g, b
 }
 
 // countryRings are the basemap's country outlines, read once from the

@@ -114,8 +114,7 @@ func drawLines(pdf *fpdf.Fpdf, tr func(string) string, c *lineChart) {
 	x0, y0 := pdf.GetX(), pdf.GetY()
 	scale := 174 / c.Width
 	for i, l := range c.Lines {
-		var r, g, bl int
-		fmt.Sscanf(l.Stroke, "#%02x%02x%02x", &r, &g, &bl)
+		r, g, bl := web.RGB(l.Stroke)
 		pdf.SetDrawColor(r, g, bl)
 		pdf.SetLineWidth(0.5)
 		if l.Dash != "" {
@@ -139,17 +138,9 @@ func drawLines(pdf *fpdf.Fpdf, tr func(string) string, c *lineChart) {
 	pdf.SetDashPattern(nil, 0)
 	pdf.SetDrawColor(0, 0, 0)
 	pdf.SetTextColor(0, 0, 0)
+	pdf.SetFont("Helvetica", "", 6)
 	for _, l := range c.Labels {
-		pdf.SetFont("Helvetica", "", 6)
-		w := pdf.GetStringWidth(l.Text)
-		x := x0 + l.X*scale
-		switch l.Anchor {
-		case "middle":
-			x -= w / 2
-		case "end":
-			x -= w
-		}
-		pdf.Text(x, y0+l.Y*scale, tr(l.Text))
+		web.PDFLabel(pdf, tr, x0+l.X*scale, y0+l.Y*scale, l.Text, l.Anchor)
 	}
 	pdf.SetY(y0 + c.Height*scale + 6 + float64((len(c.Lines)+3)/4)*4)
 }
