@@ -133,7 +133,7 @@ var kinds = []parley.Kind{
 			ref("replaces", "Replaces", KindReadings, false, "The readings this corrects: from now on these stand in their place."),
 			{Name: "note", Type: parley.Text, Help: "For a correction: why."},
 		},
-		ParentField: "meter_id", OwnerField: "party_id", TimeField: "start", IndexFields: []string{"plant_id"},
+		ParentField: "meter_id", OwnerField: "party_id", TimeField: "start", IndexFields: []string{"plant_id", "replaces"},
 		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: []access.Role{RoleMeterOperator}, Signed: true},
 	{Name: KindStatement, Collection: "settlement-statements", Title: "settlement statement", New: func() parley.Entity { return new(Statement) },
 		Fields: []parley.Field{
@@ -481,7 +481,16 @@ type Statement struct {
 }
 
 // Normalize implements parley.Entity.
-func (s *Statement) Normalize() { parley.Trim(&s.PlantID, &s.From, &s.Until, &s.Replaces) }
+func (s *Statement) Normalize() {
+	parley.Trim(&s.PlantID, &s.From, &s.Until, &s.Replaces)
+	// In UTC, as Issue writes them: statements of one period compare
+	// their times as written.
+	for _, t := range []*string{&s.From, &s.Until} {
+		if v, err := time.Parse(time.RFC3339, *t); err == nil {
+			*t = v.UTC().Format(time.RFC3339)
+		}
+	}
+}
 
 // References implements parley.Entity.
 func (s *Statement) References() []parley.Reference {

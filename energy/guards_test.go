@@ -69,8 +69,14 @@ func TestGuardCorrectionDuringDispute(t *testing.T) {
 	if st, _ = energyweb.Settle(t.Context(), p.d.Service, &med, p.id, march, march.AddDate(0, 1, 0)); st.Settled != st.Intervals {
 		t.Errorf("after the decision: settled %d of %d", st.Settled, st.Intervals)
 	}
-	// A dispute decided is not filed again.
+	// What was replaced is not disputed (a new round on old readings);
+	// what stands is, once: a dispute decided is not filed again.
 	_, err = p.d.Write(t, "ru-capital", energy.KindDispute, energy.Dispute{PlantID: p.id, PartyID: "ru", ReadingsID: second.ID, Reason: "Again."})
+	refused(t, "disputing replaced readings", err, app.CodeConflict, "readings_id", "were replaced by")
+	correction := p.find(energy.KindReadings, "replaces", second.ID).ID
+	d2 := p.d.MustWrite(t, "ru-capital", energy.KindDispute, energy.Dispute{PlantID: p.id, PartyID: "ru", ReadingsID: correction, Reason: "The correction is too low."})
+	p.d.MustWrite(t, "us-mediator", energy.KindResolution, energy.Resolution{DisputeID: d2, PlantID: p.id, Decision: energy.Dismissed, Note: "Recalibration documented."})
+	_, err = p.d.Write(t, "ru-capital", energy.KindDispute, energy.Dispute{PlantID: p.id, PartyID: "ru", ReadingsID: correction, Reason: "Again."})
 	refused(t, "disputing a dismissed dispute's readings again", err, app.CodeConflict, "readings_id", "the dispute dismissed")
 }
 
@@ -97,6 +103,13 @@ func TestGuardTerms(t *testing.T) {
 	}
 	_, err := p.d.Write(t, "us-mediator", energy.KindTerms, terms("2026-01-02", "USD"))
 	refused(t, "terms dated in a settled period", err, app.CodeConflict, "from", "is before the end of statement")
+	// A statement found wrong binds no terms: March's dispute upheld (the
+	// last month settled), terms from within March may follow, for its
+	// recomputation.
+	mar, _ := p.statement("2026-03-01T00:00:00Z")
+	dm := p.d.MustWrite(t, "ru-capital", energy.KindDispute, energy.Dispute{PlantID: p.id, PartyID: "ru", StatementID: mar, Reason: "The price is not the one agreed."})
+	p.d.MustWrite(t, "us-mediator", energy.KindResolution, energy.Resolution{DisputeID: dm, PlantID: p.id, Decision: energy.Upheld, Note: "The clause says otherwise."})
+	p.d.MustWrite(t, "us-mediator", energy.KindTerms, terms("2026-03-02", "USD"))
 	_, err = p.d.Write(t, "us-mediator", energy.KindTerms, terms("2026-06-01", "EUR"))
 	refused(t, "terms in another currency", err, app.CodeInvalid, "currency", "in \"USD\"")
 	p.d.MustWrite(t, "us-mediator", energy.KindTerms, terms("2026-06-01", "USD"))

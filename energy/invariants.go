@@ -333,14 +333,16 @@ var oneSeriesAnInterval = parley.Invariant{
 }
 
 // termsAhead: new terms apply from a day no standing statement has
-// settled (what was settled stays settled under the terms it applied),
-// and in the currency of the plant's other terms (a settlement adds its
-// amounts).
+// settled (what was settled stays settled under the terms it applied;
+// a statement whose dispute was upheld, or that settled nothing, does not
+// count), and in the currency of the plant's other terms (a settlement
+// adds its amounts).
 var termsAhead = parley.Invariant{
 	Kind: KindTerms, Name: "terms apply after what is settled, in one currency",
 	Needs: func(e parley.Entity, _ string) []parley.Need {
 		t := e.(*SharingTerms)
-		return []parley.Need{{Kind: KindTerms, Parent: t.PlantID}, {Kind: KindStatement, Parent: t.PlantID}}
+		return []parley.Need{{Kind: KindTerms, Parent: t.PlantID}, {Kind: KindStatement, Parent: t.PlantID},
+			{Kind: KindDispute, Parent: t.PlantID}, {Kind: KindResolution, Fields: map[string]string{"plant_id": t.PlantID}}}
 	},
 	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
 		t := e.(*SharingTerms)
@@ -357,9 +359,17 @@ var termsAhead = parley.Invariant{
 		for _, f := range facts[1] {
 			replaced[f.Entity.(*Statement).Replaces] = true
 		}
+		pf := PlantFacts{Disputes: facts[2], Resolutions: facts[3]}
 		for _, f := range facts[1] {
 			s := f.Entity.(*Statement)
-			if _, until, err := s.Period(); err == nil && !replaced[f.ID] && from.Before(until) {
+			// A statement found wrong (a dispute of it upheld), or one
+			// that settled nothing (a period yet to come), binds no terms.
+			var figures struct{ Settled int }
+			json.Unmarshal([]byte(s.Figures), &figures)
+			if replaced[f.ID] || figures.Settled == 0 || len(pf.decided(f.ID, Upheld)) > 0 {
+				continue
+			}
+			if _, until, err := s.Period(); err == nil && from.Before(until) {
 				return parley.Conflictf("from", "is before the end of statement %s (%s to %s): terms apply from a day no statement has settled yet", f.ID, s.From, s.Until)
 			}
 		}
@@ -375,13 +385,20 @@ var oneDisputeAtATime = parley.Invariant{
 	Kind: KindDispute, Name: "one dispute of a thing at a time, decided once",
 	Needs: func(e parley.Entity, _ string) []parley.Need {
 		d := e.(*Dispute)
-		return []parley.Need{{Kind: KindDispute, Parent: d.PlantID}, {Kind: KindResolution, Fields: map[string]string{"plant_id": d.PlantID}}}
+		needs := []parley.Need{{Kind: KindDispute, Parent: d.PlantID}, {Kind: KindResolution, Fields: map[string]string{"plant_id": d.PlantID}}}
+		if d.ReadingsID != "" {
+			needs = append(needs, parley.Need{Kind: KindReadings, Fields: map[string]string{"replaces": d.ReadingsID}})
+		}
+		return needs
 	},
 	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
 		d := e.(*Dispute)
 		field, id := "readings_id", d.ReadingsID
 		if id == "" {
 			field, id = "statement_id", d.StatementID
+		}
+		if len(facts) > 2 && len(facts[2]) > 0 {
+			return parley.Conflictf(field, "readings %s were replaced by %s: what stands is disputed, not what it replaced", id, facts[2][0].ID)
 		}
 		how := map[string]string{}
 		for _, f := range facts[1] {

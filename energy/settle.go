@@ -209,7 +209,7 @@ func Settle(in Input) (*Settlement, error) {
 	}
 
 	st := &Settlement{From: in.From, Until: in.Until, Intervals: n, Terms: []string{}, Payments: []Payment{}, Open: []Open{}, Flags: []Flag{}}
-	parties := partiesOf(terms, in.Meters)
+	parties := partiesOf(inForce(terms, in.From, in.Until), in.Meters)
 	pi := make(map[string]int, len(parties))
 	for i, p := range parties {
 		pi[p] = i
@@ -393,6 +393,18 @@ func orZero(r *big.Rat) *big.Rat {
 		return new(big.Rat)
 	}
 	return r
+}
+
+// inForce returns the terms (sorted by From) in force at some time in
+// [from, until).
+func inForce(ts []Terms, from, until time.Time) []Terms {
+	var out []Terms
+	for i, t := range ts {
+		if t.From.Before(until) && (i == len(ts)-1 || ts[i+1].From.After(from)) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // partiesOf lists the parties of every terms and delivery meter, in the

@@ -120,8 +120,12 @@ The file is checked whole before anything is sent: a row of an unknown
 meter, of a meter your party does not operate, with a malformed time or
 value, or giving a meter and interval twice, is listed with its line, and
 nothing is submitted. A batch already committed with the same values is
-skipped, so an import that stopped (a lost connection) resumes where it
-was when run again. Progress is written to standard error.`,
+skipped, and so is every reading committed already with the same value:
+an import that stopped (a lost connection) resumes where it was when run
+again, and a file that grew since it was imported sends only what is new.
+A value that differs from the committed one is refused, with its meter and
+time: changing it is a correction, which names the readings it replaces.
+Progress is written to standard error.`,
 	setup: func(c *cli, fs *flag.FlagSet) func(context.Context) error {
 		plant := fs.String("plant", "", "the plant's `id`")
 		key := fs.String("key", "", "your private key `file`")
@@ -215,25 +219,35 @@ func (c *cli) importReadings(ctx context.Context, file, plant, keyFile, server, 
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			there, err := committedSeries(ctx, api, bs[0].meter)
+			there, err := committedValues(ctx, api, bs[0].meter)
 			var chain *record.Statement // the meter's last batch's, once one is committed
 			for _, b := range bs {
 				if err != nil {
 					break
 				}
-				r := energy.Readings{MeterID: b.meter, PlantID: plant, PartyID: me.Party, Start: b.start.UTC().Format(time.RFC3339), Wh: b.wh}
-				body, _ := json.Marshal(r)
-				if there[seriesKey(r.Start, b.wh)] {
+				// What is committed already is not sent again: a file that
+				// grew since it was imported sends only what is new.
+				var parts []readingsBatch
+				if parts, err = newIntervals(b, there); err != nil {
+					break
+				}
+				if len(parts) == 0 {
 					skipped.Add(1)
 					continue
 				}
-				chain, err = c.submitSigned(ctx, api, signer, body, chain)
+				for _, part := range parts {
+					r := energy.Readings{MeterID: part.meter, PlantID: plant, PartyID: me.Party, Start: part.start.UTC().Format(time.RFC3339), Wh: part.wh}
+					body, _ := json.Marshal(r)
+					if chain, err = c.submitSigned(ctx, api, signer, body, chain); err != nil {
+						err = fmt.Errorf("meter %s, readings from %s: %w", b.code, r.Start, err)
+						break
+					}
+					values.Add(int64(len(part.wh)))
+				}
 				if err != nil {
-					err = fmt.Errorf("meter %s, readings from %s: %w", b.code, r.Start, err)
 					break
 				}
 				done.Add(1)
-				values.Add(int64(len(b.wh)))
 				mu.Lock()
 				progress()
 				mu.Unlock()
@@ -340,25 +354,71 @@ func listAll(ctx context.Context, api apiClient, path string) ([]listedItem, err
 	}
 }
 
-// committedSeries returns the keys of a meter's series committed already.
-func committedSeries(ctx context.Context, api apiClient, meter string) (map[string]bool, error) {
+// committed is a meter's standing value of each interval committed
+// already, and the readings record that gives it.
+type committed map[time.Time]struct {
+	wh     int64
+	series string
+}
+
+// committedValues reads the meter's standing readings.
+func committedValues(ctx context.Context, api apiClient, meter string) (committed, error) {
 	items, err := listAll(ctx, api, "meter-readings?parent="+url.QueryEscape(meter))
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]bool{}
-	for _, it := range items {
-		var r energy.Readings
-		if json.Unmarshal(it.Data, &r) == nil {
-			out[seriesKey(r.Start, r.Wh)] = true
+	replaced := map[string]bool{}
+	rs := make([]energy.Readings, len(items))
+	for i, it := range items {
+		if json.Unmarshal(it.Data, &rs[i]) == nil && rs[i].Replaces != "" {
+			replaced[rs[i].Replaces] = true
+		}
+	}
+	out := committed{}
+	for i, it := range items {
+		if replaced[it.ID] {
+			continue
+		}
+		s := rs[i].Series(it.ID, time.Time{})
+		for k, v := range s.Wh {
+			out[s.Start.Add(time.Duration(k)*energy.Interval)] = struct {
+				wh     int64
+				series string
+			}{v, it.ID}
 		}
 	}
 	return out, nil
 }
 
-func seriesKey(start string, wh energy.Values) string {
-	b, _ := wh.MarshalJSON()
-	return start + " " + string(b)
+// newIntervals returns the runs of b's intervals that are not committed
+// yet; a committed interval whose value differs is an error: that is a
+// correction to make, naming the readings it replaces.
+func newIntervals(b readingsBatch, there committed) ([]readingsBatch, error) {
+	var out []readingsBatch
+	for k, v := range b.wh {
+		at := b.start.Add(time.Duration(k) * energy.Interval)
+		if c, ok := there[at]; ok {
+			if c.wh != v {
+				return nil, fmt.Errorf("meter %s, %s: the file gives %s, the committed readings %s give %s; to change a committed value, submit a correction that replaces those readings",
+					b.code, at.Format(time.RFC3339), whText(v), c.series, whText(c.wh))
+			}
+			continue
+		}
+		last := len(out) - 1
+		if last < 0 || !out[last].start.Add(time.Duration(len(out[last].wh))*energy.Interval).Equal(at) {
+			out = append(out, readingsBatch{meter: b.meter, code: b.code, start: at})
+			last++
+		}
+		out[last].wh = append(out[last].wh, v)
+	}
+	return out, nil
+}
+
+func whText(v int64) string {
+	if v == energy.NoValue {
+		return "no value"
+	}
+	return strconv.FormatInt(v, 10) + " Wh"
 }
 
 // readReadings reads a readings file into each meter's batches (a meter's

@@ -104,6 +104,27 @@ func TestReadingsImport(t *testing.T) {
 	if code, stdout, stderr := imp("readings-ua.csv", "ua-meters"); code != exitOK || !strings.Contains(stdout, "imported 0 batches (0 readings); 2 were there already") {
 		t.Errorf("import again = %d %s %s", code, stdout, stderr)
 	}
+	// The file grew by a day: only the day is sent.
+	grown := filepath.Join(t.TempDir(), "grown")
+	if code, _, stderr := parley(t, "gen", "readings", "--out-dir", grown, "--start", "2026-04-29", "--days", "4"); code != exitOK {
+		t.Fatal(stderr)
+	}
+	tok, key := operatorFiles(t, d, "ua-meters")
+	code, stdout, stderr = parley(t, "readings", "import", filepath.Join(grown, "readings-ua.csv"), "--plant", plant, "--key", key, "--server", ts.URL, "--token-file", tok)
+	if code != exitOK || !strings.Contains(stdout, "imported 1 batches (96 readings); 1 were there already") {
+		t.Errorf("import of the grown file = %d %s %s", code, stdout, stderr)
+	}
+	// A committed value that the file gives otherwise is refused, with
+	// its meter and time.
+	b, _ := os.ReadFile(filepath.Join(grown, "readings-ua.csv"))
+	changed := filepath.Join(grown, "changed.csv")
+	lines := strings.Split(string(b), "\n")
+	lines[5] = strings.Join(strings.Split(lines[5], ",")[:2], ",") + ",1"
+	os.WriteFile(changed, []byte(strings.Join(lines, "\n")), 0o600)
+	code, _, stderr = parley(t, "readings", "import", changed, "--plant", plant, "--key", key, "--server", ts.URL, "--token-file", tok)
+	if code == exitOK || !strings.Contains(stderr, "meter D-ua, 2026-04-29T01:00:00Z: the file gives 1 Wh, the committed readings") {
+		t.Errorf("import of a changed value = %d %s", code, stderr)
+	}
 	p := d.Principal(t, "ru-capital")
 	from := time.Date(2026, 4, 29, 0, 0, 0, 0, time.UTC)
 	st, err := energyweb.Settle(t.Context(), d.Service, &p, plant, from, from.AddDate(0, 0, 3))
