@@ -72,9 +72,9 @@ func ref(name, label, kind string, required bool, help string) parley.Field {
 
 // Every record of the sharing is read by every party and the mediator:
 // both sides must be able to check a settlement to the last reading. And
-// none is changed once committed: a plant or meter edited would change
-// what settled periods were settled from; a new meter, or a new plant,
-// is a record of its own.
+// none is changed once committed, but for the day a meter goes out of
+// service: a plant or meter edited would change what settled periods were
+// settled from; a new meter, or a new plant, is a record of its own.
 var kinds = []parley.Kind{
 	{Name: KindPlant, Collection: "plants", Title: "plant", New: func() parley.Entity { return new(Plant) },
 		Fields: []parley.Field{
@@ -99,10 +99,12 @@ var kinds = []parley.Kind{
 			ref("party_id", "Grid of", PartyKind, false, "For a delivery meter: the party whose grid it feeds."),
 			ref("operator_id", "Operated by", PartyKind, true, "The party whose meter operators submit its readings, signed."),
 			{Name: "capacity_kw", Label: "Capacity (kW)", Type: parley.Int, Help: "A reading above a quarter-hour at it is flagged; for a generation meter, the unit's when left empty."},
+			{Name: "from", Label: "In service from", Type: parley.Date, Required: true, Help: "The first day the meter is part of the plant: a day no statement has settled yet."},
+			{Name: "until", Label: "Out of service from", Type: parley.Date, Help: "Set once, to take the meter out of service from that day on (a day no statement has settled yet); nothing else of a meter changes."},
 			{Name: "note", Type: parley.Text},
 		},
 		ParentField: "plant_id", HeadlineField: "code", IndexFields: []string{"operator_id"},
-		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: mediator},
+		DefaultAudience: parties, AudienceOf: everyParty, WriteRoles: mediator, Mutable: true},
 	{Name: KindTerms, Collection: "sharing-terms", Title: "sharing terms", New: func() parley.Entity { return new(SharingTerms) },
 		Fields: []parley.Field{
 			ref("plant_id", "Plant", KindPlant, true, ""),
@@ -243,12 +245,31 @@ type Meter struct {
 	PartyID    string `json:"party_id,omitempty"`
 	OperatorID string `json:"operator_id"`
 	CapacityKW int64  `json:"capacity_kw,omitempty"`
+	From       string `json:"from"`
+	Until      string `json:"until,omitempty"`
 	Note       string `json:"note,omitempty"`
 }
 
 // Normalize implements parley.Entity.
 func (m *Meter) Normalize() {
-	parley.Trim(&m.PlantID, &m.Code, &m.Role, &m.UnitID, &m.PartyID, &m.OperatorID, &m.Note)
+	parley.Trim(&m.PlantID, &m.Code, &m.Role, &m.UnitID, &m.PartyID, &m.OperatorID, &m.From, &m.Until, &m.Note)
+}
+
+// service returns the days the meter is in service from and out of
+// service from (zero: still in service).
+func (m *Meter) service() (from, until time.Time, err error) {
+	if from, err = time.Parse(time.DateOnly, m.From); err != nil {
+		return from, until, parley.Errorf("from", "%q is not a date YYYY-MM-DD", m.From)
+	}
+	if m.Until != "" {
+		if until, err = time.Parse(time.DateOnly, m.Until); err != nil {
+			return from, until, parley.Errorf("until", "%q is not a date YYYY-MM-DD", m.Until)
+		}
+		if !until.After(from) {
+			return from, until, parley.Errorf("until", "is %s, not after the day the meter is in service from (%s)", m.Until, m.From)
+		}
+	}
+	return from, until, nil
 }
 
 // References implements parley.Entity.
@@ -266,6 +287,9 @@ func (m *Meter) Validate(r parley.Resolved) error {
 	}
 	if m.CapacityKW < 0 {
 		return parley.Errorf("capacity_kw", "must be 0 or more")
+	}
+	if _, _, err := m.service(); err != nil {
+		return err
 	}
 	switch m.Role {
 	case Generation:
@@ -294,6 +318,7 @@ func (m *Meter) Validate(r parley.Resolved) error {
 // Spec is what the settlement needs of the meter whose id is id, in plant.
 func (m *Meter) Spec(id string, plant *Plant) MeterSpec {
 	s := MeterSpec{ID: id, Role: m.Role, Party: m.PartyID, CapacityKW: m.CapacityKW}
+	s.From, s.Until, _ = m.service()
 	if s.CapacityKW == 0 && plant != nil {
 		if u, ok := plant.Unit(m.UnitID); ok && m.Role == Generation {
 			s.CapacityKW = u.CapacityKW

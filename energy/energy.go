@@ -53,6 +53,15 @@ type MeterSpec struct {
 	// CapacityKW bounds a reading: more than a quarter-hour at capacity
 	// is flagged. 0: unbounded.
 	CapacityKW int64
+	// From and Until bound when the meter is part of the plant (Until
+	// zero: still in service): outside them no reading of it is expected,
+	// and one given is flagged.
+	From, Until time.Time
+}
+
+// InService reports whether the meter is part of the plant at t.
+func (m MeterSpec) InService(t time.Time) bool {
+	return !t.Before(m.From) && (m.Until.IsZero() || t.Before(m.Until))
 }
 
 // MaxWh is the most energy the meter can record in one interval, or 0.

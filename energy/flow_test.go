@@ -202,7 +202,7 @@ func TestBadInput(t *testing.T) {
 			Shares: []energy.ShareEntry{{PartyID: "ua", Share: "0.5"}, {PartyID: "ru", Share: "0.5"}}}, app.CodeInvalid, "price", "is not a decimal number"},
 		{"a co-signature by a party not party to the terms", "us-capital", energy.Approval{StatementID: p.find(energy.KindStatement, "from", "2026-02-01T00:00:00Z").ID,
 			PartyID: "us", Decision: energy.Approve}, app.CodeInvalid, "party_id", "is not a party to the terms"},
-		{"a generation meter of no unit", "us-mediator", energy.Meter{PlantID: p.id, Code: "G7", Role: energy.Generation, UnitID: "7", OperatorID: "us"}, app.CodeInvalid, "unit_id", "is not a unit of plant"},
+		{"a generation meter of no unit", "us-mediator", energy.Meter{PlantID: p.id, Code: "G7", Role: energy.Generation, UnitID: "7", OperatorID: "us", From: "2027-01-01"}, app.CodeInvalid, "unit_id", "is not a unit of plant"},
 	} {
 		t.Run(c.what, func(t *testing.T) {
 			kind := map[string]string{"energy.Readings": energy.KindReadings, "energy.SharingTerms": energy.KindTerms, "energy.Approval": energy.KindApproval, "energy.Meter": energy.KindMeter}[typeName(c.v)]

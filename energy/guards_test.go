@@ -121,12 +121,29 @@ func TestGuardTerms(t *testing.T) {
 func TestGuardMetersAndReadings(t *testing.T) {
 	p := newPlant(t)
 	m := p.find(energy.KindMeter, "code", "D-ru")
+	med := p.d.Principal(t, "us-mediator")
 	body := strings.Replace(string(m.Body), `"capacity_kw":4000000`, `"capacity_kw":1`, 1)
-	if _, err := p.d.Service.Update(t.Context(), p.d.Principal(t, "us-mediator"), energy.KindMeter, m.ID, []byte(body)); err == nil {
-		t.Error("a meter was edited")
+	_, err := p.d.Service.Update(t.Context(), med, energy.KindMeter, m.ID, []byte(body))
+	refused(t, "a meter's capacity changed", err, app.CodeConflict, "", "nothing of a meter changes but the day it goes out of service")
+	// Out of service within a settled month: refused; after it, taken.
+	body = strings.Replace(string(m.Body), `"from":"2026-01-01"`, `"from":"2026-01-01","until":"2026-03-15"`, 1)
+	_, err = p.d.Service.Update(t.Context(), med, energy.KindMeter, m.ID, []byte(body))
+	refused(t, "out of service within a settled month", err, app.CodeConflict, "until", "is before the end of statement")
+	body = strings.Replace(string(m.Body), `"from":"2026-01-01"`, `"from":"2026-01-01","until":"2026-04-01"`, 1)
+	if _, err := p.d.Service.Update(t.Context(), med, energy.KindMeter, m.ID, []byte(body)); err != nil {
+		t.Errorf("out of service after the settled months: %v", err)
+	}
+	// A new meter joins after what is settled, and settled months stay
+	// as they were.
+	_, err = p.d.Write(t, "us-mediator", energy.KindMeter, energy.Meter{PlantID: p.id, Code: "D-ua-2", Role: energy.Delivery, PartyID: "ua", OperatorID: "ua", From: "2026-02-01"})
+	refused(t, "a meter joining within settled months", err, app.CodeConflict, "from", "is before the end of statement")
+	p.d.MustWrite(t, "us-mediator", energy.KindMeter, energy.Meter{PlantID: p.id, Code: "D-ua-2", Role: energy.Delivery, PartyID: "ua", OperatorID: "ua", From: "2026-04-01"})
+	feb := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	if st, _ := energyweb.Settle(t.Context(), p.d.Service, &med, p.id, feb, feb.AddDate(0, 1, 0)); st.Settled != st.Intervals {
+		t.Errorf("February after a meter joined in April: settled %d of %d", st.Settled, st.Intervals)
 	}
 	ua := p.find(energy.KindMeter, "code", "D-ua").ID
-	_, err := p.d.Write(t, "ua-meters", energy.KindReadings, energy.Readings{MeterID: ua, PlantID: p.id, PartyID: "ua", Start: "2026-02-10T00:00:00Z", Wh: energy.Values{1, 2}})
+	_, err = p.d.Write(t, "ua-meters", energy.KindReadings, energy.Readings{MeterID: ua, PlantID: p.id, PartyID: "ua", Start: "2026-02-10T00:00:00Z", Wh: energy.Values{1, 2}})
 	refused(t, "readings over readings", err, app.CodeConflict, "start", "overlap readings")
 	first := p.find(energy.KindReadings, "start", "2026-03-16T00:00:00Z")
 	var old energy.Readings

@@ -20,7 +20,7 @@ import (
 // dispute is decided once; a plant's meters have distinct codes, and its
 // terms distinct first days.
 func (Domain) Invariants() []parley.Invariant {
-	return []parley.Invariant{figuresFromRecords, approvalOfStanding, oneSeriesAnInterval, termsAhead, oneDisputeAtATime,
+	return []parley.Invariant{figuresFromRecords, approvalOfStanding, oneSeriesAnInterval, termsAhead, meterFixed, oneDisputeAtATime,
 		parley.Unique(kindNamed(KindResolution), "dispute_id"), parley.Unique(kindNamed(KindMeter), "plant_id", "code"),
 		parley.Unique(kindNamed(KindTerms), "plant_id", "from")}
 }
@@ -355,23 +355,73 @@ var termsAhead = parley.Invariant{
 		if err != nil {
 			return nil // Validate names it
 		}
-		replaced := map[string]bool{}
-		for _, f := range facts[1] {
-			replaced[f.Entity.(*Statement).Replaces] = true
+		if id, s := settledAfter(from, facts[1], facts[2], facts[3]); s != nil {
+			return parley.Conflictf("from", "is before the end of statement %s (%s to %s): terms apply from a day no statement has settled yet", id, s.From, s.Until)
 		}
-		pf := PlantFacts{Disputes: facts[2], Resolutions: facts[3]}
-		for _, f := range facts[1] {
-			s := f.Entity.(*Statement)
-			// A statement found wrong (a dispute of it upheld), or one
-			// that settled nothing (a period yet to come), binds no terms.
-			var figures struct{ Settled int }
-			json.Unmarshal([]byte(s.Figures), &figures)
-			if replaced[f.ID] || figures.Settled == 0 || len(pf.decided(f.ID, Upheld)) > 0 {
-				continue
+		return nil
+	},
+}
+
+// settledAfter returns a statement that binds what it settled (standing,
+// no dispute of it upheld, some interval settled) and ends after day, if
+// there is one: what it settled must stay as it was settled.
+func settledAfter(day time.Time, statements, disputes, resolutions []parley.Fact) (string, *Statement) {
+	replaced := map[string]bool{}
+	for _, f := range statements {
+		replaced[f.Entity.(*Statement).Replaces] = true
+	}
+	pf := PlantFacts{Disputes: disputes, Resolutions: resolutions}
+	for _, f := range statements {
+		s := f.Entity.(*Statement)
+		var figures struct{ Settled int }
+		json.Unmarshal([]byte(s.Figures), &figures)
+		if replaced[f.ID] || figures.Settled == 0 || len(pf.decided(f.ID, Upheld)) > 0 {
+			continue
+		}
+		if _, until, err := s.Period(); err == nil && day.Before(until) {
+			return f.ID, s
+		}
+	}
+	return "", nil
+}
+
+// meterFixed: a meter joins the plant, and leaves it, on a day no
+// statement has settled yet; once committed, nothing of it changes but
+// the day it leaves, set once.
+var meterFixed = parley.Invariant{
+	Kind: KindMeter, Name: "in and out of service after what is settled; nothing else changes",
+	Needs: func(e parley.Entity, subject string) []parley.Need {
+		m := e.(*Meter)
+		needs := []parley.Need{{Kind: KindStatement, Parent: m.PlantID}, {Kind: KindDispute, Parent: m.PlantID},
+			{Kind: KindResolution, Fields: map[string]string{"plant_id": m.PlantID}}}
+		if subject != "" {
+			needs = append(needs, parley.Need{Kind: KindMeter, ID: subject})
+		}
+		return needs
+	},
+	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
+		m := e.(*Meter)
+		from, until, err := m.service()
+		if err != nil {
+			return err
+		}
+		field, day := "from", from
+		if subject != "" && len(facts[3]) > 0 {
+			old := *facts[3][0].Entity.(*Meter)
+			switch {
+			case old.Until != "" && old.Until != m.Until:
+				return parley.Conflictf("until", "the meter is out of service from %s already", old.Until)
+			case old.Until == m.Until:
+				return parley.Conflictf("", "nothing of a meter changes but the day it goes out of service (until); a meter set up otherwise is a new meter")
 			}
-			if _, until, err := s.Period(); err == nil && from.Before(until) {
-				return parley.Conflictf("from", "is before the end of statement %s (%s to %s): terms apply from a day no statement has settled yet", f.ID, s.From, s.Until)
+			old.Until, old.Note = m.Until, m.Note
+			if old != *m {
+				return parley.Conflictf("", "nothing of a meter changes but the day it goes out of service (until); a meter set up otherwise is a new meter")
 			}
+			field, day = "until", until
+		}
+		if id, s := settledAfter(day, facts[0], facts[1], facts[2]); s != nil {
+			return parley.Conflictf(field, "is before the end of statement %s (%s to %s): a meter joins and leaves the plant on a day no statement has settled yet", id, s.From, s.Until)
 		}
 		return nil
 	},

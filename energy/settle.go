@@ -36,10 +36,13 @@ const (
 	FlagDisagree  = "meters-disagree"
 	FlagDisputed  = "disputed"
 	FlagNoTerms   = "no-terms" // no terms in force yet
+	// FlagOutOfService: a value of a meter for a time it was not part of
+	// the plant.
+	FlagOutOfService = "out-of-service"
 )
 
 // FlagKinds lists them, in the order pages explain them.
-var FlagKinds = []string{FlagGap, FlagDuplicate, FlagNegative, FlagCapacity, FlagClock, FlagDisagree, FlagDisputed, FlagNoTerms}
+var FlagKinds = []string{FlagGap, FlagDuplicate, FlagNegative, FlagCapacity, FlagClock, FlagDisagree, FlagDisputed, FlagNoTerms, FlagOutOfService}
 
 // Flag is a reading, or an interval, that cannot be settled as it is; or
 // a run of them, consecutive intervals flagged alike (the same kind, meter
@@ -231,6 +234,13 @@ func Settle(in Input) (*Settlement, error) {
 		clear(delivered)
 		row := grid[t*len(in.Meters) : (t+1)*len(in.Meters)]
 		for j, m := range in.Meters {
+			if !m.InService(start) {
+				for _, s := range row[j].series {
+					flags = append(flags, Flag{Kind: FlagOutOfService, Start: start, Meter: m.ID, Series: s.ID,
+						Detail: fmt.Sprintf("meter %s was not part of the plant at this time", m.ID)})
+				}
+				continue
+			}
 			v, ok := checkCell(&flags, m, start, row[j], in.Disputed)
 			if !ok {
 				continue
@@ -554,6 +564,9 @@ func traceLine(start time.Time, tm *Terms, parties []string, net, sumD int64, de
 		l.Parties = append(l.Parties, LineParty{Party: p, Entitled: FormatDecimal(entitled[k], 3), Delivered: delivered[k], Difference: FormatDecimal(d, 3)})
 	}
 	for j, m := range meters {
+		if !m.InService(start) {
+			continue
+		}
 		l.Readings = append(l.Readings, LineReading{Meter: m.ID, Series: row[j].series[0].ID, Wh: row[j].values[0]})
 	}
 	return l

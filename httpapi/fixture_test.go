@@ -443,7 +443,7 @@ func validBodies(ids scenarioIDs, round, day string) map[string]string {
 		"briefs":                   `{"party_id":"us","title":"Brief for Washington","content":"# Brief for Washington\nNothing new."}`,
 		"reviews":                  fmt.Sprintf(`{"clause_id":%q,"party_id":"nato","comment":"Name the consultation mechanism."}`, ids.clause["5.1"]),
 		"plants":                   `{"name":"Another plant","units":[{"id":"1","name":"Unit 1","capacity_kw":1000}]}`,
-		"meters":                   fmt.Sprintf(`{"plant_id":%q,"code":"D-ua-2","role":"delivery","party_id":"ua","operator_id":"ua","capacity_kw":100000}`, ids.plant),
+		"meters":                   fmt.Sprintf(`{"plant_id":%q,"code":"D-ua-2","role":"delivery","party_id":"ua","operator_id":"ua","capacity_kw":100000,"from":"2027-01-01"}`, ids.plant),
 		"sharing-terms":            fmt.Sprintf(`{"plant_id":%q,"from":"2027-01-01","shares":[{"party_id":"ua","share":"0.5"},{"party_id":"ru","share":"0.5"}],"losses":"shares","tolerance":"0.03","price":"41.50","currency":"USD"}`, ids.plant),
 		"meter-readings":           fmt.Sprintf(`{"meter_id":%q,"plant_id":%q,"party_id":"ua","start":"2026-04-01T00:00:00Z","wh":[1000,null,3000]}`, ids.meterUA, ids.plant),
 		"settlement-statements":    fmt.Sprintf(`{"plant_id":%q,"from":"2027-06-01T00:00:00Z","until":"2027-06-01T01:00:00Z","figures":%q}`, ids.barePlant, bareFigures()),

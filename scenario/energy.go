@@ -45,13 +45,13 @@ func (l *loader) energy() {
 	for i := 1; i <= 6; i++ {
 		code := "G" + strconv.Itoa(i)
 		meters[code] = l.create("us-mediator", "meter-"+code, energy.KindMeter, energy.Meter{PlantID: pid, Code: code, Role: energy.Generation,
-			UnitID: strconv.Itoa(i), OperatorID: MeterOperator(code)}, nil)
+			UnitID: strconv.Itoa(i), OperatorID: MeterOperator(code), From: energyStart.Format(time.DateOnly)}, nil)
 	}
-	meters["S"] = l.create("us-mediator", "meter-S", energy.KindMeter, energy.Meter{PlantID: pid, Code: "S", Role: energy.StationUse, OperatorID: MeterOperator("S")}, nil)
+	meters["S"] = l.create("us-mediator", "meter-S", energy.KindMeter, energy.Meter{PlantID: pid, Code: "S", Role: energy.StationUse, OperatorID: MeterOperator("S"), From: energyStart.Format(time.DateOnly)}, nil)
 	for _, p := range plantParties {
 		code := "D-" + p
 		meters[code] = l.create("us-mediator", "meter-"+code, energy.KindMeter, energy.Meter{PlantID: pid, Code: code, Role: energy.Delivery,
-			PartyID: p, OperatorID: MeterOperator(code), CapacityKW: 4_000_000}, nil)
+			PartyID: p, OperatorID: MeterOperator(code), CapacityKW: 4_000_000, From: energyStart.Format(time.DateOnly)}, nil)
 	}
 	l.create("us-mediator", "terms", energy.KindTerms, energy.SharingTerms{PlantID: pid, From: energyStart.Format(time.DateOnly),
 		Shares: []energy.ShareEntry{{PartyID: "ua", Share: "0.5"}, {PartyID: "ru", Share: "0.5"}}, Losses: energy.LossesByShare,

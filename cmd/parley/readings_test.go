@@ -158,11 +158,11 @@ func BenchmarkReadingsYear(b *testing.B) {
 		plant := d.MustWrite(b, "us-mediator", energy.KindPlant, energy.Plant{Name: "Benchmark plant", Units: units})
 		for i := 1; i <= 6; i++ {
 			code := "G" + strconv.Itoa(i)
-			d.MustWrite(b, "us-mediator", energy.KindMeter, energy.Meter{PlantID: plant, Code: code, Role: energy.Generation, UnitID: strconv.Itoa(i), OperatorID: scenario.MeterOperator(code)})
+			d.MustWrite(b, "us-mediator", energy.KindMeter, energy.Meter{PlantID: plant, Code: code, Role: energy.Generation, UnitID: strconv.Itoa(i), OperatorID: scenario.MeterOperator(code), From: "2025-01-01"})
 		}
-		d.MustWrite(b, "us-mediator", energy.KindMeter, energy.Meter{PlantID: plant, Code: "S", Role: energy.StationUse, OperatorID: scenario.MeterOperator("S")})
+		d.MustWrite(b, "us-mediator", energy.KindMeter, energy.Meter{PlantID: plant, Code: "S", Role: energy.StationUse, OperatorID: scenario.MeterOperator("S"), From: "2025-01-01"})
 		for _, p := range []string{"ua", "ru"} {
-			d.MustWrite(b, "us-mediator", energy.KindMeter, energy.Meter{PlantID: plant, Code: "D-" + p, Role: energy.Delivery, PartyID: p, OperatorID: p})
+			d.MustWrite(b, "us-mediator", energy.KindMeter, energy.Meter{PlantID: plant, Code: "D-" + p, Role: energy.Delivery, PartyID: p, OperatorID: p, From: "2025-01-01"})
 		}
 		d.MustWrite(b, "us-mediator", energy.KindTerms, energy.SharingTerms{PlantID: plant, From: "2025-01-01", Losses: energy.LossesByShare,
 			Tolerance: "0.03", Price: "40.00", Currency: "USD", Shares: []energy.ShareEntry{{PartyID: "ua", Share: "0.5"}, {PartyID: "ru", Share: "0.5"}}})
