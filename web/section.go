@@ -118,6 +118,21 @@ func InlinePDF(w http.ResponseWriter, name string, b []byte) error {
 	return err
 }
 
+// ReadForm reads the small form a signed-in caller posts to a section's
+// page (at most 4 KiB): a caller who is not signed in is answered as a
+// page that does not exist, and a form that cannot be read as a bad
+// request.
+func ReadForm(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	if caller == nil {
+		return ErrNotFound
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	if err := r.ParseForm(); err != nil {
+		return &app.Error{Code: app.CodeBadRequest, Message: "the form could not be read"}
+	}
+	return nil
+}
+
 // NewPDF starts an A4 PDF of a record's rendering, titled title: margins
 // of margin mm, and a footer on every page naming the record, so that a
 // reader of the paper can ask for that record's proof. It returns the

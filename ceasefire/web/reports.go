@@ -140,12 +140,8 @@ func (b *Board) reportInput(ctx context.Context, svc issuer, caller *access.Prin
 }
 
 func (x *Section) issue(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
-	if caller == nil {
-		return web.ErrNotFound
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4096)
-	if err := r.ParseForm(); err != nil {
-		return &app.Error{Code: app.CodeBadRequest, Message: "the form could not be read"}
+	if err := web.ReadForm(w, r, caller); err != nil {
+		return err
 	}
 	typ := r.PostForm.Get("report_type")
 	from, err := time.Parse(time.DateOnly, r.PostForm.Get("from"))

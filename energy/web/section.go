@@ -204,12 +204,8 @@ func (x *Section) plant(w http.ResponseWriter, r *http.Request, caller *access.P
 
 // issue commits the statement of a month, from the plant's page.
 func (x *Section) issue(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
-	if caller == nil {
-		return web.ErrNotFound
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4096)
-	if err := r.ParseForm(); err != nil {
-		return &app.Error{Code: app.CodeBadRequest, Message: "the form could not be read"}
+	if err := web.ReadForm(w, r, caller); err != nil {
+		return err
 	}
 	from, err := time.Parse("2006-01", r.PostForm.Get("month"))
 	if err != nil || from.Year() < 1900 || from.Year() > 9000 {

@@ -143,12 +143,8 @@ func (x *Section) briefs(w http.ResponseWriter, r *http.Request, caller *access.
 }
 
 func (x *Section) makeBrief(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
-	if caller == nil {
-		return web.ErrNotFound
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4096)
-	if err := r.ParseForm(); err != nil {
-		return &app.Error{Code: app.CodeBadRequest, Message: "the form could not be read"}
+	if err := web.ReadForm(w, r, caller); err != nil {
+		return err
 	}
 	written, err := MakeBrief(r.Context(), x.svc(), *caller, r.PostForm.Get("round_id"))
 	if err != nil {
