@@ -408,15 +408,16 @@ var meterFixed = parley.Invariant{
 		field, day := "from", from
 		if subject != "" && len(facts[3]) > 0 {
 			old := *facts[3][0].Entity.(*Meter)
-			switch {
-			case old.Until != "" && old.Until != m.Until:
+			if old.Until != "" && old.Until != m.Until {
 				return parley.Conflictf("until", "the meter is out of service from %s already", old.Until)
-			case old.Until == m.Until:
-				return parley.Conflictf("", "nothing of a meter changes but the day it goes out of service (until); a meter set up otherwise is a new meter")
 			}
+			was := old.Until
 			old.Until, old.Note = m.Until, m.Note
 			if old != *m {
 				return parley.Conflictf("", "nothing of a meter changes but the day it goes out of service (until); a meter set up otherwise is a new meter")
+			}
+			if was == m.Until {
+				return nil // its note at most: nothing a settlement reads
 			}
 			field, day = "until", until
 		}
