@@ -3,6 +3,7 @@ package energy
 import (
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"time"
 )
 
@@ -53,7 +54,7 @@ func Generate(c GenConfig) Generated {
 	n := c.Days * PerDay
 	g := Generated{Start: c.Start, Values: map[string][]int64{}}
 	for i := range c.Units {
-		g.Codes = append(g.Codes, "G"+itoa(i+1))
+		g.Codes = append(g.Codes, "G"+strconv.Itoa(i+1))
 	}
 	g.Codes = append(g.Codes, "S")
 	for _, p := range c.Parties {
@@ -113,7 +114,7 @@ func Generate(c GenConfig) Generated {
 			default:
 				v = int64(full * season * night * (0.99 + 0.01*rng.Float64()))
 			}
-			g.Values["G"+itoa(u+1)][t] = v
+			g.Values["G"+strconv.Itoa(u+1)][t] = v
 			gen += v
 		}
 		station := gen/20 + total*250/200
@@ -143,11 +144,4 @@ func Generate(c GenConfig) Generated {
 func inYear(t int, o [2]int) bool {
 	t %= 365 * PerDay
 	return t >= o[0] && t < o[1] || o[1] > 365*PerDay && t < o[1]-365*PerDay
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }

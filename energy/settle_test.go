@@ -2,6 +2,7 @@ package energy
 
 import (
 	"math/big"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -206,7 +207,7 @@ func TestSettleFlags(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, f := range st.Flags {
-		k := itoa(int(f.Start.Sub(t0) / Interval))
+		k := strconv.Itoa(int(f.Start.Sub(t0) / Interval))
 		if got[k] != "" {
 			got[k] += ";"
 		}

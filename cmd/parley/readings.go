@@ -254,7 +254,9 @@ func (c *cli) importReadings(ctx context.Context, file, plant, keyFile, server, 
 			}
 			if err != nil {
 				mu.Lock()
-				firstErr = cmpErr(firstErr, err)
+				if firstErr == nil {
+					firstErr = err
+				}
 				mu.Unlock()
 			}
 		})
@@ -267,13 +269,6 @@ func (c *cli) importReadings(ctx context.Context, file, plant, keyFile, server, 
 	}
 	fmt.Fprintf(c.stdout, "imported %d batches (%d readings); %d were there already\n", done.Load(), values.Load(), skipped.Load())
 	return nil
-}
-
-func cmpErr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // submitSigned signs body's statement and commits it, and returns the

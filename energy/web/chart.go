@@ -3,6 +3,7 @@ package energyweb
 import (
 	"fmt"
 	"math/big"
+	"slices"
 
 	"github.com/parley-project/parley/energy"
 )
@@ -43,7 +44,7 @@ func equityChart(rows []statementRow) (*lineChart, []string, [][]string) {
 		}
 		standing = append(standing, r)
 		for _, p := range r.S.Parties {
-			if !contains(parties, p.Party) {
+			if !slices.Contains(parties, p.Party) {
 				parties = append(parties, p.Party)
 			}
 		}
@@ -62,13 +63,13 @@ func equityChart(rows []statementRow) (*lineChart, []string, [][]string) {
 	}
 	var balances [][]string
 	points := make([][][2]float64, 2*n)
-	max := 0.0
+	top := 0.0
 	for i, r := range standing {
 		c.Months = append(c.Months, r.S.From.UTC().Format("2006-01"))
 		var row []string
 		var brow []string
 		for _, pf := range r.S.Parties {
-			k := index(parties, pf.Party)
+			k := slices.Index(parties, pf.Party)
 			e, _ := energy.ParseDecimal(pf.EntitledKWh)
 			d, _ := energy.ParseDecimal(pf.DeliveredKWh)
 			b, _ := energy.ParseDecimal(pf.Balance)
@@ -81,22 +82,22 @@ func equityChart(rows []statementRow) (*lineChart, []string, [][]string) {
 			gd, _ := new(big.Rat).Quo(del[k], big.NewRat(1_000_000, 1)).Float64()
 			points[2*k] = append(points[2*k], [2]float64{float64(i), ge})
 			points[2*k+1] = append(points[2*k+1], [2]float64{float64(i), gd})
-			max = maxf(max, ge, gd)
+			top = max(top, ge, gd)
 			row = append(row, fmt.Sprintf("%.3f", ge), fmt.Sprintf("%.3f", gd))
 			brow = append(brow, energy.FormatDecimal(bal[k], 2))
 		}
 		c.Values = append(c.Values, row)
 		balances = append(balances, append([]string{r.S.From.UTC().Format("2006-01")}, brow...))
 	}
-	const left, top, bottom, right = 56.0, 16.0, 30.0, 16.0
-	w, h := c.Width-left-right, c.Height-top-bottom
+	const left, marginTop, bottom, right = 56.0, 16.0, 30.0, 16.0
+	w, h := c.Width-left-right, c.Height-marginTop-bottom
 	x := func(i float64) float64 {
 		if len(standing) == 1 {
 			return left + w/2
 		}
 		return left + w*i/float64(len(standing)-1)
 	}
-	y := func(v float64) float64 { return top + h - h*v/maxf(max, 1e-9) }
+	y := func(v float64) float64 { return marginTop + h - h*v/max(top, 1e-9) }
 	for s, pts := range points {
 		var b []byte
 		for _, p := range pts {
@@ -111,28 +112,7 @@ func equityChart(rows []statementRow) (*lineChart, []string, [][]string) {
 	for i, m := range c.Months {
 		c.Labels = append(c.Labels, label{X: x(float64(i)), Y: c.Height - 10, Text: m, Anchor: "middle"})
 	}
-	c.Labels = append(c.Labels, label{X: left - 6, Y: top + 4, Text: fmt.Sprintf("%.0f", max), Anchor: "end"},
-		label{X: left - 6, Y: top + h, Text: "0", Anchor: "end"})
+	c.Labels = append(c.Labels, label{X: left - 6, Y: marginTop + 4, Text: fmt.Sprintf("%.0f", top), Anchor: "end"},
+		label{X: left - 6, Y: marginTop + h, Text: "0", Anchor: "end"})
 	return c, parties, balances
-}
-
-func contains(ss []string, s string) bool { return index(ss, s) >= 0 }
-
-func index(ss []string, s string) int {
-	for i, x := range ss {
-		if x == s {
-			return i
-		}
-	}
-	return -1
-}
-
-func maxf(vs ...float64) float64 {
-	m := vs[0]
-	for _, v := range vs[1:] {
-		if v > m {
-			m = v
-		}
-	}
-	return m
 }

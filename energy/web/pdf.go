@@ -159,13 +159,9 @@ func (x *Section) statementPDF(w http.ResponseWriter, r *http.Request, caller *a
 		return err
 	}
 	plant, _ := web.ItemOf[energy.Plant](pe)
-	rows, err := x.statementRows(r, caller, v.Plant)
-	if err != nil {
-		return err
-	}
 	// The chart over the standing statements up to this one.
 	var upTo []statementRow
-	for _, row := range rows {
+	for _, row := range v.all.Rows {
 		if !row.S.From.After(v.Row.S.From) {
 			upTo = append(upTo, row)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"math/big"
 	"net/http"
 	"net/url"
@@ -82,25 +83,34 @@ func (s statementRow) Final() bool {
 	return s.Replaced == "" && !s.Disputed && len(s.Rejected) == 0 && len(s.Approved) == len(s.S.Parties)
 }
 
-// statementRows reads plant id's statements with their co-signatures and
-// disputes, in the order of their periods.
-func (x *Section) statementRows(r *http.Request, caller *access.Principal, plant string) ([]statementRow, error) {
+// statements are a plant's statements with their co-signatures, in the
+// order of their periods, and its disputes with their decisions.
+type statements struct {
+	Rows     []statementRow
+	Disputes []web.Item[energy.Dispute]
+	// Decided is each decided dispute's decision, by its id.
+	Decided map[string]string
+}
+
+// statementsOf reads plant id's statements and disputes.
+func (x *Section) statementsOf(r *http.Request, caller *access.Principal, plant string) (statements, error) {
 	svc := x.site.Service()
+	out := statements{Decided: map[string]string{}}
 	items, err := web.Load[energy.Statement](r.Context(), svc, caller, energy.KindStatement, plant)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
-	disputes, err := web.Load[energy.Dispute](r.Context(), svc, caller, energy.KindDispute, plant)
-	if err != nil {
-		return nil, err
+	if out.Disputes, err = web.Load[energy.Dispute](r.Context(), svc, caller, energy.KindDispute, plant); err != nil {
+		return out, err
 	}
-	decided := map[string]bool{}
-	for _, d := range disputes {
-		rs, err := svc.All(r.Context(), caller, energy.KindResolution, d.ID)
+	for _, d := range out.Disputes {
+		rs, err := web.Load[energy.Resolution](r.Context(), svc, caller, energy.KindResolution, d.ID)
 		if err != nil {
-			return nil, err
+			return out, err
 		}
-		decided[d.ID] = len(rs) > 0
+		for _, res := range rs {
+			out.Decided[d.ID] = res.V.Decision
+		}
 	}
 	replacedBy := map[string]string{}
 	for _, it := range items {
@@ -108,15 +118,14 @@ func (x *Section) statementRows(r *http.Request, caller *access.Principal, plant
 			replacedBy[it.V.Replaces] = it.ID
 		}
 	}
-	var rows []statementRow
 	for _, it := range items {
 		row := statementRow{Item: it, Replaced: replacedBy[it.ID]}
 		if err := json.Unmarshal([]byte(it.V.Figures), &row.S); err != nil {
-			return nil, fmt.Errorf("couldn't read statement %s: %w", it.ID, err)
+			return out, fmt.Errorf("couldn't read statement %s: %w", it.ID, err)
 		}
 		approvals, err := web.Load[energy.Approval](r.Context(), svc, caller, energy.KindApproval, it.ID)
 		if err != nil {
-			return nil, err
+			return out, err
 		}
 		// Each party's latest decision counts (a signed chain: the latest
 		// supersedes the earlier).
@@ -124,35 +133,27 @@ func (x *Section) statementRows(r *http.Request, caller *access.Principal, plant
 		for _, a := range approvals {
 			latest[a.V.PartyID] = a.V.Decision
 		}
-		for _, p := range slices.Sorted(func(yield func(string) bool) {
-			for k := range latest {
-				if !yield(k) {
-					return
-				}
-			}
-		}) {
+		for _, p := range slices.Sorted(maps.Keys(latest)) {
 			if latest[p] == energy.Approve {
 				row.Approved = append(row.Approved, p)
 			} else {
 				row.Rejected = append(row.Rejected, p)
 			}
 		}
-		for _, d := range disputes {
-			row.Disputed = row.Disputed || d.V.StatementID == it.ID && !decided[d.ID]
+		for _, d := range out.Disputes {
+			row.Disputed = row.Disputed || d.V.StatementID == it.ID && out.Decided[d.ID] == ""
 		}
-		rows = append(rows, row)
+		out.Rows = append(out.Rows, row)
 	}
-	slices.SortStableFunc(rows, func(a, b statementRow) int { return cmp.Compare(a.Item.V.From, b.Item.V.From) })
-	return rows, nil
+	slices.SortStableFunc(out.Rows, func(a, b statementRow) int { return cmp.Compare(a.Item.V.From, b.Item.V.From) })
+	return out, nil
 }
 
 type plantView struct {
+	statements
 	Plant     web.Item[energy.Plant]
 	Meters    []web.Item[energy.Meter]
 	Terms     []web.Item[energy.SharingTerms]
-	Disputes  []web.Item[energy.Dispute]
-	Decided   map[string]string
-	Rows      []statementRow
 	Chart     *lineChart
 	Balances  [][]string
 	Parties   []string
@@ -167,7 +168,7 @@ func (x *Section) plant(w http.ResponseWriter, r *http.Request, caller *access.P
 	if err != nil {
 		return err
 	}
-	v := plantView{Decided: map[string]string{}}
+	var v plantView
 	if v.Plant, err = web.ItemOf[energy.Plant](e); err != nil {
 		return err
 	}
@@ -177,19 +178,7 @@ func (x *Section) plant(w http.ResponseWriter, r *http.Request, caller *access.P
 	if v.Terms, err = web.Load[energy.SharingTerms](r.Context(), svc, caller, energy.KindTerms, e.ID); err != nil {
 		return err
 	}
-	if v.Disputes, err = web.Load[energy.Dispute](r.Context(), svc, caller, energy.KindDispute, e.ID); err != nil {
-		return err
-	}
-	for _, d := range v.Disputes {
-		rs, err := web.Load[energy.Resolution](r.Context(), svc, caller, energy.KindResolution, d.ID)
-		if err != nil {
-			return err
-		}
-		for _, res := range rs {
-			v.Decided[d.ID] = res.V.Decision
-		}
-	}
-	if v.Rows, err = x.statementRows(r, caller, e.ID); err != nil {
+	if v.statements, err = x.statementsOf(r, caller, e.ID); err != nil {
 		return err
 	}
 	v.Chart, v.Parties, v.Balances = equityChart(v.Rows)
@@ -223,7 +212,9 @@ type statementView struct {
 	Row      statementRow
 	Plant    string
 	Disputes []web.Item[energy.Dispute]
-	Days     []dayLine
+	// all are the plant's statements and disputes, the PDF's chart's.
+	all  statements
+	Days []dayLine
 	// TraceErr says why the trace could not be made, if it could not.
 	TraceErr string
 }
@@ -245,22 +236,17 @@ func (x *Section) loadStatement(r *http.Request, caller *access.Principal) (stat
 	}
 	var s energy.Statement
 	json.Unmarshal(e.Body, &s)
-	rows, err := x.statementRows(r, caller, s.PlantID)
+	all, err := x.statementsOf(r, caller, s.PlantID)
 	if err != nil {
 		return statementView{}, nil, err
 	}
-	var v statementView
-	for _, row := range rows {
+	v := statementView{Plant: s.PlantID, all: all}
+	for _, row := range all.Rows {
 		if row.Item.ID == e.ID {
 			v.Row = row
 		}
 	}
-	v.Plant = s.PlantID
-	ds, err := web.Load[energy.Dispute](r.Context(), svc, caller, energy.KindDispute, s.PlantID)
-	if err != nil {
-		return v, nil, err
-	}
-	for _, d := range ds {
+	for _, d := range all.Disputes {
 		if d.V.StatementID == e.ID {
 			v.Disputes = append(v.Disputes, d)
 		}
