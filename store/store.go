@@ -42,7 +42,7 @@ var (
 
 // SchemaVersion is the schema version this build of parley reads and writes.
 // Both stores carry their migrations up to exactly this version.
-const SchemaVersion = 11
+const SchemaVersion = 12
 
 // Record is a committed record as the store keeps it. The canonical bytes
 // are the truth; the other fields are copies of what they say, kept as
@@ -226,6 +226,26 @@ func CheckItem(r *Record) error {
 	return nil
 }
 
+// CheckItemEntity refuses an entity that is not item r's own: the first
+// version of r's subject, with r's id (an item's subject is its record's
+// id), seq, audience and time. Its body is r's body: SQLite does not keep
+// it twice, but reads it from r (its migration 0012).
+func CheckItemEntity(r *Record, e Entity) error {
+	switch {
+	case e.Kind != r.Kind || e.ID != r.ID || e.RecordID != r.ID || r.Subject != r.ID:
+		return fmt.Errorf("couldn't store item %s: its entity is %s %s of record %s, not the item's own", r.ID, e.Kind, e.ID, e.RecordID)
+	case e.Version != 1 || e.CreatedSeq != r.Seq:
+		return fmt.Errorf("couldn't store item %s: its entity is version %d from seq %d, not its record's first", r.ID, e.Version, e.CreatedSeq)
+	case !e.Created.Equal(r.At) || !e.Updated.Equal(r.At):
+		return fmt.Errorf("couldn't store item %s: its entity's times are not its record's", r.ID)
+	}
+	a, b := e.Audience.Normalize(), r.Audience.Normalize()
+	if a.Scope != b.Scope || a.Party != b.Party || !slices.Equal(a.Parties, b.Parties) {
+		return fmt.Errorf("couldn't store item %s: its entity's audience is not its record's", r.ID)
+	}
+	return nil
+}
+
 // Check refuses a query that no store can run: an unknown Order, or a time
 // that CheckAt refuses.
 func (q Query) Check() error {
@@ -263,11 +283,11 @@ type Tx interface {
 	PutEntity(ctx context.Context, e Entity) error
 	// AppendItems appends the items of a batch (records whose Batch is
 	// set), setting each one's Seq, and inserts their entities: es[i] is
-	// the first version of rs[i]'s subject, and gets rs[i].Seq as its
+	// rs[i]'s own (CheckItemEntity), and gets rs[i].Seq as its
 	// CreatedSeq. It is AppendRecord and PutEntity one by one, in as few
 	// statements as the database allows. An id or a place in the batch
-	// that is taken, or an entity that exists, is ErrConflict, after
-	// which the transaction must not commit.
+	// that is taken is ErrConflict, after which the transaction must not
+	// commit.
 	AppendItems(ctx context.Context, rs []*Record, es []Entity) error
 	// IndexedValues returns which of values some entity of kind holds in
 	// its index field (Entity.Fields) name, whoever may see it: for the

@@ -30,6 +30,9 @@ func (t *tx) AppendItems(ctx context.Context, rs []*store.Record, es []store.Ent
 	}
 	for i := range es {
 		es[i].CreatedSeq = rs[i].Seq
+		if err := store.CheckItemEntity(rs[i], es[i]); err != nil {
+			return err
+		}
 	}
 	return t.insertEntities(ctx, es)
 }

@@ -12,10 +12,10 @@ import (
 // 15 parameters stay well under SQLite's 32,766.
 const itemsPerInsert = 500
 
-// AppendItems appends a batch's items and inserts their entities in
-// multi-row INSERTs: a few statements for a thousand items, where one
-// each would pay SQLite's per-statement work (a statement journal among
-// it) seven times an item.
+// AppendItems appends a batch's items and projects their entities into
+// items (migration 0012), in multi-row INSERTs: a few statements for a
+// thousand items, where one each would pay SQLite's per-statement work (a
+// statement journal among it) seven times an item.
 func (t *tx) AppendItems(ctx context.Context, rs []*store.Record, es []store.Entity) error {
 	if len(rs) != len(es) {
 		return fmt.Errorf("couldn't append items: %d records and %d entities", len(rs), len(es))
@@ -27,9 +27,12 @@ func (t *tx) AppendItems(ctx context.Context, rs []*store.Record, es []store.Ent
 	}
 	for i := range es {
 		es[i].CreatedSeq = rs[i].Seq
+		if err := store.CheckItemEntity(rs[i], es[i]); err != nil {
+			return err
+		}
 	}
 	for from := 0; from < len(es); from += itemsPerInsert {
-		if err := t.insertEntities(ctx, es[from:min(from+itemsPerInsert, len(es))]); err != nil {
+		if err := t.insertItems(ctx, es[from:min(from+itemsPerInsert, len(es))]); err != nil {
 			return err
 		}
 	}
@@ -72,38 +75,39 @@ func (t *tx) appendItemRecords(ctx context.Context, rs []*store.Record) error {
 	return nil
 }
 
-// insertEntities inserts new entities and their fields; one that exists
-// already is ErrConflict.
-func (t *tx) insertEntities(ctx context.Context, es []store.Entity) error {
-	args := make([]any, 0, len(es)*15)
+// insertItems inserts the rows of new items and their fields. Each row
+// takes its record's seq as its key, so an item stored twice is refused
+// as its record was.
+func (t *tx) insertItems(ctx context.Context, es []store.Entity) error {
+	args := make([]any, 0, len(es)*6)
 	var fields []any
 	for _, e := range es {
-		parties, body, err := entityValues(e)
-		if err != nil {
-			return err
+		if err := store.CheckAt(e.At); err != nil {
+			return fmt.Errorf("couldn't store %s %s: At: %w", e.Kind, e.ID, err)
 		}
 		at := encodeAt(e.At)
-		args = append(args, e.Kind, e.ID, e.Parent, string(e.Audience.Scope), e.Audience.Party, parties,
-			e.RecordID, e.Version, e.CreatedSeq, encodeTime(e.Created), encodeTime(e.Updated), body, e.Party, e.Status, at)
+		args = append(args, e.Kind, e.CreatedSeq, e.Parent, e.Party, e.Status, at)
 		for name, values := range e.Fields {
 			for _, v := range values {
 				fields = append(fields, e.Kind, e.ID, name, v, e.CreatedSeq, at)
 			}
 		}
 	}
-	res, err := t.x.ExecContext(ctx, "INSERT INTO entities ("+entityCols+") VALUES "+tuples(len(es), 15)+" ON CONFLICT DO NOTHING", args...)
-	if err != nil {
-		return fmt.Errorf("couldn't store %d entities: %w", len(es), err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != int64(len(es)) {
-		return fmt.Errorf("couldn't store %d entities: some exist already (%v): %w", len(es), err, store.ErrConflict)
+	// OR FAIL rather than the default ABORT: a conflict fails the batch,
+	// and AppendItems' caller rolls its transaction back, so SQLite need
+	// not keep a statement journal to undo the statement alone.
+	if _, err := t.x.ExecContext(ctx, "INSERT OR FAIL INTO items (kind, created_seq, parent, party, status, at) VALUES "+tuples(len(es), 6), args...); err != nil {
+		if isUnique(err) {
+			return fmt.Errorf("couldn't store %d items: some exist already: %w", len(es), store.ErrConflict)
+		}
+		return fmt.Errorf("couldn't store %d items: %w", len(es), err)
 	}
 	const perField = 6
 	for from := 0; from < len(fields); from += itemsPerInsert * perField {
 		chunk := fields[from:min(from+itemsPerInsert*perField, len(fields))]
 		// A value repeated in a list is one row: the key includes it.
 		if _, err := t.x.ExecContext(ctx, "INSERT INTO entity_fields (kind, id, name, value, created_seq, at) VALUES "+tuples(len(chunk)/perField, perField)+" ON CONFLICT DO NOTHING", chunk...); err != nil {
-			return fmt.Errorf("couldn't store the fields of %d entities: %w", len(es), err)
+			return fmt.Errorf("couldn't store the fields of %d items: %w", len(es), err)
 		}
 	}
 	return nil

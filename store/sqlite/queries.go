@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/internal/jsontop"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
 
@@ -36,6 +38,9 @@ type tx struct {
 	t *sql.Tx
 	// x runs the transaction's statements, prepared once.
 	x querier
+	// item is the item of a batch whose entity Rebuild is projecting
+	// anew, if it is one: PutEntity puts that entity in items.
+	item *store.Record
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -140,6 +145,32 @@ const entityCols = "kind, id, parent, aud_scope, aud_party, aud_parties, record_
 var entitySelect = "e." + strings.ReplaceAll(entityCols, ", ", ", e.") +
 	", (SELECT json_group_array(json_array(f.name, f.value)) FROM entity_fields f WHERE f.kind = e.kind AND f.id = e.id)"
 
+// itemSelect is entitySelect of an item (items aliased e, its record r):
+// its id, audience and times are its record's, its version 1, and its body
+// is read out of the record's canonical bytes (scanEntity).
+var itemSelect = "e.kind, r.id, e.parent, r.aud_scope, r.aud_party, r.aud_parties, r.id, 1, e.created_seq, r.at, r.at, r.canonical, e.party, e.status, e.at" +
+	", (SELECT json_group_array(json_array(f.name, f.value)) FROM entity_fields f WHERE f.kind = e.kind AND f.id = r.id)"
+
+// source is a table entities are read from, aliased e: entities, or items,
+// the lean rows of batch items (migration 0012), each joined with its
+// record (aliased r) for what the row does not hold.
+type source struct {
+	table string // also the prefix of its indexes' names
+	join  string
+	id    string // the entity's id
+	sel   string
+	// doc is the JSON whose member at prefix+name is a body's top-level
+	// field name.
+	doc, prefix string
+	item        bool
+}
+
+var (
+	entityRows = source{table: "entities", id: "e.id", sel: entitySelect, doc: "e.body", prefix: "$."}
+	itemRows   = source{table: "items", join: " CROSS JOIN records r ON r.seq = e.created_seq", id: "r.id", sel: itemSelect,
+		doc: "CAST(r.canonical AS TEXT)", prefix: "$.body.", item: true}
+)
+
 // zeroAt is the at of an entity without a time: encodeTime of the zero
 // time, which sorts before every At CheckAt admits (see 0004_list_index.sql).
 var zeroAt = encodeTime(time.Time{})
@@ -158,7 +189,7 @@ func decodeAt(us int64) time.Time {
 	return decodeTime(us)
 }
 
-func scanEntity(sc interface{ Scan(...any) error }) (store.Entity, error) {
+func scanEntity(sc interface{ Scan(...any) error }, src source) (store.Entity, error) {
 	var (
 		e                    store.Entity
 		scope, parties       string
@@ -175,6 +206,14 @@ func scanEntity(sc interface{ Scan(...any) error }) (store.Entity, error) {
 	e.Audience.Parties = decodeParties(parties)
 	e.Created, e.Updated = decodeTime(created), decodeTime(updated)
 	e.At = decodeAt(at)
+	if src.item {
+		// An item's body is its record's.
+		members, ok := jsontop.Fields(body)
+		if !ok || members["body"] == nil {
+			return store.Entity{}, fmt.Errorf("couldn't read the body of %s %s out of its record", e.Kind, e.ID)
+		}
+		body = members["body"]
+	}
 	if body != nil {
 		e.Body = json.RawMessage(body)
 	}
@@ -189,7 +228,14 @@ func scanEntity(sc interface{ Scan(...any) error }) (store.Entity, error) {
 func (r reader) Entity(ctx context.Context, v access.Viewer, kind, id string) (store.Entity, error) {
 	var a args
 	q := "SELECT " + entitySelect + " FROM entities e WHERE e.kind = " + a.add(kind) + " AND e.id = " + a.add(id) + " AND " + visible(v, &a)
-	e, err := scanEntity(r.q.QueryRowContext(ctx, q, a...))
+	e, err := scanEntity(r.q.QueryRowContext(ctx, q, a...), entityRows)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Or an item of a batch, found by its record's id.
+		a = nil
+		q = "SELECT " + itemSelect + " FROM records r CROSS JOIN items e ON e.created_seq = r.seq WHERE r.id = " + a.add(id) +
+			" AND e.kind = " + a.add(kind) + " AND " + visible(v, &a)
+		e, err = scanEntity(r.q.QueryRowContext(ctx, q, a...), itemRows)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Entity{}, fmt.Errorf("couldn't find %s %s: %w", kind, id, store.ErrNotFound)
 	}
@@ -212,7 +258,7 @@ func micro(t time.Time) int64 {
 // entity_fields' when a field filter leads (byField), else the one of
 // entities whose prefix is kind and the first of parent, party and status
 // that q filters by; then created_seq, or at and created_seq, as q orders.
-func listIndex(q store.Query, byField bool) string {
+func listIndex(src source, q store.Query, byField bool) string {
 	order := "_created"
 	if q.Order == store.OrderAt {
 		order = "_at"
@@ -221,14 +267,20 @@ func listIndex(q store.Query, byField bool) string {
 	case byField:
 		return "entity_fields" + order
 	case q.Parent != "":
-		return "entities_kind_parent" + order
+		return src.table + "_kind_parent" + order
 	case q.Party != "":
-		return "entities_kind_party" + order
+		return src.table + "_kind_party" + order
 	case q.Status != "":
-		return "entities_kind_status" + order
+		return src.table + "_kind_status" + order
 	}
-	return "entities_kind" + order
+	if src.item && order == "_created" {
+		return primaryKey
+	}
+	return src.table + "_kind" + order
 }
+
+// primaryKey is listIndex's name for the key of items (kind, created_seq).
+const primaryKey = "PRIMARY KEY"
 
 // listQuery puts together the SQL of Entities. The page is one range of one
 // index, read in order and stopped after limit+1 rows that v may see, so
@@ -251,19 +303,25 @@ func listIndex(q store.Query, byField bool) string {
 // in a month, reading every party's rows of that month. Named, the plan is
 // fixed, and a schema change that loses the index makes the query an error
 // rather than a slow scan; TestListPlans checks every combination.
-func listQuery(v access.Viewer, q store.Query, limit int, a *args) string {
+func listQuery(src source, v access.Viewer, q store.Query, limit int, a *args) string {
 	names := make([]string, 0, len(q.Fields))
 	for n := range q.Fields {
 		names = append(names, n)
 	}
 	slices.Sort(names)
 	byField := len(names) > 0 && q.Parent == ""
-	index := listIndex(q, byField)
+	index := listIndex(src, q, byField)
 
 	var where []string
-	from, k := "entities e INDEXED BY "+index, "e" // k: the table whose at and created_seq order the list
+	from, k := src.table+" e INDEXED BY "+index, "e" // k: the table whose at and created_seq order the list
 	if byField {
-		from, k = "entity_fields d INDEXED BY "+index+" CROSS JOIN entities e ON e.kind = d.kind AND e.id = d.id", "d"
+		on := "e.kind = d.kind AND e.id = d.id"
+		if src.item {
+			// An item's row is keyed by its record's seq, which its
+			// fields' rows hold.
+			on = "e.created_seq = d.created_seq AND e.kind = d.kind"
+		}
+		from, k = "entity_fields d INDEXED BY "+index+" CROSS JOIN "+src.table+" e ON "+on, "d"
 		where = append(where, "d.kind = "+a.add(q.Kind), "d.name = "+a.add(names[0]), "d.value = "+a.add(q.Fields[names[0]]))
 		names = names[1:]
 	} else {
@@ -282,19 +340,26 @@ func listQuery(v access.Viewer, q store.Query, limit int, a *args) string {
 		where = append(where, "e.status = "+a.add(q.Status), "e.status != ''")
 	}
 	for _, n := range names {
-		where = append(where, "EXISTS (SELECT 1 FROM entity_fields f WHERE f.kind = e.kind AND f.id = e.id AND f.name = "+
+		where = append(where, "EXISTS (SELECT 1 FROM entity_fields f WHERE f.kind = e.kind AND f.id = "+src.id+" AND f.name = "+
 			a.add(n)+" AND f.value = "+a.add(q.Fields[n])+")")
 	}
 	for _, n := range slices.Sorted(maps.Keys(q.Match)) {
 		// json_extract gives a JSON string as TEXT, anything else as
 		// another type, which no TEXT equals.
-		where = append(where, "json_extract(e.body, "+a.add(`$."`+n+`"`)+") = "+a.add(q.Match[n]))
+		where = append(where, "json_extract("+src.doc+", "+a.add(src.prefix+`"`+n+`"`)+") = "+a.add(q.Match[n]))
 	}
 	// The time range, and with OrderAt the cursor, bound at. A time range
 	// leaves out the entities without a time. Of two bounds on one side
 	// (the range's and the cursor's, in At order) only the tighter is
 	// written, since it implies the other: given both, the index range
 	// would start at one and the other would be checked row by row.
+	at := k + ".at"
+	if index == primaryKey {
+		// The key of items, which INDEXED BY cannot name: NOT INDEXED,
+		// and the unary + on at, keep the planner to it (without the +, a
+		// time range drew it to items_kind_at and a sort of the range).
+		from, at = src.table+" e NOT INDEXED", "+e.at"
+	}
 	ranged := !q.From.IsZero() || !q.To.IsZero()
 	lower, upper, cursor := ranged, !q.To.IsZero(), q.After != 0
 	cmp, dir := ">", ""
@@ -316,12 +381,12 @@ func listQuery(v access.Viewer, q store.Query, limit int, a *args) string {
 	}
 	switch {
 	case lower && !q.From.IsZero():
-		where = append(where, k+".at >= "+a.add(encodeTime(q.From)))
+		where = append(where, at+" >= "+a.add(encodeTime(q.From)))
 	case lower:
-		where = append(where, k+".at > "+a.add(zeroAt))
+		where = append(where, at+" > "+a.add(zeroAt))
 	}
 	if upper {
-		where = append(where, k+".at < "+a.add(encodeTime(q.To)))
+		where = append(where, at+" < "+a.add(encodeTime(q.To)))
 	}
 	if cursor {
 		if q.Order == store.OrderAt {
@@ -338,8 +403,12 @@ func listQuery(v access.Viewer, q store.Query, limit int, a *args) string {
 	}
 	// id breaks ties so that the order is total. One row more than asked
 	// says whether more follow.
-	return "SELECT " + entitySelect + " FROM " + from + " WHERE " + strings.Join(where, " AND ") +
-		" ORDER BY " + order + ", e.id" + dir + " LIMIT " + a.add(limit+1)
+	if !src.item {
+		// An item's created_seq is its row's key, which no other shares.
+		order += ", e.id" + dir
+	}
+	return "SELECT " + src.sel + " FROM " + from + src.join + " WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY " + order + " LIMIT " + a.add(limit+1)
 }
 
 // Entities returns up to q.Limit entities v may see, as q selects and orders
@@ -349,11 +418,32 @@ func (r reader) Entities(ctx context.Context, v access.Viewer, q store.Query) ([
 		return nil, false, fmt.Errorf("couldn't list %s: %w", q.Kind, err)
 	}
 	limit := max(q.Limit, 1)
-	var a args
-	sq := listQuery(v, q, limit, &a)
-	rows, err := r.q.QueryContext(ctx, sq, a...)
+	// A kind's entities are in entities, its batches' items in items (a
+	// kind written both alone and in batches is in both): a page of each,
+	// merged in the list's order.
+	es, err := r.list(ctx, v, q, limit, entityRows)
 	if err != nil {
-		return nil, false, fmt.Errorf("couldn't list %s: %w", q.Kind, err)
+		return nil, false, err
+	}
+	items, err := r.list(ctx, v, q, limit, itemRows)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(items) > 0 {
+		es = mergeLists(q, es, items)
+	}
+	if len(es) > limit {
+		return es[:limit], true, nil
+	}
+	return es, false, nil
+}
+
+// list reads up to limit+1 entities of src as q selects and orders them.
+func (r reader) list(ctx context.Context, v access.Viewer, q store.Query, limit int, src source) ([]store.Entity, error) {
+	var a args
+	rows, err := r.q.QueryContext(ctx, listQuery(src, v, q, limit, &a), a...)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't list %s: %w", q.Kind, err)
 	}
 	defer rows.Close()
 	// Grown as rows come: most reads in a write's checks find one row or
@@ -361,19 +451,41 @@ func (r reader) Entities(ctx context.Context, v access.Viewer, q store.Query) ([
 	// bytes) was a large allocation a check.
 	es := make([]store.Entity, 0, min(limit+1, 8))
 	for rows.Next() {
-		e, err := scanEntity(rows)
+		e, err := scanEntity(rows, src)
 		if err != nil {
-			return nil, false, fmt.Errorf("couldn't read %s: %w", q.Kind, err)
+			return nil, fmt.Errorf("couldn't read %s: %w", q.Kind, err)
 		}
 		es = append(es, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("couldn't list %s: %w", q.Kind, err)
+		return nil, fmt.Errorf("couldn't list %s: %w", q.Kind, err)
 	}
-	if len(es) > limit {
-		return es[:limit], true, nil
+	return es, nil
+}
+
+// mergeLists merges two lists each in q's order (listQuery's: at with
+// OrderAt, then created_seq, then id; reversed with Desc) into one.
+func mergeLists(q store.Query, a, b []store.Entity) []store.Entity {
+	before := func(x, y *store.Entity) bool {
+		c := 0
+		if q.Order == store.OrderAt {
+			c = cmp.Compare(micro(x.At), micro(y.At))
+		}
+		c = cmp.Or(c, cmp.Compare(x.CreatedSeq, y.CreatedSeq), strings.Compare(x.ID, y.ID))
+		if q.Desc {
+			return c > 0
+		}
+		return c < 0
 	}
-	return es, false, nil
+	out := make([]store.Entity, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if before(&b[0], &a[0]) {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 const recordCols = "seq, id, kind, subject, at, author_principal, author_party, aud_scope, aud_party, aud_parties, canonical, salt, commitment, leaf_index, chain, supersedes, batch, batch_pos"
@@ -439,7 +551,10 @@ func (s *Store) Records(ctx context.Context, after int64, limit int) ([]store.Re
 
 // SubjectRecords returns every record of one subject, in seq order.
 func (s *Store) SubjectRecords(ctx context.Context, subject string) ([]store.Record, error) {
-	return queryRecords(ctx, s.r, "SELECT "+recordCols+" FROM records WHERE subject = ? ORDER BY seq", subject)
+	// An item is the one record of its subject, its own id (the index by
+	// subject leaves items out).
+	return queryRecords(ctx, s.r, "SELECT "+recordCols+" FROM records WHERE subject = ?1 AND batch IS NULL"+
+		" UNION ALL SELECT "+recordCols+" FROM records WHERE id = ?1 AND batch IS NOT NULL ORDER BY seq", subject)
 }
 
 // RecordByID returns one record whatever its audience.
@@ -662,6 +777,12 @@ func (t *tx) SetLeafIndex(ctx context.Context, id string, index int64) error {
 // PutEntity inserts or replaces the row (e.Kind, e.ID), every column, and
 // replaces the entity's fields with e.Fields.
 func (t *tx) PutEntity(ctx context.Context, e store.Entity) error {
+	if t.item != nil && e.RecordID == t.item.ID {
+		if err := store.CheckItemEntity(t.item, e); err != nil {
+			return err
+		}
+		return t.insertItems(ctx, []store.Entity{e})
+	}
 	parties, body, err := entityValues(e)
 	if err != nil {
 		return err

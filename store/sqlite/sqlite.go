@@ -318,7 +318,8 @@ func (s *Store) Write(ctx context.Context, fn func(store.Tx) error) error {
 const rebuildBatch = 500
 
 // Rebuild deletes every entity and its fields and replays fn over all records, in seq
-// order, in one write transaction.
+// order, in one write transaction. The entity of an item of a batch goes
+// to items again (PutEntity).
 func (s *Store) Rebuild(ctx context.Context, fn func(tx store.Tx, r store.Record) error) error {
 	return s.Write(ctx, func(t store.Tx) error {
 		x := t.(*tx)
@@ -327,6 +328,9 @@ func (s *Store) Rebuild(ctx context.Context, fn func(tx store.Tx, r store.Record
 		}
 		if _, err := x.t.ExecContext(ctx, "DELETE FROM entity_fields"); err != nil {
 			return fmt.Errorf("couldn't clear entity fields: %w", err)
+		}
+		if _, err := x.t.ExecContext(ctx, "DELETE FROM items"); err != nil {
+			return fmt.Errorf("couldn't clear items: %w", err)
 		}
 		// Batches rather than one cursor, so that fn's writes never run
 		// while a statement on the same connection is still stepping.
@@ -337,6 +341,10 @@ func (s *Store) Rebuild(ctx context.Context, fn func(tx store.Tx, r store.Record
 				return err
 			}
 			for _, r := range rs {
+				x.item = nil
+				if r.Batch != "" {
+					x.item = &r
+				}
 				if err := fn(x, r); err != nil {
 					return fmt.Errorf("couldn't rebuild from record %s (seq %d): %w", r.ID, r.Seq, err)
 				}

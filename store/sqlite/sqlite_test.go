@@ -616,7 +616,7 @@ func BenchmarkList1M(b *testing.B) {
 	s := list1M.s
 	storetest.BenchmarkList1M(b, s, func(ctx context.Context, v access.Viewer, q store.Query) (string, error) {
 		var a args
-		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+listQuery(v, q, max(q.Limit, 1), &a), a...)
+		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+listQuery(entityRows, v, q, max(q.Limit, 1), &a), a...)
 		if err != nil {
 			return "", err
 		}
@@ -681,5 +681,65 @@ func TestMigrateListFields(t *testing.T) {
 		if err != nil || len(es) != 1 || strings.Join(es[0].Fields["reports"], ",") != "r1,r2" {
 			t.Errorf("incidents with report %s = %+v, %v; want i1 with both reports", r, es, err)
 		}
+	}
+}
+
+// TestMigrateItems: version 12 moves the entities of batch items out of
+// entities into items, fields kept, bodies then read from their records;
+// other entities stay.
+func TestMigrateItems(t *testing.T) {
+	migs, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "parley.db")
+	w, err := sql.Open("sqlite", writerDSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migs[:11] {
+		if err := applyMigration(ctx, w, path, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		`INSERT INTO records (seq, id, kind, subject, at, author_principal, author_party, aud_scope, canonical, salt, commitment, batch, batch_pos)
+			VALUES (1, 'item1', 'report', 'item1', 5, 'p', 'a', 'parties', CAST('{"body":{"n":1},"id":"item1"}' AS BLOB), x'00', x'00', 'batch1', 0)`,
+		`INSERT INTO records (seq, id, kind, subject, at, author_principal, author_party, aud_scope, canonical, salt, commitment)
+			VALUES (2, 'batch1', 'parley.batch', 'batch1', 5, 'p', 'a', 'parties', CAST('{}' AS BLOB), x'00', x'00')`,
+		`INSERT INTO records (seq, id, kind, subject, at, author_principal, author_party, aud_scope, canonical, salt, commitment)
+			VALUES (3, 'rec3', 'report', 'r3', 6, 'p', 'a', 'parties', CAST('{"body":{"n":3}}' AS BLOB), x'00', x'00')`,
+		`INSERT INTO entities (kind, id, parent, aud_scope, record_id, version, created_seq, created, updated, body, party, status, at)
+			VALUES ('report', 'item1', '', 'parties', 'item1', 1, 1, 5, 5, '{"n":1}', 'a', '', 9)`,
+		`INSERT INTO entities (kind, id, parent, aud_scope, record_id, version, created_seq, created, updated, body, party, status, at)
+			VALUES ('report', 'r3', '', 'parties', 'rec3', 1, 3, 6, 6, '{"n":3}', 'a', '', 8)`,
+		`INSERT INTO entity_fields (kind, id, name, value, created_seq, at) VALUES ('report', 'item1', 'source_ref', 's1', 1, 9)`,
+	} {
+		if _, err := w.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	s, err := Open(ctx, path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var left int
+	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM entities WHERE id = 'item1'").Scan(&left); err != nil || left != 0 {
+		t.Errorf("the item's row left in entities: %d, %v", left, err)
+	}
+	e, err := s.Entity(ctx, access.System, "report", "item1")
+	if err != nil || string(e.Body) != `{"n":1}` || e.Party != "a" || e.CreatedSeq != 1 || e.At.UnixMicro() != 9 || e.Fields["source_ref"][0] != "s1" {
+		t.Fatalf("the item after version 12 = %+v, %v", e, err)
+	}
+	es, _, err := s.Entities(ctx, access.System, store.Query{Kind: "report", Order: store.OrderAt, Limit: 10})
+	if err != nil || len(es) != 2 || es[0].ID != "r3" || es[1].ID != "item1" {
+		t.Errorf("reports by time after version 12 = %+v, %v; want r3 then item1", es, err)
+	}
+	es, _, err = s.Entities(ctx, access.System, store.Query{Kind: "report", Fields: map[string]string{"source_ref": "s1"}, Limit: 10})
+	if err != nil || len(es) != 1 || es[0].ID != "item1" {
+		t.Errorf("reports of source_ref s1 after version 12 = %+v, %v; want item1", es, err)
 	}
 }

@@ -50,6 +50,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LeafCount", testLeafCount},
 		{"Batches", testBatches},
 		{"AppendItems", testAppendItems},
+		{"ListItemsAmongEntities", testListItemsAmongEntities},
+		{"RebuildItems", testRebuildItems},
 		{"GuardsHold", testGuardsHold},
 		{"PutEntity", testPutEntity},
 		{"EntityNotFound", testEntityNotFound},
