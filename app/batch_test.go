@@ -163,7 +163,7 @@ func TestAuditFindsBatchTampering(t *testing.T) {
 		{"an item removed", func(db *sql.DB) error {
 			_, err := db.Exec("DELETE FROM records WHERE id = ?", second)
 			return err
-		}, "positions are not", []string{"projection monitor.report/" + second, "guard records_no_delete"}},
+		}, "positions are not", []string{"projection monitor.report/" + second, "projection items", "guard records_no_delete"}},
 		{"two items swapped", func(db *sql.DB) error {
 			for _, move := range [][2]int{{0, 100}, {1, 0}, {100, 1}} {
 				if _, err := db.Exec("UPDATE records SET batch_pos = ? WHERE batch = ? AND batch_pos = ?", move[1], batch, move[0]); err != nil {
@@ -203,6 +203,84 @@ func TestAuditFindsBatchTampering(t *testing.T) {
 			if !found {
 				t.Errorf("the check of the newest records missed it: %v", rep.Findings)
 			}
+		})
+	}
+}
+
+// TestAuditFindsItemRowTampering: SQLite keeps the rows of batch items
+// apart from entities (its items and item_fields tables); a row changed,
+// removed or forged there, or an item's entity copied into entities, is
+// found, and a forged row that no list shows too.
+func TestAuditFindsItemRowTampering(t *testing.T) {
+	golden := newInstall(t)
+	golden.start(true)
+	golden.loadScenario()
+	ws, errs := writeBatch(t, golden, reportBody("a", "artillery"), reportBody("b", "artillery"), reportBody("c", "missile"))
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	golden.awaitPublished()
+	golden.stop()
+	second := ws[1].Receipt.RecordID
+	key := "monitor.report/" + second
+	person := func(db *sql.DB) (id string, seq int64, err error) {
+		err = db.QueryRow("SELECT id, created_seq FROM entities WHERE kind = 'talks.person' ORDER BY created_seq LIMIT 1").Scan(&id, &seq)
+		return id, seq, err
+	}
+	for _, c := range []struct {
+		name string
+		sql  func(db *sql.DB) error
+		want want
+	}{
+		{"an item's time changed", func(db *sql.DB) error {
+			_, err := db.Exec("UPDATE items SET at = at + 1 WHERE created_seq = (SELECT seq FROM records WHERE id = ?)", second)
+			return err
+		}, want{"projection", key, "differs from its records"}},
+		{"an item's row removed", func(db *sql.DB) error {
+			_, err := db.Exec("DELETE FROM items WHERE created_seq = (SELECT seq FROM records WHERE id = ?)", second)
+			return err
+		}, want{"projection", key, "is missing"}},
+		{"a field value added", func(db *sql.DB) error {
+			_, err := db.Exec(`INSERT INTO item_fields (kind, name, value, created_seq, at)
+				SELECT kind, 'source_ref', 'forged', created_seq, at FROM items WHERE created_seq = (SELECT seq FROM records WHERE id = ?)`, second)
+			return err
+		}, want{"projection", "items", "which the item's row does not hold"}},
+		{"a field value removed", func(db *sql.DB) error {
+			_, err := db.Exec("DELETE FROM item_fields WHERE created_seq = (SELECT seq FROM records WHERE id = ?)", second)
+			return err
+		}, want{"projection", "items", "which item_fields lacks"}},
+		{"a row of items on a record that is no item", func(db *sql.DB) error {
+			_, seq, err := person(db)
+			if err != nil {
+				return err
+			}
+			_, err = db.Exec("INSERT INTO items (kind, created_seq, status, at) VALUES ('talks.person', ?, 'forged', 0)", seq)
+			return err
+		}, want{"projection", "items", "which no item record of that kind made"}},
+		{"a row of items ahead of its record", func(db *sql.DB) error {
+			_, err := db.Exec("INSERT INTO items (kind, created_seq, at) SELECT 'monitor.report', max(seq) + 1, 0 FROM records")
+			return err
+		}, want{"projection", "items", "which no item record of that kind made"}},
+		{"an item copied into entities, its row changed", func(db *sql.DB) error {
+			_, err := db.Exec(`INSERT INTO entities (kind, id, parent, aud_scope, aud_party, aud_parties, record_id, version, created_seq, created, updated, body, party, status, at)
+				SELECT e.kind, r.id, e.parent, r.aud_scope, r.aud_party, r.aud_parties, r.id, 1, e.created_seq, r.at, r.at, json_extract(CAST(r.canonical AS TEXT), '$.body'), e.party, e.status, e.at
+				FROM items e JOIN records r ON r.seq = e.created_seq WHERE r.id = ?`, second)
+			if err != nil {
+				return err
+			}
+			_, err = db.Exec("UPDATE items SET status = 'forged' WHERE created_seq = (SELECT seq FROM records WHERE id = ?)", second)
+			return err
+		}, want{"projection", key, "is held by two rows"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := golden.clone(t)
+			in.start(true)
+			in.tamper(c.sql)
+			// A row of items changed or removed leaves its field values
+			// apart from it too.
+			checkFindings(t, in.audit(), []want{c.want}, c.want.what+" "+c.want.id, "projection items")
 		})
 	}
 }

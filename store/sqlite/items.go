@@ -1,8 +1,12 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/parley-project/parley/store"
@@ -75,42 +79,73 @@ func (t *tx) appendItemRecords(ctx context.Context, rs []*store.Record) error {
 	return nil
 }
 
-// insertItems inserts the rows of new items and their fields. Each row
-// takes its record's seq as its key, so an item stored twice is refused
-// as its record was.
+// insertItems inserts the rows of new items and of their field values.
+// Each row takes its record's seq as its key, so an item stored twice is
+// refused as its record was.
 func (t *tx) insertItems(ctx context.Context, es []store.Entity) error {
-	args := make([]any, 0, len(es)*6)
-	var fields []any
+	type fieldRow struct {
+		kind, name, value string
+		seq, at           int64
+	}
+	args := make([]any, 0, len(es)*7)
+	var rows []fieldRow
 	for _, e := range es {
 		if err := store.CheckAt(e.At); err != nil {
 			return fmt.Errorf("couldn't store %s %s: At: %w", e.Kind, e.ID, err)
 		}
 		at := encodeAt(e.At)
-		args = append(args, e.Kind, e.CreatedSeq, e.Parent, e.Party, e.Status, at)
-		for name, values := range e.Fields {
-			for _, v := range values {
-				fields = append(fields, e.Kind, e.ID, name, v, e.CreatedSeq, at)
-			}
+		pairs := itemFields(e.Fields)
+		for _, p := range pairs {
+			rows = append(rows, fieldRow{e.Kind, p[0], p[1], e.CreatedSeq, at})
 		}
+		text, err := json.Marshal(pairs)
+		if err != nil {
+			return fmt.Errorf("couldn't store the fields of %s %s: %w", e.Kind, e.ID, err)
+		}
+		args = append(args, e.Kind, e.CreatedSeq, e.Parent, e.Party, e.Status, at, string(text))
 	}
 	// OR FAIL rather than the default ABORT: a conflict fails the batch,
 	// and AppendItems' caller rolls its transaction back, so SQLite need
 	// not keep a statement journal to undo the statement alone.
-	if _, err := t.x.ExecContext(ctx, "INSERT OR FAIL INTO items (kind, created_seq, parent, party, status, at) VALUES "+tuples(len(es), 6), args...); err != nil {
+	if _, err := t.x.ExecContext(ctx, "INSERT OR FAIL INTO items (kind, created_seq, parent, party, status, at, fields) VALUES "+tuples(len(es), 7), args...); err != nil {
 		if isUnique(err) {
-			return fmt.Errorf("couldn't store %d items: some exist already: %w", len(es), store.ErrConflict)
+			// The records took these seqs just now: the row was there
+			// before its record, put there behind parley's back.
+			return fmt.Errorf("couldn't store %d items: the items table holds a row at the seq of one of them, which no record made (parley audit reports it, parley rebuild removes it): %w", len(es), store.ErrConflict)
 		}
 		return fmt.Errorf("couldn't store %d items: %w", len(es), err)
 	}
-	const perField = 6
-	for from := 0; from < len(fields); from += itemsPerInsert * perField {
-		chunk := fields[from:min(from+itemsPerInsert*perField, len(fields))]
-		// A value repeated in a list is one row: the key includes it.
-		if _, err := t.x.ExecContext(ctx, "INSERT INTO entity_fields (kind, id, name, value, created_seq, at) VALUES "+tuples(len(chunk)/perField, perField)+" ON CONFLICT DO NOTHING", chunk...); err != nil {
+	// In the key's order: values such as source references fall at random
+	// places of the key, and in order each insert finds its page beside
+	// the one before it.
+	slices.SortFunc(rows, func(a, b fieldRow) int {
+		return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.name, b.name), strings.Compare(a.value, b.value), cmp.Compare(a.seq, b.seq))
+	})
+	const perField = 5
+	for from := 0; from < len(rows); from += itemsPerInsert {
+		chunk := rows[from:min(from+itemsPerInsert, len(rows))]
+		args := make([]any, 0, len(chunk)*perField)
+		for _, r := range chunk {
+			args = append(args, r.kind, r.name, r.value, r.seq, r.at)
+		}
+		if _, err := t.x.ExecContext(ctx, "INSERT OR FAIL INTO item_fields (kind, name, value, created_seq, at) VALUES "+tuples(len(chunk), perField), args...); err != nil {
 			return fmt.Errorf("couldn't store the fields of %d items: %w", len(es), err)
 		}
 	}
 	return nil
+}
+
+// itemFields returns an item's field values as [name, value] pairs,
+// sorted and without repeats (a value repeated in a list is one value).
+func itemFields(fs map[string][]string) [][2]string {
+	pairs := make([][2]string, 0, len(fs))
+	for name, values := range fs {
+		for _, v := range values {
+			pairs = append(pairs, [2]string{name, v})
+		}
+	}
+	slices.SortFunc(pairs, func(a, b [2]string) int { return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1])) })
+	return slices.Compact(pairs)
 }
 
 // tuples returns n parenthesised groups of k placeholders, comma-separated.
@@ -130,8 +165,14 @@ func (t *tx) IndexedValues(ctx context.Context, kind, name string, values []stri
 		for _, v := range chunk {
 			args = append(args, v)
 		}
-		in := strings.TrimSuffix(strings.Repeat("?,", len(chunk)), ",")
-		rows, err := t.x.QueryContext(ctx, "SELECT DISTINCT value FROM entity_fields WHERE kind = ? AND name = ? AND value IN ("+in+")", args...)
+		// Numbered: the values are asked of both tables, bound once.
+		marks := make([]string, len(chunk))
+		for i := range chunk {
+			marks[i] = "?" + strconv.Itoa(i+3)
+		}
+		in := strings.Join(marks, ",")
+		rows, err := t.x.QueryContext(ctx, "SELECT value FROM entity_fields WHERE kind = ?1 AND name = ?2 AND value IN ("+in+")"+
+			" UNION SELECT value FROM item_fields WHERE kind = ?1 AND name = ?2 AND value IN ("+in+")", args...)
 		if err != nil {
 			return nil, fmt.Errorf("couldn't read the %s values of %s: %w", name, kind, err)
 		}

@@ -69,7 +69,7 @@ func checkPlan(t *testing.T, s *Store, v access.Viewer, src source, q store.Quer
 		}
 		lead := "SEARCH " + alias + " USING INDEX " + listIndex(src, q, alias == "d") + " ("
 		if listIndex(src, q, alias == "d") == primaryKey {
-			lead = "SEARCH e USING PRIMARY KEY ("
+			lead = "SEARCH " + alias + " USING PRIMARY KEY ("
 		}
 		if len(lines) > 0 && src.item {
 			// An item's row is found by the created_seq its fields' index holds.
@@ -77,6 +77,14 @@ func checkPlan(t *testing.T, s *Store, v access.Viewer, src source, q store.Quer
 		}
 		if len(lines) == 0 || !strings.HasPrefix(lines[0], lead) {
 			t.Errorf("%s %+v: plan\n%s\ndoes not start with %q", src.table, q, plan, lead)
+			return
+		}
+		if src.item && alias == "d" && q.Order == store.OrderAt {
+			// The items of one field value, sorted by time (migration
+			// 0012): read by the key, bounded by the value alone.
+			if strings.Contains(plan, "SCAN ") || !strings.HasPrefix(lines[0], lead+"kind=? AND name=? AND value=?") {
+				t.Errorf("%s %+v: plan\n%s\ndoes not read one value's range of the key", src.table, q, plan)
+			}
 			return
 		}
 		if strings.Contains(plan, "SCAN ") || strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") {

@@ -57,7 +57,7 @@ func (t *tx) QueryRow(ctx context.Context, query string, args []any, dest ...any
 
 // kernelTables are this store's own tables: no projection may name them,
 // whatever its name. SQLite keeps its own tables under "sqlite_".
-var kernelTables = []string{"records", "entities", "entity_fields", "items", "principals", "tokens", "meta", "blobs",
+var kernelTables = []string{"records", "entities", "entity_fields", "items", "item_fields", "principals", "tokens", "meta", "blobs",
 	"parley_projections", "parley_followers"}
 
 // checkTable refuses a table that is not projection name's: one whose name

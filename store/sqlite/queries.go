@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -146,19 +147,29 @@ var entitySelect = "e." + strings.ReplaceAll(entityCols, ", ", ", e.") +
 	", (SELECT json_group_array(json_array(f.name, f.value)) FROM entity_fields f WHERE f.kind = e.kind AND f.id = e.id)"
 
 // itemSelect is entitySelect of an item (items aliased e, its record r):
-// its id, audience and times are its record's, its version 1, and its body
-// is read out of the record's canonical bytes (scanEntity).
-var itemSelect = "e.kind, r.id, e.parent, r.aud_scope, r.aud_party, r.aud_parties, r.id, 1, e.created_seq, r.at, r.at, r.canonical, e.party, e.status, e.at" +
-	", (SELECT json_group_array(json_array(f.name, f.value)) FROM entity_fields f WHERE f.kind = e.kind AND f.id = r.id)"
+// its id, audience and times are its record's, its version 1, its body is
+// read out of the record's canonical bytes (scanEntity), and its fields
+// are its row's.
+var itemSelect = "e.kind, r.id, e.parent, r.aud_scope, r.aud_party, r.aud_parties, r.id, 1, e.created_seq, r.at, r.at, r.canonical, e.party, e.status, e.at, e.fields"
 
-// source is a table entities are read from, aliased e: entities, or items,
-// the lean rows of batch items (migration 0012), each joined with its
-// record (aliased r) for what the row does not hold.
+// itemRecord joins an item's row (e) with its record (r): the record of
+// that seq that is an item of a batch, of that kind, about itself. A row
+// of items that no such record made is never read (CheckGuards reports
+// it).
+const itemRecord = "r.seq = e.created_seq AND r.batch IS NOT NULL AND r.kind = e.kind AND r.subject = r.id"
+
+// source is a table entities are read from, aliased e, with the table of
+// their field values: entities and entity_fields, or items and
+// item_fields, the lean rows of batch items (migration 0012), each joined
+// with its record (aliased r) for what the row does not hold.
 type source struct {
-	table string // also the prefix of its indexes' names
-	join  string
-	id    string // the entity's id
-	sel   string
+	table, fields string // also the prefixes of their indexes' names
+	join          string
+	// of is the condition under which a row of fields (aliased by %[1]s)
+	// is one of e's.
+	of  string
+	id  string // the entity's id
+	sel string
 	// doc is the JSON whose member at prefix+name is a body's top-level
 	// field name.
 	doc, prefix string
@@ -166,9 +177,11 @@ type source struct {
 }
 
 var (
-	entityRows = source{table: "entities", id: "e.id", sel: entitySelect, doc: "e.body", prefix: "$."}
-	itemRows   = source{table: "items", join: " CROSS JOIN records r ON r.seq = e.created_seq", id: "r.id", sel: itemSelect,
-		doc: "CAST(r.canonical AS TEXT)", prefix: "$.body.", item: true}
+	entityRows = source{table: "entities", fields: "entity_fields", of: "%[1]s.kind = e.kind AND %[1]s.id = e.id", id: "e.id",
+		sel: entitySelect, doc: "e.body", prefix: "$."}
+	itemRows = source{table: "items", fields: "item_fields", join: " CROSS JOIN records r ON " + itemRecord,
+		of: "%[1]s.kind = e.kind AND %[1]s.created_seq = e.created_seq", id: "r.id",
+		sel: itemSelect, doc: "CAST(r.canonical AS TEXT)", prefix: "$.body.", item: true}
 )
 
 // zeroAt is the at of an entity without a time: encodeTime of the zero
@@ -212,7 +225,7 @@ func scanEntity(sc interface{ Scan(...any) error }, src source) (store.Entity, e
 		if !ok || members["body"] == nil {
 			return store.Entity{}, fmt.Errorf("couldn't read the body of %s %s out of its record", e.Kind, e.ID)
 		}
-		body = members["body"]
+		body = bytes.Clone(members["body"])
 	}
 	if body != nil {
 		e.Body = json.RawMessage(body)
@@ -232,7 +245,7 @@ func (r reader) Entity(ctx context.Context, v access.Viewer, kind, id string) (s
 	if errors.Is(err, sql.ErrNoRows) {
 		// Or an item of a batch, found by its record's id.
 		a = nil
-		q = "SELECT " + itemSelect + " FROM records r CROSS JOIN items e ON e.created_seq = r.seq WHERE r.id = " + a.add(id) +
+		q = "SELECT " + itemSelect + " FROM records r CROSS JOIN items e ON " + itemRecord + " WHERE r.id = " + a.add(id) +
 			" AND e.kind = " + a.add(kind) + " AND " + visible(v, &a)
 		e, err = scanEntity(r.q.QueryRowContext(ctx, q, a...), itemRows)
 	}
@@ -254,23 +267,30 @@ func micro(t time.Time) int64 {
 	return t.UnixMicro()
 }
 
-// listIndex names the index a list reads (migration 0004 explains each):
-// entity_fields' when a field filter leads (byField), else the one of
-// entities whose prefix is kind and the first of parent, party and status
-// that q filters by; then created_seq, or at and created_seq, as q orders.
+// listIndex names the index a list of src reads (migration 0004 explains
+// each): its fields table's when a field filter leads (byField), else the
+// one of its table whose prefix is kind and the first of parent, party
+// and status that q filters by; then created_seq, or at and created_seq,
+// as q orders. Of items and item_fields, the key is the list in creation
+// order (primaryKey).
 func listIndex(src source, q store.Query, byField bool) string {
 	order := "_created"
 	if q.Order == store.OrderAt {
 		order = "_at"
 	}
 	switch {
+	case byField && src.item:
+		// A value's items, sorted by time for OrderAt (migration 0012).
+		return primaryKey
 	case byField:
-		return "entity_fields" + order
+		return src.fields + order
 	case q.Parent != "":
 		return src.table + "_kind_parent" + order
-	case q.Party != "":
+	// An item's party and status are checked on the rows a list reads
+	// (migration 0012).
+	case q.Party != "" && !src.item:
 		return src.table + "_kind_party" + order
-	case q.Status != "":
+	case q.Status != "" && !src.item:
 		return src.table + "_kind_status" + order
 	}
 	if src.item && order == "_created" {
@@ -279,7 +299,8 @@ func listIndex(src source, q store.Query, byField bool) string {
 	return src.table + "_kind" + order
 }
 
-// primaryKey is listIndex's name for the key of items (kind, created_seq).
+// primaryKey is listIndex's name for the key of items (kind, created_seq)
+// or of item_fields (kind, name, value, created_seq).
 const primaryKey = "PRIMARY KEY"
 
 // listQuery puts together the SQL of Entities. The page is one range of one
@@ -292,6 +313,7 @@ const primaryKey = "PRIMARY KEY"
 //     key. CROSS JOIN fixes that nesting (SQLite never reorders it).
 //   - otherwise entities (aliased e) leads, on listIndex's index.
 //
+// So for items and item_fields (src), each item joined with its record.
 // The other filters, the further fields (by entity_fields' key) and the
 // visibility condition are checked on the rows the index yields; so is a
 // time range in creation order, which the creation-order index does not
@@ -315,13 +337,7 @@ func listQuery(src source, v access.Viewer, q store.Query, limit int, a *args) s
 	var where []string
 	from, k := src.table+" e INDEXED BY "+index, "e" // k: the table whose at and created_seq order the list
 	if byField {
-		on := "e.kind = d.kind AND e.id = d.id"
-		if src.item {
-			// An item's row is keyed by its record's seq, which its
-			// fields' rows hold.
-			on = "e.created_seq = d.created_seq AND e.kind = d.kind"
-		}
-		from, k = "entity_fields d INDEXED BY "+index+" CROSS JOIN "+src.table+" e ON "+on, "d"
+		from, k = src.fields+" d INDEXED BY "+index+" CROSS JOIN "+src.table+" e ON "+fmt.Sprintf(src.of, "d"), "d"
 		where = append(where, "d.kind = "+a.add(q.Kind), "d.name = "+a.add(names[0]), "d.value = "+a.add(q.Fields[names[0]]))
 		names = names[1:]
 	} else {
@@ -340,7 +356,7 @@ func listQuery(src source, v access.Viewer, q store.Query, limit int, a *args) s
 		where = append(where, "e.status = "+a.add(q.Status), "e.status != ''")
 	}
 	for _, n := range names {
-		where = append(where, "EXISTS (SELECT 1 FROM entity_fields f WHERE f.kind = e.kind AND f.id = "+src.id+" AND f.name = "+
+		where = append(where, "EXISTS (SELECT 1 FROM "+src.fields+" f WHERE "+fmt.Sprintf(src.of, "f")+" AND f.name = "+
 			a.add(n)+" AND f.value = "+a.add(q.Fields[n])+")")
 	}
 	for _, n := range slices.Sorted(maps.Keys(q.Match)) {
@@ -355,10 +371,11 @@ func listQuery(src source, v access.Viewer, q store.Query, limit int, a *args) s
 	// would start at one and the other would be checked row by row.
 	at := k + ".at"
 	if index == primaryKey {
-		// The key of items, which INDEXED BY cannot name: NOT INDEXED,
-		// and the unary + on at, keep the planner to it (without the +, a
-		// time range drew it to items_kind_at and a sort of the range).
-		from, at = src.table+" e NOT INDEXED", "+e.at"
+		// The key of items or item_fields, which INDEXED BY cannot name:
+		// NOT INDEXED, and the unary + on at, keep the planner to it
+		// (without the +, a time range drew it to the index by at and a
+		// sort of the range).
+		from, at = strings.Replace(from, " INDEXED BY "+primaryKey, " NOT INDEXED", 1), "+"+at
 	}
 	ranged := !q.From.IsZero() || !q.To.IsZero()
 	lower, upper, cursor := ranged, !q.To.IsZero(), q.After != 0
@@ -418,6 +435,19 @@ func (r reader) Entities(ctx context.Context, v access.Viewer, q store.Query) ([
 		return nil, false, fmt.Errorf("couldn't list %s: %w", q.Kind, err)
 	}
 	limit := max(q.Limit, 1)
+	if c, ok := r.q.(*stmtCache); ok {
+		// Both pages of one snapshot: a write that committed between two
+		// reads of the pool could put in a page an item committed after an
+		// entity the page lacks, and the cursor would pass that entity.
+		t, err := c.db.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, false, fmt.Errorf("couldn't list %s: %w", q.Kind, err)
+		}
+		x := txStmts{t: t, c: c, missed: map[string]bool{}}
+		defer x.prepareMissed(ctx)
+		defer t.Rollback()
+		r = reader{q: x}
+	}
 	// A kind's entities are in entities, its batches' items in items (a
 	// kind written both alone and in batches is in both): a page of each,
 	// merged in the list's order.
@@ -554,7 +584,7 @@ func (s *Store) SubjectRecords(ctx context.Context, subject string) ([]store.Rec
 	// An item is the one record of its subject, its own id (the index by
 	// subject leaves items out).
 	return queryRecords(ctx, s.r, "SELECT "+recordCols+" FROM records WHERE subject = ?1 AND batch IS NULL"+
-		" UNION ALL SELECT "+recordCols+" FROM records WHERE id = ?1 AND batch IS NOT NULL ORDER BY seq", subject)
+		" UNION ALL SELECT "+recordCols+" FROM records WHERE id = ?1 AND subject = ?1 AND batch IS NOT NULL ORDER BY seq", subject)
 }
 
 // RecordByID returns one record whatever its audience.

@@ -332,6 +332,9 @@ func (s *Store) Rebuild(ctx context.Context, fn func(tx store.Tx, r store.Record
 		if _, err := x.t.ExecContext(ctx, "DELETE FROM items"); err != nil {
 			return fmt.Errorf("couldn't clear items: %w", err)
 		}
+		if _, err := x.t.ExecContext(ctx, "DELETE FROM item_fields"); err != nil {
+			return fmt.Errorf("couldn't clear the items' fields: %w", err)
+		}
 		// Batches rather than one cursor, so that fn's writes never run
 		// while a statement on the same connection is still stepping.
 		var after int64

@@ -727,8 +727,11 @@ func TestMigrateItems(t *testing.T) {
 	}
 	defer s.Close()
 	var left int
-	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM entities WHERE id = 'item1'").Scan(&left); err != nil || left != 0 {
-		t.Errorf("the item's row left in entities: %d, %v", left, err)
+	if err := s.r.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM entities WHERE id = 'item1') + (SELECT count(*) FROM entity_fields WHERE id = 'item1')").Scan(&left); err != nil || left != 0 {
+		t.Errorf("the item's rows left in entities and entity_fields: %d, %v", left, err)
+	}
+	if stray, err := s.StrayItems(ctx, 10); err != nil || len(stray) > 0 {
+		t.Errorf("the items moved are not their records' projection: %v, %v", stray, err)
 	}
 	e, err := s.Entity(ctx, access.System, "report", "item1")
 	if err != nil || string(e.Body) != `{"n":1}` || e.Party != "a" || e.CreatedSeq != 1 || e.At.UnixMicro() != 9 || e.Fields["source_ref"][0] != "s1" {
