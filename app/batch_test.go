@@ -127,11 +127,11 @@ func TestBatchedWrites(t *testing.T) {
 	in.auditClean()
 }
 
-// TestAuditFindsBatchTampering: an item of a batch changed (its
-// commitment remade), removed, moved to another place, or its batch record
-// removed: each is a finding about the batch, though only the batch has a
-// leaf.
-func TestAuditFindsBatchTampering(t *testing.T) {
+// installWithBatch returns a stopped installation of the scenario with one
+// batch of three reports committed and published, to clone and tamper
+// with, and the reports' receipts.
+func installWithBatch(t *testing.T) (*install, []app.Written) {
+	t.Helper()
 	golden := newInstall(t)
 	golden.start(true)
 	golden.loadScenario()
@@ -143,6 +143,15 @@ func TestAuditFindsBatchTampering(t *testing.T) {
 	}
 	golden.awaitPublished()
 	golden.stop()
+	return golden, ws
+}
+
+// TestAuditFindsBatchTampering: an item of a batch changed (its
+// commitment remade), removed, moved to another place, or its batch record
+// removed: each is a finding about the batch, though only the batch has a
+// leaf.
+func TestAuditFindsBatchTampering(t *testing.T) {
+	golden, ws := installWithBatch(t)
 	batch, second := ws[0].Receipt.Batch, ws[1].Receipt.RecordID
 	for _, c := range []struct {
 		name    string
@@ -212,17 +221,7 @@ func TestAuditFindsBatchTampering(t *testing.T) {
 // removed or forged there, or an item's entity copied into entities, is
 // found, and a forged row that no list shows too.
 func TestAuditFindsItemRowTampering(t *testing.T) {
-	golden := newInstall(t)
-	golden.start(true)
-	golden.loadScenario()
-	ws, errs := writeBatch(t, golden, reportBody("a", "artillery"), reportBody("b", "artillery"), reportBody("c", "missile"))
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	golden.awaitPublished()
-	golden.stop()
+	golden, ws := installWithBatch(t)
 	second := ws[1].Receipt.RecordID
 	key := "monitor.report/" + second
 	person := func(db *sql.DB) (id string, seq int64, err error) {

@@ -634,25 +634,33 @@ func BenchmarkList1M(b *testing.B) {
 	})
 }
 
-// TestMigrateListFields: version 9 makes entity_fields anew with a key
-// that takes a value per row; the fields of entities from before are kept,
-// and an entity can then hold several values of one field.
-func TestMigrateListFields(t *testing.T) {
+// atVersion makes a database at schema version n, and returns its path
+// and the writer connection to it.
+func atVersion(t *testing.T, n int) (string, *sql.DB) {
+	t.Helper()
 	migs, err := loadMigrations()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "parley.db")
 	w, err := sql.Open("sqlite", writerDSN(path))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range migs[:8] {
-		if err := applyMigration(ctx, w, path, m); err != nil {
+	for _, m := range migs[:n] {
+		if err := applyMigration(t.Context(), w, path, m); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return path, w
+}
+
+// TestMigrateListFields: version 9 makes entity_fields anew with a key
+// that takes a value per row; the fields of entities from before are kept,
+// and an entity can then hold several values of one field.
+func TestMigrateListFields(t *testing.T) {
+	ctx := t.Context()
+	path, w := atVersion(t, 8)
 	for _, q := range []string{
 		`INSERT INTO entities (kind, id, parent, aud_scope, record_id, version, created_seq, created, updated, body, party, status, at)
 			VALUES ('incident', 'i1', '', 'public', 'rec', 1, 7, 0, 0, '{}', '', '', 0)`,
@@ -688,21 +696,8 @@ func TestMigrateListFields(t *testing.T) {
 // entities into items, fields kept, bodies then read from their records;
 // other entities stay.
 func TestMigrateItems(t *testing.T) {
-	migs, err := loadMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "parley.db")
-	w, err := sql.Open("sqlite", writerDSN(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range migs[:11] {
-		if err := applyMigration(ctx, w, path, m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	path, w := atVersion(t, 11)
 	for _, q := range []string{
 		`INSERT INTO records (seq, id, kind, subject, at, author_principal, author_party, aud_scope, canonical, salt, commitment, batch, batch_pos)
 			VALUES (1, 'item1', 'report', 'item1', 5, 'p', 'a', 'parties', CAST('{"body":{"n":1},"id":"item1"}' AS BLOB), x'00', x'00', 'batch1', 0)`,
