@@ -262,6 +262,25 @@ func TestAuditFindsItemRowTampering(t *testing.T) {
 			_, err := db.Exec("INSERT INTO items (kind, created_seq, at) SELECT 'monitor.report', max(seq) + 1, 0 FROM records")
 			return err
 		}, want{"projection", "items", "which no item record of that kind made"}},
+		{"an item copied into entities at another place", func(db *sql.DB) error {
+			_, err := db.Exec(`INSERT INTO entities (kind, id, parent, aud_scope, aud_party, aud_parties, record_id, version, created_seq, created, updated, body, party, status, at)
+				SELECT e.kind, r.id, e.parent, r.aud_scope, r.aud_party, r.aud_parties, r.id, 1, (SELECT max(seq) + 1 FROM records), r.at, r.at,
+					json_set(json_extract(CAST(r.canonical AS TEXT), '$.body'), '$.source_name', 'forged'), e.party, 'forged', e.at
+				FROM items e JOIN records r ON r.seq = e.created_seq WHERE r.id = ?`, second)
+			return err
+		}, want{"projection", "items", "which only items holds"}},
+		{"an item's fields made null", func(db *sql.DB) error {
+			_, err := db.Exec("PRAGMA ignore_check_constraints = ON; UPDATE items SET fields = 'null' WHERE created_seq = (SELECT seq FROM records WHERE id = ?)", second)
+			return err
+		}, want{"projection", "items", "are not a list of [name, value] pairs"}},
+		{"an item's fields made a number", func(db *sql.DB) error {
+			_, err := db.Exec(`PRAGMA ignore_check_constraints = ON; UPDATE items SET fields = '[["source_ref",1]]' WHERE created_seq = (SELECT seq FROM records WHERE id = ?)`, second)
+			return err
+		}, want{"projection", "items", "are not a list of [name, value] pairs"}},
+		{"an item's fields made garbage", func(db *sql.DB) error {
+			_, err := db.Exec("PRAGMA ignore_check_constraints = ON; UPDATE items SET fields = 'garbage' WHERE created_seq = (SELECT seq FROM records WHERE id = ?)", second)
+			return err
+		}, want{"projection", "items", "are not a list of [name, value] pairs"}},
 		{"an item copied into entities, its row changed", func(db *sql.DB) error {
 			_, err := db.Exec(`INSERT INTO entities (kind, id, parent, aud_scope, aud_party, aud_parties, record_id, version, created_seq, created, updated, body, party, status, at)
 				SELECT e.kind, r.id, e.parent, r.aud_scope, r.aud_party, r.aud_parties, r.id, 1, e.created_seq, r.at, r.at, json_extract(CAST(r.canonical AS TEXT), '$.body'), e.party, e.status, e.at
@@ -279,7 +298,8 @@ func TestAuditFindsItemRowTampering(t *testing.T) {
 			in.tamper(c.sql)
 			// A row of items changed or removed leaves its field values
 			// apart from it too.
-			checkFindings(t, in.audit(), []want{c.want}, c.want.what+" "+c.want.id, "projection items")
+			// Fields that cannot be read fail the kind's list too.
+			checkFindings(t, in.audit(), []want{c.want}, c.want.what+" "+c.want.id, "projection items", "projection monitor.report", "projection "+key)
 		})
 	}
 }

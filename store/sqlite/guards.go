@@ -142,26 +142,37 @@ func (s *Store) refused(ctx context.Context, query string, seq int64) (bool, err
 	return false, fmt.Errorf("couldn't try the triggers: %w", err)
 }
 
-// StrayItems describes the rows of items and item_fields that are not
-// the projection of an item record (at most limit of each sort): a row of
-// items whose seq holds no item of its kind, a field value in item_fields
-// that its item's row does not list (or at another time), or one its row
-// lists that item_fields lacks. Reads never show the first (they join each
-// row with its record), yet it would refuse the item that later takes its
-// seq; the others would make a list by field find what the item does not
-// hold, or miss what it does. parley audit reports each; parley rebuild
-// makes both tables anew.
+// StrayItems describes the rows of the projection of batch items that are
+// not what items made (at most limit of each sort): a row of items whose
+// seq holds no item of its kind; an item's fields that are not a list of
+// [name, value] pairs of strings; a field value in item_fields that its
+// item's row does not list (or at another time), or one its row lists
+// that item_fields lacks; and a row of entities that holds an item, which
+// only items does. Reads never show the first, yet it would refuse the
+// item that later takes its seq; the second would fail every list page
+// that holds the item; the third would make a list by field find what the
+// item does not hold, or miss what it does; the last would be read in the
+// item's place. parley audit reports each; parley rebuild makes the tables
+// anew.
 func (s *Store) StrayItems(ctx context.Context, limit int) ([]string, error) {
+	// Of fields whose shape is right only: json_each fails on the others.
+	const wellFormed = `json_valid(e.fields) AND json_type(e.fields) = 'array' AND NOT EXISTS (SELECT 1 FROM json_each(e.fields) j
+		WHERE j.type != 'array' OR json_array_length(j.value) != 2 OR json_type(j.value, '$[0]') != 'text' OR json_type(j.value, '$[1]') != 'text')`
 	checks := []struct{ query, format string }{
 		{"SELECT e.kind, e.created_seq, '' FROM items e WHERE NOT EXISTS (SELECT 1 FROM records r WHERE " + itemRecord + ") LIMIT ?",
 			"a row of items at seq %[2]d of kind %[1]s, which no item record of that kind made"},
+		{"SELECT e.kind, e.created_seq, '' FROM items e WHERE NOT (CASE WHEN json_valid(e.fields) THEN " + wellFormed + " ELSE 0 END) LIMIT ?",
+			"the fields of the item at seq %[2]d of kind %[1]s, which are not a list of [name, value] pairs of strings"},
 		{`SELECT d.kind, d.created_seq, json_array(d.name, d.value) FROM item_fields d WHERE NOT EXISTS (SELECT 1 FROM items e, json_each(e.fields) j
-			WHERE e.kind = d.kind AND e.created_seq = d.created_seq AND e.at = d.at
+			WHERE e.kind = d.kind AND e.created_seq = d.created_seq AND e.at = d.at AND (CASE WHEN json_valid(e.fields) THEN ` + wellFormed + ` ELSE 0 END)
 			AND json_extract(j.value, '$[0]') = d.name AND json_extract(j.value, '$[1]') = d.value) LIMIT ?`,
 			"a field value %[3]s of the item at seq %[2]d of kind %[1]s, which the item's row does not hold (or holds at another time)"},
-		{`SELECT e.kind, e.created_seq, j.value FROM items e, json_each(e.fields) j WHERE NOT EXISTS (SELECT 1 FROM item_fields d
+		{`SELECT e.kind, e.created_seq, json_quote(j.value) FROM items e, json_each(CASE WHEN json_valid(e.fields) THEN e.fields ELSE '[]' END) j
+			WHERE j.type = 'array' AND NOT EXISTS (SELECT 1 FROM item_fields d
 			WHERE d.kind = e.kind AND d.name = json_extract(j.value, '$[0]') AND d.value = json_extract(j.value, '$[1]') AND d.created_seq = e.created_seq) LIMIT ?`,
 			"the field value %[3]s of the item at seq %[2]d of kind %[1]s, which item_fields lacks"},
+		{"SELECT e.kind, r.seq, e.id FROM entities e JOIN records r ON r.id = e.id WHERE r.batch IS NOT NULL AND r.kind = e.kind AND r.subject = r.id LIMIT ?",
+			"a row of entities holding %[3]s, the item at seq %[2]d of kind %[1]s, which only items holds"},
 	}
 	var out []string
 	for _, c := range checks {
@@ -170,13 +181,14 @@ func (s *Store) StrayItems(ctx context.Context, limit int) ([]string, error) {
 			return nil, fmt.Errorf("couldn't check the items' rows: %w", err)
 		}
 		for rows.Next() {
-			var kind, value string
+			var kind string
+			var value sql.NullString
 			var seq int64
 			if err := rows.Scan(&kind, &seq, &value); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("couldn't check the items' rows: %w", err)
 			}
-			out = append(out, fmt.Sprintf(c.format, kind, seq, value))
+			out = append(out, fmt.Sprintf(c.format, kind, seq, value.String))
 		}
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return nil, fmt.Errorf("couldn't check the items' rows: %w", err)

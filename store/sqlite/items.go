@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/parley-project/parley/store"
 )
@@ -96,6 +97,10 @@ func (t *tx) insertItems(ctx context.Context, es []store.Entity) error {
 		at := encodeAt(e.At)
 		pairs := itemFields(e.Fields)
 		for _, p := range pairs {
+			if !utf8.ValidString(p[0]) || !utf8.ValidString(p[1]) {
+				// JSON would keep another string than item_fields.
+				return fmt.Errorf("couldn't store the fields of %s %s: field %q holds a value that is not UTF-8", e.Kind, e.ID, p[0])
+			}
 			rows = append(rows, fieldRow{e.Kind, p[0], p[1], e.CreatedSeq, at})
 		}
 		text, err := json.Marshal(pairs)

@@ -44,7 +44,10 @@ func planQueries() []store.Query {
 // index listIndex names, with the cursor and, in At order, the time range
 // as bounds of that index; no table or index is scanned whole and no sort
 // holds the matching rows (the one sort allowed is of rows tied on the
-// order's last column, for the id that breaks ties).
+// order's last column, for the id that breaks ties). Of items, the index
+// read is bounded by the kind alone when the list filters by party or
+// status (checked on the rows), and one field value's items are sorted by
+// time (migration 0012).
 func TestListPlans(t *testing.T) {
 	s := openTemp(t)
 	v := access.ViewerOf(access.Principal{Party: "a", PartyRole: access.ProcessParty})

@@ -154,7 +154,7 @@ var itemSelect = "e.kind, r.id, e.parent, r.aud_scope, r.aud_party, r.aud_partie
 
 // itemRecord joins an item's row (e) with its record (r): the record of
 // that seq that is an item of a batch, of that kind, about itself. A row
-// of items that no such record made is never read (CheckGuards reports
+// of items that no such record made is never read (StrayItems reports
 // it).
 const itemRecord = "r.seq = e.created_seq AND r.batch IS NOT NULL AND r.kind = e.kind AND r.subject = r.id"
 

@@ -20,7 +20,7 @@ CREATE TABLE items (
 	party       TEXT    NOT NULL DEFAULT '',
 	status      TEXT    NOT NULL DEFAULT '',
 	at          INTEGER NOT NULL,
-	fields      TEXT    NOT NULL DEFAULT '[]',
+	fields      TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(fields) AND json_type(fields) = 'array'),
 	PRIMARY KEY (kind, created_seq)
 ) WITHOUT ROWID;
 
@@ -54,12 +54,14 @@ CREATE TABLE item_fields (
 ) WITHOUT ROWID;
 
 -- The items already stored move over: the entities that are their item's
--- own (as store.CheckItemEntity has it), with their fields.
+-- own (as store.CheckItemEntity has it; the body, read from the record
+-- from now on, is not compared), with their fields.
 CREATE TEMP TABLE moving AS
 SELECT e.kind, e.id, r.seq
 FROM entities e JOIN records r ON r.id = e.record_id
 WHERE r.batch IS NOT NULL AND r.kind = e.kind AND r.subject = r.id AND e.id = r.id
-	AND e.version = 1 AND e.created_seq = r.seq;
+	AND e.version = 1 AND e.created_seq = r.seq AND e.created = r.at AND e.updated = r.at
+	AND e.aud_scope = r.aud_scope AND e.aud_party = r.aud_party AND e.aud_parties = r.aud_parties;
 INSERT INTO items (kind, created_seq, parent, party, status, at, fields)
 SELECT e.kind, m.seq, e.parent, e.party, e.status, e.at,
 	(SELECT json_group_array(json_array(f.name, f.value)) FROM entity_fields f WHERE f.kind = e.kind AND f.id = e.id)
