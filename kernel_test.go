@@ -41,7 +41,7 @@ func TestKernelNamesNoDomain(t *testing.T) {
 // registry checks at start-up that the kind is there.
 func TestDomainsImportNoDomain(t *testing.T) {
 	const module = "github.com/parley-project/parley"
-	domains := []string{"talks", "negotiation", "monitor", "ceasefire", "energy"}
+	domains := []string{"talks", "negotiation", "monitor", "ceasefire", "energy", "reconstruction"}
 	for _, d := range domains {
 		out, err := exec.Command("go", "list", "-deps", module+"/"+d+"/...").CombinedOutput()
 		if err != nil {

@@ -28,6 +28,7 @@ import (
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
+	"github.com/parley-project/parley/reconstruction"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/store/sqlite"
@@ -172,7 +173,7 @@ func (x *memoSection) Routes(site *web.Site) {
 
 func TestPluginDomain(t *testing.T) {
 	ctx := context.Background()
-	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, memo{})
+	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, reconstruction.Domain{}, memo{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
+	"github.com/parley-project/parley/reconstruction"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/talks"
 )
@@ -185,12 +186,18 @@ func TestAuthorityMatrix(t *testing.T) {
 		energy.KindApproval:   {own: roles(apr)},
 		energy.KindDispute:    {own: roles(apr, neg, mop)},
 		energy.KindResolution: {anyByMediating: roles(med)},
+		// Needs assessed, and the money pledged, committed and disbursed:
+		// the mediator records them.
+		reconstruction.KindAssessment: {anyByMediating: roles(med)},
+		reconstruction.KindNeed:       {anyByMediating: roles(med)},
+		reconstruction.KindFlow:       {anyByMediating: roles(med)},
 	}
 	unowned := map[string]bool{talks.KindRound: true, talks.KindSession: true, talks.KindAspect: true, talks.KindStatement: true,
 		negotiation.KindText: true, negotiation.KindClause: true, negotiation.KindReport: true, negotiation.KindPackage: true, negotiation.KindRule: true,
 		monitor.KindZone: true, monitor.KindReport: true, monitor.KindLinkage: true, monitor.KindIncident: true, monitor.KindFinding: true,
 		monitor.KindDenial: true, ceasefire.KindCeasefire: true, ceasefire.KindPhase: true, ceasefire.KindSuspension: true, ceasefire.KindReport: true,
-		energy.KindPlant: true, energy.KindMeter: true, energy.KindTerms: true, energy.KindStatement: true, energy.KindResolution: true}
+		energy.KindPlant: true, energy.KindMeter: true, energy.KindTerms: true, energy.KindStatement: true, energy.KindResolution: true,
+		reconstruction.KindAssessment: true, reconstruction.KindNeed: true, reconstruction.KindFlow: true}
 	for _, k := range scenario.Registry().Kinds() {
 		r, ok := matrix[k.Name]
 		if !ok {

@@ -12,6 +12,7 @@ import (
 	"github.com/parley-project/parley/energy"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
+	"github.com/parley-project/parley/reconstruction"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store/sqlite"
 	"github.com/parley-project/parley/talks"
@@ -52,7 +53,7 @@ func (ticks) Kinds() []parley.Kind {
 // batch is checked refuses that item alone; the process goes on and the
 // other items commit.
 func TestBatchedItemPanics(t *testing.T) {
-	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, ticks{})
+	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, reconstruction.Domain{}, ticks{})
 	if err != nil {
 		t.Fatal(err)
 	}

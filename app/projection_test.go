@@ -19,6 +19,7 @@ import (
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
+	"github.com/parley-project/parley/reconstruction"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/store"
@@ -154,7 +155,7 @@ func (d tally) Projections() []parley.Projection {
 
 func tallyRegistry(t *testing.T, d tally) *parley.Registry {
 	t.Helper()
-	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, d)
+	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, reconstruction.Domain{}, d)
 	if err != nil {
 		t.Fatal(err)
 	}

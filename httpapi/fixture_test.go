@@ -21,6 +21,7 @@ import (
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
+	"github.com/parley-project/parley/reconstruction"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/talks"
@@ -258,15 +259,18 @@ func (f *fixture) lastSeq(tb testing.TB) int64 {
 
 // ids of the scenario that tests write against.
 type scenarioIDs struct {
-	round       string // Abu Dhabi, first round: 2026-01-23 to 2026-01-24
-	nextRound   string // Abu Dhabi, second round
-	usPerson    string // Steve Witkoff
-	uaPerson    string // Rustem Umerov
-	ruPerson    string // Adm. Igor Kostyukov
-	uaOnlyItem  string // an action item of audience "ua only"
-	ruOnlyItem  string // an action item of audience "ru only"
-	someAspect  string
-	someSession string
+	energyNeed string // the reconstruction need of the plant's oblast
+	// its assessment
+	energyNeedAssessment string
+	round                string // Abu Dhabi, first round: 2026-01-23 to 2026-01-24
+	nextRound            string // Abu Dhabi, second round
+	usPerson             string // Steve Witkoff
+	uaPerson             string // Rustem Umerov
+	ruPerson             string // Adm. Igor Kostyukov
+	uaOnlyItem           string // an action item of audience "ua only"
+	ruOnlyItem           string // an action item of audience "ru only"
+	someAspect           string
+	someSession          string
 	// The negotiation: the text and some of its clauses (by number), a
 	// position of Ukraine on the plant and its consent to relay it.
 	text, znppAspect, uaZnpp, uaConsent string
@@ -330,6 +334,8 @@ func (f *fixture) ids(tb testing.TB) scenarioIDs {
 	ids.quiet = f.find(tb, ceasefire.KindCeasefire, "title", "Quiet around the plant (fixture)").ID
 	ids.quietPhase = f.find(tb, ceasefire.KindPhase, "title", "Quiet (fixture)").ID
 	ids.plant = f.find(tb, energy.KindPlant, "name", "Zaporizhzhia Nuclear Power Plant").ID
+	need := f.find(tb, reconstruction.KindNeed, "region", "Zaporizhzhia oblast")
+	ids.energyNeed, ids.energyNeedAssessment = need.ID, need.Parent
 	ids.meterUA = f.find(tb, energy.KindMeter, "code", "D-ua").ID
 	for _, e := range f.truth(tb)[energy.KindReadings] {
 		var r energy.Readings
@@ -450,6 +456,9 @@ func validBodies(ids scenarioIDs, round, day string) map[string]string {
 		"statement-approvals":      fmt.Sprintf(`{"statement_id":%q,"party_id":"ua","decision":"approve"}`, ids.march),
 		"energy-disputes":          fmt.Sprintf(`{"plant_id":%q,"party_id":"ru","readings_id":%q,"flag":"meters-disagree","reason":"The meter's clock is in question."}`, ids.plant, ids.readingsUA),
 		"energy-dispute-decisions": fmt.Sprintf(`{"dispute_id":%q,"plant_id":%q,"decision":"dismissed","note":"The calibration record was produced."}`, ids.dispute, ids.plant),
+		"needs-assessments":        `{"title":"Damage assessment of the plant's region","source":"Regional administration","published":"2026-02-20","currency":"UAH","total":"1250000000.50"}`,
+		"needs":                    fmt.Sprintf(`{"assessment_id":%q,"sector":"water-sanitation","region":"Zaporizhzhia oblast","amount":"450000000"}`, ids.energyNeedAssessment),
+		"finance-flows":            fmt.Sprintf(`{"stage":"pledge","donor_id":"us","recipient_id":"ua","need_id":%q,"instrument":"guarantee","currency":"EUR","amount":"25000000.00","rate":"1.0842","date":"2026-02-01","announced":true}`, ids.energyNeed),
 		"statements":               fmt.Sprintf(`{"speaker_name":"Mediator's spokesperson","party_id":"us","text":"Talks were constructive.","said_at":"2026-01-24T18:00:00+04:00","precision":"minute","source":{"name":"Press release","url":"https://example.org/pr","published":"2026-01-24"},"round_id":%q,"audience":{"scope":"parties"}}`, round),
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/parley-project/parley/energy"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/negotiation"
+	"github.com/parley-project/parley/reconstruction"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/talks"
 )
@@ -146,7 +147,7 @@ func at(s string) time.Time {
 // Registry returns the domains the demo runs: the one place besides the
 // binary's wiring that names them.
 func Registry() *parley.Registry {
-	return parley.MustRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{})
+	return parley.MustRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, reconstruction.Domain{})
 }
 
 // The four news reports the brief draws on, as sources.
@@ -214,6 +215,7 @@ func Load(ctx context.Context, svc *app.Service) ([]Login, error) {
 	l.monitoring()
 	l.ceasefire()
 	l.energy()
+	l.reconstruction()
 	if l.errs != nil {
 		return nil, l.errs
 	}

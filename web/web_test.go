@@ -442,7 +442,7 @@ func texts(e store.Entity) []string {
 		return nil
 	}
 	var out []string
-	for _, k := range []string{"name", "title", "text", "summary", "outcome", "note", "excerpt", "comment", "content"} {
+	for _, k := range []string{"name", "title", "text", "summary", "outcome", "note", "excerpt", "comment", "content", "region"} {
 		if s, ok := m[k].(string); ok && s != "" {
 			out = append(out, s)
 		}

@@ -13,6 +13,7 @@ import (
 	monitorweb "github.com/parley-project/parley/monitor/web"
 	"github.com/parley-project/parley/negotiation"
 	negotiationweb "github.com/parley-project/parley/negotiation/web"
+	"github.com/parley-project/parley/reconstruction"
 	"github.com/parley-project/parley/talks"
 	talksweb "github.com/parley-project/parley/talks/web"
 	"github.com/parley-project/parley/web"
@@ -35,6 +36,7 @@ var plugins = []plugin{
 	{monitor.Domain{}, func() web.Section { return &monitorweb.Section{} }, nil},
 	{ceasefire.Domain{}, func() web.Section { return &ceasefireweb.Section{} }, nil},
 	{energy.Domain{}, func() web.Section { return &energyweb.Section{} }, energyapi.Endpoints},
+	{reconstruction.Domain{}, nil, nil},
 }
 
 // registry returns the registry of the binary's domains.

@@ -1,0 +1,338 @@
+// Package reconstruction is the record of reconstruction finance: the
+// needs assessed (by sector and region, from more than one assessment),
+// and what donors pledged, committed and disbursed against them, each in
+// its own currency with the rate it was converted at. Donors and
+// recipients are parties of the process; a pledge not yet announced is
+// read by its donor, its recipient and the mediator who records it, and
+// nobody else.
+package reconstruction
+
+import (
+	"math/big"
+	"time"
+
+	"github.com/parley-project/parley"
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/record"
+)
+
+// Domain declares reconstruction finance to the kernel.
+type Domain struct{}
+
+// Name implements parley.Domain.
+func (Domain) Name() string { return "reconstruction" }
+
+// Roles implements parley.Domain: the mediator records everything.
+func (Domain) Roles() []access.Role { return nil }
+
+// Kinds implements parley.Domain.
+func (Domain) Kinds() []parley.Kind { return kinds }
+
+// The kind names, and that of the parties, whose kind the registry checks
+// at start-up.
+const (
+	KindAssessment = "reconstruction.assessment"
+	KindNeed       = "reconstruction.need"
+	KindFlow       = "reconstruction.flow"
+
+	PartyKind = "talks.party"
+)
+
+// The stages of money, in the order it moves.
+const (
+	Pledge       = "pledge"
+	Commitment   = "commitment"
+	Disbursement = "disbursement"
+)
+
+// Stages are the stages a flow may be at.
+var Stages = []string{Pledge, Commitment, Disbursement}
+
+// Instruments are the forms finance takes.
+var Instruments = []string{"grant", "loan", "guarantee", "equity"}
+
+// Sectors are those of the damage and needs assessments (after the World
+// Bank's RDNA).
+var Sectors = []string{"housing", "transport", "energy", "industry-commerce", "agriculture", "social-protection", "education", "health",
+	"water-sanitation", "explosive-hazards", "environment", "culture-tourism", "telecom", "finance", "municipal", "other"}
+
+var (
+	public   = record.Audience{Scope: record.Public}
+	mediator = []access.Role{access.RoleMediator}
+)
+
+func ref(name, label, kind string, required bool, help string) parley.Field {
+	return parley.Field{Name: name, Label: label, Type: parley.Ref, Ref: kind, Required: required, Help: help}
+}
+
+var kinds = []parley.Kind{
+	{Name: KindAssessment, Collection: "needs-assessments", Title: "needs assessment", New: func() parley.Entity { return new(Assessment) },
+		Fields: []parley.Field{
+			{Name: "title", Type: parley.String, Required: true},
+			{Name: "source", Type: parley.String, Required: true, Help: "Who assessed: \"Ukraine's Ministry of Economy\", \"World Bank, EU, UN, Government of Ukraine (RDNA3)\"."},
+			{Name: "published", Type: parley.Date, Required: true},
+			{Name: "currency", Type: parley.String, Required: true, Help: "ISO 4217; its needs are in it."},
+			{Name: "total", Type: parley.String, Help: "The total the assessment states, as a decimal; its needs by sector and region need not add up to it."},
+			{Name: "url", Label: "URL", Type: parley.String},
+			{Name: "illustrative", Type: parley.Bool, Help: "Set where no source gives the figures: pages mark them."},
+			{Name: "note", Type: parley.Text},
+		},
+		HeadlineField: "title", TimeField: "published",
+		DefaultAudience: public, WriteRoles: mediator},
+	{Name: KindNeed, Collection: "needs", Title: "need", New: func() parley.Entity { return new(Need) },
+		Fields: []parley.Field{
+			ref("assessment_id", "Assessment", KindAssessment, true, ""),
+			{Name: "sector", Type: parley.Enum, Required: true, Enum: parley.Options(Sectors, nil)},
+			{Name: "region", Type: parley.String, Required: true, Help: "An oblast, or \"nationwide\"."},
+			{Name: "amount", Type: parley.String, Required: true, Help: "In the assessment's currency, as a decimal."},
+			{Name: "illustrative", Type: parley.Bool, Help: "Set where no source gives the figure: pages mark it."},
+			{Name: "note", Type: parley.Text},
+		},
+		ParentField: "assessment_id", HeadlineField: "sector", IndexFields: []string{"sector", "region"},
+		DefaultAudience: public, WriteRoles: mediator},
+	{Name: KindFlow, Collection: "finance-flows", Title: "pledge, commitment or disbursement", New: func() parley.Entity { return new(Flow) },
+		Fields: []parley.Field{
+			{Name: "stage", Type: parley.Enum, Required: true, Enum: parley.Options(Stages, nil),
+				Help: "A pledge is promised; a commitment is agreed (a contract, a signed loan); a disbursement is paid."},
+			ref("donor_id", "Donor", PartyKind, true, "A state, an institution or a private investor, as a party of the process."),
+			ref("recipient_id", "Recipient", PartyKind, true, ""),
+			ref("need_id", "Need", KindNeed, true, "The need it serves: its sector and region."),
+			ref("follows", "Follows", KindFlow, false, "For a commitment, the pledge it makes good (if any); for a disbursement, the commitment it pays."),
+			{Name: "instrument", Type: parley.Enum, Required: true, Enum: parley.Options(Instruments, nil)},
+			{Name: "currency", Type: parley.String, Required: true, Help: "ISO 4217: the currency the donor gives in."},
+			{Name: "amount", Type: parley.String, Required: true, Help: "In its currency, as a decimal with no more decimals than the currency has."},
+			{Name: "rate", Type: parley.String, Required: true, Help: "How many US dollars one unit of its currency was converted at: \"1\" for US dollars, \"1.0842\" for euros."},
+			{Name: "date", Type: parley.Date, Required: true},
+			{Name: "announced", Type: parley.Bool, Help: "Announced: public. Until then read by the donor, the recipient and the mediator only."},
+			{Name: "illustrative", Type: parley.Bool, Help: "Set where no source gives the figure: pages mark it."},
+			{Name: "source", Type: parley.String, Help: "Where the figure comes from: an announcement, a treaty, a payment order."},
+			{Name: "note", Type: parley.Text},
+		},
+		HeadlineField: "amount", StatusField: "stage", TimeField: "date", IndexFields: []string{"donor_id", "recipient_id", "need_id", "follows"},
+		DefaultAudience: public, AudienceOf: flowAudience, WriteRoles: mediator},
+}
+
+// flowAudience: an announced flow is public; one not yet announced is read
+// by its donor, its recipient and the mediator who records it.
+func flowAudience(e parley.Entity, author string) record.Audience {
+	f := e.(*Flow)
+	if f.Announced {
+		return public
+	}
+	return record.Audience{Scope: record.List, Parties: []string{f.DonorID, f.RecipientID, author}}
+}
+
+// Assessment is one assessment of the needs, with its source.
+type Assessment struct {
+	Title        string `json:"title"`
+	Source       string `json:"source"`
+	Published    string `json:"published"`
+	Currency     string `json:"currency"`
+	Total        string `json:"total,omitempty"`
+	URL          string `json:"url,omitempty"`
+	Illustrative bool   `json:"illustrative,omitempty"`
+	Note         string `json:"note,omitempty"`
+}
+
+// Normalize implements parley.Entity.
+func (a *Assessment) Normalize() {
+	parley.Trim(&a.Title, &a.Source, &a.Published, &a.Currency, &a.Total, &a.URL, &a.Note)
+}
+
+// References implements parley.Entity.
+func (a *Assessment) References() []parley.Reference { return nil }
+
+// Validate implements parley.Entity.
+func (a *Assessment) Validate(parley.Resolved) error {
+	if err := parley.First(parley.Required("title", a.Title), parley.Required("source", a.Source), parley.TextLimit("note", a.Note)); err != nil {
+		return err
+	}
+	if _, err := day("published", a.Published); err != nil {
+		return err
+	}
+	if _, ok := minorUnits[a.Currency]; !ok {
+		_, err := Amount("currency", a.Currency, "1")
+		return err
+	}
+	if a.Total != "" {
+		if _, err := Amount("total", a.Currency, a.Total); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Need is the need one assessment found in one sector and region.
+type Need struct {
+	AssessmentID string `json:"assessment_id"`
+	Sector       string `json:"sector"`
+	Region       string `json:"region"`
+	Amount       string `json:"amount"`
+	Illustrative bool   `json:"illustrative,omitempty"`
+	Note         string `json:"note,omitempty"`
+}
+
+// Normalize implements parley.Entity.
+func (n *Need) Normalize() { parley.Trim(&n.AssessmentID, &n.Sector, &n.Region, &n.Amount, &n.Note) }
+
+// References implements parley.Entity.
+func (n *Need) References() []parley.Reference {
+	return []parley.Reference{{Field: "assessment_id", Kind: KindAssessment, ID: n.AssessmentID}}
+}
+
+// Validate implements parley.Entity: the amount is in its assessment's
+// currency.
+func (n *Need) Validate(r parley.Resolved) error {
+	if err := parley.First(parley.Required("assessment_id", n.AssessmentID), parley.OneOf("sector", n.Sector, Sectors),
+		parley.Required("region", n.Region), parley.TextLimit("note", n.Note)); err != nil {
+		return err
+	}
+	if a, ok := parley.Lookup[*Assessment](r, KindAssessment, n.AssessmentID); ok {
+		if _, err := Amount("amount", a.Currency, n.Amount); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Flow is one pledge, commitment or disbursement.
+type Flow struct {
+	Stage        string `json:"stage"`
+	DonorID      string `json:"donor_id"`
+	RecipientID  string `json:"recipient_id"`
+	NeedID       string `json:"need_id"`
+	Follows      string `json:"follows,omitempty"`
+	Instrument   string `json:"instrument"`
+	Currency     string `json:"currency"`
+	Amount       string `json:"amount"`
+	Rate         string `json:"rate"`
+	Date         string `json:"date"`
+	Announced    bool   `json:"announced,omitempty"`
+	Illustrative bool   `json:"illustrative,omitempty"`
+	Source       string `json:"source,omitempty"`
+	Note         string `json:"note,omitempty"`
+}
+
+// Normalize implements parley.Entity.
+func (f *Flow) Normalize() {
+	parley.Trim(&f.Stage, &f.DonorID, &f.RecipientID, &f.NeedID, &f.Follows, &f.Instrument, &f.Currency, &f.Amount, &f.Rate,
+		&f.Date, &f.Source, &f.Note)
+}
+
+// References implements parley.Entity.
+func (f *Flow) References() []parley.Reference {
+	return []parley.Reference{{Field: "donor_id", Kind: PartyKind, ID: f.DonorID}, {Field: "recipient_id", Kind: PartyKind, ID: f.RecipientID},
+		{Field: "need_id", Kind: KindNeed, ID: f.NeedID}, {Field: "follows", Kind: KindFlow, ID: f.Follows}}
+}
+
+// Money returns the flow's amount and its rate, exactly.
+func (f *Flow) Money() (amount, rate *big.Rat, err error) {
+	if amount, err = Amount("amount", f.Currency, f.Amount); err != nil {
+		return nil, nil, err
+	}
+	if rate, err = Rate("rate", f.Currency, f.Rate); err != nil {
+		return nil, nil, err
+	}
+	return amount, rate, nil
+}
+
+// Validate implements parley.Entity: the amount in its currency's
+// decimals, a rate, and what it follows: a commitment makes good a pledge
+// of its donor to its recipient, if any; a disbursement pays a commitment
+// of its donor to its recipient, in its currency, and not before it.
+func (f *Flow) Validate(r parley.Resolved) error {
+	if err := parley.First(parley.OneOf("stage", f.Stage, Stages), parley.Required("donor_id", f.DonorID), parley.Required("recipient_id", f.RecipientID),
+		parley.Required("need_id", f.NeedID), parley.OneOf("instrument", f.Instrument, Instruments), parley.TextLimit("note", f.Note)); err != nil {
+		return err
+	}
+	if f.DonorID == f.RecipientID {
+		return parley.Errorf("recipient_id", "is the donor")
+	}
+	if _, _, err := f.Money(); err != nil {
+		return err
+	}
+	date, err := day("date", f.Date)
+	if err != nil {
+		return err
+	}
+	want := map[string]string{Commitment: Pledge, Disbursement: Commitment}[f.Stage]
+	switch {
+	case f.Stage == Pledge && f.Follows != "":
+		return parley.Errorf("follows", "a pledge follows nothing")
+	case f.Stage == Disbursement && f.Follows == "":
+		return parley.Errorf("follows", "is required: the commitment a disbursement pays")
+	case f.Follows == "":
+		return nil
+	}
+	prev, ok := parley.Lookup[*Flow](r, KindFlow, f.Follows)
+	if !ok {
+		return nil
+	}
+	prevDate, _ := day("date", prev.Date)
+	switch {
+	case prev.Stage != want:
+		return parley.Errorf("follows", "is a %s; a %s follows a %s", prev.Stage, f.Stage, want)
+	case prev.DonorID != f.DonorID || prev.RecipientID != f.RecipientID:
+		return parley.Errorf("follows", "is from %s to %s, not from %s to %s", prev.DonorID, prev.RecipientID, f.DonorID, f.RecipientID)
+	case f.Stage == Disbursement && prev.Currency != f.Currency:
+		return parley.Errorf("currency", "is %s; the commitment it pays is in %s", f.Currency, prev.Currency)
+	case date.Before(prevDate):
+		return parley.Errorf("date", "is %s, before the %s it follows (%s)", f.Date, prev.Stage, prev.Date)
+	}
+	return nil
+}
+
+func day(field, s string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return t, parley.Errorf(field, "%q is not a date YYYY-MM-DD", s)
+	}
+	return t, nil
+}
+
+// Invariants implements parley.WithInvariants.
+func (Domain) Invariants() []parley.Invariant { return []parley.Invariant{disbursedWithinCommitment} }
+
+// disbursedWithinCommitment: what a commitment's disbursements pay adds up
+// to no more than the commitment, exactly, in its currency.
+var disbursedWithinCommitment = parley.Invariant{
+	Kind: KindFlow, Name: "a commitment's disbursements add up to no more than it",
+	Needs: func(e parley.Entity, _ string) []parley.Need {
+		f := e.(*Flow)
+		if f.Stage != Disbursement || f.Follows == "" {
+			return nil
+		}
+		return []parley.Need{{Kind: KindFlow, ID: f.Follows}, {Kind: KindFlow, Fields: map[string]string{"follows": f.Follows}}}
+	},
+	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
+		f := e.(*Flow)
+		if len(facts) < 2 || len(facts[0]) == 0 {
+			return nil
+		}
+		c := facts[0][0].Entity.(*Flow)
+		limit, _, err := c.Money()
+		if err != nil {
+			return nil // the commitment's own checks refused it
+		}
+		paid, _, err := f.Money()
+		if err != nil {
+			return err
+		}
+		total := new(big.Rat).Set(paid)
+		for _, o := range facts[1] {
+			d := o.Entity.(*Flow)
+			if o.ID == subject || d.Stage != Disbursement {
+				continue
+			}
+			if a, _, err := d.Money(); err == nil {
+				total.Add(total, a)
+			}
+		}
+		if total.Cmp(limit) > 0 {
+			before := new(big.Rat).Sub(total, paid)
+			return parley.Conflictf("amount", "would bring what commitment %s disbursed to %s %s, above the %s %s committed (%s disbursed before)",
+				f.Follows, total.FloatString(minorUnits[c.Currency]), c.Currency, c.Amount, c.Currency, before.FloatString(minorUnits[c.Currency]))
+		}
+		return nil
+	},
+}

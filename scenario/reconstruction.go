@@ -1,0 +1,37 @@
+package scenario
+
+import "github.com/parley-project/parley/reconstruction"
+
+// reconstruction commits the needs the demo's sources give (the prosperity
+// plan's USD 800 billion; the third Rapid Damage and Needs Assessment's
+// some USD 486 billion) and, marked illustrative, a split of needs by
+// sector and region and a few pledges, a commitment and a disbursement:
+// no source in the brief gives them. One pledge is not announced, so that
+// only its donor, the recipient and the mediator read it.
+func (l *loader) reconstruction() {
+	const illustrative = "Illustrative: no source in the demo's brief gives this figure."
+	plan := l.create("us-mediator", "assessment-plan", reconstruction.KindAssessment, reconstruction.Assessment{
+		Title: "Prosperity plan", Source: "Ukraine's Ministry of Economy", Published: "2026-01-03", Currency: "USD", Total: "800000000000",
+		Note: "Published on 3 January 2026 to attract public and private investment from the United States, the European Union and the G7 to cover an estimated USD 800 billion of post-war reconstruction and economic recovery."}, nil)
+	rdna := l.create("us-mediator", "assessment-rdna3", reconstruction.KindAssessment, reconstruction.Assessment{
+		Title: "Third Rapid Damage and Needs Assessment (RDNA3)", Source: "World Bank, Government of Ukraine, European Union, United Nations",
+		Published: "2024-02-15", Currency: "USD", Total: "486000000000", Note: "Needs put at about USD 486 billion."}, nil)
+	l.create("us-mediator", "need-plan", reconstruction.KindNeed, reconstruction.Need{AssessmentID: plan, Sector: "other", Region: "nationwide",
+		Amount: "800000000000", Note: "The plan's total; the brief gives no split by sector or region."}, nil)
+	energyNeed := l.create("us-mediator", "need-energy", reconstruction.KindNeed, reconstruction.Need{AssessmentID: rdna, Sector: "energy",
+		Region: "Zaporizhzhia oblast", Amount: "12000000000", Illustrative: true, Note: illustrative}, nil)
+	l.create("us-mediator", "need-housing", reconstruction.KindNeed, reconstruction.Need{AssessmentID: rdna, Sector: "housing",
+		Region: "Kharkiv oblast", Amount: "9500000000", Illustrative: true, Note: illustrative}, nil)
+	pledge := l.create("us-mediator", "pledge-us", reconstruction.KindFlow, reconstruction.Flow{Stage: reconstruction.Pledge, DonorID: "us",
+		RecipientID: "ua", NeedID: energyNeed, Instrument: "grant", Currency: "USD", Amount: "2000000000", Rate: "1", Date: "2026-01-20",
+		Announced: true, Illustrative: true, Note: illustrative}, nil)
+	commitment := l.create("us-mediator", "commitment-us", reconstruction.KindFlow, reconstruction.Flow{Stage: reconstruction.Commitment,
+		DonorID: "us", RecipientID: "ua", NeedID: energyNeed, Follows: pledge, Instrument: "grant", Currency: "USD", Amount: "750000000",
+		Rate: "1", Date: "2026-02-10", Announced: true, Illustrative: true, Note: illustrative}, nil)
+	l.create("us-mediator", "disbursement-us", reconstruction.KindFlow, reconstruction.Flow{Stage: reconstruction.Disbursement,
+		DonorID: "us", RecipientID: "ua", NeedID: energyNeed, Follows: commitment, Instrument: "grant", Currency: "USD", Amount: "120000000",
+		Rate: "1", Date: "2026-03-02", Announced: true, Illustrative: true, Note: illustrative}, nil)
+	l.create("us-mediator", "pledge-ae", reconstruction.KindFlow, reconstruction.Flow{Stage: reconstruction.Pledge, DonorID: "ae",
+		RecipientID: "ua", NeedID: energyNeed, Instrument: "loan", Currency: "AED", Amount: "1836250000.00", Rate: "0.2723", Date: "2026-02-01",
+		Illustrative: true, Note: illustrative + " Not announced: read by its donor, the recipient and the mediator only."}, nil)
+}
