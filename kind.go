@@ -171,6 +171,11 @@ const (
 	Object FieldType = "object"
 )
 
+// RefField is a field of type Ref naming an entity of kind.
+func RefField(name, label, kind string, required bool, help string) Field {
+	return Field{Name: name, Label: label, Type: Ref, Ref: kind, Required: required, Help: help}
+}
+
 // Field is one field of a kind's JSON body.
 type Field struct {
 	// Name is the field's JSON name.

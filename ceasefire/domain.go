@@ -54,9 +54,8 @@ var (
 	mediator   = []access.Role{access.RoleMediator}
 )
 
-func ref(name, label, kind string, required bool, help string) parley.Field {
-	return parley.Field{Name: name, Label: label, Type: parley.Ref, Ref: kind, Required: required, Help: help}
-}
+// ref is a field naming another entity.
+var ref = parley.RefField
 
 func enumList(name, label string, values []string, help string) parley.Field {
 	return parley.Field{Name: name, Label: label, Type: parley.List, Help: help,

@@ -66,9 +66,8 @@ var (
 	currency   = regexp.MustCompile(`^[A-Z]{3}$`)
 )
 
-func ref(name, label, kind string, required bool, help string) parley.Field {
-	return parley.Field{Name: name, Label: label, Type: parley.Ref, Ref: kind, Required: required, Help: help}
-}
+// ref is a field naming another entity.
+var ref = parley.RefField
 
 // Every record of the sharing is read by every party and the mediator:
 // both sides must be able to check a settlement to the last reading. And

@@ -64,9 +64,8 @@ var (
 	everyParty = func(parley.Entity, string) record.Audience { return parties }
 )
 
-func ref(name, label, kind string, required bool, help string) parley.Field {
-	return parley.Field{Name: name, Label: label, Type: parley.Ref, Ref: kind, Required: required, Help: help}
-}
+// ref is a field naming another entity.
+var ref = parley.RefField
 
 var stageField = parley.Field{Name: "stage", Type: parley.Enum, Required: true, Enum: parley.Options(RuleStages, StageLabels),
 	Help: "The stage the first must reach before the second may reach it."}

@@ -61,9 +61,8 @@ var (
 	mediator = []access.Role{access.RoleMediator}
 )
 
-func ref(name, label, kind string, required bool, help string) parley.Field {
-	return parley.Field{Name: name, Label: label, Type: parley.Ref, Ref: kind, Required: required, Help: help}
-}
+// ref is a field naming another entity.
+var ref = parley.RefField
 
 var kinds = []parley.Kind{
 	{Name: KindAssessment, Collection: "needs-assessments", Title: "needs assessment", New: func() parley.Entity { return new(Assessment) },

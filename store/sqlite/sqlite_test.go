@@ -634,9 +634,9 @@ func BenchmarkList1M(b *testing.B) {
 	})
 }
 
-// atVersion makes a database at schema version n, and returns its path
-// and the writer connection to it.
-func atVersion(t *testing.T, n int) (string, *sql.DB) {
+// migratedFrom makes a database at schema version n, runs stmts on it, and
+// opens it, which migrates it to this build's version.
+func migratedFrom(t *testing.T, n int, stmts ...string) *Store {
 	t.Helper()
 	migs, err := loadMigrations()
 	if err != nil {
@@ -652,7 +652,18 @@ func atVersion(t *testing.T, n int) (string, *sql.DB) {
 			t.Fatal(err)
 		}
 	}
-	return path, w
+	for _, q := range stmts {
+		if _, err := w.ExecContext(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	s, err := Open(t.Context(), path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 // TestMigrateListFields: version 9 makes entity_fields anew with a key
@@ -660,22 +671,11 @@ func atVersion(t *testing.T, n int) (string, *sql.DB) {
 // and an entity can then hold several values of one field.
 func TestMigrateListFields(t *testing.T) {
 	ctx := t.Context()
-	path, w := atVersion(t, 8)
-	for _, q := range []string{
+	s := migratedFrom(t, 8,
 		`INSERT INTO entities (kind, id, parent, aud_scope, record_id, version, created_seq, created, updated, body, party, status, at)
 			VALUES ('incident', 'i1', '', 'public', 'rec', 1, 7, 0, 0, '{}', '', '', 0)`,
 		`INSERT INTO entity_fields (kind, id, name, value, created_seq, at) VALUES ('incident', 'i1', 'target_class', 'energy', 7, 0)`,
-	} {
-		if _, err := w.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	w.Close()
-	s, err := Open(ctx, path, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	)
 	e, err := s.Entity(ctx, access.System, "incident", "i1")
 	if err != nil || strings.Join(e.Fields["target_class"], ",") != "energy" {
 		t.Fatalf("entity from before version 9 = %+v, %v; want its field kept", e, err)
@@ -697,8 +697,7 @@ func TestMigrateListFields(t *testing.T) {
 // other entities stay.
 func TestMigrateItems(t *testing.T) {
 	ctx := t.Context()
-	path, w := atVersion(t, 11)
-	for _, q := range []string{
+	s := migratedFrom(t, 11,
 		`INSERT INTO records (seq, id, kind, subject, at, author_principal, author_party, aud_scope, canonical, salt, commitment, batch, batch_pos)
 			VALUES (1, 'item1', 'report', 'item1', 5, 'p', 'a', 'parties', CAST('{"body":{"n":1},"id":"item1"}' AS BLOB), x'00', x'00', 'batch1', 0)`,
 		`INSERT INTO records (seq, id, kind, subject, at, author_principal, author_party, aud_scope, canonical, salt, commitment)
@@ -710,17 +709,7 @@ func TestMigrateItems(t *testing.T) {
 		`INSERT INTO entities (kind, id, parent, aud_scope, record_id, version, created_seq, created, updated, body, party, status, at)
 			VALUES ('report', 'r3', '', 'parties', 'rec3', 1, 3, 6, 6, '{"n":3}', 'a', '', 8)`,
 		`INSERT INTO entity_fields (kind, id, name, value, created_seq, at) VALUES ('report', 'item1', 'source_ref', 's1', 1, 9)`,
-	} {
-		if _, err := w.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	w.Close()
-	s, err := Open(ctx, path, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	)
 	var left int
 	if err := s.r.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM entities WHERE id = 'item1') + (SELECT count(*) FROM entity_fields WHERE id = 'item1')").Scan(&left); err != nil || left != 0 {
 		t.Errorf("the item's rows left in entities and entity_fields: %d, %v", left, err)
