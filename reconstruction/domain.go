@@ -102,20 +102,25 @@ var kinds = []parley.Kind{
 			{Name: "amount", Type: parley.String, Required: true, Help: "In its currency, as a decimal with no more decimals than the currency has."},
 			{Name: "rate", Type: parley.String, Required: true, Help: "How many US dollars one unit of its currency was converted at: \"1\" for US dollars, \"1.0842\" for euros."},
 			{Name: "date", Type: parley.Date, Required: true},
-			{Name: "announced", Type: parley.Bool, Help: "Announced: public. Until then read by the donor, the recipient and the mediator only."},
+			{Name: "announced", Type: parley.Bool, Help: "For a pledge: announced, it is public; until then it is read by the donor, the recipient and the mediator who recorded it, and announcing it is the one change a flow takes. Commitments and disbursements are public."},
 			{Name: "illustrative", Type: parley.Bool, Help: "Set where no source gives the figure: pages mark it."},
 			{Name: "source", Type: parley.String, Help: "Where the figure comes from: an announcement, a treaty, a payment order."},
 			{Name: "note", Type: parley.Text},
 		},
 		HeadlineField: "amount", StatusField: "stage", TimeField: "date", IndexFields: []string{"donor_id", "recipient_id", "need_id", "follows"},
-		DefaultAudience: public, AudienceOf: flowAudience, WriteRoles: mediator},
+		DefaultAudience: public, AudienceOf: flowAudience, WriteRoles: mediator, Mutable: true},
 }
 
-// flowAudience: an announced flow is public; one not yet announced is read
-// by its donor, its recipient and the mediator who records it.
+// flowAudience: a pledge not yet announced is read by its donor, its
+// recipient and the mediator who records it; everything else is public.
+// Commitments and disbursements are public so that whoever records the
+// next disbursement of a commitment sees every one before it: a cap
+// checked on what the writer may see would otherwise leave out what
+// another mediator recorded.
 func flowAudience(e parley.Entity, author string) record.Audience {
 	f := e.(*Flow)
-	if f.Announced {
+	if f.Stage != Pledge || f.Announced || f.DonorID == "" || f.RecipientID == "" {
+		// Without its parties, Validate names what is missing.
 		return public
 	}
 	return record.Audience{Scope: record.List, Parties: []string{f.DonorID, f.RecipientID, author}}
@@ -149,8 +154,7 @@ func (a *Assessment) Validate(parley.Resolved) error {
 	if _, err := day("published", a.Published); err != nil {
 		return err
 	}
-	if _, ok := minorUnits[a.Currency]; !ok {
-		_, err := Amount("currency", a.Currency, "1")
+	if err := knownCurrency("currency", a.Currency); err != nil {
 		return err
 	}
 	if a.Total != "" {
@@ -247,8 +251,14 @@ func (f *Flow) Validate(r parley.Resolved) error {
 	if f.DonorID == f.RecipientID {
 		return parley.Errorf("recipient_id", "is the donor")
 	}
+	if err := knownCurrency("currency", f.Currency); err != nil {
+		return err
+	}
 	if _, _, err := f.Money(); err != nil {
 		return err
+	}
+	if f.Stage != Pledge && !f.Announced {
+		return parley.Errorf("announced", "a %s is public: only a pledge may wait to be announced", f.Stage)
 	}
 	date, err := day("date", f.Date)
 	if err != nil {
@@ -275,6 +285,10 @@ func (f *Flow) Validate(r parley.Resolved) error {
 		return parley.Errorf("follows", "is from %s to %s, not from %s to %s", prev.DonorID, prev.RecipientID, f.DonorID, f.RecipientID)
 	case f.Stage == Disbursement && prev.Currency != f.Currency:
 		return parley.Errorf("currency", "is %s; the commitment it pays is in %s", f.Currency, prev.Currency)
+	case f.Stage == Disbursement && prev.NeedID != f.NeedID:
+		return parley.Errorf("need_id", "is not the need of the commitment it pays (%s)", prev.NeedID)
+	case f.Stage == Disbursement && prev.Instrument != f.Instrument:
+		return parley.Errorf("instrument", "is %s; the commitment it pays is a %s", f.Instrument, prev.Instrument)
 	case date.Before(prevDate):
 		return parley.Errorf("date", "is %s, before the %s it follows (%s)", f.Date, prev.Stage, prev.Date)
 	}
@@ -290,7 +304,35 @@ func day(field, s string) (time.Time, error) {
 }
 
 // Invariants implements parley.WithInvariants.
-func (Domain) Invariants() []parley.Invariant { return []parley.Invariant{disbursedWithinCommitment} }
+func (Domain) Invariants() []parley.Invariant {
+	return []parley.Invariant{disbursedWithinCommitment, announcedOnly}
+}
+
+// announcedOnly: a flow is a figure as given; the one change it takes is
+// the announcement of a pledge, which makes it public.
+var announcedOnly = parley.Invariant{
+	Kind: KindFlow, Name: "nothing of a flow changes but a pledge's announcement",
+	Needs: func(_ parley.Entity, subject string) []parley.Need {
+		if subject == "" {
+			return nil
+		}
+		return []parley.Need{{Kind: KindFlow, ID: subject}}
+	},
+	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
+		if subject == "" || len(facts) == 0 || len(facts[0]) == 0 {
+			return nil
+		}
+		f, old := *e.(*Flow), *facts[0][0].Entity.(*Flow)
+		if old.Announced && !f.Announced {
+			return parley.Conflictf("announced", "the pledge is announced already; what was public stays public")
+		}
+		old.Announced, old.Note = f.Announced, f.Note
+		if old != f {
+			return parley.Conflictf("", "nothing of a flow changes but a pledge's announcement (and its note); a figure corrected is a new flow")
+		}
+		return nil
+	},
+}
 
 // disbursedWithinCommitment: what a commitment's disbursements pay adds up
 // to no more than the commitment, exactly, in its currency.
@@ -309,9 +351,12 @@ var disbursedWithinCommitment = parley.Invariant{
 			return nil
 		}
 		c := facts[0][0].Entity.(*Flow)
-		limit, _, err := c.Money()
-		if err != nil {
-			return nil // the commitment's own checks refused it
+		// Stored figures are read as the numbers they are, whatever rules
+		// on decimals hold today; one that is no number stops the write
+		// rather than the check.
+		limit, ok := new(big.Rat).SetString(c.Amount)
+		if !ok {
+			return parley.Conflictf("follows", "the commitment's amount %q cannot be read", c.Amount)
 		}
 		paid, _, err := f.Money()
 		if err != nil {
@@ -323,9 +368,11 @@ var disbursedWithinCommitment = parley.Invariant{
 			if o.ID == subject || d.Stage != Disbursement {
 				continue
 			}
-			if a, _, err := d.Money(); err == nil {
-				total.Add(total, a)
+			a, ok := new(big.Rat).SetString(d.Amount)
+			if !ok {
+				return parley.Conflictf("follows", "the amount %q of disbursement %s cannot be read", d.Amount, o.ID)
 			}
+			total.Add(total, a)
 		}
 		if total.Cmp(limit) > 0 {
 			before := new(big.Rat).Sub(total, paid)

@@ -17,7 +17,7 @@ import (
 var minorUnits = map[string]int{
 	"AUD": 2, "CAD": 2, "CHF": 2, "CNY": 2, "CZK": 2, "DKK": 2, "EUR": 2, "GBP": 2, "HUF": 2, "JPY": 0,
 	"KRW": 0, "NOK": 2, "NZD": 2, "PLN": 2, "RON": 2, "RUB": 2, "SAR": 2, "SEK": 2, "TRY": 2, "UAH": 2,
-	"USD": 2, "AED": 2, "QAR": 2, "KWD": 3, "XDR": 6,
+	"USD": 2, "AED": 2, "QAR": 2, "KWD": 3,
 }
 
 // ReportingCurrency is the currency every figure is totalled in: each
@@ -28,7 +28,9 @@ const ReportingCurrency = "USD"
 // decimals, and a rate of many is more likely a mistake than a quotation.
 const maxRateDecimals = 10
 
-var decimalSyntax = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+// decimalSyntax admits one way of writing each number's integer part: no
+// leading zeros.
+var decimalSyntax = regexp.MustCompile(`^(0|[1-9][0-9]*)(\.[0-9]+)?$`)
 
 // Amount parses a positive amount of currency, refusing one with more
 // decimals than the currency has. field names the amount in errors.
@@ -38,6 +40,14 @@ func Amount(field, currency, s string) (*big.Rat, error) {
 		return nil, parley.Errorf(field, "is in %q, not a currency parley knows (ISO 4217: %s)", currency, strings.Join(Currencies(), ", "))
 	}
 	return decimal(field, s, units, currency+" has "+parley.Plural(units, "decimal"))
+}
+
+// knownCurrency refuses a currency parley has no minor units for.
+func knownCurrency(field, currency string) error {
+	if _, ok := minorUnits[currency]; !ok {
+		return parley.Errorf(field, "%q is not a currency parley knows (ISO 4217: %s)", currency, strings.Join(Currencies(), ", "))
+	}
+	return nil
 }
 
 // Rate parses a rate: how many units of ReportingCurrency one unit of the

@@ -1,6 +1,7 @@
 package reconstruction_test
 
 import (
+	"encoding/json"
 	"errors"
 	"math/big"
 	"strings"
@@ -92,7 +93,18 @@ func TestRefusals(t *testing.T) {
 		want   string
 	}{
 		{"cents of a yen", func(f *reconstruction.Flow) { f.Currency, f.Amount, f.Rate = "JPY", "1000.50", "0.0067" }, app.CodeInvalid, "amount", "JPY has 0 decimals"},
-		{"an unknown currency", func(f *reconstruction.Flow) { f.Currency = "EUX" }, app.CodeInvalid, "amount", "not a currency parley knows"},
+		{"an unknown currency", func(f *reconstruction.Flow) { f.Currency = "EUX" }, app.CodeInvalid, "currency", "not a currency parley knows"},
+		{"leading zeros", func(f *reconstruction.Flow) { f.Amount = "0001000000.00" }, app.CodeInvalid, "amount", "not a decimal number"},
+		{"a commitment not announced", func(f *reconstruction.Flow) { f.Announced = false }, app.CodeInvalid, "announced", "only a pledge may wait"},
+		{"a pledge not announced without a donor", func(f *reconstruction.Flow) { f.Stage, f.Announced, f.DonorID = reconstruction.Pledge, false, "" },
+			app.CodeInvalid, "donor_id", "required"},
+		{"a disbursement against another need", func(f *reconstruction.Flow) {
+			f.Stage, f.Follows, f.NeedID = reconstruction.Disbursement, c, d.Find(t, "us-mediator", reconstruction.KindNeed, "region", "Kharkiv oblast")
+		}, app.CodeInvalid, "need_id", "is not the need of the commitment it pays"},
+		{"a disbursement by another instrument", func(f *reconstruction.Flow) {
+			f.Stage, f.Follows, f.Instrument = reconstruction.Disbursement, c, "equity"
+		},
+			app.CodeInvalid, "instrument", "the commitment it pays is a grant"},
 		{"a dollar not at 1", func(f *reconstruction.Flow) { f.Currency, f.Rate = "USD", "0.98" }, app.CodeInvalid, "rate", "converts at 1"},
 		{"an unknown donor", func(f *reconstruction.Flow) { f.DonorID = "xx" }, app.CodeInvalid, "donor_id", ""},
 		{"an unknown need", func(f *reconstruction.Flow) { f.NeedID = "no-such-need" }, app.CodeInvalid, "need_id", ""},
@@ -149,4 +161,43 @@ func TestUnannouncedPledge(t *testing.T) {
 	if _, err := d.Service.Get(t.Context(), nil, reconstruction.KindFlow, announced); err != nil {
 		t.Errorf("an anonymous reader could not read an announced disbursement: %v", err)
 	}
+}
+
+// A pledge is announced by the one change a flow takes, and is public from
+// then on; nothing else of a flow changes, nor does an announcement go
+// back. A commitment can make good a pledge once it is announced.
+func TestAnnouncement(t *testing.T) {
+	d := testkit.NewDemo(t, testkit.DemoOptions{})
+	id := d.Find(t, "us-mediator", reconstruction.KindFlow, "currency", "AED")
+	med := d.Principal(t, "us-mediator")
+	e, err := d.Service.Get(t.Context(), &med, reconstruction.KindFlow, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f reconstruction.Flow
+	json.Unmarshal(e.Body, &f)
+	commit := reconstruction.Flow{Stage: reconstruction.Commitment, DonorID: "ae", RecipientID: "ua", NeedID: f.NeedID, Follows: id, Instrument: "loan",
+		Currency: "AED", Amount: "1000000.00", Rate: "0.2723", Date: "2026-03-01", Announced: true}
+	_, err = d.Write(t, "us-mediator", reconstruction.KindFlow, commit)
+	if err == nil || !strings.Contains(err.Error(), "visible to") {
+		t.Errorf("a public commitment of a pledge not announced: %v", err)
+	}
+	change := func(edit func(g *reconstruction.Flow)) error {
+		g := f
+		edit(&g)
+		body, _ := json.Marshal(g)
+		_, err := d.Service.Update(t.Context(), med, reconstruction.KindFlow, id, body)
+		return err
+	}
+	err = change(func(g *reconstruction.Flow) { g.Amount = "1836250001.00" })
+	refused(t, "a pledge's amount changed", err, app.CodeConflict, "", "nothing of a flow changes but a pledge's announcement")
+	if err := change(func(g *reconstruction.Flow) { g.Announced = true }); err != nil {
+		t.Fatalf("announcing the pledge: %v", err)
+	}
+	if _, err := d.Service.Get(t.Context(), nil, reconstruction.KindFlow, id); err != nil {
+		t.Errorf("an anonymous reader could not read the pledge once announced: %v", err)
+	}
+	err = change(func(g *reconstruction.Flow) { g.Announced = false })
+	refused(t, "an announcement taken back", err, app.CodeConflict, "announced", "stays public")
+	d.MustWrite(t, "us-mediator", reconstruction.KindFlow, commit)
 }

@@ -2,12 +2,13 @@ package scenario
 
 import "github.com/parley-project/parley/reconstruction"
 
-// reconstruction commits the needs the demo's sources give (the prosperity
-// plan's USD 800 billion; the third Rapid Damage and Needs Assessment's
-// some USD 486 billion) and, marked illustrative, a split of needs by
-// sector and region and a few pledges, a commitment and a disbursement:
-// no source in the brief gives them. One pledge is not announced, so that
-// only its donor, the recipient and the mediator read it.
+// reconstruction commits the need the demo's brief gives (the prosperity
+// plan's USD 800 billion) and, marked illustrative, a second assessment
+// (the figure the reconstruction issue cites for the RDNA3), a split of
+// needs by sector and region, and a few pledges, a commitment and a
+// disbursement: the brief gives none of them. One pledge is not
+// announced, so that only its donor, the recipient and the mediator read
+// it.
 func (l *loader) reconstruction() {
 	const illustrative = "Illustrative: no source in the demo's brief gives this figure."
 	plan := l.create("us-mediator", "assessment-plan", reconstruction.KindAssessment, reconstruction.Assessment{
@@ -15,7 +16,8 @@ func (l *loader) reconstruction() {
 		Note: "Published on 3 January 2026 to attract public and private investment from the United States, the European Union and the G7 to cover an estimated USD 800 billion of post-war reconstruction and economic recovery."}, nil)
 	rdna := l.create("us-mediator", "assessment-rdna3", reconstruction.KindAssessment, reconstruction.Assessment{
 		Title: "Third Rapid Damage and Needs Assessment (RDNA3)", Source: "World Bank, Government of Ukraine, European Union, United Nations",
-		Published: "2024-02-15", Currency: "USD", Total: "486000000000", Note: "Needs put at about USD 486 billion."}, nil)
+		Published: "2024-02-15", Currency: "USD", Total: "486000000000", Illustrative: true,
+		Note: "Illustrative: the figure is the one parley's reconstruction issue cites (needs of about USD 486 billion); the demo's brief gives no second assessment, and its date and split here are not from a source."}, nil)
 	l.create("us-mediator", "need-plan", reconstruction.KindNeed, reconstruction.Need{AssessmentID: plan, Sector: "other", Region: "nationwide",
 		Amount: "800000000000", Note: "The plan's total; the brief gives no split by sector or region."}, nil)
 	energyNeed := l.create("us-mediator", "need-energy", reconstruction.KindNeed, reconstruction.Need{AssessmentID: rdna, Sector: "energy",

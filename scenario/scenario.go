@@ -59,7 +59,7 @@ var Logins = []Login{
 	{Login: "ua-meters", Password: "demo-ua-meters", Name: "Ukrainian grid meter operator (demo)", Party: "ua", Roles: []access.Role{energy.RoleMeterOperator}, About: "meter operator: submits the readings of the delivery point into Ukraine's grid, signed"},
 	{Login: "ru-meters", Password: "demo-ru-meters", Name: "Russian grid meter operator (demo)", Party: "ru", Roles: []access.Role{energy.RoleMeterOperator}, About: "meter operator: submits the readings of the delivery point into Russia's grid, signed"},
 	{Login: "nato-reviewer", Password: "demo-nato-reviewer", Name: "Alliance reviewer (demo)", Party: "nato", Roles: []access.Role{access.RoleReviewer}, About: "reviewer outside the parties: sees only the clauses shared with it"},
-	{Login: "ae-observer", Password: "demo-ae-observer", Name: "Host observer (demo)", Party: "ae", Roles: []access.Role{access.RoleObserver}, About: "observer (host state): sees public records only"},
+	{Login: "ae-observer", Password: "demo-ae-observer", Name: "Host observer (demo)", Party: "ae", Roles: []access.Role{access.RoleObserver}, About: "observer (host state): sees public records, and those addressed to its party (its illustrative pledge not yet announced)"},
 }
 
 // loader commits the scenario and remembers the ids it was given.
