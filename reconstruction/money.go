@@ -35,10 +35,10 @@ var decimalSyntax = regexp.MustCompile(`^(0|[1-9][0-9]*)(\.[0-9]+)?$`)
 // Amount parses a positive amount of currency, refusing one with more
 // decimals than the currency has. field names the amount in errors.
 func Amount(field, currency, s string) (*big.Rat, error) {
-	units, ok := minorUnits[currency]
-	if !ok {
-		return nil, parley.Errorf(field, "is in %q, not a currency parley knows (ISO 4217: %s)", currency, strings.Join(Currencies(), ", "))
+	if err := knownCurrency(field, currency); err != nil {
+		return nil, err
 	}
+	units := minorUnits[currency]
 	return decimal(field, s, units, currency+" has "+parley.Plural(units, "decimal"))
 }
 

@@ -168,7 +168,6 @@ type source struct {
 	// of is the condition under which a row of fields (aliased by %[1]s)
 	// is one of e's.
 	of  string
-	id  string // the entity's id
 	sel string
 	// doc is the JSON whose member at prefix+name is a body's top-level
 	// field name.
@@ -177,10 +176,10 @@ type source struct {
 }
 
 var (
-	entityRows = source{table: "entities", fields: "entity_fields", of: "%[1]s.kind = e.kind AND %[1]s.id = e.id", id: "e.id",
+	entityRows = source{table: "entities", fields: "entity_fields", of: "%[1]s.kind = e.kind AND %[1]s.id = e.id",
 		sel: entitySelect, doc: "e.body", prefix: "$."}
 	itemRows = source{table: "items", fields: "item_fields", join: " CROSS JOIN records r ON " + itemRecord,
-		of: "%[1]s.kind = e.kind AND %[1]s.created_seq = e.created_seq", id: "r.id",
+		of:  "%[1]s.kind = e.kind AND %[1]s.created_seq = e.created_seq",
 		sel: itemSelect, doc: "CAST(r.canonical AS TEXT)", prefix: "$.body.", item: true}
 )
 
