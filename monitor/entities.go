@@ -135,11 +135,7 @@ type Casualty struct {
 }
 
 // Evidence is a file that backs a report, by its SHA-256.
-type Evidence struct {
-	SHA256    string `json:"sha256"`
-	Name      string `json:"name,omitempty"`
-	MediaType string `json:"media_type,omitempty"`
-}
+type Evidence = parley.Evidence
 
 // Report is one source's report of one strike or event.
 type Report struct {
@@ -206,7 +202,7 @@ func (r *Report) Validate(parley.Resolved) error {
 			return parley.Errorf(f+".high", "the range %d to %d is not a count from low to high", c.Low, c.High)
 		}
 	}
-	return checkEvidence(r.Evidence)
+	return parley.CheckEvidence(r.Evidence)
 }
 
 // checkPoint checks a place given as lat and lon: both or neither, and
@@ -223,15 +219,6 @@ func checkPoint(lat, lon *float64, need bool) error {
 	}
 	if err := geo.CheckPoint(*lon, *lat); err != nil {
 		return parley.Errorf("lat", "with lon: %v", err)
-	}
-	return nil
-}
-
-func checkEvidence(ev []Evidence) error {
-	for i, e := range ev {
-		if !parley.ValidFile(e.SHA256) {
-			return parley.Errorf("evidence["+strconv.Itoa(i)+"].sha256", "%q is not a file's SHA-256 in lower-case hex (64 characters)", e.SHA256)
-		}
 	}
 	return nil
 }

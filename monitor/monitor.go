@@ -71,13 +71,8 @@ var (
 	lonField      = parley.Field{Name: "lon", Label: "Longitude", Type: parley.Number, Help: "Decimal degrees, east positive."}
 	weaponField   = parley.Field{Name: "weapon_class", Label: "Weapon", Type: parley.Enum, Required: true, Enum: parley.Options(WeaponClasses, nil)}
 	targetField   = parley.Field{Name: "target_class", Label: "Target", Type: parley.Enum, Required: true, Enum: parley.Options(TargetClasses, nil)}
-	evidenceField = parley.Field{Name: "evidence", Type: parley.List, Help: "Files that back it, by their SHA-256: the committed record proves them unaltered later.",
-		Elem: &parley.Field{Type: parley.Object, Fields: []parley.Field{
-			{Name: "sha256", Label: "File", Type: parley.File, Required: true, Help: "Its SHA-256: upload the file to parley, which shows it."},
-			{Name: "name", Type: parley.String},
-			{Name: "media_type", Label: "Media type", Type: parley.String},
-		}}}
-	reportsField = parley.Field{Name: "reports", Type: parley.List, Required: true, Elem: &parley.Field{Type: parley.Ref, Ref: KindReport}}
+	evidenceField = parley.EvidenceField
+	reportsField  = parley.Field{Name: "reports", Type: parley.List, Required: true, Elem: &parley.Field{Type: parley.Ref, Ref: KindReport}}
 )
 
 var kinds = []parley.Kind{

@@ -210,7 +210,7 @@ func (f *Finding) Validate(parley.Resolved) error {
 		parley.Required("team", f.Team), parley.Required("text", f.Text), parley.TextLimit("text", f.Text)); err != nil {
 		return err
 	}
-	return checkEvidence(f.Evidence)
+	return parley.CheckEvidence(f.Evidence)
 }
 
 // findingAudience keeps a team's report with the monitors' party and the
