@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/parley-project/parley"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -1277,17 +1278,27 @@ func TestLedgerCloseUnderLoad(t *testing.T) {
 // flakyStore fails the leaf-index transaction it is armed for, after the
 // log append succeeded: a store error between the two stages of a batch.
 type flakyStore struct {
-	store.Store
+	*sqlite.Store
 	armed atomic.Bool
 	fired atomic.Int64
 }
 
 func (f *flakyStore) Write(ctx context.Context, fn func(store.Tx) error) error {
-	return f.Store.Write(ctx, func(tx store.Tx) error { return fn(&flakyTx{Tx: tx, f: f}) })
+	return f.Store.Write(ctx, func(tx store.Tx) error { return fn(&flakyTx{projectingTx: tx.(projectingTx), f: f}) })
+}
+
+// projectingTx is the store's transaction as the kernel runs the domains'
+// projections in it.
+type projectingTx interface {
+	store.Tx
+	parley.ProjectionTx
+	SetFollowerPosition(ctx context.Context, name string, from, to int64) error
+	ResetProjection(ctx context.Context, name string, tables []string) error
+	RowDigests(ctx context.Context, name, table string) ([]string, error)
 }
 
 type flakyTx struct {
-	store.Tx
+	projectingTx
 	f *flakyStore
 }
 
@@ -1296,7 +1307,7 @@ func (t *flakyTx) SetLeafIndex(ctx context.Context, id string, index int64) erro
 		t.f.fired.Add(1)
 		return errors.New("injected: the store failed while setting a leaf index")
 	}
-	return t.Tx.SetLeafIndex(ctx, id, index)
+	return t.projectingTx.SetLeafIndex(ctx, id, index)
 }
 
 // TestLedgerLeafIndexFailureUnderLoad: the log append succeeds but the

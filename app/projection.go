@@ -40,6 +40,9 @@ type projectionStore interface {
 	FollowerPositions(ctx context.Context) (map[string]int64, error)
 	// LastSeq returns the seq of the last record, 0 for none.
 	LastSeq(ctx context.Context) (int64, error)
+	// ReadProjection runs a query on projections' tables, outside any
+	// write, and calls row for each of its rows with what scans it.
+	ReadProjection(ctx context.Context, query string, args []any, row func(scan func(dest ...any) error) error) error
 }
 
 // projectionTx is what the kernel needs of a store's write transaction to
@@ -67,6 +70,19 @@ func (s *Service) projectionStore() (projectionStore, error) {
 		return nil, fmt.Errorf("%w (%T)", errNoProjections, s.store)
 	}
 	return ps, nil
+}
+
+// ReadProjection runs query, a SELECT on a domain's own projection tables
+// with parameters $1, $2..., and calls row for each of its rows with what
+// scans it. It reads as no one in particular, for whoever asks: a
+// projection that pages read keeps only what every reader may see (the
+// reconstruction's totals keep public records only).
+func (s *Service) ReadProjection(ctx context.Context, query string, args []any, row func(scan func(dest ...any) error) error) error {
+	ps, err := s.projectionStore()
+	if err != nil {
+		return err
+	}
+	return ps.ReadProjection(ctx, query, args, row)
 }
 
 // projectionTxOf returns tx as a projectionTx.

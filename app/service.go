@@ -65,6 +65,10 @@ func New(st store.Store, reg *parley.Registry, now func() time.Time, logger *slo
 // which add many principals, set a cheap one. Call it before serving.
 func (s *Service) SetPasswordCost(c access.PasswordCost) { s.auth.SetPasswordCost(c) }
 
+// Logger returns the service's logger, for what a domain's own handlers
+// have to report.
+func (s *Service) Logger() *slog.Logger { return s.logger }
+
 // Store returns the service's store, for the commands that manage it.
 func (s *Service) Store() store.Store { return s.store }
 

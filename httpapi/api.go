@@ -208,6 +208,7 @@ type route struct {
 	body         string // schema of the request body, or ""
 	status       int    // status on success
 	resp         string // schema of the success response
+	mediaType    string // of a success that is a document, not JSON
 	errs         []int  // error statuses it may answer
 	handle       handlerFunc
 }

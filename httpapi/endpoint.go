@@ -29,6 +29,12 @@ type Endpoint struct {
 	// Serve answers for caller (nil: anonymous) with a value to encode as
 	// JSON, or an error: an *app.Error for a refusal.
 	Serve func(r *http.Request, caller *access.Principal) (any, error)
+	// Stream, set instead of Serve, answers with a document of MediaType
+	// written as it is read (an export of many records): it sets the
+	// headers it needs, and an error it returns before writing anything
+	// is answered as Serve's are.
+	Stream    func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error
+	MediaType string
 }
 
 // Param is a query parameter of an Endpoint.
@@ -47,8 +53,11 @@ func (a *api) endpointRoutes() []route {
 			query = append(query, param{p.Name, p.Description, p.Type})
 		}
 		rs = append(rs, route{method: e.Method, path: Prefix + e.Path, op: e.Op, summary: e.Summary, desc: e.Description, tag: e.Tag,
-			query: query, status: e.Status, resp: schemaName(e.Response), errs: e.Errors,
+			query: query, status: e.Status, resp: schemaName(e.Response), errs: e.Errors, mediaType: e.MediaType,
 			handle: func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+				if e.Stream != nil {
+					return e.Stream(w, r, caller)
+				}
 				v, err := e.Serve(r, caller)
 				if err != nil {
 					return err

@@ -117,7 +117,9 @@ func (a *api) openAPI() obj {
 			op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(rt.body)}}}
 		}
 		ok := obj{"description": http.StatusText(rt.status)}
-		if rt.resp != "" {
+		if rt.mediaType != "" {
+			ok["content"] = obj{rt.mediaType: obj{"schema": obj{"type": "string"}}}
+		} else if rt.resp != "" {
 			ok["content"] = obj{"application/json": obj{"schema": ref(rt.resp)}}
 		} else {
 			ok["content"] = obj{"application/json": obj{"schema": obj{"type": "object"}}}

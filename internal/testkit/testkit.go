@@ -35,6 +35,8 @@ package testkit
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"sync"
@@ -70,10 +72,19 @@ func NewService(st store.Store, now func() time.Time, logger *slog.Logger) *app.
 }
 
 // NewServiceWith is NewService for the domains of reg: a test's own domain
-// beside the demo's (talks keeps the parties).
+// beside the demo's (talks keeps the parties). It creates the domains'
+// projections, as the binary does before it serves, in a store that runs
+// them (a test's wrapper that injects faults into a store does not, and
+// its test writes none of their kinds).
 func NewServiceWith(st store.Store, reg *parley.Registry, now func() time.Time, logger *slog.Logger) *app.Service {
 	svc := app.New(st, reg, now, logger)
 	svc.SetPasswordCost(CheapPasswords)
+	if _, runs := st.(interface{ Dialect() string }); !runs {
+		return svc
+	}
+	if err := svc.MigrateProjections(context.Background()); err != nil {
+		panic(fmt.Sprintf("testkit: couldn't create the domains' projections: %v", err))
+	}
 	return svc
 }
 

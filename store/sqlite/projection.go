@@ -55,6 +55,23 @@ func (t *tx) QueryRow(ctx context.Context, query string, args []any, dest ...any
 	return err == nil, err
 }
 
+// ReadProjection runs a query on projections' tables, outside any write,
+// and calls row for each of its rows with what scans it. Parameters are
+// written $1, $2..., as in Exec.
+func (s *Store) ReadProjection(ctx context.Context, query string, args []any, row func(scan func(dest ...any) error) error) error {
+	rows, err := s.rc.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // kernelTables are this store's own tables: no projection may name them,
 // whatever its name. SQLite keeps its own tables under "sqlite_".
 var kernelTables = []string{"records", "entities", "entity_fields", "items", "item_fields", "principals", "tokens", "meta", "blobs",

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -24,6 +25,7 @@ type projectionStore interface {
 	MigrateProjection(ctx context.Context, name string, scripts []string) (from int, err error)
 	FollowerPositions(ctx context.Context) (map[string]int64, error)
 	LastSeq(ctx context.Context) (int64, error)
+	ReadProjection(ctx context.Context, query string, args []any, row func(scan func(dest ...any) error) error) error
 }
 
 type projectionTx interface {
@@ -207,6 +209,25 @@ func testProjectionTx(t *testing.T, s store.Store) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Read outside the write: every row, in the query's order; a row's
+	// error ends the read with it.
+	var got []string
+	err = ps.ReadProjection(ctx, "SELECT id, n FROM tst_items WHERE n >= $1 ORDER BY id DESC", []any{0}, func(scan func(...any) error) error {
+		var id string
+		var n int64
+		if err := scan(&id, &n); err != nil {
+			return err
+		}
+		got = append(got, fmt.Sprintf("%s=%d", id, n))
+		return nil
+	})
+	if err != nil || strings.Join(got, " ") != "b=0 a=10" {
+		t.Errorf("ReadProjection = %v, %v; want b=0 a=10", got, err)
+	}
+	stop := errors.New("stop")
+	if err := ps.ReadProjection(ctx, "SELECT id FROM tst_items", nil, func(func(...any) error) error { return stop }); !errors.Is(err, stop) {
+		t.Errorf("ReadProjection with a row's error = %v, want it", err)
 	}
 	// A write that fails leaves nothing.
 	boom := errors.New("boom")
