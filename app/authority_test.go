@@ -191,13 +191,21 @@ func TestAuthorityMatrix(t *testing.T) {
 		reconstruction.KindAssessment: {anyByMediating: roles(med)},
 		reconstruction.KindNeed:       {anyByMediating: roles(med)},
 		reconstruction.KindFlow:       {anyByMediating: roles(med)},
+		// Projects, their tenders, contracts, milestones and payments:
+		// the mediator records them, a project for its owner.
+		reconstruction.KindProject:   {anyByMediating: roles(med)},
+		reconstruction.KindTender:    {anyByMediating: roles(med)},
+		reconstruction.KindContract:  {anyByMediating: roles(med)},
+		reconstruction.KindMilestone: {anyByMediating: roles(med)},
+		reconstruction.KindPayment:   {anyByMediating: roles(med)},
 	}
 	unowned := map[string]bool{talks.KindRound: true, talks.KindSession: true, talks.KindAspect: true, talks.KindStatement: true,
 		negotiation.KindText: true, negotiation.KindClause: true, negotiation.KindReport: true, negotiation.KindPackage: true, negotiation.KindRule: true,
 		monitor.KindZone: true, monitor.KindReport: true, monitor.KindLinkage: true, monitor.KindIncident: true, monitor.KindFinding: true,
 		monitor.KindDenial: true, ceasefire.KindCeasefire: true, ceasefire.KindPhase: true, ceasefire.KindSuspension: true, ceasefire.KindReport: true,
 		energy.KindPlant: true, energy.KindMeter: true, energy.KindTerms: true, energy.KindStatement: true, energy.KindResolution: true,
-		reconstruction.KindAssessment: true, reconstruction.KindNeed: true, reconstruction.KindFlow: true}
+		reconstruction.KindAssessment: true, reconstruction.KindNeed: true, reconstruction.KindFlow: true, reconstruction.KindTender: true,
+		reconstruction.KindContract: true, reconstruction.KindMilestone: true, reconstruction.KindPayment: true}
 	for _, k := range scenario.Registry().Kinds() {
 		r, ok := matrix[k.Name]
 		if !ok {

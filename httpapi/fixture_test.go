@@ -262,15 +262,18 @@ type scenarioIDs struct {
 	energyNeed string // the reconstruction need of the plant's oblast
 	// its assessment
 	energyNeedAssessment string
-	round                string // Abu Dhabi, first round: 2026-01-23 to 2026-01-24
-	nextRound            string // Abu Dhabi, second round
-	usPerson             string // Steve Witkoff
-	uaPerson             string // Rustem Umerov
-	ruPerson             string // Adm. Igor Kostyukov
-	uaOnlyItem           string // an action item of audience "ua only"
-	ruOnlyItem           string // an action item of audience "ru only"
-	someAspect           string
-	someSession          string
+	// project and contract are the demo's illustrative project and its
+	// contract.
+	project, contract string
+	round             string // Abu Dhabi, first round: 2026-01-23 to 2026-01-24
+	nextRound         string // Abu Dhabi, second round
+	usPerson          string // Steve Witkoff
+	uaPerson          string // Rustem Umerov
+	ruPerson          string // Adm. Igor Kostyukov
+	uaOnlyItem        string // an action item of audience "ua only"
+	ruOnlyItem        string // an action item of audience "ru only"
+	someAspect        string
+	someSession       string
 	// The negotiation: the text and some of its clauses (by number), a
 	// position of Ukraine on the plant and its consent to relay it.
 	text, znppAspect, uaZnpp, uaConsent string
@@ -336,6 +339,8 @@ func (f *fixture) ids(tb testing.TB) scenarioIDs {
 	ids.plant = f.find(tb, energy.KindPlant, "name", "Zaporizhzhia Nuclear Power Plant").ID
 	need := f.find(tb, reconstruction.KindNeed, "region", "Zaporizhzhia oblast")
 	ids.energyNeed, ids.energyNeedAssessment = need.ID, need.Parent
+	ids.project = f.find(tb, reconstruction.KindProject, "title", "Restoring high-voltage transmission in Zaporizhzhia oblast").ID
+	ids.contract = f.find(tb, reconstruction.KindContract, "supplier", "Illustrative Grid Equipment Ltd").ID
 	ids.meterUA = f.find(tb, energy.KindMeter, "code", "D-ua").ID
 	for _, e := range f.truth(tb)[energy.KindReadings] {
 		var r energy.Readings
@@ -458,6 +463,11 @@ func validBodies(ids scenarioIDs, round, day string) map[string]string {
 		"energy-dispute-decisions": fmt.Sprintf(`{"dispute_id":%q,"plant_id":%q,"decision":"dismissed","note":"The calibration record was produced."}`, ids.dispute, ids.plant),
 		"needs-assessments":        `{"title":"Damage assessment of the plant's region","source":"Regional administration","published":"2026-02-20","currency":"UAH","total":"1250000000.50"}`,
 		"needs":                    fmt.Sprintf(`{"assessment_id":%q,"sector":"water-sanitation","region":"Zaporizhzhia oblast","amount":"450000000"}`, ids.energyNeedAssessment),
+		"reconstruction-projects":  fmt.Sprintf(`{"title":"Rebuilding a pumping station","need_id":%q,"owner_id":"ua","status":"planning","start":"2026-05-01"}`, ids.energyNeed),
+		"project-tenders":          fmt.Sprintf(`{"project_id":%q,"title":"Pumps","method":"open","status":"active","currency":"EUR","value":"1200000.00","date":"2026-05-02"}`, ids.project),
+		"project-contracts":        fmt.Sprintf(`{"project_id":%q,"title":"Cabling","supplier":"A supplier","status":"pending","currency":"USD","value":"300000","signed":"2026-05-03"}`, ids.project),
+		"project-milestones":       fmt.Sprintf(`{"project_id":%q,"title":"Cabling laid","due":"2026-09-01","status":"scheduled"}`, ids.project),
+		"project-payments":         fmt.Sprintf(`{"project_id":%q,"contract_id":%q,"amount":"1000000","currency":"USD","rate":"1","date":"2026-05-04"}`, ids.project, ids.contract),
 		"finance-flows":            fmt.Sprintf(`{"stage":"pledge","donor_id":"us","recipient_id":"ua","need_id":%q,"instrument":"guarantee","currency":"EUR","amount":"25000000.00","rate":"1.0842","date":"2026-02-01","announced":true}`, ids.energyNeed),
 		"statements":               fmt.Sprintf(`{"speaker_name":"Mediator's spokesperson","party_id":"us","text":"Talks were constructive.","said_at":"2026-01-24T18:00:00+04:00","precision":"minute","source":{"name":"Press release","url":"https://example.org/pr","published":"2026-01-24"},"round_id":%q,"audience":{"scope":"parties"}}`, round),
 	}

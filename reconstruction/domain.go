@@ -8,7 +8,9 @@
 package reconstruction
 
 import (
+	"encoding/json"
 	"math/big"
+	"slices"
 	"time"
 
 	"github.com/parley-project/parley"
@@ -26,7 +28,7 @@ func (Domain) Name() string { return "reconstruction" }
 func (Domain) Roles() []access.Role { return nil }
 
 // Kinds implements parley.Domain.
-func (Domain) Kinds() []parley.Kind { return kinds }
+func (Domain) Kinds() []parley.Kind { return append(slices.Clip(kinds), projectKinds...) }
 
 // The kind names, and that of the parties, whose kind the registry checks
 // at start-up.
@@ -36,6 +38,8 @@ const (
 	KindFlow       = "reconstruction.flow"
 
 	PartyKind = "talks.party"
+	// PhaseKind is the ceasefire's phase a pledge may be conditional on.
+	PhaseKind = "ceasefire.phase"
 )
 
 // The stages of money, in the order it moves.
@@ -97,6 +101,8 @@ var kinds = []parley.Kind{
 			ref("recipient_id", "Recipient", PartyKind, true, ""),
 			ref("need_id", "Need", KindNeed, true, "The need it serves: its sector and region."),
 			ref("follows", "Follows", KindFlow, false, "For a commitment, the pledge it makes good (if any); for a disbursement, the commitment it pays."),
+			ref("project_id", "Project", KindProject, false, "The project it funds, if it funds one: of the same need, and not dated before the project began."),
+			ref("condition_phase", "On condition of phase", PhaseKind, false, "For a pledge: the ceasefire phase that must be in force (it, or a later phase) for the pledge to hold."),
 			{Name: "instrument", Type: parley.Enum, Required: true, Enum: parley.Options(Instruments, nil)},
 			{Name: "currency", Type: parley.String, Required: true, Help: "ISO 4217: the currency the donor gives in."},
 			{Name: "amount", Type: parley.String, Required: true, Help: "In its currency, as a decimal with no more decimals than the currency has."},
@@ -107,7 +113,7 @@ var kinds = []parley.Kind{
 			{Name: "source", Type: parley.String, Help: "Where the figure comes from: an announcement, a treaty, a payment order."},
 			{Name: "note", Type: parley.Text},
 		},
-		HeadlineField: "amount", StatusField: "stage", TimeField: "date", IndexFields: []string{"donor_id", "recipient_id", "need_id", "follows"},
+		HeadlineField: "amount", StatusField: "stage", TimeField: "date", IndexFields: []string{"donor_id", "recipient_id", "need_id", "follows", "project_id"},
 		DefaultAudience: public, AudienceOf: flowAudience, WriteRoles: mediator, Mutable: true},
 }
 
@@ -200,32 +206,39 @@ func (n *Need) Validate(r parley.Resolved) error {
 
 // Flow is one pledge, commitment or disbursement.
 type Flow struct {
-	Stage        string `json:"stage"`
-	DonorID      string `json:"donor_id"`
-	RecipientID  string `json:"recipient_id"`
-	NeedID       string `json:"need_id"`
-	Follows      string `json:"follows,omitempty"`
-	Instrument   string `json:"instrument"`
-	Currency     string `json:"currency"`
-	Amount       string `json:"amount"`
-	Rate         string `json:"rate"`
-	Date         string `json:"date"`
-	Announced    bool   `json:"announced,omitempty"`
-	Illustrative bool   `json:"illustrative,omitempty"`
-	Source       string `json:"source,omitempty"`
-	Note         string `json:"note,omitempty"`
+	Stage       string `json:"stage"`
+	DonorID     string `json:"donor_id"`
+	RecipientID string `json:"recipient_id"`
+	NeedID      string `json:"need_id"`
+	Follows     string `json:"follows,omitempty"`
+	ProjectID   string `json:"project_id,omitempty"`
+	// ConditionPhase is the ceasefire phase a pledge is conditional on.
+	ConditionPhase string `json:"condition_phase,omitempty"`
+	Instrument     string `json:"instrument"`
+	Currency       string `json:"currency"`
+	Amount         string `json:"amount"`
+	Rate           string `json:"rate"`
+	Date           string `json:"date"`
+	Announced      bool   `json:"announced,omitempty"`
+	Illustrative   bool   `json:"illustrative,omitempty"`
+	Source         string `json:"source,omitempty"`
+	Note           string `json:"note,omitempty"`
 }
 
 // Normalize implements parley.Entity.
 func (f *Flow) Normalize() {
-	parley.Trim(&f.Stage, &f.DonorID, &f.RecipientID, &f.NeedID, &f.Follows, &f.Instrument, &f.Currency, &f.Amount, &f.Rate,
+	parley.Trim(&f.Stage, &f.DonorID, &f.RecipientID, &f.NeedID, &f.Follows, &f.ProjectID, &f.ConditionPhase, &f.Instrument, &f.Currency, &f.Amount, &f.Rate,
 		&f.Date, &f.Source, &f.Note)
 }
 
 // References implements parley.Entity.
 func (f *Flow) References() []parley.Reference {
 	return []parley.Reference{{Field: "donor_id", Kind: PartyKind, ID: f.DonorID}, {Field: "recipient_id", Kind: PartyKind, ID: f.RecipientID},
-		{Field: "need_id", Kind: KindNeed, ID: f.NeedID}, {Field: "follows", Kind: KindFlow, ID: f.Follows}}
+		{Field: "need_id", Kind: KindNeed, ID: f.NeedID}, {Field: "follows", Kind: KindFlow, ID: f.Follows},
+		{Field: "project_id", Kind: KindProject, ID: f.ProjectID},
+		// A donor's public pledge may name the phase it waits for, which
+		// the parties read: its readers learn the phase's id, no more.
+		{Field: "condition_phase", Kind: PhaseKind, ID: f.ConditionPhase, Origin: true}}
 }
 
 // Money returns the flow's amount and its rate, exactly.
@@ -263,6 +276,17 @@ func (f *Flow) Validate(r parley.Resolved) error {
 	date, err := day("date", f.Date)
 	if err != nil {
 		return err
+	}
+	if f.ConditionPhase != "" && f.Stage != Pledge {
+		return parley.Errorf("condition_phase", "only a pledge may be conditional; a %s is not", f.Stage)
+	}
+	if p, ok := parley.Lookup[*Project](r, KindProject, f.ProjectID); ok {
+		if p.NeedID != f.NeedID {
+			return parley.Errorf("project_id", "serves need %s, not this flow's need (%s)", p.NeedID, f.NeedID)
+		}
+		if err := inProject(r, f.ProjectID, "date", f.Date); err != nil {
+			return err
+		}
 	}
 	want := map[string]string{Commitment: Pledge, Disbursement: Commitment}[f.Stage]
 	switch {
@@ -305,7 +329,17 @@ func day(field, s string) (time.Time, error) {
 
 // Invariants implements parley.WithInvariants.
 func (Domain) Invariants() []parley.Invariant {
-	return []parley.Invariant{disbursedWithinCommitment, announcedOnly}
+	return []parley.Invariant{disbursedWithinCommitment, announcedOnly, paidWithinContract,
+		fixed[Project](KindProject, "a project's need, owner and start", func(old, cur *Project) {
+			old.Title, old.Status, old.End, old.Description, old.Published, old.Illustrative, old.Note =
+				cur.Title, cur.Status, cur.End, cur.Description, cur.Published, cur.Illustrative, cur.Note
+		}),
+		fixed[Tender](KindTender, "a tender's terms", func(old, cur *Tender) { old.Status, old.Closes, old.Note = cur.Status, cur.Closes, cur.Note }),
+		fixed[Contract](KindContract, "a contract's terms", func(old, cur *Contract) { old.Status, old.Note = cur.Status, cur.Note }),
+		fixed[Milestone](KindMilestone, "a milestone's project and due date", func(old, cur *Milestone) {
+			old.Title, old.Status, old.Met, old.Evidence, old.Note = cur.Title, cur.Status, cur.Met, cur.Evidence, cur.Note
+		}),
+	}
 }
 
 // announcedOnly: a flow is a figure as given; the one change it takes is
@@ -351,34 +385,44 @@ var disbursedWithinCommitment = parley.Invariant{
 			return nil
 		}
 		c := facts[0][0].Entity.(*Flow)
-		// Stored figures are read as the numbers they are, whatever rules
-		// on decimals hold today; one that is no number stops the write
-		// rather than the check.
-		limit, ok := new(big.Rat).SetString(c.Amount)
-		if !ok {
-			return parley.Conflictf("follows", "the commitment's amount %q cannot be read", c.Amount)
-		}
-		paid, _, err := f.Money()
-		if err != nil {
-			return err
-		}
-		total := new(big.Rat).Set(paid)
+		var before []string
 		for _, o := range facts[1] {
-			d := o.Entity.(*Flow)
-			if o.ID == subject || d.Stage != Disbursement {
-				continue
+			if d := o.Entity.(*Flow); o.ID != subject && d.Stage == Disbursement {
+				before = append(before, d.Amount)
 			}
-			a, ok := new(big.Rat).SetString(d.Amount)
-			if !ok {
-				return parley.Conflictf("follows", "the amount %q of disbursement %s cannot be read", d.Amount, o.ID)
-			}
-			total.Add(total, a)
 		}
-		if total.Cmp(limit) > 0 {
-			before := new(big.Rat).Sub(total, paid)
-			return parley.Conflictf("amount", "would bring what commitment %s disbursed to %s %s, above the %s %s committed (%s disbursed before)",
-				f.Follows, total.FloatString(minorUnits[c.Currency]), c.Currency, c.Amount, c.Currency, before.FloatString(minorUnits[c.Currency]))
-		}
-		return nil
+		return withinCap(f.Amount, f.Currency, before, c.Amount, c.Currency, "commitment "+f.Follows, "disbursed", "committed")
 	},
+}
+
+// fixed: what a record of kind T commits to does not change; only what
+// mutable copies from the new version onto the old may. what names the
+// fixed part in the refusal.
+func fixed[T any, P interface {
+	*T
+	parley.Entity
+}](kind, what string, mutable func(old, cur *T)) parley.Invariant {
+	return parley.Invariant{
+		Kind: kind, Name: what + " do not change",
+		Needs: func(_ parley.Entity, subject string) []parley.Need {
+			if subject == "" {
+				return nil
+			}
+			return []parley.Need{{Kind: kind, ID: subject}}
+		},
+		Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
+			if subject == "" || len(facts) == 0 || len(facts[0]) == 0 {
+				return nil
+			}
+			cur := (*T)(e.(P))
+			old := *(*T)(facts[0][0].Entity.(P))
+			mutable(&old, cur)
+			a, _ := json.Marshal(old)
+			b, _ := json.Marshal(cur)
+			if string(a) != string(b) {
+				return parley.Conflictf("", "%s do not change; record a new one instead", what)
+			}
+			return nil
+		},
+	}
 }

@@ -84,18 +84,7 @@ func Reported(amount, rate *big.Rat) *big.Rat { return new(big.Rat).Mul(amount, 
 // Cents renders an exact amount of ReportingCurrency rounded half to even
 // to the cent, the one rounding parley makes, at the totals.
 func Cents(r *big.Rat) string {
-	c := new(big.Rat).Mul(r, big.NewRat(100, 1))
-	q, m := new(big.Int).QuoRem(c.Num(), c.Denom(), new(big.Int))
-	// Half to even: compare twice the remainder with the denominator.
-	twice := new(big.Int).Mul(new(big.Int).Abs(m), big.NewInt(2))
-	switch twice.Cmp(c.Denom()) {
-	case 1:
-		q.Add(q, big.NewInt(int64(c.Num().Sign())))
-	case 0:
-		if q.Bit(0) == 1 {
-			q.Add(q, big.NewInt(int64(c.Num().Sign())))
-		}
-	}
+	q := roundHalfEven(new(big.Rat).Mul(r, big.NewRat(100, 1)))
 	neg := q.Sign() < 0
 	s := new(big.Int).Abs(q).String()
 	for len(s) < 3 {
@@ -117,3 +106,18 @@ func Currencies() []string {
 	slices.Sort(cs)
 	return cs
 }
+
+// roundHalfEven rounds r to a whole number, half to even.
+func roundHalfEven(r *big.Rat) *big.Int {
+	q, m := new(big.Int).QuoRem(r.Num(), r.Denom(), new(big.Int))
+	// Compare twice the remainder with the denominator.
+	twice := new(big.Int).Mul(m.Abs(m), big.NewInt(2))
+	if c := twice.Cmp(r.Denom()); c > 0 || c == 0 && q.Bit(0) == 1 {
+		q.Add(q, big.NewInt(int64(r.Num().Sign())))
+	}
+	return q
+}
+
+// Format renders an exact amount in a currency's own decimals (rounded
+// half away from zero, where it has more).
+func Format(r *big.Rat, currency string) string { return r.FloatString(minorUnits[currency]) }

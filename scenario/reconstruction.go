@@ -1,6 +1,9 @@
 package scenario
 
-import "github.com/parley-project/parley/reconstruction"
+import (
+	"github.com/parley-project/parley"
+	"github.com/parley-project/parley/reconstruction"
+)
 
 // reconstruction commits the need the demo's brief gives (the prosperity
 // plan's USD 800 billion) and, marked illustrative, a second assessment
@@ -36,4 +39,45 @@ func (l *loader) reconstruction() {
 	l.create("us-mediator", "pledge-ae", reconstruction.KindFlow, reconstruction.Flow{Stage: reconstruction.Pledge, DonorID: "ae",
 		RecipientID: "ua", NeedID: energyNeed, Instrument: "loan", Currency: "AED", Amount: "1836250000.00", Rate: "0.2723", Date: "2026-02-01",
 		Illustrative: true, Note: illustrative + " Not announced: read by its donor, the recipient and the mediator only."}, nil)
+	l.create("us-mediator", "pledge-us-conditional", reconstruction.KindFlow, reconstruction.Flow{Stage: reconstruction.Pledge, DonorID: "us",
+		RecipientID: "ua", NeedID: l.id("need-housing"), ConditionPhase: l.id("phase-general"), Instrument: "guarantee", Currency: "USD",
+		Amount: "500000000", Rate: "1", Date: "2026-01-25", Announced: true, Illustrative: true,
+		Note: illustrative + " Conditional: it holds once the general ceasefire (phase 2) is in force."}, nil)
+	l.project(energyNeed, commitment, illustrative)
+}
+
+// project commits an illustrative project from the energy need to its
+// first payment: a tender, the contract awarded on it, two milestones (one
+// met), the commitment's second tranche named as funding it, and a payment
+// backed by an invoice uploaded as a file.
+func (l *loader) project(need, commitment, illustrative string) {
+	p := l.create("us-mediator", "project-grid", reconstruction.KindProject, reconstruction.Project{
+		Title: "Restoring high-voltage transmission in Zaporizhzhia oblast", NeedID: need, OwnerID: "ua", Status: "implementation",
+		Start: "2026-02-15", End: "2027-06-30", Published: true, Illustrative: true, Note: illustrative}, nil)
+	tender := l.create("us-mediator", "tender-grid", reconstruction.KindTender, reconstruction.Tender{ProjectID: p,
+		Title: "Substation transformers and switchgear", Method: "open", Status: "complete", Currency: "USD", Value: "90000000",
+		Date: "2026-02-20", Closes: "2026-03-20", Note: illustrative}, nil)
+	contract := l.create("us-mediator", "contract-grid", reconstruction.KindContract, reconstruction.Contract{ProjectID: p, TenderID: tender,
+		Title: "Supply and installation of two 330 kV autotransformers", Supplier: "Illustrative Grid Equipment Ltd", Status: "active",
+		Currency: "USD", Value: "84500000", Signed: "2026-04-02", Note: illustrative}, nil)
+	l.create("us-mediator", "milestone-delivery", reconstruction.KindMilestone, reconstruction.Milestone{ProjectID: p,
+		Title: "First autotransformer delivered", Due: "2026-06-30", Status: "met", Met: "2026-06-24", Note: illustrative}, nil)
+	l.create("us-mediator", "milestone-energised", reconstruction.KindMilestone, reconstruction.Milestone{ProjectID: p,
+		Title: "Substation energised", Due: "2026-12-15", Status: "scheduled", Note: illustrative}, nil)
+	tranche := l.create("us-mediator", "disbursement-us-project", reconstruction.KindFlow, reconstruction.Flow{Stage: reconstruction.Disbursement,
+		DonorID: "us", RecipientID: "ua", NeedID: need, Follows: commitment, ProjectID: p, Instrument: "grant", Currency: "USD",
+		Amount: "40000000", Rate: "1", Date: "2026-04-10", Announced: true, Illustrative: true, Note: illustrative}, nil)
+	if l.errs != nil {
+		return
+	}
+	invoice := []byte("Illustrative invoice (parley demo)\nSupplier: Illustrative Grid Equipment Ltd\nContract: supply and installation of two 330 kV autotransformers\n" +
+		"Advance payment, 30% of the contract value: USD 25,350,000.00\nDate: 2026-04-15\n")
+	b, err := l.svc.PutFile(l.ctx, l.as["us-mediator"], "text/plain", invoice)
+	if err != nil {
+		l.errs = err
+		return
+	}
+	l.create("us-mediator", "payment-grid", reconstruction.KindPayment, reconstruction.Payment{ProjectID: p, ContractID: contract, FundedBy: tranche,
+		Amount: "25350000", Currency: "USD", Rate: "1", Date: "2026-04-15",
+		Evidence: []parley.Evidence{{SHA256: b.SHA256, Name: "invoice-advance.txt", MediaType: "text/plain"}}, Note: illustrative}, nil)
 }
