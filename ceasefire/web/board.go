@@ -364,3 +364,27 @@ func (b *Board) History() map[string][]Judged {
 	}
 	return out
 }
+
+// PhaseStanding reads where phase id stands at t, as caller may see its
+// ceasefire: the phase's number and title, and the number of the phase in
+// force (0 for none: not agreed yet, or suspended). A caller who may not
+// see the phase gets app.CodeNotFound. Another domain's pages read it
+// through the binary's wiring (reconstruction's conditional pledges).
+func PhaseStanding(ctx context.Context, svc *app.Service, caller *access.Principal, id string, t time.Time) (number int, title string, inForce int, err error) {
+	e, err := svc.Get(ctx, caller, ceasefire.KindPhase, id)
+	if err != nil {
+		return 0, "", 0, err
+	}
+	var ph ceasefire.Phase
+	if err := json.Unmarshal(e.Body, &ph); err != nil {
+		return 0, "", 0, err
+	}
+	b := &Board{ID: ph.CeasefireID}
+	if err := b.loadTerms(ctx, svc, caller); err != nil {
+		return 0, "", 0, err
+	}
+	if p := ceasefire.InForce(b.Periods, t); p != nil {
+		inForce = p.Phase.Number
+	}
+	return ph.Number, ph.Title, inForce, nil
+}

@@ -14,6 +14,8 @@ import (
 	"github.com/parley-project/parley/negotiation"
 	negotiationweb "github.com/parley-project/parley/negotiation/web"
 	"github.com/parley-project/parley/reconstruction"
+	reconstructionapi "github.com/parley-project/parley/reconstruction/api"
+	reconstructionweb "github.com/parley-project/parley/reconstruction/web"
 	"github.com/parley-project/parley/talks"
 	talksweb "github.com/parley-project/parley/talks/web"
 	"github.com/parley-project/parley/web"
@@ -36,7 +38,7 @@ var plugins = []plugin{
 	{monitor.Domain{}, func() web.Section { return &monitorweb.Section{} }, nil},
 	{ceasefire.Domain{}, func() web.Section { return &ceasefireweb.Section{} }, nil},
 	{energy.Domain{}, func() web.Section { return &energyweb.Section{} }, energyapi.Endpoints},
-	{reconstruction.Domain{}, nil, nil},
+	{reconstruction.Domain{}, func() web.Section { return &reconstructionweb.Section{PhaseStanding: ceasefireweb.PhaseStanding} }, reconstructionapi.Endpoints},
 }
 
 // registry returns the registry of the binary's domains.

@@ -1,0 +1,649 @@
+package reconstructionweb
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/parley-project/parley"
+	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/reconstruction"
+	"github.com/parley-project/parley/store"
+	"github.com/parley-project/parley/web"
+)
+
+// The open-data exports stream what the caller may read, a page at a
+// time: an export of a hundred thousand projects holds a page of them in
+// memory and begins at once. OCDS and IATI hold the projects their owners
+// publish; CSV holds every record of a kind.
+
+// OCIDPrefix begins every contracting process's identifier. parley has no
+// prefix registered with the Open Contracting Partnership: an owner that
+// publishes registers its own.
+var OCIDPrefix = "ocds-parley"
+
+// exportCollections are the collections CSV exports, in the domain's
+// order.
+func exportCollections() []string {
+	var out []string
+	for _, k := range (reconstruction.Domain{}).Kinds() {
+		out = append(out, k.Collection)
+	}
+	return out
+}
+
+// WriteCSV writes every entity of kind the caller may read as CSV: its
+// id, latest record, audience, version and times, then each field (a list
+// or an object as JSON).
+func WriteCSV(ctx context.Context, svc *app.Service, caller *access.Principal, kind parley.Kind, w io.Writer) error {
+	cw := csv.NewWriter(w)
+	head := []string{"id", "record_id", "audience", "version", "created", "updated"}
+	for _, f := range kind.Fields {
+		head = append(head, f.Name)
+	}
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	q := store.Query{Kind: kind.Name, Limit: app.MaxPage}
+	for {
+		es, more, err := svc.List(ctx, caller, q)
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			var body map[string]json.RawMessage
+			if err := json.Unmarshal(e.Body, &body); err != nil {
+				return fmt.Errorf("couldn't read %s %s: %w", kind.Name, e.ID, err)
+			}
+			aud, _ := json.Marshal(e.Audience)
+			row := []string{e.ID, e.RecordID, string(aud), strconv.Itoa(e.Version), e.Created.UTC().Format(time.RFC3339), e.Updated.UTC().Format(time.RFC3339)}
+			for _, f := range kind.Fields {
+				row = append(row, cell(body[f.Name]))
+			}
+			if err := cw.Write(row); err != nil {
+				return err
+			}
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+		if !more || len(es) == 0 {
+			return nil
+		}
+		q.After = es[len(es)-1].CreatedSeq
+	}
+}
+
+// cell is a field's value as a CSV cell: a string as it is, anything
+// else as its JSON.
+func cell(raw json.RawMessage) string {
+	var s string
+	if len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+// bundle is a project with everything under it, as the exports read it.
+type bundle struct {
+	Project    web.Item[reconstruction.Project]
+	Need       *reconstruction.Need
+	Tenders    []web.Item[reconstruction.Tender]
+	Contracts  []web.Item[reconstruction.Contract]
+	Milestones []web.Item[reconstruction.Milestone]
+	Payments   []web.Item[reconstruction.Payment]
+	Funding    []web.Item[reconstruction.Flow]
+}
+
+// bundleWorkers read projects' records at once: each project costs a few
+// indexed reads, which overlap.
+const bundleWorkers = 4
+
+// eachPublished calls fn with each published project the caller may read,
+// with its records, in the order the projects were created. A page of
+// projects is read at a time, their records by bundleWorkers at once.
+func eachPublished(ctx context.Context, svc *app.Service, caller *access.Principal, fn func(*bundle) error) error {
+	needs, err := web.ByID[reconstruction.Need](ctx, svc, caller, reconstruction.KindNeed)
+	if err != nil {
+		return err
+	}
+	q := store.Query{Kind: reconstruction.KindProject, Limit: app.MaxPage}
+	for {
+		es, more, err := svc.List(ctx, caller, q)
+		if err != nil {
+			return err
+		}
+		var page []*bundle
+		for _, e := range es {
+			it, err := web.ItemOf[reconstruction.Project](e)
+			if err != nil {
+				return err
+			}
+			if it.V.Published {
+				page = append(page, &bundle{Project: it, Need: needs[it.V.NeedID]})
+			}
+		}
+		errs := make([]error, len(page))
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for range min(bundleWorkers, len(page)) {
+			wg.Go(func() {
+				for i := range next {
+					errs[i] = page[i].load(ctx, svc, caller)
+				}
+			})
+		}
+		for i := range page {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		for i, b := range page {
+			if errs[i] != nil {
+				return errs[i]
+			}
+			if err := fn(b); err != nil {
+				return err
+			}
+		}
+		if !more || len(es) == 0 {
+			return nil
+		}
+		q.After = es[len(es)-1].CreatedSeq
+	}
+}
+
+// load reads the project's records.
+func (b *bundle) load(ctx context.Context, svc *app.Service, caller *access.Principal) error {
+	id := b.Project.ID
+	var err error
+	if b.Tenders, err = web.Load[reconstruction.Tender](ctx, svc, caller, reconstruction.KindTender, id); err != nil {
+		return err
+	}
+	if b.Contracts, err = web.Load[reconstruction.Contract](ctx, svc, caller, reconstruction.KindContract, id); err != nil {
+		return err
+	}
+	if b.Milestones, err = web.Load[reconstruction.Milestone](ctx, svc, caller, reconstruction.KindMilestone, id); err != nil {
+		return err
+	}
+	if b.Payments, err = web.Load[reconstruction.Payment](ctx, svc, caller, reconstruction.KindPayment, id); err != nil {
+		return err
+	}
+	fs, err := svc.AllOf(ctx, caller, store.Query{Kind: reconstruction.KindFlow, Fields: map[string]string{"project_id": id}})
+	if err != nil {
+		return err
+	}
+	for _, e := range fs {
+		it, err := web.ItemOf[reconstruction.Flow](e)
+		if err != nil {
+			return err
+		}
+		b.Funding = append(b.Funding, it)
+	}
+	return nil
+}
+
+// The OCDS release package (version 1.1): one release per contracting
+// process. A project's tender is a process, with the contracts awarded on
+// it; a contract awarded without a tender is one of its own (a direct
+// award); a project with neither is a planning process. Each release
+// carries the project as its planning (budget, milestones), and each
+// contract its payments as implementation transactions.
+
+type ocdsValue struct {
+	Amount   json.Number `json:"amount"`
+	Currency string      `json:"currency"`
+}
+
+type ocdsOrgRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type ocdsParty struct {
+	ID    string   `json:"id"`
+	Name  string   `json:"name"`
+	Roles []string `json:"roles"`
+}
+
+type ocdsPeriod struct {
+	StartDate string `json:"startDate,omitempty"`
+	EndDate   string `json:"endDate,omitempty"`
+}
+
+type ocdsMilestone struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	DueDate string `json:"dueDate,omitempty"`
+	DateMet string `json:"dateMet,omitempty"`
+	Status  string `json:"status"`
+}
+
+type ocdsRelease struct {
+	OCID           string      `json:"ocid"`
+	ID             string      `json:"id"`
+	Date           string      `json:"date"`
+	Tag            []string    `json:"tag"`
+	InitiationType string      `json:"initiationType"`
+	Parties        []ocdsParty `json:"parties"`
+	Buyer          ocdsOrgRef  `json:"buyer"`
+	Planning       struct {
+		Budget struct {
+			Description string `json:"description,omitempty"`
+			Project     string `json:"project"`
+			ProjectID   string `json:"projectID"`
+		} `json:"budget"`
+		Milestones []ocdsMilestone `json:"milestones,omitempty"`
+	} `json:"planning"`
+	Tender    *ocdsTender    `json:"tender,omitempty"`
+	Awards    []ocdsAward    `json:"awards,omitempty"`
+	Contracts []ocdsContract `json:"contracts,omitempty"`
+}
+
+type ocdsTender struct {
+	ID                string      `json:"id"`
+	Title             string      `json:"title"`
+	Status            string      `json:"status"`
+	Value             ocdsValue   `json:"value"`
+	ProcurementMethod string      `json:"procurementMethod"`
+	TenderPeriod      *ocdsPeriod `json:"tenderPeriod,omitempty"`
+}
+
+type ocdsAward struct {
+	ID        string       `json:"id"`
+	Status    string       `json:"status"`
+	Date      string       `json:"date"`
+	Value     ocdsValue    `json:"value"`
+	Suppliers []ocdsOrgRef `json:"suppliers"`
+}
+
+type ocdsTransaction struct {
+	ID    string     `json:"id"`
+	Date  string     `json:"date"`
+	Value ocdsValue  `json:"value"`
+	Payer ocdsOrgRef `json:"payer"`
+	Payee ocdsOrgRef `json:"payee"`
+}
+
+type ocdsContract struct {
+	ID             string    `json:"id"`
+	AwardID        string    `json:"awardID"`
+	Title          string    `json:"title"`
+	Status         string    `json:"status"`
+	Value          ocdsValue `json:"value"`
+	DateSigned     string    `json:"dateSigned"`
+	Implementation struct {
+		Transactions []ocdsTransaction `json:"transactions"`
+	} `json:"implementation"`
+}
+
+// awardStatus is the status of the award a contract of a status was
+// signed on.
+var awardStatus = map[string]string{"pending": "pending", "active": "active", "terminated": "active", "cancelled": "cancelled"}
+
+func dateTime(day string) string { return day + "T00:00:00Z" }
+
+// releases are the OCDS releases of one project.
+func (b *bundle) releases(names map[string]string) []ocdsRelease {
+	p := b.Project
+	buyer := ocdsOrgRef{ID: p.V.OwnerID, Name: nameOf(names, p.V.OwnerID)}
+	base := func(ocid, id, date string) ocdsRelease {
+		r := ocdsRelease{OCID: OCIDPrefix + "-" + ocid, ID: id, Date: dateTime(date), InitiationType: "tender", Buyer: buyer,
+			Parties: []ocdsParty{{ID: buyer.ID, Name: buyer.Name, Roles: []string{"buyer", "payer"}}}}
+		r.Planning.Budget.Project, r.Planning.Budget.ProjectID = p.V.Title, p.ID
+		if b.Need != nil {
+			r.Planning.Budget.Description = b.Need.Sector + ", " + b.Need.Region
+		}
+		for _, m := range b.Milestones {
+			r.Planning.Milestones = append(r.Planning.Milestones, ocdsMilestone{ID: m.ID, Title: m.V.Title, DueDate: dateTime(m.V.Due),
+				DateMet: ifSet(m.V.Met, dateTime), Status: m.V.Status})
+		}
+		return r
+	}
+	paid := map[string][]ocdsTransaction{}
+	for _, pay := range b.Payments {
+		paid[pay.V.ContractID] = append(paid[pay.V.ContractID], ocdsTransaction{ID: pay.ID, Date: dateTime(pay.V.Date),
+			Value: ocdsValue{json.Number(pay.V.Amount), pay.V.Currency}, Payer: buyer})
+	}
+	contract := func(r *ocdsRelease, c web.Item[reconstruction.Contract]) {
+		supplier := ocdsOrgRef{ID: cmpOr(c.V.SupplierID, "supplier-"+c.ID), Name: c.V.Supplier}
+		if !slices.ContainsFunc(r.Parties, func(x ocdsParty) bool { return x.ID == supplier.ID }) {
+			r.Parties = append(r.Parties, ocdsParty{ID: supplier.ID, Name: supplier.Name, Roles: []string{"supplier", "payee"}})
+		}
+		v := ocdsValue{json.Number(c.V.Value), c.V.Currency}
+		r.Awards = append(r.Awards, ocdsAward{ID: c.ID, Status: awardStatus[c.V.Status], Date: dateTime(c.V.Signed), Value: v, Suppliers: []ocdsOrgRef{supplier}})
+		oc := ocdsContract{ID: c.ID, AwardID: c.ID, Title: c.V.Title, Status: c.V.Status, Value: v, DateSigned: dateTime(c.V.Signed)}
+		oc.Implementation.Transactions = []ocdsTransaction{}
+		for _, t := range paid[c.ID] {
+			t.Payee = supplier
+			oc.Implementation.Transactions = append(oc.Implementation.Transactions, t)
+		}
+		r.Contracts = append(r.Contracts, oc)
+	}
+	var out []ocdsRelease
+	awarded := map[string]bool{}
+	for _, t := range b.Tenders {
+		r := base(t.ID, t.RecordID, t.V.Date)
+		r.Tag = []string{"tender"}
+		r.Tender = &ocdsTender{ID: t.ID, Title: t.V.Title, Status: t.V.Status, Value: ocdsValue{json.Number(t.V.Value), t.V.Currency}, ProcurementMethod: t.V.Method}
+		if t.V.Closes != "" {
+			r.Tender.TenderPeriod = &ocdsPeriod{StartDate: dateTime(t.V.Date), EndDate: dateTime(t.V.Closes)}
+		}
+		for _, c := range b.Contracts {
+			if c.V.TenderID == t.ID {
+				contract(&r, c)
+				awarded[c.ID] = true
+			}
+		}
+		if len(r.Contracts) > 0 {
+			r.Tag = []string{"tender", "award", "contract", "implementation"}
+		}
+		out = append(out, r)
+	}
+	for _, c := range b.Contracts {
+		if !awarded[c.ID] {
+			r := base(c.ID, c.RecordID, c.V.Signed)
+			r.Tag = []string{"award", "contract", "implementation"}
+			contract(&r, c)
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		r := base(p.ID, p.RecordID, p.V.Start)
+		r.Tag = []string{"planning"}
+		out = append(out, r)
+	}
+	return out
+}
+
+func ifSet(s string, f func(string) string) string {
+	if s == "" {
+		return ""
+	}
+	return f(s)
+}
+
+func cmpOr(s, or string) string {
+	if s != "" {
+		return s
+	}
+	return or
+}
+
+func nameOf(names map[string]string, id string) string { return cmpOr(names[id], id) }
+
+// errNothingPublished: no project the caller may read is published.
+var errNothingPublished = &app.Error{Code: app.CodeNotFound, Message: "no project is published as open data"}
+
+// WriteOCDS writes the OCDS release package of the published projects the
+// caller may read. The package begins once the first release is ready;
+// with none, nothing is written and the error is app.CodeNotFound (a
+// package holds at least one release). uri names the package.
+func WriteOCDS(ctx context.Context, svc *app.Service, caller *access.Principal, w io.Writer, uri string, begin func()) error {
+	names, err := parties(ctx, svc, caller)
+	if err != nil {
+		return err
+	}
+	first := true
+	err = eachPublished(ctx, svc, caller, func(b *bundle) error {
+		for _, r := range b.releases(names) {
+			body, err := json.Marshal(r)
+			if err != nil {
+				return err
+			}
+			if first {
+				begin()
+				head, _ := json.Marshal(map[string]any{"uri": uri, "version": "1.1", "publishedDate": time.Now().UTC().Format(time.RFC3339),
+					"publisher": map[string]string{"name": "parley"}})
+				if _, err := w.Write(append(head[:len(head)-1], `,"releases":[`...)); err != nil {
+					return err
+				}
+				first = false
+			} else if _, err := w.Write([]byte(",\n")); err != nil {
+				return err
+			}
+			if _, err := w.Write(body); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if first {
+		return errNothingPublished
+	}
+	_, err = w.Write([]byte("]}\n"))
+	return err
+}
+
+// IATI activities (version 2.03): one activity per published project,
+// reported by its owner, with the donors' commitments (incoming
+// commitment, 11) and disbursements (incoming funds, 1) that name it, and
+// its payments (expenditure, 4).
+
+type iatiNarrative struct {
+	Text string `xml:",chardata"`
+}
+
+type iatiText struct {
+	Narrative iatiNarrative `xml:"narrative"`
+}
+
+type iatiOrg struct {
+	Ref       string         `xml:"ref,attr,omitempty"`
+	Type      string         `xml:"type,attr,omitempty"`
+	Role      string         `xml:"role,attr,omitempty"`
+	Narrative *iatiNarrative `xml:"narrative,omitempty"`
+}
+
+type iatiCode struct {
+	Code string `xml:"code,attr"`
+}
+
+type iatiDate struct {
+	Type    string `xml:"type,attr,omitempty"`
+	ISODate string `xml:"iso-date,attr"`
+}
+
+type iatiValue struct {
+	Currency  string `xml:"currency,attr"`
+	ValueDate string `xml:"value-date,attr"`
+	Amount    string `xml:",chardata"`
+}
+
+type iatiTransaction struct {
+	Ref         string    `xml:"ref,attr,omitempty"`
+	Type        iatiCode  `xml:"transaction-type"`
+	Date        iatiDate  `xml:"transaction-date"`
+	Value       iatiValue `xml:"value"`
+	Description *iatiText `xml:"description,omitempty"`
+	Provider    *iatiOrg  `xml:"provider-org,omitempty"`
+	Receiver    *iatiOrg  `xml:"receiver-org,omitempty"`
+}
+
+type iatiSector struct {
+	Vocabulary string        `xml:"vocabulary,attr"`
+	Code       string        `xml:"code,attr"`
+	Narrative  iatiNarrative `xml:"narrative"`
+}
+
+type iatiActivity struct {
+	XMLName      xml.Name          `xml:"iati-activity"`
+	LastUpdated  string            `xml:"last-updated-datetime,attr"`
+	Lang         string            `xml:"xml:lang,attr"`
+	Currency     string            `xml:"default-currency,attr,omitempty"`
+	Identifier   string            `xml:"iati-identifier"`
+	Reporting    iatiOrg           `xml:"reporting-org"`
+	Title        iatiText          `xml:"title"`
+	Description  iatiText          `xml:"description"`
+	Participants []iatiOrg         `xml:"participating-org"`
+	Status       iatiCode          `xml:"activity-status"`
+	Dates        []iatiDate        `xml:"activity-date"`
+	Sector       *iatiSector       `xml:"sector,omitempty"`
+	Transactions []iatiTransaction `xml:"transaction"`
+}
+
+// activityStatus is IATI's activity status of each project status.
+var activityStatus = map[string]string{"planning": "1", "tender": "2", "contract": "2", "implementation": "2", "completed": "3", "cancelled": "5"}
+
+// activity is the project as an IATI activity.
+func (b *bundle) activity(names map[string]string) iatiActivity {
+	p := b.Project
+	owner := func() *iatiOrg {
+		return &iatiOrg{Ref: p.V.OwnerID, Narrative: &iatiNarrative{nameOf(names, p.V.OwnerID)}}
+	}
+	a := iatiActivity{LastUpdated: p.Updated.UTC().Format(time.RFC3339), Lang: "en", Identifier: p.V.OwnerID + "-" + p.ID,
+		Reporting: iatiOrg{Ref: p.V.OwnerID, Type: "10", Narrative: &iatiNarrative{nameOf(names, p.V.OwnerID)}},
+		Title:     iatiText{iatiNarrative{p.V.Title}}, Description: iatiText{iatiNarrative{cmpOr(p.V.Description, p.V.Title)}},
+		Status: iatiCode{activityStatus[p.V.Status]}, Dates: []iatiDate{{Type: "2", ISODate: p.V.Start}}}
+	if p.V.End != "" {
+		a.Dates = append(a.Dates, iatiDate{Type: "3", ISODate: p.V.End})
+	}
+	a.Participants = append(a.Participants, iatiOrg{Ref: p.V.OwnerID, Role: "4", Narrative: &iatiNarrative{nameOf(names, p.V.OwnerID)}})
+	if b.Need != nil {
+		a.Sector = &iatiSector{Vocabulary: "99", Code: b.Need.Sector, Narrative: iatiNarrative{b.Need.Sector + ", " + b.Need.Region}}
+	}
+	donors := map[string]bool{}
+	for _, f := range b.Funding {
+		code := map[string]string{reconstruction.Commitment: "11", reconstruction.Disbursement: "1"}[f.V.Stage]
+		if code == "" {
+			continue
+		}
+		if !donors[f.V.DonorID] {
+			donors[f.V.DonorID] = true
+			a.Participants = append(a.Participants, iatiOrg{Ref: f.V.DonorID, Role: "1", Narrative: &iatiNarrative{nameOf(names, f.V.DonorID)}})
+		}
+		a.Transactions = append(a.Transactions, iatiTransaction{Ref: f.ID, Type: iatiCode{code}, Date: iatiDate{ISODate: f.V.Date},
+			Value:    iatiValue{Currency: f.V.Currency, ValueDate: f.V.Date, Amount: f.V.Amount},
+			Provider: &iatiOrg{Ref: f.V.DonorID, Narrative: &iatiNarrative{nameOf(names, f.V.DonorID)}}, Receiver: owner()})
+	}
+	suppliers := map[string]string{}
+	for _, c := range b.Contracts {
+		suppliers[c.ID] = c.V.Supplier
+	}
+	for _, pay := range b.Payments {
+		a.Transactions = append(a.Transactions, iatiTransaction{Ref: pay.ID, Type: iatiCode{"4"}, Date: iatiDate{ISODate: pay.V.Date},
+			Value:    iatiValue{Currency: pay.V.Currency, ValueDate: pay.V.Date, Amount: pay.V.Amount},
+			Provider: owner(), Receiver: &iatiOrg{Narrative: &iatiNarrative{suppliers[pay.V.ContractID]}}})
+	}
+	return a
+}
+
+// WriteIATI writes the IATI activities of the published projects the
+// caller may read; as WriteOCDS, with none it writes nothing and answers
+// app.CodeNotFound (a file holds at least one activity).
+func WriteIATI(ctx context.Context, svc *app.Service, caller *access.Principal, w io.Writer, begin func()) error {
+	names, err := parties(ctx, svc, caller)
+	if err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", " ")
+	first := true
+	err = eachPublished(ctx, svc, caller, func(b *bundle) error {
+		if first {
+			begin()
+			first = false
+			if _, err := fmt.Fprintf(w, "%s<iati-activities version=\"2.03\" generated-datetime=\"%s\">\n", xml.Header, time.Now().UTC().Format(time.RFC3339)); err != nil {
+				return err
+			}
+		}
+		if err := enc.Encode(b.activity(names)); err != nil {
+			return err
+		}
+		return enc.Flush()
+	})
+	if err != nil {
+		return err
+	}
+	if first {
+		return errNothingPublished
+	}
+	_, err = io.WriteString(w, "\n</iati-activities>\n")
+	return err
+}
+
+func attachment(w http.ResponseWriter, ctype, name string) {
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+}
+
+// Once an answer has begun, an error can only cut it short: the reader
+// sees a file without its end, which neither JSON nor XML parses.
+
+func (x *Section) exportOCDS(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	return Stream(x.site.Logger(), func(begin func()) error {
+		return WriteOCDS(r.Context(), x.site.Service(), caller, w, AbsoluteURL(r), func() {
+			attachment(w, "application/json", "ocds-release-package.json")
+			begin()
+		})
+	})
+}
+
+func (x *Section) exportIATI(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	return Stream(x.site.Logger(), func(begin func()) error {
+		return WriteIATI(r.Context(), x.site.Service(), caller, w, func() {
+			attachment(w, "application/xml", "iati-activities.xml")
+			begin()
+		})
+	})
+}
+
+func (x *Section) exportCSV(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
+	k, ok := KindOf(r.PathValue("collection"))
+	if !ok {
+		return &app.Error{Code: app.CodeNotFound, Message: "no such export"}
+	}
+	return Stream(x.site.Logger(), func(begin func()) error {
+		attachment(w, "text/csv; charset=utf-8", k.Collection+".csv")
+		begin()
+		return WriteCSV(r.Context(), x.site.Service(), caller, k, w)
+	})
+}
+
+// KindOf returns the reconstruction kind of a collection.
+func KindOf(collection string) (parley.Kind, bool) {
+	for _, k := range (reconstruction.Domain{}).Kinds() {
+		if k.Collection == collection {
+			return k, true
+		}
+	}
+	return parley.Kind{}, false
+}
+
+// Stream runs write, which calls begin before it writes anything: an
+// error before that is returned, to be answered as an error page or body;
+// one after is logged, and cuts the answer short.
+func Stream(log *slog.Logger, write func(begin func()) error) error {
+	begun := false
+	err := write(func() { begun = true })
+	if begun && err != nil {
+		log.Warn("an export was cut short", "err", err)
+		return nil
+	}
+	return err
+}
+
+// AbsoluteURL is the address a request was made to, as its reader names
+// it: OCDS names a package by an absolute URI.
+func AbsoluteURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + r.URL.Path
+}
