@@ -105,7 +105,9 @@ var projectKinds = []parley.Kind{
 			{Name: "note", Type: parley.Text},
 		},
 		ParentField: "project_id", HeadlineField: "amount", TimeField: "date", IndexFields: []string{"contract_id"},
-		DefaultAudience: public, WriteRoles: mediator},
+		// Payments come in bulk (a portfolio's ledger): many at once are
+		// the items of batch records.
+		DefaultAudience: public, WriteRoles: mediator, Batched: true},
 }
 
 // Project is a piece of reconstruction from need to completion.

@@ -110,20 +110,26 @@ type bundle struct {
 // indexed reads, which overlap.
 const bundleWorkers = 4
 
+// firstPage is how many projects the first page of an export reads: few,
+// so that the export begins at once; the pages after are app.MaxPage.
+const firstPage = 50
+
 // eachPublished calls fn with each published project the caller may read,
-// with its records, in the order the projects were created. A page of
-// projects is read at a time, their records by bundleWorkers at once.
-func eachPublished(ctx context.Context, svc *app.Service, caller *access.Principal, fn func(*bundle) error) error {
+// with its records (and the flows naming it, if funding), in the order the
+// projects were created. A page of projects is read at a time, their
+// records by bundleWorkers at once.
+func eachPublished(ctx context.Context, svc *app.Service, caller *access.Principal, funding bool, fn func(*bundle) error) error {
 	needs, err := web.ByID[reconstruction.Need](ctx, svc, caller, reconstruction.KindNeed)
 	if err != nil {
 		return err
 	}
-	q := store.Query{Kind: reconstruction.KindProject, Limit: app.MaxPage}
+	q := store.Query{Kind: reconstruction.KindProject, Limit: firstPage}
 	for {
 		es, more, err := svc.List(ctx, caller, q)
 		if err != nil {
 			return err
 		}
+		q.Limit = app.MaxPage
 		var page []*bundle
 		for _, e := range es {
 			it, err := web.ItemOf[reconstruction.Project](e)
@@ -140,7 +146,7 @@ func eachPublished(ctx context.Context, svc *app.Service, caller *access.Princip
 		for range min(bundleWorkers, len(page)) {
 			wg.Go(func() {
 				for i := range next {
-					errs[i] = page[i].load(ctx, svc, caller)
+					errs[i] = page[i].load(ctx, svc, caller, funding)
 				}
 			})
 		}
@@ -164,8 +170,8 @@ func eachPublished(ctx context.Context, svc *app.Service, caller *access.Princip
 	}
 }
 
-// load reads the project's records.
-func (b *bundle) load(ctx context.Context, svc *app.Service, caller *access.Principal) error {
+// load reads the project's records, and the flows naming it if funding.
+func (b *bundle) load(ctx context.Context, svc *app.Service, caller *access.Principal, funding bool) error {
 	id := b.Project.ID
 	var err error
 	if b.Tenders, err = web.Load[reconstruction.Tender](ctx, svc, caller, reconstruction.KindTender, id); err != nil {
@@ -177,7 +183,7 @@ func (b *bundle) load(ctx context.Context, svc *app.Service, caller *access.Prin
 	if b.Milestones, err = web.Load[reconstruction.Milestone](ctx, svc, caller, reconstruction.KindMilestone, id); err != nil {
 		return err
 	}
-	if b.Payments, err = web.Load[reconstruction.Payment](ctx, svc, caller, reconstruction.KindPayment, id); err != nil {
+	if b.Payments, err = web.Load[reconstruction.Payment](ctx, svc, caller, reconstruction.KindPayment, id); err != nil || !funding {
 		return err
 	}
 	fs, err := svc.AllOf(ctx, caller, store.Query{Kind: reconstruction.KindFlow, Fields: map[string]string{"project_id": id}})
@@ -396,7 +402,7 @@ func WriteOCDS(ctx context.Context, svc *app.Service, caller *access.Principal, 
 		return err
 	}
 	first := true
-	err = eachPublished(ctx, svc, caller, func(b *bundle) error {
+	err = eachPublished(ctx, svc, caller, false, func(b *bundle) error {
 		for _, r := range b.releases(names) {
 			body, err := json.Marshal(r)
 			if err != nil {
@@ -553,7 +559,7 @@ func WriteIATI(ctx context.Context, svc *app.Service, caller *access.Principal, 
 	enc := xml.NewEncoder(w)
 	enc.Indent("", " ")
 	first := true
-	err = eachPublished(ctx, svc, caller, func(b *bundle) error {
+	err = eachPublished(ctx, svc, caller, true, func(b *bundle) error {
 		if first {
 			begin()
 			first = false
