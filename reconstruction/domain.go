@@ -333,40 +333,26 @@ func (Domain) Invariants() []parley.Invariant {
 		fixed[Project](KindProject, "a project's need, owner and start", func(old, cur *Project) {
 			old.Title, old.Status, old.End, old.Description, old.Published, old.Illustrative, old.Note =
 				cur.Title, cur.Status, cur.End, cur.Description, cur.Published, cur.Illustrative, cur.Note
-		}),
-		fixed[Tender](KindTender, "a tender's terms", func(old, cur *Tender) { old.Status, old.Closes, old.Note = cur.Status, cur.Closes, cur.Note }),
-		fixed[Contract](KindContract, "a contract's terms", func(old, cur *Contract) { old.Status, old.Note = cur.Status, cur.Note }),
+		}, nil),
+		fixed[Tender](KindTender, "a tender's terms", func(old, cur *Tender) { old.Status, old.Closes, old.Note = cur.Status, cur.Closes, cur.Note }, nil),
+		fixed[Contract](KindContract, "a contract's terms", func(old, cur *Contract) { old.Status, old.Note = cur.Status, cur.Note }, nil),
 		fixed[Milestone](KindMilestone, "a milestone's project and due date", func(old, cur *Milestone) {
 			old.Title, old.Status, old.Met, old.Evidence, old.Note = cur.Title, cur.Status, cur.Met, cur.Evidence, cur.Note
-		}),
+		}, nil),
 	}
 }
 
 // announcedOnly: a flow is a figure as given; the one change it takes is
-// the announcement of a pledge, which makes it public.
-var announcedOnly = parley.Invariant{
-	Kind: KindFlow, Name: "nothing of a flow changes but a pledge's announcement",
-	Needs: func(_ parley.Entity, subject string) []parley.Need {
-		if subject == "" {
-			return nil
-		}
-		return []parley.Need{{Kind: KindFlow, ID: subject}}
-	},
-	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
-		if subject == "" || len(facts) == 0 || len(facts[0]) == 0 {
-			return nil
-		}
-		f, old := *e.(*Flow), *facts[0][0].Entity.(*Flow)
-		if old.Announced && !f.Announced {
+// the announcement of a pledge (and its note), which makes it public and
+// is not taken back.
+var announcedOnly = fixed[Flow](KindFlow, "a flow's figures (all but a pledge's announcement and the note)",
+	func(old, cur *Flow) { old.Announced, old.Note = cur.Announced, cur.Note },
+	func(old, cur *Flow) error {
+		if old.Announced && !cur.Announced {
 			return parley.Conflictf("announced", "the pledge is announced already; what was public stays public")
 		}
-		old.Announced, old.Note = f.Announced, f.Note
-		if old != f {
-			return parley.Conflictf("", "nothing of a flow changes but a pledge's announcement (and its note); a figure corrected is a new flow")
-		}
 		return nil
-	},
-}
+	})
 
 // disbursedWithinCommitment: what a commitment's disbursements pay adds up
 // to no more than the commitment, exactly, in its currency.
@@ -396,12 +382,12 @@ var disbursedWithinCommitment = parley.Invariant{
 }
 
 // fixed: what a record of kind T commits to does not change; only what
-// mutable copies from the new version onto the old may. what names the
-// fixed part in the refusal.
+// mutable copies from the new version onto the old may, and then only as
+// check, if set, allows. what names the fixed part in the refusal.
 func fixed[T any, P interface {
 	*T
 	parley.Entity
-}](kind, what string, mutable func(old, cur *T)) parley.Invariant {
+}](kind, what string, mutable func(old, cur *T), check func(old, cur *T) error) parley.Invariant {
 	return parley.Invariant{
 		Kind: kind, Name: what + " do not change",
 		Needs: func(_ parley.Entity, subject string) []parley.Need {
@@ -416,6 +402,11 @@ func fixed[T any, P interface {
 			}
 			cur := (*T)(e.(P))
 			old := *(*T)(facts[0][0].Entity.(P))
+			if check != nil {
+				if err := check(&old, cur); err != nil {
+					return err
+				}
+			}
 			mutable(&old, cur)
 			a, _ := json.Marshal(old)
 			b, _ := json.Marshal(cur)

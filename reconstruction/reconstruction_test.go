@@ -190,7 +190,7 @@ func TestAnnouncement(t *testing.T) {
 		return err
 	}
 	err = change(func(g *reconstruction.Flow) { g.Amount = "1836250001.00" })
-	refused(t, "a pledge's amount changed", err, app.CodeConflict, "", "nothing of a flow changes but a pledge's announcement")
+	refused(t, "a pledge's amount changed", err, app.CodeConflict, "", "a flow's figures (all but a pledge's announcement and the note) do not change")
 	if err := change(func(g *reconstruction.Flow) { g.Announced = true }); err != nil {
 		t.Fatalf("announcing the pledge: %v", err)
 	}

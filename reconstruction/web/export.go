@@ -186,18 +186,25 @@ func (b *bundle) load(ctx context.Context, svc *app.Service, caller *access.Prin
 	if b.Payments, err = web.Load[reconstruction.Payment](ctx, svc, caller, reconstruction.KindPayment, id); err != nil || !funding {
 		return err
 	}
-	fs, err := svc.AllOf(ctx, caller, store.Query{Kind: reconstruction.KindFlow, Fields: map[string]string{"project_id": id}})
+	b.Funding, err = fundingOf(ctx, svc, caller, id)
+	return err
+}
+
+// fundingOf returns the flows that name project as what they fund.
+func fundingOf(ctx context.Context, svc *app.Service, caller *access.Principal, project string) ([]web.Item[reconstruction.Flow], error) {
+	es, err := svc.AllOf(ctx, caller, store.Query{Kind: reconstruction.KindFlow, Fields: map[string]string{"project_id": project}})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, e := range fs {
+	out := make([]web.Item[reconstruction.Flow], 0, len(es))
+	for _, e := range es {
 		it, err := web.ItemOf[reconstruction.Flow](e)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		b.Funding = append(b.Funding, it)
+		out = append(out, it)
 	}
-	return nil
+	return out, nil
 }
 
 // The OCDS release package (version 1.1): one release per contracting

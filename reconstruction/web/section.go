@@ -241,16 +241,8 @@ func (x *Section) project(w http.ResponseWriter, r *http.Request, caller *access
 	for _, c := range contracts {
 		p.Contracts = append(p.Contracts, contractRow{Item: c, Paid: orZero(paid[c.ID])})
 	}
-	fs, err := svc.AllOf(ctx, caller, store.Query{Kind: reconstruction.KindFlow, Fields: map[string]string{"project_id": pr.ID}})
-	if err != nil {
+	if p.Funding, err = fundingOf(ctx, svc, caller, pr.ID); err != nil {
 		return err
-	}
-	for _, e := range fs {
-		it, err := web.ItemOf[reconstruction.Flow](e)
-		if err != nil {
-			return err
-		}
-		p.Funding = append(p.Funding, it)
 	}
 	if p.Parties, err = parties(ctx, svc, caller); err != nil {
 		return err
