@@ -10,7 +10,7 @@ import (
 )
 
 // The running totals of what was pledged, committed and disbursed against
-// each need, in US dollars, kept as each flow is committed: the gap page
+// each need, by donor and instrument, in US dollars, kept as each flow is committed: the gap page
 // reads them instead of every flow, so that it stays quick at millions of
 // flows. A total is a function of the records (rebuilt and audited from
 // them by the kernel) and holds public flows only, so that it may be read
@@ -28,10 +28,12 @@ const totalsSchema = `
 CREATE TABLE reconstruction_totals (
 	need_id TEXT NOT NULL,
 	stage TEXT NOT NULL,
+	donor_id TEXT NOT NULL,
+	instrument TEXT NOT NULL,
 	usd_units TEXT NOT NULL,
 	flows BIGINT NOT NULL,
 	illustrative BIGINT NOT NULL,
-	PRIMARY KEY (need_id, stage)
+	PRIMARY KEY (need_id, stage, donor_id, instrument)
 );
 CREATE TABLE reconstruction_counted (flow_id TEXT PRIMARY KEY);
 `
@@ -62,7 +64,8 @@ func applyTotals(ctx context.Context, tx parley.ProjectionTx, r parley.Record) e
 		return fmt.Errorf("flow %s: %w", r.Subject, err)
 	}
 	var cur string
-	if _, err := tx.QueryRow(ctx, "SELECT usd_units FROM reconstruction_totals WHERE need_id = $1 AND stage = $2", []any{f.NeedID, f.Stage}, &cur); err != nil {
+	if _, err := tx.QueryRow(ctx, "SELECT usd_units FROM reconstruction_totals WHERE need_id = $1 AND stage = $2 AND donor_id = $3 AND instrument = $4",
+		[]any{f.NeedID, f.Stage, f.DonorID, f.Instrument}, &cur); err != nil {
 		return err
 	}
 	if cur == "" {
@@ -80,9 +83,9 @@ func applyTotals(ctx context.Context, tx parley.ProjectionTx, r parley.Record) e
 	if f.Illustrative {
 		illustrative = 1
 	}
-	return tx.Exec(ctx, `INSERT INTO reconstruction_totals (need_id, stage, usd_units, flows, illustrative) VALUES ($1, $2, $3, 1, $4)
-		ON CONFLICT (need_id, stage) DO UPDATE SET usd_units = $3, flows = reconstruction_totals.flows + 1,
-		illustrative = reconstruction_totals.illustrative + $4`, f.NeedID, f.Stage, total.String(), illustrative)
+	return tx.Exec(ctx, `INSERT INTO reconstruction_totals (need_id, stage, donor_id, instrument, usd_units, flows, illustrative) VALUES ($1, $2, $3, $4, $5, 1, $6)
+		ON CONFLICT (need_id, stage, donor_id, instrument) DO UPDATE SET usd_units = $5, flows = reconstruction_totals.flows + 1,
+		illustrative = reconstruction_totals.illustrative + $6`, f.NeedID, f.Stage, f.DonorID, f.Instrument, total.String(), illustrative)
 }
 
 // USDUnits is an amount at its rate in US dollars, in units of

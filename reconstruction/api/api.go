@@ -37,6 +37,10 @@ type Gap struct {
 	Basis string   `json:"basis,omitempty"`
 	Rows  []GapRow `json:"rows"`
 	Total GapRow   `json:"total"`
+	// Donors and Instruments are what was given in the rows, by donor and
+	// by instrument: pledged, committed and disbursed, in US dollars.
+	Donors      map[string][3]string `json:"donors"`
+	Instruments map[string][3]string `json:"instruments"`
 }
 
 // Endpoints are reconstruction finance's own API operations on svc.
@@ -65,6 +69,7 @@ func Endpoints(svc *app.Service) []httpapi.Endpoint {
 					out.Rows = append(out.Rows, gapRow(g, row))
 				}
 				out.Total = gapRow(g, g.Total)
+				out.Donors, out.Instruments = shares(g.Donors), shares(g.Instruments)
 				return out, nil
 			}},
 		{Method: "GET", Path: "/reconstruction/ocds", Op: "reconstructionOCDS", Tag: "reconstruction",
@@ -117,16 +122,28 @@ func gapRow(g *reconstructionweb.Gap, r reconstructionweb.Row) GapRow {
 			out.Need[a.ID] = reconstruction.Format(n, a.V.Currency)
 		}
 	}
-	figures := []*string{&out.Pledged, &out.Committed, &out.Disbursed}
+	out.Pledged, out.Committed, out.Disbursed = cents(r.Given[0]), cents(r.Given[1]), cents(r.Given[2])
 	for i, gv := range r.Given {
-		*figures[i] = "0.00"
-		if gv.USD != nil {
-			*figures[i] = reconstruction.Cents(gv.USD)
-		}
 		out.Flows[i], out.Illustrative[i] = gv.Flows, gv.Illustrative
 	}
 	if gap := g.Remaining(r); gap != nil {
 		out.Gap = reconstruction.Cents(gap)
 	}
 	return out
+}
+
+func shares(ss []reconstructionweb.Share) map[string][3]string {
+	out := make(map[string][3]string, len(ss))
+	for _, s := range ss {
+		out[s.Key] = [3]string{cents(s.Given[0]), cents(s.Given[1]), cents(s.Given[2])}
+	}
+	return out
+}
+
+// cents is what was given, in US dollars to the cent.
+func cents(g reconstructionweb.Given) string {
+	if g.USD == nil {
+		return "0.00"
+	}
+	return reconstruction.Cents(g.USD)
 }

@@ -41,6 +41,9 @@ func TestEndpoints(t *testing.T) {
 		g.Rows[0].Disbursed != "160000000.00" || g.Rows[0].Flows != [3]int64{1, 1, 2} || g.Rows[0].Illustrative != [3]int64{1, 1, 2} {
 		t.Errorf("the energy sector's gap: %+v", g.Rows)
 	}
+	if g.Donors["us"] != [3]string{"2000000000.00", "750000000.00", "160000000.00"} || g.Instruments["grant"] != g.Donors["us"] {
+		t.Errorf("the energy sector by donor %v and instrument %v", g.Donors, g.Instruments)
+	}
 	if status, _, body := get("/reconstruction/gap?basis=no-such-assessment"); status != 404 || !strings.Contains(body, "basis") {
 		t.Errorf("a basis that is no assessment: %d %s", status, body)
 	}

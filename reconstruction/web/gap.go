@@ -65,6 +65,15 @@ type Gap struct {
 	Sector, Region string
 	Rows           []Row
 	Total          Row
+	// Donors and Instruments are what was given in the rows shown, by
+	// donor and by instrument, in the order of the first figure's size.
+	Donors, Instruments []Share
+}
+
+// Share is what one donor, or by one instrument, was given at each stage.
+type Share struct {
+	Key   string
+	Given [3]Given
 }
 
 // Remaining is the gap of a row: the need the basis found there not yet
@@ -109,22 +118,30 @@ func ReadGap(ctx context.Context, svc *app.Service, caller *access.Principal, ba
 	if err != nil {
 		return nil, err
 	}
+	type total struct {
+		need, donor, instrument string
+		stage                   int
+		given                   Given
+	}
+	var totals []total
 	byNeed := map[string]*[3]Given{}
-	err = svc.ReadProjection(ctx, "SELECT need_id, stage, usd_units, flows, illustrative FROM reconstruction_totals", nil, func(scan func(...any) error) error {
-		var need, stage, units string
-		var flows, illustrative int64
-		if err := scan(&need, &stage, &units, &flows, &illustrative); err != nil {
+	err = svc.ReadProjection(ctx, "SELECT need_id, stage, donor_id, instrument, usd_units, flows, illustrative FROM reconstruction_totals", nil, func(scan func(...any) error) error {
+		var t total
+		var stage, units string
+		if err := scan(&t.need, &stage, &t.donor, &t.instrument, &units, &t.given.Flows, &t.given.Illustrative); err != nil {
 			return err
 		}
 		u, ok := new(big.Int).SetString(units, 10)
-		i := slices.Index(reconstruction.Stages, stage)
-		if !ok || i < 0 {
-			return fmt.Errorf("the total of need %s at %q, %q, cannot be read", need, stage, units)
+		t.stage = slices.Index(reconstruction.Stages, stage)
+		if !ok || t.stage < 0 {
+			return fmt.Errorf("the total of need %s at %q, %q, cannot be read", t.need, stage, units)
 		}
-		if byNeed[need] == nil {
-			byNeed[need] = new([3]Given)
+		t.given.USD = reconstruction.FromUnits(u)
+		if byNeed[t.need] == nil {
+			byNeed[t.need] = new([3]Given)
 		}
-		byNeed[need][i] = Given{USD: reconstruction.FromUnits(u), Flows: flows, Illustrative: illustrative}
+		byNeed[t.need][t.stage].add(t.given)
+		totals = append(totals, t)
 		return nil
 	})
 	if err != nil {
@@ -132,10 +149,12 @@ func ReadGap(ctx context.Context, svc *app.Service, caller *access.Principal, ba
 	}
 	rows := map[[2]string]*Row{}
 	g.Total.Need = map[string]*big.Rat{}
+	shown := map[string]bool{}
 	for _, n := range needs {
 		if sector != "" && n.V.Sector != sector || region != "" && n.V.Region != region {
 			continue
 		}
+		shown[n.ID] = true
 		amount, ok := new(big.Rat).SetString(n.V.Amount)
 		if !ok {
 			return nil, fmt.Errorf("the amount %q of need %s cannot be read", n.V.Amount, n.ID)
@@ -164,6 +183,32 @@ func ReadGap(ctx context.Context, svc *app.Service, caller *access.Principal, ba
 	}
 	for _, r := range rows {
 		g.Rows = append(g.Rows, *r)
+	}
+	donors, instruments := map[string]*Share{}, map[string]*Share{}
+	for _, t := range totals {
+		if !shown[t.need] {
+			continue
+		}
+		for _, into := range []struct {
+			m   map[string]*Share
+			key string
+		}{{donors, t.donor}, {instruments, t.instrument}} {
+			if into.m[into.key] == nil {
+				into.m[into.key] = &Share{Key: into.key}
+			}
+			into.m[into.key].Given[t.stage].add(t.given)
+		}
+	}
+	for _, m := range []struct {
+		m   map[string]*Share
+		out *[]Share
+	}{{donors, &g.Donors}, {instruments, &g.Instruments}} {
+		for _, sh := range m.m {
+			*m.out = append(*m.out, *sh)
+		}
+		slices.SortFunc(*m.out, func(a, b Share) int {
+			return cmp.Or(-orZero(a.Given[0].USD).Cmp(orZero(b.Given[0].USD)), cmp.Compare(a.Key, b.Key))
+		})
 	}
 	slices.SortFunc(g.Rows, func(a, b Row) int {
 		return cmp.Or(cmp.Compare(slices.Index(reconstruction.Sectors, a.Sector), slices.Index(reconstruction.Sectors, b.Sector)),

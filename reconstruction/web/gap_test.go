@@ -90,6 +90,23 @@ func TestGapTotals(t *testing.T) {
 	after := [3]string{"2500010875.00", "751084200.01", "160000000.00"}
 	want("after the announcement and a note", read(nil), after, [3]int64{2, 2, 2})
 
+	// By donor and by instrument: the dollar pledges of the energy need and
+	// of the conditional guarantee for housing, then the dirham loan.
+	shares := func(ss []reconstructionweb.Share) map[string]string {
+		out := map[string]string{}
+		for _, s := range ss {
+			out[s.Key] = reconstruction.Cents(s.Given[0].USD)
+		}
+		return out
+	}
+	g := read(nil)
+	if got := shares(g.Donors); got["us"] != "2500000000.00" || got["ae"] != "500010875.00" || len(got) != 2 || g.Donors[0].Key != "us" {
+		t.Errorf("pledged by donor: %v (first %s)", got, g.Donors[0].Key)
+	}
+	if got := shares(g.Instruments); got["grant"] != "2000000000.00" || got["guarantee"] != "500000000.00" || got["loan"] != "500010875.00" {
+		t.Errorf("pledged by instrument: %v", got)
+	}
+
 	// Rebuilt from the records alone, the same; the audit agrees.
 	if err := d.Service.Rebuild(ctx); err != nil {
 		t.Fatal(err)

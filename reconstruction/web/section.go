@@ -103,6 +103,9 @@ func (x *Section) gap(w http.ResponseWriter, r *http.Request, caller *access.Pri
 		return err
 	}
 	p := gapPage{Gap: g, Chart: gapChart(g), Exports: exportCollections()}
+	if p.Parties, err = parties(r.Context(), x.site.Service(), caller); err != nil {
+		return err
+	}
 	title := "Reconstruction: the gap"
 	if g.Sector != "" || g.Region != "" {
 		title += ": " + strings.Trim(g.Sector+", "+g.Region, ", ")
