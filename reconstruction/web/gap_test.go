@@ -34,9 +34,17 @@ func cell(t *testing.T, g *reconstructionweb.Gap, sector, region string) (usd [3
 // TestGapTotals: the gap's figures are the exact sums of the public flows
 // at their rates, kept as flows are committed: a pledge counts once it is
 // announced, and once only; a rebuild from the records gives the same
-// totals, and the audit finds them as the records make them.
+// totals, and the audit finds them as the records make them. In both
+// stores (PostgreSQL with PARLEY_TEST_POSTGRES).
 func TestGapTotals(t *testing.T) {
-	d := testkit.NewDemo(t, testkit.DemoOptions{})
+	t.Run("sqlite", func(t *testing.T) { testGapTotals(t, testkit.DemoOptions{}) })
+	t.Run("postgres", func(t *testing.T) {
+		testGapTotals(t, testkit.DemoOptions{Postgres: testkit.PostgresSchema(t, "recon_")})
+	})
+}
+
+func testGapTotals(t *testing.T, o testkit.DemoOptions) {
+	d := testkit.NewDemo(t, o)
 	ctx := t.Context()
 	med := d.Principal(t, "us-mediator")
 	observer := d.Principal(t, "ae-observer")
