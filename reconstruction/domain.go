@@ -81,7 +81,7 @@ var kinds = []parley.Kind{
 			{Name: "note", Type: parley.Text},
 		},
 		HeadlineField: "title", TimeField: "published",
-		DefaultAudience: public, WriteRoles: mediator},
+		DefaultAudience: public, AudienceOf: alwaysPublic, WriteRoles: mediator},
 	{Name: KindNeed, Collection: "needs", Title: "need", New: func() parley.Entity { return new(Need) },
 		Fields: []parley.Field{
 			ref("assessment_id", "Assessment", KindAssessment, true, ""),
@@ -92,7 +92,7 @@ var kinds = []parley.Kind{
 			{Name: "note", Type: parley.Text},
 		},
 		ParentField: "assessment_id", HeadlineField: "sector", IndexFields: []string{"sector", "region"},
-		DefaultAudience: public, WriteRoles: mediator},
+		DefaultAudience: public, AudienceOf: alwaysPublic, WriteRoles: mediator},
 	{Name: KindFlow, Collection: "finance-flows", Title: "pledge, commitment or disbursement", New: func() parley.Entity { return new(Flow) },
 		Fields: []parley.Field{
 			{Name: "stage", Type: parley.Enum, Required: true, Enum: parley.Options(Stages, nil),
@@ -116,6 +116,12 @@ var kinds = []parley.Kind{
 		HeadlineField: "amount", StatusField: "stage", TimeField: "date", IndexFields: []string{"donor_id", "recipient_id", "need_id", "follows", "project_id"},
 		DefaultAudience: public, AudienceOf: flowAudience, WriteRoles: mediator, Mutable: true},
 }
+
+// alwaysPublic: needs, assessments, projects and their records are public,
+// so that every rule between them (a contract's payments within its
+// value) is checked over all of them, whoever writes, and what names them
+// is read by everyone.
+func alwaysPublic(parley.Entity, string) record.Audience { return public }
 
 // flowAudience: a pledge not yet announced is read by its donor, its
 // recipient and the mediator who records it; everything else is public.
@@ -311,6 +317,8 @@ func (f *Flow) Validate(r parley.Resolved) error {
 		return parley.Errorf("currency", "is %s; the commitment it pays is in %s", f.Currency, prev.Currency)
 	case f.Stage == Disbursement && prev.NeedID != f.NeedID:
 		return parley.Errorf("need_id", "is not the need of the commitment it pays (%s)", prev.NeedID)
+	case f.Stage == Disbursement && prev.ProjectID != "" && prev.ProjectID != f.ProjectID:
+		return parley.Errorf("project_id", "is not the project of the commitment it pays (%s)", prev.ProjectID)
 	case f.Stage == Disbursement && prev.Instrument != f.Instrument:
 		return parley.Errorf("instrument", "is %s; the commitment it pays is a %s", f.Instrument, prev.Instrument)
 	case date.Before(prevDate):

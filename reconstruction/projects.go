@@ -50,7 +50,7 @@ var projectKinds = []parley.Kind{
 			{Name: "note", Type: parley.Text},
 		},
 		HeadlineField: "title", StatusField: "status", OwnerField: "owner_id", TimeField: "start", IndexFields: []string{"need_id"},
-		DefaultAudience: public, WriteRoles: mediator, Mutable: true},
+		DefaultAudience: public, AudienceOf: alwaysPublic, WriteRoles: mediator, Mutable: true},
 	{Name: KindTender, Collection: "project-tenders", Title: "tender", New: func() parley.Entity { return new(Tender) },
 		Fields: []parley.Field{
 			ref("project_id", "Project", KindProject, true, ""),
@@ -64,7 +64,7 @@ var projectKinds = []parley.Kind{
 			{Name: "note", Type: parley.Text},
 		},
 		ParentField: "project_id", HeadlineField: "title", StatusField: "status", TimeField: "date",
-		DefaultAudience: public, WriteRoles: mediator, Mutable: true},
+		DefaultAudience: public, AudienceOf: alwaysPublic, WriteRoles: mediator, Mutable: true},
 	{Name: KindContract, Collection: "project-contracts", Title: "contract", New: func() parley.Entity { return new(Contract) },
 		Fields: []parley.Field{
 			ref("project_id", "Project", KindProject, true, ""),
@@ -79,7 +79,7 @@ var projectKinds = []parley.Kind{
 			{Name: "note", Type: parley.Text},
 		},
 		ParentField: "project_id", HeadlineField: "title", StatusField: "status", TimeField: "signed",
-		DefaultAudience: public, WriteRoles: mediator, Mutable: true},
+		DefaultAudience: public, AudienceOf: alwaysPublic, WriteRoles: mediator, Mutable: true},
 	{Name: KindMilestone, Collection: "project-milestones", Title: "milestone", New: func() parley.Entity { return new(Milestone) },
 		Fields: []parley.Field{
 			ref("project_id", "Project", KindProject, true, ""),
@@ -91,7 +91,7 @@ var projectKinds = []parley.Kind{
 			{Name: "note", Type: parley.Text},
 		},
 		ParentField: "project_id", HeadlineField: "title", StatusField: "status", TimeField: "due",
-		DefaultAudience: public, WriteRoles: mediator, Mutable: true},
+		DefaultAudience: public, AudienceOf: alwaysPublic, WriteRoles: mediator, Mutable: true},
 	{Name: KindPayment, Collection: "project-payments", Title: "payment", New: func() parley.Entity { return new(Payment) },
 		Fields: []parley.Field{
 			ref("project_id", "Project", KindProject, true, ""),
@@ -107,7 +107,7 @@ var projectKinds = []parley.Kind{
 		ParentField: "project_id", HeadlineField: "amount", TimeField: "date", IndexFields: []string{"contract_id"},
 		// Payments come in bulk (a portfolio's ledger): many at once are
 		// the items of batch records.
-		DefaultAudience: public, WriteRoles: mediator, Batched: true},
+		DefaultAudience: public, AudienceOf: alwaysPublic, WriteRoles: mediator, Batched: true},
 }
 
 // Project is a piece of reconstruction from need to completion.
@@ -301,7 +301,7 @@ func (m *Milestone) Validate(r parley.Resolved) error {
 		parley.OneOf("status", m.Status, MilestoneStatuses), parley.TextLimit("note", m.Note), parley.CheckEvidence(m.Evidence)); err != nil {
 		return err
 	}
-	if _, err := day("due", m.Due); err != nil {
+	if err := inProject(r, m.ProjectID, "due", m.Due); err != nil {
 		return err
 	}
 	switch {
@@ -366,10 +366,17 @@ func (p *Payment) Validate(r parley.Resolved) error {
 			return parley.Errorf("currency", "is %s; the contract it pays is in %s", p.Currency, c.Currency)
 		case mustDay(p.Date).Before(mustDay(c.Signed)):
 			return parley.Errorf("date", "is %s, before its contract was signed (%s)", p.Date, c.Signed)
+		case c.Status == "cancelled":
+			return parley.Errorf("contract_id", "is cancelled: nothing is paid under it")
 		}
 	}
-	if f, ok := parley.Lookup[*Flow](r, KindFlow, p.FundedBy); ok && f.Stage != Disbursement {
-		return parley.Errorf("funded_by", "is a %s; a payment is funded by a disbursement", f.Stage)
+	if f, ok := parley.Lookup[*Flow](r, KindFlow, p.FundedBy); ok {
+		switch {
+		case f.Stage != Disbursement:
+			return parley.Errorf("funded_by", "is a %s; a payment is funded by a disbursement", f.Stage)
+		case f.ProjectID != "" && f.ProjectID != p.ProjectID:
+			return parley.Errorf("funded_by", "is a disbursement for project %s, not this one", f.ProjectID)
+		}
 	}
 	return nil
 }

@@ -41,6 +41,10 @@ func TestProjectRefusals(t *testing.T) {
 	otherTender := d.MustWrite(t, "us-mediator", reconstruction.KindTender, reconstruction.Tender{ProjectID: other, Title: "Cables", Method: "open",
 		Status: "active", Currency: "USD", Value: "100", Date: "2026-05-02"})
 	phase := d.Find(t, "us-mediator", "ceasefire.phase", "number", float64(2))
+	otherCommitment := d.MustWrite(t, "us-mediator", reconstruction.KindFlow, reconstruction.Flow{Stage: reconstruction.Commitment, DonorID: "us", RecipientID: "ua",
+		NeedID: p.need, ProjectID: other, Instrument: "grant", Currency: "USD", Amount: "100", Rate: "1", Date: "2026-05-02", Announced: true})
+	otherTranche := d.MustWrite(t, "us-mediator", reconstruction.KindFlow, reconstruction.Flow{Stage: reconstruction.Disbursement, DonorID: "us", RecipientID: "ua",
+		NeedID: p.need, ProjectID: other, Follows: otherCommitment, Instrument: "grant", Currency: "USD", Amount: "10", Rate: "1", Date: "2026-05-02", Announced: true})
 
 	payment := func(change func(*reconstruction.Payment)) reconstruction.Payment {
 		v := reconstruction.Payment{ProjectID: p.project, ContractID: p.contract, FundedBy: p.disbursement, Amount: "1000.00", Currency: "USD", Rate: "1", Date: "2026-05-01"}
@@ -106,6 +110,13 @@ func TestProjectRefusals(t *testing.T) {
 		{"a conditional commitment", reconstruction.KindFlow, reconstruction.Flow{Stage: reconstruction.Commitment, DonorID: "us", RecipientID: "ua",
 			NeedID: p.need, ConditionPhase: phase, Instrument: "grant", Currency: "USD", Amount: "10", Rate: "1", Date: "2026-05-01", Announced: true},
 			app.CodeInvalid, "condition_phase", "only a pledge may be conditional"},
+		{"a milestone due before its project", reconstruction.KindMilestone, reconstruction.Milestone{ProjectID: p.project, Title: "M", Due: "2026-01-01", Status: "scheduled"},
+			app.CodeInvalid, "due", "before its project began"},
+		{"a payment funded by another project's disbursement", reconstruction.KindPayment, payment(func(v *reconstruction.Payment) { v.FundedBy = otherTranche }),
+			app.CodeInvalid, "funded_by", "not this one"},
+		{"a disbursement for another project than its commitment's", reconstruction.KindFlow, reconstruction.Flow{Stage: reconstruction.Disbursement, DonorID: "us",
+			RecipientID: "ua", NeedID: p.need, Follows: otherCommitment, Instrument: "grant", Currency: "USD", Amount: "1", Rate: "1", Date: "2026-05-03", Announced: true},
+			app.CodeInvalid, "project_id", "not the project of the commitment it pays"},
 		{"a pledge on a condition that is no phase", reconstruction.KindFlow, reconstruction.Flow{Stage: reconstruction.Pledge, DonorID: "us", RecipientID: "ua",
 			NeedID: p.need, ConditionPhase: p.project, Instrument: "grant", Currency: "USD", Amount: "10", Rate: "1", Date: "2026-05-01", Announced: true},
 			app.CodeInvalid, "condition_phase", "does not exist"},
@@ -158,4 +169,49 @@ func TestProjectRefusals(t *testing.T) {
 	if err == nil {
 		t.Error("a payment was changed: payments are immutable")
 	}
+}
+
+// Needs, assessments, projects and their records are public whoever
+// writes them: a payment hidden from some would leave its contract's cap
+// unchecked by whoever writes the next one, and a project hidden would
+// leave public records naming what the public may not read.
+func TestPublicKinds(t *testing.T) {
+	d := testkit.NewDemo(t, testkit.DemoOptions{})
+	p := findProject(t, d)
+	narrow := func(v any) map[string]any {
+		body, _ := json.Marshal(v)
+		var m map[string]any
+		json.Unmarshal(body, &m)
+		m["audience"] = map[string]any{"scope": "party+mediator", "party": "ua"}
+		return m
+	}
+	for _, c := range []struct {
+		kind string
+		v    any
+	}{
+		{reconstruction.KindPayment, reconstruction.Payment{ProjectID: p.project, ContractID: p.contract, Amount: "1", Currency: "USD", Rate: "1", Date: "2026-05-01"}},
+		{reconstruction.KindProject, reconstruction.Project{Title: "Hidden", NeedID: p.need, OwnerID: "ua", Status: "planning", Start: "2026-05-01"}},
+		{reconstruction.KindContract, reconstruction.Contract{ProjectID: p.project, Title: "Hidden", Supplier: "S", Status: "active", Currency: "USD", Value: "1", Signed: "2026-05-01"}},
+		{reconstruction.KindNeed, reconstruction.Need{AssessmentID: d.Find(t, "us-mediator", reconstruction.KindAssessment, "title", "Prosperity plan"),
+			Sector: "health", Region: "Kyiv oblast", Amount: "1"}},
+	} {
+		_, err := d.Write(t, "us-mediator", c.kind, narrow(c.v))
+		refused(t, "a "+c.kind+" hidden from the public", err, app.CodeInvalid, "audience", "leave the audience out")
+	}
+	// Nor is a project narrowed on update.
+	med := d.Principal(t, "us-mediator")
+	e, err := d.Service.Get(t.Context(), &med, reconstruction.KindProject, p.project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v reconstruction.Project
+	json.Unmarshal(e.Body, &v)
+	body, _ := json.Marshal(narrow(v))
+	_, err = d.Service.Update(t.Context(), med, reconstruction.KindProject, p.project, body)
+	refused(t, "a project narrowed", err, app.CodeInvalid, "audience", "leave the audience out")
+	// And nothing is paid under a cancelled contract.
+	c := d.MustWrite(t, "us-mediator", reconstruction.KindContract, reconstruction.Contract{ProjectID: p.project, Title: "Cancelled", Supplier: "S",
+		Status: "cancelled", Currency: "USD", Value: "100", Signed: "2026-05-01"})
+	_, err = d.Write(t, "us-mediator", reconstruction.KindPayment, reconstruction.Payment{ProjectID: p.project, ContractID: c, Amount: "1", Currency: "USD", Rate: "1", Date: "2026-05-02"})
+	refused(t, "a payment under a cancelled contract", err, app.CodeInvalid, "contract_id", "is cancelled")
 }

@@ -260,7 +260,7 @@ func (x *Section) reportPDF(w http.ResponseWriter, r *http.Request, caller *acce
 // starts with an apostrophe, so that opening the file runs nothing.
 func ReportCSV(rep ceasefire.Report, names map[string]string) []byte {
 	var buf bytes.Buffer
-	cw := safeCSV{csv.NewWriter(&buf)}
+	cw := web.SafeCSV{Writer: csv.NewWriter(&buf)}
 	cw.Write([]string{"row", "name", "violations", "previous_period", "civilians_killed", "civilians_wounded", "restrictions", "detail"})
 	for _, rg := range rep.Regions {
 		cw.Write([]string{"region", regionName(rg.Region, names), itoa(rg.Violations), itoa(rg.Previous), itoa(rg.Killed), itoa(rg.Wounded), itoa(rg.Denials), countsText(rg.Weapons)})
@@ -317,20 +317,4 @@ func partyName(id string) string {
 		return "not attributed"
 	}
 	return id
-}
-
-// safeCSV writes rows whose cells no spreadsheet takes for a formula.
-type safeCSV struct{ *csv.Writer }
-
-func (w safeCSV) Write(row []string) error {
-	out := make([]string, len(row))
-	for i, c := range row {
-		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-			if _, err := strconv.Atoi(c); err != nil {
-				c = "'" + c
-			}
-		}
-		out[i] = c
-	}
-	return w.Writer.Write(out)
 }

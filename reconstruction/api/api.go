@@ -74,11 +74,11 @@ func Endpoints(svc *app.Service) []httpapi.Endpoint {
 			}},
 		{Method: "GET", Path: "/reconstruction/ocds", Op: "reconstructionOCDS", Tag: "reconstruction",
 			Summary:     "OCDS release package of the published projects",
-			Description: "An Open Contracting Data Standard 1.1 release package of every project its owner publishes (and the caller may read): a release per tender, with the contracts awarded on it and their payments as transactions. Streamed; 404 when nothing is published.",
+			Description: "An Open Contracting Data Standard 1.1 release package of every project its owner publishes, as the public reads it: a release per tender, with the contracts awarded on it and their payments as transactions. Streamed; 404 when nothing is published.",
 			Status:      http.StatusOK, Errors: []int{401, 404}, MediaType: "application/json",
 			Stream: func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
 				return reconstructionweb.Stream(log, func(begin func()) error {
-					return reconstructionweb.WriteOCDS(r.Context(), svc, caller, w, reconstructionweb.AbsoluteURL(r), func() {
+					return reconstructionweb.WriteOCDS(r.Context(), svc, w, reconstructionweb.AbsoluteURL(r), func() {
 						w.Header().Set("Content-Type", "application/json")
 						begin()
 					})
@@ -86,11 +86,11 @@ func Endpoints(svc *app.Service) []httpapi.Endpoint {
 			}},
 		{Method: "GET", Path: "/reconstruction/iati", Op: "reconstructionIATI", Tag: "reconstruction",
 			Summary:     "IATI activities of the published projects",
-			Description: "IATI 2.03 activity XML of every project its owner publishes (and the caller may read), with the donors' commitments and disbursements that name it and its payments. Streamed; 404 when nothing is published.",
+			Description: "IATI 2.03 activity XML of every project its owner publishes, as the public reads it, with the donors' commitments and disbursements that name it and its payments. Streamed; 404 when nothing is published.",
 			Status:      http.StatusOK, Errors: []int{401, 404}, MediaType: "application/xml",
 			Stream: func(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
 				return reconstructionweb.Stream(log, func(begin func()) error {
-					return reconstructionweb.WriteIATI(r.Context(), svc, caller, w, func() {
+					return reconstructionweb.WriteIATI(r.Context(), svc, w, func() {
 						w.Header().Set("Content-Type", "application/xml")
 						begin()
 					})

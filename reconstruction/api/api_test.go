@@ -44,6 +44,9 @@ func TestEndpoints(t *testing.T) {
 	if g.Donors["us"] != [3]string{"2000000000.00", "750000000.00", "160000000.00"} || g.Instruments["grant"] != g.Donors["us"] {
 		t.Errorf("the energy sector by donor %v and instrument %v", g.Donors, g.Instruments)
 	}
+	if status, _, body := get("/reconstruction/gap?sector=bogus"); status != 400 || !strings.Contains(body, "sector") {
+		t.Errorf("a sector that is none: %d %s", status, body)
+	}
 	if status, _, body := get("/reconstruction/gap?basis=no-such-assessment"); status != 404 || !strings.Contains(body, "basis") {
 		t.Errorf("a basis that is no assessment: %d %s", status, body)
 	}

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley-project/parley/access"
-	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/reconstruction"
 	reconstructionweb "github.com/parley-project/parley/reconstruction/web"
@@ -125,14 +123,12 @@ func BenchmarkPortfolio(b *testing.B) {
 			}
 		})
 	}
-	anonymous := (*access.Principal)(nil)
 	export("ocds", func(w io.Writer, begin func()) error {
-		return reconstructionweb.WriteOCDS(ctx, d.Service, anonymous, w, "https://parley.example/ocds.json", begin)
+		return reconstructionweb.WriteOCDS(ctx, d.Service, w, "https://parley.example/ocds.json", begin)
 	})
 	export("iati", func(w io.Writer, begin func()) error {
-		return reconstructionweb.WriteIATI(ctx, d.Service, anonymous, w, begin)
+		return reconstructionweb.WriteIATI(ctx, d.Service, w, begin)
 	})
-	_ = app.MaxPage
 }
 
 type countingWriter struct{ n int64 }

@@ -2,7 +2,9 @@ package reconstructionweb
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -22,10 +24,12 @@ import (
 	"github.com/parley-project/parley/web"
 )
 
-// The open-data exports stream what the caller may read, a page at a
-// time: an export of a hundred thousand projects holds a page of them in
-// memory and begins at once. OCDS and IATI hold the projects their owners
-// publish; CSV holds every record of a kind.
+// The open-data exports stream a page at a time: an export of a hundred
+// thousand projects holds a page of them in memory and begins at once.
+// OCDS and IATI hold the projects their owners publish, as anyone may
+// read them (open data is what the public reads, whoever downloads it, so
+// that a file passed on never carries what its downloader alone may
+// read); CSV holds every record of a kind the caller may read.
 
 // OCIDPrefix begins every contracting process's identifier. parley has no
 // prefix registered with the Open Contracting Partnership: an owner that
@@ -46,7 +50,7 @@ func exportCollections() []string {
 // id, latest record, audience, version and times, then each field (a list
 // or an object as JSON).
 func WriteCSV(ctx context.Context, svc *app.Service, caller *access.Principal, kind parley.Kind, w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := web.SafeCSV{Writer: csv.NewWriter(w)}
 	head := []string{"id", "record_id", "audience", "version", "created", "updated"}
 	for _, f := range kind.Fields {
 		head = append(head, f.Name)
@@ -311,8 +315,8 @@ func dateTime(day string) string { return day + "T00:00:00Z" }
 func (b *bundle) releases(names map[string]string) []ocdsRelease {
 	p := b.Project
 	buyer := ocdsOrgRef{ID: p.V.OwnerID, Name: nameOf(names, p.V.OwnerID)}
-	base := func(ocid, id, date string) ocdsRelease {
-		r := ocdsRelease{OCID: OCIDPrefix + "-" + ocid, ID: id, Date: dateTime(date), InitiationType: "tender", Buyer: buyer,
+	base := func(ocid string) ocdsRelease {
+		r := ocdsRelease{OCID: OCIDPrefix + "-" + ocid, InitiationType: "tender", Buyer: buyer,
 			Parties: []ocdsParty{{ID: buyer.ID, Name: buyer.Name, Roles: []string{"buyer", "payer"}}}}
 		r.Planning.Budget.Project, r.Planning.Budget.ProjectID = p.V.Title, p.ID
 		if b.Need != nil {
@@ -330,7 +334,8 @@ func (b *bundle) releases(names map[string]string) []ocdsRelease {
 			Value: ocdsValue{json.Number(pay.V.Amount), pay.V.Currency}, Payer: buyer})
 	}
 	contract := func(r *ocdsRelease, c web.Item[reconstruction.Contract]) {
-		supplier := ocdsOrgRef{ID: cmpOr(c.V.SupplierID, "supplier-"+c.ID), Name: c.V.Supplier}
+		// Suppliers' ids are their own namespace, apart from the parties'.
+		supplier := ocdsOrgRef{ID: "supplier-" + cmpOr(c.V.SupplierID, c.ID), Name: c.V.Supplier}
 		if !slices.ContainsFunc(r.Parties, func(x ocdsParty) bool { return x.ID == supplier.ID }) {
 			r.Parties = append(r.Parties, ocdsParty{ID: supplier.ID, Name: supplier.Name, Roles: []string{"supplier", "payee"}})
 		}
@@ -347,7 +352,7 @@ func (b *bundle) releases(names map[string]string) []ocdsRelease {
 	var out []ocdsRelease
 	awarded := map[string]bool{}
 	for _, t := range b.Tenders {
-		r := base(t.ID, t.RecordID, t.V.Date)
+		r := base(t.ID)
 		r.Tag = []string{"tender"}
 		r.Tender = &ocdsTender{ID: t.ID, Title: t.V.Title, Status: t.V.Status, Value: ocdsValue{json.Number(t.V.Value), t.V.Currency}, ProcurementMethod: t.V.Method}
 		if t.V.Closes != "" {
@@ -366,18 +371,52 @@ func (b *bundle) releases(names map[string]string) []ocdsRelease {
 	}
 	for _, c := range b.Contracts {
 		if !awarded[c.ID] {
-			r := base(c.ID, c.RecordID, c.V.Signed)
+			r := base(c.ID)
 			r.Tag = []string{"award", "contract", "implementation"}
 			contract(&r, c)
 			out = append(out, r)
 		}
 	}
 	if len(out) == 0 {
-		r := base(p.ID, p.RecordID, p.V.Start)
+		r := base(p.ID)
 		r.Tag = []string{"planning"}
 		out = append(out, r)
 	}
+	// A release is dated by the latest change of what it holds (the
+	// project's records all bear on each of its releases), and named by
+	// a digest of its content: one that changes is a new release, as OCDS
+	// has it, and one that does not keeps its id.
+	date := b.changed()
+	for i := range out {
+		out[i].Date = date.UTC().Format(time.RFC3339)
+		body, _ := json.Marshal(out[i])
+		sum := sha256.Sum256(body)
+		out[i].ID = out[i].OCID + "-" + hex.EncodeToString(sum[:8])
+	}
 	return out
+}
+
+// changed is when the latest of the project's records was committed.
+func (b *bundle) changed() time.Time {
+	t := b.Project.Updated
+	later := func(u time.Time) {
+		if u.After(t) {
+			t = u
+		}
+	}
+	for _, x := range b.Tenders {
+		later(x.Updated)
+	}
+	for _, x := range b.Contracts {
+		later(x.Updated)
+	}
+	for _, x := range b.Milestones {
+		later(x.Updated)
+	}
+	for _, x := range b.Payments {
+		later(x.Updated)
+	}
+	return t
 }
 
 func ifSet(s string, f func(string) string) string {
@@ -399,11 +438,12 @@ func nameOf(names map[string]string, id string) string { return cmpOr(names[id],
 // errNothingPublished: no project the caller may read is published.
 var errNothingPublished = &app.Error{Code: app.CodeNotFound, Message: "no project is published as open data"}
 
-// WriteOCDS writes the OCDS release package of the published projects the
-// caller may read. The package begins once the first release is ready;
-// with none, nothing is written and the error is app.CodeNotFound (a
-// package holds at least one release). uri names the package.
-func WriteOCDS(ctx context.Context, svc *app.Service, caller *access.Principal, w io.Writer, uri string, begin func()) error {
+// WriteOCDS writes the OCDS release package of the published projects, as
+// the public reads them. The package begins once the first release is
+// ready; with none, nothing is written and the error is app.CodeNotFound
+// (a package holds at least one release). uri names the package.
+func WriteOCDS(ctx context.Context, svc *app.Service, w io.Writer, uri string, begin func()) error {
+	var caller *access.Principal // the public
 	names, err := parties(ctx, svc, caller)
 	if err != nil {
 		return err
@@ -555,10 +595,11 @@ func (b *bundle) activity(names map[string]string) iatiActivity {
 	return a
 }
 
-// WriteIATI writes the IATI activities of the published projects the
-// caller may read; as WriteOCDS, with none it writes nothing and answers
+// WriteIATI writes the IATI activities of the published projects, as the
+// public reads them; as WriteOCDS, with none it writes nothing and answers
 // app.CodeNotFound (a file holds at least one activity).
-func WriteIATI(ctx context.Context, svc *app.Service, caller *access.Principal, w io.Writer, begin func()) error {
+func WriteIATI(ctx context.Context, svc *app.Service, w io.Writer, begin func()) error {
+	var caller *access.Principal // the public
 	names, err := parties(ctx, svc, caller)
 	if err != nil {
 		return err
@@ -600,7 +641,7 @@ func attachment(w http.ResponseWriter, ctype, name string) {
 
 func (x *Section) exportOCDS(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
 	return Stream(x.site.Logger(), func(begin func()) error {
-		return WriteOCDS(r.Context(), x.site.Service(), caller, w, AbsoluteURL(r), func() {
+		return WriteOCDS(r.Context(), x.site.Service(), w, AbsoluteURL(r), func() {
 			attachment(w, "application/json", "ocds-release-package.json")
 			begin()
 		})
@@ -609,7 +650,7 @@ func (x *Section) exportOCDS(w http.ResponseWriter, r *http.Request, caller *acc
 
 func (x *Section) exportIATI(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
 	return Stream(x.site.Logger(), func(begin func()) error {
-		return WriteIATI(r.Context(), x.site.Service(), caller, w, func() {
+		return WriteIATI(r.Context(), x.site.Service(), w, func() {
 			attachment(w, "application/xml", "iati-activities.xml")
 			begin()
 		})
@@ -640,13 +681,16 @@ func KindOf(collection string) (parley.Kind, bool) {
 
 // Stream runs write, which calls begin before it writes anything: an
 // error before that is returned, to be answered as an error page or body;
-// one after is logged, and cuts the answer short.
+// one after is logged, and aborts the answer (http.ErrAbortHandler), so
+// that the reader's connection breaks without the answer's end and no
+// reader takes what it got for the whole file (a CSV cut at a row's end
+// would parse).
 func Stream(log *slog.Logger, write func(begin func()) error) error {
 	begun := false
 	err := write(func() { begun = true })
 	if begun && err != nil {
 		log.Warn("an export was cut short", "err", err)
-		return nil
+		panic(http.ErrAbortHandler)
 	}
 	return err
 }

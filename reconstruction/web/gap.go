@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
@@ -100,6 +101,9 @@ func (g *Gap) Remaining(r Row) *big.Rat {
 // totals, never the flows themselves: its cost does not grow with them.
 func ReadGap(ctx context.Context, svc *app.Service, caller *access.Principal, basis, sector, region string) (*Gap, error) {
 	g := &Gap{Sector: sector, Region: region}
+	if sector != "" && !slices.Contains(reconstruction.Sectors, sector) {
+		return nil, &app.Error{Code: app.CodeBadRequest, Field: "sector", Message: fmt.Sprintf("%q is not a sector (%s)", sector, strings.Join(reconstruction.Sectors, ", "))}
+	}
 	var err error
 	if g.Assessments, err = web.Load[reconstruction.Assessment](ctx, svc, caller, reconstruction.KindAssessment, ""); err != nil {
 		return nil, err

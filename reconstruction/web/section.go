@@ -141,13 +141,13 @@ const maxDrill = 100
 func (x *Section) flows(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
 	svc := x.site.Service()
 	q := r.URL.Query()
-	need, err := web.Get[reconstruction.Need](r.Context(), svc, caller, reconstruction.KindNeed, q.Get("need"))
-	if err != nil {
-		return err
-	}
 	stage := q.Get("stage")
 	if stage != "" && !slices.Contains(reconstruction.Stages, stage) {
 		return &app.Error{Code: app.CodeBadRequest, Field: "stage", Message: "is not a stage (" + strings.Join(reconstruction.Stages, ", ") + ")"}
+	}
+	need, err := web.Get[reconstruction.Need](r.Context(), svc, caller, reconstruction.KindNeed, q.Get("need"))
+	if err != nil {
+		return err
 	}
 	es, more, err := svc.List(r.Context(), caller, store.Query{Kind: reconstruction.KindFlow, Fields: map[string]string{"need_id": need.ID}, Status: stage, Limit: maxDrill})
 	if err != nil {
