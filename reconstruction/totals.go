@@ -46,7 +46,7 @@ func (Domain) Projections() []parley.Projection {
 		Migrations: map[string][]string{"sqlite": {totalsSchema}, "postgres": {totalsSchema}},
 		Kinds:      []string{KindFlow},
 		Apply:      applyTotals,
-	}}
+	}, exportProjection}
 }
 
 // applyTotals adds a public flow, once, to its need's total at its stage.

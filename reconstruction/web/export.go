@@ -13,13 +13,13 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/reconstruction"
+	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/web"
 )
@@ -110,88 +110,125 @@ type bundle struct {
 	Funding    []web.Item[reconstruction.Flow]
 }
 
-// bundleWorkers read projects' records at once: each project costs a few
-// indexed reads, which overlap.
-const bundleWorkers = 4
-
 // firstPage is how many projects the first page of an export reads: few,
 // so that the export begins at once; the pages after are app.MaxPage.
 const firstPage = 50
 
-// eachPublished calls fn with each published project the caller may read,
-// with its records (and the flows naming it, if funding), in the order the
-// projects were created. A page of projects is read at a time, their
-// records by bundleWorkers at once.
-func eachPublished(ctx context.Context, svc *app.Service, caller *access.Principal, funding bool, fn func(*bundle) error) error {
-	needs, err := web.ByID[reconstruction.Need](ctx, svc, caller, reconstruction.KindNeed)
+// eachPublished calls fn with each published project, with its records,
+// as the public reads them, in the order the projects were created. A
+// page of projects is read at a time, and their records in one range of
+// the export rows (reconstruction.ExportRowsQuery), not a query each.
+func eachPublished(ctx context.Context, svc *app.Service, fn func(*bundle) error) error {
+	var public *access.Principal
+	needs, err := web.ByID[reconstruction.Need](ctx, svc, public, reconstruction.KindNeed)
 	if err != nil {
 		return err
 	}
-	q := store.Query{Kind: reconstruction.KindProject, Limit: firstPage}
-	for {
-		es, more, err := svc.List(ctx, caller, q)
-		if err != nil {
-			return err
-		}
-		q.Limit = app.MaxPage
-		var page []*bundle
-		for _, e := range es {
-			it, err := web.ItemOf[reconstruction.Project](e)
-			if err != nil {
-				return err
+	// The next page is read while this one is written: reading is one
+	// core's work, encoding the other's.
+	type page struct {
+		bundles []*bundle
+		err     error
+	}
+	pages := make(chan page, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(pages)
+		q := store.Query{Kind: reconstruction.KindProject, Limit: firstPage}
+		for {
+			bs, more, err := readPage(ctx, svc, needs, &q)
+			select {
+			case pages <- page{bs, err}:
+			case <-ctx.Done():
+				return
 			}
-			if it.V.Published {
-				page = append(page, &bundle{Project: it, Need: needs[it.V.NeedID]})
+			if err != nil || !more {
+				return
 			}
+			q.Limit = app.MaxPage
 		}
-		errs := make([]error, len(page))
-		var wg sync.WaitGroup
-		next := make(chan int)
-		for range min(bundleWorkers, len(page)) {
-			wg.Go(func() {
-				for i := range next {
-					errs[i] = page[i].load(ctx, svc, caller, funding)
-				}
-			})
+	}()
+	for p := range pages {
+		if p.err != nil {
+			return p.err
 		}
-		for i := range page {
-			next <- i
-		}
-		close(next)
-		wg.Wait()
-		for i, b := range page {
-			if errs[i] != nil {
-				return errs[i]
-			}
+		for _, b := range p.bundles {
 			if err := fn(b); err != nil {
 				return err
 			}
 		}
-		if !more || len(es) == 0 {
-			return nil
-		}
-		q.After = es[len(es)-1].CreatedSeq
 	}
+	return nil
 }
 
-// load reads the project's records, and the flows naming it if funding.
-func (b *bundle) load(ctx context.Context, svc *app.Service, caller *access.Principal, funding bool) error {
-	id := b.Project.ID
+// readPage reads the page of published projects q names, with their
+// records, and moves q past it.
+func readPage(ctx context.Context, svc *app.Service, needs map[string]*reconstruction.Need, q *store.Query) ([]*bundle, bool, error) {
+	es, more, err := svc.List(ctx, nil, *q)
+	if err != nil || len(es) == 0 {
+		return nil, false, err
+	}
+	q.After = es[len(es)-1].CreatedSeq
+	var page []*bundle
+	bySeq := map[int64]*bundle{}
+	for _, e := range es {
+		it, err := web.ItemOf[reconstruction.Project](e)
+		if err != nil {
+			return nil, false, err
+		}
+		if it.V.Published {
+			b := &bundle{Project: it, Need: needs[it.V.NeedID]}
+			page = append(page, b)
+			bySeq[e.CreatedSeq] = b
+		}
+	}
+	if len(page) == 0 {
+		return nil, more, nil
+	}
+	err = svc.ReadProjection(ctx, reconstruction.ExportRowsQuery, []any{es[0].CreatedSeq, es[len(es)-1].CreatedSeq}, func(scan func(...any) error) error {
+		var row reconstruction.ExportRow
+		var changed, body string
+		if err := scan(&row.ProjectSeq, &row.Kind, &row.ID, &changed, &body); err != nil {
+			return err
+		}
+		if b := bySeq[row.ProjectSeq]; b != nil {
+			row.Changed, _ = time.Parse(time.RFC3339Nano, changed)
+			row.Body = json.RawMessage(body)
+			return b.add(row)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("couldn't read the projects' records: %w", err)
+	}
+	return page, more, nil
+}
+
+// add files one of the project's records in its bundle.
+func (b *bundle) add(row reconstruction.ExportRow) error {
 	var err error
-	if b.Tenders, err = web.Load[reconstruction.Tender](ctx, svc, caller, reconstruction.KindTender, id); err != nil {
-		return err
+	switch row.Kind {
+	case reconstruction.KindTender:
+		b.Tenders, err = appendItem(b.Tenders, row)
+	case reconstruction.KindContract:
+		b.Contracts, err = appendItem(b.Contracts, row)
+	case reconstruction.KindMilestone:
+		b.Milestones, err = appendItem(b.Milestones, row)
+	case reconstruction.KindPayment:
+		b.Payments, err = appendItem(b.Payments, row)
+	case reconstruction.KindFlow:
+		b.Funding, err = appendItem(b.Funding, row)
 	}
-	if b.Contracts, err = web.Load[reconstruction.Contract](ctx, svc, caller, reconstruction.KindContract, id); err != nil {
-		return err
-	}
-	if b.Milestones, err = web.Load[reconstruction.Milestone](ctx, svc, caller, reconstruction.KindMilestone, id); err != nil {
-		return err
-	}
-	if b.Payments, err = web.Load[reconstruction.Payment](ctx, svc, caller, reconstruction.KindPayment, id); err != nil || !funding {
-		return err
-	}
-	b.Funding, err = fundingOf(ctx, svc, caller, id)
 	return err
+}
+
+func appendItem[T any](items []web.Item[T], row reconstruction.ExportRow) ([]web.Item[T], error) {
+	v := new(T)
+	if err := json.Unmarshal(row.Body, v); err != nil {
+		return items, fmt.Errorf("couldn't read %s %s: %w", row.Kind, row.ID, err)
+	}
+	return append(items, web.Item[T]{ID: row.ID, Updated: row.Changed, Audience: record.Audience{Scope: record.Public}, V: v}), nil
 }
 
 // fundingOf returns the flows that name project as what they fund.
@@ -449,7 +486,7 @@ func WriteOCDS(ctx context.Context, svc *app.Service, w io.Writer, uri string, b
 		return err
 	}
 	first := true
-	err = eachPublished(ctx, svc, caller, false, func(b *bundle) error {
+	err = eachPublished(ctx, svc, func(b *bundle) error {
 		for _, r := range b.releases(names) {
 			body, err := json.Marshal(r)
 			if err != nil {
@@ -607,7 +644,7 @@ func WriteIATI(ctx context.Context, svc *app.Service, w io.Writer, begin func())
 	enc := xml.NewEncoder(w)
 	enc.Indent("", " ")
 	first := true
-	err = eachPublished(ctx, svc, caller, true, func(b *bundle) error {
+	err = eachPublished(ctx, svc, func(b *bundle) error {
 		if first {
 			begin()
 			first = false
