@@ -1,6 +1,7 @@
 package reconstructionweb
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -372,7 +373,7 @@ func (b *bundle) releases(names map[string]string) []ocdsRelease {
 	}
 	contract := func(r *ocdsRelease, c web.Item[reconstruction.Contract]) {
 		// Suppliers' ids are their own namespace, apart from the parties'.
-		supplier := ocdsOrgRef{ID: "supplier-" + cmpOr(c.V.SupplierID, c.ID), Name: c.V.Supplier}
+		supplier := ocdsOrgRef{ID: "supplier-" + cmp.Or(c.V.SupplierID, c.ID), Name: c.V.Supplier}
 		if !slices.ContainsFunc(r.Parties, func(x ocdsParty) bool { return x.ID == supplier.ID }) {
 			r.Parties = append(r.Parties, ocdsParty{ID: supplier.ID, Name: supplier.Name, Roles: []string{"supplier", "payee"}})
 		}
@@ -463,14 +464,7 @@ func ifSet(s string, f func(string) string) string {
 	return f(s)
 }
 
-func cmpOr(s, or string) string {
-	if s != "" {
-		return s
-	}
-	return or
-}
-
-func nameOf(names map[string]string, id string) string { return cmpOr(names[id], id) }
+func nameOf(names map[string]string, id string) string { return cmp.Or(names[id], id) }
 
 // errNothingPublished: no project the caller may read is published.
 var errNothingPublished = &app.Error{Code: app.CodeNotFound, Message: "no project is published as open data"}
@@ -597,7 +591,7 @@ func (b *bundle) activity(names map[string]string) iatiActivity {
 	}
 	a := iatiActivity{LastUpdated: p.Updated.UTC().Format(time.RFC3339), Lang: "en", Identifier: p.V.OwnerID + "-" + p.ID,
 		Reporting: iatiOrg{Ref: p.V.OwnerID, Type: "10", Narrative: &iatiNarrative{nameOf(names, p.V.OwnerID)}},
-		Title:     iatiText{iatiNarrative{p.V.Title}}, Description: iatiText{iatiNarrative{cmpOr(p.V.Description, p.V.Title)}},
+		Title:     iatiText{iatiNarrative{p.V.Title}}, Description: iatiText{iatiNarrative{cmp.Or(p.V.Description, p.V.Title)}},
 		Status: iatiCode{activityStatus[p.V.Status]}, Dates: []iatiDate{{Type: "2", ISODate: p.V.Start}}}
 	if p.V.End != "" {
 		a.Dates = append(a.Dates, iatiDate{Type: "3", ISODate: p.V.End})

@@ -162,6 +162,8 @@ func (x *Section) flows(w http.ResponseWriter, r *http.Request, caller *access.P
 		return err
 	}
 	now := time.Now()
+	// Pledges waiting on one phase read its ceasefire's terms once.
+	standing := map[string]flowRow{}
 	for _, e := range es {
 		it, err := web.ItemOf[reconstruction.Flow](e)
 		if err != nil {
@@ -171,7 +173,9 @@ func (x *Section) flows(w http.ResponseWriter, r *http.Request, caller *access.P
 		if a, rate, err := it.V.Money(); err == nil {
 			row.USD = reconstruction.Reported(a, rate)
 		}
-		if it.V.ConditionPhase != "" && x.PhaseStanding == nil {
+		if known, ok := standing[it.V.ConditionPhase]; ok && it.V.ConditionPhase != "" {
+			row.Condition, row.Unseen, row.Unread = known.Condition, known.Unseen, known.Unread
+		} else if it.V.ConditionPhase != "" && x.PhaseStanding == nil {
 			row.Unread = true
 		} else if it.V.ConditionPhase != "" {
 			n, title, inForce, err := x.PhaseStanding(r.Context(), svc, caller, it.V.ConditionPhase, now)
@@ -185,6 +189,9 @@ func (x *Section) flows(w http.ResponseWriter, r *http.Request, caller *access.P
 				// before it did: the pledge's phase, or one after it.
 				row.Condition = &Condition{Number: n, Title: title, InForce: inForce, Holds: inForce >= n}
 			}
+		}
+		if it.V.ConditionPhase != "" {
+			standing[it.V.ConditionPhase] = row
 		}
 		p.Rows = append(p.Rows, row)
 	}
