@@ -216,7 +216,11 @@ func duplicateKey(b []byte) (string, bool) {
 			n := len(stack)
 			if n > 0 && stack[n-1].wantKey {
 				key := string(b[i+1 : j])
-				if escaped && json.Unmarshal(b[i:j+1], &key) != nil {
+				// A key with escapes, or not UTF-8 (which the body's
+				// check refuses first, but the scan must not depend on
+				// it), is read as encoding/json reads it: invalid bytes
+				// become U+FFFD, so two such keys may be one.
+				if (escaped || !utf8.ValidString(key)) && json.Unmarshal(b[i:j+1], &key) != nil {
 					return "", false
 				}
 				top := &stack[n-1]

@@ -64,6 +64,8 @@ var duplicateSeeds = []string{
 	`{"a":1,"b":2}`,
 	`{"a":1,"a":2}`,
 	`{"a":1,"\u0061":2}`,
+	// Two keys of invalid UTF-8 that encoding/json reads as one (U+FFFD).
+	"{\"\xa9\":0,\"\xc3\":0}",
 	`{"a\"b":1,"a\"b":2}`,
 	`{"a":{"a":1},"b":[{"a":1},{"a":2,"a":3}]}`,
 	`{"a":"}{\"a\":","a":1}`,
