@@ -100,13 +100,16 @@ type Fact struct {
 type ConflictError struct {
 	Field   string
 	Message string
+	// Format and Args are what Message was made of, as FieldError's.
+	Format string
+	Args   []any
 }
 
 func (e *ConflictError) Error() string { return e.Field + ": " + e.Message }
 
 // Conflictf returns a ConflictError for field.
 func Conflictf(field, format string, args ...any) error {
-	return &ConflictError{Field: field, Message: fmt.Sprintf(format, args...)}
+	return &ConflictError{Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // Unique declares that no two entities of kind share their values of

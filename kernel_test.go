@@ -8,7 +8,7 @@ import (
 
 // kernel lists the packages that serve every domain and may name none.
 var kernel = []string{"", "access", "record", "internal/jsontop", "store", "store/sqlite", "store/postgres", "store/storetest",
-	"app", "auth", "audit", "fault", "files", "proof", "httpapi", "web", "server", "ledger", "witness", "worddiff"}
+	"app", "auth", "audit", "fault", "files", "proof", "httpapi", "web", "server", "ledger", "witness", "worddiff", "i18n"}
 
 // TestKernelNamesNoDomain: the kernel's packages import, of this module,
 // only the kernel's own; domains (and the demo scenario, and the binary's
@@ -41,7 +41,7 @@ func TestKernelNamesNoDomain(t *testing.T) {
 // registry checks at start-up that the kind is there.
 func TestDomainsImportNoDomain(t *testing.T) {
 	const module = "github.com/parley-project/parley"
-	domains := []string{"talks", "negotiation", "monitor", "ceasefire", "energy", "reconstruction"}
+	domains := []string{"talks", "negotiation", "monitor", "ceasefire", "energy", "reconstruction", "translation"}
 	for _, d := range domains {
 		out, err := exec.Command("go", "list", "-deps", module+"/"+d+"/...").CombinedOutput()
 		if err != nil {

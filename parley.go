@@ -68,13 +68,17 @@ type FieldError struct {
 	// Field is the JSON path of the field ("members[2].role").
 	Field   string
 	Message string
+	// Format and Args are what Message was made of, so that the UI can
+	// write it in the reader's language (Format is the catalogues' key).
+	Format string
+	Args   []any
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 
 // Errorf returns a FieldError for field.
 func Errorf(field, format string, args ...any) error {
-	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // MaxText bounds free text so a record stays well under the log's entry size

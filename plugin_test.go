@@ -33,6 +33,7 @@ import (
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/store/sqlite"
 	"github.com/parley-project/parley/talks"
+	"github.com/parley-project/parley/translation"
 	"github.com/parley-project/parley/web"
 )
 
@@ -173,7 +174,7 @@ func (x *memoSection) Routes(site *web.Site) {
 
 func TestPluginDomain(t *testing.T) {
 	ctx := context.Background()
-	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, reconstruction.Domain{}, memo{})
+	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, reconstruction.Domain{}, translation.Domain{}, memo{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/parley-project/parley/reconstruction"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/talks"
+	"github.com/parley-project/parley/translation"
 )
 
 // TestAuthorityFollowsTheParty: the right to write for another party comes
@@ -198,6 +199,9 @@ func TestAuthorityMatrix(t *testing.T) {
 		reconstruction.KindContract:  {anyByMediating: roles(med)},
 		reconstruction.KindMilestone: {anyByMediating: roles(med)},
 		reconstruction.KindPayment:   {anyByMediating: roles(med)},
+		// A translation: its translators, and those who write the texts
+		// translated; read only by the original's readers.
+		translation.Kind: {anyByMediating: roles(med, neg, mon, translation.RoleTranslator)},
 	}
 	unowned := map[string]bool{talks.KindRound: true, talks.KindSession: true, talks.KindAspect: true, talks.KindStatement: true,
 		negotiation.KindText: true, negotiation.KindClause: true, negotiation.KindReport: true, negotiation.KindPackage: true, negotiation.KindRule: true,
@@ -205,7 +209,8 @@ func TestAuthorityMatrix(t *testing.T) {
 		monitor.KindDenial: true, ceasefire.KindCeasefire: true, ceasefire.KindPhase: true, ceasefire.KindSuspension: true, ceasefire.KindReport: true,
 		energy.KindPlant: true, energy.KindMeter: true, energy.KindTerms: true, energy.KindStatement: true, energy.KindResolution: true,
 		reconstruction.KindAssessment: true, reconstruction.KindNeed: true, reconstruction.KindFlow: true, reconstruction.KindTender: true,
-		reconstruction.KindContract: true, reconstruction.KindMilestone: true, reconstruction.KindPayment: true}
+		reconstruction.KindContract: true, reconstruction.KindMilestone: true, reconstruction.KindPayment: true,
+		translation.Kind: true}
 	for _, k := range scenario.Registry().Kinds() {
 		r, ok := matrix[k.Name]
 		if !ok {

@@ -16,6 +16,7 @@ import (
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store/sqlite"
 	"github.com/parley-project/parley/talks"
+	"github.com/parley-project/parley/translation"
 )
 
 // ticks is a domain of this test only: one batched kind whose Normalize
@@ -53,7 +54,7 @@ func (ticks) Kinds() []parley.Kind {
 // batch is checked refuses that item alone; the process goes on and the
 // other items commit.
 func TestBatchedItemPanics(t *testing.T) {
-	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, reconstruction.Domain{}, ticks{})
+	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, reconstruction.Domain{}, translation.Domain{}, ticks{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/parley-project/parley/store/postgres"
 	"github.com/parley-project/parley/store/sqlite"
 	"github.com/parley-project/parley/talks"
+	"github.com/parley-project/parley/translation"
 )
 
 // The tally domain exists only in this test: the parties' votes on the
@@ -155,7 +156,7 @@ func (d tally) Projections() []parley.Projection {
 
 func tallyRegistry(t *testing.T, d tally) *parley.Registry {
 	t.Helper()
-	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, reconstruction.Domain{}, d)
+	reg, err := parley.NewRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, reconstruction.Domain{}, translation.Domain{}, d)
 	if err != nil {
 		t.Fatal(err)
 	}

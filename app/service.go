@@ -850,11 +850,11 @@ func fieldsMatch(k parley.Kind, body json.RawMessage, want map[string]string) (b
 func domainError(err error) error {
 	var fe *parley.FieldError
 	if errors.As(err, &fe) {
-		return &Error{Code: CodeInvalid, Field: fe.Field, Message: fe.Message, Err: err}
+		return &Error{Code: CodeInvalid, Field: fe.Field, Message: fe.Message, Format: fe.Format, Args: fe.Args, Err: err}
 	}
 	var ce *parley.ConflictError
 	if errors.As(err, &ce) {
-		return &Error{Code: CodeConflict, Field: ce.Field, Message: ce.Message, Err: err}
+		return &Error{Code: CodeConflict, Field: ce.Field, Message: ce.Message, Format: ce.Format, Args: ce.Args, Err: err}
 	}
 	return &Error{Code: CodeInvalid, Message: err.Error(), Err: err}
 }

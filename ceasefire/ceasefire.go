@@ -117,14 +117,21 @@ func (p *Phase) Check(c Classes) error {
 		if pr.WithinKm < 0 || math.IsNaN(pr.WithinKm) || pr.WithinKm > 0 && len(pr.Zones) == 0 {
 			return parley.Errorf(at+".within_km", "is %g; it is a distance in km from the zones the prohibition names", pr.WithinKm)
 		}
-		for _, f := range []struct {
-			name        string
-			values, all []string
-		}{{"weapon_classes", pr.WeaponClasses, c.Weapons}, {"target_classes", pr.TargetClasses, c.Targets}, {"zones", pr.Zones, c.Zones}} {
-			for j, v := range f.values {
-				if !slices.Contains(f.all, v) {
-					return parley.Errorf(fmt.Sprintf("%s.%s[%d]", at, f.name, j), "%q is not one of the monitoring's %s", v, describe(f.name))
-				}
+		// Each refusal's format is a literal, so that the UI finds it in
+		// its catalogues.
+		for j, v := range pr.WeaponClasses {
+			if !slices.Contains(c.Weapons, v) {
+				return parley.Errorf(fmt.Sprintf("%s.weapon_classes[%d]", at, j), "%q is not one of the monitoring's weapon classes", v)
+			}
+		}
+		for j, v := range pr.TargetClasses {
+			if !slices.Contains(c.Targets, v) {
+				return parley.Errorf(fmt.Sprintf("%s.target_classes[%d]", at, j), "%q is not one of the monitoring's target classes", v)
+			}
+		}
+		for j, v := range pr.Zones {
+			if !slices.Contains(c.Zones, v) {
+				return parley.Errorf(fmt.Sprintf("%s.zones[%d]", at, j), "%q is not one of the monitoring's zones", v)
 			}
 		}
 	}
@@ -168,16 +175,6 @@ func (p *Phase) Check(c Classes) error {
 		}
 	}
 	return nil
-}
-
-func describe(field string) string {
-	switch field {
-	case "weapon_classes":
-		return "weapon classes"
-	case "target_classes":
-		return "target classes"
-	}
-	return "zones"
 }
 
 // Incident is what the ceasefire reads of a monitored incident: when and

@@ -476,31 +476,33 @@ func ReportTitle(typ string, from, until time.Time) string {
 // ceasefire does not bind (bound; "" for violations not attributed),
 // obligations of no phase or due no day.
 func (r Report) check(bound []string) error {
-	positive := func(what string, cs []Count) error {
-		for _, c := range cs {
-			if c.N < 1 {
-				return parley.Errorf("figures", "%s counts %d for %q", what, c.N, c.Name)
+	// notPositive is the first count below one, if any. Each refusal's
+	// format is a literal, so that the UI finds it in its catalogues.
+	notPositive := func(cs []Count) *Count {
+		for i := range cs {
+			if cs[i].N < 1 {
+				return &cs[i]
 			}
 		}
 		return nil
 	}
 	for _, rg := range r.Regions {
-		if err := positive("a region's weapons", rg.Weapons); err != nil {
-			return err
+		if c := notPositive(rg.Weapons); c != nil {
+			return parley.Errorf("figures", "a region's weapons counts %d for %q", c.N, c.Name)
 		}
-		if err := positive("a region's months", rg.ByMonth); err != nil {
-			return err
+		if c := notPositive(rg.ByMonth); c != nil {
+			return parley.Errorf("figures", "a region's months counts %d for %q", c.N, c.Name)
 		}
 	}
 	for _, p := range r.Parties {
 		if p.Party != "" && bound != nil && !slices.Contains(bound, p.Party) {
 			return parley.Errorf("figures", "count violations of %q, which the ceasefire does not bind", p.Party)
 		}
-		if err := positive("a party's prohibitions", p.ByProhibition); err != nil {
-			return err
+		if c := notPositive(p.ByProhibition); c != nil {
+			return parley.Errorf("figures", "a party's prohibitions counts %d for %q", c.N, c.Name)
 		}
-		if err := positive("a party's months", p.ByMonth); err != nil {
-			return err
+		if c := notPositive(p.ByMonth); c != nil {
+			return parley.Errorf("figures", "a party's months counts %d for %q", c.N, c.Name)
 		}
 	}
 	for i, o := range r.Obligations {

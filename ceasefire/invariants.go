@@ -2,7 +2,6 @@ package ceasefire
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -325,11 +324,13 @@ func consentMoves(c *Consent, facts [][]parley.Fact) move {
 	}
 	period := InForce(periods, m.now)
 	if period == nil || period.Phase.Number != target.Number-1 {
-		in := "no phase is in force now"
-		if period != nil {
-			in = fmt.Sprintf("phase %d is in force now", period.Phase.Number)
+		// Both refusals' formats are literals, so that the UI finds them
+		// in its catalogues.
+		if period == nil {
+			m.err = parley.Errorf("phase_id", "phase %d may be consented to only while phase %d is in force, and no phase is in force now", target.Number, target.Number-1)
+		} else {
+			m.err = parley.Errorf("phase_id", "phase %d may be consented to only while phase %d is in force, and phase %d is in force now", target.Number, target.Number-1, period.Phase.Number)
 		}
-		m.err = parley.Errorf("phase_id", "phase %d may be consented to only while phase %d is in force, and %s", target.Number, target.Number-1, in)
 		return m
 	}
 	m.period = period

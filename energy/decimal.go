@@ -1,10 +1,13 @@
 package energy
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"regexp"
 	"strings"
+
+	"github.com/parley-project/parley"
 )
 
 // Shares, prices and tolerances are decimal strings ("0.5", "42.75"), read
@@ -18,11 +21,11 @@ var decimalSyntax = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 // a fraction, a comma, spaces) is an error naming what was given.
 func ParseDecimal(s string) (*big.Rat, error) {
 	if !decimalSyntax.MatchString(s) {
-		return nil, fmt.Errorf("%q is not a decimal number (digits, with a decimal point if need be: \"0.5\", \"42.75\")", s)
+		return nil, reasonf("%q is not a decimal number (digits, with a decimal point if need be: \"0.5\", \"42.75\")", s)
 	}
 	r, ok := new(big.Rat).SetString(s)
 	if !ok {
-		return nil, fmt.Errorf("%q is not a decimal number", s)
+		return nil, reasonf("%q is not a decimal number", s)
 	}
 	return r, nil
 }
@@ -66,3 +69,25 @@ func Exact(r *big.Rat, places int) bool {
 }
 
 func ratInt(n int64) *big.Rat { return new(big.Rat).SetInt64(n) }
+
+// reason is an error made of a format and its arguments, so that the UI
+// can say it in the reader's language (the format is the catalogues'
+// key): asField makes it a field's error.
+type reason struct {
+	format string
+	args   []any
+}
+
+func reasonf(format string, args ...any) error { return &reason{format, args} }
+
+func (r *reason) Error() string { return fmt.Sprintf(r.format, r.args...) }
+
+// asField returns err as field's error, made of the format and arguments
+// err was made of, if it was made of any.
+func asField(field string, err error) error {
+	var r *reason
+	if errors.As(err, &r) {
+		return parley.Errorf(field, r.format, r.args...)
+	}
+	return parley.Errorf(field, "%v", err)
+}

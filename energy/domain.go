@@ -382,22 +382,21 @@ func (t *SharingTerms) Terms(id string) (Terms, error) {
 	for i, s := range t.Shares {
 		r, err := ParseDecimal(s.Share)
 		if err != nil {
-			return Terms{}, parley.Errorf(fmt.Sprintf("shares[%d].share", i), "%v", err)
+			return Terms{}, asField(fmt.Sprintf("shares[%d].share", i), err)
 		}
 		out.Shares = append(out.Shares, Share{Party: s.PartyID, Share: r})
 	}
 	if err := CheckShares(out.Shares); err != nil {
-		field, msg := splitField(err.Error())
-		return Terms{}, parley.Errorf(field, "%s", msg)
+		return Terms{}, err
 	}
 	if out.Tolerance, err = ParseDecimal(t.Tolerance); err != nil {
-		return Terms{}, parley.Errorf("tolerance", "%v", err)
+		return Terms{}, asField("tolerance", err)
 	}
 	if out.Tolerance.Sign() < 0 || out.Tolerance.Cmp(ratInt(1)) > 0 {
 		return Terms{}, parley.Errorf("tolerance", "must be between 0 and 1")
 	}
 	if out.Price, err = ParseDecimal(t.Price); err != nil {
-		return Terms{}, parley.Errorf("price", "%v", err)
+		return Terms{}, asField("price", err)
 	}
 	if out.Price.Sign() < 0 {
 		return Terms{}, parley.Errorf("price", "must be 0 or more")
@@ -406,16 +405,6 @@ func (t *SharingTerms) Terms(id string) (Terms, error) {
 		return Terms{}, parley.Errorf("currency", "%q is not an ISO 4217 code (three capital letters: \"EUR\")", t.Currency)
 	}
 	return out, nil
-}
-
-// splitField splits "field: message".
-func splitField(s string) (string, string) {
-	for i := range len(s) - 1 {
-		if s[i] == ':' && s[i+1] == ' ' {
-			return s[:i], s[i+2:]
-		}
-	}
-	return "", s
 }
 
 // Readings are one meter's readings of consecutive intervals, submitted
@@ -458,7 +447,7 @@ func (r *Readings) Validate(res parley.Resolved) error {
 		return parley.Errorf("start", "%q is not an RFC 3339 time (2026-03-01T00:15:00Z)", r.Start)
 	}
 	if err := CheckStart(start); err != nil {
-		return parley.Errorf("start", "%v", err)
+		return asField("start", err)
 	}
 	if len(r.Wh) == 0 || len(r.Wh) > MaxIntervals {
 		return parley.Errorf("wh", "holds %d values; a batch of readings holds 1 to %d (31 days of quarter-hours)", len(r.Wh), MaxIntervals)
@@ -549,10 +538,10 @@ func (s *Statement) Period() (from, until time.Time, err error) {
 		return from, until, parley.Errorf("until", "%q is not an RFC 3339 time", s.Until)
 	}
 	if err := CheckStart(from); err != nil {
-		return from, until, parley.Errorf("from", "%v", err)
+		return from, until, asField("from", err)
 	}
 	if err := CheckStart(until); err != nil {
-		return from, until, parley.Errorf("until", "%v", err)
+		return from, until, asField("until", err)
 	}
 	if !until.After(from) || until.Sub(from) > MaxPeriod {
 		return from, until, parley.Errorf("until", "must be after from, and at most %d days after it", int(MaxPeriod/(24*time.Hour)))

@@ -21,6 +21,8 @@ import (
 	"math/big"
 	"slices"
 	"time"
+
+	"github.com/parley-project/parley"
 )
 
 // Interval is the length of one reading: 15 minutes, the metering
@@ -111,24 +113,24 @@ type Share struct {
 // between 0 and 1, and add up to exactly 1; the error names the share.
 func CheckShares(shares []Share) error {
 	if len(shares) < 2 {
-		return fmt.Errorf("shares: the output is shared between at least two parties, not %d", len(shares))
+		return parley.Errorf("shares", "the output is shared between at least two parties, not %d", len(shares))
 	}
 	sum := new(big.Rat)
 	seen := map[string]bool{}
 	for i, s := range shares {
 		switch {
 		case s.Party == "":
-			return fmt.Errorf("shares[%d].party_id: is required", i)
+			return parley.Errorf(fmt.Sprintf("shares[%d].party_id", i), "is required")
 		case seen[s.Party]:
-			return fmt.Errorf("shares[%d].party_id: %q has a share already", i, s.Party)
+			return parley.Errorf(fmt.Sprintf("shares[%d].party_id", i), "%q has a share already", s.Party)
 		case s.Share == nil || s.Share.Sign() <= 0 || s.Share.Cmp(ratInt(1)) > 0:
-			return fmt.Errorf("shares[%d].share: must be more than 0 and at most 1", i)
+			return parley.Errorf(fmt.Sprintf("shares[%d].share", i), "must be more than 0 and at most 1")
 		}
 		seen[s.Party] = true
 		sum.Add(sum, s.Share)
 	}
 	if sum.Cmp(ratInt(1)) != 0 {
-		return fmt.Errorf("shares: add up to %s, not 1: the whole output must be shared", sum.FloatString(6))
+		return parley.Errorf("shares", "add up to %s, not 1: the whole output must be shared", sum.FloatString(6))
 	}
 	return nil
 }
@@ -160,7 +162,7 @@ func (s Series) End() time.Time { return s.Start.Add(time.Duration(len(s.Wh)) * 
 // second.
 func CheckStart(t time.Time) error {
 	if t.IsZero() || t.Truncate(Interval) != t {
-		return fmt.Errorf("%s does not start a 15-minute interval (hh:00, :15, :30 or :45, no seconds)", t.UTC().Format(time.RFC3339))
+		return reasonf("%s does not start a 15-minute interval (hh:00, :15, :30 or :45, no seconds)", t.UTC().Format(time.RFC3339))
 	}
 	return nil
 }

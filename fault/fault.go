@@ -40,7 +40,12 @@ type Error struct {
 	Message string
 	// Field names the offending field, in JSON path form ("members[2].role").
 	Field string
-	Err   error
+	// Format and Args are what Message was made of, when it was made by
+	// New: the UI writes it in the reader's language from them (Format is
+	// the catalogues' key).
+	Format string
+	Args   []any
+	Err    error
 	// Current is, for a conflict over a stale version, the version that
 	// is current, so the caller can merge without another request.
 	Current any
@@ -57,7 +62,7 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // New returns an error of code about field.
 func New(code Code, field, format string, args ...any) *Error {
-	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // CodeOf returns the code of err, or "" for an internal error.

@@ -414,12 +414,13 @@ func validBodies(ids scenarioIDs, round, day string) map[string]string {
 		round, day = ids.round, "2026-01-23"
 	}
 	return map[string]string{
-		"parties":     `{"id":"tr","name":"Türkiye","role":"observer","note":"Offered to host a round"}`,
-		"people":      `{"name":"Marco Rubio","party_id":"us","titles":[{"title":"Secretary of State","source":"News report E"}]}`,
-		"rounds":      `{"name":"Istanbul round","place":"Istanbul, Türkiye","starts_on":"2026-03-01","ends_on":"2026-03-02","status":"planned","precision":"day"}`,
-		"sessions":    fmt.Sprintf(`{"round_id":%q,"title":"Plenary","format":"plenary","starts_at":"%[2]sT10:00:00+04:00","ends_at":"%[2]sT12:00:00+04:00","mediator_present":true,"parties":["us","ua","ru"],"attendees":[%[3]q,%[4]q]}`, round, day, ids.uaPerson, ids.ruPerson),
-		"delegations": fmt.Sprintf(`{"round_id":%q,"party_id":"us","members":[{"person_id":%q,"role":"head","title":"Special envoy"}]}`, round, ids.usPerson),
-		"aspects":     `{"title":"Prisoner exchange","summary":"All for all.","status":"open","order":8}`,
+		"parties":      `{"id":"tr","name":"Türkiye","role":"observer","note":"Offered to host a round"}`,
+		"translations": fmt.Sprintf(`{"of_kind":"talks.person","of":%q,"field":"name","language":"uk","original_language":"en","text":"Стів Віткофф","translator":"Language services"}`, ids.usPerson),
+		"people":       `{"name":"Marco Rubio","party_id":"us","titles":[{"title":"Secretary of State","source":"News report E"}]}`,
+		"rounds":       `{"name":"Istanbul round","place":"Istanbul, Türkiye","starts_on":"2026-03-01","ends_on":"2026-03-02","status":"planned","precision":"day"}`,
+		"sessions":     fmt.Sprintf(`{"round_id":%q,"title":"Plenary","format":"plenary","starts_at":"%[2]sT10:00:00+04:00","ends_at":"%[2]sT12:00:00+04:00","mediator_present":true,"parties":["us","ua","ru"],"attendees":[%[3]q,%[4]q]}`, round, day, ids.uaPerson, ids.ruPerson),
+		"delegations":  fmt.Sprintf(`{"round_id":%q,"party_id":"us","members":[{"person_id":%q,"role":"head","title":"Special envoy"}]}`, round, ids.usPerson),
+		"aspects":      `{"title":"Prisoner exchange","summary":"All for all.","status":"open","order":8}`,
 		"action-items": fmt.Sprintf(`{"title":"Circulate the draft agenda","owner_party":"us","status":"open","due":"2026-01-30","round_id":%q,"aspect_id":%q}`,
 			round, ids.someAspect),
 		"approvals": fmt.Sprintf(`{"aspect_id":%q,"party_id":"ua","decision":"approved","round_id":%q}`, ids.someAspect, round),

@@ -1,7 +1,6 @@
 package negotiation
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -104,12 +103,13 @@ func noStageRises(kind, name string) parley.Invariant {
 // its approval makes final.
 //
 // A rule is judged on the stages after the move: clauses of one package
-// that become final together meet a rule between them.
-func checkRises(b *Board, before map[string]*State) error {
+// that become final together meet a rule between them. A refusal is of
+// field.
+func checkRises(b *Board, before map[string]*State, field string) error {
 	after := b.States()
 	for _, c := range b.Clauses {
 		if to := after[c.ID].Stage; to.Rank() > before[c.ID].Stage.Rank() {
-			if err := b.checkMove(after[c.ID], to, after); err != nil {
+			if err := b.checkMove(after[c.ID], to, after, field); err != nil {
 				return err
 			}
 		}
@@ -186,8 +186,8 @@ func move(kind, name string, check func(e parley.Entity, b *Board, before *State
 			if err := check(e, b, before, version); err != nil {
 				return err
 			}
-			if err := checkRises(b, states); err != nil {
-				return parley.Errorf("clause_id", "%v", err)
+			if err := checkRises(b, states, "clause_id"); err != nil {
+				return err
 			}
 			return nil
 		},
@@ -292,8 +292,8 @@ var packageMove = parley.Invariant{
 			}
 		}
 		b.PackageApprovals = append(b.PackageApprovals, Decided[*PackageApproval]{Seq: nextSeq, V: a})
-		if err := checkRises(b, states); err != nil {
-			return parley.Errorf("clauses", "%v", err)
+		if err := checkRises(b, states, "clauses"); err != nil {
+			return err
 		}
 		return nil
 	},
@@ -330,6 +330,6 @@ var headConfirms = parley.Invariant{
 			}
 			return parley.Errorf("person_id", "is not the head of %q's delegation to the session's round; the head confirms", c.PartyID)
 		}
-		return parley.Errorf("session_id", "%s", fmt.Sprintf("no delegation of %q to the session's round is recorded; record it, with its head, first", c.PartyID))
+		return parley.Errorf("session_id", "no delegation of %q to the session's round is recorded; record it, with its head, first", c.PartyID)
 	},
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 )
 
@@ -348,14 +349,15 @@ func (b *Board) blocking(st *State, states map[string]*State) []string {
 	return out
 }
 
-// checkMove refuses a clause reaching stage to while a rule holds it back.
-func (b *Board) checkMove(st *State, to Stage, states map[string]*State) error {
+// checkMove refuses a clause reaching stage to while a rule holds it back,
+// as a refusal of field.
+func (b *Board) checkMove(st *State, to Stage, states map[string]*State, field string) error {
 	for _, r := range b.rulesFor(st) {
 		if to.Rank() < r.Stage.Rank() {
 			continue
 		}
 		if why := b.unmet(r, states); why != "" {
-			return fmt.Errorf("%s, so clause %q may not become %s yet", why, st.Clause.Label(), to.Label())
+			return parley.Errorf(field, "%s, so clause %q may not become %s yet", why, st.Clause.Label(), to.Label())
 		}
 	}
 	return nil

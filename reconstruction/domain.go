@@ -276,15 +276,23 @@ func (f *Flow) Validate(r parley.Resolved) error {
 	if _, _, err := f.Money(); err != nil {
 		return err
 	}
+	// The refusals that name a stage name it in their text, each its own
+	// message, so that the UI writes the stage in the reader's language.
 	if f.Stage != Pledge && !f.Announced {
-		return parley.Errorf("announced", "a %s is public: only a pledge may wait to be announced", f.Stage)
+		if f.Stage == Commitment {
+			return parley.Errorf("announced", "a commitment is public: only a pledge may wait to be announced")
+		}
+		return parley.Errorf("announced", "a disbursement is public: only a pledge may wait to be announced")
 	}
 	date, err := day("date", f.Date)
 	if err != nil {
 		return err
 	}
 	if f.ConditionPhase != "" && f.Stage != Pledge {
-		return parley.Errorf("condition_phase", "only a pledge may be conditional; a %s is not", f.Stage)
+		if f.Stage == Commitment {
+			return parley.Errorf("condition_phase", "only a pledge may be conditional; a commitment is not")
+		}
+		return parley.Errorf("condition_phase", "only a pledge may be conditional; a disbursement is not")
 	}
 	if p, ok := parley.Lookup[*Project](r, KindProject, f.ProjectID); ok {
 		if p.NeedID != f.NeedID {
@@ -310,7 +318,7 @@ func (f *Flow) Validate(r parley.Resolved) error {
 	prevDate, _ := day("date", prev.Date)
 	switch {
 	case prev.Stage != want:
-		return parley.Errorf("follows", "is a %s; a %s follows a %s", prev.Stage, f.Stage, want)
+		return followsWrongStage(prev.Stage, f.Stage)
 	case prev.DonorID != f.DonorID || prev.RecipientID != f.RecipientID:
 		return parley.Errorf("follows", "is from %s to %s, not from %s to %s", prev.DonorID, prev.RecipientID, f.DonorID, f.RecipientID)
 	case f.Stage == Disbursement && prev.Currency != f.Currency:
@@ -321,10 +329,30 @@ func (f *Flow) Validate(r parley.Resolved) error {
 		return parley.Errorf("project_id", "is not the project of the commitment it pays (%s)", prev.ProjectID)
 	case f.Stage == Disbursement && prev.Instrument != f.Instrument:
 		return parley.Errorf("instrument", "is %s; the commitment it pays is a %s", f.Instrument, prev.Instrument)
+	case date.Before(prevDate) && prev.Stage == Pledge:
+		return parley.Errorf("date", "is %s, before the pledge it follows (%s)", f.Date, prev.Date)
 	case date.Before(prevDate):
-		return parley.Errorf("date", "is %s, before the %s it follows (%s)", f.Date, prev.Stage, prev.Date)
+		return parley.Errorf("date", "is %s, before the commitment it follows (%s)", f.Date, prev.Date)
 	}
 	return nil
+}
+
+// followsWrongStage refuses a flow at stage that follows one at prev, a
+// stage it does not follow: a commitment follows a pledge, a disbursement
+// a commitment.
+func followsWrongStage(prev, stage string) error {
+	switch {
+	case stage == Commitment && prev == Commitment:
+		return parley.Errorf("follows", "is a commitment; a commitment follows a pledge")
+	case stage == Commitment && prev == Disbursement:
+		return parley.Errorf("follows", "is a disbursement; a commitment follows a pledge")
+	case stage == Disbursement && prev == Pledge:
+		return parley.Errorf("follows", "is a pledge; a disbursement follows a commitment")
+	case stage == Disbursement && prev == Disbursement:
+		return parley.Errorf("follows", "is a disbursement; a disbursement follows a commitment")
+	}
+	// Not reached: what a flow follows is a flow, at one of the stages.
+	return parley.Errorf("follows", "is a %s; a %s does not follow it", prev, stage)
 }
 
 func day(field, s string) (time.Time, error) {
@@ -385,7 +413,7 @@ var disbursedWithinCommitment = parley.Invariant{
 				before = append(before, d.Amount)
 			}
 		}
-		return withinCap(f.Amount, f.Currency, before, c.Amount, c.Currency, "commitment "+f.Follows, "disbursed", "committed")
+		return withinCap(f.Amount, f.Currency, before, c.Amount, c.Currency, f.Follows, disbursedRefusals)
 	},
 }
 

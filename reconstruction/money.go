@@ -39,7 +39,15 @@ func Amount(field, currency, s string) (*big.Rat, error) {
 		return nil, err
 	}
 	units := minorUnits[currency]
-	return decimal(field, s, units, currency+" has "+parley.Plural(units, "decimal"))
+	return decimal(field, s, units, func(n int) error {
+		// n is more than units: one decimal is too many only where the
+		// currency has none. No currency has one decimal, which the
+		// format would call "1 decimals".
+		if n == 1 {
+			return parley.Errorf(field, "%q has 1 decimal; %s has 0 decimals", s, currency)
+		}
+		return parley.Errorf(field, "%q has %d decimals; %s has %d decimals", s, n, currency, units)
+	})
 }
 
 // knownCurrency refuses a currency parley has no minor units for.
@@ -53,7 +61,9 @@ func knownCurrency(field, currency string) error {
 // Rate parses a rate: how many units of ReportingCurrency one unit of the
 // amount's currency was converted at.
 func Rate(field, currency, s string) (*big.Rat, error) {
-	r, err := decimal(field, s, maxRateDecimals, "a rate is given to "+parley.Plural(maxRateDecimals, "decimal")+" at most")
+	r, err := decimal(field, s, maxRateDecimals, func(n int) error {
+		return parley.Errorf(field, "%q has %d decimals; a rate is given to %d decimals at most", s, n, maxRateDecimals)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -63,13 +73,15 @@ func Rate(field, currency, s string) (*big.Rat, error) {
 	return r, nil
 }
 
-// decimal parses a positive decimal of at most places decimals.
-func decimal(field, s string, places int, why string) (*big.Rat, error) {
+// decimal parses a positive decimal of at most places decimals; tooMany
+// refuses one of n decimals, more than places (each refusal a format of
+// its own, which the UI writes in the reader's language).
+func decimal(field, s string, places int, tooMany func(n int) error) (*big.Rat, error) {
 	if !decimalSyntax.MatchString(s) {
 		return nil, parley.Errorf(field, "%q is not a decimal number such as 1250000.50", s)
 	}
 	if i := strings.IndexByte(s, '.'); i >= 0 && len(s)-i-1 > places {
-		return nil, parley.Errorf(field, "%q has %s; %s", s, parley.Plural(len(s)-i-1, "decimal"), why)
+		return nil, tooMany(len(s) - i - 1)
 	}
 	r, _ := new(big.Rat).SetString(s)
 	if r.Sign() <= 0 {

@@ -308,7 +308,10 @@ func (m *Milestone) Validate(r parley.Resolved) error {
 	case m.Status == "met" && m.Met == "":
 		return parley.Errorf("met", "is required: when the milestone was met")
 	case m.Status != "met" && m.Met != "":
-		return parley.Errorf("met", "is set, but the milestone is %s", m.Status)
+		if m.Status == "notMet" {
+			return parley.Errorf("met", "is set, but the milestone is notMet")
+		}
+		return parley.Errorf("met", "is set, but the milestone is scheduled")
 	case m.Met != "":
 		return inProject(r, m.ProjectID, "met", m.Met)
 	}
@@ -373,7 +376,10 @@ func (p *Payment) Validate(r parley.Resolved) error {
 	if f, ok := parley.Lookup[*Flow](r, KindFlow, p.FundedBy); ok {
 		switch {
 		case f.Stage != Disbursement:
-			return parley.Errorf("funded_by", "is a %s; a payment is funded by a disbursement", f.Stage)
+			if f.Stage == Pledge {
+				return parley.Errorf("funded_by", "is a pledge; a payment is funded by a disbursement")
+			}
+			return parley.Errorf("funded_by", "is a commitment; a payment is funded by a disbursement")
 		case f.ProjectID != "" && f.ProjectID != p.ProjectID:
 			return parley.Errorf("funded_by", "is a disbursement for project %s, not this one", f.ProjectID)
 		}
@@ -400,18 +406,41 @@ var paidWithinContract = parley.Invariant{
 				amounts = append(amounts, o.Entity.(*Payment).Amount)
 			}
 		}
-		return withinCap(p.Amount, p.Currency, amounts, c.Value, c.Currency, "contract "+p.ContractID, "paid", "contracted")
+		return withinCap(p.Amount, p.Currency, amounts, c.Value, c.Currency, p.ContractID, paidRefusals)
 	},
 }
 
+// capRefusals are withinCap's refusals for one kind of running total,
+// each a format of its own so that the UI can write it in the reader's
+// language.
+type capRefusals struct {
+	// limitUnread has the limit's record and its figure; priorUnread the
+	// figure; above the limit's record, the total with its currency, the
+	// limit with its currency and the total before.
+	limitUnread, priorUnread, above string
+}
+
+var (
+	disbursedRefusals = capRefusals{
+		limitUnread: "what commitment %s committed, %q, cannot be read",
+		priorUnread: "an amount disbursed before, %q, cannot be read",
+		above:       "would bring what commitment %s disbursed to %s %s, above the %s %s committed (%s disbursed before)",
+	}
+	paidRefusals = capRefusals{
+		limitUnread: "what contract %s contracted, %q, cannot be read",
+		priorUnread: "an amount paid before, %q, cannot be read",
+		above:       "would bring what contract %s paid to %s %s, above the %s %s contracted (%s paid before)",
+	}
+)
+
 // withinCap refuses an amount that would bring a running total, of the
-// amounts before it, above a limit; stored figures are read as the numbers
-// they are, whatever rules on decimals hold today, and one that is no
-// number stops the write rather than the check.
-func withinCap(amount, currency string, before []string, limit, limitCurrency, of, verb, what string) error {
+// amounts before it, above the limit of the record named of; stored figures
+// are read as the numbers they are, whatever rules on decimals hold today,
+// and one that is no number stops the write rather than the check.
+func withinCap(amount, currency string, before []string, limit, limitCurrency, of string, refuse capRefusals) error {
 	lim, ok := new(big.Rat).SetString(limit)
 	if !ok {
-		return parley.Conflictf("amount", "what %s %s, %q, cannot be read", of, what, limit)
+		return parley.Conflictf("amount", refuse.limitUnread, of, limit)
 	}
 	a, err := Amount("amount", currency, amount)
 	if err != nil {
@@ -421,14 +450,13 @@ func withinCap(amount, currency string, before []string, limit, limitCurrency, o
 	for _, s := range before {
 		x, ok := new(big.Rat).SetString(s)
 		if !ok {
-			return parley.Conflictf("amount", "an amount %s before, %q, cannot be read", verb, s)
+			return parley.Conflictf("amount", refuse.priorUnread, s)
 		}
 		prior.Add(prior, x)
 	}
 	if total := new(big.Rat).Add(prior, a); total.Cmp(lim) > 0 {
 		units := minorUnits[limitCurrency]
-		return parley.Conflictf("amount", "would bring what %s %s to %s %s, above the %s %s %s (%s %s before)",
-			of, verb, total.FloatString(units), limitCurrency, limit, limitCurrency, what, prior.FloatString(units), verb)
+		return parley.Conflictf("amount", refuse.above, of, total.FloatString(units), limitCurrency, limit, limitCurrency, prior.FloatString(units))
 	}
 	return nil
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/parley-project/parley/reconstruction"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/talks"
+	"github.com/parley-project/parley/translation"
 )
 
 // Login is one demo sign-in, printed by `parley demo`.
@@ -147,7 +148,7 @@ func at(s string) time.Time {
 // Registry returns the domains the demo runs: the one place besides the
 // binary's wiring that names them.
 func Registry() *parley.Registry {
-	return parley.MustRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, reconstruction.Domain{})
+	return parley.MustRegistry(talks.Domain{}, negotiation.Domain{}, monitor.Domain{}, ceasefire.Domain{}, energy.Domain{}, reconstruction.Domain{}, translation.Domain{})
 }
 
 // The four news reports the brief draws on, as sources.
@@ -216,6 +217,7 @@ func Load(ctx context.Context, svc *app.Service) ([]Login, error) {
 	l.ceasefire()
 	l.energy()
 	l.reconstruction()
+	l.translations()
 	if l.errs != nil {
 		return nil, l.errs
 	}
@@ -389,8 +391,9 @@ func (l *loader) statements() {
 	st(talks.Statement{SpeakerName: "Volodymyr Zelenskyy", SpeakerID: l.id("zelenskyy"), PartyID: "ua", SaidAt: day("2026-01-24", "+02:00"), Precision: talks.PrecisionDay,
 		Text:   "Russia fired 370 attack drones and 21 missiles of various types at Kyiv and other cities overnight; residential areas and energy infrastructure were hit.",
 		Source: reportB, RoundID: r1})
-	st(talks.Statement{SpeakerName: "Tymur Tkachenko", SpeakerID: l.id("tkachenko"), PartyID: "ua", SaidAt: day("2026-01-24", "+02:00"), Precision: talks.PrecisionDay,
-		Text: "In Kyiv, one person was killed and four wounded by drone attacks.", Place: "Kyiv", Source: reportC, RoundID: r1})
+	l.create("us-mediator", "kyiv-casualties", talks.KindStatement, talks.Statement{SpeakerName: "Tymur Tkachenko", SpeakerID: l.id("tkachenko"), PartyID: "ua",
+		SaidAt: day("2026-01-24", "+02:00"), Precision: talks.PrecisionDay,
+		Text: "In Kyiv, one person was killed and four wounded by drone attacks.", Place: "Kyiv", Source: reportC, RoundID: r1}, public)
 	st(talks.Statement{SpeakerName: "Oleh Syniehubov", SpeakerID: l.id("syniehubov"), PartyID: "ua", SaidAt: day("2026-01-24", "+02:00"), Precision: talks.PrecisionDay,
 		Text: "In Kharkiv, 27 people were wounded.", Place: "Kharkiv", Source: reportC, RoundID: r1})
 	st(talks.Statement{SpeakerName: "Russian state media", PartyID: "ru", SaidAt: day("2026-01-24", "+03:00"), Precision: talks.PrecisionDay,

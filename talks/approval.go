@@ -51,6 +51,14 @@ func (a *Approval) Validate(r parley.Resolved) error {
 		return parley.Errorf("note", "must state the reservation when the decision is %q", DecisionReserved)
 	}
 	if p, ok := parley.Lookup[*Party](r, KindParty, a.PartyID); ok && p.Role != access.ProcessParty {
+		// Each role is its own message, so that the UI can write it in
+		// the reader's language.
+		switch p.Role {
+		case access.ProcessMediator:
+			return parley.Errorf("party_id", "%q is the mediator; only the parties' capitals approve", a.PartyID)
+		case access.ProcessObserver:
+			return parley.Errorf("party_id", "%q is the observer; only the parties' capitals approve", a.PartyID)
+		}
 		return parley.Errorf("party_id", "%q is the %s; only the parties' capitals approve", a.PartyID, p.Role)
 	}
 	return nil

@@ -226,7 +226,7 @@ func (s *Session) Validate(r parley.Resolved) error {
 		return parley.Errorf("ends_at", "is before starts_at")
 	}
 	if want, fixed := mediatorPresence[s.Format]; fixed && s.MediatorPresent != want {
-		return parley.Errorf("mediator_present", "must be %t for a %s session", want, FormatLabels[s.Format])
+		return mediatorPresenceError(s.Format, want)
 	}
 	if len(s.Parties) == 0 {
 		return parley.Errorf("parties", "names no party; a session needs at least one")
@@ -255,6 +255,24 @@ func (s *Session) Validate(r parley.Resolved) error {
 		}
 	}
 	return nil
+}
+
+// mediatorPresenceError refuses a session of format f whose
+// mediator_present is not want. Each format is its own message, with the
+// format's name in it, so that the UI can write it in the reader's
+// language.
+func mediatorPresenceError(f Format, want bool) error {
+	switch f {
+	case FormatJoint:
+		return parley.Errorf("mediator_present", "must be true for a Joint session with mediator session")
+	case FormatShuttle:
+		return parley.Errorf("mediator_present", "must be true for a Mediator shuttle between groups session")
+	case FormatBilateral:
+		return parley.Errorf("mediator_present", "must be true for a Bilateral with mediator session")
+	case FormatDirect:
+		return parley.Errorf("mediator_present", "must be false for a Direct, without mediator session")
+	}
+	return parley.Errorf("mediator_present", "must be %t for a %s session", want, FormatLabels[f])
 }
 
 func contains(ss []string, s string) bool {

@@ -2,6 +2,7 @@ package talks
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -108,6 +109,19 @@ func TestRoundAndOtherValidation(t *testing.T) {
 		var fe *parley.FieldError
 		if err := tc.e.Validate(parley.Resolved{}); !errors.As(err, &fe) || fe.Field != tc.field {
 			t.Errorf("%s: error %v, want one on field %s", name, err, tc.field)
+		}
+	}
+}
+
+// TestMediatorPresenceMessages keeps the refusals of a session whose
+// mediator_present contradicts its format, each a message of its own for
+// translation, as they read when they were one format.
+func TestMediatorPresenceMessages(t *testing.T) {
+	for f, want := range mediatorPresence {
+		var fe *parley.FieldError
+		if err := mediatorPresenceError(f, want); !errors.As(err, &fe) || fe.Field != "mediator_present" ||
+			fe.Message != fmt.Sprintf("must be %t for a %s session", want, FormatLabels[f]) {
+			t.Errorf("%s: %v", f, err)
 		}
 	}
 }

@@ -106,7 +106,7 @@ func (s *server) passwordForm(w http.ResponseWriter, r *http.Request, rq *reques
 		http.Redirect(w, r, "/login?next=/account/password", http.StatusSeeOther)
 		return nil
 	}
-	s.render(w, r, rq, http.StatusOK, "password", pageData{Title: "Change password"})
+	s.render(w, r, rq, http.StatusOK, "password", pageData{Title: T(r, "Change password")})
 	return nil
 }
 
@@ -115,17 +115,18 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request, rq *requ
 		http.Redirect(w, r, "/login?next=/account/password", http.StatusSeeOther)
 		return nil
 	}
+	p := Printer(r)
 	render := func(status int, v passwordView) error {
-		s.render(w, r, rq, status, "password", pageData{Title: "Change password", Data: v})
+		s.render(w, r, rq, status, "password", pageData{Title: p.T("Change password"), Data: v})
 		return nil
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
-		return render(http.StatusBadRequest, passwordView{Error: "The form could not be read. Please try again."})
+		return render(http.StatusBadRequest, passwordView{Error: p.T("The form could not be read. Please try again.")})
 	}
 	current, password := r.PostForm.Get("current_password"), r.PostForm.Get("password")
 	if password != r.PostForm.Get("confirm") {
-		return render(http.StatusUnprocessableEntity, passwordView{Error: "The new passwords differ. Type the same new password twice."})
+		return render(http.StatusUnprocessableEntity, passwordView{Error: p.T("The new passwords differ. Type the same new password twice.")})
 	}
 	// The current password is a guess like a sign-in's, bounded alike,
 	// but for the session's principal alone: others' failed sign-ins, to
@@ -135,26 +136,26 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request, rq *requ
 	guessKey, addr := "account "+rq.caller.ID, clientAddr(r)
 	if wait := s.byLogin.wait(guessKey, now); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(max(int(wait.Round(time.Second)/time.Second), 1)))
-		return render(http.StatusTooManyRequests, passwordView{Error: "Too many wrong passwords. Try again later."})
+		return render(http.StatusTooManyRequests, passwordView{Error: p.T("Too many wrong passwords. Try again later.")})
 	}
 	// A signed-in person is known: their check waits in the Trusted line.
 	at, err := s.svc.ChangePassword(auth.WithPriority(r.Context(), auth.Trusted), rq.caller.ID, current, password)
 	var e *app.Error
 	switch {
 	case errors.Is(err, auth.ErrBusy):
-		s.busy(w, r, rq, "password", "Change password", passwordView{Error: busyMessage})
+		s.busy(w, r, rq, "password", p.T("Change password"), passwordView{Error: p.T(busyMessage)})
 		return nil
 	case app.ErrorCode(err) == app.CodeUnauthenticated && errors.As(err, &e) && e.Field == "current_password":
 		s.byLogin.fail(guessKey, now)
 		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "web password change: wrong current password", slog.String("login", rq.caller.Login), slog.String("addr", addr))
-		return render(http.StatusForbidden, passwordView{Error: "The current password is wrong."})
+		return render(http.StatusForbidden, passwordView{Error: p.T("The current password is wrong.")})
 	case app.ErrorCode(err) == app.CodeUnauthenticated:
 		// Disabled or gone since the request began.
 		s.clearCookie(w, r)
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return nil
 	case app.ErrorCode(err) == app.CodeInvalid && errors.As(err, &e):
-		return render(http.StatusUnprocessableEntity, passwordView{Error: capitalize(e.Message) + "."})
+		return render(http.StatusUnprocessableEntity, passwordView{Error: capitalize(ErrorText(p, e)) + "."})
 	case err != nil:
 		return err
 	}

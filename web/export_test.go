@@ -17,12 +17,15 @@ var NewServer = newServer
 
 const CookieName = cookieName
 
+// english formats as the pages in English do.
+var english = Formatter{fallbackPrinter}
+
 var (
-	AudienceLabel = audienceLabel
-	When          = when
-	Span          = span
-	Day           = day
-	Days          = days
+	AudienceLabel = english.audienceLabel
+	When          = english.When
+	Span          = english.Span
+	Day           = english.Day
+	Days          = english.Days
 )
 
 func (s *server) Handler() http.Handler { return s.handler() }

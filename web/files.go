@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 
@@ -25,7 +24,7 @@ func (s *server) fileForm(w http.ResponseWriter, r *http.Request, rq *request) e
 	if rq.caller == nil || !s.svc.MayPutFiles(*rq.caller) {
 		return errNotFound
 	}
-	s.render(w, r, rq, http.StatusOK, "files", pageData{Title: "Upload a file", Data: fileView{Max: app.MaxFile >> 20}})
+	s.render(w, r, rq, http.StatusOK, "files", pageData{Title: T(r, "Upload a file"), Data: fileView{Max: app.MaxFile >> 20}})
 	return nil
 }
 
@@ -33,18 +32,19 @@ func (s *server) fileUpload(w http.ResponseWriter, r *http.Request, rq *request)
 	if rq.caller == nil || !s.svc.MayPutFiles(*rq.caller) {
 		return errNotFound
 	}
+	p := Printer(r)
 	refuse := func(msg string) error {
-		s.render(w, r, rq, http.StatusUnprocessableEntity, "files", pageData{Title: "Upload a file", Data: fileView{Max: app.MaxFile >> 20, Error: msg}})
+		s.render(w, r, rq, http.StatusUnprocessableEntity, "files", pageData{Title: p.T("Upload a file"), Data: fileView{Max: app.MaxFile >> 20, Error: msg}})
 		return nil
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, app.MaxFile+1<<20)
 	if err := r.ParseMultipartForm(app.MaxFile + 1<<20); err != nil {
-		return refuse(fmt.Sprintf("The upload could not be read; a file is at most %d MiB.", app.MaxFile>>20))
+		return refuse(p.T("The upload could not be read; a file is at most %d MiB.", app.MaxFile>>20))
 	}
 	defer r.MultipartForm.RemoveAll()
 	f, hdr, err := r.FormFile("file")
 	if err != nil {
-		return refuse("Choose a file to upload.")
+		return refuse(p.T("Choose a file to upload."))
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, app.MaxFile+1))
@@ -54,11 +54,11 @@ func (s *server) fileUpload(w http.ResponseWriter, r *http.Request, rq *request)
 	b, err := s.svc.PutFile(r.Context(), *rq.caller, hdr.Header.Get("Content-Type"), data)
 	var e *app.Error
 	if errors.As(err, &e) {
-		return refuse(capitalize(e.Message) + ".")
+		return refuse(capitalize(ErrorText(p, e)) + ".")
 	} else if err != nil {
 		return err
 	}
-	s.render(w, r, rq, http.StatusOK, "files", pageData{Title: "File kept", Data: fileView{SHA256: b.SHA256, MediaType: b.MediaType, Size: b.Size}})
+	s.render(w, r, rq, http.StatusOK, "files", pageData{Title: p.T("File kept"), Data: fileView{SHA256: b.SHA256, MediaType: b.MediaType, Size: b.Size}})
 	return nil
 }
 

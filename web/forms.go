@@ -29,8 +29,10 @@ package web
 // word in a number field) is reported next to its field without calling
 // the service.
 //
-// The pages use no template functions, only the layout's "audience" and
-// "reclink" partials: everything they show is computed here.
+// The pages use no template functions but t, for their own words, and the
+// layout's "audience" and "reclink" partials: everything else they show is
+// computed here, in the reader's language (a kind's words, which the
+// domains' catalogues translate, through kindWord).
 
 import (
 	"cmp"
@@ -58,6 +60,7 @@ import (
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
 )
@@ -103,8 +106,32 @@ func kindItemHref(k parley.Kind, id string) string {
 }
 
 // kindPlural names a kind's collection for people: "Action items".
-func kindPlural(k parley.Kind) string {
-	return kindUpper(strings.ReplaceAll(k.Collection, "-", " "))
+func kindPlural(p *i18n.Printer, k parley.Kind) string {
+	return kindUpper(kindNoun(p, k))
+}
+
+// kindNoun is a kind's collection in a sentence, "action items", in p's
+// language: the collection with "-" read as a space is the catalogues' key.
+func kindNoun(p *i18n.Printer, k parley.Kind) string {
+	return kindWord(p, strings.ReplaceAll(k.Collection, "-", " "))
+}
+
+// kindTitle is a kind's title, "action item", in p's language.
+func kindTitle(p *i18n.Printer, k parley.Kind) string { return kindWord(p, k.Title) }
+
+// kindLabel is what a field is called on a page, in p's language.
+func kindLabel(p *i18n.Printer, f parley.Field) string {
+	return kindUpper(kindWord(p, f.LabelText()))
+}
+
+// kindWord translates a word of a domain's declarations (a kind's title, a
+// field's label or help, an option's label): their translations are in the
+// domains' catalogues. Nothing stays nothing.
+func kindWord(p *i18n.Printer, s string) string {
+	if s == "" {
+		return ""
+	}
+	return p.Word(s)
 }
 
 // kindUpper upper-cases the first letter of s.
@@ -156,18 +183,18 @@ func kindString(v any) string {
 	return fmt.Sprint(v)
 }
 
-// kindDay shows a date, YYYY-MM-DD, as people write it.
-func kindDay(s string) string {
+// kindDay shows a date, YYYY-MM-DD, as people write it in p's language.
+func kindDay(p *i18n.Printer, s string) string {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return s
 	}
-	return t.Format("2 January 2006")
+	return p.Time(t, "2 January 2006")
 }
 
 // kindMoment shows a time where it happened, with its offset, so that
 // readers in different capitals read the same instant.
-func kindMoment(s string) string {
+func kindMoment(p *i18n.Printer, s string) string {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return s
@@ -180,7 +207,7 @@ func kindMoment(s string) string {
 	if _, off := t.Zone(); off != 0 {
 		zone += t.Format("-07:00")
 	}
-	return t.Format(layout) + " (" + zone + ")"
+	return p.Time(t, layout) + " (" + zone + ")"
 }
 
 // kindRef is a link to an entity, named by its headline.
@@ -193,7 +220,10 @@ type kindRef struct {
 // referenced entities' headlines, read as the caller: an entity the caller
 // may not see resolves to nothing. Each is read once a request.
 type kindNames struct {
-	ctx    context.Context
+	ctx context.Context
+	// p writes what the names say (an option's label, a date) in the
+	// reader's language.
+	p      *i18n.Printer
 	svc    *app.Service
 	reg    *parley.Registry
 	caller *access.Principal
@@ -203,8 +233,8 @@ type kindNames struct {
 	files string
 }
 
-func (s *server) kindNames(ctx context.Context, caller *access.Principal) *kindNames {
-	return &kindNames{ctx: ctx, svc: s.svc, reg: s.svc.Registry(), caller: caller, refs: map[string]*kindRef{}}
+func (s *server) kindNames(r *http.Request, caller *access.Principal) *kindNames {
+	return &kindNames{ctx: r.Context(), p: Printer(r), svc: s.svc, reg: s.svc.Registry(), caller: caller, refs: map[string]*kindRef{}}
 }
 
 // ref returns the link to entity id of the named kind, or nil if the caller
@@ -280,7 +310,7 @@ type kindValue struct {
 
 // value renders v, of field f, for a page.
 func (n *kindNames) value(f parley.Field, v any) (kindValue, error) {
-	out := kindValue{Label: kindUpper(f.LabelText())}
+	out := kindValue{Label: kindLabel(n.p, f)}
 	switch f.Type {
 	case parley.Object:
 		m, ok := v.(map[string]any)
@@ -311,9 +341,9 @@ func (n *kindNames) value(f parley.Field, v any) (kindValue, error) {
 		}
 		return out, nil
 	case parley.Bool:
-		out.Text = "no"
+		out.Text = n.p.T("no")
 		if b, _ := v.(bool); b {
-			out.Text = "yes"
+			out.Text = n.p.T("yes")
 		}
 		return out, nil
 	}
@@ -335,11 +365,11 @@ func (n *kindNames) value(f parley.Field, v any) (kindValue, error) {
 		}
 		out.Text, out.Href = r.Text, r.Href
 	case parley.Enum:
-		out.Text = f.OptionLabel(s)
+		out.Text = kindWord(n.p, f.OptionLabel(s))
 	case parley.Date:
-		out.Text = kindDay(s)
+		out.Text = kindDay(n.p, s)
 	case parley.Time:
-		out.Text = kindMoment(s)
+		out.Text = kindMoment(n.p, s)
 	case parley.Text:
 		out.Text, out.Long = s, true
 	case parley.File:
@@ -360,11 +390,12 @@ type kindIndexView struct {
 }
 
 func (s *server) kindIndex(w http.ResponseWriter, r *http.Request, rq *request) error {
+	p := Printer(r)
 	var v kindIndexView
 	for _, k := range s.svc.Registry().Kinds() {
-		v.Kinds = append(v.Kinds, kindRef{Href: kindListHref(k), Text: kindPlural(k)})
+		v.Kinds = append(v.Kinds, kindRef{Href: kindListHref(k), Text: kindPlural(p, k)})
 	}
-	s.render(w, r, rq, http.StatusOK, "kind_list", pageData{Title: "Records by kind", Nav: "kinds", Data: kindListView{Index: &v}})
+	s.render(w, r, rq, http.StatusOK, "kind_list", pageData{Title: p.T("Records by kind"), Nav: "kinds", Data: kindListView{Index: &v}})
 	return nil
 }
 
@@ -410,39 +441,44 @@ type kindFilter struct {
 
 // kindFilters are the filter form's fields: the filters the kind declares,
 // with the values the list is filtered by.
-func (s *server) kindFilters(ctx context.Context, caller *access.Principal, k parley.Kind, vals url.Values) ([]kindFilter, error) {
+func (s *server) kindFilters(ctx context.Context, p *i18n.Printer, caller *access.Principal, k parley.Kind, vals url.Values) ([]kindFilter, error) {
 	var out []kindFilter
 	for _, f := range app.ListFilters(k) {
-		kf := kindFilter{Name: f.Name, Value: vals.Get(f.Name), Label: kindUpper(strings.ReplaceAll(f.Name, "_", " "))}
+		kf := kindFilter{Name: f.Name, Value: vals.Get(f.Name)}
 		switch f.Name {
 		case "party":
-			kf.Label = "Party"
+			kf.Label = p.T("Party")
 			parties, err := s.svc.All(ctx, caller, s.svc.Registry().PartyKind().Name, "")
 			if err != nil {
 				return nil, err
 			}
-			kf.Options = []kindOption{{Label: "any"}}
-			for _, p := range parties {
-				kf.Options = append(kf.Options, kindOption{Value: p.ID, Label: cmp.Or(s.headlineOf(p), p.ID), Selected: p.ID == kf.Value})
+			kf.Options = []kindOption{{Label: p.T("any")}}
+			for _, e := range parties {
+				kf.Options = append(kf.Options, kindOption{Value: e.ID, Label: cmp.Or(s.headlineOf(p, e), e.ID), Selected: e.ID == kf.Value})
 			}
 		case "status":
 			sf, _ := k.Field(k.StatusField)
-			kf.Label = kindUpper(sf.LabelText())
-			kf.Options = []kindOption{{Label: "any"}}
+			kf.Label = kindLabel(p, sf)
+			kf.Options = []kindOption{{Label: p.T("any")}}
 			for _, o := range sf.Enum {
-				kf.Options = append(kf.Options, kindOption{Value: o.Value, Label: o.Label, Selected: o.Value == kf.Value})
+				kf.Options = append(kf.Options, kindOption{Value: o.Value, Label: kindWord(p, o.Label), Selected: o.Value == kf.Value})
 			}
-		case "from", "to":
+		case "from":
 			tf, _ := k.Field(k.TimeField)
-			kf.Label = kindUpper(tf.LabelText()) + " " + f.Name
+			kf.Label = p.T("%s from", kindLabel(p, tf))
+		case "to":
+			tf, _ := k.Field(k.TimeField)
+			kf.Label = p.T("%s to", kindLabel(p, tf))
 		case "order":
-			kf.Label = "Order"
-			kf.Options = []kindOption{{Value: "", Label: "as created", Selected: kf.Value == ""}, {Value: "time", Label: "by time", Selected: kf.Value == "time"}}
+			kf.Label = p.T("Order")
+			kf.Options = []kindOption{{Value: "", Label: p.T("as created"), Selected: kf.Value == ""}, {Value: "time", Label: p.T("by time"), Selected: kf.Value == "time"}}
 		case "desc":
-			kf.Label, kf.Check = "Newest first", true
+			kf.Label, kf.Check = p.T("Newest first"), true
 		default:
 			if ff, ok := k.Field(f.Name); ok {
-				kf.Label = kindUpper(ff.LabelText())
+				kf.Label = kindLabel(p, ff)
+			} else {
+				kf.Label = kindUpper(kindWord(p, strings.ReplaceAll(f.Name, "_", " ")))
 			}
 		}
 		out = append(out, kf)
@@ -467,13 +503,14 @@ func (s *server) kindList(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err != nil {
 		return err
 	}
-	n := s.kindNames(ctx, rq.caller)
+	n := s.kindNames(r, rq.caller)
+	pr := n.p
 	q := store.Query{Kind: k.Name, Limit: kindPageSize}
-	v := kindListView{Plural: kindPlural(k), Noun: strings.ReplaceAll(k.Collection, "-", " "), Title: k.Title, AllHref: kindListHref(k)}
+	v := kindListView{Plural: kindPlural(pr, k), Noun: kindNoun(pr, k), Title: kindTitle(pr, k), AllHref: kindListHref(k)}
 	pf, hasParent := k.Field(k.ParentField)
 	if p := r.URL.Query().Get("parent"); p != "" {
 		if !hasParent {
-			return s.kindBadRequest(w, r, rq, fmt.Sprintf("A list of %s cannot be filtered by parent.", k.Collection))
+			return s.kindBadRequest(w, r, rq, pr.T("A list of %s cannot be filtered by parent.", k.Collection))
 		}
 		q.Parent = p
 		if pf.Type == parley.Ref {
@@ -485,21 +522,21 @@ func (s *server) kindList(w http.ResponseWriter, r *http.Request, rq *request) e
 				return errNotFound
 			}
 			if pk, ok := s.svc.Registry().Kind(pf.Ref); ok {
-				v.ParentKind = pk.Title
+				v.ParentKind = kindTitle(pr, pk)
 			}
 		}
 	}
 	vals := r.URL.Query()
 	if err := app.ParseListFilters(k, vals, &q); err != nil {
-		return s.kindBadRequest(w, r, rq, capitalize(err.Error())+".")
+		return s.kindBadRequest(w, r, rq, capitalize(errorSentence(pr, err))+".")
 	}
 	if c := vals.Get("after"); c != "" {
 		if app.OpenCursor(s.listCursor, c, &q) != nil || q.After <= 0 {
-			return s.kindBadRequest(w, r, rq, "This address names no page of this list. Open the list from its first page and follow its “Next page” link.")
+			return s.kindBadRequest(w, r, rq, pr.T("This address names no page of this list. Open the list from its first page and follow its “Next page” link."))
 		}
 	}
 	v.ParentID = q.Parent
-	v.Filters, err = s.kindFilters(r.Context(), rq.caller, k, vals)
+	v.Filters, err = s.kindFilters(r.Context(), pr, rq.caller, k, vals)
 	if err != nil {
 		return err
 	}
@@ -509,28 +546,28 @@ func (s *server) kindList(w http.ResponseWriter, r *http.Request, rq *request) e
 	}
 
 	if hf, ok := k.Field(k.HeadlineField); ok {
-		v.HeadlineLabel = kindUpper(hf.LabelText())
+		v.HeadlineLabel = kindLabel(pr, hf)
 	} else {
-		v.HeadlineLabel = kindUpper(k.Title)
+		v.HeadlineLabel = kindUpper(v.Title)
 	}
 	if hasParent && q.Parent == "" && pf.Type == parley.Ref {
-		v.ParentLabel = kindUpper(pf.LabelText())
+		v.ParentLabel = kindLabel(pr, pf)
 	}
 	of, hasOwner := k.Field(k.OwnerField)
 	if hasOwner && k.OwnerField != k.HeadlineField && k.OwnerField != k.ParentField {
-		v.OwnerLabel = kindUpper(of.LabelText())
+		v.OwnerLabel = kindLabel(pr, of)
 	} else {
 		hasOwner = false
 	}
 	sf, hasStatus := k.Field(k.StatusField)
 	if hasStatus && k.StatusField != k.HeadlineField {
-		v.StatusLabel = kindUpper(sf.LabelText())
+		v.StatusLabel = kindLabel(pr, sf)
 	} else {
 		hasStatus = false
 	}
 	tf, hasTime := k.Field(k.TimeField)
 	if hasTime {
-		v.TimeLabel = kindUpper(tf.LabelText())
+		v.TimeLabel = kindLabel(pr, tf)
 	}
 	for _, e := range es {
 		ref, err := n.put(k, e)
@@ -586,7 +623,7 @@ func (s *server) kindList(w http.ResponseWriter, r *http.Request, rq *request) e
 	}
 	title := v.Plural
 	if v.Parent != nil {
-		title += " of " + v.Parent.Text
+		title = pr.T("%s of %s", v.Plural, v.Parent.Text)
 	}
 	s.render(w, r, rq, http.StatusOK, "kind_list", pageData{Title: title, Nav: "kinds", Data: v})
 	return nil
@@ -600,7 +637,7 @@ func kindWithQuery(path string, q url.Values) string {
 }
 
 func (s *server) kindBadRequest(w http.ResponseWriter, r *http.Request, rq *request, msg string) error {
-	s.render(w, r, rq, http.StatusBadRequest, "error", pageData{Title: "Bad request", Data: errorView{Message: msg}})
+	s.render(w, r, rq, http.StatusBadRequest, "error", pageData{Title: T(r, "Bad request"), Data: errorView{Message: msg}})
 	return nil
 }
 
@@ -630,6 +667,8 @@ func listCursorAEAD(key []byte) cipher.AEAD {
 // ---- One entity ----
 
 type kindItemView struct {
+	// Links are the sections' pages about the entity (its translations).
+	Links    []NavItem
 	Plural   string
 	ListHref string
 	Title    string
@@ -665,17 +704,18 @@ func (s *server) kindItem(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err != nil {
 		return err
 	}
-	n := s.kindNames(ctx, rq.caller)
+	n := s.kindNames(r, rq.caller)
+	pr := n.p
 	n.files = kindItemHref(k, e.ID) + "/files/"
 	self, err := n.put(k, e)
 	if err != nil {
 		return err
 	}
 	v := kindItemView{
-		Plural: kindPlural(k), ListHref: kindListHref(k), Title: k.Title, ID: e.ID, Headline: self.Text,
+		Plural: kindPlural(pr, k), ListHref: kindListHref(k), Title: kindTitle(pr, k), ID: e.ID, Headline: self.Text,
 		Audience: e.Audience, RecordID: e.RecordID, Version: e.Version,
-		Created: e.Created.UTC().Format("2 January 2006, 15:04 UTC"),
-		Updated: e.Updated.UTC().Format("2 January 2006, 15:04 UTC"),
+		Created: pr.Time(e.Created.UTC(), "2 January 2006, 15:04") + " UTC",
+		Updated: pr.Time(e.Updated.UTC(), "2 January 2006, 15:04") + " UTC",
 	}
 	body := kindBody(e.Body)
 	for _, f := range k.Fields {
@@ -686,7 +726,7 @@ func (s *server) kindItem(w http.ResponseWriter, r *http.Request, rq *request) e
 		v.Fields = append(v.Fields, fv)
 	}
 	if pf, ok := k.Field(k.ParentField); ok && pf.Type == parley.Ref {
-		v.ParentLabel = kindUpper(pf.LabelText())
+		v.ParentLabel = kindLabel(pr, pf)
 		if v.Parent, err = n.ref(pf.Ref, kindString(body[pf.Name])); err != nil {
 			return err
 		}
@@ -707,19 +747,24 @@ func (s *server) kindItem(w http.ResponseWriter, r *http.Request, rq *request) e
 		if cf, ok := ck.Field(ck.ParentField); ok && cf.Type == parley.Ref && cf.Ref == k.Name {
 			v.Children = append(v.Children, kindRef{
 				Href: kindWithQuery(kindListHref(ck), url.Values{"parent": {e.ID}}),
-				Text: kindPlural(ck),
+				Text: kindPlural(pr, ck),
 			})
 		}
 	}
 	if kindMayEdit(s.svc, rq.caller, k, e) {
 		v.EditHref = kindItemHref(k, e.ID) + "/edit"
 	}
+	for _, sec := range s.opts.Sections {
+		if l, ok := sec.(RecordLinker); ok {
+			v.Links = append(v.Links, l.RecordLinks(k, e)...)
+		}
+	}
 	if h, err := s.href(ctx, rq.caller, e); err != nil {
 		return err
 	} else if h != self.Href {
 		v.Context = h
 	}
-	s.render(w, r, rq, http.StatusOK, "kind_item", pageData{Title: kindUpper(k.Title) + ": " + v.Headline, Data: v})
+	s.render(w, r, rq, http.StatusOK, "kind_item", pageData{Title: kindUpper(v.Title) + ": " + v.Headline, Data: v})
 	return nil
 }
 
@@ -849,12 +894,13 @@ type kindSchemaRow struct {
 // post, so that lists get their empty rows. errs are shown next to their
 // fields.
 func (s *server) kindForm(w http.ResponseWriter, r *http.Request, rq *request, k parley.Kind, cur *store.Entity, vals url.Values, errs []kindFieldError, status int) error {
-	ctx := r.Context()
-	n := s.kindNames(ctx, rq.caller)
+	n := s.kindNames(r, rq.caller)
+	pr := n.p
+	title := kindTitle(pr, k)
 	v := kindFormView{
-		Title: k.Title, Plural: kindPlural(k), ListHref: kindListHref(k),
-		Action: kindListHref(k), Submit: "Create " + k.Title, Cancel: kindListHref(k),
-		Heading: "New " + k.Title, Signed: k.Signed, KindName: k.Name,
+		Title: title, Plural: kindPlural(pr, k), ListHref: kindListHref(k),
+		Action: kindListHref(k), Submit: pr.T("Create %s", title), Cancel: kindListHref(k),
+		Heading: pr.T("New %s", title), Signed: k.Signed, KindName: k.Name,
 	}
 	if cur != nil {
 		item, err := n.put(k, *cur)
@@ -863,14 +909,15 @@ func (s *server) kindForm(w http.ResponseWriter, r *http.Request, rq *request, k
 		}
 		v.Item = item
 		v.Action, v.Cancel = item.Href, item.Href
-		v.Submit = "Save changes"
-		v.Heading = "Change " + k.Title + ": " + item.Text
+		v.Submit = pr.T("Save changes")
+		v.Heading = pr.T("Change %s: %s", title, item.Text)
 	}
 	b := &kindFormBuilder{n: n, vals: vals, edit: cur != nil, k: k, options: map[string][]parley.Option{}}
 	if k.Signed {
-		v.Inputs = []kindInput{{Name: "file", ID: kindInputID("file"), Label: "Signed file", Path: "Signed file", Control: "file", Required: true, Must: true,
-			Help: "The JSON file that parley sign wrote: the body with its \"statement\" and \"signature\" fields, and its audience if it names one. Upload it within ten minutes of signing."}}
-		v.Schema = kindSchema(k.Fields, "")
+		signed := pr.T("Signed file")
+		v.Inputs = []kindInput{{Name: "file", ID: kindInputID("file"), Label: signed, Path: signed, Control: "file", Required: true, Must: true,
+			Help: pr.T("The JSON file that parley sign wrote: the body with its \"statement\" and \"signature\" fields, and its audience if it names one. Upload it within ten minutes of signing.")}}
+		v.Schema = kindSchema(pr, k.Fields, "")
 		// The server as this page was reached, which behind a proxy may not
 		// be the address the signer uses; it is an example.
 		scheme := "http"
@@ -908,7 +955,7 @@ func (s *server) kindForm(w http.ResponseWriter, r *http.Request, rq *request, k
 			case k.Signed:
 				// An upload's errors name fields of the file: show them
 				// next to the file, named as the schema names them.
-				fe.Label = kindSchemaLabel(k.Fields, e.Field)
+				fe.Label = kindSchemaLabel(pr, k.Fields, e.Field)
 				file := kindAttach(v.Inputs, "file", fe.Label+": "+e.Message)
 				fe.Href = "#" + file.ID
 			default:
@@ -917,11 +964,11 @@ func (s *server) kindForm(w http.ResponseWriter, r *http.Request, rq *request, k
 		}
 		v.Errors = append(v.Errors, fe)
 	}
-	title := v.Heading
+	page := v.Heading
 	if len(v.Errors) > 0 {
-		title = "Not saved: " + title
+		page = pr.T("Not saved: %s", page)
 	}
-	s.render(w, r, rq, status, "kind_form", pageData{Title: title, Data: v})
+	s.render(w, r, rq, status, "kind_form", pageData{Title: page, Data: v})
 	return nil
 }
 
@@ -947,64 +994,64 @@ func kindAttach(ins []kindInput, field, msg string) *kindInput {
 }
 
 // kindSchema documents a signed kind's fields for its upload form.
-func kindSchema(fields []parley.Field, prefix string) []kindSchemaRow {
+func kindSchema(p *i18n.Printer, fields []parley.Field, prefix string) []kindSchemaRow {
 	var rows []kindSchemaRow
 	for _, f := range fields {
 		name := kindJoin(prefix, f.Name)
-		row := kindSchemaRow{Name: name, Label: kindUpper(f.LabelText()), Required: f.Required, Help: f.Help}
-		row.Type = kindTypeText(f)
+		row := kindSchemaRow{Name: name, Label: kindLabel(p, f), Required: f.Required, Help: kindWord(p, f.Help)}
+		row.Type = kindTypeText(p, f)
 		rows = append(rows, row)
 		switch {
 		case f.Type == parley.Object:
-			rows = append(rows, kindSchema(f.Fields, name)...)
+			rows = append(rows, kindSchema(p, f.Fields, name)...)
 		case f.Type == parley.List && f.Elem != nil && f.Elem.Type == parley.Object:
-			rows = append(rows, kindSchema(f.Elem.Fields, name+"[]")...)
+			rows = append(rows, kindSchema(p, f.Elem.Fields, name+"[]")...)
 		}
 	}
 	return rows
 }
 
-func kindTypeText(f parley.Field) string {
+func kindTypeText(p *i18n.Printer, f parley.Field) string {
 	switch f.Type {
 	case parley.String, parley.Text:
-		return "text"
+		return p.T("text")
 	case parley.File:
-		return "the SHA-256 of a file uploaded to parley"
+		return p.T("the SHA-256 of a file uploaded to parley")
 	case parley.Int:
-		return "whole number"
+		return p.T("whole number")
 	case parley.Number:
-		return "number"
+		return p.T("number")
 	case parley.Bool:
-		return "true or false"
+		return p.T("true or false")
 	case parley.Date:
-		return "date, YYYY-MM-DD"
+		return p.T("date, YYYY-MM-DD")
 	case parley.Time:
-		return "time, RFC 3339 with its offset"
+		return p.T("time, RFC 3339 with its offset")
 	case parley.Enum:
 		vals := make([]string, len(f.Enum))
 		for i, o := range f.Enum {
 			vals[i] = strconv.Quote(o.Value)
 		}
-		return "one of " + strings.Join(vals, ", ")
+		return p.T("one of %s", strings.Join(vals, ", "))
 	case parley.Ref:
-		return "id of a " + f.Ref
+		return p.T("id of a %s", f.Ref)
 	case parley.List:
 		if f.Elem != nil {
-			return "list of: " + kindTypeText(*f.Elem)
+			return p.T("list of: %s", kindTypeText(p, *f.Elem))
 		}
-		return "list"
+		return p.T("list")
 	case parley.Object:
-		return "object"
+		return p.T("object")
 	}
 	return string(f.Type)
 }
 
 // kindSchemaLabel names a field of the schema by its JSON path, for an
 // error about an uploaded body.
-func kindSchemaLabel(fields []parley.Field, path string) string {
+func kindSchemaLabel(p *i18n.Printer, fields []parley.Field, path string) string {
 	for _, f := range fields {
 		if kindUnder(path, f.Name) {
-			return kindUpper(f.LabelText())
+			return kindLabel(p, f)
 		}
 	}
 	return kindUpper(path)
@@ -1038,8 +1085,13 @@ func (b *kindFormBuilder) inputs(fields []parley.Field, prefix, pathLabel string
 }
 
 func (b *kindFormBuilder) input(f parley.Field, name, pathLabel string, required bool) (kindInput, error) {
-	label := kindUpper(f.LabelText())
-	in := kindInput{Name: name, ID: kindInputID(name), Label: label, Path: label, Help: f.Help,
+	return b.labelled(f, kindLabel(b.n.p, f), name, pathLabel, required)
+}
+
+// labelled is input, with the label given (a row's, "Row 2").
+func (b *kindFormBuilder) labelled(f parley.Field, label, name, pathLabel string, required bool) (kindInput, error) {
+	p := b.n.p
+	in := kindInput{Name: name, ID: kindInputID(name), Label: label, Path: label, Help: kindWord(p, f.Help),
 		Required: f.Required, Must: f.Required && required, Value: b.vals.Get(name)}
 	if pathLabel != "" {
 		in.Path = pathLabel + " › " + label
@@ -1076,7 +1128,7 @@ func (b *kindFormBuilder) input(f parley.Field, name, pathLabel string, required
 			// value the user entered is shown as written, to be corrected.
 			in.Type = "text"
 		}
-		in.Hint = "A date, YYYY-MM-DD."
+		in.Hint = p.T("A date, YYYY-MM-DD.")
 	case parley.Time:
 		// A time is one text input taking RFC 3339 with its offset, the
 		// form the body carries, rather than datetime-local plus a
@@ -1087,17 +1139,21 @@ func (b *kindFormBuilder) input(f parley.Field, name, pathLabel string, required
 		// where the meeting was held) included.
 		in.Control, in.Type = "input", "text"
 		in.Placeholder = "2026-01-23T10:00:00+04:00"
-		in.Hint = "A time with its UTC offset where it happened (RFC 3339), e.g. 2026-01-23T10:00:00+04:00."
+		in.Hint = p.T("A time with its UTC offset where it happened (RFC 3339), e.g. 2026-01-23T10:00:00+04:00.")
 	case parley.Enum:
 		in.Control = "select"
-		in.Options = kindSelectOptions(f.Enum, in.Value, in.Must)
+		opts := make([]parley.Option, len(f.Enum))
+		for i, o := range f.Enum {
+			opts[i] = parley.Option{Value: o.Value, Label: kindWord(p, o.Label)}
+		}
+		in.Options = kindSelectOptions(p, opts, in.Value, in.Must)
 	case parley.Ref:
 		opts, err := b.refOptions(f.Ref)
 		if err != nil {
 			return in, err
 		}
 		in.Control = "select"
-		in.Options = kindSelectOptions(opts, in.Value, in.Must)
+		in.Options = kindSelectOptions(p, opts, in.Value, in.Must)
 	case parley.Object:
 		in.Control = "group"
 		fs, err := b.inputs(f.Fields, name, in.Path, in.Must)
@@ -1115,15 +1171,15 @@ func (b *kindFormBuilder) input(f parley.Field, name, pathLabel string, required
 				return in, err
 			}
 			in.Control = "multi"
-			in.Options = kindMultiOptions(opts, b.vals[name])
+			in.Options = kindMultiOptions(p, opts, b.vals[name])
 			in.Size = min(max(len(in.Options), 2), 8)
-			in.Hint = "Select one or more; hold Ctrl (⌘ on a Mac) to select several."
+			in.Hint = p.T("Select one or more; hold Ctrl (⌘ on a Mac) to select several.")
 			break
 		}
 		in.Control, in.Must = "group", false
 		for _, i := range b.rows(name) {
 			row := fmt.Sprintf("%s[%d]", name, i)
-			rowLabel := fmt.Sprintf("Row %d", i+1)
+			rowLabel := p.T("Row %d", i+1)
 			if f.Elem.Type == parley.Object {
 				fs, err := b.inputs(f.Elem.Fields, row, in.Path+" › "+rowLabel, false)
 				if err != nil {
@@ -1133,16 +1189,14 @@ func (b *kindFormBuilder) input(f parley.Field, name, pathLabel string, required
 					Path: in.Path + " › " + rowLabel, Control: "group", Fields: fs})
 				continue
 			}
-			elem := *f.Elem
-			elem.Label, elem.Name = rowLabel, ""
-			ri, err := b.input(elem, row, in.Path, false)
+			ri, err := b.labelled(*f.Elem, rowLabel, row, in.Path, false)
 			if err != nil {
 				return in, err
 			}
 			in.Fields = append(in.Fields, ri)
 		}
 		if f.Elem.Type == parley.Object {
-			in.Hint = "Empty rows are left out. To add more rows than are shown, save and change it again."
+			in.Hint = p.T("Empty rows are left out. To add more rows than are shown, save and change it again.")
 		}
 	default:
 		return in, fmt.Errorf("field %s of kind %s has type %q, which forms do not know", name, b.k.Name, f.Type)
@@ -1243,12 +1297,12 @@ func (b *kindFormBuilder) refOptions(kindName string) ([]parley.Option, error) {
 // first unless a value must be chosen and is, and the current value kept
 // even if it is not among the options (a reference to something the
 // caller no longer sees), so that saving without changes changes nothing.
-func kindSelectOptions(opts []parley.Option, cur string, must bool) []kindOption {
+func kindSelectOptions(p *i18n.Printer, opts []parley.Option, cur string, must bool) []kindOption {
 	var out []kindOption
 	if !must || cur == "" {
-		label := "(none)"
+		label := p.T("(none)")
 		if must {
-			label = "Choose one"
+			label = p.T("Choose one")
 		}
 		out = append(out, kindOption{Value: "", Label: label, Selected: cur == ""})
 	}
@@ -1259,7 +1313,7 @@ func kindSelectOptions(opts []parley.Option, cur string, must bool) []kindOption
 		out = append(out, kindOption{Value: o.Value, Label: o.Label, Selected: sel})
 	}
 	if !found {
-		out = append(out, kindOption{Value: cur, Label: "(one not shown to you)", Selected: true})
+		out = append(out, kindOption{Value: cur, Label: p.T("(one not shown to you)"), Selected: true})
 	}
 	return out
 }
@@ -1267,7 +1321,7 @@ func kindSelectOptions(opts []parley.Option, cur string, must bool) []kindOption
 // kindMultiOptions makes the options of a multiple select. The selected
 // ones come first, in the list's order: a browser posts a select's values
 // in the order of its options, so this keeps the order of the list.
-func kindMultiOptions(opts []parley.Option, cur []string) []kindOption {
+func kindMultiOptions(p *i18n.Printer, opts []parley.Option, cur []string) []kindOption {
 	var out []kindOption
 	label := map[string]string{}
 	for _, o := range opts {
@@ -1281,7 +1335,7 @@ func kindMultiOptions(opts []parley.Option, cur []string) []kindOption {
 		chosen[v] = true
 		l, ok := label[v]
 		if !ok {
-			l = "(one not shown to you)"
+			l = p.T("(one not shown to you)")
 		}
 		out = append(out, kindOption{Value: v, Label: l, Selected: true})
 	}
@@ -1293,39 +1347,44 @@ func kindMultiOptions(opts []parley.Option, cur []string) []kindOption {
 	return out
 }
 
-// The audience selector. Without scripts the form shows all three
-// controls; the party and the parties apply to the scopes that name them.
-var kindScopes = []parley.Option{
-	{Value: string(record.Public), Label: "Public: anyone, signed in or not"},
-	{Value: string(record.Parties), Label: "All parties: the mediator and every party, not observers"},
-	{Value: string(record.PartyMediator), Label: "One party and the mediator"},
-	{Value: string(record.PartyOnly), Label: "One party only, not even the mediator"},
-	{Value: string(record.List), Label: "The parties listed below only"},
+// kindScopes are the audience selector's scopes. Without scripts the form
+// shows all three controls; the party and the parties apply to the scopes
+// that name them.
+func kindScopes(p *i18n.Printer) []parley.Option {
+	return []parley.Option{
+		{Value: string(record.Public), Label: p.T("Public: anyone, signed in or not")},
+		{Value: string(record.Parties), Label: p.T("All parties: the mediator and every party, not observers")},
+		{Value: string(record.PartyMediator), Label: p.T("One party and the mediator")},
+		{Value: string(record.PartyOnly), Label: p.T("One party only, not even the mediator")},
+		{Value: string(record.List), Label: p.T("The parties listed below only")},
+	}
 }
 
 func (b *kindFormBuilder) audience() (kindInput, error) {
+	p := b.n.p
 	parties, err := b.refOptions(b.n.reg.PartyKind().Name)
 	if err != nil {
 		return kindInput{}, err
 	}
+	who := p.T("Who may read it")
 	pick := func(name, label string) kindInput {
-		return kindInput{Name: name, ID: kindInputID(name), Label: label, Path: "Who may read it › " + label}
+		return kindInput{Name: name, ID: kindInputID(name), Label: label, Path: who + " › " + label}
 	}
-	scope := pick("audience.scope", "Readers")
+	scope := pick("audience.scope", p.T("Readers"))
 	scope.Control = "select"
-	scope.Options = kindSelectOptions(kindScopes, b.vals.Get(scope.Name), true)
-	party := pick("audience.party", "Party")
+	scope.Options = kindSelectOptions(p, kindScopes(p), b.vals.Get(scope.Name), true)
+	party := pick("audience.party", p.T("Party"))
 	party.Control = "select"
-	party.Options = kindSelectOptions(parties, b.vals.Get(party.Name), false)
-	party.Help = "For “one party and the mediator” and “one party only”."
-	list := pick("audience.parties", "Parties")
+	party.Options = kindSelectOptions(p, parties, b.vals.Get(party.Name), false)
+	party.Help = p.T("For “one party and the mediator” and “one party only”.")
+	list := pick("audience.parties", p.T("Parties"))
 	list.Control = "multi"
-	list.Options = kindMultiOptions(parties, b.vals["audience.parties"])
+	list.Options = kindMultiOptions(p, parties, b.vals["audience.parties"])
 	list.Size = min(max(len(list.Options), 2), 8)
-	list.Help = "For “the parties listed below only”."
-	return kindInput{Name: "audience", ID: kindInputID("audience"), Label: "Who may read it", Path: "Who may read it",
+	list.Help = p.T("For “the parties listed below only”.")
+	return kindInput{Name: "audience", ID: kindInputID("audience"), Label: who, Path: who,
 		Control: "group", Fields: []kindInput{scope, party, list},
-		Help: "Only these readers will see it, on every page and in the API. You may address only readers your own party is among."}, nil
+		Help: p.T("Only these readers will see it, on every page and in the API. You may address only readers your own party is among.")}, nil
 }
 
 // kindAudienceValues puts an audience in a form's values. The party
@@ -1394,6 +1453,8 @@ type kindFieldError struct {
 // kindParser builds a write's JSON body from a posted form.
 type kindParser struct {
 	vals url.Values
+	// pr writes the errors in the reader's language.
+	pr   *i18n.Printer
 	errs []kindFieldError
 	// rows maps the JSON path of each list element in the body to its
 	// row in the form: empty rows are dropped, so "members[1]" of the
@@ -1401,8 +1462,8 @@ type kindParser struct {
 	rows map[string]string
 }
 
-func kindParse(k parley.Kind, vals url.Values) (map[string]any, *kindParser) {
-	p := &kindParser{vals: vals, rows: map[string]string{}}
+func kindParse(pr *i18n.Printer, k parley.Kind, vals url.Values) (map[string]any, *kindParser) {
+	p := &kindParser{vals: vals, pr: pr, rows: map[string]string{}}
 	body := p.object(k.Fields, "", "")
 	if a := kindParseAudience(vals); a != nil && k.AudienceOf == nil {
 		body["audience"] = a
@@ -1487,26 +1548,26 @@ func (p *kindParser) value(f parley.Field, form, body string) (any, bool) {
 	case parley.Int:
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			p.fail(form, fmt.Sprintf("%q is not a whole number", v))
+			p.fail(form, p.pr.T("%q is not a whole number", v))
 			return nil, false
 		}
 		return n, true
 	case parley.Number:
 		n, err := strconv.ParseFloat(v, 64)
 		if err != nil || math.IsInf(n, 0) || math.IsNaN(n) {
-			p.fail(form, fmt.Sprintf("%q is not a number", v))
+			p.fail(form, p.pr.T("%q is not a number", v))
 			return nil, false
 		}
 		return n, true
 	case parley.Date:
 		if _, err := time.Parse(time.DateOnly, v); err != nil {
-			p.fail(form, fmt.Sprintf("%q is not a calendar date of the form YYYY-MM-DD", v))
+			p.fail(form, p.pr.T("%q is not a calendar date of the form YYYY-MM-DD", v))
 			return nil, false
 		}
 		return v, true
 	case parley.Time:
 		if _, err := time.Parse(time.RFC3339Nano, v); err != nil {
-			p.fail(form, fmt.Sprintf("%q is not a time with its offset, of the form 2026-01-23T10:00:00+04:00", v))
+			p.fail(form, p.pr.T("%q is not a time with its offset, of the form 2026-01-23T10:00:00+04:00", v))
 			return nil, false
 		}
 		return v, true
@@ -1638,7 +1699,8 @@ func (s *server) kindUpdate(w http.ResponseWriter, r *http.Request, rq *request)
 func (s *server) kindSave(w http.ResponseWriter, r *http.Request, rq *request, k parley.Kind, cur *store.Entity) error {
 	var body []byte
 	var vals url.Values
-	p := &kindParser{rows: map[string]string{}}
+	pr := Printer(r)
+	p := &kindParser{pr: pr, rows: map[string]string{}}
 	if k.Signed {
 		var errs []kindFieldError
 		body, errs = kindUpload(w, r)
@@ -1648,15 +1710,15 @@ func (s *server) kindSave(w http.ResponseWriter, r *http.Request, rq *request, k
 	} else {
 		r.Body = http.MaxBytesReader(w, r.Body, kindMaxForm)
 		if err := r.ParseForm(); err != nil {
-			status, msg := http.StatusBadRequest, "The form could not be read. Please try again."
+			status, msg := http.StatusBadRequest, pr.T("The form could not be read. Please try again.")
 			if mbe := new(http.MaxBytesError); errors.As(err, &mbe) {
-				status, msg = http.StatusRequestEntityTooLarge, "The form is too large to be saved."
+				status, msg = http.StatusRequestEntityTooLarge, pr.T("The form is too large to be saved.")
 			}
 			return s.kindForm(w, r, rq, k, cur, kindFreshValues(k, cur, rq.caller), []kindFieldError{{Message: msg}}, status)
 		}
 		vals = r.PostForm
 		var m map[string]any
-		m, p = kindParse(k, vals)
+		m, p = kindParse(pr, k, vals)
 		if len(p.errs) > 0 {
 			return s.kindForm(w, r, rq, k, cur, vals, p.errs, http.StatusUnprocessableEntity)
 		}
@@ -1686,11 +1748,11 @@ func (s *server) kindSave(w http.ResponseWriter, r *http.Request, rq *request, k
 			// is now based on theirs: saving again, after reading it,
 			// replaces it knowingly.
 			vals.Set("based_on", now.RecordID)
-			return s.kindForm(w, r, rq, k, cur, vals, []kindFieldError{{Message: fmt.Sprintf(
+			return s.kindForm(w, r, rq, k, cur, vals, []kindFieldError{{Message: pr.T(
 				"this %s was changed by someone else since you opened the form; it is now at version %d (see its page in another tab). Your edit is kept below: compare it with that version, and save again to replace it",
-				k.Title, now.Version)}}, http.StatusConflict)
+				kindTitle(pr, k), now.Version)}}, http.StatusConflict)
 		}
-		return s.kindForm(w, r, rq, k, cur, vals, []kindFieldError{{Field: field, Message: ae.Message}}, kindStatus(ae.Code))
+		return s.kindForm(w, r, rq, k, cur, vals, []kindFieldError{{Field: field, Message: ErrorText(pr, ae)}}, kindStatus(ae.Code))
 	}
 	http.Redirect(w, r, kindItemHref(k, written.Entity.ID), http.StatusSeeOther)
 	return nil
@@ -1713,25 +1775,26 @@ func kindFreshValues(k parley.Kind, cur *store.Entity, caller *access.Principal)
 // kindUpload reads the body of a signed kind: the file that `parley sign`
 // wrote, posted as it is.
 func kindUpload(w http.ResponseWriter, r *http.Request) ([]byte, []kindFieldError) {
+	p := Printer(r)
 	r.Body = http.MaxBytesReader(w, r.Body, kindMaxUpload)
 	if err := r.ParseMultipartForm(kindMaxUpload); err != nil {
 		if mbe := new(http.MaxBytesError); errors.As(err, &mbe) {
-			return nil, []kindFieldError{{Field: "file", Message: fmt.Sprintf("is larger than the %d KiB a record may have", app.MaxBody>>10)}}
+			return nil, []kindFieldError{{Field: "file", Message: p.T("is larger than the %d KiB a record may have", app.MaxBody>>10)}}
 		}
-		return nil, []kindFieldError{{Field: "file", Message: "could not be read; choose the file that parley sign wrote and submit again"}}
+		return nil, []kindFieldError{{Field: "file", Message: p.T("could not be read; choose the file that parley sign wrote and submit again")}}
 	}
 	defer r.MultipartForm.RemoveAll()
 	f, _, err := r.FormFile("file")
 	if err != nil {
-		return nil, []kindFieldError{{Field: "file", Message: "is missing; choose the file that parley sign wrote"}}
+		return nil, []kindFieldError{{Field: "file", Message: p.T("is missing; choose the file that parley sign wrote")}}
 	}
 	defer f.Close()
 	body, err := io.ReadAll(io.LimitReader(f, app.MaxBody+1))
 	if err != nil {
-		return nil, []kindFieldError{{Field: "file", Message: "could not be read; choose it again"}}
+		return nil, []kindFieldError{{Field: "file", Message: p.T("could not be read; choose it again")}}
 	}
 	if len(body) > app.MaxBody {
-		return nil, []kindFieldError{{Field: "file", Message: fmt.Sprintf("is larger than the %d KiB a record may have", app.MaxBody>>10)}}
+		return nil, []kindFieldError{{Field: "file", Message: p.T("is larger than the %d KiB a record may have", app.MaxBody>>10)}}
 	}
 	return body, nil
 }

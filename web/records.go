@@ -17,6 +17,7 @@ import (
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/record"
 	"github.com/parley-project/parley/store"
@@ -27,7 +28,9 @@ type recordView struct {
 	ID       string
 	Kind     string // the kind's title ("action item"), or its name if unknown
 	KindName string
-	Subject  string
+	// Heading is "Record of an action item", in the reader's language.
+	Heading string
+	Subject string
 	// SubjectText names the subject ("Territory"); SubjectHref is the page
 	// that shows it. Both are empty if the reader may not see the subject
 	// now (its audience may have narrowed since), or there is no page.
@@ -71,6 +74,7 @@ type recordLog struct {
 
 func (s *server) record(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx, id := r.Context(), r.PathValue("id")
+	p := Printer(r)
 	rec, err := s.svc.Record(ctx, rq.caller, id)
 	if err != nil {
 		return err
@@ -79,8 +83,19 @@ func (s *server) record(w http.ResponseWriter, r *http.Request, rq *request) err
 		ID: rec.ID, Kind: rec.Kind, KindName: rec.Kind, Subject: rec.Subject, At: rec.At, Author: rec.Author,
 		Audience: rec.Audience, Commitment: fmt.Sprintf("%x", rec.Commitment), Position: rec.LeafIndex, Batch: rec.Batch, HasLog: s.svc.HasLog(),
 	}
+	known := false
 	if k, ok := s.svc.Registry().Kind(rec.Kind); ok {
-		v.Kind = k.Title
+		v.Kind, known = k.Title, true
+	}
+	// English names the kind with its article ("Record of an action
+	// item"); the other languages have none.
+	if p.Lang == i18n.English {
+		v.Heading = p.T("Record of %s", parley.Article(v.Kind))
+	} else {
+		if known {
+			v.Kind = kindWord(p, v.Kind)
+		}
+		v.Heading = p.T("Record of %s", v.Kind)
 	}
 	// The author's name is for the process's participants; anyone else
 	// reads the author's party only.
@@ -91,7 +106,7 @@ func (s *server) record(w http.ResponseWriter, r *http.Request, rq *request) err
 			return err
 		}
 	}
-	if err := s.subject(ctx, rq.caller, &v); err != nil {
+	if err := s.subject(ctx, p, rq.caller, &v); err != nil {
 		return err
 	}
 	var pretty bytes.Buffer
@@ -102,26 +117,26 @@ func (s *server) record(w http.ResponseWriter, r *http.Request, rq *request) err
 	if s.opts.Log != nil {
 		v.Log = s.recordLog(ctx, rec)
 	}
-	n, err := s.partyNames(ctx, rq.caller)
+	n, err := s.partyNames(ctx, p, rq.caller)
 	if err != nil {
 		return err
 	}
 	s.render(w, r, rq, http.StatusOK, "record", pageData{
-		Title: "Record of " + parley.Article(v.Kind), Names: n, Data: v,
+		Title: v.Heading, Names: n, Data: v,
 	})
 	return nil
 }
 
 // subject finds the page that shows a record's subject, as the reader may
 // see it now.
-func (s *server) subject(ctx context.Context, caller *access.Principal, v *recordView) error {
+func (s *server) subject(ctx context.Context, p *i18n.Printer, caller *access.Principal, v *recordView) error {
 	e, err := s.svc.Get(ctx, caller, v.KindName, v.Subject)
 	if app.ErrorCode(err) == app.CodeNotFound {
 		return nil
 	} else if err != nil {
 		return err
 	}
-	v.SubjectText = cmp.Or(s.headlineOf(e), v.Kind)
+	v.SubjectText = cmp.Or(s.headlineOf(p, e), v.Kind)
 	if e.RecordID != v.ID {
 		v.Latest = e.RecordID
 	}
@@ -151,7 +166,7 @@ func (s *server) href(ctx context.Context, caller *access.Principal, e store.Ent
 type partyNames map[string]template.HTML
 
 // partyNames loads the parties the caller may see (a process has a few).
-func (s *server) partyNames(ctx context.Context, caller *access.Principal) (partyNames, error) {
+func (s *server) partyNames(ctx context.Context, p *i18n.Printer, caller *access.Principal) (partyNames, error) {
 	es, err := s.svc.All(ctx, caller, s.svc.Registry().PartyKind().Name, "")
 	if err != nil {
 		return nil, err
@@ -162,7 +177,7 @@ func (s *server) partyNames(ctx context.Context, caller *access.Principal) (part
 		if err != nil {
 			return nil, err
 		}
-		name := cmp.Or(s.headlineOf(e), e.ID)
+		name := cmp.Or(s.headlineOf(p, e), e.ID)
 		n[e.ID] = template.HTML(html.EscapeString(name))
 		if h != "" {
 			n[e.ID] = template.HTML(`<a href="` + html.EscapeString(h) + `">` + html.EscapeString(name) + `</a>`)
@@ -181,8 +196,8 @@ func (n partyNames) PartyLink(id string) template.HTML {
 }
 
 // headlineOf is the text that names an entity: the field its kind declares
-// as its headline.
-func (s *server) headlineOf(e store.Entity) string {
+// as its headline (an option's label in p's language).
+func (s *server) headlineOf(p *i18n.Printer, e store.Entity) string {
 	k, ok := s.svc.Registry().Kind(e.Kind)
 	if !ok {
 		return ""
@@ -192,7 +207,7 @@ func (s *server) headlineOf(e store.Entity) string {
 		return ""
 	}
 	if f, ok := k.Field(k.HeadlineField); ok && f.Type == parley.Enum {
-		return f.OptionLabel(ix.Headline)
+		return kindWord(p, f.OptionLabel(ix.Headline))
 	}
 	return ix.Headline
 }
@@ -279,6 +294,7 @@ type witnessView struct {
 }
 
 func (s *server) transparency(w http.ResponseWriter, r *http.Request, rq *request) error {
+	p := Printer(r)
 	v := transparencyView{Configured: s.opts.Log != nil, Now: s.now()}
 	// The witnesses' addresses and the raw errors of the log's requests
 	// are for the installation's administrators; everyone else reads
@@ -306,15 +322,15 @@ func (s *server) transparency(w http.ResponseWriter, r *http.Request, rq *reques
 			}
 			switch {
 			case ws.LastContact.IsZero():
-				wv.Outcome = "no contact since parley started"
+				wv.Outcome = p.T("no contact since parley started")
 			case ws.Refusal != "" && !v.Details:
-				wv.Outcome, wv.Failed = "refused the log's checkpoint", true
+				wv.Outcome, wv.Failed = p.T("refused the log's checkpoint"), true
 			case ws.LastError != "" && v.Details:
 				wv.Outcome, wv.Failed = ws.LastError, true
 			case ws.LastError != "":
-				wv.Outcome, wv.Failed = "the last request failed", true
+				wv.Outcome, wv.Failed = p.T("the last request failed"), true
 			case ws.LastStatus == http.StatusOK:
-				wv.Outcome = "cosigned (200 OK)"
+				wv.Outcome = p.T("cosigned (200 OK)")
 			default:
 				wv.Outcome = fmt.Sprintf("HTTP %d", ws.LastStatus)
 			}
@@ -324,14 +340,14 @@ func (s *server) transparency(w http.ResponseWriter, r *http.Request, rq *reques
 			v.Witnesses = append(v.Witnesses, wv)
 		}
 	}
-	s.render(w, r, rq, http.StatusOK, "transparency", pageData{Title: "Transparency log", Nav: "transparency", Data: v})
+	s.render(w, r, rq, http.StatusOK, "transparency", pageData{Title: p.T("Transparency log"), Nav: "transparency", Data: v})
 	return nil
 }
 
-// capitalize upper-cases the first letter of an ASCII sentence.
+// capitalize upper-cases the first letter of a sentence, in any language.
 func capitalize(s string) string {
 	if s == "" {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return kindUpper(s)
 }

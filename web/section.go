@@ -7,12 +7,17 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"strconv"
 
 	"codeberg.org/go-pdf/fpdf"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/gobolditalic"
+	"golang.org/x/image/font/gofont/goitalic"
+	"golang.org/x/image/font/gofont/goregular"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/store"
 )
 
@@ -35,6 +40,72 @@ type Section interface {
 	// Routes registers the section's pages on site.
 	Routes(site *Site)
 }
+
+// RecordLinker is a Section with pages about other domains' entities
+// (their translations): an entity's page links them.
+type RecordLinker interface {
+	RecordLinks(k parley.Kind, e store.Entity) []NavItem
+}
+
+// Localizer is a Section whose pages have functions that write in the
+// reader's language (amounts, counts): LocalFuncs returns them for p's
+// language, and the kernel parses the section's pages once per language.
+type Localizer interface {
+	LocalFuncs(p *i18n.Printer) template.FuncMap
+}
+
+// Cataloguer is a Section with messages of its own: its pages' and its
+// domain's words (kinds, fields, errors) in each language, as catalogue
+// files uk.json, ru.json and en.json at the root of the FS (see package
+// i18n).
+type Cataloguer interface {
+	Catalogue() fs.FS
+}
+
+// Printer returns the printer of the request's language: what a section's
+// handler writes for the reader (a page's title, a document) goes through
+// it. A nil request, or one that did not come through the site, has
+// English.
+func Printer(r *http.Request) *i18n.Printer {
+	if r == nil {
+		return fallbackPrinter
+	}
+	if p, ok := r.Context().Value(printerKey{}).(*i18n.Printer); ok {
+		return p
+	}
+	return fallbackPrinter
+}
+
+type printerKey struct{}
+
+// fallbackPrinter writes English, for a request that did not come
+// through the site's pages (a test calling a handler).
+var fallbackPrinter = func() *i18n.Printer {
+	b, err := i18n.NewBundle()
+	if err != nil {
+		panic(err)
+	}
+	return b.Printer(i18n.English)
+}()
+
+// DocumentPrinter returns the printer of the language a generated
+// document (a PDF, a report) is asked for in, with ?in=uk: a document may
+// be wanted in another language than the reader's pages, for a capital,
+// without changing the pages'. Without it, the pages' language.
+func DocumentPrinter(r *http.Request) *i18n.Printer {
+	if r != nil {
+		if l := r.URL.Query().Get("in"); i18n.Supported(l) {
+			if p, ok := r.Context().Value(printerKey{}).(*i18n.Printer); ok {
+				return p.In(l)
+			}
+			return fallbackPrinter.In(l)
+		}
+	}
+	return Printer(r)
+}
+
+// T is Printer(r).T: key in the request's language.
+func T(r *http.Request, key string, args ...any) string { return Printer(r).T(key, args...) }
 
 // TemplatesDir returns the templates directory of a section's embedded
 // files: every section embeds its pages as templates/*.html.
@@ -133,49 +204,60 @@ func ReadForm(w http.ResponseWriter, r *http.Request, caller *access.Principal) 
 	return nil
 }
 
+// PDFFont is the font family of parley's documents: the Go fonts, embedded
+// in every PDF, which have the Latin, Cyrillic and Greek letters the
+// core PDF fonts (cp1252 only) lack.
+const PDFFont = "Go"
+
 // NewPDF starts an A4 PDF of a record's rendering, titled title: margins
 // of margin mm, and a footer on every page naming the record, so that a
-// reader of the paper can ask for that record's proof. It returns the
-// translator its text goes through (the core fonts' cp1252).
-func NewPDF(title, record string, margin float64) (*fpdf.Fpdf, func(string) string) {
+// reader of the paper can ask for that record's proof. Its footer is in
+// p's language.
+func NewPDF(p *i18n.Printer, title, record string, margin float64) *fpdf.Fpdf {
 	pdf := fpdf.New("P", "mm", "A4", "")
+	for _, f := range []struct {
+		style string
+		ttf   []byte
+	}{{"", goregular.TTF}, {"B", gobold.TTF}, {"I", goitalic.TTF}, {"BI", gobolditalic.TTF}} {
+		pdf.AddUTF8FontFromBytes(PDFFont, f.style, f.ttf)
+	}
 	pdf.SetTitle(title, true)
 	pdf.SetCreator("parley", true)
+	pdf.SetLang(p.Lang)
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(true, margin)
-	tr := pdf.UnicodeTranslatorFromDescriptor("cp1252")
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-15)
-		pdf.SetFont("Helvetica", "", 8)
-		pdf.CellFormat(0, 10, tr("Record "+record+" - page "+strconv.Itoa(pdf.PageNo())), "", 0, "C", false, 0, "")
+		pdf.SetFont(PDFFont, "", 8)
+		pdf.CellFormat(0, 10, p.T("Record %s - page %d", record, pdf.PageNo()), "", 0, "C", false, 0, "")
 	})
 	pdf.AddPage()
-	return pdf, tr
+	return pdf
 }
 
 // PDFSection writes a section's heading, on a new page rather than alone
 // at the foot of one.
-func PDFSection(pdf *fpdf.Fpdf, tr func(string) string, title string) {
+func PDFSection(pdf *fpdf.Fpdf, title string) {
 	if pdf.GetY() > 240 {
 		pdf.AddPage()
 	}
 	pdf.Ln(3)
-	pdf.SetFont("Helvetica", "B", 11)
-	pdf.CellFormat(0, 6, tr(title), "", 1, "L", false, 0, "")
+	pdf.SetFont(PDFFont, "B", 11)
+	pdf.CellFormat(0, 6, title, "", 1, "L", false, 0, "")
 }
 
 // PDFLabel writes text at (x, y), its start, middle or end there as
 // anchor says ("start", "middle" or "end", as SVG's text-anchor), so that
 // a chart drawn for the page and for the PDF places its labels alike.
-func PDFLabel(pdf *fpdf.Fpdf, tr func(string) string, x, y float64, text, anchor string) {
-	w := pdf.GetStringWidth(tr(text))
+func PDFLabel(pdf *fpdf.Fpdf, x, y float64, text, anchor string) {
+	w := pdf.GetStringWidth(text)
 	switch anchor {
 	case "middle":
 		x -= w / 2
 	case "end":
 		x -= w
 	}
-	pdf.Text(x, y, tr(text))
+	pdf.Text(x, y, text)
 }
 
 // RGB reads a colour written #rrggbb.
@@ -185,17 +267,17 @@ func RGB(hex string) (r, g, b int) {
 }
 
 // PDFTable writes a table of rows under head, its columns widths mm wide.
-func PDFTable(pdf *fpdf.Fpdf, tr func(string) string, head []string, widths []float64, rows [][]string) {
+func PDFTable(pdf *fpdf.Fpdf, head []string, widths []float64, rows [][]string) {
 	pdf.Ln(2)
-	pdf.SetFont("Helvetica", "B", 8)
+	pdf.SetFont(PDFFont, "B", 8)
 	for i, h := range head {
-		pdf.CellFormat(widths[i], 6, tr(h), "B", 0, "L", false, 0, "")
+		pdf.CellFormat(widths[i], 6, h, "B", 0, "L", false, 0, "")
 	}
 	pdf.Ln(-1)
-	pdf.SetFont("Helvetica", "", 8)
+	pdf.SetFont(PDFFont, "", 8)
 	for _, row := range rows {
 		for i, c := range row {
-			pdf.CellFormat(widths[i], 5, tr(c), "", 0, "L", false, 0, "")
+			pdf.CellFormat(widths[i], 5, c, "", 0, "L", false, 0, "")
 		}
 		pdf.Ln(-1)
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -165,17 +164,19 @@ type loginView struct {
 
 func (s *server) loginForm(w http.ResponseWriter, r *http.Request, rq *request) error {
 	s.render(w, r, rq, http.StatusOK, "login", pageData{
-		Title: "Sign in",
+		Title: T(r, "Sign in"),
 		Data:  loginView{Next: localPath(r.URL.Query().Get("next"))},
 	})
 	return nil
 }
 
 func (s *server) login(w http.ResponseWriter, r *http.Request, rq *request) error {
+	pr := Printer(r)
+	title := pr.T("Sign in")
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
 		s.render(w, r, rq, http.StatusBadRequest, "login", pageData{
-			Title: "Sign in", Data: loginView{Error: "The form could not be read. Please try again."},
+			Title: title, Data: loginView{Error: pr.T("The form could not be read. Please try again.")},
 		})
 		return nil
 	}
@@ -206,11 +207,11 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 		secs := int(wait.Round(time.Second) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 		s.logger.LogAttrs(r.Context(), slog.LevelWarn, "web sign-in throttled", slog.String("login", v.Login), slog.String("addr", clientAddr(r)))
-		v.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %s.", wait.Round(time.Minute).String())
+		v.Error = pr.T("Too many failed sign-ins. Try again in %d minutes.", int(wait.Round(time.Minute)/time.Minute))
 		if wait < time.Minute {
-			v.Error = "Too many failed sign-ins. Try again in a minute."
+			v.Error = pr.T("Too many failed sign-ins. Try again in a minute.")
 		}
-		s.render(w, r, rq, http.StatusTooManyRequests, "login", pageData{Title: "Sign in", Data: v})
+		s.render(w, r, rq, http.StatusTooManyRequests, "login", pageData{Title: title, Data: v})
 		return nil
 	}
 
@@ -229,8 +230,8 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	if errors.Is(err, auth.ErrBusy) {
 		// Nothing was checked: not a failure, and no guess was made.
 		s.logger.LogAttrs(r.Context(), slog.LevelWarn, "web sign-in refused: password hashing busy", slog.String("login", v.Login), slog.String("addr", addr))
-		v.Error = busyMessage
-		s.busy(w, r, rq, "login", "Sign in", v)
+		v.Error = pr.T(busyMessage)
+		s.busy(w, r, rq, "login", title, v)
 		return nil
 	}
 	if app.ErrorCode(err) == app.CodeUnauthenticated {
@@ -238,8 +239,8 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 			k.t.fail(k.key, now)
 		}
 		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "web sign-in failed", slog.String("login", v.Login))
-		v.Error = "Wrong login or password."
-		s.render(w, r, rq, http.StatusUnauthorized, "login", pageData{Title: "Sign in", Data: v})
+		v.Error = pr.T("Wrong login or password.")
+		s.render(w, r, rq, http.StatusUnauthorized, "login", pageData{Title: title, Data: v})
 		return nil
 	} else if err != nil {
 		return err

@@ -42,10 +42,11 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/ledger"
 )
 
-//go:embed templates/*.html static/style.css
+//go:embed templates/*.html static/style.css locales/*.json
 var assets embed.FS
 
 // Options configures the UI.
@@ -61,6 +62,10 @@ type Options struct {
 	// request, and SessionMax after this long in all, however busy;
 	// zero takes DefaultSessionIdle and DefaultSessionMax.
 	SessionIdle, SessionMax time.Duration
+	// Messages are the catalogues pages are written through; nil takes
+	// Messages(Sections). Tests pass a strict bundle, to fail on a message
+	// a catalogue lacks.
+	Messages *i18n.Bundle
 	// Log is the transparency log the service commits to (a *ledger.Log),
 	// for the /transparency page and for what a record's page says of its
 	// publication. Leave it nil when there is no log; never set it to a nil
@@ -80,8 +85,10 @@ type server struct {
 	opts   Options
 	// key signs session cookies. It comes from the store, so that every
 	// replica of a deployment accepts the cookies of every other.
-	key   []byte
-	pages map[string]*template.Template
+	key []byte
+	// pages holds each language's pages, by language and name.
+	pages map[string]map[string]*template.Template
+	msgs  *i18n.Bundle
 	css   []byte
 	// cssVersion is part of the stylesheet's URL, so browsers may cache it
 	// for good and still fetch a new one after an upgrade.
@@ -132,7 +139,13 @@ func newServer(svc *app.Service, logger *slog.Logger, opts Options) (*server, er
 	if len(key) < 32 {
 		return nil, fmt.Errorf("the cookie key is %d bytes; want at least 32", len(key))
 	}
-	pages, err := parseTemplates(opts.Sections)
+	msgs := opts.Messages
+	if msgs == nil {
+		if msgs, err = Messages(opts.Sections); err != nil {
+			return nil, err
+		}
+	}
+	pages, err := parseTemplates(opts.Sections, msgs)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +161,7 @@ func newServer(svc *app.Service, logger *slog.Logger, opts Options) (*server, er
 		nav = append(nav, sec.Nav()...)
 	}
 	return &server{
-		svc: svc, logger: logger, opts: opts, key: key, pages: pages, nav: nav, listCursor: listCursorAEAD(key),
+		svc: svc, logger: logger, opts: opts, key: key, pages: pages, msgs: msgs, nav: nav, listCursor: listCursorAEAD(key),
 		css: css, cssVersion: hex.EncodeToString(sum[:6]),
 		signIn: svc.Login,
 		// Five wrong passwords for a login, or thirty from one address,
@@ -194,9 +207,10 @@ func (s *server) handler() http.Handler {
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = s.withLanguage(w, r)
 		s.render(w, r, &request{}, http.StatusForbidden, "error", pageData{
-			Title: "Request refused",
-			Data:  errorView{Message: "This request came from another site and was refused. Open parley directly and try again."},
+			Title: T(r, "Request refused"),
+			Data:  errorView{Message: T(r, "This request came from another site and was refused. Open parley directly and try again.")},
 		})
 	}))
 	return securityHeaders(cop.Handler(mux))
@@ -230,6 +244,78 @@ type request struct {
 	caller *access.Principal
 }
 
+// withLanguage finds the request's language (i18n.FromRequest) and puts
+// its printer in the request's context. A language chosen with ?lang= is
+// kept in a cookie for a year, so that the reader's choice holds on every
+// page, over the browser's Accept-Language.
+func (s *server) withLanguage(w http.ResponseWriter, r *http.Request) *http.Request {
+	lang := i18n.FromRequest(r)
+	if q := r.URL.Query().Get("lang"); i18n.Supported(q) {
+		if c, err := r.Cookie("lang"); err != nil || c.Value != q {
+			http.SetCookie(w, &http.Cookie{Name: "lang", Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
+				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.opts.SecureCookies || r.TLS != nil})
+		}
+	}
+	w.Header().Add("Vary", "Accept-Language, Cookie")
+	return r.WithContext(context.WithValue(r.Context(), printerKey{}, s.msgs.Printer(lang)))
+}
+
+// Messages returns the catalogues of the kernel's pages and of sections,
+// merged.
+func Messages(sections []Section) (*i18n.Bundle, error) {
+	cats := []fs.FS{i18n.Named("web/locales", locales())}
+	for _, sec := range sections {
+		if c, ok := sec.(Cataloguer); ok {
+			cats = append(cats, i18n.Named(fmt.Sprintf("the catalogue of %T", sec), c.Catalogue()))
+		}
+	}
+	b, err := i18n.NewBundle(cats...)
+	if err != nil {
+		return nil, fmt.Errorf("the UI's messages: %w", err)
+	}
+	return b, nil
+}
+
+func locales() fs.FS {
+	sub, err := fs.Sub(assets, "locales")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// ErrorText writes a refusal's message in p's language: from the format
+// it was made of, when it has one, or its text when a catalogue has that.
+// In English it is the message as the API gives it. An error passed on
+// whole ("%v" of a password the rules refuse) is translated by its text,
+// when a catalogue has it.
+func ErrorText(p *i18n.Printer, e *app.Error) string {
+	switch {
+	case p.Lang == i18n.English:
+		return e.Message
+	case (e.Format == "%v" || e.Format == "%s") && len(e.Args) == 1:
+		return p.Known(e.Message)
+	case e.Format != "" && len(e.Args) > 0:
+		return p.T(e.Format, e.Args...)
+	case e.Format != "":
+		return p.Word(e.Format)
+	}
+	return p.Known(e.Message)
+}
+
+// errorSentence is an error as a page says it: a refusal in p's language,
+// after the field it names.
+func errorSentence(p *i18n.Printer, err error) string {
+	var e *app.Error
+	if !errors.As(err, &e) {
+		return err.Error()
+	}
+	if e.Field != "" {
+		return e.Field + ": " + ErrorText(p, e)
+	}
+	return ErrorText(p, e)
+}
+
 // errNotFound makes a handler answer with the 404 page.
 var errNotFound = errors.New("not found")
 
@@ -239,6 +325,7 @@ type pageHandler func(w http.ResponseWriter, r *http.Request, rq *request) error
 // error into the 404 or 500 page, in this one place.
 func (s *server) page(h pageHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = s.withLanguage(w, r)
 		rq := &request{}
 		caller, err := s.caller(w, r)
 		if err == nil {
@@ -254,10 +341,11 @@ func (s *server) page(h pageHandler) http.Handler {
 // fail answers with the error page that fits err. Internal errors are
 // logged, never shown: their text may name tables, ids or records.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, rq *request, err error) {
+	p := Printer(r)
 	if errors.Is(err, errNotFound) || app.ErrorCode(err) == app.CodeNotFound {
 		s.render(w, r, rq, http.StatusNotFound, "error", pageData{
-			Title: "Not found",
-			Data:  errorView{Message: "There is nothing to show at this address."},
+			Title: p.T("Not found"),
+			Data:  errorView{Message: p.T("There is nothing to show at this address.")},
 		})
 		return
 	}
@@ -267,11 +355,11 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, rq *request, err e
 		var e *app.Error
 		errors.As(err, &e)
 		w.Header().Set("Retry-After", "1")
-		v := errorView{Message: capitalize(e.Message) + "."}
+		v := errorView{Message: capitalize(ErrorText(p, e)) + "."}
 		if rec, ok := strings.CutSuffix(r.URL.Path, "/proof.json"); ok {
 			v.Back = rec
 		}
-		s.render(w, r, rq, http.StatusServiceUnavailable, "error", pageData{Title: "Not available yet", Data: v})
+		s.render(w, r, rq, http.StatusServiceUnavailable, "error", pageData{Title: p.T("Not available yet"), Data: v})
 		return
 	}
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
@@ -281,18 +369,18 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, rq *request, err e
 	if errors.As(err, &refused) && refused.Code != "" {
 		// A refusal a section's page met (a brief the caller may not make):
 		// the message is written for the caller, and is no server error.
-		msg := capitalize(refused.Message) + "."
+		msg := capitalize(ErrorText(p, refused)) + "."
 		if refused.Field != "" {
-			msg = capitalize(refused.Field) + ": " + refused.Message + "."
+			msg = capitalize(refused.Field) + ": " + ErrorText(p, refused) + "."
 		}
-		s.render(w, r, rq, kindStatus(refused.Code), "error", pageData{Title: "Refused", Data: errorView{Message: msg}})
+		s.render(w, r, rq, kindStatus(refused.Code), "error", pageData{Title: p.T("Refused"), Data: errorView{Message: msg}})
 		return
 	}
 	s.logger.LogAttrs(r.Context(), slog.LevelError, "web request failed",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 	s.render(w, r, rq, http.StatusInternalServerError, "error", pageData{
-		Title: "Something went wrong",
-		Data:  errorView{Message: "The page could not be shown because of an error on the server. It has been logged; please try again later."},
+		Title: p.T("Something went wrong"),
+		Data:  errorView{Message: p.T("The page could not be shown because of an error on the server. It has been logged; please try again later.")},
 	})
 }
 
@@ -322,11 +410,34 @@ type pageData struct {
 	// Here is the current URL, where signing in returns to.
 	Here       string
 	CSSVersion string
+	// Lang is the page's language, and Languages the links that show it
+	// in each.
+	Lang      string
+	Languages []languageChoice
 	// Integrity is set when the installation failed its integrity check:
 	// every page says so. Findings, which may name records hidden from the
 	// reader, are for the operator (an administrator of the mediating
 	// party) only.
 	Integrity *app.Integrity
+}
+
+// languageChoice is a link of the language switcher: the page, in a
+// language.
+type languageChoice struct {
+	Code, Name, Href string
+	Current          bool
+}
+
+// languageChoices links this page in each language: its address with lang
+// set, and the rest of its query kept.
+func languageChoices(r *http.Request, current string) []languageChoice {
+	out := make([]languageChoice, len(i18n.Languages))
+	for i, l := range i18n.Languages {
+		q := r.URL.Query()
+		q.Set("lang", l)
+		out[i] = languageChoice{Code: l, Name: i18n.Names[l], Href: r.URL.Path + "?" + q.Encode(), Current: l == current}
+	}
+	return out
 }
 
 // render executes a page into a buffer first, so that a template error
@@ -336,7 +447,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 	if c := rq.caller; c != nil {
 		d.CallerParty = c.Party
 		if e, err := s.svc.Get(r.Context(), c, s.svc.Registry().PartyKind().Name, c.Party); err == nil {
-			d.CallerParty = cmp.Or(s.headlineOf(e), c.Party)
+			d.CallerParty = cmp.Or(s.headlineOf(Printer(r), e), c.Party)
 		}
 	}
 	d.Here = r.URL.RequestURI()
@@ -352,17 +463,20 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, rq *request, sta
 		d.Names = partyNames{}
 	}
 	d.NavItems = s.nav
+	d.Lang = Printer(r).Lang
+	d.Languages = languageChoices(r, d.Lang)
 	var buf bytes.Buffer
-	if err := s.pages[name].ExecuteTemplate(&buf, "layout", d); err != nil {
+	if err := s.pages[d.Lang][name].ExecuteTemplate(&buf, "layout", d); err != nil {
 		s.logger.LogAttrs(r.Context(), slog.LevelError, "couldn't render page",
 			slog.String("template", name), slog.String("path", r.URL.Path), slog.Any("err", err))
 		if name == "error" {
 			http.Error(w, "internal server error", http.StatusInternalServerError)
 			return
 		}
+		p := Printer(r)
 		s.render(w, r, rq, http.StatusInternalServerError, "error", pageData{
-			Title: "Something went wrong",
-			Data:  errorView{Message: "The page could not be shown because of an error on the server. It has been logged; please try again later."},
+			Title: p.T("Something went wrong"),
+			Data:  errorView{Message: p.T("The page could not be shown because of an error on the server. It has been logged; please try again later.")},
 		})
 		return
 	}

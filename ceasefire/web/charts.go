@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/parley-project/parley/ceasefire"
+	"github.com/parley-project/parley/i18n"
 )
 
 // chart is a grouped bar chart laid out for an SVG (the page) and a PDF
@@ -36,8 +37,9 @@ type label struct {
 // palette tells series apart, in an order that stays readable in grey.
 var palette = []string{"#1f4e79", "#c55a11", "#7f7f7f", "#548235", "#7030a0"}
 
-// barChart lays out values[c][s] for the categories and series.
-func barChart(title string, categories, series []string, values [][]int) chart {
+// barChart lays out values[c][s] for the categories and series, its
+// numbers written in p's language.
+func barChart(p *i18n.Printer, title string, categories, series []string, values [][]int) chart {
 	c := chart{Title: title, Width: 640, Height: 220, Categories: categories, Series: series, Values: values}
 	const left, bottom, top = 36.0, 40.0, 24.0
 	most := 1
@@ -55,11 +57,11 @@ func barChart(title string, categories, series []string, values [][]int) chart {
 			v := values[i][s]
 			h := plot * float64(v) / float64(most)
 			c.Bars = append(c.Bars, bar{X: x0 + float64(s)*w, Y: top + plot - h, W: w * 0.9, H: h, Fill: palette[s%len(palette)],
-				Title: fmt.Sprintf("%s, %s: %d", cat, series[s], v)})
+				Title: fmt.Sprintf("%s, %s: %s", cat, series[s], p.Int(int64(v)))})
 		}
 		c.Labels = append(c.Labels, label{X: x0 + group*0.4, Y: c.Height - bottom + 14, Text: cat, Anchor: "middle", Fill: "#333"})
 	}
-	c.Labels = append(c.Labels, label{X: left - 4, Y: top + 4, Text: fmt.Sprint(most), Anchor: "end", Fill: "#333"},
+	c.Labels = append(c.Labels, label{X: left - 4, Y: top + 4, Text: p.Int(int64(most)), Anchor: "end", Fill: "#333"},
 		label{X: left - 4, Y: top + plot, Text: "0", Anchor: "end", Fill: "#333"})
 	for s, name := range series {
 		c.Legend = append(c.Legend, label{X: left + float64(s)*150, Y: c.Height - 8, Text: name, Fill: palette[s%len(palette)]})
@@ -68,31 +70,32 @@ func barChart(title string, categories, series []string, values [][]int) chart {
 }
 
 // charts draws a report's figures: violations per region against the
-// period before, and for a compliance report each party's by month.
-func charts(r ceasefire.Report, names map[string]string) []chart {
+// period before, and for a compliance report each party's by month. Its
+// titles and labels are in p's language, for the page and the PDF alike.
+func charts(p *i18n.Printer, r ceasefire.Report, names map[string]string) []chart {
 	var out []chart
 	if len(r.Regions) > 0 {
 		var cats []string
 		var vals [][]int
 		for _, rg := range r.Regions {
-			cats = append(cats, regionName(rg.Region, names))
+			cats = append(cats, regionName(p, rg.Region, names))
 			vals = append(vals, []int{rg.Violations, rg.Previous})
 		}
-		out = append(out, barChart("Violations per region", cats, []string{"this period", "the period before"}, vals))
+		out = append(out, barChart(p, p.T("Violations per region"), cats, []string{p.T("this period"), p.T("the period before")}, vals))
 	}
 	if r.Type == ceasefire.Compliance {
 		var parties, regions []string
 		var partyMonths, regionMonths [][]ceasefire.Count
-		for _, p := range r.Parties {
-			parties, partyMonths = append(parties, partyName(p.Party)), append(partyMonths, p.ByMonth)
+		for _, pt := range r.Parties {
+			parties, partyMonths = append(parties, partyName(p, pt.Party)), append(partyMonths, pt.ByMonth)
 		}
 		for _, rg := range r.Regions {
-			regions, regionMonths = append(regions, regionName(rg.Region, names)), append(regionMonths, rg.ByMonth)
+			regions, regionMonths = append(regions, regionName(p, rg.Region, names)), append(regionMonths, rg.ByMonth)
 		}
-		if c, ok := byMonth("Violations per party, by month", parties, partyMonths); ok {
+		if c, ok := byMonth(p, p.T("Violations per party, by month"), parties, partyMonths); ok {
 			out = append(out, c)
 		}
-		if c, ok := byMonth("Violations per region, by month", regions, regionMonths); ok {
+		if c, ok := byMonth(p, p.T("Violations per region, by month"), regions, regionMonths); ok {
 			out = append(out, c)
 		}
 	}
@@ -100,7 +103,7 @@ func charts(r ceasefire.Report, names map[string]string) []chart {
 }
 
 // byMonth charts each series' counts by month, over every month any has.
-func byMonth(title string, series []string, counts [][]ceasefire.Count) (chart, bool) {
+func byMonth(p *i18n.Printer, title string, series []string, counts [][]ceasefire.Count) (chart, bool) {
 	var months []string
 	for _, cs := range counts {
 		for _, c := range cs {
@@ -124,5 +127,5 @@ func byMonth(title string, series []string, counts [][]ceasefire.Count) (chart, 
 			}
 		}
 	}
-	return barChart(title, months, series, vals), true
+	return barChart(p, title, months, series, vals), true
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ceasefire"
+	"github.com/parley-project/parley/fault"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/vocab"
 	"github.com/parley-project/parley/web"
@@ -104,7 +106,7 @@ func (x *Section) mapPage(w http.ResponseWriter, r *http.Request, caller *access
 		w.Header().Set("Content-Security-Policy", mapCSP)
 		v := mapView{ID: b.ID, Title: b.Ceasefire.Title, Ready: mapReady(), Phases: b.States, Parties: b.Ceasefire.Parties,
 			Weapons: vocab.WeaponClasses, Statuses: mapStatuses}
-		x.site.Render(w, r, caller, http.StatusOK, "ceasefire_map", web.Page{Title: "Map: " + b.Ceasefire.Title, Nav: "ceasefire", Data: v})
+		x.site.Render(w, r, caller, http.StatusOK, "ceasefire_map", web.Page{Title: web.T(r, "Map: %s", b.Ceasefire.Title), Nav: "ceasefire", Data: v})
 		return nil
 	})
 }
@@ -120,50 +122,52 @@ type mapFilter struct {
 	east, north   float64
 	zoom          int
 	hasBox        bool
+	// p writes what the map says of the incidents, in the reader's
+	// language.
+	p *i18n.Printer
 }
 
 func parseMapFilter(r *http.Request) (mapFilter, error) {
 	q := r.URL.Query()
-	f := mapFilter{zoom: 5}
-	bad := func(field, msg string) error { return &app.Error{Code: app.CodeInvalid, Field: field, Message: msg} }
+	f := mapFilter{zoom: 5, p: web.Printer(r)}
 	var err error
 	if v := q.Get("from"); v != "" {
 		if f.from, err = time.Parse(time.DateOnly, v); err != nil {
-			return f, bad("from", "is not a day, YYYY-MM-DD")
+			return f, fault.New(app.CodeInvalid, "from", "is not a day, YYYY-MM-DD")
 		}
 	}
 	if v := q.Get("until"); v != "" {
 		if f.until, err = time.Parse(time.DateOnly, v); err != nil {
-			return f, bad("until", "is not a day, YYYY-MM-DD")
+			return f, fault.New(app.CodeInvalid, "until", "is not a day, YYYY-MM-DD")
 		}
 		f.until = f.until.AddDate(0, 0, 1) // the last day is included
 	}
 	if v := q.Get("phase"); v != "" {
 		if f.phase, err = strconv.Atoi(v); err != nil || f.phase < 0 {
-			return f, bad("phase", "is not a phase number")
+			return f, fault.New(app.CodeInvalid, "phase", "is not a phase number")
 		}
 	}
 	f.party, f.weapon, f.status = q.Get("party"), q.Get("weapon"), q.Get("status")
 	if f.status != "" && !slices.Contains(mapStatuses, f.status) {
-		return f, bad("status", "is not one of "+strings.Join(mapStatuses, ", "))
+		return f, fault.New(app.CodeInvalid, "status", "is not one of %s", strings.Join(mapStatuses, ", "))
 	}
 	if f.weapon != "" && !slices.Contains(vocab.WeaponClasses, f.weapon) {
-		return f, bad("weapon", fmt.Sprintf("%q is not a weapon class", f.weapon))
+		return f, fault.New(app.CodeInvalid, "weapon", "%q is not a weapon class", f.weapon)
 	}
 	if v := q.Get("zoom"); v != "" {
 		if f.zoom, err = strconv.Atoi(v); err != nil || f.zoom < 0 || f.zoom > maxZoom {
-			return f, bad("zoom", fmt.Sprintf("is not a zoom level from 0 to %d", maxZoom))
+			return f, fault.New(app.CodeInvalid, "zoom", "is not a zoom level from 0 to %d", maxZoom)
 		}
 	}
 	if v := q.Get("bbox"); v != "" {
 		var c [4]float64
 		parts := strings.Split(v, ",")
 		if len(parts) != 4 {
-			return f, bad("bbox", "is not west,south,east,north")
+			return f, fault.New(app.CodeInvalid, "bbox", "is not west,south,east,north")
 		}
 		for i, p := range parts {
 			if c[i], err = strconv.ParseFloat(p, 64); err != nil || math.IsNaN(c[i]) {
-				return f, bad("bbox", "is not west,south,east,north in degrees")
+				return f, fault.New(app.CodeInvalid, "bbox", "is not west,south,east,north in degrees")
 			}
 		}
 		f.west, f.south, f.east, f.north, f.hasBox = c[0], c[1], c[2], c[3], true
@@ -179,7 +183,8 @@ type cell struct {
 	Lon       float64 `json:"lon"`
 	N         int     `json:"n"`
 	Violation int     `json:"violations"`
-	// ID, Title and What describe the incident of a cell that holds one.
+	// ID and What describe the incident of a cell that holds one; What
+	// says how many a cell of more holds, for its tooltip.
 	ID   string `json:"id,omitempty"`
 	What string `json:"what,omitempty"`
 }
@@ -190,6 +195,8 @@ type mapData struct {
 	Total    int    `json:"total"`
 	Unplaced int    `json:"unplaced"`
 	Cells    []cell `json:"cells"`
+	// Status says how many incidents the filters keep, for the page.
+	Status string `json:"status"`
 }
 
 // maxZoom is the closest the map zooms in (Leaflet's maxZoom in map.js):
@@ -266,9 +273,9 @@ func aggregate(b *Board, f mapFilter) mapData {
 		}
 		if a.c.N == 1 {
 			a.c.ID = in.ID
-			a.c.What = fmt.Sprintf("%s against %s, %s", in.Weapon, in.Target, in.At.UTC().Format("2006-01-02 15:04 UTC"))
+			a.c.What = f.p.T("%s against %s, %s", f.p.Word(in.Weapon), f.p.Word(in.Target), utc(f.p, in.At))
 			if len(j.Breaks) > 0 {
-				a.c.What += fmt.Sprintf("; breaks %s of phase %d", strings.Join(j.Breaks, ", "), j.Phase)
+				a.c.What += f.p.T("; breaks %s of phase %d", strings.Join(j.Breaks, ", "), j.Phase)
 			}
 		} else {
 			a.c.ID, a.c.What = "", ""
@@ -277,8 +284,20 @@ func aggregate(b *Board, f mapFilter) mapData {
 	d.Cells = make([]cell, 0, len(cells))
 	for _, a := range cells {
 		a.c.Lat, a.c.Lon = a.lat/float64(a.c.N), a.lon/float64(a.c.N)
+		if a.c.N > 1 {
+			a.c.What = f.p.T("%d incidents", a.c.N)
+			if a.c.Violation > 0 {
+				a.c.What += ", " + f.p.T("%d violations", a.c.Violation)
+			}
+			a.c.What += ": " + f.p.T("click to zoom in")
+		}
 		d.Cells = append(d.Cells, a.c)
 	}
+	d.Status = f.p.T("%d incidents match", d.Total)
+	if d.Unplaced > 0 {
+		d.Status += ", " + f.p.T("%d of them not placed by the monitors", d.Unplaced)
+	}
+	d.Status += "."
 	// The largest first, then by place: the same view gives the same
 	// answer, whatever order the cells were counted in.
 	slices.SortFunc(d.Cells, func(a, b cell) int { return cmp.Or(b.N-a.N, cmp.Compare(a.Lat, b.Lat), cmp.Compare(a.Lon, b.Lon)) })
@@ -295,7 +314,7 @@ func (x *Section) mapData(w http.ResponseWriter, r *http.Request, caller *access
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusUnprocessableEntity)
 		return json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": string(e.Code), "field": e.Field,
-			"message": e.Field + " " + e.Message}})
+			"message": e.Field + " " + web.ErrorText(web.Printer(r), e)}})
 	}
 	var d mapData
 	if err := x.withBoard(r, caller, func(b *Board) error { d = aggregate(b, f); return nil }); err != nil {

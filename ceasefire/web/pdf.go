@@ -3,9 +3,7 @@ package ceasefireweb
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -13,67 +11,72 @@ import (
 	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/parley-project/parley/ceasefire"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/web"
 )
 
 // ReportPDF renders a committed report as an A4 PDF, in pure Go: its
 // figures per region and per party, its charts, and for a daily report
 // each violation. record names the record it renders, which the footer
-// prints, so that a reader can ask for that record's proof.
-func ReportPDF(title string, r ceasefire.Report, names map[string]string, record string) ([]byte, error) {
-	pdf, tr := web.NewPDF(title, record, 18)
-	pdf.SetFont("Helvetica", "B", 15)
-	pdf.MultiCell(0, 7, tr(title), "", "L", false)
-	pdf.SetFont("Helvetica", "", 9)
-	phase := "No phase in force at the end of the period."
+// prints, so that a reader can ask for that record's proof. Its words,
+// dates and numbers are in p's language; what the records say (names,
+// titles) is as they say it.
+func ReportPDF(p *i18n.Printer, title string, r ceasefire.Report, names map[string]string, record string) ([]byte, error) {
+	pdf := web.NewPDF(p, title, record, 18)
+	pdf.SetFont(web.PDFFont, "B", 15)
+	pdf.MultiCell(0, 7, title, "", "L", false)
+	pdf.SetFont(web.PDFFont, "", 9)
+	phase := p.T("No phase in force at the end of the period.")
 	if r.Phase > 0 {
-		phase = fmt.Sprintf("Phase %d in force: %s.", r.Phase, r.PhaseTitle)
+		phase = p.T("Phase %d in force: %s.", r.Phase, r.PhaseTitle)
 		if r.PhaseTitle == "" {
-			phase = fmt.Sprintf("Phase %d in force.", r.Phase)
+			phase = p.T("Phase %d in force.", r.Phase)
 		}
 	}
-	pdf.MultiCell(0, 5, tr(fmt.Sprintf("%s to %s (UTC). %s Violations: %d (the period before: %d). Breaking a prohibition but not verified: %d. Verifications as they stood at %s.",
-		r.From.UTC().Format("2006-01-02 15:04"), r.Until.UTC().Format("2006-01-02 15:04"), phase, r.Violations, r.Previous, r.Unverified,
-		r.JudgedAt.UTC().Format("2006-01-02 15:04"))), "", "L", false)
-	table := func(head []string, widths []float64, rows [][]string) { web.PDFTable(pdf, tr, head, widths, rows) }
-	section := func(title string) { web.PDFSection(pdf, tr, title) }
-	section("Per region")
+	pdf.MultiCell(0, 5, p.T("%s to %s (UTC). %s Violations: %d (the period before: %d). Breaking a prohibition but not verified: %d. Verifications as they stood at %s.",
+		utcMinute(p, r.From), utcMinute(p, r.Until), phase, r.Violations, r.Previous, r.Unverified, utcMinute(p, r.JudgedAt)), "", "L", false)
+	num := func(n int) string { return p.Int(int64(n)) }
+	table := func(head []string, widths []float64, rows [][]string) { web.PDFTable(pdf, head, widths, rows) }
+	section := func(title string) { web.PDFSection(pdf, title) }
+	section(p.T("Per region"))
 	var rows [][]string
 	for _, rg := range r.Regions {
-		rows = append(rows, []string{regionName(rg.Region, names), itoa(rg.Violations), change(rg.Violations, rg.Previous), itoa(rg.Killed), itoa(rg.Wounded), itoa(rg.Denials), countsText(rg.Weapons)})
+		rows = append(rows, []string{regionName(p, rg.Region, names), num(rg.Violations), change(p, rg.Violations, rg.Previous), num(rg.Killed), num(rg.Wounded), num(rg.Denials),
+			counted(p, rg.Weapons, p.Word)})
 	}
-	table([]string{"Region", "Violations", "Change", "Civ. killed", "Civ. wounded", "Restrictions", "Weapons"}, []float64{42, 18, 14, 18, 20, 20, 42}, rows)
-	section("Per party")
+	table([]string{p.T("Region"), p.T("Violations"), p.T("Change"), p.T("Civ. killed"), p.T("Civ. wounded"), p.T("Restrictions"), p.T("Weapons")}, []float64{38, 18, 14, 22, 22, 20, 40}, rows)
+	section(p.T("Per party"))
 	rows = nil
-	for _, p := range r.Parties {
-		rows = append(rows, []string{partyName(p.Party), itoa(p.Violations), change(p.Violations, p.Previous), itoa(p.Denials), countsText(p.ByProhibition)})
+	for _, pt := range r.Parties {
+		rows = append(rows, []string{partyName(p, pt.Party), num(pt.Violations), change(p, pt.Violations, pt.Previous), num(pt.Denials), counted(p, pt.ByProhibition, nil)})
 	}
-	table([]string{"Party", "Violations", "Change", "Restrictions", "By prohibition"}, []float64{42, 18, 14, 20, 80}, rows)
-	for _, c := range charts(r, names) {
-		drawChart(pdf, tr, c)
+	table([]string{p.T("Party"), p.T("Violations"), p.T("Change"), p.T("Restrictions"), p.T("By prohibition")}, []float64{42, 18, 14, 20, 80}, rows)
+	for _, c := range charts(p, r, names) {
+		drawChart(pdf, c)
 	}
-	drawMap(pdf, tr, r)
+	drawMap(p, pdf, r)
 	if len(r.Obligations) > 0 {
-		section("Obligations due")
+		section(p.T("Obligations due"))
 		rows = nil
 		for _, o := range r.Obligations {
-			done := "not verified done"
+			done := p.T("not verified done")
 			if !o.Done.IsZero() {
-				done = "verified done " + o.Done.UTC().Format(time.DateOnly)
+				done = p.T("verified done %s", p.Time(o.Done.UTC(), time.DateOnly))
 			}
-			rows = append(rows, []string{strconv.Itoa(o.Phase), o.PartyID, o.Title, o.Due, done})
+			rows = append(rows, []string{num(o.Phase), o.PartyID, o.Title, o.Due, done})
 		}
-		table([]string{"Phase", "Party", "Obligation", "Due", "State"}, []float64{12, 16, 70, 22, 54}, rows)
+		table([]string{p.T("Phase"), p.T("Party"), p.T("Obligation"), p.T("Due"), p.T("State")}, []float64{12, 16, 70, 22, 54}, rows)
 	}
 	if len(r.Lines) > 0 {
-		section("Violations")
+		section(p.T("Violations"))
 		rows = nil
 		for _, l := range r.Lines {
-			rows = append(rows, []string{l.At.UTC().Format("01-02 15:04"), regionName(l.Region, names), l.Weapon + " / " + l.Target, strings.Join(l.Breaks, ", "), partyName(l.Party)})
+			rows = append(rows, []string{p.Time(l.At.UTC(), "01-02 15:04"), regionName(p, l.Region, names), p.Word(l.Weapon) + " / " + p.Word(l.Target),
+				strings.Join(l.Breaks, ", "), partyName(p, l.Party)})
 		}
-		table([]string{"When (UTC)", "Region", "Weapon / target", "Breaks", "Attributed to"}, []float64{22, 40, 50, 32, 30}, rows)
+		table([]string{p.T("When (UTC)"), p.T("Region"), p.T("Weapon / target"), p.T("Breaks"), p.T("Attributed to")}, []float64{22, 36, 48, 32, 36}, rows)
 		if r.LinesLeftOut > 0 {
-			pdf.MultiCell(0, 5, tr(fmt.Sprintf("%d more violations are in the monitoring's records.", r.LinesLeftOut)), "", "L", false)
+			pdf.MultiCell(0, 5, p.T("%d more violations are in the monitoring's records.", r.LinesLeftOut), "", "L", false)
 		}
 	}
 	var buf bytes.Buffer
@@ -83,36 +86,51 @@ func ReportPDF(title string, r ceasefire.Report, names map[string]string, record
 	return buf.Bytes(), nil
 }
 
+// counted writes figures under names ("missile 2; mortar 1") in p's
+// language, the names through word when they are words of the vocabulary
+// (nil: names of the records, as they are).
+func counted(p *i18n.Printer, cs []ceasefire.Count, word func(string) string) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		name := c.Name
+		if word != nil {
+			name = word(name)
+		}
+		parts[i] = name + " " + p.Int(int64(c.N))
+	}
+	return strings.Join(parts, "; ")
+}
+
 // change says how a figure moved from the period before.
-func change(now, before int) string {
+func change(p *i18n.Printer, now, before int) string {
 	switch {
 	case now > before:
-		return fmt.Sprintf("+%d", now-before)
+		return "+" + p.Int(int64(now-before))
 	case now < before:
-		return fmt.Sprintf("-%d", before-now)
+		return "-" + p.Int(int64(before-now))
 	}
 	return "0"
 }
 
 // drawChart draws a chart laid out for the page at the PDF's scale.
-func drawChart(pdf *fpdf.Fpdf, tr func(string) string, c chart) {
+func drawChart(pdf *fpdf.Fpdf, c chart) {
 	const scale = 0.27 // mm per SVG unit: 640 units across 173 mm
 	if pdf.GetY()+c.Height*scale+12 > 279 {
 		pdf.AddPage()
 	}
 	pdf.Ln(3)
-	pdf.SetFont("Helvetica", "B", 9)
-	pdf.CellFormat(0, 5, tr(c.Title), "", 1, "L", false, 0, "")
+	pdf.SetFont(web.PDFFont, "B", 9)
+	pdf.CellFormat(0, 5, c.Title, "", 1, "L", false, 0, "")
 	x0, y0 := pdf.GetX(), pdf.GetY()
 	for _, b := range c.Bars {
 		r, g, bl := web.RGB(b.Fill)
 		pdf.SetFillColor(r, g, bl)
 		pdf.Rect(x0+b.X*scale, y0+b.Y*scale, b.W*scale, b.H*scale, "F")
 	}
-	pdf.SetFont("Helvetica", "", 6)
+	pdf.SetFont(web.PDFFont, "", 6)
 	for _, l := range append(c.Labels, c.Legend...) {
 		pdf.SetTextColor(web.RGB(l.Fill))
-		web.PDFLabel(pdf, tr, x0+l.X*scale, y0+l.Y*scale, l.Text, l.Anchor)
+		web.PDFLabel(pdf, x0+l.X*scale, y0+l.Y*scale, l.Text, l.Anchor)
 	}
 	pdf.SetTextColor(0, 0, 0)
 	pdf.SetY(y0 + c.Height*scale + 2)
@@ -148,7 +166,7 @@ var countryRings = sync.OnceValue(func() [][][2]float64 {
 // drawMap draws a daily report's violations placed by the monitors over
 // the countries around them, in a plain longitude-latitude projection
 // scaled for the latitude: enough to see where they fell.
-func drawMap(pdf *fpdf.Fpdf, tr func(string) string, r ceasefire.Report) {
+func drawMap(p *i18n.Printer, pdf *fpdf.Fpdf, r ceasefire.Report) {
 	rings := countryRings()
 	var pts [][2]float64
 	for _, l := range r.Lines {
@@ -160,9 +178,9 @@ func drawMap(pdf *fpdf.Fpdf, tr func(string) string, r ceasefire.Report) {
 		return
 	}
 	west, south, east, north := pts[0][0], pts[0][1], pts[0][0], pts[0][1]
-	for _, p := range pts {
-		west, east = math.Min(west, p[0]), math.Max(east, p[0])
-		south, north = math.Min(south, p[1]), math.Max(north, p[1])
+	for _, pt := range pts {
+		west, east = math.Min(west, pt[0]), math.Max(east, pt[0])
+		south, north = math.Min(south, pt[1]), math.Max(north, pt[1])
 	}
 	// At least 6 degrees of latitude, with a margin, and as wide as the
 	// frame is at that latitude.
@@ -176,8 +194,8 @@ func drawMap(pdf *fpdf.Fpdf, tr func(string) string, r ceasefire.Report) {
 		pdf.AddPage()
 	}
 	pdf.Ln(3)
-	pdf.SetFont("Helvetica", "B", 9)
-	pdf.CellFormat(0, 5, tr("Where the violations were (basemap: Natural Earth)"), "", 1, "L", false, 0, "")
+	pdf.SetFont(web.PDFFont, "B", 9)
+	pdf.CellFormat(0, 5, p.T("Where the violations were (basemap: Natural Earth)"), "", 1, "L", false, 0, "")
 	x0, y0 := pdf.GetX(), pdf.GetY()
 	at := func(lon, lat float64) (float64, float64) {
 		return x0 + (lon-west)/(east-west)*w, y0 + (north-lat)/(north-south)*h
@@ -187,8 +205,8 @@ func drawMap(pdf *fpdf.Fpdf, tr func(string) string, r ceasefire.Report) {
 	pdf.SetLineWidth(0.2)
 	for _, ring := range rings {
 		var in bool
-		for _, p := range ring {
-			if p[0] > west-5 && p[0] < east+5 && p[1] > south-5 && p[1] < north+5 {
+		for _, pt := range ring {
+			if pt[0] > west-5 && pt[0] < east+5 && pt[1] > south-5 && pt[1] < north+5 {
 				in = true
 				break
 			}
@@ -197,14 +215,14 @@ func drawMap(pdf *fpdf.Fpdf, tr func(string) string, r ceasefire.Report) {
 			continue
 		}
 		poly := make([]fpdf.PointType, len(ring))
-		for i, p := range ring {
-			poly[i].X, poly[i].Y = at(p[0], p[1])
+		for i, pt := range ring {
+			poly[i].X, poly[i].Y = at(pt[0], pt[1])
 		}
 		pdf.Polygon(poly, "D")
 	}
 	pdf.SetFillColor(176, 0, 32)
-	for _, p := range pts {
-		x, y := at(p[0], p[1])
+	for _, pt := range pts {
+		x, y := at(pt[0], pt[1])
 		pdf.Circle(x, y, 1.2, "F")
 	}
 	pdf.ClipEnd()

@@ -17,7 +17,9 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/ceasefire"
+	"github.com/parley-project/parley/fault"
 	"github.com/parley-project/parley/geo"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/web"
 )
 
@@ -32,10 +34,10 @@ type issuer interface {
 // which every party reads at once.
 func Issue(ctx context.Context, svc issuer, caller access.Principal, id, typ string, from, until time.Time) (app.Written, error) {
 	if !slices.Contains(ceasefire.ReportTypes, typ) {
-		return app.Written{}, &app.Error{Code: app.CodeInvalid, Field: "report_type", Message: fmt.Sprintf("%q is neither of %v", typ, ceasefire.ReportTypes)}
+		return app.Written{}, fault.New(app.CodeInvalid, "report_type", "%q is neither of %v", typ, ceasefire.ReportTypes)
 	}
 	if !until.After(from) {
-		return app.Written{}, &app.Error{Code: app.CodeInvalid, Field: "until", Message: "the period ends before it starts"}
+		return app.Written{}, fault.New(app.CodeInvalid, "until", "the period ends before it starts")
 	}
 	now := time.Now()
 	b, err := Load(ctx, svc, &caller, id, now)
@@ -146,19 +148,19 @@ func (x *Section) issue(w http.ResponseWriter, r *http.Request, caller *access.P
 	typ := r.PostForm.Get("report_type")
 	from, err := time.Parse(time.DateOnly, r.PostForm.Get("from"))
 	if err != nil || from.Year() < 1900 || from.Year() > 9000 {
-		return &app.Error{Code: app.CodeInvalid, Field: "from", Message: "is not a day, YYYY-MM-DD, between the years 1900 and 9000"}
+		return fault.New(app.CodeInvalid, "from", "is not a day, YYYY-MM-DD, between the years 1900 and 9000")
 	}
 	days := 1
 	if typ == ceasefire.Compliance {
 		if days, err = strconv.Atoi(r.PostForm.Get("days")); err != nil || days < 1 || days > 3660 {
-			return &app.Error{Code: app.CodeInvalid, Field: "days", Message: "is not a number of days from 1 to 3660"}
+			return fault.New(app.CodeInvalid, "days", "is not a number of days from 1 to 3660")
 		}
 	} else if typ != ceasefire.Daily {
-		return &app.Error{Code: app.CodeInvalid, Field: "report_type", Message: "is neither daily nor compliance"}
+		return fault.New(app.CodeInvalid, "report_type", "is neither daily nor compliance")
 	}
 	until := from.AddDate(0, 0, days)
 	if until.Year() > 9000 {
-		return &app.Error{Code: app.CodeInvalid, Field: "days", Message: fmt.Sprintf("takes the report to %s, past the year 9000", until.Format(time.DateOnly))}
+		return fault.New(app.CodeInvalid, "days", "takes the report to %s, past the year 9000", until.Format(time.DateOnly))
 	}
 	written, err := Issue(r.Context(), x.site.Service(), *caller, r.PathValue("id"), typ, from, until)
 	if err != nil {
@@ -201,7 +203,7 @@ func (x *Section) loadReport(r *http.Request, caller *access.Principal) (*report
 	for _, l := range rep.Lines {
 		v.Names[l.Region] = l.RegionName
 	}
-	v.Charts = charts(rep, v.Names)
+	v.Charts = charts(web.Printer(r), rep, v.Names)
 	return v, nil
 }
 
@@ -210,7 +212,7 @@ func (x *Section) report(w http.ResponseWriter, r *http.Request, caller *access.
 	if err != nil {
 		return err
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "ceasefire_report", web.Page{Title: v.Item.V.Title, Nav: "ceasefire", Data: v})
+	x.site.Render(w, r, caller, http.StatusOK, "ceasefire_report", web.Page{Title: reportTitle(web.Printer(r), v.Item.V), Nav: "ceasefire", Data: v})
 	return nil
 }
 
@@ -247,31 +249,40 @@ func (x *Section) reportPDF(w http.ResponseWriter, r *http.Request, caller *acce
 	if err != nil {
 		return err
 	}
-	b, err := ReportPDF(v.Item.V.Title, v.R, v.Names, v.Item.RecordID)
+	// The PDF is in the language it is asked for (?in=uk), else the
+	// reader's: a capital may want it in its own.
+	p := web.DocumentPrinter(r)
+	b, err := ReportPDF(p, reportTitle(p, v.Item.V), v.R, v.Names, v.Item.RecordID)
 	if err != nil {
 		return err
 	}
-	return web.InlinePDF(w, "report-"+v.Item.ID+".pdf", b)
+	name := "report-" + v.Item.ID + ".pdf"
+	if p.Lang != i18n.English {
+		name = "report-" + v.Item.ID + "-" + p.Lang + ".pdf"
+	}
+	return web.InlinePDF(w, name, b)
 }
 
 // ReportCSV renders a report as CSV: one row per region, one per party,
 // then, for a daily report, one per violation; the first column says
 // which. A cell that a spreadsheet would take for a formula (=, +, -, @)
-// starts with an apostrophe, so that opening the file runs nothing.
+// starts with an apostrophe, so that opening the file runs nothing. It is
+// data for programs, in English whatever the reader's language, as the
+// GeoJSON is.
 func ReportCSV(rep ceasefire.Report, names map[string]string) []byte {
 	var buf bytes.Buffer
 	cw := web.SafeCSV{Writer: csv.NewWriter(&buf)}
 	cw.Write([]string{"row", "name", "violations", "previous_period", "civilians_killed", "civilians_wounded", "restrictions", "detail"})
 	for _, rg := range rep.Regions {
-		cw.Write([]string{"region", regionName(rg.Region, names), itoa(rg.Violations), itoa(rg.Previous), itoa(rg.Killed), itoa(rg.Wounded), itoa(rg.Denials), countsText(rg.Weapons)})
+		cw.Write([]string{"region", regionName(nil, rg.Region, names), itoa(rg.Violations), itoa(rg.Previous), itoa(rg.Killed), itoa(rg.Wounded), itoa(rg.Denials), countsText(rg.Weapons)})
 	}
 	for _, p := range rep.Parties {
-		cw.Write([]string{"party", partyName(p.Party), itoa(p.Violations), itoa(p.Previous), "", "", itoa(p.Denials), countsText(p.ByProhibition)})
+		cw.Write([]string{"party", partyName(nil, p.Party), itoa(p.Violations), itoa(p.Previous), "", "", itoa(p.Denials), countsText(p.ByProhibition)})
 	}
 	for _, l := range rep.Lines {
 		cw.Write([]string{"violation", l.Incident, "1", "", itoa(l.Killed), itoa(l.Wounded), "",
-			fmt.Sprintf("%s; %s; %s against %s; phase %d breaks %s; attributed to %s", l.At.UTC().Format(time.RFC3339), regionName(l.Region, names),
-				l.Weapon, l.Target, l.Phase, strings.Join(l.Breaks, " "), partyName(l.Party))})
+			fmt.Sprintf("%s; %s; %s against %s; phase %d breaks %s; attributed to %s", l.At.UTC().Format(time.RFC3339), regionName(nil, l.Region, names),
+				l.Weapon, l.Target, l.Phase, strings.Join(l.Breaks, " "), partyName(nil, l.Party))})
 	}
 	cw.Flush()
 	return buf.Bytes()
@@ -286,7 +297,7 @@ func ReportGeoJSON(rep ceasefire.Report, names map[string]string) ([]byte, error
 			continue
 		}
 		fc.add(map[string]any{"type": "Point", "coordinates": []float64{*l.Lon, *l.Lat}},
-			map[string]any{"incident": l.Incident, "at": l.At.UTC().Format(time.RFC3339), "region": regionName(l.Region, names),
+			map[string]any{"incident": l.Incident, "at": l.At.UTC().Format(time.RFC3339), "region": regionName(nil, l.Region, names),
 				"weapon": l.Weapon, "target": l.Target, "phase": l.Phase, "breaks": l.Breaks, "attributed_to": l.Party})
 	}
 	return json.Marshal(fc)
@@ -302,9 +313,11 @@ func countsText(cs []ceasefire.Count) string {
 	return strings.Join(parts, "; ")
 }
 
-func regionName(id string, names map[string]string) string {
+// regionName names a report's region in p's language (nil: English, for
+// the CSV and GeoJSON): its name, or its id, or that it is none.
+func regionName(p *i18n.Printer, id string, names map[string]string) string {
 	if id == "" {
-		return "outside the regions"
+		return p.T("outside the regions")
 	}
 	if n := names[id]; n != "" {
 		return n
@@ -312,9 +325,11 @@ func regionName(id string, names map[string]string) string {
 	return id
 }
 
-func partyName(id string) string {
+// partyName names the party violations are attributed to, or says they
+// are not, in p's language (nil: English).
+func partyName(p *i18n.Printer, id string) string {
 	if id == "" {
-		return "not attributed"
+		return p.T("not attributed")
 	}
 	return id
 }

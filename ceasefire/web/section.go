@@ -6,16 +6,22 @@ import (
 	"io/fs"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/ceasefire"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/web"
 )
 
 //go:embed templates/*.html
 var templates embed.FS
+
+// locales are the catalogues of the ceasefire's pages and reports, and of
+// package ceasefire's words: its kinds, fields, options and refusals.
+//
+//go:embed locales/*.json
+var locales embed.FS
 
 // Section is the ceasefire's part of the UI.
 type Section struct {
@@ -31,19 +37,75 @@ func (*Section) Nav() []web.NavItem {
 // Templates implements web.Section.
 func (*Section) Templates() (fs.FS, template.FuncMap) {
 	return web.TemplatesDir(templates), template.FuncMap{
-		"count": func(n int, one, many string) string {
-			if n == 1 {
-				return "1 " + one
-			}
-			return strconv.Itoa(n) + " " + many
+		"documentLanguages": documentLanguages,
+		"strong": func(s string) template.HTML {
+			return "<strong>" + template.HTML(template.HTMLEscapeString(s)) + "</strong>"
 		},
-		"when": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			return t.UTC().Format("2006-01-02 15:04 UTC")
+		"code": func(s string) template.HTML {
+			return "<code>" + template.HTML(template.HTMLEscapeString(s)) + "</code>"
+		},
+		"link": func(href, text string) template.HTML {
+			return template.HTML(`<a href="` + template.HTMLEscapeString(href) + `">` + template.HTMLEscapeString(text) + `</a>`)
+		},
+		"daysInput": func() template.HTML {
+			return `<input type="number" name="days" value="30" min="1" max="3660" required>`
 		},
 	}
+}
+
+// LocalFuncs implements web.Localizer: tHTML writes a message around
+// markup (a link, a strong title), utc a moment to the minute in UTC,
+// reportTitle a report's title, why where a condition stands and scope
+// what a prohibition covers, all in p's language. (A count is written with
+// t and a key with plural forms: {{t "%d violations" .N}} gives "1
+// violation", "5 порушень".)
+func (*Section) LocalFuncs(p *i18n.Printer) template.FuncMap {
+	return template.FuncMap{
+		"tHTML":       func(key string, args ...any) template.HTML { return tHTML(p, key, args...) },
+		"utc":         func(t time.Time) string { return utc(p, t) },
+		"utcMinute":   func(t time.Time) string { return utcMinute(p, t) },
+		"isoDay":      func(t time.Time) string { return p.Time(t.UTC(), time.DateOnly) },
+		"reportTitle": func(r *ceasefire.ReportRecord) string { return reportTitle(p, r) },
+		"why":         func(b *Board, s ceasefire.State) string { return why(p, b, s) },
+		"scope":       func(pr ceasefire.Prohibition, names map[string]string) string { return scope(p, pr, names) },
+	}
+}
+
+// Catalogue implements web.Cataloguer.
+func (*Section) Catalogue() fs.FS {
+	sub, err := fs.Sub(locales, "locales")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// utc writes a moment to the minute in UTC, with the zone: "2026-03-01
+// 14:05 UTC"; nothing for the zero time.
+func utc(p *i18n.Printer, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return utcMinute(p, t) + " UTC"
+}
+
+// utcMinute writes a moment to the minute in UTC, the zone left to the
+// text around it ("... to ... (UTC)").
+func utcMinute(p *i18n.Printer, t time.Time) string {
+	return p.Time(t.UTC(), "2006-01-02 15:04")
+}
+
+// documentLanguage is a language a report is offered in.
+type documentLanguage struct{ Code, Name string }
+
+// documentLanguages are the languages a report's PDF is offered in, each
+// named in its own language.
+func documentLanguages() []documentLanguage {
+	out := make([]documentLanguage, len(i18n.Languages))
+	for i, l := range i18n.Languages {
+		out[i] = documentLanguage{Code: l, Name: i18n.Names[l]}
+	}
+	return out
 }
 
 // Routes implements web.Section.
@@ -72,7 +134,7 @@ func (x *Section) list(w http.ResponseWriter, r *http.Request, caller *access.Pr
 		return nil
 	}
 	may := caller != nil && x.site.Service().Authorized(*caller, ceasefire.KindCeasefire, "") == nil
-	x.site.Render(w, r, caller, http.StatusOK, "ceasefires", web.Page{Title: "Ceasefire", Nav: "ceasefire",
+	x.site.Render(w, r, caller, http.StatusOK, "ceasefires", web.Page{Title: web.T(r, "Ceasefire"), Nav: "ceasefire",
 		Data: struct {
 			Ceasefires []web.Item[ceasefire.Ceasefire]
 			May        bool
@@ -145,8 +207,9 @@ func (x *Section) boardPage(w http.ResponseWriter, r *http.Request, caller *acce
 		}
 		sum := ceasefire.MakeReport(ceasefire.Compliance, ceasefire.ReportInput{Periods: b.Periods, Incidents: b.Incidents, Parties: b.Ceasefire.Parties, At: b.At},
 			first, b.At.Add(time.Nanosecond))
-		v.Charts = charts(sum, b.Names)
+		v.Charts = charts(web.Printer(r), sum, b.Names)
 	}
+	p := web.Printer(r)
 	for i, s := range b.States {
 		row := phaseRow{PhaseState: s, Done: b.Done[s.ID]}
 		// The caller's capital is offered to consent where its consent is
@@ -156,15 +219,15 @@ func (x *Section) boardPage(w http.ResponseWriter, r *http.Request, caller *acce
 			(s.Phase.Number == 1 && b.Current < 0 || b.Next != nil && b.Next.ID == s.ID && b.Ready)
 		switch {
 		case i == b.Current:
-			row.Status = "in force"
+			row.Status = p.T("in force")
 		case !s.From.IsZero() && s.From.After(b.At):
-			row.Status = "agreed; enters into force " + s.From.UTC().Format("2006-01-02 15:04 UTC")
+			row.Status = p.T("agreed; enters into force %s", utc(p, s.From))
 		case !s.From.IsZero():
-			row.Status = "ended"
+			row.Status = p.T("ended")
 		case len(s.Stale) > 0:
-			row.Status = "changed since it was consented to: to be agreed again"
+			row.Status = p.T("changed since it was consented to: to be agreed again")
 		default:
-			row.Status = "awaiting consent"
+			row.Status = p.T("awaiting consent")
 		}
 		v.Phases = append(v.Phases, row)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/server"
@@ -191,7 +192,11 @@ func (c *cli) demo(ctx context.Context, addr, data string) error {
 		return err
 	}
 	base := "http://" + ln.Addr().String() + "/"
-	fmt.Fprintf(c.stdout, "parley demo: serving on %s\n\nSign in as:\n", base)
+	fmt.Fprintf(c.stdout, "parley demo: serving on %s\n\nThe UI in English, Ukrainian and Russian (each page has the switch too):\n", base)
+	for _, l := range i18n.Languages {
+		fmt.Fprintf(c.stdout, "  %-11s %s?lang=%s\n", i18n.Names[l], base, l)
+	}
+	fmt.Fprint(c.stdout, "\nSign in as:\n")
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  LOGIN\tPASSWORD\tPARTY\tROLES\tSEES")
 	for _, l := range logins {

@@ -18,6 +18,8 @@ import (
 	reconstructionweb "github.com/parley-project/parley/reconstruction/web"
 	"github.com/parley-project/parley/talks"
 	talksweb "github.com/parley-project/parley/talks/web"
+	"github.com/parley-project/parley/translation"
+	translationweb "github.com/parley-project/parley/translation/web"
 	"github.com/parley-project/parley/web"
 )
 
@@ -39,6 +41,7 @@ var plugins = []plugin{
 	{ceasefire.Domain{}, func() web.Section { return &ceasefireweb.Section{} }, nil},
 	{energy.Domain{}, func() web.Section { return &energyweb.Section{} }, energyapi.Endpoints},
 	{reconstruction.Domain{}, func() web.Section { return &reconstructionweb.Section{PhaseStanding: ceasefireweb.PhaseStanding} }, reconstructionapi.Endpoints},
+	{translation.Domain{}, func() web.Section { return &translationweb.Section{} }, nil},
 }
 
 // registry returns the registry of the binary's domains.

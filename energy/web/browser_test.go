@@ -71,7 +71,7 @@ func TestBrowserMonthToCoSignedStatement(t *testing.T) {
 		t.Fatalf("settling April led to %s (%d):\n%s\n%s", at, status, b.Main(), logs)
 	}
 	_, text := b.Open("/energy-statements/" + statement)
-	for _, want := range []string{"Settlement statement, April 2026", "2880 of 2880 quarter-hours settled", "Awaiting co-signatures", "owes"} {
+	for _, want := range []string{"Settlement statement, April 2026", "2,880 of 2,880 quarter-hours settled", "Awaiting co-signatures", "owes"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the statement does not say %q:\n%s", want, text)
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/parley-project/parley/energy"
+	"github.com/parley-project/parley/i18n"
 )
 
 // lineChart is a server-drawn SVG chart of lines over the months, with
@@ -34,8 +35,9 @@ var palette = []string{"#1f4e79", "#c55a11", "#548235", "#7030a0"}
 
 // equityChart draws each party's cumulative entitlement (dashed) against
 // what it took (solid), month by month over the standing statements, and
-// returns the running balance of compensation of each party beside it.
-func equityChart(rows []statementRow) (*lineChart, []string, [][]string) {
+// returns the running balance of compensation of each party beside it,
+// in p's language.
+func equityChart(p *i18n.Printer, rows []statementRow) (*lineChart, []string, [][]string) {
 	var parties []string
 	var standing []statementRow
 	for _, r := range rows {
@@ -43,9 +45,9 @@ func equityChart(rows []statementRow) (*lineChart, []string, [][]string) {
 			continue
 		}
 		standing = append(standing, r)
-		for _, p := range r.S.Parties {
-			if !slices.Contains(parties, p.Party) {
-				parties = append(parties, p.Party)
+		for _, pf := range r.S.Parties {
+			if !slices.Contains(parties, pf.Party) {
+				parties = append(parties, pf.Party)
 			}
 		}
 	}
@@ -57,9 +59,9 @@ func equityChart(rows []statementRow) (*lineChart, []string, [][]string) {
 	for k := range parties {
 		ent[k], del[k], bal[k] = new(big.Rat), new(big.Rat), new(big.Rat)
 	}
-	c := &lineChart{Title: "Cumulative entitlement (dashed) and delivery (solid), GWh", Width: 640, Height: 260}
-	for _, p := range parties {
-		c.Series = append(c.Series, p+" entitled", p+" took")
+	c := &lineChart{Title: p.T("Cumulative entitlement (dashed) and delivery (solid), GWh"), Width: 640, Height: 260}
+	for _, party := range parties {
+		c.Series = append(c.Series, p.T("%s entitled", party), p.T("%s took", party))
 	}
 	var balances [][]string
 	points := make([][][2]float64, 2*n)
@@ -83,8 +85,8 @@ func equityChart(rows []statementRow) (*lineChart, []string, [][]string) {
 			points[2*k] = append(points[2*k], [2]float64{float64(i), ge})
 			points[2*k+1] = append(points[2*k+1], [2]float64{float64(i), gd})
 			top = max(top, ge, gd)
-			row = append(row, fmt.Sprintf("%.3f", ge), fmt.Sprintf("%.3f", gd))
-			brow = append(brow, energy.FormatDecimal(bal[k], 2))
+			row = append(row, p.Decimal(fmt.Sprintf("%.3f", ge)), p.Decimal(fmt.Sprintf("%.3f", gd)))
+			brow = append(brow, p.Decimal(energy.FormatDecimal(bal[k], 2)))
 		}
 		c.Values = append(c.Values, row)
 		balances = append(balances, append([]string{r.S.From.UTC().Format("2006-01")}, brow...))
@@ -100,8 +102,8 @@ func equityChart(rows []statementRow) (*lineChart, []string, [][]string) {
 	y := func(v float64) float64 { return marginTop + h - h*v/max(top, 1e-9) }
 	for s, pts := range points {
 		var b []byte
-		for _, p := range pts {
-			b = fmt.Appendf(b, "%.1f,%.1f ", x(p[0]), y(p[1]))
+		for _, pt := range pts {
+			b = fmt.Appendf(b, "%.1f,%.1f ", x(pt[0]), y(pt[1]))
 		}
 		dash := ""
 		if s%2 == 0 {
@@ -112,7 +114,7 @@ func equityChart(rows []statementRow) (*lineChart, []string, [][]string) {
 	for i, m := range c.Months {
 		c.Labels = append(c.Labels, label{X: x(float64(i)), Y: c.Height - 10, Text: m, Anchor: "middle"})
 	}
-	c.Labels = append(c.Labels, label{X: left - 6, Y: marginTop + 4, Text: fmt.Sprintf("%.0f", top), Anchor: "end"},
+	c.Labels = append(c.Labels, label{X: left - 6, Y: marginTop + 4, Text: p.Decimal(fmt.Sprintf("%.0f", top)), Anchor: "end"},
 		label{X: left - 6, Y: marginTop + h, Text: "0", Anchor: "end"})
 	return c, parties, balances
 }

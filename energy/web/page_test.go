@@ -88,7 +88,7 @@ func TestPages(t *testing.T) {
 	}
 	for _, want := range []string{"Zaporizhzhia Nuclear Power Plant", "6 units", "January 2026", "<strong>final</strong>",
 		"February 2026", "awaiting co-signatures", "March 2026", "Cumulative entitlement (dashed) and delivery (solid)", "<polyline",
-		"Running balance of compensation", "D-ua", "From 2026-01-01: ua 0.5, ru 0.5", "undecided"} {
+		"Running balance of compensation", "D-ua", "From 1 January 2026: ua 0.5, ru 0.5", "undecided"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the plant's page does not say %q", want)
 		}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -18,11 +19,16 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/energy"
+	"github.com/parley-project/parley/fault"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/web"
 )
 
 //go:embed templates/*.html
 var templates embed.FS
+
+//go:embed locales/*.json
+var locales embed.FS
 
 // Section is the energy sharing's part of the UI: each plant with its
 // statements and the chart of what each party was entitled to against
@@ -38,9 +44,63 @@ func (*Section) Nav() []web.NavItem {
 // Templates implements web.Section.
 func (*Section) Templates() (fs.FS, template.FuncMap) {
 	return web.TemplatesDir(templates), template.FuncMap{
-		"stamp": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
-		"month": func(t time.Time) string { return t.UTC().Format("January 2006") },
+		"option":            option,
+		"documentLanguages": documentLanguages,
 	}
+}
+
+// LocalFuncs implements web.Localizer: the functions of the section's
+// pages that write months and figures in the reader's language.
+func (*Section) LocalFuncs(p *i18n.Printer) template.FuncMap {
+	return template.FuncMap{
+		// month names a statement's month, in UTC as statements are
+		// settled.
+		"month": func(t time.Time) string { return p.Time(t.UTC(), "January 2006") },
+		// quarter names a quarter-hour of a day's trace, in UTC.
+		"quarter": func(t time.Time) string { return p.Time(t.UTC(), "2006-01-02 15:04") },
+		// int64 writes a figure in whole watt-hours or kilowatts.
+		"int64": p.Int,
+	}
+}
+
+// Catalogue implements web.Cataloguer: the words of the section's pages
+// and documents, and of package energy (its kinds, fields, options and
+// errors).
+func (*Section) Catalogue() fs.FS {
+	sub, err := fs.Sub(locales, "locales")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// option returns the label of value among the options of field of kind,
+// as the kind's forms show it, or value if it has none.
+func option(kind, field, value string) string {
+	for _, k := range (energy.Domain{}).Kinds() {
+		if k.Name != kind {
+			continue
+		}
+		for _, f := range k.Fields {
+			if f.Name == field {
+				return f.OptionLabel(value)
+			}
+		}
+	}
+	return value
+}
+
+// language is a language a document is offered in: its code, and its
+// name in itself.
+type language struct{ Code, Name string }
+
+// documentLanguages lists the languages a statement's PDF is offered in.
+func documentLanguages() []language {
+	out := make([]language, len(i18n.Languages))
+	for i, l := range i18n.Languages {
+		out[i] = language{Code: l, Name: i18n.Names[l]}
+	}
+	return out
 }
 
 // Routes implements web.Section.
@@ -63,7 +123,7 @@ func (x *Section) plants(w http.ResponseWriter, r *http.Request, caller *access.
 		http.Redirect(w, r, "/energy/"+url.PathEscape(ps[0].ID), http.StatusSeeOther)
 		return nil
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "energy_plants", web.Page{Title: "Energy", Nav: "energy", Data: ps})
+	x.site.Render(w, r, caller, http.StatusOK, "energy_plants", web.Page{Title: web.T(r, "Energy"), Nav: "energy", Data: ps})
 	return nil
 }
 
@@ -181,7 +241,7 @@ func (x *Section) plant(w http.ResponseWriter, r *http.Request, caller *access.P
 	if v.statements, err = x.statementsOf(r, caller, e.ID); err != nil {
 		return err
 	}
-	v.Chart, v.Parties, v.Balances = equityChart(v.Rows)
+	v.Chart, v.Parties, v.Balances = equityChart(web.Printer(r), v.Rows)
 	for _, row := range v.Rows {
 		v.Currency = cmp.Or(row.S.Currency, v.Currency)
 	}
@@ -198,7 +258,7 @@ func (x *Section) issue(w http.ResponseWriter, r *http.Request, caller *access.P
 	}
 	from, err := time.Parse("2006-01", r.PostForm.Get("month"))
 	if err != nil || from.Year() < 1900 || from.Year() > 9000 {
-		return &app.Error{Code: app.CodeInvalid, Field: "month", Message: "is not a month, YYYY-MM, between the years 1900 and 9000"}
+		return fault.New(app.CodeInvalid, "month", "is not a month, YYYY-MM, between the years 1900 and 9000")
 	}
 	written, err := Issue(r.Context(), x.site.Service(), *caller, r.PathValue("id"), from, from.AddDate(0, 1, 0), r.PostForm.Get("replaces"))
 	if err != nil {
@@ -219,14 +279,19 @@ type statementView struct {
 	TraceErr string
 }
 
-// dayLine is a day of a statement's trace: its settled intervals' sums.
+// dayLine is a day of a statement's trace: its settled intervals' sums,
+// exact decimals (kWh to the watt-hour) that pages and documents write
+// with their language's separators.
 type dayLine struct {
-	Day      string
-	Settled  int
-	NetKWh   string
-	Parties  []string // per party: entitled / delivered, kWh
-	Balances []string // per party: delivered less entitled, kWh
+	Day     string
+	Settled int
+	NetKWh  string
+	Parties []dayParty // in the order of the statement's
 }
+
+// dayParty is a party's sums of a day, in kWh: what it was entitled to,
+// what it took, and the difference (took less entitled).
+type dayParty struct{ Entitled, Took, Balance string }
 
 func (x *Section) loadStatement(r *http.Request, caller *access.Principal) (statementView, *energy.Settlement, error) {
 	svc := x.site.Service()
@@ -254,6 +319,9 @@ func (x *Section) loadStatement(r *http.Request, caller *access.Principal) (stat
 	st, err := Trace(r.Context(), svc, caller, e.ID)
 	if err != nil {
 		v.TraceErr = err.Error()
+		if ae, ok := errors.AsType[*app.Error](err); ok {
+			v.TraceErr = web.ErrorText(web.Printer(r), ae)
+		}
 	}
 	return v, st, nil
 }
@@ -266,7 +334,7 @@ func (x *Section) statement(w http.ResponseWriter, r *http.Request, caller *acce
 	if st != nil {
 		v.Days = days(st)
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "energy_statement", web.Page{Title: "Settlement statement", Nav: "energy", Data: v})
+	x.site.Render(w, r, caller, http.StatusOK, "energy_statement", web.Page{Title: web.T(r, "Settlement statement"), Nav: "energy", Data: v})
 	return nil
 }
 
@@ -284,8 +352,7 @@ func days(st *energy.Settlement) []dayLine {
 		d := dayLine{Day: cur, Settled: settled, NetKWh: energy.FormatDecimal(new(big.Rat).SetFrac64(net, 1000), 3)}
 		for k := range ent {
 			kwh := func(r *big.Rat) string { return energy.FormatDecimal(new(big.Rat).Quo(r, big.NewRat(1000, 1)), 3) }
-			d.Parties = append(d.Parties, kwh(ent[k])+" / "+kwh(del[k]))
-			d.Balances = append(d.Balances, kwh(new(big.Rat).Sub(del[k], ent[k])))
+			d.Parties = append(d.Parties, dayParty{Entitled: kwh(ent[k]), Took: kwh(del[k]), Balance: kwh(new(big.Rat).Sub(del[k], ent[k]))})
 		}
 		out = append(out, d)
 	}
@@ -319,8 +386,9 @@ func (x *Section) day(w http.ResponseWriter, r *http.Request, caller *access.Pri
 		return err
 	}
 	day := r.URL.Query().Get("day")
-	if _, err := time.Parse(time.DateOnly, day); err != nil {
-		return &app.Error{Code: app.CodeBadRequest, Field: "day", Message: "is not a day, YYYY-MM-DD"}
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return fault.New(app.CodeBadRequest, "day", "%q is not a date YYYY-MM-DD", day)
 	}
 	var lines []energy.Line
 	if st != nil {
@@ -330,7 +398,8 @@ func (x *Section) day(w http.ResponseWriter, r *http.Request, caller *access.Pri
 			}
 		}
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "energy_day", web.Page{Title: "Settlement of " + day, Nav: "energy", Data: struct {
+	p := web.Printer(r)
+	x.site.Render(w, r, caller, http.StatusOK, "energy_day", web.Page{Title: p.T("Settlement of %s", p.Time(d, "2 January 2006")), Nav: "energy", Data: struct {
 		statementView
 		Day   string
 		Lines []energy.Line

@@ -13,6 +13,7 @@ import (
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
 	"github.com/parley-project/parley/energy"
+	"github.com/parley-project/parley/fault"
 	"github.com/parley-project/parley/store"
 )
 
@@ -177,8 +178,7 @@ func Trace(ctx context.Context, svc lister, caller *access.Principal, id string)
 	traced.Trace = nil
 	got, _ := json.Marshal(traced)
 	if string(got) != s.Figures {
-		return nil, &app.Error{Code: app.CodeConflict, Message: fmt.Sprintf("the records committed before statement %s do not give its figures byte for byte: "+
-			"its trace would not be its own", id)}
+		return nil, fault.New(app.CodeConflict, "", "the records committed before statement %s do not give its figures byte for byte: its trace would not be its own", id)
 	}
 	return st, nil
 }

@@ -14,7 +14,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"slices"
@@ -22,6 +21,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parley-project/parley"
+	"github.com/parley-project/parley/fault"
 	"github.com/parley-project/parley/monitor"
 )
 
@@ -49,7 +50,7 @@ func FormatOf(name string) (string, error) {
 	case strings.HasSuffix(n, ".geojson"), strings.HasSuffix(n, ".json"):
 		return GeoJSON, nil
 	}
-	return "", fmt.Errorf("%s: can't tell the format from the name; name it .csv, .ndjson or .geojson, or say which (%s)", name, strings.Join(Formats, ", "))
+	return "", fault.New(fault.Invalid, "", "%s: can't tell the format from the name; name it .csv, .ndjson or .geojson, or say which (%s)", name, strings.Join(Formats, ", "))
 }
 
 // Row is one row of a file: a report checked as the server checks it, or
@@ -83,7 +84,7 @@ func Read(format string, r io.Reader, emit func(Row) error) error {
 	case GeoJSON:
 		return readGeoJSON(r, emit)
 	}
-	return fmt.Errorf("unknown format %q; one of %s", format, strings.Join(Formats, ", "))
+	return fault.New(fault.Invalid, "", "unknown format %q; one of %s", format, strings.Join(Formats, ", "))
 }
 
 // finish checks a report as the server will, and gives it its key: the
@@ -126,7 +127,14 @@ type bounded struct {
 }
 
 // errHuge is the error a bounded reader fails with.
-var errHuge = fmt.Errorf("a row or feature over %d bytes; a report is far shorter", MaxLine)
+var errHuge = fault.New(fault.Invalid, "", "a row or feature over %d bytes; a report is far shorter", MaxLine)
+
+// wrap makes e wrap err, so that errors.Is and errors.As see err through
+// e (a row or a member over MaxLine is errHuge).
+func wrap(e *fault.Error, err error) error {
+	e.Err = err
+	return e
+}
 
 func (b *bounded) Read(p []byte) (int, error) {
 	if b.read-b.mark > MaxLine+1<<16 {
@@ -147,7 +155,7 @@ func readCSV(r io.Reader, emit func(Row) error) error {
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
-		return fmt.Errorf("line 1: no header: %v", err)
+		return fault.New(fault.Invalid, "", "line 1: no header: %v", err)
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -160,13 +168,13 @@ func readCSV(r io.Reader, emit func(Row) error) error {
 	} else {
 		for h := range col {
 			if !slices.Contains(Columns, h) {
-				return fmt.Errorf("line 1: column %q is not one of %s", h, strings.Join(Columns, ", "))
+				return fault.New(fault.Invalid, "", "line 1: column %q is not one of %s", h, strings.Join(Columns, ", "))
 			}
 		}
 	}
 	for _, c := range want {
 		if _, ok := col[c]; !ok {
-			return fmt.Errorf("line 1: the required column %q is missing", c)
+			return fault.New(fault.Invalid, "", "line 1: the required column %q is missing", c)
 		}
 	}
 	last := 1 // the line of the last row read: the header's
@@ -178,7 +186,7 @@ func readCSV(r io.Reader, emit func(Row) error) error {
 		} else if errors.Is(err, errHuge) {
 			// No field of the row was read whole, so it has no position:
 			// it starts on the line after the last row read.
-			return fmt.Errorf("line %d: %w", last+1, err)
+			return wrap(fault.New(fault.Invalid, "", "line %d: a row or feature over %d bytes; a report is far shorter", last+1, MaxLine), errHuge)
 		}
 		var row Row
 		if err != nil {
@@ -220,7 +228,7 @@ func reportOf(get func(string) string) (monitor.Report, error) {
 	if v := get("weapon_count"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return r, fmt.Errorf("weapon_count: %q is not a whole number", v)
+			return r, parley.Errorf("weapon_count", "%q is not a whole number", v)
 		}
 		r.WeaponCount = n
 	}
@@ -238,7 +246,7 @@ func reportOf(get func(string) string) (monitor.Report, error) {
 				high, err = strconv.Atoi(strings.TrimSpace(hi))
 			}
 			if err != nil {
-				return r, fmt.Errorf("%s: %q is not a count or a range such as 25-27", name, v)
+				return r, parley.Errorf(name, "%q is not a count or a range such as 25-27", v)
 			}
 			r.Casualties = append(r.Casualties, monitor.Casualty{Kind: kind, Group: group, Low: low, High: high})
 		}
@@ -258,7 +266,7 @@ func coordinates(get func(string) string, lat, lon string, r *monitor.Report) er
 		if v := get(c.name); v != "" {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-				return fmt.Errorf("%s: %q is not a number", c.name, v)
+				return parley.Errorf(c.name, "%q is not a number", v)
 			}
 			*c.to = &f
 		}
@@ -285,7 +293,7 @@ func acledReportOf(get func(string) string) (monitor.Report, error) {
 		PlaceName: get("location"), WeaponClass: "unknown", TargetClass: "unknown",
 		Narrative: strings.TrimSpace(get("notes") + " (ACLED: " + sub + ")")}
 	if get("event_id_cnty") == "" {
-		return r, errors.New("event_id_cnty: is required: ACLED's id of the event")
+		return r, parley.Errorf("event_id_cnty", "is required: ACLED's id of the event")
 	}
 	if w, ok := acledWeapons[sub]; ok {
 		r.WeaponClass = w
@@ -294,7 +302,7 @@ func acledReportOf(get func(string) string) (monitor.Report, error) {
 	day, err := time.Parse("2006-01-02", d)
 	if err != nil {
 		if day, err = time.Parse("2 January 2006", d); err != nil {
-			return r, fmt.Errorf("event_date: %q is not a date (2026-01-24, or 24 January 2026)", d)
+			return r, parley.Errorf("event_date", "%q is not a date (2026-01-24, or 24 January 2026)", d)
 		}
 	}
 	r.OccurredAt = day.Format("2006-01-02")
@@ -304,7 +312,7 @@ func acledReportOf(get func(string) string) (monitor.Report, error) {
 	case "2", "3":
 		r.TimePrecision = "month"
 	default:
-		return r, fmt.Errorf("time_precision: %q is not one of ACLED's codes 1, 2, 3", get("time_precision"))
+		return r, parley.Errorf("time_precision", "%q is not one of ACLED's codes 1, 2, 3", get("time_precision"))
 	}
 	switch get("geo_precision") {
 	case "1", "2":
@@ -312,7 +320,7 @@ func acledReportOf(get func(string) string) (monitor.Report, error) {
 	case "3":
 		r.PlacePrecision = "region"
 	default:
-		return r, fmt.Errorf("geo_precision: %q is not one of ACLED's codes 1, 2, 3", get("geo_precision"))
+		return r, parley.Errorf("geo_precision", "%q is not one of ACLED's codes 1, 2, 3", get("geo_precision"))
 	}
 	if err := coordinates(get, "latitude", "longitude", &r); err != nil {
 		return r, err
@@ -320,7 +328,7 @@ func acledReportOf(get func(string) string) (monitor.Report, error) {
 	if v := get("fatalities"); v != "" && v != "0" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return r, fmt.Errorf("fatalities: %q is not a whole number", v)
+			return r, parley.Errorf("fatalities", "%q is not a whole number", v)
 		}
 		r.Casualties = []monitor.Casualty{{Kind: "killed", Group: "unknown", Low: n, High: n}}
 	}
@@ -348,12 +356,12 @@ func readNDJSON(r io.Reader, emit func(Row) error) error {
 		if err == io.EOF && len(b) == 0 && !long {
 			return nil
 		} else if err != nil && err != io.EOF {
-			return fmt.Errorf("line %d: couldn't read the file: %w", line, err)
+			return wrap(fault.New(fault.Invalid, "", "line %d: couldn't read the file: %v", line, err), err)
 		}
 		var row Row
 		switch b = bytes.TrimSpace(b); {
 		case long:
-			row = Row{Line: line, Err: fmt.Errorf("the line is over %d bytes; a report is far shorter", MaxLine)}
+			row = Row{Line: line, Err: fault.New(fault.Invalid, "", "the line is over %d bytes; a report is far shorter", MaxLine)}
 		case len(b) == 0:
 			continue
 		default:
@@ -404,7 +412,7 @@ func exported(b []byte) []byte {
 func readGeoJSON(r io.Reader, emit func(Row) error) error {
 	br := &bounded{r: r}
 	d := json.NewDecoder(bufio.NewReaderSize(br, 1<<16))
-	notFC := errors.New("not a GeoJSON FeatureCollection with its features")
+	notFC := fault.New(fault.Invalid, "", "not a GeoJSON FeatureCollection with its features")
 	if t, err := d.Token(); err != nil || t != json.Delim('{') {
 		return notFC
 	}
@@ -419,7 +427,7 @@ func readGeoJSON(r io.Reader, emit func(Row) error) error {
 		case "type":
 			var typ string
 			if err := d.Decode(&typ); err != nil || typ != "FeatureCollection" {
-				return fmt.Errorf("the file is a GeoJSON %q, not a FeatureCollection", typ)
+				return fault.New(fault.Invalid, "", "the file is a GeoJSON %q, not a FeatureCollection", typ)
 			}
 			sawType = true
 		case "features":
@@ -430,7 +438,7 @@ func readGeoJSON(r io.Reader, emit func(Row) error) error {
 				br.since()
 				var raw json.RawMessage
 				if err := d.Decode(&raw); err != nil {
-					return fmt.Errorf("feature %d: %v", i, err)
+					return fault.New(fault.Invalid, "", "feature %d: %v", i, err)
 				}
 				var f struct {
 					Type       string          `json:"type"`
@@ -439,7 +447,7 @@ func readGeoJSON(r io.Reader, emit func(Row) error) error {
 				}
 				row := Row{Line: i}
 				if len(raw) > MaxLine {
-					row.Err = fmt.Errorf("the feature is over %d bytes; a report is far shorter", MaxLine)
+					row.Err = fault.New(fault.Invalid, "", "the feature is over %d bytes; a report is far shorter", MaxLine)
 				} else if err := json.Unmarshal(raw, &f); err != nil {
 					row.Err = err
 				} else {
@@ -455,7 +463,7 @@ func readGeoJSON(r io.Reader, emit func(Row) error) error {
 		default:
 			var skip json.RawMessage
 			if err := d.Decode(&skip); errors.Is(err, errHuge) {
-				return fmt.Errorf("the member %q: %w", t, err)
+				return wrap(fault.New(fault.Invalid, "", "the member %q: a row or feature over %d bytes; a report is far shorter", t, MaxLine), errHuge)
 			} else if err != nil {
 				return notFC
 			}
@@ -476,20 +484,20 @@ type geometry struct {
 
 func feature(i int, typ string, g *geometry, props json.RawMessage) Row {
 	if typ != "Feature" {
-		return Row{Line: i, Err: fmt.Errorf("type: is %q, not Feature", typ)}
+		return Row{Line: i, Err: parley.Errorf("type", "is %q, not Feature", typ)}
 	}
 	if len(props) == 0 || string(props) == "null" {
-		return Row{Line: i, Err: errors.New("properties: a report's fields are required")}
+		return Row{Line: i, Err: parley.Errorf("properties", "a report's fields are required")}
 	}
 	rep, err := decodeReport(exported(props))
 	if err == nil && g != nil {
 		var c []float64
 		if g.Type != "Point" {
-			err = fmt.Errorf("geometry: a report is placed by a Point, not a %s", g.Type)
+			err = parley.Errorf("geometry", "a report is placed by a Point, not a %s", g.Type)
 		} else if json.Unmarshal(g.Coordinates, &c) != nil || len(c) < 2 {
-			err = errors.New("geometry: a Point's coordinates are [longitude, latitude]")
+			err = parley.Errorf("geometry", "a Point's coordinates are [longitude, latitude]")
 		} else if (rep.Lat != nil || rep.Lon != nil) && (rep.Lat == nil || rep.Lon == nil || *rep.Lon != c[0] || *rep.Lat != c[1]) {
-			err = errors.New("lat: the properties place the report elsewhere than the geometry; give the place once")
+			err = parley.Errorf("lat", "the properties place the report elsewhere than the geometry; give the place once")
 		} else {
 			rep.Lon, rep.Lat = &c[0], &c[1]
 		}

@@ -210,7 +210,7 @@ func (x *Section) incidentExport() export {
 				if err != nil {
 					return nil, err
 				}
-				v := rowOf(it, steps).Verification
+				v := rowOf(web.Printer(r), it, steps).Verification
 				var group []*monitor.Report
 				sources := map[string]bool{}
 				for _, id := range in.Reports {

@@ -6,17 +6,20 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/fault"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/internal/inflight"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/monitor/intake"
@@ -58,20 +61,41 @@ type importState struct {
 	Added  int
 	There  int
 	// Refused lists the first refused rows, RefusedCount counts them all.
-	Refused      []string
+	Refused      []refusal
 	RefusedCount int
 	Started      time.Time
 	Finished     time.Time
-	Err          string
+	// Err is the problem with the file as a whole that stopped the
+	// import, if one did.
+	Err error
 }
 
+// refusal is a refused row: its line (or feature) and why, kept as the
+// error that refused it, so that the page says it in its reader's
+// language.
+type refusal struct {
+	Line int
+	Err  error
+}
+
+// The import's own problems, beside the file's and the server's refusals.
+var (
+	errNotKept      = fault.New(fault.Invalid, "", "the upload could not be kept to be read")
+	errCrashed      = fault.New(fault.Invalid, "", "an error on the server stopped the import; it has been logged")
+	errNotCommitted = fault.New(fault.Invalid, "", "not committed: an error on the server")
+)
+
 // importView is what the import's page shows of a job, copied under its
-// lock.
+// lock, its problems written in the reader's language.
 type importView struct {
 	Job     importState
 	Percent int
 	Done    bool
 	Formats []string
+	// Err is what refused the upload, or stopped the import.
+	Err string
+	// Refused are the refused rows, "line 12: lat: ...".
+	Refused []string
 }
 
 type imports struct {
@@ -125,7 +149,7 @@ func (x *Section) importForm(w http.ResponseWriter, r *http.Request, caller *acc
 	if caller == nil || x.site.Service().Authorized(*caller, monitor.KindReport, "") != nil {
 		return web.ErrNotFound
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "import", web.Page{Title: "Import reports", Nav: "monitoring", Data: importView{Formats: intake.Formats}})
+	x.site.Render(w, r, caller, http.StatusOK, "import", web.Page{Title: web.T(r, "Import reports"), Nav: "monitoring", Data: importView{Formats: intake.Formats}})
 	return nil
 }
 
@@ -135,34 +159,35 @@ func (x *Section) importStart(w http.ResponseWriter, r *http.Request, caller *ac
 	if caller == nil || x.site.Service().Authorized(*caller, monitor.KindReport, "") != nil {
 		return web.ErrNotFound
 	}
+	p := web.Printer(r)
 	refuse := func(msg string) error {
-		x.site.Render(w, r, caller, http.StatusUnprocessableEntity, "import", web.Page{Title: "Import reports", Nav: "monitoring",
-			Data: importView{Formats: intake.Formats, Job: importState{Err: msg}}})
+		x.site.Render(w, r, caller, http.StatusUnprocessableEntity, "import", web.Page{Title: p.T("Import reports"), Nav: "monitoring",
+			Data: importView{Formats: intake.Formats, Err: msg}})
 		return nil
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		return refuse(fmt.Sprintf("The upload could not be read (at most %d MiB): %v.", maxUpload>>20, err))
+		return refuse(p.T("The upload could not be read (at most %d MiB): %v.", maxUpload>>20, err))
 	}
 	defer r.MultipartForm.RemoveAll()
 	f, hdr, err := r.FormFile("file")
 	if err != nil {
-		return refuse("Choose a file of reports to import.")
+		return refuse(p.T("Choose a file of reports to import."))
 	}
 	defer f.Close()
 	format := r.FormValue("format")
 	if format == "" {
 		if format, err = intake.FormatOf(hdr.Filename); err != nil {
-			return refuse(err.Error() + ".")
+			return refuse(explain(p, err) + ".")
 		}
 	} else if !slices.Contains(intake.Formats, format) {
-		return refuse(fmt.Sprintf("%q is not a format parley reads.", format))
+		return refuse(p.T("%q is not a format parley reads.", format))
 	}
 	id := make([]byte, 12)
 	rand.Read(id)
 	job := &importJob{importState: importState{ID: hex.EncodeToString(id), Owner: caller.ID, File: hdr.Filename, Format: format, Started: time.Now()}}
 	if !x.imports.add(job) {
-		return refuse(fmt.Sprintf("%d imports are running already; import this file when one of them is done.", maxRunning))
+		return refuse(p.T("%d imports are running already; import this file when one of them is done.", maxRunning))
 	}
 	// The upload's own temporary file goes when the request ends; the
 	// import reads a copy of its own.
@@ -178,14 +203,14 @@ func (x *Section) importStart(w http.ResponseWriter, r *http.Request, caller *ac
 		tmp.Close()
 		os.Remove(tmp.Name())
 		job.mu.Lock()
-		job.Err, job.Finished = "the upload could not be kept to be read", time.Now()
+		job.Err, job.Finished = errNotKept, time.Now()
 		job.mu.Unlock()
 		return err
 	}
 	job.mu.Lock()
 	job.Size = size
 	job.mu.Unlock()
-	p := *caller
+	as := *caller
 	go func() {
 		defer os.Remove(tmp.Name())
 		defer tmp.Close()
@@ -195,11 +220,11 @@ func (x *Section) importStart(w http.ResponseWriter, r *http.Request, caller *ac
 			if v := recover(); v != nil {
 				x.site.Logger().Error("an import failed", "file", job.File, "panic", v, "stack", string(debug.Stack()))
 				job.mu.Lock()
-				job.Err, job.Finished = "an error on the server stopped the import; it has been logged", time.Now()
+				job.Err, job.Finished = errCrashed, time.Now()
 				job.mu.Unlock()
 			}
 		}()
-		x.runImport(context.WithoutCancel(r.Context()), p, job, tmp)
+		x.runImport(context.WithoutCancel(r.Context()), as, job, tmp)
 	}()
 	http.Redirect(w, r, "/monitoring/import/"+job.ID, http.StatusSeeOther)
 	return nil
@@ -238,9 +263,9 @@ func (x *Section) runImport(ctx context.Context, p access.Principal, job *import
 			case errors.As(err, &e) && e.Code == app.CodeConflict && e.Field == "source_ref":
 				job.There++
 			case errors.As(err, &e):
-				job.refuse(rows[i].Line, fmt.Sprintf("%s: %s: %s", rows[i].Where(job.Format), e.Field, e.Message))
+				job.refuse(rows[i].Line, e)
 			default:
-				job.refuse(rows[i].Line, fmt.Sprintf("%s: not committed: an error on the server", rows[i].Where(job.Format)))
+				job.refuse(rows[i].Line, errNotCommitted)
 			}
 		}
 		job.mu.Unlock()
@@ -264,7 +289,7 @@ func (x *Section) runImport(ctx context.Context, p access.Principal, job *import
 	err := intake.Read(job.Format, progressReader{f, job}, func(row intake.Row) error {
 		if row.Err != nil {
 			job.mu.Lock()
-			job.refuse(row.Line, fmt.Sprintf("%s: %v", row.Where(job.Format), row.Err))
+			job.refuse(row.Line, row.Err)
 			job.mu.Unlock()
 			return nil
 		}
@@ -279,9 +304,7 @@ func (x *Section) runImport(ctx context.Context, p access.Principal, job *import
 	sent.Wait()
 	job.mu.Lock()
 	defer job.mu.Unlock()
-	if err != nil {
-		job.Err = err.Error()
-	}
+	job.Err = err
 	job.Finished = time.Now()
 }
 
@@ -293,14 +316,14 @@ const keptRefusals = 1000
 // refused as the file is read and as batches are answered, up to
 // importInFlight batches later: the refusals kept are the first by line,
 // in line order.
-func (j *importJob) refuse(line int, msg string) {
+func (j *importJob) refuse(line int, err error) {
 	j.RefusedCount++
 	at, _ := slices.BinarySearch(j.refusedLines, line+1) // after those of the same line
 	if at == keptRefusals {
 		return
 	}
 	j.refusedLines = slices.Insert(j.refusedLines, at, line)
-	j.Refused = slices.Insert(j.Refused, at, msg)
+	j.Refused = slices.Insert(j.Refused, at, refusal{line, err})
 	if len(j.Refused) > keptRefusals {
 		j.refusedLines, j.Refused = j.refusedLines[:keptRefusals], j.Refused[:keptRefusals]
 	}
@@ -313,10 +336,18 @@ func (x *Section) importPage(w http.ResponseWriter, r *http.Request, caller *acc
 	if job == nil || caller == nil || job.Owner != caller.ID {
 		return web.ErrNotFound
 	}
+	p := web.Printer(r)
 	job.mu.Lock()
 	v := importView{Job: job.importState, Done: !job.Finished.IsZero()}
 	v.Job.Refused = slices.Clone(job.Refused)
 	job.mu.Unlock()
+	if v.Job.Err != nil {
+		v.Err = explain(p, v.Job.Err)
+	}
+	v.Refused = make([]string, len(v.Job.Refused))
+	for i, rf := range v.Job.Refused {
+		v.Refused[i] = where(p, v.Job.Format, rf.Line) + ": " + explain(p, rf.Err)
+	}
 	if v.Job.Size > 0 {
 		v.Percent = int(100 * v.Job.Read / v.Job.Size)
 	}
@@ -324,6 +355,40 @@ func (x *Section) importPage(w http.ResponseWriter, r *http.Request, caller *acc
 		// Read by every browser: the page reloads until the import is done.
 		w.Header().Set("Refresh", "1")
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "import", web.Page{Title: "Import of " + v.Job.File, Nav: "monitoring", Data: v})
+	x.site.Render(w, r, caller, http.StatusOK, "import", web.Page{Title: p.T("Import of %s", v.Job.File), Nav: "monitoring", Data: v})
 	return nil
+}
+
+// where names a row of a file of format for people, as intake.Row.Where
+// does, in p's language: "line 12", or "feature 3".
+func where(p *i18n.Printer, format string, line int) string {
+	if format == intake.GeoJSON {
+		return p.T("feature %s", strconv.Itoa(line))
+	}
+	return p.T("line %s", strconv.Itoa(line))
+}
+
+// explain writes a refusal in p's language, "field: what is wrong": the
+// domain's and the file reader's from the format they were made of, the
+// server's as the kernel writes them; an error of another kind (a JSON
+// decoder's) as it reads.
+func explain(p *i18n.Printer, err error) string {
+	var fe *parley.FieldError
+	var e *fault.Error
+	var field, msg string
+	switch {
+	case errors.As(err, &fe):
+		field, msg = fe.Field, fe.Message
+		if fe.Format != "" {
+			msg = p.T(fe.Format, fe.Args...)
+		}
+	case errors.As(err, &e):
+		field, msg = e.Field, web.ErrorText(p, e)
+	default:
+		return p.Known(err.Error())
+	}
+	if field == "" {
+		return msg
+	}
+	return field + ": " + msg
 }

@@ -1,6 +1,7 @@
 package monitorweb
 
 import (
+	"errors"
 	"slices"
 	"strconv"
 	"testing"
@@ -37,14 +38,18 @@ func TestRefusalsInLineOrder(t *testing.T) {
 	// Lines keptRefusals+5 down to 1, then 3 again: the later 3 goes after
 	// the first.
 	for line := keptRefusals + 5; line >= 1; line-- {
-		j.refuse(line, "line "+strconv.Itoa(line))
+		j.refuse(line, errors.New("line "+strconv.Itoa(line)))
 	}
-	j.refuse(3, "line 3 again")
+	j.refuse(3, errors.New("line 3 again"))
 	if j.RefusedCount != keptRefusals+6 || len(j.Refused) != keptRefusals {
 		t.Fatalf("%d counted, %d kept", j.RefusedCount, len(j.Refused))
 	}
+	kept := make([]string, len(j.Refused))
+	for i, r := range j.Refused {
+		kept[i] = r.Err.Error()
+	}
 	want := []string{"line 1", "line 2", "line 3", "line 3 again", "line 4"}
-	if !slices.Equal(j.Refused[:5], want) || j.Refused[keptRefusals-1] != "line "+strconv.Itoa(keptRefusals-1) {
-		t.Errorf("kept %q ... %q", j.Refused[:5], j.Refused[keptRefusals-1])
+	if !slices.Equal(kept[:5], want) || kept[keptRefusals-1] != "line "+strconv.Itoa(keptRefusals-1) {
+		t.Errorf("kept %q ... %q", kept[:5], kept[keptRefusals-1])
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/web"
 )
@@ -30,40 +31,37 @@ func (x *Section) incidents(r *http.Request, caller *access.Principal) ([]*incid
 	}
 	out := make([]*incidentRow, len(ins))
 	for i, in := range ins {
-		out[i] = rowOf(in, of[in.ID])
+		out[i] = rowOf(web.Printer(r), in, of[in.ID])
 	}
 	return out, nil
 }
 
 // rowOf is an incident with its steps, in the order they were taken, and
-// where its verification stands (monitor.VerificationOf).
-func rowOf(in web.Item[monitor.Incident], steps []web.Item[monitor.Step]) *incidentRow {
+// where its verification stands (monitor.VerificationOf), in p's language.
+func rowOf(p *i18n.Printer, in web.Item[monitor.Incident], steps []web.Item[monitor.Step]) *incidentRow {
 	slices.SortStableFunc(steps, func(a, b web.Item[monitor.Step]) int { return cmp.Compare(a.CreatedSeq, b.CreatedSeq) })
 	taken, on := make([]*monitor.Step, len(steps)), make([]string, len(steps))
 	for i, s := range steps {
 		taken[i], on[i] = s.V, s.On
 	}
 	row := &incidentRow{Item: in, Steps: steps, Verification: monitor.VerificationOf(taken, on, in.RecordID)}
-	row.Status = statusText(row.Verification)
+	row.Status = statusText(p, row.Verification)
 	return row
 }
 
 // statusText says where an incident's verification stands, with the
-// attribution of a verified one.
-func statusText(v monitor.Verification) string {
+// attribution of a verified one, in p's language.
+func statusText(p *i18n.Printer, v monitor.Verification) string {
 	s := v.Current()
 	if s == nil {
-		return "no allegation recorded"
+		return p.T("no allegation recorded")
 	}
-	t := monitor.StageLabels[s.Stage]
+	t := stageText(p, s.Stage)
 	if s.Stage == monitor.StageVerified {
-		t += ": " + monitor.AttributionLabels[s.Attribution]
-		if s.AttributedParty != "" {
-			t += " to " + s.AttributedParty
-		}
+		t += ": " + attributionText(p, s.Attribution, s.AttributedParty)
 	}
 	if v.Stale {
-		t = "changed since its last step (" + t + "), which was taken on an earlier version: not verified as it reads now"
+		t = p.T("changed since its last step (%s), which was taken on an earlier version: not verified as it reads now", t)
 	}
 	return t
 }
@@ -117,9 +115,9 @@ func (x *Section) clusters(r *http.Request, caller *access.Principal, reports []
 				cl.Incident = in
 			}
 		}
-		cl.Sources, cl.Figures = len(sources), monitor.Figures(group)
+		cl.Sources, cl.Figures = len(sources), figures(web.Printer(r), group)
 		if cl.Incident == nil && may {
-			cl.Proposal = proposal(group, ids, ms)
+			cl.Proposal = proposal(web.Printer(r), group, ids, ms)
 		}
 		out = append(out, cl)
 	}
@@ -127,8 +125,9 @@ func (x *Section) clusters(r *http.Request, caller *access.Principal, reports []
 }
 
 // proposal is the link to the form of a new incident of the reports ms,
-// filled in from the first that gives coordinates (or the first).
-func proposal(group []*monitor.Report, ids []string, ms []int) string {
+// filled in from the first that gives coordinates (or the first), its
+// title in p's language.
+func proposal(p *i18n.Printer, group []*monitor.Report, ids []string, ms []int) string {
 	first := group[0]
 	for _, g := range group {
 		if _, ok := g.Point(); ok {
@@ -136,11 +135,11 @@ func proposal(group []*monitor.Report, ids []string, ms []int) string {
 			break
 		}
 	}
-	q := url.Values{"title": {first.WeaponClass + " against " + first.TargetClass + ", " + first.PlaceName},
+	q := url.Values{"title": {against(p, first.WeaponClass, first.TargetClass) + ", " + first.PlaceName},
 		"occurred_at": {first.OccurredAt}, "place_name": {first.PlaceName}, "weapon_class": {first.WeaponClass}, "target_class": {first.TargetClass}}
-	if p, ok := first.Point(); ok {
-		q.Set("lat", strconv.FormatFloat(p.Lat, 'f', -1, 64))
-		q.Set("lon", strconv.FormatFloat(p.Lon, 'f', -1, 64))
+	if pt, ok := first.Point(); ok {
+		q.Set("lat", strconv.FormatFloat(pt.Lat, 'f', -1, 64))
+		q.Set("lon", strconv.FormatFloat(pt.Lon, 'f', -1, 64))
 	}
 	for _, m := range ms {
 		q.Add("reports", ids[m])
@@ -165,9 +164,6 @@ type incidentView struct {
 	Hidden int
 	// May says whether the caller takes steps (a monitor).
 	May bool
-	// Labels and Attributions name the stages and the grades.
-	Labels       map[monitor.Stage]string
-	Attributions map[monitor.Attribution]string
 }
 
 // incident shows one incident: its reports and their figures side by
@@ -180,7 +176,7 @@ func (x *Section) incident(w http.ResponseWriter, r *http.Request, caller *acces
 	if err != nil {
 		return err
 	}
-	v := incidentView{Labels: monitor.StageLabels, Attributions: monitor.AttributionLabels, May: caller != nil && svc.Authorized(*caller, monitor.KindStep, caller.Party) == nil}
+	v := incidentView{May: caller != nil && svc.Authorized(*caller, monitor.KindStep, caller.Party) == nil}
 	var group []*monitor.Report
 	sources := map[string]bool{}
 	for _, rid := range in.V.Reports {
@@ -193,7 +189,7 @@ func (x *Section) incident(w http.ResponseWriter, r *http.Request, caller *acces
 		group = append(group, rp.V)
 		sources[rp.V.SourceName] = true
 	}
-	v.Figures, v.Sources = monitor.Figures(group), len(sources)
+	v.Figures, v.Sources = figures(web.Printer(r), group), len(sources)
 	if len(in.V.Reports) > 1 {
 		v.Split = map[string]string{}
 		for _, r := range v.Reports {
@@ -210,7 +206,7 @@ func (x *Section) incident(w http.ResponseWriter, r *http.Request, caller *acces
 	if err != nil {
 		return err
 	}
-	v.Incident = rowOf(in, steps)
+	v.Incident = rowOf(web.Printer(r), in, steps)
 	if v.Findings, err = web.Load[monitor.Finding](ctx, svc, caller, monitor.KindFinding, id); err != nil {
 		return err
 	}

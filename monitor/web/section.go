@@ -6,7 +6,6 @@ package monitorweb
 import (
 	"cmp"
 	"embed"
-	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/monitor"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/web"
@@ -21,6 +21,13 @@ import (
 
 //go:embed templates/*.html
 var templates embed.FS
+
+// locales are the section's catalogues: its pages' words and the
+// monitoring domain's (kinds, fields, options, the classes of weapon and
+// target, refusals), and the import's, in Ukrainian and Russian.
+//
+//go:embed locales/*.json
+var locales embed.FS
 
 // Section is the monitoring's part of the UI.
 type Section struct {
@@ -33,9 +40,115 @@ func (*Section) Nav() []web.NavItem {
 	return []web.NavItem{{Key: "monitoring", Label: "Monitoring", Path: "/monitoring"}}
 }
 
-// Templates implements web.Section.
+// Templates implements web.Section: the pages' functions write in the
+// reader's language (LocalFuncs).
 func (*Section) Templates() (fs.FS, template.FuncMap) {
-	return web.TemplatesDir(templates), template.FuncMap{"km": func(f float64) string { return fmt.Sprintf("%.1f km", f) }}
+	return web.TemplatesDir(templates), nil
+}
+
+// LocalFuncs implements web.Localizer: distances, the classes of weapon
+// and target, the stages of verification and attributions, in p's
+// language.
+func (*Section) LocalFuncs(p *i18n.Printer) template.FuncMap {
+	return template.FuncMap{
+		"km":          func(f float64) string { return p.T("%.1f km", f) },
+		"against":     func(weapon, target string) string { return against(p, weapon, target) },
+		"stage":       func(s monitor.Stage) string { return stageText(p, s) },
+		"attribution": func(a monitor.Attribution, party string) string { return attributionText(p, a, party) },
+	}
+}
+
+// Catalogue implements web.Cataloguer.
+func (*Section) Catalogue() fs.FS {
+	sub, err := fs.Sub(locales, "locales")
+	if err != nil {
+		panic(err) // only a section built without its catalogues gets here
+	}
+	return sub
+}
+
+// against says what a strike was made with and what it hit: "attack-drone
+// against residential", the classes as the reader's language names them.
+func against(p *i18n.Printer, weapon, target string) string {
+	return p.T("%s against %s", p.Word(weapon), p.Word(target))
+}
+
+// stageText names a stage of verification.
+func stageText(p *i18n.Printer, s monitor.Stage) string {
+	return p.Word(cmp.Or(monitor.StageLabels[s], string(s)))
+}
+
+// attributionText names how far an incident is attributed, and to which
+// party.
+func attributionText(p *i18n.Printer, a monitor.Attribution, party string) string {
+	switch {
+	case party != "" && a == monitor.Attributed:
+		return p.T("attributed to %s", party)
+	case party != "" && a == monitor.LargelyAttributed:
+		return p.T("largely attributed to %s", party)
+	case party != "":
+		return p.Word(cmp.Or(monitor.AttributionLabels[a], string(a))) + " (" + party + ")"
+	}
+	return p.Word(cmp.Or(monitor.AttributionLabels[a], string(a)))
+}
+
+// casualtyText is one figure of casualties as a report gives it: "27
+// wounded (unknown)", "25 to 27 killed (civilian)".
+func casualtyText(p *i18n.Printer, c monitor.Casualty) string {
+	var n string
+	switch rng := c.High > c.Low; {
+	case c.Kind == "killed" && rng:
+		n = p.T("%d to %d killed", c.Low, c.High)
+	case c.Kind == "killed":
+		n = p.T("%d killed", c.Low)
+	case c.Kind == "wounded" && rng:
+		n = p.T("%d to %d wounded", c.Low, c.High)
+	case c.Kind == "wounded":
+		n = p.T("%d wounded", c.Low)
+	default:
+		n = count(p, c) + " " + p.Word(c.Kind)
+	}
+	return n + " (" + p.Word(c.Group) + ")"
+}
+
+// count is a casualty's figure, or its range.
+func count(p *i18n.Printer, c monitor.Casualty) string {
+	if c.High > c.Low {
+		return p.T("%d to %d", c.Low, c.High)
+	}
+	return p.Int(int64(c.Low))
+}
+
+// figures sets an incident's figures side by side, as monitor.Figures
+// does, in p's language: conflicting counts are kept apart, each with its
+// source.
+func figures(p *i18n.Printer, reports []*monitor.Report) []string {
+	type key struct{ kind, group string }
+	by := map[key][]string{}
+	var order []key
+	for _, r := range reports {
+		for _, c := range r.Casualties {
+			k := key{c.Kind, c.Group}
+			if _, ok := by[k]; !ok {
+				order = append(order, k)
+			}
+			by[k] = append(by[k], count(p, c)+" ("+r.SourceName+")")
+		}
+	}
+	var out []string
+	for _, k := range order {
+		out = append(out, p.Word(k.kind)+" ("+p.Word(k.group)+"): "+strings.Join(by[k], "; "))
+	}
+	var weapons []string
+	for _, r := range reports {
+		if r.WeaponCount > 0 {
+			weapons = append(weapons, p.Int(int64(r.WeaponCount))+" "+p.Word(r.WeaponClass)+" ("+r.SourceName+")")
+		}
+	}
+	if len(weapons) > 0 {
+		out = append(out, p.T("weapons: %s", strings.Join(weapons, "; ")))
+	}
+	return out
 }
 
 // Routes implements web.Section.
@@ -107,7 +220,7 @@ type reportsView struct {
 }
 
 func (x *Section) reports(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
-	ctx, svc := r.Context(), x.site.Service()
+	ctx, svc, p := r.Context(), x.site.Service(), web.Printer(r)
 	zs, err := web.Load[monitor.Zone](ctx, svc, caller, monitor.KindZone, "")
 	if err != nil {
 		return err
@@ -146,11 +259,7 @@ func (x *Section) reports(w http.ResponseWriter, r *http.Request, caller *access
 		rw.Zones = strings.Join(zn, ", ")
 		var cs []string
 		for _, k := range rp.V.Casualties {
-			n := fmt.Sprint(k.Low)
-			if k.High > k.Low {
-				n = fmt.Sprintf("%d to %d", k.Low, k.High)
-			}
-			cs = append(cs, fmt.Sprintf("%s %s (%s)", n, k.Kind, k.Group))
+			cs = append(cs, casualtyText(p, k))
 		}
 		rw.Casualties = strings.Join(cs, "; ")
 		v.Rows = append(v.Rows, rw)
@@ -165,6 +274,6 @@ func (x *Section) reports(w http.ResponseWriter, r *http.Request, caller *access
 	if v.Denials, err = web.Load[monitor.AccessDenial](ctx, svc, caller, monitor.KindDenial, ""); err != nil {
 		return err
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "monitoring", web.Page{Title: "Monitoring", Nav: "monitoring", Data: v})
+	x.site.Render(w, r, caller, http.StatusOK, "monitoring", web.Page{Title: p.T("Monitoring"), Nav: "monitoring", Data: v})
 	return nil
 }

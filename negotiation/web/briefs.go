@@ -13,6 +13,7 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/negotiation"
 	"github.com/parley-project/parley/web"
 )
@@ -138,7 +139,7 @@ func (x *Section) briefs(w http.ResponseWriter, r *http.Request, caller *access.
 	if err != nil {
 		return err
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "briefs", web.Page{Title: "Briefs to the capitals", Nav: "briefs", Names: n, Data: v})
+	x.site.Render(w, r, caller, http.StatusOK, "briefs", web.Page{Title: web.T(r, "Briefs to the capitals"), Nav: "briefs", Names: n, Data: v})
 	return nil
 }
 
@@ -157,6 +158,8 @@ func (x *Section) makeBrief(w http.ResponseWriter, r *http.Request, caller *acce
 type briefView struct {
 	Item  item[negotiation.Brief]
 	Lines []negotiation.BriefLine
+	// PDFs link the brief's PDF in each language.
+	PDFs []pdfLink
 }
 
 func (x *Section) brief(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
@@ -164,7 +167,7 @@ func (x *Section) brief(w http.ResponseWriter, r *http.Request, caller *access.P
 	if err != nil {
 		return err
 	}
-	v := briefView{Item: b, Lines: negotiation.ParseBrief(b.V.Content)}
+	v := briefView{Item: b, Lines: negotiation.ParseBrief(b.V.Content), PDFs: pdfLinks("/briefs/" + url.PathEscape(b.ID) + "/pdf")}
 	x.site.Render(w, r, caller, http.StatusOK, "brief", web.Page{Title: b.V.Title, Nav: "briefs", Data: v})
 	return nil
 }
@@ -174,7 +177,7 @@ func (x *Section) briefPDF(w http.ResponseWriter, r *http.Request, caller *acces
 	if err != nil {
 		return err
 	}
-	pdf, err := BriefPDF(b.V, b.RecordID)
+	pdf, err := BriefPDF(web.DocumentPrinter(r), b.V, b.RecordID)
 	if err != nil {
 		return err
 	}
@@ -184,27 +187,36 @@ func (x *Section) briefPDF(w http.ResponseWriter, r *http.Request, caller *acces
 // BriefPDF renders a brief as a printable A4 PDF, in pure Go. The PDF is a
 // rendering of the committed content; record names the record it is of,
 // which its footer prints so that a reader can ask for that record's
-// proof.
-func BriefPDF(b *negotiation.Brief, record string) ([]byte, error) {
-	pdf, tr := web.NewPDF(b.Title, record, 20)
+// proof. The document's own words (its heading, its note, its footer) are
+// in p's language; the brief's content is a record, and stays in the
+// language it was made in.
+func BriefPDF(p *i18n.Printer, b *negotiation.Brief, record string) ([]byte, error) {
+	pdf := web.NewPDF(p, b.Title, record, 20)
+	pdf.SetFont(web.PDFFont, "B", 9)
+	pdf.SetTextColor(90, 90, 90)
+	pdf.MultiCell(0, 5, p.T("Brief to the capital"), "", "L", false)
+	pdf.SetFont(web.PDFFont, "I", 8)
+	pdf.MultiCell(0, 4, p.T("The brief below is shown as it was committed, in the language it was made in."), "", "L", false)
+	pdf.SetTextColor(0, 0, 0)
+	pdf.Ln(3)
 	for _, l := range negotiation.ParseBrief(b.Content) {
 		switch l.Kind {
 		case "title":
-			pdf.SetFont("Helvetica", "B", 16)
-			pdf.MultiCell(0, 8, tr(l.Text), "", "L", false)
+			pdf.SetFont(web.PDFFont, "B", 16)
+			pdf.MultiCell(0, 8, l.Text, "", "L", false)
 			pdf.Ln(2)
 		case "section":
 			pdf.Ln(3)
-			pdf.SetFont("Helvetica", "B", 12)
-			pdf.MultiCell(0, 6, tr(l.Text), "", "L", false)
+			pdf.SetFont(web.PDFFont, "B", 12)
+			pdf.MultiCell(0, 6, l.Text, "", "L", false)
 		case "item":
-			pdf.SetFont("Helvetica", "", 10)
+			pdf.SetFont(web.PDFFont, "", 10)
 			pdf.SetX(24)
-			pdf.MultiCell(0, 5, tr("- "+l.Text), "", "L", false)
+			pdf.MultiCell(0, 5, "- "+l.Text, "", "L", false)
 		default:
-			pdf.SetFont("Helvetica", "", 10)
+			pdf.SetFont(web.PDFFont, "", 10)
 			pdf.SetX(28)
-			pdf.MultiCell(0, 5, tr(strings.TrimSpace(l.Text)), "", "L", false)
+			pdf.MultiCell(0, 5, strings.TrimSpace(l.Text), "", "L", false)
 		}
 	}
 	var buf bytes.Buffer

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/parley-project/parley/access"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/internal/testkit"
 	negotiationweb "github.com/parley-project/parley/negotiation/web"
 	talksweb "github.com/parley-project/parley/talks/web"
@@ -29,14 +30,19 @@ type site struct {
 	logs *testkit.Buffer
 }
 
-func newSite(t *testing.T) *site {
+func newSite(t *testing.T) *site { return newSiteWith(t, nil) }
+
+// newSiteWith is newSite writing its pages through msgs (nil: the
+// sections' catalogues, as the binary has them).
+func newSiteWith(t *testing.T, msgs *i18n.Bundle) *site {
 	t.Helper()
 	tl := testkit.NewLog(t)
 	d := testkit.NewDemo(t, testkit.DemoOptions{Log: tl.Log})
 	logs := new(testkit.Buffer)
 	h, err := web.New(d.Service, slog.New(slog.NewTextHandler(logs, nil)), web.Options{
-		Sections: []web.Section{&talksweb.Section{}, &negotiationweb.Section{}},
+		Sections: sections(),
 		Log:      tl.Log,
+		Messages: msgs,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -44,6 +50,11 @@ func newSite(t *testing.T) *site {
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return &site{demo: d, ts: ts, logs: logs}
+}
+
+// sections are the UI's sections, as the binary wires them.
+func sections() []web.Section {
+	return []web.Section{&talksweb.Section{}, &negotiationweb.Section{}}
 }
 
 // as signs in as the demo login named login and returns the principal,

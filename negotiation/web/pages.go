@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/negotiation"
 	"github.com/parley-project/parley/web"
 	"github.com/parley-project/parley/worddiff"
@@ -67,6 +69,15 @@ func (n *names) Person(id string) string {
 		return p.Name
 	}
 	return ""
+}
+
+// Parties returns the parties' names, or their ids, joined with commas.
+func (n *names) Parties(ids []string) string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = n.Party(id)
+	}
+	return strings.Join(out, ", ")
 }
 
 // Clause returns a clause's number and title, or "".
@@ -209,7 +220,7 @@ func (x *Section) positions(w http.ResponseWriter, r *http.Request, caller *acce
 	if v.Consents, err = web.Load[negotiation.Consent](ctx, x.svc(), caller, negotiation.KindConsent, ""); err != nil {
 		return err
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "positions", web.Page{Title: "Positions", Nav: "positions", Names: n, Data: v})
+	x.site.Render(w, r, caller, http.StatusOK, "positions", web.Page{Title: web.T(r, "Positions"), Nav: "positions", Names: n, Data: v})
 	return nil
 }
 
@@ -273,7 +284,7 @@ func (x *Section) position(w http.ResponseWriter, r *http.Request, caller *acces
 	if err != nil {
 		return err
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "position", web.Page{Title: "Position of " + n.Party(p.V.PartyID), Nav: "positions", Names: n, Data: v})
+	x.site.Render(w, r, caller, http.StatusOK, "position", web.Page{Title: web.T(r, "Position of %s", n.Party(p.V.PartyID)), Nav: "positions", Names: n, Data: v})
 	return nil
 }
 
@@ -316,7 +327,7 @@ type clauseGroup struct {
 }
 
 // group groups the states of a text's clauses by aspect, in text order.
-func group(b *negotiation.Board, states map[string]*negotiation.State, textID string, n *names) []clauseGroup {
+func group(p *i18n.Printer, b *negotiation.Board, states map[string]*negotiation.State, textID string, n *names) []clauseGroup {
 	cs := slices.Clone(b.Clauses)
 	sortClauses(cs, n)
 	var out []clauseGroup
@@ -325,7 +336,7 @@ func group(b *negotiation.Board, states map[string]*negotiation.State, textID st
 			continue
 		}
 		if len(out) == 0 || out[len(out)-1].AspectID != c.V.AspectID {
-			out = append(out, clauseGroup{AspectID: c.V.AspectID, Title: cmp.Or(n.Aspect(c.V.AspectID), "An aspect not shown")})
+			out = append(out, clauseGroup{AspectID: c.V.AspectID, Title: cmp.Or(n.Aspect(c.V.AspectID), p.T("An aspect not shown"))})
 		}
 		g := &out[len(out)-1]
 		g.Clauses = append(g.Clauses, states[c.ID])
@@ -350,7 +361,7 @@ func (x *Section) text(w http.ResponseWriter, r *http.Request, caller *access.Pr
 	states := b.States()
 	v := textView{May: x.may(caller, negotiation.KindClause)}
 	for _, t := range texts {
-		s := textSection{ID: t.ID, Text: t.V, Audience: t.Audience, Aspects: group(b, states, t.ID, n)}
+		s := textSection{ID: t.ID, Text: t.V, Audience: t.Audience, Aspects: group(web.Printer(r), b, states, t.ID, n)}
 		for _, rl := range b.Rules {
 			if rl.V.TextID == t.ID {
 				s.Rules = append(s.Rules, rl.V)
@@ -363,13 +374,16 @@ func (x *Section) text(w http.ResponseWriter, r *http.Request, caller *access.Pr
 		}
 		v.Texts = append(v.Texts, s)
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "text", web.Page{Title: "Negotiating text", Nav: "text", Names: n, Data: v})
+	x.site.Render(w, r, caller, http.StatusOK, "text", web.Page{Title: web.T(r, "Negotiating text"), Nav: "text", Names: n, Data: v})
 	return nil
 }
 
 type clauseView struct {
-	Item     item[negotiation.Clause]
-	State    *negotiation.State
+	Item  item[negotiation.Clause]
+	State *negotiation.State
+	// Blocked are the sequencing rules that stop the clause's next moves,
+	// in the reader's language.
+	Blocked  []string
 	Versions []version[negotiation.Clause]
 	From, To int
 	Diff     []worddiff.Chunk
@@ -396,7 +410,8 @@ func (x *Section) clause(w http.ResponseWriter, r *http.Request, caller *access.
 	if err != nil {
 		return err
 	}
-	v := clauseView{Item: c, State: b.States()[id], VersionOf: map[string]int{},
+	states := b.States()
+	v := clauseView{Item: c, State: states[id], Blocked: blocked(web.Printer(r), b, states[id], states), VersionOf: map[string]int{},
 		May: x.may(caller, negotiation.KindClause, negotiation.KindConfirmation, negotiation.KindReport, negotiation.KindApproval, negotiation.KindReview)}
 	if v.Versions, err = history[negotiation.Clause](ctx, x.svc(), caller, negotiation.KindClause, id); err != nil {
 		return err
@@ -446,7 +461,7 @@ func (x *Section) clause(w http.ResponseWriter, r *http.Request, caller *access.
 	if err != nil {
 		return err
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "clause", web.Page{Title: "Clause " + c.V.Label(), Nav: "text", Names: n, Data: v})
+	x.site.Render(w, r, caller, http.StatusOK, "clause", web.Page{Title: web.T(r, "Clause %s", c.V.Label()), Nav: "text", Names: n, Data: v})
 	return nil
 }
 
@@ -481,14 +496,14 @@ func (x *Section) readiness(w http.ResponseWriter, r *http.Request, caller *acce
 	if err != nil {
 		return err
 	}
-	v := readinessOf(b, n)
-	x.site.Render(w, r, caller, http.StatusOK, "readiness", web.Page{Title: "Readiness", Nav: "readiness", Names: n, Data: v})
+	v := readinessOf(web.Printer(r), b, n)
+	x.site.Render(w, r, caller, http.StatusOK, "readiness", web.Page{Title: web.T(r, "Readiness"), Nav: "readiness", Names: n, Data: v})
 	return nil
 }
 
 // readinessOf says, per text and aspect, how far the clauses are from
-// final and what blocks a leaders' meeting.
-func readinessOf(b *negotiation.Board, n *names) readinessView {
+// final and what blocks a leaders' meeting, in p's language.
+func readinessOf(p *i18n.Printer, b *negotiation.Board, n *names) readinessView {
 	states := b.States()
 	var v readinessView
 	ids := make([]string, 0, len(b.Texts))
@@ -497,7 +512,7 @@ func readinessOf(b *negotiation.Board, n *names) readinessView {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		rt := readinessText{ID: id, Title: b.Texts[id].Title, Aspects: group(b, states, id, n)}
+		rt := readinessText{ID: id, Title: b.Texts[id].Title, Aspects: group(p, b, states, id, n)}
 		counts := map[negotiation.Stage]int{}
 		for _, g := range rt.Aspects {
 			for _, st := range g.Clauses {
@@ -509,10 +524,10 @@ func readinessOf(b *negotiation.Board, n *names) readinessView {
 				}
 				if st.Stage != negotiation.StageFinal {
 					if miss := st.Awaiting(); len(miss) > 0 {
-						rt.MissingApprovals = append(rt.MissingApprovals, fmt.Sprintf("%s: %d of %d capitals", label, len(miss), len(st.Approvers)))
+						rt.MissingApprovals = append(rt.MissingApprovals, p.T("%s: %d of %d capitals", label, len(miss), len(st.Approvers)))
 					}
 				}
-				rt.Unmet = append(rt.Unmet, st.Blocked...)
+				rt.Unmet = append(rt.Unmet, blocked(p, b, st, states)...)
 			}
 		}
 		rt.Final = counts[negotiation.StageFinal]

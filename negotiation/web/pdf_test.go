@@ -7,31 +7,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ledongthuc/pdf"
-
+	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/negotiation"
 	negotiationweb "github.com/parley-project/parley/negotiation/web"
 	"github.com/parley-project/parley/talks"
 	"github.com/parley-project/parley/web"
 )
 
-// firstPageText returns the text of the first page of a PDF, its runs
-// joined by single spaces: a PDF has no spaces where a line wraps, so the
-// lines of a wrapped paragraph are joined back with one.
+// firstPageText returns the text of the first page of a PDF.
 func firstPageText(t *testing.T, b []byte) string {
 	t.Helper()
-	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatalf("not a PDF that can be read: %v", err)
-	}
-	if r.NumPage() < 1 {
+	pages := testkit.PDFPages(t, b)
+	if len(pages) < 1 {
 		t.Fatal("the PDF has no pages")
 	}
-	text, err := r.Page(1).GetPlainText(nil)
-	if err != nil {
-		t.Fatalf("reading the text of the first page: %v", err)
-	}
-	return strings.Join(strings.Fields(text), " ")
+	return pages[0]
 }
 
 // TestPDFBrief makes Ukraine's brief as its negotiator, as the briefs page
@@ -85,7 +75,7 @@ func TestPDFBrief(t *testing.T) {
 		t.Fatalf("GET /briefs/%s/pdf served no PDF: it starts %q", brief.ID, served[:min(len(served), 40)])
 	}
 
-	rendered, err := negotiationweb.BriefPDF(brief.V, brief.RecordID)
+	rendered, err := negotiationweb.BriefPDF(web.Printer(nil), brief.V, brief.RecordID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +134,7 @@ func TestPDFBrief(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := negotiationweb.BriefPDF(ruBrief.V, ruBrief.RecordID)
+	b, err := negotiationweb.BriefPDF(web.Printer(nil), ruBrief.V, ruBrief.RecordID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,9 +12,11 @@ import (
 	"html/template"
 	"io/fs"
 	"net/url"
+	"time"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/negotiation"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/web"
@@ -23,6 +25,12 @@ import (
 
 //go:embed templates/*.html
 var templates embed.FS
+
+// locales are the section's catalogues: its pages' words and the
+// negotiation domain's (kinds, fields, options, stages, refusals).
+//
+//go:embed locales/*.json
+var locales embed.FS
 
 // Section is the negotiation's part of the UI. Its zero value is ready to
 // use; Routes binds it to a site.
@@ -43,10 +51,31 @@ func (*Section) Nav() []web.NavItem {
 // Templates implements web.Section.
 func (*Section) Templates() (fs.FS, template.FuncMap) {
 	return web.TemplatesDir(templates), template.FuncMap{
-		"stage":    func(s negotiation.Stage) string { return s.Label() },
 		"deleted":  func(op worddiff.Op) bool { return op == worddiff.Deleted },
 		"inserted": func(op worddiff.Op) bool { return op == worddiff.Inserted },
 	}
+}
+
+// LocalFuncs implements web.Localizer: the functions of the section's
+// pages that write in the reader's language.
+func (*Section) LocalFuncs(p *i18n.Printer) template.FuncMap {
+	return template.FuncMap{
+		// stage is what people read for a clause's stage.
+		"stage": func(s negotiation.Stage) string { return stageLabel(p, s) },
+		// awaits is what a clause waits for before its next stage.
+		"awaits": func(st *negotiation.State) []string { return awaits(p, st) },
+		// utc dates a version or a brief to the minute, in UTC.
+		"utc": func(t time.Time) string { return utc(p, t) },
+	}
+}
+
+// Catalogue implements web.Cataloguer.
+func (*Section) Catalogue() fs.FS {
+	sub, err := fs.Sub(locales, "locales")
+	if err != nil {
+		panic(err) // only a section built without its catalogues gets here
+	}
+	return sub
 }
 
 // Routes implements web.Section.

@@ -3,6 +3,9 @@ package reconstructionweb
 import (
 	"math/big"
 	"net/url"
+
+	"github.com/parley-project/parley/i18n"
+	"github.com/parley-project/parley/reconstruction"
 )
 
 // barChart is a server-drawn SVG chart of grouped bars, one group per
@@ -38,8 +41,9 @@ const (
 
 // gapChart draws, per sector (per region when the page is one sector's),
 // the need the basis found against what was pledged, committed and
-// disbursed there, in US dollars.
-func gapChart(g *Gap) *barChart {
+// disbursed there, in US dollars. Its words and figures are in p's
+// language: a sector in words, the regions as recorded.
+func gapChart(p *i18n.Printer, g *Gap) *barChart {
 	type group struct {
 		label, href string
 		values      [4]*big.Rat
@@ -47,9 +51,9 @@ func gapChart(g *Gap) *barChart {
 	var groups []*group
 	index := map[string]*group{}
 	for _, r := range g.Rows {
-		key, q := r.Sector, url.Values{"sector": {r.Sector}}
+		key, label, q := r.Sector, p.Word(r.Sector), url.Values{"sector": {r.Sector}}
 		if g.Sector != "" {
-			key = r.Region
+			key, label = r.Region, r.Region
 			q.Set("region", r.Region)
 		}
 		if g.Basis != nil {
@@ -57,7 +61,7 @@ func gapChart(g *Gap) *barChart {
 		}
 		gr := index[key]
 		if gr == nil {
-			gr = &group{label: key, href: "/reconstruction?" + q.Encode()}
+			gr = &group{label: label, href: "/reconstruction?" + q.Encode()}
 			for i := range gr.values {
 				gr.values[i] = new(big.Rat)
 			}
@@ -83,8 +87,8 @@ func gapChart(g *Gap) *barChart {
 			top = max(top, f)
 		}
 	}
-	c := &barChart{Title: "Need and what was given, US dollars", Width: chartLabelWidth + chartBarWidth + 10, Colors: barColors,
-		Series: []string{"need (basis)", "pledged", "committed", "disbursed"}}
+	c := &barChart{Title: p.T("Need and what was given, US dollars"), Width: chartLabelWidth + chartBarWidth + 10, Colors: barColors,
+		Series: []string{p.T("need (basis)"), p.T("pledged"), p.T("committed"), p.T("disbursed")}}
 	y := 10.0
 	for _, gr := range groups {
 		bg := barGroup{Label: gr.label, Href: gr.href, Y: y + 2*barHeight}
@@ -94,7 +98,7 @@ func gapChart(g *Gap) *barChart {
 			if top > 0 {
 				w = f / top * chartBarWidth
 			}
-			bg.Bars = append(bg.Bars, bar{Y: y, Width: max(w, 0.5), Color: barColors[i], Title: gr.label + ", " + c.Series[i] + ": USD " + usd(v)})
+			bg.Bars = append(bg.Bars, bar{Y: y, Width: max(w, 0.5), Color: barColors[i], Title: gr.label + ", " + c.Series[i] + ": " + p.Money(reconstruction.Cents(v), reconstruction.ReportingCurrency)})
 			y += barHeight + 1
 		}
 		y += 12

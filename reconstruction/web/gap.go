@@ -102,7 +102,9 @@ func (g *Gap) Remaining(r Row) *big.Rat {
 func ReadGap(ctx context.Context, svc *app.Service, caller *access.Principal, basis, sector, region string) (*Gap, error) {
 	g := &Gap{Sector: sector, Region: region}
 	if sector != "" && !slices.Contains(reconstruction.Sectors, sector) {
-		return nil, &app.Error{Code: app.CodeBadRequest, Field: "sector", Message: fmt.Sprintf("%q is not a sector (%s)", sector, strings.Join(reconstruction.Sectors, ", "))}
+		sectors := strings.Join(reconstruction.Sectors, ", ")
+		return nil, &app.Error{Code: app.CodeBadRequest, Field: "sector", Message: fmt.Sprintf("%q is not a sector (%s)", sector, sectors),
+			Format: "%q is not a sector (%s)", Args: []any{sector, sectors}}
 	}
 	var err error
 	if g.Assessments, err = web.Load[reconstruction.Assessment](ctx, svc, caller, reconstruction.KindAssessment, ""); err != nil {
@@ -116,7 +118,7 @@ func ReadGap(ctx context.Context, svc *app.Service, caller *access.Principal, ba
 		}
 	}
 	if basis != "" && g.Basis == nil {
-		return nil, &app.Error{Code: app.CodeNotFound, Field: "basis", Message: fmt.Sprintf("no assessment %q", basis)}
+		return nil, &app.Error{Code: app.CodeNotFound, Field: "basis", Message: fmt.Sprintf("no assessment %q", basis), Format: "no assessment %q", Args: []any{basis}}
 	}
 	needs, err := web.Load[reconstruction.Need](ctx, svc, caller, reconstruction.KindNeed, "")
 	if err != nil {

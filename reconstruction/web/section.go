@@ -21,6 +21,7 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/reconstruction"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/web"
@@ -28,6 +29,9 @@ import (
 
 //go:embed templates/*.html
 var templates embed.FS
+
+//go:embed locales/*.json
+var locales embed.FS
 
 // Section is reconstruction finance's part of the UI.
 type Section struct {
@@ -58,13 +62,46 @@ func (*Section) Nav() []web.NavItem {
 	return []web.NavItem{{Key: "reconstruction", Label: "Reconstruction", Path: "/reconstruction"}}
 }
 
-// Templates implements web.Section.
+// Templates implements web.Section. stage is a stage's value, as the
+// pages' links and the lists' filters take it (option writes it in words).
 func (*Section) Templates() (fs.FS, template.FuncMap) {
 	return web.TemplatesDir(templates), template.FuncMap{
-		"usd":    usd,
-		"amount": func(s string) string { return grouped(s) },
-		"stage":  func(i int) string { return reconstruction.Stages[i] },
+		"stage": func(i int) string { return reconstruction.Stages[i] },
 	}
+}
+
+// LocalFuncs implements web.Localizer: amounts with the separators of
+// p's language, and the words of reconstruction's enumerations in it.
+func (*Section) LocalFuncs(p *i18n.Printer) template.FuncMap {
+	return template.FuncMap{
+		"usd":    func(r *big.Rat) string { return usd(p, r) },
+		"amount": p.Decimal,
+		// option is the label of a value of an enumerated field of one
+		// of reconstruction's kinds ("notMet" reads "not met"), in words.
+		"option": func(kind, field, v string) string { return p.Word(optionLabel(kind, field, v)) },
+	}
+}
+
+// Catalogue implements web.Cataloguer: the pages' words and package
+// reconstruction's (its kinds, fields, options and refusals).
+func (*Section) Catalogue() fs.FS {
+	sub, err := fs.Sub(locales, "locales")
+	if err != nil {
+		panic(err) // only a section built without its catalogues gets here
+	}
+	return sub
+}
+
+// optionLabel is what people read for value v of field of kind.
+func optionLabel(kind, field, v string) string {
+	for _, k := range (reconstruction.Domain{}).Kinds() {
+		if k.Name == kind {
+			if f, ok := k.Field(field); ok {
+				return f.OptionLabel(v)
+			}
+		}
+	}
+	return v
 }
 
 // Routes implements web.Section.
@@ -102,13 +139,21 @@ func (x *Section) gap(w http.ResponseWriter, r *http.Request, caller *access.Pri
 	if err != nil {
 		return err
 	}
-	p := gapPage{Gap: g, Chart: gapChart(g), Exports: exportCollections()}
+	pr := web.Printer(r)
+	p := gapPage{Gap: g, Chart: gapChart(pr, g), Exports: exportCollections()}
 	if p.Parties, err = parties(r.Context(), x.site.Service(), caller); err != nil {
 		return err
 	}
-	title := "Reconstruction: the gap"
+	title := pr.T("Reconstruction: the gap")
 	if g.Sector != "" || g.Region != "" {
-		title += ": " + strings.Trim(g.Sector+", "+g.Region, ", ")
+		var where []string
+		if g.Sector != "" {
+			where = append(where, pr.Word(g.Sector))
+		}
+		if g.Region != "" {
+			where = append(where, g.Region)
+		}
+		title += ": " + strings.Join(where, ", ")
 	}
 	x.site.Render(w, r, caller, http.StatusOK, "reconstruction_gap", web.Page{Title: title, Nav: "reconstruction", Data: p})
 	return nil
@@ -143,7 +188,8 @@ func (x *Section) flows(w http.ResponseWriter, r *http.Request, caller *access.P
 	q := r.URL.Query()
 	stage := q.Get("stage")
 	if stage != "" && !slices.Contains(reconstruction.Stages, stage) {
-		return &app.Error{Code: app.CodeBadRequest, Field: "stage", Message: "is not a stage (" + strings.Join(reconstruction.Stages, ", ") + ")"}
+		stages := strings.Join(reconstruction.Stages, ", ")
+		return &app.Error{Code: app.CodeBadRequest, Field: "stage", Message: "is not a stage (" + stages + ")", Format: "is not a stage (%s)", Args: []any{stages}}
 	}
 	need, err := web.Get[reconstruction.Need](r.Context(), svc, caller, reconstruction.KindNeed, q.Get("need"))
 	if err != nil {
@@ -195,7 +241,7 @@ func (x *Section) flows(w http.ResponseWriter, r *http.Request, caller *access.P
 		}
 		p.Rows = append(p.Rows, row)
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "reconstruction_flows", web.Page{Title: "Flows against a need", Nav: "reconstruction", Data: p})
+	x.site.Render(w, r, caller, http.StatusOK, "reconstruction_flows", web.Page{Title: web.T(r, "Flows against a need"), Nav: "reconstruction", Data: p})
 	return nil
 }
 
@@ -287,30 +333,11 @@ func parties(ctx context.Context, svc *app.Service, caller *access.Principal) (m
 	return out, nil
 }
 
-// usd renders an exact amount of dollars to the cent, digits grouped.
-func usd(r *big.Rat) string {
+// usd renders an exact amount of dollars to the cent, digits grouped as
+// p's language groups them.
+func usd(p *i18n.Printer, r *big.Rat) string {
 	if r == nil {
 		return ""
 	}
-	return grouped(reconstruction.Cents(r))
-}
-
-// grouped groups a decimal's integer digits in threes.
-func grouped(s string) string {
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
-	}
-	whole, frac, dot := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if dot {
-		b.WriteString("." + frac)
-	}
-	return sign + b.String()
+	return p.Decimal(reconstruction.Cents(r))
 }

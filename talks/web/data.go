@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/talks"
 	"github.com/parley-project/parley/web"
 )
@@ -29,15 +31,20 @@ func get[T any](ctx context.Context, svc *app.Service, caller *access.Principal,
 // entities the caller may see are in it, so a reference to a confidential
 // person never shows that person's name.
 type names struct {
+	// p writes what names say of those not shown, in the reader's
+	// language.
+	p       *i18n.Printer
 	parties map[string]*talks.Party
 	people  map[string]*talks.Person
 	rounds  map[string]*talks.Round
 	aspects map[string]*talks.Aspect
 }
 
-// loadNames loads the named kinds of entities the caller may see.
-func (x *Section) loadNames(ctx context.Context, caller *access.Principal, kinds ...string) (*names, error) {
-	n := &names{}
+// loadNames loads the named kinds of entities the caller may see, for a
+// page of r.
+func (x *Section) loadNames(r *http.Request, caller *access.Principal, kinds ...string) (*names, error) {
+	ctx := r.Context()
+	n := &names{p: web.Printer(r)}
 	for _, k := range kinds {
 		var err error
 		switch k {
@@ -128,9 +135,9 @@ func (n *names) People(ids []string) string {
 	out := strings.Join(shown, ", ")
 	switch {
 	case hidden > 0 && out != "":
-		out += fmt.Sprintf(" and %d not shown", hidden)
+		out = n.p.T("%s and %d not shown", out, hidden)
 	case hidden > 0:
-		out = fmt.Sprintf("%d not shown", hidden)
+		out = n.p.T("%d not shown", hidden)
 	}
 	return out
 }

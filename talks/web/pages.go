@@ -42,7 +42,7 @@ func (x *Section) timeline(w http.ResponseWriter, r *http.Request, caller *acces
 	if err != nil {
 		return err
 	}
-	n, err := x.loadNames(ctx, caller, talks.KindParty)
+	n, err := x.loadNames(r, caller, talks.KindParty)
 	if err != nil {
 		return err
 	}
@@ -69,15 +69,16 @@ func (x *Section) timeline(w http.ResponseWriter, r *http.Request, caller *acces
 			cmp.Compare(a.order, b.order), chrono(a.when, a.precision, b.when, b.precision), cmp.Compare(a.seq, b.seq))
 	})
 	var months []timelineMonth
+	p := web.Printer(r)
 	for _, e := range entries {
-		label := e.when.Format("January 2006")
+		label := p.Time(e.when, "January 2006")
 		if len(months) == 0 || months[len(months)-1].Label != label {
 			months = append(months, timelineMonth{Label: label})
 		}
 		m := &months[len(months)-1]
 		m.Entries = append(m.Entries, e)
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "timeline", web.Page{Title: "Timeline", Nav: "timeline", Names: n, Data: months})
+	x.site.Render(w, r, caller, http.StatusOK, "timeline", web.Page{Title: web.T(r, "Timeline"), Nav: "timeline", Names: n, Data: months})
 	return nil
 }
 
@@ -111,7 +112,7 @@ func (x *Section) rounds(w http.ResponseWriter, r *http.Request, caller *access.
 		return err
 	}
 	sortRounds(rounds)
-	x.site.Render(w, r, caller, http.StatusOK, "rounds", web.Page{Title: "Rounds", Nav: "rounds", Data: rounds})
+	x.site.Render(w, r, caller, http.StatusOK, "rounds", web.Page{Title: web.T(r, "Rounds"), Nav: "rounds", Data: rounds})
 	return nil
 }
 
@@ -147,7 +148,7 @@ func (x *Section) round(w http.ResponseWriter, r *http.Request, caller *access.P
 		return err
 	}
 	sortStatements(v.Statements)
-	n, err := x.loadNames(ctx, caller, talks.KindParty, talks.KindPerson, talks.KindAspect)
+	n, err := x.loadNames(r, caller, talks.KindParty, talks.KindPerson, talks.KindAspect)
 	if err != nil {
 		return err
 	}
@@ -160,7 +161,7 @@ func (x *Section) parties(w http.ResponseWriter, r *http.Request, caller *access
 	if err != nil {
 		return err
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "parties", web.Page{Title: "Parties", Nav: "parties", Data: parties})
+	x.site.Render(w, r, caller, http.StatusOK, "parties", web.Page{Title: web.T(r, "Parties"), Nav: "parties", Data: parties})
 	return nil
 }
 
@@ -205,7 +206,7 @@ func (x *Section) party(w http.ResponseWriter, r *http.Request, caller *access.P
 			}
 		}
 	}
-	n, err := x.loadNames(ctx, caller, talks.KindPerson)
+	n, err := x.loadNames(r, caller, talks.KindPerson)
 	if err != nil {
 		return err
 	}
@@ -240,11 +241,11 @@ func (x *Section) agenda(w http.ResponseWriter, r *http.Request, caller *access.
 		}
 		views[i].Approvals = chains(on)
 	}
-	n, err := x.loadNames(r.Context(), caller, talks.KindParty)
+	n, err := x.loadNames(r, caller, talks.KindParty)
 	if err != nil {
 		return err
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "agenda", web.Page{Title: "Agenda", Nav: "agenda", Names: n, Data: views})
+	x.site.Render(w, r, caller, http.StatusOK, "agenda", web.Page{Title: web.T(r, "Agenda"), Nav: "agenda", Names: n, Data: views})
 	return nil
 }
 
@@ -289,11 +290,11 @@ func (x *Section) actions(w http.ResponseWriter, r *http.Request, caller *access
 			v.Open = append(v.Open, a)
 		}
 	}
-	n, err := x.loadNames(ctx, caller, talks.KindParty, talks.KindPerson, talks.KindRound, talks.KindAspect)
+	n, err := x.loadNames(r, caller, talks.KindParty, talks.KindPerson, talks.KindRound, talks.KindAspect)
 	if err != nil {
 		return err
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "actions", web.Page{Title: "Action items", Nav: "actions", Names: n, Data: v})
+	x.site.Render(w, r, caller, http.StatusOK, "actions", web.Page{Title: web.T(r, "Action items"), Nav: "actions", Names: n, Data: v})
 	return nil
 }
 
@@ -304,10 +305,10 @@ func (x *Section) statements(w http.ResponseWriter, r *http.Request, caller *acc
 		return err
 	}
 	sortStatements(all)
-	n, err := x.loadNames(ctx, caller, talks.KindParty, talks.KindRound, talks.KindAspect)
+	n, err := x.loadNames(r, caller, talks.KindParty, talks.KindRound, talks.KindAspect)
 	if err != nil {
 		return err
 	}
-	x.site.Render(w, r, caller, http.StatusOK, "statements", web.Page{Title: "Statements", Nav: "statements", Names: n, Data: all})
+	x.site.Render(w, r, caller, http.StatusOK, "statements", web.Page{Title: web.T(r, "Statements"), Nav: "statements", Names: n, Data: all})
 	return nil
 }

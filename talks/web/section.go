@@ -16,6 +16,7 @@ import (
 
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/store"
 	"github.com/parley-project/parley/talks"
 	"github.com/parley-project/parley/web"
@@ -23,6 +24,12 @@ import (
 
 //go:embed templates/*.html
 var templates embed.FS
+
+// locales are the section's catalogues: its pages' words and the talks
+// domain's (kinds, fields, options, refusals), in Ukrainian and Russian.
+//
+//go:embed locales/*.json
+var locales embed.FS
 
 // Section is the talks' part of the UI. Its zero value is ready to use;
 // Routes binds it to a site.
@@ -42,11 +49,27 @@ func (*Section) Nav() []web.NavItem {
 	}
 }
 
-// Templates implements web.Section.
+// Templates implements web.Section: the pages' functions write in the
+// reader's language (LocalFuncs).
 func (*Section) Templates() (fs.FS, template.FuncMap) {
-	return web.TemplatesDir(templates), template.FuncMap{
-		"format": func(f talks.Format) string { return cmp.Or(talks.FormatLabels[f], string(f)) },
+	return web.TemplatesDir(templates), nil
+}
+
+// LocalFuncs implements web.Localizer: format names a session's format
+// in p's language.
+func (*Section) LocalFuncs(p *i18n.Printer) template.FuncMap {
+	return template.FuncMap{
+		"format": func(f talks.Format) string { return p.Word(cmp.Or(talks.FormatLabels[f], string(f))) },
 	}
+}
+
+// Catalogue implements web.Cataloguer.
+func (*Section) Catalogue() fs.FS {
+	sub, err := fs.Sub(locales, "locales")
+	if err != nil {
+		panic(err) // only a section built without its catalogues gets here
+	}
+	return sub
 }
 
 // Routes implements web.Section.

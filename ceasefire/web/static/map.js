@@ -9,10 +9,13 @@
     return;
   }
   var id = el.getAttribute("data-ceasefire");
+  // What the map says itself comes from the page, in the reader's
+  // language; what it says of the incidents, from parley's answers.
+  var unreadable = el.getAttribute("data-unreadable") || "The incidents could not be read.";
   // maxZoom is the server's: it counts no closer.
   var map = L.map(el, { minZoom: 2, maxZoom: 14 }).setView([30, 20], 3);
   map.attributionControl.setPrefix(false);
-  map.attributionControl.addAttribution("Basemap: Natural Earth");
+  map.attributionControl.addAttribution(el.getAttribute("data-basemap") || "Basemap: Natural Earth");
 
   var zoneColours = { "contact-line": "#7f3f00", buffer: "#c55a11", exclusion: "#7030a0", "protected-object": "#548235", region: "#999999" };
   fetch("/ceasefire-map/countries.geojson").then(function (r) { return r.json(); }).then(function (g) {
@@ -66,7 +69,7 @@
         return; // a later request is under way
       }
       if (!res.ok) {
-        status.textContent = (res.d.error && res.d.error.message) || "The incidents could not be read.";
+        status.textContent = (res.d.error && res.d.error.message) || unreadable;
         return;
       }
       var d = res.d;
@@ -83,16 +86,18 @@
           a.textContent = c.what;
           m.bindPopup(a);
         } else {
-          m.bindTooltip(c.n + " incidents" + (c.violations ? ", " + c.violations + " violations" : "") + ": click to zoom in");
+          // Text, never markup, as a zone's name.
+          var tip = document.createElement("span");
+          tip.textContent = c.what;
+          m.bindTooltip(tip);
           m.on("click", function () { map.setView([c.lat, c.lon], Math.min(map.getZoom() + 2, 14)); });
         }
         incidents.addLayer(m);
       });
-      status.textContent = d.total + (d.total === 1 ? " incident matches" : " incidents match") +
-        (d.unplaced ? ", " + d.unplaced + " of them not placed by the monitors" : "") + ".";
+      status.textContent = d.status;
       el.setAttribute("data-loaded", String(mine));
     }).catch(function () {
-      status.textContent = "The incidents could not be read.";
+      status.textContent = unreadable;
     });
   }
   map.on("moveend", load);
