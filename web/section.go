@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 
 	"codeberg.org/go-pdf/fpdf"
@@ -45,6 +46,33 @@ type Section interface {
 // (their translations): an entity's page links them.
 type RecordLinker interface {
 	RecordLinks(k parley.Kind, e store.Entity) []NavItem
+}
+
+// NameSource is a Section that knows entities' names in other languages
+// than the one they were recorded in (their translations, as records):
+// pages show a person's or a party's name in the reader's language where
+// one is recorded.
+type NameSource interface {
+	// LocalNames returns, by entity id, the text of field of the entities
+	// of kind the caller may read, in lang, where a translation gives it.
+	LocalNames(ctx context.Context, svc *app.Service, caller *access.Principal, lang, kind, field string) (map[string]string, error)
+}
+
+// LocalNames returns, by id, the names (field) of kind's entities in the
+// reader's language that the sections know (NameSource): a page shows
+// them for the names as recorded, where there is one.
+func (x *Site) LocalNames(r *http.Request, caller *access.Principal, kind, field string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, sec := range x.s.opts.Sections {
+		if ns, ok := sec.(NameSource); ok {
+			m, err := ns.LocalNames(r.Context(), x.s.svc, caller, Printer(r).Lang, kind, field)
+			if err != nil {
+				return nil, err
+			}
+			maps.Copy(out, m)
+		}
+	}
+	return out, nil
 }
 
 // Localizer is a Section whose pages have functions that write in the

@@ -63,7 +63,41 @@ func (x *Section) loadNames(r *http.Request, caller *access.Principal, kinds ...
 			return nil, err
 		}
 	}
+	// People's and parties' names as recorded, or their form in the
+	// reader's language where a translation gives one.
+	for kind, apply := range map[string]func(map[string]string){
+		talks.KindParty: func(m map[string]string) {
+			n.parties = renamed(n.parties, m, func(p *talks.Party, s string) { p.Name = s })
+		},
+		talks.KindPerson: func(m map[string]string) {
+			n.people = renamed(n.people, m, func(p *talks.Person, s string) { p.Name = s })
+		},
+	} {
+		m, err := x.site.LocalNames(r, caller, kind, "name")
+		if err != nil {
+			return nil, err
+		}
+		apply(m)
+	}
 	return n, nil
+}
+
+// renamed returns byID with the names local gives set on copies of their
+// entities: the entities loaded stay as recorded.
+func renamed[T any](byID map[string]*T, local map[string]string, set func(*T, string)) map[string]*T {
+	if len(local) == 0 || byID == nil {
+		return byID
+	}
+	out := make(map[string]*T, len(byID))
+	for id, v := range byID {
+		if s, ok := local[id]; ok {
+			c := *v
+			set(&c, s)
+			v = &c
+		}
+		out[id] = v
+	}
+	return out
 }
 
 func byID[T any](ctx context.Context, svc *app.Service, caller *access.Principal, kind string) (map[string]*T, error) {

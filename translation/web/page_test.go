@@ -13,6 +13,7 @@ import (
 
 	"github.com/parley-project/parley/internal/testkit"
 	"github.com/parley-project/parley/talks"
+	talksweb "github.com/parley-project/parley/talks/web"
 	"github.com/parley-project/parley/translation"
 	translationweb "github.com/parley-project/parley/translation/web"
 	"github.com/parley-project/parley/web"
@@ -26,7 +27,7 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 // told that a translation was of an earlier text.
 func TestTranslationsPage(t *testing.T) {
 	d := testkit.NewDemo(t, testkit.DemoOptions{})
-	h, err := web.New(d.Service, slog.New(slog.DiscardHandler), web.Options{Sections: []web.Section{&translationweb.Section{}}})
+	h, err := web.New(d.Service, slog.New(slog.DiscardHandler), web.Options{Sections: []web.Section{&talksweb.Section{}, &translationweb.Section{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +52,13 @@ func TestTranslationsPage(t *testing.T) {
 		"В Киеве в результате", "Mediator&#39;s language services (demo)", `lang="ru"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("GET %s in Ukrainian = %d, lacks %q:\n%s", page, code, want, body)
+		}
+	}
+	// A person's name in the reader's language, where a translation
+	// gives it, and as recorded otherwise.
+	for lang, want := range map[string]string{"uk": "Тимур Ткаченко", "ru": "Тимур Ткаченко", "en": "Tymur Tkachenko"} {
+		if _, party := get(anon, "/parties/ua?lang="+lang); !strings.Contains(party, want) {
+			t.Errorf("Ukraine's page in %s does not name %q:\n%s", lang, want, party)
 		}
 	}
 	// The statement's own page links its translations.

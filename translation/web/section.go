@@ -5,6 +5,7 @@
 package translationweb
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -65,6 +66,28 @@ func (*Section) RecordLinks(k parley.Kind, e store.Entity) []web.NavItem {
 		}
 	}
 	return nil
+}
+
+// LocalNames implements web.NameSource: the latest translation into lang
+// of each entity's field, among those the caller may read.
+func (*Section) LocalNames(ctx context.Context, svc *app.Service, caller *access.Principal, lang, kind, field string) (map[string]string, error) {
+	if lang == "" {
+		return nil, nil
+	}
+	ts, err := svc.AllOf(ctx, caller, store.Query{Kind: translation.Kind,
+		Match: map[string]string{"of_kind": kind, "field": field, "language": lang}})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, e := range ts {
+		var t translation.Translation
+		if err := json.Unmarshal(e.Body, &t); err != nil {
+			return nil, err
+		}
+		out[t.Of] = t.Text
+	}
+	return out, nil
 }
 
 // Href is the page of a record's translations.
