@@ -165,6 +165,8 @@ func TestAuthorityMatrix(t *testing.T) {
 		monitor.KindFinding:  {anyByMediating: roles(med, mon)},
 		monitor.KindDenial:   {anyByMediating: roles(med, mon)},
 		monitor.KindStep:     {own: roles(mon)},
+		// An article read for incidents: the monitors, as the reports.
+		monitor.KindArticle: {anyByMediating: roles(med, mon)},
 		// The ceasefire, its phases and suspensions: the mediator keeps
 		// them; a capital's signed consent to a phase: its approvers; an
 		// obligation verified done: the monitors.
@@ -210,7 +212,7 @@ func TestAuthorityMatrix(t *testing.T) {
 		energy.KindPlant: true, energy.KindMeter: true, energy.KindTerms: true, energy.KindStatement: true, energy.KindResolution: true,
 		reconstruction.KindAssessment: true, reconstruction.KindNeed: true, reconstruction.KindFlow: true, reconstruction.KindTender: true,
 		reconstruction.KindContract: true, reconstruction.KindMilestone: true, reconstruction.KindPayment: true,
-		translation.Kind: true}
+		monitor.KindArticle: true, translation.Kind: true}
 	for _, k := range scenario.Registry().Kinds() {
 		r, ok := matrix[k.Name]
 		if !ok {

@@ -415,6 +415,7 @@ func validBodies(ids scenarioIDs, round, day string) map[string]string {
 	}
 	return map[string]string{
 		"parties":      `{"id":"tr","name":"Türkiye","role":"observer","note":"Offered to host a round"}`,
+		"articles":     `{"outlet":"Example Wire","url":"https://news.example/a","published":"2026-01-24","language":"en","evidence":[{"sha256":"` + strings.Repeat("cd", 32) + `","name":"article.txt","media_type":"text/plain"}]}`,
 		"translations": fmt.Sprintf(`{"of_kind":"talks.person","of":%q,"field":"name","language":"uk","original_language":"en","text":"Стів Віткофф","translator":"Language services"}`, ids.usPerson),
 		"people":       `{"name":"Marco Rubio","party_id":"us","titles":[{"title":"Secretary of State","source":"News report E"}]}`,
 		"rounds":       `{"name":"Istanbul round","place":"Istanbul, Türkiye","starts_on":"2026-03-01","ends_on":"2026-03-02","status":"planned","precision":"day"}`,

@@ -14,6 +14,8 @@
 package monitor
 
 import (
+	"slices"
+
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/record"
@@ -31,7 +33,7 @@ func (Domain) Name() string { return "monitor" }
 func (Domain) Roles() []access.Role { return nil }
 
 // Kinds implements parley.Domain.
-func (Domain) Kinds() []parley.Kind { return kinds }
+func (Domain) Kinds() []parley.Kind { return append(slices.Clip(kinds), articleKind) }
 
 // The kind names.
 const (

@@ -196,7 +196,7 @@ func (c *cli) demo(ctx context.Context, addr, data string) error {
 	for _, l := range i18n.Languages {
 		fmt.Fprintf(c.stdout, "  %-11s %s?lang=%s\n", i18n.Names[l], base, l)
 	}
-	fmt.Fprint(c.stdout, "\nSign in as:\n")
+	fmt.Fprintf(c.stdout, "Read a news article into candidate incident reports (sign in as us-monitor):\n  %smonitoring/articles\n\nSign in as:\n", base)
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  LOGIN\tPASSWORD\tPARTY\tROLES\tSEES")
 	for _, l := range logins {

@@ -10,6 +10,7 @@ import (
 	energyweb "github.com/parley-project/parley/energy/web"
 	"github.com/parley-project/parley/httpapi"
 	"github.com/parley-project/parley/monitor"
+	monitorapi "github.com/parley-project/parley/monitor/api"
 	monitorweb "github.com/parley-project/parley/monitor/web"
 	"github.com/parley-project/parley/negotiation"
 	negotiationweb "github.com/parley-project/parley/negotiation/web"
@@ -37,7 +38,7 @@ type plugin struct {
 var plugins = []plugin{
 	{talks.Domain{}, func() web.Section { return &talksweb.Section{} }, nil},
 	{negotiation.Domain{}, func() web.Section { return &negotiationweb.Section{} }, nil},
-	{monitor.Domain{}, func() web.Section { return &monitorweb.Section{} }, nil},
+	{monitor.Domain{}, func() web.Section { return &monitorweb.Section{} }, monitorapi.Endpoints},
 	{ceasefire.Domain{}, func() web.Section { return &ceasefireweb.Section{} }, nil},
 	{energy.Domain{}, func() web.Section { return &energyweb.Section{} }, energyapi.Endpoints},
 	{reconstruction.Domain{}, func() web.Section { return &reconstructionweb.Section{PhaseStanding: ceasefireweb.PhaseStanding} }, reconstructionapi.Endpoints},

@@ -159,6 +159,10 @@ func (x *Section) Routes(site *web.Site) {
 	site.Handle("GET /monitoring/import", x.importForm)
 	site.Handle("POST /monitoring/import", x.importStart)
 	site.Handle("GET /monitoring/import/{id}", x.importPage)
+	site.Handle("GET /monitoring/articles", x.articles)
+	site.Handle("POST /monitoring/articles", x.addArticle)
+	site.Handle("GET /monitoring/articles/{id}", x.article)
+	site.Handle("POST /monitoring/articles/{id}/candidates/{n}", x.decideCandidate)
 	for _, ex := range []export{reportExport, x.incidentExport()} {
 		site.Handle("GET /monitoring/"+ex.name+".csv", x.exportCSV(ex))
 		site.Handle("GET /monitoring/"+ex.name+".ndjson", x.exportNDJSON(ex))
