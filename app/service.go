@@ -304,6 +304,11 @@ func (s *Service) writeFunc(ctx context.Context, p access.Principal, kindName, i
 		if err := s.audienceInTx(ctx, tx, kind, env.Audience); err != nil {
 			return fail(err)
 		}
+		if id != "" {
+			if err := s.referrersCovered(ctx, tx, kind, id, env.Audience); err != nil {
+				return fail(err)
+			}
+		}
 		resolved, err := s.resolve(ctx, tx, viewer, env.Audience, ent)
 		if err != nil {
 			return fail(err)
@@ -628,6 +633,40 @@ func (s *Service) resolve(ctx context.Context, r store.Reader, v access.Viewer, 
 		resolved[key] = target
 	}
 	return resolved, nil
+}
+
+// referrersCovered refuses to narrow the audience of an entity that
+// records read more widely refer to (a translation of it, by an indexed
+// field holding its id): its readers would keep reading what refers to it
+// after it was withdrawn from them, where a write of such a record is
+// refused (resolve). Those are to be narrowed or superseded first. The
+// refusal names the referrer's kind and audience, never its id: that a
+// record refers to the writer's own is all it tells.
+func (s *Service) referrersCovered(ctx context.Context, r store.Reader, kind parley.Kind, id string, aud record.Audience) error {
+	if aud.Scope == record.Public {
+		return nil
+	}
+	var partyViewers []access.Viewer
+	for _, k := range s.reg.Kinds() {
+		for _, f := range k.IndexFields {
+			es, _, err := r.Entities(ctx, access.System, store.Query{Kind: k.Name, Fields: map[string]string{f: id}, Limit: MaxPage})
+			if err != nil {
+				return err
+			}
+			for _, e := range es {
+				if partyViewers == nil {
+					if partyViewers, err = s.viewersOfParties(ctx, r); err != nil {
+						return err
+					}
+				}
+				if !access.Covers(aud, e.Audience, partyViewers) {
+					return newError(CodeConflict, "audience", "%s is referred to by a %s read more widely (%s) than the audience given (%s); narrow or withdraw what refers to it first",
+						parley.Article(kind.Title), k.Title, access.Describe(e.Audience), access.Describe(aud))
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // audiencePartiesExist refuses an audience that names a party the process

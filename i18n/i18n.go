@@ -283,11 +283,33 @@ func verbs(format string) []string {
 	return vs
 }
 
+// sameVerbs checks that a translation formats the key's arguments: the
+// same verbs in the same order, or, where it numbers them ("%[2]s ...
+// %[1]d", for a language that orders its words otherwise), the same verbs
+// in any order.
 func sameVerbs(key, text string) error {
-	if k, t := verbs(key), verbs(text); !slices.Equal(k, t) {
-		return fmt.Errorf("has the verbs %v, but its key has %v", t, k)
+	k, t := verbs(key), verbs(text)
+	if strings.Contains(strings.Join(t, ""), "[") {
+		k, t = slices.Sorted(slices.Values(unindexed(k))), slices.Sorted(slices.Values(unindexed(t)))
+	}
+	if !slices.Equal(k, t) {
+		return fmt.Errorf("has the verbs %v, but its key has %v", verbs(text), verbs(key))
 	}
 	return nil
+}
+
+// unindexed drops the argument indexes of verbs: "%[2]s" is "%s".
+func unindexed(vs []string) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		if a, b, ok := strings.Cut(v, "["); ok {
+			if _, rest, ok := strings.Cut(b, "]"); ok {
+				v = a + rest
+			}
+		}
+		out[i] = v
+	}
+	return out
 }
 
 func fewerVerbs(key, text string) error {
@@ -400,7 +422,9 @@ func (p *Printer) Word(s string) string {
 		return s
 	}
 	p.b.miss(p.Lang, s)
-	if p.Lang == English && !p.b.plurals[s] {
+	if !p.b.keys[p.Lang][s] && !p.b.plurals[s] {
+		// Not a message in this language: shown as it is, never read as
+		// a format (data may hold a "%").
 		return s
 	}
 	return p.p.Sprintf(message.Key(s, s))

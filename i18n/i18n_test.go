@@ -69,6 +69,10 @@ func TestMessages(t *testing.T) {
 	if m := b.Missed(); len(m[Russian]) != 1 || m[Russian][0] != "%s: is required" || len(m[Ukrainian]) != 0 || len(m[English]) != 0 {
 		t.Errorf("missed = %v", m)
 	}
+	// Data that is no message is shown as it is, "%" and all.
+	if got := uk.Word("50%d off"); got != "50%d off" {
+		t.Errorf("a word with a verb: %q", got)
+	}
 	if b.Printer("de").Lang != English {
 		t.Error("an unsupported language is not English")
 	}
@@ -95,6 +99,15 @@ func TestBadCatalogues(t *testing.T) {
 		} else if !strings.Contains(err.Error(), ".json") {
 			t.Errorf("%s: %v does not name the file", name, err)
 		}
+	}
+	// A translation may number its arguments, in its own order.
+	n := fstest.MapFS{"uk.json": &fstest.MapFile{Data: []byte(`{"%s of %d": "%[2]d — %[1]s"}`)}}
+	nb, err := NewBundle(n)
+	if err != nil {
+		t.Fatalf("numbered arguments refused: %v", err)
+	}
+	if got := nb.Printer(Ukrainian).T("%s of %d", "x", 3); got != "3 — x" {
+		t.Errorf("numbered arguments: %q", got)
 	}
 	// The same key in two catalogues is fine if they agree.
 	a := fstest.MapFS{"uk.json": &fstest.MapFile{Data: []byte(`{"Save": "Зберегти"}`)}}

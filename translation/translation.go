@@ -4,7 +4,8 @@
 //
 // Records stay in the language they were written in; the original is what
 // was said and is never replaced. A translation is a record of its own,
-// attributed to its translator and to the person who committed it, read by
+// attributed to its translator and to the person who committed it, never
+// changed once committed (a correction is a new translation), read by
 // no one who may not read the original (the kernel refuses a record whose
 // audience is wider than what it refers to), and it names the digest of
 // the text it translated, so that a reader sees when the original has
@@ -60,7 +61,10 @@ func (Domain) Kinds() []parley.Kind {
 		HeadlineField: "language", StatusField: "language", IndexFields: []string{"of"},
 		DefaultAudience: record.Audience{Scope: record.Public},
 		WriteRoles:      []access.Role{RoleTranslator, access.RoleMediator, access.RoleNegotiator, access.RoleMonitor},
-		Mutable:         true,
+		// A translation is what its translator wrote, and stays so: a
+		// correction is a new translation beside it, so that no writer
+		// can put words under another's name.
+		Mutable: false,
 	}}
 }
 

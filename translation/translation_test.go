@@ -60,6 +60,20 @@ func TestTranslations(t *testing.T) {
 		t.Fatalf("a second translation into Ukrainian, by another translator: %v", err)
 	}
 
+	// A translation is never changed, not even by whoever committed it:
+	// no writer puts words under another translator's name.
+	mine, err := d.Service.Create(ctx, mediator, translation.Kind, body(t, good, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := good
+	forged.Text = "Something else entirely."
+	for _, who := range []string{"us-mediator", "ru-negotiator"} {
+		if _, err := d.Service.Update(ctx, d.Principal(t, who), translation.Kind, mine.Entity.ID, body(t, forged, nil)); app.ErrorCode(err) != app.CodeConflict && app.ErrorCode(err) != app.CodeForbidden {
+			t.Errorf("%s changes a translation: %v", who, err)
+		}
+	}
+
 	// A confidential position: its translation may not be read by anyone
 	// who may not read the position.
 	uaNeg := d.Principal(t, "ua-negotiator")
@@ -110,5 +124,22 @@ func TestTranslations(t *testing.T) {
 	ru := d.Principal(t, "ru-negotiator")
 	if _, err := d.Service.Get(ctx, &ru, translation.Kind, w.Entity.ID); app.ErrorCode(err) != app.CodeNotFound {
 		t.Errorf("the other party reads the translation of a position it may not read: %v", err)
+	}
+
+	// An original narrowed after it was translated would leave its
+	// translation read by those it was withdrawn from: refused, until the
+	// translation is narrowed or withdrawn.
+	person, err := d.Service.Create(ctx, uaNeg, talks.KindPerson, []byte(`{"name":"Envoy","party_id":"ua","note":"A note","audience":{"scope":"parties"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	note := translation.Translation{OfKind: talks.KindPerson, Of: person.Entity.ID, Field: "note", Language: "uk", OriginalLanguage: "en", Text: "Примітка", Translator: "T"}
+	if _, err := d.Service.Create(ctx, uaNeg, translation.Kind, body(t, note, &record.Audience{Scope: record.Parties})); err != nil {
+		t.Fatal(err)
+	}
+	_, err = d.Service.Update(ctx, uaNeg, talks.KindPerson, person.Entity.ID, []byte(`{"name":"Envoy","party_id":"ua","note":"A note","audience":{"scope":"party","party":"ua"}}`))
+	var ae *app.Error
+	if !errors.As(err, &ae) || ae.Code != app.CodeConflict || ae.Field != "audience" || !strings.Contains(ae.Message, "translation") {
+		t.Errorf("an original narrowed below its translation's audience: %v", err)
 	}
 }

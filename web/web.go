@@ -428,14 +428,16 @@ type languageChoice struct {
 	Current          bool
 }
 
-// languageChoices links this page in each language: its address with lang
-// set, and the rest of its query kept.
+// languageChoices links this page in each language: its query with lang
+// set, the rest of it kept.
 func languageChoices(r *http.Request, current string) []languageChoice {
 	out := make([]languageChoice, len(i18n.Languages))
 	for i, l := range i18n.Languages {
 		q := r.URL.Query()
 		q.Set("lang", l)
-		out[i] = languageChoice{Code: l, Name: i18n.Names[l], Href: r.URL.Path + "?" + q.Encode(), Current: l == current}
+		// Relative to the page, so that no path ("//elsewhere") makes
+		// it a link to another site.
+		out[i] = languageChoice{Code: l, Name: i18n.Names[l], Href: "?" + q.Encode(), Current: l == current}
 	}
 	return out
 }

@@ -110,6 +110,15 @@ func TestTranslationsPage(t *testing.T) {
 		t.Errorf("POST a translation into the original's language = %d:\n%s", code, body)
 	}
 
+	// A field the page does not offer: said at the top.
+	bogus := url.Values{"field": {"bogus"}, "original_language": {"en"}, "language": {"uk"}, "translator": {"X"}, "text": {"x"}}
+	if code, body := post(ppage, bogus); code != http.StatusUnprocessableEntity || !strings.Contains(body, `role="alert"`) || !strings.Contains(body, "bogus") {
+		t.Errorf("POST a translation of a field that is none = %d:\n%s", code, body)
+	}
+	// Who committed each translation is shown beside the translator it names.
+	if _, body := get(anon, page); !strings.Contains(body, "committed by United States") {
+		t.Errorf("the page does not say who committed the translations:\n%s", body)
+	}
 	// The name changes: the translation is now of an earlier text.
 	e, err := d.Service.Get(t.Context(), nil, talks.KindPerson, person)
 	if err != nil {

@@ -28,6 +28,13 @@ import (
 //go:embed templates/*.html locales/*.json
 var files embed.FS
 
+// translationView is one translation, with the party of whoever committed
+// it: the translator it names is the committer's claim.
+type translationView struct {
+	web.Item[translation.Translation]
+	CommittedBy string
+}
+
 // Section serves /translations/{kind}/{id}.
 type Section struct{ site *web.Site }
 
@@ -61,15 +68,24 @@ func (*Section) RecordLinks(k parley.Kind, e store.Entity) []web.NavItem {
 		return nil
 	}
 	for _, f := range k.Fields {
-		if f.Type == parley.Text || f.Name == k.HeadlineField {
+		if translatable(k, f) {
 			return []web.NavItem{{Key: "translations", Label: "Translations", Path: Href(k.Name, e.ID)}}
 		}
 	}
 	return nil
 }
 
+// translatable reports whether the page offers to translate a field: free
+// text, or the text a kind's entities are named by (not an id).
+func translatable(k parley.Kind, f parley.Field) bool {
+	return f.Type == parley.Text || f.Name == k.HeadlineField && f.Type == parley.String
+}
+
 // LocalNames implements web.NameSource: the latest translation into lang
-// of each entity's field, among those the caller may read.
+// of each entity's field, among those the caller may read that a
+// principal of the mediating party committed. Any writer may offer a
+// translation, and its page shows them all, each with who committed it;
+// the name every page shows is the mediator's, whom every party reads.
 func (*Section) LocalNames(ctx context.Context, svc *app.Service, caller *access.Principal, lang, kind, field string) (map[string]string, error) {
 	if lang == "" {
 		return nil, nil
@@ -80,7 +96,26 @@ func (*Section) LocalNames(ctx context.Context, svc *app.Service, caller *access
 		return nil, err
 	}
 	out := map[string]string{}
+	mediating := map[string]bool{}
 	for _, e := range ts {
+		rec, err := svc.Record(ctx, caller, e.RecordID)
+		if err != nil {
+			return nil, err
+		}
+		by := rec.Author.Party
+		if _, known := mediating[by]; !known {
+			mediating[by] = false
+			if pe, err := svc.Get(ctx, nil, svc.Registry().PartyKind().Name, by); err == nil {
+				if p, err := svc.Decode(pe); err == nil {
+					if party, ok := p.(parley.PartyEntity); ok {
+						mediating[by] = party.ProcessRole() == access.ProcessMediator
+					}
+				}
+			}
+		}
+		if !mediating[by] {
+			continue
+		}
 		var t translation.Translation
 		if err := json.Unmarshal(e.Body, &t); err != nil {
 			return nil, err
@@ -99,7 +134,7 @@ func Href(kind, id string) string {
 // translations in the order of the languages.
 type fieldView struct {
 	Name, Label, Text, Digest string
-	Translations              []web.Item[translation.Translation]
+	Translations              []translationView
 	// Language is the original's language, as its translators state it.
 	Language string
 }
@@ -112,6 +147,8 @@ type pageView struct {
 	CanAdd   bool
 	Caller   *access.Principal
 	Errors   map[string]string
+	// Problem is a refusal about no field the page shows.
+	Problem string
 	// Languages and LanguageNames are what the form offers.
 	Languages     []string
 	LanguageNames map[string]string
@@ -138,7 +175,7 @@ func (x *Section) view(r *http.Request, caller *access.Principal) (pageView, err
 	}
 	v := pageView{Kind: kind, Original: orig, Caller: caller, Languages: i18n.Languages, LanguageNames: i18n.Names}
 	for _, f := range kind.Fields {
-		if f.Type != parley.Text && f.Name != kind.HeadlineField {
+		if !translatable(kind, f) {
 			continue
 		}
 		var text string
@@ -155,11 +192,15 @@ func (x *Section) view(r *http.Request, caller *access.Principal) (pageView, err
 				return pageView{}, err
 			}
 			if it.V.Field == f.Name {
-				fv.Translations = append(fv.Translations, it)
+				by, err := committer(r.Context(), svc, caller, it.RecordID)
+				if err != nil {
+					return pageView{}, err
+				}
+				fv.Translations = append(fv.Translations, translationView{Item: it, CommittedBy: by})
 				fv.Language = it.V.OriginalLanguage
 			}
 		}
-		slices.SortStableFunc(fv.Translations, func(a, b web.Item[translation.Translation]) int {
+		slices.SortStableFunc(fv.Translations, func(a, b translationView) int {
 			return slices.Index(i18n.Languages, a.V.Language) - slices.Index(i18n.Languages, b.V.Language)
 		})
 		v.Fields = append(v.Fields, fv)
@@ -172,6 +213,23 @@ func (x *Section) view(r *http.Request, caller *access.Principal) (pageView, err
 		}
 	}
 	return v, nil
+}
+
+// committer names the party whose principal committed a record: its name,
+// or its id when the caller may not read the party.
+func committer(ctx context.Context, svc *app.Service, caller *access.Principal, recordID string) (string, error) {
+	rec, err := svc.Record(ctx, caller, recordID)
+	if err != nil {
+		return "", err
+	}
+	party := rec.Author.Party
+	if e, err := svc.Get(ctx, caller, svc.Registry().PartyKind().Name, party); err == nil {
+		var p struct{ Name string }
+		if json.Unmarshal(e.Body, &p) == nil && p.Name != "" {
+			return p.Name, nil
+		}
+	}
+	return party, nil
 }
 
 func kindWriteRoles(svc *app.Service) []access.Role {
@@ -228,7 +286,11 @@ func (x *Section) add(w http.ResponseWriter, r *http.Request, caller *access.Pri
 		if !errors.As(err, &ae) || ae.Code == app.CodeNotFound || ae.Code == app.CodeUnavailable || ae.Code == app.CodeForbidden {
 			return err
 		}
-		v.Errors = map[string]string{t.Field: strings.TrimSpace(fieldLabel(r, ae) + web.ErrorText(web.Printer(r), ae))}
+		msg := strings.TrimSpace(fieldLabel(r, ae) + web.ErrorText(web.Printer(r), ae))
+		v.Errors = map[string]string{t.Field: msg}
+		if !slices.ContainsFunc(v.Fields, func(f fieldView) bool { return f.Name == t.Field }) {
+			v.Problem = msg
+		}
 		x.render(w, r, caller, http.StatusUnprocessableEntity, v)
 		return nil
 	}
