@@ -208,13 +208,11 @@ func Proposal(a web.Item[monitor.Article], digest string, n int, c osint.Candida
 			break
 		}
 	}
-	if r.PlaceName == "" {
-		for _, p := range c.Places {
-			r.PlaceName = p.Name
-			if p.Oblast != "" && p.Oblast != p.Name {
-				r.PlaceName += ", " + p.Oblast
-			}
-			break
+	if r.PlaceName == "" && len(c.Places) > 0 {
+		p := c.Places[0]
+		r.PlaceName = p.Name
+		if p.Oblast != "" && p.Oblast != p.Name {
+			r.PlaceName += ", " + p.Oblast
 		}
 	}
 	if c.Killed != nil {
