@@ -2,9 +2,7 @@ package ceasefireweb_test
 
 import (
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -47,17 +45,7 @@ func strike(t *testing.T, d *testkit.Demo, at time.Time) string {
 func TestPagesInEveryLanguage(t *testing.T) {
 	d := testkit.NewDemo(t, testkit.DemoOptions{})
 	sections := []web.Section{&ceasefireweb.Section{}, &monitorweb.Section{}}
-	msgs, err := web.Messages(sections)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msgs.Strict()
-	h, err := web.New(d.Service, slog.New(slog.DiscardHandler), web.Options{Sections: sections, Messages: msgs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
+	ts, msgs := testkit.StrictSite(t, d.Service, sections...)
 	s := &site{ts: ts, d: d}
 	mediator := s.signIn(t, "us-mediator")
 

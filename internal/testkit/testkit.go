@@ -29,7 +29,7 @@
 // Production code never imports testkit; access's own tests check the
 // production password cost. The internal tests (package x, not x_test) of
 // a package testkit imports (parley, app, ledger, witness, store,
-// store/sqlite, scenario, talks, access, record) cannot use it: that would
+// store/sqlite, scenario, talks, web, i18n, access, record) cannot use it: that would
 // be an import cycle.
 package testkit
 
@@ -38,6 +38,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http/httptest"
 	"os"
 	"sync"
 	"testing"
@@ -46,9 +47,11 @@ import (
 	"github.com/parley-project/parley"
 	"github.com/parley-project/parley/access"
 	"github.com/parley-project/parley/app"
+	"github.com/parley-project/parley/i18n"
 	"github.com/parley-project/parley/ledger"
 	"github.com/parley-project/parley/scenario"
 	"github.com/parley-project/parley/store"
+	"github.com/parley-project/parley/web"
 )
 
 // Main runs a package's tests, with the messages that tessera and the
@@ -106,4 +109,23 @@ func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// StrictSite serves svc's UI with sections on a test server whose
+// catalogues are strict (i18n.Bundle.Strict): a test renders pages in
+// Ukrainian and Russian and fails on what the bundle's Missed returns.
+func StrictSite(tb testing.TB, svc *app.Service, sections ...web.Section) (*httptest.Server, *i18n.Bundle) {
+	tb.Helper()
+	b, err := web.Messages(sections)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b.Strict()
+	h, err := web.New(svc, slog.New(slog.DiscardHandler), web.Options{Sections: sections, Messages: b})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	tb.Cleanup(ts.Close)
+	return ts, b
 }

@@ -3,10 +3,8 @@ package monitorweb_test
 import (
 	"html"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -25,17 +23,7 @@ import (
 func TestPagesInEveryLanguage(t *testing.T) {
 	d := testkit.NewDemo(t, testkit.DemoOptions{})
 	sections := []web.Section{&talksweb.Section{}, &monitorweb.Section{}}
-	b, err := web.Messages(sections)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Strict()
-	h, err := web.New(d.Service, slog.New(slog.DiscardHandler), web.Options{Sections: sections, Messages: b})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
+	ts, b := testkit.StrictSite(t, d.Service, sections...)
 	c := signIn(t, ts, d, "us-monitor")
 	raw := func(path string) string {
 		t.Helper()

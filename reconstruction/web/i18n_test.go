@@ -3,10 +3,8 @@ package reconstructionweb_test
 import (
 	"html"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -28,17 +26,7 @@ import (
 func TestPagesInEveryLanguage(t *testing.T) {
 	d := testkit.NewDemo(t, testkit.DemoOptions{})
 	sections := []web.Section{&reconstructionweb.Section{PhaseStanding: ceasefireweb.PhaseStanding}}
-	b, err := web.Messages(sections)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Strict()
-	h, err := web.New(d.Service, slog.New(slog.DiscardHandler), web.Options{Sections: sections, Messages: b})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
+	ts, b := testkit.StrictSite(t, d.Service, sections...)
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
 	l := d.Login(t, "us-mediator")
