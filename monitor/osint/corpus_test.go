@@ -54,11 +54,20 @@ type expectedIncident struct {
 	Sentences []string `json:"sentences"`
 }
 
-func loadCorpus(t testing.TB) []corpusArticle {
+// The annotated corpus the extractor was developed against, and the
+// held-out one (testdata/osint/heldout/README.md), never used to develop it.
+const (
+	corpusDir  = "../../testdata/osint/articles"
+	heldOutDir = "../../testdata/osint/heldout"
+)
+
+func loadCorpus(t testing.TB) []corpusArticle { return loadCorpusDir(t, corpusDir) }
+
+func loadCorpusDir(t testing.TB, dir string) []corpusArticle {
 	t.Helper()
-	files, err := filepath.Glob("../../testdata/osint/articles/*.json")
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil || len(files) == 0 {
-		t.Fatalf("no corpus: %v", err)
+		t.Fatalf("no corpus in %s: %v", dir, err)
 	}
 	var out []corpusArticle
 	for _, f := range files {
@@ -468,11 +477,57 @@ func countPairs(counts map[string]int, fam func(string) string) []string {
 // the annotation has none costs precision. Weapons (as families),
 // counts and places (by name) are compared as sets.
 func TestCorpus(t *testing.T) {
+	evaluate(t, corpusDir, map[string]floor{
+		"incidents":       {0.90, 0.85},
+		"killed":          {0.95, 0.95},
+		"wounded":         {0.90, 0.90},
+		"weapon classes":  {0.90, 0.90},
+		"weapon counts":   {0.85, 0.90},
+		"places":          {0.85, 0.90},
+		"places' oblasts": {0.90, 0.90},
+		"dates":           {0.90, 0.90},
+		"officials":       {0.80, 0.80},
+		"statements":      {0.00, 0.80},
+	}, 1)
+}
+
+// TestHeldOut runs the same evaluation on the held-out articles of
+// testdata/osint/heldout, annotated by hand before the extractor was run
+// on them and never used to tune it: its figures are the honest ones.
+// The floors are a little under what the extractor achieved when the set
+// was made (in the comments); do not tune the extractor on these articles.
+func TestHeldOut(t *testing.T) {
+	evaluate(t, heldOutDir, map[string]floor{
+		"incidents":      {0.60, 0.65}, // 0.68, 0.72
+		"killed":         {0.50, 0.65}, // 0.60, 0.75
+		"wounded":        {0.45, 0.45}, // 0.53, 0.53
+		"weapon classes": {0.80, 0.80}, // 0.86, 0.86
+		// No matched incident has an annotated weapon count (the two
+		// annotated are in incidents it missed), so recall is vacuous;
+		// the precision is 0 (counts invented from "Shahed-131/136" and
+		// from other incidents).
+		"weapon counts":   {0.00, 0.00}, // 0.00, 1.00
+		"places":          {0.70, 0.75}, // 0.76, 0.82
+		"places' oblasts": {0.75, 0.75}, // 0.84, 0.84
+		"dates":           {0.65, 0.65}, // 0.73, 0.73
+		"officials":       {0.60, 0.50}, // 0.71, 0.57
+		"statements":      {0.00, 0.55}, // 0.27, 0.67
+	}, 0.5) // 1 of 2 negatives with no candidate
+}
+
+// A floor is the least precision and recall a field may have.
+type floor struct{ precision, recall float64 }
+
+// evaluate checks the annotations of the corpus in dir, measures the
+// extractor against them, logs the table and fails below the floors, or
+// when fewer than the share cleanNegatives of its negatives (talks and
+// statements) yield no candidate.
+func evaluate(t *testing.T, dir string, floors map[string]floor, cleanNegatives float64) {
 	g, err := Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	corpus := loadCorpus(t)
+	corpus := loadCorpusDir(t, dir)
 	for _, a := range corpus {
 		for _, e := range a.Expected.Incidents {
 			for _, s := range e.Sentences {
@@ -499,31 +554,33 @@ func TestCorpus(t *testing.T) {
 	rows := []struct {
 		name       string
 		t          tally
-		floorP     float64
-		floorR     float64
 		comparison string
 	}{
-		{"incidents", s.incidents, 0.90, 0.85, "candidate shares a sentence with the incident"},
-		{"killed", s.killed, 0.95, 0.95, "equal figure"},
-		{"wounded", s.wounded, 0.90, 0.90, "equal figure"},
-		{"weapon classes", s.weapons, 0.90, 0.90, "families, as sets"},
-		{"weapon counts", s.counts, 0.85, 0.90, "family=count, as sets"},
-		{"places", s.places, 0.85, 0.90, "names, as sets"},
-		{"places' oblasts", s.oblasts, 0.90, 0.90, "of the places matched"},
-		{"dates", s.dates, 0.90, 0.90, "equal YYYY-MM-DD"},
-		{"officials", s.officials, 0.80, 0.80, "same surname or institution"},
-		{"statements", s.statements, 0.00, 0.80, "same source, words contained (annotations list some only)"},
+		{"incidents", s.incidents, "candidate shares a sentence with the incident"},
+		{"killed", s.killed, "equal figure"},
+		{"wounded", s.wounded, "equal figure"},
+		{"weapon classes", s.weapons, "families, as sets"},
+		{"weapon counts", s.counts, "family=count, as sets"},
+		{"places", s.places, "names, as sets"},
+		{"places' oblasts", s.oblasts, "of the places matched"},
+		{"dates", s.dates, "equal YYYY-MM-DD"},
+		{"officials", s.officials, "same surname or institution"},
+		{"statements", s.statements, "same source, words contained (annotations list some only)"},
 	}
 	t.Logf("%-16s %9s %9s %7s %7s %7s  %s", "field", "precision", "recall", "right", "propsd", "annotd", "compared as")
 	for _, r := range rows {
 		t.Logf("%-16s %9.2f %9.2f %7d %7d %7d  %s", r.name, r.t.precision(), r.t.recall(), r.t.right, r.t.proposed, r.t.annotated, r.comparison)
-		if r.t.precision() < r.floorP || r.t.recall() < r.floorR {
-			t.Errorf("%s: precision %.2f, recall %.2f; floors %.2f, %.2f", r.name, r.t.precision(), r.t.recall(), r.floorP, r.floorR)
+		f, ok := floors[r.name]
+		if !ok {
+			t.Fatalf("no floor for %s", r.name)
+		}
+		if r.t.precision() < f.precision || r.t.recall() < f.recall {
+			t.Errorf("%s: precision %.2f, recall %.2f; floors %.2f, %.2f", r.name, r.t.precision(), r.t.recall(), f.precision, f.recall)
 		}
 	}
 	t.Logf("negatives with no candidate: %d of %d", s.negativesClean, s.negatives)
 	t.Logf("ambiguity flag (Ambiguous or Alternatives > 0) agrees with the annotation on %d of %d matched places", s.ambiguityAgree, s.ambiguityTotal)
-	if s.negativesClean != s.negatives {
+	if ratio(s.negativesClean, s.negatives) < cleanNegatives {
 		t.Errorf("a talks or statements article produced candidates")
 	}
 }
