@@ -271,7 +271,7 @@ func countAt(toks []token, i int, used map[int]bool) (int, bool) {
 	// A count ends here: find where it starts ("twenty one", "1,500").
 	for s := max(0, i-3); s <= i; s++ {
 		if n, c := number(toks, s); c > 0 && s+c-1 == i {
-			if s > 0 && approximate(toks, s) {
+			if s > 0 && approximate(toks, s) || notACount(toks, s, i) {
 				return 0, false
 			}
 			for k := s; k <= i; k++ {
@@ -281,6 +281,30 @@ func countAt(toks []token, i int, used map[int]bool) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// notACount reports a number at toks[from:to+1] that counts no one: an
+// age ("aged 43 to 81", "aged 19, 23, and 42"), or part of a model's name
+// ("Shahed-131/136").
+func notACount(toks []token, from, to int) bool {
+	if from > 0 && toks[from-1].low == "/" || to+1 < len(toks) && toks[to+1].low == "/" {
+		return true
+	}
+	if to+1 < len(toks) && (toks[to+1].low == "years" || toks[to+1].low == "year-old" || toks[to+1].low == "years-old") {
+		return true
+	}
+	// Back over a list or range of numbers to the word that says they are
+	// ages.
+	for k := from - 1; k >= 0 && k >= from-8; k-- {
+		switch t := toks[k]; {
+		case t.low == "aged" || t.low == "age" || t.low == "ages":
+			return true
+		case t.digit || t.low == "," || t.low == "and" || t.low == "to" || t.low == "-" || t.low == "–":
+			continue
+		}
+		return false
+	}
+	return false
 }
 
 // approximate reports a count that the text gives as an estimate: "about

@@ -85,7 +85,7 @@ func countBefore(s string) int {
 	}
 	for start := max(0, j-3); start <= j; start++ {
 		if n, c := number(toks, start); c > 0 && start+c-1 == j {
-			if start > 0 && approximate(toks, start) {
+			if start > 0 && approximate(toks, start) || notACount(toks, start, j) {
 				return 0
 			}
 			if start > 0 && (toks[start-1].low == "of" || toks[start-1].low == "at" && start > 1 && toks[start-2].low != "least") {

@@ -345,3 +345,49 @@ func BenchmarkExtract(b *testing.B) {
 		}
 	}
 }
+
+// Ages and model numbers are no counts of people or weapons: nothing is
+// invented from them. (The count before an age, "seven people aged 43 to
+// 81", is missed rather than guessed: absent, as a figure not read is.)
+func TestNoCountsFromAgesOrModels(t *testing.T) {
+	pub := time.Date(2026, 1, 24, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		text          string
+		killed, wound *int
+	}{
+		{"Seven people aged 43 to 81 died in the strike on the market in Druzhkivka, the regional governor said.", ptr(7), nil},
+		{"Two women aged 64 and 68 were injured in the shelling of Kupiansk, the regional governor said.", nil, ptr(2)},
+		{"Russia attacked Mykolaiv overnight with Shahed-131/136 drones; three men, aged 19, 23, and 42, were wounded, the mayor said.", nil, ptr(3)},
+		{"A 42-year-old man was killed in the drone strike on Kherson, the regional governor said.", ptr(1), nil},
+	} {
+		res, err := Extract(Article{Outlet: "Test", Published: pub, Body: []byte(c.text)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Candidates) != 1 {
+			t.Errorf("%q: %d candidates", c.text, len(res.Candidates))
+			continue
+		}
+		got := res.Candidates[0]
+		if !orAbsent(got.Killed, c.killed) || !orAbsent(got.Wounded, c.wound) {
+			t.Errorf("%q: killed %v wounded %v, want %v %v", c.text, show(got.Killed), show(got.Wounded), show(c.killed), show(c.wound))
+		}
+		for w, n := range got.Counts {
+			if n > 100 {
+				t.Errorf("%q: %d %s, read from a model's name", c.text, n, w)
+			}
+		}
+	}
+}
+
+func ptr(n int) *int { return &n }
+
+// orAbsent reports whether got is want, or absent: missed, not invented.
+func orAbsent(got, want *int) bool { return got == nil || want != nil && *got == *want }
+
+func show(p *int) any {
+	if p == nil {
+		return "none"
+	}
+	return *p
+}
