@@ -2,7 +2,9 @@ package monitor
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parley-project/parley"
@@ -22,6 +24,48 @@ const SourceRefArticle = "article:"
 // of an article.
 func ArticleSourceRef(articleID string, n int) string {
 	return SourceRefArticle + articleID + "#" + strconv.Itoa(n)
+}
+
+// articleRef reads a source reference made by ArticleSourceRef.
+func articleRef(ref string) (id string, n int, ok bool) {
+	rest, ok := strings.CutPrefix(ref, SourceRefArticle)
+	if !ok {
+		return "", 0, false
+	}
+	id, num, ok := strings.Cut(rest, "#")
+	if !ok || id == "" {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(num)
+	return id, n, err == nil && n >= 0
+}
+
+// fromArticle checks a report whose source reference names an article's
+// candidate: it is an open source's, cites the article's file as its
+// evidence, and is of a candidate not rejected. The reference is the
+// monitors' to make by filing a candidate, not anyone's to borrow.
+func (r *Report) fromArticle(res parley.Resolved) error {
+	if !strings.HasPrefix(r.SourceRef, SourceRefArticle) {
+		return nil
+	}
+	id, n, ok := articleRef(r.SourceRef)
+	if !ok {
+		return parley.Errorf("source_ref", "%q names no article's candidate (article:ID#N)", r.SourceRef)
+	}
+	a, ok := parley.Lookup[*Article](res, KindArticle, id)
+	if !ok {
+		return parley.Errorf("source_ref", "names article %q, which does not exist", id)
+	}
+	if r.SourceType != SourceOpen {
+		return parley.Errorf("source_type", "is %q, but a report filed from an article is an open source's", r.SourceType)
+	}
+	if len(a.Evidence) != 1 || !slices.ContainsFunc(r.Evidence, func(e Evidence) bool { return e.SHA256 == a.Evidence[0].SHA256 }) {
+		return parley.Errorf("evidence", "does not cite the article it was filed from")
+	}
+	if slices.ContainsFunc(a.Rejected, func(x Rejected) bool { return x.Candidate == n }) {
+		return parley.Conflictf("source_ref", "candidate %d of the article was rejected; it is not filed", n)
+	}
+	return nil
 }
 
 // Article is a news report a monitor pasted or uploaded: the file itself
@@ -59,7 +103,47 @@ var articleKind = parley.Kind{Name: KindArticle, Collection: "articles", Title: 
 		}}},
 	},
 	HeadlineField: "outlet", TimeField: "published",
-	DefaultAudience: parties, WriteRoles: monitors, Mutable: true}
+	// Changed only to reject candidates (articleKept), one edit at a time:
+	// an update names the version it read, so two rejections at once do
+	// not lose one.
+	DefaultAudience: parties, WriteRoles: monitors, Mutable: true, Versioned: true}
+
+// articleKept: an article's update only adds rejections. What was read
+// (its file, outlet, address, date and language) is what the reports filed
+// from it cite, and a rejection, once made, stays; nor is a candidate
+// rejected once filed.
+var articleKept = parley.Invariant{
+	Kind: KindArticle, Name: "an article only gains rejections, of candidates not filed",
+	Needs: func(e parley.Entity, subject string) []parley.Need {
+		if subject == "" {
+			return []parley.Need{}
+		}
+		needs := []parley.Need{{Kind: KindArticle, ID: subject}}
+		for _, r := range e.(*Article).Rejected {
+			needs = append(needs, parley.Need{Kind: KindReport, Fields: map[string]string{"source_ref": ArticleSourceRef(subject, r.Candidate)}})
+		}
+		return needs
+	},
+	Check: func(e parley.Entity, subject string, facts [][]parley.Fact) error {
+		if subject == "" || len(facts) == 0 || len(facts[0]) == 0 {
+			return nil
+		}
+		a, cur := e.(*Article), facts[0][0].Entity.(*Article)
+		if a.Outlet != cur.Outlet || a.URL != cur.URL || a.Published != cur.Published || a.Language != cur.Language ||
+			!slices.Equal(a.Evidence, cur.Evidence) {
+			return parley.Conflictf("evidence", "an article is what was read: its file, outlet, address, date and language do not change; read another article instead")
+		}
+		if len(a.Rejected) < len(cur.Rejected) || !slices.Equal(a.Rejected[:len(cur.Rejected)], cur.Rejected) {
+			return parley.Conflictf("rejected", "a rejection, once made, stays; add new ones after it")
+		}
+		for i, r := range a.Rejected {
+			if i >= len(cur.Rejected) && len(facts[i+1]) > 0 {
+				return parley.Conflictf("rejected", "candidate %d was filed as report %s; it is not rejected", r.Candidate, facts[i+1][0].ID)
+			}
+		}
+		return nil
+	},
+}
 
 // Normalize implements parley.Entity.
 func (a *Article) Normalize() {

@@ -169,11 +169,15 @@ func (r *Report) Normalize() {
 
 // References implements parley.Entity.
 func (r *Report) References() []parley.Reference {
-	return []parley.Reference{{Field: "source_party", Kind: PartyKind, ID: r.SourceParty}}
+	refs := []parley.Reference{{Field: "source_party", Kind: PartyKind, ID: r.SourceParty}}
+	if id, _, ok := articleRef(r.SourceRef); ok {
+		refs = append(refs, parley.Reference{Field: "source_ref", Kind: KindArticle, ID: id})
+	}
+	return refs
 }
 
 // Validate implements parley.Entity.
-func (r *Report) Validate(parley.Resolved) error {
+func (r *Report) Validate(res parley.Resolved) error {
 	if err := parley.First(parley.OneOf("source_type", r.SourceType, SourceTypes), parley.Required("source_name", r.SourceName),
 		parley.Required("occurred_at", r.OccurredAt), parley.OneOf("time_precision", r.TimePrecision, TimePrecisions),
 		parley.Required("place_name", r.PlaceName), parley.OneOf("place_precision", r.PlacePrecision, PlacePrecisions),
@@ -202,7 +206,10 @@ func (r *Report) Validate(parley.Resolved) error {
 			return parley.Errorf(f+".high", "the range %d to %d is not a count from low to high", c.Low, c.High)
 		}
 	}
-	return parley.CheckEvidence(r.Evidence)
+	if err := parley.CheckEvidence(r.Evidence); err != nil {
+		return err
+	}
+	return r.fromArticle(res)
 }
 
 // checkPoint checks a place given as lat and lon: both or neither, and

@@ -318,7 +318,7 @@ func (v Verification) Verified() (Attribution, string, bool) {
 // source reference names one report, so that a file imported again adds
 // nothing.
 func (Domain) Invariants() []parley.Invariant {
-	return []parley.Invariant{stepInOrder, findingOnStage, oneIncidentPerReport, oneReportPerRef}
+	return []parley.Invariant{stepInOrder, findingOnStage, oneIncidentPerReport, oneReportPerRef, articleKept}
 }
 
 // oneReportPerRef: the same report again (the same source reference and

@@ -1,6 +1,8 @@
 package scenario
 
 import (
+	"fmt"
+
 	"encoding/json"
 
 	"github.com/parley-project/parley/geo"
@@ -102,4 +104,24 @@ func (l *loader) monitoring() {
 		OccurredAt: night, PlaceName: "Kharkiv", Lat: lat(49.9935), Lon: lon(36.2304), WeaponClass: "unknown", TargetClass: "unknown"})
 	incident(monitor.Incident{Title: "Attacks targeting Belgorod, 24 January 2026", Reports: []string{belgorod},
 		OccurredAt: "2026-01-24T00:00:00+03:00", PlaceName: "Belgorod", Lat: lat(50.5997), Lon: lon(36.5873), WeaponClass: "unknown", TargetClass: "unknown"})
+}
+
+// article keeps, for the monitors to read into candidate reports on
+// Monitoring → Read a news article, the night's casualty figures as news
+// report C gave them. Its wording is the demo's, from the figures BRIEF.md
+// cites; nothing is filed from it: that is the monitor's to do.
+func (l *loader) article() {
+	if l.errs != nil {
+		return
+	}
+	text := []byte("Russian drone attacks overnight killed one person and wounded four in Kyiv, the head of the Kyiv City Military Administration, Tymur Tkachenko, said on Saturday.\n\n" +
+		"In Kharkiv, 27 people were wounded, regional governor Oleh Syniehubov said.\n\n" +
+		"The trilateral talks in Abu Dhabi continued on Saturday, officials said.\n")
+	b, err := l.svc.PutFile(l.ctx, l.as["us-monitor"], "text/plain; charset=utf-8", text)
+	if err != nil {
+		l.errs = fmt.Errorf("scenario article: %w", err)
+		return
+	}
+	l.create("us-monitor", "article-c", monitor.KindArticle, monitor.Article{Outlet: reportC.Name, Published: string(reportC.Published), Language: "en",
+		Evidence: []monitor.Evidence{{SHA256: b.SHA256, Name: reportC.Name, MediaType: "text/plain; charset=utf-8"}}}, nil)
 }

@@ -214,6 +214,7 @@ func Load(ctx context.Context, svc *app.Service) ([]Login, error) {
 	l.statements()
 	l.negotiation()
 	l.monitoring()
+	l.article()
 	l.ceasefire()
 	l.energy()
 	l.reconstruction()

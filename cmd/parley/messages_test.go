@@ -76,6 +76,17 @@ func TestMessagesComplete(t *testing.T) {
 				return nil
 			}
 			ast.Inspect(f, func(n ast.Node) bool {
+				if kv, ok := n.(*ast.KeyValueExpr); ok {
+					// A refusal made with its format: Error{Format: "..."}.
+					if k, ok := kv.Key.(*ast.Ident); ok && k.Name == "Format" {
+						if lit, ok := kv.Value.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+							if s, err := strconv.Unquote(lit.Value); err == nil {
+								add(s, rel+":"+strconv.Itoa(fset.Position(lit.Pos()).Line))
+							}
+						}
+					}
+					return true
+				}
 				call, ok := n.(*ast.CallExpr)
 				if !ok {
 					return true

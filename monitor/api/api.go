@@ -34,19 +34,24 @@ type Reason struct {
 func Endpoints(svc *app.Service) []httpapi.Endpoint {
 	return []httpapi.Endpoint{
 		{Method: "POST", Path: "/monitoring/extract", Op: "extractArticle", Tag: "monitor",
-			Summary: "Read an article into candidate incident reports, committing nothing",
+			Summary: "Read an article into candidate incident reports, committing nothing (a monitor)",
 			Description: "The body is an article: {outlet, url, published (YYYY-MM-DD), body (plain text or HTML), html}. The answer holds " +
 				"the text as read, its SHA-256, the candidate incidents (weapon classes and stated counts, places resolved against the " +
 				"gazetteer with ambiguous names flagged, when, killed and wounded as stated, the official who said so, each with its " +
 				"sentences) and the statements of officials. A figure the article does not state is absent.",
-			Status: http.StatusOK, Errors: []int{400, 413, 422}, Response: osint.Result{},
-			Serve: func(r *http.Request, _ *access.Principal) (any, error) {
+			Status: http.StatusOK, Errors: []int{400, 401, 403, 413, 422}, Response: osint.Result{},
+			// Reading an article costs time: only those who may file one
+			// ask for it.
+			Serve: signedIn(func(r *http.Request, caller *access.Principal) (any, error) {
+				if err := svc.Authorized(*caller, monitor.KindArticle, ""); err != nil {
+					return nil, err
+				}
 				in, err := readArticle(r)
 				if err != nil {
 					return nil, err
 				}
 				return monitorweb.Extract(in)
-			}},
+			})},
 		{Method: "POST", Path: "/monitoring/articles", Op: "fileArticle", Tag: "monitor",
 			Summary: "Keep an article as evidence and commit its record",
 			Description: "The body is as extractArticle's. The article is kept as a file, by its SHA-256, and its record " +

@@ -53,7 +53,13 @@ func TestEndpoints(t *testing.T) {
 	article := monitorweb.ArticleInput{Outlet: "Example Wire", Published: "2026-01-24",
 		Body: "<html><body><nav>Home | World</nav><p>Russian drone attacks killed one person and wounded four in Kyiv overnight, Tymur Tkachenko, the head of the Kyiv City Military Administration, said on Saturday.</p><footer>© Example</footer></body></html>"}
 
-	status, b := call("", "POST", "/monitoring/extract", article)
+	if status, b := call("", "POST", "/monitoring/extract", article); status != 401 {
+		t.Errorf("extract anonymously: %d %s", status, b)
+	}
+	if status, b := call("ua-negotiator", "POST", "/monitoring/extract", article); status != 403 {
+		t.Errorf("extract as a negotiator: %d %s", status, b)
+	}
+	status, b := call("us-monitor", "POST", "/monitoring/extract", article)
 	var res osint.Result
 	if err := json.Unmarshal(b, &res); status != 200 || err != nil || len(res.Candidates) != 1 || res.Candidates[0].Killed == nil || *res.Candidates[0].Killed != 1 {
 		t.Fatalf("extract: %d %v\n%s", status, err, b)

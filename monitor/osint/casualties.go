@@ -39,7 +39,7 @@ var possessives = set("his", "her", "their", "our", "its")
 var auxiliaries = set("was", "were", "been", "be", "being", "have", "has", "had", "is", "are", "also", "reportedly", "reported",
 	"known", "to", "already", "later", "now", "then", "so", "far", "fatally", "seriously", "severely", "critically", "slightly",
 	"lightly", "mortally", "allegedly", "officially", "confirmed", "said", "believed", "thought", "as", "result", "a", "of",
-	"subsequently", "eventually", "unfortunately", "sadly", "tragically", "likely", "may", "might", "could", "would", "will",
+	"subsequently", "eventually", "unfortunately", "sadly", "tragically", "likely",
 	"currently", "still", "both", "all")
 
 // Harm words and the figure they make: killed or wounded.
@@ -142,7 +142,7 @@ func casualties(f *facts) (killed, wounded []figure) {
 			continue
 		}
 		kind, ok := harmWords[w]
-		if !ok {
+		if !ok || hypothetical(toks, v) {
 			continue
 		}
 		switch {
@@ -281,6 +281,22 @@ func countAt(toks []token, i int, used map[int]bool) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// modals make a harm what could happen, not what happened: "could kill
+// 300 people", "100 people may die".
+var modals = set("could", "may", "might", "would", "will", "can", "should", "must", "threatens", "threaten", "risk", "risks")
+
+// hypothetical reports a harm word at toks[v] said of what may happen:
+// after a modal a few words before, or in a sentence that begins with a
+// condition ("If Russia strikes Kyiv again, ...").
+func hypothetical(toks []token, v int) bool {
+	for k := v - 1; k >= 0 && k >= v-3; k-- {
+		if modals[toks[k].low] {
+			return true
+		}
+	}
+	return len(toks) > 0 && (toks[0].low == "if" || toks[0].low == "unless")
 }
 
 // notACount reports a number at toks[from:to+1] that counts no one: an

@@ -41,13 +41,13 @@ type Article struct {
 type Result struct {
 	// Digest is the hex SHA-256 of the body exactly as given: the
 	// evidence a report filed from it cites.
-	Digest string
+	Digest string `json:"digest"`
 	// Text is the plain text the extractor read; every sentence cited
 	// is a verbatim substring of it.
-	Text             string
-	IsIncidentReport bool
-	Candidates       []Candidate
-	Statements       []Statement
+	Text             string      `json:"text"`
+	IsIncidentReport bool        `json:"is_incident_report"`
+	Candidates       []Candidate `json:"candidates,omitempty"`
+	Statements       []Statement `json:"statements,omitempty"`
 }
 
 // Candidate is one strike or attack the article reports, as a proposal
@@ -55,23 +55,24 @@ type Result struct {
 type Candidate struct {
 	// WeaponClasses are values of vocab.WeaponClasses, as stated; empty
 	// when the text does not say ("a strike").
-	WeaponClasses []string
+	WeaponClasses []string `json:"weapon_classes,omitempty"`
 	// Counts are the stated numbers of weapons by class, e.g.
 	// "attack-drone": 12; absent when not stated.
-	Counts map[string]int
+	Counts map[string]int `json:"counts,omitempty"`
 	// Target is a vocab.TargetClasses value, "unknown" when not stated.
-	Target string
-	Places []Place
-	When   When
+	Target string  `json:"target"`
+	Places []Place `json:"places,omitempty"`
+	When   When    `json:"when"`
 	// Killed and Wounded are the figures as stated, the latest when the
 	// article revises one; nil when not stated, 0 only for an explicit
 	// "no one was injured" or "no casualties".
-	Killed, Wounded *int
+	Killed  *int `json:"killed,omitempty"`
+	Wounded *int `json:"wounded,omitempty"`
 	// Official is who the article says reported it, nil when no one is
 	// named.
-	Official *Official
+	Official *Official `json:"official,omitempty"`
 	// Sentences are the sentences of Result.Text it came from, verbatim.
-	Sentences []string
+	Sentences []string `json:"sentences,omitempty"`
 }
 
 // Place kinds.
@@ -88,61 +89,70 @@ const (
 type Place struct {
 	// Name is the gazetteer's English name, or the name as written when
 	// the gazetteer lacks it (then GeonameID is 0).
-	Name string
+	Name string `json:"name"`
 	// Text is the name as the article writes it.
-	Text string
-	Kind string
+	Text string `json:"text"`
+	Kind string `json:"kind"`
 	// Oblast is the English name of the first-level division, Admin1 its
 	// GeoNames code (UA.07); from the context when the place itself is
 	// not in the gazetteer; empty when unknown.
-	Oblast, Admin1 string
-	Country        string // ISO 3166 code
+	Oblast  string `json:"oblast"`
+	Admin1  string `json:"admin1"`
+	Country string `json:"country"` // ISO 3166 code
 	// Lat and Lon are the settlement's (for a district or community, of
 	// the settlement it is named after); zero when unresolved.
-	Lat, Lon   float64
-	Population int
-	GeonameID  int
+	Lat        float64 `json:"lat"`
+	Lon        float64 `json:"lon"`
+	Population int     `json:"population"`
+	GeonameID  int     `json:"geoname_id"`
 	// Ambiguous reports that settlements in different oblasts bear the
 	// name and the text does not settle which one is meant (it names no
 	// oblast, and no resolved place nearby decides it): the one chosen is
 	// the most populous, and a person should check it.
-	Ambiguous bool
+	Ambiguous bool `json:"ambiguous"`
 	// Alternatives is how many other settlements bear the name; non-zero
 	// means the name alone is ambiguous, even where the text settles it.
-	Alternatives int
+	Alternatives int `json:"alternatives"`
 	// Sentence is the first sentence that names it.
-	Sentence string
+	Sentence string `json:"sentence"`
 }
 
 // When is when an incident happened.
 type When struct {
-	Expression string // as written: "overnight", "on Saturday"
+	Expression string `json:"expression"` // as written: "overnight", "on Saturday"
 	// Date is YYYY-MM-DD, resolved against the publication date, or ""
 	// when the text leaves it unclear.
-	Date string
+	Date string `json:"date"`
 	// Precision is "day" or "night-of" (the night that ended on Date), as
 	// monitor.TimePrecisions names them; "" without a Date.
-	Precision string
+	Precision string `json:"precision"`
 }
 
 // Official is a named source: a person with their office, or an
 // institution (then Office is empty).
 type Official struct {
-	Name, Office string
+	Name   string `json:"name"`
+	Office string `json:"office"`
 }
 
 // Statement is something an official said, as quoted.
 type Statement struct {
-	Who, Office string
-	Said        string // the quoted words
-	Sentence    string // the sentence it is in, verbatim
+	Who      string `json:"who"`
+	Office   string `json:"office"`
+	Said     string `json:"said"`     // the quoted words
+	Sentence string `json:"sentence"` // the sentence it is in, verbatim
 }
 
 // Errors Extract returns for a body it cannot read.
 var (
 	ErrEmpty   = errors.New("osint: the article has no text")
 	ErrNotText = errors.New("osint: the article is not UTF-8 text")
+	ErrTooLong = errors.New("osint: the article is too long")
 )
+
+// MaxText bounds the text of an article read: a long news report is some
+// 30 KB of text; its page's HTML may be many times that.
+const MaxText = 256 << 10
 
 // Extract reads an article and proposes candidate incidents and
 // statements. With a nil gazetteer it uses Default.
@@ -166,6 +176,9 @@ func Extract(a Article, g *Gazetteer) (Result, error) {
 		if text, err = htmlText([]byte(text)); err != nil {
 			return res, fmt.Errorf("osint: reading the HTML: %w", err)
 		}
+	}
+	if len(text) > MaxText {
+		return res, fmt.Errorf("%w: its text is %d bytes; at most %d are read", ErrTooLong, len(text), MaxText)
 	}
 	res.Text = text
 	if len([]rune(text)) < 3 || len(sentences(text)) == 0 {

@@ -391,3 +391,24 @@ func show(p *int) any {
 	}
 	return *p
 }
+
+// What could happen is no casualty: a modal or a condition makes no
+// figure.
+func TestNoFiguresFromWhatMayHappen(t *testing.T) {
+	pub := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	for _, text := range []string{
+		"Experts said a strike on the Kakhovka dam could kill 300 people in Kherson.",
+		"If Russia strikes Kyiv again, 100 people may die, the mayor warned.",
+		"A missile strike on the plant would kill thousands, officials said.",
+	} {
+		res, err := Extract(Article{Outlet: "Test", Published: pub, Body: []byte(text)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range res.Candidates {
+			if c.Killed != nil || c.Wounded != nil {
+				t.Errorf("%q: killed %v wounded %v from what may happen", text, show(c.Killed), show(c.Wounded))
+			}
+		}
+	}
+}

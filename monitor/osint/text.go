@@ -129,6 +129,11 @@ var linkLeads = []string{"Read also:", "Read more:", "See also:", "READ ALSO:", 
 // ends at . ! ? (after any closing quotes or brackets) before a space
 // and a capital, a digit or an opening quote, but not after a common
 // abbreviation or an initial.
+// MaxSentence bounds the sentences read: a news report's are a few hundred
+// bytes, and reading one costs time that grows faster than its length, so
+// a longer "sentence" (a table, a list run together) is left unread.
+const MaxSentence = 2000
+
 func sentences(text string) []sentence {
 	var out []sentence
 	offset := 0
@@ -150,7 +155,7 @@ func sentences(text string) []sentence {
 		first := true
 		emit := func(end int) {
 			s := strings.TrimSpace(trimmed[start:end])
-			if s != "" {
+			if s != "" && len(s) <= MaxSentence {
 				out = append(out, sentence{text: s, line: li, start: base + start + strings.Index(trimmed[start:end], s), first: first, heading: heading})
 				first = false
 			}

@@ -76,6 +76,13 @@ func extract(a osint.Article) (osint.Result, error) {
 		return res, &app.Error{Code: app.CodeInvalid, Field: "body", Message: "holds no text to read", Format: "holds no text to read"}
 	case errors.Is(err, osint.ErrNotText):
 		return res, &app.Error{Code: app.CodeInvalid, Field: "body", Message: "is not UTF-8 text", Format: "is not UTF-8 text"}
+	case errors.Is(err, osint.ErrTooLong):
+		return res, &app.Error{Code: app.CodeTooLarge, Field: "body", Message: fmt.Sprintf("holds more than the %d KiB of text an article is read for", osint.MaxText>>10),
+			Format: "holds more than the %d KiB of text an article is read for", Args: []any{osint.MaxText >> 10}}
+	case err != nil && a.HTML:
+		// The page's HTML could not be read (nested too deep).
+		return res, &app.Error{Code: app.CodeInvalid, Field: "body", Message: "is HTML that could not be read; paste its text instead",
+			Format: "is HTML that could not be read; paste its text instead"}
 	}
 	return res, err
 }
@@ -117,20 +124,21 @@ func FileArticle(ctx context.Context, svc *app.Service, caller access.Principal,
 // Review is an article as a monitor reviews it: what was read from it,
 // and each candidate with what became of it.
 type Review struct {
-	Article    web.Item[monitor.Article]
-	Result     osint.Result
-	Candidates []CandidateReview
+	Article    web.Item[monitor.Article] `json:"article"`
+	Result     osint.Result              `json:"result"`
+	Candidates []CandidateReview         `json:"candidates"`
 }
 
 // CandidateReview is one candidate: the report it proposes, and the
 // report filed from it or the reason it was rejected.
 type CandidateReview struct {
-	N int
+	N int `json:"n"`
 	osint.Candidate
-	Proposal monitor.Report
+	Proposal monitor.Report `json:"proposal"`
 	// Filed is the id of the report filed from it; Rejected the reason it
 	// was turned down.
-	Filed, Rejected string
+	Filed    string `json:"filed,omitempty"`
+	Rejected string `json:"rejected,omitempty"`
 }
 
 // ReviewOf reads an article, its file and its candidates as the caller
@@ -250,7 +258,7 @@ func Accept(ctx context.Context, svc *app.Service, caller access.Principal, arti
 	if c.Rejected != "" {
 		return app.Written{}, &app.Error{Code: app.CodeConflict, Field: "candidate", Message: "was rejected; it is not filed", Format: "was rejected; it is not filed"}
 	}
-	rep.SourceType, rep.SourceRef, rep.Evidence = monitor.SourceOpen, c.Proposal.SourceRef, c.Proposal.Evidence
+	rep.SourceType, rep.SourceRef, rep.Evidence, rep.SourceParty = monitor.SourceOpen, c.Proposal.SourceRef, c.Proposal.Evidence, ""
 	body, err := json.Marshal(struct {
 		monitor.Report
 		Audience any `json:"audience"`
@@ -278,8 +286,9 @@ func Reject(ctx context.Context, svc *app.Service, caller access.Principal, arti
 	a.Rejected = append(slices.Clone(a.Rejected), monitor.Rejected{Candidate: n, Reason: reason})
 	body, err := json.Marshal(struct {
 		monitor.Article
-		Audience any `json:"audience"`
-	}{a, rv.Article.Audience})
+		Audience any    `json:"audience"`
+		BasedOn  string `json:"based_on"`
+	}{a, rv.Article.Audience, rv.Article.RecordID})
 	if err != nil {
 		return app.Written{}, err
 	}
@@ -386,6 +395,8 @@ type articleView struct {
 	// by GeoNames id; Attribution credits the gazetteer they come from.
 	Names       map[int]string
 	Attribution string
+	// The choices of the form's fields.
+	Weapons, Targets, TimePrecisions, PlacePrecisions []string
 }
 
 func (x *Section) article(w http.ResponseWriter, r *http.Request, caller *access.Principal) error {
@@ -399,7 +410,8 @@ func (x *Section) renderArticle(w http.ResponseWriter, r *http.Request, caller *
 		return err
 	}
 	v := articleView{Review: rv, CanFile: caller != nil && svc.Authorized(*caller, monitor.KindReport, "") == nil, Problem: problem, ProblemOf: of,
-		Names: map[int]string{}, Attribution: osint.Attribution}
+		Names: map[int]string{}, Attribution: osint.Attribution, Weapons: monitor.WeaponClasses, Targets: monitor.TargetClasses,
+		TimePrecisions: monitor.TimePrecisions, PlacePrecisions: monitor.PlacePrecisions}
 	g, err := osint.Default()
 	if err != nil {
 		return err

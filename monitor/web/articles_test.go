@@ -142,6 +142,53 @@ func TestArticleIntoReports(t *testing.T) {
 			t.Errorf("%s: %v, want a refusal of %s", name, err, c.field)
 		}
 	}
+	// The article is what was read: its file does not change, and a
+	// rejection stays; a report borrows no article's reference.
+	a2, err := svc.Get(ctx, &monitorP, monitor.KindArticle, w2.Entity.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var art monitor.Article
+	json.Unmarshal(a2.Body, &art)
+	swapped := art
+	swapped.Evidence = []monitor.Evidence{{SHA256: strings.Repeat("ab", 32)}}
+	unrejected := art
+	unrejected.Rejected = nil
+	for name, a := range map[string]monitor.Article{"its file swapped": swapped, "its rejection removed": unrejected} {
+		b, _ := json.Marshal(struct {
+			monitor.Article
+			BasedOn string `json:"based_on"`
+		}{a, a2.RecordID})
+		if _, err := svc.Update(ctx, monitorP, monitor.KindArticle, w2.Entity.ID, b); app.ErrorCode(err) != app.CodeConflict {
+			t.Errorf("the article updated with %s: %v", name, err)
+		}
+	}
+	// Two rejections at once: the second, made on the version before the
+	// first, is refused rather than lost.
+	stale := art
+	stale.Rejected = []monitor.Rejected{{Candidate: 1, Reason: "made on the first version"}}
+	if b, _ := json.Marshal(struct {
+		monitor.Article
+		BasedOn string `json:"based_on"`
+	}{stale, w2.Entity.RecordID}); true {
+		if _, err := svc.Update(ctx, monitorP, monitor.KindArticle, w2.Entity.ID, b); app.ErrorCode(err) != app.CodeConflict {
+			t.Errorf("a rejection made on a version since changed: %v", err)
+		}
+	}
+	borrowed := p
+	borrowed.SourceType, borrowed.SourceRef, borrowed.Evidence = monitor.SourceParty, monitor.ArticleSourceRef(w2.Entity.ID, 3), nil
+	borrowed.SourceParty = "ua"
+	if b, _ := json.Marshal(borrowed); true {
+		if _, err := svc.Create(ctx, monitorP, monitor.KindReport, b); err == nil {
+			t.Error("a party's report took an article's candidate as its source reference")
+		}
+	}
+	big := kyivArticle
+	big.Body = strings.Repeat("A drone strike on Kharkiv killed two people, officials said on Sunday. ", 5000)
+	if _, err := monitorweb.FileArticle(ctx, svc, monitorP, big); app.ErrorCode(err) != app.CodeTooLarge {
+		t.Errorf("an article of %d bytes of text: %v", len(big.Body), err)
+	}
+
 	observer := d.Principal(t, "ae-observer")
 	if _, err := monitorweb.FileArticle(ctx, svc, observer, kyivArticle); app.ErrorCode(err) != app.CodeForbidden {
 		t.Errorf("an observer files an article: %v", err)
@@ -268,4 +315,23 @@ func formBody(m map[string]string) string {
 		v.Set(k, x)
 	}
 	return v.Encode()
+}
+
+// The demo's article reads into the night's two strikes, and not the talks.
+func TestDemoArticle(t *testing.T) {
+	_, d := newSite(t)
+	p := d.Principal(t, "us-monitor")
+	id := d.Find(t, "us-monitor", monitor.KindArticle, "outlet", "News report C")
+	rv, err := monitorweb.ReviewOf(t.Context(), d.Service, &p, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var places []string
+	for _, c := range rv.Candidates {
+		places = append(places, c.Proposal.PlaceName)
+	}
+	if len(rv.Candidates) != 2 || places[0] != "Kyiv" || places[1] != "Kharkiv" || *rv.Candidates[1].Wounded != 27 ||
+		*rv.Candidates[0].Killed != 1 || *rv.Candidates[0].Wounded != 4 {
+		t.Errorf("the demo's article read into %v: %+v", places, rv.Candidates)
+	}
 }
