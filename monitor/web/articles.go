@@ -394,6 +394,7 @@ type articleView struct {
 	// Names are the candidates' places' names in the reader's language,
 	// by GeoNames id; Attribution credits the gazetteer they come from.
 	Names       map[int]string
+	Oblasts     map[string]string
 	Attribution string
 	// The choices of the form's fields.
 	Weapons, Targets, TimePrecisions, PlacePrecisions []string
@@ -410,7 +411,7 @@ func (x *Section) renderArticle(w http.ResponseWriter, r *http.Request, caller *
 		return err
 	}
 	v := articleView{Review: rv, CanFile: caller != nil && svc.Authorized(*caller, monitor.KindReport, "") == nil, Problem: problem, ProblemOf: of,
-		Names: map[int]string{}, Attribution: osint.Attribution, Weapons: monitor.WeaponClasses, Targets: monitor.TargetClasses,
+		Names: map[int]string{}, Oblasts: map[string]string{}, Attribution: osint.Attribution, Weapons: monitor.WeaponClasses, Targets: monitor.TargetClasses,
 		TimePrecisions: monitor.TimePrecisions, PlacePrecisions: monitor.PlacePrecisions}
 	g, err := osint.Default()
 	if err != nil {
@@ -422,9 +423,12 @@ func (x *Section) renderArticle(w http.ResponseWriter, r *http.Request, caller *
 			if p.GeonameID != 0 {
 				v.Names[p.GeonameID] = g.Name(p.GeonameID, lang)
 			}
+			if p.Admin1 != "" {
+				v.Oblasts[p.Admin1] = g.OblastName(p.Admin1, lang)
+			}
 		}
 	}
-	x.site.Render(w, r, caller, status, "monitoring_article", web.Page{Title: web.T(r, "Article: %s, %s", rv.Article.V.Outlet, rv.Article.V.Published),
+	x.site.Render(w, r, caller, status, "monitoring_article", web.Page{Title: web.T(r, "Article: %s, %s", rv.Article.V.Outlet, web.Formatter{P: web.Printer(r)}.Day(rv.Article.V.Published, "")),
 		Nav: "monitoring", Data: v})
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parley-project/parley/internal/testkit"
+	"github.com/parley-project/parley/monitor"
 	monitorweb "github.com/parley-project/parley/monitor/web"
 	talksweb "github.com/parley-project/parley/talks/web"
 	"github.com/parley-project/parley/web"
@@ -50,11 +51,13 @@ func TestPagesInEveryLanguage(t *testing.T) {
 		"monitor-patrol,Patrol 5,2026-01-27T09:10:00+02:00,exact,Orikhiv,coordinates,47.567,35.784,artillery,residential,3\n" +
 		"monitor-patrol,Patrol 5,2026-01-27T09:40:00+02:00,exact,Orikhiv,coordinates,97.5,35.784,artillery,residential,\n" +
 		"sensor,Sensor 2,2026-01-27T10:05:00+02:00,hour,Huliaipole,coordinates,47.66,36.26,mortar,military,many\n"
-	for _, lang := range []struct{ code, monitoring, incident, importForm, imported string }{
-		{"uk", "Повідомлення про інциденти", "Верифікація", "Імпорт повідомлень", "відхилено рядків: 2"},
-		{"ru", "Сообщения об инцидентах", "Верификация", "Импорт сообщений", "отклонено строк: 2"},
+	article := "/monitoring/articles/" + d.Find(t, "us-monitor", monitor.KindArticle, "outlet", "News report C")
+	for _, lang := range []struct{ code, monitoring, incident, importForm, imported, article, articles string }{
+		{"uk", "Повідомлення про інциденти", "Верифікація", "Імпорт повідомлень", "відхилено рядків: 2", "Київ (місто Київ)", "Прочитані статті"},
+		{"ru", "Сообщения об инцидентах", "Верификация", "Импорт сообщений", "отклонено строк: 2", "Киев (город Киев)", "Прочитанные статьи"},
 	} {
-		for path, want := range map[string]string{"/monitoring": lang.monitoring, incident: lang.incident, "/monitoring/import": lang.importForm} {
+		for path, want := range map[string]string{"/monitoring": lang.monitoring, incident: lang.incident, "/monitoring/import": lang.importForm,
+			article: lang.article, "/monitoring/articles": lang.articles} {
 			if page := get(path + "?lang=" + lang.code); !strings.Contains(page, want) {
 				t.Errorf("%s in %s does not say %q:\n%.2000s", path, lang.code, want, page)
 			}
