@@ -13,8 +13,8 @@
 // form follows the first argument unless the entry names another ("arg").
 //
 // Records are never translated here: they stay in the language they were
-// written in. Their translations are records of their own (the kernel's
-// translation kind).
+// written in. Their translations are records of their own (the translation
+// domain's).
 package i18n
 
 import (

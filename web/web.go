@@ -21,6 +21,10 @@
 // (GET and POST: a signed-in person changes their password). Each record
 // carries a badge naming its audience ("public", "all parties", "ua +
 // mediator", "ua only") and a small link to its latest record.
+//
+// Every page comes in English, Ukrainian and Russian (package i18n): the
+// reader's choice (?lang=, kept in a cookie) or the browser's language
+// picks one, and the sections hand the kernel their catalogues.
 package web
 
 import (
